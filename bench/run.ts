@@ -1,0 +1,121 @@
+/**
+ * `npm run bench`: Switchboard's performance figures on this machine, over loopback.
+ *   (a) the ceiling: a bare node:http server that checks the signature and parses the JSON;
+ *   (b) Switchboard (SQLite, role all, demo bot) under the same signed-webhook load;
+ *   (c) webhook -> reply time at 300 messages/s through the simulator;
+ *   (d) the highest sustained rate at which every reply leaves within 1 s.
+ * Each server runs in its own child process; the load generator and the simulator run here.
+ * Writes bench-results.json in the repository root. See docs/benchmarks.md.
+ */
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import type { Simulator } from '../src/channels/simulator/index.ts';
+import { runEndToEnd } from './end-to-end.ts';
+import { loadAverage, machineInfo } from './machine.ts';
+import { evaluateAims, renderReport, writeResults, type BenchResults } from './report.ts';
+import { SECRETS, settings } from './settings.ts';
+import { startBenchSimulator } from './simulator-host.ts';
+import { round } from './stats.ts';
+import { runCustomerTraffic } from './customer-traffic.ts';
+import { runSustainedRate } from './sustained-rate.ts';
+import { settle, startWiredSwitchboard, switchboardSpec } from './switchboard-with-simulator.ts';
+import type { TargetHandle } from './target-client.ts';
+import { webhookBodyGenerator } from './webhook-bodies.ts';
+import { measureWebhookTarget } from './webhook-phase.ts';
+
+const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
+const say = (line: string) => process.stdout.write(line + '\n');
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const machine = machineInfo();
+  say(`Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}`);
+  const sim: Simulator = await startBenchSimulator();
+  let wired: TargetHandle | undefined;
+  try {
+    const next = webhookBodyGenerator(sim, SECRETS.appSecret);
+    const load = settings.webhookLoad;
+    const common = { next, connections: load.connections, warmupSeconds: load.warmupSeconds, durationSeconds: load.durationSeconds };
+
+    say('(a) bare node:http server (signature + JSON.parse) ...');
+    const bare = await measureWebhookTarget({ ...common, label: 'bare', spec: { type: 'bare', appSecret: SECRETS.appSecret } });
+    say(`    ${bare.requestsPerSec} req/s, p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms`);
+
+    // The simulator has no webhook URL yet: Switchboard's replies reach it, but their status
+    // callbacks are dropped, so both targets receive exactly the autocannon load.
+    const countReplies = () => sim.outbound().length;
+    say('(b) Switchboard, role all (SQLite, demo bot replying through the simulator) ...');
+    const sb = await measureWebhookTarget({ ...common, label: 'switchboard', spec: { type: 'switchboard', spec: switchboardSpec(sim, 'all') }, countReplies });
+    say(`    ${sb.requestsPerSec} req/s, p50 ${sb.latency.p50} ms, p99 ${sb.latency.p99} ms (${round((sb.requestsPerSec / bare.requestsPerSec) * 100, 1)} % of bare)`);
+
+    say('(b\') Switchboard, role web (acknowledgement path only, no processing) ...');
+    const web = await measureWebhookTarget({ ...common, label: 'switchboard-web', spec: { type: 'switchboard', spec: switchboardSpec(sim, 'web') } });
+    say(`    ${web.requestsPerSec} req/s, p50 ${web.latency.p50} ms, p99 ${web.latency.p99} ms`);
+
+    say('Starting a fresh Switchboard wired to the simulator for (c) and (d) ...');
+    wired = await startWiredSwitchboard(sim);
+    // Warm the JIT and connection pools on both sides; not measured.
+    const warm = await runCustomerTraffic({ sim, ratePerSecond: 100, durationSeconds: 1, areaCode: '212', label: 'warmup', graceMs: 2_000, deadlineMs: 1_000 });
+    await settle(sim, wired, 10_000);
+    if (warm.replied < warm.sent) {
+      const d = await wired.diagnostics();
+      say(`    WARNING: only ${warm.replied}/${warm.sent} warm-up messages got a reply. Switchboard reports:`);
+      say(`      ${d.failedEvents} failed / ${d.eventErrors} errored webhook events${d.firstEventError ? ` (first: ${d.firstEventError})` : ''}`);
+      say(`      ${d.failedJobs} failed jobs${d.firstJobError ? ` (first: ${d.firstJobError})` : ''}; messages ${JSON.stringify(d.messagesByStatus)}`);
+    }
+
+    say(`(c) end to end at ${settings.endToEnd.ratePerSecond} msg/s for ${settings.endToEnd.durationSeconds} s ...`);
+    const e2e = await runEndToEnd(sim, wired, settings.endToEnd);
+    say(`    replies ${e2e.replied}/${e2e.sent}, p50 ${e2e.reply.p50} ms, p99 ${e2e.reply.p99} ms`);
+
+    say('(d) sustained rate ...');
+    const target = wired;
+    const sustained = await runSustainedRate(sim, target, settings.sustained, {
+      beforeStep: async () => {
+        await new Promise((r) => setTimeout(r, 200));
+        const idle = await settle(sim, target, settings.sustained.settleTimeoutMs);
+        if (!idle) say(`    (Switchboard still busy after ${settings.sustained.settleTimeoutMs / 1000} s; starting the step anyway)`);
+        return idle;
+      },
+      onStep: (s) => say(`    ${s.ratePerSecond} msg/s: ${s.passed ? 'pass' : 'FAIL'}  replies ${s.replied}/${s.sent}, p50 ${s.reply.p50} ms, p99 ${s.reply.p99} ms, max ${s.reply.max} ms${s.why ? `  (${s.why})` : ''}`),
+    });
+
+    await settle(sim, target, 5_000);
+    const diagnostics = await target.diagnostics();
+    const sqlStats = await target.sqlStats();
+
+    const partial: Omit<BenchResults, 'aims'> = {
+      timestamp: new Date().toISOString(),
+      durationSeconds: round((performance.now() - t0) / 1000, 1),
+      machine: { ...machine, loadAverageAtEnd: loadAverage() },
+      settings,
+      webhookLoad: { bare, switchboard: sb, switchboardWebOnly: web, ratio: round(sb.requestsPerSec / bare.requestsPerSec, 3) },
+      endToEnd: e2e,
+      sustained,
+      switchboardDiagnostics: diagnostics,
+      ...(sqlStats ? { sqlStats } : {}),
+    };
+    const results: BenchResults = { ...partial, aims: evaluateAims(partial) };
+    writeResults(resultsPath, results);
+    say(renderReport(results));
+    say(`Wrote ${resultsPath}`);
+  } finally {
+    await wired?.stop().catch(() => undefined);
+    await sim.close().catch(() => undefined);
+  }
+}
+
+const watchdog = setTimeout(() => {
+  process.stderr.write(`benchmark exceeded ${settings.overallTimeoutMs / 1000} s; giving up\n`);
+  process.exit(2);
+}, settings.overallTimeoutMs);
+watchdog.unref();
+
+main().then(
+  // Exit explicitly: the simulator's observer timers would otherwise keep the process alive a while.
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

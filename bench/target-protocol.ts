@@ -1,0 +1,25 @@
+import type { SwitchboardTargetSpec } from './switchboard-target.ts';
+
+/** What the parent asks a target process to start. */
+export type TargetSpec = { type: 'bare'; appSecret: string } | { type: 'switchboard'; spec: SwitchboardTargetSpec };
+
+export type TargetRequest =
+  | { id: number; kind: 'start'; target: TargetSpec }
+  | { id: number; kind: 'backlog' }
+  | { id: number; kind: 'usage' }
+  | { id: number; kind: 'diagnostics' }
+  | { id: number; kind: 'sqlStats' }
+  | { id: number; kind: 'stop' };
+
+export type TargetReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+
+/** CPU and event-loop figures of a target process, cumulative since it started. */
+export interface ProcessUsage {
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** Event-loop time spent busy vs idle (ms), from performance.eventLoopUtilization(). */
+  loopActiveMs: number;
+  loopIdleMs: number;
+  rssBytes: number;
+  at: number;
+}

@@ -1,0 +1,41 @@
+import type { Scheduler, ScheduledTask } from './scheduler.ts';
+import type { StatusItem } from './webhook-payloads.ts';
+
+/**
+ * Meta may group statuses of one WABA into a single delivery (`statuses[]` with several items).
+ * With `batch: {maxItems, windowMs}` statuses wait up to windowMs (or until maxItems) and go out
+ * together; with `batch: false` each status is its own delivery.
+ */
+export class StatusBatcher {
+  private items: StatusItem[] = [];
+  private task: ScheduledTask | undefined;
+
+  constructor(
+    private readonly batch: { maxItems: number; windowMs: number } | false,
+    private readonly scheduler: Scheduler,
+    private readonly deliver: (items: StatusItem[]) => void,
+  ) {}
+
+  get pending(): number {
+    return this.items.length;
+  }
+
+  add(item: StatusItem): void {
+    if (!this.batch) {
+      this.deliver([item]);
+      return;
+    }
+    this.items.push(item);
+    if (this.items.length >= this.batch.maxItems) this.flush();
+    else if (!this.task) this.task = this.scheduler.schedule(this.batch.windowMs, () => this.flush());
+  }
+
+  flush(): void {
+    this.task?.cancel();
+    this.task = undefined;
+    if (this.items.length === 0) return;
+    const items = this.items;
+    this.items = [];
+    this.deliver(items);
+  }
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from './config.ts';
+
+const empty = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+
+test('defaults: port 3000, host 127.0.0.1, ./data, simulator on when no number is configured', () => {
+  const r = loadConfig({}, empty);
+  assert.ok(r.ok);
+  assert.equal(r.config.port, 3000);
+  assert.equal(r.config.host, '127.0.0.1');
+  assert.equal(r.config.dataDir, join(empty, 'data'));
+  assert.equal(r.config.simulator.enabled, true);
+  assert.equal(r.config.numbers.length, 0);
+  assert.equal(r.config.throughputPerSecond, 80);
+});
+
+test('one number from the environment, with the contract names', () => {
+  const r = loadConfig(
+    {
+      WHATSAPP_ACCESS_TOKEN: 't',
+      WHATSAPP_PHONE_NUMBER_ID: '123',
+      WHATSAPP_BUSINESS_ACCOUNT_ID: '456',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+      WHATSAPP_GRAPH_URL: 'http://127.0.0.1:4010/',
+      WHATSAPP_API_VERSION: 'v23.0',
+      DATABASE_URL: 'postgres://x@y/z',
+    },
+    empty,
+  );
+  assert.ok(r.ok);
+  assert.equal(r.config.simulator.enabled, false);
+  assert.deepEqual(r.config.numbers[0], {
+    phoneNumberId: '123',
+    businessAccountId: '456',
+    accessToken: 't',
+    appSecret: 's',
+    verifyToken: 'v',
+    graphUrl: 'http://127.0.0.1:4010',
+    apiVersion: 'v23.0',
+    throughputPerSecond: 80,
+  });
+  assert.equal(r.config.databaseUrl, 'postgres://x@y/z');
+});
+
+test('every problem is reported, one line each', () => {
+  const r = loadConfig({ PORT: 'abc', WHATSAPP_ACCESS_TOKEN: 't', DATABASE_URL: 'mysql://x', WHATSAPP_API_VERSION: '21', SWITCHBOARD_ADMIN_TOKEN: 'short' }, empty);
+  assert.equal(r.ok, false);
+  if (r.ok) return;
+  assert.ok(r.problems.some((p) => p.startsWith('PORT must be')));
+  assert.ok(r.problems.some((p) => p.startsWith('DATABASE_URL must')));
+  assert.ok(r.problems.some((p) => p.startsWith('WHATSAPP_API_VERSION')));
+  assert.ok(r.problems.some((p) => p.startsWith('WHATSAPP_PHONE_NUMBER_ID is required')));
+  assert.ok(r.problems.some((p) => p.startsWith('WHATSAPP_APP_SECRET is required')));
+  assert.ok(r.problems.some((p) => p.startsWith('SWITCHBOARD_ADMIN_TOKEN')));
+  assert.ok(r.problems.every((p) => !p.includes('\n')));
+});
+
+test('more numbers from a config file; the environment wins for shared settings', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+  writeFileSync(
+    join(dir, 'switchboard.config.yaml'),
+    'port: 4000\nnumbers:\n  - phoneNumberId: "1"\n    accessToken: a\n    appSecret: b\n    verifyToken: c\n  - phoneNumberId: "2"\n    accessToken: a\n    appSecret: b2\n    verifyToken: c\n    throughputPerSecond: 20\n',
+  );
+  const r = loadConfig({ PORT: '5000' }, dir);
+  assert.ok(r.ok);
+  assert.equal(r.config.port, 5000);
+  assert.deepEqual(r.config.numbers.map((n) => [n.phoneNumberId, n.throughputPerSecond]), [['1', 80], ['2', 20]]);
+  const bad = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
+  writeFileSync(join(bad, 'switchboard.config.json'), '{"numbers": [{"phoneNumberId": "1"}]}');
+  const rb = loadConfig({}, bad);
+  assert.equal(rb.ok, false);
+  if (!rb.ok) assert.ok(rb.problems.includes('config file: numbers[0].accessToken is required'));
+});
+
+test('npm start with bad settings prints one line per problem and no stack trace', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: 'nope', DATA_DIR: join(empty, 'd') },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^config: PORT must be a whole number from 0 to 65535 \(got "nope"\)$/m);
+  assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
+});

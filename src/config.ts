@@ -1,0 +1,199 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
+export const DEFAULT_API_VERSION = 'v21.0';
+
+export interface WhatsAppNumberConfig {
+  phoneNumberId: string;
+  businessAccountId?: string;
+  displayPhoneNumber?: string;
+  accessToken: string;
+  appSecret: string;
+  verifyToken: string;
+  graphUrl: string;
+  apiVersion: string;
+  /** Outbound messages per second for this number (Meta's default tier is 80). */
+  throughputPerSecond: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  adminToken?: string;
+  logLevel: string;
+  /** Configured numbers; empty means "start the built-in simulator and use its number". */
+  numbers: WhatsAppNumberConfig[];
+  simulator: { enabled: boolean; port: number };
+  webhookBodyLimitBytes: number;
+  workerConcurrency: number;
+  throughputPerSecond: number;
+  demoBot: boolean;
+  /** all: HTTP + processing; web: HTTP only (accepts and stores webhooks); worker: processing (+ health). */
+  role: 'all' | 'web' | 'worker';
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+type Env = Record<string, string | undefined>;
+
+/** The only reader of process.env: parse and validate once, report every problem at once. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigResult {
+  const problems: string[] = [];
+  const file = readConfigFile(env, cwd, problems);
+  const pick = (envKey: string, fileKey: string): string | undefined => {
+    const v = env[envKey];
+    if (v !== undefined && v !== '') return v;
+    const f = file[fileKey];
+    return f === undefined || f === null ? undefined : String(f);
+  };
+  const int = (envKey: string, fileKey: string, def: number, min: number, max: number): number => {
+    const raw = pick(envKey, fileKey);
+    if (raw === undefined) return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${envKey} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return def;
+    }
+    return n;
+  };
+
+  const port = int('PORT', 'port', 3000, 0, 65535);
+  const host = pick('HOST', 'host') ?? '127.0.0.1';
+  const dataDir = resolve(cwd, pick('DATA_DIR', 'dataDir') ?? './data');
+  const databaseUrl = pick('DATABASE_URL', 'databaseUrl');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must start with postgres:// or postgresql:// (unset it to use the embedded SQLite database)');
+  }
+  const graphUrl = (pick('WHATSAPP_GRAPH_URL', 'graphUrl') ?? DEFAULT_GRAPH_URL).replace(/\/+$/, '');
+  if (!/^https?:\/\//.test(graphUrl)) problems.push(`WHATSAPP_GRAPH_URL must be an http(s) URL (got "${graphUrl}")`);
+  const apiVersion = pick('WHATSAPP_API_VERSION', 'apiVersion') ?? DEFAULT_API_VERSION;
+  if (!/^v\d+\.\d+$/.test(apiVersion)) problems.push(`WHATSAPP_API_VERSION must look like v21.0 (got "${apiVersion}")`);
+  const throughputPerSecond = int('WHATSAPP_THROUGHPUT_PER_SECOND', 'throughputPerSecond', 80, 1, 10_000);
+
+  const numbers: WhatsAppNumberConfig[] = [];
+  const accessToken = pick('WHATSAPP_ACCESS_TOKEN', 'accessToken');
+  if (accessToken !== undefined) {
+    const need = (key: string, fileKey: string): string => {
+      const v = pick(key, fileKey);
+      if (v === undefined) problems.push(`${key} is required when WHATSAPP_ACCESS_TOKEN is set`);
+      return v ?? '';
+    };
+    numbers.push({
+      phoneNumberId: need('WHATSAPP_PHONE_NUMBER_ID', 'phoneNumberId'),
+      businessAccountId: pick('WHATSAPP_BUSINESS_ACCOUNT_ID', 'businessAccountId'),
+      accessToken,
+      appSecret: need('WHATSAPP_APP_SECRET', 'appSecret'),
+      verifyToken: need('WHATSAPP_VERIFY_TOKEN', 'verifyToken'),
+      graphUrl,
+      apiVersion,
+      throughputPerSecond,
+    });
+  }
+  const fileNumbers = file.numbers;
+  if (fileNumbers !== undefined) {
+    if (!Array.isArray(fileNumbers)) problems.push('config file: "numbers" must be a list');
+    else
+      fileNumbers.forEach((n: unknown, i: number) => {
+        const parsed = parseNumber(n, i, { graphUrl, apiVersion, throughputPerSecond }, problems);
+        if (parsed) numbers.push(parsed);
+      });
+  }
+  const ids = new Set<string>();
+  for (const n of numbers) {
+    if (n.phoneNumberId && ids.has(n.phoneNumberId)) problems.push(`phone number id ${n.phoneNumberId} is configured twice`);
+    ids.add(n.phoneNumberId);
+  }
+
+  const simulatorPort = int('SIMULATOR_PORT', 'simulatorPort', 4010, 0, 65535);
+  const config: Config = {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    adminToken: pick('SWITCHBOARD_ADMIN_TOKEN', 'adminToken'),
+    logLevel: pick('LOG_LEVEL', 'logLevel') ?? 'info',
+    numbers,
+    simulator: { enabled: numbers.length === 0, port: simulatorPort },
+    webhookBodyLimitBytes: int('WEBHOOK_BODY_LIMIT_BYTES', 'webhookBodyLimitBytes', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+    workerConcurrency: int('WORKER_CONCURRENCY', 'workerConcurrency', 8, 1, 256),
+    throughputPerSecond,
+    demoBot: (pick('DEMO_BOT', 'demoBot') ?? 'true') !== 'false',
+    role: 'all',
+  };
+  const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
+  if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
+  else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);
+  if (config.adminToken !== undefined && config.adminToken.length < 16) {
+    problems.push('SWITCHBOARD_ADMIN_TOKEN must be at least 16 characters');
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+function readConfigFile(env: Env, cwd: string, problems: string[]): Record<string, unknown> {
+  const explicit = env.SWITCHBOARD_CONFIG;
+  const candidates = explicit ? [explicit] : ['switchboard.config.json', 'switchboard.config.yaml', 'switchboard.config.yml'];
+  for (const name of candidates) {
+    const path = resolve(cwd, name);
+    if (!existsSync(path)) {
+      if (explicit) problems.push(`SWITCHBOARD_CONFIG points at ${path}, which does not exist`);
+      continue;
+    }
+    try {
+      const text = readFileSync(path, 'utf8');
+      const parsed: unknown = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      if (parsed === null || parsed === undefined) return {};
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+        problems.push(`config file ${path} must hold an object of settings`);
+        return {};
+      }
+      return { ...parsed };
+    } catch (err) {
+      problems.push(`config file ${path} cannot be read: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+      return {};
+    }
+  }
+  return {};
+}
+
+function parseNumber(
+  n: unknown,
+  i: number,
+  defaults: { graphUrl: string; apiVersion: string; throughputPerSecond: number },
+  problems: string[],
+): WhatsAppNumberConfig | undefined {
+  if (typeof n !== 'object' || n === null) {
+    problems.push(`config file: numbers[${i}] must be an object`);
+    return undefined;
+  }
+  const rec: Record<string, unknown> = { ...n };
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = rec[key];
+    if (v === undefined || v === null || v === '') {
+      if (required) problems.push(`config file: numbers[${i}].${key} is required`);
+      return undefined;
+    }
+    return String(v);
+  };
+  const phoneNumberId = str('phoneNumberId', true);
+  const accessToken = str('accessToken', true);
+  const appSecret = str('appSecret', true);
+  const verifyToken = str('verifyToken', true);
+  const tput = rec.throughputPerSecond === undefined ? defaults.throughputPerSecond : Number(rec.throughputPerSecond);
+  if (!Number.isInteger(tput) || tput < 1) problems.push(`config file: numbers[${i}].throughputPerSecond must be a positive whole number`);
+  if (!phoneNumberId || !accessToken || !appSecret || !verifyToken) return undefined;
+  return {
+    phoneNumberId,
+    accessToken,
+    appSecret,
+    verifyToken,
+    businessAccountId: str('businessAccountId', false),
+    displayPhoneNumber: str('displayPhoneNumber', false),
+    graphUrl: (str('graphUrl', false) ?? defaults.graphUrl).replace(/\/+$/, ''),
+    apiVersion: str('apiVersion', false) ?? defaults.apiVersion,
+    throughputPerSecond: tput,
+  };
+}

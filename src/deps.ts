@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.ts';
+import type { Clock } from './core/clock.ts';
+import type { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
+import type { ChannelRegistry } from './messaging/channel-registry.ts';
+import type { Storage } from './storage/open-database.ts';
+
+/** Everything a use case may need, chosen once by the composition root (main.ts or the test world). */
+export interface Deps {
+  config: Config;
+  storage: Storage;
+  jobs: JobQueue;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  channels: ChannelRegistry;
+  parsedBodies: ParsedBodyCache;
+}

@@ -1,0 +1,47 @@
+import type { Executor } from '../jobs/job-queue.ts';
+
+export interface PendingEvent {
+  id: number;
+  provider: string;
+  body: string;
+  received_at: number;
+  attempts: number;
+}
+
+/** The durable record an acknowledgement stands on: written before the 200. */
+export async function storeEvent(db: Executor, provider: string, body: string, now: number): Promise<number> {
+  const row = await db
+    .insertInto('webhook_events')
+    .values({ provider, received_at: now, body, status: 'pending', attempts: 0, processed_at: null, error: null })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
+}
+
+export function pendingEvents(db: Executor, limit: number): Promise<PendingEvent[]> {
+  return db
+    .selectFrom('webhook_events')
+    .select(['id', 'provider', 'body', 'received_at', 'attempts'])
+    .where('status', '=', 'pending')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export async function markEvents(db: Executor, ids: number[], status: 'processed' | 'failed', now: number, error?: string): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('webhook_events')
+    .set({ status, processed_at: now, error: error ?? null })
+    .where('id', 'in', ids)
+    .execute();
+}
+
+export async function eventBacklog(db: Executor): Promise<{ count: number; oldestAt: number | null }> {
+  const row = await db
+    .selectFrom('webhook_events')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('received_at').as('oldest')])
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return { count: Number(row?.count ?? 0), oldestAt: row?.oldest == null ? null : Number(row.oldest) };
+}

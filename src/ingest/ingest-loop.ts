@@ -1,0 +1,112 @@
+import { sql } from 'kysely';
+import type { Deps } from '../deps.ts';
+import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
+import { MAX_EVENT_ATTEMPTS, processEvents } from './process-events.ts';
+
+// Small enough that a webhook's insert never waits long behind a batch holding the connection.
+const BATCH = 50;
+// Any constant: the advisory lock that makes one process at a time turn events into messages,
+// so a conversation's messages enter its serial job queue in the order they were received.
+const INGEST_LOCK = 727_001;
+
+/** Runs in every server process: picks up stored events, oldest first, in batches. */
+export class IngestLoop {
+  private running = false;
+  private scheduled = false;
+  private again = false;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: Deps) {}
+
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), 250);
+    this.timer.unref();
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.current;
+  }
+
+  /** Coalesced: every webhook stored in one turn of the event loop joins one batch. */
+  wake(): void {
+    if (this.stopped || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.stopped) return;
+      if (this.running) {
+        this.again = true;
+        return;
+      }
+      this.running = true;
+      this.current = this.drain().finally(() => {
+        this.running = false;
+      });
+    });
+  }
+
+  async idle(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((await eventBacklog(this.deps.storage.db)).count > 0 || this.running || this.scheduled) {
+      if (Date.now() > deadline) throw new Error(`webhook events still pending after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        while (!this.stopped && (await this.batch()) === BATCH);
+      } catch (err) {
+        this.deps.logger.error({ err }, 'ingest loop error');
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One batch in one transaction; a batch that fails is retried event by event. */
+  private async batch(): Promise<number> {
+    const { db } = this.deps.storage;
+    const pg = this.deps.storage.dialect === 'postgres';
+    let taken = 0;
+    try {
+      await db.transaction().execute(async (trx) => {
+        if (pg) {
+          const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
+          if (!lock.rows[0]?.ok) return;
+        }
+        const events = await pendingEvents(trx, BATCH);
+        taken = events.length;
+        if (events.length) await processEvents(this.deps, events, trx);
+      });
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'ingest batch failed; retrying events one at a time');
+      taken = await this.oneByOne();
+    }
+    if (taken) this.deps.jobs.wake();
+    return taken;
+  }
+
+  private async oneByOne(): Promise<number> {
+    const { db } = this.deps.storage;
+    const events = await pendingEvents(db, BATCH);
+    for (const event of events) {
+      try {
+        await db.transaction().execute((trx) => processEvents(this.deps, [event], trx));
+      } catch (err) {
+        const attempts = event.attempts + 1;
+        const message = err instanceof Error ? err.message : String(err);
+        this.deps.logger.error({ event: event.id, attempts, err: message }, 'webhook event failed');
+        if (attempts >= MAX_EVENT_ATTEMPTS) await markEvents(db, [event.id], 'failed', this.deps.clock.now(), message);
+        else await db.updateTable('webhook_events').set({ attempts, error: message }).where('id', '=', event.id).execute();
+      }
+    }
+    return 0;
+  }
+}

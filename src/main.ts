@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, DEFAULT_API_VERSION, type Config } from './config.ts';
+import { startSimulator, type Simulator } from './channels/simulator/index.ts';
+import { startSwitchboard } from './start-switchboard.ts';
+
+/** Composition root for `npm start`: config -> (simulator) -> server + workers. */
+async function main(): Promise<void> {
+  const loaded = loadConfig();
+  if (!loaded.ok) {
+    for (const p of loaded.problems) process.stderr.write(`config: ${p}\n`);
+    process.stderr.write('Fix the settings above (environment variables or switchboard.config.json) and start again.\n');
+    process.exit(2);
+  }
+  let config: Config = loaded.config;
+  let simulator: Simulator | undefined;
+  if (config.simulator.enabled) {
+    // No real number configured: run the built-in Cloud API simulator and point a number at it.
+    const secrets = { accessToken: randomBytes(16).toString('hex'), appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(8).toString('hex') };
+    simulator = await startSimulator({ port: config.simulator.port, host: config.host, ...secrets, templateReviewDelayMs: 2000 });
+    config = {
+      ...config,
+      numbers: [
+        {
+          phoneNumberId: simulator.phoneNumberId,
+          businessAccountId: simulator.wabaId,
+          displayPhoneNumber: simulator.displayPhoneNumber,
+          graphUrl: simulator.graphBaseUrl,
+          apiVersion: DEFAULT_API_VERSION,
+          throughputPerSecond: config.throughputPerSecond,
+          ...secrets,
+        },
+      ],
+    };
+  }
+  const running = await startSwitchboard(config);
+  const log = running.deps.logger;
+  if (simulator) {
+    const check = await simulator.setWebhookUrl(`${running.url}/webhooks/whatsapp`);
+    if (!check.ok) log.warn({ status: check.status }, 'the simulator could not verify the webhook URL');
+  }
+  const lines = [
+    '',
+    `Switchboard is running (${running.deps.storage.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`,
+    `  API:          ${running.url}/api/v1   (health: ${running.url}/health)`,
+    `  Webhook:      ${running.url}/webhooks/whatsapp`,
+  ];
+  if (simulator) {
+    lines.push(`  Simulator:    ${simulator.graphBaseUrl}  (Graph API, no Meta account needed)`);
+    lines.push(`  Phone page:   ${simulator.phonePageUrl}  <- open this, pick a number and say "hi"`);
+  }
+  if (running.generatedAdminToken) {
+    lines.push('', `  Admin API token (shown once, stored hashed): ${running.generatedAdminToken}`, '  Set SWITCHBOARD_ADMIN_TOKEN to choose your own.');
+  }
+  process.stdout.write(lines.join('\n') + '\n\n');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await running.stop().catch((err) => log.error({ err }, 'error while stopping'));
+    await simulator?.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  const e = err as { code?: string; message?: string };
+  // Known start-up failures get one line; anything else is a bug worth its stack.
+  if (e.code === 'EADDRINUSE') process.stderr.write(`Cannot listen: ${e.message}. Set PORT (or SIMULATOR_PORT) to a free port.\n`);
+  else if (e.code === 'ECONNREFUSED') process.stderr.write(`Cannot reach the database: ${e.message}. Check DATABASE_URL.\n`);
+  else process.stderr.write(`Switchboard failed to start: ${e.message ?? String(err)}\n`);
+  process.exit(1);
+});

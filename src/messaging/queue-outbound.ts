@@ -1,0 +1,19 @@
+import type { OutboundContent } from '../channels/channel-types.ts';
+import { noteOutbound } from '../conversations/conversation-store.ts';
+import { insertOutbound, type MessageRow } from '../conversations/message-store.ts';
+import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+
+/**
+ * Records an outbound message (intent first) and enqueues its send on the conversation's serial
+ * queue in the same transaction, so replies leave in the order they were decided.
+ */
+export async function queueOutbound(
+  db: Executor,
+  jobs: JobQueue,
+  input: { conversationId: string; channelId: string; content: OutboundContent; replyTo?: string; author: string; now: number },
+): Promise<MessageRow> {
+  const message = await insertOutbound(db, input);
+  await noteOutbound(db, input.conversationId, { preview: message.text, now: input.now });
+  await jobs.enqueue(db, 'message.send', { messageId: message.id }, { queue: `conv:${input.conversationId}`, key: `send:${message.id}` });
+  return message;
+}

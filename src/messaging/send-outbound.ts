@@ -1,0 +1,98 @@
+import type { OutboundContent } from '../channels/channel-types.ts';
+import { applyEarlyStatuses } from '../conversations/apply-status.ts';
+import type { Deps } from '../deps.ts';
+import { backoffMs } from '../jobs/backoff.ts';
+import { RetryLater } from '../jobs/job-errors.ts';
+
+export const MAX_SEND_ATTEMPTS = 8;
+
+/**
+ * Job `message.send`: hands one outbound message to the channel exactly once.
+ * The message is marked `sending` (committed) before the call. If the process dies during the
+ * call, the retried job finds `sending` and marks it `unconfirmed` instead of sending again;
+ * a status callback carrying our id in biz_opaque_callback_data later reconciles it.
+ */
+export async function sendOutbound(deps: Deps, payload: { messageId: string }): Promise<void> {
+  const { db } = deps.storage;
+  const msg = await db
+    .selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .select(['m.id', 'm.status', 'm.content', 'm.channel_id', 'm.attempts', 'm.reply_to_external_id', 'ct.external_id as to'])
+    .where('m.id', '=', payload.messageId)
+    .executeTakeFirst();
+  if (!msg) return;
+  if (msg.status === 'sending') {
+    await db
+      .updateTable('messages')
+      .set({
+        status: 'unconfirmed',
+        error_code: 'send_unconfirmed',
+        error_message: 'The process stopped while handing this message to WhatsApp. It was not sent again; a status callback will confirm it if WhatsApp accepted it.',
+      })
+      .where('id', '=', msg.id)
+      .where('status', '=', 'sending')
+      .execute();
+    deps.logger.warn({ message: msg.id }, 'outbound message left unconfirmed after an interrupted send');
+    return;
+  }
+  if (msg.status !== 'queued') return;
+  const channel = deps.channels.byId(msg.channel_id);
+  if (!channel) {
+    await fail(deps, msg.id, 'channel_unavailable', `no configured number for channel ${msg.channel_id}`);
+    return;
+  }
+  const slot = channel.throughput.take();
+  if (!slot.ok) throw new RetryLater('per-number throughput limit', slot.waitMs);
+
+  const attempts = msg.attempts + 1;
+  const content: OutboundContent = JSON.parse(msg.content);
+  await db.updateTable('messages').set({ status: 'sending', attempts }).where('id', '=', msg.id).where('status', '=', 'queued').execute();
+  const result = await channel.adapter.send({
+    to: msg.to,
+    content,
+    replyTo: msg.reply_to_external_id ?? undefined,
+    bizOpaqueCallbackData: msg.id,
+  });
+  const now = deps.clock.now();
+  if (result.ok) {
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('messages')
+        .set({ external_id: result.externalId, status: 'accepted', status_at: now, error_code: null, error_message: null })
+        .where('id', '=', msg.id)
+        .execute();
+      await applyEarlyStatuses(trx, msg.channel_id, msg.id, result.externalId);
+    });
+    return;
+  }
+  if (result.code === 'timeout') {
+    // The request left and no answer came: Meta may have accepted it. Resending could deliver it
+    // twice, so it waits for a status callback (biz_opaque_callback_data) to say what happened.
+    await db
+      .updateTable('messages')
+      .set({ status: 'unconfirmed', error_code: 'send_unconfirmed', error_message: `No answer from the Graph API: ${result.message}. Not resent automatically.` })
+      .where('id', '=', msg.id)
+      .where('status', '=', 'sending')
+      .execute();
+    return;
+  }
+  if (result.retryable && attempts < MAX_SEND_ATTEMPTS) {
+    await db
+      .updateTable('messages')
+      .set({ status: 'queued', error_code: result.code, error_message: result.message })
+      .where('id', '=', msg.id)
+      .execute();
+    throw new RetryLater(`${result.code}: ${result.message}`, result.retryAfterMs ?? backoffMs(attempts, { baseMs: 1000 }));
+  }
+  await fail(deps, msg.id, result.code, result.retryable ? `gave up after ${attempts} attempts: ${result.message}` : result.message);
+}
+
+async function fail(deps: Deps, id: string, code: string, message: string): Promise<void> {
+  await deps.storage.db
+    .updateTable('messages')
+    .set({ status: 'failed', status_at: deps.clock.now(), error_code: code, error_message: message })
+    .where('id', '=', id)
+    .execute();
+  deps.logger.warn({ message: id, code }, 'outbound message failed');
+}

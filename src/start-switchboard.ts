@@ -1,0 +1,104 @@
+import pino, { type Logger } from 'pino';
+import { buildApp } from './app.ts';
+import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-cloud-adapter.ts';
+import type { Config } from './config.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import type { Deps } from './deps.ts';
+import { ensureAdminToken } from './http/admin-token.ts';
+import { IngestLoop } from './ingest/ingest-loop.ts';
+import { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
+import { GraphileJobQueue } from './jobs/graphile-job-queue.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
+import { SqliteJobQueue } from './jobs/sqlite-job-queue.ts';
+import { ChannelRegistry } from './messaging/channel-registry.ts';
+import { processInbound } from './messaging/process-inbound.ts';
+import { sendOutbound } from './messaging/send-outbound.ts';
+import { openStorage } from './storage/open-database.ts';
+
+export interface Running {
+  url: string;
+  deps: Deps;
+  ingest: IngestLoop;
+  /** Set only when this start generated the admin token (print it once). */
+  generatedAdminToken?: string;
+  stop(): Promise<void>;
+}
+
+/** Wires storage, jobs, channels, the ingest loop and HTTP, and starts listening. */
+export async function startSwitchboard(config: Config, opts: { clock?: Clock; logger?: Logger; sqliteFile?: string } = {}): Promise<Running> {
+  const clock = opts.clock ?? systemClock;
+  const logger =
+    opts.logger ??
+    pino({ level: config.logLevel, redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'] });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile });
+  let jobs: JobQueue;
+  if (storage.pgPool) {
+    const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency });
+    await q.prepare();
+    jobs = q;
+  } else {
+    jobs = new SqliteJobQueue(storage, { clock, logger, concurrency: config.workerConcurrency });
+  }
+  const channels = new ChannelRegistry();
+  for (const n of config.numbers) {
+    const id = `wa_${n.phoneNumberId}`;
+    await storage.db
+      .insertInto('channels')
+      .values({
+        id,
+        kind: 'whatsapp',
+        account_id: n.phoneNumberId,
+        business_account_id: n.businessAccountId ?? null,
+        display_phone_number: n.displayPhoneNumber ?? null,
+        name: `WhatsApp ${n.displayPhoneNumber ?? n.phoneNumberId}`,
+        created_at: clock.now(),
+      })
+      .onConflict((oc) => oc.columns(['kind', 'account_id']).doUpdateSet({ business_account_id: n.businessAccountId ?? null }))
+      .execute();
+    channels.add(
+      {
+        id,
+        kind: 'whatsapp',
+        accountId: n.phoneNumberId,
+        businessAccountId: n.businessAccountId,
+        displayPhoneNumber: n.displayPhoneNumber,
+        appSecret: n.appSecret,
+        verifyToken: n.verifyToken,
+        throughputPerSecond: n.throughputPerSecond,
+        adapter: createWhatsAppCloudAdapter({ graphUrl: n.graphUrl, apiVersion: n.apiVersion, phoneNumberId: n.phoneNumberId, accessToken: n.accessToken }),
+      },
+      clock,
+    );
+  }
+  const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache() };
+  const admin = await ensureAdminToken(storage.db, config.adminToken);
+  const ingest = new IngestLoop(deps);
+  const app = await buildApp(deps, { ingest, adminTokenHash: admin.hash });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const processes = config.role !== 'web';
+  if (processes) {
+    await jobs.start({
+      'message.process': (p) => processInbound(deps, narrowMessageJob(p)),
+      'message.send': (p) => sendOutbound(deps, narrowMessageJob(p)),
+    });
+  }
+  if (processes) ingest.start();
+  return {
+    url: address,
+    deps,
+    ingest,
+    generatedAdminToken: admin.generated,
+    async stop() {
+      await app.close();
+      await ingest.stop();
+      await jobs.stop();
+      await channels.close();
+      await storage.close();
+    },
+  };
+}
+
+function narrowMessageJob(p: unknown): { messageId: string } {
+  if (typeof p === 'object' && p !== null && 'messageId' in p && typeof p.messageId === 'string') return { messageId: p.messageId };
+  throw new Error('job payload must be {"messageId": string}');
+}

@@ -1,0 +1,19 @@
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type { DialectName } from './dialect-name.ts';
+import { coreMigration } from './migrations/0001-core.ts';
+
+/** Append-only list: never edit a shipped migration, add a new one. */
+function migrationsFor(dialect: DialectName): Record<string, Migration> {
+  return {
+    '0001-core': coreMigration(dialect),
+  };
+}
+
+/** Runs pending migrations; safe to run twice and from several processes (Kysely takes a lock). */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

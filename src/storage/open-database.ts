@@ -1,0 +1,64 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database-types.ts';
+import type { DialectName } from './dialect-name.ts';
+import { withCachedStatements } from './cached-statements.ts';
+import { migrateToLatest } from './migrate.ts';
+
+export interface StorageOptions {
+  databaseUrl?: string; // postgres://... switches to PostgreSQL
+  dataDir: string; // SQLite file lives here otherwise
+  sqliteFile?: string; // override the file name (tests)
+  poolSize?: number;
+}
+
+export interface Storage {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** PostgreSQL pool, for the job engine and LISTEN/NOTIFY; absent on SQLite. */
+  pgPool?: pg.Pool;
+  databaseUrl?: string;
+  capabilities: { skipLocked: boolean; multiProcess: boolean };
+  close(): Promise<void>;
+}
+
+// int8 columns (epoch ms, serial ids) fit in a JS number; read them as numbers, not strings.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openStorage(opts: StorageOptions): Promise<Storage> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // An idle client losing its connection must not crash the process; the next query reconnects.
+    pool.on('error', (err) => process.stderr.write(`postgres pool: ${err.message}\n`));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    return {
+      db,
+      dialect: 'postgres',
+      pgPool: pool,
+      databaseUrl: opts.databaseUrl,
+      capabilities: { skipLocked: true, multiProcess: true },
+      close: () => db.destroy(),
+    };
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const file = join(opts.dataDir, opts.sqliteFile ?? 'switchboard.sqlite');
+  const sqlite = new SQLite(file);
+  // WAL + NORMAL: a committed transaction survives a process kill (SIGKILL); only a power loss
+  // can drop the last few. busy_timeout lets a second connection (migrations, CLI) wait its turn.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
+  await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+  return {
+    db,
+    dialect: 'sqlite',
+    capabilities: { skipLocked: false, multiProcess: false },
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, test } from 'node:test';
+import { startReceiver } from './helpers.ts';
+
+const cli = ['--import', 'tsx', 'src/cli/simulator.ts'];
+
+/** Environment without any SIMULATOR_* variables from the caller. */
+function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIMULATOR_')));
+  return { ...env, ...extra };
+}
+
+interface Running {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, [...cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+async function waitForLine(r: Running, re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+  const start = Date.now();
+  for (;;) {
+    const m = r.stdout().match(re);
+    if (m) return m;
+    if (r.child.exitCode !== null) throw new Error(`CLI exited ${r.child.exitCode}: ${r.stderr()}`);
+    if (Date.now() - start > timeoutMs) throw new Error(`no line ${re} within ${timeoutMs} ms; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
+    await new Promise((d) => setTimeout(d, 20));
+  }
+}
+
+async function exercise(r: Running, token: string): Promise<void> {
+  const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
+  const phone = (await waitForLine(r, /^Phone page:\s+(http:\/\/\S+)$/m))[1]!;
+  assert.equal(phone, `${graph}/phone`);
+  const page = await fetch(phone);
+  assert.equal(page.status, 200);
+  assert.match(await page.text(), /<title>Switchboard simulator/);
+  const res = await fetch(`${graph}/v21.0/106540352242922/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', text: { body: 'from the CLI test' } }),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  r.child.kill('SIGTERM');
+  const [code] = await once(r.child, 'exit');
+  assert.equal(code, 0);
+  assert.match(r.stderr(), /SIGTERM: closing the simulator/);
+}
+
+// Each case spawns its own process on a random port, so they run side by side.
+describe('simulator CLI', { concurrency: true }, () => {
+  test('CLI starts from flags, prints its URLs, serves, and stops on SIGTERM', async () => {
+    const rcv = await startReceiver('v');
+    try {
+      const r = run(['--port', '0', '--webhook-url', rcv.url, '--app-secret', 's', '--verify-token', 'v', '--access-token', 't'], cleanEnv());
+      await exercise(r, 't');
+      assert.match(r.stdout(), /Webhook:\s+http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp \(verified\)/);
+      assert.equal(rcv.verifications.length, 1);
+    } finally {
+      await rcv.close();
+    }
+  });
+
+  test('CLI reads every setting from the environment', async () => {
+    const r = run([], cleanEnv({ SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1', SIMULATOR_APP_SECRET: 's', SIMULATOR_VERIFY_TOKEN: 'v', SIMULATOR_ACCESS_TOKEN: 'env-token', SIMULATOR_WABA_ID: '555' }));
+    const waba = await waitForLine(r, /WABA (\d+)/);
+    assert.equal(waba[1], '555');
+    await exercise(r, 'env-token');
+    assert.match(r.stdout(), /Webhook:\s+none/);
+  });
+
+  test('CLI reports each missing or bad setting on its own line and exits 2', async () => {
+    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope'], cleanEnv());
+    const unknown = run(['--nope'], cleanEnv());
+    const help = run(['--help'], cleanEnv());
+    const [[badCode], [unknownCode], [helpCode]] = await Promise.all([once(bad.child, 'exit'), once(unknown.child, 'exit'), once(help.child, 'exit')]);
+    assert.equal(badCode, 2);
+    const err = bad.stderr();
+    for (const line of [
+      'error: missing --app-secret (or SIMULATOR_APP_SECRET)',
+      'error: missing --verify-token (or SIMULATOR_VERIFY_TOKEN)',
+      'error: missing --access-token (or SIMULATOR_ACCESS_TOKEN)',
+      'error: --port must be an integer 0-65535, got "x"',
+      'error: --webhook-url must be an http(s) URL, got "ftp://nope"',
+    ]) {
+      assert.ok(err.includes(line + '\n'), `stderr has "${line}": ${err}`);
+    }
+    assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
+    assert.equal(unknownCode, 2);
+    assert.match(unknown.stderr(), /^error: Unknown option '--nope'/);
+    assert.equal(helpCode, 0);
+    assert.match(help.stdout(), /SIMULATOR_WEBHOOK_URL/);
+  });
+});

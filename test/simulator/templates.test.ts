@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Simulator, TemplateSeed } from '../../src/channels/simulator/index.ts';
+import { graph, send, startReceiver, testSimulator, type Receiver } from './helpers.ts';
+
+const CUSTOMER = '16505551234';
+let sim: Simulator;
+let rcv: Receiver;
+
+const seeds: TemplateSeed[] = [
+  {
+    name: 'order_confirmation',
+    language: 'en_US',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW'] } },
+      { type: 'BODY', text: 'Hi {{1}}! Your order number is {{2}}.', example: { body_text: [['Pablo', '860198-230332']] } },
+      { type: 'FOOTER', text: 'Lucky Shrub' },
+      { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Track it' }, { type: 'QUICK_REPLY', text: 'Cancel' }, { type: 'URL', text: 'Shop', url: 'https://shop.example.com/o/{{1}}', example: ['abc'] }] },
+    ],
+  },
+  { name: 'order_confirmation', language: 'es', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hola, tu pedido esta listo para recoger.' }] },
+  { name: 'welcome_named', language: 'en', category: 'MARKETING', parameter_format: 'named', components: [{ type: 'BODY', text: 'Thank you, {{first_name}}! Enjoy {{discount}} off today.' }] },
+  { name: 'paused_one', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'A paused marketing message for you.' }] },
+  { name: 'disabled_one', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'A disabled marketing message for you.' }] },
+  { name: 'rejected_one', language: 'en', category: 'MARKETING', status: 'REJECTED', components: [{ type: 'BODY', text: 'Rejected.' }] },
+];
+
+before(async () => {
+  rcv = await startReceiver();
+  sim = await testSimulator({ webhookUrl: rcv.url, seedTemplates: seeds, pairRateLimit: false });
+  await sim.customer(CUSTOMER).sendText('hi');
+});
+after(async () => {
+  await sim.close();
+  await rcv.close();
+});
+
+const templateEvents = () => rcv.received.filter((w) => w.json.entry[0].changes[0].field === 'message_template_status_update');
+const create = (body: unknown) => graph(sim, 'POST', `/v21.0/${sim.wabaId}/message_templates`, body);
+
+test('a submitted template goes PENDING, then APPROVED with a status webhook', async () => {
+  const r = await create({ name: 'shipping_update', language: 'en_US', category: 'utility', components: [{ type: 'BODY', text: 'Your package {{1}} is on the way to you.', example: { body_text: [['A12']] } }] });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.deepEqual(Object.keys(r.json), ['id', 'status', 'category']);
+  assert.equal(r.json.status, 'PENDING');
+  assert.equal(r.json.category, 'UTILITY');
+  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'shipping_update'), 2000, 'template webhook');
+  const entry = ev.json.entry[0];
+  assert.equal(entry.id, sim.wabaId);
+  assert.equal(typeof entry.time, 'number');
+  assert.ok(ev.signatureOk);
+  assert.deepEqual(entry.changes[0].value, {
+    event: 'APPROVED',
+    message_template_id: Number(r.json.id),
+    message_template_name: 'shipping_update',
+    message_template_language: 'en_US',
+    reason: 'NONE',
+    message_template_category: 'UTILITY',
+  });
+  const one = await graph(sim, 'GET', `/v21.0/${r.json.id}?fields=status`);
+  assert.deepEqual(one.json, { status: 'APPROVED', id: r.json.id });
+  const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name: 'shipping_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Z9' }] }] } });
+  assert.equal(sent.status, 200);
+});
+
+test('a malformed template is REJECTED with reason INVALID_FORMAT and rejection_info', async () => {
+  const r = await create({ name: 'abandoned_cart', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'You left {{1}}{{2}} in your cart, come back.', example: { body_text: [['a', 'b']] } }] });
+  assert.equal(r.json.status, 'PENDING');
+  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'abandoned_cart'), 2000, 'rejection');
+  const v = ev.json.entry[0].changes[0].value;
+  assert.equal(v.event, 'REJECTED');
+  assert.equal(v.reason, 'INVALID_FORMAT');
+  assert.match(v.rejection_info.reason, /next to each other/);
+  assert.ok(v.rejection_info.recommendation);
+  assert.equal(sim.templates.get('abandoned_cart', 'en')?.status, 'REJECTED');
+});
+
+test('malformed create requests fail synchronously (100 + 2388xxx subcodes)', async () => {
+  const bodyOnly = [{ type: 'BODY', text: 'Some reasonable body text here.' }];
+  const cases: Array<[unknown, number | undefined]> = [
+    [{ language: 'en', category: 'UTILITY', components: bodyOnly }, undefined],
+    [{ name: 'x_1', category: 'UTILITY', components: bodyOnly }, undefined],
+    [{ name: 'x_1', language: 'en', components: bodyOnly }, undefined],
+    [{ name: 'x_1', language: 'en', category: 'PROMO', components: bodyOnly }, undefined],
+    [{ name: 'x_1', language: 'en', category: 'UTILITY', components: [{ type: 'FOOTER', text: 'f' }] }, 2388072],
+    [{ name: 'order_confirmation', language: 'es', category: 'UTILITY', components: bodyOnly }, 2388024],
+  ];
+  for (const [body, subcode] of cases) {
+    const r = await create(body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.error.code, 100);
+    assert.equal(r.json.error.error_subcode, subcode);
+  }
+});
+
+test('template sends: language 132001, count 132000, format 132012, approval 132001/132015/132016', async () => {
+  await sim.templates.setStatus('paused_one', 'en', 'PAUSED');
+  await sim.templates.setStatus('disabled_one', 'en', 'DISABLED');
+  const events = templateEvents().map((w) => w.json.entry[0].changes[0].value);
+  const paused = events.find((v) => v.message_template_name === 'paused_one');
+  assert.equal(paused.event, 'PAUSED');
+  assert.equal(paused.other_info.title, 'FIRST_PAUSE');
+  assert.match(events.find((v) => v.message_template_name === 'disabled_one').disable_info.disable_date, /^\d+$/);
+
+  const image = { type: 'header', parameters: [{ type: 'image', image: { link: 'https://example.com/banner.png' } }] };
+  const bodyParams = (...texts: string[]) => ({ type: 'body', parameters: texts.map((text) => ({ type: 'text', text })) });
+  const urlParam = { type: 'button', sub_type: 'url', index: '2', parameters: [{ type: 'text', text: 'o-1' }] };
+  const code = async (name: string, language: string, components?: unknown[]) => {
+    const r = await send(sim, { to: CUSTOMER, type: 'template', template: { name, language: { code: language }, ...(components ? { components } : {}) } });
+    return r.status === 200 ? 200 : r.json.error.code;
+  };
+  assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica', 'SKBUP2'), urlParam]), 200);
+  assert.equal(await code('order_confirmation', 'pt_BR', [image, bodyParams('Jessica', 'SKBUP2'), urlParam]), 132001);
+  assert.equal(await code('no_such_template', 'en_US'), 132001);
+  assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica'), urlParam]), 132000);
+  assert.equal(await code('order_confirmation', 'en_US', [bodyParams('Jessica', 'SKBUP2'), urlParam]), 132000);
+  assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica', 'SKBUP2')]), 132000);
+  assert.equal(await code('order_confirmation', 'en_US', [{ type: 'header', parameters: [{ type: 'text', text: 'x' }] }, bodyParams('a', 'b'), urlParam]), 132012);
+  assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('line\nbreak', 'b'), urlParam]), 132018);
+  assert.equal(await code('order_confirmation', 'es', [bodyParams('extra')]), 132000);
+  assert.equal(await code('rejected_one', 'en'), 132001);
+  assert.equal(await code('paused_one', 'en'), 132015);
+  assert.equal(await code('disabled_one', 'en'), 132016);
+  const named = (params: unknown[]) => code('welcome_named', 'en', [{ type: 'body', parameters: params }]);
+  assert.equal(await named([{ type: 'text', parameter_name: 'discount', text: '15%' }, { type: 'text', parameter_name: 'first_name', text: 'Jo' }]), 200);
+  assert.equal(await named([{ type: 'text', parameter_name: 'nope', text: '15%' }, { type: 'text', parameter_name: 'first_name', text: 'Jo' }]), 132012);
+  assert.equal(await named([{ type: 'text', text: '15%' }, { type: 'text', text: 'Jo' }]), 132012);
+  await sim.templates.setStatus('paused_one', 'en', 'APPROVED');
+  assert.equal(await code('paused_one', 'en'), 200);
+});
+
+test('a sent template is rendered with its parameters; the quick reply echoes the payload', async () => {
+  const r = await send(sim, {
+    to: CUSTOMER,
+    type: 'template',
+    template: {
+      name: 'order_confirmation',
+      language: { code: 'en_US' },
+      components: [
+        { type: 'header', parameters: [{ type: 'image', image: { link: 'https://example.com/banner.png' } }] },
+        { type: 'body', parameters: [{ type: 'text', text: 'Jessica' }, { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } }] },
+        { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'TRACK_42' }] },
+        { type: 'button', sub_type: 'url', index: 2, parameters: [{ type: 'text', text: 'o-42' }] },
+      ],
+    },
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  assert.equal(r.json.messages[0].message_status, 'accepted');
+  const c = sim.customer(CUSTOMER);
+  const m = await c.waitForMessage((x) => x.wamid === r.json.messages[0].id);
+  assert.equal(m.text, 'Hi Jessica! Your order number is $100.99.');
+  assert.equal(m.category, 'utility');
+  assert.deepEqual(m.template?.buttons.map((b) => [b.type, b.text, b.payload ?? b.url]), [
+    ['QUICK_REPLY', 'Track it', 'TRACK_42'],
+    ['QUICK_REPLY', 'Cancel', undefined],
+    ['URL', 'Shop', 'https://shop.example.com/o/o-42'],
+  ]);
+  await c.tapTemplateButton(m.wamid, 'TRACK_42');
+  await c.tapTemplateButton(m.wamid, 'Cancel');
+  const replies = rcv.messages().filter((x) => x.type === 'button');
+  assert.deepEqual(replies.map((x) => [x.button, x.context]), [
+    [{ payload: 'TRACK_42', text: 'Track it' }, { from: sim.displayPhoneNumber, id: m.wamid }],
+    [{ payload: 'Cancel', text: 'Cancel' }, { from: sim.displayPhoneNumber, id: m.wamid }],
+  ]);
+});
+
+test('list with filters and cursor paging, GET by id, DELETE by name', async () => {
+  const all = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?limit=2`);
+  assert.equal(all.json.data.length, 2);
+  assert.ok(all.json.paging.cursors.after);
+  assert.match(all.json.paging.next, /after=/);
+  const second = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?limit=2&after=${all.json.paging.cursors.after}`);
+  assert.notEqual(second.json.data[0].id, all.json.data[0].id);
+  const byName = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?name=order_confirmation&fields=name,language,status`);
+  assert.deepEqual(byName.json.data.map((t: any) => Object.keys(t)), [['name', 'language', 'status', 'id'], ['name', 'language', 'status', 'id']]);
+  const approved = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?status=REJECTED`);
+  assert.ok(approved.json.data.every((t: any) => t.status === 'REJECTED'));
+  const id = sim.templates.get('welcome_named', 'en')!.id;
+  const one = await graph(sim, 'GET', `/v21.0/${id}`);
+  assert.equal(one.json.parameter_format, 'NAMED');
+  const del = await graph(sim, 'DELETE', `/v21.0/${sim.wabaId}/message_templates?name=welcome_named`);
+  assert.deepEqual(del.json, { success: true });
+  const again = await graph(sim, 'DELETE', `/v21.0/${sim.wabaId}/message_templates?name=welcome_named`);
+  assert.equal(again.json.error.code, 100);
+  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.event === 'PENDING_DELETION'), 2000);
+  assert.equal(ev.json.entry[0].changes[0].value.reason, null);
+  const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name: 'welcome_named', language: { code: 'en' } } });
+  assert.equal(sent.json.error.code, 132001);
+  const wrongWaba = await graph(sim, 'GET', `/v21.0/123/message_templates`);
+  assert.equal(wrongWaba.json.error.code, 100);
+});
