@@ -35,10 +35,13 @@ export class GraphileJobQueue implements JobQueue {
 
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
     const runAt = opts.runAt === undefined ? null : new Date(opts.runAt).toISOString();
+    // graphile-worker orders a queue by (priority, run_at) with no tie-break, and its default
+    // run_at is now(): the same for every job added in one transaction. clock_timestamp() gives
+    // each job its own instant, so a queue runs in the order its jobs were added.
     // job_key_mode preserve_run_at: a duplicate key neither replaces nor reschedules the job.
     await sql`select graphile_worker.add_job(
       identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
-      run_at => ${runAt}::timestamptz, max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
+      run_at => coalesce(${runAt}::timestamptz, clock_timestamp()), max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
       job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`.execute(db);
   }
 

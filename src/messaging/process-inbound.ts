@@ -11,22 +11,36 @@ function isInboundKind(k: string): k is InboundKind {
 
 /**
  * Job `message.process`: runs on the conversation's serial queue, so one conversation's messages
- * are handled in the order they were received. Today it runs the demo bot; the flow engine will
- * take its place.
+ * are handled in the order they were received. Order also comes from our own data: before its
+ * message, a job handles any earlier message of the conversation still waiting (by `seq`, the
+ * arrival order), so a job the engine retried later, or ran out of turn, cannot reorder them.
+ * Today it runs the demo bot; the flow engine will take its place.
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const row = await db
+  const target = await db.selectFrom('messages').select(['seq', 'conversation_id', 'status']).where('id', '=', payload.messageId).executeTakeFirst();
+  if (!target || target.status !== 'received') return; // redelivered job after a crash: done already
+  const rows = await db
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.id', 'm.kind', 'm.text', 'm.status', 'm.conversation_id', 'm.channel_id', 'm.external_id', 'ct.profile_name'])
-    .where('m.id', '=', payload.messageId)
-    .executeTakeFirst();
-  if (!row || row.status === 'processed') return; // redelivered job after a crash: done already
+    .select(['m.id', 'm.kind', 'm.text', 'm.conversation_id', 'm.channel_id', 'ct.profile_name'])
+    .where('m.conversation_id', '=', target.conversation_id)
+    .where('m.direction', '=', 'in')
+    .where('m.status', '=', 'received')
+    .where('m.seq', '<=', target.seq)
+    .orderBy('m.seq')
+    .execute();
+  for (const row of rows) await handleOne(deps, row);
+  deps.jobs.wake();
+}
+
+async function handleOne(deps: Deps, row: { id: string; kind: string; text: string | null; conversation_id: string; channel_id: string; profile_name: string | null }): Promise<void> {
   const now = deps.clock.now();
-  await db.transaction().execute(async (trx) => {
-    await trx.updateTable('messages').set({ status: 'processed', status_at: now }).where('id', '=', row.id).execute();
+  await deps.storage.db.transaction().execute(async (trx) => {
+    // The status guard makes a concurrent or repeated run of the same message a no-op.
+    const claimed = await trx.updateTable('messages').set({ status: 'processed', status_at: now }).where('id', '=', row.id).where('status', '=', 'received').executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 0) return;
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;
     const decision = runBotFlow(demoFlow, { kind: row.kind, text: row.text, contactName: row.profile_name });
     if (!decision) return;
@@ -38,5 +52,4 @@ export async function processInbound(deps: Deps, payload: { messageId: string })
       now,
     });
   });
-  deps.jobs.wake();
 }

@@ -33,6 +33,8 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', (err) => process.stderr.write(`postgres pool: ${err.message}\n`));
+    // A checked-out client losing its connection fails its query; the error event must not crash.
+    pool.on('connect', (client) => client.on('error', (err) => process.stderr.write(`postgres client: ${err.message}\n`)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     await migrateToLatest(db as Kysely<unknown>, 'postgres');
     return {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { applyEarlyStatuses } from '../../src/conversations/apply-status.ts';
-import { insertOutbound } from '../../src/conversations/message-store.ts';
+import { upsertContact } from '../../src/contacts/contact-store.ts';
+import { openConversation } from '../../src/conversations/conversation-store.ts';
+import { insertInbound, insertOutbound } from '../../src/conversations/message-store.ts';
+import { processInbound } from '../../src/messaging/process-inbound.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { inboundEnvelope, postSigned, statusEnvelope } from '../support/signed-post.ts';
 import { startWorld, type World } from '../support/test-world.ts';
@@ -39,6 +42,25 @@ forEachDialect('pipeline guarantees', (dialect) => {
       customer.received().map((m) => m.text),
       Array.from({ length: n }, (_, i) => `You said: message ${i}`),
     );
+  });
+
+  test('a job that runs out of turn handles the earlier waiting message of its conversation first', async () => {
+    const now = w.clock.now();
+    const channelId = `wa_${w.sim.phoneNumberId}`;
+    const contact = await upsertContact(db(), { channelKind: 'whatsapp', externalId: '15552220009', phoneE164: '+15552220009', profileName: 'Turn', now });
+    const conv = await openConversation(db(), { channelId, contactId: contact.id, now });
+    const inbound = (i: number) => ({ channel: 'whatsapp' as const, channelAccountId: w.sim.phoneNumberId, externalId: `wamid.TURN${i}`, from: '15552220009', sentAt: now, kind: 'text' as const, providerType: 'text', text: `turn ${i}`, raw: {} });
+    // Stored without their jobs, as if the engine had lost or postponed the first one.
+    const first = await insertInbound(db(), { conversationId: conv.id, channelId, message: inbound(1), now });
+    const second = await insertInbound(db(), { conversationId: conv.id, channelId, message: inbound(2), now });
+    assert.ok(first && second);
+    await processInbound(w.app.deps, { messageId: second });
+    await processInbound(w.app.deps, { messageId: first }); // the late job: nothing left to do
+    await w.settle();
+    // This customer never wrote through the simulator, so look at what the business sent.
+    const sent = () => w.sim.outbound().filter((m) => m.to.endsWith('15552220009'));
+    await waitFor(() => sent().length >= 2, 5000, 'two replies');
+    assert.deepEqual(sent().map((m) => m.text), ['You said: turn 1', 'You said: turn 2']);
   });
 
   test('statuses apply monotonically whatever their order; failed keeps its error', async () => {
