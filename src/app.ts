@@ -1,9 +1,11 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { accessRoutes } from './auth/access-routes.ts';
+import { installAuth } from './auth/install-auth.ts';
 import { conversationRoutes } from './conversations/conversation-routes.ts';
 import type { Deps } from './deps.ts';
+import { eventWebhookRoutes } from './events/webhook-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
-import { requireAdmin } from './http/require-admin.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
 
@@ -19,8 +21,10 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
   await app.register(healthRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
   await app.register(async (api) => {
-    requireAdmin(api, opts.adminTokenHash);
+    await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminTokenHash: opts.adminTokenHash });
+    await api.register(accessRoutes, { deps });
     await api.register(conversationRoutes, { deps });
+    await api.register(eventWebhookRoutes, { deps });
   });
   return app;
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { WebhookSettings } from './events/webhook-settings.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_API_VERSION = 'v21.0';
@@ -34,6 +35,8 @@ export interface Config {
   demoBot: boolean;
   /** all: HTTP + processing; web: HTTP only (accepts and stores webhooks); worker: processing (+ health). */
   role: 'all' | 'web' | 'worker';
+  /** Outgoing event webhooks; unset fields take the defaults in src/events/webhook-settings.ts. */
+  eventWebhooks?: Partial<WebhookSettings>;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -59,6 +62,14 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
       return def;
     }
     return n;
+  };
+  const bool = (envKey: string, fileKey: string, def: boolean): boolean => {
+    const raw = pick(envKey, fileKey);
+    if (raw === undefined) return def;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${envKey} must be true or false (got "${raw}")`);
+    return def;
   };
 
   const port = int('PORT', 'port', 3000, 0, 65535);
@@ -123,6 +134,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     throughputPerSecond,
     demoBot: (pick('DEMO_BOT', 'demoBot') ?? 'true') !== 'false',
     role: 'all',
+    eventWebhooks: {
+      // The built-in simulator runs on loopback, and so do receivers in development.
+      allowPrivate: bool('EVENT_WEBHOOKS_ALLOW_PRIVATE', 'eventWebhooksAllowPrivate', numbers.length === 0),
+      timeoutMs: int('EVENT_WEBHOOKS_TIMEOUT_MS', 'eventWebhooksTimeoutMs', 10_000, 100, 60_000),
+      retryBaseMs: int('EVENT_WEBHOOKS_RETRY_BASE_MS', 'eventWebhooksRetryBaseMs', 30_000, 1, 3_600_000),
+      maxAttempts: int('EVENT_WEBHOOKS_MAX_ATTEMPTS', 'eventWebhooksMaxAttempts', 40, 1, 200),
+    },
   };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;

@@ -4,6 +4,7 @@ import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-c
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
+import { eventDeliveryHandler } from './events/deliver-event.ts';
 import { ensureAdminToken } from './http/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
 import { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
@@ -80,6 +81,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     await jobs.start({
       'message.process': (p) => processInbound(deps, narrowMessageJob(p)),
       'message.send': (p) => sendOutbound(deps, narrowMessageJob(p)),
+      'event.deliver': eventDeliveryHandler(deps),
     });
   }
   if (processes) ingest.start();
@@ -89,13 +91,29 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     ingest,
     generatedAdminToken: admin.generated,
     async stop() {
-      await app.close();
+      await closeHttp(app);
       await ingest.stop();
       await jobs.stop();
       await channels.close();
       await storage.close();
     },
   };
+}
+
+/**
+ * Graceful, but bounded: requests in flight finish, and their keep-alive connections are closed
+ * as soon as they go idle (Fastify closes only the connections idle at the moment it is asked,
+ * and a busy one would otherwise linger for the 72 s keep-alive timeout).
+ */
+async function closeHttp(app: { close(): Promise<unknown>; server: { closeIdleConnections(): void; closeAllConnections(): void } }): Promise<void> {
+  const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+  const hard = setTimeout(() => app.server.closeAllConnections(), 5_000);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(idle);
+    clearTimeout(hard);
+  }
 }
 
 function narrowMessageJob(p: unknown): { messageId: string } {

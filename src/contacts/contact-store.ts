@@ -1,5 +1,6 @@
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export interface ContactRow {
   id: string;
@@ -11,17 +12,15 @@ export interface ContactRow {
   updated_at: number;
 }
 
+// Hot path (every inbound message): prebuilt SQL.
+const SELECT_CONTACT = rawQuery(`select * from "contacts" where "channel_kind" = ? and "external_id" = ?`);
+
 /** Finds or creates the contact for a channel user, refreshing the profile name when it changed. */
 export async function upsertContact(
   db: Executor,
   input: { channelKind: string; externalId: string; phoneE164?: string; profileName?: string; now: number },
 ): Promise<ContactRow> {
-  const existing = await db
-    .selectFrom('contacts')
-    .selectAll()
-    .where('channel_kind', '=', input.channelKind)
-    .where('external_id', '=', input.externalId)
-    .executeTakeFirst();
+  const [existing] = await runRaw<ContactRow>(db, SELECT_CONTACT, [input.channelKind, input.externalId]);
   if (existing) {
     if (input.profileName && input.profileName !== existing.profile_name) {
       await db
@@ -43,7 +42,8 @@ export async function upsertContact(
     updated_at: input.now,
   };
   // A concurrent ingest (another PostgreSQL process) may have created it first.
-  await db.insertInto('contacts').values(row).onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing()).execute();
+  const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing()).returning('id').executeTakeFirst();
+  if (inserted) return row;
   const stored = await db
     .selectFrom('contacts')
     .selectAll()

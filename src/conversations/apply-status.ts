@@ -1,18 +1,25 @@
 import type { StatusUpdate } from '../channels/channel-types.ts';
-import type { Executor } from '../jobs/job-queue.ts';
+import { emitMessageStatus } from '../events/pipeline-events.ts';
+import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';
+
+// Hot path (three callbacks per message sent): prebuilt SQL.
+const SELECT_BY_EXTERNAL = rawQuery(`select "id", "status", "external_id" from "messages" where "channel_id" = ? and "external_id" = ?`);
+const INSERT_STATUS_EVENT = rawQuery(
+  `insert into "status_events" ("channel_id", "external_id", "status", "at", "message_id", "errors", "pricing", "biz_opaque", "raw", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+);
+const UPDATE_STATUS = rawQuery(`update "messages" set "status" = ?, "status_at" = ? where "id" = ?`);
+const SELECT_EARLY = rawQuery(
+  `select "id", "status", "at", "errors" from "status_events" where "channel_id" = ? and "external_id" = ? and "message_id" is null order by "id"`,
+);
 
 /**
  * Keeps every status callback (also for a message we do not know yet: the send's response may
  * still be on its way) and moves the message forward when the status is newer.
  */
-export async function recordStatus(db: Executor, channelId: string, s: StatusUpdate, now: number): Promise<void> {
-  let message = await db
-    .selectFrom('messages')
-    .select(['id', 'status', 'external_id'])
-    .where('channel_id', '=', channelId)
-    .where('external_id', '=', s.externalId)
-    .executeTakeFirst();
+export async function recordStatus(db: Executor, channelId: string, s: StatusUpdate, now: number, jobs?: JobQueue): Promise<void> {
+  let [message] = await runRaw<{ id: string; status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
   if (!message && s.bizOpaqueCallbackData) {
     // Reconcile a send whose outcome we never recorded (crash between the Graph call and the
     // write): we put our own message id in biz_opaque_callback_data, Meta echoes it here.
@@ -28,42 +35,40 @@ export async function recordStatus(db: Executor, channelId: string, s: StatusUpd
       message = { ...byOurId, external_id: s.externalId, status: 'accepted' };
     }
   }
-  await db
-    .insertInto('status_events')
-    .values({
-      channel_id: channelId,
-      external_id: s.externalId,
-      status: s.status,
-      at: s.at,
-      message_id: message?.id ?? null,
-      errors: s.errors ? JSON.stringify(s.errors) : null,
-      pricing: s.pricing ? JSON.stringify(s.pricing) : null,
-      biz_opaque: s.bizOpaqueCallbackData ?? null,
-      raw: JSON.stringify(s.raw),
-      received_at: now,
-    })
-    .execute();
-  if (message) await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors);
+  await runRaw(db, INSERT_STATUS_EVENT, [
+    channelId,
+    s.externalId,
+    s.status,
+    s.at,
+    message?.id ?? null,
+    s.errors ? JSON.stringify(s.errors) : null,
+    s.pricing ? JSON.stringify(s.pricing) : null,
+    s.bizOpaqueCallbackData ?? null,
+    JSON.stringify(s.raw),
+    now,
+  ]);
+  if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) await emitMessageStatus(db, jobs, { messageId: message.id, now });
 }
 
 /** After a send records its wamid: applies statuses that arrived before we knew it. */
-export async function applyEarlyStatuses(db: Executor, channelId: string, messageId: string, externalId: string): Promise<void> {
-  const early = await db
-    .selectFrom('status_events')
-    .select(['id', 'status', 'at', 'errors'])
-    .where('channel_id', '=', channelId)
-    .where('external_id', '=', externalId)
-    .where('message_id', 'is', null)
-    .orderBy('id')
-    .execute();
+export async function applyEarlyStatuses(
+  db: Executor,
+  channelId: string,
+  messageId: string,
+  externalId: string,
+  events?: { jobs: JobQueue; now: number },
+): Promise<void> {
+  const early = await runRaw<{ id: number; status: string; at: number; errors: string | null }>(db, SELECT_EARLY, [channelId, externalId]);
   if (early.length === 0) return;
   await db.updateTable('status_events').set({ message_id: messageId }).where('id', 'in', early.map((e) => e.id)).execute();
+  let changed = false;
   for (const e of early) {
     if (!isOutboundStatus(e.status)) continue;
     const current = await db.selectFrom('messages').select('status').where('id', '=', messageId).executeTakeFirstOrThrow();
     const errors: StatusUpdate['errors'] = e.errors ? JSON.parse(e.errors) : undefined;
-    await applyToMessage(db, messageId, current.status, e.status, e.at, errors);
+    if (await applyToMessage(db, messageId, current.status, e.status, e.at, errors)) changed = true;
   }
+  if (changed && events) await emitMessageStatus(db, events.jobs, { messageId, now: events.now });
 }
 
 async function applyToMessage(
@@ -73,21 +78,22 @@ async function applyToMessage(
   incoming: OutboundStatus,
   at: number,
   errors: StatusUpdate['errors'],
-): Promise<void> {
-  if (!shouldApplyStatus(current, incoming)) return;
+): Promise<boolean> {
+  if (!shouldApplyStatus(current, incoming)) return false;
   const first = errors?.[0];
+  if (incoming !== 'failed') {
+    await runRaw(db, UPDATE_STATUS, [incoming, at, messageId]);
+    return true;
+  }
   await db
     .updateTable('messages')
     .set({
       status: incoming,
       status_at: at,
-      ...(incoming === 'failed'
-        ? {
-            error_code: first ? `whatsapp_${first.code}` : 'whatsapp_failed',
-            error_message: first ? [first.title ?? first.message, first.details].filter(Boolean).join(': ') : 'failed without error details',
-          }
-        : {}),
+      error_code: first ? `whatsapp_${first.code}` : 'whatsapp_failed',
+      error_message: first ? [first.title ?? first.message, first.details].filter(Boolean).join(': ') : 'failed without error details',
     })
     .where('id', '=', messageId)
     .execute();
+  return true;
 }

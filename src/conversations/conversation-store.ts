@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
-import type { Executor } from '../jobs/job-queue.ts';
+import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { emitConversationCreated } from '../events/pipeline-events.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 
@@ -17,18 +19,21 @@ export interface ConversationRow {
   updated_at: number;
 }
 
+// Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
+const SELECT_OPEN = rawQuery(`select * from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`);
+// Meta may deliver an older message late: the window follows the newest one (null > x is null).
+const NOTE_INBOUND = rawQuery(
+  `update "conversations" set "last_customer_message_at" = case when "last_customer_message_at" > ? then "last_customer_message_at" else ? end,
+   "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ? where "id" = ?`,
+);
+const NOTE_OUTBOUND = rawQuery(`update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`);
+
 /**
  * The open conversation for a number and contact. An archived one reopens when the customer
  * writes; a closed one stays closed and a new conversation starts (PRODUCT.md).
  */
-export async function openConversation(db: Executor, input: { channelId: string; contactId: string; now: number }): Promise<ConversationRow> {
-  const open = await db
-    .selectFrom('conversations')
-    .selectAll()
-    .where('channel_id', '=', input.channelId)
-    .where('contact_id', '=', input.contactId)
-    .where('status', '<>', 'closed')
-    .executeTakeFirst();
+export async function openConversation(db: Executor, input: { channelId: string; contactId: string; now: number }, jobs?: JobQueue): Promise<ConversationRow> {
+  const [open] = await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
   if (open) {
     if (open.status === 'archived') {
       await db.updateTable('conversations').set({ status: 'active', updated_at: input.now }).where('id', '=', open.id).execute();
@@ -48,39 +53,31 @@ export async function openConversation(db: Executor, input: { channelId: string;
     created_at: input.now,
     updated_at: input.now,
   };
-  await db.insertInto('conversations').values(row).onConflict((oc) => oc.columns(['channel_id', 'contact_id']).where('status', '<>', sql.lit('closed')).doNothing()).execute();
+  const inserted = await db
+    .insertInto('conversations')
+    .values(row)
+    .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).where('status', '<>', sql.lit('closed')).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) {
+    await emitConversationCreated(db, jobs, { conversationId: row.id, now: input.now });
+    return row;
+  }
+  // Another process opened it between our select and insert.
   return db
     .selectFrom('conversations')
     .selectAll()
     .where('channel_id', '=', input.channelId)
     .where('contact_id', '=', input.contactId)
-    .where('status', '<>', 'closed')
+    .where('status', '<>', sql.lit('closed')) // a literal, so the partial unique index applies
     .executeTakeFirstOrThrow();
 }
 
 /** Records a customer message on the conversation: window, preview, unread count. */
 export async function noteInbound(db: Executor, conversationId: string, input: { sentAt: number; preview: string | null; now: number }): Promise<void> {
-  await db
-    .updateTable('conversations')
-    .set((eb) => ({
-      // Meta may deliver an older message late: the window follows the newest one.
-      last_customer_message_at: eb.fn.coalesce(
-        eb.case().when('last_customer_message_at', '>', input.sentAt).then(eb.ref('last_customer_message_at')).else(eb.val(input.sentAt)).end(),
-        eb.val(input.sentAt),
-      ),
-      last_message_at: input.now,
-      last_message_preview: input.preview,
-      unread_count: eb('unread_count', '+', 1),
-      updated_at: input.now,
-    }))
-    .where('id', '=', conversationId)
-    .execute();
+  await runRaw(db, NOTE_INBOUND, [input.sentAt, input.sentAt, input.now, input.preview, input.now, conversationId]);
 }
 
 export async function noteOutbound(db: Executor, conversationId: string, input: { preview: string | null; now: number }): Promise<void> {
-  await db
-    .updateTable('conversations')
-    .set({ last_message_at: input.now, last_message_preview: input.preview, updated_at: input.now })
-    .where('id', '=', conversationId)
-    .execute();
+  await runRaw(db, NOTE_OUTBOUND, [input.now, input.preview, input.now, conversationId]);
 }

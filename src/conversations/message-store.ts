@@ -1,5 +1,6 @@
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import type { InboundMessage, OutboundContent } from '../channels/channel-types.ts';
 
 export interface MessageRow {
@@ -24,36 +25,38 @@ export interface MessageRow {
   author: string | null;
 }
 
+const MESSAGE_COLUMNS = `"id", "conversation_id", "channel_id", "direction", "external_id", "kind", "text", "content", "raw", "status", "status_at", "error_code", "error_message", "reply_to_external_id", "sent_at", "created_at", "attempts", "author"`;
+const INSERT_INBOUND = rawQuery(
+  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, 0, 'customer')
+   on conflict ("channel_id", "external_id") where "external_id" is not null do nothing returning "seq"`,
+);
+const INSERT_OUTBOUND = rawQuery(
+  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'out', null, ?, ?, ?, null, 'queued', ?, null, null, ?, ?, ?, 0, ?) returning "seq"`,
+);
+
 /** Stores an inbound message once per wamid; returns its id, or null when it was a duplicate. */
 export async function insertInbound(db: Executor, input: { conversationId: string; channelId: string; message: InboundMessage; now: number }): Promise<string | null> {
   const m = input.message;
   const { raw, ...normalised } = m;
   const id = newId('msg', input.now);
-  const result = await db
-    .insertInto('messages')
-    .values({
-      id,
-      conversation_id: input.conversationId,
-      channel_id: input.channelId,
-      direction: 'in',
-      external_id: m.externalId,
-      kind: m.kind,
-      text: m.text ?? null,
-      content: JSON.stringify(normalised),
-      raw: JSON.stringify(raw),
-      status: 'received',
-      status_at: input.now,
-      error_code: m.errors?.[0] ? String(m.errors[0].code) : null,
-      error_message: m.errors?.[0]?.message ?? m.errors?.[0]?.title ?? null,
-      reply_to_external_id: m.context?.messageId ?? null,
-      sent_at: m.sentAt,
-      created_at: input.now,
-      attempts: 0,
-      author: 'customer',
-    })
-    .onConflict((oc) => oc.columns(['channel_id', 'external_id']).where('external_id', 'is not', null).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0 ? id : null;
+  const firstError = m.errors?.[0];
+  const rows = await runRaw(db, INSERT_INBOUND, [
+    id,
+    input.conversationId,
+    input.channelId,
+    m.externalId,
+    m.kind,
+    m.text ?? null,
+    JSON.stringify(normalised),
+    JSON.stringify(raw),
+    input.now,
+    firstError ? String(firstError.code) : null,
+    firstError?.message ?? firstError?.title ?? null,
+    m.context?.messageId ?? null,
+    m.sentAt,
+    input.now,
+  ]);
+  return rows.length > 0 ? id : null;
 }
 
 /** Records the intent to send before anything is handed to the Graph API. */
@@ -81,8 +84,20 @@ export async function insertOutbound(
     attempts: 0,
     author: input.author,
   };
-  const inserted = await db.insertInto('messages').values(row).returning('seq').executeTakeFirstOrThrow();
-  return { ...row, seq: Number(inserted.seq) };
+  const [inserted] = await runRaw<{ seq: number }>(db, INSERT_OUTBOUND, [
+    row.id,
+    row.conversation_id,
+    row.channel_id,
+    row.kind,
+    row.text,
+    row.content,
+    row.status_at,
+    row.reply_to_external_id,
+    row.sent_at,
+    row.created_at,
+    row.author,
+  ]);
+  return { ...row, seq: Number(inserted!.seq) };
 }
 
 function previewOf(c: OutboundContent): string | null {

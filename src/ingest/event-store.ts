@@ -8,16 +8,6 @@ export interface PendingEvent {
   attempts: number;
 }
 
-/** The durable record an acknowledgement stands on: written before the 200. */
-export async function storeEvent(db: Executor, provider: string, body: string, now: number): Promise<number> {
-  const row = await db
-    .insertInto('webhook_events')
-    .values({ provider, received_at: now, body, status: 'pending', attempts: 0, processed_at: null, error: null })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
-}
-
 export function pendingEvents(db: Executor, limit: number): Promise<PendingEvent[]> {
   return db
     .selectFrom('webhook_events')

@@ -63,7 +63,8 @@ export class IngestLoop {
     do {
       this.again = false;
       try {
-        while (!this.stopped && (await this.batch()) === BATCH);
+        // Between batches, let waiting requests in: acknowledgements come before processing.
+        while (!this.stopped && (await this.batch()) === BATCH) await new Promise((r) => setImmediate(r));
       } catch (err) {
         this.deps.logger.error({ err }, 'ingest loop error');
       }

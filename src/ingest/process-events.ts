@@ -5,6 +5,7 @@ import { recordStatus } from '../conversations/apply-status.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
 import { insertInbound } from '../conversations/message-store.ts';
 import type { Deps } from '../deps.ts';
+import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
 
@@ -44,10 +45,11 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       profileName: m.profileName,
       now,
     });
-    const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now });
+    const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
     const messageId = await insertInbound(db, { conversationId: conversation.id, channelId: channel.id, message: m, now });
     if (!messageId) continue; // duplicate delivery
     await noteInbound(db, conversation.id, { sentAt: m.sentAt, preview: m.text ?? `[${m.kind}]`, now });
+    await emitMessageReceived(db, deps.jobs, { messageId, now });
     await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}` });
   }
   for (const s of parsed.value.statuses) {
@@ -56,7 +58,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       problems.push(`unknown phone_number_id ${s.channelAccountId}`);
       continue;
     }
-    await recordStatus(db, channel.id, s, now);
+    await recordStatus(db, channel.id, s, now, deps.jobs);
   }
   for (const t of parsed.value.templateEvents) {
     deps.logger.info({ template: t.name, language: t.language, event: t.event, reason: t.reason }, 'template status update');

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/webhook-signature.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { storeEvent } from './event-store.ts';
+import { EventWriter } from './event-writer.ts';
 import type { IngestLoop } from './ingest-loop.ts';
 
 /**
@@ -12,6 +12,7 @@ import type { IngestLoop } from './ingest-loop.ts';
  */
 export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; ingest: IngestLoop }): Promise<void> {
   const { deps, ingest } = opts;
+  const writer = new EventWriter(deps.storage.db, deps.storage.dialect);
   // Raw bytes for every content type in this scope: the signature is over the exact body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.webhookBodyLimitBytes }, (_req, body, done) => done(null, body));
@@ -42,7 +43,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
       throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_payload', 'The body must be a JSON object.');
-    const id = await storeEvent(deps.storage.db, 'whatsapp', raw.toString('utf8'), deps.clock.now());
+    const id = await writer.store('whatsapp', raw.toString('utf8'), deps.clock.now());
     deps.parsedBodies.remember(id, body);
     ingest.wake();
     return reply.status(200).send();

@@ -2,9 +2,12 @@ import { Logger, run, runMigrations, type Runner, type TaskList } from 'graphile
 import { sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import type { Storage } from '../storage/open-database.ts';
-import { PermanentFailure } from './job-errors.ts';
+import { PermanentFailure, RetryLater } from './job-errors.ts';
 import type { EnqueueOptions, Executor, JobQueue, TaskHandler } from './job-queue.ts';
 import { runWithShortRetries } from './run-with-short-retries.ts';
+
+/** Up to this, a RetryLater delay is honoured exactly (see start()). */
+const EXACT_RETRY_MAX_MS = 60_000;
 
 interface Options {
   concurrency?: number;
@@ -58,6 +61,22 @@ export class GraphileJobQueue implements JobQueue {
           await runWithShortRetries(handler, payload, { id: helpers.job.id, attempts: helpers.job.attempts });
           if (helpers.job.job_queue_id !== null) this.nudgeSoon();
         } catch (err) {
+          if (err instanceof RetryLater && err.delayMs !== undefined && err.delayMs <= EXACT_RETRY_MAX_MS && helpers.job.attempts < helpers.job.max_attempts) {
+            // graphile-worker would apply its own backoff (e^attempts s); a short wait the handler
+            // asked for (Retry-After, a rate limit) is kept exactly by re-adding the job at that
+            // time; add_job takes the key over from this running job, which then ends. Longer
+            // waits keep graphile-worker's growing backoff: the handler checks its own schedule
+            // (in the app's clock, which tests move) and asks again when woken early.
+            await helpers.query(
+              `select graphile_worker.add_job(identifier => $1, payload => $2::json,
+                 queue_name => (select queue_name from graphile_worker._private_job_queues where id = $3),
+                 run_at => now() + ($4::int * interval '1 millisecond'), max_attempts => $5::int - $6::int,
+                 job_key => $7::text, job_key_mode => case when $7::text is null then null else 'replace' end)`,
+              [name, JSON.stringify(payload), helpers.job.job_queue_id, Math.ceil(err.delayMs), helpers.job.max_attempts, helpers.job.attempts, helpers.job.key ?? null],
+            );
+            this.opts.logger?.warn({ job: helpers.job.id, task: name, err: err.message, retryInMs: err.delayMs }, 'job will retry');
+            return;
+          }
           if (err instanceof PermanentFailure) {
             this.opts.logger?.error({ job: helpers.job.id, task: name, err: err.message }, 'job failed permanently');
             // graphile-worker has no "fail now": record the failure and finish the job.
@@ -126,7 +145,9 @@ export class GraphileJobQueue implements JobQueue {
 
 function quietLogger(): Logger {
   // Only warnings and errors reach stderr; graphile-worker's info lines would flood the logs.
-  return new Logger(() => (level, message) => {
+  return new Logger(() => (level, message, meta) => {
+    // A requested retry is not an error; the handler already logged why.
+    if ((meta as { error?: unknown } | undefined)?.error instanceof RetryLater) return;
     if (level === 'error' || level === 'warning') process.stderr.write(`graphile-worker ${level}: ${message}\n`);
   });
 }

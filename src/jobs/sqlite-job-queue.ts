@@ -1,3 +1,4 @@
+import { CompiledQuery, sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { backoffMs } from './backoff.ts';
@@ -12,20 +13,43 @@ interface Options {
   logger?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
+interface Job {
+  id: number;
+  task: string;
+  payload: string;
+  queue: string; // a job without a queue name runs in a queue of its own
+  runAt: number;
+  attempts: number;
+  maxAttempts: number;
+}
+
+const INSERT_JOB = `insert into "jobs" ("task", "payload", "queue_name", "run_at", "attempts", "max_attempts", "job_key", "created_at")
+  values (?, ?, ?, ?, 0, ?, ?, ?) on conflict ("job_key") do nothing`;
+
 /**
- * The embedded engine: a runner in this process over the `jobs` table. The database owns the
- * state (a crash leaves jobs to run again); memory only tracks what this process is running now.
- * One process per SQLite file, so locks left by a dead process are released at start.
+ * The embedded engine. The `jobs` table is the durable record: a job is inserted in the caller's
+ * transaction and deleted once done, so a crash leaves it to run again (handlers are idempotent).
+ * Dispatch is in memory: one process owns a SQLite file, so after a commit the runner loads the
+ * new rows (ids only grow: AUTOINCREMENT) instead of claiming each job with queries. A queue runs
+ * one job at a time in id order; a job waiting to retry holds its queue, so nothing overtakes it.
  */
 export class SqliteJobQueue implements JobQueue {
   private handlers: Record<string, TaskHandler> = {};
+  private readonly queues = new Map<string, Job[]>();
+  /** Queues whose head may run now and that run nothing: insertion order is oldest-ready first. */
+  private readonly ready = new Set<string>();
+  private readonly busy = new Set<string>();
+  private readonly delayed = new Map<string, NodeJS.Timeout>();
+  private maxSeenId = 0;
+  private pending = 0;
   private running = 0;
-  private readonly busyQueues = new Set<string>();
-  private readonly inFlight = new Set<number>();
-  private timer: NodeJS.Timeout | undefined;
-  private pumping = false;
+  private loading = false;
+  private loadAgain = false;
   private wakeScheduled = false;
-  private again = false;
+  private doneIds: number[] = [];
+  private flushScheduled = false;
+  private flushing: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private readonly concurrency: number;
   private readonly pollMs: number;
@@ -41,66 +65,70 @@ export class SqliteJobQueue implements JobQueue {
 
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
     const now = this.opts.clock.now();
-    await db
-      .insertInto('jobs')
-      .values({
-        task,
-        payload: JSON.stringify(payload),
-        queue_name: opts.queue ?? null,
-        run_at: opts.runAt ?? now,
-        attempts: 0,
-        max_attempts: opts.maxAttempts ?? 25,
-        locked_at: null,
-        failed_at: null,
-        last_error: null,
-        job_key: opts.key ?? null,
-        created_at: now,
-      })
-      .onConflict((oc) => oc.column('job_key').doNothing())
-      .execute();
+    // Hot path (several per message): raw SQL skips Kysely's query building.
+    await db.executeQuery(CompiledQuery.raw(INSERT_JOB, [task, JSON.stringify(payload), opts.queue ?? null, opts.runAt ?? now, opts.maxAttempts ?? 25, opts.key ?? null, now]));
   }
 
-  /** Coalesced: many enqueues and completions in one event-loop turn cost one claim query. */
+  /** Coalesced: every enqueue committed in one event-loop turn costs one load query. */
   wake(): void {
     if (this.stopped || this.wakeScheduled) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
-      void this.pump();
+      void this.load();
     });
   }
 
   async start(handlers: Record<string, TaskHandler>): Promise<void> {
     this.handlers = handlers;
     this.stopped = false;
+    // Locks written by earlier versions of this runner mean nothing after a restart.
     await this.storage.db.updateTable('jobs').set({ locked_at: null }).where('locked_at', 'is not', null).execute();
-    this.timer = setInterval(() => void this.pump(), this.pollMs);
+    // The poll only catches jobs enqueued without a wake() (another connection, a CLI).
+    this.timer = setInterval(() => {
+      this.recheckDelayed(); // a test's fake clock may have jumped past a retry time
+      void this.load();
+    }, this.pollMs);
     this.timer.unref();
-    void this.pump();
+    await this.load();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.delayed.values()) clearTimeout(t);
+    this.delayed.clear();
     const deadline = Date.now() + 10_000;
     while (this.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await this.flush();
   }
 
   async backlog(): Promise<{ count: number; oldestAt: number | null }> {
-    const row = await this.storage.db
-      .selectFrom('jobs')
-      .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min('run_at').as('oldest')])
-      .where('failed_at', 'is', null)
-      .where('run_at', '<=', this.opts.clock.now())
-      .executeTakeFirst();
-    return { count: Number(row?.count ?? 0), oldestAt: row?.oldest == null ? null : Number(row.oldest) };
+    const now = this.opts.clock.now();
+    let count = 0;
+    let oldestAt: number | null = null;
+    for (const [name, jobs] of this.queues) {
+      if (this.busy.has(name)) continue;
+      const head = jobs[0];
+      if (!head || head.runAt > now) continue;
+      for (const j of jobs) {
+        if (j.runAt > now) continue;
+        count++;
+        if (oldestAt === null || j.runAt < oldestAt) oldestAt = j.runAt;
+      }
+    }
+    return { count, oldestAt };
   }
 
   async idle(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      await this.load();
       const { count } = await this.backlog();
-      if (count === 0 && this.running === 0) return;
+      if (count === 0 && this.running === 0 && !this.wakeScheduled) {
+        await this.flush();
+        return;
+      }
       if (Date.now() > deadline) throw new Error(`jobs still pending after ${timeoutMs} ms (${count} runnable, ${this.running} running)`);
       await new Promise<void>((r) => {
         this.idleWaiters.push(r);
@@ -109,93 +137,139 @@ export class SqliteJobQueue implements JobQueue {
     }
   }
 
-  /** Claims runnable jobs: the head of each free queue, plus unqueued jobs, oldest first. */
-  private async pump(): Promise<void> {
-    if (this.pumping) {
-      this.again = true;
+  /** Reads jobs committed since the last load into the in-memory queues. */
+  private async load(): Promise<void> {
+    if (this.stopped) return;
+    if (this.loading) {
+      this.loadAgain = true;
       return;
     }
-    this.pumping = true;
+    this.loading = true;
     try {
       do {
-        this.again = false;
-        const free = this.concurrency - this.running;
-        if (free <= 0 || this.stopped) break;
-        const now = this.opts.clock.now();
-        const rows = await this.storage.db
-          .selectFrom('jobs as j')
-          .selectAll()
-          .where('j.locked_at', 'is', null)
-          .where('j.failed_at', 'is', null)
-          .where('j.run_at', '<=', now)
-          .where((eb) =>
-            eb.or([
-              eb('j.queue_name', 'is', null),
-              eb(
-                'j.id',
-                '=',
-                eb
-                  .selectFrom('jobs as h')
-                  .select((e) => e.fn.min('h.id').as('m'))
-                  .whereRef('h.queue_name', '=', 'j.queue_name')
-                  .where('h.failed_at', 'is', null),
-              ),
-            ]),
-          )
-          .orderBy('j.id')
-          .limit(free + this.inFlight.size + 16)
-          .execute();
-        let claimed = 0;
-        for (const row of rows) {
-          if (claimed >= free) break;
-          if (this.inFlight.has(row.id)) continue;
-          if (row.queue_name && this.busyQueues.has(row.queue_name)) continue;
-          claimed++;
-          this.inFlight.add(row.id);
-          if (row.queue_name) this.busyQueues.add(row.queue_name);
-          this.running++;
-          void this.runJob(row);
+        this.loadAgain = false;
+        const rows = await sql<{ id: number; task: string; payload: string; queue_name: string | null; run_at: number; attempts: number; max_attempts: number }>`
+          select id, task, payload, queue_name, run_at, attempts, max_attempts from jobs
+          where id > ${this.maxSeenId} and failed_at is null order by id`.execute(this.storage.db);
+        for (const r of rows.rows) {
+          this.maxSeenId = Math.max(this.maxSeenId, r.id);
+          const job: Job = { id: r.id, task: r.task, payload: r.payload, queue: r.queue_name ?? `#${r.id}`, runAt: r.run_at, attempts: r.attempts, maxAttempts: r.max_attempts };
+          let q = this.queues.get(job.queue);
+          if (!q) this.queues.set(job.queue, (q = []));
+          q.push(job);
+          this.pending++;
+          if (q.length === 1) this.markReady(job.queue);
         }
-        if (claimed > 0 && rows.length >= free) this.again = true;
-      } while (this.again && !this.stopped);
+      } while (this.loadAgain && !this.stopped);
     } finally {
-      this.pumping = false;
+      this.loading = false;
+    }
+    this.dispatch();
+  }
+
+  /** The queue's head can run now, or later: then a timer brings it back. */
+  private markReady(queue: string): void {
+    const head = this.queues.get(queue)?.[0];
+    if (!head || this.busy.has(queue)) return;
+    const wait = head.runAt - this.opts.clock.now();
+    if (wait <= 0) {
+      this.ready.add(queue);
+      return;
+    }
+    if (this.delayed.has(queue) || this.stopped) return;
+    const t = setTimeout(() => {
+      this.delayed.delete(queue);
+      this.markReady(queue);
+      this.dispatch();
+    }, wait + 2);
+    t.unref();
+    this.delayed.set(queue, t);
+  }
+
+  private recheckDelayed(): void {
+    const now = this.opts.clock.now();
+    for (const [queue, t] of this.delayed) {
+      const head = this.queues.get(queue)?.[0];
+      if (head && head.runAt > now) continue;
+      clearTimeout(t);
+      this.delayed.delete(queue);
+      this.markReady(queue);
+    }
+  }
+
+  private dispatch(): void {
+    while (!this.stopped && this.running < this.concurrency && this.ready.size > 0) {
+      const queue = this.ready.values().next().value as string;
+      this.ready.delete(queue);
+      const job = this.queues.get(queue)?.[0];
+      if (!job) continue;
+      this.busy.add(queue);
+      this.running++;
+      void this.run(job);
     }
     if (this.running === 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private async runJob(row: { id: number; task: string; payload: string; queue_name: string | null; attempts: number; max_attempts: number }): Promise<void> {
-    const db = this.storage.db;
-    const attempts = row.attempts + 1;
+  private async run(job: Job): Promise<void> {
+    // One turn of the event loop per job: pending requests (acknowledgements) go first.
+    await new Promise((r) => setImmediate(r));
+    const attempts = job.attempts + 1;
+    let outcome: 'done' | 'retry' | 'failed' = 'done';
     try {
-      await db.updateTable('jobs').set({ locked_at: this.opts.clock.now(), attempts }).where('id', '=', row.id).execute();
-      const handler = this.handlers[row.task];
-      if (!handler) throw new PermanentFailure(`no handler for task ${row.task}`);
-      await runWithShortRetries(handler, JSON.parse(row.payload), { id: String(row.id), attempts });
-      await db.deleteFrom('jobs').where('id', '=', row.id).execute();
+      const handler = this.handlers[job.task];
+      if (!handler) throw new PermanentFailure(`no handler for task ${job.task}`);
+      await runWithShortRetries(handler, JSON.parse(job.payload), { id: String(job.id), attempts });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const now = this.opts.clock.now();
-      const permanent = err instanceof PermanentFailure || attempts >= row.max_attempts;
-      if (permanent) {
-        this.opts.logger?.error({ job: row.id, task: row.task, err: message }, 'job failed permanently');
-        await db.updateTable('jobs').set({ locked_at: null, failed_at: now, last_error: message }).where('id', '=', row.id).execute();
+      if (err instanceof PermanentFailure || attempts >= job.maxAttempts) {
+        outcome = 'failed';
+        this.opts.logger?.error({ job: job.id, task: job.task, err: message }, 'job failed permanently');
+        await this.storage.db.updateTable('jobs').set({ failed_at: now, attempts, last_error: message }).where('id', '=', job.id).execute().catch(() => undefined);
       } else {
+        outcome = 'retry';
         const delay = err instanceof RetryLater && err.delayMs !== undefined ? err.delayMs : backoffMs(attempts);
-        this.opts.logger?.warn({ job: row.id, task: row.task, err: message, retryInMs: delay }, 'job will retry');
-        await db
-          .updateTable('jobs')
-          .set({ locked_at: null, run_at: now + delay, last_error: message })
-          .where('id', '=', row.id)
-          .execute()
-          .catch(() => undefined);
-        setTimeout(() => this.wake(), delay + 5).unref();
+        this.opts.logger?.warn({ job: job.id, task: job.task, err: message, retryInMs: delay }, 'job will retry');
+        job.attempts = attempts;
+        job.runAt = now + delay;
+        await this.storage.db.updateTable('jobs').set({ run_at: job.runAt, attempts, last_error: message }).where('id', '=', job.id).execute().catch(() => undefined);
       }
     } finally {
+      if (outcome !== 'retry') {
+        const q = this.queues.get(job.queue);
+        q?.shift();
+        if (q && q.length === 0) this.queues.delete(job.queue);
+        this.pending--;
+        if (outcome === 'done') this.markDone(job.id);
+      }
       this.running--;
-      this.inFlight.delete(row.id);
-      if (row.queue_name) this.busyQueues.delete(row.queue_name);
-      this.wake();
+      this.busy.delete(job.queue);
+      this.markReady(job.queue);
+      this.dispatch();
     }
+  }
+
+  /** Finished jobs are deleted in one statement per turn; a crash before it only reruns them. */
+  private markDone(id: number): void {
+    this.doneIds.push(id);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  private flush(): Promise<void> {
+    const ids = this.doneIds.splice(0);
+    if (ids.length === 0) return this.flushing;
+    this.flushing = this.flushing
+      // One statement text whatever the count, so it stays in the prepared-statement cache.
+      .then(() => sql`delete from jobs where id in (select value from json_each(${JSON.stringify(ids)}))`.execute(this.storage.db))
+      .then(
+        () => undefined,
+        (err) => this.opts.logger?.error({ err: String(err), jobs: ids.length }, 'could not delete finished jobs; they will run again after a restart'),
+      );
+    return this.flushing;
   }
 }

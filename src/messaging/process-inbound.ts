@@ -2,12 +2,22 @@ import type { InboundKind } from '../channels/channel-types.ts';
 import { demoFlow } from '../bot/demo-flow.ts';
 import { runBotFlow } from '../bot/run-bot-flow.ts';
 import type { Deps } from '../deps.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { queueOutbound } from './queue-outbound.ts';
 
 const inboundKinds = new Set<string>(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive_reply', 'button', 'reaction', 'order', 'system', 'request_welcome', 'edit', 'revoke', 'unsupported']);
 function isInboundKind(k: string): k is InboundKind {
   return inboundKinds.has(k);
 }
+
+// Hot path (every message): prebuilt SQL.
+const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
+const SELECT_WAITING = rawQuery(
+  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", ct."profile_name"
+   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
+   where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received' and m."seq" <= ? order by m."seq"`,
+);
+const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received' returning "id"`);
 
 /**
  * Job `message.process`: runs on the conversation's serial queue, so one conversation's messages
@@ -18,29 +28,28 @@ function isInboundKind(k: string): k is InboundKind {
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const target = await db.selectFrom('messages').select(['seq', 'conversation_id', 'status']).where('id', '=', payload.messageId).executeTakeFirst();
+  const [target] = await runRaw<{ seq: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
   if (!target || target.status !== 'received') return; // redelivered job after a crash: done already
-  const rows = await db
-    .selectFrom('messages as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.id', 'm.kind', 'm.text', 'm.conversation_id', 'm.channel_id', 'ct.profile_name'])
-    .where('m.conversation_id', '=', target.conversation_id)
-    .where('m.direction', '=', 'in')
-    .where('m.status', '=', 'received')
-    .where('m.seq', '<=', target.seq)
-    .orderBy('m.seq')
-    .execute();
+  const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.seq]);
   for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();
 }
 
-async function handleOne(deps: Deps, row: { id: string; kind: string; text: string | null; conversation_id: string; channel_id: string; profile_name: string | null }): Promise<void> {
+interface WaitingMessage {
+  id: string;
+  kind: string;
+  text: string | null;
+  conversation_id: string;
+  channel_id: string;
+  profile_name: string | null;
+}
+
+async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
   const now = deps.clock.now();
   await deps.storage.db.transaction().execute(async (trx) => {
     // The status guard makes a concurrent or repeated run of the same message a no-op.
-    const claimed = await trx.updateTable('messages').set({ status: 'processed', status_at: now }).where('id', '=', row.id).where('status', '=', 'received').executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) === 0) return;
+    const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
+    if (claimed.length === 0) return;
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;
     const decision = runBotFlow(demoFlow, { kind: row.kind, text: row.text, contactName: row.profile_name });
     if (!decision) return;

@@ -3,8 +3,17 @@ import { applyEarlyStatuses } from '../conversations/apply-status.ts';
 import type { Deps } from '../deps.ts';
 import { backoffMs } from '../jobs/backoff.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export const MAX_SEND_ATTEMPTS = 8;
+
+// Hot path (every reply): prebuilt SQL.
+const SELECT_TO_SEND = rawQuery(
+  `select m."id", m."status", m."content", m."channel_id", m."attempts", m."reply_to_external_id", ct."external_id" as "to"
+   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id" where m."id" = ?`,
+);
+const MARK_SENDING = rawQuery(`update "messages" set "status" = 'sending', "attempts" = ? where "id" = ? and "status" = 'queued'`);
+const MARK_ACCEPTED = rawQuery(`update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`);
 
 /**
  * Job `message.send`: hands one outbound message to the channel exactly once.
@@ -14,13 +23,11 @@ export const MAX_SEND_ATTEMPTS = 8;
  */
 export async function sendOutbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const msg = await db
-    .selectFrom('messages as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.id', 'm.status', 'm.content', 'm.channel_id', 'm.attempts', 'm.reply_to_external_id', 'ct.external_id as to'])
-    .where('m.id', '=', payload.messageId)
-    .executeTakeFirst();
+  const [msg] = await runRaw<{ id: string; status: string; content: string; channel_id: string; attempts: number; reply_to_external_id: string | null; to: string }>(
+    db,
+    SELECT_TO_SEND,
+    [payload.messageId],
+  );
   if (!msg) return;
   if (msg.status === 'sending') {
     await db
@@ -47,7 +54,7 @@ export async function sendOutbound(deps: Deps, payload: { messageId: string }): 
 
   const attempts = msg.attempts + 1;
   const content: OutboundContent = JSON.parse(msg.content);
-  await db.updateTable('messages').set({ status: 'sending', attempts }).where('id', '=', msg.id).where('status', '=', 'queued').execute();
+  await runRaw(db, MARK_SENDING, [attempts, msg.id]);
   const result = await channel.adapter.send({
     to: msg.to,
     content,
@@ -57,12 +64,8 @@ export async function sendOutbound(deps: Deps, payload: { messageId: string }): 
   const now = deps.clock.now();
   if (result.ok) {
     await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('messages')
-        .set({ external_id: result.externalId, status: 'accepted', status_at: now, error_code: null, error_message: null })
-        .where('id', '=', msg.id)
-        .execute();
-      await applyEarlyStatuses(trx, msg.channel_id, msg.id, result.externalId);
+      await runRaw(trx, MARK_ACCEPTED, [result.externalId, now, msg.id]);
+      await applyEarlyStatuses(trx, msg.channel_id, msg.id, result.externalId, { jobs: deps.jobs, now });
     });
     return;
   }

@@ -91,4 +91,92 @@ export interface Database {
     job_key: string | null;
     created_at: number;
   };
+  // Agents and access (0002-agents).
+  users: {
+    id: string;
+    email: string; // lower-cased
+    name: string;
+    role: string; // admin | agent
+    password_hash: string; // $scrypt$v=1$...
+    visibility: string; // all | assigned_and_team
+    capacity: number | null; // max open conversations; null: no limit
+    availability: string; // online | away | offline
+    created_at: number;
+    updated_at: number;
+    deleted_at: number | null;
+  };
+  teams: {
+    id: string;
+    name: string;
+    description: string | null;
+    created_at: number;
+    updated_at: number;
+  };
+  team_members: {
+    team_id: string;
+    user_id: string;
+    created_at: number;
+  };
+  sessions: {
+    id: string; // sha256 hex of the cookie token
+    user_id: string;
+    created_at: number;
+    expires_at: number;
+  };
+  api_tokens: {
+    id: string;
+    name: string;
+    token_hash: string; // sha256 hex
+    token_prefix: string;
+    scopes: string; // JSON array
+    user_id: string | null; // owner; its role caps the token's scopes
+    created_by: string; // admin_token | user:<id> | token:<id>
+    created_at: number;
+    expires_at: number | null;
+    last_used_at: number | null;
+    revoked_at: number | null;
+  };
+  // Event webhooks for integrators (0003-event-webhooks).
+  webhook_subscriptions: {
+    id: string;
+    url: string;
+    events: string; // JSON array of event types, or ["*"]
+    secret: string;
+    description: string | null;
+    active: number; // 1 | 0
+    max_concurrency: number;
+    created_at: number;
+    updated_at: number;
+  };
+  emitted_events: {
+    id: string; // evt_...
+    type: string;
+    created_at: number;
+    body: string; // the exact JSON each delivery sends
+  };
+  webhook_deliveries: {
+    id: string;
+    subscription_id: string;
+    event_id: string;
+    status: string; // pending | succeeded | dead
+    attempts: number;
+    next_attempt_at: number | null;
+    last_attempt_at: number | null;
+    last_status_code: number | null;
+    last_error: string | null;
+    replay_of: string | null;
+    created_at: number;
+    completed_at: number | null;
+  };
+  webhook_delivery_attempts: {
+    id: Generated<number>;
+    delivery_id: string;
+    attempt: number;
+    url: string;
+    started_at: number;
+    duration_ms: number;
+    status_code: number | null;
+    error: string | null;
+    response_excerpt: string | null;
+  };
 }

@@ -1,11 +1,15 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectName } from './dialect-name.ts';
 import { coreMigration } from './migrations/0001-core.ts';
+import { agentsMigration } from './migrations/0002-agents.ts';
+import { eventWebhooksMigration } from './migrations/0003-event-webhooks.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
   return {
     '0001-core': coreMigration(dialect),
+    '0002-agents': agentsMigration(dialect),
+    '0003-event-webhooks': eventWebhooksMigration(dialect),
   };
 }
 

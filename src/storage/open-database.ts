@@ -7,6 +7,7 @@ import type { Database } from './database-types.ts';
 import type { DialectName } from './dialect-name.ts';
 import { withCachedStatements } from './cached-statements.ts';
 import { migrateToLatest } from './migrate.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface StorageOptions {
   databaseUrl?: string; // postgres://... switches to PostgreSQL
@@ -55,12 +56,17 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('wal_autocheckpoint = 0'); // checkpoints run in a worker thread instead
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+  const checkpointer = new WalCheckpointer(file);
   return {
     db,
     dialect: 'sqlite',
     capabilities: { skipLocked: false, multiProcess: false },
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer.stop();
+      await db.destroy();
+    },
   };
 }

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { systemClock } from '../../src/core/clock.ts';
 import { GraphileJobQueue } from '../../src/jobs/graphile-job-queue.ts';
 import type { JobQueue, TaskHandler } from '../../src/jobs/job-queue.ts';
+import { RetryLater } from '../../src/jobs/job-errors.ts';
 import { SqliteJobQueue } from '../../src/jobs/sqlite-job-queue.ts';
 import { openStorage, type Storage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
@@ -20,6 +21,7 @@ forEachDialect('job queue order', (dialect) => {
   const seen: string[] = [];
   let running = 0;
   let overlap = false;
+  const retryTimes: number[] = [];
   const record: TaskHandler = async (payload) => {
     running++;
     if (running > 1) overlap = true;
@@ -39,7 +41,13 @@ forEachDialect('job queue order', (dialect) => {
     } else {
       jobs = new SqliteJobQueue(storage, { clock: systemClock, concurrency: 4 });
     }
-    await jobs.start({ record });
+    await jobs.start({
+      record,
+      retry: async (payload) => {
+        retryTimes.push(Date.now());
+        if (retryTimes.length === 1) throw new RetryLater('come back later', (payload as { delayMs: number }).delayMs);
+      },
+    });
   });
   after(async () => {
     await jobs?.stop();
@@ -75,6 +83,15 @@ forEachDialect('job queue order', (dialect) => {
         Array.from({ length: 30 }, (_, i) => `${q}${i}`),
       );
     }
+  });
+
+  test('a job that asks to retry later runs again after the delay it asked for, not before', async () => {
+    // Longer than the in-place retry window (2 s), so the engine itself must schedule it.
+    await jobs.enqueue(storage.db, 'retry', { delayMs: 4000 }, { key: 'retry-once' });
+    jobs.wake();
+    await waitFor(() => retryTimes.length >= 2, 15_000, 'second attempt');
+    const gap = retryTimes[1]! - retryTimes[0]!;
+    assert.ok(gap >= 3900 && gap < 8000, `second attempt after ${gap} ms`);
   });
 
   if (dialect === 'postgres') {
