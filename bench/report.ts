@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { EndToEndResult } from './end-to-end.ts';
+import type { ListBenchRun } from './list-queries.ts';
 import type { MachineInfo } from './machine.ts';
 import type { Settings } from './settings.ts';
 import { round } from './stats.ts';
@@ -34,6 +35,8 @@ export interface BenchResults {
   switchboardDiagnostics: SwitchboardDiagnostics;
   /** BENCH_SQL_STATS=1 only: every SQL statement the (c)/(d) Switchboard ran, by total time. */
   sqlStats?: SqlStat[];
+  /** (e) inbox list queries (bench/list-queries.ts). */
+  listQueries?: ListBenchRun[];
   aims: Aim[];
 }
 

@@ -1,13 +1,28 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { accessRoutes } from './auth/access-routes.ts';
 import { installAuth } from './auth/install-auth.ts';
+import { contactRoutes } from './contacts/contact-routes.ts';
+import { cannedReplyRoutes } from './conversations/canned-reply-routes.ts';
 import { conversationRoutes } from './conversations/conversation-routes.ts';
+import { labelRoutes } from './conversations/label-routes.ts';
+import { linkRoutes } from './conversations/link-routes.ts';
+import { mediaRoutes } from './conversations/media-routes.ts';
+import { messageRoutes } from './conversations/message-routes.ts';
+import { noteRoutes } from './conversations/note-routes.ts';
+import { searchRoutes } from './conversations/search-routes.ts';
+import { startConversationRoutes } from './conversations/start-conversation-routes.ts';
 import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
+import { flowRoutes } from './flows/flow-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
+import { registerOpenApi } from './http/openapi.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
+import { costRoutes } from './costs/cost-routes.ts';
+import { templateRoutes } from './templates/template-routes.ts';
+import { streamRoutes } from './realtime/stream-routes.ts';
+import { routingRoutes } from './routing/routing-routes.ts';
 
 /** Builds the HTTP app from dependencies without listening (tests may inject requests). */
 export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminTokenHash: Buffer }): Promise<FastifyInstance> {
@@ -18,13 +33,29 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     bodyLimit: 1024 * 1024,
   });
   installErrorHandler(app);
+  // Before every route plugin: the OpenAPI document is collected as routes are added.
+  await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
   await app.register(async (api) => {
     await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminTokenHash: opts.adminTokenHash });
     await api.register(accessRoutes, { deps });
     await api.register(conversationRoutes, { deps });
+    await api.register(startConversationRoutes, { deps });
+    await api.register(messageRoutes, { deps });
+    await api.register(mediaRoutes, { deps });
+    await api.register(labelRoutes, { deps });
+    await api.register(noteRoutes, { deps });
+    await api.register(cannedReplyRoutes, { deps });
+    await api.register(searchRoutes, { deps });
+    await api.register(linkRoutes, { deps });
     await api.register(eventWebhookRoutes, { deps });
+    await api.register(templateRoutes, { deps });
+    await api.register(costRoutes, { deps });
+    await api.register(flowRoutes, { deps });
+    await api.register(routingRoutes, { deps });
+    await api.register(streamRoutes, { deps });
+    await api.register(contactRoutes, { deps });
   });
   return app;
 }

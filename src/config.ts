@@ -35,8 +35,17 @@ export interface Config {
   demoBot: boolean;
   /** all: HTTP + processing; web: HTTP only (accepts and stores webhooks); worker: processing (+ health). */
   role: 'all' | 'web' | 'worker';
+  /** Inbound texts that opt the customer out (exact, any case); default STOP, BAJA, UNSUBSCRIBE. */
+  optOutKeywords?: string[];
+  /** The reply confirming an opt-out; default in src/contacts/opt-out-keywords.ts. */
+  optOutConfirmation?: string;
   /** Outgoing event webhooks; unset fields take the defaults in src/events/webhook-settings.ts. */
   eventWebhooks?: Partial<WebhookSettings>;
+  /** Templates (src/templates): fetch-sync period (0 = off; default 15 min) and a rate card JSON file (docs/costs.md). */
+  templateSyncIntervalMs?: number;
+  rateCardFile?: string;
+  /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
+  flows?: { dir?: string; httpAllowPrivate?: boolean };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -134,6 +143,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     throughputPerSecond,
     demoBot: (pick('DEMO_BOT', 'demoBot') ?? 'true') !== 'false',
     role: 'all',
+    optOutKeywords: pick('OPT_OUT_KEYWORDS', 'optOutKeywords')?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    optOutConfirmation: pick('OPT_OUT_CONFIRMATION', 'optOutConfirmation'),
     eventWebhooks: {
       // The built-in simulator runs on loopback, and so do receivers in development.
       allowPrivate: bool('EVENT_WEBHOOKS_ALLOW_PRIVATE', 'eventWebhooksAllowPrivate', numbers.length === 0),
@@ -142,6 +153,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
       maxAttempts: int('EVENT_WEBHOOKS_MAX_ATTEMPTS', 'eventWebhooksMaxAttempts', 40, 1, 200),
     },
   };
+  config.templateSyncIntervalMs = int('TEMPLATE_SYNC_INTERVAL_MS', 'templateSyncIntervalMs', 15 * 60_000, 0, 7 * 24 * 3600_000);
+  config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
+  if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
+  config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false) };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);

@@ -4,6 +4,7 @@ import type { Clock } from './core/clock.ts';
 import type { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import type { ChannelRegistry } from './messaging/channel-registry.ts';
+import type { RealtimeBus } from './realtime/realtime-bus.ts';
 import type { Storage } from './storage/open-database.ts';
 
 /** Everything a use case may need, chosen once by the composition root (main.ts or the test world). */
@@ -15,4 +16,6 @@ export interface Deps {
   logger: FastifyBaseLogger;
   channels: ChannelRegistry;
   parsedBodies: ParsedBodyCache;
+  /** Inbox events for the realtime stream (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite). */
+  realtime: RealtimeBus;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, DEFAULT_API_VERSION, type Config } from './config.ts';
 import { startSimulator, type Simulator } from './channels/simulator/index.ts';
 import { startSwitchboard } from './start-switchboard.ts';
+import { seedTemplates } from './templates/seed-templates.ts';
 
 /** Composition root for `npm start`: config -> (simulator) -> server + workers. */
 async function main(): Promise<void> {
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   if (simulator) {
     const check = await simulator.setWebhookUrl(`${running.url}/webhooks/whatsapp`);
     if (!check.ok) log.warn({ status: check.status }, 'the simulator could not verify the webhook URL');
+    // The demo's example templates (examples/templates), submitted to the simulator: APPROVED in ~2 s.
+    await seedTemplates(running.deps, { submit: true }).catch((err: unknown) => log.warn({ err }, 'could not seed the example templates'));
   }
   const lines = [
     '',

@@ -4,6 +4,7 @@ import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-c
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
+import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-receipt.ts';
 import { eventDeliveryHandler } from './events/deliver-event.ts';
 import { ensureAdminToken } from './http/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
@@ -13,8 +14,13 @@ import type { JobQueue } from './jobs/job-queue.ts';
 import { SqliteJobQueue } from './jobs/sqlite-job-queue.ts';
 import { ChannelRegistry } from './messaging/channel-registry.ts';
 import { processInbound } from './messaging/process-inbound.ts';
+import { createRealtimeBus } from './realtime/create-realtime-bus.ts';
+import { narrowTypingJob, sendTypingIndicator, TYPING_TASK } from './realtime/typing-indicator.ts';
+import { RoutingTicker } from './routing/routing-hooks.ts';
+import { startFlowEngine } from './flows/start-flow-engine.ts';
 import { sendOutbound } from './messaging/send-outbound.ts';
 import { openStorage } from './storage/open-database.ts';
+import { scheduleTemplateSync, templateSyncHandler, TEMPLATE_SYNC_TASK } from './templates/template-sync-job.ts';
 
 export interface Running {
   url: string;
@@ -71,20 +77,30 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
       clock,
     );
   }
-  const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache() };
+  const realtime = createRealtimeBus(storage, jobs, logger);
+  const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime };
   const admin = await ensureAdminToken(storage.db, config.adminToken);
   const ingest = new IngestLoop(deps);
   const app = await buildApp(deps, { ingest, adminTokenHash: admin.hash });
   const address = await app.listen({ port: config.port, host: config.host });
   const processes = config.role !== 'web';
+  const flows = await startFlowEngine(deps, { processes });
   if (processes) {
     await jobs.start({
+      ...flows.handlers,
       'message.process': (p) => processInbound(deps, narrowMessageJob(p)),
       'message.send': (p) => sendOutbound(deps, narrowMessageJob(p)),
       'event.deliver': eventDeliveryHandler(deps),
+      [TEMPLATE_SYNC_TASK]: templateSyncHandler(deps),
+      [TYPING_TASK]: (p) => sendTypingIndicator(deps, narrowTypingJob(p)),
+      [READ_RECEIPT_TASK]: (p, job) => sendReadReceipt(deps, narrowMessageJob(p), job.attempts),
     });
   }
+  if (processes) await scheduleTemplateSync(deps);
   if (processes) ingest.start();
+  const routing = new RoutingTicker(deps);
+  if (processes) routing.start();
+  flows.start();
   return {
     url: address,
     deps,
@@ -92,9 +108,12 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     generatedAdminToken: admin.generated,
     async stop() {
       await closeHttp(app);
+      await routing.stop();
+      flows.stop();
       await ingest.stop();
       await jobs.stop();
       await channels.close();
+      await realtime.close();
       await storage.close();
     },
   };

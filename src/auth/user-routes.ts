@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/http-error.ts';
 import { newId } from '../core/ids.ts';
 import type { Deps } from '../deps.ts';
+import { rebalanceAfterUserChange } from '../routing/routing-hooks.ts';
 import { userView } from './access-views.ts';
 import { AVAILABILITIES } from './availability.ts';
 import { capacityField, emailField, jsonObject, oneOfField, passwordField, textField } from './body-fields.ts';
@@ -42,6 +43,8 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       throw err;
     }
   };
+
+  app.addHook('onSend', rebalanceAfterUserChange(opts.deps)); // availability, capacity and deletions move routing
 
   app.get('/api/v1/users', admin, async () => {
     const users = await listUsers(db);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
@@ -51,4 +52,57 @@ export async function upsertContact(
     .where('external_id', '=', input.externalId)
     .executeTakeFirstOrThrow();
   return stored;
+}
+
+export interface ContactFilter {
+  q?: string;
+  tag?: string;
+  optedIn?: boolean;
+  blocked?: boolean;
+  limit: number;
+  /** Keyset: contacts with a smaller id (ids are time-ordered: newest first). */
+  beforeId?: string;
+}
+
+/** Escapes LIKE's wildcards; the statements say `escape '\'`. */
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Newest first. Search and tag match case-insensitively; tags match whole tags (stored as JSON strings). */
+export function listContacts(db: Executor, f: ContactFilter) {
+  let q = db.selectFrom('contacts').selectAll();
+  if (f.q) {
+    const p = `%${likeEscape(f.q.toLowerCase())}%`;
+    q = q.where((eb) =>
+      eb.or(
+        ['name', 'profile_name', 'phone_e164', 'external_id'].map((col) => sql<boolean>`lower(coalesce(${sql.ref(col)}, '')) like ${p} escape '\\'`),
+      ),
+    );
+  }
+  if (f.tag !== undefined) q = q.where(sql<boolean>`lower(tags) like ${`%${likeEscape(JSON.stringify(f.tag).toLowerCase())}%`} escape '\\'`);
+  if (f.optedIn === true) q = q.where('opted_in', '=', 1);
+  if (f.optedIn === false) q = q.where((eb) => eb.or([eb('opted_in', '=', 0), eb('opted_in', 'is', null)]));
+  if (f.blocked !== undefined) q = q.where('blocked', '=', f.blocked ? 1 : 0);
+  if (f.beforeId) q = q.where('id', '<', f.beforeId);
+  return q.orderBy('id', 'desc').limit(f.limit).execute();
+}
+
+export function findContact(db: Executor, id: string) {
+  return db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The opt-in ledger, newest first. */
+export function optHistory(db: Executor, contactId: string, limit = 100) {
+  return db.selectFrom('contact_opt_events').selectAll().where('contact_id', '=', contactId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+export async function patchContact(db: Executor, id: string, patch: { name?: string | null; attributes?: string; tags?: string; updated_at: number }): Promise<void> {
+  await db.updateTable('contacts').set(patch).where('id', '=', id).execute();
+}
+
+/** Blocking also takes the contact's conversations out of the routing queue. */
+export async function setBlocked(db: Executor, id: string, blocked: boolean, now: number): Promise<void> {
+  await db.updateTable('contacts').set({ blocked: blocked ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
+  if (blocked) await db.updateTable('conversations').set({ awaiting_human_since: null }).where('contact_id', '=', id).where('awaiting_human_since', 'is not', null).execute();
 }

@@ -1,121 +1,163 @@
 import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../auth/principal.ts';
+import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { queueOutbound } from '../messaging/queue-outbound.ts';
-import { customerWindow } from './customer-window.ts';
-import { conversationView, messageView } from './conversation-views.ts';
+import { emitConversationClosed, emitConversationUpdated } from '../events/pipeline-events.ts';
+import { int, obj, routeDoc, str } from '../http/route-doc.ts';
+import { findVisibleConversation } from './conversation-access.ts';
+import { labelsByConversation, listConversations } from './conversation-list.ts';
+import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
+import { encodeCursor, parseListQuery } from './list-query.ts';
+import { firstCustomerMessageAt } from './message-store.ts';
+import { listNotes, noteView } from './note-store.ts';
+import { drainAll } from '../routing/drain-queue.ts';
+import { parseStatusPatch } from './status-patch.ts';
 
-const STATUSES = new Set(['active', 'archived', 'closed']);
+const tags = ['conversations'];
+const LIST_QUERY = {
+  status: str('active, archived or closed; omit for all', { enum: ['active', 'archived', 'closed'] }),
+  snoozed: str('true: only snoozed; false: none snoozed (the default with status=active); all', { enum: ['true', 'false', 'all'] }),
+  assignee: str('a user id, "me" or "none"'),
+  team: str('team id'),
+  label: str('label name'),
+  channel: str('channel id'),
+  unread: str('true or false', { enum: ['true', 'false'] }),
+  q: str('text in the contact name, phone or last message preview'),
+  record_type: str('linked record type'),
+  record_id: str('linked record id (needs record_type)'),
+  limit: int('1 to 200, default 50'),
+  cursor: str('next_cursor of the previous page'),
+};
 
-/** First slice of the inbox API: list, detail with messages, send a text. */
+/** The inbox: list (filters + keyset pages), detail with history, and status changes. */
 export async function conversationRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
   const { deps } = opts;
   const db = deps.storage.db;
 
-  const baseQuery = () =>
-    db
-      .selectFrom('conversations as c')
-      .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-      .selectAll('c')
-      .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone']);
+  app.get(
+    '/api/v1/conversations',
+    routeDoc({
+      summary: 'List conversations, newest activity first',
+      description: 'Keyset pagination: pass `next_cursor` as `cursor`. Agents whose visibility is assigned_and_team see only their and their teams\' conversations.',
+      tags,
+      querystring: LIST_QUERY,
+      responses: { 200: '{ data: [conversation], next_cursor }' },
+    }),
+    async (req) => {
+      const now = deps.clock.now();
+      const filter = parseListQuery(req, now);
+      const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
+      const page = rows.slice(0, filter.limit);
+      const labels = await labelsByConversation(db, page.map((r) => r.id));
+      const last = page[page.length - 1];
+      return {
+        data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+        next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
+      };
+    },
+  );
 
-  app.get('/api/v1/conversations', async (req) => {
-    const q = (req.query ?? {}) as Record<string, string | undefined>;
-    const limit = q.limit === undefined ? 50 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 200.');
-    if (q.status !== undefined && !STATUSES.has(q.status)) throw new HttpError(400, 'invalid_status', 'status must be active, archived or closed.');
-    let query = baseQuery();
-    if (q.status) query = query.where('c.status', '=', q.status);
-    if (q.cursor) {
-      const cursor = decodeCursor(q.cursor);
-      // Keyset pagination on (last_message_at, id), newest first: stable under inserts.
-      query = query.where((eb) =>
-        eb.or([eb('c.last_message_at', '<', cursor.at), eb.and([eb('c.last_message_at', '=', cursor.at), eb('c.id', '<', cursor.id)])]),
-      );
-    }
-    const rows = await query.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc').limit(limit + 1).execute();
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    const now = deps.clock.now();
-    return {
-      data: page.map((r) => conversationView(r, now)),
-      next_cursor: rows.length > limit && last ? encodeCursor(last.last_message_at, last.id) : null,
-    };
-  });
+  app.get(
+    '/api/v1/records/:type/:id/conversations',
+    routeDoc({
+      summary: 'Conversations linked to an external record',
+      tags: ['linked records'],
+      params: { type: str('record type, e.g. service_request'), id: str('record id in your system') },
+      querystring: { limit: LIST_QUERY.limit, cursor: LIST_QUERY.cursor },
+    }, { config: { access: 'conversations:read' } }),
+    async (req) => {
+      const { type, id } = req.params as { type: string; id: string };
+      const now = deps.clock.now();
+      const filter = { ...parseListQuery(req, now), record: { type, id } };
+      const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
+      const page = rows.slice(0, filter.limit);
+      const labels = await labelsByConversation(db, page.map((r) => r.id));
+      const last = page[page.length - 1];
+      return {
+        data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+        next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
+      };
+    },
+  );
 
-  app.get('/api/v1/conversations/:id', async (req) => {
-    const { id } = req.params as { id: string };
-    const q = (req.query ?? {}) as Record<string, string | undefined>;
-    const conversation = await baseQuery().where('c.id', '=', id).executeTakeFirst();
-    if (!conversation) throw new HttpError(404, 'conversation_not_found', `No conversation ${id}.`);
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 500.');
-    let mq = db.selectFrom('messages').selectAll().where('conversation_id', '=', id);
-    if (q.before !== undefined) {
-      const before = Number(q.before);
-      if (!Number.isInteger(before)) throw new HttpError(400, 'invalid_cursor', 'before must be a message seq from a previous page.');
-      mq = mq.where('seq', '<', before);
-    }
-    // Newest page first, returned oldest-to-newest; `before` pages further back.
-    const rows = await mq.orderBy('seq', 'desc').limit(limit + 1).execute();
-    const more = rows.length > limit;
-    const page = rows.slice(0, limit).reverse();
-    return {
-      ...conversationView(conversation, deps.clock.now()),
-      messages: page.map(messageView),
-      messages_before_cursor: more && page[0] ? String(page[0].seq) : null,
-    };
-  });
+  app.get(
+    '/api/v1/conversations/:id',
+    routeDoc({
+      summary: 'One conversation: messages (newest page, oldest first), notes, labels, linked record, window, response times',
+      tags,
+      params: { id: str('conversation id') },
+      querystring: { limit: int('messages per page, 1 to 500, default 100'), before: str('messages_before_cursor of the previous page') },
+    }),
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const q = (req.query ?? {}) as Record<string, string | undefined>;
+      const conversation = await findVisibleConversation(db, req, id);
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 500.');
+      let mq = db.selectFrom('messages').selectAll().where('conversation_id', '=', id);
+      if (q.before !== undefined) {
+        const before = Number(q.before);
+        if (!Number.isInteger(before)) throw new HttpError(400, 'invalid_cursor', 'before must be a message seq from a previous page.');
+        mq = mq.where('seq', '<', before);
+      }
+      // Newest page first, returned oldest-to-newest; `before` pages further back.
+      const rows = await mq.orderBy('seq', 'desc').limit(limit + 1).execute();
+      const more = rows.length > limit;
+      const page = rows.slice(0, limit).reverse();
+      const labels = await labelsByConversation(db, [id]);
+      const now = deps.clock.now();
+      return {
+        ...conversationView(conversation, now, { labels: labels.get(id) ?? [] }),
+        response_times: responseTimesView(conversation, await firstCustomerMessageAt(db, id)),
+        notes: (await listNotes(db, id)).map(noteView),
+        messages: page.map(messageView),
+        messages_before_cursor: more && page[0] ? String(page[0].seq) : null,
+      };
+    },
+  );
 
-  app.post('/api/v1/conversations/:id/messages', async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const body = req.body;
-    if (typeof body !== 'object' || body === null) throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"text": "Hello"}.');
-    const b = body as Record<string, unknown>;
-    if (b.type !== undefined && b.type !== 'text') throw new HttpError(422, 'unsupported_type', 'Only text messages can be sent in this version: {"type":"text","text":"..."}.');
-    const text = b.text;
-    if (typeof text !== 'string' || text.trim() === '') throw new HttpError(422, 'text_required', '"text" must be a non-empty string.');
-    if (text.length > 4096) throw new HttpError(422, 'text_too_long', `"text" is ${text.length} characters; WhatsApp allows 4096.`);
-    if (b.reply_to !== undefined && typeof b.reply_to !== 'string') throw new HttpError(422, 'invalid_reply_to', '"reply_to" must be a message external id (wamid).');
-    const conversation = await db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
-    if (!conversation) throw new HttpError(404, 'conversation_not_found', `No conversation ${id}.`);
-    if (conversation.status === 'closed') throw new HttpError(409, 'conversation_closed', 'This conversation is closed; a new one starts when the customer writes.');
-    const now = deps.clock.now();
-    const w = customerWindow(conversation.last_customer_message_at, now);
-    if (!w.open) {
-      throw new HttpError(
-        422,
-        'window_closed',
-        w.closedAt === null
-          ? 'The customer has never written on this number, so only a template message can be sent.'
-          : `The 24-hour customer service window closed at ${new Date(w.closedAt).toISOString()}; a template message is required.`,
-        { window_closed_at: w.closedAt === null ? null : new Date(w.closedAt).toISOString(), template_required: true },
-      );
-    }
-    const message = await db
-      .transaction()
-      .execute((trx) =>
-        queueOutbound(trx, deps.jobs, {
-          conversationId: id,
-          channelId: conversation.channel_id,
-          content: { type: 'text', text },
-          replyTo: typeof b.reply_to === 'string' ? b.reply_to : undefined,
-          author: 'api',
-          now,
-        }),
-      );
-    deps.jobs.wake();
-    return reply.status(202).send(messageView(message));
-  });
-}
-
-function encodeCursor(at: number, id: string): string {
-  return Buffer.from(`${at}:${id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { at: number; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split(':');
-  const n = Number(at);
-  if (!Number.isFinite(n) || !id) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned.');
-  return { at: n, id };
+  app.patch(
+    '/api/v1/conversations/:id',
+    routeDoc({
+      summary: 'Change status (active, archived, closed) or snooze',
+      description:
+        'An archived conversation reopens when the customer writes; a closed one never reopens (the customer\'s next message starts a new conversation), so a closed conversation cannot be changed. ' +
+        '`snoozed_until` (a future ISO time, or null) hides the conversation from `status=active` lists until that time or until the customer writes. ' +
+        'Emits conversation.closed when closed, conversation.updated otherwise.',
+      tags,
+      params: { id: str('conversation id') },
+      body: obj({ status: str('active, archived or closed', { enum: ['active', 'archived', 'closed'] }), snoozed_until: str('ISO 8601 time in the future, or null', { nullable: true }) }),
+    }),
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const now = deps.clock.now();
+      const patch = parseStatusPatch(req.body, now);
+      const current = await findVisibleConversation(db, req, id);
+      if (current.status === 'closed') throw new HttpError(409, 'conversation_closed', 'This conversation is closed and stays closed; the customer\'s next message starts a new one.');
+      const set: { status?: string; snoozed_until?: number | null; updated_at: number } = { updated_at: now };
+      const changes: string[] = [];
+      if (patch.status !== undefined && patch.status !== current.status) {
+        set.status = patch.status;
+        changes.push('status');
+      }
+      if (patch.snoozedUntil !== undefined && patch.snoozedUntil !== current.snoozed_until) {
+        set.snoozed_until = patch.snoozedUntil;
+        changes.push('snoozed_until');
+      }
+      if (changes.length > 0) {
+        await db.transaction().execute(async (trx) => {
+          await trx.updateTable('conversations').set(set).where('id', '=', id).where('status', '<>', 'closed').execute();
+          if (set.status === 'closed') await emitConversationClosed(trx, deps.jobs, { conversationId: id, now });
+          else await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes, now });
+        });
+        deps.jobs.wake();
+        // A closed conversation frees its agent's capacity: the oldest waiting one goes next.
+        if (set.status === 'closed' && current.assignee_id) await drainAll(deps);
+      }
+      const row = await findVisibleConversation(db, req, id);
+      const labels = await labelsByConversation(db, [id]);
+      return conversationView(row, now, { labels: labels.get(id) ?? [] });
+    },
+  );
 }

@@ -17,16 +17,38 @@ export interface ConversationRow {
   unread_count: number;
   created_at: number;
   updated_at: number;
+  assignee_id: string | null;
+  team_id: string | null;
+  snoozed_until: number | null;
+  linked_record_type: string | null;
+  linked_record_id: string | null;
+  linked_record: string | null;
+  first_response_at: number | null;
+  response_count: number;
+  response_total_ms: number;
+  last_read_at: number | null;
+  awaiting_reply_since: number | null;
 }
 
 // Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
 const SELECT_OPEN = rawQuery(`select * from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`);
 // Meta may deliver an older message late: the window follows the newest one (null > x is null).
+// A customer message wakes a snoozed conversation, and starts the response clock unless it runs.
 const NOTE_INBOUND = rawQuery(
   `update "conversations" set "last_customer_message_at" = case when "last_customer_message_at" > ? then "last_customer_message_at" else ? end,
-   "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ? where "id" = ?`,
+   "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ?,
+   "snoozed_until" = null, "awaiting_reply_since" = coalesce("awaiting_reply_since", ?) where "id" = ?`,
 );
 const NOTE_OUTBOUND = rawQuery(`update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`);
+// An agent or API reply answers every customer message waiting since awaiting_reply_since:
+// one response, timed from the oldest of them (bot replies do not count: they are not agents).
+const NOTE_AGENT_REPLY = rawQuery(
+  `update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ?,
+   "first_response_at" = case when "awaiting_reply_since" is null then "first_response_at" else coalesce("first_response_at", ?) end,
+   "response_count" = "response_count" + case when "awaiting_reply_since" is null then 0 else 1 end,
+   "response_total_ms" = "response_total_ms" + case when "awaiting_reply_since" is null then 0 else ? - "awaiting_reply_since" end,
+   "awaiting_reply_since" = null where "id" = ?`,
+);
 
 /**
  * The open conversation for a number and contact. An archived one reopens when the customer
@@ -52,6 +74,17 @@ export async function openConversation(db: Executor, input: { channelId: string;
     unread_count: 0,
     created_at: input.now,
     updated_at: input.now,
+    assignee_id: null,
+    team_id: null,
+    snoozed_until: null,
+    linked_record_type: null,
+    linked_record_id: null,
+    linked_record: null,
+    first_response_at: null,
+    response_count: 0,
+    response_total_ms: 0,
+    last_read_at: null,
+    awaiting_reply_since: null,
   };
   const inserted = await db
     .insertInto('conversations')
@@ -75,9 +108,19 @@ export async function openConversation(db: Executor, input: { channelId: string;
 
 /** Records a customer message on the conversation: window, preview, unread count. */
 export async function noteInbound(db: Executor, conversationId: string, input: { sentAt: number; preview: string | null; now: number }): Promise<void> {
-  await runRaw(db, NOTE_INBOUND, [input.sentAt, input.sentAt, input.now, input.preview, input.now, conversationId]);
+  await runRaw(db, NOTE_INBOUND, [input.sentAt, input.sentAt, input.now, input.preview, input.now, input.sentAt, conversationId]);
 }
 
-export async function noteOutbound(db: Executor, conversationId: string, input: { preview: string | null; now: number }): Promise<void> {
-  await runRaw(db, NOTE_OUTBOUND, [input.now, input.preview, input.now, conversationId]);
+/** Records an outbound message on the conversation; an agent or API reply also records a response time. */
+export async function noteOutbound(db: Executor, conversationId: string, input: { preview: string | null; now: number; author?: string }): Promise<void> {
+  if (input.author === undefined || isBotAuthor(input.author)) {
+    await runRaw(db, NOTE_OUTBOUND, [input.now, input.preview, input.now, conversationId]);
+    return;
+  }
+  await runRaw(db, NOTE_AGENT_REPLY, [input.now, input.preview, input.now, input.now, input.now, conversationId]);
+}
+
+/** Authors are `bot:<flow>`, `api` or `agent:<userId>`; only people and integrations answer for response times. */
+function isBotAuthor(author: string): boolean {
+  return author === 'bot' || author.startsWith('bot:');
 }

@@ -2,11 +2,19 @@ import type { ConversationRow } from './conversation-store.ts';
 import { customerWindow } from './customer-window.ts';
 import type { MessageRow } from './message-store.ts';
 
-/** API shapes: snake_case, ISO times, JSON columns parsed. */
-export function conversationView(
-  c: ConversationRow & { contact_name: string | null; contact_wa_id: string; contact_phone: string | null },
-  now: number,
-) {
+type ViewRow = ConversationRow & {
+  contact_name: string | null;
+  contact_wa_id: string;
+  contact_phone: string | null;
+  assignee_name?: string | null;
+  team_name?: string | null;
+};
+
+/**
+ * API shapes: snake_case, ISO times, JSON columns parsed. The list row, the detail's head and
+ * the event payloads share this one shape. `labels` is filled when the caller loaded them.
+ */
+export function conversationView(c: ViewRow, now: number, extra: { labels?: string[] } = {}) {
   const w = customerWindow(c.last_customer_message_at, now);
   return {
     id: c.id,
@@ -17,9 +25,38 @@ export function conversationView(
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),
     unread_count: c.unread_count,
-    window: w.open ? { open: true, closes_at: iso(w.closesAt) } : { open: false, closed_at: iso(w.closedAt) },
+    window: w.open ? { open: true, open_until: iso(w.closesAt), closes_at: iso(w.closesAt) } : { open: false, open_until: null, closed_at: iso(w.closedAt) },
+    assignee: c.assignee_id === null ? null : { id: c.assignee_id, name: c.assignee_name ?? null },
+    team: c.team_id === null ? null : { id: c.team_id, name: c.team_name ?? null },
+    labels: extra.labels ?? [],
+    linked_record: linkedRecordView(c),
+    snoozed_until: c.snoozed_until !== null && c.snoozed_until > now ? iso(c.snoozed_until) : null,
     created_at: iso(c.created_at),
     updated_at: iso(c.updated_at),
+  };
+}
+
+/** Response times: first response, and the average over every answered customer turn. */
+export function responseTimesView(c: ConversationRow, firstCustomerMessageAt: number | null) {
+  return {
+    first_response_at: iso(c.first_response_at),
+    first_response_ms: c.first_response_at !== null && firstCustomerMessageAt !== null ? Math.max(0, c.first_response_at - firstCustomerMessageAt) : null,
+    responses: c.response_count,
+    average_response_ms: c.response_count > 0 ? Math.round(c.response_total_ms / c.response_count) : null,
+    awaiting_reply_since: iso(c.awaiting_reply_since),
+    last_read_at: iso(c.last_read_at),
+  };
+}
+
+export function linkedRecordView(c: Pick<ConversationRow, 'linked_record_type' | 'linked_record_id' | 'linked_record'>) {
+  if (c.linked_record_type === null || c.linked_record_id === null) return null;
+  const extra = parseObject(c.linked_record);
+  return {
+    type: c.linked_record_type,
+    id: c.linked_record_id,
+    url: typeof extra.url === 'string' ? extra.url : null,
+    title: typeof extra.title === 'string' ? extra.title : null,
+    attributes: typeof extra.attributes === 'object' && extra.attributes !== null ? extra.attributes : {},
   };
 }
 
@@ -42,6 +79,16 @@ export function messageView(m: MessageRow) {
   };
 }
 
-function iso(ms: number | null): string | null {
+function parseObject(json: string | null): Record<string, unknown> {
+  if (json === null) return {};
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }

@@ -11,3 +11,33 @@ export function customerWindow(lastCustomerMessageAt: number | null, now: number
   const closesAt = lastCustomerMessageAt + CUSTOMER_WINDOW_MS;
   return now < closesAt ? { open: true, closesAt } : { open: false, closedAt: closesAt };
 }
+
+/** The customer-service window of one number and one contact, for any caller (API, flows, web app). */
+export interface FreeFormWindow {
+  open: boolean;
+  /** When the open window closes (epoch ms); null when closed. */
+  until: number | null;
+  /** When it closed; null when open or when the customer never wrote on this number. */
+  closedAt: number | null;
+}
+
+/**
+ * "Can this channel send a free-form message to this contact now, and until when." The window
+ * follows the customer's latest message on the number, across that contact's conversations
+ * (a closed conversation's last message still opens the window of the next).
+ */
+export async function canSendFreeForm(
+  db: import('../jobs/job-queue.ts').Executor,
+  who: { channelId: string; contactId: string },
+  now: number,
+): Promise<FreeFormWindow> {
+  const row = await db
+    .selectFrom('conversations')
+    .select((eb) => eb.fn.max('last_customer_message_at').as('last'))
+    .where('channel_id', '=', who.channelId)
+    .where('contact_id', '=', who.contactId)
+    .executeTakeFirst();
+  const last = row?.last === null || row?.last === undefined ? null : Number(row.last);
+  const w = customerWindow(last, now);
+  return w.open ? { open: true, until: w.closesAt, closedAt: null } : { open: false, until: null, closedAt: w.closedAt };
+}

@@ -124,3 +124,45 @@ function previewOf(c: OutboundContent): string | null {
       return null;
   }
 }
+
+/** When the customer first wrote in this conversation (the start of the first-response clock). */
+export async function firstCustomerMessageAt(db: Executor, conversationId: string): Promise<number | null> {
+  const row = await db
+    .selectFrom('messages')
+    .select('sent_at')
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'in')
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.sent_at ?? null;
+}
+
+/**
+ * A message of this conversation named by our id or its wamid -> its wamid (what WhatsApp's
+ * context and reactions need). Results: not found, or not sent yet (no wamid).
+ */
+export async function findMessageExternalId(
+  db: Executor,
+  input: { conversationId: string; channelId: string; ref: string },
+): Promise<{ ok: true; externalId: string } | { ok: false; reason: 'not_found' | 'not_sent' }> {
+  let q = db.selectFrom('messages').select(['id', 'external_id']).where('conversation_id', '=', input.conversationId);
+  q = input.ref.startsWith('msg_') ? q.where('id', '=', input.ref) : q.where('channel_id', '=', input.channelId).where('external_id', '=', input.ref);
+  const row = await q.executeTakeFirst();
+  if (!row) return { ok: false, reason: 'not_found' };
+  return row.external_id === null ? { ok: false, reason: 'not_sent' } : { ok: true, externalId: row.external_id };
+}
+
+/** The newest customer message with a wamid: what a read receipt marks (and everything before it). */
+export async function latestInbound(db: Executor, conversationId: string): Promise<{ id: string; external_id: string } | null> {
+  const row = await db
+    .selectFrom('messages')
+    .select(['id', 'external_id'])
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'in')
+    .where('external_id', 'is not', null)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && row.external_id !== null ? { id: row.id, external_id: row.external_id } : null;
+}

@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'conversation.assigned',
   'conversation.closed',
   'contact.opted_out',
+  'flow.succeeded',
+  'flow.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,5 +1,6 @@
 import { conversationView, messageView } from '../conversations/conversation-views.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+import { publishInbox } from '../realtime/realtime-bus.ts';
 import { emitEvent, type EventData } from './emit-event.ts';
 
 /**
@@ -11,6 +12,7 @@ import { emitEvent, type EventData } from './emit-event.ts';
 /** message.received: `{ message, conversation }` (conversation includes the contact). */
 export async function emitMessageReceived(db: Executor, jobs: JobQueue | undefined, input: { messageId: string; now: number }): Promise<void> {
   if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'message.new', messageId: input.messageId });
   await emitEvent(db, { jobs }, 'message.received', async () => {
     const message = await loadMessage(db, input.messageId);
     return { message, conversation: await loadConversation(db, message.conversation_id, input.now) };
@@ -20,13 +22,33 @@ export async function emitMessageReceived(db: Executor, jobs: JobQueue | undefin
 /** message.status: `{ message }` after an outbound message's status moved forward. */
 export async function emitMessageStatus(db: Executor, jobs: JobQueue | undefined, input: { messageId: string; now: number }): Promise<void> {
   if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'message.status', messageId: input.messageId });
   await emitEvent(db, { jobs }, 'message.status', async () => ({ message: await loadMessage(db, input.messageId) }), input);
 }
 
 /** conversation.created: `{ conversation }`. */
 export async function emitConversationCreated(db: Executor, jobs: JobQueue | undefined, input: { conversationId: string; now: number }): Promise<void> {
   if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
   await emitEvent(db, { jobs }, 'conversation.created', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }), input);
+}
+
+/** conversation.updated: `{ conversation, changes }`, `changes` naming what moved (status, snoozed_until, labels, linked_record...). */
+export async function emitConversationUpdated(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { conversationId: string; changes: readonly string[]; now: number },
+): Promise<void> {
+  if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
+  await emitEvent(db, { jobs }, 'conversation.updated', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), changes: [...input.changes] }), input);
+}
+
+/** conversation.closed: `{ conversation }` once its status became closed. */
+export async function emitConversationClosed(db: Executor, jobs: JobQueue | undefined, input: { conversationId: string; now: number }): Promise<void> {
+  if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
+  await emitEvent(db, { jobs }, 'conversation.closed', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }), input);
 }
 
 async function loadMessage(db: Executor, id: string): Promise<ReturnType<typeof messageView>> {
@@ -42,4 +64,57 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
   return conversationView(row, now);
+}
+
+/**
+ * conversation.assigned: `{ conversation, assignee_id, team_id, previous: { assignee_id, team_id }, reason, by }`
+ * after a manual assignment, a transfer, an unassign (assignee_id null) or automatic routing.
+ * Also tells the inbox stream.
+ */
+export async function emitConversationAssigned(
+  db: Executor,
+  jobs: JobQueue,
+  input: {
+    conversationId: string;
+    assigneeId: string | null;
+    teamId: string | null;
+    previous: { assigneeId: string | null; teamId: string | null };
+    reason: 'manual' | 'unassigned' | 'routing' | 'agent_offline';
+    by: string;
+    now: number;
+  },
+): Promise<void> {
+  await publishInbox(db, jobs, { type: 'conversation.assigned', conversationId: input.conversationId });
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.assigned',
+    async () => ({
+      conversation: await loadConversation(db, input.conversationId, input.now),
+      assignee_id: input.assigneeId,
+      team_id: input.teamId,
+      previous: { assignee_id: input.previous.assigneeId, team_id: input.previous.teamId },
+      reason: input.reason,
+      by: input.by,
+    }),
+    input,
+  );
+}
+
+/** contact.opted_out: `{ contact_id, wa_id, phone, source, by, note }` (by: a user id, customer or system). */
+export async function emitContactOptedOut(
+  db: Executor,
+  jobs: JobQueue,
+  input: { contactId: string; source: string; by: string; note: string | null; now: number },
+): Promise<void> {
+  await emitEvent(
+    db,
+    { jobs },
+    'contact.opted_out',
+    async () => {
+      const c = await db.selectFrom('contacts').select(['external_id', 'phone_e164']).where('id', '=', input.contactId).executeTakeFirstOrThrow();
+      return { contact_id: input.contactId, wa_id: c.external_id, phone: c.phone_e164, source: input.source, by: input.by, note: input.note };
+    },
+    input,
+  );
 }

@@ -2,11 +2,13 @@ import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/webhook-parser.
 import { waIdToE164 } from '../core/phone.ts';
 import { upsertContact } from '../contacts/contact-store.ts';
 import { recordStatus } from '../conversations/apply-status.ts';
+import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
 import { insertInbound } from '../conversations/message-store.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
+import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
 
 export const MAX_EVENT_ATTEMPTS = 5;
@@ -59,9 +61,11 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       continue;
     }
     await recordStatus(db, channel.id, s, now, deps.jobs);
+    await recordStatusPricing(deps, db, channel.id, s);
   }
   for (const t of parsed.value.templateEvents) {
     deps.logger.info({ template: t.name, language: t.language, event: t.event, reason: t.reason }, 'template status update');
   }
+  await applyTemplateWebhooks(deps, db, parsed.value, now);
   return problems.length ? problems.join('; ') : undefined;
 }

@@ -2,7 +2,9 @@ import type { InboundKind } from '../channels/channel-types.ts';
 import { demoFlow } from '../bot/demo-flow.ts';
 import { runBotFlow } from '../bot/run-bot-flow.ts';
 import type { Deps } from '../deps.ts';
+import { screenInbound } from '../contacts/screen-inbound.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
 
 const inboundKinds = new Set<string>(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive_reply', 'button', 'reaction', 'order', 'system', 'request_welcome', 'edit', 'revoke', 'unsupported']);
@@ -13,7 +15,7 @@ function isInboundKind(k: string): k is InboundKind {
 // Hot path (every message): prebuilt SQL.
 const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
 const SELECT_WAITING = rawQuery(
-  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", ct."profile_name"
+  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", ct."profile_name", ct."id" as "contact_id", ct."blocked"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
    where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received' and m."seq" <= ? order by m."seq"`,
 );
@@ -42,14 +44,20 @@ interface WaitingMessage {
   conversation_id: string;
   channel_id: string;
   profile_name: string | null;
+  contact_id: string;
+  blocked: number;
 }
 
 async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
   const now = deps.clock.now();
+  let afterCommit: (() => Promise<void>) | undefined; // a flow's HTTP call: never inside this transaction
   await deps.storage.db.transaction().execute(async (trx) => {
     // The status guard makes a concurrent or repeated run of the same message a no-op.
     const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
     if (claimed.length === 0) return;
+    if (await screenInbound(trx, deps, row, now)) return; // blocked contact, or an opt-out keyword (confirmed to the customer)
+    const flow = await handleInboundWithFlows(trx, deps, row);
+    if (flow.handled) return void (afterCommit = flow.after);
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;
     const decision = runBotFlow(demoFlow, { kind: row.kind, text: row.text, contactName: row.profile_name });
     if (!decision) return;
@@ -61,4 +69,5 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
       now,
     });
   });
+  await afterCommit?.();
 }

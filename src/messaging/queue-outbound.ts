@@ -2,6 +2,7 @@ import type { OutboundContent } from '../channels/channel-types.ts';
 import { noteOutbound } from '../conversations/conversation-store.ts';
 import { insertOutbound, type MessageRow } from '../conversations/message-store.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+import { publishInbox } from '../realtime/realtime-bus.ts';
 
 /**
  * Records an outbound message (intent first) and enqueues its send on the conversation's serial
@@ -13,7 +14,8 @@ export async function queueOutbound(
   input: { conversationId: string; channelId: string; content: OutboundContent; replyTo?: string; author: string; now: number },
 ): Promise<MessageRow> {
   const message = await insertOutbound(db, input);
-  await noteOutbound(db, input.conversationId, { preview: message.text, now: input.now });
+  await noteOutbound(db, input.conversationId, { preview: message.text, now: input.now, author: input.author });
   await jobs.enqueue(db, 'message.send', { messageId: message.id }, { queue: `conv:${input.conversationId}`, key: `send:${message.id}` });
+  await publishInbox(db, jobs, { type: 'message.new', conversationId: input.conversationId, messageId: message.id });
   return message;
 }

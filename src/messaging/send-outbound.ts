@@ -7,9 +7,11 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export const MAX_SEND_ATTEMPTS = 8;
 
-// Hot path (every reply): prebuilt SQL.
+// Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
+// never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
 const SELECT_TO_SEND = rawQuery(
-  `select m."id", m."status", m."content", m."channel_id", m."attempts", m."reply_to_external_id", ct."external_id" as "to"
+  `select m."id", m."status", m."content", m."channel_id", m."attempts", m."reply_to_external_id",
+     case when c."last_customer_message_at" is null then coalesce(ct."phone_e164", ct."external_id") else ct."external_id" end as "to"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id" where m."id" = ?`,
 );
 const MARK_SENDING = rawQuery(`update "messages" set "status" = 'sending', "attempts" = ? where "id" = ? and "status" = 'queued'`);

@@ -30,6 +30,13 @@ export interface Database {
     profile_name: string | null;
     created_at: number;
     updated_at: number;
+    // Routing and contacts (0005-routing-contacts).
+    name: string | null; // set by agents; shown instead of profile_name
+    attributes: Generated<string>; // JSON object
+    tags: Generated<string>; // JSON array of strings
+    opted_in: number | null; // 1 | 0 | null (never recorded)
+    opted_in_at: number | null;
+    blocked: Generated<number>; // 1 | 0
   };
   conversations: {
     id: string;
@@ -42,6 +49,19 @@ export interface Database {
     unread_count: number;
     created_at: number;
     updated_at: number;
+    // Inbox (0004-inbox).
+    assignee_id: string | null; // users.id
+    team_id: string | null; // teams.id
+    snoozed_until: number | null; // hidden from status=active lists until then (or until the customer writes)
+    linked_record_type: string | null;
+    linked_record_id: string | null;
+    linked_record: string | null; // JSON: { url, title, attributes }
+    first_response_at: number | null; // first agent/API reply after the customer wrote
+    response_count: Generated<number>;
+    response_total_ms: Generated<number>; // sum of (reply time - awaiting_reply_since)
+    last_read_at: number | null;
+    awaiting_reply_since: number | null; // oldest customer message no agent/API reply has answered
+    awaiting_human_since: number | null; // 0005: waiting in the routing queue since (null: not waiting)
   };
   messages: {
     id: string;
@@ -63,6 +83,14 @@ export interface Database {
     created_at: number;
     attempts: number;
     author: string | null; // bot | api | agent:<id>
+    // Templates and cost (0006-templates).
+    template_name: string | null;
+    pricing_category: string | null; // from the status callback's pricing.category
+    billable: number | null; // 1 | 0 | null (no pricing received yet)
+    price_estimate: number | null; // rate card, at queue time
+    price: number | null; // rate card applied to the category Meta reported
+    currency: string | null;
+    opt_in_override_reason: string | null;
   };
   status_events: {
     id: Generated<number>;
@@ -168,6 +196,40 @@ export interface Database {
     created_at: number;
     completed_at: number | null;
   };
+  // Inbox (0004-inbox).
+  labels: {
+    id: string;
+    name: string;
+    color: string | null;
+    created_at: number;
+  };
+  conversation_labels: {
+    conversation_id: string;
+    label_id: string;
+    created_at: number;
+  };
+  notes: {
+    id: string;
+    conversation_id: string;
+    author_id: string | null;
+    author: string; // agent:<id> | api
+    text: string;
+    created_at: number;
+  };
+  note_mentions: {
+    note_id: string;
+    user_id: string;
+    conversation_id: string;
+    created_at: number;
+  };
+  canned_replies: {
+    id: string;
+    shortcut: string;
+    text: string;
+    created_by: string;
+    created_at: number;
+    updated_at: number;
+  };
   webhook_delivery_attempts: {
     id: Generated<number>;
     delivery_id: string;
@@ -178,5 +240,126 @@ export interface Database {
     status_code: number | null;
     error: string | null;
     response_excerpt: string | null;
+  };
+  // Routing and contacts (0005-routing-contacts).
+  contact_opt_events: {
+    id: string;
+    contact_id: string;
+    opted_in: number; // 1 | 0
+    source: string; // how: keyword | agent | web_form | whatsapp | import | api ...
+    actor: string; // who: a user id | customer | system
+    note: string | null;
+    created_at: number;
+  };
+  user_routing: {
+    user_id: string;
+    last_assigned_at: number | null;
+    seen_availability: string | null;
+  };
+  team_routing: {
+    team_id: string; // a team id, or '*' for routing among every agent
+    routed_at: number | null;
+  };
+  // Templates (0006-templates).
+  templates: {
+    id: string;
+    channel_id: string;
+    waba_id: string | null;
+    name: string;
+    language: string;
+    category: string;
+    parameter_format: string; // positional | named
+    components: string; // JSON array
+    status: string; // DRAFT | PENDING | APPROVED | REJECTED | PAUSED | DISABLED | ...
+    rejected_reason: string | null;
+    status_detail: string | null; // JSON
+    quality: string | null;
+    meta_id: string | null;
+    submitted_at: number | null;
+    synced_at: number | null;
+    created_at: number;
+    updated_at: number;
+  };
+  template_events: {
+    id: string;
+    template_id: string;
+    source: string; // webhook | sync | submit | api
+    status: string | null;
+    reason: string | null;
+    detail: string | null;
+    created_at: number;
+  };
+  // Flows (0007-flows).
+  flows: {
+    id: string;
+    name: string;
+    draft: string; // JSON document
+    published_version: number | null;
+    source: string; // api | file:<name>
+    created_at: number;
+    updated_at: number;
+    deleted_at: number | null;
+  };
+  flow_versions: {
+    flow_id: string;
+    version: number;
+    document: string; // JSON, immutable
+    checksum: string;
+    published_at: number;
+    published_by: string;
+    rollback_of: number | null;
+  };
+  flow_sessions: {
+    id: string;
+    flow_id: string;
+    version: number;
+    contact_id: string;
+    channel_id: string;
+    conversation_id: string;
+    current_block: string;
+    status: string; // active | waiting | succeeded | failed | expired
+    awaiting: string | null; // answer | wake | http
+    reason: string | null;
+    variables: string; // JSON { session, result }
+    retries: number;
+    step: number;
+    block_entered_at: number;
+    wake_at: number | null;
+    started_at: number;
+    updated_at: number;
+    ended_at: number | null;
+  };
+  flow_session_steps: {
+    id: string;
+    session_id: string;
+    flow_id: string;
+    version: number;
+    block: string;
+    block_type: string;
+    entered_at: number;
+    left_at: number;
+    exit: string | null;
+    answer: string | null;
+    valid: number | null;
+  };
+  flow_results: {
+    session_id: string;
+    flow_id: string;
+    version: number;
+    contact_id: string;
+    conversation_id: string;
+    status: string;
+    reason: string | null;
+    result: string; // JSON
+    answers: string; // JSON
+    variables: string; // JSON
+    started_at: number;
+    ended_at: number;
+  };
+  flow_bot_pauses: {
+    conversation_id: string;
+    session_id: string | null;
+    reason: string;
+    paused_at: number;
   };
 }

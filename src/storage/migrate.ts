@@ -3,6 +3,10 @@ import type { DialectName } from './dialect-name.ts';
 import { coreMigration } from './migrations/0001-core.ts';
 import { agentsMigration } from './migrations/0002-agents.ts';
 import { eventWebhooksMigration } from './migrations/0003-event-webhooks.ts';
+import { inboxMigration } from './migrations/0004-inbox.ts';
+import { routingContactsMigration } from './migrations/0005-routing-contacts.ts';
+import { templatesMigration } from './migrations/0006-templates.ts';
+import { flowsMigration } from './migrations/0007-flows.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -10,6 +14,10 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0001-core': coreMigration(dialect),
     '0002-agents': agentsMigration(dialect),
     '0003-event-webhooks': eventWebhooksMigration(dialect),
+    '0004-inbox': inboxMigration(dialect),
+    '0005-routing-contacts': routingContactsMigration(dialect),
+    '0006-templates': templatesMigration(dialect),
+    '0007-flows': flowsMigration(dialect),
   };
 }
 

@@ -9,7 +9,8 @@ const c = 'BUTTONS';
  * BUTTONS component rules (reference §8): ≤ 10 buttons, labels ≤ 25 and unique, quick replies
  * contiguous, ≤ 2 URL (≤ 2000 chars, one variable, at the end, with an example), ≤ 1 phone
  * (≤ 20 chars), ≤ 1 copy code (example ≤ 15: the stricter of Meta's 20 and pywa's 15).
- * Returns whether URL buttons use positional/named variables (for the format-mixing rule).
+ * Returns whether URL buttons use positional/named variables. URL variables are always {{1}},
+ * whatever the template's parameter_format, so they do not take part in the format-mixing rule.
  */
 export function reviewButtons(component: Record<string, unknown>, findings: ReviewFinding[]): { positional: boolean; named: boolean } {
   const used = { positional: false, named: false };
@@ -83,6 +84,8 @@ function reviewUrlButton(b: Record<string, unknown>, where: string, findings: Re
     else used.named = true;
   }
   if (scan.vars.length > 1) findings.push({ code: 'too_many_url_variables', component: where, message: 'A URL can have only one variable.' });
+  // Meta documents the URL suffix variable as {{1}}, also in templates with named parameters.
+  if (scan.vars.some((v) => !v.positional)) findings.push({ code: 'url_variable_not_positional', component: where, message: 'A URL variable is always {{1}}, also in templates with named parameters.' });
   const lastVar = scan.vars[scan.vars.length - 1]!;
   if (lastVar.end !== url.length) findings.push({ code: 'url_variable_not_at_end', component: where, message: 'The URL variable must be at the end of the URL.' });
   const ex = Array.isArray(b.example) ? b.example[0] : b.example;

@@ -45,7 +45,6 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
   }
   const seen = new Set<string>();
   const texts: TextReview[] = [];
-  let urlVars = { positional: false, named: false };
   for (const comp of components) {
     if (!isObject(comp) || typeof comp.type !== 'string') {
       f.push({ code: 'invalid_component', component: 'components', message: 'Each component must be an object with a type.' });
@@ -57,13 +56,14 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
     if (type === 'HEADER') reviewHeader(comp, category, f, texts);
     else if (type === 'BODY') reviewBody(comp, category, f, texts);
     else if (type === 'FOOTER') reviewFooter(comp, f);
-    else if (type === 'BUTTONS') urlVars = reviewButtons(comp, f);
+    else if (type === 'BUTTONS') reviewButtons(comp, f);
     else f.push({ code: 'invalid_component', component: type, message: `Unknown component type ${comp.type}.` });
   }
   if (!seen.has('BODY')) f.push({ code: 'body_missing', component: 'BODY', message: 'A template needs a BODY component.' });
 
-  const anyPositional = texts.some((t) => t.hasPositional) || urlVars.positional;
-  const anyNamed = texts.some((t) => t.hasNamed) || urlVars.named;
+  // URL button variables are {{1}} in both formats (Meta's components page), so only header and body count.
+  const anyPositional = texts.some((t) => t.hasPositional);
+  const anyNamed = texts.some((t) => t.hasNamed);
   if (anyPositional && anyNamed) f.push({ code: 'mixed_parameter_format', component: 'components', message: 'Positional ({{1}}) and named ({{name}}) variables cannot be mixed.' });
   else if (pf === 'POSITIONAL' && anyNamed) f.push({ code: 'parameter_format_mismatch', component: 'components', message: 'Named variables need parameter_format "named".' });
   else if (pf === 'NAMED' && anyPositional) f.push({ code: 'parameter_format_mismatch', component: 'components', message: 'parameter_format is "named" but the text uses positional variables.' });

@@ -22,6 +22,9 @@ interface SentComponent {
  * (132001), be APPROVED (PAUSED 132015, DISABLED 132016, anything else 132001), and the
  * parameters must match in count (132000) and format (132012). Returns the rendered message.
  */
+/** UNCONFIRMED wording: Meta localises the preset; English shown for every language here. */
+export const AUTH_PRESET_BODY = '{{1}} is your verification code.';
+
 export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia: MediaCheck): { record: SimTemplate; rendered: RenderedTemplate } {
   const name = requireString(t, 'name', 'template');
   const language = requireObject(t, 'language', 'template');
@@ -64,8 +67,10 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
   }
 
   const body = def('BODY');
-  const bodyValues = textValues('body', expectedParams(body?.text), sent.get('body')?.params ?? [], named);
-  rendered.body = body?.text !== undefined ? substitute(body.text, bodyValues) : '';
+  // An authentication template's body is Meta's preset, with the code as its one parameter.
+  const bodyText = body?.text ?? (record.category === 'AUTHENTICATION' ? AUTH_PRESET_BODY : undefined);
+  const bodyValues = textValues('body', expectedParams(bodyText), sent.get('body')?.params ?? [], named);
+  rendered.body = bodyText !== undefined ? substitute(bodyText, bodyValues) : '';
   const footer = def('FOOTER');
   if (footer?.text !== undefined) rendered.footer = footer.text;
 
@@ -78,7 +83,9 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
   buttons.forEach((b, index) => {
     const type = b.type.toUpperCase();
     const sc = sent.get(`button:${index}`);
-    if (sc && sc.subType !== type.toLowerCase()) throw graphError(132012, `button at index ${index}: sub_type ${sc.subType} does not match the template's ${type} button`);
+    // Meta sends an authentication template's one-time code through a `url` sub_type button.
+    const expectedSubType = type === 'OTP' ? 'url' : type.toLowerCase();
+    if (sc && sc.subType !== expectedSubType) throw graphError(132012, `button at index ${index}: sub_type ${sc.subType} does not match the template's ${type} button`);
     const params = sc?.params ?? [];
     const out: RenderedTemplate['buttons'][number] = { index, type, text: b.text ?? (type === 'COPY_CODE' ? 'Copy offer code' : type) };
     if (type === 'URL' && typeof b.url === 'string') {
@@ -98,6 +105,11 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
       const p = params[0];
       if (!isObject(p) || p.type !== 'coupon_code' || typeof p.coupon_code !== 'string') throw graphError(132012, `button at index ${index}: copy_code parameters must be {type:"coupon_code", coupon_code:"..."}`);
       out.code = p.coupon_code;
+    } else if (type === 'OTP') {
+      countCheck(`button at index ${index}`, params.length, 1);
+      const p = params[0];
+      if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string' || p.text.length > 15) throw graphError(132012, `button at index ${index}: the one-time code must be {type:"text", text:"<code of at most 15 characters>"}`);
+      out.code = p.text;
     } else if (type === 'PHONE_NUMBER') {
       if (params.length > 0) countCheck(`button at index ${index}`, params.length, 0);
       if (typeof b.phone_number === 'string') out.phone_number = b.phone_number;

@@ -1,0 +1,42 @@
+import type { Selectable } from 'kysely';
+import type { Database } from '../storage/database-types.ts';
+
+export type ContactRecord = Selectable<Database['contacts']>;
+export type OptEventRecord = Selectable<Database['contact_opt_events']>;
+
+/** API shape of a contact: snake_case, ISO times, JSON columns parsed. */
+export function contactView(c: ContactRecord) {
+  return {
+    id: c.id,
+    channel: c.channel_kind,
+    wa_id: c.external_id,
+    phone: c.phone_e164,
+    name: c.name ?? c.profile_name,
+    profile_name: c.profile_name,
+    attributes: parseJson(c.attributes, {}),
+    tags: parseJson(c.tags, []),
+    opt_in: {
+      state: c.opted_in === null ? 'unknown' : c.opted_in ? 'opted_in' : 'opted_out',
+      changed_at: iso(c.opted_in_at),
+    },
+    blocked: c.blocked === 1,
+    created_at: iso(c.created_at),
+    updated_at: iso(c.updated_at),
+  };
+}
+
+export function optEventView(e: OptEventRecord) {
+  return { state: e.opted_in ? 'opted_in' : 'opted_out', source: e.source, by: e.actor, note: e.note, at: iso(e.created_at) };
+}
+
+function parseJson<T>(text: string, fallback: T): T | unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return fallback;
+  }
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

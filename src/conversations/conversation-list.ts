@@ -1,0 +1,105 @@
+import { sql, type SqlBool } from 'kysely';
+import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
+import type { Executor } from '../jobs/job-queue.ts';
+import type { DialectName } from '../storage/dialect-name.ts';
+import type { ConversationRow } from './conversation-store.ts';
+import { visibilitySql } from './conversation-visibility.ts';
+import { containsText } from './text-match.ts';
+
+export interface ListFilter {
+  status?: 'active' | 'archived' | 'closed';
+  /** only: snoozed_until in the future; exclude: not snoozed now; any: both. */
+  snoozed: 'only' | 'exclude' | 'any';
+  /** A user id, or 'none' for unassigned. */
+  assignee?: string;
+  teamId?: string;
+  label?: string;
+  channelId?: string;
+  unread?: boolean;
+  q?: string;
+  record?: { type: string; id?: string };
+  cursor?: { at: number; id: string };
+  limit: number;
+  now: number;
+}
+
+export type ListRow = ConversationRow & {
+  contact_name: string | null;
+  contact_wa_id: string;
+  contact_phone: string | null;
+  assignee_name: string | null;
+  team_name: string | null;
+};
+
+/** One conversation with its contact, assignee and team names: the list row and the detail's head. */
+export function conversationQuery(db: Executor) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .leftJoin('users as u', 'u.id', 'c.assignee_id')
+    .leftJoin('teams as t', 't.id', 'c.team_id')
+    .selectAll('c')
+    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name']);
+}
+
+/**
+ * A page of conversations, newest activity first, by keyset (last_message_at, id). Each filter
+ * has an index ending in that order (0004-inbox), so a first page reads about `limit` index
+ * entries; `q` and the label filter are checked row by row along that order.
+ */
+export async function listConversations(db: Executor, dialect: DialectName, f: ListFilter, visibility: ConversationVisibility): Promise<ListRow[]> {
+  let query = conversationQuery(db);
+  const visible = visibilitySql(visibility, 'c');
+  if (visible) query = query.where(visible);
+  if (f.status) query = query.where('c.status', '=', f.status);
+  if (f.snoozed === 'only') query = query.where('c.snoozed_until', '>', f.now);
+  if (f.snoozed === 'exclude') query = query.where((eb) => eb.or([eb('c.snoozed_until', 'is', null), eb('c.snoozed_until', '<=', f.now)]));
+  if (f.assignee === 'none') query = query.where('c.assignee_id', 'is', null);
+  else if (f.assignee !== undefined) query = query.where('c.assignee_id', '=', f.assignee);
+  if (f.teamId !== undefined) query = query.where('c.team_id', '=', f.teamId);
+  if (f.channelId !== undefined) query = query.where('c.channel_id', '=', f.channelId);
+  // A literal 0 so the partial index (where unread_count > 0) applies.
+  if (f.unread === true) query = query.where('c.unread_count', '>', sql.lit(0));
+  if (f.unread === false) query = query.where('c.unread_count', '=', sql.lit(0));
+  if (f.record !== undefined) {
+    query = query.where('c.linked_record_type', '=', f.record.type);
+    if (f.record.id !== undefined) query = query.where('c.linked_record_id', '=', f.record.id);
+  }
+  if (f.label !== undefined) {
+    const label = f.label;
+    query = query.where('c.id', 'in', (eb) =>
+      eb.selectFrom('conversation_labels as cl').innerJoin('labels as l', 'l.id', 'cl.label_id').select('cl.conversation_id').where('l.name', '=', label),
+    );
+  }
+  if (f.q !== undefined) {
+    const q = f.q;
+    query = query.where((eb) =>
+      eb.or([containsText(dialect, 'ct.profile_name', q), containsText(dialect, 'ct.phone_e164', q), containsText(dialect, 'c.last_message_preview', q)]),
+    );
+  }
+  if (f.cursor) {
+    const { at, id } = f.cursor;
+    // A row-value comparison: both dialects turn it into one index range.
+    query = query.where(sql<SqlBool>`(${sql.ref('c.last_message_at')}, ${sql.ref('c.id')}) < (${at}, ${id})`);
+  }
+  return query.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc').limit(f.limit + 1).execute();
+}
+
+/** Label names per conversation, for a page of rows (one query). */
+export async function labelsByConversation(db: Executor, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (ids.length === 0) return out;
+  const rows = await db
+    .selectFrom('conversation_labels as cl')
+    .innerJoin('labels as l', 'l.id', 'cl.label_id')
+    .select(['cl.conversation_id', 'l.name'])
+    .where('cl.conversation_id', 'in', [...ids])
+    .orderBy('l.name')
+    .execute();
+  for (const r of rows) {
+    const list = out.get(r.conversation_id) ?? [];
+    list.push(r.name);
+    out.set(r.conversation_id, list);
+  }
+  return out;
+}

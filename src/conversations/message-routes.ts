@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../core/http-error.ts';
+import type { Deps } from '../deps.ts';
+import { obj, routeDoc, str } from '../http/route-doc.ts';
+import { queueOutbound } from '../messaging/queue-outbound.ts';
+import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
+import { authorOf, findVisibleConversation } from './conversation-access.ts';
+import { messageView } from './conversation-views.ts';
+import { findMessageExternalId, latestInbound } from './message-store.ts';
+import { READ_RECEIPT_TASK } from './send-read-receipt.ts';
+import { parseReply, REPLY_TYPES } from './reply-content.ts';
+import { assertWindowOpen } from './window-guard.ts';
+
+const tags = ['messages'];
+
+const REPLY_BODY = obj({
+  type: str('default text', { enum: [...REPLY_TYPES] }),
+  text: str('text: up to 4096 characters'),
+  reply_to: str('our message id or its wamid: quoted as WhatsApp context'),
+  media_id: str('image/video/audio/document/sticker: an id from POST /api/v1/media'),
+  link: str('…or a public http(s) URL of the media'),
+  caption: str('image/video/document: up to 1024 characters'),
+  filename: str('document only: up to 240 characters'),
+  latitude: { type: 'number' },
+  longitude: { type: 'number' },
+  name: str('location name'),
+  address: str('location address'),
+  body: str('buttons (up to 1024) / list (up to 4096): the message text'),
+  header: str('buttons/list: up to 60 characters'),
+  footer: str('buttons/list: up to 60 characters'),
+  buttons: { type: 'array', maxItems: 3, description: 'buttons: 1 to 3 of {id, title (up to 20 characters)}', items: obj({ id: str('up to 256'), title: str('up to 20') }) },
+  button: str('list: the button label, up to 20 characters'),
+  sections: {
+    type: 'array',
+    maxItems: 10,
+    description: 'list: sections of rows (10 rows in all; row title up to 24, description up to 72)',
+    items: obj({ title: str('up to 24'), rows: { type: 'array', items: obj({ id: str('up to 200'), title: str('up to 24'), description: str('up to 72') }) } }),
+  },
+  message_id: str('reaction: our message id or its wamid'),
+  emoji: str('reaction: one emoji, or "" to remove'),
+});
+
+/** Replying: send any supported message type within the 24-hour window, and mark as read. */
+export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const { deps } = opts;
+  const db = deps.storage.db;
+
+  app.post(
+    '/api/v1/conversations/:id/messages',
+    routeDoc({
+      summary: 'Reply: text, media, location, buttons, list, reaction; optionally quoting a message',
+      description:
+        'Checked against WhatsApp\'s limits before it is queued (422 with `details.field`). Outside the customer\'s 24-hour window: ' +
+        '422 window_closed with `details.window_closed_at` and `template_required: true`. Answers 202 with the queued message; its status then moves to accepted, sent, delivered, read or failed.',
+      tags,
+      params: { id: str('conversation id') },
+      body: REPLY_BODY,
+      responses: { 202: 'the queued message' },
+    }),
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const parsed = parseReply(req.body);
+      const conversation = await findVisibleConversation(db, req, id);
+      if (conversation.status === 'closed') throw new HttpError(409, 'conversation_closed', 'This conversation is closed; a new one starts when the customer writes.');
+      const now = deps.clock.now();
+      await assertWindowOpen(db, conversation.channel_id, conversation.last_customer_message_at, now);
+      await refuseBlockedContact(db, { conversationId: id });
+      const resolve = async (ref: string, field: string): Promise<string> => {
+        const found = await findMessageExternalId(db, { conversationId: id, channelId: conversation.channel_id, ref });
+        if (found.ok) return found.externalId;
+        if (found.reason === 'not_sent') throw new HttpError(422, `${field}_not_sent`, `Message ${ref} has no WhatsApp id yet (not sent); it cannot be referred to.`, { field });
+        throw new HttpError(422, `${field}_not_found`, `No message ${ref} in this conversation.`, { field });
+      };
+      const replyTo = parsed.replyTo !== undefined ? await resolve(parsed.replyTo, 'reply_to') : undefined;
+      const content = parsed.content.type === 'reaction' ? { ...parsed.content, messageId: await resolve(parsed.content.messageId, 'message_id') } : parsed.content;
+      const message = await db.transaction().execute((trx) =>
+        queueOutbound(trx, deps.jobs, { conversationId: id, channelId: conversation.channel_id, content, ...(replyTo !== undefined ? { replyTo } : {}), author: authorOf(req).author, now }),
+      );
+      deps.jobs.wake();
+      return reply.status(202).send(messageView(message));
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/read',
+    routeDoc({
+      summary: 'Mark read: clears the unread count and sends WhatsApp a read receipt (blue ticks) for the latest customer message',
+      description: 'The receipt is sent by a background job; the answer does not wait for WhatsApp.',
+      tags: ['conversations'],
+      params: { id: str('conversation id') },
+      responses: { 200: '{ unread_count, last_read_at, read_receipt_for }' },
+    }),
+    async (req) => {
+      const { id } = req.params as { id: string };
+      await findVisibleConversation(db, req, id);
+      const now = deps.clock.now();
+      const latest = await latestInbound(db, id);
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('conversations').set({ unread_count: 0, last_read_at: now }).where('id', '=', id).execute();
+        // One receipt per message: marking read twice sends it once (WhatsApp marks earlier ones too).
+        if (latest) await deps.jobs.enqueue(trx, READ_RECEIPT_TASK, { messageId: latest.id }, { key: `read:${latest.id}` });
+      });
+      deps.jobs.wake();
+      return { unread_count: 0, last_read_at: new Date(now).toISOString(), read_receipt_for: latest?.external_id ?? null };
+    },
+  );
+}

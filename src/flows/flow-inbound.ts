@@ -1,0 +1,50 @@
+import type { Transaction } from 'kysely';
+import type { Deps } from '../deps.ts';
+import type { Database } from '../storage/database-types.ts';
+import { findLiveSession, inboundContext, isBotPaused, publishedFlows } from './flow-store.ts';
+import { matchTrigger } from './match-trigger.ts';
+import { driveSession } from './run-session.ts';
+
+export interface InboundForFlows {
+  id: string;
+  kind: string;
+  text: string | null;
+  conversation_id: string;
+  channel_id: string;
+}
+
+export type FlowDecision = { handled: false } | { handled: true; after?: () => Promise<void> };
+
+/**
+ * The flow engine's turn at an inbound message the caller has claimed in `trx`, before the demo
+ * bot. Precedence: a hand-off pause (the bot stays silent), the contact's live session, a
+ * trigger, a default flow; otherwise not handled. The first stretch of the session is persisted
+ * in `trx`; `after` (an HTTP call, a jump) must run once the caller has committed.
+ */
+export async function handleInboundWithFlows(trx: Transaction<Database>, deps: Deps, msg: InboundForFlows): Promise<FlowDecision> {
+  if (await isBotPaused(trx, msg.conversation_id)) return { handled: true };
+  const flows = await publishedFlows(trx);
+  const contact = await inboundContext(trx, msg.id);
+  if (!contact) return { handled: false };
+  const live = await findLiveSession(trx, contact.contactId, msg.channel_id);
+  const message = { text: msg.text, kind: msg.kind };
+  if (live) {
+    // During a wait (or an HTTP step cut short by a crash) the session asks nothing: the message
+    // stays in the conversation for agents, and the flow carries on when its timer fires.
+    if (live.awaiting !== 'answer') return { handled: true };
+    const answer = { kind: msg.kind, text: msg.text, replyId: contact.replyId };
+    const r = await driveSession(deps, { target: { session: live }, event: { type: 'message', answer }, contact, message, trx });
+    return { handled: true, after: r.after };
+  }
+  if (flows.length === 0) return { handled: false };
+  const flow = matchTrigger(flows, msg.text, msg.channel_id);
+  if (!flow) return { handled: false };
+  const r = await driveSession(deps, {
+    target: { start: { flowId: flow.id, version: flow.version, doc: flow.doc }, contactId: contact.contactId, channelId: msg.channel_id, conversationId: msg.conversation_id },
+    event: { type: 'enter' },
+    contact,
+    message,
+    trx,
+  });
+  return { handled: true, after: r.after };
+}

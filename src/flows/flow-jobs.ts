@@ -1,0 +1,88 @@
+import type { Deps } from '../deps.ts';
+import type { TaskHandler } from '../jobs/job-queue.ts';
+import { contactContext, dueSessions, getSession } from './flow-store.ts';
+import { RESUME_TASK, TIMER_TASK, driveSession } from './run-session.ts';
+import { isLive } from './step-session.ts';
+
+interface SessionJob {
+  sessionId: string;
+  step: number;
+}
+
+function narrow(p: unknown): SessionJob {
+  if (typeof p === 'object' && p !== null && 'sessionId' in p && 'step' in p && typeof p.sessionId === 'string' && typeof p.step === 'number') {
+    return { sessionId: p.sessionId, step: p.step };
+  }
+  throw new Error('flow job payload must be {"sessionId": string, "step": number}');
+}
+
+/** Puts a session's next move on its conversation's serial queue, after any message before it. */
+export async function enqueueResume(deps: Deps, job: SessionJob & { conversationId: string }): Promise<void> {
+  await deps.jobs.enqueue(deps.storage.db, RESUME_TASK, { sessionId: job.sessionId, step: job.step }, { queue: `conv:${job.conversationId}`, key: `flow-resume:${job.sessionId}:${job.step}` });
+  deps.jobs.wake();
+}
+
+/**
+ * flow.timer: a wait is over or an HTTP step's watchdog fired; hands over to flow.resume on the
+ * conversation queue. flow.resume: runs the session on from where it stands, if it still stands
+ * at the step the job was made for (otherwise the job is stale and does nothing).
+ */
+export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
+  return {
+    [TIMER_TASK]: async (p) => {
+      const job = narrow(p);
+      const row = await getSession(deps.storage.db, job.sessionId);
+      if (!row || row.step !== job.step || !isLive(row.status)) return;
+      await enqueueResume(deps, { ...job, conversationId: row.conversation_id });
+    },
+    [RESUME_TASK]: async (p) => {
+      const job = narrow(p);
+      const row = await getSession(deps.storage.db, job.sessionId);
+      if (!row || row.step !== job.step || !isLive(row.status)) return;
+      const contact = await contactContext(deps.storage.db, row.contact_id);
+      if (!contact) return;
+      if (row.awaiting === 'wake') {
+        if (row.wake_at !== null && row.wake_at > deps.clock.now()) return; // early: the timer or the sweeper comes back
+        await driveSession(deps, { target: { session: row }, event: { type: 'wake' }, contact, message: null });
+      } else if (row.awaiting === 'answer') {
+        return; // waiting for the customer, nothing to resume
+      } else {
+        // A new session (API start) or an HTTP step interrupted by a crash: (re)enter the block.
+        await driveSession(deps, { target: { session: row }, event: { type: 'enter' }, contact, message: null });
+      }
+    },
+  };
+}
+
+/**
+ * Finds waits that are due and resumes them. Timer jobs already do this; the sweep also covers
+ * engines that schedule in database time while tests (or an operator) move the app's clock.
+ */
+export class FlowTicker {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  constructor(
+    private readonly deps: Deps,
+    private readonly everyMs = 1_000,
+  ) {}
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), this.everyMs);
+    this.timer.unref();
+  }
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      for (const s of await dueSessions(this.deps.storage.db, this.deps.clock.now(), 200)) {
+        await enqueueResume(this.deps, { sessionId: s.id, step: s.step, conversationId: s.conversation_id });
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'flow ticker failed');
+    } finally {
+      this.running = false;
+    }
+  }
+}

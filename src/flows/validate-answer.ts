@@ -1,0 +1,77 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { normalizePhone } from '../core/phone.ts';
+import type { AskBlock } from './flow-types.ts';
+
+/** What a customer sent, as far as a question cares. */
+export interface Answer {
+  kind: string; // inbound kind: text, interactive_reply, button, ...
+  text: string | null;
+  replyId: string | null; // button / list row id
+}
+
+export type AnswerCheck = { ok: true; value: unknown; display: string } | { ok: false; problem: string };
+
+const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/** Validates and normalises an answer to a question (pure). */
+export function validateAnswer(block: AskBlock, answer: Answer): AnswerCheck {
+  const text = (answer.text ?? '').trim();
+  if (block.kind === 'choice') return choose(block, answer, text);
+  if (text === '') return { ok: false, problem: 'no_text' };
+  switch (block.kind) {
+    case 'text':
+      if (block.min_length !== undefined && text.length < block.min_length) return { ok: false, problem: 'too_short' };
+      if (text.length > (block.max_length ?? 4096)) return { ok: false, problem: 'too_long' };
+      return { ok: true, value: text, display: text };
+    case 'email': {
+      const email = text.toLowerCase();
+      return EMAIL.test(email) && email.length <= 254 ? { ok: true, value: email, display: email } : { ok: false, problem: 'invalid_email' };
+    }
+    case 'phone': {
+      const country = isCountry(block.default_country) ? block.default_country : undefined;
+      const p = normalizePhone(text, country);
+      return p.ok ? { ok: true, value: p.e164, display: p.e164 } : { ok: false, problem: `invalid_phone:${p.reason}` };
+    }
+    case 'number': {
+      const cleaned = text.replace(/\s/g, '').replace(/,(?=\d+$)/, '.');
+      if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return { ok: false, problem: 'not_a_number' };
+      const n = Number(cleaned);
+      if (block.min !== undefined && n < block.min) return { ok: false, problem: 'below_min' };
+      if (block.max !== undefined && n > block.max) return { ok: false, problem: 'above_max' };
+      return { ok: true, value: n, display: String(n) };
+    }
+    case 'date': {
+      const iso = parseDate(text, block.format ?? 'YYYY-MM-DD');
+      return iso ? { ok: true, value: iso, display: iso } : { ok: false, problem: 'invalid_date' };
+    }
+  }
+}
+
+function choose(block: AskBlock, answer: Answer, text: string): AnswerCheck {
+  const options = block.options ?? [];
+  const byId = answer.replyId ? options.find((o) => o.id === answer.replyId) : undefined;
+  const lower = text.toLowerCase();
+  const index = /^\d{1,2}$/.test(text) ? options[Number(text) - 1] : undefined;
+  const picked = byId ?? options.find((o) => o.title.toLowerCase() === lower || o.id.toLowerCase() === lower) ?? index;
+  return picked ? { ok: true, value: picked.id, display: picked.title } : { ok: false, problem: 'not_an_option' };
+}
+
+/** A date typed in the block's format -> YYYY-MM-DD, or null when it is not a real date. */
+export function parseDate(text: string, format: string): string | null {
+  const sep = format.includes('/') ? '/' : format.includes('.') ? '.' : '-';
+  const parts = text.split(sep).map((p) => p.trim());
+  const order = format.split(sep);
+  if (parts.length !== 3 || order.length !== 3 || !parts.every((p) => /^\d{1,4}$/.test(p))) return null;
+  const get = (k: string) => Number(parts[order.indexOf(k)]);
+  const y = get('YYYY');
+  const m = get('MM');
+  const d = get('DD');
+  if (y < 1900 || y > 2200 || m < 1 || m > 12 || d < 1) return null;
+  const dt = new Date(Date.UTC(y, m - 1, d));
+  if (dt.getUTCMonth() !== m - 1 || dt.getUTCDate() !== d) return null; // 31/02 and friends
+  return `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+function isCountry(c: string | undefined): c is CountryCode {
+  return typeof c === 'string' && /^[A-Z]{2}$/.test(c);
+}

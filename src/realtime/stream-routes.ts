@@ -1,0 +1,84 @@
+import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../auth/principal.ts';
+import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
+import { findVisibleConversation } from '../conversations/conversation-access.ts';
+import { HttpError } from '../core/http-error.ts';
+import type { Deps } from '../deps.ts';
+import { publishInbox } from './realtime-bus.ts';
+import { StreamHub } from './stream-hub.ts';
+import { TYPING_TASK } from './typing-indicator.ts';
+
+const HEARTBEAT_MS = 15_000;
+// WhatsApp shows the indicator for 25 s: one request per conversation per 10 s is plenty.
+const TYPING_THROTTLE_MS = 10_000;
+
+/**
+ * The inbox's realtime stream (server-sent events) and agent typing. Events: message.new,
+ * message.status, conversation.updated, conversation.assigned, typing, notification; each only
+ * for conversations the caller may see (team membership as it is at each event).
+ */
+export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const { deps } = opts;
+  const hub = new StreamHub(deps.storage.db, deps.realtime, deps.logger);
+  const open = new Set<() => void>();
+  // Streams never end on their own: close them so a shutdown does not wait on them.
+  app.addHook('preClose', async () => {
+    for (const end of [...open]) end();
+    hub.close();
+  });
+
+  app.get('/api/v1/stream', { config: { access: 'conversations:read' } }, async (req, reply) => {
+    const principal = principalOf(req);
+    await hub.ready().catch((err: unknown) => {
+      req.log.error({ err }, 'inbox stream unavailable');
+      throw new HttpError(503, 'stream_unavailable', 'The realtime stream is unavailable right now; retry shortly.');
+    });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    });
+    let seq = 0;
+    const write = (chunk: string) => {
+      if (!res.writableEnded) res.write(chunk);
+    };
+    const remove = hub.add({
+      visibility: visibleConversationFilter(principal),
+      userId: principal.userId ?? null,
+      send: (event, data) => write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+    });
+    const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
+    const end = () => {
+      clearInterval(heartbeat);
+      remove();
+      open.delete(end);
+      if (!res.writableEnded) res.end();
+    };
+    open.add(end);
+    res.on('close', end);
+    // Listening before this line: a client that sees `ready` misses nothing published after it.
+    write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ user_id: principal.userId ?? null })}\n\n`);
+  });
+
+  app.post('/api/v1/conversations/:id/typing', async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const body: unknown = req.body ?? {};
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object, or nothing.');
+    const typing = 'typing' in body ? body.typing : true;
+    if (typeof typing !== 'boolean') throw new HttpError(422, 'invalid_typing', '"typing" must be true or false.');
+    await findVisibleConversation(deps.storage.db, req, id);
+    const userId = principalOf(req).userId;
+    const db = deps.storage.db;
+    // Only "started typing" is broadcast: the indicator fades on the client after a few seconds.
+    if (typing) {
+      await publishInbox(db, deps.jobs, { type: 'typing', conversationId: id, ...(userId ? { userId } : {}) });
+      const slot = Math.floor(deps.clock.now() / TYPING_THROTTLE_MS);
+      await deps.jobs.enqueue(db, TYPING_TASK, { conversationId: id }, { key: `typing:${id}:${slot}`, maxAttempts: 1 });
+      deps.jobs.wake();
+    }
+    return reply.status(202).send({ conversation_id: id, typing });
+  });
+}

@@ -1,0 +1,44 @@
+import { HttpError } from '../core/http-error.ts';
+import { hasErrors, lintTemplate } from './lint-template.ts';
+import { isRecord } from './lint-text.ts';
+import { canonicalLanguage } from './template-languages.ts';
+import type { LintFinding, TemplateComponent } from './template-types.ts';
+
+export interface TemplateFields {
+  name: string;
+  language: string;
+  category: string;
+  parameter_format: 'positional' | 'named';
+  components: TemplateComponent[];
+}
+
+/**
+ * A create or edited template body -> normalised fields, after lint: any lint error is a 422
+ * `template_lint_failed` with every finding, so nothing Meta would reject is stored as a draft.
+ */
+export function parseTemplateFields(raw: unknown): { fields: TemplateFields; findings: LintFinding[] } {
+  if (!isRecord(raw)) throw new HttpError(400, 'bad_request', 'The body must be a JSON template: {name, language, category, parameter_format?, components}.');
+  const findings = lintTemplate(raw);
+  if (hasErrors(findings)) {
+    throw new HttpError(422, 'template_lint_failed', `The template would be rejected: ${findings.filter((f) => f.severity === 'error').map((f) => f.message).join(' ')}`, { findings });
+  }
+  // Lint passed, so these fields have the right types.
+  const fields: TemplateFields = {
+    name: String(raw.name),
+    language: canonicalLanguage(String(raw.language)) ?? String(raw.language),
+    category: String(raw.category).toUpperCase(),
+    parameter_format: typeof raw.parameter_format === 'string' && raw.parameter_format.toLowerCase() === 'named' ? 'named' : 'positional',
+    components: Array.isArray(raw.components) ? raw.components.filter(isRecord).map(toComponent) : [],
+  };
+  return { fields, findings };
+}
+
+function toComponent(c: Record<string, unknown>): TemplateComponent {
+  // Kept as given (Meta's create shape), with the type upper-cased for lookups.
+  return { ...c, type: String(c.type).toUpperCase() };
+}
+
+/** What Graph's create endpoint takes. */
+export function createRequest(f: TemplateFields) {
+  return { name: f.name, language: f.language, category: f.category, parameter_format: f.parameter_format.toUpperCase(), components: f.components };
+}

@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict';
+import { readFileSync, rmSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { startSwitchboard } from '../../src/start-switchboard.ts';
+import { forEachDialect } from '../support/dialects.ts';
+import { startWorld, type World } from '../support/test-world.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { publish, startBusinessApi, type BusinessApi } from './flow-helpers.ts';
+
+forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect) => {
+  let w: World;
+  let api: BusinessApi;
+  before(async () => {
+    api = await startBusinessApi();
+    w = await startWorld({ dialect, config: { flows: { httpAllowPrivate: true } } });
+  });
+  after(async () => {
+    await w?.stop();
+    await api?.close();
+  });
+  const text = (t: string | RegExp) => (m: { text?: string }) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
+
+  test('service request end to end: greet, ask, validate, choose, call the business API, confirm, link, result', async () => {
+    const doc = parseYaml(readFileSync(new URL('../../examples/flows/service-request.yaml', import.meta.url), 'utf8'));
+    doc.variables.api_url = api.url;
+    assert.equal(await publish(w, doc), 1);
+    const c = w.sim.customer('15557770001', 'Ana');
+    await c.sendText('Hi, I need a SERVICE for my kitchen');
+    await c.waitForMessage(text("Hello Ana! Let's book your service request."));
+    await c.waitForMessage(text('What is your full name?'));
+    await c.sendText('A');
+    await c.waitForMessage(text(/at least 2 letters/));
+    await c.sendText('Ana Diaz');
+    await c.waitForMessage(text('Thanks Ana Diaz. What is your email address?'));
+    await c.sendText('ana at example');
+    await c.waitForMessage(text(/does not look like an email/));
+    await c.sendText('Ana@Example.com');
+    const choice = await c.waitForMessage((m) => m.type === 'interactive');
+    assert.deepEqual(choice.body.interactive.action.buttons.map((b: any) => b.reply.id), ['plumbing', 'electrical', 'cleaning']);
+    await c.replyButton(choice.wamid, 'plumbing');
+    await c.waitForMessage(text('What is the address for the visit?'));
+    await c.sendText('Calle Mayor 1, Madrid');
+    await c.waitForMessage(text(/Which day/));
+    await c.sendText('31/02/2030');
+    await c.waitForMessage(text(/DD\/MM\/YYYY, for example/));
+    await c.sendText('24/12/2030');
+    await c.waitForMessage(text('Your request SR-1001 for plumbing on 2030-12-24 is booked. We will email ana@example.com.'));
+    await w.settle();
+
+    const call = api.requests.find((r) => r.path === '/service-requests');
+    assert.ok(call);
+    assert.equal(call.method, 'POST');
+    assert.equal(call.headers['x-source'], 'switchboard');
+    assert.deepEqual(JSON.parse(call.body), { name: 'Ana Diaz', email: 'ana@example.com', phone: '+15557770001', service: 'plumbing', address: 'Calle Mayor 1, Madrid', date: '2030-12-24' });
+
+    const results = (await w.api('GET', '/api/v1/flows/service-request/results')).body.data;
+    assert.equal(results.length, 1);
+    const r = results[0];
+    assert.equal(r.status, 'succeeded');
+    assert.equal(r.version, 1);
+    assert.deepEqual(r.result, { request_id: 'SR-1001', service: 'plumbing', date: '2030-12-24' });
+    assert.deepEqual(
+      r.answers.map((a: any) => [a.block, a.answer, a.valid]),
+      [
+        ['ask_name', 'A', false],
+        ['ask_name', 'Ana Diaz', true],
+        ['ask_email', 'ana at example', false],
+        ['ask_email', 'ana@example.com', true],
+        ['ask_service', 'Plumbing', true],
+        ['ask_address', 'Calle Mayor 1, Madrid', true],
+        ['ask_date', '31/02/2030', false],
+        ['ask_date', '2030-12-24', true],
+      ],
+    );
+    const conv = await w.app.deps.storage.db.selectFrom('conversations').select(['linked_record_type', 'linked_record_id', 'linked_record']).where('id', '=', r.conversation_id).executeTakeFirstOrThrow();
+    assert.deepEqual([conv.linked_record_type, conv.linked_record_id], ['service_request', 'SR-1001']);
+    assert.equal(JSON.parse(conv.linked_record ?? '{}').url, 'https://crm.example.com/requests/SR-1001');
+    // After the flow, ordinary texts get the demo bot again.
+    await c.sendText('thanks!');
+    await c.waitForMessage(text('You said: thanks!'));
+  });
+
+  test('a session waiting for an answer and a durable wait both survive a restart', async () => {
+    await publish(w, {
+      id: 'waiter',
+      name: 'Waiter',
+      start: 'q',
+      triggers: [{ type: 'exact', value: 'remind me' }],
+      blocks: {
+        q: { type: 'ask', kind: 'text', prompt: 'Remind you of what?', variable: 'what', exits: { next: 'ack' } },
+        ack: { type: 'send', message: { text: 'OK, in an hour.' }, exits: { next: 'wait' } },
+        wait: { type: 'wait', hours: 1, exits: { next: 'remind' } },
+        remind: { type: 'send', message: { text: 'Reminder: {{session.what}}' }, exits: { next: 'done' } },
+        done: { type: 'end', status: 'succeeded' },
+      },
+    });
+    const c = w.sim.customer('15557770002', 'Bo');
+    await c.sendText('remind me');
+    await c.waitForMessage(text('Remind you of what?'));
+    await restart();
+    await c.sendText('call mum');
+    await c.waitForMessage(text('OK, in an hour.'));
+    await w.settle();
+    const waiting = (await w.api('GET', '/api/v1/flows/waiter/sessions?status=waiting')).body.data;
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0].awaiting, 'wake');
+    await restart();
+    await c.sendText('still there?'); // during a wait: kept, no answer, no echo
+    w.clock.advance(3600_000 + 1000);
+    await c.waitForMessage(text('Reminder: call mum'), 8000);
+    await w.settle();
+    assert.equal(c.received().filter((m) => (m.text ?? '').startsWith('You said')).length, 0);
+    const done = (await w.api('GET', '/api/v1/flows/waiter/sessions')).body.data[0];
+    assert.equal(done.status, 'succeeded');
+  });
+
+  test('the HTTP block refuses loopback and private addresses unless allowed', async () => {
+    await restart({ httpAllowPrivate: false });
+    await publish(w, {
+      id: 'private',
+      name: 'Private',
+      start: 'call',
+      triggers: [{ type: 'exact', value: 'go private' }],
+      blocks: {
+        call: { type: 'http', method: 'GET', url: `${api.url}/anything`, exits: { success: 'ok', error: 'err' } },
+        ok: { type: 'end', status: 'succeeded', message: 'reached' },
+        err: { type: 'end', status: 'failed', reason: 'refused', message: 'refused: {{session.http_error}}' },
+      },
+    });
+    const before = api.requests.length;
+    const c = w.sim.customer('15557770003');
+    await c.sendText('go private');
+    const m = await c.waitForMessage(text(/^refused/));
+    assert.match(m.text ?? '', /private or loopback.*FLOW_HTTP_ALLOW_PRIVATE/);
+    assert.equal(api.requests.length, before, 'no request left');
+  });
+
+  /** Stops Switchboard and starts it again on the same database, with the same simulator and clock. */
+  async function restart(flows: { httpAllowPrivate: boolean } = { httpAllowPrivate: true }): Promise<void> {
+    await w.settle();
+    await w.app.stop();
+    // Same port, so the world's API helper keeps working; settle follows the new process.
+    const config = { ...w.config, flows, port: Number(new URL(w.app.url).port) };
+    const app = await startSwitchboard(config, { clock: w.clock, logger: pino({ level: 'silent' }) });
+    await w.sim.setWebhookUrl(`${app.url}/webhooks/whatsapp`);
+    w.app = app;
+    w.settle = async (timeoutMs = 10_000) => {
+      await app.ingest.idle(timeoutMs);
+      await app.deps.jobs.idle(timeoutMs);
+      await app.ingest.idle(timeoutMs);
+    };
+    const sim = w.sim;
+    w.stop = async () => {
+      await app.stop();
+      await sim.close();
+      rmSync(w.dataDir, { recursive: true, force: true });
+    };
+    await waitFor(async () => (await fetch(`${app.url}/health`)).ok);
+  }
+});
