@@ -4,7 +4,7 @@ import type { Executor } from '../jobs/job-queue.ts';
 import type { DialectName } from '../storage/dialect-name.ts';
 import type { ConversationRow } from './conversation-store.ts';
 import { visibilitySql } from './conversation-visibility.ts';
-import { containsText } from './text-match.ts';
+import { containsText, likePattern } from './text-match.ts';
 
 export interface ListFilter {
   status?: 'active' | 'archived' | 'closed';
@@ -73,9 +73,17 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
   }
   if (f.q !== undefined) {
     const q = f.q;
-    query = query.where((eb) =>
-      eb.or([containsText(dialect, 'ct.profile_name', q), containsText(dialect, 'ct.phone_e164', q), containsText(dialect, 'c.last_message_preview', q)]),
-    );
+    // Trigram indexes (0008-conversation-search) answer substrings of 3 characters or more;
+    // SQLite's FTS5 uses its index only for a LIKE without ESCAPE, so q must hold no wildcard.
+    if (dialect === 'postgres' && [...q].length >= 3) {
+      query = query.where(sql<SqlBool>`c.search_doc ilike ${likePattern(q)} escape '\\'`);
+    } else if (dialect === 'sqlite' && [...q].length >= 3 && !/[%_\\]/.test(q)) {
+      query = query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where doc like ${`%${q}%`})`);
+    } else {
+      query = query.where((eb) =>
+        eb.or([containsText(dialect, 'ct.profile_name', q), containsText(dialect, 'ct.phone_e164', q), containsText(dialect, 'c.last_message_preview', q)]),
+      );
+    }
   }
   if (f.cursor) {
     const { at, id } = f.cursor;

@@ -7,7 +7,12 @@ import type { DialectName } from '../storage/dialect-name.ts';
  * with the keyset order and a limit.
  */
 export function containsText(dialect: DialectName, column: string, q: string): RawBuilder<SqlBool> {
-  const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const pattern = likePattern(q);
   const op = sql.raw(dialect === 'postgres' ? 'ilike' : 'like');
   return sql<SqlBool>`${sql.ref(column)} ${op} ${pattern} escape '\\'`;
+}
+
+/** `%q%` with the user's %, _ and \ taken literally (use with `escape '\'`). */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

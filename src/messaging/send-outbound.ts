@@ -57,12 +57,17 @@ export async function sendOutbound(deps: Deps, payload: { messageId: string }): 
   const attempts = msg.attempts + 1;
   const content: OutboundContent = JSON.parse(msg.content);
   await runRaw(db, MARK_SENDING, [attempts, msg.id]);
-  const result = await channel.adapter.send({
-    to: msg.to,
-    content,
-    replyTo: msg.reply_to_external_id ?? undefined,
-    bizOpaqueCallbackData: msg.id,
-  });
+  let result;
+  try {
+    result = await channel.adapter.send({
+      to: msg.to,
+      content,
+      replyTo: msg.reply_to_external_id ?? undefined,
+      bizOpaqueCallbackData: msg.id,
+    });
+  } finally {
+    slot.release();
+  }
   const now = deps.clock.now();
   if (result.ok) {
     await db.transaction().execute(async (trx) => {

@@ -7,6 +7,7 @@ import { inboxMigration } from './migrations/0004-inbox.ts';
 import { routingContactsMigration } from './migrations/0005-routing-contacts.ts';
 import { templatesMigration } from './migrations/0006-templates.ts';
 import { flowsMigration } from './migrations/0007-flows.ts';
+import { conversationSearchMigration } from './migrations/0008-conversation-search.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -18,6 +19,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0005-routing-contacts': routingContactsMigration(dialect),
     '0006-templates': templatesMigration(dialect),
     '0007-flows': flowsMigration(dialect),
+    '0008-conversation-search': conversationSearchMigration(dialect),
   };
 }
 

@@ -73,6 +73,8 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     assert.deepEqual(await names('/api/v1/conversations?q=7770004'), ['Dario']);
     assert.deepEqual(await names('/api/v1/conversations?q=ELEN'), ['Elena'], 'case-insensitive');
     assert.deepEqual(await names('/api/v1/conversations?q=%25'), [], '% is a literal, not a wildcard');
+    assert.deepEqual(await names('/api/v1/conversations?q=a%25n'), [], '% inside a longer q is literal too');
+    assert.ok((await names('/api/v1/conversations?q=El')).includes('Elena'), 'two characters: no trigram, found by scan');
     await w.api('POST', `/api/v1/conversations/${ids.get('15557770005')}/read`);
     assert.deepEqual(await names('/api/v1/conversations?unread=true'), ['Ana', 'Bruno', 'Carla', 'Dario']);
     assert.deepEqual(await names('/api/v1/conversations?unread=false'), ['Elena']);
@@ -244,5 +246,19 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     assert.equal((await w.api('DELETE', `/api/v1/conversations/${id}/link`)).status, 204);
     assert.deepEqual((await w.api('GET', '/api/v1/records/service_request/SR-1042/conversations')).body.data, []);
     assert.equal((await call(w, 'anonymous', 'GET', '/api/v1/records/service_request/SR-1042/conversations')).status, 401);
+  });
+
+  test('q follows the last message and the contact\'s current profile name (the search index is kept by triggers)', async () => {
+    const names = async (q: string) => (await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.contact.name);
+    const customer = w.sim.customer('15557770099', 'Zoila');
+    await customer.sendText('quiero un unicornio morado');
+    await w.settle();
+    assert.deepEqual(await names('unicornio'), ['Zoila']);
+    assert.deepEqual(await names('UNICORNIO MOR'), ['Zoila'], 'case-insensitive, across words');
+    w.sim.customer('15557770099', 'Zoila Renamed');
+    await customer.sendText('ya no');
+    await w.settle();
+    assert.deepEqual(await names('unicornio'), [], 'the preview moved on');
+    assert.deepEqual(await names('renamed'), ['Zoila Renamed']);
   });
 });

@@ -27,7 +27,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Running {
   return { child, stdout: () => out, stderr: () => err };
 }
 
-async function waitForLine(r: Running, re: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
+// Generous: a child process compiles TypeScript at start, slow on a loaded 2-core machine.
+async function waitForLine(r: Running, re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
   const start = Date.now();
   for (;;) {
     const m = r.stdout().match(re);
