@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { EndToEndResult } from './end-to-end.ts';
+import { renderFlowBench, type FlowBenchResult } from './flow-sessions.ts';
 import type { ListBenchRun } from './list-queries.ts';
 import type { MachineInfo } from './machine.ts';
 import type { Settings } from './settings.ts';
@@ -37,6 +38,8 @@ export interface BenchResults {
   sqlStats?: SqlStat[];
   /** (e) inbox list queries (bench/list-queries.ts). */
   listQueries?: ListBenchRun[];
+  /** (f) flow sessions (bench/flow-sessions.ts). */
+  flows?: FlowBenchResult;
   aims: Aim[];
 }
 
@@ -166,6 +169,8 @@ export function renderReport(r: BenchResults): string {
       ),
     );
   }
+
+  if (r.flows) out.push('', renderFlowBench(r.flows));
 
   out.push('', 'Aims');
   out.push(table(['aim', 'target', 'measured', 'result'], r.aims.map((a) => [a.name, a.target, a.value, a.met ? 'met' : 'MISSED']), { leftLast: true }));

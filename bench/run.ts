@@ -4,7 +4,8 @@
  *   (b) Switchboard (SQLite, role all, demo bot) under the same signed-webhook load;
  *   (c) webhook -> reply time at 300 messages/s through the simulator;
  *   (d) the highest sustained rate at which every reply leaves within 1 s;
- *   (e) inbox list queries: p99 of the first page per filter on a seeded inbox (bench/list-queries.ts).
+ *   (e) inbox list queries: p99 of the first page per filter on a seeded inbox (bench/list-queries.ts);
+ *   (f) flow sessions: 1,000 concurrent sessions through a 10-block flow (bench/flow-sessions.ts).
  * BENCH_LIST=1 runs only (e), at the issue's sizes (and on PostgreSQL when BENCH_PG_URL is set).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Simulator } from '../src/channels/simulator/index.ts';
 import { runEndToEnd } from './end-to-end.ts';
+import { runFlowSessionsBench } from './flow-sessions.ts';
 import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } from './list-queries.ts';
 import { loadAverage, machineInfo } from './machine.ts';
 import { evaluateAims, renderReport, writeResults, type BenchResults } from './report.ts';
@@ -102,6 +104,8 @@ async function main(): Promise<void> {
     const diagnostics = await target.diagnostics();
     const sqlStats = await target.sqlStats();
     const listQueries = await runListQueries(false);
+    // (f) brings its own simulator and Switchboard process, so nothing above affects it.
+    const flows = await runFlowSessionsBench({ say });
 
     const partial: Omit<BenchResults, 'aims'> = {
       timestamp: new Date().toISOString(),
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
       switchboardDiagnostics: diagnostics,
       ...(sqlStats ? { sqlStats } : {}),
       listQueries,
+      flows,
     };
     const results: BenchResults = { ...partial, aims: evaluateAims(partial) };
     writeResults(resultsPath, results);

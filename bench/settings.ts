@@ -43,7 +43,7 @@ export const settings = {
     maxLogEntries: 200_000,
   },
   /** Hard stop for the whole run: a hung phase must not hang the benchmark. */
-  overallTimeoutMs: 6 * 60_000,
+  overallTimeoutMs: 9 * 60_000, // (f) flow sessions adds one to two minutes
 };
 
 export type Settings = typeof settings;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlStat } from './sql-stats.ts';
 import type { SwitchboardDiagnostics } from './switchboard-target.ts';
-import type { ProcessUsage, TargetReply, TargetRequest, TargetSpec } from './target-protocol.ts';
+import type { ProcessMemory, ProcessUsage, TargetReply, TargetRequest, TargetSpec } from './target-protocol.ts';
 
 const entry = fileURLToPath(new URL('./target-process.ts', import.meta.url));
 
@@ -11,6 +11,8 @@ export interface TargetHandle {
   url: string;
   pid: number;
   usage(): Promise<ProcessUsage>;
+  /** Heap and RSS after a forced GC (needs `exposeGc` at start; says whether it was forced). */
+  memory(): Promise<ProcessMemory>;
   backlog(): Promise<{ pendingEvents: number; runnableJobs: number }>;
   diagnostics(): Promise<SwitchboardDiagnostics>;
   /** Per-statement SQLite figures since the last call, when BENCH_SQL_STATS=1 (else null). */
@@ -20,14 +22,16 @@ export interface TargetHandle {
 }
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
-type Ask = { kind: 'start'; target: TargetSpec } | { kind: 'backlog' } | { kind: 'usage' } | { kind: 'diagnostics' } | { kind: 'sqlStats' } | { kind: 'stop' };
+type Ask = { kind: 'start'; target: TargetSpec } | { kind: 'backlog' } | { kind: 'usage' } | { kind: 'diagnostics' } | { kind: 'sqlStats' } | { kind: 'memory' } | { kind: 'stop' };
 
 /**
  * Forks bench/target-process.ts and starts a target in it. Set BENCH_CPU_PROF=<dir> to write a
  * V8 CPU profile of each target process there (open it in Chrome DevTools or speedscope).
  */
-export async function startTargetProcess(target: TargetSpec, label: string): Promise<TargetHandle> {
+export async function startTargetProcess(target: TargetSpec, label: string, opts: { exposeGc?: boolean } = {}): Promise<TargetHandle> {
   const execArgv = ['--import', 'tsx'];
+  // Only for memory figures: lets the target force a full GC before it reports its heap.
+  if (opts.exposeGc) execArgv.push('--expose-gc');
   const profDir = process.env.BENCH_CPU_PROF;
   // One folder per target; the largest file in it is the main thread (tsx's loader thread writes one too).
   if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(profDir, label)}`);
@@ -81,6 +85,7 @@ export async function startTargetProcess(target: TargetSpec, label: string): Pro
     url: started.url,
     pid: started.pid,
     usage: () => call({ kind: 'usage' }, 15_000) as Promise<ProcessUsage>,
+    memory: () => call({ kind: 'memory' }, 30_000) as Promise<ProcessMemory>,
     backlog: () => call({ kind: 'backlog' }, 15_000) as Promise<{ pendingEvents: number; runnableJobs: number }>,
     diagnostics: () => call({ kind: 'diagnostics' }, 15_000) as Promise<SwitchboardDiagnostics>,
     sqlStats: () => call({ kind: 'sqlStats' }, 15_000) as Promise<SqlStat[] | null>,

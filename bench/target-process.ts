@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { startBareServer } from './bare-server.ts';
 import { startSwitchboardTarget, type SwitchboardTarget } from './switchboard-target.ts';
 import { installSqlStats, sqlStatsEnabled, takeSqlStats } from './sql-stats.ts';
-import type { ProcessUsage, TargetReply, TargetRequest } from './target-protocol.ts';
+import type { ProcessMemory, ProcessUsage, TargetReply, TargetRequest } from './target-protocol.ts';
 
 if (sqlStatsEnabled()) installSqlStats();
 
@@ -22,6 +22,18 @@ function usage(): ProcessUsage {
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
   return { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, loopActiveMs: elu.active, loopIdleMs: elu.idle, rssBytes: process.memoryUsage.rss(), at: performance.now() };
+}
+
+/** Heap and RSS after full collections (twice: finalizers free more on the second pass). */
+async function memory(): Promise<ProcessMemory> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  const m = process.memoryUsage();
+  return { heapUsedBytes: m.heapUsed, rssBytes: m.rss, externalBytes: m.external, gcForced: gc !== undefined };
 }
 
 async function handle(req: TargetRequest): Promise<unknown> {
@@ -47,6 +59,8 @@ async function handle(req: TargetRequest): Promise<unknown> {
       return sqlStatsEnabled() ? takeSqlStats() : null;
     case 'usage':
       return usage();
+    case 'memory':
+      return memory();
     case 'stop': {
       const stop = stopTarget;
       stopTarget = undefined;

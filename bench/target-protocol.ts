@@ -9,6 +9,7 @@ export type TargetRequest =
   | { id: number; kind: 'usage' }
   | { id: number; kind: 'diagnostics' }
   | { id: number; kind: 'sqlStats' }
+  | { id: number; kind: 'memory' }
   | { id: number; kind: 'stop' };
 
 export type TargetReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
@@ -22,4 +23,13 @@ export interface ProcessUsage {
   loopIdleMs: number;
   rssBytes: number;
   at: number;
+}
+
+/** Memory of a target process after a forced full GC (when the process runs with --expose-gc). */
+export interface ProcessMemory {
+  heapUsedBytes: number;
+  rssBytes: number;
+  externalBytes: number;
+  /** False when the process has no global gc(): the figures then include garbage. */
+  gcForced: boolean;
 }

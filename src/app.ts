@@ -13,6 +13,7 @@ import { searchRoutes } from './conversations/search-routes.ts';
 import { startConversationRoutes } from './conversations/start-conversation-routes.ts';
 import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
+import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
 import { flowRoutes } from './flows/flow-routes.ts';
 import { installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
@@ -53,6 +54,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(templateRoutes, { deps });
     await api.register(costRoutes, { deps });
     await api.register(flowRoutes, { deps });
+    await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });
     await api.register(streamRoutes, { deps });
     await api.register(contactRoutes, { deps });

@@ -45,7 +45,7 @@ export interface Config {
   templateSyncIntervalMs?: number;
   rateCardFile?: string;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
-  flows?: { dir?: string; httpAllowPrivate?: boolean };
+  flows?: { dir?: string; httpAllowPrivate?: boolean; businessHours?: { start: string; end: string }; businessTimezone?: string; webhookSecret?: string };
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -156,7 +156,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.templateSyncIntervalMs = int('TEMPLATE_SYNC_INTERVAL_MS', 'templateSyncIntervalMs', 15 * 60_000, 0, 7 * 24 * 3600_000);
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
-  config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false) };
+  config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);
@@ -164,6 +164,29 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     problems.push('SWITCHBOARD_ADMIN_TOKEN must be at least 16 characters');
   }
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** BUSINESS_HOURS ("08:00-19:00"), BUSINESS_TIMEZONE (an IANA zone) and FLOW_WEBHOOK_SECRET for flows (docs/flows.md). */
+function flowTimeConfig(pick: (envKey: string, fileKey: string) => string | undefined, problems: string[]): NonNullable<Config['flows']> {
+  const out: NonNullable<Config['flows']> = {};
+  const hours = pick('BUSINESS_HOURS', 'businessHours');
+  if (hours !== undefined) {
+    const m = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/.exec(hours.trim());
+    if (m && `${m[1]}:${m[2]}` < `${m[3]}:${m[4]}`) out.businessHours = { start: `${m[1]}:${m[2]}`, end: `${m[3]}:${m[4]}` };
+    else problems.push(`BUSINESS_HOURS must look like 08:00-19:00, opening before closing (got "${hours}")`);
+  }
+  const tz = pick('BUSINESS_TIMEZONE', 'businessTimezone');
+  if (tz !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      out.businessTimezone = tz;
+    } catch {
+      problems.push(`BUSINESS_TIMEZONE must be an IANA time zone such as Europe/Madrid (got "${tz}")`);
+    }
+  }
+  const secret = pick('FLOW_WEBHOOK_SECRET', 'flowWebhookSecret');
+  if (secret !== undefined) out.webhookSecret = secret;
+  return out;
 }
 
 function readConfigFile(env: Env, cwd: string, problems: string[]): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { loadConfig, DEFAULT_API_VERSION, type Config } from './config.ts';
 import { startSimulator, type Simulator } from './channels/simulator/index.ts';
 import { startSwitchboard } from './start-switchboard.ts';
 import { seedTemplates } from './templates/seed-templates.ts';
+import { startDemoFlows, type DemoFlows } from './demo/start-demo-flows.ts';
 
 /** Composition root for `npm start`: config -> (simulator) -> server + workers. */
 async function main(): Promise<void> {
@@ -31,15 +32,24 @@ async function main(): Promise<void> {
           ...secrets,
         },
       ],
+      // Demo only: the seed scenario's flow calls the business-API mock on loopback.
+      flows: { ...config.flows, httpAllowPrivate: true },
     };
   }
   const running = await startSwitchboard(config);
+  let demo: DemoFlows | undefined;
   const log = running.deps.logger;
   if (simulator) {
     const check = await simulator.setWebhookUrl(`${running.url}/webhooks/whatsapp`);
     if (!check.ok) log.warn({ status: check.status }, 'the simulator could not verify the webhook URL');
     // The demo's example templates (examples/templates), submitted to the simulator: APPROVED in ~2 s.
     await seedTemplates(running.deps, { submit: true }).catch((err: unknown) => log.warn({ err }, 'could not seed the example templates'));
+    // The seed scenario (examples/flows/service-request.yaml) against a built-in business-API mock.
+    const preferredPort = config.simulator.port > 0 && config.simulator.port < 65535 ? config.simulator.port + 1 : undefined;
+    demo = await startDemoFlows(running.deps, { preferredPort }).catch((err: unknown) => {
+      log.warn({ err }, 'could not start the demo flow');
+      return undefined;
+    });
   }
   const lines = [
     '',
@@ -49,7 +59,12 @@ async function main(): Promise<void> {
   ];
   if (simulator) {
     lines.push(`  Simulator:    ${simulator.graphBaseUrl}  (Graph API, no Meta account needed)`);
-    lines.push(`  Phone page:   ${simulator.phonePageUrl}  <- open this, pick a number and say "hi"`);
+    const tryFlow = demo?.trigger ? `, or "${demo.trigger}" to book a service request` : '';
+    lines.push(`  Phone page:   ${simulator.phonePageUrl}  <- open this, pick a number and say "hi"${tryFlow}`);
+    if (demo?.trigger) {
+      lines.push(`  Demo flow:    "${demo.trigger}" starts ${demo.flowId} v${demo.version} (examples/flows/service-request.yaml)`);
+      lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);
+    }
   }
   if (running.generatedAdminToken) {
     lines.push('', `  Admin API token (shown once, stored hashed): ${running.generatedAdminToken}`, '  Set SWITCHBOARD_ADMIN_TOKEN to choose your own.');
@@ -63,6 +78,7 @@ async function main(): Promise<void> {
     log.info({ signal }, 'shutting down');
     await running.stop().catch((err) => log.error({ err }, 'error while stopping'));
     await simulator?.close().catch(() => undefined);
+    await demo?.close().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { liftBotPause } from '../flows/hand-off.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
@@ -148,6 +149,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
       if (changes.length > 0) {
         await db.transaction().execute(async (trx) => {
           await trx.updateTable('conversations').set(set).where('id', '=', id).where('status', '<>', 'closed').execute();
+          if (set.status === 'closed') await liftBotPause(trx, id); // the flows' hand-off pause ends with the conversation
           if (set.status === 'closed') await emitConversationClosed(trx, deps.jobs, { conversationId: id, now });
           else await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes, now });
         });

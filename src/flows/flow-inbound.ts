@@ -1,8 +1,8 @@
 import type { Transaction } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { Database } from '../storage/database-types.ts';
-import { findLiveSession, inboundContext, isBotPaused, publishedFlows } from './flow-store.ts';
-import { matchTrigger } from './match-trigger.ts';
+import { findLiveSession, inboundContext, isBotPaused, publishedFlows, templateOfMessage } from './flow-store.ts';
+import { matchTemplateButton, matchTrigger } from './match-trigger.ts';
 import { driveSession } from './run-session.ts';
 
 export interface InboundForFlows {
@@ -31,13 +31,15 @@ export async function handleInboundWithFlows(trx: Transaction<Database>, deps: D
   if (live) {
     // During a wait (or an HTTP step cut short by a crash) the session asks nothing: the message
     // stays in the conversation for agents, and the flow carries on when its timer fires.
-    if (live.awaiting !== 'answer') return { handled: true };
-    const answer = { kind: msg.kind, text: msg.text, replyId: contact.replyId };
+    if (live.awaiting !== 'answer' && live.awaiting !== 'button') return { handled: true };
+    const answer = { kind: msg.kind, text: msg.text, replyId: contact.replyId, location: contact.location, media: contact.media };
     const r = await driveSession(deps, { target: { session: live }, event: { type: 'message', answer }, contact, message, trx });
     return { handled: true, after: r.after };
   }
   if (flows.length === 0) return { handled: false };
-  const flow = matchTrigger(flows, msg.text, msg.channel_id);
+  // A template's quick-reply button: its template (by the message it answers) and payload pick the flow.
+  const template = msg.kind === 'button' && contact.contextMessageId ? await templateOfMessage(trx, msg.channel_id, contact.contextMessageId) : null;
+  const flow = (template !== null ? matchTemplateButton(flows, { template, payload: contact.replyId ?? msg.text ?? '' }, msg.channel_id) : undefined) ?? matchTrigger(flows, msg.text, msg.channel_id);
   if (!flow) return { handled: false };
   const r = await driveSession(deps, {
     target: { start: { flowId: flow.id, version: flow.version, doc: flow.doc }, contactId: contact.contactId, channelId: msg.channel_id, conversationId: msg.conversation_id },

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { TaskHandler } from '../jobs/job-queue.ts';
 import { contactContext, dueSessions, getSession } from './flow-store.ts';
+import { FLOW_WEBHOOK_TASK, deliverFlowWebhook } from './flow-webhook.ts';
 import { RESUME_TASK, TIMER_TASK, driveSession } from './run-session.ts';
 import { isLive } from './step-session.ts';
 
@@ -29,6 +30,7 @@ export async function enqueueResume(deps: Deps, job: SessionJob & { conversation
  */
 export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
   return {
+    [FLOW_WEBHOOK_TASK]: (p) => deliverFlowWebhook(deps, p),
     [TIMER_TASK]: async (p) => {
       const job = narrow(p);
       const row = await getSession(deps.storage.db, job.sessionId);
@@ -44,10 +46,12 @@ export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
       if (row.awaiting === 'wake') {
         if (row.wake_at !== null && row.wake_at > deps.clock.now()) return; // early: the timer or the sweeper comes back
         await driveSession(deps, { target: { session: row }, event: { type: 'wake' }, contact, message: null });
-      } else if (row.awaiting === 'answer') {
-        return; // waiting for the customer, nothing to resume
+      } else if (row.awaiting === 'answer' || row.awaiting === 'button') {
+        // Waiting for the customer: only a due deadline (re-engagement, expiry) moves it.
+        if (row.wake_at === null || row.wake_at > deps.clock.now()) return;
+        await driveSession(deps, { target: { session: row }, event: { type: 'tick' }, contact, message: null });
       } else {
-        // A new session (API start) or an HTTP step interrupted by a crash: (re)enter the block.
+        // A new session (API start) or an HTTP / template step interrupted by a crash: (re)enter the block.
         await driveSession(deps, { target: { session: row }, event: { type: 'enter' }, contact, message: null });
       }
     },
@@ -55,7 +59,7 @@ export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
 }
 
 /**
- * Finds waits that are due and resumes them. Timer jobs already do this; the sweep also covers
+ * Finds waits and question deadlines (re-engagement, expiry) that are due and resumes them. Timer jobs already do this; the sweep also covers
  * engines that schedule in database time while tests (or an operator) move the app's clock.
  */
 export class FlowTicker {

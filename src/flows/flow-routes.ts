@@ -8,6 +8,7 @@ import type { FlowDocument } from './flow-types.ts';
 import { flowView, resultsCsv, resultView, sessionView } from './flow-views.ts';
 import { publishFlow, rollbackFlow } from './publish-flow.ts';
 import { startFlow } from './start-flow.ts';
+import { parseTemplateSendBody, type TemplateSendBody } from '../templates/send-template.ts';
 import { parseFlowSource, validateFlow } from './validate-flow.ts';
 
 const SESSION_STATUSES = new Set(['active', 'waiting', 'succeeded', 'failed', 'expired']);
@@ -105,6 +106,7 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     if (!contactId === !phone) throw new HttpError(400, 'contact_required', 'Send exactly one of "contact_id" or "phone".');
     if (b.variables !== undefined && !isPlainObject(b.variables)) throw new HttpError(400, 'invalid_variables', '"variables" must be an object.');
     if (b.channel_id !== undefined && typeof b.channel_id !== 'string') throw new HttpError(400, 'invalid_channel', '"channel_id" must be a string.');
+    const template = b.template === undefined ? undefined : templateStartOf(b.template);
     const session = await startFlow(deps, {
       flowId: flow.id,
       version: flow.published_version,
@@ -112,8 +114,10 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       phone,
       channelId: typeof b.channel_id === 'string' ? b.channel_id : undefined,
       variables: isPlainObject(b.variables) ? b.variables : undefined,
+      template,
+      author: by(req),
     });
-    return reply.status(202).send(sessionView(session));
+    return reply.status(202).send({ ...sessionView(session), ...(session.template_message ? { template_message: session.template_message } : {}) });
   });
 
   app.get('/api/v1/flows/:id/sessions', async (req) => {
@@ -142,6 +146,12 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     if (!resumed) throw new HttpError(404, 'handoff_not_found', 'The bot is not paused in that conversation.');
     return reply.status(204).send();
   });
+}
+
+/** `template: {name, language?, parameters?, override_opt_in?}` of a start, read like a template send. */
+function templateStartOf(raw: unknown): TemplateSendBody {
+  if (!isPlainObject(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') throw new HttpError(400, 'invalid_template', '"template" must be {"name": "...", "language"?: "es_MX", "parameters"?: [...] or {...}}.');
+  return parseTemplateSendBody({ template: raw.name, language: raw.language, parameters: raw.parameters, override_opt_in: raw.override_opt_in });
 }
 
 function check(body: unknown) {

@@ -147,6 +147,7 @@ export function stateOf(row: SessionRow): SessionState {
     awaiting: asAwaiting(row.awaiting),
     reason: row.reason,
     vars: { session: isPlainObject(v.session) ? v.session : {}, result: isPlainObject(v.result) ? v.result : {} },
+    reengage: isPlainObject(v.engine) && (v.engine.reengage === 'sent' || v.engine.reengage === 'done') ? v.engine.reengage : null,
     retries: row.retries,
     blockEnteredAt: row.block_entered_at,
     wakeAt: row.wake_at,
@@ -169,7 +170,7 @@ export async function insertSession(
     status: s.status,
     awaiting: s.awaiting,
     reason: s.reason,
-    variables: JSON.stringify(s.vars),
+    variables: varsJson(s),
     retries: s.retries,
     step: 0,
     block_entered_at: s.blockEnteredAt,
@@ -194,7 +195,7 @@ export async function updateSession(db: Executor, id: string, step: number, s: S
       status: s.status,
       awaiting: s.awaiting,
       reason: s.reason,
-      variables: JSON.stringify(s.vars),
+      variables: varsJson(s),
       retries: s.retries,
       step: step + 1,
       block_entered_at: s.blockEnteredAt,
@@ -206,6 +207,11 @@ export async function updateSession(db: Executor, id: string, step: number, s: S
     .where('step', '=', step)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0 ? step + 1 : null;
+}
+
+/** Session variables plus the engine's own bookkeeping (kept apart so no flow can read or set it). */
+function varsJson(s: SessionState): string {
+  return JSON.stringify(s.reengage ? { ...s.vars, engine: { reengage: s.reengage } } : s.vars);
 }
 
 export async function insertSteps(db: Executor, session: { id: string; flowId: string; version: number }, steps: StepRecord[], now: number): Promise<void> {
@@ -267,6 +273,10 @@ export interface InboundContext {
   attributes: Record<string, unknown>;
   replyId: string | null;
   conversationStatus: string;
+  /** The message's shared location / media / the business message it replies to (ask location, image, document; template buttons). */
+  location?: { latitude: number; longitude: number; name?: string; address?: string } | null;
+  media?: { id: string; mime_type?: string; filename?: string; caption?: string } | null;
+  contextMessageId?: string | null;
 }
 
 export async function inboundContext(db: Executor, messageId: string): Promise<InboundContext | undefined> {
@@ -289,7 +299,39 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
     attributes: isPlainObject(attrs) ? attrs : {},
     replyId: reply && typeof reply.id === 'string' ? reply.id : null,
     conversationStatus: row.status,
+    ...contentExtras(content),
   };
+}
+
+/** Location, media and reply context of a stored inbound message (the channel's normalised shape). */
+function contentExtras(content: unknown): Pick<InboundContext, 'location' | 'media' | 'contextMessageId'> {
+  if (!isPlainObject(content)) return { location: null, media: null, contextMessageId: null };
+  const l = content.location;
+  const m = content.media;
+  const c = content.context;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  return {
+    location:
+      isPlainObject(l) && typeof l.latitude === 'number' && typeof l.longitude === 'number'
+        ? { latitude: l.latitude, longitude: l.longitude, ...(str(l.name) ? { name: str(l.name) } : {}), ...(str(l.address) ? { address: str(l.address) } : {}) }
+        : null,
+    media:
+      isPlainObject(m) && typeof m.id === 'string'
+        ? { id: m.id, ...(str(m.mimeType) ? { mime_type: str(m.mimeType) } : {}), ...(str(m.filename) ? { filename: str(m.filename) } : {}), ...(str(m.caption) ? { caption: str(m.caption) } : {}) }
+        : null,
+    contextMessageId: isPlainObject(c) ? (str(c.messageId) ?? null) : null,
+  };
+}
+
+/** The template an outbound message was (template buttons name their template by the message they reply to). */
+export async function templateOfMessage(db: Executor, channelId: string, externalId: string): Promise<string | null> {
+  const row = await db.selectFrom('messages').select('template_name').where('channel_id', '=', channelId).where('external_id', '=', externalId).where('direction', '=', 'out').executeTakeFirst();
+  return row?.template_name ?? null;
+}
+
+/** Removes a session that never ran (an API template start whose template could not be sent). */
+export async function deleteSession(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('flow_sessions').where('id', '=', id).execute();
 }
 
 export async function contactContext(db: Executor, contactId: string): Promise<InboundContext | undefined> {
@@ -363,5 +405,5 @@ function asStatus(s: string): SessionStatus {
 }
 
 function asAwaiting(s: string | null): Awaiting {
-  return s === 'answer' || s === 'wake' || s === 'http' ? s : null;
+  return s === 'answer' || s === 'wake' || s === 'http' || s === 'button' || s === 'template' ? s : null;
 }

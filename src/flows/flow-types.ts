@@ -13,13 +13,31 @@ export interface FlowDocument {
   triggers?: FlowTrigger[];
   /** Initial session variables. */
   variables?: Record<string, unknown>;
+  /** Time rules: re-engagement, business hours, session expiry (defaults in flow-time.ts). */
+  settings?: FlowSettings;
   blocks: Record<string, Block>;
+}
+
+export interface FlowSettings {
+  reengagement?: {
+    enabled?: boolean; // default false
+    delay_minutes?: number; // 30 to 1380 (23 h), default 120
+    message?: string; // default DEFAULT_REENGAGE_MESSAGE (flow-time.ts)
+    yes?: string; // button title, default "Yes, continue"
+    no?: string; // button title, default "No, thanks"
+  };
+  /** Re-engagement is only sent inside these hours; default 08:00-19:00 every day in BUSINESS_TIMEZONE. */
+  business_hours?: { start?: string; end?: string; timezone?: string; days?: number[] };
+  /** A session waiting this long for the customer expires (default 1440 = 24 h). */
+  session_timeout_minutes?: number;
 }
 
 export type FlowTrigger =
   | { type: 'keyword' | 'exact'; value: string; channel?: string }
   | { type: 'regex'; value: string; channel?: string }
-  | { type: 'default'; channel?: string };
+  | { type: 'default'; channel?: string }
+  /** A quick-reply button of a template: the template's name and the button's payload (default "continue"). */
+  | { type: 'template_button'; template: string; payload?: string; channel?: string };
 
 /** What a send block (and a few others) put on the wire; exactly one key. */
 export type MessageSpec =
@@ -38,7 +56,7 @@ export interface SendBlock {
   exits?: Exits; // next
 }
 
-export type AskKind = 'text' | 'email' | 'phone' | 'number' | 'date' | 'choice';
+export type AskKind = 'text' | 'email' | 'phone' | 'number' | 'date' | 'choice' | 'location' | 'image' | 'document';
 
 export interface AskBlock {
   type: 'ask';
@@ -128,7 +146,51 @@ export interface EndBlock {
   message?: string;
 }
 
-export type Block = SendBlock | AskBlock | SetBlock | ConditionBlock | HttpBlock | WaitBlock | HandoffBlock | LinkBlock | JumpBlock | EndBlock;
+/** Sends an approved template (also outside the 24-hour window); may wait for its quick-reply button. */
+export interface TemplateBlock {
+  type: 'template';
+  name: string;
+  language?: string;
+  /** Positional list or named object, as POST /api/v1/conversations takes them (strings interpolated). */
+  parameters?: unknown;
+  /** Wait for the customer's button: `continue` payload (or any other reply) -> next, `cancel` payload -> cancel. */
+  wait_for_button?: boolean;
+  payloads?: { continue?: string; cancel?: string };
+  exits?: Exits; // next, cancel, error
+}
+
+/** Fire-and-forget signed POST to the business's systems, retried like event webhooks. */
+export interface WebhookBlock {
+  type: 'webhook';
+  url: string;
+  /** The `data` of the payload (interpolated); default: the session variables. */
+  body?: unknown;
+  /** Named in the payload's `event` field and the switchboard-event-type header suffix. */
+  event?: string;
+  /** HMAC secret (may be {{...}}); default FLOW_WEBHOOK_SECRET. */
+  secret?: string;
+  exits?: Exits; // next
+}
+
+/** Classifies the customer's text among intents given by example phrases (offline). */
+export interface IntentBlock {
+  type: 'intent';
+  intents: Record<string, string[]>;
+  /** Ask this first and classify the answer; without it the current message is classified. */
+  prompt?: string;
+  threshold?: number; // 0..1, default 0.4
+  variable?: string; // default "intent"
+  exits: Exits; // one per intent, low_confidence
+}
+
+/** Hands the turn to the AI assistant; none exists yet, so it always takes `unavailable`. */
+export interface AiReplyBlock {
+  type: 'ai_reply';
+  instructions?: string;
+  exits: Exits; // next, unavailable
+}
+
+export type Block = SendBlock | AskBlock | SetBlock | ConditionBlock | HttpBlock | WaitBlock | HandoffBlock | LinkBlock | JumpBlock | EndBlock | TemplateBlock | WebhookBlock | IntentBlock | AiReplyBlock;
 export type BlockType = Block['type'];
 
 /** The exits each block type may name; the validator rejects others. */
@@ -143,6 +205,10 @@ export const BLOCK_EXITS: Record<BlockType, readonly string[]> = {
   link: ['next'],
   jump: [],
   end: [],
+  template: ['next', 'cancel', 'error'],
+  webhook: ['next'],
+  intent: ['low_confidence'], // plus one exit per intent name
+  ai_reply: ['next', 'unavailable'],
 };
 
 /** A problem in a document, pointing at the block and field to fix. */

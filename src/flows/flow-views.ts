@@ -14,7 +14,8 @@ export function triggerViews(doc: FlowDocument, channels: readonly Channel[]) {
       value !== null && (t.type === 'keyword' || t.type === 'exact')
         ? channels.filter((c) => c.display_phone_number && (t.channel === undefined || t.channel === c.id)).map((c) => ({ channel_id: c.id, url: waMeLink(c.display_phone_number ?? '', value) }))
         : [];
-    return { type: t.type, value, channel: t.channel ?? null, wa_me_links: links };
+    const button = t.type === 'template_button' ? { template: t.template, payload: t.payload ?? 'continue' } : {};
+    return { type: t.type, value, channel: t.channel ?? null, ...button, wa_me_links: links };
   });
 }
 

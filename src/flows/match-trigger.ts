@@ -23,6 +23,20 @@ export function matchTrigger(flows: readonly PublishedFlow[], text: string | nul
   return flows.find((f) => (f.doc.triggers ?? []).some((t) => t.type === 'default' && onChannel(t.channel)));
 }
 
+/**
+ * Which published flow a template's quick-reply button starts: a `template_button` trigger naming
+ * that template (case-insensitive) and the button's payload (default "continue"; case-insensitive, since
+ * a button sent without a payload echoes its text).
+ */
+export function matchTemplateButton(flows: readonly PublishedFlow[], button: { template: string; payload: string }, channelId: string): PublishedFlow | undefined {
+  const name = button.template.toLowerCase();
+  return flows.find((f) =>
+    (f.doc.triggers ?? []).some(
+      (t) => t.type === 'template_button' && (t.channel === undefined || t.channel === channelId) && t.template.toLowerCase() === name && fold(t.payload ?? 'continue') === fold(button.payload),
+    ),
+  );
+}
+
 /** `https://wa.me/<digits>?text=<urlencoded>`: a link that opens WhatsApp with the trigger typed. */
 export function waMeLink(displayPhoneNumber: string, text: string): string {
   return `https://wa.me/${displayPhoneNumber.replace(/\D/g, '')}?text=${encodeURIComponent(text)}`;

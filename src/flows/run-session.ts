@@ -3,6 +3,11 @@ import { emitEvent } from '../events/emit-event.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
+import { canSendFreeForm } from '../conversations/customer-window.ts';
+import { HttpError } from '../core/http-error.ts';
+import { newId } from '../core/ids.ts';
+import { sendTemplate } from '../templates/send-template.ts';
+import { FLOW_WEBHOOK_TASK, type FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
 import {
   getVersionDoc,
@@ -20,7 +25,7 @@ import {
 } from './flow-store.ts';
 import type { FlowDocument } from './flow-types.ts';
 import { handOff } from './hand-off.ts';
-import { stepSession, type Effect, type FlowEvent, type SessionState, type StepContext } from './step-session.ts';
+import { stepSession, type Effect, type FlowEvent, type SessionState, type StepContext, type TemplateOutcome, type TemplateSendSpec } from './step-session.ts';
 
 export const RESUME_TASK = 'flow.resume';
 export const TIMER_TASK = 'flow.timer';
@@ -76,7 +81,10 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
       now: now(),
       contact: { id: input.contact.contactId, name: input.contact.contactName, phone: input.contact.phone, wa_id: input.contact.waId, attributes: input.contact.attributes },
       message: input.message,
+      time: { businessHours: deps.config.flows?.businessHours, timezone: deps.config.flows?.businessTimezone },
     };
+    // Only a question's deadline needs the 24-hour window (re-engagement must stay inside it).
+    if (event.type === 'tick' && row) ctx.windowClosesAt = (await canSendFreeForm(trx, { channelId: row.channel_id, contactId: row.contact_id }, ctx.now)).until;
     if (!doc) return 'done';
     const out = stepSession(doc, state, event, ctx);
     let current: SessionRow;
@@ -92,7 +100,7 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
     for (const effect of out.effects) await applyEffect(trx, deps, current, out.state, effect, ctx.now, input.contact);
     row = current;
     state = out.state;
-    pending = out.effects.find((e) => e.type === 'http' || e.type === 'jump');
+    pending = out.effects.find((e) => e.type === 'http' || e.type === 'jump' || e.type === 'template');
     return pending ? 'continue' : 'done';
   };
   let pending: Effect | undefined;
@@ -106,6 +114,9 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
         // Outside any transaction: a slow API holds no database lock; the conversation's later
         // messages wait on its serial queue and are handled, in order, right after.
         event = { type: 'http', outcome: await performHttp(p.request, { allowPrivate: deps.config.flows?.httpAllowPrivate ?? false }) };
+      } else if (p.type === 'template') {
+        // sendTemplate runs its own transaction (and may refuse: opt-in, not approved, parameters).
+        event = { type: 'template', outcome: row ? await sendFromFlow(deps, row, state.flowId, p.send) : { ok: false, code: 'no_session', message: 'no session' } };
       } else if (p.type === 'jump') {
         const target = (await publishedFlows(deps.storage.db)).find((f) => f.id === p.flowId);
         if (target) {
@@ -154,7 +165,19 @@ export function initialState(flowId: string, version: number, doc: FlowDocument,
     retries: 0,
     blockEnteredAt: now,
     wakeAt: null,
+    reengage: null,
   };
+}
+
+/** The template block's send, as the API would do it; a refusal is an outcome, not a crash. */
+async function sendFromFlow(deps: Deps, row: SessionRow, flowId: string, spec: TemplateSendSpec): Promise<TemplateOutcome> {
+  try {
+    await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, { template: spec.name, language: spec.language, parameters: spec.parameters });
+    return { ok: true };
+  } catch (err) {
+    if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };
+    throw err;
+  }
 }
 
 async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionRow, state: SessionState, effect: Effect, now: number, contact: InboundContext): Promise<void> {
@@ -181,6 +204,34 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
     case 'link':
       await linkRecord(trx, row.conversation_id, effect.record, now);
       return;
+    case 'template':
+      // The same watchdog as HTTP: a crash between this commit and the send re-runs the block.
+      await deps.jobs.enqueue(trx, TIMER_TASK, { sessionId: row.id, step: row.step }, { runAt: now + 60_000, key: `flow-timer:${row.id}:${row.step}` });
+      return;
+    case 'webhook': {
+      const secret = effect.secret ?? deps.config.flows?.webhookSecret ?? null;
+      if (!secret) {
+        deps.logger.warn({ session: row.id, flow: state.flowId }, 'flow webhook block: no secret (block "secret" or FLOW_WEBHOOK_SECRET); not sent');
+        return;
+      }
+      const id = newId('fwh', now);
+      const body = JSON.stringify({
+        id,
+        type: 'flow.webhook',
+        event: effect.event,
+        created_at: new Date(now).toISOString(),
+        flow_id: state.flowId,
+        version: state.version,
+        session_id: row.id,
+        contact_id: row.contact_id,
+        conversation_id: row.conversation_id,
+        data: effect.data,
+      });
+      const job: FlowWebhookJob = { id, url: effect.url, body, secret, firstAttemptAt: now, attempt: 1 };
+      // In the step's transaction: the webhook exists if and only if the step that made it committed.
+      await deps.jobs.enqueue(trx, FLOW_WEBHOOK_TASK, job, { key: `flow-webhook:${id}:1` });
+      return;
+    }
     case 'jump':
       return; // the drive loop loads the other flow
     case 'finished':

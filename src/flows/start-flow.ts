@@ -4,7 +4,9 @@ import { openConversation } from '../conversations/conversation-store.ts';
 import { HttpError } from '../core/http-error.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import type { Deps } from '../deps.ts';
-import { findLiveSession, getVersionDoc, insertSession, type SessionRow } from './flow-store.ts';
+import { sendTemplate, type TemplateSendBody, type TemplateSendResult } from '../templates/send-template.ts';
+import { deleteSession, findLiveSession, getVersionDoc, insertSession, type SessionRow } from './flow-store.ts';
+import { timeSettings } from './flow-time.ts';
 import { RESUME_TASK, initialState } from './run-session.ts';
 
 export interface StartRequest {
@@ -14,14 +16,19 @@ export interface StartRequest {
   phone?: string;
   channelId?: string;
   variables?: Record<string, unknown>;
+  /** Start outside the window: send this template; the session waits for its quick-reply button. */
+  template?: TemplateSendBody;
+  /** Who asked (messages.author of the template). */
+  author?: string;
 }
 
 /**
  * Starts a flow for a contact from the API: the session is created and its first step queued on
  * the conversation's serial queue, so it never interleaves with the customer's messages.
- * Free-form messages need the 24-hour window open (a template start comes with templates).
+ * Free-form messages need the 24-hour window open; outside it, a start with `template` sends that
+ * template and the session waits for its quick-reply button.
  */
-export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionRow> {
+export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionRow & { template_message?: TemplateSendResult['message'] }> {
   const db = deps.storage.db;
   const now = deps.clock.now();
   const doc = await getVersionDoc(db, req.flowId, req.version);
@@ -44,6 +51,12 @@ export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionR
     if (live) throw new HttpError(409, 'session_active', 'The contact is already in a flow on this channel.', { session_id: live.id, flow_id: live.flow_id });
     const conv = await openConversation(trx, { channelId: channel.id, contactId, now }, deps.jobs);
     const window = customerWindow(conv.last_customer_message_at, now);
+    if (req.template) {
+      // Waits at the start block for the button (continue / cancel), and expires like a question.
+      const state = { ...initialState(req.flowId, req.version, doc, req.variables, now), status: 'waiting' as const, awaiting: 'button' as const };
+      state.wakeAt = now + timeSettings(doc, { businessHours: deps.config.flows?.businessHours, timezone: deps.config.flows?.businessTimezone }).timeoutMs;
+      return insertSession(trx, { state, contactId, channelId: channel.id, conversationId: conv.id, now });
+    }
     if (!window.open) {
       throw new HttpError(422, 'window_closed', 'The customer has not written in the last 24 hours; a flow can only start with a template then.', {
         window_closed_at: window.closedAt === null ? null : new Date(window.closedAt).toISOString(),
@@ -55,5 +68,14 @@ export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionR
     return row;
   });
   deps.jobs.wake();
-  return session;
+  if (!req.template) return session;
+  try {
+    // After the commit: sendTemplate runs its own transaction. Refused (opt-in, not approved,
+    // parameters): the session never ran, so it is removed and the refusal goes to the caller.
+    const sent = await sendTemplate(deps, { conversationId: session.conversation_id, channelId: session.channel_id, contactId: session.contact_id, author: req.author ?? 'api' }, req.template);
+    return { ...session, template_message: sent.message };
+  } catch (err) {
+    await deleteSession(deps.storage.db, session.id);
+    throw err;
+  }
 }

@@ -1,15 +1,18 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
 import { assertNever } from '../core/assert-never.ts';
+import { classifyIntent } from './classify-intent.ts';
 import { evaluateCondition } from './condition.ts';
 import { interpolate, interpolateDeep, isPlainObject } from './expression.ts';
-import type { Block, FlowDocument, HttpBlock } from './flow-types.ts';
+import type { Block, FlowDocument, HttpBlock, TemplateBlock } from './flow-types.ts';
+import { REENGAGE_NO_ID, REENGAGE_YES_ID, isBusinessTime, nextBusinessTime, timeSettings, type TimeDefaults, type TimeSettings } from './flow-time.ts';
 import { readJsonPath } from './json-path.ts';
 import { renderMessage, renderPrompt } from './render-message.ts';
 import { validateAnswer, type Answer } from './validate-answer.ts';
 import { waitSeconds } from './validate-flow.ts';
 
 export type SessionStatus = 'active' | 'waiting' | 'succeeded' | 'failed' | 'expired';
-export type Awaiting = 'answer' | 'wake' | 'http' | null;
+/** answer: a question; wake: a wait; http / template: a call the runner makes; button: a template's quick reply. */
+export type Awaiting = 'answer' | 'wake' | 'http' | 'template' | 'button' | null;
 
 export function isLive(status: string): boolean {
   return status === 'active' || status === 'waiting';
@@ -31,7 +34,10 @@ export interface SessionState {
   vars: Variables;
   retries: number;
   blockEnteredAt: number;
+  /** A wait's end, or the deadline of an unanswered question (re-engagement, expiry). */
   wakeAt: number | null;
+  /** Re-engagement of the current question: sent, done (used up), or not yet. */
+  reengage: 'sent' | 'done' | null;
 }
 
 export interface HttpRequestSpec {
@@ -45,11 +51,28 @@ export interface HttpRequestSpec {
 
 export type HttpOutcome = { kind: 'success'; status: number; body: unknown } | { kind: 'error'; status: number | null; message: string } | { kind: 'timeout' };
 
-export type FlowEvent = { type: 'enter' } | { type: 'message'; answer: Answer } | { type: 'http'; outcome: HttpOutcome } | { type: 'wake' };
+export type TemplateOutcome = { ok: true } | { ok: false; code: string; message: string };
+
+/** tick: a waiting question's deadline came (re-engagement or expiry). */
+export type FlowEvent =
+  | { type: 'enter' }
+  | { type: 'message'; answer: Answer }
+  | { type: 'http'; outcome: HttpOutcome }
+  | { type: 'template'; outcome: TemplateOutcome }
+  | { type: 'wake' }
+  | { type: 'tick' };
+
+export interface TemplateSendSpec {
+  name: string;
+  language: string | undefined;
+  parameters: unknown;
+}
 
 export type Effect =
   | { type: 'send'; content: OutboundContent }
   | { type: 'http'; request: HttpRequestSpec }
+  | { type: 'template'; send: TemplateSendSpec }
+  | { type: 'webhook'; url: string; data: unknown; event: string | null; secret: string | null }
   | { type: 'schedule'; at: number }
   | { type: 'handoff'; team: string | null }
   | { type: 'contact_attributes'; values: Record<string, unknown> }
@@ -71,6 +94,10 @@ export interface StepContext {
   now: number;
   contact: { id: string; name: string | null; phone: string | null; wa_id: string; attributes: Record<string, unknown> };
   message: { text: string | null; kind: string } | null;
+  /** Operator defaults for business hours (BUSINESS_HOURS, BUSINESS_TIMEZONE). */
+  time?: TimeDefaults;
+  /** For tick events: when the 24-hour window closes (null: closed). Unknown otherwise. */
+  windowClosesAt?: number | null;
 }
 
 export interface StepOutput {
@@ -81,6 +108,9 @@ export interface StepOutput {
 
 const MAX_BLOCKS_PER_STEP = 200; // a loop of conditions must not spin forever
 const DEFAULT_RETRIES = 2;
+const DEFAULT_INTENT_THRESHOLD = 0.4;
+const YES_WORDS = new Set(['yes', 'y', 'si', 'ok', 'continue', 'continuar']);
+const NO_WORDS = new Set(['no', 'n', 'stop', 'cancel', 'cancelar']);
 
 /**
  * The flow step, pure: (document, state, event) -> (new state, effects, step records). It runs
@@ -119,11 +149,124 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
     state.retries = 0;
     state.awaiting = null;
     state.wakeAt = null;
+    state.reengage = null;
     state.status = 'active';
     ev = { type: 'enter' };
     return true;
   };
   const missing = { status: 'failed', reason: 'missing_exit' } as const;
+  let time: TimeSettings | undefined;
+  const settings = () => (time ??= timeSettings(doc, ctx.time));
+  const done = () => ({ state, effects, steps });
+  /**
+   * Sets the deadline of a question (or a template's button) just asked: re-engagement when the
+   * flow has it and it is not used up for this question, else expiry. Only a re-engagement gets a
+   * timer job (expiry is found by the sweeper over wake_at), so the jobs table does not fill with
+   * far-future timers that answered questions leave behind.
+   */
+  const arm = () => {
+    const t = settings();
+    const expireAt = state.blockEnteredAt + t.timeoutMs;
+    const reAt = state.blockEnteredAt + t.reengage.delayMs;
+    if (state.awaiting === 'answer' && t.reengage.enabled && state.reengage === null && reAt < expireAt) {
+      state.wakeAt = reAt;
+      effects.push({ type: 'schedule', at: reAt });
+    } else state.wakeAt = expireAt;
+  };
+  const expire = (block: Block, reason: 'expired' | 'window_closed') => {
+    record(block, null);
+    finish('failed', reason);
+    state.status = 'expired';
+  };
+  const ask = (content: OutboundContent) => {
+    effects.push({ type: 'send', content });
+    state.awaiting = 'answer';
+    state.status = 'waiting';
+    state.blockEnteredAt = now;
+    arm();
+  };
+  /** A question's deadline: expire, re-engage (inside the window and business hours), or wait on. */
+  const tick = (block: Block): StepOutput => {
+    if (state.status !== 'waiting' || (state.awaiting !== 'answer' && state.awaiting !== 'button')) return done();
+    const t = settings();
+    const expireAt = state.blockEnteredAt + t.timeoutMs;
+    if (now >= expireAt) {
+      expire(block, 'expired');
+      return done();
+    }
+    const reAt = state.blockEnteredAt + t.reengage.delayMs;
+    const pending = state.awaiting === 'answer' && t.reengage.enabled && state.reengage === null;
+    if (!pending || now < reAt) {
+      arm(); // early (a stale timer): the deadline stands
+      return done();
+    }
+    const windowCloses = ctx.windowClosesAt ?? null;
+    if (windowCloses === null || now >= windowCloses) {
+      expire(block, 'window_closed'); // WhatsApp would refuse a free-form message now
+      return done();
+    }
+    if (!isBusinessTime(now, t.hours)) {
+      // Postponed to the next opening; if the window closes first, that tick expires the session.
+      state.wakeAt = Math.min(nextBusinessTime(now, t.hours), windowCloses, expireAt);
+      effects.push({ type: 'schedule', at: state.wakeAt });
+      return done();
+    }
+    const r = t.reengage;
+    effects.push({ type: 'send', content: renderMessage({ buttons: { body: r.message, buttons: [{ id: REENGAGE_YES_ID, title: r.yes }, { id: REENGAGE_NO_ID, title: r.no }] } }, scope()) });
+    state.reengage = 'sent';
+    state.wakeAt = expireAt;
+    return done();
+  };
+  /**
+   * The answer to a re-engagement: yes asks the question again, no ends the session; any other
+   * message counts as the answer to the question itself (the customer is back either way).
+   */
+  const reengaged = (block: Block, answer: Answer, reprompt: () => OutboundContent): 'asked' | 'ended' | 'answer' => {
+    if (state.reengage !== 'sent') return 'answer';
+    state.reengage = 'done';
+    const t = settings().reengage;
+    const said = fold(answer.text ?? '');
+    if (answer.replyId === REENGAGE_YES_ID || said === fold(t.yes) || YES_WORDS.has(said)) {
+      ask(reprompt());
+      return 'asked';
+    }
+    if (answer.replyId === REENGAGE_NO_ID || said === fold(t.no) || NO_WORDS.has(said)) {
+      record(block, null, answer.text, null);
+      finish('failed', 'declined_reengagement');
+      return 'ended';
+    }
+    return 'answer';
+  };
+  /** Send template: the runner sends it between transactions; then next, or wait for its button. */
+  const templateBlock = (block: TemplateBlock): 'wait' | 'ended' | 'next' => {
+    if (ev.type === 'template' && state.awaiting === 'template') {
+      const o = ev.outcome;
+      if (!o.ok) {
+        state.vars.session.template_error = `${o.code}: ${o.message}`;
+        return leave(block, 'error', { status: 'failed', reason: 'template_error' }) ? 'next' : 'ended';
+      }
+      if (!block.wait_for_button) return leave(block, 'next', missing) ? 'next' : 'ended';
+      state.awaiting = 'button';
+      state.status = 'waiting';
+      state.blockEnteredAt = now;
+      arm();
+      return 'wait';
+    }
+    if (ev.type === 'message' && state.awaiting === 'button') {
+      const cancel = buttonChoice(ev.answer, block.payloads) === 'cancel';
+      const typed = ev.answer.replyId ?? ev.answer.text;
+      return leave(block, cancel ? 'cancel' : 'next', cancel ? { status: 'failed', reason: 'cancelled' } : missing, typed, true) ? 'next' : 'ended';
+    }
+    if (ev.type !== 'enter') return 'wait';
+    const s = scope();
+    effects.push({
+      type: 'template',
+      send: { name: interpolate(block.name, s), language: block.language ? interpolate(block.language, s) : undefined, parameters: block.parameters === undefined ? undefined : interpolateDeep(block.parameters, s) },
+    });
+    state.awaiting = 'template';
+    state.status = 'active';
+    return 'wait';
+  };
 
   for (let n = 0; n < MAX_BLOCKS_PER_STEP; n++) {
     if (!isLive(state.status)) return { state, effects, steps };
@@ -132,6 +275,19 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
       finish('failed', 'missing_block');
       break;
     }
+    if (ev.type === 'tick') return tick(block);
+    if (ev.type === 'message' && state.awaiting === 'button' && block.type !== 'template') {
+      // Started by the API with a template: the session waits at its start block for the button.
+      if (buttonChoice(ev.answer, undefined) === 'cancel') {
+        finish('failed', 'cancelled');
+        return done();
+      }
+      state.awaiting = null;
+      state.status = 'active';
+      state.blockEnteredAt = now;
+      state.wakeAt = null;
+      ev = { type: 'enter' };
+    }
     switch (block.type) {
       case 'send':
         effects.push({ type: 'send', content: renderMessage(block.message, scope()) });
@@ -139,6 +295,9 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
         continue;
       case 'ask': {
         if (ev.type === 'message' && state.awaiting === 'answer') {
+          const back = reengaged(block, ev.answer, () => renderPrompt(block, block.prompt, scope()));
+          if (back === 'asked') return done();
+          if (back === 'ended') break;
           const check = validateAnswer(block, ev.answer);
           const typed = ev.answer.text ?? `[${ev.answer.kind}]`;
           if (check.ok) {
@@ -153,15 +312,12 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
             continue;
           }
           record(block, null, typed, false); // an invalid try: no exit taken
-          state.blockEnteredAt = now;
-          effects.push({ type: 'send', content: renderPrompt(block, block.reprompt ?? block.prompt, scope()) });
-          return { state, effects, steps };
+          ask(renderPrompt(block, block.reprompt ?? block.prompt, scope()));
+          return done();
         }
-        if (ev.type !== 'enter') return { state, effects, steps }; // not an answer: nothing to do
-        effects.push({ type: 'send', content: renderPrompt(block, block.prompt, scope()) });
-        state.awaiting = 'answer';
-        state.status = 'waiting';
-        return { state, effects, steps };
+        if (ev.type !== 'enter') return done(); // not an answer: nothing to do
+        ask(renderPrompt(block, block.prompt, scope()));
+        return done();
       }
       case 'set': {
         const attrs: Record<string, unknown> = {};
@@ -248,12 +404,71 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
         finish(block.status, block.reason ? interpolate(block.reason, scope()) : null, isPlainObject(result) ? result : {});
         break;
       }
+      case 'template': {
+        const out = templateBlock(block);
+        if (out === 'wait') return done();
+        if (out === 'ended') break;
+        continue;
+      }
+      case 'webhook': {
+        const s = scope();
+        effects.push({
+          type: 'webhook',
+          url: interpolate(block.url, s),
+          data: block.body === undefined ? { ...state.vars.session } : interpolateDeep(block.body, s),
+          event: block.event ? interpolate(block.event, s) : null,
+          secret: block.secret ? interpolate(block.secret, s) : null,
+        });
+        if (!leave(block, 'next', missing)) break;
+        continue;
+      }
+      case 'intent': {
+        let text: string | null;
+        if (block.prompt) {
+          const prompt = block.prompt;
+          if (ev.type === 'enter') {
+            ask(renderMessage({ text: prompt }, scope()));
+            return done();
+          }
+          if (ev.type !== 'message' || state.awaiting !== 'answer') return done();
+          const back = reengaged(block, ev.answer, () => renderMessage({ text: prompt }, scope()));
+          if (back === 'asked') return done();
+          if (back === 'ended') break;
+          text = ev.answer.text;
+        } else {
+          if (ev.type !== 'enter') return done();
+          text = ctx.message?.text ?? null; // the message that brought the session here
+        }
+        const m = classifyIntent(text ?? '', block.intents, block.threshold ?? DEFAULT_INTENT_THRESHOLD);
+        state.vars.session[block.variable ?? 'intent'] = m.intent;
+        state.vars.session.intent_confidence = m.confidence;
+        const exit = m.intent ?? 'low_confidence';
+        if (!leave(block, exit, { status: 'failed', reason: m.intent ? 'missing_exit' : 'low_confidence' }, text === null ? null : text.slice(0, 1000), block.prompt ? true : null)) break;
+        continue;
+      }
+      case 'ai_reply':
+        // No AI assistant exists yet: the block always reports it unavailable (docs/flows.md).
+        state.vars.session.ai_error = 'unavailable';
+        if (!leave(block, 'unavailable', { status: 'failed', reason: 'ai_unavailable' })) break;
+        continue;
       default:
         assertNever(block);
     }
   }
   if (isLive(state.status)) finish('failed', 'loop_limit');
   return { state, effects, steps };
+}
+
+/** Which button of a template the customer chose: cancel by payload (or typed), else continue. */
+function buttonChoice(answer: Answer, payloads: TemplateBlock['payloads']): 'continue' | 'cancel' {
+  const cancel = payloads?.cancel ?? 'cancel';
+  // Case-insensitive: without a payload WhatsApp echoes the button's text ("Cancel").
+  if (answer.replyId !== null) return fold(answer.replyId) === fold(cancel) ? 'cancel' : 'continue';
+  return fold(answer.text ?? '') === fold(cancel) ? 'cancel' : 'continue';
+}
+
+function fold(s: string): string {
+  return s.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
 }
 
 function buildRequest(block: HttpBlock, scope: unknown): HttpRequestSpec {

@@ -7,6 +7,10 @@ export interface Answer {
   kind: string; // inbound kind: text, interactive_reply, button, ...
   text: string | null;
   replyId: string | null; // button / list row id
+  /** A shared location (kind location). */
+  location?: { latitude: number; longitude: number; name?: string; address?: string } | null;
+  /** A received media item (kind image, document, ...): the WhatsApp media id, not the bytes. */
+  media?: { id: string; mime_type?: string; filename?: string; caption?: string } | null;
 }
 
 export type AnswerCheck = { ok: true; value: unknown; display: string } | { ok: false; problem: string };
@@ -17,6 +21,18 @@ const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 export function validateAnswer(block: AskBlock, answer: Answer): AnswerCheck {
   const text = (answer.text ?? '').trim();
   if (block.kind === 'choice') return choose(block, answer, text);
+  if (block.kind === 'location') {
+    const l = answer.kind === 'location' ? answer.location : null;
+    if (!l) return { ok: false, problem: 'not_a_location' };
+    const value = { latitude: l.latitude, longitude: l.longitude, ...(l.name ? { name: l.name } : {}), ...(l.address ? { address: l.address } : {}) };
+    return { ok: true, value, display: `${l.latitude},${l.longitude}` };
+  }
+  if (block.kind === 'image' || block.kind === 'document') {
+    const m = answer.kind === block.kind ? answer.media : null;
+    if (!m) return { ok: false, problem: `not_an_${block.kind}` };
+    const value = { media_id: m.id, ...(m.mime_type ? { mime_type: m.mime_type } : {}), ...(m.filename ? { filename: m.filename } : {}), ...(m.caption ? { caption: m.caption } : {}) };
+    return { ok: true, value, display: `[${block.kind} ${m.id}]` };
+  }
   if (text === '') return { ok: false, problem: 'no_text' };
   switch (block.kind) {
     case 'text':

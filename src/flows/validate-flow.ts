@@ -4,6 +4,7 @@ import { safeRegex, type Condition } from './condition.ts';
 import { isPlainObject, parseExpr, parseTemplate } from './expression.ts';
 import { schemaErrors } from './flow-schema.ts';
 import { BLOCK_EXITS, type Block, type FlowDocument, type FlowProblem } from './flow-types.ts';
+import { isValidTimezone, minutesOf } from './flow-time.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDocument; warnings: FlowProblem[] } | { ok: false; errors: FlowProblem[]; warnings: FlowProblem[] };
 
@@ -34,9 +35,16 @@ export function validateFlow(doc: unknown): FlowValidation {
   if (!ids.has(flow.start)) errors.push(problem(null, 'start', '/start', `start block "${flow.start}" does not exist`));
   for (const [i, t] of (flow.triggers ?? []).entries()) {
     const path = `/triggers/${i}`;
+    if (t.type === 'template_button') {
+      if (!t.template) errors.push(problem(null, `triggers[${i}].template`, `${path}/template`, 'a template_button trigger needs the template name'));
+      if ('value' in t) errors.push(problem(null, `triggers[${i}].value`, `${path}/value`, 'a template_button trigger has template and payload, not value'));
+      continue;
+    }
+    if ('template' in t || 'payload' in t) errors.push(problem(null, `triggers[${i}]`, path, `template and payload are only for template_button triggers`));
     if (t.type !== 'default' && !('value' in t && t.value)) errors.push(problem(null, `triggers[${i}].value`, `${path}/value`, `a ${t.type} trigger needs a value`));
     if (t.type === 'regex' && safeRegex(t.value) === null) errors.push(problem(null, `triggers[${i}].value`, `${path}/value`, 'not a valid regular expression'));
   }
+  checkSettings(flow, errors);
   for (const [id, block] of Object.entries(flow.blocks)) checkBlock(id, block, ids, errors);
   for (const id of unreachable(flow)) warnings.push(problem(id, null, `/blocks/${id}`, `block "${id}" cannot be reached from "${flow.start}"`));
   checkTemplates(flow, errors);
@@ -48,6 +56,7 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
   const exits = 'exits' in block && block.exits ? block.exits : {};
   const allowed = new Set<string>(BLOCK_EXITS[block.type]);
   if (block.type === 'ask' && block.kind === 'choice') for (const o of block.options ?? []) allowed.add(o.id);
+  if (block.type === 'intent') for (const name of Object.keys(block.intents)) allowed.add(name);
   for (const [name, target] of Object.entries(exits)) {
     if (!allowed.has(name)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `a ${block.type} block has no exit "${name}" (it has: ${[...allowed].join(', ') || 'none'})`));
     else if (!ids.has(target)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `exit "${name}" points at "${target}", which is not a block`));
@@ -72,6 +81,9 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
       break;
     case 'ask':
       need('next');
+      if ((block.kind === 'location' || block.kind === 'image' || block.kind === 'document') && (block.min !== undefined || block.max !== undefined || block.min_length !== undefined || block.max_length !== undefined || block.format !== undefined)) {
+        errors.push(problem(id, 'kind', `${base}/kind`, `a ${block.kind} question takes no min, max, length or format`));
+      }
       if (block.kind === 'choice') checkChoice(id, block, errors);
       else if (block.options) errors.push(problem(id, 'options', `${base}/options`, 'options are only for kind: choice'));
       if (block.min !== undefined && block.max !== undefined && block.min > block.max) errors.push(problem(id, 'min', `${base}/min`, 'min is greater than max'));
@@ -83,19 +95,55 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
       break;
     case 'http':
       need('success');
-      // A URL that starts with a template (a base URL variable) is checked when it runs.
-      if (!block.url.trimStart().startsWith('{{')) try {
-        const u = new URL(block.url.replace(/\{\{[^}]*\}\}/g, 'x'));
-        if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-      } catch {
-        errors.push(problem(id, 'url', `${base}/url`, 'url must be an absolute http(s) URL (templates allowed)'));
-      }
+      checkUrl(id, block.url, 'url', errors);
+      break;
+    case 'template':
+      need('next');
+      if (!block.wait_for_button && (exits.cancel || block.payloads)) errors.push(problem(id, 'wait_for_button', `${base}/wait_for_button`, 'exits.cancel and payloads need wait_for_button: true'));
+      if (block.payloads?.continue !== undefined && block.payloads.continue === block.payloads.cancel) errors.push(problem(id, 'payloads', `${base}/payloads`, 'the continue and cancel payloads must differ'));
+      break;
+    case 'webhook':
+      need('next');
+      checkUrl(id, block.url, 'url', errors);
+      break;
+    case 'intent':
+      need('low_confidence');
+      if ('low_confidence' in block.intents) errors.push(problem(id, 'intents.low_confidence', `${base}/intents/low_confidence`, '"low_confidence" is the exit below the threshold, not an intent name'));
+      for (const name of Object.keys(block.intents)) if (!exits[name]) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `intent "${name}" needs an exit`));
+      break;
+    case 'ai_reply':
+      need('unavailable'); // no AI assistant yet: the only exit ever taken
       break;
     case 'handoff':
     case 'jump':
     case 'end':
       break;
   }
+}
+
+/** A URL that starts with a template (a base URL variable) is checked when it runs. */
+function checkUrl(id: string, url: string, field: string, errors: FlowProblem[]): void {
+  if (url.trimStart().startsWith('{{')) return;
+  try {
+    const u = new URL(url.replace(/\{\{[^}]*\}\}/g, 'x'));
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    errors.push(problem(id, field, `/blocks/${id}/${field}`, `${field} must be an absolute http(s) URL (templates allowed)`));
+  }
+}
+
+/** Business hours that open before they close, a real time zone, a re-engagement before expiry. */
+function checkSettings(flow: FlowDocument, errors: FlowProblem[]): void {
+  const s = flow.settings;
+  if (!s) return;
+  const bh = s.business_hours;
+  if (bh?.timezone !== undefined && !isValidTimezone(bh.timezone)) errors.push(problem(null, 'settings.business_hours.timezone', '/settings/business_hours/timezone', `"${bh.timezone}" is not an IANA time zone (e.g. Europe/Madrid)`));
+  if (bh && minutesOf(bh.start ?? '08:00') >= minutesOf(bh.end ?? '19:00')) errors.push(problem(null, 'settings.business_hours', '/settings/business_hours', 'business hours must open before they close'));
+  const r = s.reengagement;
+  if (r?.enabled && (r.delay_minutes ?? 120) >= (s.session_timeout_minutes ?? 1440)) {
+    errors.push(problem(null, 'settings.reengagement.delay_minutes', '/settings/reengagement/delay_minutes', 're-engagement must come before the session expires (session_timeout_minutes)'));
+  }
+  if (r?.yes !== undefined && r.no !== undefined && r.yes === r.no) errors.push(problem(null, 'settings.reengagement.no', '/settings/reengagement/no', 'the yes and no buttons need different titles'));
 }
 
 function checkChoice(id: string, block: Extract<Block, { type: 'ask' }>, errors: FlowProblem[]): void {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { credentialStillValid } from '../auth/credential-check.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
@@ -9,6 +10,7 @@ import { StreamHub } from './stream-hub.ts';
 import { TYPING_TASK } from './typing-indicator.ts';
 
 const HEARTBEAT_MS = 15_000;
+const CREDENTIAL_CHECK_MS = 1_000;
 // WhatsApp shows the indicator for 25 s: one request per conversation per 10 s is plenty.
 const TYPING_THROTTLE_MS = 10_000;
 
@@ -51,8 +53,20 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): 
       send: (event, data) => write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     });
     const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
+    // A revoked token or an ended session closes the stream within a second, not at reconnect.
+    const recheck = setInterval(() => {
+      credentialStillValid(deps.storage.db, deps.clock.now(), req, principal).then(
+        (ok) => {
+          if (ok) return;
+          write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
+          end();
+        },
+        () => undefined, // the database is unreachable: keep the stream, check again next time
+      );
+    }, CREDENTIAL_CHECK_MS);
     const end = () => {
       clearInterval(heartbeat);
+      clearInterval(recheck);
       remove();
       open.delete(end);
       if (!res.writableEnded) res.end();

@@ -1,3 +1,4 @@
+import { liftBotPause } from '../flows/hand-off.ts';
 import { emitConversationAssigned } from '../events/pipeline-events.ts';
 import type { RoutingDeps } from './routing-deps.ts';
 import { isTeamMember, touchAgent } from './routing-store.ts';
@@ -39,6 +40,7 @@ export async function assignConversation(
       .where('id', '=', conv.id)
       .execute();
     if (assigneeId !== null && assigneeId !== conv.assignee_id) await touchAgent(trx, assigneeId, now);
+    if (assigneeId === null && conv.assignee_id !== null) await liftBotPause(trx, conv.id); // unassigned: the bot may answer again
     await emitConversationAssigned(trx, deps.jobs, {
       conversationId: conv.id,
       assigneeId,

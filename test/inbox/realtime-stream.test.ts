@@ -42,6 +42,24 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     assert.match(s.contentType, /^text\/event-stream/);
   });
 
+  test('a revoked token or an ended session closes an open stream within seconds', async () => {
+    const created = await w.api('POST', '/api/v1/tokens', { name: 'stream reader', scopes: ['conversations:read'] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const byToken = await open({ authorization: `Bearer ${created.body.token}` });
+    assert.equal((await w.api('DELETE', `/api/v1/tokens/${created.body.id}`)).status, 204);
+    const cut = await byToken.next((e) => e.event === 'unauthorized', 5000, 'the token stream is told and closed');
+    assert.equal(cut.data.code, 'unauthorized');
+
+    const agent = await agentSession(w, 'stream-logout@r.test');
+    const bySession = await open({ cookie: agent.cookie });
+    assert.equal((await call(w, { cookie: agent.cookie }, 'POST', '/api/v1/auth/logout')).status, 204);
+    await bySession.next((e) => e.event === 'unauthorized', 5000, 'the session stream is told and closed');
+
+    const byAdmin = await open(admin);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(byAdmin.events.some((e) => e.event === 'unauthorized'), false, 'the admin token stays valid');
+  });
+
   test("a customer's message arrives as message.new, then the bot's reply and its statuses", async () => {
     const s = await open(admin);
     await w.sim.customer('15557000001', 'Rita').sendText('hello stream');

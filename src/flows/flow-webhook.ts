@@ -1,0 +1,82 @@
+import type { Deps } from '../deps.ts';
+import { privateHostOf } from '../events/address-guard.ts';
+import { postSignedWebhook } from '../events/deliver-webhook.ts';
+import { nextRetry } from '../events/retry-schedule.ts';
+import { webhookSettings } from '../events/webhook-settings.ts';
+import { PermanentFailure } from '../jobs/job-errors.ts';
+
+export const FLOW_WEBHOOK_TASK = 'flow.webhook';
+
+export interface FlowWebhookJob {
+  id: string;
+  url: string;
+  /** The exact JSON sent and signed. */
+  body: string;
+  secret: string;
+  firstAttemptAt: number;
+  /** 1 for the first try; each retry is a new job with the next number (see below). */
+  attempt: number;
+}
+
+function narrow(p: unknown): FlowWebhookJob {
+  if (typeof p === 'object' && p !== null && 'id' in p && 'url' in p && 'body' in p && 'secret' in p && 'firstAttemptAt' in p) {
+    const { id, url, body, secret, firstAttemptAt } = p;
+    const attempt = 'attempt' in p && typeof p.attempt === 'number' ? p.attempt : 1;
+    if (typeof id === 'string' && typeof url === 'string' && typeof body === 'string' && typeof secret === 'string' && typeof firstAttemptAt === 'number') return { id, url, body, secret, firstAttemptAt, attempt };
+  }
+  throw new PermanentFailure('flow.webhook payload must be {id, url, body, secret, firstAttemptAt}');
+}
+
+/**
+ * Job `flow.webhook`: one attempt of a flow's outgoing webhook block. Signed and retried exactly
+ * like event webhooks (postSignedWebhook, the same Switchboard-Signature and retry schedule), but
+ * addressed by the block rather than a subscription, and allowed to private addresses by the
+ * HTTP block's switch (FLOW_HTTP_ALLOW_PRIVATE), since both reach the business's own systems.
+ * The flow never waits for it: the block has already moved on. A retry is a new job carrying the
+ * attempt number, due at the app's clock: the engines' own attempt counters are not comparable
+ * (in-place short retries, graphile-worker's re-added jobs), and this count decides when to stop.
+ */
+export async function deliverFlowWebhook(deps: Deps, payload: unknown): Promise<void> {
+  const p = narrow(payload);
+  const settings = webhookSettings(deps.config);
+  const allowPrivate = deps.config.flows?.httpAllowPrivate ?? false;
+  let url: URL | null = null;
+  try {
+    url = new URL(p.url);
+  } catch {
+    url = null;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    deps.logger.warn({ webhook: p.id, url: p.url.slice(0, 200) }, 'flow webhook: not an http(s) URL; dropped');
+    return;
+  }
+  if (!allowPrivate && privateHostOf(url)) {
+    deps.logger.warn({ webhook: p.id, host: url.hostname }, 'flow webhook: private or loopback address refused; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it');
+    return;
+  }
+  const now = deps.clock.now();
+  const outcome = await postSignedWebhook({
+    url: p.url,
+    body: p.body,
+    secret: p.secret,
+    headers: { 'switchboard-event-id': p.id, 'switchboard-event-type': 'flow.webhook', 'switchboard-delivery-attempt': String(p.attempt) },
+    now,
+    timeoutMs: settings.timeoutMs,
+    allowPrivate,
+    responseExcerptBytes: 256,
+  });
+  if (outcome.ok) return;
+  if (/EPRIVATEADDRESS|private address/.test(outcome.error ?? '')) {
+    deps.logger.warn({ webhook: p.id, error: outcome.error }, 'flow webhook: resolves to a private address; dropped');
+    return;
+  }
+  const at = deps.clock.now();
+  const retry = nextRetry({ attempts: p.attempt, firstAttemptAt: p.firstAttemptAt, now: at }, settings);
+  if (!retry.retry) {
+    deps.logger.warn({ webhook: p.id, attempts: p.attempt, error: outcome.error }, 'flow webhook: gave up');
+    return;
+  }
+  const next: FlowWebhookJob = { ...p, attempt: p.attempt + 1 };
+  await deps.jobs.enqueue(deps.storage.db, FLOW_WEBHOOK_TASK, next, { runAt: at + retry.delayMs, key: `flow-webhook:${p.id}:${next.attempt}` });
+  deps.jobs.wake();
+}

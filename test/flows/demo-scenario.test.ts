@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+const TOKEN = 'demo-test-admin-token-0123456789';
+
+/**
+ * `npm start` with no WhatsApp credentials: the built-in simulator, the demo bot, and the seed
+ * scenario (examples/flows/service-request.yaml) against the built-in business-API mock. Driven
+ * through the simulator's HTTP test API, as the phone page does.
+ */
+describe('demo: npm start ships the seed scenario', () => {
+  let child: Child;
+  let dataDir: string;
+  let sim: string;
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-demo-'));
+    const simPort = await freePort();
+    sim = `http://127.0.0.1:${simPort}`;
+    child = await spawnSwitchboard({ PORT: String(await freePort()), SIMULATOR_PORT: String(simPort), DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: TOKEN, FLOWS_DIR: join(dataDir, 'no-flows') }, 30_000);
+    await waitFor(() => /Demo flow:/.test(child.output()), 10_000, 'banner printed');
+  });
+  after(async () => {
+    await child?.kill('SIGTERM');
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(url, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const say = (waId: string, text: string) => call('POST', `${sim}/_sim/customers/${waId}/messages`, { type: 'text', text: { body: text }, profile_name: 'Ana' });
+  /** Waits for the business's next message to the customer after `seen` earlier ones, matching `pred`. */
+  const next = async (waId: string, seen: { n: number }, pred: (m: any) => boolean, what: string) => {
+    let found: any;
+    await waitFor(
+      async () => {
+        const out = (await call('GET', `${sim}/_sim/customers/${waId}/messages`)).body.data.filter((m: any) => m.direction === 'out');
+        const i = out.findIndex((m: any, k: number) => k >= seen.n && pred(m));
+        if (i < 0) return false;
+        found = out[i];
+        seen.n = i + 1;
+        return true;
+      },
+      10_000,
+      what,
+    );
+    return found;
+  };
+  const text = (t: string | RegExp) => (m: any) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
+
+  test('the banner names the trigger next to the phone page', () => {
+    assert.match(child.output(), /Phone page:\s+http:\/\/127\.0\.0\.1:\d+\/phone\s+<- open this, pick a number and say "hi", or "service" to book a service request/);
+    assert.match(child.output(), /Business API: http:\/\/127\.0\.0\.1:\d+\/service-requests/);
+  });
+
+  test('the seed scenario runs end to end: questions, business API, confirmation, link, result', async () => {
+    const waId = '15557771234';
+    const seen = { n: 0 };
+    await say(waId, 'I need a service');
+    await next(waId, seen, text("Hello Ana! Let's book your service request."), 'greeting');
+    await next(waId, seen, text('What is your full name?'), 'name question');
+    await say(waId, 'Ana Diaz');
+    await next(waId, seen, text(/email address/), 'email question');
+    await say(waId, 'ana@example.com');
+    const choice = await next(waId, seen, (m) => m.type === 'interactive', 'service buttons');
+    const tapped = await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, { message_id: choice.wamid, button_id: 'plumbing' });
+    assert.equal(tapped.status, 200, JSON.stringify(tapped.body));
+    await next(waId, seen, text('What is the address for the visit?'), 'address question');
+    await say(waId, 'Calle Mayor 1, Madrid');
+    await next(waId, seen, text(/^Which day/), 'date question');
+    await say(waId, '24/12/2030');
+    await next(waId, seen, text(/^Your request SR-\d+ for plumbing on 2030-12-24 is booked/), 'confirmation');
+
+    const banner = /Business API: (http:\/\/127\.0\.0\.1:\d+)\/service-requests/.exec(child.output());
+    assert.ok(banner?.[1]);
+    const listed = await (await fetch(`${banner[1]}/service-requests`)).json();
+    assert.equal(listed.data.length, 1);
+    assert.equal(listed.data[0].email, 'ana@example.com');
+    assert.equal(listed.data[0].service, 'plumbing');
+
+    let results: any[] = [];
+    await waitFor(async () => (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data).length === 1, 5000, 'result stored');
+    assert.equal(results[0].status, 'succeeded');
+    assert.equal(results[0].result.request_id, listed.data[0].id);
+    const conv = (await call('GET', `${child.url}/api/v1/records/service_request/${listed.data[0].id}/conversations`)).body;
+    assert.equal(conv.data.length, 1, JSON.stringify(conv));
+  });
+
+  test('the demo bot still greets and echoes other texts', async () => {
+    const waId = '15557771235';
+    const seen = { n: 0 };
+    await say(waId, 'hi');
+    await next(waId, seen, text(/This is the Switchboard demo bot/), 'greeting');
+    await say(waId, 'what time is it?');
+    await next(waId, seen, text('You said: what time is it?'), 'echo');
+  });
+});
