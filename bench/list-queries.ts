@@ -82,7 +82,7 @@ export async function runListBenchmark(opts: {
   }
 }
 
-async function measureFilters(storage: Awaited<ReturnType<typeof openStorage>>, facts: SeedFacts, now: number, iterations: number): Promise<ListBenchRun['filters']> {
+export async function measureFilters(storage: Awaited<ReturnType<typeof openStorage>>, facts: SeedFacts, now: number, iterations: number): Promise<ListBenchRun['filters']> {
   const base: ListFilter = { limit: 50, now, snoozed: 'any' };
   const active: ListFilter = { ...base, status: 'active', snoozed: 'exclude' };
   const agent: ConversationVisibility = { all: false, userId: facts.userIds[3] ?? '', teamIds: [facts.teamIds[1] ?? ''] };

@@ -148,20 +148,20 @@ export async function seedInboxInPostgres(db: Kysely<Database>, shape: SeedShape
     sql`insert into conversations (id, channel_id, contact_id, status, last_customer_message_at, last_message_at, last_message_preview,
           unread_count, created_at, updated_at, assignee_id, team_id, linked_record_type, linked_record_id)
         select 'conv_bench_' || lpad(i::text, 9, '0'), 'wa_bench_' || (1 + i % 2), 'ct_bench_' || i,
-               case when (i * 7919) % 10 < 2 then 'active' when (i * 7919) % 10 < 5 then 'archived' else 'closed' end,
+               case when abs(hashint8(i)) % 10 < 2 then 'active' when abs(hashint8(i)) % 10 < 5 then 'archived' else 'closed' end,
                ${now} - (i * 2654435761) % ${span}, ${now} - (i * 2654435761) % ${span}, 'message ' || i,
-               case when (i * 104723) % 10 = 0 then 1 + i % 3 else 0 end,
+               case when abs(hashint8(i + 1000000007)) % 10 = 0 then 1 + i % 3 else 0 end,
                ${now} - (i * 2654435761) % ${span} - ${DAY}, ${now} - (i * 2654435761) % ${span},
-               case when (i * 104729) % 10 < 6 then 'usr_bench_' || (i * 31) % 20 end,
-               case when (i * 13) % 2 = 0 then 'team_bench_' || (i * 17) % 4 end,
+               case when abs(hashint8(i + 2000000011)) % 10 < 6 then 'usr_bench_' || abs(hashint8(i + 3000000019)) % 20 end,
+               case when abs(hashint8(i + 4000000007)) % 2 = 0 then 'team_bench_' || abs(hashint8(i + 5000000003)) % 4 end,
                case when i % 20 = 0 then 'service_request' end, case when i % 20 = 0 then 'SR-' || i end
         from generate_series(0, ${n - 1}::bigint) as g(i)`,
   );
   await step(
     'labels',
     sql`insert into conversation_labels (conversation_id, label_id, created_at)
-        select 'conv_bench_' || lpad(i::text, 9, '0'), 'lbl_bench_' || (i * 3) % 10, ${now}
-        from generate_series(0, ${n - 1}::bigint) as g(i) where (i * 11) % 10 = 0`,
+        select 'conv_bench_' || lpad(i::text, 9, '0'), 'lbl_bench_' || abs(hashint8(i + 6000000011)) % 10, ${now}
+        from generate_series(0, ${n - 1}::bigint) as g(i) where abs(hashint8(i + 7000000001)) % 10 = 0`,
   );
   // Messages in slices so each statement stays a few seconds and progress shows.
   const slice = 100_000;
