@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 
 /** A service request as the demo's business API stores it (in memory). */
+/** The vendor the demo assigns: open the phone page as +1 415 555 0100 to see its notices. */
+export const DEMO_VENDOR = { name: 'Hidráulicos del Valle', phone: '+14155550100' };
+
 export interface DemoServiceRequest {
   id: string;
   url: string;
@@ -52,7 +55,8 @@ export async function startDemoBusinessApi(opts: { host?: string; preferredPort?
         }
         const id = `SR-${next++}`;
         const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {};
-        const created: DemoServiceRequest = { ...fields, id, url: `${base}/service-requests/${id}`, created_at: new Date().toISOString() };
+        // Every request goes to the demo's one vendor, whose phone is a number on the simulator's phone page.
+        const created: DemoServiceRequest = { ...fields, id, url: `${base}/service-requests/${id}`, vendor: DEMO_VENDOR, created_at: new Date().toISOString() };
         requests.unshift(created);
         requests.length = Math.min(requests.length, MAX_KEPT);
         return json(201, created);

@@ -153,6 +153,8 @@ export interface TemplateBlock {
   language?: string;
   /** Positional list or named object, as POST /api/v1/conversations takes them (strings interpolated). */
   parameters?: unknown;
+  /** Send to this phone (E.164, interpolated) instead of the session's contact: a vendor, a manager. */
+  to?: string;
   /** Wait for the customer's button: `continue` payload (or any other reply) -> next, `cancel` payload -> cancel. */
   wait_for_button?: boolean;
   payloads?: { continue?: string; cancel?: string };

@@ -6,7 +6,11 @@ import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { HttpError } from '../core/http-error.ts';
 import { newId } from '../core/ids.ts';
-import { sendTemplate } from '../templates/send-template.ts';
+import { ADMIN_TOKEN_PRINCIPAL } from '../auth/principal.ts';
+import { sendTemplate, sendTemplateFromRequest } from '../templates/send-template.ts';
+
+// A flow acts for the business, like the admin token: it may reach any contact on its number.
+const FLOW_PRINCIPAL = ADMIN_TOKEN_PRINCIPAL;
 import { FLOW_WEBHOOK_TASK, type FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
 import {
@@ -172,7 +176,13 @@ export function initialState(flowId: string, version: number, doc: FlowDocument,
 /** The template block's send, as the API would do it; a refusal is an outcome, not a crash. */
 async function sendFromFlow(deps: Deps, row: SessionRow, flowId: string, spec: TemplateSendSpec): Promise<TemplateOutcome> {
   try {
-    await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, { template: spec.name, language: spec.language, parameters: spec.parameters });
+    const body = { template: spec.name, language: spec.language, parameters: spec.parameters };
+    if (spec.to !== undefined) {
+      // Someone other than the customer (a vendor): their own contact and conversation on this number.
+      await sendTemplateFromRequest(deps, FLOW_PRINCIPAL, { phone: spec.to, channelId: row.channel_id }, body);
+      return { ok: true };
+    }
+    await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, body);
     return { ok: true };
   } catch (err) {
     if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };

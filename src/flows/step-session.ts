@@ -66,6 +66,8 @@ export interface TemplateSendSpec {
   name: string;
   language: string | undefined;
   parameters: unknown;
+  /** Another recipient (E.164), e.g. the vendor to notify; the session's contact otherwise. */
+  to?: string;
 }
 
 export type Effect =
@@ -261,7 +263,12 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
     const s = scope();
     effects.push({
       type: 'template',
-      send: { name: interpolate(block.name, s), language: block.language ? interpolate(block.language, s) : undefined, parameters: block.parameters === undefined ? undefined : interpolateDeep(block.parameters, s) },
+      send: {
+        name: interpolate(block.name, s),
+        language: block.language ? interpolate(block.language, s) : undefined,
+        parameters: block.parameters === undefined ? undefined : interpolateDeep(block.parameters, s),
+        ...(block.to ? { to: interpolate(block.to, s) } : {}),
+      },
     });
     state.awaiting = 'template';
     state.status = 'active';

@@ -116,8 +116,11 @@ export class GraphileJobQueue implements JobQueue {
   }
 
   async stop(): Promise<void> {
-    await this.runner?.stop();
+    const runner = this.runner;
     this.runner = undefined;
+    // graphile-worker stops itself on some fatal conditions (its schema changed under it): a
+    // shutdown must still complete rather than fail on "Runner is already stopped".
+    await runner?.stop().catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, 'job runner had already stopped'));
   }
 
   async backlog(): Promise<{ count: number; oldestAt: number | null }> {

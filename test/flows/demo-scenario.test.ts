@@ -60,6 +60,15 @@ describe('demo: npm start ships the seed scenario', () => {
   });
 
   test('the seed scenario runs end to end: questions, business API, confirmation, link, result', async () => {
+    // The demo submits its templates at start; the simulator reviews them after a short delay.
+    await waitFor(
+      async () => {
+        const list = (await call('GET', `${child.url}/api/v1/templates`)).body.data as Array<{ status: string }>;
+        return list.length >= 5 && list.every((t) => t.status === 'APPROVED');
+      },
+      15_000,
+      'the demo templates approved',
+    );
     const waId = '15557771234';
     const seen = { n: 0 };
     await say(waId, 'I need a service');
@@ -75,7 +84,11 @@ describe('demo: npm start ships the seed scenario', () => {
     await say(waId, 'Calle Mayor 1, Madrid');
     await next(waId, seen, text(/^Which day/), 'date question');
     await say(waId, '24/12/2030');
-    await next(waId, seen, text(/^Your request SR-\d+ for plumbing on 2030-12-24 is booked/), 'confirmation');
+    const confirmation = await next(waId, seen, (m) => m.type === 'template', 'confirmation template');
+    assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
+    // The demo's vendor (a number on the phone page) is told with nueva_solicitud_de_servicio.
+    const notice = await next('14155550100', { n: 0 }, (m) => m.type === 'template', 'vendor notice');
+    assert.equal(notice.template?.name, 'nueva_solicitud_de_servicio');
 
     const banner = /Business API: (http:\/\/127\.0\.0\.1:\d+)\/service-requests/.exec(child.output());
     assert.ok(banner?.[1]);

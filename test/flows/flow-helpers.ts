@@ -24,7 +24,7 @@ export async function startBusinessApi(): Promise<BusinessApi> {
       };
       if (path.startsWith('/service-requests')) {
         const id = `SR-${1000 + ++n}`;
-        return json(201, { id, url: `https://crm.example.com/requests/${id}` });
+        return json(201, { id, url: `https://crm.example.com/requests/${id}`, vendor: { name: 'Hidráulicos del Valle', phone: '+14155550199' } });
       }
       if (path.startsWith('/slow')) return void setTimeout(() => json(200, { ok: true, data: { n: 7 } }), 1200);
       if (path.startsWith('/fail')) return json(500, { error: 'boom' });

@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { startSwitchboard } from '../../src/start-switchboard.ts';
+import { seedTemplates } from '../../src/templates/seed-templates.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -15,6 +16,10 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
   before(async () => {
     api = await startBusinessApi();
     w = await startWorld({ dialect, config: { flows: { httpAllowPrivate: true } } });
+    // The confirmation and the vendor's notice are the seed business's templates.
+    await seedTemplates(w.app.deps, { submit: true });
+    await w.sim.drainWebhooks();
+    await w.settle();
   });
   after(async () => {
     await w?.stop();
@@ -46,7 +51,13 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     await c.sendText('31/02/2030');
     await c.waitForMessage(text(/DD\/MM\/YYYY, for example/));
     await c.sendText('24/12/2030');
-    await c.waitForMessage(text('Your request SR-1001 for plumbing on 2030-12-24 is booked. We will email ana@example.com.'));
+    const confirmation = await c.waitForMessage((m) => m.type === 'template');
+    assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
+    assert.match(confirmation.text ?? '', /Hola Ana Diaz, recibimos tu solicitud SR-1001 de plumbing para el 2030-12-24.*ana@example\.com/);
+    // The vendor the business API assigned is told with nueva_solicitud_de_servicio.
+    const notice = await w.sim.customer('14155550199').waitForMessage((m) => m.type === 'template');
+    assert.equal(notice.template?.name, 'nueva_solicitud_de_servicio');
+    assert.match(notice.text ?? '', /Tipo de servicio: plumbing[\s\S]*Cliente: Ana Diaz[\s\S]*\+15557770001[\s\S]*Calle Mayor 1, Madrid/);
     await w.settle();
 
     const call = api.requests.find((r) => r.path === '/service-requests');
