@@ -24,10 +24,11 @@ export async function emitEvent(
   deps: EmitDeps,
   type: DeliverableEventType,
   data: EventData | (() => Promise<EventData>),
-  opts: { now: number },
+  /** `scope`: where the event came from, for subscriptions narrowed to it (a flow's id). */
+  opts: { now: number; scope?: string },
 ): Promise<string | null> {
   const cache = subscriptionCache(deps.jobs);
-  const subscriptions = cache.peek(type) ?? (await cache.matching(db, type));
+  const subscriptions = cache.peek(type, opts.scope) ?? (await cache.matching(db, type, opts.scope));
   if (subscriptions.length === 0) return null;
   const payload = typeof data === 'function' ? await data() : data;
   return (await recordEvent(db, deps, type, payload, subscriptions, opts.now)).id;

@@ -28,6 +28,20 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && known.has(value);
 }
 
-export function subscribesTo(filter: readonly string[], type: DeliverableEventType): boolean {
-  return filter.includes(ALL_EVENTS) || filter.includes(type);
+/** Types a subscription may narrow to one source: `flow.succeeded:<flow id>` (results of one flow). */
+export const SCOPED_EVENT_TYPES: readonly EventType[] = ['flow.succeeded', 'flow.failed'];
+
+/** `flow.failed:service-request` → its type and scope; plain types have no scope. */
+export function parseScopedEvent(value: string): { type: EventType; scope: string } | null {
+  const i = value.indexOf(':');
+  if (i < 0) return null;
+  const type = value.slice(0, i);
+  const scope = value.slice(i + 1);
+  if (!isEventType(type) || !SCOPED_EVENT_TYPES.includes(type) || !/^[A-Za-z0-9][\w.-]{0,99}$/.test(scope)) return null;
+  return { type, scope };
+}
+
+/** Does a subscription's filter take this event (of this scope, e.g. the flow it came from)? */
+export function subscribesTo(filter: readonly string[], type: DeliverableEventType, scope?: string): boolean {
+  return filter.includes(ALL_EVENTS) || filter.includes(type) || (scope !== undefined && filter.includes(`${type}:${scope}`));
 }

@@ -24,14 +24,14 @@ export class SubscriptionCache {
   private generation = 0;
 
   /** Synchronous answer when the cache is fresh; `undefined` means "load first". */
-  peek(type: DeliverableEventType): readonly ActiveSubscription[] | undefined {
+  peek(type: DeliverableEventType, scope?: string): readonly ActiveSubscription[] | undefined {
     if (this.list === undefined || Date.now() - this.loadedAt > REFRESH_MS) return undefined;
-    return this.list.length === 0 ? this.list : this.list.filter((s) => subscribesTo(s.events, type));
+    return this.list.length === 0 ? this.list : this.list.filter((s) => subscribesTo(s.events, type, scope));
   }
 
   /** Loads through `db`, the caller's transaction: on SQLite another connection would wait on it. */
-  async matching(db: Executor, type: DeliverableEventType): Promise<readonly ActiveSubscription[]> {
-    const cached = this.peek(type);
+  async matching(db: Executor, type: DeliverableEventType, scope?: string): Promise<readonly ActiveSubscription[]> {
+    const cached = this.peek(type, scope);
     if (cached) return cached;
     const generation = this.generation;
     const loaded = await listActiveFilters(db);
@@ -40,7 +40,7 @@ export class SubscriptionCache {
       this.list = loaded;
       this.loadedAt = Date.now();
     }
-    return loaded.filter((s) => subscribesTo(s.events, type));
+    return loaded.filter((s) => subscribesTo(s.events, type, scope));
   }
 
   /** Call after a subscription change commits. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { HttpError } from '../core/http-error.ts';
 import { privateHostOf } from './address-guard.ts';
-import { ALL_EVENTS, EVENT_TYPES, isEventType } from './event-types.ts';
+import { ALL_EVENTS, EVENT_TYPES, isEventType, parseScopedEvent, SCOPED_EVENT_TYPES } from './event-types.ts';
 import type { SubscriptionFields } from './subscription-store.ts';
 
 const FIELDS = new Set(['url', 'events', 'secret', 'description', 'active', 'max_concurrency']);
@@ -98,9 +98,13 @@ function parseEventList(value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((e) => typeof e !== 'string')) {
     throw new HttpError(422, 'invalid_events', `"events" must be a non-empty list of event types, or ["${ALL_EVENTS}"].`);
   }
-  const unknown = value.filter((e) => e !== ALL_EVENTS && !isEventType(e));
+  const unknown = value.filter((e) => e !== ALL_EVENTS && !isEventType(e) && !parseScopedEvent(e));
   if (unknown.length) {
-    throw new HttpError(422, 'unknown_event_type', `Unknown event type ${unknown.map((e) => `"${e}"`).join(', ')}.`, { unknown, known: [...EVENT_TYPES] });
+    throw new HttpError(422, 'unknown_event_type', `Unknown event type ${unknown.map((e) => `"${e}"`).join(', ')}; flow results of one flow are "flow.succeeded:<flow id>" / "flow.failed:<flow id>".`, {
+      unknown,
+      known: [...EVENT_TYPES],
+      scoped: SCOPED_EVENT_TYPES.map((t) => `${t}:<flow id>`),
+    });
   }
   const list: string[] = [...new Set(value.filter((e): e is string => typeof e === 'string'))];
   return list.includes(ALL_EVENTS) ? [ALL_EVENTS] : list;

@@ -287,6 +287,6 @@ async function finishSession(trx: Transaction<Database>, deps: Deps, row: Sessio
       ended_at: new Date(now).toISOString(),
       duration_ms: now - startedAt,
     },
-    { now },
+    { now, scope: state.flowId }, // subscriptions may take one flow's results only
   );
 }

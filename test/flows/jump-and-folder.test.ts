@@ -6,17 +6,21 @@ import { after, before, test } from 'node:test';
 import { loadFlowsDir } from '../../src/flows/load-flows-dir.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
-import { publish } from './flow-helpers.ts';
+import { publish, startBusinessApi, type BusinessApi } from './flow-helpers.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 forEachDialect('flows: jump to another flow, and flows loaded from a folder', (dialect) => {
   let w: World;
   let dir: string;
+  let api: BusinessApi;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-flows-dir-'));
-    w = await startWorld({ dialect });
+    api = await startBusinessApi();
+    w = await startWorld({ dialect, config: { eventWebhooks: { allowPrivate: true } } });
   });
   after(async () => {
     await w?.stop();
+    await api?.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const text = (t: string) => (m: { text?: string }) => m.text === t;
@@ -88,5 +92,26 @@ forEachDialect('flows: jump to another flow, and flows loaded from a folder', (d
     const c = w.sim.customer('15550009003', 'Fi');
     await c.sendText('filed');
     await c.waitForMessage(text('Hello again from a file.'));
+  });
+
+  test('an event webhook can take the results of one flow only (flow.succeeded:<flow id>)', async () => {
+    const bad = await w.api('POST', '/api/v1/webhooks', { url: `${api.url}/one`, events: ['flow.succeeded:has space'] });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.error.code, 'unknown_event_type');
+    const sub = await w.api('POST', '/api/v1/webhooks', { url: `${api.url}/one`, events: ['flow.succeeded:only-this'] });
+    assert.equal(sub.status, 201, JSON.stringify(sub.body));
+    for (const id of ['only-this', 'not-this']) {
+      await publish(w, { id, name: id, start: 'end', triggers: [{ type: 'exact', value: `run ${id}` }], blocks: { end: { type: 'end', status: 'succeeded', message: `${id} done` } } });
+    }
+    const c = w.sim.customer('15550009004', 'Al');
+    await c.sendText('run not-this');
+    await c.waitForMessage(text('not-this done'));
+    await c.sendText('run only-this');
+    await c.waitForMessage(text('only-this done'));
+    await w.settle();
+    await waitFor(() => api.requests.some((r) => r.path === '/one'), 5000, 'the chosen flow\'s result delivered');
+    await new Promise((r) => setTimeout(r, 300));
+    const bodies = api.requests.filter((r) => r.path === '/one').map((r) => JSON.parse(r.body));
+    assert.deepEqual(bodies.map((b) => [b.type, b.data.flow_id]), [['flow.succeeded', 'only-this']]);
   });
 });
