@@ -1,7 +1,7 @@
 import { lintButtons } from './lint-buttons.ts';
 import { chars, isRecord, lintBodyPlacement, lintExamples, lintVariables, type TextFacts } from './lint-text.ts';
 import { lintPromotionalWording } from './promotional-wording.ts';
-import { canonicalLanguage } from './template-languages.ts';
+import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
 import { TEMPLATE_CATEGORIES, type LintFinding } from './template-types.ts';
 
 const HEADER_FORMATS = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'GIF'];

@@ -2,7 +2,7 @@ import type { ParsedWebhook, TemplateStatusEvent } from '../channels/channel-typ
 import type { RemoteTemplate } from '../channels/whatsapp-cloud/template-api.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
-import { canonicalLanguage } from './template-languages.ts';
+import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
 import { addTemplateEvent, findTemplateByMeta, insertTemplate, listTemplates, updateTemplate } from './template-store.ts';
 import type { TemplateChannel } from './template-channels.ts';
 

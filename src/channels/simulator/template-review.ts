@@ -1,5 +1,5 @@
 import { reviewButtons } from './template-button-review.ts';
-import { isKnownLanguage } from './template-languages.ts';
+import { isKnownLanguage } from '../whatsapp-cloud/template-languages.ts';
 import { reviewBodyText, reviewExamples, reviewVariables, type ReviewFinding, type TextReview } from './template-text-review.ts';
 import type { TemplateRequest } from './types.ts';
 import { charLength, isObject } from './validation-helpers.ts';

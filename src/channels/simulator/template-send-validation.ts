@@ -1,6 +1,6 @@
 import { graphError, invalid, invalidParam, missing } from './errors.ts';
 import type { MediaKind } from './media-types.ts';
-import { normalizeLanguage } from './template-languages.ts';
+import { normalizeLanguage } from '../whatsapp-cloud/template-languages.ts';
 import { expectedParams, substitute } from './template-variables.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
 import { isObject, requireObject, requireString, type Json } from './validation-helpers.ts';

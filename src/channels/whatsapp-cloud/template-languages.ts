@@ -1,6 +1,7 @@
 /**
- * Meta's supported template languages. `en-US` and `en_US` are the same code: newer payloads use
- * the hyphen, older ones and the create API the underscore.
+ * Meta's supported template languages (the "Supported languages" list), for our template linter
+ * and the simulator's review alike. `en-US` and `en_US` are the same code: newer payloads use the
+ * hyphen, older ones and the create API the underscore.
  */
 const CODES = [
   'af', 'sq', 'ar', 'ar_EG', 'ar_AE', 'ar_LB', 'ar_MA', 'ar_QA', 'az', 'be_BY', 'bn', 'bn_IN', 'bg', 'ca', 'zh_CN', 'zh_HK', 'zh_TW',
@@ -13,11 +14,20 @@ const CODES = [
 ];
 const KNOWN = new Map(CODES.map((c) => [c.toLowerCase(), c]));
 
+/** `en-US` → `en_us`: the form codes are compared in. */
+export function normalizeLanguage(code: string): string {
+  return code.replace(/-/g, '_').toLowerCase();
+}
+
 /** The canonical spelling (`es_MX`), or undefined for a code Meta does not support. */
 export function canonicalLanguage(code: string): string | undefined {
-  return KNOWN.get(code.replace(/-/g, '_').toLowerCase());
+  return KNOWN.get(normalizeLanguage(code));
+}
+
+export function isKnownLanguage(code: string): boolean {
+  return KNOWN.has(normalizeLanguage(code));
 }
 
 export function sameLanguage(a: string, b: string): boolean {
-  return a.replace(/-/g, '_').toLowerCase() === b.replace(/-/g, '_').toLowerCase();
+  return normalizeLanguage(a) === normalizeLanguage(b);
 }
