@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
 import type { ConversationVisibility } from '../src/auth/visible-conversation-filter.ts';
 import { listConversations, type ListFilter } from '../src/conversations/conversation-list.ts';
 import { openStorage } from '../src/storage/open-database.ts';
+import { resetPostgres } from '../test/support/reset-postgres.ts';
 import { seedInbox, seedInboxInPostgres, type SeedFacts } from './list-seed.ts';
 import { summarize, type LatencySummary } from './stats.ts';
 
@@ -46,7 +46,7 @@ export async function runListBenchmark(opts: {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-list-bench-'));
   if (opts.dialect === 'postgres') {
     if (!opts.pgUrl) throw new Error('PostgreSQL run needs BENCH_PG_URL');
-    await emptyPostgres(opts.pgUrl);
+    await resetPostgres(opts.pgUrl);
   }
   const storage = await openStorage({ dataDir, ...(opts.dialect === 'postgres' ? { databaseUrl: opts.pgUrl } : {}) });
   try {
@@ -120,18 +120,6 @@ export async function measureFilters(storage: Awaited<ReturnType<typeof openStor
     out.push({ name: c.name, rows: Math.min(rows, 50), latency, pass: latency.p99 < AIM_P99_MS });
   }
   return out;
-}
-
-async function emptyPostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query('drop schema if exists graphile_worker cascade');
-    await client.query('drop schema if exists public cascade');
-    await client.query('create schema public');
-  } finally {
-    await client.end();
-  }
 }
 
 export function renderListBench(run: ListBenchRun): string {

@@ -1,13 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
+import type { Database } from '../storage/database-types.ts';
 
-export interface CannedReplyRow {
-  id: string;
-  shortcut: string;
-  text: string;
-  created_by: string;
-  created_at: number;
-  updated_at: number;
-}
+export type CannedReplyRow = Selectable<Database['canned_replies']>;
 
 export async function listCannedReplies(db: Executor, q?: string): Promise<CannedReplyRow[]> {
   let query = db.selectFrom('canned_replies').selectAll().orderBy('shortcut');

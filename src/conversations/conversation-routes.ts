@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { liftBotPause } from '../flows/hand-off.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
@@ -7,7 +7,7 @@ import type { Deps } from '../deps.ts';
 import { emitConversationClosed, emitConversationUpdated } from '../events/pipeline-events.ts';
 import { int, obj, routeDoc, str } from '../http/route-doc.ts';
 import { findVisibleConversation } from './conversation-access.ts';
-import { labelsByConversation, listConversations } from './conversation-list.ts';
+import { labelsByConversation, listConversations, type ListFilter } from './conversation-list.ts';
 import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
 import { encodeCursor, parseListQuery } from './list-query.ts';
 import { firstCustomerMessageAt } from './message-store.ts';
@@ -36,6 +36,18 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
   const { deps } = opts;
   const db = deps.storage.db;
 
+  /** One page of the list, as both list routes answer it: rows with their labels, and the next cursor. */
+  const listPage = async (req: FastifyRequest, filter: ListFilter, now: number) => {
+    const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
+    const page = rows.slice(0, filter.limit);
+    const labels = await labelsByConversation(db, page.map((r) => r.id));
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+      next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
+    };
+  };
+
   app.get(
     '/api/v1/conversations',
     routeDoc({
@@ -48,14 +60,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
     async (req) => {
       const now = deps.clock.now();
       const filter = parseListQuery(req, now);
-      const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
-      const page = rows.slice(0, filter.limit);
-      const labels = await labelsByConversation(db, page.map((r) => r.id));
-      const last = page[page.length - 1];
-      return {
-        data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
-        next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
-      };
+      return listPage(req, filter, now);
     },
   );
 
@@ -71,14 +76,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
       const { type, id } = req.params as { type: string; id: string };
       const now = deps.clock.now();
       const filter = { ...parseListQuery(req, now), record: { type, id } };
-      const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
-      const page = rows.slice(0, filter.limit);
-      const labels = await labelsByConversation(db, page.map((r) => r.id));
-      const last = page[page.length - 1];
-      return {
-        data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
-        next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
-      };
+      return listPage(req, filter, now);
     },
   );
 

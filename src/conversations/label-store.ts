@@ -1,12 +1,9 @@
 import { newId } from '../core/ids.ts';
+import type { Selectable } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
+import type { Database } from '../storage/database-types.ts';
 
-export interface LabelRow {
-  id: string;
-  name: string;
-  color: string | null;
-  created_at: number;
-}
+export type LabelRow = Selectable<Database['labels']>;
 
 export async function listLabels(db: Executor): Promise<Array<LabelRow & { conversations: number }>> {
   return db

@@ -1,15 +1,10 @@
 import { newId } from '../core/ids.ts';
+import type { Selectable } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
+import type { Database } from '../storage/database-types.ts';
 import { mentionTokens } from './note-mentions.ts';
 
-export interface NoteRow {
-  id: string;
-  conversation_id: string;
-  author_id: string | null;
-  author: string;
-  text: string;
-  created_at: number;
-}
+export type NoteRow = Selectable<Database['notes']>;
 
 export interface Mention {
   user_id: string;

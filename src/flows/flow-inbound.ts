@@ -11,6 +11,7 @@ export interface InboundForFlows {
   text: string | null;
   conversation_id: string;
   channel_id: string;
+  contact_id: string;
 }
 
 export type FlowDecision = { handled: false } | { handled: true; after?: () => Promise<void> };
@@ -23,10 +24,12 @@ export type FlowDecision = { handled: false } | { handled: true; after?: () => P
  */
 export async function handleInboundWithFlows(trx: Transaction<Database>, deps: Deps, msg: InboundForFlows): Promise<FlowDecision> {
   if (await isBotPaused(trx, msg.conversation_id)) return { handled: true };
-  const flows = await publishedFlows(trx);
+  const live = await findLiveSession(trx, msg.contact_id, msg.channel_id);
+  const flows = live ? [] : await publishedFlows(trx);
+  // Every message passes here: with no session and no published flow, it costs two lookups.
+  if (!live && flows.length === 0) return { handled: false };
   const contact = await inboundContext(trx, msg.id);
   if (!contact) return { handled: false };
-  const live = await findLiveSession(trx, contact.contactId, msg.channel_id);
   const message = { text: msg.text, kind: msg.kind };
   if (live) {
     // During a wait (or an HTTP step cut short by a crash) the session asks nothing: the message
@@ -36,7 +39,6 @@ export async function handleInboundWithFlows(trx: Transaction<Database>, deps: D
     const r = await driveSession(deps, { target: { session: live }, event: { type: 'message', answer }, contact, message, trx });
     return { handled: true, after: r.after };
   }
-  if (flows.length === 0) return { handled: false };
   // A template's quick-reply button: its template (by the message it answers) and payload pick the flow.
   const template = msg.kind === 'button' && contact.contextMessageId ? await templateOfMessage(trx, msg.channel_id, contact.contextMessageId) : null;
   const flow = (template !== null ? matchTemplateButton(flows, { template, payload: contact.replyId ?? msg.text ?? '' }, msg.channel_id) : undefined) ?? matchTrigger(flows, msg.text, msg.channel_id);

@@ -161,23 +161,12 @@ export async function insertSession(
   const s = input.state;
   const row: SessionRow = {
     id: newId('fls', input.now),
-    flow_id: s.flowId,
-    version: s.version,
     contact_id: input.contactId,
     channel_id: input.channelId,
     conversation_id: input.conversationId,
-    current_block: s.block,
-    status: s.status,
-    awaiting: s.awaiting,
-    reason: s.reason,
-    variables: varsJson(s),
-    retries: s.retries,
+    ...stateColumns(s, input.now),
     step: 0,
-    block_entered_at: s.blockEnteredAt,
-    wake_at: s.wakeAt,
     started_at: input.now,
-    updated_at: input.now,
-    ended_at: null,
   };
   await db.insertInto('flow_sessions').values(row).execute();
   return row;
@@ -185,28 +174,32 @@ export async function insertSession(
 
 /** Writes the new state if nobody moved the session since `step`; returns the new step or null. */
 export async function updateSession(db: Executor, id: string, step: number, s: SessionState, now: number): Promise<number | null> {
-  const ended = s.status === 'succeeded' || s.status === 'failed' || s.status === 'expired';
   const r = await db
     .updateTable('flow_sessions')
-    .set({
-      flow_id: s.flowId,
-      version: s.version,
-      current_block: s.block,
-      status: s.status,
-      awaiting: s.awaiting,
-      reason: s.reason,
-      variables: varsJson(s),
-      retries: s.retries,
-      step: step + 1,
-      block_entered_at: s.blockEnteredAt,
-      wake_at: s.wakeAt,
-      updated_at: now,
-      ended_at: ended ? now : null,
-    })
+    .set({ ...stateColumns(s, now), step: step + 1 })
     .where('id', '=', id)
     .where('step', '=', step)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0 ? step + 1 : null;
+}
+
+/** The columns a session's state owns, as written at its start and at every step. */
+function stateColumns(s: SessionState, now: number) {
+  const ended = s.status === 'succeeded' || s.status === 'failed' || s.status === 'expired';
+  return {
+    flow_id: s.flowId,
+    version: s.version,
+    current_block: s.block,
+    status: s.status,
+    awaiting: s.awaiting,
+    reason: s.reason,
+    variables: varsJson(s),
+    retries: s.retries,
+    block_entered_at: s.blockEnteredAt,
+    wake_at: s.wakeAt,
+    updated_at: now,
+    ended_at: ended ? now : null,
+  };
 }
 
 /** Session variables plus the engine's own bookkeeping (kept apart so no flow can read or set it). */

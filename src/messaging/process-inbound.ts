@@ -26,7 +26,8 @@ const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "
  * are handled in the order they were received. Order also comes from our own data: before its
  * message, a job handles any earlier message of the conversation still waiting (by `seq`, the
  * arrival order), so a job the engine retried later, or ran out of turn, cannot reorder them.
- * Today it runs the demo bot; the flow engine will take its place.
+ * Each message is screened (blocked contact, opt-out keyword), then offered to the flow engine,
+ * and only then to the demo bot.
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
