@@ -1,6 +1,6 @@
 import { chars, isRecord } from './lint-text.ts';
 import type { LintFinding } from './template-types.ts';
-import { scanText } from './template-variables.ts';
+import { scanVariables } from '../channels/whatsapp-cloud/template-variables.ts';
 
 const KNOWN_TYPES = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'OTP', 'FLOW', 'VOICE_CALL', 'CATALOG', 'MPM'];
 const LABEL_OPTIONAL = ['COPY_CODE', 'OTP', 'CATALOG', 'MPM'];
@@ -69,8 +69,8 @@ function lintUrlButton(b: Record<string, unknown>, where: string, out: LintFindi
   const url = b.url;
   if (typeof url !== 'string' || url === '') return void out.push(err('url_missing', where, 'A URL button needs url.'));
   if (chars(url) > 2000) out.push(err('url_too_long', where, 'The URL must be at most 2000 characters.'));
-  const scan = scanText(url);
-  if (scan.malformed || scan.invalid.length > 0) out.push(err('malformed_variable', where, 'The URL has a malformed variable; write https://example.com/path/{{1}}.'));
+  const scan = scanVariables(url);
+  if (scan.malformed || scan.invalidNames.length > 0) out.push(err('malformed_variable', where, 'The URL has a malformed variable; write https://example.com/path/{{1}}.'));
   if (!isHttpUrl(url.replace(/\{\{[^{}]*\}\}/g, 'x'))) out.push(err('invalid_url', where, 'The URL must be an absolute http(s) URL.'));
   if (scan.vars.length === 0) return;
   if (scan.vars.length > 1) out.push(err('too_many_url_variables', where, 'A URL can have only one variable, at the end.'));

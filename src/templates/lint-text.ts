@@ -1,8 +1,8 @@
 import type { LintFinding } from './template-types.ts';
-import { scanText, type TextVariable } from './template-variables.ts';
+import { scanVariables, type TemplateVariable } from '../channels/whatsapp-cloud/template-variables.ts';
 
 export interface TextFacts {
-  vars: TextVariable[];
+  vars: TemplateVariable[];
   names: string[];
   positional: boolean;
   named: boolean;
@@ -18,9 +18,9 @@ const err = (code: string, component: string, message: string): LintFinding => (
 
 /** Rules for any text with variables (header, body): braces, names, duplicates, numbering. */
 export function lintVariables(text: string, component: string, out: LintFinding[]): TextFacts {
-  const scan = scanText(text);
+  const scan = scanVariables(text);
   if (scan.malformed) out.push(err('malformed_variable', component, 'Variables have mismatched or extra curly braces; write {{1}} or {{name}}.'));
-  for (const bad of scan.invalid) {
+  for (const bad of scan.invalidNames) {
     out.push(err('invalid_variable_name', component, `${bad} is not a variable: use {{1}}, {{2}}... or lowercase names with underscores like {{customer_name}}.`));
   }
   const names = [...new Set(scan.vars.map((v) => v.name))];

@@ -7,7 +7,7 @@ const OTP_CODE_MAX = 15;
 const AUTH_PRESET_BODY = '{{1}} is your verification code.';
 import { describe, paramError, readTextValue, checkText, type TextSlot } from './parameter-values.ts';
 import { componentOf, type TemplateComponent } from './template-types.ts';
-import { fillText, scanText, variableNames } from './template-variables.ts';
+import { substitute, scanVariables, variableNames } from '../channels/whatsapp-cloud/template-variables.ts';
 
 /** What the customer sees, component by component, and all of it as one text. */
 export interface RenderedTemplate {
@@ -54,7 +54,7 @@ export function resolveParameters(template: { parameter_format: string; category
   const bodyText = body?.text ?? (template.category === 'AUTHENTICATION' ? AUTH_PRESET_BODY : '');
   const bodySlots = resolveTextSlots('body', variableNames(bodyText), params.body, named, BODY_PARAM_MAX, ['text', 'currency', 'date_time']);
   if (bodySlots.size > 0) components.push({ type: 'body', parameters: graphParams(bodySlots, named) });
-  rendered.body = fillText(bodyText, shown(bodySlots));
+  rendered.body = substitute(bodyText, shown(bodySlots));
   rendered.footer = componentOf(template, 'FOOTER')?.text ?? null;
 
   resolveButtons(componentOf(template, 'BUTTONS')?.buttons ?? [], params.buttons, components, rendered);
@@ -71,7 +71,7 @@ function resolveHeader(header: TemplateComponent | undefined, raw: unknown, name
     const values = names.length === 1 && raw !== undefined && !(named && isRecord(raw) && names[0]! in raw) ? { [names[0]!]: raw } : raw;
     const slots = resolveTextSlots('header', names, values, named, HEADER_PARAM_MAX, ['text']);
     if (slots.size > 0) components.push({ type: 'header', parameters: graphParams(slots, named) });
-    rendered.header = header?.text !== undefined ? fillText(header.text, shown(slots)) : null;
+    rendered.header = header?.text !== undefined ? substitute(header.text, shown(slots)) : null;
     return;
   }
   const where = { component: 'header', parameter: format.toLowerCase() };
@@ -170,7 +170,7 @@ function resolveButtons(buttons: TemplateComponent['buttons'] & object, raw: unk
       return value;
     };
     if (type === 'URL' && typeof b.url === 'string') {
-      const vars = scanText(b.url).vars;
+      const vars = scanVariables(b.url).vars;
       if (vars.length === 0) {
         if (value !== undefined) throw paramError('template_param_unexpected', `Button ${index} (URL) has a fixed URL and takes no parameter.`, where);
         out.url = b.url;

@@ -1,7 +1,7 @@
 import { graphError, invalid, invalidParam, missing } from './errors.ts';
 import type { MediaKind } from './media-types.ts';
 import { normalizeLanguage } from '../whatsapp-cloud/template-languages.ts';
-import { expectedParams, substitute } from './template-variables.ts';
+import { expectedParams, substitute } from '../whatsapp-cloud/template-variables.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
 import { isObject, requireObject, requireString, type Json } from './validation-helpers.ts';
 

@@ -1,6 +1,6 @@
 /**
- * Variable syntax of template text, shared by the review rules, the send-time parameter checks
- * and the rendering of sent templates. `{{1}}` is positional, `{{first_name}}` named (lowercase
+ * Variable syntax of template text, shared by our template linter and parameter checks and by the
+ * simulator's review rules, send-time checks and rendering. `{{1}}` is positional, `{{first_name}}` named (lowercase
  * letters and underscores only, per Meta); anything else between double braces is malformed.
  */
 export interface TemplateVariable {
@@ -59,6 +59,11 @@ export function distinctNames(vars: TemplateVariable[]): string[] {
   return out;
 }
 
+/** Distinct variable names of a text, in order of first appearance. */
+export function variableNames(text: string | undefined): string[] {
+  return text ? distinctNames(scanVariables(text).vars) : [];
+}
+
 /** Expected parameter names of a text: positional ones sorted by number, named ones as they appear. */
 export function expectedParams(text: string | undefined): string[] {
   if (!text) return [];
@@ -67,6 +72,6 @@ export function expectedParams(text: string | undefined): string[] {
 }
 
 /** Replace each variable by its value (missing values stay as the raw variable). */
-export function substitute(text: string, values: Map<string, string>): string {
+export function substitute(text: string, values: ReadonlyMap<string, string>): string {
   return text.replace(candidate, (raw, inner: string) => values.get(inner) ?? raw);
 }
