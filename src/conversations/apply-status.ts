@@ -5,7 +5,7 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';
 
 // Hot path (three callbacks per message sent): prebuilt SQL.
-const SELECT_BY_EXTERNAL = rawQuery(`select "id", "status", "external_id" from "messages" where "channel_id" = ? and "external_id" = ?`);
+const SELECT_BY_EXTERNAL = rawQuery(`select "id", "status", "external_id", "pricing_category" from "messages" where "channel_id" = ? and "external_id" = ?`);
 const INSERT_STATUS_EVENT = rawQuery(
   `insert into "status_events" ("channel_id", "external_id", "status", "at", "message_id", "errors", "pricing", "biz_opaque", "raw", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );
@@ -14,18 +14,26 @@ const SELECT_EARLY = rawQuery(
   `select "id", "status", "at", "errors" from "status_events" where "channel_id" = ? and "external_id" = ? and "message_id" is null order by "id"`,
 );
 
+/** The message a status callback is about, as the cost recording needs it. */
+export interface StatusTarget {
+  id: string;
+  /** Set once the first priced callback was recorded. */
+  pricing_category: string | null;
+}
+
 /**
  * Keeps every status callback (also for a message we do not know yet: the send's response may
- * still be on its way) and moves the message forward when the status is newer.
+ * still be on its way) and moves the message forward when the status is newer. Returns the
+ * message it was about, when known (by wamid, or by our id echoed back).
  */
-export async function recordStatus(db: Executor, channelId: string, s: StatusUpdate, now: number, jobs?: JobQueue): Promise<void> {
-  let [message] = await runRaw<{ id: string; status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
+export async function recordStatus(db: Executor, channelId: string, s: StatusUpdate, now: number, jobs?: JobQueue): Promise<StatusTarget | undefined> {
+  let [message] = await runRaw<StatusTarget & { status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
   if (!message && s.bizOpaqueCallbackData) {
     // Reconcile a send whose outcome we never recorded (crash between the Graph call and the
     // write): we put our own message id in biz_opaque_callback_data, Meta echoes it here.
     const byOurId = await db
       .selectFrom('messages')
-      .select(['id', 'status', 'external_id'])
+      .select(['id', 'status', 'external_id', 'pricing_category'])
       .where('id', '=', s.bizOpaqueCallbackData)
       .where('channel_id', '=', channelId)
       .where('direction', '=', 'out')
@@ -48,6 +56,7 @@ export async function recordStatus(db: Executor, channelId: string, s: StatusUpd
     now,
   ]);
   if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) await emitMessageStatus(db, jobs, { messageId: message.id, now });
+  return message && { id: message.id, pricing_category: message.pricing_category };
 }
 
 /** After a send records its wamid: applies statuses that arrived before we knew it. */

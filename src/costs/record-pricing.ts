@@ -7,28 +7,25 @@ import { estimatePrice, rateCardFor } from './rate-card.ts';
  * Records what Meta says a message costs (status callback `pricing`): its category, whether it is
  * billable, and the rate card's price for that category and the recipient's country. Billing is
  * derived from `type` (regular = billable) when present, since `billable` is slated for removal.
- * Finds the message by wamid or by our id echoed in biz_opaque_callback_data, so a callback that
- * beats the send's response is still priced.
+ * The caller found the message (by wamid, or by our id echoed in biz_opaque_callback_data, so a
+ * callback that beats the send's response is still priced).
  */
-export async function recordStatusPricing(deps: Deps, db: Executor, channelId: string, s: StatusUpdate): Promise<void> {
-  const p = s.pricing;
-  if (!p?.category) return;
-  let q = db
+export async function recordStatusPricing(deps: Deps, db: Executor, messageId: string, p: NonNullable<StatusUpdate['pricing']>): Promise<void> {
+  if (!p.category) return;
+  const recipient = await db
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.id', 'ct.external_id', 'ct.phone_e164'])
-    .where('m.channel_id', '=', channelId)
-    .where('m.direction', '=', 'out');
-  q = s.bizOpaqueCallbackData ? q.where((eb) => eb.or([eb('m.external_id', '=', s.externalId), eb('m.id', '=', s.bizOpaqueCallbackData!)])) : q.where('m.external_id', '=', s.externalId);
-  const msg = await q.executeTakeFirst();
-  if (!msg) return;
+    .select(['ct.external_id', 'ct.phone_e164'])
+    .where('m.id', '=', messageId)
+    .executeTakeFirst();
+  if (!recipient) return;
   const billable = p.type !== undefined ? p.type === 'regular' : p.billable === true;
   const card = rateCardFor(deps.config);
-  const price = billable ? estimatePrice(card, p.category, msg.phone_e164 ?? msg.external_id) : 0;
+  const price = billable ? estimatePrice(card, p.category, recipient.phone_e164 ?? recipient.external_id) : 0;
   await db
     .updateTable('messages')
     .set({ pricing_category: p.category, billable: billable ? 1 : 0, price, currency: card.currency })
-    .where('id', '=', msg.id)
+    .where('id', '=', messageId)
     .execute();
 }

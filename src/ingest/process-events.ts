@@ -60,8 +60,9 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       problems.push(`unknown phone_number_id ${s.channelAccountId}`);
       continue;
     }
-    await recordStatus(db, channel.id, s, now, deps.jobs);
-    await recordStatusPricing(deps, db, channel.id, s);
+    const message = await recordStatus(db, channel.id, s, now, deps.jobs);
+    // Meta repeats the pricing on every status of a message: price it once, at the first.
+    if (message && message.pricing_category === null && s.pricing?.category) await recordStatusPricing(deps, db, message.id, s.pricing);
   }
   for (const t of parsed.value.templateEvents) {
     deps.logger.info({ template: t.name, language: t.language, event: t.event, reason: t.reason }, 'template status update');

@@ -8,7 +8,7 @@ import { startSimulator, type Simulator } from '../../src/channels/simulator/ind
 import { openStorage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
-import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
+import { freePort, simulatorNumberEnv, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
 import { SECRETS } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -23,12 +23,7 @@ forEachDialect('crash recovery (real processes, SIGKILL)', (dialect) => {
       DATA_DIR: dataDir,
       ...(dialect === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
       SWITCHBOARD_ADMIN_TOKEN: 'crash-test-admin-token-123',
-      WHATSAPP_ACCESS_TOKEN: SECRETS.accessToken,
-      WHATSAPP_APP_SECRET: SECRETS.appSecret,
-      WHATSAPP_VERIFY_TOKEN: SECRETS.verifyToken,
-      WHATSAPP_PHONE_NUMBER_ID: sim.phoneNumberId,
-      WHATSAPP_BUSINESS_ACCOUNT_ID: sim.wabaId,
-      WHATSAPP_GRAPH_URL: sim.graphBaseUrl,
+      ...simulatorNumberEnv(sim),
       ...over,
     });
     const children: Child[] = [];

@@ -7,7 +7,7 @@ import { startSimulator } from '../../src/channels/simulator/index.ts';
 import { postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { inboundEnvelope, postSigned } from '../support/signed-post.ts';
-import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
+import { freePort, simulatorNumberEnv, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
 import { SECRETS } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -25,12 +25,7 @@ describe('per-conversation order across several server processes [postgres]', { 
         DATA_DIR: dataDir,
         DATABASE_URL: postgresUrl!,
         SWITCHBOARD_ADMIN_TOKEN: 'multi-process-admin-token-1',
-        WHATSAPP_ACCESS_TOKEN: SECRETS.accessToken,
-        WHATSAPP_APP_SECRET: SECRETS.appSecret,
-        WHATSAPP_VERIFY_TOKEN: SECRETS.verifyToken,
-        WHATSAPP_PHONE_NUMBER_ID: sim.phoneNumberId,
-        WHATSAPP_BUSINESS_ACCOUNT_ID: sim.wabaId,
-        WHATSAPP_GRAPH_URL: sim.graphBaseUrl,
+        ...simulatorNumberEnv(sim),
       });
       // One after the other: both migrate the same database at start.
       children.push(await spawnSwitchboard(await env()));

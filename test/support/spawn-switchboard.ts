@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { SECRETS } from './test-config.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,6 +47,18 @@ export async function spawnSwitchboard(env: Record<string, string>, timeoutMs = 
         proc.once('exit', () => resolve());
         proc.kill(signal);
       }),
+  };
+}
+
+/** The environment that points a child Switchboard's one number at a simulator (test secrets). */
+export function simulatorNumberEnv(sim: { phoneNumberId: string; wabaId: string; graphBaseUrl: string }): Record<string, string> {
+  return {
+    WHATSAPP_ACCESS_TOKEN: SECRETS.accessToken,
+    WHATSAPP_APP_SECRET: SECRETS.appSecret,
+    WHATSAPP_VERIFY_TOKEN: SECRETS.verifyToken,
+    WHATSAPP_PHONE_NUMBER_ID: sim.phoneNumberId,
+    WHATSAPP_BUSINESS_ACCOUNT_ID: sim.wabaId,
+    WHATSAPP_GRAPH_URL: sim.graphBaseUrl,
   };
 }
 
