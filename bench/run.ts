@@ -103,9 +103,11 @@ async function main(): Promise<void> {
     await settle(sim, target, 5_000);
     const diagnostics = await target.diagnostics();
     const sqlStats = await target.sqlStats();
-    const listQueries = await runListQueries(false);
+    // BENCH_PARTS=abcd skips (e) and (f) when iterating on the message pipeline.
+    const parts = process.env.BENCH_PARTS ?? 'abcdef';
+    const listQueries = parts.includes('e') ? await runListQueries(false) : undefined;
     // (f) brings its own simulator and Switchboard process, so nothing above affects it.
-    const flows = await runFlowSessionsBench({ say });
+    const flows = parts.includes('f') ? await runFlowSessionsBench({ say }) : undefined;
 
     const partial: Omit<BenchResults, 'aims'> = {
       timestamp: new Date().toISOString(),
@@ -117,8 +119,8 @@ async function main(): Promise<void> {
       sustained,
       switchboardDiagnostics: diagnostics,
       ...(sqlStats ? { sqlStats } : {}),
-      listQueries,
-      flows,
+      ...(listQueries ? { listQueries } : {}),
+      ...(flows ? { flows } : {}),
     };
     const results: BenchResults = { ...partial, aims: evaluateAims(partial) };
     writeResults(resultsPath, results);

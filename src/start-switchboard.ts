@@ -4,6 +4,7 @@ import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-c
 import type { Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
+import { TurnGate } from './core/turn-gate.ts';
 import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-receipt.ts';
 import { eventDeliveryHandler } from './events/deliver-event.ts';
 import { ensureAdminToken } from './http/admin-token.ts';
@@ -38,13 +39,14 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     opts.logger ??
     pino({ level: config.logLevel, redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'] });
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile });
+  const gate = new TurnGate();
   let jobs: JobQueue;
   if (storage.pgPool) {
     const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency });
     await q.prepare();
     jobs = q;
   } else {
-    jobs = new SqliteJobQueue(storage, { clock, logger, concurrency: config.workerConcurrency });
+    jobs = new SqliteJobQueue(storage, { clock, logger, concurrency: config.workerConcurrency, gate });
   }
   const channels = new ChannelRegistry();
   for (const n of config.numbers) {
@@ -80,7 +82,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const realtime = createRealtimeBus(storage, jobs, logger);
   const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime };
   const admin = await ensureAdminToken(storage.db, config.adminToken);
-  const ingest = new IngestLoop(deps);
+  const ingest = new IngestLoop(deps, gate);
   const app = await buildApp(deps, { ingest, adminTokenHash: admin.hash });
   const address = await app.listen({ port: config.port, host: config.host });
   const processes = config.role !== 'web';

@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
+import { TurnGate } from '../core/turn-gate.ts';
 import type { Deps } from '../deps.ts';
 import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
 import { MAX_EVENT_ATTEMPTS, processEvents } from './process-events.ts';
 
-// Small enough that a webhook's insert never waits long behind a batch holding the connection.
+// Small enough that a webhook's insert never waits long behind a batch holding the connection;
+// smaller still while webhooks are arriving, so a batch is a short unit between acknowledgements.
 const BATCH = 50;
+const BATCH_UNDER_LOAD = 8;
 // Any constant: the advisory lock that makes one process at a time turn events into messages,
 // so a conversation's messages enter its serial job queue in the order they were received.
 const INGEST_LOCK = 727_001;
@@ -18,7 +21,11 @@ export class IngestLoop {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: Deps) {}
+  constructor(
+    private readonly deps: Deps,
+    /** Shared with the job runner: background work takes turns with the acknowledgements. */
+    readonly gate: TurnGate = new TurnGate(),
+  ) {}
 
   start(): void {
     this.stopped = false;
@@ -63,8 +70,13 @@ export class IngestLoop {
     do {
       this.again = false;
       try {
-        // Between batches, let waiting requests in: acknowledgements come before processing.
-        while (!this.stopped && (await this.batch()) === BATCH) await new Promise((r) => setImmediate(r));
+        // Each batch waits its turn: acknowledgements come before processing.
+        for (;;) {
+          await this.gate.turn();
+          if (this.stopped) break;
+          const size = this.gate.recentRequests > 0 ? BATCH_UNDER_LOAD : BATCH;
+          if ((await this.batch(size)) < size) break;
+        }
       } catch (err) {
         this.deps.logger.error({ err }, 'ingest loop error');
       }
@@ -72,7 +84,7 @@ export class IngestLoop {
   }
 
   /** One batch in one transaction; a batch that fails is retried event by event. */
-  private async batch(): Promise<number> {
+  private async batch(size: number): Promise<number> {
     const { db } = this.deps.storage;
     const pg = this.deps.storage.dialect === 'postgres';
     let taken = 0;
@@ -82,7 +94,7 @@ export class IngestLoop {
           const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
           if (!lock.rows[0]?.ok) return;
         }
-        const events = await pendingEvents(trx, BATCH);
+        const events = await pendingEvents(trx, size);
         taken = events.length;
         if (events.length) await processEvents(this.deps, events, trx);
       });

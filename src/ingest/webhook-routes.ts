@@ -30,6 +30,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
   });
 
   app.post('/webhooks/whatsapp', async (req, reply) => {
+    ingest.gate.noteRequest();
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const header = req.headers['x-hub-signature-256'];
     const sig = verifyWhatsAppSignatureAny(raw, typeof header === 'string' ? header : undefined, deps.channels.appSecrets());

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Clock } from '../core/clock.ts';
+import { TurnGate } from '../core/turn-gate.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { backoffMs } from './backoff.ts';
 import { PermanentFailure, RetryLater } from './job-errors.ts';
@@ -10,6 +11,8 @@ interface Options {
   concurrency?: number;
   clock: Clock;
   pollMs?: number;
+  /** Shared with the ingest loop, so all background work takes turns with the webhook acknowledgements. */
+  gate?: TurnGate;
   logger?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -53,6 +56,7 @@ export class SqliteJobQueue implements JobQueue {
   private stopped = true;
   private readonly concurrency: number;
   private readonly pollMs: number;
+  private readonly gate: TurnGate;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -61,6 +65,7 @@ export class SqliteJobQueue implements JobQueue {
   ) {
     this.concurrency = opts.concurrency ?? 8;
     this.pollMs = opts.pollMs ?? 500;
+    this.gate = opts.gate ?? new TurnGate();
   }
 
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
@@ -211,8 +216,8 @@ export class SqliteJobQueue implements JobQueue {
   }
 
   private async run(job: Job): Promise<void> {
-    // One turn of the event loop per job: pending requests (acknowledgements) go first.
-    await new Promise((r) => setImmediate(r));
+    // One job starts per turn of the event loop: pending requests (acknowledgements) go first.
+    await this.gate.turn();
     const attempts = job.attempts + 1;
     let outcome: 'done' | 'retry' | 'failed' = 'done';
     try {
