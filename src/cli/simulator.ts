@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../channels/simulator/index.ts';
-import type { SimLogger } from '../channels/simulator/index.ts';
+import type { SimLogger, SimulatorOptions } from '../channels/simulator/index.ts';
 
 const flags = {
   port: { env: 'SIMULATOR_PORT', help: 'port to listen on (0 = random)', fallback: '4010' },
@@ -17,6 +17,13 @@ const flags = {
   'phone-number-id': { env: 'SIMULATOR_PHONE_NUMBER_ID', help: 'business phone-number id', fallback: '106540352242922' },
   'waba-id': { env: 'SIMULATOR_WABA_ID', help: 'WhatsApp Business Account id', fallback: '102290129340398' },
   'display-phone-number': { env: 'SIMULATOR_DISPLAY_PHONE_NUMBER', help: 'business number, digits', fallback: '15550783881' },
+  'status-delays-ms': { env: 'SIMULATOR_STATUS_DELAYS_MS', help: 'sent,delivered,read delays after acceptance', fallback: '10,40,120' },
+  'read-probability': { env: 'SIMULATOR_READ_PROBABILITY', help: 'chance (0-1) a customer reads a message by itself', fallback: '1' },
+  'out-of-order': { env: 'SIMULATOR_OUT_OF_ORDER', help: 'true: statuses arrive read, delivered, sent', fallback: 'false' },
+  'throughput-per-second': { env: 'SIMULATOR_THROUGHPUT_PER_SECOND', help: 'per-number send limit (130429)', fallback: '80' },
+  'pair-rate-limit': { env: 'SIMULATOR_PAIR_RATE_LIMIT', help: 'seconds,burst per customer (131056), or off', fallback: '6,45' },
+  batch: { env: 'SIMULATOR_BATCH', help: 'maxItems,windowMs to group statuses, or off', fallback: 'off' },
+  'template-review-delay-ms': { env: 'SIMULATOR_TEMPLATE_REVIEW_DELAY_MS', help: 'PENDING -> APPROVED/REJECTED delay', fallback: '2000' },
 } as const;
 
 type Flag = keyof typeof flags;
@@ -25,9 +32,9 @@ function usage(): string {
   const lines = Object.entries(flags).map(([name, f]) => {
     const def = 'fallback' in f ? ` (default ${f.fallback})` : '';
     const req = 'required' in f ? ' [required]' : '';
-    return `  --${name.padEnd(22)} ${f.env.padEnd(32)} ${f.help}${def}${req}`;
+    return `  --${name.padEnd(26)} ${f.env.padEnd(35)} ${f.help}${def}${req}`;
   });
-  return ['Usage: npm run simulator -- [options]', '', 'Options (flag, or environment variable):', ...lines, `  --${'help'.padEnd(22)} ${''.padEnd(32)} show this help`, ''].join('\n');
+  return ['Usage: npm run simulator -- [options]', '', 'Options (flag, or environment variable):', ...lines, `  --${'help'.padEnd(26)} ${''.padEnd(35)} show this help`, ''].join('\n');
 }
 
 const stderrLogger: SimLogger = {
@@ -35,6 +42,43 @@ const stderrLogger: SimLogger = {
   warn: (obj, msg) => process.stderr.write(`warn: ${msg ?? ''} ${JSON.stringify(obj)}\n`),
   error: (obj, msg) => process.stderr.write(`error: ${msg ?? ''} ${JSON.stringify(obj)}\n`),
 };
+
+/** Numbers separated by commas, each >= 0; undefined (and a problem noted) otherwise. */
+function numbers(name: Flag, v: string, count: number, problems: string[]): number[] | undefined {
+  const parts = v.split(',').map((x) => Number(x.trim()));
+  if (parts.length === count && parts.every((n) => Number.isFinite(n) && n >= 0)) return parts;
+  problems.push(`error: --${name} must be ${count === 1 ? 'a number >= 0' : `${count} comma-separated numbers >= 0`}, got "${v}"`);
+  return undefined;
+}
+
+/** Status, rate-limit, batching and review settings (the library's options, from strings). */
+function parseTuning(get: (name: Flag) => string | undefined, problems: string[]): Partial<SimulatorOptions> {
+  const o: Partial<SimulatorOptions> = {};
+  const delays = numbers('status-delays-ms', get('status-delays-ms')!, 3, problems);
+  if (delays) o.statusDelaysMs = { sent: delays[0], delivered: delays[1], read: delays[2] };
+  const read = numbers('read-probability', get('read-probability')!, 1, problems);
+  if (read && read[0]! > 1) problems.push('error: --read-probability must be between 0 and 1');
+  else if (read) o.readProbability = read[0];
+  const order = get('out-of-order')!;
+  if (order !== 'true' && order !== 'false') problems.push(`error: --out-of-order must be true or false, got "${order}"`);
+  o.outOfOrder = order === 'true';
+  const tps = numbers('throughput-per-second', get('throughput-per-second')!, 1, problems);
+  if (tps && tps[0]! <= 0) problems.push('error: --throughput-per-second must be > 0');
+  else if (tps) o.throughputPerSecond = tps[0];
+  const pair = get('pair-rate-limit')!;
+  const p = pair === 'off' ? undefined : numbers('pair-rate-limit', pair, 2, problems);
+  if (pair === 'off') o.pairRateLimit = false;
+  else if (p && (p[0]! <= 0 || p[1]! < 1)) problems.push('error: --pair-rate-limit needs seconds > 0 and burst >= 1');
+  else if (p) o.pairRateLimit = { perSeconds: p[0]!, burst: p[1]! };
+  const batch = get('batch')!;
+  const b = batch === 'off' ? undefined : numbers('batch', batch, 2, problems);
+  if (batch === 'off') o.batch = false;
+  else if (b && b[0]! < 1) problems.push('error: --batch needs maxItems >= 1');
+  else if (b) o.batch = { maxItems: b[0]!, windowMs: b[1]! };
+  const review = numbers('template-review-delay-ms', get('template-review-delay-ms')!, 1, problems);
+  if (review) o.templateReviewDelayMs = review[0];
+  return o;
+}
 
 async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -66,6 +110,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const webhookUrl = get('webhook-url');
   if (webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(webhookUrl)) problems.push(`error: --webhook-url must be an http(s) URL, got "${webhookUrl}"`);
   if (!/^\d{6,15}$/.test(get('display-phone-number') ?? '')) problems.push('error: --display-phone-number must be 6-15 digits');
+  for (const id of ['phone-number-id', 'waba-id'] as const) if (!/^\d{1,20}$/.test(get(id) ?? '')) problems.push(`error: --${id} must be digits (Graph ids are numeric)`);
+  const tuning = parseTuning(get, problems);
   if (problems.length > 0) {
     process.stderr.write(problems.join('\n') + '\n\nRun with --help for all options.\n');
     return 2;
@@ -81,6 +127,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     phoneNumberId: get('phone-number-id'),
     wabaId: get('waba-id'),
     displayPhoneNumber: get('display-phone-number'),
+    ...tuning,
     logger: stderrLogger,
   });
   const out = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, test } from 'node:test';
-import { startReceiver } from './helpers.ts';
+import { startReceiver, verifySignature } from './helpers.ts';
 
 const cli = ['--import', 'tsx', 'src/cli/simulator.ts'];
 
@@ -39,14 +39,15 @@ async function waitForLine(r: Running, re: RegExp, timeoutMs = 30_000): Promise<
   }
 }
 
-async function exercise(r: Running, token: string): Promise<void> {
+async function exercise(r: Running, token: string, phoneNumberId = '106540352242922'): Promise<void> {
   const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
   const phone = (await waitForLine(r, /^Phone page:\s+(http:\/\/\S+)$/m))[1]!;
   assert.equal(phone, `${graph}/phone`);
   const page = await fetch(phone);
   assert.equal(page.status, 200);
   assert.match(await page.text(), /<title>Switchboard simulator/);
-  const res = await fetch(`${graph}/v21.0/106540352242922/messages`, {
+  assert.match(r.stdout(), new RegExp(`phone number id ${phoneNumberId}\\b`));
+  const res = await fetch(`${graph}/v21.0/${phoneNumberId}/messages`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', text: { body: 'from the CLI test' } }),
@@ -73,15 +74,52 @@ describe('simulator CLI', { concurrency: true }, () => {
   });
 
   test('CLI reads every setting from the environment', async () => {
-    const r = run([], cleanEnv({ SIMULATOR_PORT: '0', SIMULATOR_HOST: '127.0.0.1', SIMULATOR_APP_SECRET: 's', SIMULATOR_VERIFY_TOKEN: 'v', SIMULATOR_ACCESS_TOKEN: 'env-token', SIMULATOR_WABA_ID: '555' }));
-    const waba = await waitForLine(r, /WABA (\d+)/);
-    assert.equal(waba[1], '555');
-    await exercise(r, 'env-token');
-    assert.match(r.stdout(), /Webhook:\s+none/);
+    const rcv = await startReceiver('env-verify');
+    try {
+      const r = run([], cleanEnv({
+        SIMULATOR_PORT: '0',
+        SIMULATOR_HOST: '127.0.0.1',
+        SIMULATOR_WEBHOOK_URL: rcv.url,
+        SIMULATOR_APP_SECRET: 'env-secret',
+        SIMULATOR_VERIFY_TOKEN: 'env-verify',
+        SIMULATOR_ACCESS_TOKEN: 'env-token',
+        SIMULATOR_PHONE_NUMBER_ID: '4242424242',
+        SIMULATOR_WABA_ID: '555',
+        SIMULATOR_THROUGHPUT_PER_SECOND: '1',
+      }));
+      const waba = await waitForLine(r, /WABA (\d+)/);
+      assert.equal(waba[1], '555');
+      assert.match(r.stdout(), /Webhook:\s+http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp \(verified\)/);
+      assert.deepEqual(rcv.verifications.map((v) => v.token), ['env-verify']);
+      const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
+      // The inbound webhook is signed with SIMULATOR_APP_SECRET.
+      const sent = await fetch(`${graph}/_sim/customers/16505551234/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'text', text: { body: 'hi' } }) });
+      assert.equal(sent.status, 200);
+      const hook = await rcv.waitFor(() => rcv.received[0], 5000, 'inbound webhook');
+      assert.ok(verifySignature(hook.raw, hook.signature, 'env-secret'));
+      assert.equal(hook.json.entry[0].changes[0].value.metadata.phone_number_id, '4242424242');
+      await exercise(r, 'env-token', '4242424242');
+    } finally {
+      await rcv.close();
+    }
+  });
+
+  test('CLI tuning flags: throughput, pair limit, statuses', async () => {
+    const r = run(['--port', '0', '--app-secret', 's', '--verify-token', 'v', '--access-token', 't', '--phone-number-id', '777000777', '--waba-id', '888', '--throughput-per-second', '2', '--pair-rate-limit', 'off', '--status-delays-ms', '0,0,0', '--read-probability', '0', '--out-of-order', 'true', '--batch', '10,5', '--template-review-delay-ms', '0'], cleanEnv());
+    const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
+    assert.match(r.stdout(), /WABA 888/);
+    const codes = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${graph}/v21.0/777000777/messages`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', text: { body: `n${i}` } }) });
+      codes.push(((await res.json()) as any).error?.code ?? res.status);
+    }
+    assert.deepEqual(codes, [200, 200, 130429]);
+    r.child.kill('SIGTERM');
+    await once(r.child, 'exit');
   });
 
   test('CLI reports each missing or bad setting on its own line and exits 2', async () => {
-    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope'], cleanEnv());
+    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope', '--read-probability', '2', '--status-delays-ms', '1,2', '--out-of-order', 'maybe'], cleanEnv());
     const unknown = run(['--nope'], cleanEnv());
     const help = run(['--help'], cleanEnv());
     const [[badCode], [unknownCode], [helpCode]] = await Promise.all([once(bad.child, 'exit'), once(unknown.child, 'exit'), once(help.child, 'exit')]);
@@ -93,6 +131,9 @@ describe('simulator CLI', { concurrency: true }, () => {
       'error: missing --access-token (or SIMULATOR_ACCESS_TOKEN)',
       'error: --port must be an integer 0-65535, got "x"',
       'error: --webhook-url must be an http(s) URL, got "ftp://nope"',
+      'error: --read-probability must be between 0 and 1',
+      'error: --status-delays-ms must be 3 comma-separated numbers >= 0, got "1,2"',
+      'error: --out-of-order must be true or false, got "maybe"',
     ]) {
       assert.ok(err.includes(line + '\n'), `stderr has "${line}": ${err}`);
     }

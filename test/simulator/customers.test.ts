@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
 import type { Simulator } from '../../src/channels/simulator/index.ts';
-import { send, simApi, startReceiver, testSimulator, type Receiver } from './helpers.ts';
+import { graph, send, simApi, startReceiver, testSimulator, TOKEN, type Receiver } from './helpers.ts';
 
 let sim: Simulator;
 let rcv: Receiver;
@@ -155,4 +155,139 @@ test('GET /_sim/events streams outbound, status and inbound events (filtered by 
   assert.ok(text.includes('event: inbound') && text.includes('hello stream'));
   assert.ok(text.includes('event: outbound') && text.includes('"text":"streamed"'));
   assert.ok(!text.includes('not for this stream'));
+});
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==', 'base64');
+
+/** The business sends a template with a quick-reply button (a customer can only tap what it got). */
+async function quickReplyTemplate(to: string): Promise<string> {
+  if (!sim.templates.get('qr_offer', 'en')) {
+    sim.templates.create({ name: 'qr_offer', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'Do you want the spring offer?' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Yes please' }] }] });
+  }
+  const r = await send(sim, { to, type: 'template', template: { name: 'qr_offer', language: { code: 'en' }, components: [{ type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'OFFER_YES' }] }] } });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  return r.json.messages[0].id;
+}
+
+/** The business downloads an inbound media id with its token: the bytes the customer sent. */
+async function download(id: string): Promise<Buffer> {
+  const info = await graph(sim, 'GET', `/v21.0/${id}`);
+  assert.equal(info.status, 200, JSON.stringify(info.json));
+  const res = await request(info.json.url, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return Buffer.from(await res.body.arrayBuffer());
+}
+
+test('library API: media of every kind, voice notes, animated stickers, template quick replies, replies with context', async () => {
+  const c = sim.customer('16505550010', 'Lib Lena');
+  const img = await c.sendImage(PNG, { mimeType: 'image/png', caption: 'dot' });
+  assert.deepEqual([lastMessage().image.caption, lastMessage().image.mime_type], ['dot', 'image/png']);
+  assert.deepEqual(await download(lastMessage().image.id), PNG);
+  await c.sendAudio(Buffer.from('OggS voice'), { voice: true });
+  assert.deepEqual([lastMessage().audio.voice, lastMessage().audio.mime_type], [true, 'audio/ogg; codecs=opus']);
+  await c.sendAudio(Buffer.from('mp3'), { mimeType: 'audio/mpeg' });
+  assert.equal(lastMessage().audio.voice, false);
+  await c.sendDocument(Buffer.from('%PDF-1.4'), { filename: 'invoice.pdf', caption: 'my invoice' });
+  assert.deepEqual([lastMessage().document.filename, lastMessage().document.caption, lastMessage().document.mime_type], ['invoice.pdf', 'my invoice', 'application/pdf']);
+  await c.sendSticker(Buffer.from('RIFFwebp'), { animated: true });
+  assert.deepEqual([lastMessage().sticker.mime_type, lastMessage().sticker.animated], ['image/webp', true]);
+  await c.sendImage(PNG, { mimeType: 'image/png', replyTo: img });
+  assert.deepEqual(lastMessage().context, { from: c.waId, id: img });
+  const tpl = await quickReplyTemplate(c.waId);
+  await c.tapTemplateButton(tpl, 'OFFER_YES');
+  assert.deepEqual([lastMessage().type, lastMessage().button, lastMessage().context], ['button', { payload: 'OFFER_YES', text: 'Yes please' }, { from: sim.displayPhoneNumber, id: tpl }]);
+  await c.sendText('about that offer', { replyTo: tpl });
+  assert.deepEqual(lastMessage().context, { from: sim.displayPhoneNumber, id: tpl });
+  await c.react(tpl, '');
+  assert.deepEqual(lastMessage().reaction, { message_id: tpl, emoji: '' });
+  assert.deepEqual(sim.inbound().filter((m) => m.waId === c.waId).map((m) => m.type), ['image', 'audio', 'audio', 'document', 'sticker', 'image', 'button', 'text', 'reaction']);
+  assert.throws(() => c.tapTemplateButton(tpl, 'nope'), /no quick-reply button "nope"/);
+});
+
+test('HTTP test API: a customer sends every inbound type', async () => {
+  const wa = '16505550011';
+  const post = async (body: unknown) => {
+    const r = await simApi(sim, 'POST', `/_sim/customers/${wa}/messages`, body);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.match(r.json.id, /^wamid\./);
+    const m = lastMessage();
+    assert.equal(m.id, r.json.id, 'the webhook carried this message');
+    return m;
+  };
+  const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
+  const text = await post({ type: 'text', text: { body: 'hello over http' }, profile_name: 'Http Hana' });
+  assert.deepEqual(text.text, { body: 'hello over http' });
+  const image = await post({ type: 'image', image: { data_base64: b64(PNG), mime_type: 'image/png', caption: 'pic' } });
+  assert.deepEqual(await download(image.image.id), PNG);
+  assert.equal((await post({ type: 'audio', audio: { data_base64: b64('OggS'), mime_type: 'audio/ogg; codecs=opus', voice: true } })).audio.voice, true);
+  assert.equal((await post({ type: 'video', video: { data_base64: b64('mp4'), mime_type: 'video/mp4', caption: 'clip' } })).video.caption, 'clip');
+  assert.equal((await post({ type: 'document', document: { data_base64: b64('%PDF'), mime_type: 'application/pdf', filename: 'a.pdf' } })).document.filename, 'a.pdf');
+  assert.equal((await post({ type: 'sticker', sticker: { data_base64: b64('RIFF'), mime_type: 'image/webp', animated: false } })).sticker.mime_type, 'image/webp');
+  assert.deepEqual((await post({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz', address: '101 Forest Ave' } })).location, { latitude: 37.44, longitude: -122.16, name: 'Philz', address: '101 Forest Ave' });
+  const contacts = [{ name: { formatted_name: 'Chandler Bing', first_name: 'Chandler' }, phones: [{ phone: '+1 555-555-5555', type: 'CELL' }] }];
+  assert.deepEqual((await post({ type: 'contacts', contacts })).contacts, contacts);
+  const quoted = await post({ type: 'text', text: { body: 'replying to myself' }, context: { id: text.id } });
+  assert.deepEqual(quoted.context, { from: wa, id: text.id });
+  assert.deepEqual((await post({ type: 'reaction', reaction: { message_id: text.id, emoji: '👍' } })).reaction, { message_id: text.id, emoji: '👍' });
+
+  const buttons = await send(sim, { to: wa, type: 'interactive', interactive: { type: 'button', body: { text: 'Pick' }, action: { buttons: [{ type: 'reply', reply: { id: 'b1', title: 'One' } }] } } });
+  const list = await send(sim, { to: wa, type: 'interactive', interactive: { type: 'list', body: { text: 'Choose' }, action: { button: 'Menu', sections: [{ title: 'S', rows: [{ id: 'r1', title: 'Row one', description: 'first' }] }] } } });
+  const tpl = await quickReplyTemplate(wa);
+  const action = async (path: string, body: unknown) => {
+    const r = await simApi(sim, 'POST', `/_sim/customers/${wa}/actions/${path}`, body);
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    return lastMessage();
+  };
+  const b = await action('button-reply', { message_id: buttons.json.messages[0].id, button_id: 'b1' });
+  assert.deepEqual([b.interactive, b.context.id], [{ type: 'button_reply', button_reply: { id: 'b1', title: 'One' } }, buttons.json.messages[0].id]);
+  const l = await action('list-reply', { message_id: list.json.messages[0].id, row_id: 'r1' });
+  assert.deepEqual(l.interactive, { type: 'list_reply', list_reply: { id: 'r1', title: 'Row one', description: 'first' } });
+  const q = await action('template-button', { message_id: tpl, payload: 'OFFER_YES' });
+  assert.deepEqual([q.type, q.button, q.context.id], ['button', { payload: 'OFFER_YES', text: 'Yes please' }, tpl]);
+  const raw = await post({ type: 'interactive', interactive: { type: 'button_reply', button_reply: { id: 'b1', title: 'One' } }, context: { id: buttons.json.messages[0].id } });
+  assert.deepEqual(raw.context, { from: sim.displayPhoneNumber, id: buttons.json.messages[0].id });
+  assert.equal((await post({ type: 'button', button: { payload: 'OFFER_YES', text: 'Yes please' }, context: { id: tpl } })).button.payload, 'OFFER_YES');
+  for (const w of rcv.received) assert.ok(w.signatureOk);
+});
+
+test('HTTP test API: malformed customer messages are 400 with a reason, never a 5xx', async () => {
+  const wa = '16505550012';
+  const known = await sim.customer(wa).sendText('hi');
+  const bad: unknown[] = [
+    'just a string',
+    [],
+    {},
+    { type: 'text' },
+    { type: 'text', text: 'not an object' },
+    { type: 'text', text: { body: 42 } },
+    { type: 'text', text: { body: '  ' } },
+    { type: 'image', image: 'x' },
+    { type: 'image', image: { data_base64: 123 } },
+    { type: 'image', image: { data_base64: '%%%not base64' } },
+    { type: 'image', image: { data: [1, 2, 3] } },
+    { type: 'image', image: { mime_type: 'application/pdf' } },
+    { type: 'image', image: { id: 'nope' } },
+    { type: 'audio', audio: { voice: 'yes' } },
+    { type: 'location', location: { latitude: 'north', longitude: 1 } },
+    { type: 'location', location: { latitude: 95, longitude: 1 } },
+    { type: 'contacts', contacts: [] },
+    { type: 'contacts', contacts: [{ name: {} }] },
+    { type: 'interactive', interactive: { type: 'button_reply' } },
+    { type: 'interactive', interactive: { type: 'poll' } },
+    { type: 'button', button: { payload: 'x' } },
+    { type: 'reaction', reaction: { message_id: known, emoji: 'two words' } },
+    { type: 'reaction', reaction: { message_id: 'wamid.unknown', emoji: '👍' } },
+    { type: 'text', text: { body: 'x' }, context: 'wamid.x' },
+    { type: 'text', text: { body: 'x' }, context: { id: 7 } },
+  ];
+  for (const body of bad) {
+    const r = await simApi(sim, 'POST', `/_sim/customers/${wa}/messages`, body);
+    assert.equal(r.status, 400, `${JSON.stringify(body)} → ${r.status} ${JSON.stringify(r.json)}`);
+    assert.equal(typeof r.json.error.message, 'string');
+  }
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from('%PDF-1.4')], { type: 'application/pdf' }), 'a.pdf');
+  const pdf = (await (await fetch(`${sim.url}/_sim/media`, { method: 'POST', body: form })).json()) as { id: string };
+  assert.equal((await simApi(sim, 'POST', `/_sim/customers/${wa}/messages`, { type: 'image', image: { id: pdf.id } })).status, 400, 'a PDF is no image');
+  await assert.rejects(sim.customer(wa).send({ type: 'location', location: { latitude: 100, longitude: 0 } }), /latitude/);
+  assert.deepEqual(sim.inbound().filter((m) => m.waId === wa).map((m) => m.wamid), [known], 'nothing malformed was delivered');
 });

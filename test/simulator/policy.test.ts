@@ -122,3 +122,19 @@ test('recipient numbers: + optional, business country code prepended, known wa_i
   await sim.customer('5215512345678').sendText('hola');
   assert.deepEqual(await to('+52 55 1234 5678'), { input: '+52 55 1234 5678', wa_id: '5215512345678' });
 });
+
+test('defaults: 80 msg/s per number (130429) and a pair burst of 45 (131056)', async (t) => {
+  const { sim } = await setup(t);
+  const t0 = Date.now();
+  const results = await Promise.all(Array.from({ length: 120 }, (_, i) => send(sim, { to: `1650556${String(1000 + i)}`, text: { body: `n${i}` } })));
+  const elapsed = Date.now() - t0;
+  const ok = results.filter((r) => r.status === 200).length;
+  assert.ok(ok >= 80, `the first 80 go through (${ok})`);
+  assert.ok(ok <= 80 + Math.ceil(elapsed * 0.08) + 1, `${ok} accepted in ${elapsed} ms: no more than 80/s`);
+  assert.ok(results.filter((r) => r.status !== 200).every((r) => r.json.error.code === 130429));
+
+  sim.advanceTime(2000); // throughput refilled
+  const codes: number[] = [];
+  for (let i = 0; i < 46; i++) codes.push((await send(sim, { to: '16505557777', text: { body: `p${i}` } })).json.error?.code ?? 200);
+  assert.deepEqual([codes.slice(0, 45).every((c) => c === 200), codes[45]], [true, 131056]);
+});

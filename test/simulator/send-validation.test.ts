@@ -22,7 +22,10 @@ before(async () => {
   sim = await testSimulator({
     pairRateLimit: false,
     throughputPerSecond: 10_000,
-    seedTemplates: [{ name: 'hello_world', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello, this is a test message from us.' }] }],
+    seedTemplates: [
+      { name: 'hello_world', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello, this is a test message from us.' }] },
+      { name: 'greeting', language: 'en', category: 'UTILITY', components: [{ type: 'HEADER', format: 'TEXT', text: 'For {{1}}' }, { type: 'BODY', text: 'Hello {{1}}, welcome back.' }] },
+    ],
   });
   inboundWamid = await sim.customer(CUSTOMER, 'Sheena').sendText('hi');
   media.image = await upload('image/jpeg', 'jpegbytes');
@@ -40,6 +43,8 @@ const buttonMsg = (action: unknown, extra: Record<string, unknown> = {}) => ({ t
 const listMsg = (action: unknown) => ({ type: 'interactive', interactive: { type: 'list', body: { text: 'Choose' }, action } });
 const cta = (params: unknown) => ({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'See dates' }, action: { name: 'cta_url', parameters: params } } });
 
+const tpl = (header: string, body: string) => ({ type: 'template', template: { name: 'greeting', language: { code: 'en' }, components: [{ type: 'header', parameters: [{ type: 'text', text: header }] }, { type: 'body', parameters: [{ type: 'text', text: body }] }] } });
+
 type Case = [name: string, body: () => Record<string, unknown>];
 
 const valid: Case[] = [
@@ -50,10 +55,14 @@ const valid: Case[] = [
   ['image by id', () => ({ type: 'image', image: { id: media.image, caption: 'A photo' } })],
   ['image by link', () => ({ type: 'image', image: { link: 'https://example.com/a.png' } })],
   ['audio voice by id', () => ({ type: 'audio', audio: { id: media.audio, voice: true } })],
+  ['audio by link', () => ({ type: 'audio', audio: { link: 'https://example.com/a.mp3' } })],
+  ['video by id', () => ({ type: 'video', video: { id: media.video, caption: 'clip' } })],
   ['video by link', () => ({ type: 'video', video: { link: 'https://example.com/a.mp4', caption: 'clip' } })],
   ['document by id', () => ({ type: 'document', document: { id: media.doc, filename: 'invoice.pdf', caption: 'Invoice' } })],
+  ['document by link', () => ({ type: 'document', document: { link: 'https://example.com/invoice.pdf', filename: 'invoice.pdf' } })],
   ['image uploaded as document', () => ({ type: 'document', document: { id: media.image } })],
   ['sticker by id', () => ({ type: 'sticker', sticker: { id: media.sticker } })],
+  ['sticker by link', () => ({ type: 'sticker', sticker: { link: 'https://example.com/s.webp' } })],
   ['location', () => ({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz', address: '101 Forest Ave' } })],
   ['contacts', () => ({ type: 'contacts', contacts: [{ name: { formatted_name: 'John Smith', first_name: 'John' }, phones: [{ phone: '+1 555 0100', type: 'WORK' }] }] })],
   ['reaction', () => ({ type: 'reaction', reaction: { message_id: inboundWamid, emoji: '👍' } })],
@@ -65,6 +74,7 @@ const valid: Case[] = [
   ['cta_url', () => cta({ display_text: 'See Dates', url: 'https://www.luckyshrub.com?clickID=kqDG' })],
   ['location request', () => ({ type: 'interactive', interactive: { type: 'location_request_message', body: { text: 'Share your location' }, action: { name: 'send_location' } } })],
   ['template', () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } })],
+  ['template with header and body parameters at their limits', () => tpl('x'.repeat(60), 'y'.repeat(1024))],
   ['reply context', () => ({ type: 'text', context: { message_id: inboundWamid }, text: { body: 'quoted' } })],
   ['biz_opaque_callback_data', () => ({ type: 'text', biz_opaque_callback_data: 'order-42', text: { body: 'tracked' } })],
   ['to with + and formatting', () => ({ to: '+1 (650) 555-1234', type: 'text', text: { body: 'formatted' } })],
@@ -97,6 +107,20 @@ const invalid: Array<[name: string, code: number, body: () => Record<string, unk
   ['image link not http(s)', 131009, () => ({ type: 'image', image: { link: 'ftp://example.com/a.png' } })],
   ['caption over 1024', 100, () => ({ type: 'image', image: { link: 'https://example.com/a.png', caption: long(1025) } })],
   ['audio with caption', 100, () => ({ type: 'audio', audio: { id: media.audio, caption: 'no' } })],
+  ['audio link not a URL', 131009, () => ({ type: 'audio', audio: { link: 'a.mp3' } })],
+  ['audio voice not boolean', 100, () => ({ type: 'audio', audio: { id: media.audio, voice: 'yes' } })],
+  ['video id of a pdf', 131053, () => ({ type: 'video', video: { id: media.doc } })],
+  ['video with neither id nor link', 131008, () => ({ type: 'video', video: {} })],
+  ['video not an object', 100, () => ({ type: 'video', video: 'https://example.com/a.mp4' })],
+  ['document with id and link', 131009, () => ({ type: 'document', document: { id: media.doc, link: 'https://example.com/a.pdf' } })],
+  ['document filename not a string', 100, () => ({ type: 'document', document: { id: media.doc, filename: 7 } })],
+  ['document id of a sticker', 131053, () => ({ type: 'document', document: { id: media.sticker } })],
+  ['sticker with caption', 100, () => ({ type: 'sticker', sticker: { id: media.sticker, caption: 'no' } })],
+  ['sticker link not http(s)', 131009, () => ({ type: 'sticker', sticker: { link: 'file:///s.webp' } })],
+  ['location longitude missing', 131008, () => ({ type: 'location', location: { latitude: 1 } })],
+  ['location latitude not a number', 131009, () => ({ type: 'location', location: { latitude: '37.4', longitude: 1 } })],
+  ['contacts not an array', 131008, () => ({ type: 'contacts', contacts: { name: { formatted_name: 'J' } } })],
+  ['contact phones not a list', 100, () => ({ type: 'contacts', contacts: [{ name: { formatted_name: 'J' }, phones: 'x' }] })],
   ['location without latitude', 131008, () => ({ type: 'location', location: { longitude: 1 } })],
   ['location latitude out of range', 131009, () => ({ type: 'location', location: { latitude: 91, longitude: 1 } })],
   ['contacts empty', 131008, () => ({ type: 'contacts', contacts: [] })],
@@ -125,6 +149,18 @@ const invalid: Array<[name: string, code: number, body: () => Record<string, unk
   ['list with image header', 131009, () => ({ type: 'interactive', interactive: { type: 'list', header: { type: 'image', image: { id: media.image } }, body: { text: 'x' }, action: { button: 'B', sections: [{ rows: rows(1) }] } } })],
   ['cta display_text over 20', 131009, () => cta({ display_text: long(21), url: 'https://example.com' })],
   ['cta url not http(s)', 131009, () => cta({ display_text: 'Go', url: 'javascript:alert(1)' })],
+  ['cta without parameters', 131008, () => ({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'x' }, action: { name: 'cta_url' } } })],
+  ['cta without url', 131008, () => cta({ display_text: 'Go' })],
+  ['list without sections', 131008, () => listMsg({ button: 'Options' })],
+  ['list row without id', 131008, () => listMsg({ button: 'Options', sections: [{ rows: [{ title: 'A' }] }] })],
+  ['template name missing', 131008, () => ({ type: 'template', template: { language: { code: 'en_US' } } })],
+  ['template that does not exist', 132001, () => ({ type: 'template', template: { name: 'no_such_template', language: { code: 'en_US' } } })],
+  ['template in another language', 132001, () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'fr' } } })],
+  ['template with a parameter it does not take', 132000, () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }] } })],
+  ['template header parameter over 60', 131009, () => tpl('x'.repeat(61), 'Ana')],
+  ['template body parameter over 1024', 131009, () => tpl('Ana', 'x'.repeat(1025))],
+  ['template parameter of the wrong type', 132012, () => ({ type: 'template', template: { name: 'greeting', language: { code: 'en' }, components: [{ type: 'header', parameters: [{ type: 'text', text: 'A' }] }, { type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.png' } }] }] } })],
+  ['context message_id not a string', 100, () => ({ type: 'text', context: { message_id: 5 }, text: { body: 'x' } })],
   ['unsupported interactive type', 131009, () => ({ type: 'interactive', interactive: { type: 'product', body: { text: 'x' }, action: {} } })],
   ['template without language', 131008, () => ({ type: 'template', template: { name: 'hello_world' } })],
   ['group recipient', 131009, () => ({ recipient_type: 'group', type: 'text', text: { body: 'x' } })],
@@ -180,6 +216,20 @@ test('an unknown phone-number id is Graph error 100 (subcode 33)', async () => {
   assert.equal(r.status, 400);
   assert.equal(r.json.error.code, 100);
   assert.equal(r.json.error.error_subcode, 33);
+});
+
+test('mark as read: malformed requests are refused (100 / 131008)', async () => {
+  const cases: Array<[Record<string, unknown>, number]> = [
+    [{ status: 'delivered', message_id: inboundWamid }, 100],
+    [{ status: 'read' }, 131008],
+    [{ status: 'read', message_id: 42 }, 100],
+    [{ status: 'read', message_id: inboundWamid, typing_indicator: 'text' }, 100],
+  ];
+  for (const [body, code] of cases) {
+    const r = await send(sim, body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.error.code, code, JSON.stringify(r.json));
+  }
 });
 
 test('mark as read (+ typing indicator) answers success; unknown wamid is 131009', async () => {

@@ -190,3 +190,41 @@ test('list with filters and cursor paging, GET by id, DELETE by name', async () 
   const wrongWaba = await graph(sim, 'GET', `/v21.0/123/message_templates`);
   assert.equal(wrongWaba.json.error.code, 100);
 });
+
+test('review outcomes over HTTP: each rejected rule ends REJECTED with a signed webhook and cannot be sent', async () => {
+  const body = (text: string, example?: string[]) => ({ type: 'BODY', text, ...(example ? { example: { body_text: [example] } } : {}) });
+  const ok = body('Hello {{1}}, your visit is confirmed for tomorrow.', ['Ana']);
+  const cases: Array<[name: string, components: unknown[], finding: RegExp]> = [
+    ['rv_var_start', [body('{{1}} is your code for the visit today.', ['123'])], /start/i],
+    ['rv_var_end', [body('Your code for the visit today is {{1}}', ['123'])], /end/i],
+    ['rv_adjacent', [body('Hello {{1}}{{2}}, your visit is confirmed for tomorrow.', ['Ana', 'B'])], /next to each other/],
+    ['rv_no_example', [body('Hello {{1}}, your visit is confirmed for tomorrow.')], /example/i],
+    ['rv_body_long', [body('x'.repeat(1025))], /1024/],
+    ['rv_header_long', [{ type: 'HEADER', format: 'TEXT', text: 'h'.repeat(61) }, ok], /60/],
+    ['rv_footer_long', [ok, { type: 'FOOTER', text: 'f'.repeat(61) }], /60/],
+    ['rv_button_long', [ok, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'b'.repeat(26) }] }], /25/],
+    ['Bad Name!', [ok], /name/i],
+  ];
+  const ids = new Map<string, string>();
+  for (const [name, components] of cases) {
+    const r = await create({ name, language: 'en_US', category: 'UTILITY', components });
+    assert.equal(r.status, 200, `${name}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.status, 'PENDING', name);
+    ids.set(name, r.json.id);
+  }
+  for (const [name, , finding] of cases) {
+    const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === name), 2000, `review of ${name}`);
+    assert.ok(ev.signatureOk, name);
+    const v = ev.json.entry[0].changes[0].value;
+    assert.deepEqual([v.event, v.reason, v.message_template_id], ['REJECTED', 'INVALID_FORMAT', Number(ids.get(name))], name);
+    assert.match(v.rejection_info.reason, finding, `${name}: ${v.rejection_info.reason}`);
+    assert.equal(typeof v.rejection_info.recommendation, 'string');
+    const one = await graph(sim, 'GET', `/v21.0/${ids.get(name)}?fields=status,rejected_reason`);
+    assert.deepEqual(one.json, { status: 'REJECTED', rejected_reason: 'INVALID_FORMAT', id: ids.get(name) });
+    const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name, language: { code: 'en_US' } } });
+    assert.equal(sent.json.error.code, 132001, name);
+  }
+  const good = await create({ name: 'rv_good', language: 'en_US', category: 'UTILITY', components: [{ type: 'HEADER', format: 'TEXT', text: 'Visit {{1}}', example: { header_text: ['today'] } }, ok, { type: 'FOOTER', text: 'Lucky Shrub' }] });
+  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'rv_good'), 2000, 'approval');
+  assert.deepEqual([ev.json.entry[0].changes[0].value.event, good.json.status], ['APPROVED', 'PENDING']);
+});

@@ -42,6 +42,7 @@ export function registerGraphRoutes(app: FastifyInstance, core: SimulatorCore): 
         messaging_product: 'whatsapp',
         url: core.media.urlFor(media, core.baseUrl),
         mime_type: media.mimeType,
+        // The format of this sha256 is UNCONFIRMED (webhooks use base64); hex, as Meta's samples show.
         sha256: media.sha256Hex,
         file_size: String(media.bytes.length),
         id: media.id,
@@ -74,7 +75,7 @@ function phoneNumberInfo(core: SimulatorCore): Record<string, unknown> {
     display_phone_number: parsePhoneNumberFromString('+' + opts.displayPhoneNumber)?.formatInternational() ?? '+' + opts.displayPhoneNumber,
     quality_rating: 'GREEN',
     platform_type: 'CLOUD_API',
-    throughput: { level: 'STANDARD' },
+    throughput: { level: 'STANDARD' }, // level names are UNCONFIRMED (from a third-party SDK)
     id: opts.phoneNumberId,
   };
 }

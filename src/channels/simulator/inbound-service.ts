@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { statusErrorItem } from './errors.ts';
 import { newWamid } from './ids.ts';
+import { InboundError, validateInboundContent, validateInboundMedia } from './inbound-validation.ts';
 import type { MediaStore } from './media-store.ts';
 import { baseMime, extensionOf, mediaKinds, mimeFitsKind, type MediaKind } from './media-types.ts';
 import type { ResolvedOptions } from './options.ts';
@@ -10,9 +11,9 @@ import { isObject, type Json } from './validation-helpers.ts';
 import type { WebhookEmitter } from './webhook-emitter.ts';
 import { envelope, messagesChange, unixSeconds } from './webhook-payloads.ts';
 
-/** A bad inbound spec from a test or the page (answered 400 by the test API). */
-export class InboundError extends Error {}
+export { InboundError };
 
+// Customer edits/revokes (UNCONFIRMED in Meta's reference) and BSUID fields are not produced.
 const inboundTypes = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'request_welcome', 'unsupported'];
 
 const defaultMime: Record<MediaKind, string> = {
@@ -42,11 +43,11 @@ export class InboundService {
     if (!isObject(spec) || typeof spec.type !== 'string' || !inboundTypes.includes(spec.type)) {
       throw new InboundError(`inbound message type must be one of ${inboundTypes.join(', ')}`);
     }
-    const customer = this.state.customer(waId, profileName);
     const now = this.clock.now();
     const wamid = newWamid(waId);
     const item: Json = {};
     const src: Json = spec as unknown as Json;
+    if (src.context !== undefined && !isObject(src.context)) throw new InboundError('context must be an object {id}');
     if (isObject(src.context)) {
       const id = src.context.id;
       if (typeof id !== 'string' || id === '') throw new InboundError('context.id must be a wamid');
@@ -65,12 +66,12 @@ export class InboundService {
       item.errors = [{ ...statusErrorItem(131051, 'Message type is currently not supported.'), title: 'Message type unknown', message: 'Message type unknown' }];
     } else if (spec.type !== 'request_welcome') {
       const content = src[spec.type];
-      if (content === undefined) throw new InboundError(`a ${spec.type} message needs a "${spec.type}" field`);
-      if (spec.type === 'text' && (!isObject(content) || typeof content.body !== 'string')) throw new InboundError('text.body must be a string');
+      validateInboundContent(spec.type, content, (id) => this.inChat(waId, id));
       item[spec.type] = content;
     }
     if (isObject(src.referral)) item.referral = src.referral;
 
+    const customer = this.state.customer(waId, profileName);
     const inbound: SimInbound = { wamid, waId, type: spec.type, item, at: now, profileName: customer.profileName, readByBusiness: false };
     this.state.addInbound(inbound);
     const payload = envelope(this.opts.wabaId, [
@@ -84,13 +85,20 @@ export class InboundService {
     return wamid;
   }
 
+  /** A reaction targets a message of this chat, from either side. */
+  private inChat(waId: string, wamid: string): boolean {
+    return this.state.inboundMessage(wamid)?.waId === waId || this.state.outboundEntry(wamid)?.rec.waId === waId;
+  }
+
   /** Customer media goes into the media store (7-day lifetime) so the business can download it. */
   private storeMedia(kind: MediaKind, m: InboundMediaSpec): Json {
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new InboundError(`${kind} must be an object`);
+    validateInboundMedia(kind, m);
     let stored;
     if (typeof m.id === 'string') {
       stored = this.media.get(m.id);
       if (!stored) throw new InboundError(`media id ${m.id} is not in the simulator's media store`);
+      // Customers may send any file as a document; other kinds must fit (a PDF is no image).
+      if (kind !== 'document' && !mimeFitsKind(stored.mimeType, kind)) throw new InboundError(`media ${m.id} is ${stored.mimeType}, which cannot be sent as ${kind}`);
     } else {
       const mime = m.mime_type ?? defaultMime[kind];
       if (kind !== 'document' && !mimeFitsKind(mime, kind)) throw new InboundError(`${mime} cannot be sent as ${kind}`);

@@ -14,6 +14,7 @@ const supported = ['button', 'list', 'cta_url', 'location_request_message'] as c
 export function validateInteractive(i: Json, checkMedia: MediaCheck): string {
   const type = requireString(i, 'type', 'interactive');
   if (!(supported as readonly string[]).includes(type)) throw invalid(`interactive['type'] "${type}" is not supported by the simulator. Supported: ${supported.join(', ')}.`);
+  // Contested (UNCONFIRMED): Meta's list page says 4096, libraries enforce 1024; per-type values as documented.
   const bodyMax = type === 'list' ? 4096 : 1024;
   const body = requireObject(i, 'body', 'interactive');
   const text = requireString(body, 'text', "interactive['body']");

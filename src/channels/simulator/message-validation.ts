@@ -62,6 +62,7 @@ function validate(body: unknown, deps: ValidationDeps): ValidatedSend {
     if (recipientType === 'group') throw invalid('recipient_type "group" is not supported by the simulator (no Groups API).');
     throw invalidParam(`(#100) Param recipient_type must be one of {INDIVIDUAL, GROUP} - got "${String(recipientType)}".`);
   }
+  // BSUID sends ("recipient") are still rolling out (UNCONFIRMED): refused rather than guessed.
   if (body.recipient !== undefined && body.to === undefined) throw invalid('Sending to a BSUID ("recipient") is not supported by the simulator; use "to".');
   const to = requireString(body, 'to');
 

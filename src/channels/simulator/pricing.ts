@@ -2,7 +2,8 @@
  * Per-message pricing (PMP, since 2025-07-01), simplified: templates are billable `regular` in
  * their category, except utility templates inside an open customer-service window
  * (`free_customer_service`); every non-template message is `service`/`free_customer_service`.
- * No free-entry-point windows, no country rates.
+ * No free-entry-point windows, no country rates. `authentication-international` vs
+ * `authentication_international` is contested (UNCONFIRMED): we never emit that category.
  */
 export interface Pricing {
   billable: boolean;

@@ -4,7 +4,8 @@ import type { StatusItem } from './webhook-payloads.ts';
 /**
  * Meta may group statuses of one WABA into a single delivery (`statuses[]` with several items).
  * With `batch: {maxItems, windowMs}` statuses wait up to windowMs (or until maxItems) and go out
- * together; with `batch: false` each status is its own delivery.
+ * together; with `batch: false` each status is its own delivery. How often Meta batches is
+ * UNCONFIRMED (usually one item per delivery), so batching is off unless asked for.
  */
 export class StatusBatcher {
   private items: StatusItem[] = [];

@@ -12,7 +12,8 @@ type Status = 'sent' | 'delivered' | 'read' | 'failed';
  * `readProbability`), or a single `failed` for policy failures (131047, 131026). With
  * `outOfOrder` the same delay slots carry the statuses in reverse (read first), because Meta
  * does not guarantee order. Each status is emitted at most once per message, so a customer
- * reading on the phone page and the automatic read never both fire.
+ * reading on the phone page and the automatic read never both fire. Not simulated: a blocked
+ * user's message staying at `sent` (UNCONFIRMED), `played` for voice notes.
  */
 export class StatusScheduler {
   pending = 0;

@@ -71,6 +71,7 @@ export function registerTemplateRoutes(app: FastifyInstance, core: SimulatorCore
     return reply.send(core.templates.submit(req.body));
   });
 
+  // Delete semantics (all languages by name, one by hsm_id) are UNCONFIRMED beyond Meta's example.
   app.delete<{ Params: Params; Querystring: Query }>('/:version/:id/message_templates', async (req, reply) => {
     ours(req, 'DELETE');
     const name = req.query.name;

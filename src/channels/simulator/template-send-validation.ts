@@ -3,7 +3,7 @@ import type { MediaKind } from './media-types.ts';
 import { normalizeLanguage } from '../whatsapp-cloud/template-languages.ts';
 import { expectedParams, substitute } from '../whatsapp-cloud/template-variables.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
-import { isObject, requireObject, requireString, type Json } from './validation-helpers.ts';
+import { charLength, isObject, requireObject, requireString, type Json } from './validation-helpers.ts';
 
 export interface TemplateLookup {
   findTemplates(name: string): SimTemplate[];
@@ -186,5 +186,8 @@ function textOf(p: Json, where: string, i: number): string {
   if (typeof value !== 'string' || value === '') throw missing(`${where}: parameter ${i} (${String(p.type)}) has no value.`);
   // Meta refuses parameter text with new lines, tabs or more than 4 consecutive spaces.
   if (/[\n\t]| {5,}/.test(value)) throw graphError(132018, `${where}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces.`);
+  // Header ≤ 60 / body ≤ 1024 per parameter are library limits, UNCONFIRMED by Meta: the strict choice.
+  const max = where === 'header' ? 60 : where === 'body' ? 1024 : undefined;
+  if (max !== undefined && charLength(value) > max) throw invalid(`${where}: parameter ${i} is longer than ${max} characters.`);
   return value;
 }

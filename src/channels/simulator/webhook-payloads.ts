@@ -22,6 +22,8 @@ export function messagesChange(metadata: Metadata, contacts: Array<{ profile: { 
   return { field: 'messages', value: { messaging_product: 'whatsapp', metadata, contacts, messages } };
 }
 
+// Whether one `value` may mix messages[] and statuses[] is UNCONFIRMED: we never mix them.
+// Status values carry no contacts[] (absent from Meta's status syntax; UNCONFIRMED either way).
 export function statusesChange(metadata: Metadata, statuses: StatusItem[]) {
   return { field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses } };
 }

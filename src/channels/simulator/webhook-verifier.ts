@@ -5,7 +5,8 @@ import type { VerifyResult } from './types.ts';
 /**
  * Meta's subscription handshake (reference §1.1): GET the callback with hub.mode=subscribe, a
  * random hub.challenge and the verify token; only HTTP 200 with the challenge as the whole body
- * counts as success.
+ * counts as success. Meta mandates no failure status (samples answer 403, the SDK 401: UNCONFIRMED),
+ * so any other answer is a failure.
  */
 export async function verifyCallback(url: string, verifyToken: string, dispatcher: Dispatcher, timeoutMs: number): Promise<VerifyResult> {
   let target: URL;

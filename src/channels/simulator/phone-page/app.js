@@ -159,6 +159,11 @@ function kindOf(mime) {
 async function sendFile() {
   const file = $('file').files[0];
   if (!file) return say('Choose a file first.', true);
+  // Read and clear the form first: the person may pick the next file while this one uploads.
+  const caption = $('caption').value;
+  const voice = $('voice').checked;
+  $('file').value = '';
+  $('caption').value = '';
   const form = new FormData();
   form.append('file', file, file.name);
   const res = await fetch('/_sim/media', { method: 'POST', body: form });
@@ -166,13 +171,10 @@ async function sendFile() {
   if (!res.ok) return say(up?.error?.message || 'upload failed', true);
   const kind = kindOf(up.mime_type);
   const obj = { id: up.id };
-  const caption = $('caption').value;
   if (caption && ['image', 'video', 'document'].includes(kind)) obj.caption = caption;
   if (kind === 'document') obj.filename = file.name;
-  if (kind === 'audio') obj.voice = $('voice').checked;
+  if (kind === 'audio') obj.voice = voice;
   await sendItem({ type: kind, [kind]: obj });
-  $('file').value = '';
-  $('caption').value = '';
 }
 
 $('pick').addEventListener('submit', (e) => {
