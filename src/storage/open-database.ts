@@ -59,7 +59,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   sqlite.pragma('wal_autocheckpoint = 0'); // checkpoints run in a worker thread instead
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-  const checkpointer = new WalCheckpointer(file);
+  const checkpointer = new WalCheckpointer(file, sqlite);
   return {
     db,
     dialect: 'sqlite',
