@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
 
-let last = 0;
 let counter = 0;
 
 /**
  * Time-ordered, URL-safe ids with a prefix (`conv_`, `msg_`): sort by creation, readable in logs.
- * 48-bit millisecond time + a per-ms counter + 64 random bits.
+ * 48-bit millisecond time + a process-wide counter + 64 random bits. The counter never resets, so
+ * ids made later in one millisecond sort later even when calls alternate between clocks (a test's
+ * fake clock and the system clock); it wraps only every 1,679,616 ids.
  */
 export function newId(prefix: string, now = Date.now()): string {
-  if (now === last) counter++;
-  else {
-    last = now;
-    counter = 0;
-  }
-  return `${prefix}_${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(3, '0')}${randomBytes(8).toString('hex')}`;
+  counter = (counter + 1) % 1_679_616; // 36^4
+  return `${prefix}_${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${randomBytes(8).toString('hex')}`;
 }
