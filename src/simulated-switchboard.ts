@@ -14,6 +14,8 @@ export interface SimulatedSwitchboard {
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Waits until every stored event and runnable job is handled. */
   settle(timeoutMs?: number): Promise<void>;
+  /** Stops Switchboard and starts it again on the same database, port, simulator and clock. */
+  restart(config?: Partial<Config>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,18 +47,22 @@ export async function startSimulatedSwitchboard(opts: {
       },
     ],
   };
+  const logger = pino({ level: 'silent' });
   let app: Running;
   try {
-    app = await startSwitchboard(config, { clock, logger: pino({ level: 'silent' }) });
+    app = await startSwitchboard(config, { clock, logger });
   } catch (err) {
     await sim.close();
     throw err;
   }
   await sim.setWebhookUrl(`${app.url}/webhooks/whatsapp`);
   const token = opts.config.adminToken;
-  return {
+  const pair: SimulatedSwitchboard = {
     sim,
-    app,
+    // Always the running Switchboard, also after a restart.
+    get app() {
+      return app;
+    },
     clock,
     config,
     async api(method, path, body) {
@@ -74,9 +80,17 @@ export async function startSimulatedSwitchboard(opts: {
       await app.deps.jobs.idle(timeoutMs);
       await app.ingest.idle(timeoutMs);
     },
+    async restart(patch = {}) {
+      await pair.settle();
+      await app.stop();
+      // The same port, so URLs handed out before the restart keep working.
+      app = await startSwitchboard({ ...config, ...patch, port: Number(new URL(app.url).port) }, { clock, logger });
+      await sim.setWebhookUrl(`${app.url}/webhooks/whatsapp`);
+    },
     async stop() {
       await app.stop();
       await sim.close();
     },
   };
+  return pair;
 }

@@ -1,13 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { startSwitchboard } from '../../src/start-switchboard.ts';
 import { seedTemplates } from '../../src/templates/seed-templates.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
-import { waitFor } from '../support/wait-for.ts';
 import { publish, startBusinessApi, type BusinessApi } from './flow-helpers.ts';
 
 forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect) => {
@@ -110,14 +107,14 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     const c = w.sim.customer('15557770002', 'Bo');
     await c.sendText('remind me');
     await c.waitForMessage(text('Remind you of what?'));
-    await restart();
+    await w.restart();
     await c.sendText('call mum');
     await c.waitForMessage(text('OK, in an hour.'));
     await w.settle();
     const waiting = (await w.api('GET', '/api/v1/flows/waiter/sessions?status=waiting')).body.data;
     assert.equal(waiting.length, 1);
     assert.equal(waiting[0].awaiting, 'wake');
-    await restart();
+    await w.restart();
     await c.sendText('still there?'); // during a wait: kept, no answer, no echo
     w.clock.advance(3600_000 + 1000);
     await c.waitForMessage(text('Reminder: call mum'), 8000);
@@ -128,7 +125,7 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
   });
 
   test('the HTTP block refuses loopback and private addresses unless allowed', async () => {
-    await restart({ httpAllowPrivate: false });
+    await w.restart({ flows: { httpAllowPrivate: false } });
     await publish(w, {
       id: 'private',
       name: 'Private',
@@ -147,27 +144,4 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     assert.match(m.text ?? '', /private or loopback.*FLOW_HTTP_ALLOW_PRIVATE/);
     assert.equal(api.requests.length, before, 'no request left');
   });
-
-  /** Stops Switchboard and starts it again on the same database, with the same simulator and clock. */
-  async function restart(flows: { httpAllowPrivate: boolean } = { httpAllowPrivate: true }): Promise<void> {
-    await w.settle();
-    await w.app.stop();
-    // Same port, so the world's API helper keeps working; settle follows the new process.
-    const config = { ...w.config, flows, port: Number(new URL(w.app.url).port) };
-    const app = await startSwitchboard(config, { clock: w.clock, logger: pino({ level: 'silent' }) });
-    await w.sim.setWebhookUrl(`${app.url}/webhooks/whatsapp`);
-    w.app = app;
-    w.settle = async (timeoutMs = 10_000) => {
-      await app.ingest.idle(timeoutMs);
-      await app.deps.jobs.idle(timeoutMs);
-      await app.ingest.idle(timeoutMs);
-    };
-    const sim = w.sim;
-    w.stop = async () => {
-      await app.stop();
-      await sim.close();
-      rmSync(w.dataDir, { recursive: true, force: true });
-    };
-    await waitFor(async () => (await fetch(`${app.url}/health`)).ok);
-  }
 });

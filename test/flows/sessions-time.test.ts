@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { startSwitchboard } from '../../src/start-switchboard.ts';
 import { isBusinessTime, nextBusinessTime, timeSettings } from '../../src/flows/flow-time.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
@@ -168,7 +165,7 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     const c = w.sim.customer('15558880006', 'Fay');
     await c.sendText('start re');
     await c.waitForMessage(text('What is your name?'));
-    await restart();
+    await w.restart();
     w.clock.advance(31 * MIN);
     const re = await c.waitForMessage((m) => m.type === 'interactive', 8000);
     await c.replyButton(re.wamid, 'reengage_yes');
@@ -176,26 +173,4 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     await c.sendText('Fay');
     await c.waitForMessage(text('Thanks Fay'));
   });
-
-  /** Stops Switchboard and starts it again on the same database, with the same simulator and clock. */
-  async function restart(): Promise<void> {
-    await w.settle();
-    await w.app.stop();
-    const config = { ...w.config, port: Number(new URL(w.app.url).port) };
-    const app = await startSwitchboard(config, { clock: w.clock, logger: pino({ level: 'silent' }) });
-    await w.sim.setWebhookUrl(`${app.url}/webhooks/whatsapp`);
-    w.app = app;
-    w.settle = async (timeoutMs = 10_000) => {
-      await app.ingest.idle(timeoutMs);
-      await app.deps.jobs.idle(timeoutMs);
-      await app.ingest.idle(timeoutMs);
-    };
-    const sim = w.sim;
-    w.stop = async () => {
-      await app.stop();
-      await sim.close();
-      rmSync(w.dataDir, { recursive: true, force: true });
-    };
-    await waitFor(async () => (await fetch(`${app.url}/health`)).ok);
-  }
 });

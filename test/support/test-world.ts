@@ -35,12 +35,13 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     ...(opts.sim ? { sim: opts.sim } : {}),
     ...(opts.number ? { number: opts.number } : {}),
   });
-  return {
-    ...pair,
+  const stopPair = pair.stop;
+  // Assigned onto the pair, not spread: `app` is a getter that follows restarts.
+  return Object.assign(pair, {
     dataDir,
     async stop() {
-      await pair.stop();
+      await stopPair();
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
-  };
+  });
 }
