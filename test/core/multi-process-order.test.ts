@@ -11,7 +11,7 @@ import { freePort, simulatorNumberEnv, spawnSwitchboard, type Child } from '../s
 import { SECRETS } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
-const skip = postgresUrl ? false : 'PostgreSQL suite skipped: DATABASE_URL is not set';
+const skip = postgresUrl ? false : 'PostgreSQL suite skipped: TEST_DATABASE_URL is not set';
 
 describe('per-conversation order across several server processes [postgres]', { skip }, () => {
   test('messages of one conversation, received alternately by two processes, are answered in order', async () => {
