@@ -28,7 +28,8 @@ export interface Config {
   logLevel: string;
   /** Configured numbers; empty means "start the built-in simulator and use its number". */
   numbers: WhatsAppNumberConfig[];
-  simulator: { enabled: boolean; port: number };
+  /** testToken: what the built-in simulator's /_sim test API requires (SIMULATOR_TEST_TOKEN; generated per start when unset). */
+  simulator: { enabled: boolean; port: number; testToken?: string };
   webhookBodyLimitBytes: number;
   workerConcurrency: number;
   throughputPerSecond: number;
@@ -137,7 +138,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     adminToken: pick('SWITCHBOARD_ADMIN_TOKEN', 'adminToken'),
     logLevel: pick('LOG_LEVEL', 'logLevel') ?? 'info',
     numbers,
-    simulator: { enabled: numbers.length === 0, port: simulatorPort },
+    simulator: { enabled: numbers.length === 0, port: simulatorPort, testToken: pick('SIMULATOR_TEST_TOKEN', 'simulatorTestToken') },
     webhookBodyLimitBytes: int('WEBHOOK_BODY_LIMIT_BYTES', 'webhookBodyLimitBytes', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     workerConcurrency: int('WORKER_CONCURRENCY', 'workerConcurrency', 8, 1, 256),
     throughputPerSecond,
@@ -160,6 +161,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);
+  if (config.simulator.testToken !== undefined && !/^[A-Za-z0-9._~-]{16,200}$/.test(config.simulator.testToken)) {
+    problems.push('SIMULATOR_TEST_TOKEN must be 16-200 characters of A-Z a-z 0-9 . _ ~ -');
+  }
   if (config.adminToken !== undefined && config.adminToken.length < 16) {
     problems.push('SWITCHBOARD_ADMIN_TOKEN must be at least 16 characters');
   }

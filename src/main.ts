@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig, DEFAULT_API_VERSION, type Config } from './config.ts';
 import { startSimulator, type Simulator } from './channels/simulator/index.ts';
+import { OffsetClock, systemClock, type Clock } from './core/clock.ts';
 import { startSwitchboard } from './start-switchboard.ts';
 import { seedTemplates } from './templates/seed-templates.ts';
 import { startDemoFlows, type DemoFlows } from './demo/start-demo-flows.ts';
@@ -15,10 +16,16 @@ async function main(): Promise<void> {
   }
   let config: Config = loaded.config;
   let simulator: Simulator | undefined;
+  // Real time, unless the built-in simulator runs: then one clock drives both, so skipping time
+  // on the simulator (POST /_sim/clock/advance, the phone page) moves Switchboard's clock too and
+  // the 24-hour window, re-engagement and session expiry can be tried at once. With a configured
+  // number (real, or a standalone simulator) nothing can move Switchboard's clock.
+  let clock: Clock = systemClock;
   if (config.simulator.enabled) {
     // No real number configured: run the built-in Cloud API simulator and point a number at it.
     const secrets = { accessToken: randomBytes(16).toString('hex'), appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(8).toString('hex') };
-    simulator = await startSimulator({ port: config.simulator.port, host: config.host, ...secrets, templateReviewDelayMs: 2000 });
+    clock = new OffsetClock();
+    simulator = await startSimulator({ port: config.simulator.port, host: config.host, ...secrets, testToken: config.simulator.testToken, clock, templateReviewDelayMs: 2000 });
     config = {
       ...config,
       numbers: [
@@ -36,7 +43,7 @@ async function main(): Promise<void> {
       flows: { ...config.flows, httpAllowPrivate: true },
     };
   }
-  const running = await startSwitchboard(config);
+  const running = await startSwitchboard(config, { clock });
   let demo: DemoFlows | undefined;
   const log = running.deps.logger;
   if (simulator) {
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
     lines.push(`  Simulator:    ${simulator.graphBaseUrl}  (Graph API, no Meta account needed)`);
     const tryFlow = demo?.trigger ? `, or "${demo.trigger}" to book a service request` : '';
     lines.push(`  Phone page:   ${simulator.phonePageUrl}  <- open this, pick a number and say "hi"${tryFlow}`);
+    lines.push(`  Test API:     ${simulator.url}/_sim/  (Authorization: Bearer ${simulator.testToken}; POST /_sim/clock/advance moves Switchboard's clock too)`);
     if (demo?.trigger) {
       lines.push(`  Demo flow:    "${demo.trigger}" starts ${demo.flowId} v${demo.version} (examples/flows/service-request.yaml)`);
       lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);

@@ -1,10 +1,11 @@
 /**
  * `npm run simulator -- --port 4010 --webhook-url … --app-secret S --verify-token V --access-token T`
- * Runs the WhatsApp Cloud API simulator standalone. Every flag can also come from the
+ * Runs the WhatsApp Cloud API simulator standalone (its clock is its own: advancing it never moves
+ * the clock of the app it talks to). Every flag can also come from the
  * environment (flags win). Problems are reported one line each, exit status 2, no stack trace.
  */
 import { parseArgs } from 'node:util';
-import { startSimulator } from '../channels/simulator/index.ts';
+import { startSimulator, TEST_TOKEN_PATTERN } from '../channels/simulator/index.ts';
 import type { SimLogger, SimulatorOptions } from '../channels/simulator/index.ts';
 
 const flags = {
@@ -14,6 +15,7 @@ const flags = {
   'app-secret': { env: 'SIMULATOR_APP_SECRET', help: 'app secret that signs webhooks (X-Hub-Signature-256)', required: true },
   'verify-token': { env: 'SIMULATOR_VERIFY_TOKEN', help: 'verify token sent in the GET handshake', required: true },
   'access-token': { env: 'SIMULATOR_ACCESS_TOKEN', help: 'bearer token the Graph API accepts', required: true },
+  'test-token': { env: 'SIMULATOR_TEST_TOKEN', help: 'token the /_sim test API and phone page need, 16+ URL-safe characters (default: new each start)' },
   'phone-number-id': { env: 'SIMULATOR_PHONE_NUMBER_ID', help: 'business phone-number id', fallback: '106540352242922' },
   'waba-id': { env: 'SIMULATOR_WABA_ID', help: 'WhatsApp Business Account id', fallback: '102290129340398' },
   'display-phone-number': { env: 'SIMULATOR_DISPLAY_PHONE_NUMBER', help: 'business number, digits', fallback: '15550783881' },
@@ -110,6 +112,8 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const webhookUrl = get('webhook-url');
   if (webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(webhookUrl)) problems.push(`error: --webhook-url must be an http(s) URL, got "${webhookUrl}"`);
   if (!/^\d{6,15}$/.test(get('display-phone-number') ?? '')) problems.push('error: --display-phone-number must be 6-15 digits');
+  const testToken = get('test-token');
+  if (testToken !== undefined && !TEST_TOKEN_PATTERN.test(testToken)) problems.push('error: --test-token must be 16-200 characters of A-Z a-z 0-9 . _ ~ -');
   for (const id of ['phone-number-id', 'waba-id'] as const) if (!/^\d{1,20}$/.test(get(id) ?? '')) problems.push(`error: --${id} must be digits (Graph ids are numeric)`);
   const tuning = parseTuning(get, problems);
   if (problems.length > 0) {
@@ -123,6 +127,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     accessToken: get('access-token')!,
     appSecret: get('app-secret')!,
     verifyToken: get('verify-token')!,
+    testToken,
     webhookUrl,
     phoneNumberId: get('phone-number-id'),
     wabaId: get('waba-id'),
@@ -134,7 +139,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     'Switchboard WhatsApp Cloud API simulator',
     `Graph API:  ${sim.graphBaseUrl}/v21.0  (any vNN.N; phone number id ${sim.phoneNumberId}, WABA ${sim.wabaId}, number +${sim.displayPhoneNumber})`,
     `Phone page: ${sim.phonePageUrl}`,
-    `Test API:   ${sim.url}/_sim/`,
+    `Test API:   ${sim.url}/_sim/  (send 'Authorization: Bearer ${sim.testToken}'; loopback Host only)`,
     `Webhook:    ${sim.webhookUrl ? `${sim.webhookUrl} (${sim.webhookVerified ? 'verified' : 'NOT verified; delivering anyway'})` : 'none (set one with POST /_sim/webhook {"url": …})'}`,
   ];
   process.stdout.write(out.join('\n') + '\n');

@@ -1,6 +1,6 @@
 import { Logger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
-import type { Clock } from '../core/clock.ts';
+import { onClockAdvance, type Clock } from '../core/clock.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { PermanentFailure, RetryLater } from './job-errors.ts';
 import type { EnqueueOptions, Executor, JobQueue, TaskHandler } from './job-queue.ts';
@@ -23,6 +23,7 @@ interface Options {
 export class GraphileJobQueue implements JobQueue {
   private runner: Runner | undefined;
   private migrated = false;
+  private unwatchClock: () => void = () => undefined;
 
   constructor(
     private readonly storage: Storage & { pgPool: NonNullable<Storage['pgPool']> },
@@ -37,14 +38,16 @@ export class GraphileJobQueue implements JobQueue {
   }
 
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
-    const runAt = opts.runAt === undefined ? null : new Date(opts.runAt).toISOString();
+    // runAt is in the app's clock, run_at in the database's: keep the distance from now, so a
+    // clock that was skipped ahead (OffsetClock) schedules in the database's present.
+    const delayMs = opts.runAt === undefined ? 0 : opts.runAt - this.opts.clock.now();
     // graphile-worker orders a queue by (priority, run_at) with no tie-break, and its default
     // run_at is now(): the same for every job added in one transaction. clock_timestamp() gives
     // each job its own instant, so a queue runs in the order its jobs were added.
     // job_key_mode preserve_run_at: a duplicate key neither replaces nor reschedules the job.
     await sql`select graphile_worker.add_job(
       identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
-      run_at => coalesce(${runAt}::timestamptz, clock_timestamp()), max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
+      run_at => clock_timestamp() + ${delayMs}::double precision * interval '1 millisecond', max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
       job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`.execute(db);
   }
 
@@ -101,6 +104,16 @@ export class GraphileJobQueue implements JobQueue {
       taskList,
       logger: quietLogger(),
     });
+    // When the app's clock skips ahead (the built-in simulator's shared clock, in development and
+    // tests), jobs waiting for a later time become due that much sooner. Only a clock that can
+    // skip does this; with one process per database (what such a clock implies) it is exact.
+    this.unwatchClock = onClockAdvance(this.opts.clock, (ms) => {
+      void sql`update graphile_worker._private_jobs set run_at = run_at - ${ms}::double precision * interval '1 millisecond'
+        where run_at > now() and locked_at is null`
+        .execute(this.storage.db)
+        .then(() => sql`select pg_notify('jobs:insert', '{"count":1}')`.execute(this.storage.db))
+        .catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, 'could not bring waiting jobs forward after the clock moved'));
+    });
   }
 
   /**
@@ -116,6 +129,7 @@ export class GraphileJobQueue implements JobQueue {
   }
 
   async stop(): Promise<void> {
+    this.unwatchClock();
     const runner = this.runner;
     this.runner = undefined;
     // graphile-worker stops itself on some fatal conditions (its schema changed under it): a

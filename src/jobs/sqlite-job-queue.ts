@@ -1,5 +1,5 @@
 import { CompiledQuery, sql } from 'kysely';
-import type { Clock } from '../core/clock.ts';
+import { onClockAdvance, type Clock } from '../core/clock.ts';
 import { TurnGate } from '../core/turn-gate.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { backoffMs } from './backoff.ts';
@@ -53,6 +53,7 @@ export class SqliteJobQueue implements JobQueue {
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private unwatchClock: () => void = () => undefined;
   private stopped = true;
   private readonly concurrency: number;
   private readonly pollMs: number;
@@ -95,11 +96,18 @@ export class SqliteJobQueue implements JobQueue {
       void this.load();
     }, this.pollMs);
     this.timer.unref();
+    // A clock skipped ahead (the built-in simulator's shared clock) makes delayed jobs due at once;
+    // their timers were armed in real time, so look again now rather than at the next poll.
+    this.unwatchClock = onClockAdvance(this.opts.clock, () => {
+      this.recheckDelayed();
+      this.dispatch();
+    });
     await this.load();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatchClock();
     if (this.timer) clearInterval(this.timer);
     for (const t of this.delayed.values()) clearTimeout(t);
     this.delayed.clear();

@@ -7,6 +7,7 @@ import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchb
 import { waitFor } from '../support/wait-for.ts';
 
 const TOKEN = 'demo-test-admin-token-0123456789';
+const SIM_TOKEN = 'demo-test-sim-token-0123456789';
 
 /**
  * `npm start` with no WhatsApp credentials: the built-in simulator, the demo bot, and the seed
@@ -21,7 +22,7 @@ describe('demo: npm start ships the seed scenario', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-demo-'));
     const simPort = await freePort();
     sim = `http://127.0.0.1:${simPort}`;
-    child = await spawnSwitchboard({ PORT: String(await freePort()), SIMULATOR_PORT: String(simPort), DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: TOKEN, FLOWS_DIR: join(dataDir, 'no-flows') }, 30_000);
+    child = await spawnSwitchboard({ PORT: String(await freePort()), SIMULATOR_PORT: String(simPort), DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: TOKEN, SIMULATOR_TEST_TOKEN: SIM_TOKEN, FLOWS_DIR: join(dataDir, 'no-flows') }, 30_000);
     await waitFor(() => /Demo flow:/.test(child.output()), 10_000, 'banner printed');
   });
   after(async () => {
@@ -30,7 +31,9 @@ describe('demo: npm start ships the seed scenario', () => {
   });
 
   const call = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(url, { method, headers: { authorization: `Bearer ${TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    // The Switchboard API takes the admin token; the simulator's /_sim test API its test token.
+    const token = url.startsWith(`${sim}/`) ? SIM_TOKEN : TOKEN;
+    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
@@ -55,7 +58,7 @@ describe('demo: npm start ships the seed scenario', () => {
   const text = (t: string | RegExp) => (m: any) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
 
   test('the banner names the trigger next to the phone page', () => {
-    assert.match(child.output(), /Phone page:\s+http:\/\/127\.0\.0\.1:\d+\/phone\s+<- open this, pick a number and say "hi", or "service" to book a service request/);
+    assert.match(child.output(), /Phone page:\s+http:\/\/127\.0\.0\.1:\d+\/phone\?token=demo-test-sim-token-0123456789\s+<- open this, pick a number and say "hi", or "service" to book a service request/);
     assert.match(child.output(), /Business API: http:\/\/127\.0\.0\.1:\d+\/service-requests/);
   });
 

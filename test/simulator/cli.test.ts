@@ -42,9 +42,10 @@ async function waitForLine(r: Running, re: RegExp, timeoutMs = 30_000): Promise<
 async function exercise(r: Running, token: string, phoneNumberId = '106540352242922'): Promise<void> {
   const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
   const phone = (await waitForLine(r, /^Phone page:\s+(http:\/\/\S+)$/m))[1]!;
-  assert.equal(phone, `${graph}/phone`);
+  const testToken = (await waitForLine(r, /^Test API:\s+\S+\/_sim\/\s+\(send 'Authorization: Bearer (\S+)'; loopback Host only\)$/m))[1]!;
+  assert.equal(phone, `${graph}/phone?token=${testToken}`);
   const page = await fetch(phone);
-  assert.equal(page.status, 200);
+  assert.equal(page.status, 200, 'the link sets the cookie and lands on the page');
   assert.match(await page.text(), /<title>Switchboard simulator/);
   assert.match(r.stdout(), new RegExp(`phone number id ${phoneNumberId}\\b`));
   const res = await fetch(`${graph}/v21.0/${phoneNumberId}/messages`, {
@@ -86,6 +87,7 @@ describe('simulator CLI', { concurrency: true }, () => {
         SIMULATOR_PHONE_NUMBER_ID: '4242424242',
         SIMULATOR_WABA_ID: '555',
         SIMULATOR_THROUGHPUT_PER_SECOND: '1',
+        SIMULATOR_TEST_TOKEN: 'env-test-token-0123456789',
       }));
       const waba = await waitForLine(r, /WABA (\d+)/);
       assert.equal(waba[1], '555');
@@ -93,7 +95,9 @@ describe('simulator CLI', { concurrency: true }, () => {
       assert.deepEqual(rcv.verifications.map((v) => v.token), ['env-verify']);
       const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
       // The inbound webhook is signed with SIMULATOR_APP_SECRET.
-      const sent = await fetch(`${graph}/_sim/customers/16505551234/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'text', text: { body: 'hi' } }) });
+      const say = (headers: Record<string, string>) => fetch(`${graph}/_sim/customers/16505551234/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type: 'text', text: { body: 'hi' } }) });
+      assert.equal((await say({})).status, 401, 'the test API needs the token');
+      const sent = await say({ 'x-sim-token': 'env-test-token-0123456789' });
       assert.equal(sent.status, 200);
       const hook = await rcv.waitFor(() => rcv.received[0], 5000, 'inbound webhook');
       assert.ok(verifySignature(hook.raw, hook.signature, 'env-secret'));
@@ -119,7 +123,7 @@ describe('simulator CLI', { concurrency: true }, () => {
   });
 
   test('CLI reports each missing or bad setting on its own line and exits 2', async () => {
-    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope', '--read-probability', '2', '--status-delays-ms', '1,2', '--out-of-order', 'maybe'], cleanEnv());
+    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope', '--read-probability', '2', '--status-delays-ms', '1,2', '--out-of-order', 'maybe', '--test-token', 'short'], cleanEnv());
     const unknown = run(['--nope'], cleanEnv());
     const help = run(['--help'], cleanEnv());
     const [[badCode], [unknownCode], [helpCode]] = await Promise.all([once(bad.child, 'exit'), once(unknown.child, 'exit'), once(help.child, 'exit')]);
@@ -134,6 +138,7 @@ describe('simulator CLI', { concurrency: true }, () => {
       'error: --read-probability must be between 0 and 1',
       'error: --status-delays-ms must be 3 comma-separated numbers >= 0, got "1,2"',
       'error: --out-of-order must be true or false, got "maybe"',
+      'error: --test-token must be 16-200 characters of A-Z a-z 0-9 . _ ~ -',
     ]) {
       assert.ok(err.includes(line + '\n'), `stderr has "${line}": ${err}`);
     }
@@ -142,5 +147,6 @@ describe('simulator CLI', { concurrency: true }, () => {
     assert.match(unknown.stderr(), /^error: Unknown option '--nope'/);
     assert.equal(helpCode, 0);
     assert.match(help.stdout(), /SIMULATOR_WEBHOOK_URL/);
+    assert.match(help.stdout(), /--test-token\s+SIMULATOR_TEST_TOKEN/);
   });
 });

@@ -121,7 +121,7 @@ test('HTTP test API: customer messages, conversation, logs, clock, templates, we
 test('HTTP test API: customer media upload, then an image message by id', async () => {
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('pngbytes')], { type: 'image/png' }), 'pic.png');
-  const up = await fetch(`${sim.url}/_sim/media`, { method: 'POST', body: form });
+  const up = await fetch(`${sim.url}/_sim/media`, { method: 'POST', body: form, headers: { 'x-sim-token': sim.testToken } });
   const json = (await up.json()) as any;
   assert.equal(json.mime_type, 'image/png');
   const r = await simApi(sim, 'POST', '/_sim/customers/16505550005/messages', { type: 'image', image: { id: json.id, caption: 'pic' } });
@@ -130,12 +130,12 @@ test('HTTP test API: customer media upload, then an image message by id', async 
   const viaBase64 = await simApi(sim, 'POST', '/_sim/customers/16505550005/messages', { type: 'document', document: { data_base64: Buffer.from('hello').toString('base64'), mime_type: 'text/plain', filename: 'a.txt' } });
   assert.equal(viaBase64.status, 200);
   assert.equal(lastMessage().document.filename, 'a.txt');
-  const bytes = await fetch(`${sim.url}/_sim/media/${json.id}`);
+  const bytes = await fetch(`${sim.url}/_sim/media/${json.id}`, { headers: { 'x-sim-token': sim.testToken } });
   assert.equal(Buffer.from(await bytes.arrayBuffer()).toString(), 'pngbytes');
 });
 
 test('GET /_sim/events streams outbound, status and inbound events (filtered by wa_id)', async () => {
-  const res = await request(`${sim.url}/_sim/events?wa_id=16505550006`);
+  const res = await request(`${sim.url}/_sim/events?wa_id=16505550006`, { headers: { authorization: `Bearer ${sim.testToken}` } });
   assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
   let text = '';
   const done = new Promise<void>((resolve) => {
@@ -286,7 +286,7 @@ test('HTTP test API: malformed customer messages are 400 with a reason, never a 
   }
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('%PDF-1.4')], { type: 'application/pdf' }), 'a.pdf');
-  const pdf = (await (await fetch(`${sim.url}/_sim/media`, { method: 'POST', body: form })).json()) as { id: string };
+  const pdf = (await (await fetch(`${sim.url}/_sim/media`, { method: 'POST', body: form, headers: { 'x-sim-token': sim.testToken } })).json()) as { id: string };
   assert.equal((await simApi(sim, 'POST', `/_sim/customers/${wa}/messages`, { type: 'image', image: { id: pdf.id } })).status, 400, 'a PDF is no image');
   await assert.rejects(sim.customer(wa).send({ type: 'location', location: { latitude: 100, longitude: 0 } }), /latitude/);
   assert.deepEqual(sim.inbound().filter((m) => m.waId === wa).map((m) => m.wamid), [known], 'nothing malformed was delivered');

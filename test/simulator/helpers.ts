@@ -143,11 +143,11 @@ export function send(sim: Simulator, body: Record<string, unknown>, token: strin
   return graph(sim, 'POST', `/v21.0/${sim.phoneNumberId}/messages`, { messaging_product: 'whatsapp', ...body }, token);
 }
 
-/** The /_sim test API (no token). */
+/** The /_sim test API, with the simulator's test token. */
 export async function simApi(sim: Simulator, method: 'GET' | 'POST', path: string, body?: unknown): Promise<GraphResponse> {
   const res = await request(`${sim.url}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${sim.testToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.body.text();

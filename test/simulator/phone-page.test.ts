@@ -123,7 +123,7 @@ test('phone page: a person sends every inbound type; delivered ticks wait until 
   });
   if (!world) return;
   const { rcv, sim, page, pageErrors } = world;
-  await page.goto(`${sim.phonePageUrl}?wa_id=16505552222&name=Page%20Pia`);
+  await page.goto(`${sim.phonePageUrl}&wa_id=16505552222&name=Page%20Pia`);
   await page.waitForSelector('body[data-chat="16505552222"]');
   const next = async (type: string) => {
     const before = rcv.messages().length;
@@ -195,5 +195,39 @@ test('phone page: a person sends every inbound type; delivered ticks wait until 
   assert.deepEqual((await m).context, { from: '16505552222', id: first.id });
 
   for (const w of rcv.received) assert.ok(w.signatureOk);
+  assert.deepEqual(pageErrors, []);
+});
+
+test('phone page: the token link is needed, the address bar drops it, and "Skip ahead" moves the clock (the 24-hour window closes)', async (t) => {
+  const world = await phoneWorld(t, {});
+  if (!world) return;
+  const { sim, page, pageErrors } = world;
+
+  // Without the link's token the page loads but the test API refuses it, and the page says why.
+  await page.goto(`${sim.url}/phone`);
+  await page.waitForSelector('#status-line.bad');
+  assert.match((await page.textContent('#status-line')) ?? '', /test token/);
+
+  // A rebound host name reaches nothing.
+  const rebound = await page.request.get(`${sim.url}/phone`, { headers: { host: 'rebind.example' } });
+  assert.equal(rebound.status(), 421);
+
+  await sim.customer('16505553333', 'Win').sendText('hi');
+  await page.goto(`${sim.phonePageUrl}&wa_id=16505553333&name=Win`);
+  await page.waitForSelector('body[data-chat="16505553333"]');
+  assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is not left in the address bar');
+  await page.waitForFunction("document.getElementById('known').textContent.includes('window open')");
+
+  const before = sim.now();
+  await page.fill('#skip-hours', '25');
+  await page.click('#skip');
+  await page.waitForFunction("document.getElementById('status-line').textContent.startsWith('Skipped 25 h')");
+  assert.match((await page.textContent('#status-line')) ?? '', /the simulator's clock only/);
+  assert.ok(sim.now() - before >= 25 * 3_600_000);
+  await page.waitForFunction("!document.getElementById('known').textContent.includes('window open')");
+
+  // Outside the window a business text fails with 131047, and the page shows it failed.
+  const r = await send(sim, { to: '16505553333', type: 'text', text: { body: 'too late' } });
+  await page.waitForSelector(`.msg[data-wamid="${r.json.messages[0].id}"] .ticks[data-status="failed"]`, { timeout: 3000 });
   assert.deepEqual(pageErrors, []);
 });

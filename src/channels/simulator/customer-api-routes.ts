@@ -22,10 +22,12 @@ function str(o: Record<string, unknown>, key: string): string {
 }
 
 const digits = (s: string) => s.replace(/\D/g, '');
+const MAX_ADVANCE_MS = 366 * 24 * 60 * 60 * 1000;
 
 /**
- * The HTTP test API under /_sim/: the customer side and the simulator's controls. No bearer
- * token (it is not Meta's API and never shares a path with it). Documented in docs/simulator.md.
+ * The HTTP test API under /_sim/: the customer side and the simulator's controls. Not Meta's API
+ * (never shares a path with it): it takes the simulator's test token and a loopback Host, checked
+ * in test-api-access.ts, not the Graph access token. Documented in docs/simulator.md.
  */
 export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorCore): void {
   const { opts, state } = core;
@@ -94,7 +96,7 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
   // The page shows media without the bearer token; this is the customer's own view.
   app.get<{ Params: { id: string } }>('/_sim/media/:id', async (req, reply) => {
     const m = core.media.get(req.params.id);
-    if (!m) return reply.code(404).send({ error: { message: `no media ${req.params.id}` } });
+    if (!m) return reply.code(404).send({ error: { code: 'not_found', message: `no media ${req.params.id}` } });
     return reply.header('content-type', m.mimeType).header('cache-control', 'private, max-age=300').send(m.bytes);
   });
 
@@ -108,16 +110,19 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
       await core.drainWebhooks(typeof b.timeout_ms === 'number' ? b.timeout_ms : 5000);
       return { ok: true };
     } catch (e) {
-      return reply.code(504).send({ error: { message: (e as Error).message } });
+      return reply.code(504).send({ error: { code: 'drain_timeout', message: (e as Error).message } });
     }
   });
 
-  app.get('/_sim/clock', async () => ({ now: core.clock.now(), iso: new Date(core.clock.now()).toISOString() }));
+  // shared_clock: whether the app beside the simulator (the built-in one of `npm start`, or one
+  // given the same clock in-process) moves with it; a standalone simulator's clock is its own.
+  const clock = () => ({ now: core.clock.now(), iso: new Date(core.clock.now()).toISOString(), shared_clock: core.clock.shared });
+  app.get('/_sim/clock', async () => clock());
   app.post('/_sim/clock/advance', async (req) => {
     const ms = body(req).ms;
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new InboundError('"ms" must be a non-negative number');
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw new InboundError(`"ms" must be a number of milliseconds from 0 to ${MAX_ADVANCE_MS} (one year)`);
     core.advanceTime(ms);
-    return { now: core.clock.now(), iso: new Date(core.clock.now()).toISOString() };
+    return clock();
   });
 
   app.get('/_sim/templates', async () => ({ data: core.templates.list() }));

@@ -6,7 +6,7 @@ import { InboundError } from './inbound-service.ts';
 /**
  * The Fastify instance with Meta-shaped error handling: Graph paths answer errors as
  * `{error:{message, type, code, error_data, fbtrace_id}}`, the /_sim test API as
- * `{error:{message}}`. JSON bodies are parsed by us so a syntax error is a Graph 100.
+ * `{error:{code, message}}`. JSON bodies are parsed by us so a syntax error is a Graph 100.
  */
 export async function buildHttpApp(): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: 500 } });
@@ -27,22 +27,22 @@ export async function buildHttpApp(): Promise<FastifyInstance> {
     const status = (err as { statusCode?: number }).statusCode;
     const code = (err as { code?: string }).code;
     if (err instanceof GraphError) return reply.code(err.httpStatus).send(err.toBody());
-    if (err instanceof InboundError) return reply.code(400).send({ error: { message: err.message } });
+    if (err instanceof InboundError) return reply.code(400).send({ error: { code: 'invalid_request', message: err.message } });
     if (code === 'FST_REQ_FILE_TOO_LARGE') {
       const e = graphError(131053, 'The file is larger than the 100 MB maximum for any media type.');
-      return sim ? reply.code(413).send({ error: { message: e.details } }) : reply.code(400).send(e.toBody());
+      return sim ? reply.code(413).send({ error: { code: 'payload_too_large', message: e.details } }) : reply.code(400).send(e.toBody());
     }
     if (status && status >= 400 && status < 500) {
       const message = err instanceof Error ? err.message : String(err);
-      return sim ? reply.code(status).send({ error: { message } }) : reply.code(400).send(invalidParam(`(#100) ${message}`).toBody());
+      return sim ? reply.code(status).send({ error: { code: 'bad_request', message } }) : reply.code(400).send(invalidParam(`(#100) ${message}`).toBody());
     }
     const message = err instanceof Error ? err.message : String(err);
-    if (sim) return reply.code(500).send({ error: { message } });
+    if (sim) return reply.code(500).send({ error: { code: 'internal_error', message } });
     return reply.code(500).send(new GraphError(1, 'An unknown error occurred', message, 500).toBody());
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/_sim/')) return reply.code(404).send({ error: { message: `no test API route ${req.method} ${req.url.split('?')[0]}` } });
+    if (req.url.startsWith('/_sim/')) return reply.code(404).send({ error: { code: 'not_found', message: `no test API route ${req.method} ${req.url.split('?')[0]}` } });
     return reply.code(400).send(invalidParam(`(#100) Unknown path components: ${req.url.split('?')[0]}`).toBody());
   });
   return app;

@@ -5,6 +5,7 @@ import { resolveOptions } from './options.ts';
 import { registerPhonePage } from './phone-page.ts';
 import { SimCustomerImpl } from './sim-customer.ts';
 import { SimulatorCore } from './simulator-core.ts';
+import { registerTestApiAccess } from './test-api-access.ts';
 import type { Simulator, SimulatorOptions } from './types.ts';
 
 export type {
@@ -32,6 +33,7 @@ export type {
 } from './types.ts';
 export { reviewTemplate, type ReviewFinding, type ReviewResult } from './template-review.ts';
 export { asciiJson, signBody } from './ascii-json.ts';
+export { TEST_TOKEN_PATTERN } from './test-api-access.ts';
 
 /**
  * Start a local stand-in for Meta's WhatsApp Cloud API: Graph API + signed webhooks +
@@ -41,12 +43,15 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const opts = resolveOptions(options);
   const core = new SimulatorCore(opts, options.clock);
   const app = await buildHttpApp();
+  let listeningPort = opts.port;
+  registerTestApiAccess(app, opts.testToken, () => listeningPort);
   registerGraphRoutes(app, core);
   registerCustomerApiRoutes(app, core);
   registerPhonePage(app);
   await app.listen({ port: opts.port, host: opts.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
+  listeningPort = port;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
   const url = `http://${host}:${port}`;
   core.baseUrl = url;
@@ -61,7 +66,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const sim: Simulator = {
     url,
     graphBaseUrl: url,
-    phonePageUrl: `${url}/phone`,
+    phonePageUrl: `${url}/phone?token=${opts.testToken}`,
+    testToken: opts.testToken,
     phoneNumberId: opts.phoneNumberId,
     wabaId: opts.wabaId,
     displayPhoneNumber: opts.displayPhoneNumber,

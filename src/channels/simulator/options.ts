@@ -1,3 +1,4 @@
+import { newTestToken, TEST_TOKEN_PATTERN } from './test-api-access.ts';
 import type { SimLogger, SimulatorOptions, TemplateSeed } from './types.ts';
 
 export interface ResolvedOptions {
@@ -6,6 +7,7 @@ export interface ResolvedOptions {
   accessToken: string;
   appSecret: string;
   verifyToken: string;
+  testToken: string;
   webhookUrl: string | undefined;
   phoneNumberId: string;
   displayPhoneNumber: string;
@@ -40,6 +42,12 @@ function requireString(name: string, v: unknown): string {
   return v;
 }
 
+function testToken(v: string | undefined): string {
+  if (v === undefined || v === '') return newTestToken();
+  if (!TEST_TOKEN_PATTERN.test(v)) throw new Error('simulator option testToken must be 16-200 characters of A-Z a-z 0-9 . _ ~ -');
+  return v;
+}
+
 const digitsOnly = (s: string): string => s.replace(/\D/g, '');
 
 /** Defaults live here, once; every module reads the resolved values. */
@@ -59,6 +67,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     accessToken: requireString('accessToken', o.accessToken),
     appSecret: requireString('appSecret', o.appSecret),
     verifyToken: requireString('verifyToken', o.verifyToken),
+    testToken: testToken(o.testToken),
     webhookUrl: o.webhookUrl || undefined,
     phoneNumberId: o.phoneNumberId ?? '106540352242922',
     displayPhoneNumber: digitsOnly(o.displayPhoneNumber ?? '15550783881'),

@@ -24,7 +24,13 @@ export class Scheduler {
   private seq = 0;
   private skipped = 0;
   private timer: NodeJS.Timeout | undefined;
-  private timerDue = Infinity;
+  /**
+   * When the armed timer fires, in *real* time (performance.now()). Kept in real time, not
+   * virtual: advance() moves every task's real due time earlier, so a timer armed before an
+   * advance may fire long after a task scheduled since (a 25 s typing timeout would hold back a
+   * status due in 10 ms). Comparing real times re-arms it.
+   */
+  private timerAt = Infinity;
   private closed = false;
   private running = false;
 
@@ -72,14 +78,15 @@ export class Scheduler {
   private arm(): void {
     const top = this.heap[0];
     if (!top || this.closed) return;
-    if (this.timer && this.timerDue <= top.due) return;
+    const at = top.due - this.skipped;
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timerDue = top.due;
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.timerDue = Infinity;
+      this.timerAt = Infinity;
       this.runDue();
-    }, Math.max(0, Math.ceil(top.due - this.now())));
+    }, Math.max(0, Math.ceil(at - performance.now())));
     // The HTTP server keeps the process alive while the simulator runs; timers must not.
     this.timer.unref();
   }

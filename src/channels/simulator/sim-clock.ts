@@ -17,6 +17,11 @@ export class SimClock implements Clock {
   private offset = 0;
   constructor(private readonly base: Clock) {}
 
+  /** True when advancing moves the injected clock too (an app sharing it sees the same time). */
+  get shared(): boolean {
+    return canAdvance(this.base);
+  }
+
   now(): number {
     return this.base.now() + this.offset;
   }

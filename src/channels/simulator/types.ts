@@ -78,10 +78,16 @@ export interface SimulatorOptions {
   accessToken: string;
   appSecret: string;
   verifyToken: string;
+  /** Token the /_sim test API requires (16-200 URL-safe characters); generated per start when absent. */
+  testToken?: string;
   webhookUrl?: string;
   phoneNumberId?: string;
   displayPhoneNumber?: string;
   wabaId?: string;
+  /**
+   * "Now" for the simulator. When it can advance (FakeClock, OffsetClock), POST /_sim/clock/advance
+   * and advanceTime() move it, so an app given the same clock sees the same time.
+   */
   clock?: Clock;
   statusDelaysMs?: { sent?: number; delivered?: number; read?: number };
   readProbability?: number;
@@ -274,7 +280,10 @@ export interface SimTemplatesApi {
 export interface Simulator {
   readonly url: string;
   readonly graphBaseUrl: string;
+  /** The phone page with the test token (`/phone?token=…`): opening it lets the page use /_sim. */
   readonly phonePageUrl: string;
+  /** Required by the /_sim test API (`Authorization: Bearer` or `x-sim-token`). */
+  readonly testToken: string;
   readonly phoneNumberId: string;
   readonly wabaId: string;
   readonly displayPhoneNumber: string;

@@ -214,8 +214,29 @@ $('send-contact').addEventListener('click', () => {
 });
 document.addEventListener('visibilitychange', markRead);
 
+/** The simulator's clock; skipping ahead lets a person try the 24-hour window and timed flow steps now. */
+async function showClock() {
+  const c = await api('GET', '/_sim/clock');
+  $('clock-now').textContent = `Clock: ${new Date(c.now).toLocaleString()}`;
+  return c;
+}
+$('clock').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const hours = Number($('skip-hours').value);
+  if (!(hours > 0 && hours <= 8784)) return say('Skip a number of hours above 0 (up to a year).', true);
+  api('POST', '/_sim/clock/advance', { ms: Math.round(hours * 3_600_000) })
+    .then(async (c) => {
+      $('clock-now').textContent = `Clock: ${new Date(c.now).toLocaleString()}`;
+      say(`Skipped ${hours} h${c.shared_clock ? ' (Switchboard\'s clock too)' : ' (the simulator\'s clock only)'}`);
+      await loadKnown();
+      if (state.waId) await sync();
+    })
+    .catch((err) => say(err.message, true));
+});
+
 const params = new URLSearchParams(location.search);
 loadKnown();
+showClock().catch((e) => say(e.message, true));
 if (params.get('wa_id')) {
   $('wa-id').value = params.get('wa_id');
   $('profile-name').value = params.get('name') || '';
