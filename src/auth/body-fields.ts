@@ -2,18 +2,55 @@ import { HttpError } from '../core/http-error.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash.ts';
 
 /**
- * Request-body checks for the auth routes: a body that is not a JSON object is 400 `invalid_body`,
- * an unknown field or a bad value 422 with a code naming the field, so a typo never passes silently.
+ * The one request-body check every route uses: a body that is not a JSON object is 400
+ * `invalid_body`, an unknown field 400 `unknown_field` naming it (`details.field`, and every one in
+ * `details.fields`), so a typo never passes silently. Bad values are the field checks' business.
  */
 export function jsonObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_body', 'Send a JSON object (Content-Type: application/json).');
   }
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length > 0) {
-    throw new HttpError(422, 'unknown_field', `Unknown field(s): ${unknown.join(', ')}. Allowed: ${allowed.join(', ')}.`, { fields: unknown });
-  }
+  refuseUnknownFields(body, allowed);
   return body as Record<string, unknown>;
+}
+
+/** An optional body: absent (no body at all) reads as `{}`; anything else as jsonObject. */
+export function optionalJsonObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
+  return body === undefined || body === null || body === '' ? {} : jsonObject(body, allowed);
+}
+
+/**
+ * For a route that takes no body: nothing, `null`, `{}` or an empty text pass; a JSON object with
+ * fields is 400 `unknown_field` naming them; anything else 400 `invalid_body`.
+ */
+export function refuseBody(body: unknown): void {
+  if (body === undefined || body === null || body === '') return;
+  if (typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) {
+    throw new HttpError(400, 'invalid_body', 'This route takes no body; send none (or {}).', { field: 'body' });
+  }
+  refuseUnknownFields(body, [], 'a route that takes no body');
+}
+
+/** 400 `unknown_field` naming the first key of `body` that is not in `allowed`. */
+export function refuseUnknownFields(body: object, allowed: readonly string[], what = 'this request'): void {
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  const first = unknown[0];
+  if (first === undefined) return;
+  const names = unknown.map((k) => `"${k}"`).join(', ');
+  const known = allowed.length > 0 ? `Allowed: ${allowed.join(', ')}.` : 'It takes no fields.';
+  throw new HttpError(400, 'unknown_field', `Unknown field${unknown.length > 1 ? 's' : ''} ${names} in ${what}. ${known}`, { field: first, fields: unknown });
+}
+
+/** A field of the wrong JSON type (an object where a string belongs...): 400 `invalid_<field>` naming it. */
+export function wrongType(field: string, expected: string): HttpError {
+  return new HttpError(400, `invalid_${field}`, `"${field}" must be ${expected}.`, { field });
+}
+
+/** An optional id-like string field: undefined when absent, else a non-empty string (400 otherwise). */
+export function optionalStringField(value: unknown, field: string, max = 200): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw wrongType(field, `a non-empty string of at most ${max} characters`);
+  return value;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
