@@ -3,6 +3,7 @@ import { accessRoutes } from './auth/access-routes.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { contactRoutes } from './contacts/contact-routes.ts';
 import { cannedReplyRoutes } from './conversations/canned-reply-routes.ts';
+import { botPauseRoutes } from './conversations/bot-pause-routes.ts';
 import { conversationRoutes } from './conversations/conversation-routes.ts';
 import { labelRoutes } from './conversations/label-routes.ts';
 import { linkRoutes } from './conversations/link-routes.ts';
@@ -56,6 +57,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(flowRoutes, { deps });
     await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });
+    await api.register(botPauseRoutes, { deps });
     await api.register(streamRoutes, { deps });
     await api.register(contactRoutes, { deps });
   });

@@ -47,6 +47,8 @@ export interface Config {
   rateCardFile?: string;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
   flows?: { dir?: string; httpAllowPrivate?: boolean; businessHours?: { start: string; end: string }; businessTimezone?: string; webhookSecret?: string };
+  /** BOT_PAUSE_IDLE_TIMEOUT_MS: a bot pause lifts after this long without agent activity; 0 or unset: never (README, "The bot steps aside"). */
+  botPauseIdleTimeoutMs?: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   };
   config.templateSyncIntervalMs = int('TEMPLATE_SYNC_INTERVAL_MS', 'templateSyncIntervalMs', 15 * 60_000, 0, 7 * 24 * 3600_000);
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
+  config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
   config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';

@@ -18,6 +18,7 @@ import { processInbound } from './messaging/process-inbound.ts';
 import { createRealtimeBus } from './realtime/create-realtime-bus.ts';
 import { narrowTypingJob, sendTypingIndicator, TYPING_TASK } from './realtime/typing-indicator.ts';
 import { RoutingTicker } from './routing/routing-hooks.ts';
+import { IdlePauseTicker } from './conversations/release-idle-pauses.ts';
 import { startFlowEngine } from './flows/start-flow-engine.ts';
 import { sendOutbound } from './messaging/send-outbound.ts';
 import { openStorage } from './storage/open-database.ts';
@@ -102,6 +103,8 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   if (processes) ingest.start();
   const routing = new RoutingTicker(deps);
   if (processes) routing.start();
+  const idlePauses = new IdlePauseTicker(deps);
+  if (processes) idlePauses.start();
   flows.start();
   return {
     url: address,
@@ -111,6 +114,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     async stop() {
       await closeHttp(app);
       await routing.stop();
+      await idlePauses.stop();
       flows.stop();
       await ingest.stop();
       await jobs.stop();

@@ -2,7 +2,9 @@ import { sql, type SqlBool } from 'kysely';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { DialectName } from '../storage/dialect-name.ts';
+import { BOT_PAUSE_COLUMNS } from './bot-pause-store.ts';
 import type { ConversationRow } from './conversation-store.ts';
+import type { BotPauseColumns } from './conversation-views.ts';
 import { visibilitySql } from './conversation-visibility.ts';
 import { containsText, likePattern } from './text-match.ts';
 
@@ -29,7 +31,7 @@ export type ListRow = ConversationRow & {
   contact_phone: string | null;
   assignee_name: string | null;
   team_name: string | null;
-};
+} & BotPauseColumns;
 
 /** One conversation with its contact, assignee and team names: the list row and the detail's head. */
 export function conversationQuery(db: Executor) {
@@ -38,8 +40,9 @@ export function conversationQuery(db: Executor) {
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
     .leftJoin('users as u', 'u.id', 'c.assignee_id')
     .leftJoin('teams as t', 't.id', 'c.team_id')
+    .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
-    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name']);
+    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { liftBotPause } from '../flows/hand-off.ts';
+import { releaseBot } from './bot-pause.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
@@ -13,6 +13,7 @@ import { encodeCursor, parseListQuery } from './list-query.ts';
 import { firstCustomerMessageAt } from './message-store.ts';
 import { listNotes, noteView } from './note-store.ts';
 import { drainAll } from '../routing/drain-queue.ts';
+import { actorOf } from '../routing/routing-routes.ts';
 import { parseStatusPatch } from './status-patch.ts';
 
 const tags = ['conversations'];
@@ -147,7 +148,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
       if (changes.length > 0) {
         await db.transaction().execute(async (trx) => {
           await trx.updateTable('conversations').set(set).where('id', '=', id).where('status', '<>', 'closed').execute();
-          if (set.status === 'closed') await liftBotPause(trx, id); // the flows' hand-off pause ends with the conversation
+          if (set.status === 'closed') await releaseBot(trx, deps, { conversationId: id, by: actorOf(req), reason: 'closed', now }); // the bot pause ends with the conversation
           if (set.status === 'closed') await emitConversationClosed(trx, deps.jobs, { conversationId: id, now });
           else await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes, now });
         });

@@ -8,7 +8,16 @@ type ViewRow = ConversationRow & {
   contact_phone: string | null;
   assignee_name?: string | null;
   team_name?: string | null;
-};
+} & BotPauseColumns;
+
+/** The left-joined bot pause (BOT_PAUSE_COLUMNS); every null when the bot is not paused. */
+export interface BotPauseColumns {
+  bot_paused_at?: number | null;
+  bot_paused_by?: string | null;
+  bot_pause_reason?: string | null;
+  bot_last_activity_at?: number | null;
+  bot_resumes_at?: number | null;
+}
 
 /**
  * API shapes: snake_case, ISO times, JSON columns parsed. The list row, the detail's head and
@@ -31,8 +40,26 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     labels: extra.labels ?? [],
     linked_record: linkedRecordView(c),
     snoozed_until: c.snoozed_until !== null && c.snoozed_until > now ? iso(c.snoozed_until) : null,
+    bot: botView(c),
     created_at: iso(c.created_at),
     updated_at: iso(c.updated_at),
+  };
+}
+
+/**
+ * Whether the automated responders (flows, the demo bot) may answer: `paused` with who paused
+ * (`paused_by`), why (`reason`), since when, the last agent activity, and when an idle timeout
+ * lifts it (`resumes_at`, null without one).
+ */
+export function botView(c: BotPauseColumns) {
+  if (c.bot_paused_at === null || c.bot_paused_at === undefined) return { paused: false, paused_by: null, reason: null, paused_at: null, last_activity_at: null, resumes_at: null };
+  return {
+    paused: true,
+    paused_by: c.bot_paused_by ?? null,
+    reason: c.bot_pause_reason ?? null,
+    paused_at: iso(c.bot_paused_at),
+    last_activity_at: iso(c.bot_last_activity_at ?? null),
+    resumes_at: iso(c.bot_resumes_at ?? null),
   };
 }
 

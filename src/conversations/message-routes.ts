@@ -4,6 +4,8 @@ import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
+import { actorOf } from '../routing/routing-routes.ts';
+import { pauseBot } from './bot-pause.ts';
 import { authorOf, findVisibleConversation } from './conversation-access.ts';
 import { messageView } from './conversation-views.ts';
 import { findMessageExternalId, latestInbound } from './message-store.ts';
@@ -51,7 +53,8 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
       summary: 'Reply: text, media, location, buttons, list, reaction; optionally quoting a message',
       description:
         'Checked against WhatsApp\'s limits before it is queued (422 with `details.field`). Outside the customer\'s 24-hour window: ' +
-        '422 window_closed with `details.window_closed_at` and `template_required: true`. Answers 202 with the queued message; its status then moves to accepted, sent, delivered, read or failed.',
+        '422 window_closed with `details.window_closed_at` and `template_required: true`. Answers 202 with the queued message; its status then moves to accepted, sent, delivered, read or failed. ' +
+        'Pauses the bot in the conversation (reason agent_message; see POST /api/v1/conversations/{id}/bot/resume), whoever sends it: a signed-in agent or an API token.',
       tags,
       params: { id: str('conversation id') },
       body: REPLY_BODY,
@@ -73,9 +76,12 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
       };
       const replyTo = parsed.replyTo !== undefined ? await resolve(parsed.replyTo, 'reply_to') : undefined;
       const content = parsed.content.type === 'reaction' ? { ...parsed.content, messageId: await resolve(parsed.content.messageId, 'message_id') } : parsed.content;
-      const message = await db.transaction().execute((trx) =>
-        queueOutbound(trx, deps.jobs, { conversationId: id, channelId: conversation.channel_id, content, ...(replyTo !== undefined ? { replyTo } : {}), author: authorOf(req).author, now }),
-      );
+      const message = await db.transaction().execute(async (trx) => {
+        const m = await queueOutbound(trx, deps.jobs, { conversationId: id, channelId: conversation.channel_id, content, ...(replyTo !== undefined ? { replyTo } : {}), author: authorOf(req).author, now });
+        // A person (or an integration speaking for one) answers: the bot steps aside.
+        await pauseBot(trx, deps, { conversationId: id, by: actorOf(req), reason: 'agent_message', now });
+        return m;
+      });
       deps.jobs.wake();
       return reply.status(202).send(messageView(message));
     },

@@ -8,6 +8,8 @@ import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
+import { actorOf } from '../routing/routing-routes.ts';
+import { pauseBot } from './bot-pause.ts';
 import { authorOf } from './conversation-access.ts';
 import { conversationQuery } from './conversation-list.ts';
 import { openConversation } from './conversation-store.ts';
@@ -34,7 +36,8 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
       description:
         'Finds the contact by phone (E.164). Inside the customer\'s 24-hour window the text is queued in their open conversation (a new one when the last was closed): 202. ' +
         'Outside it, which is always the case for a contact who never wrote: 422 window_closed with template_required: true and details.templates, and nothing is created. ' +
-        'With `template` (plus `language`, `parameters`, `override_opt_in`) it sends an approved template instead: no window applies, and the contact and conversation are created when needed (see docs/templates.md).',
+        'With `template` (plus `language`, `parameters`, `override_opt_in`) it sends an approved template instead: no window applies, and the contact and conversation are created when needed (see docs/templates.md). ' +
+        'A text pauses the bot in the conversation (reason agent_message); a template does so only when a signed-in user sends it.',
       tags: ['conversations'],
       body: obj({ phone: str('E.164, e.g. +5215512345678'), text: str('up to 4096 characters'), channel_id: str('optional with one number') }, ['phone', 'text']),
       responses: { 202: '{ conversation, message }' },
@@ -87,7 +90,9 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
         const row = await conversationQuery(trx).where('c.id', '=', conversation.id).executeTakeFirstOrThrow();
         if (!canSee(visibleConversationFilter(principalOf(req)), row)) return null;
         const message = await queueOutbound(trx, deps.jobs, { conversationId: conversation.id, channelId, content, author: authorOf(req).author, now });
-        return { row, message };
+        // A person (or an integration) writes to the customer: the bot steps aside, as for a reply.
+        await pauseBot(trx, deps, { conversationId: conversation.id, by: actorOf(req), reason: 'agent_message', now });
+        return { row: await conversationQuery(trx).where('c.id', '=', conversation.id).executeTakeFirstOrThrow(), message };
       });
       if (!result) throw new HttpError(403, 'conversation_hidden', 'This customer\'s conversation is assigned to someone else; ask for it to be assigned to you or your team.');
       deps.jobs.wake();

@@ -9,6 +9,8 @@ export const EVENT_TYPES = [
   'conversation.updated',
   'conversation.assigned',
   'conversation.closed',
+  'conversation.bot_paused',
+  'conversation.bot_resumed',
   'contact.opted_out',
   'flow.succeeded',
   'flow.failed',

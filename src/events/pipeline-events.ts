@@ -1,4 +1,5 @@
-import { conversationView, messageView } from '../conversations/conversation-views.ts';
+import { BOT_PAUSE_COLUMNS, type BotPauseRow } from '../conversations/bot-pause-store.ts';
+import { conversationView, iso, messageView } from '../conversations/conversation-views.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
 import { emitEvent, type EventData } from './emit-event.ts';
@@ -59,8 +60,9 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
   const row = await db
     .selectFrom('conversations as c')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
-    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone'])
+    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', ...BOT_PAUSE_COLUMNS])
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
   return conversationView(row, now);
@@ -115,6 +117,35 @@ export async function emitContactOptedOut(
       const c = await db.selectFrom('contacts').select(['external_id', 'phone_e164']).where('id', '=', input.contactId).executeTakeFirstOrThrow();
       return { contact_id: input.contactId, wa_id: c.external_id, phone: c.phone_e164, source: input.source, by: input.by, note: input.note };
     },
+    input,
+  );
+}
+
+/**
+ * conversation.bot_paused: `{ conversation, by, reason }` when the bot went silent in a conversation
+ * (`conversation.bot` holds the pause). Also tells the inbox stream.
+ */
+export async function emitBotPaused(db: Executor, jobs: JobQueue, input: { conversationId: string; by: string; reason: string; now: number }): Promise<void> {
+  await publishInbox(db, jobs, { type: 'conversation.bot_paused', conversationId: input.conversationId });
+  await emitEvent(db, { jobs }, 'conversation.bot_paused', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), by: input.by, reason: input.reason }), input);
+}
+
+/**
+ * conversation.bot_resumed: `{ conversation, by, reason, pause: { paused_by, reason, paused_at } }`
+ * when the pause ended (reason: unassigned, closed, resumed, idle_timeout). Also tells the inbox stream.
+ */
+export async function emitBotResumed(db: Executor, jobs: JobQueue, input: { conversationId: string; by: string; reason: string; pause: BotPauseRow; now: number }): Promise<void> {
+  await publishInbox(db, jobs, { type: 'conversation.bot_resumed', conversationId: input.conversationId });
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.bot_resumed',
+    async () => ({
+      conversation: await loadConversation(db, input.conversationId, input.now),
+      by: input.by,
+      reason: input.reason,
+      pause: { paused_by: input.pause.paused_by, reason: input.pause.reason, paused_at: iso(input.pause.paused_at) },
+    }),
     input,
   );
 }

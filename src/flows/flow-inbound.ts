@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { Deps } from '../deps.ts';
 import type { Database } from '../storage/database-types.ts';
-import { findLiveSession, inboundContext, isBotPaused, publishedFlows, templateOfMessage } from './flow-store.ts';
+import { findLiveSession, inboundContext, publishedFlows, templateOfMessage } from './flow-store.ts';
 import { matchTemplateButton, matchTrigger } from './match-trigger.ts';
 import { driveSession } from './run-session.ts';
 
@@ -18,12 +18,12 @@ export type FlowDecision = { handled: false } | { handled: true; after?: () => P
 
 /**
  * The flow engine's turn at an inbound message the caller has claimed in `trx`, before the demo
- * bot. Precedence: a hand-off pause (the bot stays silent), the contact's live session, a
- * trigger, a default flow; otherwise not handled. The first stretch of the session is persisted
+ * bot, and only when the bot is not paused in the conversation (the caller checks: see
+ * conversations/bot-pause.ts). Precedence: the contact's live session, a trigger, a default flow;
+ * otherwise not handled. The first stretch of the session is persisted
  * in `trx`; `after` (an HTTP call, a jump) must run once the caller has committed.
  */
 export async function handleInboundWithFlows(trx: Transaction<Database>, deps: Deps, msg: InboundForFlows): Promise<FlowDecision> {
-  if (await isBotPaused(trx, msg.conversation_id)) return { handled: true };
   const live = await findLiveSession(trx, msg.contact_id, msg.channel_id);
   const flows = live ? [] : await publishedFlows(trx);
   // Every message passes here: with no session and no published flow, it costs two lookups.

@@ -1,3 +1,4 @@
+import { findBotPause } from '../conversations/bot-pause-store.ts';
 import type { Deps } from '../deps.ts';
 import type { TaskHandler } from '../jobs/job-queue.ts';
 import { contactContext, dueSessions, getSession } from './flow-store.ts';
@@ -43,6 +44,9 @@ export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
       if (!row || row.step !== job.step || !isLive(row.status)) return;
       const contact = await contactContext(deps.storage.db, row.contact_id);
       if (!contact) return;
+      // A paused bot keeps its timers still (the sweep finds them due once the pause lifts);
+      // a new session started on purpose (the API's start) still enters.
+      if ((row.awaiting === 'wake' || row.awaiting === 'answer' || row.awaiting === 'button') && (await findBotPause(deps.storage.db, row.conversation_id))) return;
       if (row.awaiting === 'wake') {
         if (row.wake_at !== null && row.wake_at > deps.clock.now()) return; // early: the timer or the sweeper comes back
         await driveSession(deps, { target: { session: row }, event: { type: 'wake' }, contact, message: null });

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { releaseBot } from '../conversations/bot-pause.ts';
 import { HttpError } from '../core/http-error.ts';
+import { actorOf } from '../routing/routing-routes.ts';
 import type { Deps } from '../deps.ts';
 import { isPlainObject } from './expression.ts';
 import { flowSchema } from './flow-schema.ts';
-import { deleteFlow, forgetPublished, getFlow, listFlows, listResults, listSessions, listVersions, resumeBot, saveDraft, type FlowRow } from './flow-store.ts';
+import { deleteFlow, forgetPublished, getFlow, listFlows, listResults, listSessions, listVersions, saveDraft, type FlowRow } from './flow-store.ts';
 import type { FlowDocument } from './flow-types.ts';
 import { flowView, resultsCsv, resultView, sessionView } from './flow-views.ts';
 import { publishFlow, rollbackFlow } from './publish-flow.ts';
@@ -140,10 +142,13 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     return { data: results };
   });
 
-  // Gives the conversation back to the bot after a hand-off (agents' inbox will call this too).
+  // Gives the conversation back to the bot after a hand-off: the same release as
+  // POST /api/v1/conversations/:id/bot/resume (which the inbox uses), kept for existing callers.
   app.delete('/api/v1/flows/handoffs/:conversationId', async (req, reply) => {
-    const resumed = await resumeBot(db, field(req.params, 'conversationId'));
+    const conversationId = field(req.params, 'conversationId');
+    const resumed = await db.transaction().execute((trx) => releaseBot(trx, deps, { conversationId, by: actorOf(req), reason: 'resumed', now: deps.clock.now() }));
     if (!resumed) throw new HttpError(404, 'handoff_not_found', 'The bot is not paused in that conversation.');
+    deps.jobs.wake();
     return reply.status(204).send();
   });
 }

@@ -239,9 +239,19 @@ export async function listSessions(db: Executor, flowId: string, opts: { status?
   return q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(opts.limit).execute();
 }
 
-/** Sessions whose wait is over (the sweeper: clocks that jump, engines that poll late). */
+/**
+ * Sessions whose wait is over (the sweeper: clocks that jump, engines that poll late). A session
+ * in a conversation whose bot is paused stays frozen: it is due again once the pause lifts.
+ */
 export async function dueSessions(db: Executor, now: number, limit: number): Promise<Array<Pick<SessionRow, 'id' | 'conversation_id' | 'step'>>> {
-  return db.selectFrom('flow_sessions').select(['id', 'conversation_id', 'step']).where('status', '=', 'waiting').where('wake_at', '<=', now).limit(limit).execute();
+  return db
+    .selectFrom('flow_sessions as s')
+    .select(['s.id', 's.conversation_id', 's.step'])
+    .where('s.status', '=', 'waiting')
+    .where('s.wake_at', '<=', now)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('bot_pauses as bp').select('bp.conversation_id').whereRef('bp.conversation_id', '=', 's.conversation_id'))))
+    .limit(limit)
+    .execute();
 }
 
 // ---- results ----
@@ -364,25 +374,6 @@ export async function linkRecord(
     })
     .where('id', '=', conversationId)
     .execute();
-}
-
-// ---- hand-off pauses ----
-
-export async function isBotPaused(db: Executor, conversationId: string): Promise<boolean> {
-  return (await db.selectFrom('flow_bot_pauses').select('conversation_id').where('conversation_id', '=', conversationId).executeTakeFirst()) !== undefined;
-}
-
-export async function pauseBot(db: Executor, input: { conversationId: string; sessionId: string | null; reason: string; now: number }): Promise<void> {
-  await db
-    .insertInto('flow_bot_pauses')
-    .values({ conversation_id: input.conversationId, session_id: input.sessionId, reason: input.reason, paused_at: input.now })
-    .onConflict((oc) => oc.column('conversation_id').doNothing())
-    .execute();
-}
-
-export async function resumeBot(db: Executor, conversationId: string): Promise<boolean> {
-  const r = await db.deleteFrom('flow_bot_pauses').where('conversation_id', '=', conversationId).executeTakeFirst();
-  return Number(r.numDeletedRows) > 0;
 }
 
 function safeJson(s: string): unknown {

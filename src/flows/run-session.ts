@@ -206,7 +206,7 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
       return;
     }
     case 'handoff':
-      await handOff(trx, deps, { conversationId: row.conversation_id, sessionId: row.id, teamId: effect.team, now });
+      await handOff(trx, deps, { conversationId: row.conversation_id, sessionId: row.id, flowId: state.flowId, teamId: effect.team, now });
       return;
     case 'contact_attributes':
       await mergeContactAttributes(trx, contact.contactId, effect.values, now);

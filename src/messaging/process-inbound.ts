@@ -3,6 +3,7 @@ import { demoFlow } from '../bot/demo-flow.ts';
 import { runBotFlow } from '../bot/run-bot-flow.ts';
 import type { Deps } from '../deps.ts';
 import { screenInbound } from '../contacts/screen-inbound.ts';
+import { isBotPaused } from '../conversations/bot-pause.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
@@ -57,6 +58,8 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
     if (claimed.length === 0) return;
     if (await screenInbound(trx, deps, row, now)) return; // blocked contact, or an opt-out keyword (confirmed to the customer)
+    // A human has the conversation: no automated responder (flows, demo bot, AI) answers.
+    if (await isBotPaused(trx, deps, row.conversation_id, now)) return;
     const flow = await handleInboundWithFlows(trx, deps, row);
     if (flow.handled) return void (afterCommit = flow.after);
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;

@@ -1,5 +1,5 @@
 /** What the inbox stream carries. The wire form names ids only: receivers load the details. */
-export const INBOX_EVENT_TYPES = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'typing'] as const;
+export const INBOX_EVENT_TYPES = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed', 'typing'] as const;
 export type InboxEventType = (typeof INBOX_EVENT_TYPES)[number];
 
 /** Message events may name only the message (the hot path does not look its conversation up). */

@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
-import { messageView } from '../conversations/conversation-views.ts';
+import { BOT_PAUSE_COLUMNS } from '../conversations/bot-pause-store.ts';
+import { botView, messageView, type BotPauseColumns } from '../conversations/conversation-views.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
 import type { RealtimeBus } from './realtime-bus.ts';
@@ -13,7 +14,7 @@ export interface StreamClient {
   send(event: string, data: unknown): void;
 }
 
-interface ConversationSummary {
+interface ConversationSummary extends BotPauseColumns {
   id: string;
   status: string;
   contact_id: string;
@@ -79,7 +80,9 @@ export class StreamHub {
     if (!conversationId) return;
     const conv = await this.loadConversation(conversationId);
     if (!conv) return;
-    const summary = { ...conv, last_message_at: iso(conv.last_message_at), awaiting_human_since: iso(conv.awaiting_human_since) };
+    const { bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at, ...head } = conv;
+    const bot = botView({ bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at });
+    const summary = { ...head, last_message_at: iso(conv.last_message_at), awaiting_human_since: iso(conv.awaiting_human_since), bot };
     const data =
       e.type === 'typing'
         ? { conversation_id: conv.id, user_id: e.userId ?? null }
@@ -106,9 +109,10 @@ export class StreamHub {
 
   private loadConversation(id: string): Promise<ConversationSummary | undefined> {
     return this.db
-      .selectFrom('conversations')
-      .select(['id', 'status', 'contact_id', 'assignee_id', 'team_id', 'unread_count', 'last_message_preview', 'last_message_at', 'awaiting_human_since'])
-      .where('id', '=', id)
+      .selectFrom('conversations as c')
+      .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
+      .select(['c.id', 'c.status', 'c.contact_id', 'c.assignee_id', 'c.team_id', 'c.unread_count', 'c.last_message_preview', 'c.last_message_at', 'c.awaiting_human_since', ...BOT_PAUSE_COLUMNS])
+      .where('c.id', '=', id)
       .executeTakeFirst();
   }
 }

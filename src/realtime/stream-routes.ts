@@ -16,7 +16,8 @@ const TYPING_THROTTLE_MS = 10_000;
 
 /**
  * The inbox's realtime stream (server-sent events) and agent typing. Events: message.new,
- * message.status, conversation.updated, conversation.assigned, typing, notification; each only
+ * message.status, conversation.updated, conversation.assigned, conversation.bot_paused,
+ * conversation.bot_resumed (the summary's `bot` says who paused and why), typing, notification; each only
  * for conversations the caller may see (team membership as it is at each event).
  */
 export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {

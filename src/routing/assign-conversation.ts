@@ -1,4 +1,4 @@
-import { liftBotPause } from '../flows/hand-off.ts';
+import { pauseBot, releaseBot } from '../conversations/bot-pause.ts';
 import { emitConversationAssigned } from '../events/pipeline-events.ts';
 import type { RoutingDeps } from './routing-deps.ts';
 import { isTeamMember, touchAgent } from './routing-store.ts';
@@ -40,7 +40,9 @@ export async function assignConversation(
       .where('id', '=', conv.id)
       .execute();
     if (assigneeId !== null && assigneeId !== conv.assignee_id) await touchAgent(trx, assigneeId, now);
-    if (assigneeId === null && conv.assignee_id !== null) await liftBotPause(trx, conv.id); // unassigned: the bot may answer again
+    // An agent holds it: the bot stays silent. Unassigned by a person: the bot may answer again.
+    if (assigneeId !== null && assigneeId !== conv.assignee_id) await pauseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'assigned', now });
+    if (assigneeId === null && conv.assignee_id !== null) await releaseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'unassigned', now });
     await emitConversationAssigned(trx, deps.jobs, {
       conversationId: conv.id,
       assigneeId,

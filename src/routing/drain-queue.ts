@@ -1,3 +1,4 @@
+import { pauseBot } from '../conversations/bot-pause.ts';
 import { emitConversationAssigned } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { planAssignments, type Assignment } from './pick-agent.ts';
@@ -25,6 +26,7 @@ export async function drainQueue(db: Executor, deps: RoutingDeps, key: string): 
     for (const a of plan) {
       if (!(await assignWaiting(trx, a.conversationId, a.userId, a.stamp, now))) continue;
       done.push(a);
+      await pauseBot(trx, deps, { conversationId: a.conversationId, by: 'routing', reason: 'assigned', now });
       await emitConversationAssigned(trx, deps.jobs, {
         conversationId: a.conversationId,
         assigneeId: a.userId,

@@ -1,3 +1,4 @@
+import { pauseBot } from '../conversations/bot-pause.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { drainQueue } from './drain-queue.ts';
 import { inTransaction, type RoutingDeps } from './routing-deps.ts';
@@ -11,9 +12,10 @@ export type RequestHumanResult =
  * A conversation needs a human (the flow engine's hand-off block, or the API): it joins its
  * team's queue (or the no-team queue) and is routed at once when an online agent has room;
  * otherwise it waits, oldest first. A conversation that already has an agent (in that team, when
- * one is named) keeps them. Runs in the caller's transaction when given one.
+ * one is named) keeps them. Either way the bot is paused (reason `handoff`, by `opts.by`, default
+ * `system`). Runs in the caller's transaction when given one.
  */
-export async function requestHuman(db: Executor, deps: RoutingDeps, conversationId: string, opts: { teamId?: string } = {}): Promise<RequestHumanResult> {
+export async function requestHuman(db: Executor, deps: RoutingDeps, conversationId: string, opts: { teamId?: string; by?: string } = {}): Promise<RequestHumanResult> {
   return inTransaction(db, async (trx) => {
     const now = deps.clock.now();
     const conv = await trx
@@ -29,6 +31,7 @@ export async function requestHuman(db: Executor, deps: RoutingDeps, conversation
     if (opts.teamId !== undefined && !(await trx.selectFrom('teams').select('id').where('id', '=', opts.teamId).executeTakeFirst())) {
       return { ok: false, reason: 'team_not_found' };
     }
+    await pauseBot(trx, deps, { conversationId: conv.id, by: opts.by ?? 'system', reason: 'handoff', now });
     if (conv.assignee_id !== null && (teamId === null || (await isTeamMember(trx, teamId, conv.assignee_id)))) {
       if (teamId !== conv.team_id) await trx.updateTable('conversations').set({ team_id: teamId, updated_at: now }).where('id', '=', conv.id).execute();
       return { ok: true, assigneeId: conv.assignee_id, teamId, queued: false };

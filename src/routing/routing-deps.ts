@@ -1,4 +1,5 @@
 import { Transaction } from 'kysely';
+import type { Config } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
@@ -9,6 +10,8 @@ export interface RoutingDeps {
   storage: Pick<Storage, 'db' | 'capabilities'>;
   jobs: JobQueue;
   clock: Clock;
+  /** An assignment or hand-off pauses the bot (conversations/bot-pause.ts), with its idle timeout. */
+  config: Pick<Config, 'botPauseIdleTimeoutMs'>;
 }
 
 /** Runs `fn` in the caller's transaction when there is one (the flow engine's), else in a new one. */

@@ -34,7 +34,7 @@ export async function routingRoutes(app: FastifyInstance, opts: { deps: Deps }):
     const b = bodyOf(req.body ?? {}, ['team_id']);
     const teamId = idField(b.team_id, 'team_id') ?? undefined;
     await findVisibleConversation(db, req, id);
-    const result = await requestHuman(db, deps, id, { teamId });
+    const result = await requestHuman(db, deps, id, { teamId, by: actorOf(req) });
     deps.jobs.wake();
     if (!result.ok) throw refusal(result);
     return { conversation_id: id, assignee_id: result.assigneeId, team_id: result.teamId, queued: result.queued };

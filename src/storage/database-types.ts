@@ -356,10 +356,14 @@ export interface Database {
     started_at: number;
     ended_at: number;
   };
-  flow_bot_pauses: {
+  /** The bot pause (0009-bot-pause): while a row exists, no automated responder answers in the conversation. */
+  bot_pauses: {
     conversation_id: string;
-    session_id: string | null;
-    reason: string;
+    session_id: string | null; // the flow session whose hand-off set it
+    reason: string; // assigned | handoff | agent_message | manual
     paused_at: number;
+    paused_by: string | null; // a user id, token:<id>, admin_token, routing, flow:<id>
+    last_activity_at: number | null;
+    resumes_at: number | null; // the idle timeout's deadline; null: no timeout
   };
 }

@@ -8,6 +8,7 @@ import { routingContactsMigration } from './migrations/0005-routing-contacts.ts'
 import { templatesMigration } from './migrations/0006-templates.ts';
 import { flowsMigration } from './migrations/0007-flows.ts';
 import { conversationSearchMigration } from './migrations/0008-conversation-search.ts';
+import { botPauseMigration } from './migrations/0009-bot-pause.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0006-templates': templatesMigration(dialect),
     '0007-flows': flowsMigration(dialect),
     '0008-conversation-search': conversationSearchMigration(dialect),
+    '0009-bot-pause': botPauseMigration(dialect),
   };
 }
 

@@ -4,6 +4,7 @@ import { upsertContact } from '../contacts/contact-store.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { HttpError } from '../core/http-error.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
+import { pauseBot } from '../conversations/bot-pause.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
 import { openConversation } from '../conversations/conversation-store.ts';
@@ -55,7 +56,8 @@ export function parseTemplateSendBody(raw: unknown): TemplateSendBody {
  */
 export async function sendTemplate(
   deps: Deps,
-  target: { conversationId: string; channelId: string; contactId: string; author: string },
+  /** `pauseBotBy`: a person sends it, so the bot pauses in the conversation (conversations/bot-pause.ts). */
+  target: { conversationId: string; channelId: string; contactId: string; author: string; pauseBotBy?: string },
   body: TemplateSendBody,
 ): Promise<TemplateSendResult> {
   const db = deps.storage.db;
@@ -89,6 +91,7 @@ export async function sendTemplate(
       .set({ text: resolved.rendered.text, template_name: tpl.name, price_estimate: amount, currency: card.currency, opt_in_override_reason: overrideReason })
       .where('id', '=', m.id)
       .execute();
+    if (target.pauseBotBy !== undefined) await pauseBot(trx, deps, { conversationId: target.conversationId, by: target.pauseBotBy, reason: 'agent_message', now });
     return m;
   });
   deps.jobs.wake();
@@ -123,6 +126,15 @@ export function authorFor(principal: Principal): string {
 }
 
 /**
+ * A template from a signed-in user (the inbox) pauses the bot like their reply. One sent with an
+ * API token or the admin token does not: integrations send templates as notifications whose
+ * buttons may start a flow (a `template_button` trigger), which a pause would silence.
+ */
+function templateTarget(principal: Principal, t: { conversationId: string; channelId: string; contactId: string }) {
+  return { ...t, author: authorFor(principal), ...(principal.kind === 'user' && principal.userId ? { pauseBotBy: principal.userId } : {}) };
+}
+
+/**
  * The entry point for every route that sends a template: to an existing conversation, or to a
  * phone number (E.164) or contact, opening (or creating) their conversation on the channel.
  * `POST /api/v1/conversations` calls this when its body has `template`.
@@ -140,7 +152,7 @@ export async function sendTemplateFromRequest(
     const conv = await db.selectFrom('conversations').selectAll().where('id', '=', to.conversationId).executeTakeFirst();
     if (!conv || !canSee(visibleConversationFilter(principal), conv)) throw new HttpError(404, 'conversation_not_found', `No conversation ${to.conversationId}.`);
     if (conv.status === 'closed') throw new HttpError(409, 'conversation_closed', 'This conversation is closed; send to the contact (phone or contact_id) to start a new one.');
-    return sendTemplate(deps, { conversationId: conv.id, channelId: conv.channel_id, contactId: conv.contact_id, author: authorFor(principal) }, body);
+    return sendTemplate(deps, templateTarget(principal, { conversationId: conv.id, channelId: conv.channel_id, contactId: conv.contact_id }), body);
   }
   const channel = to.channelId ? deps.channels.byId(to.channelId) : deps.channels.all()[0];
   if (!channel) throw new HttpError(to.channelId ? 404 : 409, to.channelId ? 'channel_not_found' : 'no_channel', to.channelId ? `No channel ${to.channelId}.` : 'No WhatsApp number is configured.');
@@ -160,5 +172,5 @@ export async function sendTemplateFromRequest(
     throw new HttpError(400, 'recipient_required', 'Give phone (E.164) or contact_id.');
   }
   const conv = await db.transaction().execute((trx) => openConversation(trx, { channelId: channel.id, contactId, now }, deps.jobs));
-  return sendTemplate(deps, { conversationId: conv.id, channelId: channel.id, contactId, author: authorFor(principal) }, body);
+  return sendTemplate(deps, templateTarget(principal, { conversationId: conv.id, channelId: channel.id, contactId }), body);
 }

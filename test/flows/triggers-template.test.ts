@@ -118,8 +118,7 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
 
   test('closing or unassigning a handed-off conversation lifts the bot pause', async () => {
     await publish(w, { id: 'human', name: 'Human', start: 'h', triggers: [{ type: 'exact', value: 'agent please' }], blocks: { h: { type: 'handoff', message: 'Connecting you.' } } });
-    const paused = async (conversationId: string) =>
-      (await w.app.deps.storage.db.selectFrom('flow_bot_pauses').select('conversation_id').where('conversation_id', '=', conversationId).executeTakeFirst()) !== undefined;
+    const paused = async (conversationId: string) => (await w.api('GET', `/api/v1/conversations/${conversationId}`)).body.bot.paused === true;
     const convOf = async (waId: string) => {
       const ct = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', waId).executeTakeFirstOrThrow();
       return (await w.app.deps.storage.db.selectFrom('conversations').select('id').where('contact_id', '=', ct.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow()).id;
