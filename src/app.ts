@@ -12,6 +12,7 @@ import { messageRoutes } from './conversations/message-routes.ts';
 import { noteRoutes } from './conversations/note-routes.ts';
 import { searchRoutes } from './conversations/search-routes.ts';
 import { startConversationRoutes } from './conversations/start-conversation-routes.ts';
+import type { Config } from './config.ts';
 import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
 import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
@@ -33,6 +34,8 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     // Request lines at 1,000 webhooks/s would cost more than the webhooks; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Behind a TLS-terminating proxy, X-Forwarded-Proto/-For give request.protocol and request.ip (TRUST_PROXY).
+    trustProxy: trustProxyOption(deps.config.trustProxy),
   });
   installErrorHandler(app);
   // Before every route plugin: the OpenAPI document is collected as routes are added.
@@ -62,4 +65,10 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(contactRoutes, { deps });
   });
   return app;
+}
+
+/** TRUST_PROXY for Fastify: a hop count becomes the function proxy-addr makes of one (trust the n nearest hops). */
+function trustProxyOption(setting: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting ?? false;
 }

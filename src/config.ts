@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { WebhookSettings } from './events/webhook-settings.ts';
@@ -47,6 +48,12 @@ export interface Config {
   rateCardFile?: string;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
   flows?: { dir?: string; httpAllowPrivate?: boolean; businessHours?: { start: string; end: string }; businessTimezone?: string; webhookSecret?: string };
+  /**
+   * TRUST_PROXY: which proxies' X-Forwarded-* headers to believe (Fastify's trustProxy): false
+   * (default), true (any), a hop count, or addresses/CIDRs. Sets request.protocol (the Secure
+   * cookie) and request.ip (login throttling).
+   */
+  trustProxy?: boolean | number | string[];
   /** BOT_PAUSE_IDLE_TIMEOUT_MS: a bot pause lifts after this long without agent activity; 0 or unset: never (README, "The bot steps aside"). */
   botPauseIdleTimeoutMs?: number;
 }
@@ -158,6 +165,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   };
   config.templateSyncIntervalMs = int('TEMPLATE_SYNC_INTERVAL_MS', 'templateSyncIntervalMs', 15 * 60_000, 0, 7 * 24 * 3600_000);
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
+  config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
   config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
@@ -171,6 +179,33 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     problems.push('SWITCHBOARD_ADMIN_TOKEN must be at least 16 characters');
   }
   return problems.length ? { ok: false, problems } : { ok: true, config };
+}
+
+/** TRUST_PROXY: false | true | a hop count | a comma-separated list of addresses, CIDRs or loopback/linklocal/uniquelocal. */
+function trustProxySetting(raw: string | undefined, problems: string[]): boolean | number | string[] {
+  const value = raw?.trim();
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops <= 100) return hops;
+  }
+  const list = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const bad = list.filter((a) => !isProxyAddress(a));
+  if (list.length === 0 || bad.length > 0) {
+    problems.push(`TRUST_PROXY must be true, false, a hop count (1-100) or a comma-separated list of proxy addresses or CIDRs such as 10.0.0.0/8 (got "${value}")`);
+    return false;
+  }
+  return list;
+}
+
+function isProxyAddress(a: string): boolean {
+  if (a === 'loopback' || a === 'linklocal' || a === 'uniquelocal') return true;
+  const [ip, bits, extra] = a.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 /** BUSINESS_HOURS ("08:00-19:00"), BUSINESS_TIMEZONE (an IANA zone) and FLOW_WEBHOOK_SECRET for flows (docs/flows.md). */

@@ -3,6 +3,8 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { principalView, userView } from './access-views.ts';
 import { jsonObject } from './body-fields.ts';
+import { refuseThrottled } from './confirm-password.ts';
+import { LoginThrottle, loginKeys } from './login-throttle.ts';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.ts';
 import { principalOf } from './principal.ts';
 import { newSecretToken, sha256Hex } from './secret-token.ts';
@@ -13,10 +15,14 @@ import { findUser, findUserByEmail, teamIdsByUser, updateUser } from './user-sto
 // Checked against when the email is unknown, so a miss costs as long as a wrong password.
 let decoy: Promise<string> | undefined;
 
-/** Web sign-in: POST /auth/login sets the session cookie, POST /auth/logout ends it, GET /auth/me. */
+/**
+ * Web sign-in: POST /auth/login sets the session cookie (throttled: login-throttle.ts), POST
+ * /auth/logout ends it, GET /auth/me.
+ */
 export async function authRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
   const db = opts.deps.storage.db;
   const clock = opts.deps.clock;
+  const throttle = new LoginThrottle(db);
 
   app.post('/api/v1/auth/login', { config: { access: 'public' } }, async (req, reply) => {
     refuseCrossSite(req);
@@ -24,11 +30,18 @@ export async function authRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     if (typeof b.email !== 'string' || typeof b.password !== 'string') {
       throw new HttpError(422, 'credentials_required', 'Send {"email": "...", "password": "..."}.');
     }
+    const keys = loginKeys(b.email, req.ip);
+    const gate = await throttle.begin(keys, clock.now());
+    if (!gate.ok) refuseThrottled(req, reply, gate);
     const user = await findUserByEmail(db, b.email);
     decoy ??= hashPassword(newSecretToken());
     const ok = await verifyPassword(b.password, user?.password_hash ?? (await decoy));
-    if (!user || !ok) throw new HttpError(401, 'invalid_credentials', 'The email or the password is not right.');
+    if (!user || !ok) {
+      await throttle.failed(keys, clock.now());
+      throw new HttpError(401, 'invalid_credentials', 'The email or the password is not right.');
+    }
     const now = clock.now();
+    await throttle.succeeded(keys, now);
     if (needsRehash(user.password_hash)) await updateUser(db, user.id, { password_hash: await hashPassword(b.password) });
     const token = newSecretToken();
     const expiresAt = now + SESSION_TTL_MS;

@@ -39,6 +39,12 @@ export async function revokeToken(db: Db, id: string, now: number): Promise<void
   await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
+/** Revokes every live token a user owns (their password changed); returns how many. */
+export async function revokeUserTokens(db: Db, userId: string, now: number): Promise<number> {
+  const r = await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /**
  * Records use, at most once per LAST_USED_RESOLUTION_MS: callers skip it when the value they read
  * is recent, and the WHERE makes concurrent requests write once.

@@ -6,12 +6,14 @@ import { rebalanceAfterUserChange } from '../routing/routing-hooks.ts';
 import { userView } from './access-views.ts';
 import { AVAILABILITIES } from './availability.ts';
 import { capacityField, emailField, jsonObject, oneOfField, passwordField, textField } from './body-fields.ts';
-import { hashPassword, verifyPassword } from './password-hash.ts';
+import { confirmPassword } from './confirm-password.ts';
+import { hashPassword } from './password-hash.ts';
 import { principalOf, VISIBILITIES } from './principal.ts';
 import { ROLES } from './scopes.ts';
 import { sha256Hex } from './secret-token.ts';
 import { SESSION_COOKIE } from './session-cookie.ts';
 import { deleteUserSessions } from './session-store.ts';
+import { revokeUserTokens } from './token-store.ts';
 import { isUniqueViolation } from './unique-violation.ts';
 import { findUser, insertUser, listUsers, softDeleteUser, teamIdsByUser, updateUser, type UserPatch, type UserRow } from './user-store.ts';
 
@@ -44,6 +46,13 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     }
   };
 
+  // A new password ends the user's other sessions and revokes their API tokens: whoever knew the
+  // old password may have minted a token with it.
+  const signOutElsewhere = async (userId: string, keepSessionId?: string) => {
+    await deleteUserSessions(db, userId, keepSessionId);
+    await revokeUserTokens(db, userId, clock.now());
+  };
+
   app.addHook('onSend', rebalanceAfterUserChange(opts.deps)); // availability, capacity and deletions move routing
 
   app.get('/api/v1/users', admin, async () => {
@@ -74,7 +83,7 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
 
   app.get('/api/v1/users/me', self, async (req) => view(await mustFind(selfId(req))));
 
-  app.patch('/api/v1/users/me', self, async (req) => {
+  app.patch('/api/v1/users/me', self, async (req, reply) => {
     const id = selfId(req);
     const b = jsonObject(req.body, SELF_FIELDS);
     const patch: UserPatch = { updated_at: clock.now() };
@@ -83,15 +92,16 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     if (b.password !== undefined) {
       const password = passwordField(b.password);
       const current = await mustFind(id);
-      // A stolen session alone must not be enough to take the account over.
-      if (typeof b.current_password !== 'string' || !(await verifyPassword(b.current_password, current.password_hash))) {
+      // A stolen session alone must not be enough to take the account over, nor to guess the
+      // password faster than sign-in allows (the same throttle).
+      if (!(await confirmPassword({ db, clock }, req, reply, current, b.current_password))) {
         throw new HttpError(422, 'current_password_incorrect', 'Changing the password needs the current one in "current_password".');
       }
       patch.password_hash = await hashPassword(password);
     }
     const updated = await updateUser(db, id, patch);
     if (!updated) throw new HttpError(404, 'user_not_found', `No user ${id}.`);
-    if (patch.password_hash !== undefined) await deleteUserSessions(db, id, currentSessionId(req));
+    if (patch.password_hash !== undefined) await signOutElsewhere(id, currentSessionId(req));
     return view(updated);
   });
 
@@ -120,7 +130,7 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     const updated = await saving(() => updateUser(db, id, patch));
     if (!updated) throw new HttpError(404, 'user_not_found', `No user ${id}.`);
     // A password reset by an administrator signs the user out everywhere.
-    if (patch.password_hash !== undefined) await deleteUserSessions(db, id);
+    if (patch.password_hash !== undefined) await signOutElsewhere(id);
     return view(updated);
   });
 

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { webhookAccounts } from '../channels/whatsapp-cloud/webhook-accounts.ts';
 import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/webhook-signature.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { EventWriter } from './event-writer.ts';
 import type { IngestLoop } from './ingest-loop.ts';
+import { WebhookSecretBinding } from './webhook-secret-binding.ts';
 
 /**
  * Meta's webhook endpoint. POST does the least that makes the event safe: check the signature
@@ -13,6 +15,8 @@ import type { IngestLoop } from './ingest-loop.ts';
 export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; ingest: IngestLoop }): Promise<void> {
   const { deps, ingest } = opts;
   const writer = new EventWriter(deps.storage.db, deps.storage.dialect);
+  // The numbers are registered before the app is built and never change while it runs.
+  const binding = new WebhookSecretBinding(deps.channels.all());
   // Raw bytes for every content type in this scope: the signature is over the exact body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.webhookBodyLimitBytes }, (_req, body, done) => done(null, body));
@@ -33,7 +37,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     ingest.gate.noteRequest();
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const header = req.headers['x-hub-signature-256'];
-    const sig = verifyWhatsAppSignatureAny(raw, typeof header === 'string' ? header : undefined, deps.channels.appSecrets());
+    const sig = verifyWhatsAppSignatureAny(raw, typeof header === 'string' ? header : undefined, binding.secrets);
     if (!sig.ok) throw new HttpError(401, 'invalid_signature', `X-Hub-Signature-256 is ${sig.reason}.`);
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpError(400, 'not_json', 'Content-Type must be application/json.');
@@ -44,6 +48,12 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
       throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_payload', 'The body must be a JSON object.');
+    // A valid signature says which Meta app sent this; that app may speak only for its own numbers.
+    const foreign = binding.foreignAccount(sig.secretIndex, webhookAccounts(body));
+    if (foreign !== undefined) {
+      req.log.warn({ account: foreign }, 'webhook refused: signed with the app secret of another Meta app than this account\'s');
+      throw new HttpError(403, 'secret_not_bound', `X-Hub-Signature-256 was made with an app secret that does not belong to account ${foreign} named in the body.`);
+    }
     const id = await writer.store('whatsapp', raw.toString('utf8'), deps.clock.now());
     deps.parsedBodies.remember(id, body);
     ingest.wake();

@@ -151,6 +151,13 @@ export interface Database {
     created_at: number;
     expires_at: number;
   };
+  /** Failed sign-ins per throttle key (0011-auth-login-throttle; src/auth/login-throttle.ts). */
+  login_throttle: {
+    key: string; // sha256 hex of "<rule>:<email and/or address>"
+    failures: number;
+    locked_until: number; // 0 when not locked
+    last_failure_at: number;
+  };
   api_tokens: {
     id: string;
     name: string;

@@ -9,6 +9,7 @@ import { templatesMigration } from './migrations/0006-templates.ts';
 import { flowsMigration } from './migrations/0007-flows.ts';
 import { conversationSearchMigration } from './migrations/0008-conversation-search.ts';
 import { botPauseMigration } from './migrations/0009-bot-pause.ts';
+import { authLoginThrottleMigration } from './migrations/0011-auth-login-throttle.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0007-flows': flowsMigration(dialect),
     '0008-conversation-search': conversationSearchMigration(dialect),
     '0009-bot-pause': botPauseMigration(dialect),
+    '0011-auth-login-throttle': authLoginThrottleMigration(dialect),
   };
 }
 

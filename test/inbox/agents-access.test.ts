@@ -195,7 +195,7 @@ forEachDialect('agents and access: sign-in, tokens, scopes', (dialect) => {
   test('an agent owns tokens within their own scopes, sees only theirs, and loses them when deleted', async () => {
     const agent = await agentSession(w, 'cy@example.com', { visibility: 'assigned_and_team' });
     const as = { cookie: agent.cookie };
-    const own = await call(w, as, 'POST', '/api/v1/tokens', { name: 'my script', scopes: ['conversations:read'] });
+    const own = await call(w, as, 'POST', '/api/v1/tokens', { name: 'my script', scopes: ['conversations:read'], password: agent.password });
     assert.equal(own.status, 201);
     assert.equal(own.body.user_id, agent.user.id);
     const list = await call(w, as, 'GET', '/api/v1/tokens');
