@@ -6,6 +6,7 @@ import { loadConfig } from '../../src/config.ts';
 import { releaseIdlePauses } from '../../src/conversations/release-idle-pauses.ts';
 import { dueSessions } from '../../src/flows/flow-store.ts';
 import { publish } from '../flows/flow-helpers.ts';
+import { approvedTemplate, body } from '../templates/helpers.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -209,6 +210,33 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     // An integration's free-form message counts as a human speaking too.
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/messages`, { type: 'text', text: 'From the CRM' })).status, 202);
     assert.deepEqual([(await botOf(id)).paused_by, (await botOf(id)).reason], ['admin_token', 'agent_message']);
+  });
+
+  test('a text that starts a conversation pauses; a template pauses only when a signed-in user sends it', async () => {
+    await approvedTemplate(w, { name: 'pause_check', language: 'en_US', category: 'UTILITY', components: [body('Hi {{1}}, we are on it.', ['Ana'])] });
+    const c = w.sim.customer('14155550308', 'Sol');
+    await c.sendText('first words');
+    await c.waitForMessage(echo('first words'));
+    const id = await conversationOf(c.waId);
+    const viaToken = await w.api('POST', `/api/v1/conversations/${id}/templates`, { template: 'pause_check', language: 'en_US', parameters: { body: ['Sol'] } });
+    assert.equal(viaToken.status, 202, JSON.stringify(viaToken.body));
+    assert.equal((await botOf(id)).paused, false, "an integration's template is a notification: the bot stays");
+
+    const agent = await agentSession(w, 'eve@pause.test');
+    const viaAgent = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/templates`, { template: 'pause_check', language: 'en_US', parameters: { body: ['Sol'] } });
+    assert.equal(viaAgent.status, 202, JSON.stringify(viaAgent.body));
+    let bot = await botOf(id);
+    assert.deepEqual([bot.paused, bot.paused_by, bot.reason], [true, agent.user.id, 'agent_message']);
+    assert.equal((await w.api('PATCH', `/api/v1/conversations/${id}`, { status: 'closed' })).status, 200);
+
+    // The customer's window is still open: a text from the API starts their next conversation, paused.
+    const started = await w.api('POST', '/api/v1/conversations', { phone: '+14155550308', text: 'We saw your message.' });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.deepEqual([started.body.conversation.bot.paused, started.body.conversation.bot.paused_by, started.body.conversation.bot.reason], [true, 'admin_token', 'agent_message']);
+    bot = await botOf(started.body.conversation.id);
+    assert.equal(bot.paused, true);
+    await writeAndSettle(c, 'thanks, human');
+    await assertSilent(c, 'thanks, human');
   });
 
   test("a flow's hand-off block pauses every responder (by flow:<id>); the flow's own messages never do", async () => {
