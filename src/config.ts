@@ -46,6 +46,12 @@ export interface Config {
   /** Templates (src/templates): fetch-sync period (0 = off; default 15 min) and a rate card JSON file (docs/costs.md). */
   templateSyncIntervalMs?: number;
   rateCardFile?: string;
+  /**
+   * INBOUND_REORDER_WINDOW_MS: how long a customer message waits after it is received before it is
+   * processed, so messages WhatsApp delivers out of order are handled in the order they were sent.
+   * loadConfig sets it (default 1500; 0: off); a Config built in code without it has no window.
+   */
+  inboundReorderWindowMs?: number;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
   flows?: { dir?: string; httpAllowPrivate?: boolean; businessHours?: { start: string; end: string }; businessTimezone?: string; webhookSecret?: string };
   /**
@@ -165,6 +171,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   };
   config.templateSyncIntervalMs = int('TEMPLATE_SYNC_INTERVAL_MS', 'templateSyncIntervalMs', 15 * 60_000, 0, 7 * 24 * 3600_000);
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
+  config.inboundReorderWindowMs = int('INBOUND_REORDER_WINDOW_MS', 'inboundReorderWindowMs', 1500, 0, 60_000);
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);

@@ -10,7 +10,7 @@ import { findVisibleConversation } from './conversation-access.ts';
 import { labelsByConversation, listConversations, type ListFilter } from './conversation-list.ts';
 import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
 import { encodeCursor, parseListQuery } from './list-query.ts';
-import { firstCustomerMessageAt } from './message-store.ts';
+import { firstCustomerMessageAt, messagesPage } from './message-store.ts';
 import { listNotes, noteView } from './note-store.ts';
 import { drainAll } from '../routing/drain-queue.ts';
 import { actorOf } from '../routing/routing-routes.ts';
@@ -84,7 +84,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
   app.get(
     '/api/v1/conversations/:id',
     routeDoc({
-      summary: 'One conversation: messages (newest page, oldest first), notes, labels, linked record, window, response times',
+      summary: 'One conversation: messages (newest page, in the order the customer sent them), notes, labels, linked record, window, response times',
       tags,
       params: { id: str('conversation id') },
       querystring: { limit: int('messages per page, 1 to 500, default 100'), before: str('messages_before_cursor of the previous page') },
@@ -95,24 +95,18 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
       const conversation = await findVisibleConversation(db, req, id);
       const limit = q.limit === undefined ? 100 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 500.');
-      let mq = db.selectFrom('messages').selectAll().where('conversation_id', '=', id);
-      if (q.before !== undefined) {
-        const before = Number(q.before);
-        if (!Number.isInteger(before)) throw new HttpError(400, 'invalid_cursor', 'before must be a message seq from a previous page.');
-        mq = mq.where('seq', '<', before);
-      }
-      // Newest page first, returned oldest-to-newest; `before` pages further back.
-      const rows = await mq.orderBy('seq', 'desc').limit(limit + 1).execute();
-      const more = rows.length > limit;
-      const page = rows.slice(0, limit).reverse();
+      if (q.before !== undefined && !/^\d{1,15}$/.test(q.before)) throw new HttpError(400, 'invalid_cursor', 'before must be the messages_before_cursor of a previous page.');
+      // In the customer's order (send time, then arrival); newest page first, returned oldest-to-newest; `before` pages further back.
+      const page = await messagesPage(db, { conversationId: id, limit, ...(q.before === undefined ? {} : { before: Number(q.before) }) });
+      if (!page.ok) throw new HttpError(400, 'invalid_cursor', 'before must be the messages_before_cursor of a previous page of this conversation.');
       const labels = await labelsByConversation(db, [id]);
       const now = deps.clock.now();
       return {
         ...conversationView(conversation, now, { labels: labels.get(id) ?? [] }),
         response_times: responseTimesView(conversation, await firstCustomerMessageAt(db, id)),
         notes: (await listNotes(db, id)).map(noteView),
-        messages: page.map(messageView),
-        messages_before_cursor: more && page[0] ? String(page[0].seq) : null,
+        messages: page.messages.map(messageView),
+        messages_before_cursor: page.beforeCursor,
       };
     },
   );

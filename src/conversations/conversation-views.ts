@@ -102,6 +102,8 @@ export function messageView(m: MessageRow) {
     reply_to: m.reply_to_external_id,
     author: m.author,
     sent_at: iso(m.sent_at),
+    // invalid | past | future: the WhatsApp timestamp was unusable and sent_at is when we received it.
+    timestamp_anomaly: m.timestamp_anomaly ?? null,
     created_at: iso(m.created_at),
   };
 }
@@ -116,6 +118,9 @@ function parseObject(json: string | null): Record<string, unknown> {
   }
 }
 
+/** A time stored in the database as ISO 8601; one beyond what a Date can hold is null, never a 500. */
 export function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
+  if (ms === null) return null;
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }

@@ -23,19 +23,33 @@ export interface MessageRow {
   created_at: number;
   attempts: number;
   author: string | null;
+  /** Where the message sorts in its conversation: the customer's send time placed within its second (in), the time we wrote it (out). */
+  sort_at: number;
+  /** A TimestampAnomaly when an inbound message's WhatsApp timestamp was unusable and the receive time replaced it. */
+  timestamp_anomaly: string | null;
 }
 
-const MESSAGE_COLUMNS = `"id", "conversation_id", "channel_id", "direction", "external_id", "kind", "text", "content", "raw", "status", "status_at", "error_code", "error_message", "reply_to_external_id", "sent_at", "created_at", "attempts", "author"`;
+/** Why a customer message's send time is our receive time: no usable timestamp, before 2009, or far in the future. */
+export type TimestampAnomaly = 'invalid' | 'past' | 'future';
+
+const MESSAGE_COLUMNS = `"id", "conversation_id", "channel_id", "direction", "external_id", "kind", "text", "content", "raw", "status", "status_at", "error_code", "error_message", "reply_to_external_id", "sent_at", "created_at", "attempts", "author", "sort_at", "timestamp_anomaly"`;
 const INSERT_INBOUND = rawQuery(
-  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, 0, 'customer')
+  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'in', ?, ?, ?, ?, ?, 'received', ?, ?, ?, ?, ?, ?, 0, 'customer', ?, ?)
    on conflict ("channel_id", "external_id") where "external_id" is not null do nothing returning "seq"`,
 );
 const INSERT_OUTBOUND = rawQuery(
-  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'out', null, ?, ?, ?, null, 'queued', ?, null, null, ?, ?, ?, 0, ?) returning "seq"`,
+  `insert into "messages" (${MESSAGE_COLUMNS}) values (?, ?, ?, 'out', null, ?, ?, ?, null, 'queued', ?, null, null, ?, ?, ?, 0, ?, ?, null) returning "seq"`,
 );
 
-/** Stores an inbound message once per wamid; returns its id, or null when it was a duplicate. */
-export async function insertInbound(db: Executor, input: { conversationId: string; channelId: string; message: InboundMessage; now: number }): Promise<string | null> {
+/**
+ * Stores an inbound message once per wamid; returns its id, or null when it was a duplicate.
+ * `sortAt` (default: the message's send time) orders it in its conversation; `anomaly` records
+ * that its send time is the receive time because the provider's was unusable.
+ */
+export async function insertInbound(
+  db: Executor,
+  input: { conversationId: string; channelId: string; message: InboundMessage; now: number; sortAt?: number; anomaly?: TimestampAnomaly | null },
+): Promise<string | null> {
   const m = input.message;
   const { raw, ...normalised } = m;
   const id = newId('msg', input.now);
@@ -55,6 +69,8 @@ export async function insertInbound(db: Executor, input: { conversationId: strin
     m.context?.messageId ?? null,
     m.sentAt,
     input.now,
+    input.sortAt ?? m.sentAt,
+    input.anomaly ?? null,
   ]);
   return rows.length > 0 ? id : null;
 }
@@ -83,6 +99,8 @@ export async function insertOutbound(
     created_at: input.now,
     attempts: 0,
     author: input.author,
+    sort_at: input.now,
+    timestamp_anomaly: null,
   };
   const [inserted] = await runRaw<{ seq: number }>(db, INSERT_OUTBOUND, [
     row.id,
@@ -96,6 +114,7 @@ export async function insertOutbound(
     row.sent_at,
     row.created_at,
     row.author,
+    row.sort_at,
   ]);
   return { ...row, seq: Number(inserted!.seq) };
 }
@@ -132,6 +151,7 @@ export async function firstCustomerMessageAt(db: Executor, conversationId: strin
     .select('sent_at')
     .where('conversation_id', '=', conversationId)
     .where('direction', '=', 'in')
+    .orderBy('sort_at')
     .orderBy('seq')
     .limit(1)
     .executeTakeFirst();
@@ -161,8 +181,36 @@ export async function latestInbound(db: Executor, conversationId: string): Promi
     .where('conversation_id', '=', conversationId)
     .where('direction', '=', 'in')
     .where('external_id', 'is not', null)
+    .orderBy('sort_at', 'desc')
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
   return row && row.external_id !== null ? { id: row.id, external_id: row.external_id } : null;
+}
+
+/**
+ * One page of a conversation's messages in the customer's order (`sort_at`, then `seq`), newest
+ * page first and returned oldest to newest. `before` is the `seq` of the oldest message of the
+ * previous page: the page ends just before that message's place in the order, so paging back
+ * stays consistent however late a message arrived. A `before` that names no message of this
+ * conversation is `invalid_cursor`.
+ */
+export async function messagesPage(
+  db: Executor,
+  input: { conversationId: string; limit: number; before?: number },
+): Promise<{ ok: true; messages: MessageRow[]; beforeCursor: string | null } | { ok: false; reason: 'invalid_cursor' }> {
+  let q = db.selectFrom('messages').selectAll().where('conversation_id', '=', input.conversationId);
+  if (input.before !== undefined) {
+    const anchor = await db
+      .selectFrom('messages')
+      .select(['sort_at', 'seq'])
+      .where('conversation_id', '=', input.conversationId)
+      .where('seq', '=', input.before)
+      .executeTakeFirst();
+    if (!anchor) return { ok: false, reason: 'invalid_cursor' };
+    q = q.where((eb) => eb.or([eb('sort_at', '<', anchor.sort_at), eb.and([eb('sort_at', '=', anchor.sort_at), eb('seq', '<', anchor.seq)])]));
+  }
+  const rows = await q.orderBy('sort_at', 'desc').orderBy('seq', 'desc').limit(input.limit + 1).execute();
+  const page = rows.slice(0, input.limit).reverse();
+  return { ok: true, messages: page, beforeCursor: rows.length > input.limit && page[0] ? String(page[0].seq) : null };
 }

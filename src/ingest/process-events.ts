@@ -10,6 +10,7 @@ import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
+import { checkSentTime } from './sent-time.ts';
 
 export const MAX_EVENT_ATTEMPTS = 5;
 
@@ -17,6 +18,11 @@ export const MAX_EVENT_ATTEMPTS = 5;
  * Turns stored webhook events into contacts, conversations, messages and statuses, in one
  * transaction per batch, and enqueues each new inbound message on its conversation's serial
  * queue in that same transaction. A wamid already stored is skipped: Meta redelivers.
+ *
+ * Each message's WhatsApp timestamp is checked against the time we received it (sent-time.ts);
+ * an absurd one is replaced by the receive time, flagged and logged. Its job runs at the end of
+ * the reorder window (INBOUND_REORDER_WINDOW_MS after we received it), so messages Meta delivers
+ * out of order meanwhile are processed in the order the customer sent them (process-inbound.ts).
  */
 export async function processEvents(deps: Deps, events: PendingEvent[], db: Executor): Promise<void> {
   const now = deps.clock.now();
@@ -48,11 +54,15 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       now,
     });
     const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
-    const messageId = await insertInbound(db, { conversationId: conversation.id, channelId: channel.id, message: m, now });
+    const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, event.received_at);
+    const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
+    const messageId = await insertInbound(db, { conversationId: conversation.id, channelId: channel.id, message, now, sortAt: time.sortAt, anomaly: time.anomaly });
     if (!messageId) continue; // duplicate delivery
-    await noteInbound(db, conversation.id, { sentAt: m.sentAt, preview: m.text ?? `[${m.kind}]`, now });
+    if (time.anomaly) deps.logger.warn({ messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly }, 'inbound message timestamp is unusable; the receive time stands in');
+    await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });
-    await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}` });
+    const window = deps.config.inboundReorderWindowMs ?? 0;
+    await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}`, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
   }
   for (const s of parsed.value.statuses) {
     const channel = deps.channels.byAccount(s.channelAccountId);
@@ -69,4 +79,8 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
   }
   await applyTemplateWebhooks(deps, db, parsed.value, now);
   return problems.length ? problems.join('; ') : undefined;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -14,27 +14,30 @@ function isInboundKind(k: string): k is InboundKind {
 }
 
 // Hot path (every message): prebuilt SQL.
-const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
+const SELECT_TARGET = rawQuery(`select "seq", "sort_at", "conversation_id", "status" from "messages" where "id" = ?`);
 const SELECT_WAITING = rawQuery(
   `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", ct."profile_name", ct."id" as "contact_id", ct."blocked"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
-   where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received' and m."seq" <= ? order by m."seq"`,
+   where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received'
+   and (m."sort_at" < ? or (m."sort_at" = ? and m."seq" <= ?)) order by m."sort_at", m."seq"`,
 );
 const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received' returning "id"`);
 
 /**
- * Job `message.process`: runs on the conversation's serial queue, so one conversation's messages
- * are handled in the order they were received. Order also comes from our own data: before its
- * message, a job handles any earlier message of the conversation still waiting (by `seq`, the
- * arrival order), so a job the engine retried later, or ran out of turn, cannot reorder them.
+ * Job `message.process`: runs on the conversation's serial queue at the end of its message's
+ * reorder window (INBOUND_REORDER_WINDOW_MS after we received it). Order comes from our own data:
+ * before its message, a job handles every message of the conversation still waiting that the
+ * customer sent earlier (by `sort_at`, the send time, then `seq`, the arrival order), including
+ * those Meta delivered after it within the window; so neither shuffled webhooks nor a job the
+ * engine retried later, or ran out of turn, can reorder them.
  * Each message is screened (blocked contact, opt-out keyword), then offered to the flow engine,
  * and only then to the demo bot.
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const [target] = await runRaw<{ seq: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
-  if (!target || target.status !== 'received') return; // redelivered job after a crash: done already
-  const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.seq]);
+  const [target] = await runRaw<{ seq: number; sort_at: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
+  if (!target || target.status !== 'received') return; // redelivered job after a crash, or handled before it by an earlier job: done
+  const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.sort_at, target.sort_at, target.seq]);
   for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();
 }

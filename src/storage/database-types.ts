@@ -91,6 +91,9 @@ export interface Database {
     price: number | null; // rate card applied to the category Meta reported
     currency: string | null;
     opt_in_override_reason: string | null;
+    // The customer's order (migration message-order).
+    sort_at: Generated<number>; // listing and processing order within the conversation, then seq
+    timestamp_anomaly: string | null; // invalid | past | future: the WhatsApp timestamp was replaced by the receive time
   };
   status_events: {
     id: Generated<number>;

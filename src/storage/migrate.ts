@@ -10,6 +10,7 @@ import { flowsMigration } from './migrations/0007-flows.ts';
 import { conversationSearchMigration } from './migrations/0008-conversation-search.ts';
 import { botPauseMigration } from './migrations/0009-bot-pause.ts';
 import { authLoginThrottleMigration } from './migrations/0011-auth-login-throttle.ts';
+import { messageOrderMigration } from './migrations/0012-message-order.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -24,6 +25,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0008-conversation-search': conversationSearchMigration(dialect),
     '0009-bot-pause': botPauseMigration(dialect),
     '0011-auth-login-throttle': authLoginThrottleMigration(dialect),
+    '0012-message-order': messageOrderMigration(dialect),
   };
 }
 
