@@ -13,9 +13,10 @@ export interface BoundNumber {
  * Binds every number to the secret of the Meta app it belongs to. A signature proves only which
  * app sent a delivery; an app may speak only for its own numbers. So a delivery is accepted only
  * when the secret that verified it belongs to every configured number it names (phone_number_id)
- * and to every configured number's WABA it names (entry id: template updates are applied by WABA).
- * Accounts configured nowhere belong to no app here: events for them are stored and reported as
- * for an unknown number by the ingest loop, and can change nothing.
+ * and to every configured number's WABA it names (entry id). Accounts configured nowhere belong to
+ * no app here: events for them are stored and reported as for an unknown number by the ingest
+ * loop, and can change nothing. Template changes are the exception: they are applied by WABA and
+ * template id, so an entry carrying one must name a WABA of the signing app's own numbers.
  *
  * Built once at start (the numbers are fixed for the life of the process): one set lookup per
  * named account on the hot path.
@@ -55,12 +56,13 @@ export class WebhookSecretBinding {
     this.knownWabas = knownWabas;
   }
 
-  /** The first account the delivery names that `secretIndex`'s app does not own; undefined when it owns them all. */
+  /** The first account the delivery names that `secretIndex`'s app may not speak for; undefined when there is none. */
   foreignAccount(secretIndex: number, named: WebhookAccounts): string | undefined {
     const numbers = this.numbersBySecret[secretIndex] ?? NONE;
     const wabas = this.wabasBySecret[secretIndex] ?? NONE;
     for (const id of named.phoneNumberIds) if (this.knownNumbers.has(id) && !numbers.has(id)) return id;
     for (const id of named.businessAccountIds) if (this.knownWabas.has(id) && !wabas.has(id)) return id;
+    for (const id of named.templateAccountIds) if (!wabas.has(id)) return id === '' ? '(an entry without an id)' : id;
     return undefined;
   }
 }

@@ -91,7 +91,18 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
       entry: [{ id: B.businessAccountId, changes: [{ field: 'message_template_status_update', value: { event: 'REJECTED', message_template_id: 123456, message_template_name: 'tpl_forged', message_template_language: 'en_US', reason: 'ABUSIVE_CONTENT' } }] }],
     };
     assert.equal((await postSigned(app.url, update, { secret: A.appSecret })).status, 403);
+    // Quality and category updates name only a template id: they must come under a WABA of the signer's numbers.
+    const quality = (entry: object) => ({
+      object: 'whatsapp_business_account',
+      entry: [{ ...entry, changes: [{ field: 'message_template_quality_update', value: { previous_quality_score: 'GREEN', new_quality_score: 'RED', message_template_id: 987654, message_template_name: 'tpl_forged', message_template_language: 'en_US' } }] }],
+    });
+    for (const entry of [{ id: 'waba-configured-nowhere' }, {}]) {
+      const res = await postSigned(app.url, quality(entry), { secret: A.appSecret });
+      assert.equal(res.status, 403, JSON.stringify(entry));
+      assert.equal((await res.json()).error.code, 'secret_not_bound');
+    }
     assert.equal(await storedWith('tpl_forged'), 0);
+    assert.equal((await postSigned(app.url, quality({ id: A.businessAccountId }), { secret: A.appSecret })).status, 200, "under the signer's own WABA");
     assert.equal((await postSigned(app.url, update, { secret: B.appSecret })).status, 200, 'its own app may send it');
   });
 
