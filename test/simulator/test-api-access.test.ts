@@ -52,6 +52,9 @@ test('/_sim without the test token, or with a wrong one: 401 {error:{code,messag
       ['POST', '/_sim/clock/advance', { ms: 1000 }],
       ['GET', '/_sim/events'],
       ['GET', '/_sim/no-such-route'],
+      // Percent-escapes reach the same routes: they are guarded the same way.
+      ['GET', '/%5Fsim/info'],
+      ['GET', '/_%73im/customers'],
     ] as const) {
       const r = await call(sim, method, path, headers, body);
       assert.equal(r.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);
@@ -74,7 +77,7 @@ test('/_sim with the token (Bearer, x-sim-token) works', async () => {
 test('a non-loopback Host (DNS rebinding) is refused with 421 on /_sim and /phone, even with the token; Graph API unaffected', async () => {
   const port = new URL(sim.url).port;
   for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, `localhost.evil.example:${port}`, `10.0.0.5:${port}`]) {
-    for (const path of ['/_sim/info', '/_sim/customers', '/phone', `/phone?token=${sim.testToken}`, '/phone/app.js']) {
+    for (const path of ['/_sim/info', '/%5fsim/customers', '/_sim/customers', '/phone', '/%70hone', `/phone?token=${sim.testToken}`, '/phone/app.js']) {
       const r = await call(sim, 'GET', path, { host, authorization: `Bearer ${sim.testToken}` });
       assert.equal(r.status, 421, `${path} with Host "${host}"`);
       assert.equal(r.body.error.code, 'host_not_allowed');

@@ -50,6 +50,22 @@ function presentedToken(req: FastifyRequest, cookieName: string): string | undef
 const isTestApi = (path: string) => path === '/_sim' || path.startsWith('/_sim/');
 const isPhonePage = (path: string) => path === '/phone' || path.startsWith('/phone/');
 
+/**
+ * The route the request will reach: the router decodes percent-escapes (`/%5Fsim/info` is
+ * `/_sim/info`), so the matched pattern decides; a request no route matches (the 404 handler's
+ * pattern) is judged by its decoded path.
+ */
+function routePath(req: FastifyRequest): string {
+  const route = req.routeOptions.url;
+  if (route && (isTestApi(route) || isPhonePage(route))) return route;
+  const raw = req.url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
 function refuse(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store').send({ error: { code, message } });
 }
@@ -66,7 +82,7 @@ function refuse(reply: FastifyReply, status: number, code: string, message: stri
  */
 export function registerTestApiAccess(app: FastifyInstance, token: string, port: () => number): void {
   app.addHook('onRequest', async (req, reply) => {
-    const path = req.url.split('?')[0] ?? '';
+    const path = routePath(req);
     if (!isTestApi(path) && !isPhonePage(path)) return;
     if (!isLoopbackHost(req.headers.host)) {
       return refuse(reply, 421, 'host_not_allowed', `the simulator's test API and phone page answer only to a loopback Host (127.0.0.1, localhost or [::1]), not "${req.headers.host ?? ''}"`);
