@@ -17,9 +17,12 @@ import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
 import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
 import { flowRoutes } from './flows/flow-routes.ts';
-import { installErrorHandler } from './http/error-handler.ts';
+import type { AdminTokenCheck } from './http/admin-token.ts';
+import { installBodyGuard } from './http/body-guard.ts';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { installSecurityHeaders } from './http/security-headers.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
 import { costRoutes } from './costs/cost-routes.ts';
@@ -28,22 +31,31 @@ import { streamRoutes } from './realtime/stream-routes.ts';
 import { routingRoutes } from './routing/routing-routes.ts';
 
 /** Builds the HTTP app from dependencies without listening (tests may inject requests). */
-export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminTokenHash: Buffer }): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToken: AdminTokenCheck }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger,
     // Request lines at 1,000 webhooks/s would cost more than the webhooks; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Errors Fastify answers itself (a path parameter over 100 characters, a bad %-escape, a
+    // malformed request) in the API's `{error: {code, message}}` shape.
+    frameworkErrors,
+    clientErrorHandler,
+    // A route that validates with a JSON schema refuses an unknown field or a wrong type (400
+    // naming it) rather than Ajv's defaults, which drop unknown fields and coerce types silently.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     // Behind a TLS-terminating proxy, X-Forwarded-Proto/-For give request.protocol and request.ip (TRUST_PROXY).
     trustProxy: trustProxyOption(deps.config.trustProxy),
   });
   installErrorHandler(app);
+  installBodyGuard(app);
+  installSecurityHeaders(app);
   // Before every route plugin: the OpenAPI document is collected as routes are added.
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
   await app.register(async (api) => {
-    await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminTokenHash: opts.adminTokenHash });
+    await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminToken: opts.adminToken });
     await api.register(accessRoutes, { deps });
     await api.register(conversationRoutes, { deps });
     await api.register(startConversationRoutes, { deps });
@@ -61,7 +73,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });
     await api.register(botPauseRoutes, { deps });
-    await api.register(streamRoutes, { deps });
+    await api.register(streamRoutes, { deps, adminToken: opts.adminToken });
     await api.register(contactRoutes, { deps });
   });
   return app;

@@ -75,7 +75,14 @@ async function main(): Promise<void> {
     }
   }
   if (running.generatedAdminToken) {
-    lines.push('', `  Admin API token (shown once, stored hashed): ${running.generatedAdminToken}`, '  Set SWITCHBOARD_ADMIN_TOKEN to choose your own.');
+    lines.push(
+      '',
+      `  Admin API token (shown once, stored hashed): ${running.generatedAdminToken}`,
+      '  Lost it? `npm run admin-token` on this machine prints a new one and revokes this one.',
+      '  Set SWITCHBOARD_ADMIN_TOKEN to choose your own.',
+    );
+  } else if (config.adminToken === undefined) {
+    lines.push('', '  Admin API token: stored hashed (printed at first start). `npm run admin-token` on this machine prints a new one and revokes the old.');
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 

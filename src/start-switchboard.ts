@@ -7,7 +7,7 @@ import type { Deps } from './deps.ts';
 import { TurnGate } from './core/turn-gate.ts';
 import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-receipt.ts';
 import { eventDeliveryHandler } from './events/deliver-event.ts';
-import { ensureAdminToken } from './http/admin-token.ts';
+import { adminTokenCheck, ensureAdminToken } from './http/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
 import { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
 import { GraphileJobQueue } from './jobs/graphile-job-queue.ts';
@@ -84,7 +84,8 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime };
   const admin = await ensureAdminToken(storage.db, config.adminToken);
   const ingest = new IngestLoop(deps, gate);
-  const app = await buildApp(deps, { ingest, adminTokenHash: admin.hash });
+  const adminToken = adminTokenCheck(storage.db, clock, { hash: admin.hash, configured: config.adminToken !== undefined });
+  const app = await buildApp(deps, { ingest, adminToken });
   const address = await app.listen({ port: config.port, host: config.host });
   const processes = config.role !== 'web';
   const flows = await startFlowEngine(deps, { processes });

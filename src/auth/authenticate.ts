@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { HttpError } from '../core/http-error.ts';
-import { tokenMatches } from '../http/admin-token.ts';
+import type { AdminTokenCheck } from '../http/admin-token.ts';
 import type { Database } from '../storage/database-types.ts';
 import { ADMIN_TOKEN_PRINCIPAL, type Principal, type Visibility } from './principal.ts';
 import { isRole, parseStoredScopes, roleScopes, type Role } from './scopes.ts';
@@ -15,7 +15,8 @@ import { teamIdsByUser, type UserRow } from './user-store.ts';
 export interface AuthContext {
   db: Kysely<Database>;
   clock: Clock;
-  adminTokenHash: Buffer;
+  /** The admin token: fixed when set in the environment, else the stored one (replaced by `npm run admin-token`). */
+  adminToken: AdminTokenCheck;
 }
 
 export const API_TOKEN_PREFIX = 'sbt_';
@@ -31,7 +32,7 @@ export async function authenticate(ctx: AuthContext, req: FastifyRequest, reply:
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     if (!presented) throw unauthorized('Send the API token as "Authorization: Bearer <token>".');
     // The admin token needs no database round trip: it stays as cheap as before.
-    if (tokenMatches(presented, ctx.adminTokenHash)) return ADMIN_TOKEN_PRINCIPAL;
+    if (await ctx.adminToken.matches(presented)) return ADMIN_TOKEN_PRINCIPAL;
     if (presented.startsWith(API_TOKEN_PREFIX)) {
       const principal = await apiTokenPrincipal(ctx, presented);
       if (principal) return principal;

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
+import type { AdminTokenCheck } from '../http/admin-token.ts';
 import type { Principal } from './principal.ts';
 import { sha256Hex } from './secret-token.ts';
 import { SESSION_COOKIE } from './session-cookie.ts';
@@ -9,10 +10,14 @@ import { findSessionWithUser } from './session-store.ts';
 /**
  * Is the credential a long-lived request (the inbox stream) was opened with still good? A token
  * revoked or expired, a session ended (logout, password change, user deleted) all answer false.
- * The admin token comes from the environment and cannot be revoked while the process runs.
+ * The admin token is checked again too: `npm run admin-token` replaces a stored one (one set in
+ * the environment stays valid while the process runs).
  */
-export async function credentialStillValid(db: Kysely<Database>, now: number, req: FastifyRequest, principal: Principal): Promise<boolean> {
-  if (principal.kind === 'admin_token') return true;
+export async function credentialStillValid(db: Kysely<Database>, now: number, req: FastifyRequest, principal: Principal, adminToken?: AdminTokenCheck): Promise<boolean> {
+  if (principal.kind === 'admin_token') {
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    return adminToken === undefined || (presented !== undefined && (await adminToken.matches(presented)));
+  }
   if (principal.kind === 'token') {
     if (!principal.tokenId) return false;
     const row = await db

@@ -1,3 +1,4 @@
+import { jsonObject } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 
 export const MAX_ATTRIBUTES_BYTES = 16_384;
@@ -6,10 +7,7 @@ const TAG = /^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,47}$/u;
 const SOURCE = /^[a-z][a-z0-9_]{0,31}$/;
 
 export function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object.');
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new HttpError(422, 'unknown_field', `Unknown field(s): ${unknown.join(', ')}. Allowed: ${allowed.join(', ')}.`, { fields: unknown });
-  return { ...body };
+  return { ...jsonObject(body, allowed) };
 }
 
 export function nameField(v: unknown): string | null {

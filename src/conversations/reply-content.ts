@@ -1,4 +1,5 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
+import { refuseUnknownFields } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 
 /**
@@ -18,6 +19,21 @@ export interface ParsedReply {
 export const REPLY_TYPES = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'buttons', 'list', 'reaction'] as const;
 type ReplyType = (typeof REPLY_TYPES)[number];
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+const MEDIA_FIELDS = ['media_id', 'link', 'caption', 'filename'];
+const INTERACTIVE_FIELDS = ['body', 'header', 'footer'];
+/** The fields each type reads, besides `type` and `reply_to`: any other is 400 unknown_field. */
+const FIELDS: Record<ReplyType, readonly string[]> = {
+  text: ['text'],
+  image: MEDIA_FIELDS,
+  video: MEDIA_FIELDS,
+  audio: MEDIA_FIELDS,
+  document: MEDIA_FIELDS,
+  sticker: MEDIA_FIELDS,
+  location: ['latitude', 'longitude', 'name', 'address'],
+  buttons: [...INTERACTIVE_FIELDS, 'buttons'],
+  list: [...INTERACTIVE_FIELDS, 'button', 'sections'],
+  reaction: ['message_id', 'emoji'],
+};
 
 export function parseReply(body: unknown): ParsedReply {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"text": "Hello"}.');
@@ -26,6 +42,7 @@ export function parseReply(body: unknown): ParsedReply {
   if (typeof type !== 'string' || !(REPLY_TYPES as readonly string[]).includes(type)) {
     throw invalid('unsupported_type', 'type', `"type" must be one of: ${REPLY_TYPES.join(', ')}.`);
   }
+  refuseUnknownFields(b, ['type', 'reply_to', ...FIELDS[type as ReplyType]], `a ${type} message`);
   const replyTo = optionalRef(b.reply_to, 'reply_to');
   const content = contentOf(type as ReplyType, b);
   if (content.type === 'reaction') {

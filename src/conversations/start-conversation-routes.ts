@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { jsonObject } from '../auth/body-fields.ts';
+import { jsonObject, optionalStringField } from '../auth/body-fields.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
@@ -16,7 +16,7 @@ import { openConversation } from './conversation-store.ts';
 import { conversationView, messageView } from './conversation-views.ts';
 import { canSee } from './conversation-visibility.ts';
 import { parseReply } from './reply-content.ts';
-import { sendTemplateFromRequest } from '../templates/send-template.ts';
+import { sendTemplateFromRequest, TEMPLATE_SEND_FIELDS } from '../templates/send-template.ts';
 import { assertWindowOpen } from './window-guard.ts';
 
 /**
@@ -45,9 +45,9 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
     async (req, reply) => {
       // With `template`, the templates module sends it: no window applies, the contact may be new.
       if (typeof req.body === 'object' && req.body !== null && 'template' in req.body) {
-        const t = req.body as Record<string, unknown>;
-        const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-        const result = await sendTemplateFromRequest(deps, principalOf(req), { phone: text(t.phone), contactId: text(t.contact_id), channelId: text(t.channel_id) }, t);
+        const t = jsonObject(req.body, ['phone', 'contact_id', 'channel_id', ...TEMPLATE_SEND_FIELDS]);
+        const to = { phone: optionalStringField(t.phone, 'phone'), contactId: optionalStringField(t.contact_id, 'contact_id'), channelId: optionalStringField(t.channel_id, 'channel_id') };
+        const result = await sendTemplateFromRequest(deps, principalOf(req), to, t);
         return reply.status(202).send(result);
       }
       const b = jsonObject(req.body, ['phone', 'text', 'channel_id']);

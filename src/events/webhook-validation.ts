@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { refuseUnknownFields } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import { privateHostOf } from './address-guard.ts';
 import { ALL_EVENTS, EVENT_TYPES, isEventType, parseScopedEvent, SCOPED_EVENT_TYPES } from './event-types.ts';
@@ -40,10 +41,8 @@ function objectBody(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"url": "https://example.com/hooks", "events": ["message.received"]}.');
   }
-  const b: Record<string, unknown> = { ...body };
-  const unknown = Object.keys(b).filter((k) => !FIELDS.has(k));
-  if (unknown.length) throw new HttpError(422, 'unknown_field', `Unknown field ${unknown.map((k) => `"${k}"`).join(', ')}; allowed: ${[...FIELDS].join(', ')}.`);
-  return b;
+  refuseUnknownFields(body, [...FIELDS]);
+  return { ...body };
 }
 
 function parseFields(b: Record<string, unknown>, policy: Policy): Partial<SubscriptionFields> {

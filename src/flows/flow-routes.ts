@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { releaseBot } from '../conversations/bot-pause.ts';
+import { jsonObject, optionalStringField, refuseUnknownFields } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import { actorOf } from '../routing/routing-routes.ts';
 import type { Deps } from '../deps.ts';
@@ -90,8 +91,8 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
   });
 
   app.post('/api/v1/flows/:id/rollback', async (req) => {
+    const version = jsonObject(req.body, ['version']).version;
     const flow = await flowOr404(idOf(req));
-    const version = isPlainObject(req.body) ? req.body.version : undefined;
     if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new HttpError(400, 'version_required', 'Send {"version": <a published version number>}.');
     const r = await db.transaction().execute((trx) => rollbackFlow(trx, flow.id, version, { by: by(req), now: deps.clock.now() }));
     forgetPublished(db);
@@ -100,11 +101,11 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
   });
 
   app.post('/api/v1/flows/:id/start', async (req, reply) => {
+    const b = jsonObject(req.body, ['contact_id', 'phone', 'variables', 'channel_id', 'template']);
     const flow = await flowOr404(idOf(req));
     if (flow.published_version === null) throw new HttpError(409, 'flow_not_published', `Flow ${flow.id} has no published version; POST /api/v1/flows/${flow.id}/publish first.`);
-    const b = isPlainObject(req.body) ? req.body : {};
-    const contactId = typeof b.contact_id === 'string' ? b.contact_id : undefined;
-    const phone = typeof b.phone === 'string' ? b.phone : undefined;
+    const contactId = optionalStringField(b.contact_id, 'contact_id');
+    const phone = optionalStringField(b.phone, 'phone');
     if (!contactId === !phone) throw new HttpError(400, 'contact_required', 'Send exactly one of "contact_id" or "phone".');
     if (b.variables !== undefined && !isPlainObject(b.variables)) throw new HttpError(400, 'invalid_variables', '"variables" must be an object.');
     if (b.channel_id !== undefined && typeof b.channel_id !== 'string') throw new HttpError(400, 'invalid_channel', '"channel_id" must be a string.');
@@ -156,6 +157,7 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
 /** `template: {name, language?, parameters?, override_opt_in?}` of a start, read like a template send. */
 function templateStartOf(raw: unknown): TemplateSendBody {
   if (!isPlainObject(raw) || typeof raw.name !== 'string' || raw.name.trim() === '') throw new HttpError(400, 'invalid_template', '"template" must be {"name": "...", "language"?: "es_MX", "parameters"?: [...] or {...}}.');
+  refuseUnknownFields(raw, ['name', 'language', 'parameters', 'override_opt_in'], '"template"');
   return parseTemplateSendBody({ template: raw.name, language: raw.language, parameters: raw.parameters, override_opt_in: raw.override_opt_in });
 }
 

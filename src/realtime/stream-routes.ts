@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { optionalJsonObject } from '../auth/body-fields.ts';
 import { credentialStillValid } from '../auth/credential-check.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
+import type { AdminTokenCheck } from '../http/admin-token.ts';
 import { publishInbox } from './realtime-bus.ts';
 import { StreamHub } from './stream-hub.ts';
 import { TYPING_TASK } from './typing-indicator.ts';
@@ -20,7 +22,7 @@ const TYPING_THROTTLE_MS = 10_000;
  * conversation.bot_resumed (the summary's `bot` says who paused and why), typing, notification; each only
  * for conversations the caller may see (team membership as it is at each event).
  */
-export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adminToken?: AdminTokenCheck }): Promise<void> {
   const { deps } = opts;
   const hub = new StreamHub(deps.storage.db, deps.realtime, deps.logger);
   const open = new Set<() => void>();
@@ -56,7 +58,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): 
     const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
     // A revoked token or an ended session closes the stream within a second, not at reconnect.
     const recheck = setInterval(() => {
-      credentialStillValid(deps.storage.db, deps.clock.now(), req, principal).then(
+      credentialStillValid(deps.storage.db, deps.clock.now(), req, principal, opts.adminToken).then(
         (ok) => {
           if (ok) return;
           write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
@@ -80,9 +82,8 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps }): 
 
   app.post('/api/v1/conversations/:id/typing', async (req, reply) => {
     const { id } = req.params as { id: string };
-    const body: unknown = req.body ?? {};
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object, or nothing.');
-    const typing = 'typing' in body ? body.typing : true;
+    const body = optionalJsonObject(req.body, ['typing']);
+    const typing = body.typing ?? true;
     if (typeof typing !== 'boolean') throw new HttpError(422, 'invalid_typing', '"typing" must be true or false.');
     await findVisibleConversation(deps.storage.db, req, id);
     const userId = principalOf(req).userId;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { jsonObject } from '../auth/body-fields.ts';
 import { principalOf } from '../auth/principal.ts';
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
 import { HttpError } from '../core/http-error.ts';
@@ -64,10 +65,7 @@ function refusal(r: Exclude<AssignResult | RequestHumanResult, { ok: true }>): H
 }
 
 function bodyOf(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object.');
-  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
-  if (unknown.length) throw new HttpError(422, 'unknown_field', `Unknown field(s): ${unknown.join(', ')}. Allowed: ${allowed.join(', ')}.`, { fields: unknown });
-  return { ...body };
+  return { ...jsonObject(body, allowed) };
 }
 
 /** undefined: not given; null: clear it; else an id. */

@@ -31,6 +31,9 @@ export interface TemplateSendResult {
   opt_in_override: { reason: string } | null;
 }
 
+/** The fields of a template send's body (POST /api/v1/conversations/:id/templates); the routes refuse others. */
+export const TEMPLATE_SEND_FIELDS: readonly string[] = ['template', 'language', 'parameters', 'override_opt_in'];
+
 /** Reads a request body into a TemplateSendBody; 400 with the field at fault otherwise. */
 export function parseTemplateSendBody(raw: unknown): TemplateSendBody {
   if (!isRecord(raw)) throw new HttpError(400, 'bad_request', 'The body must be a JSON object.');

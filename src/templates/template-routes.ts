@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { jsonObject, optionalJsonObject, optionalStringField } from '../auth/body-fields.ts';
 import { principalOf } from '../auth/principal.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
@@ -6,7 +7,7 @@ import { hasErrors, lintTemplate } from './lint-template.ts';
 import { isRecord } from './lint-text.ts';
 import { createDraft, deleteTemplate, requireTemplate, submitTemplate } from './manage-templates.ts';
 import { resolveParameters } from './resolve-parameters.ts';
-import { sendTemplateFromRequest } from './send-template.ts';
+import { sendTemplateFromRequest, TEMPLATE_SEND_FIELDS } from './send-template.ts';
 import { syncTemplatesFromGraph, type SyncSummary } from './sync-templates.ts';
 import { templateChannel, templateChannels } from './template-channels.ts';
 import { parseTemplateFields } from './template-input.ts';
@@ -14,6 +15,8 @@ import { componentsOf, listTemplates, updateTemplate, addTemplateEvent, getTempl
 import { templateView } from './template-views.ts';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+/** The top-level fields of a template (Meta's create request); anything else is 400 unknown_field. */
+const TEMPLATE_FIELDS = ['name', 'language', 'category', 'parameter_format', 'components'];
 
 /**
  * /api/v1/templates (admin by default, see route-access.ts): lint, CRUD, submit, sync, preview,
@@ -24,7 +27,7 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
   const db = deps.storage.db;
 
   app.post('/api/v1/templates/lint', async (req) => {
-    const findings = lintTemplate(req.body);
+    const findings = lintTemplate(jsonObject(req.body, [...TEMPLATE_FIELDS, 'channel_id']));
     return { ok: !hasErrors(findings), errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length, findings };
   });
 
@@ -37,8 +40,9 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
   });
 
   app.post('/api/v1/templates', async (req, reply) => {
-    const { fields, findings } = parseTemplateFields(req.body);
-    const channelId = isRecord(req.body) ? str(req.body.channel_id) : undefined;
+    const b = jsonObject(req.body, [...TEMPLATE_FIELDS, 'channel_id']);
+    const channelId = optionalStringField(b.channel_id, 'channel_id');
+    const { fields, findings } = parseTemplateFields(b);
     const row = await createDraft(deps, channelId, fields);
     await addTemplateEvent(db, { templateId: row.id, source: 'api', status: 'DRAFT', now: deps.clock.now() });
     return reply.status(201).send({ ...templateView(row), findings });
@@ -51,8 +55,8 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
     if (row.status !== 'DRAFT' && row.status !== 'REJECTED') {
       throw new HttpError(409, 'template_not_editable', `Template ${row.name} is ${row.status}; only DRAFT and REJECTED templates can be edited (Meta limits edits of approved ones).`);
     }
-    if (!isRecord(req.body)) throw new HttpError(400, 'bad_request', 'The body must be a JSON object of template fields.');
-    const merged = { name: row.name, language: row.language, category: row.category, parameter_format: row.parameter_format, components: componentsOf(row), ...req.body };
+    const b = jsonObject(req.body, TEMPLATE_FIELDS);
+    const merged = { name: row.name, language: row.language, category: row.category, parameter_format: row.parameter_format, components: componentsOf(row), ...b };
     const { fields, findings } = parseTemplateFields(merged);
     if ((fields.name !== row.name || fields.language !== row.language) && row.meta_id) {
       throw new HttpError(409, 'template_identity_fixed', 'A submitted template keeps its name and language; create a new template instead.');
@@ -77,7 +81,7 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
   app.post('/api/v1/templates/:id/submit', async (req) => templateView(await submitTemplate(deps, await requireTemplate(deps, (req.params as { id: string }).id))));
 
   app.post('/api/v1/templates/sync', async (req) => {
-    const channelId = isRecord(req.body) ? str(req.body.channel_id) : undefined;
+    const channelId = optionalStringField(optionalJsonObject(req.body, ['channel_id']).channel_id, 'channel_id');
     const targets = channelId ? [templateChannel(deps, channelId)] : templateChannels(deps);
     const channels: SyncSummary[] = [];
     for (const tc of targets) {
@@ -90,18 +94,19 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
 
   app.post('/api/v1/templates/:id/preview', async (req) => {
     const row = await requireTemplate(deps, (req.params as { id: string }).id);
-    const params = isRecord(req.body) ? req.body.parameters : undefined;
+    const params = optionalJsonObject(req.body, ['parameters']).parameters;
     const { rendered, components } = resolveParameters({ parameter_format: row.parameter_format, category: row.category, components: componentsOf(row) }, params);
     return { template: { id: row.id, name: row.name, language: row.language, category: row.category, status: row.status }, ...rendered, components };
   });
 
   app.post('/api/v1/templates/:id/send', { config: { access: 'conversations:write' } }, async (req, reply) => {
     const row = await requireTemplate(deps, (req.params as { id: string }).id);
-    const body = isRecord(req.body) ? req.body : {};
-    const phone = str(body.phone);
-    const contactId = str(body.contact_id);
+    // The template is the one in the path: a "template" or "language" field would be ignored, so it is refused.
+    const body = jsonObject(req.body, ['phone', 'contact_id', 'channel_id', 'parameters', 'override_opt_in']);
+    const phone = optionalStringField(body.phone, 'phone');
+    const contactId = optionalStringField(body.contact_id, 'contact_id');
     if (!phone && !contactId) throw new HttpError(400, 'recipient_required', 'Give phone (E.164, like +5215512345678) or contact_id.');
-    const channelId = str(body.channel_id) ?? row.channel_id;
+    const channelId = optionalStringField(body.channel_id, 'channel_id') ?? row.channel_id;
     // On another number the same template is found by name and language (each number's WABA has its own copy).
     const ref = channelId === row.channel_id ? { template: row.id } : { template: row.name, language: row.language };
     const result = await sendTemplateFromRequest(deps, principalOf(req), { phone, contactId, channelId }, { ...body, ...ref });
@@ -109,7 +114,8 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
   });
 
   app.post('/api/v1/conversations/:id/templates', async (req, reply) => {
-    const result = await sendTemplateFromRequest(deps, principalOf(req), { conversationId: (req.params as { id: string }).id }, req.body);
+    const body = jsonObject(req.body, TEMPLATE_SEND_FIELDS);
+    const result = await sendTemplateFromRequest(deps, principalOf(req), { conversationId: (req.params as { id: string }).id }, body);
     return reply.status(202).send(result);
   });
 }

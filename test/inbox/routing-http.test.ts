@@ -61,7 +61,7 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
       [{ user_id: 'usr_nope' }, 'user_not_found', 422],
       [{ team_id: 'team_nope' }, 'team_not_found', 422],
       [{ user_id: 5 }, 'invalid_user_id', 422],
-      [{ agent: ana }, 'unknown_field', 422],
+      [{ agent: ana }, 'unknown_field', 400],
       [[1], 'invalid_body', 400],
     ] as const) {
       const r = await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/assign`, body);

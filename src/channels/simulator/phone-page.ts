@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { securityHeaders } from '../../core/security-headers.ts';
 
 const assets: Record<string, { file: string; type: string }> = {
   '/phone': { file: 'index.html', type: 'text/html; charset=utf-8' },
@@ -17,7 +18,7 @@ export function registerPhonePage(app: FastifyInstance): void {
   for (const [path, a] of Object.entries(assets)) {
     const body = readFileSync(new URL(`./phone-page/${a.file}`, import.meta.url), 'utf8');
     app.get(path, async (_req, reply) =>
-      reply.header('content-type', a.type).header('content-security-policy', csp).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(body),
+      reply.header('content-type', a.type).headers(securityHeaders(csp)).header('cache-control', 'no-cache').send(body),
     );
   }
   app.get('/phone/', async (_req, reply) => reply.redirect('/phone'));
