@@ -2,7 +2,10 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 
 export interface EnqueueOptions {
-  /** Jobs sharing a queue run one at a time, in enqueue order (per-conversation ordering). */
+  /**
+   * Jobs sharing a queue run one at a time, in run-at order, then enqueue order (per-conversation
+   * ordering): a job added for later does not hold back the jobs due before it.
+   */
   queue?: string;
   runAt?: number; // epoch ms
   /** A job key makes enqueue idempotent: a second job with the same key is ignored. */

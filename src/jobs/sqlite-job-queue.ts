@@ -34,7 +34,9 @@ const INSERT_JOB = `insert into "jobs" ("task", "payload", "queue_name", "run_at
  * transaction and deleted once done, so a crash leaves it to run again (handlers are idempotent).
  * Dispatch is in memory: one process owns a SQLite file, so after a commit the runner loads the
  * new rows (ids only grow: AUTOINCREMENT) instead of claiming each job with queries. A queue runs
- * one job at a time in id order; a job waiting to retry holds its queue, so nothing overtakes it.
+ * one job at a time in run-at order, then id order, as graphile-worker does: a job added for later
+ * (a message's reorder window) lets the jobs due before it go first. A job that has started, or
+ * waits to retry, holds its queue, so nothing overtakes it.
  */
 export class SqliteJobQueue implements JobQueue {
   private handlers: Record<string, TaskHandler> = {};
@@ -169,9 +171,16 @@ export class SqliteJobQueue implements JobQueue {
           const job: Job = { id: r.id, task: r.task, payload: r.payload, queue: r.queue_name ?? `#${r.id}`, runAt: r.run_at, attempts: r.attempts, maxAttempts: r.max_attempts };
           let q = this.queues.get(job.queue);
           if (!q) this.queues.set(job.queue, (q = []));
-          q.push(job);
+          const at = placeInQueue(q, job, this.busy.has(job.queue));
+          q.splice(at, 0, job);
           this.pending++;
-          if (q.length === 1) this.markReady(job.queue);
+          if (at === 0) {
+            // A new head, perhaps due sooner than the one a timer waits for.
+            const t = this.delayed.get(job.queue);
+            if (t) clearTimeout(t);
+            this.delayed.delete(job.queue);
+            this.markReady(job.queue);
+          }
         }
       } while (this.loadAgain && !this.stopped);
     } finally {
@@ -285,4 +294,15 @@ export class SqliteJobQueue implements JobQueue {
       );
     return this.flushing;
   }
+}
+
+/** Where a job joins its queue: before the jobs not started yet that are due later than it, never before one that started. */
+function placeInQueue(q: Job[], job: Job, headRunning: boolean): number {
+  let i = q.length;
+  while (i > 0) {
+    const prev = q[i - 1]!;
+    if (prev.attempts > 0 || prev.runAt <= job.runAt || (i === 1 && headRunning)) break;
+    i--;
+  }
+  return i;
 }

@@ -85,6 +85,18 @@ forEachDialect('job queue order', (dialect) => {
     }
   });
 
+  test('a job added for later lets a job of its queue that is due now go first', async () => {
+    seen.length = 0;
+    await jobs.enqueue(storage.db, 'record', { n: 'later' }, { queue: 'q:later', runAt: Date.now() + 3000 });
+    jobs.wake();
+    await jobs.enqueue(storage.db, 'record', { n: 'now' }, { queue: 'q:later' });
+    jobs.wake();
+    await waitFor(() => seen.includes('now'), 2500, 'the job due now');
+    assert.deepEqual(seen, ['now']);
+    await waitFor(() => seen.length >= 2, 15_000, 'the later job');
+    assert.deepEqual(seen, ['now', 'later']);
+  });
+
   test('a job that asks to retry later runs again after the delay it asked for, not before', async () => {
     // Longer than the in-place retry window (2 s), so the engine itself must schedule it.
     await jobs.enqueue(storage.db, 'retry', { delayMs: 4000 }, { key: 'retry-once' });

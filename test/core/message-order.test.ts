@@ -92,6 +92,19 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     assert.deepEqual(inbound.map((m: any) => m.text), ['many late', ...texts(20, 'many ')]);
   });
 
+  test('the window holds back only the customer\'s messages: a reply on the same conversation goes out at once', async () => {
+    const waId = '15557770003';
+    await post(waId, [item(waId, 'wamid.HOLD', String(Math.floor(w.clock.now() / 1000)), 'hold on')]);
+    await w.app.ingest.idle();
+    const conv = await conversationOf(waId);
+    // Jobs of one queue run in run-at order: the agent's send is due now, the message's job later.
+    assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'an agent, meanwhile' })).status, 202);
+    await waitFor(() => replies(waId).includes('an agent, meanwhile'), 5000, 'the agent reply sent inside the window');
+    assert.equal((await messagesOf(waId)).messages.find((m: any) => m.direction === 'in').status, 'received');
+    endWindow();
+    await waitFor(async () => (await messagesOf(waId)).messages.find((m: any) => m.direction === 'in').status === 'processed', 15_000, 'processed after the window');
+  });
+
   test('paging back with messages_before_cursor follows the same order; a cursor of no message of this conversation is 400', async () => {
     const waId = '15557770001';
     const all = (await messagesOf(waId, '?limit=500')).messages.map((m: any) => m.id);
