@@ -62,6 +62,14 @@ forEachDialect('sign-in is throttled with growing delays', (dialect) => {
     assert.equal((await login(ana.email, 'x')).body.error.details.retry_after_s, 1);
   });
 
+  test('a burst of parallel guesses is counted guess by guess: five are checked, the rest refused', async () => {
+    const eve = await createUser(w, 'eve@example.com');
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => login(eve.email, `parallel ${i}`, '198.51.100.20')));
+    const statuses = results.map((r) => r.status).sort();
+    assert.equal(statuses.filter((s) => s === 401).length, 5, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 15);
+  });
+
   test('retrying early does not make the wait longer', async () => {
     const bo = await createUser(w, 'bo@example.com');
     for (let i = 1; i <= 5; i++) await login(bo.email, `wrong ${i}`);
