@@ -88,3 +88,17 @@ test('npm start with bad settings prints one line per problem and no stack trace
   assert.match(r.stderr, /^config: PORT must be a whole number from 0 to 65535 \(got "nope"\)$/m);
   assert.doesNotMatch(r.stderr, /\bat .*\.ts:\d+/);
 });
+
+test('INBOUND_REORDER_WINDOW_MS: 1500 by default, 0 turns it off, anything but 0 to 60000 ms is a problem', () => {
+  const def = loadConfig({}, empty);
+  assert.ok(def.ok);
+  assert.equal(def.config.inboundReorderWindowMs, 1500);
+  const off = loadConfig({ INBOUND_REORDER_WINDOW_MS: '0' }, empty);
+  assert.ok(off.ok);
+  assert.equal(off.config.inboundReorderWindowMs, 0);
+  for (const bad of ['-1', '1.5', 'soon', '60001']) {
+    const r = loadConfig({ INBOUND_REORDER_WINDOW_MS: bad }, empty);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.problems.join('\n'), /INBOUND_REORDER_WINDOW_MS must be a whole number from 0 to 60000/);
+  }
+});
