@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { principalOf } from '../auth/principal.ts';
+import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { boolQuery, mergeAttributes, nameField, noteField, objectBody, sourceField, tagsField } from './contact-fields.ts';
-import { findContact, listContacts, optHistory, patchContact, setBlocked } from './contact-store.ts';
+import { findVisibleContact, listContacts, optHistory, patchContact, setBlocked } from './contact-store.ts';
 import { contactView, optEventView } from './contact-views.ts';
 import { recordOptChange } from './opt-in-ledger.ts';
 
@@ -12,13 +13,15 @@ export async function contactRoutes(app: FastifyInstance, opts: { deps: Deps }):
   const { deps } = opts;
   const db = deps.storage.db;
 
-  const mustFind = async (id: string) => {
-    const c = await findContact(db, id);
+  // A contact is visible to an assigned_and_team agent when one of its conversations is; a
+  // hidden one answers 404 like a missing one, so ids cannot be probed.
+  const mustFind = async (req: FastifyRequest, id: string) => {
+    const c = await findVisibleContact(db, id, visibleConversationFilter(principalOf(req)));
     if (!c) throw new HttpError(404, 'contact_not_found', `No contact ${id}.`);
     return c;
   };
-  const detail = async (id: string) => {
-    const c = await mustFind(id);
+  const detail = async (req: FastifyRequest, id: string) => {
+    const c = await mustFind(req, id);
     return { ...contactView(c), opt_in_history: (await optHistory(db, id)).map(optEventView) };
   };
 
@@ -29,31 +32,28 @@ export async function contactRoutes(app: FastifyInstance, opts: { deps: Deps }):
     if (q.q !== undefined && q.q.length > 200) throw new HttpError(400, 'invalid_q', 'q is at most 200 characters.');
     const beforeId = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
     if (beforeId !== undefined && !/^ct_[\w-]+$/.test(beforeId)) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned.');
-    const rows = await listContacts(db, {
-      q: q.q?.trim() || undefined,
-      tag: q.tag,
-      optedIn: boolQuery(q.opted_in, 'opted_in'),
-      blocked: boolQuery(q.blocked, 'blocked'),
-      limit: limit + 1,
-      beforeId,
-    });
+    const rows = await listContacts(
+      db,
+      { q: q.q?.trim() || undefined, tag: q.tag, optedIn: boolQuery(q.opted_in, 'opted_in'), blocked: boolQuery(q.blocked, 'blocked'), limit: limit + 1, beforeId },
+      visibleConversationFilter(principalOf(req)),
+    );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { data: page.map(contactView), next_cursor: rows.length > limit && last ? Buffer.from(last.id).toString('base64url') : null };
   });
 
-  app.get('/api/v1/contacts/:id', async (req) => detail(idOf(req)));
+  app.get('/api/v1/contacts/:id', async (req) => detail(req, idOf(req)));
 
   app.patch('/api/v1/contacts/:id', async (req) => {
     const id = idOf(req);
     const b = objectBody(req.body, ['name', 'attributes', 'tags']);
-    const current = await mustFind(id);
+    const current = await mustFind(req, id);
     const patch: Parameters<typeof patchContact>[2] = { updated_at: deps.clock.now() };
     if (b.name !== undefined) patch.name = nameField(b.name);
     if (b.attributes !== undefined) patch.attributes = mergeAttributes(current.attributes, b.attributes);
     if (b.tags !== undefined) patch.tags = JSON.stringify(tagsField(b.tags));
     await patchContact(db, id, patch);
-    return detail(id);
+    return detail(req, id);
   });
 
   for (const optedIn of [true, false]) {
@@ -69,19 +69,19 @@ export async function contactRoutes(app: FastifyInstance, opts: { deps: Deps }):
         note: noteField(b.note),
         now: deps.clock.now(),
       };
-      await mustFind(id);
+      await mustFind(req, id);
       await db.transaction().execute((trx) => recordOptChange(trx, deps.jobs, change));
       deps.jobs.wake();
-      return detail(id);
+      return detail(req, id);
     });
   }
 
   for (const blocked of [true, false]) {
     app.post(`/api/v1/contacts/:id/${blocked ? 'block' : 'unblock'}`, async (req) => {
       const id = idOf(req);
-      await mustFind(id);
+      await mustFind(req, id);
       await db.transaction().execute((trx) => setBlocked(trx, id, blocked, deps.clock.now()));
-      return detail(id);
+      return detail(req, id);
     });
   }
 }

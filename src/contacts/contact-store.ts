@@ -1,4 +1,7 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
+import { visibilitySql } from '../conversations/conversation-visibility.ts';
+import { containsText } from '../conversations/text-match.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
@@ -69,16 +72,18 @@ function likeEscape(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Newest first. Search and tag match case-insensitively; tags match whole tags (stored as JSON strings). */
-export function listContacts(db: Executor, f: ContactFilter) {
+/**
+ * Newest first, among the contacts the caller may see (see visibleContactSql). Search matches
+ * the business's name, the WhatsApp profile name, phone and WhatsApp id ignoring case and accents
+ * (`switchboard_fold`, src/core/fold-text.ts); tags match whole tags (stored as JSON strings).
+ */
+export function listContacts(db: Executor, f: ContactFilter, visibility: ConversationVisibility) {
   let q = db.selectFrom('contacts').selectAll();
+  const visible = visibleContactSql(visibility, 'contacts');
+  if (visible) q = q.where(visible);
   if (f.q) {
-    const p = `%${likeEscape(f.q.toLowerCase())}%`;
-    q = q.where((eb) =>
-      eb.or(
-        ['name', 'profile_name', 'phone_e164', 'external_id'].map((col) => sql<boolean>`lower(coalesce(${sql.ref(col)}, '')) like ${p} escape '\\'`),
-      ),
-    );
+    const text = f.q;
+    q = q.where((eb) => eb.or(['contacts.name', 'contacts.profile_name', 'contacts.phone_e164', 'contacts.external_id'].map((col) => containsText(col, text))));
   }
   if (f.tag !== undefined) q = q.where(sql<boolean>`lower(tags) like ${`%${likeEscape(JSON.stringify(f.tag).toLowerCase())}%`} escape '\\'`);
   if (f.optedIn === true) q = q.where('opted_in', '=', 1);
@@ -88,8 +93,22 @@ export function listContacts(db: Executor, f: ContactFilter) {
   return q.orderBy('id', 'desc').limit(f.limit).execute();
 }
 
-export function findContact(db: Executor, id: string) {
-  return db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+/**
+ * A contact is visible to a restricted agent when one of its conversations is (any status), as
+ * SQL over a contacts alias; null when nothing is hidden.
+ */
+export function visibleContactSql(visibility: ConversationVisibility, alias: string): RawBuilder<SqlBool> | null {
+  const visible = visibilitySql(visibility, 'vc');
+  if (!visible) return null;
+  return sql<SqlBool>`exists (select 1 from conversations vc where vc.contact_id = ${sql.ref(`${alias}.id`)} and ${visible})`;
+}
+
+/** The contact, if the caller may see it (a hidden contact reads as missing). */
+export function findVisibleContact(db: Executor, id: string, visibility: ConversationVisibility) {
+  let q = db.selectFrom('contacts').selectAll().where('id', '=', id);
+  const visible = visibleContactSql(visibility, 'contacts');
+  if (visible) q = q.where(visible);
+  return q.executeTakeFirst();
 }
 
 /** The opt-in ledger, newest first. */

@@ -1,12 +1,14 @@
 import { sql, type SqlBool } from 'kysely';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import type { Executor } from '../jobs/job-queue.ts';
+import { foldText } from '../core/fold-text.ts';
 import type { DialectName } from '../storage/dialect-name.ts';
 import { BOT_PAUSE_COLUMNS } from './bot-pause-store.ts';
+import { contactNameColumns } from './contact-name-columns.ts';
 import type { ConversationRow } from './conversation-store.ts';
 import type { BotPauseColumns } from './conversation-views.ts';
 import { visibilitySql } from './conversation-visibility.ts';
-import { containsText, likePattern } from './text-match.ts';
+import { containsText, foldedPattern } from './text-match.ts';
 
 export interface ListFilter {
   status?: 'active' | 'archived' | 'closed';
@@ -27,6 +29,7 @@ export interface ListFilter {
 
 export type ListRow = ConversationRow & {
   contact_name: string | null;
+  contact_profile_name: string | null;
   contact_wa_id: string;
   contact_phone: string | null;
   assignee_name: string | null;
@@ -42,7 +45,8 @@ export function conversationQuery(db: Executor) {
     .leftJoin('teams as t', 't.id', 'c.team_id')
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
-    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
+    .select(contactNameColumns())
+    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
 }
 
 /**
@@ -84,16 +88,16 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
   }
   if (f.q !== undefined) {
     const q = f.q;
-    // Trigram indexes (0008-conversation-search) answer substrings of 3 characters or more;
-    // SQLite's FTS5 uses its index only for a LIKE without ESCAPE, so q must hold no wildcard.
-    if (dialect === 'postgres' && [...q].length >= 3) {
-      query = query.where(sql<SqlBool>`c.search_doc ilike ${likePattern(q)} escape '\\'`);
-    } else if (dialect === 'sqlite' && [...q].length >= 3 && !/[%_\\]/.test(q)) {
-      query = query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where doc like ${`%${q}%`})`);
+    // Trigram indexes (0010-contacts-search-fold) answer substrings of 3 characters or more,
+    // ignoring case and accents: on PostgreSQL a LIKE over the folded search_doc, on SQLite an
+    // FTS5 phrase (FTS5 folds accents for MATCH only; inside the quotes % and _ are literal).
+    if ([...foldText(q)].length >= 3) {
+      query =
+        dialect === 'postgres'
+          ? query.where(sql<SqlBool>`c.search_doc like ${foldedPattern(q)} escape '\\'`)
+          : query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where conversation_search match ${`"${q.replace(/"/g, '""')}"`})`);
     } else {
-      query = query.where((eb) =>
-        eb.or([containsText(dialect, 'ct.profile_name', q), containsText(dialect, 'ct.phone_e164', q), containsText(dialect, 'c.last_message_preview', q)]),
-      );
+      query = query.where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'c.last_message_preview'].map((column) => containsText(column, q))));
     }
   }
   if (f.cursor) {

@@ -4,6 +4,8 @@ import type { MessageRow } from './message-store.ts';
 
 type ViewRow = ConversationRow & {
   contact_name: string | null;
+  /** The WhatsApp profile name, when the row carries it (contact_name is the name shown). */
+  contact_profile_name?: string | null;
   contact_wa_id: string;
   contact_phone: string | null;
   assignee_name?: string | null;
@@ -29,7 +31,7 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     id: c.id,
     status: c.status,
     channel_id: c.channel_id,
-    contact: { id: c.contact_id, name: c.contact_name, wa_id: c.contact_wa_id, phone: c.contact_phone },
+    contact: { id: c.contact_id, name: c.contact_name, profile_name: c.contact_profile_name ?? null, wa_id: c.contact_wa_id, phone: c.contact_phone },
     last_message_preview: c.last_message_preview,
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { jsonObject } from '../auth/body-fields.ts';
+import { principalOf } from '../auth/principal.ts';
+import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { emitConversationUpdated } from '../events/pipeline-events.ts';
@@ -15,14 +17,19 @@ export async function labelRoutes(app: FastifyInstance, opts: { deps: Deps }): P
   const { deps } = opts;
   const db = deps.storage.db;
 
-  app.get('/api/v1/labels', routeDoc({ summary: 'All labels with how many conversations carry each', tags }), async () => {
-    const rows = await listLabels(db);
+  app.get('/api/v1/labels', routeDoc({ summary: 'All labels with how many conversations carry each (counting only conversations the caller may see)', tags }), async (req) => {
+    const rows = await listLabels(db, visibleConversationFilter(principalOf(req)));
     return { data: rows.map((l) => ({ ...labelView(l), conversations: Number(l.conversations) })) };
   });
 
   app.post(
     '/api/v1/labels',
-    routeDoc({ summary: 'Create a label', tags, body: obj({ name: str('1 to 50 characters'), color: str('optional, e.g. #ff8800', { nullable: true }) }, ['name']), responses: { 201: 'the label' } }),
+    // Labels are shared by every conversation: managing them is for admins. Agents put labels
+    // (existing or new) on conversations they may see, below.
+    routeDoc(
+      { summary: 'Create a label (admin)', tags, body: obj({ name: str('1 to 50 characters'), color: str('optional, e.g. #ff8800', { nullable: true }) }, ['name']), responses: { 201: 'the label' } },
+      { config: { access: 'admin' } },
+    ),
     async (req, reply) => {
       const b = jsonObject(req.body, ['name', 'color']);
       const name = labelName(b.name);
@@ -35,11 +42,15 @@ export async function labelRoutes(app: FastifyInstance, opts: { deps: Deps }): P
     },
   );
 
-  app.delete('/api/v1/labels/:id', routeDoc({ summary: 'Delete a label (and remove it from every conversation)', tags, params: { id: str('label id') }, responses: { 204: 'deleted' } }), async (req, reply) => {
-    const { id } = req.params as { id: string };
-    if (!(await db.transaction().execute((trx) => deleteLabel(trx, id)))) throw new HttpError(404, 'label_not_found', `No label ${id}.`);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/labels/:id',
+    routeDoc({ summary: 'Delete a label and remove it from every conversation (admin)', tags, params: { id: str('label id') }, responses: { 204: 'deleted' } }, { config: { access: 'admin' } }),
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      if (!(await db.transaction().execute((trx) => deleteLabel(trx, id)))) throw new HttpError(404, 'label_not_found', `No label ${id}.`);
+      return reply.status(204).send();
+    },
+  );
 
   const params = { id: str('conversation id'), labelName: str('label name') };
   app.put(

@@ -1,18 +1,19 @@
 import { newId } from '../core/ids.ts';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
+import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
+import { visibilitySql } from './conversation-visibility.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 
 export type LabelRow = Selectable<Database['labels']>;
 
-export async function listLabels(db: Executor): Promise<Array<LabelRow & { conversations: number }>> {
-  return db
-    .selectFrom('labels as l')
-    .leftJoin('conversation_labels as cl', 'cl.label_id', 'l.id')
-    .select(['l.id', 'l.name', 'l.color', 'l.created_at', (eb) => eb.fn.count<number>('cl.conversation_id').as('conversations')])
-    .groupBy(['l.id', 'l.name', 'l.color', 'l.created_at'])
-    .orderBy('l.name')
-    .execute();
+/** Every label, with how many conversations the caller may see carry it. */
+export async function listLabels(db: Executor, visibility: ConversationVisibility): Promise<Array<LabelRow & { conversations: number }>> {
+  const visible = visibilitySql(visibility, 'c');
+  const counted = visible
+    ? sql<number>`(select count(*) from conversation_labels cl join conversations c on c.id = cl.conversation_id where cl.label_id = l.id and ${visible})`
+    : sql<number>`(select count(*) from conversation_labels cl where cl.label_id = l.id)`;
+  return db.selectFrom('labels as l').select(['l.id', 'l.name', 'l.color', 'l.created_at', counted.as('conversations')]).orderBy('l.name').execute();
 }
 
 export async function findLabelByName(db: Executor, name: string): Promise<LabelRow | undefined> {

@@ -17,7 +17,7 @@ export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): 
     routeDoc(
       {
         summary: 'Search messages or contacts',
-        description: 'Case-insensitive substring match. type=contacts also needs the contacts:read scope. Agents see only results from conversations they may see.',
+        description: 'Substring match ignoring case and accents ("nandu" finds "Ñandú"). type=contacts matches the name the business gave the contact, its WhatsApp profile name, phone and WhatsApp id, and also needs the contacts:read scope. Agents see only results from conversations they may see.',
         tags: ['search'],
         querystring: { q: str('1 to 200 characters'), type: str('messages (default) or contacts', { enum: ['messages', 'contacts'] }), limit: int('1 to 100, default 20') },
         responses: { 200: '{ data }' },
@@ -35,13 +35,13 @@ export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): 
       const visibility = visibleConversationFilter(principalOf(req));
       if (type === 'contacts') {
         requireScope(req, 'contacts:read');
-        const rows = await searchContacts(db, deps.storage.dialect, q, visibility, limit);
+        const rows = await searchContacts(db, q, visibility, limit);
         return {
           type,
-          data: rows.map((r) => ({ id: r.id, name: r.profile_name, phone: r.phone_e164, wa_id: r.external_id, latest_conversation_id: r.latest_conversation_id })),
+          data: rows.map((r) => ({ id: r.id, name: r.contact_name, profile_name: r.contact_profile_name, phone: r.phone_e164, wa_id: r.external_id, latest_conversation_id: r.latest_conversation_id })),
         };
       }
-      const rows = await searchMessages(db, deps.storage.dialect, q, visibility, limit);
+      const rows = await searchMessages(db, q, visibility, limit);
       return {
         type,
         data: rows.map((r) => ({
@@ -52,7 +52,7 @@ export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): 
           text: r.text,
           sent_at: iso(r.sent_at),
           conversation_status: r.status,
-          contact: { id: r.contact_id, name: r.contact_name, phone: r.contact_phone },
+          contact: { id: r.contact_id, name: r.contact_name, profile_name: r.contact_profile_name, phone: r.contact_phone },
         })),
       };
     },

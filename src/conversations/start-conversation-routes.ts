@@ -14,7 +14,7 @@ import { authorOf } from './conversation-access.ts';
 import { conversationQuery } from './conversation-list.ts';
 import { openConversation } from './conversation-store.ts';
 import { conversationView, messageView } from './conversation-views.ts';
-import { canSee } from './conversation-visibility.ts';
+import { refuseHiddenConversation } from './refuse-hidden-conversation.ts';
 import { parseReply } from './reply-content.ts';
 import { sendTemplateFromRequest, TEMPLATE_SEND_FIELDS } from '../templates/send-template.ts';
 import { assertWindowOpen } from './window-guard.ts';
@@ -80,6 +80,8 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
       await refuseBlockedContact(db, { contactId });
 
       const result = await db.transaction().execute(async (trx) => {
+        // Their current conversation may be someone else's: 403 before anything is written (the same check as templates).
+        await refuseHiddenConversation(trx, visibleConversationFilter(principalOf(req)), { channelId, contactId });
         // The contact exists (it wrote): keep the id WhatsApp knows it by, which may be a variant of phone.waId.
         const conversation = await openConversation(trx, { channelId, contactId, now }, deps.jobs);
         // A conversation started after a closed one carries the customer's window with it, so
@@ -87,14 +89,11 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
         if (conversation.last_customer_message_at === null) {
           await trx.updateTable('conversations').set({ last_customer_message_at: lastAt }).where('id', '=', conversation.id).execute();
         }
-        const row = await conversationQuery(trx).where('c.id', '=', conversation.id).executeTakeFirstOrThrow();
-        if (!canSee(visibleConversationFilter(principalOf(req)), row)) return null;
         const message = await queueOutbound(trx, deps.jobs, { conversationId: conversation.id, channelId, content, author: authorOf(req).author, now });
         // A person (or an integration) writes to the customer: the bot steps aside, as for a reply.
         await pauseBot(trx, deps, { conversationId: conversation.id, by: actorOf(req), reason: 'agent_message', now });
         return { row: await conversationQuery(trx).where('c.id', '=', conversation.id).executeTakeFirstOrThrow(), message };
       });
-      if (!result) throw new HttpError(403, 'conversation_hidden', 'This customer\'s conversation is assigned to someone else; ask for it to be assigned to you or your team.');
       deps.jobs.wake();
       return reply.status(202).send({ conversation: conversationView(result.row, now), message: messageView(result.message) });
     },

@@ -1,15 +1,18 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
-import type { DialectName } from '../storage/dialect-name.ts';
 
 /**
- * "column contains q", case-insensitively: LIKE on SQLite (case-insensitive for ASCII) and ILIKE
- * on PostgreSQL, with the user's % and _ taken literally. Not indexed: callers bound the scan
- * with the keyset order and a limit.
+ * "column contains q", ignoring case and accents ("nandu" finds "Ñandú"): both sides go through
+ * `switchboard_fold` (src/core/fold-text.ts; a registered function on SQLite, a SQL function on
+ * PostgreSQL), with the user's % and _ taken literally. Not indexed: callers bound the scan with
+ * the keyset order and a limit.
  */
-export function containsText(dialect: DialectName, column: string, q: string): RawBuilder<SqlBool> {
-  const pattern = likePattern(q);
-  const op = sql.raw(dialect === 'postgres' ? 'ilike' : 'like');
-  return sql<SqlBool>`${sql.ref(column)} ${op} ${pattern} escape '\\'`;
+export function containsText(column: string, q: string): RawBuilder<SqlBool> {
+  return sql<SqlBool>`switchboard_fold(${sql.ref(column)}) like ${foldedPattern(q)} escape '\\'`;
+}
+
+/** `%q%` folded, as SQL (use with `escape '\'`): the database folds it with the same function as the text. */
+export function foldedPattern(q: string): RawBuilder<string> {
+  return sql<string>`switchboard_fold(${likePattern(q)})`;
 }
 
 /** `%q%` with the user's %, _ and \ taken literally (use with `escape '\'`). */

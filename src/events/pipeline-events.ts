@@ -1,4 +1,5 @@
 import { BOT_PAUSE_COLUMNS, type BotPauseRow } from '../conversations/bot-pause-store.ts';
+import { contactNameColumns } from '../conversations/contact-name-columns.ts';
 import { conversationView, iso, messageView } from '../conversations/conversation-views.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
@@ -62,7 +63,8 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
-    .select(['ct.profile_name as contact_name', 'ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', ...BOT_PAUSE_COLUMNS])
+    .select(contactNameColumns())
+    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', ...BOT_PAUSE_COLUMNS])
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
   return conversationView(row, now);

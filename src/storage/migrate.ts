@@ -9,6 +9,7 @@ import { templatesMigration } from './migrations/0006-templates.ts';
 import { flowsMigration } from './migrations/0007-flows.ts';
 import { conversationSearchMigration } from './migrations/0008-conversation-search.ts';
 import { botPauseMigration } from './migrations/0009-bot-pause.ts';
+import { contactsSearchFoldMigration } from './migrations/0010-contacts-search-fold.ts';
 import { authLoginThrottleMigration } from './migrations/0011-auth-login-throttle.ts';
 import { messageOrderMigration } from './migrations/0012-message-order.ts';
 
@@ -24,6 +25,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0007-flows': flowsMigration(dialect),
     '0008-conversation-search': conversationSearchMigration(dialect),
     '0009-bot-pause': botPauseMigration(dialect),
+    '0010-contacts-search-fold': contactsSearchFoldMigration(dialect),
     '0011-auth-login-throttle': authLoginThrottleMigration(dialect),
     '0012-message-order': messageOrderMigration(dialect),
   };

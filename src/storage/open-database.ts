@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-types.ts';
 import type { DialectName } from './dialect-name.ts';
+import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
 import { migrateToLatest } from './migrate.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
@@ -57,6 +58,8 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('wal_autocheckpoint = 0'); // checkpoints run in a worker thread instead
+  // Accent- and case-insensitive search (src/core/fold-text.ts); PostgreSQL has its own switchboard_fold.
+  sqlite.function('switchboard_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text));
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const checkpointer = new WalCheckpointer(file, sqlite);

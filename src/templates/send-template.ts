@@ -8,6 +8,7 @@ import { pauseBot } from '../conversations/bot-pause.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
 import { openConversation } from '../conversations/conversation-store.ts';
+import { refuseHiddenConversation } from '../conversations/refuse-hidden-conversation.ts';
 import type { Deps } from '../deps.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { isRecord } from './lint-text.ts';
@@ -174,6 +175,10 @@ export async function sendTemplateFromRequest(
   } else {
     throw new HttpError(400, 'recipient_required', 'Give phone (E.164) or contact_id.');
   }
-  const conv = await db.transaction().execute((trx) => openConversation(trx, { channelId: channel.id, contactId, now }, deps.jobs));
+  const conv = await db.transaction().execute(async (trx) => {
+    // The contact's current conversation may be someone else's: 403 before anything is sent (as for a text).
+    await refuseHiddenConversation(trx, visibleConversationFilter(principal), { channelId: channel.id, contactId });
+    return openConversation(trx, { channelId: channel.id, contactId, now }, deps.jobs);
+  });
   return sendTemplate(deps, templateTarget(principal, { conversationId: conv.id, channelId: channel.id, contactId }), body);
 }
