@@ -12,7 +12,10 @@ export function objectBody(body: unknown, allowed: readonly string[]): Record<st
 
 export function nameField(v: unknown): string | null {
   if (v === null) return null;
-  if (typeof v !== 'string' || v.trim() === '' || v.trim().length > 200) throw new HttpError(422, 'invalid_name', '"name" must be a non-empty string of at most 200 characters, or null.');
+  // NUL: PostgreSQL cannot store it in text.
+  if (typeof v !== 'string' || v.trim() === '' || v.trim().length > 200 || v.includes('\u0000')) {
+    throw new HttpError(422, 'invalid_name', '"name" must be a non-empty string of at most 200 characters (no NUL characters), or null.');
+  }
   return v.trim();
 }
 
@@ -55,7 +58,7 @@ export function sourceField(v: unknown, fallback: string): string {
 
 export function noteField(v: unknown): string | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.length > 1000) throw new HttpError(422, 'invalid_note', '"note" must be a string of at most 1000 characters.');
+  if (typeof v !== 'string' || v.length > 1000 || v.includes('\u0000')) throw new HttpError(422, 'invalid_note', '"note" must be a string of at most 1000 characters (no NUL characters).');
   return v;
 }
 

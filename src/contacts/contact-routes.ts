@@ -29,7 +29,9 @@ export async function contactRoutes(app: FastifyInstance, opts: { deps: Deps }):
     const q = (req.query ?? {}) as Record<string, string | undefined>;
     const limit = q.limit === undefined ? 50 : Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 200.');
-    if (q.q !== undefined && q.q.length > 200) throw new HttpError(400, 'invalid_q', 'q is at most 200 characters.');
+    if (q.q !== undefined && (typeof q.q !== 'string' || q.q.length > 200 || q.q.includes('\u0000'))) {
+      throw new HttpError(400, 'invalid_q', '"q" must be given once, as text of at most 200 characters (no NUL characters).');
+    }
     const beforeId = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
     if (beforeId !== undefined && !/^ct_[\w-]+$/.test(beforeId)) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned.');
     const rows = await listContacts(

@@ -48,6 +48,8 @@ export function parseListQuery(req: FastifyRequest, now: number): ListFilter {
     f.unread = unread === 'true';
   }
   const text = one('q');
+  // A NUL cannot be stored in PostgreSQL text nor searched in SQLite: refuse it rather than fail.
+  if (text?.includes('\u0000')) throw bad('invalid_q', '"q" cannot hold a NUL character.');
   if (text !== undefined) f.q = text;
   const recordType = one('record_type');
   const recordId = one('record_id');

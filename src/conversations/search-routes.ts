@@ -27,7 +27,7 @@ export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): 
     async (req) => {
       const query = (req.query ?? {}) as Record<string, unknown>;
       const q = typeof query.q === 'string' ? query.q.trim() : '';
-      if (q === '' || q.length > 200) throw new HttpError(400, 'invalid_q', '"q" must be 1 to 200 characters.');
+      if (q === '' || q.length > 200 || q.includes('\u0000')) throw new HttpError(400, 'invalid_q', '"q" must be 1 to 200 characters (no NUL characters).');
       const type = query.type ?? 'messages';
       if (type !== 'messages' && type !== 'contacts') throw new HttpError(400, 'invalid_type', 'type must be messages or contacts.');
       const limit = query.limit === undefined ? 20 : Number(query.limit);

@@ -51,6 +51,17 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     assert.deepEqual(await listNames('ñandu_'), [], '_ is literal');
     assert.deepEqual(await contactNames('pérezz'), []);
     assert.deepEqual(await searchedMessages('informaciones'), []);
+    assert.deepEqual(await listNames('"nandu" OR *'), [], 'search syntax is text too');
+  });
+
+  test('a q holding a NUL character, or given twice, is a 400 invalid_q everywhere, not a database error', async () => {
+    for (const path of ['/api/v1/conversations?q=', '/api/v1/contacts?q=', '/api/v1/search?q=', '/api/v1/search?type=contacts&q=']) {
+      for (const q of ['%00', 'nan%00du', 'nandu&q=perez']) {
+        const res = await w.api('GET', `${path}${q}`);
+        assert.equal(res.status, 400, `${path}${q}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'invalid_q');
+      }
+    }
   });
 
   test('renaming a contact reaches list rows, q, /search, the detail and {{contact.name}}; the profile name stays visible', async () => {
@@ -88,6 +99,12 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     const after = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.id === nandu.conversationId);
     assert.deepEqual({ name: after.contact.name, profile_name: after.contact.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú P.' });
     assert.deepEqual(await listNames('nandu p.'), ['Señora Gómez']);
+
+    // A name or note PostgreSQL cannot store is refused on both databases, not a 500.
+    const nul = await w.api('PATCH', `/api/v1/contacts/${nandu.contactId}`, { name: 'Se\u0000ñora' });
+    assert.deepEqual([nul.status, nul.body.error?.code], [422, 'invalid_name']);
+    const note = await w.api('POST', `/api/v1/contacts/${nandu.contactId}/opt-in`, { source: 'web_form', note: 'a\u0000b' });
+    assert.deepEqual([note.status, note.body.error?.code], [422, 'invalid_note']);
 
     // Taking the name away shows the profile name again, everywhere.
     assert.equal((await w.api('PATCH', `/api/v1/contacts/${nandu.contactId}`, { name: null })).status, 200);
