@@ -113,3 +113,35 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     assert.deepEqual(await searchedContacts('gomez'), []);
   });
 });
+
+forEachDialect('contacts: the business name in event payloads and the demo bot', (dialect) => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ dialect, config: { eventWebhooks: { allowPrivate: true } } });
+    // A subscriber, so message.received events are recorded (deliveries to a closed port just fail).
+    const sub = await w.api('POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['message.received'] });
+    assert.equal(sub.status, 201, JSON.stringify(sub.body));
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  test('after a rename, message.received carries the new name (and the profile name) and the demo bot greets by it', async () => {
+    const customer = w.sim.customer('5215550300001', 'Ñandú Pérez');
+    await customer.sendText('hola');
+    await w.settle();
+    const greeting = () => w.sim.outbound().filter((m) => m.waId === '5215550300001' && m.text?.startsWith('Hello')).at(-1)?.text;
+    assert.match(greeting() ?? '', /^Hello Ñandú Pérez!/);
+    const contactId = (await w.api('GET', '/api/v1/contacts?q=nandu')).body.data[0].id;
+    assert.equal((await w.api('PATCH', `/api/v1/contacts/${contactId}`, { name: 'Señora Gómez' })).status, 200);
+
+    await customer.sendText('hola otra vez');
+    await w.settle();
+    assert.match(greeting() ?? '', /^Hello Señora Gómez!/);
+    const events = await w.app.deps.storage.db.selectFrom('emitted_events').select(['body']).where('type', '=', 'message.received').orderBy('id').execute();
+    const last = JSON.parse(events.at(-1)?.body ?? '{}');
+    assert.equal(last.data.message.text, 'hola otra vez');
+    const contact = last.data.conversation.contact;
+    assert.deepEqual({ name: contact.name, profile_name: contact.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' });
+  });
+});
