@@ -10,7 +10,7 @@ import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
-import { checkSentTime } from './sent-time.ts';
+import { checkSentTime, checkStatusTime } from './sent-time.ts';
 
 export const MAX_EVENT_ATTEMPTS = 5;
 
@@ -64,7 +64,9 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     const window = deps.config.inboundReorderWindowMs ?? 0;
     await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}`, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
   }
-  for (const s of parsed.value.statuses) {
+  for (const parsedStatus of parsed.value.statuses) {
+    const at = checkStatusTime(parsedStatus.at, event.received_at);
+    const s = at === parsedStatus.at ? parsedStatus : { ...parsedStatus, at };
     const channel = deps.channels.byAccount(s.channelAccountId);
     if (!channel) {
       problems.push(`unknown phone_number_id ${s.channelAccountId}`);

@@ -45,3 +45,8 @@ function secondsToMs(v: unknown): number | undefined {
   const n = Number(v);
   return Number.isFinite(n) && n > 0 ? Math.floor(n * 1000) : undefined;
 }
+
+/** A status callback's time, checked the same way: an absurd one (before 2009, or far ahead of us) becomes the receive time. */
+export function checkStatusTime(at: number, receivedAt: number): number {
+  return at < EARLIEST_SENT_AT || at > receivedAt + MAX_FUTURE_SKEW_MS ? receivedAt : at;
+}

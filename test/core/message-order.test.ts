@@ -12,7 +12,7 @@ import { migrateToLatest } from '../../src/storage/migrate.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
-import { inboundEnvelope, postSigned } from '../support/signed-post.ts';
+import { inboundEnvelope, postSigned, statusEnvelope } from '../support/signed-post.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -123,6 +123,26 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
       assert.equal(res.status, 400, `before=${bad}`);
       assert.equal(res.body.error.code, 'invalid_cursor');
     }
+  });
+
+  test('a status callback with an absurd timestamp is recorded at the time we received it', async () => {
+    const waId = '15557770004';
+    const customer = w.sim.customer(waId, 'Status');
+    await customer.sendText('status please');
+    await w.app.ingest.idle();
+    endWindow();
+    const reply = await customer.waitForMessage((m) => m.text === 'You said: status please');
+    const ours = async () => (await messagesOf(waId)).messages.find((m: any) => m.external_id === reply.wamid);
+    await waitFor(async () => (await ours())?.status === 'read', 5000, 'the reply read');
+    const t0 = w.clock.now();
+    const res = await postSigned(w.app.url, statusEnvelope(w.sim.phoneNumberId, [{ id: reply.wamid, status: 'played', timestamp: '9999999999999', recipient_id: waId }]));
+    assert.equal(res.status, 200);
+    const t1 = w.clock.now();
+    await w.app.ingest.idle();
+    const m = await ours();
+    assert.equal(m.status, 'played');
+    const at = Date.parse(m.status_at);
+    assert.ok(at >= t0 && at <= t1, `status_at is the receive time (${m.status_at})`);
   });
 
   test('absurd timestamps keep the message with the receive time, flagged; the list answers 200 and the window closes normally', async () => {
