@@ -1,6 +1,7 @@
 import { lintButtons } from './lint-buttons.ts';
 import { chars, isRecord, lintBodyPlacement, lintExamples, lintVariables, type TextFacts } from './lint-text.ts';
 import { lintPromotionalWording } from './promotional-wording.ts';
+import { authenticationFindings } from '../channels/whatsapp-cloud/authentication-templates.ts';
 import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
 import { TEMPLATE_CATEGORIES, type LintFinding } from './template-types.ts';
 
@@ -30,6 +31,8 @@ export function lintTemplate(input: unknown): LintFinding[] {
     out.push(err('body_missing', 'BODY', 'components must be a list with a BODY component.'));
     return out;
   }
+  // AUTHENTICATION headers, bodies and footers follow Meta's preset shape (authentication-templates.ts).
+  const auth = category === 'AUTHENTICATION';
   const seen = new Set<string>();
   const facts: TextFacts[] = [];
   const texts: string[] = [];
@@ -42,13 +45,17 @@ export function lintTemplate(input: unknown): LintFinding[] {
     if (seen.has(type)) out.push(err('duplicate_component', type, `Only one ${type} component is allowed.`));
     seen.add(type);
     if (typeof comp.text === 'string') texts.push(comp.text);
-    if (type === 'HEADER') lintHeader(comp, category, out, facts);
-    else if (type === 'BODY') lintBody(comp, category, out, facts);
-    else if (type === 'FOOTER') lintFooter(comp, out);
-    else if (type === 'BUTTONS') lintButtons(comp, out);
+    if (type === 'HEADER') {
+      if (!auth) lintHeader(comp, out, facts);
+    } else if (type === 'BODY') {
+      if (!auth) lintBody(comp, out, facts);
+    } else if (type === 'FOOTER') {
+      if (!auth) lintFooter(comp, out);
+    } else if (type === 'BUTTONS') lintButtons(comp, out);
     else out.push(err('invalid_component', type, `Unknown component type ${comp.type}; use HEADER, BODY, FOOTER or BUTTONS.`));
   }
   if (!seen.has('BODY')) out.push(err('body_missing', 'BODY', 'A template needs a BODY component.'));
+  for (const f of authenticationFindings(category, doc.components)) out.push(err(f.code, f.component, f.message));
   const positional = facts.some((f) => f.positional);
   const named = facts.some((f) => f.named);
   if (positional && named) out.push(err('mixed_parameter_format', 'components', 'Positional ({{1}}) and named ({{name}}) variables cannot be mixed.'));
@@ -62,7 +69,7 @@ export function hasErrors(findings: LintFinding[]): boolean {
   return findings.some((f) => f.severity === 'error');
 }
 
-function lintHeader(comp: Record<string, unknown>, category: string, out: LintFinding[], facts: TextFacts[]): void {
+function lintHeader(comp: Record<string, unknown>, out: LintFinding[], facts: TextFacts[]): void {
   const format = typeof comp.format === 'string' ? comp.format.toUpperCase() : '';
   if (!HEADER_FORMATS.includes(format)) return void out.push(err('invalid_header_format', 'HEADER', 'The header format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.'));
   if (format === 'TEXT') {
@@ -74,19 +81,14 @@ function lintHeader(comp: Record<string, unknown>, category: string, out: LintFi
     facts.push(f);
     return;
   }
-  if (format === 'LOCATION') {
-    if (category === 'AUTHENTICATION') out.push(err('invalid_header_format', 'HEADER', 'LOCATION headers are only for MARKETING and UTILITY templates.'));
-    return;
-  }
+  if (format === 'LOCATION') return;
   const handle = isRecord(comp.example) ? comp.example.header_handle : undefined;
   if (!Array.isArray(handle) || handle.length === 0 || typeof handle[0] !== 'string') {
     out.push(err('missing_example', 'HEADER', `A ${format} header needs example.header_handle: a sample uploaded with the Resumable Upload API.`));
   }
 }
 
-function lintBody(comp: Record<string, unknown>, category: string, out: LintFinding[], facts: TextFacts[]): void {
-  // Authentication bodies are Meta's preset text, so the text may be left out.
-  if (comp.text === undefined && category === 'AUTHENTICATION') return;
+function lintBody(comp: Record<string, unknown>, out: LintFinding[], facts: TextFacts[]): void {
   if (typeof comp.text !== 'string' || comp.text.trim() === '') return void out.push(err('body_missing', 'BODY', 'The BODY component needs text.'));
   if (chars(comp.text) > 1024) out.push(err('body_too_long', 'BODY', `The body is ${chars(comp.text)} characters; the maximum is 1024.`));
   const f = lintVariables(comp.text, 'BODY', out);

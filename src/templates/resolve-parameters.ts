@@ -1,12 +1,8 @@
 import { isRecord } from './lint-text.ts';
 import { MAX_COPY_CODE } from './lint-buttons.ts';
-
-// Meta's limit for an authentication code.
-const OTP_CODE_MAX = 15;
-// Meta localises it; the simulator shows the same English wording (src/channels/simulator).
-const AUTH_PRESET_BODY = '{{1}} is your verification code.';
 import { describe, paramError, readTextValue, checkText, type TextSlot } from './parameter-values.ts';
 import { componentOf, type TemplateComponent } from './template-types.ts';
+import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../channels/whatsapp-cloud/authentication-templates.ts';
 import { substitute, scanVariables, variableNames } from '../channels/whatsapp-cloud/template-variables.ts';
 
 /** What the customer sees, component by component, and all of it as one text. */
@@ -50,14 +46,20 @@ export function resolveParameters(template: { parameter_format: string; category
   resolveHeader(header, params.header, named, components, rendered);
 
   const body = componentOf(template, 'BODY');
-  // Authentication templates carry Meta's preset body: the code is its one parameter.
-  const bodyText = body?.text ?? (template.category === 'AUTHENTICATION' ? AUTH_PRESET_BODY : '');
-  const bodySlots = resolveTextSlots('body', variableNames(bodyText), params.body, named, BODY_PARAM_MAX, ['text', 'currency', 'date_time']);
+  // Authentication templates carry Meta's preset body (the code, at most 15 characters, is its one
+  // parameter; Meta localises the wording, we show English) and an expiry footer.
+  const auth = template.category === 'AUTHENTICATION';
+  const preset = auth ? authenticationText(template.components) : undefined;
+  const bodyText = body?.text ?? preset?.body ?? '';
+  const bodyMax = preset && body?.text === undefined ? OTP_CODE_MAX : BODY_PARAM_MAX;
+  const bodySlots = resolveTextSlots('body', variableNames(bodyText), params.body, named, bodyMax, auth ? ['text'] : ['text', 'currency', 'date_time']);
   if (bodySlots.size > 0) components.push({ type: 'body', parameters: graphParams(bodySlots, named) });
   rendered.body = substitute(bodyText, shown(bodySlots));
-  rendered.footer = componentOf(template, 'FOOTER')?.text ?? null;
+  rendered.footer = componentOf(template, 'FOOTER')?.text ?? preset?.footer ?? null;
 
-  resolveButtons(componentOf(template, 'BUTTONS')?.buttons ?? [], params.buttons, components, rendered);
+  // Meta shows the body's code and copies or autofills the button's: they must be the same code.
+  const authCode = auth ? bodySlots.get('1')?.shown : undefined;
+  resolveButtons(componentOf(template, 'BUTTONS')?.buttons ?? [], params.buttons, components, rendered, authCode);
   rendered.text = [rendered.header, rendered.body, rendered.footer, ...rendered.buttons.map((b) => `[${b.text}]${b.url ? ` ${b.url}` : b.phone_number ? ` ${b.phone_number}` : b.code ? ` ${b.code}` : ''}`)]
     .filter((s): s is string => typeof s === 'string' && s !== '')
     .join('\n');
@@ -151,7 +153,7 @@ function shown(slots: Map<string, TextSlot>): Map<string, string> {
   return new Map([...slots].map(([k, v]) => [k, v.shown]));
 }
 
-function resolveButtons(buttons: TemplateComponent['buttons'] & object, raw: unknown, components: unknown[], rendered: RenderedTemplate): void {
+function resolveButtons(buttons: TemplateComponent['buttons'] & object, raw: unknown, components: unknown[], rendered: RenderedTemplate, authCode: string | undefined): void {
   let byIndex: Record<string, unknown> = {};
   if (Array.isArray(raw)) byIndex = Object.fromEntries(raw.map((v, i) => [String(i), v]).filter(([, v]) => v !== null && v !== undefined));
   else if (isRecord(raw)) byIndex = raw;
@@ -163,7 +165,7 @@ function resolveButtons(buttons: TemplateComponent['buttons'] & object, raw: unk
     const type = b.type.toUpperCase();
     const value = byIndex[String(index)];
     const where = { component: `buttons[${index}]`, parameter: type === 'URL' ? '1' : type.toLowerCase() };
-    const out: RenderedTemplate['buttons'][number] = { index, type, text: b.text ?? (type === 'COPY_CODE' ? 'Copy code' : type) };
+    const out: RenderedTemplate['buttons'][number] = { index, type, text: type === 'OTP' ? otpButtonLabel(b) : (b.text ?? (type === 'COPY_CODE' ? 'Copy code' : type)) };
     const asString = (label: string, max: number): string => {
       if (typeof value !== 'string') throw paramError('template_param_type', `${label} must be a string; got ${describe(value)}.`, where);
       checkText(value, label, where, max);
@@ -190,6 +192,9 @@ function resolveButtons(buttons: TemplateComponent['buttons'] & object, raw: unk
       // Authentication templates: the code travels as a `url` button parameter (Meta's format).
       if (value === undefined) throw paramError('template_param_missing', `Button ${index} (one-time code) needs the code in parameters.buttons["${index}"].`, where);
       out.code = asString(`Button ${index} one-time code`, OTP_CODE_MAX);
+      if (authCode !== undefined && out.code !== authCode) {
+        throw paramError('template_param_invalid', `Button ${index} one-time code must be the body's code (${authCode}): the customer reads one and copies or autofills the other.`, { ...where, expected: 'the body code' });
+      }
       components.push({ type: 'button', sub_type: 'url', index: String(index), parameters: [{ type: 'text', text: out.code }] });
     } else if (type === 'QUICK_REPLY') {
       // Optional payload, echoed when the customer taps (e.g. "continue" / "cancel" for a flow).

@@ -9,7 +9,7 @@ export type ParameterFormat = 'positional' | 'named';
 export type HeaderFormat = 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT' | 'LOCATION';
 
 export interface TemplateButton {
-  type: string; // QUICK_REPLY | URL | PHONE_NUMBER | COPY_CODE | FLOW | ...
+  type: string; // QUICK_REPLY | URL | PHONE_NUMBER | COPY_CODE | OTP | FLOW | ...
   text?: string;
   url?: string;
   phone_number?: string;
@@ -18,6 +18,11 @@ export interface TemplateButton {
   flow_name?: string;
   flow_action?: string;
   navigate_screen?: string;
+  /** OTP buttons (AUTHENTICATION): COPY_CODE | ONE_TAP | ZERO_TAP. */
+  otp_type?: string;
+  autofill_text?: string;
+  supported_apps?: Array<{ package_name: string; signature_hash: string }>;
+  zero_tap_terms_accepted?: boolean;
 }
 
 export interface TemplateComponent {
@@ -26,6 +31,10 @@ export interface TemplateComponent {
   text?: string;
   example?: Record<string, unknown>;
   buttons?: TemplateButton[];
+  /** AUTHENTICATION BODY: adds "For your security, do not share this code." */
+  add_security_recommendation?: boolean;
+  /** AUTHENTICATION FOOTER: "This code expires in <minutes> minutes." (1-90). */
+  code_expiration_minutes?: number;
 }
 
 export interface TemplateDocument {

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Simulator, TemplateSeed } from '../../src/channels/simulator/index.ts';
 import { graph, send, startReceiver, testSimulator, type Receiver } from './helpers.ts';
+import { reviewTemplate } from '../../src/channels/simulator/index.ts';
+import { lintTemplate } from '../../src/templates/lint-template.ts';
+import { authenticationCases } from '../templates/authentication-cases.ts';
 
 const CUSTOMER = '16505551234';
 let sim: Simulator;
@@ -227,4 +230,56 @@ test('review outcomes over HTTP: each rejected rule ends REJECTED with a signed 
   const good = await create({ name: 'rv_good', language: 'en_US', category: 'UTILITY', components: [{ type: 'HEADER', format: 'TEXT', text: 'Visit {{1}}', example: { header_text: ['today'] } }, ok, { type: 'FOOTER', text: 'Lucky Shrub' }] });
   const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'rv_good'), 2000, 'approval');
   assert.deepEqual([ev.json.entry[0].changes[0].value.event, good.json.status], ['APPROVED', 'PENDING']);
+});
+
+test('authentication templates over HTTP: the review approves and rejects them as Switchboard\'s linter predicts', async () => {
+  const cases = authenticationCases.map(([why, template, expected], i) => ({ why, expected, name: `auth_case_${i}`, template: { ...template, name: `auth_case_${i}` } }));
+  for (const c of cases) {
+    const r = await create(c.template);
+    assert.equal(r.status, 200, `${c.why}: ${JSON.stringify(r.json)}`);
+    assert.equal(r.json.status, 'PENDING', c.why);
+  }
+  for (const c of cases) {
+    const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === c.name), 2000, `review of ${c.why}`);
+    assert.ok(ev.signatureOk, c.why);
+    const v = ev.json.entry[0].changes[0].value;
+    const lint = lintTemplate(c.template).filter((f) => f.severity === 'error');
+    if (c.expected === null) {
+      assert.deepEqual([v.event, v.reason, lint], ['APPROVED', 'NONE', []], c.why);
+      continue;
+    }
+    assert.deepEqual([v.event, v.reason], ['REJECTED', 'INVALID_FORMAT'], c.why);
+    assert.deepEqual(lint.map((f) => f.code), [c.expected], `${c.why}: what the linter predicts`);
+    // The webhook's rejection_info carries the review's first (here: only) finding.
+    const finding = reviewTemplate(c.template).findings;
+    assert.deepEqual(finding.map((f) => f.code), [c.expected], c.why);
+    assert.equal(v.rejection_info.reason, finding[0]!.message, c.why);
+    const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name: c.name, language: { code: 'en_US' } } });
+    assert.equal(sent.json.error.code, 132001, c.why);
+  }
+});
+
+test('an approved authentication template is sent with the code in the body and the url button; the customer sees it', async () => {
+  await create({
+    name: 'login_code',
+    language: 'en_US',
+    category: 'authentication',
+    components: [{ type: 'body', add_security_recommendation: true }, { type: 'footer', code_expiration_minutes: 10 }, { type: 'buttons', buttons: [{ type: 'otp', otp_type: 'copy_code' }] }],
+  });
+  await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'login_code' && w.json.entry[0].changes[0].value.event === 'APPROVED'), 2000, 'approval');
+  const components = (code: string, buttonCode = code) => [
+    { type: 'body', parameters: [{ type: 'text', text: code }] },
+    { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: buttonCode }] },
+  ];
+  const otp = (c: unknown[]) => send(sim, { to: CUSTOMER, type: 'template', template: { name: 'login_code', language: { code: 'en_US' }, components: c } });
+  const ok = await otp(components('482913'));
+  assert.equal(ok.status, 200, JSON.stringify(ok.json));
+  const m = await sim.customer(CUSTOMER).waitForMessage((x) => x.wamid === ok.json.messages[0].id);
+  assert.equal(m.text, '482913 is your verification code. For your security, do not share this code.');
+  assert.equal(m.category, 'authentication');
+  assert.equal(m.template?.footer, 'This code expires in 10 minutes.');
+  assert.deepEqual(m.template?.buttons, [{ index: 0, type: 'OTP', text: 'Copy code', code: '482913' }]);
+  assert.equal((await otp(components('482913').slice(0, 1))).json.error.code, 132000);
+  assert.equal((await otp(components('1234567890123456'))).json.error.code, 132012);
+  assert.equal((await otp([components('1')[0], { type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: '1' }] }])).json.error.code, 132012);
 });

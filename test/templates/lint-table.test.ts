@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { reviewTemplate } from '../../src/channels/simulator/index.ts';
 import { hasErrors, lintTemplate } from '../../src/templates/lint-template.ts';
+import { authenticationCases } from './authentication-cases.ts';
 
 // Builders keep each row to the one thing it tests.
 const body = (text: string, example?: string[]) => ({ type: 'BODY', text, ...(example ? { example: { body_text: [example] } } : {}) });
@@ -85,6 +86,8 @@ const cases: Array<[string, unknown, string | null, string?]> = [
   ['duplicate button labels', tpl([ok, buttons(qr('Sí'), qr('Sí'))]), 'duplicate_button_text'],
   ['unknown button type', tpl([ok, buttons({ type: 'TELEPORT', text: 'Go' })]), 'invalid_button_type'],
   ['phone number too long', tpl([ok, buttons({ type: 'PHONE_NUMBER', text: 'Llamar', phone_number: '+1 555 555 5555 ext 12345' })]), 'phone_number_too_long'],
+  // AUTHENTICATION by Meta's rules, and OTP buttons refused elsewhere (test/templates/authentication-cases.ts).
+  ...authenticationCases,
 ];
 
 test(`the lint table has at least 40 templates (${cases.length})`, () => {
@@ -105,3 +108,12 @@ for (const [why, template, expected, warning] of cases) {
     if (expected !== null) assert.ok(review.findings.some((f) => f.code === expected), `simulator findings ${JSON.stringify(review.findings)}`);
   });
 }
+
+test('each AUTHENTICATION case is refused for its one reason only, by the linter and the simulator alike', () => {
+  for (const [why, template, expected] of authenticationCases) {
+    const errors = lintTemplate(template).filter((f) => f.severity === 'error');
+    assert.deepEqual(errors.map((f) => f.code), expected === null ? [] : [expected], why);
+    const review = reviewTemplate(template);
+    assert.deepEqual(review.findings.map((f) => [f.code, f.component]), errors.map((f) => [f.code, f.component]), why);
+  }
+});

@@ -1,4 +1,5 @@
 import { reviewButtons } from './template-button-review.ts';
+import { authenticationFindings } from '../whatsapp-cloud/authentication-templates.ts';
 import { isKnownLanguage } from '../whatsapp-cloud/template-languages.ts';
 import { reviewBodyText, reviewExamples, reviewVariables, type ReviewFinding, type TextReview } from './template-text-review.ts';
 import type { TemplateRequest } from './types.ts';
@@ -43,6 +44,8 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
     f.push({ code: 'body_missing', component: 'BODY', message: 'components must be an array with a BODY component.' });
     return finish(f, categoryOk);
   }
+  // AUTHENTICATION headers, bodies and footers are Meta's preset shape, judged by authenticationFindings.
+  const auth = category === 'AUTHENTICATION';
   const seen = new Set<string>();
   const texts: TextReview[] = [];
   for (const comp of components) {
@@ -53,13 +56,17 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
     const type = comp.type.toUpperCase();
     if (seen.has(type)) f.push({ code: 'duplicate_component', component: type, message: `Only one ${type} component is allowed.` });
     seen.add(type);
-    if (type === 'HEADER') reviewHeader(comp, category, f, texts);
-    else if (type === 'BODY') reviewBody(comp, category, f, texts);
-    else if (type === 'FOOTER') reviewFooter(comp, f);
-    else if (type === 'BUTTONS') reviewButtons(comp, f);
+    if (type === 'HEADER') {
+      if (!auth) reviewHeader(comp, f, texts);
+    } else if (type === 'BODY') {
+      if (!auth) reviewBody(comp, f, texts);
+    } else if (type === 'FOOTER') {
+      if (!auth) reviewFooter(comp, f);
+    } else if (type === 'BUTTONS') reviewButtons(comp, f);
     else f.push({ code: 'invalid_component', component: type, message: `Unknown component type ${comp.type}.` });
   }
   if (!seen.has('BODY')) f.push({ code: 'body_missing', component: 'BODY', message: 'A template needs a BODY component.' });
+  f.push(...authenticationFindings(category, components));
 
   // URL button variables are {{1}} in both formats (Meta's components page), so only header and body count.
   const anyPositional = texts.some((t) => t.hasPositional);
@@ -70,7 +77,7 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
   return finish(f, categoryOk);
 }
 
-function reviewHeader(comp: Record<string, unknown>, category: string, f: ReviewFinding[], texts: TextReview[]): void {
+function reviewHeader(comp: Record<string, unknown>, f: ReviewFinding[], texts: TextReview[]): void {
   const format = typeof comp.format === 'string' ? comp.format.toUpperCase() : '';
   if (!headerFormats.includes(format)) {
     f.push({ code: 'invalid_header_format', component: 'HEADER', message: 'HEADER format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.' });
@@ -88,19 +95,14 @@ function reviewHeader(comp: Record<string, unknown>, category: string, f: Review
     texts.push(r);
     return;
   }
-  if (format === 'LOCATION') {
-    if (category === 'AUTHENTICATION') f.push({ code: 'invalid_header_format', component: 'HEADER', message: 'LOCATION headers are only for MARKETING and UTILITY templates.' });
-    return;
-  }
+  if (format === 'LOCATION') return;
   const handle = isObject(comp.example) ? comp.example.header_handle : undefined;
   if (!Array.isArray(handle) || handle.length === 0 || typeof handle[0] !== 'string') {
     f.push({ code: 'missing_example', component: 'HEADER', message: `A ${format} header needs example.header_handle (a sample media handle).` });
   }
 }
 
-function reviewBody(comp: Record<string, unknown>, category: string, f: ReviewFinding[], texts: TextReview[]): void {
-  // Authentication bodies are Meta's preset text; a missing text is fine there.
-  if (comp.text === undefined && category === 'AUTHENTICATION') return;
+function reviewBody(comp: Record<string, unknown>, f: ReviewFinding[], texts: TextReview[]): void {
   if (typeof comp.text !== 'string' || comp.text.trim() === '') {
     f.push({ code: 'body_missing', component: 'BODY', message: 'The BODY component needs text.' });
     return;

@@ -1,5 +1,6 @@
 import { graphError, invalid, invalidParam, missing } from './errors.ts';
 import type { MediaKind } from './media-types.ts';
+import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../whatsapp-cloud/authentication-templates.ts';
 import { normalizeLanguage } from '../whatsapp-cloud/template-languages.ts';
 import { expectedParams, substitute } from '../whatsapp-cloud/template-variables.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
@@ -22,9 +23,6 @@ interface SentComponent {
  * (132001), be APPROVED (PAUSED 132015, DISABLED 132016, anything else 132001), and the
  * parameters must match in count (132000) and format (132012). Returns the rendered message.
  */
-/** UNCONFIRMED wording: Meta localises the preset; English shown for every language here. */
-export const AUTH_PRESET_BODY = '{{1}} is your verification code.';
-
 export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia: MediaCheck): { record: SimTemplate; rendered: RenderedTemplate } {
   const name = requireString(t, 'name', 'template');
   const language = requireObject(t, 'language', 'template');
@@ -67,12 +65,14 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
   }
 
   const body = def('BODY');
-  // An authentication template's body is Meta's preset, with the code as its one parameter.
-  const bodyText = body?.text ?? (record.category === 'AUTHENTICATION' ? AUTH_PRESET_BODY : undefined);
+  // An authentication template's body is Meta's preset (English here; Meta localises it), with
+  // the code as its one parameter, and its footer is the code's expiry.
+  const preset = record.category === 'AUTHENTICATION' ? authenticationText(record.components) : undefined;
+  const bodyText = body?.text ?? preset?.body;
   const bodyValues = textValues('body', expectedParams(bodyText), sent.get('body')?.params ?? [], named);
   rendered.body = bodyText !== undefined ? substitute(bodyText, bodyValues) : '';
-  const footer = def('FOOTER');
-  if (footer?.text !== undefined) rendered.footer = footer.text;
+  const footerText = def('FOOTER')?.text ?? preset?.footer ?? undefined;
+  if (footerText !== undefined) rendered.footer = footerText;
 
   const buttons = def('BUTTONS')?.buttons ?? [];
   for (const key of sent.keys()) {
@@ -87,7 +87,8 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
     const expectedSubType = type === 'OTP' ? 'url' : type.toLowerCase();
     if (sc && sc.subType !== expectedSubType) throw graphError(132012, `button at index ${index}: sub_type ${sc.subType} does not match the template's ${type} button`);
     const params = sc?.params ?? [];
-    const out: RenderedTemplate['buttons'][number] = { index, type, text: b.text ?? (type === 'COPY_CODE' ? 'Copy offer code' : type) };
+    const label = type === 'OTP' ? otpButtonLabel(b) : (b.text ?? (type === 'COPY_CODE' ? 'Copy offer code' : type));
+    const out: RenderedTemplate['buttons'][number] = { index, type, text: label };
     if (type === 'URL' && typeof b.url === 'string') {
       const vars = expectedParams(b.url);
       const values = textValues(`button at index ${index}`, vars, params, false);
@@ -108,7 +109,7 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
     } else if (type === 'OTP') {
       countCheck(`button at index ${index}`, params.length, 1);
       const p = params[0];
-      if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string' || p.text.length > 15) throw graphError(132012, `button at index ${index}: the one-time code must be {type:"text", text:"<code of at most 15 characters>"}`);
+      if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string' || charLength(p.text) > OTP_CODE_MAX) throw graphError(132012, `button at index ${index}: the one-time code must be {type:"text", text:"<code of at most ${OTP_CODE_MAX} characters>"}`);
       out.code = p.text;
     } else if (type === 'PHONE_NUMBER') {
       if (params.length > 0) countCheck(`button at index ${index}`, params.length, 0);
