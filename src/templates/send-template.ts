@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
-import { upsertContact } from '../contacts/contact-store.ts';
+import { findVisibleContact, upsertContact } from '../contacts/contact-store.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { HttpError } from '../core/http-error.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
@@ -162,7 +162,13 @@ export async function sendTemplateFromRequest(
   if (!channel) throw new HttpError(to.channelId ? 404 : 409, to.channelId ? 'channel_not_found' : 'no_channel', to.channelId ? `No channel ${to.channelId}.` : 'No WhatsApp number is configured.');
   let contactId: string;
   if (to.contactId) {
-    const c = await db.selectFrom('contacts').select('id').where('id', '=', to.contactId).executeTakeFirst();
+    const visibility = visibleConversationFilter(principal);
+    // Its open conversation being someone else's is 403 (as for a phone); a contact the caller
+    // may not see otherwise (only others' closed conversations) reads as missing, as in /contacts.
+    if (await db.selectFrom('contacts').select('id').where('id', '=', to.contactId).executeTakeFirst()) {
+      await refuseHiddenConversation(db, visibility, { channelId: channel.id, contactId: to.contactId });
+    }
+    const c = await findVisibleContact(db, to.contactId, visibility);
     if (!c) throw new HttpError(404, 'contact_not_found', `No contact ${to.contactId}.`);
     contactId = c.id;
   } else if (to.phone) {

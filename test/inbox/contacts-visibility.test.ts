@@ -141,9 +141,23 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
     assert.equal(own.body.message.conversation_id, mine.conversationId);
     const fresh = await call(w, agent, 'POST', `/api/v1/templates/${template.id}/send`, { phone: '+5215550200003', parameters });
     assert.equal(fresh.status, 202, JSON.stringify(fresh.body));
-    // The admin sees everything, so may send into the other agent's conversation.
+    // Once the other agent's conversation is closed, the contact is no longer one this agent may
+    // see: by contact_id it reads as missing, as in /contacts/:id (by phone a new conversation is the agent's own).
+    assert.equal((await w.api('PATCH', `/api/v1/conversations/${hidden.conversationId}`, { status: 'closed' })).status, 200);
+    assert.equal((await call(w, agent, 'GET', `/api/v1/contacts/${hidden.contactId}`)).status, 404);
+    for (const [path, payload] of [
+      ['/api/v1/conversations', { contact_id: hidden.contactId, template: template.id, parameters }],
+      [`/api/v1/templates/${template.id}/send`, { contact_id: hidden.contactId, parameters }],
+    ] as Array<[string, unknown]>) {
+      const res = await call(w, agent, 'POST', path, payload);
+      assert.equal(res.status, 404, `${path}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'contact_not_found');
+    }
+    await w.settle();
+    assert.equal(w.sim.outbound().length, outboundBefore + 2, 'only the two allowed sends went out');
+    // The admin sees everything, so may send to the other agent's customer (a new conversation now).
     const admin = await w.api('POST', `/api/v1/templates/${template.id}/send`, { contact_id: hidden.contactId, parameters });
     assert.equal(admin.status, 202, JSON.stringify(admin.body));
-    assert.equal(admin.body.message.conversation_id, hidden.conversationId);
+    assert.notEqual(admin.body.message.conversation_id, hidden.conversationId);
   });
 });
