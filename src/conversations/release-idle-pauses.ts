@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../core/clock.ts';
+import { PeriodicTask } from '../core/periodic-task.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { releaseBot, type BotPauseDeps } from './bot-pause.ts';
 import { idleBotPauses } from './bot-pause-store.ts';
@@ -30,30 +31,20 @@ export async function releaseIdlePauses(deps: IdleSweepDeps): Promise<number> {
 
 /** Runs the sweep in processing processes, when an idle timeout is configured. */
 export class IdlePauseTicker {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly deps: IdleSweepDeps & { logger: FastifyBaseLogger },
-    private readonly intervalMs = 10_000,
-  ) {}
+    intervalMs = 10_000,
+  ) {
+    this.task = new PeriodicTask(() => releaseIdlePauses(deps), intervalMs, (err) => deps.logger.warn({ err }, 'bot pause idle sweep failed'));
+  }
 
   start(): void {
-    if (!this.deps.config.botPauseIdleTimeoutMs) return;
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    if (this.deps.config.botPauseIdleTimeoutMs) this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.current;
-  }
-
-  private tick(): void {
-    this.current ??= releaseIdlePauses(this.deps)
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'bot pause idle sweep failed'))
-      .finally(() => {
-        this.current = undefined;
-      });
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

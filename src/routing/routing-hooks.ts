@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PeriodicTask } from '../core/periodic-task.ts';
 import type { Deps } from '../deps.ts';
 import { rebalance } from './rebalance.ts';
 
@@ -25,29 +26,17 @@ export function rebalanceAfterUserChange(deps: Deps) {
  * move the queue within this interval.
  */
 export class RoutingTicker {
-  private timer: NodeJS.Timeout | undefined;
-  private current: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
 
-  constructor(
-    private readonly deps: Deps,
-    private readonly intervalMs = 10_000,
-  ) {}
+  constructor(deps: Deps, intervalMs = 10_000) {
+    this.task = new PeriodicTask(() => rebalance(deps), intervalMs, (err) => deps.logger.warn({ err }, 'routing rebalance failed'));
+  }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.task.start();
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.current;
-  }
-
-  private tick(): void {
-    this.current ??= rebalance(this.deps)
-      .catch((err: unknown) => this.deps.logger.warn({ err }, 'routing rebalance failed'))
-      .finally(() => {
-        this.current = undefined;
-      });
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }
