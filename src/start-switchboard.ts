@@ -39,11 +39,12 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const logger =
     opts.logger ??
     pino({ level: config.logLevel, redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'] });
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile });
+  // On PostgreSQL the start-up lock is held until this start's writes are done (released below).
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile, holdStartupLock: true });
   const gate = new TurnGate();
   let jobs: JobQueue;
   if (storage.pgPool) {
-    const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency });
+    const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency, heartbeatTimeoutMs: config.workerHeartbeatTimeoutMs });
     await q.prepare();
     jobs = q;
   } else {
@@ -52,19 +53,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const channels = new ChannelRegistry();
   for (const n of config.numbers) {
     const id = `wa_${n.phoneNumberId}`;
-    await storage.db
-      .insertInto('channels')
-      .values({
-        id,
-        kind: 'whatsapp',
-        account_id: n.phoneNumberId,
-        business_account_id: n.businessAccountId ?? null,
-        display_phone_number: n.displayPhoneNumber ?? null,
-        name: `WhatsApp ${n.displayPhoneNumber ?? n.phoneNumberId}`,
-        created_at: clock.now(),
-      })
-      .onConflict((oc) => oc.columns(['kind', 'account_id']).doUpdateSet({ business_account_id: n.businessAccountId ?? null }))
-      .execute();
+    await saveChannelRow(storage.db, id, n, clock.now());
     channels.add(
       {
         id,
@@ -89,6 +78,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const address = await app.listen({ port: config.port, host: config.host });
   const processes = config.role !== 'web';
   const flows = await startFlowEngine(deps, { processes });
+  await storage.releaseStartupLock(); // migrations, channel rows, admin token and folder flows are written
   if (processes) {
     await jobs.start({
       ...flows.handlers,
@@ -145,4 +135,37 @@ async function closeHttp(app: { close(): Promise<unknown>; server: { closeIdleCo
 function narrowMessageJob(p: unknown): { messageId: string } {
   if (typeof p === 'object' && p !== null && 'messageId' in p && typeof p.messageId === 'string') return { messageId: p.messageId };
   throw new Error('job payload must be {"messageId": string}');
+}
+
+/**
+ * The channel row of a configured number, written at every start. Insert-or-nothing with no
+ * conflict target: processes starting at once insert the same row (same id, same kind and
+ * account), and ON CONFLICT naming only (kind, account_id) let the other unique key, the id,
+ * fail a start on `channels_pkey`. The update then refreshes what the configuration may change.
+ */
+export async function saveChannelRow(
+  db: Deps['storage']['db'],
+  id: string,
+  n: { phoneNumberId: string; businessAccountId?: string; displayPhoneNumber?: string },
+  now: number,
+): Promise<void> {
+  await db
+    .insertInto('channels')
+    .values({
+      id,
+      kind: 'whatsapp',
+      account_id: n.phoneNumberId,
+      business_account_id: n.businessAccountId ?? null,
+      display_phone_number: n.displayPhoneNumber ?? null,
+      name: `WhatsApp ${n.displayPhoneNumber ?? n.phoneNumberId}`,
+      created_at: now,
+    })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+  await db
+    .updateTable('channels')
+    .set({ business_account_id: n.businessAccountId ?? null })
+    .where('kind', '=', 'whatsapp')
+    .where('account_id', '=', n.phoneNumberId)
+    .execute();
 }

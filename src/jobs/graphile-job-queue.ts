@@ -1,17 +1,24 @@
-import { Logger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { sql } from 'kysely';
 import { onClockAdvance, type Clock } from '../core/clock.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { PermanentFailure, RetryLater } from './job-errors.ts';
 import type { EnqueueOptions, Executor, JobQueue, TaskHandler } from './job-queue.ts';
 import { runWithShortRetries } from './run-with-short-retries.ts';
+import { WorkerHeartbeat } from './worker-heartbeat.ts';
 
 /** Up to this, a RetryLater delay is honoured exactly (see start()). */
 const EXACT_RETRY_MAX_MS = 60_000;
 
+/** WORKER_HEARTBEAT_TIMEOUT_MS's default (src/config.ts). */
+export const DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS = 30_000;
+
 interface Options {
   concurrency?: number;
   clock: Clock;
+  /** A process silent this long is taken for dead and its jobs released (worker-heartbeat.ts). */
+  heartbeatTimeoutMs?: number;
   logger?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -22,6 +29,7 @@ interface Options {
  */
 export class GraphileJobQueue implements JobQueue {
   private runner: Runner | undefined;
+  private heartbeat: WorkerHeartbeat | undefined;
   private migrated = false;
   private unwatchClock: () => void = () => undefined;
 
@@ -93,7 +101,13 @@ export class GraphileJobQueue implements JobQueue {
         }
       };
     }
+    // graphile-worker names the pool it creates (`locked_by` of every job and queue it takes) and
+    // announces it; that id is the heartbeat's, so the sweep can hand exactly its locks back.
+    const events: WorkerEvents = new EventEmitter();
+    let poolId: string | undefined;
+    events.on('pool:create', ({ workerPool }) => (poolId ??= workerPool.id));
     this.runner = await run({
+      events,
       // Its own pool: workers hold connections while they wait for work, and must never starve
       // the queries our handlers make.
       connectionString: this.storage.databaseUrl,
@@ -104,6 +118,13 @@ export class GraphileJobQueue implements JobQueue {
       taskList,
       logger: quietLogger(),
     });
+    if (poolId === undefined) throw new Error('graphile-worker did not announce its worker pool; cannot heartbeat');
+    this.heartbeat = new WorkerHeartbeat(this.storage.db, {
+      workerId: poolId,
+      timeoutMs: this.opts.heartbeatTimeoutMs ?? DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS,
+      logger: this.opts.logger,
+    });
+    await this.heartbeat.start();
     // When the app's clock skips ahead (the built-in simulator's shared clock, in development and
     // tests), jobs waiting for a later time become due that much sooner. Only a clock that can
     // skip does this; with one process per database (what such a clock implies) it is exact.
@@ -135,6 +156,9 @@ export class GraphileJobQueue implements JobQueue {
     // graphile-worker stops itself on some fatal conditions (its schema changed under it): a
     // shutdown must still complete rather than fail on "Runner is already stopped".
     await runner?.stop().catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, 'job runner had already stopped'));
+    // After the pool has given its jobs back: a row left behind would only expire.
+    await this.heartbeat?.stop();
+    this.heartbeat = undefined;
   }
 
   async backlog(): Promise<{ count: number; oldestAt: number | null }> {

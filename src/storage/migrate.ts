@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import type pg from 'pg';
 import type { DialectName } from './dialect-name.ts';
 import { coreMigration } from './migrations/0001-core.ts';
 import { agentsMigration } from './migrations/0002-agents.ts';
@@ -12,6 +13,8 @@ import { botPauseMigration } from './migrations/0009-bot-pause.ts';
 import { contactsSearchFoldMigration } from './migrations/0010-contacts-search-fold.ts';
 import { authLoginThrottleMigration } from './migrations/0011-auth-login-throttle.ts';
 import { messageOrderMigration } from './migrations/0012-message-order.ts';
+import { workerHeartbeatMigration } from './migrations/0013-worker-heartbeat.ts';
+import { sendPolicyMigration } from './migrations/0014-send-policy.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -28,14 +31,58 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0010-contacts-search-fold': contactsSearchFoldMigration(dialect),
     '0011-auth-login-throttle': authLoginThrottleMigration(dialect),
     '0012-message-order': messageOrderMigration(dialect),
+    '0013-worker-heartbeat': workerHeartbeatMigration(dialect),
+    '0014-send-policy': sendPolicyMigration(dialect),
   };
 }
 
-/** Runs pending migrations; safe to run twice and from several processes (Kysely takes a lock). */
+/**
+ * Runs pending migrations; safe to run twice. From several processes at once on PostgreSQL, run
+ * it inside withStartupLock (openStorage does): Kysely's own lock covers only the migrations, not
+ * the creation of its bookkeeping tables nor what a start does after them.
+ */
 export async function migrateToLatest(db: Kysely<unknown>, dialect: DialectName): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const migrator = new Migrator({ db, provider });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Any constant: the PostgreSQL advisory lock that one starting process at a time holds. */
+export const STARTUP_LOCK_KEY = 7_160_411_001;
+
+export interface StartupLock {
+  /** Idempotent; also released if the process dies (the lock belongs to its connection). */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the start-up lock on PostgreSQL: a session advisory lock on a connection of its own,
+ * waited for as long as another process holds it. Everything a start writes (migrations of ours
+ * and graphile-worker's, channel rows, the admin token, flows from a folder) happens under it, so
+ * any number of processes may start at once on a fresh database: the first migrates and seeds,
+ * the others find the work done.
+ */
+export async function takeStartupLock(pool: pg.Pool): Promise<StartupLock> {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [STARTUP_LOCK_KEY]);
+  } catch (err) {
+    client.release(err instanceof Error ? err : true);
+    throw err;
+  }
+  let released: Promise<void> | undefined;
+  return {
+    release() {
+      released ??= client
+        .query('select pg_advisory_unlock($1)', [STARTUP_LOCK_KEY])
+        .then(
+          () => client.release(),
+          // A broken connection has lost the lock with it; discard the connection.
+          (err: unknown) => client.release(err instanceof Error ? err : true),
+        );
+      return released;
+    },
+  };
 }

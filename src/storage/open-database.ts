@@ -7,7 +7,7 @@ import type { Database } from './database-types.ts';
 import type { DialectName } from './dialect-name.ts';
 import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
-import { migrateToLatest } from './migrate.ts';
+import { migrateToLatest, takeStartupLock } from './migrate.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 
 export interface StorageOptions {
@@ -15,6 +15,11 @@ export interface StorageOptions {
   dataDir: string; // SQLite file lives here otherwise
   sqliteFile?: string; // override the file name (tests)
   poolSize?: number;
+  /**
+   * PostgreSQL: keep the start-up lock (migrate.ts) after migrating, until releaseStartupLock(),
+   * so the rest of a server's start-up writes are serialised with other starting processes too.
+   */
+  holdStartupLock?: boolean;
 }
 
 export interface Storage {
@@ -24,6 +29,8 @@ export interface Storage {
   pgPool?: pg.Pool;
   databaseUrl?: string;
   capabilities: { skipLocked: boolean; multiProcess: boolean };
+  /** Lets the next starting process in (openStorage's holdStartupLock); idempotent, a no-op otherwise. */
+  releaseStartupLock(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,14 +45,27 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     // A checked-out client losing its connection fails its query; the error event must not crash.
     pool.on('connect', (client) => client.on('error', (err) => process.stderr.write(`postgres client: ${err.message}\n`)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    // Any number of processes may start at once on a fresh database: one migrates at a time.
+    const lock = await takeStartupLock(pool);
+    try {
+      await migrateToLatest(db as Kysely<unknown>, 'postgres');
+    } catch (err) {
+      await lock.release();
+      await db.destroy();
+      throw err;
+    }
+    if (!opts.holdStartupLock) await lock.release();
     return {
       db,
       dialect: 'postgres',
       pgPool: pool,
       databaseUrl: opts.databaseUrl,
       capabilities: { skipLocked: true, multiProcess: true },
-      close: () => db.destroy(),
+      releaseStartupLock: () => lock.release(),
+      close: async () => {
+        await lock.release();
+        await db.destroy();
+      },
     };
   }
   mkdirSync(opts.dataDir, { recursive: true });
@@ -67,6 +87,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     db,
     dialect: 'sqlite',
     capabilities: { skipLocked: false, multiProcess: false },
+    releaseStartupLock: async () => undefined,
     close: async () => {
       await checkpointer.stop();
       await db.destroy();
