@@ -68,6 +68,8 @@ export interface Config {
    * (src/jobs/worker-heartbeat.ts). loadConfig sets it (default 30000); unset in code: 30000.
    */
   workerHeartbeatTimeoutMs?: number;
+  /** STREAMS_PER_CREDENTIAL_MAX: open inbox streams per credential (token, session or admin token) per server process; more get 429 too_many_streams. Unset: 20. */
+  streamsPerCredentialMax?: number;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -180,6 +182,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.inboundReorderWindowMs = int('INBOUND_REORDER_WINDOW_MS', 'inboundReorderWindowMs', 1500, 0, 60_000);
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
+  config.streamsPerCredentialMax = int('STREAMS_PER_CREDENTIAL_MAX', 'streamsPerCredentialMax', 20, 1, 10_000);
   config.workerHeartbeatTimeoutMs = int('WORKER_HEARTBEAT_TIMEOUT_MS', 'workerHeartbeatTimeoutMs', 30_000, 1000, 3_600_000);
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
   config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };

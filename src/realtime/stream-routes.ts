@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { optionalJsonObject } from '../auth/body-fields.ts';
-import { credentialStillValid } from '../auth/credential-check.ts';
+import { heldCredential } from '../auth/credential-check.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
@@ -8,13 +8,20 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import type { AdminTokenCheck } from '../http/admin-token.ts';
 import { publishInbox } from './realtime-bus.ts';
+import { DEFAULT_STREAMS_PER_CREDENTIAL, StreamCredentials } from './stream-credentials.ts';
 import { StreamHub } from './stream-hub.ts';
 import { TYPING_TASK } from './typing-indicator.ts';
 
 const HEARTBEAT_MS = 15_000;
-const CREDENTIAL_CHECK_MS = 1_000;
 // WhatsApp shows the indicator for 25 s: one request per conversation per 10 s is plenty.
 const TYPING_THROTTLE_MS = 10_000;
+
+const credentialsByApp = new WeakMap<Deps, StreamCredentials>();
+
+/** The shared credential checks of the app built on these dependencies (tests and measurement read its counters). */
+export function streamCredentialsOf(deps: Deps): StreamCredentials | undefined {
+  return credentialsByApp.get(deps);
+}
 
 /**
  * The inbox's realtime stream (server-sent events) and agent typing. Events: message.new,
@@ -25,11 +32,22 @@ const TYPING_THROTTLE_MS = 10_000;
 export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adminToken?: AdminTokenCheck }): Promise<void> {
   const { deps } = opts;
   const hub = new StreamHub(deps.storage.db, deps.realtime, deps.logger);
+  const maxPerCredential = deps.config.streamsPerCredentialMax ?? DEFAULT_STREAMS_PER_CREDENTIAL;
+  // One check per credential per second shared by all its streams, not one per stream.
+  const credentials = new StreamCredentials({
+    clock: deps.clock,
+    maxPerCredential,
+    // The database is unreachable: keep the streams, check again next time.
+    onCheckError: (err) => deps.logger.warn({ err }, 'inbox stream credential check failed'),
+  });
+  credentialsByApp.set(deps, credentials);
   const open = new Set<() => void>();
   // Streams never end on their own: close them so a shutdown does not wait on them.
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
     hub.close();
+    credentials.close();
+    if (credentialsByApp.get(deps) === credentials) credentialsByApp.delete(deps);
   });
 
   app.get('/api/v1/stream', { config: { access: 'conversations:read' } }, async (req, reply) => {
@@ -38,6 +56,19 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
       req.log.error({ err }, 'inbox stream unavailable');
       throw new HttpError(503, 'stream_unavailable', 'The realtime stream is unavailable right now; retry shortly.');
     });
+    // A revoked token or an ended session closes the stream within a second, not at reconnect.
+    const admission = credentials.admit(heldCredential(deps.storage.db, req, principal, opts.adminToken), () => {
+      write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
+      end();
+    });
+    if (!admission.ok) {
+      throw new HttpError(
+        429,
+        'too_many_streams',
+        `This credential already has ${admission.open} open streams, the most allowed (STREAMS_PER_CREDENTIAL_MAX=${maxPerCredential}); close one, or use another credential.`,
+        { max_streams: maxPerCredential },
+      );
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -56,26 +87,17 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
       send: (event, data) => write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
     });
     const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
-    // A revoked token or an ended session closes the stream within a second, not at reconnect.
-    const recheck = setInterval(() => {
-      credentialStillValid(deps.storage.db, deps.clock.now(), req, principal, opts.adminToken).then(
-        (ok) => {
-          if (ok) return;
-          write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
-          end();
-        },
-        () => undefined, // the database is unreachable: keep the stream, check again next time
-      );
-    }, CREDENTIAL_CHECK_MS);
     const end = () => {
       clearInterval(heartbeat);
-      clearInterval(recheck);
+      admission.release();
       remove();
       open.delete(end);
       if (!res.writableEnded) res.end();
     };
     open.add(end);
     res.on('close', end);
+    // The client may have gone while this request waited: its `close` has passed, free the slot now.
+    if (req.raw.socket.destroyed) end();
     // Listening before this line: a client that sees `ready` misses nothing published after it.
     write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ user_id: principal.userId ?? null })}\n\n`);
   });
