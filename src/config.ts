@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { WebhookSettings } from './events/webhook-settings.ts';
+import { DEFAULT_SEND_POLICY, type SendPolicy } from './messaging/send-policy.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_API_VERSION = 'v21.0';
@@ -68,6 +69,8 @@ export interface Config {
    * (src/jobs/worker-heartbeat.ts). loadConfig sets it (default 30000); unset in code: 30000.
    */
   workerHeartbeatTimeoutMs?: number;
+  /** Retries of outbound sends and the per-number circuit breaker (SEND_RETRY_*, SEND_BREAKER_*; README, "When WhatsApp is down"); unset: DEFAULT_SEND_POLICY. */
+  sendPolicy?: SendPolicy;
   /** STREAMS_PER_CREDENTIAL_MAX: open inbox streams per credential (token, session or admin token) per server process; more get 429 too_many_streams. Unset: 20. */
   streamsPerCredentialMax?: number;
 }
@@ -184,6 +187,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   config.streamsPerCredentialMax = int('STREAMS_PER_CREDENTIAL_MAX', 'streamsPerCredentialMax', 20, 1, 10_000);
   config.workerHeartbeatTimeoutMs = int('WORKER_HEARTBEAT_TIMEOUT_MS', 'workerHeartbeatTimeoutMs', 30_000, 1000, 3_600_000);
+  const sp = DEFAULT_SEND_POLICY;
+  config.sendPolicy = {
+    retryBaseMs: int('SEND_RETRY_BASE_MS', 'sendRetryBaseMs', sp.retryBaseMs, 100, 600_000),
+    retryMaxDelayMs: int('SEND_RETRY_MAX_DELAY_MS', 'sendRetryMaxDelayMs', sp.retryMaxDelayMs, 1000, 24 * 3600_000),
+    freeFormHorizonMs: int('SEND_RETRY_HORIZON_MS', 'sendRetryHorizonMs', sp.freeFormHorizonMs, 0, 24 * 3600_000),
+    templateHorizonMs: int('SEND_RETRY_HORIZON_TEMPLATE_MS', 'sendRetryHorizonTemplateMs', sp.templateHorizonMs, 60_000, 30 * 24 * 3600_000),
+    breakerFailures: int('SEND_BREAKER_FAILURES', 'sendBreakerFailures', sp.breakerFailures, 1, 1000),
+    breakerCooldownMs: int('SEND_BREAKER_COOLDOWN_MS', 'sendBreakerCooldownMs', sp.breakerCooldownMs, 100, 3_600_000),
+    breakerMaxCooldownMs: int('SEND_BREAKER_MAX_COOLDOWN_MS', 'sendBreakerMaxCooldownMs', sp.breakerMaxCooldownMs, 100, 24 * 3600_000),
+  };
+  if (config.sendPolicy.retryBaseMs > config.sendPolicy.retryMaxDelayMs) problems.push('SEND_RETRY_BASE_MS must not be longer than SEND_RETRY_MAX_DELAY_MS');
+  if (config.sendPolicy.breakerCooldownMs > config.sendPolicy.breakerMaxCooldownMs) problems.push('SEND_BREAKER_COOLDOWN_MS must not be longer than SEND_BREAKER_MAX_COOLDOWN_MS');
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
   config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';

@@ -67,6 +67,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
         adapter: createWhatsAppCloudAdapter({ graphUrl: n.graphUrl, apiVersion: n.apiVersion, phoneNumberId: n.phoneNumberId, accessToken: n.accessToken }),
       },
       clock,
+      config.sendPolicy,
     );
   }
   const realtime = createRealtimeBus(storage, jobs, logger);

@@ -1,5 +1,5 @@
 import type { StatusUpdate } from '../channels/channel-types.ts';
-import { emitMessageStatus } from '../events/pipeline-events.ts';
+import { emitMessageFailed, emitMessageStatus } from '../events/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';
@@ -55,7 +55,10 @@ export async function recordStatus(db: Executor, channelId: string, s: StatusUpd
     JSON.stringify(s.raw),
     now,
   ]);
-  if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) await emitMessageStatus(db, jobs, { messageId: message.id, now });
+  if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) {
+    await emitMessageStatus(db, jobs, { messageId: message.id, now });
+    if (s.status === 'failed' && jobs) await emitMessageFailed(db, jobs, { messageId: message.id, now });
+  }
   return message && { id: message.id, pricing_category: message.pricing_category };
 }
 
@@ -71,13 +74,18 @@ export async function applyEarlyStatuses(
   if (early.length === 0) return;
   await db.updateTable('status_events').set({ message_id: messageId }).where('id', 'in', early.map((e) => e.id)).execute();
   let changed = false;
+  let failed = false;
   for (const e of early) {
     if (!isOutboundStatus(e.status)) continue;
     const current = await db.selectFrom('messages').select('status').where('id', '=', messageId).executeTakeFirstOrThrow();
     const errors: StatusUpdate['errors'] = e.errors ? JSON.parse(e.errors) : undefined;
-    if (await applyToMessage(db, messageId, current.status, e.status, e.at, errors)) changed = true;
+    if (await applyToMessage(db, messageId, current.status, e.status, e.at, errors)) {
+      changed = true;
+      if (e.status === 'failed') failed = true;
+    }
   }
   if (changed && events) await emitMessageStatus(db, events.jobs, { messageId, now: events.now });
+  if (failed && events) await emitMessageFailed(db, events.jobs, { messageId, now: events.now });
 }
 
 async function applyToMessage(

@@ -101,6 +101,10 @@ export function messageView(m: MessageRow) {
     status: m.status,
     status_at: iso(m.status_at),
     error: m.error_code ? { code: m.error_code, message: m.error_message } : null,
+    // Outbound: attempts made so far; while queued after a retryable failure, when the next one is due.
+    attempts: m.attempts,
+    retry_at: m.status === 'queued' ? iso(m.next_attempt_at) : null,
+    resend_of: m.resend_of,
     reply_to: m.reply_to_external_id,
     author: m.author,
     sent_at: iso(m.sent_at),

@@ -27,6 +27,10 @@ export interface MessageRow {
   sort_at: number;
   /** A TimestampAnomaly when an inbound message's WhatsApp timestamp was unusable and the receive time replaced it. */
   timestamp_anomaly: string | null;
+  /** Outbound, queued: when the next attempt is due after a retryable failure (or while its number's breaker is open). */
+  next_attempt_at: number | null;
+  /** Outbound: the failed or unconfirmed message this one resends. */
+  resend_of: string | null;
 }
 
 /** Why a customer message's send time is our receive time: no usable timestamp, before 2009, or far in the future. */
@@ -101,6 +105,8 @@ export async function insertOutbound(
     author: input.author,
     sort_at: input.now,
     timestamp_anomaly: null,
+    next_attempt_at: null,
+    resend_of: null,
   };
   const [inserted] = await runRaw<{ seq: number }>(db, INSERT_OUTBOUND, [
     row.id,

@@ -5,6 +5,8 @@
 export const EVENT_TYPES = [
   'message.received',
   'message.status',
+  'message.failed',
+  'message.unconfirmed',
   'conversation.created',
   'conversation.updated',
   'conversation.assigned',

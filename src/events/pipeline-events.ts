@@ -28,6 +28,24 @@ export async function emitMessageStatus(db: Executor, jobs: JobQueue | undefined
   await emitEvent(db, { jobs }, 'message.status', async () => ({ message: await loadMessage(db, input.messageId) }), input);
 }
 
+/**
+ * message.failed: `{ message }` once an outbound message failed for good (a permanent error, its
+ * retry horizon, or Meta's failed status); `message.error` says why. Resend it with
+ * POST /api/v1/conversations/{id}/messages/{messageId}/resend.
+ */
+export async function emitMessageFailed(db: Executor, jobs: JobQueue, input: { messageId: string; now: number }): Promise<void> {
+  await emitEvent(db, { jobs }, 'message.failed', async () => ({ message: await loadMessage(db, input.messageId) }), input);
+}
+
+/**
+ * message.unconfirmed: `{ message }` when a send's outcome is unknown (the process stopped, or
+ * Graph did not answer, while it was being handed over): it is not sent again by itself. Meta's
+ * status callback resolves it; an agent may mark it sent or resend it.
+ */
+export async function emitMessageUnconfirmed(db: Executor, jobs: JobQueue, input: { messageId: string; now: number }): Promise<void> {
+  await emitEvent(db, { jobs }, 'message.unconfirmed', async () => ({ message: await loadMessage(db, input.messageId) }), input);
+}
+
 /** conversation.created: `{ conversation }`. */
 export async function emitConversationCreated(db: Executor, jobs: JobQueue | undefined, input: { conversationId: string; now: number }): Promise<void> {
   if (!jobs) return;

@@ -1,108 +1,229 @@
-import type { OutboundContent } from '../channels/channel-types.ts';
+import type { OutboundContent, SendResult } from '../channels/channel-types.ts';
+import { outcomeUnknown } from '../channels/whatsapp-cloud/graph-errors.ts';
 import { applyEarlyStatuses } from '../conversations/apply-status.ts';
 import type { Deps } from '../deps.ts';
-import { backoffMs } from '../jobs/backoff.ts';
+import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../events/pipeline-events.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
+import type { Executor } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { countsAgainstNumber, DEFAULT_SEND_POLICY, retryDelayMs, retryHorizon, type RetryHorizon } from './send-policy.ts';
 
-export const MAX_SEND_ATTEMPTS = 8;
+export const SEND_TASK = 'message.send';
 
 // Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
 // never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
-const SELECT_TO_SEND = rawQuery(
-  `select m."id", m."status", m."content", m."channel_id", m."attempts", m."reply_to_external_id",
+const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
+const SELECT_UNSENT = rawQuery(
+  `select m."id", m."seq", m."status", m."kind", m."content", m."channel_id", m."conversation_id", m."attempts", m."reply_to_external_id", m."next_attempt_at",
+     m."created_at", m."error_code", m."error_message", c."last_customer_message_at",
      case when c."last_customer_message_at" is null then coalesce(ct."phone_e164", ct."external_id") else ct."external_id" end as "to"
-   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id" where m."id" = ?`,
+   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
+   where m."conversation_id" = ? and m."direction" = 'out' and m."status" in ('queued', 'sending') and m."seq" <= ? order by m."seq"`,
 );
-const MARK_SENDING = rawQuery(`update "messages" set "status" = 'sending', "attempts" = ? where "id" = ? and "status" = 'queued'`);
+const CLAIM = rawQuery(`update "messages" set "status" = 'sending', "attempts" = ?, "next_attempt_at" = null where "id" = ? and "status" = 'queued' returning "id"`);
 const MARK_ACCEPTED = rawQuery(`update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`);
 
+interface Unsent {
+  id: string;
+  seq: number;
+  status: string;
+  kind: string;
+  content: string;
+  channel_id: string;
+  conversation_id: string;
+  attempts: number;
+  reply_to_external_id: string | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  error_code: string | null;
+  error_message: string | null;
+  last_customer_message_at: number | null;
+  to: string;
+}
+
+/** A message was handed over (or settled for good): the next one may go. Or it must wait until `at`. */
+type Step = { done: true } | { done: false; at: number };
+
 /**
- * Job `message.send`: hands one outbound message to the channel exactly once.
+ * Job `message.send`, on the conversation's serial queue: hands outbound messages to the channel
+ * exactly once, in the order they were queued, and keeps trying through outages.
+ *
+ * Order comes from our own data, not the engine: before its message, the job sends every earlier
+ * unsent message of the conversation. One that must wait (a retryable failure backing off, or its
+ * number's open circuit breaker) holds back every later one: the job is rescheduled for when the
+ * earlier message is due, so the conversation's replies still leave in order.
+ *
+ * A retryable failure does not spin in place: the message stays `queued` with `next_attempt_at`
+ * and a new job is added for that time (backoff with jitter, never before Retry-After), until the
+ * message's horizon (the end of the customer's 24-hour window for free-form messages; a span for
+ * templates) fails it. A permanent error fails it at once. Failing announces `message.failed`.
+ *
  * The message is marked `sending` (committed) before the call. If the process dies during the
- * call, the retried job finds `sending` and marks it `unconfirmed` instead of sending again;
- * a status callback carrying our id in biz_opaque_callback_data later reconciles it.
+ * call, the job runs again, finds `sending` and marks it `unconfirmed` instead of sending again;
+ * so do a timeout and a connection lost after the request was written. Unconfirmed messages are
+ * announced (`message.unconfirmed`); a status callback carrying our id in
+ * biz_opaque_callback_data reconciles one, and an agent can mark it sent or resend it.
  */
 export async function sendOutbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const [msg] = await runRaw<{ id: string; status: string; content: string; channel_id: string; attempts: number; reply_to_external_id: string | null; to: string }>(
-    db,
-    SELECT_TO_SEND,
-    [payload.messageId],
-  );
-  if (!msg) return;
-  if (msg.status === 'sending') {
-    await db
-      .updateTable('messages')
-      .set({
-        status: 'unconfirmed',
-        error_code: 'send_unconfirmed',
-        error_message: 'The process stopped while handing this message to WhatsApp. It was not sent again; a status callback will confirm it if WhatsApp accepted it.',
-      })
-      .where('id', '=', msg.id)
-      .where('status', '=', 'sending')
-      .execute();
-    deps.logger.warn({ message: msg.id }, 'outbound message left unconfirmed after an interrupted send');
+  const [target] = await runRaw<{ seq: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
+  if (!target || (target.status !== 'queued' && target.status !== 'sending')) return; // sent, failed or settled already: a duplicate or early job
+  const rows = await runRaw<Unsent>(db, SELECT_UNSENT, [target.conversation_id, target.seq]);
+  for (const row of rows) {
+    const step = await attempt(deps, row);
+    if (step.done) continue;
+    // This message, or an earlier one that holds it back, is due later: come back then (just after it).
+    if (row.id !== payload.messageId) await reschedule(deps, db, { id: payload.messageId, conversation_id: target.conversation_id }, step.at + 1);
+    deps.jobs.wake();
     return;
   }
-  if (msg.status !== 'queued') return;
-  const channel = deps.channels.byId(msg.channel_id);
+}
+
+async function attempt(deps: Deps, row: Unsent): Promise<Step> {
+  const { db } = deps.storage;
+  const now = deps.clock.now();
+  if (row.status === 'sending') {
+    // The conversation's queue runs one job at a time: a message still `sending` was being handed
+    // over when the process stopped. Meta may have it; sending it again could deliver it twice.
+    await markUnconfirmed(deps, row.id, 'The process stopped while handing this message to WhatsApp. It was not sent again; a status callback will confirm it if WhatsApp accepted it.');
+    deps.logger.warn({ message: row.id }, 'outbound message left unconfirmed after an interrupted send');
+    return { done: true };
+  }
+  const policy = deps.config.sendPolicy ?? DEFAULT_SEND_POLICY;
+  const horizon = retryHorizon({ kind: row.kind, createdAt: row.created_at, lastCustomerMessageAt: row.last_customer_message_at }, policy);
+  if (row.next_attempt_at !== null) {
+    if (now >= horizon.at) return giveUp(deps, row, horizon, row.error_code, row.error_message);
+    if (row.next_attempt_at > now) {
+      // Woken early: a rerun after a crash, or an engine whose clock runs ahead. The job for that time
+      // exists, unless this is it: one more without a key costs at most a no-op run.
+      await reschedule(deps, db, row, row.next_attempt_at, false);
+      return { done: false, at: row.next_attempt_at };
+    }
+  }
+  const channel = deps.channels.byId(row.channel_id);
   if (!channel) {
-    await fail(deps, msg.id, 'channel_unavailable', `no configured number for channel ${msg.channel_id}`);
-    return;
+    await fail(deps, row.id, 'channel_unavailable', `no configured number for channel ${row.channel_id}`);
+    return { done: true };
   }
   const slot = channel.throughput.take();
+  // Short and local: the job waits in place (run-with-short-retries), holding the conversation's queue.
   if (!slot.ok) throw new RetryLater('per-number throughput limit', slot.waitMs);
+  const admission = channel.breaker.admit();
+  if (!admission.ok) {
+    slot.release();
+    return waitUntil(deps, row, horizon, admission.retryAt, row.error_code, row.error_message);
+  }
 
-  const attempts = msg.attempts + 1;
-  const content: OutboundContent = JSON.parse(msg.content);
-  await runRaw(db, MARK_SENDING, [attempts, msg.id]);
-  let result;
+  const attempts = row.attempts + 1;
+  const content: OutboundContent = JSON.parse(row.content);
+  const claimed = await runRaw(db, CLAIM, [attempts, row.id]);
+  if (claimed.length === 0) {
+    slot.release();
+    return { done: true }; // settled meanwhile (an agent resolved it, or it was resent)
+  }
+  let result: SendResult;
   try {
-    result = await channel.adapter.send({
-      to: msg.to,
-      content,
-      replyTo: msg.reply_to_external_id ?? undefined,
-      bizOpaqueCallbackData: msg.id,
-    });
+    result = await channel.adapter.send({ to: row.to, content, replyTo: row.reply_to_external_id ?? undefined, bizOpaqueCallbackData: row.id });
   } finally {
     slot.release();
   }
-  const now = deps.clock.now();
+  const after = deps.clock.now();
   if (result.ok) {
+    channel.breaker.success();
+    const externalId = result.externalId;
     await db.transaction().execute(async (trx) => {
-      await runRaw(trx, MARK_ACCEPTED, [result.externalId, now, msg.id]);
-      await applyEarlyStatuses(trx, msg.channel_id, msg.id, result.externalId, { jobs: deps.jobs, now });
+      await runRaw(trx, MARK_ACCEPTED, [externalId, after, row.id]);
+      await applyEarlyStatuses(trx, row.channel_id, row.id, externalId, { jobs: deps.jobs, now: after });
     });
-    return;
+    deps.jobs.wake();
+    return { done: true };
   }
-  if (result.code === 'timeout') {
-    // The request left and no answer came: Meta may have accepted it. Resending could deliver it
-    // twice, so it waits for a status callback (biz_opaque_callback_data) to say what happened.
-    await db
+  if (!result.retryable) {
+    channel.breaker.success(); // Graph answered: the number works, this message does not
+    await fail(deps, row.id, result.code, result.message);
+    return { done: true };
+  }
+  if (countsAgainstNumber(result.code)) channel.breaker.failure(result.retryAfterMs);
+  if (outcomeUnknown(result)) {
+    // The request left and no answer came back: Meta may have accepted it. Resending could deliver
+    // it twice, so it waits for a status callback (biz_opaque_callback_data) or an agent.
+    await markUnconfirmed(deps, row.id, `No answer from the Graph API (${result.message}). Not resent automatically: a status callback confirms it if WhatsApp accepted it; otherwise resend it.`);
+    return { done: true };
+  }
+  const at = after + retryDelayMs(attempts, result.retryAfterMs, policy);
+  deps.logger.warn({ message: row.id, code: result.code, attempts, retryAt: new Date(at).toISOString() }, 'outbound send will be retried');
+  return waitUntil(deps, { ...row, status: 'sending' }, horizon, at, result.code, result.message, attempts);
+}
+
+/** The message waits until `at` (queued, with its last error), unless that is past its horizon: then it fails. */
+async function waitUntil(
+  deps: Deps,
+  row: Unsent,
+  horizon: RetryHorizon,
+  at: number,
+  code: string | null,
+  message: string | null,
+  attempts = row.attempts,
+): Promise<Step> {
+  if (at >= horizon.at) return giveUp(deps, { ...row, attempts }, horizon, code, message);
+  await deps.storage.db.transaction().execute(async (trx) => {
+    await trx
       .updateTable('messages')
-      .set({ status: 'unconfirmed', error_code: 'send_unconfirmed', error_message: `No answer from the Graph API: ${result.message}. Not resent automatically.` })
-      .where('id', '=', msg.id)
+      .set({ status: 'queued', next_attempt_at: at, error_code: code, error_message: message })
+      .where('id', '=', row.id)
+      .where('status', '=', row.status)
+      .execute();
+    await reschedule(deps, trx, row, at);
+  });
+  return { done: false, at };
+}
+
+async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: string | null, message: string | null): Promise<Step> {
+  const until = new Date(horizon.at).toISOString();
+  const why = horizon.reason === 'window' ? `the customer's 24-hour window closed at ${until}` : horizon.reason === 'template' ? `templates are retried until ${until} (SEND_RETRY_HORIZON_TEMPLATE_MS)` : `free-form messages are retried until ${until} (SEND_RETRY_HORIZON_MS)`;
+  const last = code !== null ? ` Last error: ${code}${message ? `: ${message}` : ''}.` : '';
+  await fail(deps, row.id, 'retry_horizon_passed', `Not sent after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}: ${why}.${last}`);
+  return { done: true };
+}
+
+/**
+ * A job for this message at `at` (app clock), on its conversation's queue. Keyed by the time, so
+ * deciding the same wait twice (a rerun after a crash) adds one job; a key is never that of the
+ * job running now, whose time has come.
+ */
+async function reschedule(deps: Deps, db: Executor, m: { id: string; conversation_id: string }, at: number, keyed = true): Promise<void> {
+  await deps.jobs.enqueue(db, SEND_TASK, { messageId: m.id }, { queue: `conv:${m.conversation_id}`, runAt: at, ...(keyed ? { key: `send:${m.id}:${at}` } : {}) });
+}
+
+async function markUnconfirmed(deps: Deps, id: string, reason: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.storage.db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('messages')
+      .set({ status: 'unconfirmed', status_at: now, error_code: 'send_unconfirmed', error_message: reason, next_attempt_at: null })
+      .where('id', '=', id)
       .where('status', '=', 'sending')
-      .execute();
-    return;
-  }
-  if (result.retryable && attempts < MAX_SEND_ATTEMPTS) {
-    await db
-      .updateTable('messages')
-      .set({ status: 'queued', error_code: result.code, error_message: result.message })
-      .where('id', '=', msg.id)
-      .execute();
-    throw new RetryLater(`${result.code}: ${result.message}`, result.retryAfterMs ?? backoffMs(attempts, { baseMs: 1000 }));
-  }
-  await fail(deps, msg.id, result.code, result.retryable ? `gave up after ${attempts} attempts: ${result.message}` : result.message);
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) return;
+    await emitMessageStatus(trx, deps.jobs, { messageId: id, now });
+    await emitMessageUnconfirmed(trx, deps.jobs, { messageId: id, now });
+  });
+  deps.jobs.wake();
 }
 
 async function fail(deps: Deps, id: string, code: string, message: string): Promise<void> {
-  await deps.storage.db
-    .updateTable('messages')
-    .set({ status: 'failed', status_at: deps.clock.now(), error_code: code, error_message: message })
-    .where('id', '=', id)
-    .execute();
+  const now = deps.clock.now();
+  await deps.storage.db.transaction().execute(async (trx) => {
+    const moved = await trx
+      .updateTable('messages')
+      .set({ status: 'failed', status_at: now, error_code: code, error_message: message, next_attempt_at: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'sending'])
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) === 0) return;
+    await emitMessageStatus(trx, deps.jobs, { messageId: id, now });
+    await emitMessageFailed(trx, deps.jobs, { messageId: id, now });
+  });
+  deps.jobs.wake();
   deps.logger.warn({ message: id, code }, 'outbound message failed');
 }

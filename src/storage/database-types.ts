@@ -94,6 +94,9 @@ export interface Database {
     // The customer's order (migration message-order).
     sort_at: Generated<number>; // listing and processing order within the conversation, then seq
     timestamp_anomaly: string | null; // invalid | past | future: the WhatsApp timestamp was replaced by the receive time
+    // The send policy (migration send-policy).
+    next_attempt_at: number | null; // out, queued: when the next attempt is due (after a retryable failure, or its number's breaker)
+    resend_of: string | null; // out: the failed or unconfirmed message this one resends
   };
   status_events: {
     id: Generated<number>;

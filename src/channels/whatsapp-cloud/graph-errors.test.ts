@@ -8,7 +8,7 @@ function graphError(code: number, title: string, details?: string): unknown {
 }
 
 test('retryable vs permanent Graph error codes', () => {
-  const retryable = [1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133016];
+  const retryable = [1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 132069, 133016];
   const permanent = [0, 3, 10, 100, 190, 200, 368, 130403, 130472, 131005, 131008, 131009, 131021, 131026, 131030, 131031, 131047, 131048,
     131049, 131050, 131051, 131053, 132000, 132001, 132012, 132015, 132016, 133010, 135000];
   for (const code of retryable) {
@@ -48,7 +48,10 @@ test('5xx is retryable whatever the code; bodies that are not Graph errors use t
 test('transport errors: timeouts vs other network failures, always retryable', () => {
   const timeout = Object.assign(new Error('Headers Timeout Error'), { name: 'HeadersTimeoutError', code: 'UND_ERR_HEADERS_TIMEOUT' });
   assert.deepEqual(classifyTransportError(timeout), { ok: false, retryable: true, code: 'timeout', message: 'UND_ERR_HEADERS_TIMEOUT: Headers Timeout Error' });
-  assert.equal(classifyTransportError(Object.assign(new Error('x'), { code: 'UND_ERR_CONNECT_TIMEOUT' })).code, 'timeout');
+  // A connect timeout means nothing was sent: safe to retry, unlike a request left without an answer.
+  assert.equal(classifyTransportError(Object.assign(new Error('x'), { name: 'ConnectTimeoutError', code: 'UND_ERR_CONNECT_TIMEOUT' })).code, 'network_error');
+  assert.equal(classifyTransportError(Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' })).code, 'connection_lost');
+  assert.equal(classifyTransportError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })).code, 'connection_lost');
   assert.equal(classifyTransportError(new DOMException('The operation timed out.', 'TimeoutError')).code, 'timeout');
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
   assert.deepEqual(classifyTransportError(refused), { ok: false, retryable: true, code: 'network_error', message: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1' });

@@ -5,12 +5,13 @@ import { finiteNum, isRecord, str } from './json-guards.ts';
 export type SendFailure = Extract<SendResult, { ok: false }>;
 
 /**
- * Graph error codes worth another attempt: server-side trouble (1, 2, 131000, 131016), rate
- * limits (4, 80007, 130429, 131056), maintenance (131057) and registration throttling (133016).
+ * Graph error codes worth another attempt (Meta's error table, /work/shared/whatsapp-cloud-api.md
+ * section 6): server-side trouble (1, 2, 131000, 131016), rate limits (4, 80007, 130429, 131056),
+ * maintenance (131057), registration throttling (133016) and Flow throttling (132069).
  * Everything else (bad parameters, closed window 131047, unknown template 132001, bad token 190,
  * ...) fails the same way every time.
  */
-const RETRYABLE_CODES: ReadonlySet<number> = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 133016]);
+const RETRYABLE_CODES: ReadonlySet<number> = new Set([1, 2, 4, 80007, 130429, 131000, 131016, 131056, 131057, 132069, 133016]);
 
 /**
  * How long to wait before retrying, where Meta's guidance gives a scale: the per-number
@@ -56,26 +57,33 @@ export function classifyGraphError(httpStatus: number, body: unknown): SendFailu
   };
 }
 
-const TIMEOUT_CODES: ReadonlySet<string> = new Set([
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'ETIMEDOUT',
-]);
+// The request may have reached Meta: no answer in time, or the connection dropped after it was
+// written. Sending again could deliver the message twice (src/messaging/send-outbound.ts).
+const TIMEOUT_CODES: ReadonlySet<string> = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+const CONNECTION_LOST_CODES: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 
 /**
- * A thrown transport error (no HTTP response) -> SendFailure. Always retryable: the request may
- * or may not have reached Meta, and the outbox is what guards against duplicates.
+ * A thrown transport error (no HTTP response) -> SendFailure, always retryable as far as the
+ * number is concerned. The code says whether the request could have reached Meta:
+ * `network_error` (refused, unreachable, DNS, connect timeout: it never left, so a retry is safe),
+ * `timeout` (sent, no answer) or `connection_lost` (dropped after sending): the send path leaves
+ * those two unconfirmed instead of sending again.
  */
 export function classifyTransportError(error: unknown): SendFailure {
   const code = isRecord(error) ? str(error.code) : undefined;
   const name = error instanceof Error ? error.name : 'Error';
   const detail = error instanceof Error ? error.message : String(error);
-  const timedOut = (code !== undefined && TIMEOUT_CODES.has(code)) || name === 'TimeoutError';
+  const timedOut = (code !== undefined && TIMEOUT_CODES.has(code)) || (name === 'TimeoutError' && code !== 'UND_ERR_CONNECT_TIMEOUT');
+  const lost = code !== undefined && CONNECTION_LOST_CODES.has(code);
   return {
     ok: false,
     retryable: true,
-    code: timedOut ? 'timeout' : 'network_error',
+    code: timedOut ? 'timeout' : lost ? 'connection_lost' : 'network_error',
     message: code !== undefined ? `${code}: ${detail}` : `${name}: ${detail}`,
   };
+}
+
+/** Did the request perhaps reach Meta (so resending could deliver it twice)? */
+export function outcomeUnknown(failure: { code: string }): boolean {
+  return failure.code === 'timeout' || failure.code === 'connection_lost';
 }
