@@ -102,12 +102,13 @@ export class WorkerHeartbeat {
 
   /** Writes the first beat, then beats and sweeps on a timer until stop(). */
   async start(): Promise<void> {
-    await this.runTick(true);
-    this.timer = setInterval(() => void this.runTick(false), this.intervalMs);
+    await this.beatAndSweep(true);
+    this.timer = setInterval(() => void this.beatAndSweep(false), this.intervalMs);
     this.timer.unref();
   }
 
-  private runTick(first: boolean): Promise<void> {
+  /** One tick (the timer's; tests call it with their own monotonic clock). */
+  beatAndSweep(first = false): Promise<void> {
     // One tick at a time: a slow database must not pile them up.
     this.tick ??= this.once(first).finally(() => (this.tick = undefined));
     return this.tick;
