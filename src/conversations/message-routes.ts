@@ -3,6 +3,7 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
+import { findOutbound, markOutboundSent, resendOutbound, resentAs } from '../messaging/resolve-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
 import { actorOf } from '../routing/routing-routes.ts';
 import { pauseBot } from './bot-pause.ts';
@@ -84,6 +85,69 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
       });
       deps.jobs.wake();
       return reply.status(202).send(messageView(message));
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/messages/:messageId/resend',
+    routeDoc({
+      summary: 'Resend a failed or unconfirmed message as a new message',
+      description:
+        'For an outbound message whose status is `failed` or `unconfirmed`. The same content (and quoted message) is queued as a new message at the end of the ' +
+        'conversation, with `resend_of` naming the original, and answered 202 like a reply; the original keeps its record (an `unconfirmed` one becomes `failed` ' +
+        'with error `unconfirmed_resent`). Checked like a new send: free-form content outside the 24-hour window is 422 window_closed, a closed conversation 409 ' +
+        'conversation_closed (templates may still be resent), a blocked contact 422. A message is resent once: 409 already_resent (with `details.resent_as`); ' +
+        'another status is 409 not_resendable.',
+      tags,
+      params: { id: str('conversation id'), messageId: str('our message id (msg_...)') },
+      responses: { 202: 'the new queued message' },
+    }),
+    async (req, reply) => {
+      const { id, messageId } = req.params as { id: string; messageId: string };
+      const conversation = await findVisibleConversation(db, req, id);
+      const found = await findOutbound(deps, id, messageId);
+      if (!found.ok) throw new HttpError(404, 'message_not_found', `No message ${messageId} of ours in this conversation.`);
+      const original = found.message;
+      if (original.status !== 'failed' && original.status !== 'unconfirmed') {
+        throw new HttpError(409, 'not_resendable', `Message ${messageId} is ${original.status}; only failed or unconfirmed messages can be resent.`, { status: original.status });
+      }
+      const already = await resentAs(deps, original.id);
+      if (already !== null) throw new HttpError(409, 'already_resent', `Message ${messageId} was already resent as ${already}.`, { resent_as: already });
+      const now = deps.clock.now();
+      if (original.kind !== 'template') {
+        if (conversation.status === 'closed') throw new HttpError(409, 'conversation_closed', 'This conversation is closed; a new one starts when the customer writes.');
+        await assertWindowOpen(db, conversation.channel_id, conversation.last_customer_message_at, now);
+      }
+      await refuseBlockedContact(db, { conversationId: id });
+      const result = await resendOutbound(deps, original, { author: authorOf(req).author, now });
+      if (!result.ok) {
+        if (result.reason === 'already_resent') throw new HttpError(409, 'already_resent', `Message ${messageId} was already resent${result.resentAs ? ` as ${result.resentAs}` : ''}.`, { resent_as: result.resentAs });
+        throw new HttpError(409, 'not_resendable', `Message ${messageId} is ${result.status}; only failed or unconfirmed messages can be resent.`, { status: result.status });
+      }
+      return reply.status(202).send(messageView(result.message));
+    },
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/messages/:messageId/mark-sent',
+    routeDoc({
+      summary: 'Resolve an unconfirmed message: it did reach the customer',
+      description:
+        'For an outbound message whose status is `unconfirmed` (the process stopped, or the Graph API did not answer, while it was being handed over, so it was ' +
+        'not sent again). Sets it to `sent` and clears its error; a later status callback for it still records its WhatsApp id and moves it on. ' +
+        'Any other status is 409 not_unconfirmed. To send it again instead, use .../resend.',
+      tags,
+      params: { id: str('conversation id'), messageId: str('our message id (msg_...)') },
+      responses: { 200: 'the message' },
+    }),
+    async (req) => {
+      const { id, messageId } = req.params as { id: string; messageId: string };
+      await findVisibleConversation(db, req, id);
+      const found = await findOutbound(deps, id, messageId);
+      if (!found.ok) throw new HttpError(404, 'message_not_found', `No message ${messageId} of ours in this conversation.`);
+      const result = await markOutboundSent(deps, found.message, { by: authorOf(req).author, now: deps.clock.now() });
+      if (!result.ok) throw new HttpError(409, 'not_unconfirmed', `Message ${messageId} is ${result.status}; only an unconfirmed message can be marked sent.`, { status: result.status });
+      return messageView(result.message);
     },
   );
 

@@ -16,6 +16,8 @@ export const BODYLESS_ROUTES: ReadonlySet<string> = new Set([
   'PUT /api/v1/teams/:id/members/:userId',
   'DELETE /api/v1/teams/:id/members/:userId',
   'POST /api/v1/conversations/:id/read',
+  'POST /api/v1/conversations/:id/messages/:messageId/resend',
+  'POST /api/v1/conversations/:id/messages/:messageId/mark-sent',
   'POST /api/v1/conversations/:id/unassign',
   'DELETE /api/v1/labels/:id',
   'PUT /api/v1/conversations/:id/labels/:labelName',

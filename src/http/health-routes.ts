@@ -19,6 +19,8 @@ export async function healthRoutes(app: FastifyInstance, opts: { deps: Deps }): 
           webhook_events: { pending: events.count, oldest_age_ms: events.oldestAt === null ? null : Math.max(0, now - events.oldestAt) },
           jobs: { pending: jobs.count, oldest_age_ms: jobs.oldestAt === null ? null : Math.max(0, now - jobs.oldestAt) },
         },
+        // Per number, in this process: an open breaker means sends to that number wait (README, "When WhatsApp is down").
+        send_breakers: deps.channels.all().map((c) => ({ channel_id: c.id, phone_number_id: c.accountId, ...c.breaker.snapshot() })),
       };
     } catch (err) {
       deps.logger.error({ err }, 'readiness check failed');

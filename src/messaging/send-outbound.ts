@@ -41,8 +41,8 @@ interface Unsent {
   to: string;
 }
 
-/** A message was handed over (or settled for good): the next one may go. Or it must wait until `at`. */
-type Step = { done: true } | { done: false; at: number };
+/** A message was handed over (or settled for good): the next one may go. Or it must wait until `at` (`scheduled`: its job for then was added). */
+type Step = { done: true } | { done: false; at: number; scheduled: boolean };
 
 /**
  * Job `message.send`, on the conversation's serial queue: hands outbound messages to the channel
@@ -72,8 +72,11 @@ export async function sendOutbound(deps: Deps, payload: { messageId: string }): 
   for (const row of rows) {
     const step = await attempt(deps, row);
     if (step.done) continue;
-    // This message, or an earlier one that holds it back, is due later: come back then (just after it).
-    if (row.id !== payload.messageId) await reschedule(deps, db, { id: payload.messageId, conversation_id: target.conversation_id }, step.at + 1);
+    // An earlier message holds this one back: come back just after it is due (it has its own job).
+    // This message itself is due later: its job for then exists, unless this job was woken early.
+    const self = { id: payload.messageId, conversation_id: target.conversation_id };
+    if (row.id !== payload.messageId) await reschedule(deps, db, self, step.at + 1);
+    else if (!step.scheduled) await reschedule(deps, db, self, step.at);
     deps.jobs.wake();
     return;
   }
@@ -93,12 +96,8 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   const horizon = retryHorizon({ kind: row.kind, createdAt: row.created_at, lastCustomerMessageAt: row.last_customer_message_at }, policy);
   if (row.next_attempt_at !== null) {
     if (now >= horizon.at) return giveUp(deps, row, horizon, row.error_code, row.error_message);
-    if (row.next_attempt_at > now) {
-      // Woken early: a rerun after a crash, or an engine whose clock runs ahead. The job for that time
-      // exists, unless this is it: one more without a key costs at most a no-op run.
-      await reschedule(deps, db, row, row.next_attempt_at, false);
-      return { done: false, at: row.next_attempt_at };
-    }
+    // Waiting: its job for that time was added with next_attempt_at (this one may be it, woken early).
+    if (row.next_attempt_at > now) return { done: false, at: row.next_attempt_at, scheduled: false };
   }
   const channel = deps.channels.byId(row.channel_id);
   if (!channel) {
@@ -111,7 +110,9 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   const admission = channel.breaker.admit();
   if (!admission.ok) {
     slot.release();
-    return waitUntil(deps, row, horizon, admission.retryAt, row.error_code, row.error_message);
+    // Says why it waits; a message that failed before keeps its own last error.
+    const why = row.error_code !== null ? [row.error_code, row.error_message] as const : (['number_unavailable', `The Graph API failed repeatedly for this number; sends wait and are retried from ${new Date(admission.retryAt).toISOString()}.`] as const);
+    return waitUntil(deps, row, horizon, admission.retryAt, why[0], why[1]);
   }
 
   const attempts = row.attempts + 1;
@@ -175,7 +176,7 @@ async function waitUntil(
       .execute();
     await reschedule(deps, trx, row, at);
   });
-  return { done: false, at };
+  return { done: false, at, scheduled: true };
 }
 
 async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: string | null, message: string | null): Promise<Step> {
@@ -188,11 +189,12 @@ async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: stri
 
 /**
  * A job for this message at `at` (app clock), on its conversation's queue. Keyed by the time, so
- * deciding the same wait twice (a rerun after a crash) adds one job; a key is never that of the
- * job running now, whose time has come.
+ * asking twice (a rerun after a crash, a later message held back twice) adds one job. Only a job
+ * woken before its time asks for its own key: graphile-worker then adds a new job (the running
+ * one gives its key up), and the embedded engine never runs a job early.
  */
-async function reschedule(deps: Deps, db: Executor, m: { id: string; conversation_id: string }, at: number, keyed = true): Promise<void> {
-  await deps.jobs.enqueue(db, SEND_TASK, { messageId: m.id }, { queue: `conv:${m.conversation_id}`, runAt: at, ...(keyed ? { key: `send:${m.id}:${at}` } : {}) });
+async function reschedule(deps: Deps, db: Executor, m: { id: string; conversation_id: string }, at: number): Promise<void> {
+  await deps.jobs.enqueue(db, SEND_TASK, { messageId: m.id }, { queue: `conv:${m.conversation_id}`, runAt: at, key: `send:${m.id}:${at}` });
 }
 
 async function markUnconfirmed(deps: Deps, id: string, reason: string): Promise<void> {

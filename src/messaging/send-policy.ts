@@ -24,12 +24,12 @@ export interface SendPolicy {
 
 export const DEFAULT_SEND_POLICY: SendPolicy = {
   retryBaseMs: 1_000,
-  retryMaxDelayMs: 5 * 60_000,
+  retryMaxDelayMs: 60_000,
   freeFormHorizonMs: 0,
   templateHorizonMs: 6 * 3600_000,
   breakerFailures: 5,
   breakerCooldownMs: 5_000,
-  breakerMaxCooldownMs: 5 * 60_000,
+  breakerMaxCooldownMs: 60_000,
 };
 
 /** When a message stops being worth sending, and why: the end of the customer's window, or the setting for templates / free-form. */
