@@ -102,3 +102,17 @@ test('INBOUND_REORDER_WINDOW_MS: 1500 by default, 0 turns it off, anything but 0
     if (!r.ok) assert.match(r.problems.join('\n'), /INBOUND_REORDER_WINDOW_MS must be a whole number from 0 to 60000/);
   }
 });
+
+test('WORKER_HEARTBEAT_TIMEOUT_MS: 30000 by default, 1000 to 3600000 ms, anything else is a problem', () => {
+  const def = loadConfig({}, empty);
+  assert.ok(def.ok);
+  assert.equal(def.config.workerHeartbeatTimeoutMs, 30_000);
+  const short = loadConfig({ WORKER_HEARTBEAT_TIMEOUT_MS: '3000' }, empty);
+  assert.ok(short.ok);
+  assert.equal(short.config.workerHeartbeatTimeoutMs, 3000);
+  for (const bad of ['0', '999', '1.5', 'soon', '3600001']) {
+    const r = loadConfig({ WORKER_HEARTBEAT_TIMEOUT_MS: bad }, empty);
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.match(r.problems.join('\n'), /WORKER_HEARTBEAT_TIMEOUT_MS must be a whole number from 1000 to 3600000/);
+  }
+});
