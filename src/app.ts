@@ -12,7 +12,7 @@ import { messageRoutes } from './conversations/message-routes.ts';
 import { noteRoutes } from './conversations/note-routes.ts';
 import { searchRoutes } from './conversations/search-routes.ts';
 import { startConversationRoutes } from './conversations/start-conversation-routes.ts';
-import type { Config } from './config.ts';
+import { DEFAULT_HTTP_TIMEOUTS, type Config, type HttpTimeouts } from './config.ts';
 import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
 import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
@@ -46,6 +46,11 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
     // Behind a TLS-terminating proxy, X-Forwarded-Proto/-For give request.protocol and request.ip (TRUST_PROXY).
     trustProxy: trustProxyOption(deps.config.trustProxy),
+    ...serverTimeouts(deps.config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
+    // A graceful stop (start-switchboard.ts closeHttp) answers requests that arrive on open
+    // connections while it drains, each with Connection: close, instead of 503s and resets.
+    return503OnClosing: false,
+    forceCloseConnections: false,
   });
   installErrorHandler(app);
   installBodyGuard(app);
@@ -77,6 +82,21 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(contactRoutes, { deps });
   });
   return app;
+}
+
+/**
+ * Slow clients cannot hold the server: headers and the whole request must arrive in time (408
+ * otherwise), idle keep-alive and silent connections are closed. Node checks the first two on a
+ * timer (30 s by default): every second here, or sooner for short limits, so a limit is kept
+ * within about a second.
+ */
+function serverTimeouts(t: HttpTimeouts) {
+  return {
+    connectionTimeout: t.idleMs,
+    keepAliveTimeout: t.keepAliveMs,
+    requestTimeout: t.requestMs,
+    http: { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(t.headersMs / 4))) },
+  };
 }
 
 /** TRUST_PROXY for Fastify: a hop count becomes the function proxy-addr makes of one (trust the n nearest hops). */

@@ -69,11 +69,29 @@ export interface Config {
    * (src/jobs/worker-heartbeat.ts). loadConfig sets it (default 30000); unset in code: 30000.
    */
   workerHeartbeatTimeoutMs?: number;
+  /** The HTTP server's limits on slow clients and its shutdown (HTTP_*_TIMEOUT_MS, SHUTDOWN_TIMEOUT_MS); unset: DEFAULT_HTTP_TIMEOUTS. */
+  httpTimeouts?: HttpTimeouts;
   /** Retries of outbound sends and the per-number circuit breaker (SEND_RETRY_*, SEND_BREAKER_*; README, "When WhatsApp is down"); unset: DEFAULT_SEND_POLICY. */
   sendPolicy?: SendPolicy;
   /** STREAMS_PER_CREDENTIAL_MAX: open inbox streams per credential (token, session or admin token) per server process; more get 429 too_many_streams. Unset: 20. */
   streamsPerCredentialMax?: number;
 }
+
+/** How long the HTTP server waits on a client (README, "Limits and timeouts"). */
+export interface HttpTimeouts {
+  /** HTTP_HEADERS_TIMEOUT_MS: to receive a request's headers, from the connection or the request's first byte. */
+  headersMs: number;
+  /** HTTP_REQUEST_TIMEOUT_MS: to receive a whole request, body included (a body trickling in is cut off: 408). */
+  requestMs: number;
+  /** HTTP_KEEP_ALIVE_TIMEOUT_MS: an idle keep-alive connection is closed after this. */
+  keepAliveMs: number;
+  /** HTTP_IDLE_TIMEOUT_MS: a connection with no bytes either way for this long is closed (above the stream's 15 s heartbeat). */
+  idleMs: number;
+  /** SHUTDOWN_TIMEOUT_MS: on SIGTERM, how long requests in flight may take before their connections are cut. */
+  shutdownMs: number;
+}
+
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 72_000, idleMs: 120_000, shutdownMs: 10_000 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -199,6 +217,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   };
   if (config.sendPolicy.retryBaseMs > config.sendPolicy.retryMaxDelayMs) problems.push('SEND_RETRY_BASE_MS must not be longer than SEND_RETRY_MAX_DELAY_MS');
   if (config.sendPolicy.breakerCooldownMs > config.sendPolicy.breakerMaxCooldownMs) problems.push('SEND_BREAKER_COOLDOWN_MS must not be longer than SEND_BREAKER_MAX_COOLDOWN_MS');
+  const t = DEFAULT_HTTP_TIMEOUTS;
+  config.httpTimeouts = {
+    headersMs: int('HTTP_HEADERS_TIMEOUT_MS', 'httpHeadersTimeoutMs', t.headersMs, 1000, 600_000),
+    requestMs: int('HTTP_REQUEST_TIMEOUT_MS', 'httpRequestTimeoutMs', t.requestMs, 1000, 3_600_000),
+    keepAliveMs: int('HTTP_KEEP_ALIVE_TIMEOUT_MS', 'httpKeepAliveTimeoutMs', t.keepAliveMs, 1000, 600_000),
+    idleMs: int('HTTP_IDLE_TIMEOUT_MS', 'httpIdleTimeoutMs', t.idleMs, 20_000, 3_600_000),
+    shutdownMs: int('SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', t.shutdownMs, 0, 600_000),
+  };
+  // Node refuses a headers timeout longer than the whole request's.
+  if (config.httpTimeouts.headersMs > config.httpTimeouts.requestMs) problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
   config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';

@@ -1,7 +1,8 @@
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
 import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-cloud-adapter.ts';
-import type { Config } from './config.ts';
+import { DEFAULT_HTTP_TIMEOUTS, type Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
 import { TurnGate } from './core/turn-gate.ts';
@@ -104,7 +105,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
     ingest,
     generatedAdminToken: admin.generated,
     async stop() {
-      await closeHttp(app);
+      await closeHttp(app, (config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS).shutdownMs);
       await routing.stop();
       await idlePauses.stop();
       flows.stop();
@@ -117,19 +118,34 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   };
 }
 
+/** On a graceful stop, how long a keep-alive connection idle between requests is kept for a request already on its way. */
+const IDLE_GRACE_MS = 1000;
+
 /**
- * Graceful, but bounded: requests in flight finish, and their keep-alive connections are closed
- * as soon as they go idle (Fastify closes only the connections idle at the moment it is asked,
- * and a busy one would otherwise linger for the 72 s keep-alive timeout).
+ * Graceful, and bounded by SHUTDOWN_TIMEOUT_MS. The listener closes at once, so new connections
+ * are refused (Meta redelivers). Requests already being received or handled finish, and every
+ * response from then on says Connection: close (app.ts), so each connection ends after its
+ * current request. A connection idle between requests is kept for IDLE_GRACE_MS first — its
+ * client may have sent the next request already, which is answered rather than reset, as Node's
+ * server.close() would do — then closed. At the deadline whatever is left is cut.
  */
-async function closeHttp(app: { close(): Promise<unknown>; server: { closeIdleConnections(): void; closeAllConnections(): void } }): Promise<void> {
-  const idle = setInterval(() => app.server.closeIdleConnections(), 50);
-  const hard = setTimeout(() => app.server.closeAllConnections(), 5_000);
+async function closeHttp(app: FastifyInstance, shutdownMs: number): Promise<void> {
+  const server = app.server;
+  const closeIdle = server.closeIdleConnections.bind(server);
+  server.closeIdleConnections = () => undefined; // what server.close() calls; ours runs after the grace
+  let reap: NodeJS.Timeout | undefined;
+  const grace = setTimeout(() => {
+    closeIdle();
+    reap = setInterval(closeIdle, 50);
+  }, Math.min(IDLE_GRACE_MS, shutdownMs));
+  const hard = setTimeout(() => server.closeAllConnections(), shutdownMs);
   try {
     await app.close();
   } finally {
-    clearInterval(idle);
+    clearTimeout(grace);
+    clearInterval(reap);
     clearTimeout(hard);
+    server.closeIdleConnections = closeIdle;
   }
 }
 

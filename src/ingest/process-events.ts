@@ -10,6 +10,7 @@ import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
+import { replaceNul } from './replace-nul.ts';
 import { checkSentTime, checkStatusTime } from './sent-time.ts';
 
 export const MAX_EVENT_ATTEMPTS = 5;
@@ -36,7 +37,8 @@ export async function processEvents(deps: Deps, events: PendingEvent[], db: Exec
 }
 
 async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: number): Promise<string | undefined> {
-  const body = deps.parsedBodies.take(event.id) ?? JSON.parse(event.body);
+  // U+0000 cannot be stored in PostgreSQL's text: replaced (U+FFFD) in every field on both databases.
+  const body = replaceNul(deps.parsedBodies.take(event.id) ?? JSON.parse(event.body), event.body);
   const parsed = parseWhatsAppWebhook(body, event.received_at);
   if (!parsed.ok) return `not a WhatsApp webhook: ${parsed.reason}`;
   const problems: string[] = [];

@@ -1,15 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookAccounts } from '../channels/whatsapp-cloud/webhook-accounts.ts';
 import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/webhook-signature.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { EventWriter } from './event-writer.ts';
 import type { IngestLoop } from './ingest-loop.ts';
+import { jsonDeeperThan, MAX_WEBHOOK_JSON_DEPTH } from './json-depth.ts';
 import { WebhookSecretBinding } from './webhook-secret-binding.ts';
 
 /**
- * Meta's webhook endpoint. POST does the least that makes the event safe: check the signature
- * over the raw bytes, check it is JSON, store it, answer 200. Everything else happens in the
+ * Meta's webhook endpoint. POST does the least that makes the event safe: refuse at once a request
+ * without a plausible signature header, check the signature over the raw bytes, check it is JSON
+ * no deeper than MAX_WEBHOOK_JSON_DEPTH, store it, answer 200 — a 200 only for what can be stored
+ * and processed. Everything else happens in the
  * ingest loop, so Meta never waits on our processing.
  */
 export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; ingest: IngestLoop }): Promise<void> {
@@ -33,7 +36,20 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     return reply.status(403).type('text/plain').send('verification failed');
   });
 
-  app.post('/webhooks/whatsapp', async (req, reply) => {
+  // Before the body is read: without a signature header that could be valid, nothing the body says
+  // can be accepted, so it is not buffered (up to WEBHOOK_BODY_LIMIT_BYTES) only to be refused.
+  // The connection is closed after the 401 rather than kept alive to read the rest of the body.
+  const refuseUnsigned = async (req: FastifyRequest, reply: FastifyReply) => {
+    const header = req.headers['x-hub-signature-256'];
+    const look = implausibleSignature(typeof header === 'string' ? header : undefined);
+    if (look === undefined) return;
+    return reply
+      .status(401)
+      .header('connection', 'close')
+      .send({ error: { code: 'invalid_signature', message: `X-Hub-Signature-256 is ${look}.` } });
+  };
+
+  app.post('/webhooks/whatsapp', { onRequest: refuseUnsigned }, async (req, reply) => {
     ingest.gate.noteRequest();
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const header = req.headers['x-hub-signature-256'];
@@ -41,6 +57,10 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     if (!sig.ok) throw new HttpError(401, 'invalid_signature', `X-Hub-Signature-256 is ${sig.reason}.`);
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpError(400, 'not_json', 'Content-Type must be application/json.');
+    // Decided before the 200: a body nested deeper than this could not be stored and processed.
+    if (jsonDeeperThan(raw, MAX_WEBHOOK_JSON_DEPTH)) {
+      throw new HttpError(400, 'json_too_deep', `The body nests arrays and objects more than ${MAX_WEBHOOK_JSON_DEPTH} levels deep; no WhatsApp webhook does.`);
+    }
     let body: unknown;
     try {
       body = JSON.parse(raw.toString('utf8'));
@@ -59,4 +79,13 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     ingest.wake();
     return reply.status(200).send();
   });
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/** 'missing' or 'malformed' when the header is not of the form `sha256=<64 hex digits>`; undefined when it is. */
+function implausibleSignature(header: string | undefined): 'missing' | 'malformed' | undefined {
+  // With no secret to try, the check says only whether the header itself is well formed.
+  const check = verifyWhatsAppSignatureAny(NO_BYTES, header, []);
+  return check.ok || check.reason === 'mismatch' ? undefined : check.reason;
 }
