@@ -15,6 +15,7 @@ import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { freePort, simulatorNumberEnv, spawnSwitchboard } from '../support/spawn-switchboard.ts';
 import { SECRETS } from '../support/test-world.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 forEachDialect('the channel row written at start', (dialect) => {
   test('written by many starts at the same moment: no start fails on a duplicate key', async () => {
@@ -126,12 +127,11 @@ describe('start-up of several processes at once on a fresh database [postgres]',
             const ready = await fetch(`${c.url}/health/ready`);
             assert.equal(ready.status, 200, `round ${round}: ${c.url} is ready`);
             // The token of the winner is read again by the others within a second (ADMIN_TOKEN_REFRESH_MS).
-            let status = 0;
-            for (let i = 0; i < 100 && status !== 200; i++) {
-              status = (await fetch(`${c.url}/api/v1/flows`, { headers: { authorization: `Bearer ${token}` } })).status;
-              if (status !== 200) await new Promise((r) => setTimeout(r, 20));
-            }
-            assert.equal(status, 200, `round ${round}: ${c.url} accepts the admin token`);
+            await waitFor(
+              async () => (await fetch(`${c.url}/api/v1/flows`, { headers: { authorization: `Bearer ${token}` } })).status === 200,
+              5000,
+              `round ${round}: ${c.url} accepts the admin token`,
+            );
           }
           const client = new pg.Client({ connectionString: postgresUrl });
           await client.connect();
