@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import { DEFAULT_SEND_POLICY, type SendPolicy } from '../../src/messaging/send-policy.ts';
 import { forEachDialect, type TestDialect } from '../support/dialects.ts';
 import { FaultGraph, type GraphFault } from '../support/fault-graph.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { SseClient } from '../inbox/sse-client.ts';
+import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 /** An integrator's endpoint: records the event webhooks it gets. */
@@ -309,6 +310,62 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
     const markSent = await w.api('POST', `/api/v1/conversations/${conversationId}/messages/${failed.id}/mark-sent`);
     assert.equal(markSent.status, 409);
     assert.equal(markSent.body.error.code, 'not_unconfirmed');
+  });
+
+  test('a send whose connection drops after the request left is unconfirmed (API, stream, message.unconfirmed), never resent by itself; mark-sent and resend resolve it', async () => {
+    const { w, graph, sink } = world;
+    const stream = await SseClient.open(`${w.app.url}/api/v1/stream`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    try {
+      graph.fault = { kind: 'drop' };
+      const first = w.sim.customer('15557400001', 'Lost');
+      const second = w.sim.customer('15557400002', 'Lost too');
+      await first.sendText('lost');
+      await w.settle();
+      await second.sendText('lost too');
+      await w.settle();
+      graph.fault = { kind: 'pass' };
+      assert.equal(graph.calls.dropped, 2);
+      const sends = graph.sends;
+      const ids: string[] = [];
+      for (const c of [first, second]) {
+        const conversationId = await conversationOf(w, c.waId);
+        const out = (await w.api('GET', `/api/v1/conversations/${conversationId}`)).body.messages.find((m: any) => m.direction === 'out');
+        assert.equal(out.status, 'unconfirmed');
+        assert.equal(out.error.code, 'send_unconfirmed');
+        ids.push(out.id);
+        await waitFor(() => sink.of('message.unconfirmed').some((e) => e.data.message.id === out.id), 5000, 'message.unconfirmed delivered');
+        await stream.next((e) => e.event === 'message.status' && e.data.message?.id === out.id && e.data.message.status === 'unconfirmed', 5000, 'unconfirmed on the stream');
+      }
+      // Time passes: nothing sends them again.
+      for (let i = 0; i < 3; i++) await tick(w, 60_000);
+      assert.equal(graph.sends, sends, 'not resent automatically');
+
+      // The agent knows the first arrived: mark it sent.
+      const c1 = await conversationOf(w, first.waId);
+      const marked = await w.api('POST', `/api/v1/conversations/${c1}/messages/${ids[0]}/mark-sent`);
+      assert.equal(marked.status, 200, JSON.stringify(marked.body));
+      assert.equal(marked.body.status, 'sent');
+      assert.equal(marked.body.error, null);
+      await stream.next((e) => e.event === 'message.status' && e.data.message?.id === ids[0] && e.data.message.status === 'sent', 5000, 'marked sent on the stream');
+      assert.equal((await w.api('POST', `/api/v1/conversations/${c1}/messages/${ids[0]}/mark-sent`)).body.error.code, 'not_unconfirmed');
+      assert.equal((await w.api('POST', `/api/v1/conversations/${c1}/messages/${ids[0]}/resend`)).body.error.code, 'not_resendable');
+      assert.equal(first.received().length, 0);
+
+      // The second is resent: a new message, delivered once; the original is settled.
+      const c2 = await conversationOf(w, second.waId);
+      const resent = await w.api('POST', `/api/v1/conversations/${c2}/messages/${ids[1]}/resend`);
+      assert.equal(resent.status, 202, JSON.stringify(resent.body));
+      assert.equal(resent.body.resend_of, ids[1]);
+      await w.settle();
+      await waitFor(() => second.received().length === 1, 5000, 'resent message received');
+      assert.equal(second.received()[0]!.text, 'You said: lost too');
+      const original = (await w.api('GET', `/api/v1/conversations/${c2}`)).body.messages.find((m: any) => m.id === ids[1]);
+      assert.equal(original.status, 'failed');
+      assert.equal(original.error.code, 'unconfirmed_resent');
+      assert.equal((await w.api('POST', `/api/v1/conversations/${c2}/messages/${ids[1]}/mark-sent`)).body.error.code, 'not_unconfirmed');
+    } finally {
+      await stream.close();
+    }
   });
 
   test('a reply that cannot be sent before the customer window closes fails at the horizon (retry_horizon_passed, message.failed); a resend then is 422 window_closed', async () => {

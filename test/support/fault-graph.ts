@@ -5,19 +5,21 @@ import type { AddressInfo } from 'node:net';
 export type GraphFault =
   | { kind: 'pass' }
   | { kind: 'error'; status: number; code?: number; retryAfterS?: number }
-  | { kind: 'hold' };
+  | { kind: 'hold' }
+  | { kind: 'drop' };
 
 /**
  * A fake Graph API on loopback for fault injection: a pass-through to the simulator's Graph API
  * whose sends (POST .../messages) can be answered with an error (429 with Retry-After, a 500
  * with 131000...), held without an answer (the request reached "Meta", the answer never comes),
- * or refused altogether (`down()`: the port stops listening, connections are refused).
+ * dropped (`drop`: the connection is cut once the request is read: the sender cannot know whether
+ * it arrived), or refused altogether (`down()`: the port stops listening, connections are refused).
  * Everything else (templates, media) always passes.
  */
 export class FaultGraph {
   fault: GraphFault = { kind: 'pass' };
   /** Sends that reached this server, by what was done with them. */
-  readonly calls = { passed: 0, failed: 0, held: 0 };
+  readonly calls = { passed: 0, failed: 0, held: 0, dropped: 0 };
   private server: Server | undefined;
   private port = 0;
   private readonly held: ServerResponse[] = [];
@@ -30,7 +32,7 @@ export class FaultGraph {
   }
 
   get sends(): number {
-    return this.calls.passed + this.calls.failed + this.calls.held;
+    return this.calls.passed + this.calls.failed + this.calls.held + this.calls.dropped;
   }
 
   async start(): Promise<void> {
@@ -68,6 +70,11 @@ export class FaultGraph {
       if (fault.kind === 'hold') {
         this.calls.held++;
         this.held.push(res);
+        return;
+      }
+      if (fault.kind === 'drop') {
+        this.calls.dropped++;
+        req.socket.destroy();
         return;
       }
       if (fault.kind === 'error') {
