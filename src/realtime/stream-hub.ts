@@ -11,7 +11,8 @@ import type { RealtimeBus } from './realtime-bus.ts';
 export interface StreamClient {
   visibility: ConversationVisibility;
   userId: string | null;
-  send(event: string, data: unknown): void;
+  /** `json` is the event's data, serialized once for every client that gets it. */
+  send(event: string, json: string): void;
 }
 
 interface ConversationSummary extends BotPauseColumns {
@@ -91,15 +92,16 @@ export class StreamHub {
     // a team applies to open streams at once.
     const members = conv.team_id && (e.type === 'message.new' || [...this.clients].some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
     const visible = (c: StreamClient) => canSee(c.visibility.all ? c.visibility : { ...c.visibility, teamIds: conv.team_id && members.includes(c.visibility.userId) ? [conv.team_id] : [] }, conv);
+    let json: string | undefined;
     for (const c of this.clients) {
       if (!visible(c)) continue;
       if (e.type === 'typing' && e.userId !== undefined && c.userId === e.userId) continue;
-      c.send(e.type, data);
+      c.send(e.type, (json ??= JSON.stringify(data)));
     }
     if (e.type !== 'message.new' || message?.direction !== 'in') return;
     const recipients = conv.assignee_id ? [conv.assignee_id] : members;
     if (recipients.length === 0) return;
-    const note = { ...data, user_ids: recipients, reason: conv.assignee_id ? 'assigned' : 'team' };
+    const note = JSON.stringify({ ...data, user_ids: recipients, reason: conv.assignee_id ? 'assigned' : 'team' });
     for (const c of this.clients) if (c.userId !== null && recipients.includes(c.userId) && visible(c)) c.send('notification', note);
   }
 

@@ -84,7 +84,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
     const remove = hub.add({
       visibility: visibleConversationFilter(principal),
       userId: principal.userId ?? null,
-      send: (event, data) => write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
+      send: (event, json) => write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`),
     });
     const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
     const end = () => {
