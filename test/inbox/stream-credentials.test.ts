@@ -79,6 +79,7 @@ forEachDialect('realtime: streams share one credential check, and a credential h
     const body = await refused.json();
     assert.equal(body.error.code, 'too_many_streams');
     assert.match(body.error.message, /STREAMS_PER_CREDENTIAL_MAX=5/);
+    assert.deepEqual(body.error.details, { max_streams: MAX });
     // The open streams still work: the refusal touched nothing.
     await w.sim.customer('15557100001', 'Capped').sendText('still streaming');
     for (const s of held) await s.next((e) => e.event === 'message.new' && e.data.message.text === 'still streaming');
