@@ -145,6 +145,12 @@ export class WorkerHeartbeat {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.tick?.catch(() => undefined);
+    // A graceful stop (SIGTERM) can still leave a job and its conversation queue locked by this
+    // pool — one taken just as its workers were told to stop. The pool has stopped, so nothing of
+    // ours runs: give them back now rather than make the next process wait out the timeout.
+    await sql`select graphile_worker.force_unlock_workers(${[this.opts.workerId]}::text[])`.execute(this.db).catch((err: unknown) => {
+      this.opts.logger?.warn({ err: String(err) }, 'could not give back the jobs this worker pool still held');
+    });
     await sql`delete from worker_heartbeats where worker_id = ${this.opts.workerId}`.execute(this.db).catch((err: unknown) => {
       this.opts.logger?.warn({ err: String(err) }, 'could not remove the worker heartbeat');
     });
