@@ -116,3 +116,18 @@ test('WORKER_HEARTBEAT_TIMEOUT_MS: 30000 by default, 1000 to 3600000 ms, anythin
     if (!r.ok) assert.match(r.problems.join('\n'), /WORKER_HEARTBEAT_TIMEOUT_MS must be a whole number from 1000 to 3600000/);
   }
 });
+
+test('HTTP timeouts and SHUTDOWN_TIMEOUT_MS: defaults, overrides, and a headers timeout longer than the request timeout is a problem', () => {
+  const def = loadConfig({}, empty);
+  assert.ok(def.ok);
+  assert.deepEqual(def.config.httpTimeouts, { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 72_000, idleMs: 120_000, shutdownMs: 10_000 });
+  const set = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000', HTTP_IDLE_TIMEOUT_MS: '30000', SHUTDOWN_TIMEOUT_MS: '0' }, empty);
+  assert.ok(set.ok);
+  assert.deepEqual(set.config.httpTimeouts, { headersMs: 2000, requestMs: 5000, keepAliveMs: 4000, idleMs: 30_000, shutdownMs: 0 });
+  const inverted = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, empty);
+  assert.equal(inverted.ok, false);
+  if (!inverted.ok) assert.match(inverted.problems.join('\n'), /HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS/);
+  const idle = loadConfig({ HTTP_IDLE_TIMEOUT_MS: '5000' }, empty);
+  assert.equal(idle.ok, false);
+  if (!idle.ok) assert.match(idle.problems.join('\n'), /HTTP_IDLE_TIMEOUT_MS must be a whole number from 20000 to 3600000/);
+});
