@@ -168,6 +168,7 @@ forEachDialect('webhook input limits: decided before the 200', (dialect) => {
       assert.ok(latest < 4500, `all ${n} slow sockets closed within ${latest.toFixed(0)} ms`);
       const timedOut = results.filter((r) => /^HTTP\/1\.1 408 /.test(r.text) && r.text.includes('"request_timeout"')).length;
       assert.equal(timedOut, n, 'each was told 408 request_timeout');
+      process.stdout.write(`# [${dialect}] ${n} slow-body sockets: ${timedOut} answered 408 and closed, the last ${latest.toFixed(0)} ms after they began (2 s request timeout); /health meanwhile in ${Math.max(...latencies).toFixed(0)} ms at most\n`);
       const headers = await slowHeadersClosed;
       assert.ok(headers.closedAt - t0 < 3000, `trickled headers cut after ${(headers.closedAt - t0).toFixed(0)} ms (1 s headers timeout)`);
     } finally {
