@@ -86,15 +86,26 @@ async function main(): Promise<void> {
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 
+  // Graceful (start-switchboard.ts): stop listening, answer the requests already on their way,
+  // let running jobs finish, then exit 0 — within SHUTDOWN_TIMEOUT_MS for the HTTP part. A second
+  // signal while stopping exits at once.
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal while shutting down: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
-    await running.stop().catch((err) => log.error({ err }, 'error while stopping'));
+    let code = 0;
+    await running.stop().catch((err: unknown) => {
+      code = 1;
+      log.error({ err }, 'error while stopping');
+    });
     await simulator?.close().catch(() => undefined);
     await demo?.close().catch(() => undefined);
-    process.exit(0);
+    log.info({ signal, code }, 'stopped');
+    process.exit(code);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
