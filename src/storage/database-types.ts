@@ -25,7 +25,7 @@ export interface Database {
   contacts: {
     id: string;
     channel_kind: string;
-    external_id: string; // wa_id
+    external_id: string; // wa_id; for WhatsApp users known only by BSUID, the BSUID
     phone_e164: string | null;
     profile_name: string | null;
     created_at: number;
@@ -37,6 +37,9 @@ export interface Database {
     opted_in: number | null; // 1 | 0 | null (never recorded)
     opted_in_at: number | null;
     blocked: Generated<number>; // 1 | 0
+    // WhatsApp identity (0015-contacts-bsuid).
+    bsuid: string | null; // business-scoped user ID: the identity when present
+    username: string | null;
   };
   conversations: {
     id: string;

@@ -15,6 +15,7 @@ import { authLoginThrottleMigration } from './migrations/0011-auth-login-throttl
 import { messageOrderMigration } from './migrations/0012-message-order.ts';
 import { workerHeartbeatMigration } from './migrations/0013-worker-heartbeat.ts';
 import { sendPolicyMigration } from './migrations/0014-send-policy.ts';
+import { contactsBsuidMigration } from './migrations/0015-contacts-bsuid.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -33,6 +34,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0012-message-order': messageOrderMigration(dialect),
     '0013-worker-heartbeat': workerHeartbeatMigration(dialect),
     '0014-send-policy': sendPolicyMigration(dialect),
+    '0015-contacts-bsuid': contactsBsuidMigration(dialect),
   };
 }
 
