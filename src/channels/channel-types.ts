@@ -13,6 +13,7 @@ export type InboundKind =
   | 'location'
   | 'contacts'
   | 'interactive_reply' // button_reply / list_reply / nfm_reply
+  | 'call_permission_reply' // interactive call_permission_reply (Calling API)
   | 'button' // template quick-reply button
   | 'reaction'
   | 'order'
@@ -48,9 +49,15 @@ export interface InboundMessage {
   channelAccountId: string;
   /** Provider message id (WhatsApp: wamid). Unique per channel; the dedupe key. */
   externalId: string;
-  /** Customer id on the channel (WhatsApp: wa_id digits). */
+  /** Customer id on the channel (WhatsApp: wa_id digits, or the BSUID when the number is withheld). */
   from: string;
   profileName?: string;
+  /**
+   * Who sent it, as the provider gave it (not validated: the record checks the formats).
+   * WhatsApp: `waId` (from / contacts[].wa_id, absent for username users who hide their number),
+   * `userId` (the BSUID: from_user_id / contacts[].user_id), `parentUserId`, `username`.
+   */
+  sender?: { waId?: string; userId?: string; parentUserId?: string; username?: string };
   /** Epoch milliseconds the customer sent it (provider timestamp). */
   sentAt: number;
   kind: InboundKind;
@@ -63,6 +70,12 @@ export interface InboundMessage {
   /** Interactive / template-button reply. */
   reply?: { kind: 'button_reply' | 'list_reply' | 'nfm_reply' | 'button'; id: string; title: string; description?: string; responseJson?: string };
   reaction?: { messageId: string; emoji: string };
+  /** The customer's answer to a call permission request (interactive call_permission_reply). */
+  callPermission?: { response: string; permanent?: boolean; expiresAt?: number; source?: string };
+  /** A catalog order: the cart as Meta sent it. */
+  order?: { catalogId?: string; items: unknown[] };
+  /** A system message's own type (user_changed_number, ...) and the new wa_id it names. */
+  system?: { type?: string; waId?: string };
   /** The message this one replies to (WhatsApp context.id), and forwarded flags. */
   context?: { messageId?: string; from?: string; forwarded?: boolean; frequentlyForwarded?: boolean; referredProduct?: unknown };
   referral?: Record<string, unknown>;

@@ -5,7 +5,10 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';
 
 // Hot path (three callbacks per message sent): prebuilt SQL.
-const SELECT_BY_EXTERNAL = rawQuery(`select "id", "status", "external_id", "pricing_category" from "messages" where "channel_id" = ? and "external_id" = ?`);
+// Statuses are about messages we sent: an inbound message with the same id is never their target.
+const SELECT_BY_EXTERNAL = rawQuery(
+  `select "id", "status", "external_id", "pricing_category" from "messages" where "channel_id" = ? and "external_id" = ? and "direction" = 'out'`,
+);
 const INSERT_STATUS_EVENT = rawQuery(
   `insert into "status_events" ("channel_id", "external_id", "status", "at", "message_id", "errors", "pricing", "biz_opaque", "raw", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 );

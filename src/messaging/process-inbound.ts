@@ -8,7 +8,7 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
 
-const inboundKinds = new Set<string>(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive_reply', 'button', 'reaction', 'order', 'system', 'request_welcome', 'edit', 'revoke', 'unsupported']);
+const inboundKinds = new Set<string>(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive_reply', 'call_permission_reply', 'button', 'reaction', 'order', 'system', 'request_welcome', 'edit', 'revoke', 'unsupported']);
 function isInboundKind(k: string): k is InboundKind {
   return inboundKinds.has(k);
 }

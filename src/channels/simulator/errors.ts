@@ -44,6 +44,7 @@ export const errorTitles: Record<number, string> = {
   131051: 'Unsupported message type',
   131053: 'Media upload error',
   131056: '(Business Account, Consumer Account) pair rate limit hit',
+  131062: 'Business-scoped User ID recipients are not supported for this message.',
   132000: 'Number of parameters does not match the expected number of params',
   132001: 'Template name does not exist in the translation',
   132012: 'Parameter format does not match format in the created template',
@@ -56,9 +57,14 @@ export function graphError(code: number, details: string, httpStatus = 400): Gra
   return new GraphError(code, errorTitles[code] ?? 'Invalid parameter', details, httpStatus);
 }
 
-/** Code 100 is Graph's generic parameter error; its message carries the specifics. */
+/**
+ * Code 100 is Graph's generic parameter error; its message carries the specifics. Callers may
+ * write the message with or without the "(#100) " prefix: it appears once in `message`
+ * ("(#100) Param ...") and never in `error_data.details`.
+ */
 export function invalidParam(message: string, extra: GraphError['extra'] = {}): GraphError {
-  return new GraphError(100, message, message, 400, extra);
+  const text = message.replace(/^\(#100\)\s*/, '');
+  return new GraphError(100, text, text, 400, extra);
 }
 
 export const missing = (details: string): GraphError => graphError(131008, details);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { graphParams } from './graph-params.ts';
 import { checkToken, checkVersion, unknownObject } from './http-app.ts';
 import { registerMediaRoutes } from './media-routes.ts';
 import type { SimulatorCore } from './simulator-core.ts';
@@ -26,7 +27,7 @@ export function registerGraphRoutes(app: FastifyInstance, core: SimulatorCore): 
   app.post<{ Params: Params }>('/:version/:id/messages', async (req, reply) => {
     guard(req);
     if (req.params.id !== opts.phoneNumberId) throw unknownObject(req.params.id, 'POST');
-    const answer = core.outbound.handle(req.body);
+    const answer = core.outbound.handle(graphParams(req.query, req.body));
     return reply.code(answer.status).send(answer.body);
   });
 

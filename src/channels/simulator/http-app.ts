@@ -9,7 +9,13 @@ import { InboundError } from './inbound-service.ts';
  * `{error:{code, message}}`. JSON bodies are parsed by us so a syntax error is a Graph 100.
  */
 export async function buildHttpApp(): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024, forceCloseConnections: true, routerOptions: { maxParamLength: 500 } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 8 * 1024 * 1024,
+    forceCloseConnections: true,
+    routerOptions: { maxParamLength: 500 },
+    rewriteUrl: (req) => versioned(req.url ?? '/'),
+  });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
@@ -55,6 +61,19 @@ export function checkToken(req: FastifyRequest, accessToken: string): void {
   const q = req.query as Record<string, unknown> | undefined;
   const fromQuery = typeof q?.access_token === 'string' ? q.access_token : undefined;
   if ((fromHeader ?? fromQuery) !== accessToken) throw tokenError();
+}
+
+/**
+ * The version an unversioned Graph call (`/{object-id}...`) is served at. Graph serves such calls
+ * at the app's default version (the one set in the App Dashboard); the simulator has no dashboard,
+ * so it is this constant. Graph object ids are all digits, which tells a Graph path from the
+ * simulator's own pages (`/_sim/...`, `/phone`, the media download path).
+ */
+export const defaultGraphVersion = 'v25.0';
+
+/** `/123/messages` -> `/v25.0/123/messages`; every other URL unchanged. */
+export function versioned(url: string): string {
+  return /^\/\d+(?:[/?]|$)/.test(url) ? `/${defaultGraphVersion}${url}` : url;
 }
 
 /** Any `vNN.N` Graph version is accepted. */

@@ -17,7 +17,10 @@ export function registerMediaRoutes(app: FastifyInstance, core: SimulatorCore, g
     guard(req);
     if (req.params.id !== opts.phoneNumberId) throw unknownObject(req.params.id, 'POST');
     if (!req.isMultipart()) throw invalidParam('(#100) Media uploads must be multipart/form-data with a "file" part.');
+    // Graph reads parameters from the query string as well (whatsapp-api-js sends
+    // ?messaging_product=whatsapp); a form field wins over the same query parameter.
     const fields: Record<string, string> = {};
+    for (const [k, v] of Object.entries((req.query ?? {}) as Record<string, unknown>)) if (k !== 'access_token' && typeof v === 'string') fields[k] = v;
     let file: { bytes: Buffer; mime: string; filename: string } | undefined;
     for await (const part of req.parts()) {
       if (part.type === 'file') {

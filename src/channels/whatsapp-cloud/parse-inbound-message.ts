@@ -6,10 +6,10 @@ type Reply = NonNullable<InboundMessage['reply']>;
 type Context = NonNullable<InboundMessage['context']>;
 
 /**
- * One `value.messages[]` item -> InboundMessage, or undefined when it is malformed (no id, no
- * sender, no type, or a known type whose body object is missing its essential fields); the
- * caller files those under `invalid_item`. Types we do not know become kind 'unsupported' with
- * the provider's type string, so a new Meta type never breaks intake.
+ * One `value.messages[]` item -> InboundMessage, or undefined when it cannot be stored at all (no
+ * id, no sender or no type); the caller files those under `invalid_item`. Types we do not know,
+ * and known types whose body object is missing or unusable, become kind 'unsupported' with the
+ * provider's type string, so a new Meta type or a broken body never loses a message.
  *
  * Written with plain loops and no intermediate objects: it runs once per inbound message.
  */
@@ -33,10 +33,13 @@ export function parseInboundMessage(item: unknown, accountId: string, contacts: 
   };
   const profileName = findProfileName(contacts, item.from, item.from_user_id);
   if (profileName !== undefined) msg.profileName = profileName;
+  msg.sender = findSender(contacts, item);
 
   const c = item.context;
   if (isRecord(c)) msg.context = parseContext(c);
-  if (!fillContent(msg, type, item)) return undefined;
+  // A known type with an unusable body is kept as 'unsupported' (providerType says which type):
+  // the webhook was acknowledged, so the message must not vanish.
+  if (!fillContent(msg, type, item)) msg.kind = 'unsupported';
   if (isRecord(item.referral)) msg.referral = item.referral;
   const errors = parseProviderErrors(item.errors);
   if (errors !== undefined) msg.errors = errors;
@@ -117,6 +120,10 @@ function fillContent(msg: InboundMessage, type: string, item: JsonRecord): boole
       const o = item.order;
       if (!isRecord(o)) return false;
       msg.kind = 'order';
+      const order: NonNullable<InboundMessage['order']> = { items: Array.isArray(o.product_items) ? o.product_items : [] };
+      const catalogId = str(o.catalog_id);
+      if (catalogId !== undefined) order.catalogId = catalogId;
+      msg.order = order;
       const text = str(o.text);
       if (text !== undefined && text.length > 0) msg.text = text;
       return true;
@@ -125,6 +132,12 @@ function fillContent(msg: InboundMessage, type: string, item: JsonRecord): boole
       const s = item.system;
       if (!isRecord(s)) return false;
       msg.kind = 'system';
+      const system: NonNullable<InboundMessage['system']> = {};
+      const systemType = str(s.type);
+      if (systemType !== undefined) system.type = systemType;
+      const waId = str(s.wa_id);
+      if (waId !== undefined) system.waId = waId;
+      msg.system = system;
       const body = str(s.body);
       if (body !== undefined) msg.text = body;
       return true;
@@ -178,7 +191,24 @@ function fillInteractive(msg: InboundMessage, i: unknown): boolean {
     if (body !== undefined) msg.text = body;
     return true;
   }
-  // e.g. call_permission_reply: keep it, labelled with the most specific type we were given.
+  if (sub === 'call_permission_reply') {
+    const r = i.call_permission_reply;
+    if (!isRecord(r)) return false;
+    const response = nonEmptyStr(r.response);
+    if (response === undefined) return false;
+    const permission: NonNullable<InboundMessage['callPermission']> = { response };
+    const permanent = bool(r.is_permanent);
+    if (permanent !== undefined) permission.permanent = permanent;
+    const expiresAt = unixSecondsToMs(r.expiration_timestamp);
+    if (expiresAt !== undefined) permission.expiresAt = expiresAt;
+    const source = str(r.response_source);
+    if (source !== undefined) permission.source = source;
+    msg.kind = 'call_permission_reply';
+    msg.providerType = sub;
+    msg.callPermission = permission;
+    return true;
+  }
+  // Any other interactive type: keep it, labelled with the most specific type we were given.
   if (sub !== undefined) msg.providerType = sub;
   return true;
 }
@@ -259,4 +289,34 @@ function findProfileName(contacts: unknown, from: unknown, fromUserId: unknown):
     return isRecord(profile) ? str(profile.name) : undefined;
   }
   return undefined;
+}
+
+/** The sender's identifiers from the message and its `contacts[]` entry (docs/whatsapp-identity.md). */
+function findSender(contacts: unknown, item: JsonRecord): NonNullable<InboundMessage['sender']> {
+  const sender: NonNullable<InboundMessage['sender']> = {};
+  const waId = nonEmptyStr(item.from);
+  const userId = nonEmptyStr(item.from_user_id);
+  const parentUserId = nonEmptyStr(item.from_parent_user_id);
+  if (Array.isArray(contacts)) {
+    for (let i = 0; i < contacts.length; i++) {
+      const c: unknown = contacts[i];
+      if (!isRecord(c)) continue;
+      const byNumber = waId !== undefined && c.wa_id === waId;
+      const byUserId = userId !== undefined && c.user_id === userId;
+      // A message without from and from_user_id (a contacts reply) belongs to the only entry.
+      if (!byNumber && !byUserId && !(waId === undefined && userId === undefined && contacts.length === 1)) continue;
+      sender.waId = waId ?? nonEmptyStr(c.wa_id);
+      sender.userId = userId ?? nonEmptyStr(c.user_id);
+      sender.parentUserId = parentUserId ?? nonEmptyStr(c.parent_user_id);
+      const profile = c.profile;
+      const username = isRecord(profile) ? nonEmptyStr(profile.username) : undefined;
+      if (username !== undefined) sender.username = username;
+      break;
+    }
+  }
+  if (sender.waId === undefined && waId !== undefined) sender.waId = waId;
+  if (sender.userId === undefined && userId !== undefined) sender.userId = userId;
+  if (sender.parentUserId === undefined && parentUserId !== undefined) sender.parentUserId = parentUserId;
+  for (const k of ['waId', 'userId', 'parentUserId'] as const) if (sender[k] === undefined) delete sender[k];
+  return sender;
 }

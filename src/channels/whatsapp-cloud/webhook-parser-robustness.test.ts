@@ -6,13 +6,16 @@ import { parseWhatsAppWebhook } from './webhook-parser.ts';
 const METADATA = { display_phone_number: '15550783881', phone_number_id: '106540352242922' };
 const wrap = (changes: unknown): unknown => ({ object: 'whatsapp_business_account', entry: [{ id: '1', changes }] });
 
-test('garbage inside a valid envelope never throws and lands in other as invalid_item', () => {
+test('garbage inside a valid envelope never throws: unstorable items land in other as invalid_item, broken bodies are kept as unsupported', () => {
   const badMessages: unknown[] = [
     null, 1, 'x', [], {},
     { from: '1', timestamp: '1', type: 'text', text: { body: 'no id' } },
     { id: '', from: '1', type: 'text', text: { body: 'empty id' } },
     { id: 'wamid.1', type: 'text', text: { body: 'no from' } },
     { id: 'wamid.2', from: '1', text: { body: 'no type' } },
+  ];
+  // An id, a sender and a type: stored, as 'unsupported' under the type they claimed.
+  const brokenBodies: Array<Record<string, unknown>> = [
     { id: 'wamid.3', from: '1', type: 'text' },
     { id: 'wamid.4', from: '1', type: 'text', text: { body: 5 } },
     { id: 'wamid.5', from: '1', type: 'image', image: { caption: 'no id' } },
@@ -28,11 +31,15 @@ test('garbage inside a valid envelope never throws and lands in other as invalid
     { id: 'wamid.15', from: '1', type: 'system', system: null },
   ];
   const good = { id: 'wamid.OK', from: '1', timestamp: '1', type: 'text', text: { body: 'fine' }, context: 'nonsense', referral: [1], errors: [{ code: 'x' }, 5] };
-  const r = parseWhatsAppWebhook(wrap([{ field: 'messages', value: { metadata: METADATA, contacts: 'nope', messages: [...badMessages, good] } }]));
+  const r = parseWhatsAppWebhook(wrap([{ field: 'messages', value: { metadata: METADATA, contacts: 'nope', messages: [...badMessages, ...brokenBodies, good] } }]));
   assert.ok(r.ok);
   assert.deepEqual(r.value.other, badMessages.map((value) => ({ field: 'invalid_item', value })));
-  assert.equal(r.value.messages.length, 1);
-  const m = r.value.messages[0];
+  assert.equal(r.value.messages.length, brokenBodies.length + 1);
+  assert.deepEqual(
+    r.value.messages.slice(0, -1).map((x) => [x.externalId, x.kind, x.providerType]),
+    brokenBodies.map((b) => [b.id, 'unsupported', b.type]),
+  );
+  const m = r.value.messages.at(-1);
   assert.equal(m?.text, 'fine');
   assert.equal(m?.context, undefined);
   assert.equal(m?.referral, undefined);

@@ -83,9 +83,16 @@ const fixtures: Array<[string, Record<string, unknown>, (item: unknown) => Inbou
     interactive: { type: 'nfm_reply', nfm_reply: { name: 'flow', body: 'Sent', response_json: '{"flow_token":"AQAAAAACS5FpgQ_cAAAAAD0QI3s.","delivery_rating":"4"}' } } },
     (i) => ({ ...base('wamid.K', '1702502473', 'interactive_reply', 'interactive', i), context: { messageId: 'wamid.BIZ', from: '15550783881' },
       text: 'Sent', reply: { kind: 'nfm_reply', id: 'flow', title: 'Sent', responseJson: '{"flow_token":"AQAAAAACS5FpgQ_cAAAAAD0QI3s.","delivery_rating":"4"}' } })],
-  ['interactive of an unknown sub-type', { context: BIZ_CONTEXT, from: '16505551234', id: 'wamid.K2', timestamp: '1702502473', type: 'interactive',
-    interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept' } } },
-    (i) => ({ ...base('wamid.K2', '1702502473', 'unsupported', 'call_permission_reply', i), context: { messageId: 'wamid.BIZ', from: '15550783881' } })],
+  ['interactive call_permission_reply', { context: BIZ_CONTEXT, from: '16505551234', id: 'wamid.K2', timestamp: '1702502473', type: 'interactive',
+    interactive: { type: 'call_permission_reply', call_permission_reply: { response: 'accept', is_permanent: false, expiration_timestamp: 1745343479, response_source: 'user_action' } } },
+    (i) => ({
+      ...base('wamid.K2', '1702502473', 'call_permission_reply', 'call_permission_reply', i),
+      context: { messageId: 'wamid.BIZ', from: '15550783881' },
+      callPermission: { response: 'accept', permanent: false, expiresAt: 1745343479000, source: 'user_action' },
+    })],
+  ['interactive of an unknown sub-type', { context: BIZ_CONTEXT, from: '16505551234', id: 'wamid.K3', timestamp: '1702502473', type: 'interactive',
+    interactive: { type: 'voice_call_future', voice_call_future: {} } },
+    (i) => ({ ...base('wamid.K3', '1702502473', 'unsupported', 'voice_call_future', i), context: { messageId: 'wamid.BIZ', from: '15550783881' } })],
   ['template quick-reply button', { context: { from: '15550783881', id: 'wamid.TPL' }, from: '16505551234', id: 'wamid.L', timestamp: '1698269027', type: 'button',
     button: { payload: 'callback_data', text: 'title' } },
     (i) => ({ ...base('wamid.L', '1698269027', 'button', 'button', i), context: { messageId: 'wamid.TPL', from: '15550783881' },
@@ -98,12 +105,12 @@ const fixtures: Array<[string, Record<string, unknown>, (item: unknown) => Inbou
     (i) => ({ ...base('wamid.M2', '1697044456', 'reaction', 'reaction', i), reaction: { messageId: 'wamid.BIZ', emoji: '' } })],
   ['order', { from: '16505551234', id: 'wamid.N', timestamp: '1697044668', type: 'order',
     order: { catalog_id: '354160437058781', text: '', product_items: [{ product_retailer_id: 'HAMBURGER', quantity: 3, item_price: 30, currency: 'ILS' }] } },
-    (i) => base('wamid.N', '1697044668', 'order', 'order', i)],
+    (i) => ({ ...base('wamid.N', '1697044668', 'order', 'order', i), order: { catalogId: '354160437058781', items: [{ product_retailer_id: 'HAMBURGER', quantity: 3, item_price: 30, currency: 'ILS' }] } })],
   ['system (number change, no contacts)', { from: '16505551234', id: 'wamid.O', timestamp: '1753851315', type: 'system',
     system: { body: 'User A changed from 16505551234 to 16505559999', wa_id: '16505559999', type: 'user_changed_number' } },
     (i) => {
       const { profileName: _none, ...m } = base('wamid.O', '1753851315', 'system', 'system', i);
-      return { ...m, text: 'User A changed from 16505551234 to 16505559999' };
+      return { ...m, text: 'User A changed from 16505551234 to 16505559999', system: { type: 'user_changed_number', waId: '16505559999' } };
     }],
   ['unsupported (pool) with errors', { from: '16505551234', id: 'wamid.P', timestamp: '1697044706', type: 'unsupported', unsupported: { type: 'pool' },
     errors: [{ code: 131051, title: 'Message type unknown', message: 'Message type unknown', error_data: { details: 'Message type is currently not supported.' } }] },
