@@ -131,7 +131,7 @@ export type OutboundContent =
   | { type: 'template'; name: string; language: string; components?: unknown[] };
 
 export interface OutboundRequest {
-  to: string; // customer id (WhatsApp: wa_id digits or E.164)
+  to: string; // customer id (WhatsApp: wa_id digits or E.164, or a BSUID when the number is unknown)
   content: OutboundContent;
   replyTo?: string; // external id of the message quoted
   bizOpaqueCallbackData?: string;

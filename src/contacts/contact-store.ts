@@ -74,7 +74,7 @@ function likeEscape(s: string): string {
 
 /**
  * Newest first, among the contacts the caller may see (see visibleContactSql). Search matches
- * the business's name, the WhatsApp profile name, phone and WhatsApp id ignoring case and accents
+ * the business's name, the WhatsApp profile name, username, phone, WhatsApp id and BSUID ignoring case and accents
  * (`switchboard_fold`, src/core/fold-text.ts); tags match whole tags (stored as JSON strings).
  */
 export function listContacts(db: Executor, f: ContactFilter, visibility: ConversationVisibility) {
@@ -83,7 +83,7 @@ export function listContacts(db: Executor, f: ContactFilter, visibility: Convers
   if (visible) q = q.where(visible);
   if (f.q) {
     const text = f.q;
-    q = q.where((eb) => eb.or(['contacts.name', 'contacts.profile_name', 'contacts.phone_e164', 'contacts.external_id'].map((col) => containsText(col, text))));
+    q = q.where((eb) => eb.or(['contacts.name', 'contacts.profile_name', 'contacts.phone_e164', 'contacts.external_id', 'contacts.username', 'contacts.bsuid'].map((col) => containsText(col, text))));
   }
   if (f.tag !== undefined) q = q.where(sql<boolean>`lower(tags) like ${`%${likeEscape(JSON.stringify(f.tag).toLowerCase())}%`} escape '\\'`);
   if (f.optedIn === true) q = q.where('opted_in', '=', 1);

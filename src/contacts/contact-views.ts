@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { isWaId } from '../core/whatsapp-ids.ts';
 import type { Database } from '../storage/database-types.ts';
 
 export type ContactRecord = Selectable<Database['contacts']>;
@@ -9,9 +10,12 @@ export function contactView(c: ContactRecord) {
   return {
     id: c.id,
     channel: c.channel_kind,
-    wa_id: c.external_id,
+    // WhatsApp identity: the BSUID when WhatsApp gave one; phone, wa_id and username may be null.
+    wa_id: isWaId(c.external_id) ? c.external_id : null,
+    bsuid: c.bsuid,
+    username: c.username,
     phone: c.phone_e164,
-    name: c.name ?? c.profile_name,
+    name: c.name ?? c.profile_name ?? c.username,
     profile_name: c.profile_name,
     attributes: parseJson(c.attributes, {}),
     tags: parseJson(c.tags, []),

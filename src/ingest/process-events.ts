@@ -1,6 +1,6 @@
 import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/webhook-parser.ts';
-import { waIdToE164 } from '../core/phone.ts';
-import { upsertContact } from '../contacts/contact-store.ts';
+import { resolveWhatsAppContact } from '../contacts/whatsapp-contact-store.ts';
+import { applyIdentityUpdates, senderIdentity } from './sender-identity.ts';
 import { recordStatus } from '../conversations/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
@@ -48,13 +48,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       problems.push(`unknown phone_number_id ${m.channelAccountId}`);
       continue;
     }
-    const contact = await upsertContact(db, {
-      channelKind: 'whatsapp',
-      externalId: m.from,
-      phoneE164: /^\d{6,15}$/.test(m.from) ? waIdToE164(m.from) : undefined,
-      profileName: m.profileName,
-      now,
-    });
+    const contact = await resolveWhatsAppContact(db, senderIdentity(m, problems, deps, now));
     const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
     const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, event.received_at);
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
@@ -82,6 +76,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     deps.logger.info({ template: t.name, language: t.language, event: t.event, reason: t.reason }, 'template status update');
   }
   await applyTemplateWebhooks(deps, db, parsed.value, now);
+  await applyIdentityUpdates(deps, db, parsed.value.other, problems, now);
   return problems.length ? problems.join('; ') : undefined;
 }
 

@@ -1,11 +1,15 @@
 import type { OutboundContent, OutboundRequest } from '../channel-types.ts';
 import { assertNever } from '../../core/assert-never.ts';
+import { isBsuidAddress } from '../../core/whatsapp-ids.ts';
 
 /** The JSON body of `POST /{version}/{phone_number_id}/messages`. */
 export interface GraphMessage {
   messaging_product: 'whatsapp';
   recipient_type: 'individual';
-  to: string;
+  /** A phone number (wa_id or E.164). */
+  to?: string;
+  /** A business-scoped user ID (or parent BSUID), for users whose number we do not have. */
+  recipient?: string;
   context?: { message_id: string };
   biz_opaque_callback_data?: string;
   type: string;
@@ -30,7 +34,9 @@ export function toGraphMessage(req: OutboundRequest): GraphMessage {
   return {
     messaging_product: 'whatsapp',
     recipient_type: 'individual',
-    to: req.to,
+    // A BSUID goes in `recipient` (docs/whatsapp-identity.md, "Sending to a BSUID"); Meta
+    // prefers `to` whenever the number is known, so a contact with a phone is sent to by number.
+    ...(isBsuidAddress(req.to) ? { recipient: req.to } : { to: req.to }),
     ...(req.replyTo !== undefined ? { context: { message_id: req.replyTo } } : undefined),
     ...(req.bizOpaqueCallbackData !== undefined ? { biz_opaque_callback_data: req.bizOpaqueCallbackData } : undefined),
     type,

@@ -1,0 +1,104 @@
+import type { Executor } from '../jobs/job-queue.ts';
+import { newId } from '../core/ids.ts';
+import { waIdToE164, waIdVariants } from '../core/phone.ts';
+import { isWaId } from '../core/whatsapp-ids.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import type { ContactRow } from './contact-store.ts';
+
+/** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */
+export interface WhatsAppIdentity {
+  bsuid?: string;
+  waId?: string;
+  username?: string;
+  profileName?: string;
+}
+
+export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null };
+
+// Hot path (every inbound message): prebuilt SQL.
+const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
+// Mexico's 521 and Brazil's ninth digit: the same person may be known under two wa_ids (phone.ts).
+const BY_WA_ID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`);
+
+/**
+ * Finds or creates the WhatsApp contact a message comes from. The identity is the BSUID when
+ * the message carries one; the phone number (wa_id) and username are attributes:
+ * 1. a contact with this BSUID is the sender; a phone number or username it did not have, or a
+ *    changed one, is recorded (a message without the phone leaves the known phone as it is);
+ * 2. else a contact with this phone number (older contacts, keyed by wa_id) is the sender, and
+ *    gets the BSUID: a later message with only the BSUID finds it by step 1;
+ * 3. else a new contact, keyed (`external_id`, the address replies go to) by the wa_id, or by
+ *    the BSUID when the number is withheld, or by `fallbackKey` when neither is usable.
+ * When a username-only contact later shows its number, its key becomes the wa_id (unless
+ * another contact already holds that wa_id: two records are never merged here).
+ */
+export async function resolveWhatsAppContact(db: Executor, id: WhatsAppIdentity & { fallbackKey: string; now: number }, retried = false): Promise<WhatsAppContactRow> {
+  const byBsuid = id.bsuid ? (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [id.bsuid]))[0] : undefined;
+  const known = byBsuid !== undefined && id.waId !== undefined && sameWaId(byBsuid.external_id, id.waId);
+  const byPhone = id.waId && !known ? await findByWaId(db, id.waId) : undefined;
+  const found = byBsuid ?? byPhone;
+  if (found) {
+    const patch: Partial<WhatsAppContactRow> = {};
+    if (id.bsuid && found.bsuid !== id.bsuid) patch.bsuid = id.bsuid;
+    if (id.waId && !sameWaId(found.external_id, id.waId)) {
+      // Replies go to the number WhatsApp gave last, unless another contact is known by it.
+      if (!byPhone || byPhone.id === found.id) patch.external_id = id.waId;
+      patch.phone_e164 = waIdToE164(id.waId);
+    }
+    if (id.waId && found.phone_e164 === null) patch.phone_e164 = waIdToE164(id.waId);
+    if (id.username && id.username !== found.username) patch.username = id.username;
+    if (id.profileName && id.profileName !== found.profile_name) patch.profile_name = id.profileName;
+    if (Object.keys(patch).length === 0) return found;
+    await db.updateTable('contacts').set({ ...patch, updated_at: id.now }).where('id', '=', found.id).execute();
+    return { ...found, ...patch, updated_at: id.now };
+  }
+  const row = {
+    id: newId('ct', id.now),
+    channel_kind: 'whatsapp',
+    external_id: id.waId ?? id.bsuid ?? id.fallbackKey,
+    phone_e164: id.waId ? waIdToE164(id.waId) : null,
+    profile_name: id.profileName ?? null,
+    bsuid: id.bsuid ?? null,
+    username: id.username ?? null,
+    created_at: id.now,
+    updated_at: id.now,
+  };
+  // A concurrent ingest (another PostgreSQL process) may have created it first: look again.
+  const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+  if (inserted) return row;
+  if (retried) throw new Error(`contact for ${row.external_id} could neither be found nor created`);
+  return resolveWhatsAppContact(db, id, true);
+}
+
+function sameWaId(externalId: string, waId: string): boolean {
+  return isWaId(externalId) && waIdVariants(externalId).includes(waId);
+}
+
+async function findByWaId(db: Executor, waId: string): Promise<WhatsAppContactRow | undefined> {
+  const variants = waIdVariants(waId);
+  const [row] = await runRaw<WhatsAppContactRow>(db, BY_WA_ID, [variants[0] ?? waId, variants[1] ?? variants[0] ?? waId]);
+  return row;
+}
+
+/**
+ * A phone-number change gave the user a new BSUID (`user_id_update`): the contact with the
+ * previous BSUID takes the new one, and the new wa_id when given. Returns the contact's id, or
+ * undefined when no contact had the previous BSUID or one already has the new BSUID.
+ */
+export async function moveToNewBsuid(db: Executor, u: { previous: string; current: string; waId?: string; now: number }): Promise<string | undefined> {
+  const [contact] = await runRaw<WhatsAppContactRow>(db, BY_BSUID, [u.previous]);
+  if (!contact) return undefined;
+  const [taken] = await runRaw<WhatsAppContactRow>(db, BY_BSUID, [u.current]);
+  if (taken) return undefined;
+  const patch: Partial<WhatsAppContactRow> = { bsuid: u.current };
+  if (u.waId) {
+    patch.phone_e164 = waIdToE164(u.waId);
+    const holder = await findByWaId(db, u.waId);
+    // Addressed by the new number, or by the new BSUID while another contact holds that number.
+    patch.external_id = !holder || holder.id === contact.id ? u.waId : u.current;
+  } else if (!isWaId(contact.external_id)) {
+    patch.external_id = u.current; // a BSUID-keyed contact is addressed by its new BSUID
+  }
+  await db.updateTable('contacts').set({ ...patch, updated_at: u.now }).where('id', '=', contact.id).execute();
+  return contact.id;
+}
