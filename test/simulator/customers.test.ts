@@ -53,11 +53,11 @@ test('every inbound type goes out in the standard envelope', async () => {
   await c.send({ type: 'unsupported', unsupported: { type: 'pool' } });
   assert.equal(lastMessage().errors[0].code, 131051);
   await c.send({ type: 'request_welcome' });
-  assert.deepEqual(Object.keys(lastMessage()), ['from', 'id', 'timestamp', 'type']);
+  assert.deepEqual(Object.keys(lastMessage()), ['from', 'from_user_id', 'id', 'timestamp', 'type']);
   const ids = rcv.messages().map((m) => m.id);
   assert.equal(new Set(ids).size, ids.length, 'wamids are unique');
   const env = rcv.received.at(-1)!.json.entry[0].changes[0].value;
-  assert.deepEqual(env.contacts, [{ profile: { name: 'Bo' }, wa_id: c.waId }]);
+  assert.deepEqual(env.contacts, [{ profile: { name: 'Bo' }, wa_id: c.waId, user_id: c.userId }]);
 });
 
 test('customer.read emits read once; waitForOutbound times out clearly', async () => {
@@ -77,7 +77,8 @@ test('HTTP test API: customer messages, conversation, logs, clock, templates, we
   const sent = await simApi(sim, 'POST', '/_sim/customers/16505550004/messages', { type: 'text', text: { body: 'via http' }, profile_name: 'Http Hank' });
   assert.equal(sent.status, 200);
   assert.match(sent.json.id, /^wamid\./);
-  assert.deepEqual(rcv.received.at(-1)!.json.entry[0].changes[0].value.contacts[0], { profile: { name: 'Http Hank' }, wa_id: '16505550004' });
+  const hank = (await simApi(sim, 'GET', '/_sim/customers/16505550004')).json;
+  assert.deepEqual(rcv.received.at(-1)!.json.entry[0].changes[0].value.contacts[0], { profile: { name: 'Http Hank' }, wa_id: '16505550004', user_id: hank.user_id });
   const reply = await send(sim, { to: '16505550004', type: 'interactive', interactive: { type: 'button', body: { text: 'Yes?' }, action: { buttons: [{ type: 'reply', reply: { id: 'y', title: 'Yes' } }] } } });
   const tap = await simApi(sim, 'POST', '/_sim/customers/16505550004/actions/button-reply', { message_id: reply.json.messages[0].id, button_id: 'y' });
   assert.equal(tap.status, 200);

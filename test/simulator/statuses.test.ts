@@ -36,7 +36,7 @@ test('an accepted message gets sent → delivered → read with pricing and conv
   assert.match(sent.conversation.expiration_timestamp, /^\d{10}$/);
   assert.equal(delivered.conversation.expiration_timestamp, undefined);
   const env = rcv.received.find((w) => w.json.entry[0].changes[0].value.statuses)!.json;
-  assert.deepEqual(Object.keys(env.entry[0].changes[0].value), ['messaging_product', 'metadata', 'statuses']);
+  assert.deepEqual(Object.keys(env.entry[0].changes[0].value), ['messaging_product', 'metadata', 'contacts', 'statuses']);
   const rec = sim.outbound().find((m) => m.wamid === wamid)!;
   assert.equal(rec.status, 'read');
 });

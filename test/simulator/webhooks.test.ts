@@ -60,7 +60,8 @@ test('envelope of an inbound message is exactly Meta\'s', async (t) => {
     await sim.close();
     await rcv.close();
   });
-  const wamid = await sim.customer('16505551234', 'Sheena Nelson').sendText('Does it come in another color?');
+  const sheena = sim.customer('16505551234', 'Sheena Nelson');
+  const wamid = await sheena.sendText('Does it come in another color?');
   const body = rcv.received[0]!.json;
   assert.deepEqual(Object.keys(body), ['object', 'entry']);
   assert.equal(body.object, 'whatsapp_business_account');
@@ -68,9 +69,9 @@ test('envelope of an inbound message is exactly Meta\'s', async (t) => {
   assert.equal(body.entry[0].changes[0].field, 'messages');
   const value = body.entry[0].changes[0].value;
   assert.deepEqual(value.metadata, { display_phone_number: '15550783881', phone_number_id: '106540352242922' });
-  assert.deepEqual(value.contacts, [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234' }]);
+  assert.deepEqual(value.contacts, [{ profile: { name: 'Sheena Nelson' }, wa_id: '16505551234', user_id: sheena.userId }]);
   const m = value.messages[0];
-  assert.deepEqual(Object.keys(m), ['from', 'id', 'timestamp', 'type', 'text']);
+  assert.deepEqual(Object.keys(m), ['from', 'from_user_id', 'id', 'timestamp', 'type', 'text']);
   assert.equal(m.id, wamid);
   assert.match(m.timestamp, /^\d{10}$/);
   assert.equal(m.timestamp, String(Math.floor(sim.now() / 1000)));

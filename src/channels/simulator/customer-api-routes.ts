@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { registerEventStream } from './event-stream.ts';
+import { applyIdentity } from './identity-changes.ts';
+import { isBsuid, phoneShared } from './identity.ts';
 import { InboundError } from './inbound-service.ts';
 import { SimCustomerImpl } from './sim-customer.ts';
 import type { SimulatorCore } from './simulator-core.ts';
+import type { CustomerState } from './simulator-state.ts';
 import { reviewTemplate } from './template-review.ts';
 import type { InboundSpec, TemplateSeed } from './types.ts';
 import { isObject } from './validation-helpers.ts';
@@ -31,7 +34,25 @@ const MAX_ADVANCE_MS = 366 * 24 * 60 * 60 * 1000;
  */
 export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorCore): void {
   const { opts, state } = core;
-  const customer = (waId: string) => new SimCustomerImpl(core, digits(waId));
+  // Path ids are a wa_id (digits) or the customer's BSUID (docs/whatsapp-identity.md).
+  const key = (id: string) => (isBsuid(id) ? state.customerByUserId(id)?.waId ?? id : digits(id));
+  const customer = (waId: string) => new SimCustomerImpl(core, key(waId));
+  const known = (id: string) => {
+    const c = state.customers.get(key(id));
+    if (!c) throw new InboundError(`no simulated customer ${id}`);
+    return c;
+  };
+  const describe = (c: CustomerState) => ({
+    wa_id: c.waId,
+    user_id: c.userId,
+    username: c.username ?? null,
+    hide_phone: c.hidePhone,
+    phone_shared: phoneShared(c, core.clock.now()),
+    profile_name: c.profileName,
+    last_inbound_at: c.lastInboundAt ?? null,
+    window_open: state.windowOpen(c.waId, core.clock.now()),
+    message_count: c.outHistory.size + c.inHistory.size,
+  });
 
   app.get('/_sim/info', async () => ({
     phone_number_id: opts.phoneNumberId,
@@ -44,25 +65,55 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
     now: core.clock.now(),
   }));
 
-  app.get('/_sim/customers', async () => ({
-    data: [...state.customers.values()].map((c) => ({
-      wa_id: c.waId,
-      profile_name: c.profileName,
-      last_inbound_at: c.lastInboundAt ?? null,
-      window_open: state.windowOpen(c.waId, core.clock.now()),
-      message_count: c.outHistory.size + c.inHistory.size,
-    })),
-  }));
+  app.get('/_sim/customers', async () => ({ data: [...state.customers.values()].map(describe) }));
+
+  // Create (or update) a customer: {wa_id, profile_name?, username?, hide_phone?}.
+  app.post('/_sim/customers', async (req) => {
+    const b = body(req);
+    const waId = digits(str(b, 'wa_id'));
+    if (!/^\d{6,15}$/.test(waId)) throw new InboundError(`"wa_id" must be 6-15 digits`);
+    if (b.profile_name !== undefined && typeof b.profile_name !== 'string') throw new InboundError('"profile_name" must be a string');
+    const identity = { username: b.username as string | null | undefined, hidePhone: b.hide_phone as boolean | undefined };
+    if (identity.username !== undefined && identity.username !== null && typeof identity.username !== 'string') throw new InboundError('"username" must be a string or null');
+    const exists = state.customers.has(waId);
+    const c = state.customer(waId, b.profile_name || undefined);
+    try {
+      applyIdentity(c, identity);
+    } catch (e) {
+      if (!exists) state.customers.delete(waId);
+      throw e;
+    }
+    c.registered = true;
+    state.events.emit('change');
+    return describe(c);
+  });
+
+  app.get<Customer>('/_sim/customers/:waId', async (req) => describe(known(req.params.waId)));
+
+  // Identity changes (docs/simulator.md, "Identity"): a new number emits Meta's system message
+  // and user_id_update webhook; a new username emits nothing (Meta documents no event).
+  app.post<Customer>('/_sim/customers/:waId/change-number', async (req) => {
+    const c = known(req.params.waId);
+    return core.identity.changeNumber(c, digits(str(body(req), 'new_wa_id')));
+  });
+  app.post<Customer>('/_sim/customers/:waId/username', async (req) => {
+    const c = known(req.params.waId);
+    const b = body(req);
+    if (!('username' in b)) throw new InboundError('"username" is required (a string, or null to remove it)');
+    if (b.username !== null && typeof b.username !== 'string') throw new InboundError('"username" must be a string or null');
+    if (b.hide_phone !== undefined) applyIdentity(c, { hidePhone: b.hide_phone as boolean });
+    return { ...core.identity.changeUsername(c, b.username as string | null), hide_phone: c.hidePhone };
+  });
 
   app.post<Customer>('/_sim/customers/:waId/messages', async (req) => {
     const b = { ...body(req) };
     const profile = typeof b.profile_name === 'string' ? b.profile_name : undefined;
     delete b.profile_name;
-    const id = await core.inbound.send(digits(req.params.waId), profile, b as unknown as InboundSpec);
+    const id = await core.inbound.send(key(req.params.waId), profile, b as unknown as InboundSpec);
     return { id };
   });
 
-  app.get<Customer>('/_sim/customers/:waId/messages', async (req) => ({ data: state.conversation(digits(req.params.waId)) }));
+  app.get<Customer>('/_sim/customers/:waId/messages', async (req) => ({ data: state.conversation(key(req.params.waId)) }));
 
   app.post<Customer>('/_sim/customers/:waId/read', async (req) => {
     const b = body(req);

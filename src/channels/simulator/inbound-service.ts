@@ -7,13 +7,14 @@ import { baseMime, extensionOf, mediaKinds, mimeFitsKind, type MediaKind } from 
 import type { ResolvedOptions } from './options.ts';
 import type { SimulatorState } from './simulator-state.ts';
 import type { InboundMediaSpec, InboundSpec, SimInbound } from './types.ts';
+import { bsuidFor, phoneShared } from './identity.ts';
 import { isObject, type Json } from './validation-helpers.ts';
 import type { WebhookEmitter } from './webhook-emitter.ts';
-import { envelope, messagesChange, unixSeconds } from './webhook-payloads.ts';
+import { envelope, messagesChange, unixSeconds, type WebhookContact } from './webhook-payloads.ts';
 
 export { InboundError };
 
-// Customer edits/revokes (UNCONFIRMED in Meta's reference) and BSUID fields are not produced.
+// Customer edits/revokes (UNCONFIRMED in Meta's reference) are not produced.
 const inboundTypes = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'request_welcome', 'unsupported'];
 
 const defaultMime: Record<MediaKind, string> = {
@@ -27,7 +28,7 @@ const defaultMime: Record<MediaKind, string> = {
 /**
  * Simulated customers' messages: builds Meta's inbound `messages[]` item (wamid, simulator-clock
  * timestamp, media stored so the business can download it, context.from filled in), opens the
- * 24 h window and delivers the standard envelope with contacts[{profile:{name}, wa_id}].
+ * 24 h window and delivers the standard envelope with contacts[{profile:{name, username?}, wa_id?, user_id}].
  */
 export class InboundService {
   constructor(
@@ -55,7 +56,11 @@ export class InboundService {
       const own = this.state.inboundMessage(id)?.waId === waId;
       item.context = { ...src.context, from: own ? waId : this.opts.displayPhoneNumber, id };
     }
-    item.from = waId;
+    // BSUID fields (docs/whatsapp-identity.md): `from` only when the phone may be shared.
+    const existing = this.state.customers.get(waId);
+    const shared = existing ? phoneShared(existing, now) : true;
+    if (shared) item.from = waId;
+    item.from_user_id = existing?.userId ?? bsuidFor(waId, this.opts.wabaId);
     item.id = wamid;
     item.timestamp = unixSeconds(now);
     item.type = spec.type;
@@ -77,7 +82,7 @@ export class InboundService {
     const payload = envelope(this.opts.wabaId, [
       messagesChange(
         { display_phone_number: this.opts.displayPhoneNumber, phone_number_id: this.opts.phoneNumberId },
-        [{ profile: { name: customer.profileName }, wa_id: waId }],
+        [contactOf(customer.profileName, customer.username, shared ? waId : undefined, customer.userId)],
         [item],
       ),
     ]);
@@ -121,4 +126,9 @@ export class InboundService {
 /** Tests may send media without bytes; they get a tiny stand-in file. */
 function placeholderBytes(kind: MediaKind): Buffer {
   return Buffer.from(`simulated ${kind} ${Date.now()}`);
+}
+
+function contactOf(name: string, username: string | undefined, waId: string | undefined, userId: string): WebhookContact {
+  const c: WebhookContact = { profile: username ? { name, username } : { name }, user_id: userId };
+  return waId === undefined ? c : { profile: c.profile, wa_id: waId, user_id: userId };
 }

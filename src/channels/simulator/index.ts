@@ -3,6 +3,7 @@ import { registerCustomerApiRoutes } from './customer-api-routes.ts';
 import { registerGraphRoutes } from './graph-routes.ts';
 import { resolveOptions } from './options.ts';
 import { registerPhonePage } from './phone-page.ts';
+import { applyIdentity } from './identity-changes.ts';
 import { SimCustomerImpl } from './sim-customer.ts';
 import { SimulatorCore } from './simulator-core.ts';
 import { registerTestApiAccess } from './test-api-access.ts';
@@ -79,10 +80,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
     setWebhookUrl: (u) => core.setWebhookUrl(u),
     verifyWebhook: () => core.verifyWebhook(),
-    customer(waId, profileName) {
+    customer(waId, profileName, identity) {
       const digits = waId.replace(/\D/g, '');
       if (!/^\d{6,15}$/.test(digits)) throw new Error(`customer wa_id must be 6-15 digits, got "${waId}"`);
-      core.state.customer(digits, profileName).registered = true;
+      const c = core.state.customer(digits, profileName);
+      c.registered = true;
+      if (identity) applyIdentity(c, identity);
       return new SimCustomerImpl(core, digits);
     },
     outbound: () => core.state.outboundLog.toArray().map((e) => e.rec),

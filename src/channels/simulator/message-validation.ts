@@ -1,4 +1,5 @@
 import { graphError, invalid, invalidParam, missing, GraphError } from './errors.ts';
+import { isBsuid } from './identity.ts';
 import { validateInteractive } from './interactive-validation.ts';
 import { mimeFitsKind, type MediaKind } from './media-types.ts';
 import { validateTemplateSend, type TemplateLookup } from './template-send-validation.ts';
@@ -26,7 +27,9 @@ export type ValidatedSend =
   | {
       kind: 'message';
       type: string;
+      /** `to`, or the BSUID in `recipient` when `to` is absent (then `byUserId`). */
       to: string;
+      byUserId: boolean;
       body: Json;
       text?: string;
       contextId?: string;
@@ -62,9 +65,10 @@ function validate(body: unknown, deps: ValidationDeps): ValidatedSend {
     if (recipientType === 'group') throw invalid('recipient_type "group" is not supported by the simulator (no Groups API).');
     throw invalidParam(`(#100) Param recipient_type must be one of {INDIVIDUAL, GROUP} - got "${String(recipientType)}".`);
   }
-  // BSUID sends ("recipient") are still rolling out (UNCONFIRMED): refused rather than guessed.
-  if (body.recipient !== undefined && body.to === undefined) throw invalid('Sending to a BSUID ("recipient") is not supported by the simulator; use "to".');
-  const to = requireString(body, 'to');
+  // Send to a BSUID with `recipient`; when both are present `to` wins (docs/whatsapp-identity.md).
+  const byUserId = body.to === undefined && body.recipient !== undefined;
+  const to = byUserId ? requireString(body, 'recipient') : requireString(body, 'to');
+  if (byUserId && !isBsuid(to)) throw invalid(`Invalid recipient '${to}': a business-scoped user ID is a two-letter country code, '.', then up to 128 letters and digits.`);
 
   // Meta defaults a missing type to text.
   const type = body.type === undefined ? 'text' : body.type;
@@ -83,7 +87,7 @@ function validate(body: unknown, deps: ValidationDeps): ValidatedSend {
   }
 
   const content = requireContent(body, type);
-  const base = { kind: 'message' as const, type, to, body, contextId, bizOpaque };
+  const base = { kind: 'message' as const, type, to, byUserId, body, contextId, bizOpaque };
   switch (type) {
     case 'text':
       return { ...base, text: validateText(content) };

@@ -62,7 +62,7 @@ export class OutboundService {
   }
 
   private accept(msg: Extract<ValidatedSend, { kind: 'message' }>): SendAnswer {
-    const { input, waId } = normalizeRecipient(msg.to, this.callingCode, (d) => this.state.isKnownUser(d));
+    const { input, waId } = this.recipient(msg);
     if (waId === this.opts.displayPhoneNumber) throw graphError(131021, 'Recipient phone number cannot be the same as the sender phone number.');
     if (!this.limits.takeThroughput(this.opts.phoneNumberId)) throw graphError(130429, 'Cloud API message throughput has been reached.');
     if (!this.limits.takePair(this.opts.phoneNumberId, waId)) {
@@ -75,8 +75,12 @@ export class OutboundService {
     const failCode = unregistered ? 131026 : !msg.template && !windowOpen ? 131047 : undefined;
     const pricing = pricingFor(msg.template?.record.category, windowOpen);
     const wamid = newWamid(waId);
+    const customer = this.state.customer(waId);
+    // Sending to the phone number is what lets Meta keep sharing it (the 30-day rule).
+    if (!msg.byUserId && failCode === undefined) customer.lastSentToPhoneAt = now;
     const entry: OutboundEntry = {
       rec: { wamid, to: input, waId, type: msg.type, body: msg.body, text: msg.text, acceptedAt: now, status: 'accepted', category: pricing.category },
+      userId: customer.userId,
       delivers: failCode === undefined,
       pricing,
       conversationId: newConversationId(),
@@ -84,6 +88,7 @@ export class OutboundService {
       emitted: new Set(),
     };
     if (failCode !== undefined) entry.failCode = failCode;
+    if (msg.byUserId) entry.rec.recipientUserId = input;
     if (msg.template) entry.rec.template = msg.template.rendered;
     if (msg.contextId !== undefined) entry.rec.contextId = msg.contextId;
     if (msg.bizOpaque !== undefined) entry.bizOpaque = msg.bizOpaque;
@@ -92,7 +97,22 @@ export class OutboundService {
     this.statuses.schedule(entry);
     const message: Record<string, string> = { id: wamid };
     if (msg.template) message.message_status = 'accepted';
-    return { status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input, wa_id: waId }], messages: [message] } };
+    // contacts[]: wa_id for a phone send, user_id for a BSUID send (never both).
+    const contact = msg.byUserId ? { input, user_id: input } : { input, wa_id: waId };
+    return { status: 200, body: { messaging_product: 'whatsapp', contacts: [contact], messages: [message] } };
+  }
+
+  /**
+   * `to` is a phone number (reference §10); `recipient` a BSUID of a customer this business knows.
+   * An unknown BSUID is refused at once (131009, our choice: Meta's answer is UNCONFIRMED), and
+   * authentication templates cannot go to a BSUID (131062).
+   */
+  private recipient(msg: Extract<ValidatedSend, { kind: 'message' }>): { input: string; waId: string } {
+    if (!msg.byUserId) return normalizeRecipient(msg.to, this.callingCode, (d) => this.state.isKnownUser(d));
+    if (msg.template?.record.category === 'AUTHENTICATION') throw graphError(131062, 'Authentication templates cannot be sent to a business-scoped user ID; send them to the phone number.');
+    const c = this.state.customerByUserId(msg.to);
+    if (!c) throw graphError(131009, `Invalid recipient '${msg.to}': no WhatsApp user with this business-scoped user ID for this business.`);
+    return { input: msg.to, waId: c.waId };
   }
 
   /** Mark-as-read: that message and every earlier one from the customer; optional typing indicator. */

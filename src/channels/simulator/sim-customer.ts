@@ -18,6 +18,14 @@ export class SimCustomerImpl implements SimCustomer {
     return this.core.state.customer(this.waId).profileName;
   }
 
+  get userId(): string {
+    return this.core.state.customer(this.waId).userId;
+  }
+
+  get username(): string | undefined {
+    return this.core.state.customer(this.waId).username;
+  }
+
   send(message: InboundSpec): Promise<string> {
     return this.core.inbound.send(this.waId, undefined, message);
   }

@@ -1,11 +1,14 @@
 import { EventEmitter } from 'node:events';
 import type { Pricing } from './pricing.ts';
+import { bsuidFor, type IdentityState } from './identity.ts';
 import { RingLog } from './ring-log.ts';
 import type { SimConversationEntry, SimInbound, SimOutbound, SimOutboundStatus } from './types.ts';
 
 /** Internal bookkeeping beside a public outbound record. */
 export interface OutboundEntry {
   rec: SimOutbound;
+  /** The recipient's BSUID when the message was accepted. */
+  userId: string;
   /** False when policy makes it fail (131047, 131026): it never reaches the phone. */
   delivers: boolean;
   failCode?: number;
@@ -20,8 +23,11 @@ export interface OutboundEntry {
   emitted: Set<string>;
 }
 
-export interface CustomerState {
+export interface CustomerState extends IdentityState {
+  /** The phone number (digits), the simulator's key for the customer even when it is withheld. */
   waId: string;
+  /** Business-scoped user ID (BSUID), derived from waId and the business; new on a number change. */
+  userId: string;
   profileName: string;
   lastInboundAt?: number;
   /** Created by the test/library API or has written: its wa_id is "known" for `to` matching. */
@@ -44,6 +50,8 @@ const CUSTOMER_HISTORY = 500;
 export class SimulatorState {
   readonly events = new EventEmitter();
   readonly customers = new Map<string, CustomerState>();
+  /** BSUID -> wa_id. */
+  private readonly byUserId = new Map<string, string>();
   readonly outboundLog: RingLog<OutboundEntry>;
   readonly inboundLog: RingLog<SimInbound>;
   private readonly outboundById = new Map<string, OutboundEntry>();
@@ -52,7 +60,7 @@ export class SimulatorState {
   private seq = 0;
   private readonly inboundSeq = new WeakMap<SimInbound, number>();
 
-  constructor(maxEntries: number) {
+  constructor(maxEntries: number, private readonly businessId = '') {
     this.events.setMaxListeners(0);
     // Evictions from the global logs also leave the customer's history, so memory stays bounded
     // by maxEntries however many customers there are.
@@ -69,12 +77,35 @@ export class SimulatorState {
   customer(waId: string, profileName?: string): CustomerState {
     let c = this.customers.get(waId);
     if (!c) {
-      c = { waId, profileName: profileName || defaultName(waId), registered: false, outHistory: new RingLog(CUSTOMER_HISTORY), inHistory: new RingLog(CUSTOMER_HISTORY), consumed: new Set() };
+      c = { waId, userId: bsuidFor(waId, this.businessId), profileName: profileName || defaultName(waId), hidePhone: false, registered: false, outHistory: new RingLog(CUSTOMER_HISTORY), inHistory: new RingLog(CUSTOMER_HISTORY), consumed: new Set() };
       this.customers.set(waId, c);
+      this.byUserId.set(c.userId, waId);
     } else if (profileName) {
       c.profileName = profileName;
     }
     return c;
+  }
+
+  /** The customer with this BSUID, if the simulator knows one. */
+  customerByUserId(userId: string): CustomerState | undefined {
+    const waId = this.byUserId.get(userId);
+    return waId === undefined ? undefined : this.customers.get(waId);
+  }
+
+  /**
+   * The user moved to a new phone number: same person (name, username, history), new wa_id and a
+   * new BSUID, as Meta generates one on a number change. The old number and BSUID are forgotten.
+   */
+  changeNumber(c: CustomerState, newWaId: string): { previousWaId: string; previousUserId: string } {
+    const previous = { previousWaId: c.waId, previousUserId: c.userId };
+    this.customers.delete(c.waId);
+    this.byUserId.delete(c.userId);
+    c.waId = newWaId;
+    c.userId = bsuidFor(newWaId, this.businessId);
+    delete c.lastSentToPhoneAt;
+    this.customers.set(newWaId, c);
+    this.byUserId.set(c.userId, newWaId);
+    return previous;
   }
 
   /** A wa_id the simulator knows as a real user (not merely someone the business wrote to). */

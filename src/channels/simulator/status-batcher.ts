@@ -1,5 +1,5 @@
 import type { Scheduler, ScheduledTask } from './scheduler.ts';
-import type { StatusItem } from './webhook-payloads.ts';
+import type { StatusItem, WebhookContact } from './webhook-payloads.ts';
 
 /**
  * Meta may group statuses of one WABA into a single delivery (`statuses[]` with several items).
@@ -9,24 +9,27 @@ import type { StatusItem } from './webhook-payloads.ts';
  */
 export class StatusBatcher {
   private items: StatusItem[] = [];
+  private contacts: WebhookContact[] = [];
   private task: ScheduledTask | undefined;
 
   constructor(
     private readonly batch: { maxItems: number; windowMs: number } | false,
     private readonly scheduler: Scheduler,
-    private readonly deliver: (items: StatusItem[]) => void,
+    private readonly deliver: (items: StatusItem[], contacts: WebhookContact[]) => void,
   ) {}
 
   get pending(): number {
     return this.items.length;
   }
 
-  add(item: StatusItem): void {
+  /** contact: the recipient's contacts[] entry (one per user in a batch). */
+  add(item: StatusItem, contact?: WebhookContact): void {
     if (!this.batch) {
-      this.deliver([item]);
+      this.deliver([item], contact ? [contact] : []);
       return;
     }
     this.items.push(item);
+    if (contact && !this.contacts.some((c) => c.user_id === contact.user_id)) this.contacts.push(contact);
     if (this.items.length >= this.batch.maxItems) this.flush();
     else if (!this.task) this.task = this.scheduler.schedule(this.batch.windowMs, () => this.flush());
   }
@@ -36,7 +39,9 @@ export class StatusBatcher {
     this.task = undefined;
     if (this.items.length === 0) return;
     const items = this.items;
+    const contacts = this.contacts;
     this.items = [];
-    this.deliver(items);
+    this.contacts = [];
+    this.deliver(items, contacts);
   }
 }

@@ -3,7 +3,8 @@ import { errorTitles, statusErrorItem } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { OutboundEntry, SimulatorState } from './simulator-state.ts';
-import { unixSeconds, type StatusItem } from './webhook-payloads.ts';
+import { phoneShared } from './identity.ts';
+import { unixSeconds, type StatusItem, type WebhookContact } from './webhook-payloads.ts';
 
 type Status = 'sent' | 'delivered' | 'read' | 'failed';
 
@@ -23,7 +24,7 @@ export class StatusScheduler {
     private readonly clock: Clock,
     private readonly scheduler: Scheduler,
     private readonly state: SimulatorState,
-    private readonly sink: (item: StatusItem) => void,
+    private readonly sink: (item: StatusItem, contact?: WebhookContact) => void,
     private readonly onChange: () => void,
   ) {}
 
@@ -68,7 +69,14 @@ export class StatusScheduler {
     if (e.emitted.has('failed')) return;
     e.emitted.add(status);
     const now = this.clock.now();
-    const item: StatusItem = { id: e.rec.wamid, status, timestamp: unixSeconds(now), recipient_id: e.rec.waId };
+    // BSUID fields (docs/whatsapp-identity.md): the phone only when sent to it or shareable.
+    const byUserId = e.rec.recipientUserId !== undefined;
+    const customer = this.state.customers.get(e.rec.waId);
+    const showPhone = !byUserId || (customer !== undefined && phoneShared(customer, now));
+    const item: StatusItem = { id: e.rec.wamid, status, timestamp: unixSeconds(now) };
+    if (showPhone) item.recipient_id = e.rec.waId;
+    // On `failed`, recipient_user_id is omitted when the message was sent to a phone number.
+    if (status !== 'failed' || byUserId) item.recipient_user_id = e.userId;
     if (e.bizOpaque !== undefined) item.biz_opaque_callback_data = e.bizOpaque;
     if (status === 'failed') {
       const code = e.failCode ?? 131026;
@@ -77,6 +85,10 @@ export class StatusScheduler {
       this.sink(item);
       return;
     }
+    const contact: WebhookContact = { user_id: e.userId };
+    // The username rides on delivered and read, never on sent.
+    if (status !== 'sent' && customer?.username) contact.profile = { username: customer.username };
+    if (showPhone) contact.wa_id = e.rec.waId;
     const priced = status === 'sent' || !(e.emitted.has('delivered') && e.emitted.has('read'));
     if (this.opts.includeConversation) {
       item.conversation = { id: e.conversationId, origin: { type: e.pricing.category } };
@@ -85,6 +97,14 @@ export class StatusScheduler {
     // Pricing rides on `sent` and on the first of delivered/read, never both (reference §3).
     if (priced) item.pricing = e.pricing;
     this.state.applyStatus(e, status);
-    this.sink(item);
+    this.sink(item, orderedContact(contact));
   }
+}
+
+/** Meta's key order: profile, wa_id, user_id. */
+function orderedContact(c: WebhookContact): WebhookContact {
+  const out: Partial<WebhookContact> = {};
+  if (c.profile) out.profile = c.profile;
+  if (c.wa_id !== undefined) out.wa_id = c.wa_id;
+  return { ...out, user_id: c.user_id };
 }

@@ -130,9 +130,11 @@ export interface RenderedTemplate {
 
 export interface SimOutbound {
   wamid: string;
-  /** `to` exactly as the business sent it. */
+  /** `to` (or `recipient`, for a BSUID send) exactly as the business sent it. */
   to: string;
   waId: string;
+  /** Set when the business addressed the customer by BSUID (`recipient`) rather than `to`. */
+  recipientUserId?: string;
   type: string;
   /** The request JSON as received. */
   body: any;
@@ -232,9 +234,17 @@ export interface MediaSendOptions {
   replyTo?: string;
 }
 
+export interface SimCustomerIdentity {
+  username?: string | null;
+  hidePhone?: boolean;
+}
+
 export interface SimCustomer {
   readonly waId: string;
   readonly profileName: string;
+  /** The customer's business-scoped user ID (BSUID), e.g. `US.13491208655302741918`. */
+  readonly userId: string;
+  readonly username: string | undefined;
   /**
    * Send an inbound message. Resolves with the wamid once the webhook was enqueued and its first
    * delivery attempt finished (whatever its outcome: retries continue in the background; see
@@ -291,7 +301,11 @@ export interface Simulator {
   readonly webhookVerified: boolean;
   setWebhookUrl(url: string): Promise<VerifyResult>;
   verifyWebhook(): Promise<VerifyResult>;
-  customer(waId: string, profileName?: string): SimCustomer;
+  /**
+   * A simulated customer (created if new). `username` gives them a WhatsApp username; with
+   * `hidePhone` their number is withheld from webhooks under Meta's rules (docs/whatsapp-identity.md).
+   */
+  customer(waId: string, profileName?: string, identity?: SimCustomerIdentity): SimCustomer;
   outbound(): SimOutbound[];
   waitForOutbound(pred: (m: SimOutbound) => boolean, timeoutMs?: number): Promise<SimOutbound>;
   inbound(): SimInbound[];

@@ -11,21 +11,39 @@ export interface StatusItem {
   id: string;
   status: 'sent' | 'delivered' | 'read' | 'failed';
   timestamp: string;
-  recipient_id: string;
+  /** The phone number; omitted when the message went to a BSUID and the phone is withheld. */
+  recipient_id?: string;
+  recipient_user_id?: string;
   biz_opaque_callback_data?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: Pricing;
   errors?: StatusErrorItem[];
 }
 
-export function messagesChange(metadata: Metadata, contacts: Array<{ profile: { name: string }; wa_id: string }>, messages: unknown[]) {
-  return { field: 'messages', value: { messaging_product: 'whatsapp', metadata, contacts, messages } };
+/**
+ * contacts[] item (docs/whatsapp-identity.md): `user_id` always, `wa_id` only when the phone
+ * may be shared, `profile.username` when the user has one. The simulator has no parent BSUIDs.
+ */
+export interface WebhookContact {
+  profile?: { name?: string; username?: string };
+  wa_id?: string;
+  user_id: string;
+}
+
+export function messagesValue(metadata: Metadata, contacts: WebhookContact[] | undefined, messages: unknown[]) {
+  return contacts ? { messaging_product: 'whatsapp', metadata, contacts, messages } : { messaging_product: 'whatsapp', metadata, messages };
+}
+
+export function messagesChange(metadata: Metadata, contacts: WebhookContact[], messages: unknown[]) {
+  return { field: 'messages', value: messagesValue(metadata, contacts, messages) };
 }
 
 // Whether one `value` may mix messages[] and statuses[] is UNCONFIRMED: we never mix them.
-// Status values carry no contacts[] (absent from Meta's status syntax; UNCONFIRMED either way).
-export function statusesChange(metadata: Metadata, statuses: StatusItem[]) {
-  return { field: 'messages', value: { messaging_product: 'whatsapp', metadata, statuses } };
+// Since the 2026 BSUID rollout status values carry contacts[] (user_id, wa_id when shared,
+// username on delivered/read), except on `failed` (docs/whatsapp-identity.md).
+export function statusesChange(metadata: Metadata, statuses: StatusItem[], contacts: WebhookContact[] = []) {
+  const value = contacts.length > 0 ? { messaging_product: 'whatsapp', metadata, contacts, statuses } : { messaging_product: 'whatsapp', metadata, statuses };
+  return { field: 'messages', value };
 }
 
 export function envelope(wabaId: string, changes: unknown[], time?: number) {
