@@ -13,6 +13,7 @@ import { StatusScheduler } from './status-scheduler.ts';
 import { TemplateStore } from './template-store.ts';
 import type { SimOutbound, SimTemplate, VerifyResult } from './types.ts';
 import { WebhookEmitter } from './webhook-emitter.ts';
+import { IdentityChanges } from './identity-changes.ts';
 import { envelope, statusesChange } from './webhook-payloads.ts';
 import { verifyCallback } from './webhook-verifier.ts';
 
@@ -31,27 +32,29 @@ export class SimulatorCore {
   readonly batcher: StatusBatcher;
   readonly outbound: OutboundService;
   readonly inbound: InboundService;
+  readonly identity: IdentityChanges;
   webhookUrl: string | undefined;
   webhookVerified = false;
   baseUrl = '';
 
   constructor(readonly opts: ResolvedOptions, clock: Clock = systemClock) {
     this.clock = new SimClock(clock);
-    this.state = new SimulatorState(opts.maxLogEntries);
+    this.state = new SimulatorState(opts.maxLogEntries, opts.wabaId);
     this.media = new MediaStore(this.clock);
     this.webhookUrl = opts.webhookUrl;
     const changed = () => this.state.events.emit('change');
     this.emitter = new WebhookEmitter(opts, this.clock, this.scheduler, () => this.webhookUrl, changed);
     const metadata = { display_phone_number: opts.displayPhoneNumber, phone_number_id: opts.phoneNumberId };
-    this.batcher = new StatusBatcher(opts.batch, this.scheduler, (items) => {
-      this.emitter.enqueue(envelope(opts.wabaId, [statusesChange(metadata, items)]), 'messages', items.length);
+    this.batcher = new StatusBatcher(opts.batch, this.scheduler, (items, contacts) => {
+      this.emitter.enqueue(envelope(opts.wabaId, [statusesChange(metadata, items, contacts)]), 'messages', items.length);
     });
-    this.statuses = new StatusScheduler(opts, this.clock, this.scheduler, this.state, (item) => this.batcher.add(item), changed);
+    this.statuses = new StatusScheduler(opts, this.clock, this.scheduler, this.state, (item, contact) => this.batcher.add(item, contact), changed);
     this.templates = new TemplateStore(this.clock, this.scheduler, opts.templateReviewDelayMs, (t, event, extra) => this.emitTemplateEvent(t, event, extra), changed);
     for (const seed of opts.seedTemplates) this.templates.create(seed);
     const limits = new RateLimits(opts.throughputPerSecond, opts.pairRateLimit, () => this.scheduler.now());
     this.outbound = new OutboundService(opts, this.clock, this.scheduler, this.state, this.media, this.templates, limits, this.statuses);
     this.inbound = new InboundService(opts, this.clock, this.state, this.media, this.emitter);
+    this.identity = new IdentityChanges(opts, this.clock, this.state, this.emitter);
   }
 
   private async emitTemplateEvent(t: SimTemplate, event: string, extra: Record<string, unknown>): Promise<void> {
