@@ -53,7 +53,7 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
   assert.equal(inbound.from, '16505551234');
   const envelope = rcv.received.find((w) => w.json.entry[0].changes[0].value.messages)!;
   assert.ok(envelope.signatureOk, 'signed with the app secret');
-  assert.deepEqual(envelope.json.entry[0].changes[0].value.contacts, [{ profile: { name: 'Pat <b>Page</b>' }, wa_id: '16505551234' }]);
+  assert.deepEqual(envelope.json.entry[0].changes[0].value.contacts, [{ profile: { name: 'Pat <b>Page</b>' }, wa_id: '16505551234', user_id: sim.customer('16505551234').userId }]);
   const mine = page.locator(`.msg[data-wamid="${inbound.id}"]`);
   await mine.waitFor();
   assert.equal(await mine.locator('div').first().textContent(), 'Hello from the phone 👋 <script>x</script>', 'shown as text, not HTML');

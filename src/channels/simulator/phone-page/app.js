@@ -125,10 +125,18 @@ function listen() {
   source.addEventListener('typing', (ev) => ($('typing').hidden = !JSON.parse(ev.data).typing));
 }
 
-async function openChat(waId, name) {
+async function openChat(waId, name, identity) {
   state.waId = waId.replace(/\D/g, '');
   state.name = name.trim();
   if (!/^\d{6,15}$/.test(state.waId)) return say('Enter the customer number as 6-15 digits (country code first).', true);
+  // A username customer (optionally with the number hidden from the business, docs/whatsapp-identity.md).
+  if (identity && identity.username) {
+    try {
+      await api('POST', '/_sim/customers', { wa_id: state.waId, ...(state.name ? { profile_name: state.name } : {}), username: identity.username, hide_phone: identity.hidePhone });
+    } catch (e) {
+      return say(e.message, true);
+    }
+  }
   state.messages.clear();
   state.nodes.clear();
   $('messages').replaceChildren();
@@ -179,7 +187,7 @@ async function sendFile() {
 
 $('pick').addEventListener('submit', (e) => {
   e.preventDefault();
-  openChat($('wa-id').value, $('profile-name').value);
+  openChat($('wa-id').value, $('profile-name').value, { username: $('username').value.trim(), hidePhone: $('hide-phone').checked });
 });
 $('known').addEventListener('change', (e) => {
   const opt = e.target.selectedOptions[0];
