@@ -1,7 +1,8 @@
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { waIdToE164, waIdVariants } from '../core/phone.ts';
-import { isWaId } from '../core/whatsapp-ids.ts';
+import { HttpError } from '../core/http-error.ts';
+import { isBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import type { ContactRow } from './contact-store.ts';
 
@@ -101,4 +102,22 @@ export async function moveToNewBsuid(db: Executor, u: { previous: string; curren
   }
   await db.updateTable('contacts').set({ ...patch, updated_at: u.now }).where('id', '=', contact.id).execute();
   return contact.id;
+}
+
+/** A `bsuid` request field: Meta's BSUID format (`US.13491208655302741918`), else 422 invalid_bsuid. */
+export function bsuidField(v: unknown): string {
+  if (!isBsuid(v)) {
+    throw new HttpError(422, 'invalid_bsuid', '"bsuid" must be a WhatsApp business-scoped user ID as webhooks give it: a two-letter country code, ".", then up to 128 letters and digits, like US.13491208655302741918.', { field: 'bsuid' });
+  }
+  return v;
+}
+
+/** The contact with this BSUID, or a new one addressed by it (no phone, no username yet). */
+export async function findOrCreateByBsuid(db: Executor, bsuid: string, now: number): Promise<WhatsAppContactRow> {
+  return resolveWhatsAppContact(db, { bsuid, fallbackKey: bsuid, now });
+}
+
+/** The WhatsApp contact with this BSUID, if any. */
+export async function findByBsuid(db: Executor, bsuid: string): Promise<WhatsAppContactRow | undefined> {
+  return (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [bsuid]))[0];
 }

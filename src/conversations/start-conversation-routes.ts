@@ -8,6 +8,7 @@ import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
+import { bsuidField, findByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import { actorOf } from '../routing/routing-routes.ts';
 import { pauseBot } from './bot-pause.ts';
 import { authorOf } from './conversation-access.ts';
@@ -32,38 +33,52 @@ export async function startConversationRoutes(app: FastifyInstance, opts: { deps
   app.post(
     '/api/v1/conversations',
     routeDoc({
-      summary: 'Start (or continue) a conversation with a phone number by sending a text',
+      summary: 'Start (or continue) a conversation with a phone number or BSUID by sending a text',
       description:
-        'Finds the contact by phone (E.164). Inside the customer\'s 24-hour window the text is queued in their open conversation (a new one when the last was closed): 202. ' +
+        'Finds the contact by phone (E.164) or by `bsuid` (a business-scoped user ID, for customers who hide their number). Inside the customer\'s 24-hour window the text is queued in their open conversation (a new one when the last was closed): 202. ' +
         'Outside it, which is always the case for a contact who never wrote: 422 window_closed with template_required: true and details.templates, and nothing is created. ' +
         'With `template` (plus `language`, `parameters`, `override_opt_in`) it sends an approved template instead: no window applies, and the contact and conversation are created when needed (see docs/templates.md). ' +
         'A text pauses the bot in the conversation (reason agent_message); a template does so only when a signed-in user sends it.',
       tags: ['conversations'],
-      body: obj({ phone: str('E.164, e.g. +5215512345678'), text: str('up to 4096 characters'), channel_id: str('optional with one number') }, ['phone', 'text']),
+      body: obj({ phone: str('E.164, e.g. +5215512345678'), bsuid: str('instead of phone: a business-scoped user ID, e.g. US.13491208655302741918'), text: str('up to 4096 characters'), channel_id: str('optional with one number') }, ['text']),
       responses: { 202: '{ conversation, message }' },
     }),
     async (req, reply) => {
       // With `template`, the templates module sends it: no window applies, the contact may be new.
       if (typeof req.body === 'object' && req.body !== null && 'template' in req.body) {
-        const t = jsonObject(req.body, ['phone', 'contact_id', 'channel_id', ...TEMPLATE_SEND_FIELDS]);
-        const to = { phone: optionalStringField(t.phone, 'phone'), contactId: optionalStringField(t.contact_id, 'contact_id'), channelId: optionalStringField(t.channel_id, 'channel_id') };
+        const t = jsonObject(req.body, ['phone', 'bsuid', 'contact_id', 'channel_id', ...TEMPLATE_SEND_FIELDS]);
+        const to = {
+          phone: optionalStringField(t.phone, 'phone'),
+          bsuid: optionalStringField(t.bsuid, 'bsuid'),
+          contactId: optionalStringField(t.contact_id, 'contact_id'),
+          channelId: optionalStringField(t.channel_id, 'channel_id'),
+        };
         const result = await sendTemplateFromRequest(deps, principalOf(req), to, t);
         return reply.status(202).send(result);
       }
-      const b = jsonObject(req.body, ['phone', 'text', 'channel_id']);
-      if (typeof b.phone !== 'string') throw new HttpError(422, 'invalid_phone', '"phone" must be a phone number in E.164 form, like +14155550123.', { field: 'phone' });
-      const phone = normalizePhone(b.phone);
-      if (!phone.ok) throw new HttpError(422, 'invalid_phone', `"phone": ${phone.message}.`, { field: 'phone', reason: phone.reason });
+      const b = jsonObject(req.body, ['phone', 'bsuid', 'text', 'channel_id']);
+      if (b.phone !== undefined && b.bsuid !== undefined) throw new HttpError(422, 'one_recipient', 'Give "phone" or "bsuid", not both.', { field: 'bsuid' });
+      // A customer who hides their number is known by their business-scoped user ID (docs/whatsapp-identity.md).
+      const bsuid = b.bsuid !== undefined ? bsuidField(b.bsuid) : undefined;
+      let waId: string | undefined;
+      if (bsuid === undefined) {
+        if (typeof b.phone !== 'string') throw new HttpError(422, 'invalid_phone', '"phone" must be a phone number in E.164 form, like +14155550123 (or give "bsuid").', { field: 'phone' });
+        const phone = normalizePhone(b.phone);
+        if (!phone.ok) throw new HttpError(422, 'invalid_phone', `"phone": ${phone.message}.`, { field: 'phone', reason: phone.reason });
+        waId = phone.waId;
+      }
       const { content } = parseReply({ type: 'text', text: b.text });
       const channelId = pickChannelId(deps, b.channel_id);
       const now = deps.clock.now();
 
-      const contact = await db
-        .selectFrom('contacts')
-        .select('id')
-        .where('channel_kind', '=', 'whatsapp')
-        .where('external_id', 'in', waIdVariants(phone.waId))
-        .executeTakeFirst();
+      const contact = bsuid
+        ? await findByBsuid(db, bsuid)
+        : await db
+            .selectFrom('contacts')
+            .select('id')
+            .where('channel_kind', '=', 'whatsapp')
+            .where('external_id', 'in', waIdVariants(waId ?? ''))
+            .executeTakeFirst();
       // The window is the customer's, per number: it may still be open after a conversation closed.
       const last = contact
         ? await db

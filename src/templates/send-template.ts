@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { findVisibleContact, upsertContact } from '../contacts/contact-store.ts';
+import { bsuidField, findOrCreateByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { HttpError } from '../core/http-error.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
@@ -140,13 +141,13 @@ function templateTarget(principal: Principal, t: { conversationId: string; chann
 
 /**
  * The entry point for every route that sends a template: to an existing conversation, or to a
- * phone number (E.164) or contact, opening (or creating) their conversation on the channel.
+ * phone number (E.164), a business-scoped user ID (bsuid) or contact, opening (or creating) their conversation on the channel.
  * `POST /api/v1/conversations` calls this when its body has `template`.
  */
 export async function sendTemplateFromRequest(
   deps: Deps,
   principal: Principal,
-  to: { conversationId?: string; phone?: string; contactId?: string; channelId?: string },
+  to: { conversationId?: string; phone?: string; bsuid?: string; contactId?: string; channelId?: string },
   rawBody: unknown,
 ): Promise<TemplateSendResult> {
   const body = parseTemplateSendBody(rawBody);
@@ -171,6 +172,9 @@ export async function sendTemplateFromRequest(
     const c = await findVisibleContact(db, to.contactId, visibility);
     if (!c) throw new HttpError(404, 'contact_not_found', `No contact ${to.contactId}.`);
     contactId = c.id;
+  } else if (to.bsuid) {
+    // A customer known only by their business-scoped user ID (docs/whatsapp-identity.md): sent with `recipient`.
+    contactId = (await findOrCreateByBsuid(db, bsuidField(to.bsuid), now)).id;
   } else if (to.phone) {
     if (!to.phone.trim().startsWith('+')) throw new HttpError(422, 'invalid_phone', 'phone must be in E.164 form with the country code, like +5215512345678.', { phone: to.phone });
     const n = normalizePhone(to.phone);
@@ -179,7 +183,7 @@ export async function sendTemplateFromRequest(
     const known = await db.selectFrom('contacts').select('id').where('channel_kind', '=', 'whatsapp').where('external_id', 'in', waIdVariants(n.waId)).executeTakeFirst();
     contactId = known?.id ?? (await upsertContact(db, { channelKind: 'whatsapp', externalId: n.waId, phoneE164: n.e164, now })).id;
   } else {
-    throw new HttpError(400, 'recipient_required', 'Give phone (E.164) or contact_id.');
+    throw new HttpError(400, 'recipient_required', 'Give phone (E.164), bsuid or contact_id.');
   }
   const conv = await db.transaction().execute(async (trx) => {
     // The contact's current conversation may be someone else's: 403 before anything is sent (as for a text).

@@ -102,14 +102,15 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
   app.post('/api/v1/templates/:id/send', { config: { access: 'conversations:write' } }, async (req, reply) => {
     const row = await requireTemplate(deps, (req.params as { id: string }).id);
     // The template is the one in the path: a "template" or "language" field would be ignored, so it is refused.
-    const body = jsonObject(req.body, ['phone', 'contact_id', 'channel_id', 'parameters', 'override_opt_in']);
+    const body = jsonObject(req.body, ['phone', 'bsuid', 'contact_id', 'channel_id', 'parameters', 'override_opt_in']);
     const phone = optionalStringField(body.phone, 'phone');
+    const bsuid = optionalStringField(body.bsuid, 'bsuid');
     const contactId = optionalStringField(body.contact_id, 'contact_id');
-    if (!phone && !contactId) throw new HttpError(400, 'recipient_required', 'Give phone (E.164, like +5215512345678) or contact_id.');
+    if (!phone && !bsuid && !contactId) throw new HttpError(400, 'recipient_required', 'Give phone (E.164, like +5215512345678), bsuid (a business-scoped user ID, like US.13491208655302741918) or contact_id.');
     const channelId = optionalStringField(body.channel_id, 'channel_id') ?? row.channel_id;
     // On another number the same template is found by name and language (each number's WABA has its own copy).
     const ref = channelId === row.channel_id ? { template: row.id } : { template: row.name, language: row.language };
-    const result = await sendTemplateFromRequest(deps, principalOf(req), { phone, contactId, channelId }, { ...body, ...ref });
+    const result = await sendTemplateFromRequest(deps, principalOf(req), { phone, bsuid, contactId, channelId }, { ...body, ...ref });
     return reply.status(202).send(result);
   });
 
