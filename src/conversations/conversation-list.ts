@@ -32,6 +32,8 @@ export type ListRow = ConversationRow & {
   contact_profile_name: string | null;
   contact_wa_id: string;
   contact_phone: string | null;
+  contact_bsuid: string | null;
+  contact_username: string | null;
   assignee_name: string | null;
   team_name: string | null;
 } & BotPauseColumns;
@@ -46,7 +48,7 @@ export function conversationQuery(db: Executor) {
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
     .select(contactNameColumns())
-    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
+    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
 }
 
 /**

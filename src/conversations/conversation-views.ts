@@ -1,3 +1,4 @@
+import { isWaId } from '../core/whatsapp-ids.ts';
 import type { ConversationRow } from './conversation-store.ts';
 import { customerWindow } from './customer-window.ts';
 import type { MessageRow } from './message-store.ts';
@@ -8,6 +9,9 @@ type ViewRow = ConversationRow & {
   contact_profile_name?: string | null;
   contact_wa_id: string;
   contact_phone: string | null;
+  /** WhatsApp identity (BSUID, username), when the row carries it. */
+  contact_bsuid?: string | null;
+  contact_username?: string | null;
   assignee_name?: string | null;
   team_name?: string | null;
 } & BotPauseColumns;
@@ -31,7 +35,7 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     id: c.id,
     status: c.status,
     channel_id: c.channel_id,
-    contact: { id: c.contact_id, name: c.contact_name, profile_name: c.contact_profile_name ?? null, wa_id: c.contact_wa_id, phone: c.contact_phone },
+    contact: { id: c.contact_id, name: c.contact_name, profile_name: c.contact_profile_name ?? null, wa_id: isWaId(c.contact_wa_id) ? c.contact_wa_id : null, bsuid: c.contact_bsuid ?? null, username: c.contact_username ?? null, phone: c.contact_phone },
     last_message_preview: c.last_message_preview,
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),

@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts';
 import { int, routeDoc, str } from '../http/route-doc.ts';
 import { iso } from './conversation-views.ts';
 import { searchContacts, searchMessages } from './search-store.ts';
+import { isWaId } from '../core/whatsapp-ids.ts';
 
 /** Search over message text and contact names and phones, within what the caller may see. */
 export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
@@ -38,7 +39,7 @@ export async function searchRoutes(app: FastifyInstance, opts: { deps: Deps }): 
         const rows = await searchContacts(db, q, visibility, limit);
         return {
           type,
-          data: rows.map((r) => ({ id: r.id, name: r.contact_name, profile_name: r.contact_profile_name, phone: r.phone_e164, wa_id: r.external_id, latest_conversation_id: r.latest_conversation_id })),
+          data: rows.map((r) => ({ id: r.id, name: r.contact_name, profile_name: r.contact_profile_name, phone: r.phone_e164, wa_id: isWaId(r.external_id) ? r.external_id : null, bsuid: r.bsuid, username: r.username, latest_conversation_id: r.latest_conversation_id })),
         };
       }
       const rows = await searchMessages(db, q, visibility, limit);

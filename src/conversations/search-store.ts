@@ -27,10 +27,10 @@ export async function searchContacts(db: Executor, q: string, visibility: Conver
   const visible = visibilitySql(visibility, 'c') ?? sql<SqlBool>`1 = 1`;
   return db
     .selectFrom('contacts as ct')
-    .select(['ct.id', 'ct.phone_e164', 'ct.external_id'])
+    .select(['ct.id', 'ct.phone_e164', 'ct.external_id', 'ct.bsuid', 'ct.username'])
     .select(contactNameColumns())
     .select(sql<string | null>`(select c.id from conversations c where c.contact_id = ct.id and ${visible} order by c.last_message_at desc limit 1)`.as('latest_conversation_id'))
-    .where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id'].map((column) => containsText(column, q))))
+    .where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid'].map((column) => containsText(column, q))))
     .where(sql<SqlBool>`exists (select 1 from conversations c where c.contact_id = ct.id and ${visible})`)
     .orderBy('ct.updated_at', 'desc')
     .orderBy('ct.id', 'desc')

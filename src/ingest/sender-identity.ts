@@ -13,6 +13,7 @@ import type { Executor } from '../jobs/job-queue.ts';
  * a contact keyed `unidentified:<from>`, which has no phone, wa_id or BSUID.
  */
 export function senderIdentity(m: InboundMessage, problems: string[], deps: Pick<Deps, 'logger'>, now: number): WhatsAppIdentity & { fallbackKey: string; now: number } {
+  // Without `sender`, the parser saw only a wa_id, in `from`.
   const s = m.sender ?? { waId: m.from };
   const id: WhatsAppIdentity & { fallbackKey: string; now: number } = { fallbackKey: `unidentified:${m.from.slice(0, 150)}`, now };
   if (isWaId(s.waId)) id.waId = s.waId;

@@ -42,3 +42,12 @@ test('template without components; reaction removal keeps the empty emoji', () =
     { name: 'hello_world', language: { code: 'en_US' } });
   assert.deepEqual(toGraphMessage({ to: '1', content: { type: 'reaction', messageId: 'wamid.U', emoji: '' } }).reaction, { message_id: 'wamid.U', emoji: '' });
 });
+
+test('a BSUID (or parent BSUID) is addressed with `recipient` and no `to`; a phone number keeps `to`', () => {
+  assert.equal(JSON.stringify(toGraphMessage({ to: 'US.13491208655302741918', content: { type: 'text', text: 'Hi' } })),
+    '{"messaging_product":"whatsapp","recipient_type":"individual","recipient":"US.13491208655302741918","type":"text","text":{"preview_url":false,"body":"Hi"}}');
+  assert.equal(toGraphMessage({ to: 'US.ENT.11815799212886844830', content: { type: 'text', text: 'x' } }).recipient, 'US.ENT.11815799212886844830');
+  const byPhone = toGraphMessage({ to: '16505551234', content: { type: 'text', text: 'x' } });
+  assert.equal(byPhone.to, '16505551234');
+  assert.equal('recipient' in byPhone, false);
+});

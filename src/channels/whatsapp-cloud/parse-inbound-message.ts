@@ -33,7 +33,9 @@ export function parseInboundMessage(item: unknown, accountId: string, contacts: 
   };
   const profileName = findProfileName(contacts, item.from, item.from_user_id);
   if (profileName !== undefined) msg.profileName = profileName;
-  msg.sender = findSender(contacts, item);
+  // Only when it says more than `from` (a wa_id): pre-2026 payloads parse as they always did.
+  const sender = findSender(contacts, item);
+  if (sender.userId !== undefined || sender.parentUserId !== undefined || sender.username !== undefined || sender.waId !== from) msg.sender = sender;
 
   const c = item.context;
   if (isRecord(c)) msg.context = parseContext(c);
