@@ -4,6 +4,7 @@ import { conversationView, iso, messageView } from '../conversations/conversatio
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
 import { emitEvent, type EventData } from './emit-event.ts';
+import { isWaId } from '../core/whatsapp-ids.ts';
 
 /**
  * The emit calls the pipeline makes, one line each at its call site. `jobs` is optional there
@@ -82,7 +83,7 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
     .select(contactNameColumns())
-    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', ...BOT_PAUSE_COLUMNS])
+    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', ...BOT_PAUSE_COLUMNS])
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
   return conversationView(row, now);
@@ -123,7 +124,7 @@ export async function emitConversationAssigned(
   );
 }
 
-/** contact.opted_out: `{ contact_id, wa_id, phone, source, by, note }` (by: a user id, customer or system). */
+/** contact.opted_out: `{ contact_id, wa_id, bsuid, phone, source, by, note }` (by: a user id, customer or system). */
 export async function emitContactOptedOut(
   db: Executor,
   jobs: JobQueue,
@@ -134,8 +135,8 @@ export async function emitContactOptedOut(
     { jobs },
     'contact.opted_out',
     async () => {
-      const c = await db.selectFrom('contacts').select(['external_id', 'phone_e164']).where('id', '=', input.contactId).executeTakeFirstOrThrow();
-      return { contact_id: input.contactId, wa_id: c.external_id, phone: c.phone_e164, source: input.source, by: input.by, note: input.note };
+      const c = await db.selectFrom('contacts').select(['external_id', 'phone_e164', 'bsuid']).where('id', '=', input.contactId).executeTakeFirstOrThrow();
+      return { contact_id: input.contactId, wa_id: isWaId(c.external_id) ? c.external_id : null, bsuid: c.bsuid, phone: c.phone_e164, source: input.source, by: input.by, note: input.note };
     },
     input,
   );
