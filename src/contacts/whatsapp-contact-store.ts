@@ -121,3 +121,22 @@ export async function findOrCreateByBsuid(db: Executor, bsuid: string, now: numb
 export async function findByBsuid(db: Executor, bsuid: string): Promise<WhatsAppContactRow | undefined> {
   return (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [bsuid]))[0];
 }
+
+/**
+ * A system message said the customer changed their number (`user_changed_number`, new wa_id) or
+ * their BSUID (`user_changed_user_id`): the contact follows. A number another contact already
+ * holds is recorded as `phone` only; a BSUID another contact holds is not taken.
+ */
+export async function applyIdentityChange(db: Executor, contactId: string, change: { waId?: string; bsuid?: string; now: number }): Promise<void> {
+  const patch: Partial<WhatsAppContactRow> = {};
+  if (change.waId) {
+    patch.phone_e164 = waIdToE164(change.waId);
+    const holder = await findByWaId(db, change.waId);
+    if (!holder || holder.id === contactId) patch.external_id = change.waId;
+  }
+  if (change.bsuid) {
+    const holder = await findByBsuid(db, change.bsuid);
+    if (!holder) patch.bsuid = change.bsuid;
+  }
+  if (Object.keys(patch).length > 0) await db.updateTable('contacts').set({ ...patch, updated_at: change.now }).where('id', '=', contactId).execute();
+}

@@ -1,6 +1,6 @@
 import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/webhook-parser.ts';
 import { resolveWhatsAppContact } from '../contacts/whatsapp-contact-store.ts';
-import { applyIdentityUpdates, senderIdentity } from './sender-identity.ts';
+import { applyIdentityUpdates, applySystemIdentityChange, senderIdentity } from './sender-identity.ts';
 import { recordStatus } from '../conversations/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
@@ -54,6 +54,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
     const messageId = await insertInbound(db, { conversationId: conversation.id, channelId: channel.id, message, now, sortAt: time.sortAt, anomaly: time.anomaly });
     if (!messageId) continue; // duplicate delivery
+    if (m.kind === 'system') await applySystemIdentityChange(db, contact.id, m, problems, now);
     if (time.anomaly) deps.logger.warn({ messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly }, 'inbound message timestamp is unusable; the receive time stands in');
     await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });

@@ -1,6 +1,7 @@
 import type { InboundMessage } from '../channels/channel-types.ts';
+import { isRecord } from '../channels/whatsapp-cloud/json-guards.ts';
 import { parseUserIdUpdates } from '../channels/whatsapp-cloud/parse-user-id-update.ts';
-import { moveToNewBsuid, type WhatsAppIdentity } from '../contacts/whatsapp-contact-store.ts';
+import { applyIdentityChange, moveToNewBsuid, type WhatsAppIdentity } from '../contacts/whatsapp-contact-store.ts';
 import { cleanUsername, isBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
@@ -45,5 +46,23 @@ export async function applyIdentityUpdates(deps: Pick<Deps, 'logger'>, db: Execu
       const contactId = await moveToNewBsuid(db, { previous: u.previous, current: u.current, ...(waId ? { waId } : {}), now });
       deps.logger.info({ contactId, previous: u.previous, current: u.current }, contactId ? 'contact moved to its new BSUID' : 'user_id_update for no known contact (or the new BSUID is already known)');
     }
+  }
+}
+
+/**
+ * A `system` message about the sender's identity (docs/whatsapp-identity.md, "System messages"):
+ * `user_changed_number` carries the new number in `system.wa_id`, `user_changed_user_id` the new
+ * BSUID in `system.user_id`. Malformed values are recorded as problems and change nothing.
+ */
+export async function applySystemIdentityChange(db: Executor, contactId: string, m: InboundMessage, problems: string[], now: number): Promise<void> {
+  const sys = isRecord(m.raw) ? m.raw.system : undefined;
+  if (!isRecord(sys)) return;
+  const { type, wa_id: waId, user_id: userId } = sys;
+  if (type === 'user_changed_number' && waId !== undefined) {
+    if (isWaId(waId)) await applyIdentityChange(db, contactId, { waId, now });
+    else problems.push(`message ${m.externalId}: malformed system.wa_id ${JSON.stringify(String(waId).slice(0, 150))} ignored`);
+  } else if (type === 'user_changed_user_id' && userId !== undefined) {
+    if (isBsuid(userId)) await applyIdentityChange(db, contactId, { bsuid: userId, ...(isWaId(waId) ? { waId } : {}), now });
+    else problems.push(`message ${m.externalId}: malformed system.user_id ${JSON.stringify(String(userId).slice(0, 150))} ignored`);
   }
 }

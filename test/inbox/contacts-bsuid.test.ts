@@ -132,6 +132,31 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     assert.equal(next?.conversation_id, m.conversation_id);
   });
 
+  test('system messages: user_changed_number moves the contact to the new number, user_changed_user_id to the new BSUID', async () => {
+    const userId = 'US.30000000000000000003';
+    const m = await messageByWamid(await inbound({ waId: '14155550606', userId, name: 'Sam' }, 'hi'));
+    assert.ok(m);
+    const system = async (sys: Record<string, unknown>, from: Record<string, unknown>) => {
+      const wamid = `wamid.bsuidsys${dialect}${++n}`;
+      const res = await postSigned(w.app.url, inboundEnvelope(w.sim.phoneNumberId, [{ ...from, id: wamid, timestamp: ts(), type: 'system', system: sys }]));
+      assert.equal(res.status, 200);
+      await w.settle();
+      return messageByWamid(wamid);
+    };
+    const changed = await system({ body: 'User Sam changed from 14155550606 to 14155550707', wa_id: '14155550707', type: 'user_changed_number' }, { from: '14155550606' });
+    assert.equal(changed?.contact_id, m.contact_id, 'the system message is stored in the contact\'s conversation');
+    let c = (await w.api('GET', `/api/v1/contacts/${m.contact_id}`)).body;
+    assert.equal(c.phone, '+14155550707');
+    assert.equal(c.wa_id, '14155550707');
+    assert.equal(c.bsuid, userId);
+    const next = 'US.40000000000000000004';
+    await system({ body: `User Sam changed from ${userId} to ${next}`, user_id: next, type: 'user_changed_user_id' }, { from_user_id: userId });
+    c = (await w.api('GET', `/api/v1/contacts/${m.contact_id}`)).body;
+    assert.equal(c.bsuid, next);
+    const after = await messageByWamid(await inbound({ userId: next }, 'still me'));
+    assert.equal(after?.contact_id, m.contact_id);
+  });
+
   test('a malformed wa_id is kept out of the contact\'s identity; the message is stored and the problem recorded', async () => {
     const userId = 'GB.4242424242';
     const wamid = await inbound({ waId: '<WHATSAPP_USER_PHONE_NUMBER>', userId }, 'placeholder number');
