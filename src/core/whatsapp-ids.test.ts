@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { cleanUsername, isBsuid, isBsuidAddress, isParentBsuid, isWaId } from './whatsapp-ids.ts';
+import { cleanUsername, isBsuid, isBsuidAddress, isParentBsuid, isWaId, pricingNumber } from './whatsapp-ids.ts';
 
 test('wa_id: 6 to 15 digits, nothing else', () => {
   for (const ok of ['16505551234', '5215512345678', '123456']) assert.ok(isWaId(ok), ok);
@@ -18,4 +18,13 @@ test('BSUID: country code, ".", up to 128 letters and digits; a parent BSUID has
 test('usernames: trimmed, at most 100 characters, no control characters', () => {
   assert.equal(cleanUsername(' ana.k '), 'ana.k');
   for (const bad of ['', '   ', 'a\u0000b', 'x'.repeat(101), 7]) assert.equal(cleanUsername(bad), undefined);
+});
+
+test('pricing number: phone, else wa_id, else the BSUID country\'s calling code', () => {
+  assert.equal(pricingNumber('+5215512345678', 'US.1'), '+5215512345678');
+  assert.equal(pricingNumber(null, '5215512345678'), '5215512345678');
+  assert.equal(pricingNumber(null, 'BR.1502576394655843'), '55');
+  assert.equal(pricingNumber(null, 'GB.ENT.42'), '44');
+  assert.equal(pricingNumber(null, 'ZZ.42'), '');
+  assert.equal(pricingNumber(null, 'unidentified:abc'), '');
 });

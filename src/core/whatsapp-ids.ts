@@ -1,3 +1,5 @@
+import { getCountryCallingCode, isSupportedCountry } from 'libphonenumber-js';
+
 /**
  * The identifiers WhatsApp gives a customer (docs/whatsapp-identity.md):
  * - a phone number as a wa_id: digits only, no '+' (6 to 15 digits: E.164 allows at most 15);
@@ -35,4 +37,16 @@ export function cleanUsername(v: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (u === '' || u.length > 100 || /[\u0000-\u001f\u007f]/.test(u)) return undefined;
   return u;
+}
+
+/**
+ * The number a price is looked up by (rate cards are keyed by calling code): the E.164 phone,
+ * else a wa_id, else for a BSUID its country's calling code (`BR.…` -> `55`), else ''.
+ */
+export function pricingNumber(phoneE164: string | null, externalId: string): string {
+  const country = externalId.slice(0, 2);
+  if (phoneE164) return phoneE164;
+  if (isWaId(externalId)) return externalId;
+  if (isBsuidAddress(externalId) && isSupportedCountry(country)) return getCountryCallingCode(country);
+  return '';
 }

@@ -2,6 +2,7 @@ import type { StatusUpdate } from '../channels/channel-types.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { estimatePrice, rateCardFor } from './rate-card.ts';
+import { pricingNumber } from '../core/whatsapp-ids.ts';
 
 /**
  * Records what Meta says a message costs (status callback `pricing`): its category, whether it is
@@ -22,7 +23,7 @@ export async function recordStatusPricing(deps: Deps, db: Executor, messageId: s
   if (!recipient) return;
   const billable = p.type !== undefined ? p.type === 'regular' : p.billable === true;
   const card = rateCardFor(deps.config);
-  const price = billable ? estimatePrice(card, p.category, recipient.phone_e164 ?? recipient.external_id) : 0;
+  const price = billable ? estimatePrice(card, p.category, pricingNumber(recipient.phone_e164, recipient.external_id)) : 0;
   await db
     .updateTable('messages')
     .set({ pricing_category: p.category, billable: billable ? 1 : 0, price, currency: card.currency })

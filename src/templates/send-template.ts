@@ -3,6 +3,7 @@ import { visibleConversationFilter } from '../auth/visible-conversation-filter.t
 import { findVisibleContact, upsertContact } from '../contacts/contact-store.ts';
 import { bsuidField, findOrCreateByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
+import { pricingNumber } from '../core/whatsapp-ids.ts';
 import { HttpError } from '../core/http-error.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
 import { pauseBot } from '../conversations/bot-pause.ts';
@@ -81,7 +82,7 @@ export async function sendTemplate(
   }
   const card = rateCardFor(deps.config);
   // Utility templates inside an open customer-service window are free (Meta's pricing, 2025).
-  const amount = !businessInitiated && tpl.category === 'UTILITY' ? 0 : estimatePrice(card, tpl.category, contact.phone_e164 ?? contact.external_id);
+  const amount = !businessInitiated && tpl.category === 'UTILITY' ? 0 : estimatePrice(card, tpl.category, pricingNumber(contact.phone_e164, contact.external_id));
   const overrideReason = tpl.category === 'MARKETING' && businessInitiated && !isOptedIn(contact.opted_in) ? (body.override_opt_in?.reason ?? null) : null;
   const message = await db.transaction().execute(async (trx) => {
     const m = await queueOutbound(trx, deps.jobs, {
