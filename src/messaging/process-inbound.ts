@@ -16,7 +16,7 @@ function isInboundKind(k: string): k is InboundKind {
 // Hot path (every message): prebuilt SQL.
 const SELECT_TARGET = rawQuery(`select "seq", "sort_at", "conversation_id", "status" from "messages" where "id" = ?`);
 const SELECT_WAITING = rawQuery(
-  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", coalesce(ct."name", ct."profile_name") as "profile_name", ct."id" as "contact_id", ct."blocked"
+  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", coalesce(ct."name", ct."profile_name", ct."username") as "profile_name", ct."id" as "contact_id", ct."blocked"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
    where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received'
    and (m."sort_at" < ? or (m."sort_at" = ? and m."seq" <= ?)) order by m."sort_at", m."seq"`,
@@ -48,7 +48,7 @@ interface WaitingMessage {
   text: string | null;
   conversation_id: string;
   channel_id: string;
-  profile_name: string | null; // the name shown: the business's name for the contact, else the WhatsApp profile name
+  profile_name: string | null; // the name shown: the business's name for the contact, else the WhatsApp profile name, else the username
   contact_id: string;
   blocked: number;
 }
