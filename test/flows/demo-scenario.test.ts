@@ -108,6 +108,44 @@ describe('demo: npm start ships the seed scenario', () => {
     assert.equal(conv.data.length, 1, JSON.stringify(conv));
   });
 
+  test('a username-only customer (phone withheld) books through the seed scenario end to end', async () => {
+    const waId = '15557771299';
+    const created = await call('POST', `${sim}/_sim/customers`, { wa_id: waId, profile_name: 'Bea', username: 'bea.lopez', hide_phone: true });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const seen = { n: 0 };
+    await say(waId, 'I need a service');
+    await next(waId, seen, text(/^Hello .*! Let's book your service request\.$/), 'greeting');
+    await next(waId, seen, text('What is your full name?'), 'name question');
+    await say(waId, 'Bea Lopez');
+    await next(waId, seen, text(/email address/), 'email question');
+    await say(waId, 'bea@example.com');
+    const choice = await next(waId, seen, (m) => m.type === 'interactive', 'service buttons');
+    assert.equal((await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, { message_id: choice.wamid, button_id: 'electrical' })).status, 200);
+    await next(waId, seen, text('What is the address for the visit?'), 'address question');
+    await say(waId, 'Calle Luna 2, Madrid');
+    await next(waId, seen, text(/^Which day/), 'date question');
+    await say(waId, '23/12/2030');
+    const confirmation = await next(waId, seen, (m) => m.type === 'template', 'confirmation template');
+    assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
+
+    // Switchboard never saw the number: the contact is the BSUID, shown with the username, and every reply went to the BSUID.
+    const deliveries = ((await call('GET', `${sim}/_sim/deliveries?limit=1000`)).body.data as Array<{ body: string }>).filter((d) => d.body.includes('bea.lopez'));
+    assert.ok(deliveries.length >= 5, 'the customer\'s webhooks were delivered');
+    for (const d of deliveries) assert.equal(d.body.includes(waId), false, 'the webhooks withheld the number');
+    const contacts = (await call('GET', `${child.url}/api/v1/contacts?q=bea.lopez`)).body.data as Array<{ bsuid: string | null; username: string | null; phone: string | null }>;
+    assert.equal(contacts.length, 1, JSON.stringify(contacts));
+    assert.equal(contacts[0]!.username, 'bea.lopez');
+    assert.match(contacts[0]!.bsuid ?? '', /^[A-Z]{2}\.[A-Za-z0-9]+$/);
+    assert.equal(contacts[0]!.phone, null);
+    let results: any[] = [];
+    await waitFor(
+      async () => (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data.filter((r: any) => r.answers?.email === 'bea@example.com' || JSON.stringify(r).includes('bea@example.com'))).length === 1,
+      5000,
+      'result stored',
+    );
+    assert.equal(results[0].status, 'succeeded');
+  });
+
   test('the demo bot still greets and echoes other texts', async () => {
     const waId = '15557771235';
     const seen = { n: 0 };
