@@ -8,6 +8,7 @@ import { conversationRoutes } from './conversations/conversation-routes.ts';
 import { labelRoutes } from './conversations/label-routes.ts';
 import { linkRoutes } from './conversations/link-routes.ts';
 import { mediaRoutes } from './conversations/media-routes.ts';
+import { customerMediaRoutes } from './conversations/customer-media-routes.ts';
 import { messageRoutes } from './conversations/message-routes.ts';
 import { noteRoutes } from './conversations/note-routes.ts';
 import { searchRoutes } from './conversations/search-routes.ts';
@@ -66,6 +67,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(startConversationRoutes, { deps });
     await api.register(messageRoutes, { deps });
     await api.register(mediaRoutes, { deps });
+    await api.register(customerMediaRoutes, { deps });
     await api.register(labelRoutes, { deps });
     await api.register(noteRoutes, { deps });
     await api.register(cannedReplyRoutes, { deps });

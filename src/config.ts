@@ -75,6 +75,12 @@ export interface Config {
   sendPolicy?: SendPolicy;
   /** STREAMS_PER_CREDENTIAL_MAX: open inbox streams per credential (token, session or admin token) per server process; more get 429 too_many_streams. Unset: 20. */
   streamsPerCredentialMax?: number;
+  /**
+   * Customer media (README, "Customer media"): MEDIA_MAX_BYTES, the largest file downloaded from
+   * WhatsApp and kept (default 100 MiB, Meta's document limit); MEDIA_RETENTION_DAYS, kept files
+   * older than this are deleted by a periodic sweep (default 90; 0: kept forever). Unset in code: the defaults.
+   */
+  media?: { maxBytes: number; retentionDays: number };
 }
 
 /** How long the HTTP server waits on a client (README, "Limits and timeouts"). */
@@ -204,6 +210,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   config.streamsPerCredentialMax = int('STREAMS_PER_CREDENTIAL_MAX', 'streamsPerCredentialMax', 20, 1, 10_000);
+  config.media = { maxBytes: int('MEDIA_MAX_BYTES', 'mediaMaxBytes', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024), retentionDays: int('MEDIA_RETENTION_DAYS', 'mediaRetentionDays', 90, 0, 36_500) };
   config.workerHeartbeatTimeoutMs = int('WORKER_HEARTBEAT_TIMEOUT_MS', 'workerHeartbeatTimeoutMs', 30_000, 1000, 3_600_000);
   const sp = DEFAULT_SEND_POLICY;
   config.sendPolicy = {

@@ -20,6 +20,8 @@ import { createRealtimeBus } from './realtime/create-realtime-bus.ts';
 import { narrowTypingJob, sendTypingIndicator, TYPING_TASK } from './realtime/typing-indicator.ts';
 import { RoutingTicker } from './routing/routing-hooks.ts';
 import { IdlePauseTicker } from './conversations/release-idle-pauses.ts';
+import { MEDIA_FETCH_TASK, mediaFetchHandler } from './conversations/fetch-customer-media.ts';
+import { MediaRetentionTicker } from './conversations/media-retention.ts';
 import { startFlowEngine } from './flows/start-flow-engine.ts';
 import { sendOutbound } from './messaging/send-outbound.ts';
 import { openStorage } from './storage/open-database.ts';
@@ -90,6 +92,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
       [TEMPLATE_SYNC_TASK]: templateSyncHandler(deps),
       [TYPING_TASK]: (p) => sendTypingIndicator(deps, narrowTypingJob(p)),
       [READ_RECEIPT_TASK]: (p, job) => sendReadReceipt(deps, narrowMessageJob(p), job.attempts),
+      [MEDIA_FETCH_TASK]: mediaFetchHandler(deps),
     });
   }
   if (processes) await scheduleTemplateSync(deps);
@@ -98,6 +101,8 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   if (processes) routing.start();
   const idlePauses = new IdlePauseTicker(deps);
   if (processes) idlePauses.start();
+  const mediaRetention = new MediaRetentionTicker(deps);
+  if (processes) mediaRetention.start();
   flows.start();
   return {
     url: address,
@@ -108,6 +113,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
       await closeHttp(app, (config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS).shutdownMs);
       await routing.stop();
       await idlePauses.stop();
+      await mediaRetention.stop();
       flows.stop();
       await ingest.stop();
       await jobs.stop();

@@ -102,6 +102,8 @@ export function messageView(m: MessageRow) {
     kind: m.kind,
     text: m.text,
     content: JSON.parse(m.content),
+    // A customer's file: download it from here (GET /api/v1/media/:id), not from WhatsApp.
+    media: customerMediaLink(m),
     status: m.status,
     status_at: iso(m.status_at),
     error: m.error_code ? { code: m.error_code, message: m.error_message } : null,
@@ -115,6 +117,17 @@ export function messageView(m: MessageRow) {
     // invalid | past | future: the WhatsApp timestamp was unusable and sent_at is when we received it.
     timestamp_anomaly: m.timestamp_anomaly ?? null,
     created_at: iso(m.created_at),
+  };
+}
+
+function customerMediaLink(m: MessageRow): { url: string; mime_type: string | null; filename: string | null } | null {
+  if (m.direction !== 'in') return null;
+  const media = parseObject(m.content).media;
+  if (typeof media !== 'object' || media === null || !('id' in media) || typeof media.id !== 'string') return null;
+  return {
+    url: `/api/v1/media/${m.id}`,
+    mime_type: 'mimeType' in media && typeof media.mimeType === 'string' ? media.mimeType : null,
+    filename: 'filename' in media && typeof media.filename === 'string' ? media.filename : null,
   };
 }
 

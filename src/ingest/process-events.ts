@@ -5,6 +5,7 @@ import { recordStatus } from '../conversations/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
 import { insertInbound } from '../conversations/message-store.ts';
+import { queueMediaFetch } from '../conversations/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageReceived } from '../events/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
@@ -58,6 +59,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     if (time.anomaly) deps.logger.warn({ messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly }, 'inbound message timestamp is unusable; the receive time stands in');
     await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });
+    if (m.media) await queueMediaFetch(deps, db, { messageId, conversationId: conversation.id, channelId: channel.id, kind: m.kind, media: m.media, now });
     const window = deps.config.inboundReorderWindowMs ?? 0;
     await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}`, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
   }

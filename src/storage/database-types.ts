@@ -382,4 +382,20 @@ export interface Database {
     last_activity_at: number | null;
     resumes_at: number | null; // the idle timeout's deadline; null: no timeout
   };
+  /** Customer media (0016-customer-media): one row per inbound message with a WhatsApp media id; the bytes are in DATA_DIR/media. */
+  media_files: {
+    message_id: string;
+    conversation_id: string;
+    channel_id: string;
+    provider_media_id: string; // WhatsApp's media id
+    kind: string; // image | audio | video | document | sticker
+    mime_type: string | null;
+    filename: string | null;
+    status: string; // pending | stored | too_large | expired | failed
+    size: number | null;
+    error: string | null;
+    created_at: number;
+    stored_at: number | null;
+    downloads: Generated<number>; // times the bytes were fetched from WhatsApp
+  };
 }

@@ -16,6 +16,7 @@ import { messageOrderMigration } from './migrations/0012-message-order.ts';
 import { workerHeartbeatMigration } from './migrations/0013-worker-heartbeat.ts';
 import { sendPolicyMigration } from './migrations/0014-send-policy.ts';
 import { contactsBsuidMigration } from './migrations/0015-contacts-bsuid.ts';
+import { customerMediaMigration } from './migrations/0016-customer-media.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -35,6 +36,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0013-worker-heartbeat': workerHeartbeatMigration(dialect),
     '0014-send-policy': sendPolicyMigration(dialect),
     '0015-contacts-bsuid': contactsBsuidMigration(dialect),
+    '0016-customer-media': customerMediaMigration(dialect),
   };
 }
 

@@ -39,6 +39,7 @@ export function registerGraphRoutes(app: FastifyInstance, core: SimulatorCore): 
     if (media) {
       const owner = req.query.phone_number_id;
       if (media.phoneNumberId !== opts.phoneNumberId || (owner !== undefined && owner !== media.phoneNumberId)) throw unknownObject(id, 'GET');
+      core.media.noteCall(id, 'lookups');
       return reply.send({
         messaging_product: 'whatsapp',
         url: core.media.urlFor(media, core.baseUrl),

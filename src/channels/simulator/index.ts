@@ -95,6 +95,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     drainWebhooks: (timeoutMs) => core.drainWebhooks(timeoutMs),
     now: () => core.clock.now(),
     advanceTime: (ms) => core.advanceTime(ms),
+    mediaCalls: (mediaId) => core.media.callsFor(mediaId),
     templates: {
       list: () => core.templates.list(),
       get: (name, language) => core.templates.get(name, language),

@@ -60,6 +60,7 @@ export function registerMediaRoutes(app: FastifyInstance, core: SimulatorCore, g
     if (m === 'invalid' || m === 'expired') {
       return reply.code(404).type('text/plain').send(m === 'expired' ? 'URL expired: retrieve the media URL again.' : 'Not found');
     }
+    core.media.noteCall(m.id, 'downloads');
     return reply.header('content-type', m.mimeType).header('content-length', String(m.bytes.length)).send(m.bytes);
   });
 }

@@ -29,6 +29,8 @@ export class MediaStore {
   private readonly items = new Map<string, StoredMedia>();
   private totalBytes = 0;
   private readonly urlKey = randomBytes(32);
+  /** Graph calls per media id (look-ups of GET /{media-id}, downloads of its URL), so tests can count them. */
+  private readonly calls = new Map<string, { lookups: number; downloads: number }>();
 
   constructor(
     private readonly clock: Clock,
@@ -90,6 +92,16 @@ export class MediaStore {
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
     if (this.clock.now() >= Number(ext) * 1000) return 'expired';
     return this.get(mid) ?? 'expired';
+  }
+
+  noteCall(id: string, what: 'lookups' | 'downloads'): void {
+    const c = this.calls.get(id) ?? { lookups: 0, downloads: 0 };
+    c[what]++;
+    this.calls.set(id, c);
+  }
+
+  callsFor(id: string): { lookups: number; downloads: number } {
+    return { ...(this.calls.get(id) ?? { lookups: 0, downloads: 0 }) };
   }
 
   private hash(id: string, ext: number): string {

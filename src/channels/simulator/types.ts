@@ -313,6 +313,8 @@ export interface Simulator {
   drainWebhooks(timeoutMs?: number): Promise<void>;
   now(): number;
   advanceTime(ms: number): void;
+  /** How often the business looked a media id up (GET /{media-id}) and downloaded its URL. */
+  mediaCalls(mediaId: string): { lookups: number; downloads: number };
   templates: SimTemplatesApi;
   close(): Promise<void>;
 }

@@ -102,6 +102,8 @@ export class GraphClient {
       const parsed = readResponse(res.statusCode, res.headers, await res.body.text());
       return { ok: false, reason: 'http', status: parsed.status, body: parsed.body };
     }
+    // Destroying an unfinished undici body emits "Request aborted" on it: expected here, not a crash.
+    res.body.on('error', () => undefined);
     const declared = Number(res.headers['content-length']);
     if (Number.isFinite(declared) && declared > maxBytes) {
       res.body.destroy();

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { HttpError } from '../core/http-error.ts';
+import type { Deps } from '../deps.ts';
+import { routeDoc, str } from '../http/route-doc.ts';
+import { findVisibleConversation } from './conversation-access.ts';
+import { isSafeMessageId } from './customer-media-files.ts';
+import { findMediaFile, type MediaFileRow } from './customer-media-store.ts';
+import { fetchCustomerMedia, mediaFiles, mediaMaxBytes } from './fetch-customer-media.ts';
+
+/** Types a browser may show in the page; anything else is sent as an attachment, never rendered on our origin. */
+const INLINE_TYPES: ReadonlySet<string> = new Set([
+  'image/jpeg', 'image/png', 'image/webp', 'audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg', 'video/mp4', 'video/3gpp',
+]);
+
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg', 'video/mp4': 'mp4', 'video/3gpp': '3gp', 'application/pdf': 'pdf', 'text/plain': 'txt',
+};
+
+/**
+ * `GET /api/v1/media/:id`: what a customer sent (the id is the message's), with its type and file
+ * name, to callers who may see its conversation. Fetched from WhatsApp again when the file is
+ * missing; 410 media_expired when WhatsApp no longer has it either.
+ */
+export async function customerMediaRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const { deps } = opts;
+  const db = deps.storage.db;
+  app.get(
+    '/api/v1/media/:id',
+    routeDoc(
+      {
+        summary: "Download a customer's media (image, audio, video, document, sticker)",
+        description:
+          'The id is the message id (a message\'s `media.url` links here). Streams the file with its Content-Type and a Content-Disposition naming it ' +
+          '(inline for images, audio and video; attachment for anything else). Switchboard downloads customer media from WhatsApp once, right after the message arrives, ' +
+          'and keeps it in DATA_DIR/media for MEDIA_RETENTION_DAYS; a missing file is fetched again. ' +
+          '404 media_not_found (no such message with media, or its conversation is hidden from the caller), 410 media_expired (WhatsApp no longer has it, or retention deleted it), ' +
+          '422 media_too_large (over MEDIA_MAX_BYTES: not downloaded), 502 media_unavailable (WhatsApp could not be reached or refused; try again).',
+        tags: ['messages'],
+        params: { id: str('message id') },
+        responses: { 200: 'the file' },
+      },
+      { config: { access: 'conversations:read' } },
+    ),
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const notFound = new HttpError(404, 'media_not_found', `No media ${id}.`);
+      if (!isSafeMessageId(id)) throw notFound;
+      let row = await findMediaFile(db, id);
+      if (!row) throw notFound;
+      try {
+        await findVisibleConversation(db, req, row.conversation_id);
+      } catch (err) {
+        if (err instanceof HttpError && err.status === 404) throw notFound;
+        throw err;
+      }
+      const files = mediaFiles(deps);
+      let file = row.status === 'stored' ? await files.open(id) : undefined;
+      if (!file) {
+        refuseSettled(row, mediaMaxBytes(deps));
+        const res = await fetchCustomerMedia(deps, id);
+        if (!res.ok) {
+          if (res.reason === 'not_found') throw notFound;
+          if (res.reason === 'expired') throw expired();
+          if (res.reason === 'too_large') throw tooLarge(mediaMaxBytes(deps));
+          throw new HttpError(502, 'media_unavailable', `WhatsApp did not give the file: ${res.message}`);
+        }
+        row = res.row;
+        file = await files.open(id);
+        if (!file) throw new HttpError(502, 'media_unavailable', 'The file could not be kept; try again.');
+      }
+      const type = row.mime_type ?? 'application/octet-stream';
+      const base = (type.split(';')[0] ?? '').trim().toLowerCase();
+      const name = row.filename ?? `${row.kind}-${id}${EXTENSIONS[base] ? `.${EXTENSIONS[base]}` : ''}`;
+      return reply
+        .header('content-type', type)
+        .header('content-length', String(file.size))
+        .header('content-disposition', contentDisposition(INLINE_TYPES.has(base) ? 'inline' : 'attachment', name))
+        .header('cache-control', 'private, max-age=300')
+        .send(file.stream);
+    },
+  );
+}
+
+/** A file refused for size or gone from WhatsApp is not asked for again. */
+function refuseSettled(row: MediaFileRow, maxBytes: number): void {
+  if (row.status === 'expired') throw expired();
+  if (row.status === 'too_large') throw tooLarge(maxBytes);
+}
+
+function expired(): HttpError {
+  return new HttpError(410, 'media_expired', 'WhatsApp no longer has this media and no copy is kept here.');
+}
+
+function tooLarge(maxBytes: number): HttpError {
+  return new HttpError(422, 'media_too_large', `The file is larger than MEDIA_MAX_BYTES (${maxBytes} bytes), so it was not downloaded.`);
+}
+
+/** RFC 6266: an ASCII fallback name plus the UTF-8 name. */
+export function contentDisposition(type: 'inline' | 'attachment', name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
