@@ -76,6 +76,16 @@ export interface AskBlock {
   style?: 'buttons' | 'list'; // choice; default buttons up to 3 options, list above
   button?: string; // choice as list: the list's button text
   exits?: Exits; // next, gave_up, and per-option ids for choice
+  /** choice: options read from a list in a variable (validate-answer-rules.ts / choice-options.ts). */
+  options_from?: { var: string; id: string; title: string; description?: string };
+  pattern?: string; // text: a regular expression the answer must match
+  pattern_reprompt?: string; // text: sent when the pattern does not match (default: reprompt)
+  integer?: boolean; // number: whole numbers only
+  min_date?: string; // date: YYYY-MM-DD or "today"
+  max_date?: string; // date: YYYY-MM-DD or "today"
+  future?: boolean; // date: after today
+  within_days?: number; // date: at most this many days after today
+  business_days?: boolean; // date: only on settings.business_hours.days
 }
 
 export interface SetBlock {

@@ -1,4 +1,5 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
+import { choiceOptions, choicePage, currentPage } from './choice-options.ts';
 import { interpolate } from './expression.ts';
 import type { AskBlock, MessageSpec } from './flow-types.ts';
 
@@ -44,11 +45,19 @@ export function renderMessage(spec: MessageSpec, scope: unknown): OutboundConten
 }
 
 /** The question an ask block sends: text, or buttons / a list for a choice. */
-export function renderPrompt(block: AskBlock, text: string, scope: unknown): OutboundContent {
-  if (block.kind !== 'choice' || !block.options?.length) return renderMessage({ text }, scope);
-  const style = block.style ?? (block.options.length <= 3 ? 'buttons' : 'list');
-  if (style === 'buttons') return renderMessage({ buttons: { body: text, buttons: block.options.map((o) => ({ id: o.id, title: o.title })) } }, scope);
-  return renderMessage({ list: { body: text, button: block.button ?? 'Choose', sections: [{ rows: block.options }] } }, scope);
+export function renderPrompt(block: AskBlock, text: string, scope: { session: Record<string, unknown> }): OutboundContent {
+  const options = block.kind === 'choice' ? choiceOptions(block, scope) : [];
+  if (!options.length) return renderMessage({ text }, scope);
+  const { style, rows } = choicePage(block, options, currentPage(scope.session));
+  if (!block.options_from) {
+    if (style === 'buttons') return renderMessage({ buttons: { body: text, buttons: rows.map((o) => ({ id: o.id, title: o.title })) } }, scope);
+    return renderMessage({ list: { body: text, button: block.button ?? 'Choose', sections: [{ rows }] } }, scope);
+  }
+  // Titles read from data are shown as they are, not interpolated as templates.
+  const body = interpolate(text, scope);
+  if (style === 'buttons') return { type: 'buttons', body: cut(body, 1024), buttons: rows.map((o) => ({ id: o.id, title: cut(o.title, 20) })) };
+  const listRows = rows.map((o) => ({ id: o.id, title: cut(o.title, 24), description: o.description === undefined ? undefined : cut(o.description, 72) }));
+  return { type: 'list', body: cut(body, 4096), button: cut(interpolate(block.button ?? 'Choose', scope), 20), sections: [{ rows: listRows }] };
 }
 
 function cut(s: string, max: number): string {

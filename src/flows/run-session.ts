@@ -185,8 +185,10 @@ async function sendFromFlow(deps: Deps, row: SessionRow, flowId: string, spec: T
     await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, body);
     return { ok: true };
   } catch (err) {
-    if (err instanceof HttpError) return { ok: false, code: err.code, message: err.message };
-    throw err;
+    if (!(err instanceof HttpError)) throw err;
+    // A refusal is the flow's to handle (the error exit), but the operator should see why too.
+    deps.logger.warn({ flow: flowId, session: row.id, template: spec.name, to: spec.to ?? null, code: err.code, reason: err.details?.reason ?? null }, `flow template not sent: ${err.code}: ${err.message}`);
+    return { ok: false, code: err.code, message: err.message };
   }
 }
 

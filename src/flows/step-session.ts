@@ -1,5 +1,6 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
 import { assertNever } from '../core/assert-never.ts';
+import { MORE_ID, MORE_TITLE, PAGE_VAR, choiceOptions, currentPage } from './choice-options.ts';
 import { classifyIntent } from './classify-intent.ts';
 import { evaluateCondition } from './condition.ts';
 import { interpolate, interpolateDeep, isPlainObject } from './expression.ts';
@@ -9,6 +10,7 @@ import { readJsonPath } from './json-path.ts';
 import { renderMessage, renderPrompt } from './render-message.ts';
 import { validateAnswer, type Answer } from './validate-answer.ts';
 import { waitSeconds } from './validate-flow.ts';
+import { formatDate } from './validate-answer-rules.ts';
 
 export type SessionStatus = 'active' | 'waiting' | 'succeeded' | 'failed' | 'expired';
 /** answer: a question; wake: a wait; http / template: a call the runner makes; button: a template's quick reply. */
@@ -305,7 +307,15 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           const back = reengaged(block, ev.answer, () => renderPrompt(block, block.prompt, scope()));
           if (back === 'asked') return done();
           if (back === 'ended') break;
-          const check = validateAnswer(block, ev.answer);
+          if (block.kind === 'choice' && ev.answer.replyId === MORE_ID) {
+            // "More…" of a paged list: the next page, not a try.
+            state.vars.session[PAGE_VAR] = currentPage(state.vars.session) + 1;
+            record(block, null, MORE_TITLE, null);
+            ask(renderPrompt(block, block.prompt, scope()));
+            return done();
+          }
+          const hours = settings().hours;
+          const check = validateAnswer(block, ev.answer, { now, timezone: hours.timezone, days: hours.days, scope: scope() });
           const typed = ev.answer.text ?? `[${ev.answer.kind}]`;
           if (check.ok) {
             state.vars.session[block.variable] = check.value;
@@ -319,7 +329,8 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
             continue;
           }
           record(block, null, typed, false); // an invalid try: no exit taken
-          ask(renderPrompt(block, block.reprompt ?? block.prompt, scope()));
+          const again = check.problem === 'no_match' && block.pattern_reprompt ? block.pattern_reprompt : (block.reprompt ?? block.prompt);
+          ask(renderPrompt(block, again, scope()));
           return done();
         }
         if (ev.type !== 'enter') return done(); // not an answer: nothing to do
@@ -353,13 +364,18 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           const o = ev.outcome;
           if (block.status_variable) state.vars.session[block.status_variable] = o.kind === 'timeout' ? null : o.status;
           if (o.kind === 'success') {
+            delete state.vars.session[PAGE_VAR];
             for (const [name, path] of Object.entries(block.response ?? {})) state.vars.session[name] = readJsonPath(o.body, path) ?? null;
+            // What a customer-facing message shows: the option's title, the date as the customer writes it.
+            if (block.kind === 'choice') state.vars.session[`${block.variable}_title`] = check.display;
+            if (block.kind === 'date' && typeof check.value === 'string') state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
             if (!leave(block, 'success', missing, null, null)) break;
           } else if (o.kind === 'error') {
             state.vars.session.http_error = o.message;
             if (!leave(block, 'error', { status: 'failed', reason: 'http_error' })) break;
           } else if (!leave(block, 'timeout', { status: 'failed', reason: 'http_timeout' })) break;
           continue;
+            delete state.vars.session[PAGE_VAR];
         }
         if (ev.type !== 'enter') return { state, effects, steps };
         effects.push({ type: 'http', request: buildRequest(block, scope()) });
@@ -368,6 +384,11 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
         return { state, effects, steps };
       }
       case 'wait': {
+        if (block.kind === 'choice' && block.options_from && choiceOptions(block, scope()).length === 0) {
+          // Nothing to choose from (the list is empty or missing): the question cannot be answered.
+          if (!leave(block, 'gave_up', { status: 'failed', reason: 'no_options' })) break;
+          continue;
+        }
         if (ev.type === 'wake' && state.awaiting === 'wake') {
           if (!leave(block, 'next', missing)) break;
           continue;

@@ -1,6 +1,8 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhone } from '../core/phone.ts';
+import { choiceOptions } from './choice-options.ts';
 import type { AskBlock } from './flow-types.ts';
+import { checkDate, checkInteger, checkPattern, type AnswerContext } from './validate-answer-rules.ts';
 
 /** What a customer sent, as far as a question cares. */
 export interface Answer {
@@ -17,10 +19,13 @@ export type AnswerCheck = { ok: true; value: unknown; display: string } | { ok: 
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;
 
-/** Validates and normalises an answer to a question (pure). */
-export function validateAnswer(block: AskBlock, answer: Answer): AnswerCheck {
+/**
+ * Validates and normalises an answer to a question (pure). `ctx` gives date rules their "today"
+ * and business days, and a choice built from data (`options_from`) its variables.
+ */
+export function validateAnswer(block: AskBlock, answer: Answer, ctx?: AnswerContext & { scope?: unknown }): AnswerCheck {
   const text = (answer.text ?? '').trim();
-  if (block.kind === 'choice') return choose(block, answer, text);
+  if (block.kind === 'choice') return choose(choiceOptions(block, ctx?.scope ?? {}), answer, text);
   if (block.kind === 'location') {
     const l = answer.kind === 'location' ? answer.location : null;
     if (!l) return { ok: false, problem: 'not_a_location' };
@@ -38,6 +43,10 @@ export function validateAnswer(block: AskBlock, answer: Answer): AnswerCheck {
     case 'text':
       if (block.min_length !== undefined && text.length < block.min_length) return { ok: false, problem: 'too_short' };
       if (text.length > (block.max_length ?? 4096)) return { ok: false, problem: 'too_long' };
+      {
+        const bad = checkPattern(block, text);
+        if (bad) return { ok: false, problem: bad };
+      }
       return { ok: true, value: text, display: text };
     case 'email': {
       const email = text.toLowerCase();
@@ -54,17 +63,20 @@ export function validateAnswer(block: AskBlock, answer: Answer): AnswerCheck {
       const n = Number(cleaned);
       if (block.min !== undefined && n < block.min) return { ok: false, problem: 'below_min' };
       if (block.max !== undefined && n > block.max) return { ok: false, problem: 'above_max' };
+      const notWhole = checkInteger(block, n);
+      if (notWhole) return { ok: false, problem: notWhole };
       return { ok: true, value: n, display: String(n) };
     }
     case 'date': {
       const iso = parseDate(text, block.format ?? 'YYYY-MM-DD');
-      return iso ? { ok: true, value: iso, display: iso } : { ok: false, problem: 'invalid_date' };
+      if (!iso) return { ok: false, problem: 'invalid_date' };
+      const bad = checkDate(block, iso, ctx);
+      return bad ? { ok: false, problem: bad } : { ok: true, value: iso, display: iso };
     }
   }
 }
 
-function choose(block: AskBlock, answer: Answer, text: string): AnswerCheck {
-  const options = block.options ?? [];
+function choose(options: ReadonlyArray<{ id: string; title: string }>, answer: Answer, text: string): AnswerCheck {
   const byId = answer.replyId ? options.find((o) => o.id === answer.replyId) : undefined;
   const lower = text.toLowerCase();
   const index = /^\d{1,2}$/.test(text) ? options[Number(text) - 1] : undefined;

@@ -5,6 +5,7 @@ import { isPlainObject, parseExpr, parseTemplate } from './expression.ts';
 import { schemaErrors } from './flow-schema.ts';
 import { BLOCK_EXITS, type Block, type FlowDocument, type FlowProblem } from './flow-types.ts';
 import { isValidTimezone, minutesOf } from './flow-time.ts';
+import { checkAskRules } from './validate-ask-rules.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDocument; warnings: FlowProblem[] } | { ok: false; errors: FlowProblem[]; warnings: FlowProblem[] };
 
@@ -84,6 +85,7 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
       if ((block.kind === 'location' || block.kind === 'image' || block.kind === 'document') && (block.min !== undefined || block.max !== undefined || block.min_length !== undefined || block.max_length !== undefined || block.format !== undefined)) {
         errors.push(problem(id, 'kind', `${base}/kind`, `a ${block.kind} question takes no min, max, length or format`));
       }
+      checkAskRules(id, block, errors);
       if (block.kind === 'choice') checkChoice(id, block, errors);
       else if (block.options) errors.push(problem(id, 'options', `${base}/options`, 'options are only for kind: choice'));
       if (block.min !== undefined && block.max !== undefined && block.min > block.max) errors.push(problem(id, 'min', `${base}/min`, 'min is greater than max'));
@@ -149,6 +151,7 @@ function checkSettings(flow: FlowDocument, errors: FlowProblem[]): void {
 function checkChoice(id: string, block: Extract<Block, { type: 'ask' }>, errors: FlowProblem[]): void {
   const base = `/blocks/${id}`;
   const options = block.options ?? [];
+  if (block.options_from) return; // built from data when asked: paged to WhatsApp's limits then
   if (options.length === 0) {
     errors.push(problem(id, 'options', `${base}/options`, 'a choice needs options'));
     return;
