@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { WebhookSettings } from './events/webhook-settings.ts';
 import { DEFAULT_SEND_POLICY, type SendPolicy } from './messaging/send-policy.ts';
+import { parseEscapeRules, type EscapeRule } from './flows/escape-words.ts';
 
 export const DEFAULT_GRAPH_URL = 'https://graph.facebook.com';
 export const DEFAULT_API_VERSION = 'v21.0';
@@ -19,6 +20,8 @@ export interface WhatsAppNumberConfig {
   apiVersion: string;
   /** Outbound messages per second for this number (Meta's default tier is 80). */
   throughputPerSecond: number;
+  /** Escape words for every flow session on this number (docs/flows.md#escape-words). */
+  escapeKeywords?: EscapeRule[];
 }
 
 export interface Config {
@@ -349,8 +352,10 @@ function parseNumber(
   const verifyToken = str('verifyToken', true);
   const tput = rec.throughputPerSecond === undefined ? defaults.throughputPerSecond : Number(rec.throughputPerSecond);
   if (!Number.isInteger(tput) || tput < 1) problems.push(`config file: numbers[${i}].throughputPerSecond must be a positive whole number`);
+  const escapeKeywords = parseEscapeRules(rec.escapeKeywords, `config file: numbers[${i}].escapeKeywords`, problems);
   if (!phoneNumberId || !accessToken || !appSecret || !verifyToken) return undefined;
   return {
+    ...(escapeKeywords ? { escapeKeywords } : {}),
     phoneNumberId,
     accessToken,
     appSecret,

@@ -1,12 +1,14 @@
 /**
  * The safe expression syntax: `{{ path | filter: "arg" | filter }}` inside texts, URLs, headers
  * and bodies. A path is dot-separated names (`session.name`, `contact.attributes.city`,
- * `session.items.0`); filters are `default: "x"`, `upper`, `lower`, `trim`, `json`,
- * `urlencode`. No code runs: lookups read own properties of plain data only, and names that reach
+ * `session.items.0`); filters (expression-filters.ts) take quoted strings and numbers as
+ * arguments: `default: "x"`, `truncate: 20`, `format_date: "dd/MM/yyyy", "America/Mexico_City"`. No code runs: lookups read own properties of plain data only, and names that reach
  * prototypes (`__proto__`, `constructor`, `prototype`) are refused. Parsing never throws.
  */
 
-export type Filter = { name: 'default'; arg: string } | { name: 'upper' | 'lower' | 'trim' | 'json' | 'urlencode' };
+import { applyFilter, checkFilter, type Filter, type FilterArg } from './expression-filters.ts';
+
+export type { Filter } from './expression-filters.ts';
 export interface Expr {
   path: string[];
   filters: Filter[];
@@ -79,17 +81,21 @@ function parseFilter(src: string): { ok: true; filter: Filter } | { ok: false; m
   if (!m) return { ok: false, message: `"${src}" is not a filter` };
   const name = m[1] ?? '';
   const argText = m[2];
-  if (name === 'default') {
-    if (argText === undefined) return { ok: false, message: 'default needs a value: default: "x"' };
-    const arg = parseString(argText.trim());
-    if (arg === null) return { ok: false, message: 'default takes a quoted string: default: "x"' };
-    return { ok: true, filter: { name: 'default', arg } };
+  const args: FilterArg[] = [];
+  if (argText !== undefined) {
+    const parts = splitOutsideQuotes(argText, ',');
+    if (!parts) return { ok: false, message: `unterminated string in ${name}'s arguments` };
+    for (const raw of parts) {
+      const t = raw.trim();
+      const str = parseString(t);
+      if (str !== null) args.push(str);
+      else if (/^-?\d+(\.\d+)?$/.test(t)) args.push(Number(t));
+      else return { ok: false, message: `${name}: "${t}" is not a quoted string or a number` };
+    }
   }
-  if (name === 'upper' || name === 'lower' || name === 'trim' || name === 'json' || name === 'urlencode') {
-    if (argText !== undefined) return { ok: false, message: `${name} takes no argument` };
-    return { ok: true, filter: { name } };
-  }
-  return { ok: false, message: `unknown filter "${name}" (default, upper, lower, trim, json, urlencode)` };
+  const filter: Filter = { name, args };
+  const check = checkFilter(filter);
+  return check.ok ? { ok: true, filter } : check;
 }
 
 function parseString(s: string): string | null {
@@ -108,6 +114,10 @@ function parseString(s: string): string | null {
 
 /** Splits on `|` outside quotes; null when a quote is left open. */
 function splitPipes(src: string): string[] | null {
+  return splitOutsideQuotes(src, '|');
+}
+
+function splitOutsideQuotes(src: string, sep: string): string[] | null {
   const parts: string[] = [];
   let quote: string | null = null;
   let cur = '';
@@ -120,7 +130,7 @@ function splitPipes(src: string): string[] | null {
     } else if (c === '"' || c === "'") {
       quote = c;
       cur += c;
-    } else if (c === '|') {
+    } else if (c === sep) {
       parts.push(cur);
       cur = '';
     } else cur += c;
@@ -154,28 +164,7 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 export function evaluateExpr(expr: Expr, scope: unknown): string {
   let value: unknown = lookup(scope, expr.path);
-  for (const f of expr.filters) {
-    switch (f.name) {
-      case 'default':
-        if (value === undefined || value === null || value === '') value = f.arg;
-        break;
-      case 'upper':
-        value = stringify(value).toUpperCase();
-        break;
-      case 'lower':
-        value = stringify(value).toLowerCase();
-        break;
-      case 'trim':
-        value = stringify(value).trim();
-        break;
-      case 'json':
-        value = JSON.stringify(value ?? null);
-        break;
-      case 'urlencode':
-        value = encodeURIComponent(stringify(value));
-        break;
-    }
-  }
+  for (const f of expr.filters) value = applyFilter(f, value);
   return stringify(value);
 }
 

@@ -156,11 +156,11 @@ export function stateOf(row: SessionRow): SessionState {
 
 export async function insertSession(
   db: Executor,
-  input: { state: SessionState; contactId: string; channelId: string; conversationId: string; now: number },
+  input: { state: SessionState; contactId: string; channelId: string; conversationId: string; now: number; id?: string },
 ): Promise<SessionRow> {
   const s = input.state;
   const row: SessionRow = {
-    id: newId('fls', input.now),
+    id: input.id ?? newId('fls', input.now),
     contact_id: input.contactId,
     channel_id: input.channelId,
     conversation_id: input.conversationId,
@@ -170,6 +170,12 @@ export async function insertSession(
   };
   await db.insertInto('flow_sessions').values(row).execute();
   return row;
+}
+
+/** The channel's account id (WhatsApp phone_number_id): which configured number a session is on. */
+export async function channelAccountId(db: Executor, channelId: string): Promise<string | null> {
+  const r = await db.selectFrom('channels').select('account_id').where('id', '=', channelId).executeTakeFirst();
+  return r?.account_id ?? null;
 }
 
 /** Writes the new state if nobody moved the session since `step`; returns the new step or null. */

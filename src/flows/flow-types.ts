@@ -1,4 +1,5 @@
 import type { Condition } from './condition.ts';
+import type { EscapeRule } from './escape-words.ts';
 
 /**
  * A flow document (JSON or YAML), as validated by schemas/flow.schema.json. Blocks are keyed by
@@ -15,6 +16,8 @@ export interface FlowDocument {
   variables?: Record<string, unknown>;
   /** Time rules: re-engagement, business hours, session expiry (defaults in flow-time.ts). */
   settings?: FlowSettings;
+  /** Keywords that interrupt any waiting question (escape-words.ts). */
+  escapes?: EscapeRule[];
   blocks: Record<string, Block>;
 }
 
@@ -73,9 +76,6 @@ export interface AskBlock {
   format?: string; // date: YYYY-MM-DD (default), DD/MM/YYYY, MM/DD/YYYY, DD-MM-YYYY
   default_country?: string; // phone: ISO 3166 alpha-2
   options?: Array<{ id: string; title: string; description?: string }>; // choice
-  style?: 'buttons' | 'list'; // choice; default buttons up to 3 options, list above
-  button?: string; // choice as list: the list's button text
-  exits?: Exits; // next, gave_up, and per-option ids for choice
   /** choice: options read from a list in a variable (validate-answer-rules.ts / choice-options.ts). */
   options_from?: { var: string; id: string; title: string; description?: string };
   pattern?: string; // text: a regular expression the answer must match
@@ -86,6 +86,9 @@ export interface AskBlock {
   future?: boolean; // date: after today
   within_days?: number; // date: at most this many days after today
   business_days?: boolean; // date: only on settings.business_hours.days
+  style?: 'buttons' | 'list'; // choice; default buttons up to 3 options, list above
+  button?: string; // choice as list: the list's button text
+  exits?: Exits; // next, gave_up, and per-option ids for choice
 }
 
 export interface SetBlock {

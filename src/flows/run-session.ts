@@ -14,6 +14,7 @@ const FLOW_PRINCIPAL = ADMIN_TOKEN_PRINCIPAL;
 import { FLOW_WEBHOOK_TASK, type FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
 import {
+  channelAccountId,
   getVersionDoc,
   insertResult,
   insertSession,
@@ -78,6 +79,8 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
   } else return { ok: false };
   if (!doc) return { ok: false };
   let event = input.event;
+  // Known before the first stretch so that {{session.id}} reads the same id the row gets.
+  const newSessionId = row ? null : newId('fls', now());
 
   /** One stretch: step, persist with effects; returns what the loop must do next. */
   const stretch = async (trx: Transaction<Database>): Promise<'done' | 'continue'> => {
@@ -86,7 +89,13 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
       contact: { id: input.contact.contactId, name: input.contact.contactName, phone: input.contact.phone, wa_id: input.contact.waId, attributes: input.contact.attributes },
       message: input.message,
       time: { businessHours: deps.config.flows?.businessHours, timezone: deps.config.flows?.businessTimezone },
+      sessionId: row?.id ?? newSessionId ?? undefined,
     };
+    // The number's escape words only matter to a message answering a question.
+    if (event.type === 'message' && row && deps.config.numbers.some((n) => n.escapeKeywords?.length)) {
+      const account = await channelAccountId(trx, row.channel_id);
+      ctx.escapes = deps.config.numbers.find((n) => n.phoneNumberId === account)?.escapeKeywords;
+    }
     // Only a question's deadline needs the 24-hour window (re-engagement must stay inside it).
     if (event.type === 'tick' && row) ctx.windowClosesAt = (await canSendFreeForm(trx, { channelId: row.channel_id, contactId: row.contact_id }, ctx.now)).until;
     if (!doc) return 'done';
@@ -98,7 +107,7 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
       current = { ...row, step, status: out.state.status, current_block: out.state.block, flow_id: out.state.flowId, version: out.state.version };
     } else {
       if (!('start' in input.target)) return 'done';
-      current = await insertSession(trx, { state: out.state, contactId: input.target.contactId, channelId: input.target.channelId, conversationId: input.target.conversationId, now: ctx.now });
+      current = await insertSession(trx, { state: out.state, contactId: input.target.contactId, channelId: input.target.channelId, conversationId: input.target.conversationId, now: ctx.now, id: newSessionId ?? undefined });
     }
     await insertSteps(trx, { id: current.id, flowId: state.flowId, version: state.version }, out.steps, ctx.now);
     for (const effect of out.effects) await applyEffect(trx, deps, current, out.state, effect, ctx.now, input.contact);

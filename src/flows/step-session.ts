@@ -3,14 +3,15 @@ import { assertNever } from '../core/assert-never.ts';
 import { MORE_ID, MORE_TITLE, PAGE_VAR, choiceOptions, currentPage } from './choice-options.ts';
 import { classifyIntent } from './classify-intent.ts';
 import { evaluateCondition } from './condition.ts';
+import { matchEscape, type EscapeRule } from './escape-words.ts';
 import { interpolate, interpolateDeep, isPlainObject } from './expression.ts';
 import type { Block, FlowDocument, HttpBlock, TemplateBlock } from './flow-types.ts';
 import { REENGAGE_NO_ID, REENGAGE_YES_ID, isBusinessTime, nextBusinessTime, timeSettings, type TimeDefaults, type TimeSettings } from './flow-time.ts';
 import { readJsonPath } from './json-path.ts';
 import { renderMessage, renderPrompt } from './render-message.ts';
 import { validateAnswer, type Answer } from './validate-answer.ts';
-import { waitSeconds } from './validate-flow.ts';
 import { formatDate } from './validate-answer-rules.ts';
+import { waitSeconds } from './validate-flow.ts';
 
 export type SessionStatus = 'active' | 'waiting' | 'succeeded' | 'failed' | 'expired';
 /** answer: a question; wake: a wait; http / template: a call the runner makes; button: a template's quick reply. */
@@ -102,6 +103,10 @@ export interface StepContext {
   time?: TimeDefaults;
   /** For tick events: when the 24-hour window closes (null: closed). Unknown otherwise. */
   windowClosesAt?: number | null;
+  /** The session's id, read as {{session.id}} (set by the runner; absent in pure unit steps). */
+  sessionId?: string;
+  /** The number's escape words (config numbers[].escapeKeywords); the flow's own `escapes` come first. */
+  escapes?: readonly EscapeRule[];
 }
 
 export interface StepOutput {
@@ -126,7 +131,15 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
   const effects: Effect[] = [];
   const steps: StepRecord[] = [];
   const contact = { ...ctx.contact, attributes: { ...ctx.contact.attributes } };
-  const scope = () => ({ session: state.vars.session, result: state.vars.result, contact, message: ctx.message ?? {}, flow: { id: state.flowId, version: state.version } });
+  // session.id is the session's own id: the validator refuses blocks that would write a variable "id".
+  const scope = () => ({
+    session: ctx.sessionId === undefined ? state.vars.session : { ...state.vars.session, id: ctx.sessionId },
+    result: state.vars.result,
+    contact,
+    message: ctx.message ?? {},
+    flow: { id: state.flowId, version: state.version },
+    now: new Date(now).toISOString(),
+  });
   const now = ctx.now;
   let ev = event;
 
@@ -277,6 +290,38 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
     return 'wait';
   };
 
+  // An escape word interrupts whatever question (or template button) is waiting.
+  const waitingBlock = doc.blocks[state.block];
+  if (ev.type === 'message' && state.status === 'waiting' && (state.awaiting === 'answer' || state.awaiting === 'button') && waitingBlock) {
+    const rule = matchEscape(ev.answer.text, doc.escapes, ctx.escapes);
+    if (rule) {
+      record(waitingBlock, 'escape', ev.answer.text, null);
+      if (rule.message) effects.push({ type: 'send', content: renderMessage({ text: rule.message }, scope()) });
+      const action = rule.action;
+      if (action === 'handoff') {
+        effects.push({ type: 'handoff', team: rule.team ?? null });
+        finish('succeeded', 'handed_off');
+        return done();
+      }
+      if (action === 'end') {
+        finish('failed', 'cancelled');
+        return done();
+      }
+      if (action === 'restart') {
+        // From the start with the flow's initial variables, as a new session would begin.
+        state.vars = { session: { ...doc.variables }, result: {} };
+        Object.assign(state, { block: doc.start, blockEnteredAt: now, retries: 0, awaiting: null, wakeAt: null, reengage: null, status: 'active', reason: null });
+        ev = { type: 'enter' };
+      } else {
+        state.awaiting = null;
+        state.status = 'active';
+        state.wakeAt = null;
+        effects.push({ type: 'jump', flowId: action.jump });
+        return done();
+      }
+    }
+  }
+
   for (let n = 0; n < MAX_BLOCKS_PER_STEP; n++) {
     if (!isLive(state.status)) return { state, effects, steps };
     const block = doc.blocks[state.block];
@@ -318,13 +363,18 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           const check = validateAnswer(block, ev.answer, { now, timezone: hours.timezone, days: hours.days, scope: scope() });
           const typed = ev.answer.text ?? `[${ev.answer.kind}]`;
           if (check.ok) {
+            delete state.vars.session[PAGE_VAR];
             state.vars.session[block.variable] = check.value;
+            // What a customer-facing message shows: the option's title, the date as the customer writes it.
+            if (block.kind === 'choice') state.vars.session[`${block.variable}_title`] = check.display;
+            if (block.kind === 'date' && typeof check.value === 'string') state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
             const byOption = block.kind === 'choice' && typeof check.value === 'string' && block.exits?.[check.value] ? check.value : 'next';
             if (!leave(block, byOption, missing, check.display, true)) break;
             continue;
           }
           state.retries += 1;
           if (state.retries > (block.max_retries ?? DEFAULT_RETRIES)) {
+            delete state.vars.session[PAGE_VAR];
             if (!leave(block, 'gave_up', { status: 'failed', reason: 'gave_up' }, typed, false)) break;
             continue;
           }
@@ -334,6 +384,11 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           return done();
         }
         if (ev.type !== 'enter') return done(); // not an answer: nothing to do
+        if (block.kind === 'choice' && block.options_from && choiceOptions(block, scope()).length === 0) {
+          // Nothing to choose from (the list is empty or missing): the question cannot be answered.
+          if (!leave(block, 'gave_up', { status: 'failed', reason: 'no_options' })) break;
+          continue;
+        }
         ask(renderPrompt(block, block.prompt, scope()));
         return done();
       }
@@ -364,18 +419,13 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           const o = ev.outcome;
           if (block.status_variable) state.vars.session[block.status_variable] = o.kind === 'timeout' ? null : o.status;
           if (o.kind === 'success') {
-            delete state.vars.session[PAGE_VAR];
             for (const [name, path] of Object.entries(block.response ?? {})) state.vars.session[name] = readJsonPath(o.body, path) ?? null;
-            // What a customer-facing message shows: the option's title, the date as the customer writes it.
-            if (block.kind === 'choice') state.vars.session[`${block.variable}_title`] = check.display;
-            if (block.kind === 'date' && typeof check.value === 'string') state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
             if (!leave(block, 'success', missing, null, null)) break;
           } else if (o.kind === 'error') {
             state.vars.session.http_error = o.message;
             if (!leave(block, 'error', { status: 'failed', reason: 'http_error' })) break;
           } else if (!leave(block, 'timeout', { status: 'failed', reason: 'http_timeout' })) break;
           continue;
-            delete state.vars.session[PAGE_VAR];
         }
         if (ev.type !== 'enter') return { state, effects, steps };
         effects.push({ type: 'http', request: buildRequest(block, scope()) });
@@ -384,11 +434,6 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
         return { state, effects, steps };
       }
       case 'wait': {
-        if (block.kind === 'choice' && block.options_from && choiceOptions(block, scope()).length === 0) {
-          // Nothing to choose from (the list is empty or missing): the question cannot be answered.
-          if (!leave(block, 'gave_up', { status: 'failed', reason: 'no_options' })) break;
-          continue;
-        }
         if (ev.type === 'wake' && state.awaiting === 'wake') {
           if (!leave(block, 'next', missing)) break;
           continue;

@@ -5,12 +5,13 @@ import { isPlainObject, parseExpr, parseTemplate } from './expression.ts';
 import { schemaErrors } from './flow-schema.ts';
 import { BLOCK_EXITS, type Block, type FlowDocument, type FlowProblem } from './flow-types.ts';
 import { isValidTimezone, minutesOf } from './flow-time.ts';
+import { checkVariablePaths } from './variable-paths.ts';
 import { checkAskRules } from './validate-ask-rules.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDocument; warnings: FlowProblem[] } | { ok: false; errors: FlowProblem[]; warnings: FlowProblem[] };
 
 /** Variable roots a template may read. */
-const ROOTS = new Set(['session', 'contact', 'result', 'message', 'flow']);
+const ROOTS = new Set(['session', 'contact', 'result', 'message', 'flow', 'now']);
 
 /** A document from an API body or a file: an object, or JSON / YAML text. */
 export function parseFlowSource(source: unknown): { ok: true; doc: unknown } | { ok: false; error: FlowProblem } {
@@ -49,6 +50,7 @@ export function validateFlow(doc: unknown): FlowValidation {
   for (const [id, block] of Object.entries(flow.blocks)) checkBlock(id, block, ids, errors);
   for (const id of unreachable(flow)) warnings.push(problem(id, null, `/blocks/${id}`, `block "${id}" cannot be reached from "${flow.start}"`));
   checkTemplates(flow, errors);
+  checkVariablePaths(flow, errors, warnings);
   return errors.length ? { ok: false, errors, warnings } : { ok: true, flow, warnings };
 }
 
@@ -197,7 +199,9 @@ function checkTemplates(flow: FlowDocument, errors: FlowProblem[]): void {
       else
         for (const p of parsed.pieces)
           if ('expr' in p && !ROOTS.has(p.expr.path[0] ?? '')) {
-            errors.push(problem(block, field, `/blocks/${block}/${path.join('/')}`, `unknown scope "${p.expr.path[0]}" in {{${p.expr.path.join('.')}}} (session, contact, result, message, flow)`));
+            errors.push(problem(block, field, `/blocks/${block}/${path.join('/')}`, `unknown scope "${p.expr.path[0]}" in {{${p.expr.path.join('.')}}} (session, contact, result, message, flow, now)`));
+          } else if ('expr' in p && p.expr.path[0] === 'now' && p.expr.path.length > 1) {
+            errors.push(problem(block, field, `/blocks/${block}/${path.join('/')}`, `{{now}} is a time and has no fields (use filters: {{now | format_date: "HH:mm", "Europe/Madrid"}})`));
           }
     } else if (Array.isArray(value)) value.forEach((v, i) => walk(block, v, [...path, String(i)]));
     else if (isPlainObject(value)) for (const [k, v] of Object.entries(value)) walk(block, v, [...path, k]);

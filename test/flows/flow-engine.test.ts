@@ -184,6 +184,7 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       name: 'API start',
       start: 's',
       triggers: [{ type: 'keyword', value: 'hola amigo' }],
+      variables: { ref: null }, // what the API's start passes in is declared (an undeclared, never-set variable is a validation error)
       blocks: { s: { type: 'send', message: { text: 'Started for {{session.ref}}' }, exits: { next: 'e' } }, e: { type: 'end', status: 'succeeded', result: { ref: '{{session.ref}}' } } },
     });
     const c = w.sim.customer('15550006001', 'Gil');

@@ -1,0 +1,69 @@
+/**
+ * Escape words: keywords that interrupt whatever a live session is waiting for (a question, a
+ * template's button) and hand off, restart, end or jump to another flow. A flow declares them in
+ * `escapes:`; a number may declare more in the config file (`numbers[].escapeKeywords`), and the
+ * flow's own rules win for a keyword both name. A keyword matches the whole message, in any case,
+ * with or without accents, ignoring spaces and punctuation around it ("¡Agente!" is "agente").
+ */
+
+export type EscapeAction = 'handoff' | 'restart' | 'end' | { jump: string };
+
+export interface EscapeRule {
+  keywords: string[];
+  action: EscapeAction;
+  /** Sent before the action (a hand-off's "An agent will be with you shortly"). */
+  message?: string;
+  /** handoff: the team to hand to. */
+  team?: string;
+}
+
+/** Lower case, accents removed (NFD), punctuation and spaces at the ends dropped, inner spaces collapsed. */
+export function foldKeyword(s: string): string {
+  return s
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/^[\s\p{P}\p{S}]+|[\s\p{P}\p{S}]+$/gu, '')
+    .replace(/\s+/g, ' ');
+}
+
+/** The first rule (the flow's before the number's) whose keyword is the whole message. */
+export function matchEscape(text: string | null, ...lists: Array<readonly EscapeRule[] | undefined>): EscapeRule | null {
+  if (text === null || text.length > 200) return null;
+  const said = foldKeyword(text);
+  if (said === '') return null;
+  for (const list of lists) for (const rule of list ?? []) if (rule.keywords.some((k) => foldKeyword(k) === said)) return rule;
+  return null;
+}
+
+/** Reads `escapeKeywords` from a config file's number entry; problems are pushed as sentences. */
+export function parseEscapeRules(raw: unknown, where: string, problems: string[]): EscapeRule[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) {
+    problems.push(`${where} must be a list of {keywords, action}`);
+    return undefined;
+  }
+  const rules: EscapeRule[] = [];
+  raw.forEach((r: unknown, i) => {
+    const at = `${where}[${i}]`;
+    if (typeof r !== 'object' || r === null) return void problems.push(`${at} must be an object`);
+    const rec: Record<string, unknown> = { ...r };
+    const kws = rec.keywords;
+    if (!Array.isArray(kws) || kws.length === 0 || !kws.every((k) => typeof k === 'string' && foldKeyword(k) !== '')) return void problems.push(`${at}.keywords must be a non-empty list of words`);
+    const action = escapeAction(rec.action);
+    if (!action) return void problems.push(`${at}.action must be handoff, restart, end or {jump: <flow id>}`);
+    rules.push({
+      keywords: kws.map(String),
+      action,
+      ...(typeof rec.message === 'string' ? { message: rec.message } : {}),
+      ...(typeof rec.team === 'string' ? { team: rec.team } : {}),
+    });
+  });
+  return rules;
+}
+
+function escapeAction(a: unknown): EscapeAction | null {
+  if (a === 'handoff' || a === 'restart' || a === 'end') return a;
+  if (typeof a === 'object' && a !== null && 'jump' in a && typeof a.jump === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(a.jump)) return { jump: a.jump };
+  return null;
+}
