@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { principalOf } from '../auth/principal.ts';
+import { markReadFor } from './conversation-reads.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
@@ -28,9 +30,15 @@ const REPLY_BODY = obj({
   longitude: { type: 'number' },
   name: str('location name'),
   address: str('location address'),
-  body: str('buttons (up to 1024) / list (up to 4096): the message text'),
-  header: str('buttons/list: up to 60 characters'),
-  footer: str('buttons/list: up to 60 characters'),
+  contacts: {
+    type: 'array',
+    maxItems: 20,
+    description: 'contacts: 1 to 20 contact cards as WhatsApp takes them: name.formatted_name required; phones, emails, urls, addresses (lists of objects), org (object), birthday (YYYY-MM-DD) optional',
+    items: { type: 'object', additionalProperties: true, properties: { name: obj({ formatted_name: str('required'), first_name: str('optional'), last_name: str('optional') }) } },
+  },
+  body: str('buttons / cta_url (up to 1024), list (up to 4096): the message text'),
+  header: str('buttons/list/cta_url: up to 60 characters'),
+  footer: str('buttons/list/cta_url: up to 60 characters'),
   buttons: { type: 'array', maxItems: 3, description: 'buttons: 1 to 3 of {id, title (up to 20 characters)}', items: obj({ id: str('up to 256'), title: str('up to 20') }) },
   button: str('list: the button label, up to 20 characters'),
   sections: {
@@ -39,6 +47,8 @@ const REPLY_BODY = obj({
     description: 'list: sections of rows (10 rows in all; row title up to 24, description up to 72)',
     items: obj({ title: str('up to 24'), rows: { type: 'array', items: obj({ id: str('up to 200'), title: str('up to 24'), description: str('up to 72') }) } }),
   },
+  display_text: str('cta_url: the button label, up to 20 characters'),
+  url: str('cta_url: the absolute http(s) URL the button opens'),
   message_id: str('reaction: our message id or its wamid'),
   emoji: str('reaction: one emoji, or "" to remove'),
 });
@@ -51,7 +61,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
   app.post(
     '/api/v1/conversations/:id/messages',
     routeDoc({
-      summary: 'Reply: text, media, location, buttons, list, reaction; optionally quoting a message',
+      summary: 'Reply: text, media, location, contacts, buttons, list, cta_url, reaction; optionally quoting a message',
       description:
         'Checked against WhatsApp\'s limits before it is queued (422 with `details.field`). Outside the customer\'s 24-hour window: ' +
         '422 window_closed with `details.window_closed_at` and `template_required: true`. Answers 202 with the queued message; its status then moves to accepted, sent, delivered, read or failed. ' +
@@ -154,24 +164,27 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
   app.post(
     '/api/v1/conversations/:id/read',
     routeDoc({
-      summary: 'Mark read: clears the unread count and sends WhatsApp a read receipt (blue ticks) for the latest customer message',
+      summary: 'Mark read: clears the unread count, the caller\'s own unread mark, and sends WhatsApp a read receipt (blue ticks) for the latest customer message',
       description: 'The receipt is sent by a background job; the answer does not wait for WhatsApp.',
       tags: ['conversations'],
       params: { id: str('conversation id') },
-      responses: { 200: '{ unread_count, last_read_at, read_receipt_for }' },
+      responses: { 200: '{ unread_count, my_unread_count, last_read_at, read_receipt_for }' },
     }),
     async (req) => {
       const { id } = req.params as { id: string };
       await findVisibleConversation(db, req, id);
       const now = deps.clock.now();
       const latest = await latestInbound(db, id);
+      const userId = principalOf(req).userId;
       await db.transaction().execute(async (trx) => {
         await trx.updateTable('conversations').set({ unread_count: 0, last_read_at: now }).where('id', '=', id).execute();
+        // The caller's own read mark too (per-agent unread); tokens without a user have none.
+        if (userId) await markReadFor(trx, userId, id, now);
         // One receipt per message: marking read twice sends it once (WhatsApp marks earlier ones too).
         if (latest) await deps.jobs.enqueue(trx, READ_RECEIPT_TASK, { messageId: latest.id }, { key: `read:${latest.id}` });
       });
       deps.jobs.wake();
-      return { unread_count: 0, last_read_at: new Date(now).toISOString(), read_receipt_for: latest?.external_id ?? null };
+      return { unread_count: 0, my_unread_count: userId ? 0 : null, last_read_at: new Date(now).toISOString(), read_receipt_for: latest?.external_id ?? null };
     },
   );
 }

@@ -16,7 +16,7 @@ export interface ParsedReply {
   reactTo?: string;
 }
 
-export const REPLY_TYPES = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'buttons', 'list', 'reaction'] as const;
+export const REPLY_TYPES = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'buttons', 'list', 'cta_url', 'reaction'] as const;
 type ReplyType = (typeof REPLY_TYPES)[number];
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 const MEDIA_FIELDS = ['media_id', 'link', 'caption', 'filename'];
@@ -30,8 +30,10 @@ const FIELDS: Record<ReplyType, readonly string[]> = {
   document: MEDIA_FIELDS,
   sticker: MEDIA_FIELDS,
   location: ['latitude', 'longitude', 'name', 'address'],
+  contacts: ['contacts'],
   buttons: [...INTERACTIVE_FIELDS, 'buttons'],
   list: [...INTERACTIVE_FIELDS, 'button', 'sections'],
+  cta_url: [...INTERACTIVE_FIELDS, 'display_text', 'url'],
   reaction: ['message_id', 'emoji'],
 };
 
@@ -120,6 +122,15 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
       if (rowCount > 10) throw invalid('too_many_rows', 'sections', `A list holds at most 10 rows in all; this one has ${rowCount}.`);
       return { type: 'list', ...frame, button, sections: parsed };
     }
+    case 'contacts':
+      return { type: 'contacts', contacts: contactCards(b.contacts) };
+    case 'cta_url': {
+      const frame = interactiveFrame(b, 1024);
+      const displayText = requiredString(b.display_text, 'display_text', 20, 'display_text_too_long');
+      const url = requiredString(b.url, 'url', 2048, 'url_too_long');
+      if (!isHttpUrl(url)) throw invalid('invalid_url', 'url', '"url" must be an absolute http(s) URL.');
+      return { type: 'cta_url', ...frame, displayText, url };
+    }
     case 'reaction': {
       const messageId = optionalRef(b.message_id, 'message_id');
       if (messageId === undefined) throw invalid('message_id_required', 'message_id', 'A reaction needs "message_id": our message id or its wamid.');
@@ -150,6 +161,48 @@ function media(type: 'image' | 'video' | 'audio' | 'document' | 'sticker', b: Re
     ...(caption !== undefined ? { caption } : {}),
     ...(filename !== undefined ? { filename } : {}),
   };
+}
+
+const CARD_LISTS = ['phones', 'emails', 'urls', 'addresses'] as const;
+const CARD_FIELDS = ['name', ...CARD_LISTS, 'org', 'birthday'];
+const MAX_CARDS = 20;
+
+/**
+ * Contact cards as WhatsApp takes them (the same schema as inbound contacts): `name.formatted_name`
+ * is required; `phones`, `emails`, `urls`, `addresses` are lists of objects, `org` an object and
+ * `birthday` YYYY-MM-DD. Checked here so Meta never answers #100 on a bad card; passed on as given.
+ */
+function contactCards(value: unknown): unknown[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_CARDS) throw invalid('invalid_contacts', 'contacts', `"contacts" must hold 1 to ${MAX_CARDS} contact cards.`);
+  return value.map((raw, i) => {
+    const field = `contacts[${i}]`;
+    if (!isObject(raw)) throw invalid('invalid_contacts', field, `${field} must be a contact card like {"name": {"formatted_name": "Ana Gómez"}, "phones": [{"phone": "+52 55 1234 5678"}]}.`);
+    for (const key of Object.keys(raw)) if (!CARD_FIELDS.includes(key)) throw invalid('invalid_contacts', `${field}.${key}`, `${field} has an unknown field "${key}"; a card has ${CARD_FIELDS.join(', ')}.`);
+    if (!isObject(raw.name)) throw invalid('contact_name_required', `${field}.name`, `${field}.name must be an object with "formatted_name".`);
+    const formatted = raw.name.formatted_name;
+    if (typeof formatted !== 'string' || formatted.trim() === '') throw invalid('formatted_name_required', `${field}.name.formatted_name`, `${field}.name.formatted_name must be a non-empty string: WhatsApp shows it as the card's title.`);
+    for (const [k, v] of Object.entries(raw.name)) if (typeof v !== 'string') throw invalid('invalid_contacts', `${field}.name.${k}`, `${field}.name.${k} must be a string.`);
+    for (const list of CARD_LISTS) {
+      const v = raw[list];
+      if (v !== undefined && (!Array.isArray(v) || !v.every(isObject))) throw invalid('invalid_contacts', `${field}.${list}`, `${field}.${list} must be a list of objects.`);
+    }
+    if (raw.org !== undefined && !isObject(raw.org)) throw invalid('invalid_contacts', `${field}.org`, `${field}.org must be an object.`);
+    if (raw.birthday !== undefined && (typeof raw.birthday !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw.birthday))) throw invalid('invalid_contacts', `${field}.birthday`, `${field}.birthday must be a date like 1990-05-31.`);
+    return raw;
+  });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isHttpUrl(s: string): boolean {
+  if (!/^https?:\/\/[^\s]+$/i.test(s)) return false;
+  try {
+    return new URL(s).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function interactiveFrame(b: Record<string, unknown>, bodyMax: number): { body: string; header?: string; footer?: string } {
