@@ -7,6 +7,7 @@ import type { Deps } from '../deps.ts';
 import { emitConversationClosed, emitConversationUpdated } from '../events/pipeline-events.ts';
 import { int, obj, routeDoc, str } from '../http/route-doc.ts';
 import { findVisibleConversation } from './conversation-access.ts';
+import { encodeChangeCursor, listChangedConversations, parseChangesQuery } from './conversation-changes.ts';
 import { labelsByConversation, listConversations, type ListFilter } from './conversation-list.ts';
 import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
 import { encodeCursor, parseListQuery } from './list-query.ts';
@@ -30,6 +31,7 @@ const LIST_QUERY = {
   record_id: str('linked record id (needs record_type)'),
   limit: int('1 to 200, default 50'),
   cursor: str('next_cursor of the previous page'),
+  updated_since: str('sync: 0 to start, then next_cursor; every conversation in change order, oldest change first (takes only limit, 1 to 500, default 100)'),
 };
 
 /** The inbox: list (filters + keyset pages), detail with history, and status changes. */
@@ -53,13 +55,27 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
     '/api/v1/conversations',
     routeDoc({
       summary: 'List conversations, newest activity first',
-      description: 'Keyset pagination: pass `next_cursor` as `cursor`. Agents whose visibility is assigned_and_team see only their and their teams\' conversations.',
+      description:
+        'Keyset pagination: pass `next_cursor` as `cursor`. Agents whose visibility is assigned_and_team see only their and their teams\' conversations. ' +
+        'With `updated_since` (0, then the previous `next_cursor`) the list is every conversation in change order instead: any change to a conversation, its messages or their statuses, labels, notes, assignment or bot pause moves it to the end; `next_cursor` is never null (poll from it) and `has_more` says whether to fetch the next page at once. Nothing is skipped, even while conversations change during paging.',
       tags,
       querystring: LIST_QUERY,
       responses: { 200: '{ data: [conversation], next_cursor }' },
     }),
     async (req) => {
       const now = deps.clock.now();
+      if ((req.query as Record<string, unknown> | undefined)?.updated_since !== undefined) {
+        const { since, limit } = parseChangesQuery(req);
+        const rows = await listChangedConversations(db, deps.storage.dialect, since, limit, visibleConversationFilter(principalOf(req)));
+        const page = rows.slice(0, limit);
+        const labels = await labelsByConversation(db, page.map((r) => r.id));
+        const last = page[page.length - 1];
+        return {
+          data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+          next_cursor: encodeChangeCursor(last ? { seq: Number(last.sync_seq), id: last.id } : since),
+          has_more: rows.length > limit,
+        };
+      }
       const filter = parseListQuery(req, now);
       return listPage(req, filter, now);
     },

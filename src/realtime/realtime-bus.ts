@@ -3,13 +3,15 @@ import { PostgresAdapter } from 'kysely';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { encodeInboxEvent, type InboxEvent } from './inbox-event.ts';
+import { recordStreamEvent } from './stream-event-store.ts';
 
 export const INBOX_CHANNEL = 'switchboard_inbox';
 
 /**
  * Where a process hears inbox events, from itself and (PostgreSQL) from every other process.
  * Deliberately outside the contract: replay and delivery guarantees. A listener that was not
- * connected misses events; clients reload state when they reconnect.
+ * connected misses events; the stream reads them from the replay log (stream_events), which
+ * publishInbox writes in the same transaction, and takes the bus as a wake-up.
  */
 export interface RealtimeBus {
   /** Resolves once events will reach `fn`; returns the unsubscribe function. */
@@ -40,6 +42,8 @@ export function localEmitterFor(jobs: JobQueue): EventEmitter {
  * for the transaction and see its outcome (an event of a rolled-back change finds nothing).
  */
 export async function publishInbox(db: Executor, jobs: JobQueue, e: InboxEvent): Promise<void> {
+  // Typing is momentary: streamed, never replayed. Retention is wall time, so Date.now(), not the injected clock.
+  if (e.type !== 'typing') await recordStreamEvent(db, e, Date.now());
   if (db.getExecutor().adapter instanceof PostgresAdapter) {
     await runRaw(db, NOTIFY, [INBOX_CHANNEL, encodeInboxEvent(e)]);
     return;

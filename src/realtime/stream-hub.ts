@@ -6,13 +6,19 @@ import { botView, messageView, type BotPauseColumns } from '../conversations/con
 import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
 import type { RealtimeBus } from './realtime-bus.ts';
+import type { DialectName } from '../storage/dialect-name.ts';
+import { compareKeys, decodeStreamKey, encodeStreamKey, streamEventKept, streamEventsAfter, streamHead, type StreamKey } from './stream-event-store.ts';
+
+const PAGE = 200;
+// PostgreSQL: events a running transaction held back (see 0018-sync-change-seq) are looked for again this often.
+const SETTLE_POLL_MS = 1_000;
 
 /** One open stream: who it is for and how to write to it. */
 export interface StreamClient {
   visibility: ConversationVisibility;
   userId: string | null;
-  /** `json` is the event's data, serialized once for every client that gets it. */
-  send(event: string, json: string): void;
+  /** `json` is the event's data, serialized once for every client that gets it; `id` its Last-Event-ID (none for typing). */
+  send(event: string, json: string, id?: string): void;
 }
 
 interface ConversationSummary extends BotPauseColumns {
@@ -28,6 +34,11 @@ interface ConversationSummary extends BotPauseColumns {
 }
 
 /**
+ * Every event but typing is read from the replay log (stream_events) in its one key order, the bus
+ * only wakes the hub, so every process delivers the same events in the same order with the same
+ * ids, and a client reconnecting with Last-Event-ID gets exactly what it missed (within the
+ * window) before the live events. Replayed events carry the conversation as it is now.
+ *
  * Fans inbox events out to this process's open streams. Each event's details are loaded once
  * (not once per client), then every client gets it only if it may see the conversation. Events
  * are handled one at a time, in arrival order. The assigned agent, or else the team's members,
@@ -38,12 +49,24 @@ export class StreamHub {
   private unsubscribe: (() => void) | undefined;
   private subscribing: Promise<void> | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** The last logged event this hub delivered (or skipped while nobody listened). */
+  private last: StreamKey = { xid: 0, seq: 0 };
+  /** Per client: events up to here were already delivered to it (it came from a process further on). */
+  private readonly floors = new Map<StreamClient, StreamKey>();
+  private pollQueued = false;
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: Executor,
     private readonly bus: RealtimeBus,
     private readonly logger: FastifyBaseLogger,
-  ) {}
+    private readonly dialect: DialectName = 'sqlite',
+  ) {
+    if (dialect === 'postgres') {
+      this.timer = setInterval(() => this.schedulePoll(), SETTLE_POLL_MS);
+      this.timer.unref();
+    }
+  }
 
   /** Resolves once this process hears the bus; call before `add`. A failure is retried by the next call. */
   ready(): Promise<void> {
@@ -59,22 +82,86 @@ export class StreamHub {
     return this.subscribing;
   }
 
-  add(client: StreamClient): () => void {
-    this.clients.add(client);
-    return () => this.clients.delete(client);
+  /**
+   * Adds a client after replaying to it the logged events after `lastEventId`. `reset`: that id is
+   * not in the log (older than the window, or not one of ours): the client must reload its state.
+   */
+  join(client: StreamClient, lastEventId?: string): Promise<{ remove: () => void; reset: boolean }> {
+    const joined = this.chain.then(async () => {
+      if (this.clients.size === 0) this.last = await streamHead(this.db, this.dialect);
+      let reset = false;
+      if (lastEventId !== undefined) {
+        const from = decodeStreamKey(lastEventId);
+        if (!from || !(await streamEventKept(this.db, from))) reset = true;
+        else if (compareKeys(from, this.last) >= 0) this.floors.set(client, from);
+        else {
+          for (let after = from; ; ) {
+            const page = await streamEventsAfter(this.db, this.dialect, after, PAGE, this.last);
+            for (const r of page) await this.dispatch(r.event, r, client);
+            const end = page[page.length - 1];
+            if (!end || page.length < PAGE) break;
+            after = end;
+          }
+        }
+      }
+      this.clients.add(client);
+      return {
+        reset,
+        remove: () => {
+          this.clients.delete(client);
+          this.floors.delete(client);
+        },
+      };
+    });
+    this.chain = joined.then(
+      () => {},
+      () => {},
+    );
+    return joined;
   }
 
   close(): void {
     this.unsubscribe?.();
+    if (this.timer) clearInterval(this.timer);
     this.clients.clear();
+    this.floors.clear();
   }
 
   private enqueue(e: InboxEvent): void {
     if (this.clients.size === 0) return;
+    if (e.type !== 'typing') return this.schedulePoll();
     this.chain = this.chain.then(() => this.dispatch(e)).catch((err: unknown) => this.logger.warn({ err, event: e }, 'inbox stream event dropped'));
   }
 
-  private async dispatch(e: InboxEvent): Promise<void> {
+  /** One pending read of the log at a time: a burst of wake-ups costs one query. */
+  private schedulePoll(): void {
+    if (this.pollQueued || this.clients.size === 0) return;
+    this.pollQueued = true;
+    this.chain = this.chain
+      .then(async () => {
+        this.pollQueued = false;
+        for (;;) {
+          if (this.clients.size === 0) return;
+          const page = await streamEventsAfter(this.db, this.dialect, this.last, PAGE);
+          for (const r of page) {
+            await this.dispatch(r.event, r).catch((err: unknown) => this.logger.warn({ err, event: r.event }, 'inbox stream event dropped'));
+            this.last = r;
+          }
+          if (page.length < PAGE) return;
+        }
+      })
+      .catch((err: unknown) => {
+        this.pollQueued = false;
+        this.logger.warn({ err }, 'inbox stream log read failed');
+      });
+  }
+
+  private async dispatch(e: InboxEvent, key?: StreamKey, only?: StreamClient): Promise<void> {
+    const id = key ? encodeStreamKey(key) : undefined;
+    const targets = only ? [only] : [...this.clients].filter((c) => {
+      const floor = key ? this.floors.get(c) : undefined;
+      return !floor || compareKeys(key ?? floor, floor) > 0;
+    });
     const message = e.messageId ? await this.db.selectFrom('messages').selectAll().where('id', '=', e.messageId).executeTakeFirst() : undefined;
     if (e.messageId && !message) return; // its transaction rolled back (SQLite), or it was deleted
     const conversationId = message?.conversation_id ?? e.conversationId;
@@ -88,21 +175,28 @@ export class StreamHub {
       e.type === 'typing'
         ? { conversation_id: conv.id, user_id: e.userId ?? null }
         : { conversation_id: conv.id, conversation: summary, ...(message ? { message: messageView(message) } : {}) };
+    if (e.type === 'note.mentioned') {
+      // Only the mentioned agent hears it, as a notification, whether or not they may see the
+      // conversation otherwise (a mention grants reading it).
+      const note = JSON.stringify({ ...data, user_ids: e.userId ? [e.userId] : [], reason: 'mention' });
+      for (const c of this.clients) if (c.userId !== null && c.userId === e.userId) c.send('notification', note);
+      return;
+    }
     // Team membership is read per event, not taken when the stream opened: joining or leaving
     // a team applies to open streams at once.
-    const members = conv.team_id && (e.type === 'message.new' || [...this.clients].some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
+    const members = conv.team_id && (e.type === 'message.new' || targets.some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
     const visible = (c: StreamClient) => canSee(c.visibility.all ? c.visibility : { ...c.visibility, teamIds: conv.team_id && members.includes(c.visibility.userId) ? [conv.team_id] : [] }, conv);
     let json: string | undefined;
-    for (const c of this.clients) {
+    for (const c of targets) {
       if (!visible(c)) continue;
       if (e.type === 'typing' && e.userId !== undefined && c.userId === e.userId) continue;
-      c.send(e.type, (json ??= JSON.stringify(data)));
+      c.send(e.type, (json ??= JSON.stringify(data)), id);
     }
     if (e.type !== 'message.new' || message?.direction !== 'in') return;
     const recipients = conv.assignee_id ? [conv.assignee_id] : members;
     if (recipients.length === 0) return;
     const note = JSON.stringify({ ...data, user_ids: recipients, reason: conv.assignee_id ? 'assigned' : 'team' });
-    for (const c of this.clients) if (c.userId !== null && recipients.includes(c.userId) && visible(c)) c.send('notification', note);
+    for (const c of targets) if (c.userId !== null && recipients.includes(c.userId) && visible(c)) c.send('notification', note, id);
   }
 
   private async teamMembers(teamId: string): Promise<string[]> {

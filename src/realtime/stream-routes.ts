@@ -9,6 +9,7 @@ import type { Deps } from '../deps.ts';
 import type { AdminTokenCheck } from '../http/admin-token.ts';
 import { publishInbox } from './realtime-bus.ts';
 import { DEFAULT_STREAMS_PER_CREDENTIAL, StreamCredentials } from './stream-credentials.ts';
+import { pruneStreamEvents } from './stream-event-store.ts';
 import { StreamHub } from './stream-hub.ts';
 import { TYPING_TASK } from './typing-indicator.ts';
 
@@ -27,11 +28,16 @@ export function streamCredentialsOf(deps: Deps): StreamCredentials | undefined {
  * The inbox's realtime stream (server-sent events) and agent typing. Events: message.new,
  * message.status, conversation.updated, conversation.assigned, conversation.bot_paused,
  * conversation.bot_resumed (the summary's `bot` says who paused and why), typing, notification; each only
- * for conversations the caller may see (team membership as it is at each event).
+ * for conversations the caller may see (team membership as it is at each event). Every event but
+ * typing has an id; reconnecting with Last-Event-ID (or ?last_event_id=) replays the missed ones,
+ * or sends `reset` when they are older than the window (STREAM_REPLAY_MAX_*).
  */
 export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adminToken?: AdminTokenCheck }): Promise<void> {
   const { deps } = opts;
-  const hub = new StreamHub(deps.storage.db, deps.realtime, deps.logger);
+  const hub = new StreamHub(deps.storage.db, deps.realtime, deps.logger, deps.storage.dialect);
+  // The replay window is pruned here, every minute, whether or not anyone streams.
+  const pruner = setInterval(() => void pruneStreamEvents(deps.storage.db, Date.now()).catch((err: unknown) => deps.logger.warn({ err }, 'stream_events prune failed')), 60_000);
+  pruner.unref();
   const maxPerCredential = deps.config.streamsPerCredentialMax ?? DEFAULT_STREAMS_PER_CREDENTIAL;
   // One check per credential per second shared by all its streams, not one per stream.
   const credentials = new StreamCredentials({
@@ -46,6 +52,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
   app.addHook('preClose', async () => {
     for (const end of [...open]) end();
     hub.close();
+    clearInterval(pruner);
     credentials.close();
     if (credentialsByApp.get(deps) === credentials) credentialsByApp.delete(deps);
   });
@@ -77,15 +84,22 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
-    let seq = 0;
     const write = (chunk: string) => {
       if (!res.writableEnded) res.write(chunk);
     };
-    const remove = hub.add({
-      visibility: visibleConversationFilter(principal),
-      userId: principal.userId ?? null,
-      send: (event, json) => write(`id: ${++seq}\nevent: ${event}\ndata: ${json}\n\n`),
-    });
+    const header = req.headers['last-event-id'];
+    const query = (req.query ?? {}) as Record<string, unknown>;
+    const lastEventId = typeof header === 'string' ? header : typeof query.last_event_id === 'string' ? query.last_event_id : undefined;
+    // Replays what the client missed (within the window) before any live event.
+    const { remove, reset } = await hub.join(
+      {
+        visibility: visibleConversationFilter(principal),
+        userId: principal.userId ?? null,
+        send: (event, json, id) => write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`),
+      },
+      lastEventId,
+    );
+    if (reset) write(`event: reset\ndata: ${JSON.stringify({ code: 'replay_unavailable', message: 'Events since Last-Event-ID are no longer kept (10 minutes or 10,000 events); reload your state, then keep streaming.' })}\n\n`);
     const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
     const end = () => {
       clearInterval(heartbeat);
@@ -97,7 +111,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
     open.add(end);
     res.on('close', end);
     // The client may have gone while this request waited: its `close` has passed, free the slot now.
-    if (req.raw.socket.destroyed) end();
+    if (req.raw.socket.destroyed || res.destroyed) end();
     // Listening before this line: a client that sees `ready` misses nothing published after it.
     write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ user_id: principal.userId ?? null })}\n\n`);
   });

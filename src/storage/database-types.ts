@@ -65,6 +65,7 @@ export interface Database {
     last_read_at: number | null;
     awaiting_reply_since: number | null; // oldest customer message no agent/API reply has answered
     awaiting_human_since: number | null; // 0005: waiting in the routing queue since (null: not waiting)
+    sync_seq: Generated<number>; // 0018-sync-change-seq: set by triggers on every change (PostgreSQL: the writing xid)
   };
   messages: {
     id: string;
@@ -397,5 +398,15 @@ export interface Database {
     created_at: number;
     stored_at: number | null;
     downloads: Generated<number>; // times the bytes were fetched from WhatsApp
+  };
+  /** Recent inbox events for SSE replay (0018-sync-change-seq), keyed (xid, seq); pruned to a window. */
+  stream_events: {
+    xid: Generated<number>; // PostgreSQL: the writing transaction's id; SQLite: 0
+    seq: Generated<number>;
+    at: number;
+    type: string;
+    conversation_id: string | null;
+    message_id: string | null;
+    user_id: string | null;
   };
 }

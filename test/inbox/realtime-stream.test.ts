@@ -66,7 +66,7 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     const got = await s.next((e) => e.event === 'message.new' && e.data.message.text === 'hello stream');
     assert.equal(got.data.message.direction, 'in');
     assert.equal(got.data.conversation.id, got.data.conversation_id);
-    assert.match(got.id ?? '', /^\d+$/);
+    assert.match(got.id ?? '', /^\d+-\d+$/);
     const id = got.data.conversation_id;
     await s.next((e) => e.event === 'message.new' && e.data.conversation_id === id && e.data.message.direction === 'out', 5000, 'the bot reply');
     await s.next((e) => e.event === 'message.status' && e.data.conversation_id === id && e.data.message.status === 'read', 5000, 'read status');
