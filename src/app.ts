@@ -30,6 +30,7 @@ import { costRoutes } from './costs/cost-routes.ts';
 import { templateRoutes } from './templates/template-routes.ts';
 import { streamRoutes } from './realtime/stream-routes.ts';
 import { routingRoutes } from './routing/routing-routes.ts';
+import { channelRoutingRoutes } from './routing/channel-routing-routes.ts';
 
 /** Builds the HTTP app from dependencies without listening (tests may inject requests). */
 export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToken: AdminTokenCheck }): Promise<FastifyInstance> {
@@ -79,6 +80,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(flowRoutes, { deps });
     await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });
+    await api.register(channelRoutingRoutes, { deps });
     await api.register(botPauseRoutes, { deps });
     await api.register(streamRoutes, { deps, adminToken: opts.adminToken });
     await api.register(contactRoutes, { deps });

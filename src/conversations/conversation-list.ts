@@ -9,6 +9,7 @@ import type { ConversationRow } from './conversation-store.ts';
 import type { BotPauseColumns } from './conversation-views.ts';
 import { visibilitySql } from './conversation-visibility.ts';
 import { containsText, foldedPattern } from './text-match.ts';
+import { myUnreadSql } from './conversation-reads.ts';
 
 export interface ListFilter {
   status?: 'active' | 'archived' | 'closed';
@@ -20,6 +21,8 @@ export interface ListFilter {
   label?: string;
   channelId?: string;
   unread?: boolean;
+  /** Per-agent unread (conversation-reads.ts): whether this user has unread customer messages. */
+  myUnread?: { userId: string; unread: boolean };
   q?: string;
   record?: { type: string; id?: string };
   cursor?: { at: number; id: string };
@@ -70,6 +73,7 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
   // A literal 0 so the partial index (where unread_count > 0) applies.
   if (f.unread === true) query = query.where('c.unread_count', '>', sql.lit(0));
   if (f.unread === false) query = query.where('c.unread_count', '=', sql.lit(0));
+  if (f.myUnread) query = query.where(f.myUnread.unread ? myUnreadSql(f.myUnread.userId, 'c') : sql<SqlBool>`not ${myUnreadSql(f.myUnread.userId, 'c')}`);
   if (f.record !== undefined) {
     query = query.where('c.linked_record_type', '=', f.record.type);
     if (f.record.id !== undefined) query = query.where('c.linked_record_id', '=', f.record.id);

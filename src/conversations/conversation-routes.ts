@@ -6,9 +6,10 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { emitConversationClosed, emitConversationUpdated } from '../events/pipeline-events.ts';
 import { int, obj, routeDoc, str } from '../http/route-doc.ts';
-import { findVisibleConversation } from './conversation-access.ts';
+import { findReadableConversation, findVisibleConversation } from './conversation-access.ts';
 import { encodeChangeCursor, listChangedConversations, parseChangesQuery } from './conversation-changes.ts';
 import { labelsByConversation, listConversations, type ListFilter } from './conversation-list.ts';
+import { myUnreadCounts } from './conversation-reads.ts';
 import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
 import { encodeCursor, parseListQuery } from './list-query.ts';
 import { firstCustomerMessageAt, messagesPage } from './message-store.ts';
@@ -26,6 +27,7 @@ const LIST_QUERY = {
   label: str('label name'),
   channel: str('channel id'),
   unread: str('true or false', { enum: ['true', 'false'] }),
+  my_unread: str('true or false: whether the caller (a user) has unread customer messages there', { enum: ['true', 'false'] }),
   q: str('text in the contact name, phone or last message preview'),
   record_type: str('linked record type'),
   record_id: str('linked record id (needs record_type)'),
@@ -44,9 +46,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
     const rows = await listConversations(db, deps.storage.dialect, filter, visibleConversationFilter(principalOf(req)));
     const page = rows.slice(0, filter.limit);
     const labels = await labelsByConversation(db, page.map((r) => r.id));
+    const userId = principalOf(req).userId;
+    const mine = userId ? await myUnreadCounts(db, userId, page.map((r) => r.id)) : undefined;
     const last = page[page.length - 1];
     return {
-      data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+      data: page.map((r) => ({ ...conversationView(r, now, { labels: labels.get(r.id) ?? [] }), my_unread_count: mine ? (mine.get(r.id) ?? 0) : null })),
       next_cursor: rows.length > filter.limit && last ? encodeCursor(last.last_message_at, last.id) : null,
     };
   };
@@ -108,7 +112,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
     async (req) => {
       const { id } = req.params as { id: string };
       const q = (req.query ?? {}) as Record<string, string | undefined>;
-      const conversation = await findVisibleConversation(db, req, id);
+      const conversation = await findReadableConversation(db, req, id);
       const limit = q.limit === undefined ? 100 : Number(q.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw new HttpError(400, 'invalid_limit', 'limit must be a whole number from 1 to 500.');
       if (q.before !== undefined && !/^\d{1,15}$/.test(q.before)) throw new HttpError(400, 'invalid_cursor', 'before must be the messages_before_cursor of a previous page.');

@@ -47,6 +47,13 @@ export function parseListQuery(req: FastifyRequest, now: number): ListFilter {
     if (unread !== 'true' && unread !== 'false') throw bad('invalid_unread', 'unread must be true or false.');
     f.unread = unread === 'true';
   }
+  const myUnread = one('my_unread');
+  if (myUnread !== undefined) {
+    if (myUnread !== 'true' && myUnread !== 'false') throw bad('invalid_my_unread', 'my_unread must be true or false.');
+    const userId = principalOf(req).userId;
+    if (!userId) throw bad('invalid_my_unread', 'my_unread needs a signed-in user or a token a user owns.');
+    f.myUnread = { userId, unread: myUnread === 'true' };
+  }
   const text = one('q');
   // A NUL cannot be stored in PostgreSQL text nor searched in SQLite: refuse it rather than fail.
   if (text?.includes('\u0000')) throw bad('invalid_q', '"q" cannot hold a NUL character.');

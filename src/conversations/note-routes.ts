@@ -3,7 +3,8 @@ import { jsonObject } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
-import { authorOf, findVisibleConversation } from './conversation-access.ts';
+import { emitNoteMentioned } from '../events/pipeline-events.ts';
+import { authorOf, findReadableConversation, findVisibleConversation } from './conversation-access.ts';
 import { addNote, listNotes, noteView } from './note-store.ts';
 
 const tags = ['notes'];
@@ -16,7 +17,7 @@ export async function noteRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
 
   app.get('/api/v1/conversations/:id/notes', routeDoc({ summary: 'Private notes, oldest first', tags, params }), async (req) => {
     const { id } = req.params as { id: string };
-    await findVisibleConversation(db, req, id);
+    await findReadableConversation(db, req, id);
     return { data: (await listNotes(db, id)).map(noteView) };
   });
 
@@ -24,7 +25,7 @@ export async function noteRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     '/api/v1/conversations/:id/notes',
     routeDoc({
       summary: 'Add a private note; @email or @usr_… mentions are resolved to users',
-      description: 'Notes are for agents: they are stored with the conversation and never sent to the customer.',
+      description: 'Notes are for agents: they are stored with the conversation and never sent to the customer. Each mentioned user (other than the author) gets a `notification` (reason `mention`) on the stream and a `note.mentioned` event, and may from then on read the conversation (detail, messages, notes) even when it is not assigned to them or their team.',
       tags,
       params,
       body: obj({ text: str('1 to 10000 characters') }, ['text']),
@@ -39,7 +40,16 @@ export async function noteRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       await findVisibleConversation(db, req, id);
       const who = authorOf(req);
       const text = b.text;
-      const note = await db.transaction().execute((trx) => addNote(trx, { conversationId: id, authorId: who.userId, author: who.author, text, now: deps.clock.now() }));
+      const now = deps.clock.now();
+      const note = await db.transaction().execute(async (trx) => {
+        const added = await addNote(trx, { conversationId: id, authorId: who.userId, author: who.author, text, now });
+        // The author mentioning themself is not news to them.
+        for (const m of added.mentions) {
+          if (m.user_id !== who.userId) await emitNoteMentioned(trx, deps.jobs, { noteId: added.id, conversationId: id, userId: m.user_id, author: who.author, now });
+        }
+        return added;
+      });
+      deps.jobs.wake();
       return reply.status(201).send(noteView(note));
     },
   );

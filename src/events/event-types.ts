@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'conversation.closed',
   'conversation.bot_paused',
   'conversation.bot_resumed',
+  'note.mentioned',
   'contact.opted_out',
   'flow.succeeded',
   'flow.failed',

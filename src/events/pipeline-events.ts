@@ -170,3 +170,24 @@ export async function emitBotResumed(db: Executor, jobs: JobQueue, input: { conv
     input,
   );
 }
+
+/**
+ * note.mentioned: `{ note_id, conversation, user_id, author }` once per mentioned user. On the
+ * stream that user alone gets a `notification` (reason `mention`), whoever the conversation is
+ * assigned to.
+ */
+export async function emitNoteMentioned(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { noteId: string; conversationId: string; userId: string; author: string; now: number },
+): Promise<void> {
+  if (!jobs) return;
+  await publishInbox(db, jobs, { type: 'note.mentioned', conversationId: input.conversationId, userId: input.userId });
+  await emitEvent(
+    db,
+    { jobs },
+    'note.mentioned',
+    async () => ({ note_id: input.noteId, user_id: input.userId, author: input.author, conversation: await loadConversation(db, input.conversationId, input.now) }),
+    input,
+  );
+}

@@ -8,6 +8,8 @@ import { insertInbound } from '../conversations/message-store.ts';
 import { queueMediaFetch } from '../conversations/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageReceived } from '../events/pipeline-events.ts';
+import { autoAssignOf } from '../routing/auto-assign.ts';
+import { requestHuman } from '../routing/request-human.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
@@ -59,6 +61,11 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     if (time.anomaly) deps.logger.warn({ messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly }, 'inbound message timestamp is unusable; the receive time stands in');
     await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });
+    // A conversation opened by this message: the number may route it to a human at once.
+    if (conversation.created_at === now && m.kind !== 'system') {
+      const auto = await autoAssignOf(db, channel.id);
+      if (auto.mode === 'first_message') await requestHuman(db, deps, conversation.id, { ...(auto.teamId ? { teamId: auto.teamId } : {}), by: 'auto_assign' });
+    }
     if (m.media) await queueMediaFetch(deps, db, { messageId, conversationId: conversation.id, channelId: channel.id, kind: m.kind, media: m.media, now });
     const window = deps.config.inboundReorderWindowMs ?? 0;
     await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}`, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });

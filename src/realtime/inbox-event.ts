@@ -1,5 +1,5 @@
 /** What the inbox stream carries. The wire form names ids only: receivers load the details. */
-export const INBOX_EVENT_TYPES = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed', 'typing'] as const;
+export const INBOX_EVENT_TYPES = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed', 'typing', 'note.mentioned'] as const;
 export type InboxEventType = (typeof INBOX_EVENT_TYPES)[number];
 
 /** Message events may name only the message (the hot path does not look its conversation up). */
@@ -7,7 +7,7 @@ export interface InboxEvent {
   type: InboxEventType;
   conversationId?: string;
   messageId?: string;
-  /** typing: the agent who types (not echoed back to them). */
+  /** typing: the agent who types (not echoed back to them); note.mentioned: the agent mentioned. */
   userId?: string;
 }
 

@@ -1,5 +1,6 @@
 import { pauseBot } from '../conversations/bot-pause.ts';
 import type { Executor } from '../jobs/job-queue.ts';
+import { autoAssignOf } from './auto-assign.ts';
 import { drainQueue } from './drain-queue.ts';
 import { inTransaction, type RoutingDeps } from './routing-deps.ts';
 import { isTeamMember, queueKey } from './routing-store.ts';
@@ -21,13 +22,15 @@ export async function requestHuman(db: Executor, deps: RoutingDeps, conversation
     const conv = await trx
       .selectFrom('conversations as c')
       .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-      .select(['c.id', 'c.status', 'c.assignee_id', 'c.team_id', 'ct.blocked'])
+      .select(['c.id', 'c.status', 'c.assignee_id', 'c.team_id', 'c.channel_id', 'ct.blocked'])
       .where('c.id', '=', conversationId)
       .executeTakeFirst();
     if (!conv) return { ok: false, reason: 'conversation_not_found' };
     if (conv.status === 'closed') return { ok: false, reason: 'conversation_closed' };
     if (conv.blocked) return { ok: false, reason: 'contact_blocked' };
-    const teamId = opts.teamId ?? conv.team_id;
+    // A hand-off naming no team, in a conversation without one: the number's auto-assign team.
+    const auto = opts.teamId === undefined && conv.team_id === null ? await autoAssignOf(trx, conv.channel_id) : undefined;
+    const teamId = opts.teamId ?? conv.team_id ?? (auto && auto.mode !== 'off' ? auto.teamId : null);
     if (opts.teamId !== undefined && !(await trx.selectFrom('teams').select('id').where('id', '=', opts.teamId).executeTakeFirst())) {
       return { ok: false, reason: 'team_not_found' };
     }

@@ -11,6 +11,9 @@ export interface Database {
     display_phone_number: string | null;
     name: string;
     created_at: number;
+    // Auto-assignment (0017-route-reads-auto-assign): off | first_message | after_handoff.
+    auto_assign: Generated<string>;
+    auto_assign_team_id: string | null;
   };
   webhook_events: {
     id: Generated<number>;
@@ -374,6 +377,13 @@ export interface Database {
     ended_at: number;
   };
   /** The bot pause (0009-bot-pause): while a row exists, no automated responder answers in the conversation. */
+  /** Per-user read state (0017-route-reads-auto-assign): the highest message seq the user has read. */
+  conversation_reads: {
+    user_id: string;
+    conversation_id: string;
+    last_read_seq: number;
+    read_at: number;
+  };
   bot_pauses: {
     conversation_id: string;
     session_id: string | null; // the flow session whose hand-off set it

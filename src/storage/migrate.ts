@@ -17,6 +17,7 @@ import { workerHeartbeatMigration } from './migrations/0013-worker-heartbeat.ts'
 import { sendPolicyMigration } from './migrations/0014-send-policy.ts';
 import { contactsBsuidMigration } from './migrations/0015-contacts-bsuid.ts';
 import { customerMediaMigration } from './migrations/0016-customer-media.ts';
+import { routeReadsAutoAssignMigration } from './migrations/0017-route-reads-auto-assign.ts';
 import { syncChangeSeqMigration } from './migrations/0018-sync-change-seq.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
@@ -38,6 +39,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0014-send-policy': sendPolicyMigration(dialect),
     '0015-contacts-bsuid': contactsBsuidMigration(dialect),
     '0016-customer-media': customerMediaMigration(dialect),
+    '0017-route-reads-auto-assign': routeReadsAutoAssignMigration(dialect),
     '0018-sync-change-seq': syncChangeSeqMigration(dialect),
   };
 }
