@@ -107,3 +107,119 @@ test('config file: numbers[].escapeKeywords is read and checked', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+forEachDialect('flows: escape words during a live session, {{session.id}} and {{now}}', (dialect) => {
+  let w: World;
+  before(async () => {
+    // The number's own escape words (config file numbers[].escapeKeywords).
+    w = await startWorld({ dialect, number: { escapeKeywords: [{ keywords: ['humano', 'asesor'], action: 'handoff', message: 'Te paso con una persona.' }] } });
+    await publish(w, {
+      id: 'sales-flow',
+      name: 'Sales',
+      start: 'q',
+      blocks: { q: { type: 'ask', kind: 'text', prompt: '¿Qué quieres comprar?', variable: 'item', exits: { next: 'e' } }, e: { type: 'end', status: 'succeeded', message: 'Anotado: {{session.item}}' } },
+    });
+    await publish(w, {
+      id: 'support',
+      name: 'Support',
+      start: 'name',
+      triggers: [{ type: 'exact', value: 'soporte' }],
+      variables: { tries: 0 },
+      escapes: [
+        { keywords: ['agente'], action: 'handoff', message: 'Un agente te atenderá.' },
+        { keywords: ['menú', 'asesor'], action: 'restart' }, // the flow's "asesor" wins over the number's
+        { keywords: ['cancelar'], action: 'end', message: 'Cancelado.' },
+        { keywords: ['ventas'], action: { jump: 'sales-flow' } },
+      ],
+      blocks: {
+        name: { type: 'ask', kind: 'text', prompt: '¿Tu nombre?', variable: 'name', exits: { next: 'city' } },
+        city: { type: 'ask', kind: 'text', prompt: '¿Tu ciudad, {{session.name}}?', variable: 'city', exits: { next: 'done' } },
+        done: { type: 'end', status: 'succeeded', message: 'Ref {{session.id}} el {{now | add_days: 3 | format_date: "dd/MM/yyyy", "America/Mexico_City"}}', result: { city: '{{session.city}}', name: '{{session.name}}' } },
+      },
+    });
+  });
+  after(async () => {
+    await w?.stop();
+  });
+  const text = (t: string | RegExp) => (m: { text?: string }) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
+  const sessionOf = async (flow: string, contactPhone: string) => {
+    const contact = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', contactPhone).executeTakeFirstOrThrow();
+    const list = (await w.api('GET', `/api/v1/flows/${flow}/sessions`)).body.data as Array<{ id: string; contact_id: string; status: string; reason: string | null; started_at: string }>;
+    return list.find((s) => s.contact_id === contact.id);
+  };
+
+  test('"¡AGENTE!" while a question waits hands off: the session ends succeeded, reason handed_off', async () => {
+    const c = w.sim.customer('15550007001', 'Ana');
+    await c.sendText('soporte');
+    await c.waitForMessage(text('¿Tu nombre?'));
+    await c.sendText('  ¡AGÉNTE! ');
+    await c.waitForMessage(text('Un agente te atenderá.'));
+    await w.settle();
+    const s = await sessionOf('support', '15550007001');
+    assert.deepEqual([s?.status, s?.reason], ['succeeded', 'handed_off']);
+  });
+
+  test('"Menu" restarts from the first question; "cancelar" ends it', async () => {
+    const c = w.sim.customer('15550007002', 'Beto');
+    await c.sendText('soporte');
+    await c.waitForMessage(text('¿Tu nombre?'));
+    await c.sendText('Beto');
+    await c.waitForMessage(text('¿Tu ciudad, Beto?'));
+    await c.sendText('Menu');
+    await waitFor(() => c.received().filter(text('¿Tu nombre?')).length === 2, 5000, 'the first question again');
+    await c.sendText('ASESOR'); // the flow says restart, the number says hand-off: the flow wins
+    await waitFor(() => c.received().filter(text('¿Tu nombre?')).length === 3, 5000, 'the first question a third time');
+    await c.sendText('CANCELAR.');
+    await c.waitForMessage(text('Cancelado.'));
+    await w.settle();
+    const s = await sessionOf('support', '15550007002');
+    assert.deepEqual([s?.status, s?.reason], ['failed', 'cancelled']);
+  });
+
+  test('"ventas" jumps to another flow; the number\'s "humano" hands off from any flow', async () => {
+    const c = w.sim.customer('15550007003', 'Ceci');
+    await c.sendText('soporte');
+    await c.waitForMessage(text('¿Tu nombre?'));
+    await c.sendText('Ventas');
+    await c.waitForMessage(text('¿Qué quieres comprar?'));
+    await c.sendText('Humano');
+    await c.waitForMessage(text('Te paso con una persona.'));
+    await w.settle();
+    const s = await sessionOf('sales-flow', '15550007003');
+    assert.deepEqual([s?.status, s?.reason], ['succeeded', 'handed_off']);
+  });
+
+  test('{{session.id}} is the session\'s id and {{now}} the flow clock, formatted in a time zone', async () => {
+    const c = w.sim.customer('15550007004', 'Dani');
+    await c.sendText('soporte');
+    await c.waitForMessage(text('¿Tu nombre?'));
+    await c.sendText('Dani');
+    await c.waitForMessage(text('¿Tu ciudad, Dani?'));
+    await c.sendText('Puebla');
+    const done = await c.waitForMessage(text(/^Ref /));
+    await w.settle();
+    const s = await sessionOf('support', '15550007004');
+    assert.ok(s?.id.startsWith('fls'));
+    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Mexico_City', day: '2-digit', month: '2-digit', year: 'numeric' }).format(w.clock.now() + 3 * 86_400_000);
+    assert.equal(done.text, `Ref ${s?.id} el ${day}`);
+  });
+
+  test('the API refuses a flow reading a variable no path sets (422 naming the block), and warns about one set on some paths', async () => {
+    const bad = await w.api('POST', '/api/v1/flows', { id: 'typo', name: 'Typo', start: 'a', blocks: { a: { type: 'end', status: 'succeeded', message: 'Hola {{session.nmae}}' } } });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.error.code, 'flow_invalid');
+    assert.deepEqual(bad.body.error.details.errors.map((e: { block: string; field: string }) => [e.block, e.field]), [['a', 'message']]);
+    const partly = await w.api('POST', '/api/v1/flows', {
+      id: 'partly',
+      name: 'Partly',
+      start: 'c',
+      blocks: {
+        c: { type: 'condition', if: { var: 'contact.name', op: 'empty' }, exits: { then: 's', else: 'e' } },
+        s: { type: 'set', values: { 'session.greeting': 'Hola' }, exits: { next: 'e' } },
+        e: { type: 'end', status: 'succeeded', message: '{{session.greeting}}!' },
+      },
+    });
+    assert.equal(partly.status, 201, JSON.stringify(partly.body));
+    assert.deepEqual(partly.body.warnings.map((e: { block: string; field: string }) => [e.block, e.field]), [['e', 'message']]);
+  });
+});
