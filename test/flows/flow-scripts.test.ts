@@ -39,7 +39,7 @@ describe('flow scripts: failures are reported usefully', () => {
         'contact: { phone: "15550009001", name: Ana }',
         'steps:',
         '  - customer: service',
-        '  - expect: { matches: "^Hello" }',
+        '  - expect: { matches: "^¡Hola" }',
         '  - expect: { text: What is your first name? }',
         '',
       ].join('\n'),
@@ -49,7 +49,7 @@ describe('flow scripts: failures are reported usefully', () => {
     assert.equal(o.ok, false);
     assert.equal(o.failure?.step, 3);
     assert.equal(o.failure?.line, 6);
-    assert.equal(o.failure?.message, 'expect: expected text "What is your first name?", but the bot sent text "What is your full name?"');
+    assert.equal(o.failure?.message, 'expect: expected text "What is your first name?", but the bot sent text "¿Cuál es tu nombre completo?"');
   });
 
   test('a wrong final result and a missing HTTP call are reported with what happened', async () => {
@@ -61,14 +61,14 @@ describe('flow scripts: failures are reported usefully', () => {
         '  - name: wrong status',
         '    steps:',
         '      - customer: service',
-        '      - expect: { matches: "^Hello" }',
-        '      - expect: { text: What is your full name? }',
+        '      - expect: { matches: "^¡Hola" }',
+        '      - expect: { text: ¿Cuál es tu nombre completo? }',
         '      - customer: x',
-        '      - expect: { matches: "at least 2 letters" }',
+        '      - expect: { matches: "al menos 2 letras" }',
         '      - customer: y',
-        '      - expect: { matches: "at least 2 letters" }',
+        '      - expect: { matches: "al menos 2 letras" }',
         '      - customer: z',
-        '      - expect: { matches: "^No problem" }',
+        '      - expect: { matches: "^No hay problema" }',
         '    result: { status: succeeded }',
         '  - name: no call made',
         '    timeout: 300ms',

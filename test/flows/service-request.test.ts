@@ -30,31 +30,31 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     assert.equal(await publish(w, doc), 1);
     const c = w.sim.customer('15557770001', 'Ana');
     await c.sendText('Hi, I need a SERVICE for my kitchen');
-    await c.waitForMessage(text("Hello Ana! Let's book your service request."));
-    await c.waitForMessage(text('What is your full name?'));
+    await c.waitForMessage(text('¡Hola Ana! Vamos a registrar tu solicitud de servicio.'));
+    await c.waitForMessage(text('¿Cuál es tu nombre completo?'));
     await c.sendText('A');
-    await c.waitForMessage(text(/at least 2 letters/));
+    await c.waitForMessage(text(/al menos 2 letras/));
     await c.sendText('Ana Diaz');
-    await c.waitForMessage(text('Thanks Ana Diaz. What is your email address?'));
+    await c.waitForMessage(text('Gracias, Ana Diaz. ¿Cuál es tu correo electrónico?'));
     await c.sendText('ana at example');
-    await c.waitForMessage(text(/does not look like an email/));
+    await c.waitForMessage(text(/no parece un correo electrónico/));
     await c.sendText('Ana@Example.com');
     const choice = await c.waitForMessage((m) => m.type === 'interactive');
     assert.deepEqual(choice.body.interactive.action.buttons.map((b: any) => b.reply.id), ['plumbing', 'electrical', 'cleaning']);
     await c.replyButton(choice.wamid, 'plumbing');
-    await c.waitForMessage(text('What is the address for the visit?'));
+    await c.waitForMessage(text('¿Cuál es la dirección de la visita?'));
     await c.sendText('Calle Mayor 1, Madrid');
-    await c.waitForMessage(text(/Which day/));
+    await c.waitForMessage(text(/¿Qué día/));
     await c.sendText('31/02/2030');
-    await c.waitForMessage(text(/DD\/MM\/YYYY, for example/));
+    await c.waitForMessage(text(/DD\/MM\/AAAA, por ejemplo/));
     await c.sendText('24/12/2030');
     const confirmation = await c.waitForMessage((m) => m.type === 'template');
     assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
-    assert.match(confirmation.text ?? '', /Hola Ana Diaz, recibimos tu solicitud SR-1001 de plumbing para el 2030-12-24.*ana@example\.com/);
+    assert.match(confirmation.text ?? '', /Hola Ana Diaz, recibimos tu solicitud SR-1001 de Plomería para el 24\/12\/2030.*ana@example\.com/);
     // The vendor the business API assigned is told with nueva_solicitud_de_servicio.
     const notice = await w.sim.customer('14155550199').waitForMessage((m) => m.type === 'template');
     assert.equal(notice.template?.name, 'nueva_solicitud_de_servicio');
-    assert.match(notice.text ?? '', /Tipo de servicio: plumbing[\s\S]*Cliente: Ana Diaz[\s\S]*\+15557770001[\s\S]*Calle Mayor 1, Madrid/);
+    assert.match(notice.text ?? '', /Tipo de servicio: Plomería[\s\S]*Cliente: Ana Diaz[\s\S]*\+15557770001[\s\S]*Calle Mayor 1, Madrid/);
     await w.settle();
 
     const call = api.requests.find((r) => r.path === '/service-requests');
@@ -76,7 +76,7 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
         ['ask_name', 'Ana Diaz', true],
         ['ask_email', 'ana at example', false],
         ['ask_email', 'ana@example.com', true],
-        ['ask_service', 'Plumbing', true],
+        ['ask_service', 'Plomería', true],
         ['ask_address', 'Calle Mayor 1, Madrid', true],
         ['ask_date', '31/02/2030', false],
         ['ask_date', '2030-12-24', true],

@@ -81,7 +81,7 @@ forEachDialect('npm start: one clock for the built-in simulator and Switchboard'
     const wa = '34600111222';
     const said = await call('POST', `${sim}/_sim/customers/${wa}/messages`, SIM_TOKEN, { type: 'text', text: { body: 'service' }, profile_name: 'Ana' });
     assert.equal(said.status, 200, JSON.stringify(said.body));
-    await waitForBusinessMessage(sim, wa, (m) => m.text === 'What is your full name?', 'the flow asks for the name');
+    await waitForBusinessMessage(sim, wa, (m) => m.text === '¿Cuál es tu nombre completo?', 'the flow asks for the name');
     const conversations = await call('GET', `${child.url}/api/v1/conversations`, ADMIN);
     const conversation = conversations.body.data.find((c: any) => c.contact.phone === `+${wa}`) ?? conversations.body.data[0];
     assert.ok(conversation, JSON.stringify(conversations.body));
