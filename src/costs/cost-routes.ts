@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
+import { principalOf } from '../auth/principal.ts';
+import { obj, routeDoc, str } from '../http/route-doc.ts';
+import { estimateCost } from './estimate-cost.ts';
 
 const GROUPS = ['day', 'channel', 'category', 'template'] as const;
 type Group = (typeof GROUPS)[number];
@@ -13,6 +16,33 @@ const MAX_RANGE_MS = 366 * 24 * 3600_000;
  */
 export async function costRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
   const { deps } = opts;
+  app.post(
+    '/api/v1/costs/estimate',
+    routeDoc(
+      {
+        summary: 'Quote one message before sending it: category, country, price, and whether it is free',
+        description:
+          'Sends and stores nothing. Give `template` (id or name, optional `language`) or `type` (a free-form type such as `text`), and one of `phone` (E.164), `contact_id` or `bsuid`; ' +
+          '`channel_id` defaults to the first number. Free: a free-form message or a UTILITY template inside the customer\'s 24-hour window (`customer_service_window`), or any message ' +
+          'inside a 72-hour free entry point window after a Click-to-WhatsApp ad (`free_entry_point`). A free-form type outside the window is 422 window_closed (it cannot be sent). ' +
+          'Prices come from the rate card (docs/costs.md). Needs conversations:write; a contact whose open conversation the caller may not see is 403.',
+        tags: ['costs'],
+        body: obj({
+          template: str('a template id (tpl_...) or name'),
+          language: str('with template: its language, like es_MX'),
+          type: str('instead of template: a free-form message type (text, image, buttons...)'),
+          phone: str('the recipient in E.164, like +5215512345678'),
+          contact_id: str('…or a contact id'),
+          bsuid: str('…or a business-scoped user ID'),
+          channel_id: str('the number to send from (default: the first)'),
+        }),
+        responses: { 200: '{ category, template, country, calling_code, price, currency, free, free_reason, window_open_until, free_entry_point_until, contact_id }' },
+      },
+      { config: { access: 'conversations:write' } },
+    ),
+    async (req) => estimateCost(deps, principalOf(req), req.body),
+  );
+
   app.get('/api/v1/costs', async (req) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
     const now = deps.clock.now();

@@ -1,0 +1,176 @@
+import { getCountryCallingCode, isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import type { Principal } from '../auth/principal.ts';
+import { refuseUnknownFields } from '../auth/body-fields.ts';
+import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
+import { findVisibleContact } from '../contacts/contact-store.ts';
+import { bsuidField, findByBsuid } from '../contacts/whatsapp-contact-store.ts';
+import { canSendFreeForm } from '../conversations/customer-window.ts';
+import { refuseHiddenConversation } from '../conversations/refuse-hidden-conversation.ts';
+import { REPLY_TYPES } from '../conversations/reply-content.ts';
+import { HttpError } from '../core/http-error.ts';
+import { normalizePhone, waIdVariants } from '../core/phone.ts';
+import { pricingNumber } from '../core/whatsapp-ids.ts';
+import type { Deps } from '../deps.ts';
+import type { Executor } from '../jobs/job-queue.ts';
+import { findTemplateByName, getTemplate } from '../templates/template-store.ts';
+import { estimatePrice, rateCardFor } from './rate-card.ts';
+
+/** Meta: a reply within 24 h to a Click-to-WhatsApp ad / Page button opens a 72 h free entry point window. */
+const ENTRY_POINT_REPLY_MS = 24 * 3600_000;
+const ENTRY_POINT_WINDOW_MS = 72 * 3600_000;
+
+export type FreeReason = 'customer_service_window' | 'free_entry_point';
+
+export interface CostEstimate {
+  category: 'marketing' | 'utility' | 'authentication' | 'service';
+  template: { id: string; name: string; language: string; category: string; status: string } | null;
+  country: string | null;
+  calling_code: string | null;
+  price: number;
+  currency: string;
+  free: boolean;
+  free_reason: FreeReason | null;
+  window_open_until: string | null;
+  free_entry_point_until: string | null;
+  contact_id: string | null;
+}
+
+const FIELDS = ['template', 'language', 'type', 'phone', 'contact_id', 'bsuid', 'channel_id'];
+
+/**
+ * What one message would cost if sent now, without sending (or storing) anything: the pricing
+ * category (a template's, or `service` for a free-form message), the recipient's country, the
+ * rate card's price, and whether Meta's rules make it free — a free-form message or a UTILITY
+ * template inside the customer's 24-hour window, or any message inside a free entry point window
+ * (docs/costs.md). The same rules price `price_estimate` when a template is queued.
+ */
+export async function estimateCost(deps: Deps, principal: Principal, raw: unknown): Promise<CostEstimate> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"template": "order_update", "phone": "+5215512345678"}.');
+  const b = raw as Record<string, unknown>;
+  refuseUnknownFields(b, FIELDS, 'a cost estimate');
+  const db = deps.storage.db;
+  const now = deps.clock.now();
+  if ((b.template === undefined) === (b.type === undefined)) throw invalid('message_required', 'template', 'Give "template" (a template id or name) or "type" (a free-form message type such as "text"), not both.');
+  if (b.type !== undefined && (typeof b.type !== 'string' || b.type === 'reaction' || !(REPLY_TYPES as readonly string[]).includes(b.type))) {
+    throw invalid('unsupported_type', 'type', `"type" must be a free-form message type: ${REPLY_TYPES.filter((t) => t !== 'reaction').join(', ')}.`);
+  }
+  if (b.template !== undefined && (typeof b.template !== 'string' || b.template.trim() === '')) throw invalid('template_required', 'template', '"template" must be a template id (tpl_...) or name.');
+  if (b.language !== undefined && (typeof b.language !== 'string' || b.template === undefined)) throw invalid('invalid_language', 'language', '"language" (like es_MX) goes with "template".');
+  const recipients = ['phone', 'contact_id', 'bsuid'].filter((k) => b[k] !== undefined);
+  if (recipients.length !== 1) throw new HttpError(400, 'recipient_required', 'Give exactly one of phone (E.164), contact_id or bsuid.');
+  if (b.channel_id !== undefined && typeof b.channel_id !== 'string') throw invalid('invalid_channel_id', 'channel_id', '"channel_id" must be a channel id.');
+  const channel = typeof b.channel_id === 'string' ? deps.channels.byId(b.channel_id) : deps.channels.all()[0];
+  if (!channel) throw new HttpError(b.channel_id ? 404 : 409, b.channel_id ? 'channel_not_found' : 'no_channel', b.channel_id ? `No channel ${String(b.channel_id)}.` : 'No WhatsApp number is configured.');
+
+  // The recipient: a known contact (whose window and entry point count), or a number never seen.
+  const visibility = visibleConversationFilter(principal);
+  let contact: { id: string; phone_e164: string | null; external_id: string } | undefined;
+  let phoneE164: string | null = null;
+  if (typeof b.contact_id === 'string') {
+    contact = await findVisibleContact(db, b.contact_id, visibility);
+    if (!contact) throw new HttpError(404, 'contact_not_found', `No contact ${b.contact_id}.`);
+  } else if (b.bsuid !== undefined) {
+    const bsuid = bsuidField(b.bsuid);
+    contact = (await findByBsuid(db, bsuid)) ?? { id: '', phone_e164: null, external_id: bsuid };
+  } else {
+    if (typeof b.phone !== 'string' || !b.phone.trim().startsWith('+')) throw invalid('invalid_phone', 'phone', 'phone must be in E.164 form with the country code, like +5215512345678.');
+    const n = normalizePhone(b.phone);
+    if (!n.ok) throw new HttpError(422, 'invalid_phone', `phone: ${n.message}.`, { field: 'phone', reason: n.reason });
+    phoneE164 = n.e164;
+    const known = await db.selectFrom('contacts').select(['id', 'phone_e164', 'external_id']).where('channel_kind', '=', 'whatsapp').where('external_id', 'in', waIdVariants(n.waId)).executeTakeFirst();
+    contact = known ?? { id: '', phone_e164: n.e164, external_id: n.waId };
+  }
+  const contactId = contact.id === '' ? null : contact.id;
+  if (contactId !== null) await refuseHiddenConversation(db, visibility, { channelId: channel.id, contactId });
+
+  let template: CostEstimate['template'] = null;
+  let category: CostEstimate['category'] = 'service';
+  if (typeof b.template === 'string') {
+    const ref = b.template.trim();
+    const language = typeof b.language === 'string' ? b.language : undefined;
+    const byId = ref.startsWith('tpl_') ? await getTemplate(db, ref) : undefined;
+    const tpl = byId && byId.channel_id === channel.id ? byId : await findTemplateByName(db, channel.id, ref, language);
+    if (!tpl) throw new HttpError(404, 'template_not_found', `No template ${ref}${language ? ` in ${language}` : ''} on this number.`);
+    template = { id: tpl.id, name: tpl.name, language: tpl.language, category: tpl.category, status: tpl.status };
+    const c = tpl.category.toLowerCase();
+    category = c === 'marketing' || c === 'utility' || c === 'authentication' ? c : 'marketing';
+  }
+
+  const window = contactId === null ? { open: false, until: null, closedAt: null } : await canSendFreeForm(db, { channelId: channel.id, contactId }, now);
+  if (template === null && !window.open) {
+    throw new HttpError(422, 'window_closed', 'Outside the 24-hour customer service window a free-form message cannot be sent at all; quote a template instead.', {
+      window_closed_at: window.closedAt === null ? null : new Date(window.closedAt).toISOString(),
+      template_required: true,
+    });
+  }
+  const entryPointUntil = contactId === null ? null : await freeEntryPointUntil(db, channel.id, contactId, now);
+  const freeReason: FreeReason | null =
+    entryPointUntil !== null ? 'free_entry_point' : window.open && (category === 'service' || category === 'utility') ? 'customer_service_window' : null;
+  const card = rateCardFor(deps.config);
+  const number = pricingNumber(phoneE164 ?? contact.phone_e164, contact.external_id);
+  const where = countryOf(number, contact.external_id);
+  return {
+    category,
+    template,
+    country: where.country,
+    calling_code: where.callingCode,
+    price: freeReason !== null ? 0 : estimatePrice(card, category, number),
+    currency: card.currency,
+    free: freeReason !== null,
+    free_reason: freeReason,
+    window_open_until: window.open && window.until !== null ? new Date(window.until).toISOString() : null,
+    free_entry_point_until: entryPointUntil === null ? null : new Date(entryPointUntil).toISOString(),
+    contact_id: contactId,
+  };
+}
+
+/**
+ * When the free entry point window that would cover a message sent now ends, or null. The customer
+ * wrote from a Click-to-WhatsApp ad or a Page button (the message carries a `referral`); the
+ * business's first reply within 24 h opens 72 h in which every message is free. No reply yet and
+ * still within those 24 h: sending now opens it.
+ */
+async function freeEntryPointUntil(db: Executor, channelId: string, contactId: string, now: number): Promise<number | null> {
+  const referral = await db
+    .selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select('m.sent_at')
+    .where('c.channel_id', '=', channelId)
+    .where('c.contact_id', '=', contactId)
+    .where('m.direction', '=', 'in')
+    .where('m.sent_at', '>', now - ENTRY_POINT_REPLY_MS - ENTRY_POINT_WINDOW_MS)
+    .where('m.content', 'like', '%"referral":{%')
+    .orderBy('m.sent_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!referral) return null;
+  const at = Number(referral.sent_at);
+  const reply = await db
+    .selectFrom('messages as m')
+    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+    .select('m.created_at')
+    .where('c.channel_id', '=', channelId)
+    .where('c.contact_id', '=', contactId)
+    .where('m.direction', '=', 'out')
+    .where('m.status', '!=', 'failed')
+    .where('m.created_at', '>=', at)
+    .orderBy('m.created_at')
+    .limit(1)
+    .executeTakeFirst();
+  const opened = reply ? Number(reply.created_at) : now;
+  if (opened > at + ENTRY_POINT_REPLY_MS) return null;
+  const until = opened + ENTRY_POINT_WINDOW_MS;
+  return now < until ? until : null;
+}
+
+function countryOf(number: string, externalId: string): { country: string | null; callingCode: string | null } {
+  const bsuidCountry = /^[A-Z]{2}\./.test(externalId) ? externalId.slice(0, 2) : null;
+  const parsed = number.length > 4 ? parsePhoneNumberFromString(number.startsWith('+') ? number : `+${number}`) : undefined;
+  if (parsed) return { country: parsed.country ?? bsuidCountry, callingCode: parsed.countryCallingCode };
+  if (bsuidCountry !== null && isSupportedCountry(bsuidCountry)) return { country: bsuidCountry, callingCode: getCountryCallingCode(bsuidCountry as CountryCode) };
+  return { country: null, callingCode: number === '' ? null : number };
+}
+
+function invalid(code: string, field: string, message: string): HttpError {
+  return new HttpError(422, code, message, { field });
+}
