@@ -6,6 +6,8 @@
  * with or without accents, ignoring spaces and punctuation around it ("¡Agente!" is "agente").
  */
 
+import { parseTemplate } from './expression.ts';
+
 export type EscapeAction = 'handoff' | 'restart' | 'end' | { jump: string };
 
 export interface EscapeRule {
@@ -66,4 +68,24 @@ function escapeAction(a: unknown): EscapeAction | null {
   if (a === 'handoff' || a === 'restart' || a === 'end') return a;
   if (typeof a === 'object' && a !== null && 'jump' in a && typeof a.jump === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(a.jump)) return { jump: a.jump };
   return null;
+}
+
+/** A flow's escape rules: messages must parse, and a keyword may belong to one rule only. */
+export function escapeProblems(rules: readonly EscapeRule[] | undefined): Array<{ field: string; path: string; message: string }> {
+  const out: Array<{ field: string; path: string; message: string }> = [];
+  const seen = new Map<string, number>();
+  (rules ?? []).forEach((r, i) => {
+    if (r.message !== undefined) {
+      const parsed = parseTemplate(r.message);
+      if (!parsed.ok) out.push({ field: `escapes[${i}].message`, path: `/escapes/${i}/message`, message: `${parsed.message} (at character ${parsed.at})` });
+    }
+    r.keywords.forEach((k, j) => {
+      const f = foldKeyword(k);
+      const before = seen.get(f);
+      if (f === '') out.push({ field: `escapes[${i}].keywords[${j}]`, path: `/escapes/${i}/keywords/${j}`, message: 'a keyword needs a letter or digit' });
+      else if (before !== undefined) out.push({ field: `escapes[${i}].keywords[${j}]`, path: `/escapes/${i}/keywords/${j}`, message: `"${k}" is already a keyword of escapes[${before}]` });
+      else seen.set(f, i);
+    });
+  });
+  return out;
 }

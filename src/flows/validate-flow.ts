@@ -6,6 +6,7 @@ import { schemaErrors } from './flow-schema.ts';
 import { BLOCK_EXITS, type Block, type FlowDocument, type FlowProblem } from './flow-types.ts';
 import { isValidTimezone, minutesOf } from './flow-time.ts';
 import { checkVariablePaths } from './variable-paths.ts';
+import { escapeProblems } from './escape-words.ts';
 import { checkAskRules } from './validate-ask-rules.ts';
 
 export type FlowValidation = { ok: true; flow: FlowDocument; warnings: FlowProblem[] } | { ok: false; errors: FlowProblem[]; warnings: FlowProblem[] };
@@ -47,6 +48,7 @@ export function validateFlow(doc: unknown): FlowValidation {
     if (t.type === 'regex' && safeRegex(t.value) === null) errors.push(problem(null, `triggers[${i}].value`, `${path}/value`, 'not a valid regular expression'));
   }
   checkSettings(flow, errors);
+  for (const e of escapeProblems(flow.escapes)) errors.push(problem(null, e.field, e.path, e.message));
   for (const [id, block] of Object.entries(flow.blocks)) checkBlock(id, block, ids, errors);
   for (const id of unreachable(flow)) warnings.push(problem(id, null, `/blocks/${id}`, `block "${id}" cannot be reached from "${flow.start}"`));
   checkTemplates(flow, errors);

@@ -223,3 +223,15 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
     assert.deepEqual(partly.body.warnings.map((e: { block: string; field: string }) => [e.block, e.field]), [['e', 'message']]);
   });
 });
+
+test('a flow\'s escapes: a keyword in two rules, a bad message template or action are validation errors', () => {
+  const end = { type: 'end', status: 'succeeded' };
+  const errs = (escapes: unknown) => {
+    const r = validateFlow({ id: 'f', name: 'f', start: 'e', escapes, blocks: { e: end } });
+    return r.ok ? [] : r.errors.map((e) => `${e.field}|${e.message}`);
+  };
+  assert.deepEqual(errs([{ keywords: ['Menú'], action: 'restart' }, { keywords: ['menu'], action: 'end' }]), ['escapes[1].keywords[0]|"menu" is already a keyword of escapes[0]']);
+  assert.deepEqual(errs([{ keywords: ['x'], action: 'end', message: 'Bye {{session.name' }]), ['escapes[0].message|unclosed {{ (at character 4)']);
+  assert.equal(errs([{ keywords: ['x'], action: 'explode' }]).length > 0, true);
+  assert.deepEqual(errs([{ keywords: ['agente'], action: 'handoff', team: 'support' }, { keywords: ['ventas'], action: { jump: 'sales' } }]), []);
+});
