@@ -64,7 +64,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
         'With `updated_since` (0, then the previous `next_cursor`) the list is every conversation in change order instead: any change to a conversation, its messages or their statuses, labels, notes, assignment or bot pause moves it to the end; `next_cursor` is never null (poll from it) and `has_more` says whether to fetch the next page at once. Nothing is skipped, even while conversations change during paging.',
       tags,
       querystring: LIST_QUERY,
-      responses: { 200: '{ data: [conversation], next_cursor }' },
+      responses: { 200: '{ data: [conversation], next_cursor } (with updated_since: { data, next_cursor, has_more })' },
     }),
     async (req) => {
       const now = deps.clock.now();

@@ -7,6 +7,7 @@ import { findVisibleConversation } from '../conversations/conversation-access.ts
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import type { AdminTokenCheck } from '../http/admin-token.ts';
+import { routeDoc, str } from '../http/route-doc.ts';
 import { publishInbox } from './realtime-bus.ts';
 import { DEFAULT_STREAMS_PER_CREDENTIAL, StreamCredentials } from './stream-credentials.ts';
 import { pruneStreamEvents } from './stream-event-store.ts';
@@ -57,64 +58,80 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
     if (credentialsByApp.get(deps) === credentials) credentialsByApp.delete(deps);
   });
 
-  app.get('/api/v1/stream', { config: { access: 'conversations:read' } }, async (req, reply) => {
-    const principal = principalOf(req);
-    await hub.ready().catch((err: unknown) => {
-      req.log.error({ err }, 'inbox stream unavailable');
-      throw new HttpError(503, 'stream_unavailable', 'The realtime stream is unavailable right now; retry shortly.');
-    });
-    // A revoked token or an ended session closes the stream within a second, not at reconnect.
-    const admission = credentials.admit(heldCredential(deps.storage.db, req, principal, opts.adminToken), () => {
-      write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
-      end();
-    });
-    if (!admission.ok) {
-      throw new HttpError(
-        429,
-        'too_many_streams',
-        `This credential already has ${admission.open} open streams, the most allowed (STREAMS_PER_CREDENTIAL_MAX=${maxPerCredential}); close one, or use another credential.`,
-        { max_streams: maxPerCredential },
-      );
-    }
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no', // nginx: do not buffer the stream
-    });
-    const write = (chunk: string) => {
-      if (!res.writableEnded) res.write(chunk);
-    };
-    const header = req.headers['last-event-id'];
-    const query = (req.query ?? {}) as Record<string, unknown>;
-    const lastEventId = typeof header === 'string' ? header : typeof query.last_event_id === 'string' ? query.last_event_id : undefined;
-    // Replays what the client missed (within the window) before any live event.
-    const { remove, reset } = await hub.join(
+  app.get(
+    '/api/v1/stream',
+    routeDoc(
       {
-        visibility: visibleConversationFilter(principal),
-        userId: principal.userId ?? null,
-        send: (event, json, id) => write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`),
+        summary: 'The inbox realtime stream (server-sent events), with replay',
+        description:
+          'Events: message.new, message.status, conversation.updated, conversation.assigned, conversation.bot_paused, conversation.bot_resumed, typing, notification; only for conversations the caller may see. ' +
+          'Every event but typing has an `id`. Reconnect with the `Last-Event-ID` header (or `last_event_id`) to get exactly the events missed, then `ready` and live ones; ' +
+          'events are kept for 10 minutes and at most the last 10,000: an older or unknown id gets `event: reset` (reload, e.g. with `GET /api/v1/conversations?updated_since=`), then live events.',
+        tags: ['realtime'],
+        querystring: { last_event_id: str('the id of the last event received, when the Last-Event-ID header cannot be set') },
+        responses: { 200: 'text/event-stream' },
       },
-      lastEventId,
-    );
-    if (reset) write(`event: reset\ndata: ${JSON.stringify({ code: 'replay_unavailable', message: 'Events since Last-Event-ID are no longer kept (10 minutes or 10,000 events); reload your state, then keep streaming.' })}\n\n`);
-    const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
-    const end = () => {
-      clearInterval(heartbeat);
-      admission.release();
-      remove();
-      open.delete(end);
-      if (!res.writableEnded) res.end();
-    };
-    open.add(end);
-    res.on('close', end);
-    // The client may have gone while this request waited: its `close` has passed, free the slot now.
-    if (req.raw.socket.destroyed || res.destroyed) end();
-    // Listening before this line: a client that sees `ready` misses nothing published after it.
-    write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ user_id: principal.userId ?? null })}\n\n`);
-  });
+      { config: { access: 'conversations:read' } },
+    ),
+    async (req, reply) => {
+      const principal = principalOf(req);
+      await hub.ready().catch((err: unknown) => {
+        req.log.error({ err }, 'inbox stream unavailable');
+        throw new HttpError(503, 'stream_unavailable', 'The realtime stream is unavailable right now; retry shortly.');
+      });
+      // A revoked token or an ended session closes the stream within a second, not at reconnect.
+      const admission = credentials.admit(heldCredential(deps.storage.db, req, principal, opts.adminToken), () => {
+        write(`event: unauthorized\ndata: ${JSON.stringify({ code: 'unauthorized', message: 'The credential of this stream was revoked or has expired.' })}\n\n`);
+        end();
+      });
+      if (!admission.ok) {
+        throw new HttpError(
+          429,
+          'too_many_streams',
+          `This credential already has ${admission.open} open streams, the most allowed (STREAMS_PER_CREDENTIAL_MAX=${maxPerCredential}); close one, or use another credential.`,
+          { max_streams: maxPerCredential },
+        );
+      }
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no', // nginx: do not buffer the stream
+      });
+      const write = (chunk: string) => {
+        if (!res.writableEnded) res.write(chunk);
+      };
+      const header = req.headers['last-event-id'];
+      const query = (req.query ?? {}) as Record<string, unknown>;
+      const lastEventId = typeof header === 'string' ? header : typeof query.last_event_id === 'string' ? query.last_event_id : undefined;
+      // Replays what the client missed (within the window) before any live event.
+      const { remove, reset } = await hub.join(
+        {
+          visibility: visibleConversationFilter(principal),
+          userId: principal.userId ?? null,
+          send: (event, json, id) => write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${json}\n\n`),
+        },
+        lastEventId,
+      );
+      if (reset) write(`event: reset\ndata: ${JSON.stringify({ code: 'replay_unavailable', message: 'Events since Last-Event-ID are no longer kept (10 minutes or 10,000 events); reload your state, then keep streaming.' })}\n\n`);
+      const heartbeat = setInterval(() => write(`: heartbeat ${new Date(deps.clock.now()).toISOString()}\n\n`), HEARTBEAT_MS);
+      const end = () => {
+        clearInterval(heartbeat);
+        admission.release();
+        remove();
+        open.delete(end);
+        if (!res.writableEnded) res.end();
+      };
+      open.add(end);
+      res.on('close', end);
+      // The client may have gone while this request waited: its `close` has passed, free the slot now.
+      if (req.raw.socket.destroyed || res.destroyed) end();
+      // Listening before this line: a client that sees `ready` misses nothing published after it.
+      write(`retry: 3000\nevent: ready\ndata: ${JSON.stringify({ user_id: principal.userId ?? null })}\n\n`);
+    },
+  );
 
   app.post('/api/v1/conversations/:id/typing', async (req, reply) => {
     const { id } = req.params as { id: string };
