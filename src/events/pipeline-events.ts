@@ -107,18 +107,16 @@ export async function emitConversationAssigned(
     now: number;
   },
 ): Promise<void> {
-  await publishInbox(db, jobs, { type: 'conversation.assigned', conversationId: input.conversationId });
+  // The stream says what the webhook says: the same reason, actor and previous holder.
+  const detail = { assignee_id: input.assigneeId, team_id: input.teamId, previous: { assignee_id: input.previous.assigneeId, team_id: input.previous.teamId }, reason: input.reason, by: input.by };
+  await publishInbox(db, jobs, { type: 'conversation.assigned', conversationId: input.conversationId, detail });
   await emitEvent(
     db,
     { jobs },
     'conversation.assigned',
     async () => ({
       conversation: await loadConversation(db, input.conversationId, input.now),
-      assignee_id: input.assigneeId,
-      team_id: input.teamId,
-      previous: { assignee_id: input.previous.assigneeId, team_id: input.previous.teamId },
-      reason: input.reason,
-      by: input.by,
+      ...detail,
     }),
     input,
   );

@@ -9,6 +9,8 @@ export interface InboxEvent {
   messageId?: string;
   /** typing: the agent who types (not echoed back to them); note.mentioned: the agent mentioned. */
   userId?: string;
+  /** Fields sent as they are beside the conversation (conversation.assigned: reason, by, previous...); kept in the replay log, not in the NOTIFY wake-up. */
+  detail?: Record<string, unknown>;
 }
 
 /** Compact JSON, far below PostgreSQL's 8000-byte NOTIFY payload limit (ids are ~40 characters). */

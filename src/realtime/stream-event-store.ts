@@ -18,11 +18,11 @@ export interface StoredStreamEvent extends StreamKey {
   event: InboxEvent;
 }
 
-const INSERT = rawQuery(`insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id") values (?, ?, ?, ?, ?)`);
+const INSERT = rawQuery(`insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id", "detail") values (?, ?, ?, ?, ?, ?)`);
 
 /** Appends an event to the replay log, in the caller's transaction (it exists only if that commits). */
 export async function recordStreamEvent(db: Executor, e: InboxEvent, at: number): Promise<void> {
-  await runRaw(db, INSERT, [at, e.type, e.conversationId ?? null, e.messageId ?? null, e.userId ?? null]);
+  await runRaw(db, INSERT, [at, e.type, e.conversationId ?? null, e.messageId ?? null, e.userId ?? null, e.detail ? JSON.stringify(e.detail) : null]);
 }
 
 export function encodeStreamKey(k: StreamKey): string {
@@ -51,7 +51,7 @@ export async function streamHead(db: Executor, dialect: DialectName): Promise<St
 export async function streamEventsAfter(db: Executor, dialect: DialectName, after: StreamKey, limit: number, upTo?: StreamKey): Promise<StoredStreamEvent[]> {
   let q = db
     .selectFrom('stream_events')
-    .select(['xid', 'seq', 'type', 'conversation_id', 'message_id', 'user_id'])
+    .select(['xid', 'seq', 'type', 'conversation_id', 'message_id', 'user_id', 'detail'])
     .where(sql<SqlBool>`(xid, seq) > (${after.xid}, ${after.seq})`)
     .where(settled(dialect));
   if (upTo) q = q.where(sql<SqlBool>`(xid, seq) <= (${upTo.xid}, ${upTo.seq})`);
@@ -64,6 +64,7 @@ export async function streamEventsAfter(db: Executor, dialect: DialectName, afte
     if (r.conversation_id !== null) event.conversationId = r.conversation_id;
     if (r.message_id !== null) event.messageId = r.message_id;
     if (r.user_id !== null) event.userId = r.user_id;
+    if (r.detail !== null) event.detail = parseDetail(r.detail);
     out.push({ xid: Number(r.xid), seq: Number(r.seq), event });
   }
   return out;
@@ -93,6 +94,15 @@ export async function pruneStreamEvents(db: Executor, now: number, opts: { maxEv
   const first = keys[0] && compareKeys(keys[0], young) > 0 ? keys[0] : young;
   const res = await db.deleteFrom('stream_events').where(sql<SqlBool>`(xid, seq) < (${first.xid}, ${first.seq})`).executeTakeFirst();
   return Number(res.numDeletedRows);
+}
+
+function parseDetail(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? { ...v } : {};
+  } catch {
+    return {};
+  }
 }
 
 export function compareKeys(a: StreamKey, b: StreamKey): number {

@@ -174,7 +174,7 @@ export class StreamHub {
     const data =
       e.type === 'typing'
         ? { conversation_id: conv.id, user_id: e.userId ?? null }
-        : { conversation_id: conv.id, conversation: summary, ...(message ? { message: messageView(message) } : {}) };
+        : { ...e.detail, conversation_id: conv.id, conversation: summary, ...(message ? { message: messageView(message) } : {}) };
     if (e.type === 'note.mentioned') {
       // Only the mentioned agent hears it, as a notification, whether or not they may see the
       // conversation otherwise (a mention grants reading it).

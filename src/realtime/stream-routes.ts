@@ -65,6 +65,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
         summary: 'The inbox realtime stream (server-sent events), with replay',
         description:
           'Events: message.new, message.status, conversation.updated, conversation.assigned, conversation.bot_paused, conversation.bot_resumed, typing, notification; only for conversations the caller may see. ' +
+          'conversation.assigned also carries what the conversation.assigned webhook does: `assignee_id`, `team_id`, `previous`, `reason` (manual, unassigned, routing, agent_offline) and `by`. ' +
           'Every event but typing has an `id`. Reconnect with the `Last-Event-ID` header (or `last_event_id`) to get exactly the events missed, then `ready` and live ones; ' +
           'events are kept for 10 minutes and at most the last 10,000: an older or unknown id gets `event: reset` (reload, e.g. with `GET /api/v1/conversations?updated_since=`), then live events.',
         tags: ['realtime'],

@@ -418,5 +418,6 @@ export interface Database {
     conversation_id: string | null;
     message_id: string | null;
     user_id: string | null;
+    detail: string | null; // 0019-sends-stream-event-detail: JSON, e.g. conversation.assigned's reason, by, previous
   };
 }
