@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
-import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { rawQuery, runRaw, type RawQuery } from '../storage/raw-query.ts';
 import { emitConversationCreated } from '../events/pipeline-events.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
@@ -30,19 +30,31 @@ export interface ConversationRow {
   awaiting_reply_since: number | null;
 }
 
+/**
+ * The change sequence (0018-sync-change-seq) folded into the message's own conversation update.
+ * SQLite: set here, so the AFTER trigger that would rewrite the row sees it set and does nothing;
+ * PostgreSQL: its BEFORE trigger sets it within this same row write.
+ */
+function bumpingSyncSeq(text: string): RawQuery {
+  const q = rawQuery(text);
+  const sqlite = q.sqlite.replace(/^update "conversations" set /, 'update "conversations" set "sync_seq" = (select max("sync_seq") from "conversations") + 1, ');
+  if (sqlite === q.sqlite) throw new Error(`not a conversation update: ${text}`);
+  return { ...q, sqlite };
+}
+
 // Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
 const SELECT_OPEN = rawQuery(`select * from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`);
 // Meta may deliver an older message late: the window follows the newest one (null > x is null).
 // A customer message wakes a snoozed conversation, and starts the response clock unless it runs.
-const NOTE_INBOUND = rawQuery(
+const NOTE_INBOUND = bumpingSyncSeq(
   `update "conversations" set "last_customer_message_at" = case when "last_customer_message_at" > ? then "last_customer_message_at" else ? end,
    "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ?,
    "snoozed_until" = null, "awaiting_reply_since" = coalesce("awaiting_reply_since", ?) where "id" = ?`,
 );
-const NOTE_OUTBOUND = rawQuery(`update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`);
+const NOTE_OUTBOUND = bumpingSyncSeq(`update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`);
 // An agent or API reply answers every customer message waiting since awaiting_reply_since:
 // one response, timed from the oldest of them (bot replies do not count: they are not agents).
-const NOTE_AGENT_REPLY = rawQuery(
+const NOTE_AGENT_REPLY = bumpingSyncSeq(
   `update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ?,
    "first_response_at" = case when "awaiting_reply_since" is null then "first_response_at" else coalesce("first_response_at", ?) end,
    "response_count" = "response_count" + case when "awaiting_reply_since" is null then 0 else 1 end,
