@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import { sql } from 'kysely';
+import type pg from 'pg';
 import { onClockAdvance, type Clock } from '../core/clock.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { PermanentFailure, RetryLater } from './job-errors.ts';
 import type { EnqueueOptions, Executor, JobQueue, TaskHandler } from './job-queue.ts';
+import { graphileWorkerPool } from './graphile-worker-pool.ts';
 import { runWithShortRetries } from './run-with-short-retries.ts';
 import { WorkerHeartbeat } from './worker-heartbeat.ts';
 
@@ -30,6 +32,7 @@ interface Options {
 export class GraphileJobQueue implements JobQueue {
   private runner: Runner | undefined;
   private heartbeat: WorkerHeartbeat | undefined;
+  private workerPool: pg.Pool | undefined;
   private migrated = false;
   private unwatchClock: () => void = () => undefined;
 
@@ -103,6 +106,8 @@ export class GraphileJobQueue implements JobQueue {
     }
     // graphile-worker names the pool it creates (`locked_by` of every job and queue it takes) and
     // announces it; that id is the heartbeat's, so the sweep can hand exactly its locks back.
+    const databaseUrl = this.storage.databaseUrl;
+    if (!databaseUrl) throw new Error('the PostgreSQL job queue needs the database URL');
     const events: WorkerEvents = new EventEmitter();
     let poolId: string | undefined;
     events.on('pool:create', ({ workerPool }) => (poolId ??= workerPool.id));
@@ -110,8 +115,7 @@ export class GraphileJobQueue implements JobQueue {
       events,
       // Its own pool: workers hold connections while they wait for work, and must never starve
       // the queries our handlers make.
-      connectionString: this.storage.databaseUrl,
-      maxPoolSize: (this.opts.concurrency ?? 8) + 2,
+      pgPool: (this.workerPool = graphileWorkerPool(databaseUrl, (this.opts.concurrency ?? 8) + 2, this.opts.logger)),
       concurrency: this.opts.concurrency ?? 8,
       noHandleSignals: true,
       pollInterval: 100,
@@ -159,6 +163,9 @@ export class GraphileJobQueue implements JobQueue {
     // After the pool has given its jobs back: a row left behind would only expire.
     await this.heartbeat?.stop();
     this.heartbeat = undefined;
+    // A pool handed to graphile-worker stays ours to close.
+    await this.workerPool?.end().catch(() => undefined);
+    this.workerPool = undefined;
   }
 
   async backlog(): Promise<{ count: number; oldestAt: number | null }> {

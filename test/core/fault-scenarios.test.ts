@@ -53,8 +53,13 @@ async function underLoad(
     const base = Math.floor(Date.now() / 1000);
     const deliver = async (waId: string, id: string, text: string): Promise<void> => {
       const body = inboundEnvelope(sim.phoneNumberId, [{ from: waId, id, timestamp: `${base}`, type: 'text', text: { body: text } }], [{ profile: { name: 'Fault' }, wa_id: waId }]);
+      let last = '';
       for (let tries = 0; tries < 400; tries++) {
-        const res = await postSigned(child.url, body).catch(() => undefined);
+        const res = await postSigned(child.url, body).catch((e: unknown) => {
+          last = String(e);
+          return undefined;
+        });
+        if (res && res.status !== 200) last = `${res.status} ${(await res.text().catch(() => '')).slice(0, 300)}`;
         if (res?.status === 200) {
           acknowledged.get(waId)!.push(text);
           acked++;
@@ -63,7 +68,7 @@ async function underLoad(
         refused++;
         await new Promise((r) => setTimeout(r, 50)); // Meta's redelivery, compressed
       }
-      throw new Error(`message ${id} was never acknowledged`);
+      throw new Error(`message ${id} was never acknowledged (last answer: ${last}); the process said:\n${child.output().slice(-3000)}`);
     };
     const load = Promise.all(
       waIds.map(async (w, i) => {
@@ -82,6 +87,7 @@ async function underLoad(
       },
     });
     await load;
+    assert.ok(child.proc.exitCode === null && child.proc.signalCode === null, `the process survived the fault:\n${child.output().slice(-2000)}`);
 
     const replies = (i: number) => customers[i]!.received().map((m) => m.text).filter((t) => t !== 'You said: start');
     const expected = (w: string) => acknowledged.get(w)!.map((t) => `You said: ${t}`);

@@ -118,7 +118,13 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
       cursor = more.cursor;
       return matches();
     }, 10_000, 'the mirror catches up');
-    await waitFor(async () => (await drain(cursor, 100)).rows.length === 0 || (await w.settle(), false), 10_000, 'quiet');
+    // Quiet means the simulator has sent every status webhook for the replies and Switchboard has handled them.
+    const quiesce = async () => {
+      await w.sim.drainWebhooks(5_000);
+      await w.settle();
+    };
+    await quiesce();
+    await waitFor(async () => (await drain(cursor, 100)).rows.length === 0 || (await quiesce(), false), 10_000, 'quiet');
     const settled = await drain(cursor, 100);
     for (const c of settled.rows) mirror.set(c.id, c);
     cursor = settled.cursor;

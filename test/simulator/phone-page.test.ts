@@ -216,15 +216,16 @@ test('phone page: the token link is needed, the address bar drops it, and "Skip 
   await page.goto(`${sim.phonePageUrl}&wa_id=16505553333&name=Win`);
   await page.waitForSelector('body[data-chat="16505553333"]');
   assert.equal(new URL(page.url()).searchParams.get('token'), null, 'the token is not left in the address bar');
-  await page.waitForFunction("document.getElementById('known').textContent.includes('window open')");
+  // Locator waits, not waitForFunction strings: the page's CSP (script-src 'self') forbids the eval those need.
+  await page.locator('#known', { hasText: 'window open' }).waitFor();
 
   const before = sim.now();
   await page.fill('#skip-hours', '25');
   await page.click('#skip');
-  await page.waitForFunction("document.getElementById('status-line').textContent.startsWith('Skipped 25 h')");
+  await page.locator('#status-line', { hasText: /^Skipped 25 h/ }).waitFor();
   assert.match((await page.textContent('#status-line')) ?? '', /the simulator's clock only/);
   assert.ok(sim.now() - before >= 25 * 3_600_000);
-  await page.waitForFunction("!document.getElementById('known').textContent.includes('window open')");
+  await page.locator('#known', { hasText: 'window open' }).waitFor({ state: 'detached' });
 
   // Outside the window a business text fails with 131047, and the page shows it failed.
   const r = await send(sim, { to: '16505553333', type: 'text', text: { body: 'too late' } });
