@@ -1,0 +1,44 @@
+// Compiles src/ to dist/ (tsconfig.build.json) and copies the non-TypeScript files beside it.
+// `node scripts/build.mjs --if-stale` builds only when a source or config file is newer than the last
+// build: `npm start` and the CLI scripts run it first, so nobody has to remember a build step.
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const stamp = join(dist, '.build-stamp');
+
+function* files(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* files(path);
+    else yield path;
+  }
+}
+
+function newestInput() {
+  let newest = 0;
+  for (const f of [...files(src), ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => join(root, f))]) {
+    newest = Math.max(newest, statSync(f).mtimeMs);
+  }
+  return newest;
+}
+
+if (process.argv.includes('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestInput()) process.exit(0);
+
+const started = Date.now();
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const run = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+if (run.status !== 0) {
+  console.error('build: TypeScript reported errors (above); fix them, or run the sources with `npx tsx src/main.ts`.');
+  process.exit(run.status ?? 1);
+}
+for (const f of files(src)) {
+  if (f.endsWith('.ts')) continue;
+  cpSync(f, join(dist, relative(src, f)));
+}
+writeFileSync(stamp, new Date().toISOString() + '\n');
+console.error(`build: compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
