@@ -14,6 +14,7 @@ export function contactView(c: ContactRecord) {
     wa_id: isWaId(c.external_id) ? c.external_id : null,
     bsuid: c.bsuid,
     username: c.username,
+    parent_bsuid: c.parent_bsuid,
     phone: c.phone_e164,
     name: c.name ?? c.profile_name ?? c.username,
     profile_name: c.profile_name,

@@ -5,16 +5,19 @@ import { HttpError } from '../core/http-error.ts';
 import { isBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import type { ContactRow } from './contact-store.ts';
+import { mergeContacts } from './merge-contacts.ts';
 
 /** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */
 export interface WhatsAppIdentity {
   bsuid?: string;
   waId?: string;
   username?: string;
+  /** `parent_user_id`: the parent BSUID of linked portfolios, stored as an attribute (never the identity). */
+  parentBsuid?: string;
   profileName?: string;
 }
 
-export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null };
+export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null; parent_bsuid: string | null };
 
 // Hot path (every inbound message): prebuilt SQL.
 const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
@@ -30,24 +33,32 @@ const BY_WA_ID = rawQuery(`select * from "contacts" where "channel_kind" = 'what
  *    gets the BSUID: a later message with only the BSUID finds it by step 1;
  * 3. else a new contact, keyed (`external_id`, the address replies go to) by the wa_id, or by
  *    the BSUID when the number is withheld, or by `fallbackKey` when neither is usable.
- * When a username-only contact later shows its number, its key becomes the wa_id (unless
- * another contact already holds that wa_id: two records are never merged here).
+ * When a username-only contact later shows its number, its key becomes the wa_id; a phone-only
+ * record of that number (no BSUID) is the same person, and the two records are merged first.
  */
 export async function resolveWhatsAppContact(db: Executor, id: WhatsAppIdentity & { fallbackKey: string; now: number }, retried = false): Promise<WhatsAppContactRow> {
   const byBsuid = id.bsuid ? (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [id.bsuid]))[0] : undefined;
   const known = byBsuid !== undefined && id.waId !== undefined && sameWaId(byBsuid.external_id, id.waId);
   const byPhone = id.waId && !known ? await findByWaId(db, id.waId) : undefined;
-  const found = byBsuid ?? byPhone;
+  let found = byBsuid ?? byPhone;
+  let phoneHolder = byPhone;
+  // Two records of one person (known by phone only, and by BSUID only): this message carries
+  // both identifiers, so they merge, the older surviving (merge-contacts.ts). A phone record
+  // with a different BSUID of its own is someone else's (a recycled number): never merged.
+  if (byBsuid && byPhone && byBsuid.id !== byPhone.id && byPhone.bsuid === null) {
+    found = phoneHolder = (await mergeContacts(db, byBsuid, byPhone, id.now)).survivor;
+  }
   if (found) {
     const patch: Partial<WhatsAppContactRow> = {};
     if (id.bsuid && found.bsuid !== id.bsuid) patch.bsuid = id.bsuid;
     if (id.waId && !sameWaId(found.external_id, id.waId)) {
       // Replies go to the number WhatsApp gave last, unless another contact is known by it.
-      if (!byPhone || byPhone.id === found.id) patch.external_id = id.waId;
+      if (!phoneHolder || phoneHolder.id === found.id) patch.external_id = id.waId;
       patch.phone_e164 = waIdToE164(id.waId);
     }
     if (id.waId && found.phone_e164 === null) patch.phone_e164 = waIdToE164(id.waId);
     if (id.username && id.username !== found.username) patch.username = id.username;
+    if (id.parentBsuid && id.parentBsuid !== found.parent_bsuid) patch.parent_bsuid = id.parentBsuid;
     if (id.profileName && id.profileName !== found.profile_name) patch.profile_name = id.profileName;
     if (Object.keys(patch).length === 0) return found;
     await db.updateTable('contacts').set({ ...patch, updated_at: id.now }).where('id', '=', found.id).execute();
@@ -61,6 +72,7 @@ export async function resolveWhatsAppContact(db: Executor, id: WhatsAppIdentity 
     profile_name: id.profileName ?? null,
     bsuid: id.bsuid ?? null,
     username: id.username ?? null,
+    parent_bsuid: id.parentBsuid ?? null,
     created_at: id.now,
     updated_at: id.now,
   };

@@ -103,7 +103,7 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
           ? query.where(sql<SqlBool>`c.search_doc like ${foldedPattern(q)} escape '\\'`)
           : query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where conversation_search match ${`"${q.replace(/"/g, '""')}"`})`);
     } else {
-      query = query.where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'c.last_message_preview'].map((column) => containsText(column, q))));
+      query = query.where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid', 'c.last_message_preview'].map((column) => containsText(column, q))));
     }
   }
   if (f.cursor) {

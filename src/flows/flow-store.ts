@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isWaId } from '../core/whatsapp-ids.ts';
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
@@ -277,7 +278,10 @@ export async function listResults(db: Executor, flowId: string, opts: { limit: n
 export interface InboundContext {
   contactId: string;
   contactName: string | null;
-  waId: string;
+  /** The WhatsApp number (digits) when known; never a BSUID (docs/whatsapp-identity.md). */
+  waId: string | null;
+  bsuid: string | null;
+  username: string | null;
   phone: string | null;
   attributes: Record<string, unknown>;
   replyId: string | null;
@@ -293,7 +297,7 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.content', 'c.status', 'ct.id as contact_id', 'ct.name', 'ct.profile_name', 'ct.external_id', 'ct.phone_e164', 'ct.attributes'])
+    .select(['m.content', 'c.status', 'ct.id as contact_id', 'ct.name', 'ct.profile_name', 'ct.external_id', 'ct.phone_e164', 'ct.attributes', 'ct.bsuid', 'ct.username'])
     .where('m.id', '=', messageId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -303,7 +307,9 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
   return {
     contactId: row.contact_id,
     contactName: row.name ?? row.profile_name,
-    waId: row.external_id,
+    waId: isWaId(row.external_id) ? row.external_id : null,
+    bsuid: row.bsuid,
+    username: row.username,
     phone: row.phone_e164,
     attributes: isPlainObject(attrs) ? attrs : {},
     replyId: reply && typeof reply.id === 'string' ? reply.id : null,
@@ -344,10 +350,10 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
 }
 
 export async function contactContext(db: Executor, contactId: string): Promise<InboundContext | undefined> {
-  const ct = await db.selectFrom('contacts').select(['id', 'name', 'profile_name', 'external_id', 'phone_e164', 'attributes']).where('id', '=', contactId).executeTakeFirst();
+  const ct = await db.selectFrom('contacts').select(['id', 'name', 'profile_name', 'external_id', 'phone_e164', 'attributes', 'bsuid', 'username']).where('id', '=', contactId).executeTakeFirst();
   if (!ct) return undefined;
   const attrs = safeJson(ct.attributes);
-  return { contactId: ct.id, contactName: ct.name ?? ct.profile_name, waId: ct.external_id, phone: ct.phone_e164, attributes: isPlainObject(attrs) ? attrs : {}, replyId: null, conversationStatus: 'active' };
+  return { contactId: ct.id, contactName: ct.name ?? ct.profile_name, waId: isWaId(ct.external_id) ? ct.external_id : null, bsuid: ct.bsuid, username: ct.username, phone: ct.phone_e164, attributes: isPlainObject(attrs) ? attrs : {}, replyId: null, conversationStatus: 'active' };
 }
 
 export async function mergeContactAttributes(db: Executor, contactId: string, values: Record<string, unknown>, now: number): Promise<void> {

@@ -86,7 +86,7 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
   const stretch = async (trx: Transaction<Database>): Promise<'done' | 'continue'> => {
     const ctx: StepContext = {
       now: now(),
-      contact: { id: input.contact.contactId, name: input.contact.contactName, phone: input.contact.phone, wa_id: input.contact.waId, attributes: input.contact.attributes },
+      contact: { id: input.contact.contactId, name: input.contact.contactName, phone: input.contact.phone, wa_id: input.contact.waId, bsuid: input.contact.bsuid, username: input.contact.username, attributes: input.contact.attributes },
       message: input.message,
       time: { businessHours: deps.config.flows?.businessHours, timezone: deps.config.flows?.businessTimezone },
       sessionId: row?.id ?? newSessionId ?? undefined,

@@ -97,7 +97,7 @@ export interface StepRecord {
 
 export interface StepContext {
   now: number;
-  contact: { id: string; name: string | null; phone: string | null; wa_id: string; attributes: Record<string, unknown> };
+  contact: { id: string; name: string | null; phone: string | null; wa_id: string | null; bsuid?: string | null; username?: string | null; attributes: Record<string, unknown> };
   message: { text: string | null; kind: string } | null;
   /** Operator defaults for business hours (BUSINESS_HOURS, BUSINESS_TIMEZONE). */
   time?: TimeDefaults;

@@ -2,7 +2,7 @@ import type { InboundMessage } from '../channels/channel-types.ts';
 import { isRecord } from '../channels/whatsapp-cloud/json-guards.ts';
 import { parseUserIdUpdates } from '../channels/whatsapp-cloud/parse-user-id-update.ts';
 import { applyIdentityChange, moveToNewBsuid, type WhatsAppIdentity } from '../contacts/whatsapp-contact-store.ts';
-import { cleanUsername, isBsuid, isWaId } from '../core/whatsapp-ids.ts';
+import { cleanUsername, isBsuid, isParentBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 
@@ -21,6 +21,8 @@ export function senderIdentity(m: InboundMessage, problems: string[], deps: Pick
   else if (s.waId !== undefined) malformed('wa_id', s.waId);
   if (isBsuid(s.userId)) id.bsuid = s.userId;
   else if (s.userId !== undefined) malformed('user_id', s.userId);
+  if (isParentBsuid(s.parentUserId)) id.parentBsuid = s.parentUserId;
+  else if (s.parentUserId !== undefined) malformed('parent_user_id', s.parentUserId);
   const username = cleanUsername(s.username);
   if (username !== undefined) id.username = username;
   if (m.profileName !== undefined) id.profileName = m.profileName;

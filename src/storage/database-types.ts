@@ -43,6 +43,7 @@ export interface Database {
     // WhatsApp identity (0015-contacts-bsuid).
     bsuid: string | null; // business-scoped user ID: the identity when present
     username: string | null;
+    parent_bsuid: string | null; // 0020-contacts-identity-search: parent_user_id (linked portfolios)
   };
   conversations: {
     id: string;

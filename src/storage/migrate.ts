@@ -20,6 +20,7 @@ import { customerMediaMigration } from './migrations/0016-customer-media.ts';
 import { routeReadsAutoAssignMigration } from './migrations/0017-route-reads-auto-assign.ts';
 import { syncChangeSeqMigration } from './migrations/0018-sync-change-seq.ts';
 import { sendsStreamEventDetailMigration } from './migrations/0019-sends-stream-event-detail.ts';
+import { contactsIdentitySearchMigration } from './migrations/0020-contacts-identity-search.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -43,6 +44,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0017-route-reads-auto-assign': routeReadsAutoAssignMigration(dialect),
     '0018-sync-change-seq': syncChangeSeqMigration(dialect),
     '0019-sends-stream-event-detail': sendsStreamEventDetailMigration(dialect),
+    '0020-contacts-identity-search': contactsIdentitySearchMigration(dialect),
   };
 }
 

@@ -47,6 +47,7 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
     user_id: c.userId,
     username: c.username ?? null,
     hide_phone: c.hidePhone,
+    parent_user_id: c.parentUserId ?? null,
     phone_shared: phoneShared(c, core.clock.now()),
     profile_name: c.profileName,
     last_inbound_at: c.lastInboundAt ?? null,
@@ -73,7 +74,7 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
     const waId = digits(str(b, 'wa_id'));
     if (!/^\d{6,15}$/.test(waId)) throw new InboundError(`"wa_id" must be 6-15 digits`);
     if (b.profile_name !== undefined && typeof b.profile_name !== 'string') throw new InboundError('"profile_name" must be a string');
-    const identity = { username: b.username as string | null | undefined, hidePhone: b.hide_phone as boolean | undefined };
+    const identity = { username: b.username as string | null | undefined, hidePhone: b.hide_phone as boolean | undefined, parentUserId: b.parent_user_id as string | null | undefined };
     if (identity.username !== undefined && identity.username !== null && typeof identity.username !== 'string') throw new InboundError('"username" must be a string or null');
     const exists = state.customers.has(waId);
     const c = state.customer(waId, b.profile_name || undefined);

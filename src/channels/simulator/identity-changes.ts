@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.ts';
 import { newWamid } from './ids.ts';
-import { phoneShared, USERNAME_PATTERN } from './identity.ts';
+import { PARENT_BSUID_PATTERN, phoneShared, USERNAME_PATTERN } from './identity.ts';
 import { InboundError } from './inbound-validation.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { CustomerState, SimulatorState } from './simulator-state.ts';
@@ -19,6 +19,12 @@ export function applyIdentity(c: CustomerState, identity: SimCustomerIdentity): 
   if (identity.hidePhone !== undefined) {
     if (typeof identity.hidePhone !== 'boolean') throw new InboundError('"hide_phone" must be a boolean');
     c.hidePhone = identity.hidePhone;
+  }
+  if (identity.parentUserId !== undefined) {
+    const p = identity.parentUserId;
+    if (p === null || p === '') delete c.parentUserId;
+    else if (typeof p !== 'string' || !PARENT_BSUID_PATTERN.test(p)) throw new InboundError('"parent_user_id" must be a parent BSUID like US.ENT.11815799212886844830 (or null to remove it)');
+    else c.parentUserId = p;
   }
 }
 

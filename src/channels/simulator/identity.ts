@@ -30,8 +30,13 @@ const DAY = 24 * 60 * 60 * 1000;
 /** Meta's 30-day window in which a username user's phone number is still shared. */
 export const PHONE_SHARE_WINDOW_MS = 30 * DAY;
 
+/** A parent BSUID: country code, `.ENT.`, then alphanumerics (docs/whatsapp-identity.md). */
+export const PARENT_BSUID_PATTERN = /^[A-Z]{2}\.ENT\.[A-Za-z0-9]{1,128}$/;
+
 export interface IdentityState {
   username?: string;
+  /** Parent BSUID (linked portfolios), when the business has them enabled for this user. */
+  parentUserId?: string;
   /** The user hides their number behind the username (only meaningful with a username). */
   hidePhone: boolean;
   /** Last time the business sent a message to this user's phone number (`to`), simulator clock. */

@@ -61,6 +61,7 @@ export class InboundService {
     const shared = existing ? phoneShared(existing, now) : true;
     if (shared) item.from = waId;
     item.from_user_id = existing?.userId ?? bsuidFor(waId, this.opts.wabaId);
+    if (existing?.parentUserId) item.from_parent_user_id = existing.parentUserId;
     item.id = wamid;
     item.timestamp = unixSeconds(now);
     item.type = spec.type;
@@ -82,7 +83,7 @@ export class InboundService {
     const payload = envelope(this.opts.wabaId, [
       messagesChange(
         { display_phone_number: this.opts.displayPhoneNumber, phone_number_id: this.opts.phoneNumberId },
-        [contactOf(customer.profileName, customer.username, shared ? waId : undefined, customer.userId)],
+        [contactOf(customer.profileName, customer.username, shared ? waId : undefined, customer.userId, customer.parentUserId)],
         [item],
       ),
     ]);
@@ -128,7 +129,7 @@ function placeholderBytes(kind: MediaKind): Buffer {
   return Buffer.from(`simulated ${kind} ${Date.now()}`);
 }
 
-function contactOf(name: string, username: string | undefined, waId: string | undefined, userId: string): WebhookContact {
-  const c: WebhookContact = { profile: username ? { name, username } : { name }, user_id: userId };
-  return waId === undefined ? c : { profile: c.profile, wa_id: waId, user_id: userId };
+function contactOf(name: string, username: string | undefined, waId: string | undefined, userId: string, parentUserId: string | undefined): WebhookContact {
+  const c: WebhookContact = { profile: username ? { name, username } : { name }, ...(waId === undefined ? {} : { wa_id: waId }), user_id: userId };
+  return parentUserId === undefined ? c : { ...c, parent_user_id: parentUserId };
 }

@@ -77,6 +77,7 @@ export class StatusScheduler {
     if (showPhone) item.recipient_id = e.rec.waId;
     // On `failed`, recipient_user_id is omitted when the message was sent to a phone number.
     if (status !== 'failed' || byUserId) item.recipient_user_id = e.userId;
+    if (item.recipient_user_id !== undefined && customer?.parentUserId) item.recipient_parent_user_id = customer.parentUserId;
     if (e.bizOpaque !== undefined) item.biz_opaque_callback_data = e.bizOpaque;
     if (status === 'failed') {
       const code = e.failCode ?? 131026;
@@ -85,7 +86,7 @@ export class StatusScheduler {
       this.sink(item);
       return;
     }
-    const contact: WebhookContact = { user_id: e.userId };
+    const contact: WebhookContact = { user_id: e.userId, ...(customer?.parentUserId ? { parent_user_id: customer.parentUserId } : {}) };
     // The username rides on delivered and read, never on sent.
     if (status !== 'sent' && customer?.username) contact.profile = { username: customer.username };
     if (showPhone) contact.wa_id = e.rec.waId;
@@ -101,10 +102,10 @@ export class StatusScheduler {
   }
 }
 
-/** Meta's key order: profile, wa_id, user_id. */
+/** Meta's key order: profile, wa_id, user_id, parent_user_id. */
 function orderedContact(c: WebhookContact): WebhookContact {
   const out: Partial<WebhookContact> = {};
   if (c.profile) out.profile = c.profile;
   if (c.wa_id !== undefined) out.wa_id = c.wa_id;
-  return { ...out, user_id: c.user_id };
+  return { ...out, user_id: c.user_id, ...(c.parent_user_id !== undefined ? { parent_user_id: c.parent_user_id } : {}) };
 }

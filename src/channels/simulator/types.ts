@@ -237,6 +237,11 @@ export interface MediaSendOptions {
 export interface SimCustomerIdentity {
   username?: string | null;
   hidePhone?: boolean;
+  /**
+   * A parent BSUID (`US.ENT.…`, linked business portfolios; docs/whatsapp-identity.md): sent as
+   * `parent_user_id` / `from_parent_user_id` / `recipient_parent_user_id`. null removes it.
+   */
+  parentUserId?: string | null;
 }
 
 export interface SimCustomer {

@@ -14,6 +14,7 @@ export interface StatusItem {
   /** The phone number; omitted when the message went to a BSUID and the phone is withheld. */
   recipient_id?: string;
   recipient_user_id?: string;
+  recipient_parent_user_id?: string;
   biz_opaque_callback_data?: string;
   conversation?: { id: string; expiration_timestamp?: string; origin: { type: string } };
   pricing?: Pricing;
@@ -22,12 +23,14 @@ export interface StatusItem {
 
 /**
  * contacts[] item (docs/whatsapp-identity.md): `user_id` always, `wa_id` only when the phone
- * may be shared, `profile.username` when the user has one. The simulator has no parent BSUIDs.
+ * may be shared, `profile.username` when the user has one, `parent_user_id` when the customer
+ * has a parent BSUID (linked portfolios).
  */
 export interface WebhookContact {
   profile?: { name?: string; username?: string };
   wa_id?: string;
   user_id: string;
+  parent_user_id?: string;
 }
 
 export function messagesValue(metadata: Metadata, contacts: WebhookContact[] | undefined, messages: unknown[]) {

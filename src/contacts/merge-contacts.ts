@@ -1,0 +1,91 @@
+import type { Executor } from '../jobs/job-queue.ts';
+import type { WhatsAppContactRow } from './whatsapp-contact-store.ts';
+
+/**
+ * Two contact records turned out to be one person (docs/whatsapp-identity.md, "Duplicate
+ * contacts"): typically one known only by phone (a payload without `user_id`) and one known only
+ * by BSUID (a username user whose number was withheld), until a message carries both. The older
+ * record survives and takes everything keyed by the other's id; the other is deleted.
+ *
+ * Runs on the caller's executor, which must be a transaction (ingest's batch is one): all of it
+ * or none. Nothing is emitted: the conversations and messages are the same rows, only their
+ * contact changes. What moves:
+ * - conversations (with their messages, notes, labels, media, reads: those are keyed by the
+ *   conversation). Both records' open conversations on one number cannot both stay open (one
+ *   open conversation per contact and number): the one with the older last message is closed;
+ * - the opt-in ledger (contact_opt_events), flow sessions and flow results;
+ * - tags (union), attributes (the survivor's value wins on a shared key), the business's name
+ *   and profile name where the survivor has none, opt-in state (the later change wins), blocked
+ *   (either blocked stays blocked), and the identifiers: BSUID, phone, username, parent BSUID.
+ * Returns the survivor as stored, with `identity` applied by the caller afterwards.
+ */
+export async function mergeContacts(db: Executor, a: WhatsAppContactRow, b: WhatsAppContactRow, now: number): Promise<{ survivor: WhatsAppContactRow; merged: WhatsAppContactRow }> {
+  const [survivor, merged] = a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id) ? [a, b] : [b, a];
+  const s = await full(db, survivor.id);
+  const m = await full(db, merged.id);
+
+  // One open conversation per (number, contact): close the quieter of each clashing pair.
+  const open = await db.selectFrom('conversations').select(['id', 'channel_id', 'contact_id', 'last_message_at']).where('contact_id', 'in', [s.id, m.id]).where('status', '<>', 'closed').execute();
+  for (const mine of open.filter((c) => c.contact_id === s.id)) {
+    const theirs = open.find((c) => c.contact_id === m.id && c.channel_id === mine.channel_id);
+    if (!theirs) continue;
+    const quieter = mine.last_message_at >= theirs.last_message_at ? theirs : mine;
+    await db.updateTable('conversations').set({ status: 'closed', awaiting_human_since: null, updated_at: now }).where('id', '=', quieter.id).execute();
+    await db.deleteFrom('bot_pauses').where('conversation_id', '=', quieter.id).execute();
+  }
+  await db.updateTable('conversations').set({ contact_id: s.id, updated_at: now }).where('contact_id', '=', m.id).execute();
+  await db.updateTable('contact_opt_events').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
+  await db.updateTable('flow_sessions').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
+  await db.updateTable('flow_results').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
+
+  // Free the merged record's unique keys (external_id, bsuid) before the survivor takes them.
+  await db.deleteFrom('contacts').where('id', '=', m.id).execute();
+
+  const sOpt = s.opted_in_at ?? -1;
+  const mOpt = m.opted_in_at ?? -1;
+  const patch = {
+    name: s.name ?? m.name,
+    profile_name: s.profile_name ?? m.profile_name,
+    attributes: JSON.stringify({ ...parseObject(m.attributes), ...parseObject(s.attributes) }),
+    tags: JSON.stringify([...new Set([...parseTags(s.tags), ...parseTags(m.tags)])]),
+    opted_in: mOpt > sOpt ? m.opted_in : s.opted_in,
+    opted_in_at: mOpt > sOpt ? m.opted_in_at : s.opted_in_at,
+    blocked: s.blocked === 1 || m.blocked === 1 ? 1 : 0,
+    bsuid: s.bsuid ?? m.bsuid,
+    parent_bsuid: s.parent_bsuid ?? m.parent_bsuid,
+    username: s.username ?? m.username,
+    phone_e164: s.phone_e164 ?? m.phone_e164,
+    // Replies go to a number when either record had one.
+    external_id: isDigits(s.external_id) || !isDigits(m.external_id) ? s.external_id : m.external_id,
+    updated_at: now,
+  };
+  await db.updateTable('contacts').set(patch).where('id', '=', s.id).execute();
+  // The search text of the moved conversations (triggers on contact_id) is rebuilt by the database.
+  return { survivor: { ...s, ...patch } as WhatsAppContactRow, merged: m as WhatsAppContactRow };
+}
+
+type FullContact = WhatsAppContactRow & { name: string | null; attributes: string; tags: string; opted_in: number | null; opted_in_at: number | null; blocked: number; parent_bsuid: string | null };
+
+async function full(db: Executor, id: string): Promise<FullContact> {
+  return (await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as FullContact;
+}
+
+const isDigits = (v: string) => /^\d+$/.test(v);
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function parseTags(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
