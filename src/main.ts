@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, DEFAULT_API_VERSION, type Config } from './config.ts';
+import { DEFAULT_API_VERSION, type Config } from './config.ts';
+import { loadConfig } from './load-config.ts';
 import { startSimulator, type Simulator } from './channels/simulator/index.ts';
 import { OffsetClock, systemClock, type Clock } from './core/clock.ts';
 import { startSwitchboard } from './start-switchboard.ts';

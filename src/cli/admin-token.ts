@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../load-config.ts';
 import { ADMIN_TOKEN_REFRESH_MS, replaceAdminToken } from '../http/admin-token.ts';
 import { openStorage } from '../storage/open-database.ts';
 

@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../load-config.ts';
 import { EXAMPLE_FLOWS_DIR, findFlowScripts } from '../flows/find-flow-scripts.ts';
 import { runScriptFile, type ScriptOutcome } from '../flows/flow-script-runner.ts';
 

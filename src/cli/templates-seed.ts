@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../load-config.ts';
 import { readTemplateFiles } from '../templates/seed-templates.ts';
 
 const USAGE = `Usage: npm run templates:seed -- [options]

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadConfig } from '../config.ts';
+import { loadConfig } from '../load-config.ts';
 import { webhookSettings } from './webhook-settings.ts';
 
 const cwd = '/nonexistent-switchboard-test-dir';

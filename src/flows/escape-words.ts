@@ -6,18 +6,10 @@
  * with or without accents, ignoring spaces and punctuation around it ("¡Agente!" is "agente").
  */
 
+import type { EscapeAction, EscapeRule } from '../config.ts';
 import { parseTemplate } from './expression.ts';
 
-export type EscapeAction = 'handoff' | 'restart' | 'end' | { jump: string };
-
-export interface EscapeRule {
-  keywords: string[];
-  action: EscapeAction;
-  /** Sent before the action (a hand-off's "An agent will be with you shortly"). */
-  message?: string;
-  /** handoff: the team to hand to. */
-  team?: string;
-}
+export type { EscapeAction, EscapeRule } from '../config.ts';
 
 /** Lower case, accents removed (NFD), punctuation and spaces at the ends dropped, inner spaces collapsed. */
 export function foldKeyword(s: string): string {

@@ -1,36 +1,9 @@
 import { CUSTOMER_WINDOW_MS } from '../conversations/customer-window.ts';
 import { backoffMs } from '../jobs/backoff.ts';
 
-/**
- * How outbound sends outlast a Graph API outage (README, "When WhatsApp is down"). Every field has
- * a setting; a Config built in code without `sendPolicy` gets DEFAULT_SEND_POLICY.
- */
-export interface SendPolicy {
-  /** SEND_RETRY_BASE_MS: the first retry waits about this long, doubling each attempt. */
-  retryBaseMs: number;
-  /** SEND_RETRY_MAX_DELAY_MS: the longest wait between two attempts of one message. */
-  retryMaxDelayMs: number;
-  /** SEND_RETRY_HORIZON_MS: free-form messages stop being retried this long after they were queued; 0: at the end of the customer's 24-hour window (always the latest possible). */
-  freeFormHorizonMs: number;
-  /** SEND_RETRY_HORIZON_TEMPLATE_MS: templates stop being retried this long after they were queued. */
-  templateHorizonMs: number;
-  /** SEND_BREAKER_FAILURES: consecutive retryable failures on one number that open its circuit breaker. */
-  breakerFailures: number;
-  /** SEND_BREAKER_COOLDOWN_MS: how long the breaker first stays open; it doubles each time a probe fails. */
-  breakerCooldownMs: number;
-  /** SEND_BREAKER_MAX_COOLDOWN_MS: the longest the breaker stays open before the next probe. */
-  breakerMaxCooldownMs: number;
-}
+import type { SendPolicy } from '../config.ts';
 
-export const DEFAULT_SEND_POLICY: SendPolicy = {
-  retryBaseMs: 1_000,
-  retryMaxDelayMs: 60_000,
-  freeFormHorizonMs: 0,
-  templateHorizonMs: 6 * 3600_000,
-  breakerFailures: 5,
-  breakerCooldownMs: 5_000,
-  breakerMaxCooldownMs: 60_000,
-};
+export { DEFAULT_SEND_POLICY, type SendPolicy } from '../config.ts';
 
 /** When a message stops being worth sending, and why: the end of the customer's window, or the setting for templates / free-form. */
 export interface RetryHorizon {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/load-config.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { createUser, startAuthWorld, type AuthWorld } from './auth-world.ts';
 

@@ -397,7 +397,7 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
 
 describe('send policy settings', () => {
   test('SEND_RETRY_* and SEND_BREAKER_* are read and checked', async () => {
-    const { loadConfig } = await import('../../src/config.ts');
+    const { loadConfig } = await import('../../src/load-config.ts');
     const ok = loadConfig({ SEND_RETRY_HORIZON_TEMPLATE_MS: '3600000', SEND_BREAKER_FAILURES: '3', SEND_RETRY_HORIZON_MS: '0' }, '/nonexistent');
     assert.ok(ok.ok);
     assert.equal(ok.config.sendPolicy?.templateHorizonMs, 3_600_000);

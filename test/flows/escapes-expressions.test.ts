@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/load-config.ts';
 import { foldKeyword, matchEscape } from '../../src/flows/escape-words.ts';
 import { interpolate, parseTemplate } from '../../src/flows/expression.ts';
 import { validateFlow } from '../../src/flows/validate-flow.ts';

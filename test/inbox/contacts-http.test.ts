@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/load-config.ts';
 import { agentSession, call } from './agents-http.ts';
 
 forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (dialect) => {

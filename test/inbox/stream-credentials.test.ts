@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { loadConfig } from '../../src/config.ts';
+import { loadConfig } from '../../src/load-config.ts';
 import { streamCredentialsOf } from '../../src/realtime/stream-routes.ts';
 import { DEFAULT_STREAMS_PER_CREDENTIAL, type StreamCredentials } from '../../src/realtime/stream-credentials.ts';
 import { forEachDialect } from '../support/dialects.ts';

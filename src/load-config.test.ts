@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadConfig } from './config.ts';
+import { loadConfig } from './load-config.ts';
 
 const empty = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
 
