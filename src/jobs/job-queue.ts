@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../storage/database-types.ts';
+import type { Executor } from '../storage/executor.ts';
+
+export type { Executor } from '../storage/executor.ts';
 
 export interface EnqueueOptions {
   /**
@@ -19,8 +20,6 @@ export interface JobInfo {
 }
 
 export type TaskHandler = (payload: unknown, job: JobInfo) => Promise<void>;
-
-export type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
  * The job engine boundary. Two engines: an embedded runner over the SQLite jobs table, and

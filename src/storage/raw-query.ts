@@ -1,5 +1,5 @@
 import { CompiledQuery, PostgresAdapter } from 'kysely';
-import type { Executor } from '../jobs/job-queue.ts';
+import type { Executor } from './executor.ts';
 
 /** One statement, written once with `?` placeholders, kept in both dialects' spelling. */
 export interface RawQuery {
