@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
-import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/whatsapp-cloud-adapter.ts';
+import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/index.ts';
 import { DEFAULT_HTTP_TIMEOUTS, type Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';

@@ -1,4 +1,4 @@
-import { mediaLimits } from '../channels/whatsapp-cloud/media-limits.ts';
+import { mediaLimits } from '../channels/whatsapp-cloud/index.ts';
 
 /**
  * What WhatsApp accepts for upload, per message kind, and the size limits it enforces. Checked

@@ -1,4 +1,4 @@
-import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/webhook-parser.ts';
+import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/index.ts';
 import { resolveWhatsAppContact } from '../contacts/whatsapp-contact-store.ts';
 import { applyIdentityUpdates, applySystemIdentityChange, senderIdentity } from './sender-identity.ts';
 import { recordStatus } from '../conversations/apply-status.ts';

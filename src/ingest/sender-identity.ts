@@ -1,6 +1,6 @@
 import type { InboundMessage } from '../channels/channel-types.ts';
-import { isRecord } from '../channels/whatsapp-cloud/json-guards.ts';
-import { parseUserIdUpdates } from '../channels/whatsapp-cloud/parse-user-id-update.ts';
+import { isRecord } from '../channels/whatsapp-cloud/index.ts';
+import { parseUserIdUpdates } from '../channels/whatsapp-cloud/index.ts';
 import { applyIdentityChange, moveToNewBsuid, type WhatsAppIdentity } from '../contacts/whatsapp-contact-store.ts';
 import { cleanUsername, isBsuid, isParentBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import type { Deps } from '../deps.ts';

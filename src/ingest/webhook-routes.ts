@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { webhookAccounts } from '../channels/whatsapp-cloud/webhook-accounts.ts';
-import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/webhook-signature.ts';
+import { webhookAccounts } from '../channels/whatsapp-cloud/index.ts';
+import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/index.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { EventWriter } from './event-writer.ts';

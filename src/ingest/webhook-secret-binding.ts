@@ -1,4 +1,4 @@
-import type { WebhookAccounts } from '../channels/whatsapp-cloud/webhook-accounts.ts';
+import type { WebhookAccounts } from '../channels/whatsapp-cloud/index.ts';
 
 const NONE: ReadonlySet<string> = new Set();
 

@@ -1,5 +1,5 @@
 import type { OutboundContent, SendResult } from '../channels/channel-types.ts';
-import { outcomeUnknown } from '../channels/whatsapp-cloud/graph-errors.ts';
+import { outcomeUnknown } from '../channels/whatsapp-cloud/index.ts';
 import { applyEarlyStatuses } from '../conversations/apply-status.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../events/pipeline-events.ts';

@@ -1,6 +1,6 @@
 import { chars, isRecord } from './lint-text.ts';
 import type { LintFinding } from './template-types.ts';
-import { scanVariables } from '../channels/whatsapp-cloud/template-variables.ts';
+import { scanVariables } from '../channels/whatsapp-cloud/index.ts';
 
 const KNOWN_TYPES = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'OTP', 'FLOW', 'VOICE_CALL', 'CATALOG', 'MPM'];
 const LABEL_OPTIONAL = ['COPY_CODE', 'OTP', 'CATALOG', 'MPM'];

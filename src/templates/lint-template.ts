@@ -1,8 +1,8 @@
 import { lintButtons } from './lint-buttons.ts';
 import { chars, isRecord, lintBodyPlacement, lintExamples, lintVariables, type TextFacts } from './lint-text.ts';
 import { lintPromotionalWording } from './promotional-wording.ts';
-import { authenticationFindings } from '../channels/whatsapp-cloud/authentication-templates.ts';
-import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
+import { authenticationFindings } from '../channels/whatsapp-cloud/index.ts';
+import { canonicalLanguage } from '../channels/whatsapp-cloud/index.ts';
 import { TEMPLATE_CATEGORIES, type LintFinding } from './template-types.ts';
 
 const HEADER_FORMATS = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION', 'GIF'];

@@ -1,5 +1,5 @@
 import type { LintFinding } from './template-types.ts';
-import { scanVariables, type TemplateVariable } from '../channels/whatsapp-cloud/template-variables.ts';
+import { scanVariables, type TemplateVariable } from '../channels/whatsapp-cloud/index.ts';
 
 export interface TextFacts {
   vars: TemplateVariable[];

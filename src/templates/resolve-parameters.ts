@@ -2,8 +2,8 @@ import { isRecord } from './lint-text.ts';
 import { MAX_COPY_CODE } from './lint-buttons.ts';
 import { describe, paramError, readTextValue, checkText, type TextSlot } from './parameter-values.ts';
 import { componentOf, type TemplateComponent } from './template-types.ts';
-import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../channels/whatsapp-cloud/authentication-templates.ts';
-import { substitute, scanVariables, variableNames } from '../channels/whatsapp-cloud/template-variables.ts';
+import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../channels/whatsapp-cloud/index.ts';
+import { substitute, scanVariables, variableNames } from '../channels/whatsapp-cloud/index.ts';
 
 /** What the customer sees, component by component, and all of it as one text. */
 export interface RenderedTemplate {

@@ -1,8 +1,8 @@
 import type { ParsedWebhook, TemplateStatusEvent } from '../channels/channel-types.ts';
-import type { RemoteTemplate } from '../channels/whatsapp-cloud/template-api.ts';
+import type { RemoteTemplate } from '../channels/whatsapp-cloud/index.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
-import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
+import { canonicalLanguage } from '../channels/whatsapp-cloud/index.ts';
 import { addTemplateEvent, findTemplateByMeta, insertTemplate, listTemplates, updateTemplate } from './template-store.ts';
 import type { TemplateChannel } from './template-channels.ts';
 

@@ -1,4 +1,4 @@
-import { WhatsAppTemplateApi } from '../channels/whatsapp-cloud/template-api.ts';
+import { WhatsAppTemplateApi } from '../channels/whatsapp-cloud/index.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 

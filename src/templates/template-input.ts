@@ -1,7 +1,7 @@
 import { HttpError } from '../core/http-error.ts';
 import { hasErrors, lintTemplate } from './lint-template.ts';
 import { isRecord } from './lint-text.ts';
-import { canonicalLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
+import { canonicalLanguage } from '../channels/whatsapp-cloud/index.ts';
 import type { LintFinding, TemplateComponent } from './template-types.ts';
 
 export interface TemplateFields {

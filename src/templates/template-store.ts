@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
-import { sameLanguage } from '../channels/whatsapp-cloud/template-languages.ts';
+import { sameLanguage } from '../channels/whatsapp-cloud/index.ts';
 import type { TemplateComponent } from './template-types.ts';
 
 export type TemplateRow = Selectable<Database['templates']>;

@@ -1,8 +1,8 @@
 import { graphError, invalid, invalidParam, missing } from './errors.ts';
 import type { MediaKind } from './media-types.ts';
-import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../whatsapp-cloud/authentication-templates.ts';
-import { normalizeLanguage } from '../whatsapp-cloud/template-languages.ts';
-import { expectedParams, substitute } from '../whatsapp-cloud/template-variables.ts';
+import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../whatsapp-cloud/index.ts';
+import { normalizeLanguage } from '../whatsapp-cloud/index.ts';
+import { expectedParams, substitute } from '../whatsapp-cloud/index.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
 import { charLength, isObject, requireObject, requireString, type Json } from './validation-helpers.ts';
 

@@ -1,4 +1,4 @@
-import { distinctNames, scanVariables, type TemplateVariable } from '../whatsapp-cloud/template-variables.ts';
+import { distinctNames, scanVariables, type TemplateVariable } from '../whatsapp-cloud/index.ts';
 import { isObject } from './validation-helpers.ts';
 
 export interface ReviewFinding {
