@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.ts';
 import type { Clock } from './core/clock.ts';
-import type { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
+import type { ParsedBodyCache } from './storage/parsed-body-cache.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import type { ChannelRegistry } from './messaging/channel-registry.ts';
 import type { RealtimeBus } from './realtime/realtime-bus.ts';

@@ -10,7 +10,7 @@ import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-re
 import { eventDeliveryHandler } from './events/deliver-event.ts';
 import { adminTokenCheck, ensureAdminToken } from './http/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
-import { ParsedBodyCache } from './ingest/parsed-body-cache.ts';
+import { ParsedBodyCache } from './storage/parsed-body-cache.ts';
 import { GraphileJobQueue } from './jobs/graphile-job-queue.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
 import { SqliteJobQueue } from './jobs/sqlite-job-queue.ts';
