@@ -18,7 +18,7 @@ import type { Deps } from './deps.ts';
 import { eventWebhookRoutes } from './events/webhook-routes.ts';
 import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
 import { flowRoutes } from './flows/flow-routes.ts';
-import type { AdminTokenCheck } from './http/admin-token.ts';
+import type { AdminTokenCheck } from './auth/admin-token.ts';
 import { installBodyGuard } from './http/body-guard.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';

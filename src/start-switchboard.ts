@@ -8,7 +8,7 @@ import type { Deps } from './deps.ts';
 import { TurnGate } from './core/turn-gate.ts';
 import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-receipt.ts';
 import { eventDeliveryHandler } from './events/deliver-event.ts';
-import { adminTokenCheck, ensureAdminToken } from './http/admin-token.ts';
+import { adminTokenCheck, ensureAdminToken } from './auth/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
 import { ParsedBodyCache } from './storage/parsed-body-cache.ts';
 import { GraphileJobQueue } from './jobs/graphile-job-queue.ts';

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../core/clock.ts';
 import { HttpError } from '../core/http-error.ts';
-import type { AdminTokenCheck } from '../http/admin-token.ts';
+import type { AdminTokenCheck } from './admin-token.ts';
 import type { Database } from '../storage/database-types.ts';
 import { ADMIN_TOKEN_PRINCIPAL, type Principal, type Visibility } from './principal.ts';
 import { isRole, parseStoredScopes, roleScopes, type Role } from './scopes.ts';

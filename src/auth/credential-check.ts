@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
-import type { AdminTokenCheck } from '../http/admin-token.ts';
+import type { AdminTokenCheck } from './admin-token.ts';
 import type { Principal } from './principal.ts';
 import { sha256Hex } from './secret-token.ts';
 import { SESSION_COOKIE } from './session-cookie.ts';

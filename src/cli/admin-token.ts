@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../load-config.ts';
-import { ADMIN_TOKEN_REFRESH_MS, replaceAdminToken } from '../http/admin-token.ts';
+import { ADMIN_TOKEN_REFRESH_MS, replaceAdminToken } from '../auth/admin-token.ts';
 import { openStorage } from '../storage/open-database.ts';
 
 const USAGE = `Usage: npm run -s admin-token

@@ -6,7 +6,7 @@ import { visibleConversationFilter } from '../auth/visible-conversation-filter.t
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import type { AdminTokenCheck } from '../http/admin-token.ts';
+import type { AdminTokenCheck } from '../auth/admin-token.ts';
 import { routeDoc, str } from '../http/route-doc.ts';
 import { publishInbox } from './realtime-bus.ts';
 import { DEFAULT_STREAMS_PER_CREDENTIAL, StreamCredentials } from './stream-credentials.ts';

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
-import type { Executor } from '../jobs/job-queue.ts';
+import type { Executor } from '../storage/executor.ts';
 
 const KEY = 'admin_token_sha256';
 
