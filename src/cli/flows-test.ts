@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../load-config.ts';
-import { EXAMPLE_FLOWS_DIR, findFlowScripts } from '../flows/find-flow-scripts.ts';
-import { runScriptFile, type ScriptOutcome } from '../flows/flow-script-runner.ts';
+import { EXAMPLE_FLOWS_DIR, findFlowScripts } from './flow-scripts/find-flow-scripts.ts';
+import { runScriptFile, type ScriptOutcome } from './flow-scripts/flow-script-runner.ts';
 
 const HELP = `Usage: npm run flows:test -- [paths...]
        npx tsx src/cli/flows-test.ts [--quiet] [paths...]

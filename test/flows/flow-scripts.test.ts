@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { EXAMPLE_FLOWS_DIR, findFlowScripts } from '../../src/flows/find-flow-scripts.ts';
-import { flowScriptSchema, parseScriptFile } from '../../src/flows/flow-script-format.ts';
-import { runScriptFile } from '../../src/flows/flow-script-runner.ts';
+import { EXAMPLE_FLOWS_DIR, findFlowScripts } from '../../src/cli/flow-scripts/find-flow-scripts.ts';
+import { flowScriptSchema, parseScriptFile } from '../../src/cli/flow-scripts/flow-script-format.ts';
+import { runScriptFile } from '../../src/cli/flow-scripts/flow-script-runner.ts';
 
 // Every shipped example script runs here, so `npm test` (and CI) runs them.
 describe('flow scripts: the shipped examples pass', () => {

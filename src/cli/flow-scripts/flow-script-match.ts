@@ -1,5 +1,5 @@
-import type { SimOutbound } from '../channels/simulator/index.ts';
-import { isPlainObject } from './expression.ts';
+import type { SimOutbound } from '../../channels/simulator/index.ts';
+import { isPlainObject } from '../../flows/expression.ts';
 import type { Expectation } from './flow-script-format.ts';
 
 /** A bot message reduced to what scripts can expect of it. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulatedSwitchboard, type SimulatedSwitchboard } from '../simulated-switchboard.ts';
-import { seedTemplates } from '../templates/seed-templates.ts';
+import { startSimulatedSwitchboard, type SimulatedSwitchboard } from '../../simulated-switchboard.ts';
+import { seedTemplates } from '../../templates/seed-templates.ts';
 
 /** A throwaway Switchboard wired to the real simulator, sharing one clock that scripts can move. */
 export interface ScriptWorld extends SimulatedSwitchboard {

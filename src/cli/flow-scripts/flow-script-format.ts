@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, type Node } from 'yaml';
-import { isPlainObject } from './expression.ts';
+import { isPlainObject } from '../../flows/expression.ts';
 
 /**
  * Scripted conversations ("flows tested like code"): the file format, its JSON Schema and a

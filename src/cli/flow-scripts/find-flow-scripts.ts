@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The shipped example flows and their scripts. */
-export const EXAMPLE_FLOWS_DIR = resolve(import.meta.dirname, '../../examples/flows');
+export const EXAMPLE_FLOWS_DIR = resolve(import.meta.dirname, '../../../examples/flows');
 
 const SCRIPT = /\.test\.ya?ml$/i;
 

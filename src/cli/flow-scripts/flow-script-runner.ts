@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SimCustomer } from '../channels/simulator/index.ts';
-import { isPlainObject } from './expression.ts';
+import type { SimCustomer } from '../../channels/simulator/index.ts';
+import { isPlainObject } from '../../flows/expression.ts';
 import { containsSubset, parseScriptFile, type CallExpectation, type FlowScript, type ResultExpectation, type ScriptStep } from './flow-script-format.ts';
 import { describe, mismatch, seen } from './flow-script-match.ts';
 import { startStubServer, urlMatches, withStubUrl, type StubServer } from './flow-script-stub.ts';
 import { startScriptWorld, type ScriptWorld } from './flow-script-world.ts';
-import type { FlowDocument } from './flow-types.ts';
-import { publishFlow } from './publish-flow.ts';
-import { parseFlowSource, validateFlow } from './validate-flow.ts';
+import type { FlowDocument } from '../../flows/flow-types.ts';
+import { publishFlow } from '../../flows/publish-flow.ts';
+import { parseFlowSource, validateFlow } from '../../flows/validate-flow.ts';
 
 /** How one script went: ok, or the first mismatch with the step and line it happened at. */
 export interface ScriptOutcome {
