@@ -151,6 +151,7 @@ export interface Database {
     id: string;
     name: string;
     description: string | null;
+    auto_assign: string | null; // off | first_message | after_handoff; null: the number's (0021)
     created_at: number;
     updated_at: number;
   };

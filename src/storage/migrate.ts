@@ -21,6 +21,7 @@ import { routeReadsAutoAssignMigration } from './migrations/0017-route-reads-aut
 import { syncChangeSeqMigration } from './migrations/0018-sync-change-seq.ts';
 import { sendsStreamEventDetailMigration } from './migrations/0019-sends-stream-event-detail.ts';
 import { contactsIdentitySearchMigration } from './migrations/0020-contacts-identity-search.ts';
+import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -45,6 +46,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0018-sync-change-seq': syncChangeSeqMigration(dialect),
     '0019-sends-stream-event-detail': sendsStreamEventDetailMigration(dialect),
     '0020-contacts-identity-search': contactsIdentitySearchMigration(dialect),
+    '0021-team-auto-assign': teamAutoAssignMigration(dialect),
   };
 }
 
