@@ -43,6 +43,7 @@ export async function teamRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       id: newId('team', now),
       name: textField(b.name, 'name', 200),
       description: b.description === undefined ? null : optionalTextField(b.description, 'description', 2000),
+      auto_assign: null, // follows the number (routing/team-auto-assign-routes.ts)
       created_at: now,
       updated_at: now,
     };
