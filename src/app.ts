@@ -31,6 +31,7 @@ import { templateRoutes } from './templates/template-routes.ts';
 import { streamRoutes } from './realtime/stream-routes.ts';
 import { routingRoutes } from './routing/routing-routes.ts';
 import { channelRoutingRoutes } from './routing/channel-routing-routes.ts';
+import { teamAutoAssignRoutes } from './routing/team-auto-assign-routes.ts';
 
 /** Builds the HTTP app from dependencies without listening (tests may inject requests). */
 export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToken: AdminTokenCheck }): Promise<FastifyInstance> {
@@ -81,6 +82,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });
     await api.register(channelRoutingRoutes, { deps });
+    await api.register(teamAutoAssignRoutes, { deps });
     await api.register(botPauseRoutes, { deps });
     await api.register(streamRoutes, { deps, adminToken: opts.adminToken });
     await api.register(contactRoutes, { deps });

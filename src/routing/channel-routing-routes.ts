@@ -3,14 +3,16 @@ import { jsonObject } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
-import { AUTO_ASSIGN_MODES, isAutoAssignMode } from './auto-assign.ts';
+import { AUTO_ASSIGN_MODES, effectiveMode, isAutoAssignMode } from './auto-assign.ts';
 
 const tags = ['routing'];
+
+type ChannelRow = { id: string; kind: string; account_id: string; display_phone_number: string | null; name: string; auto_assign: string; auto_assign_team_id: string | null; team_auto_assign: string | null };
 
 /** The numbers (channels) and their auto-assignment setting (auto-assign.ts). */
 export async function channelRoutingRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
   const db = opts.deps.storage.db;
-  const view = (c: { id: string; kind: string; account_id: string; display_phone_number: string | null; name: string; auto_assign: string; auto_assign_team_id: string | null }) => ({
+  const view = (c: ChannelRow) => ({
     id: c.id,
     kind: c.kind,
     account_id: c.account_id,
@@ -18,11 +20,18 @@ export async function channelRoutingRoutes(app: FastifyInstance, opts: { deps: D
     name: c.name,
     auto_assign: c.auto_assign,
     auto_assign_team_id: c.auto_assign_team_id,
+    // The team's own setting overrides the number's for the conversations the number routes to it.
+    team_auto_assign: c.team_auto_assign,
+    effective_auto_assign: effectiveMode(c.auto_assign, c.team_auto_assign),
   });
-  const columns = ['id', 'kind', 'account_id', 'display_phone_number', 'name', 'auto_assign', 'auto_assign_team_id'] as const;
+  const rows = () =>
+    db
+      .selectFrom('channels as ch')
+      .leftJoin('teams as t', 't.id', 'ch.auto_assign_team_id')
+      .select(['ch.id', 'ch.kind', 'ch.account_id', 'ch.display_phone_number', 'ch.name', 'ch.auto_assign', 'ch.auto_assign_team_id', 't.auto_assign as team_auto_assign']);
 
   app.get('/api/v1/channels', routeDoc({ summary: 'The numbers, with their auto-assignment setting', tags }, { config: { access: 'conversations:read' } }), async () => ({
-    data: (await db.selectFrom('channels').select([...columns]).orderBy('id').execute()).map(view),
+    data: (await rows().orderBy('ch.id').execute()).map(view),
   }));
 
   app.patch(
@@ -31,7 +40,7 @@ export async function channelRoutingRoutes(app: FastifyInstance, opts: { deps: D
       {
         summary: "Set a number's auto-assignment (admin)",
         description:
-          'auto_assign: off (only hand-offs and people route), first_message (a new conversation is routed to a human at the customer\'s first message; the bot steps aside at once), after_handoff (the bot answers first; its hand-off routes). auto_assign_team_id: the team whose queue gets them (also hand-offs that name no team); null: the no-team queue.',
+          'auto_assign: off (only hand-offs and people route), first_message (a new conversation is routed to a human at the customer\'s first message; the bot steps aside at once), after_handoff (the bot answers first; its hand-off routes). auto_assign_team_id: the team whose queue gets them (also hand-offs that name no team); null: the no-team queue. When that team sets its own mode (PUT /api/v1/teams/:id/auto-assign) it applies instead: the answer\'s effective_auto_assign is the mode in force.',
         tags,
         params: { id: str('channel id') },
         body: obj({ auto_assign: str('off, first_message or after_handoff', { enum: [...AUTO_ASSIGN_MODES] }), auto_assign_team_id: str('team id, or null') }, []),
@@ -56,7 +65,7 @@ export async function channelRoutingRoutes(app: FastifyInstance, opts: { deps: D
       const exists = await db.selectFrom('channels').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) throw new HttpError(404, 'channel_not_found', `No channel ${id}.`);
       await db.updateTable('channels').set(patch).where('id', '=', id).execute();
-      return view(await db.selectFrom('channels').select([...columns]).where('id', '=', id).executeTakeFirstOrThrow());
+      return view(await rows().where('ch.id', '=', id).executeTakeFirstOrThrow());
     },
   );
 }
