@@ -11,7 +11,7 @@ const LAYERS = [
   { name: 'records', path: '^src/(auth|contacts|conversations)/(?!.*-routes\\.ts$)' },
   { name: 'features', path: '^src/((routing|templates|flows|messaging|events|realtime|costs|bot)/(?!.*-routes\\.ts$)|deps\\.ts$)' },
   // A feature's *-routes.ts files are its HTTP edge; the composition root and the simulator are edges too.
-  { name: 'edges', path: '^src/(ingest/|http/|cli/|demo/|channels/simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)' },
+  { name: 'edges', path: '^src/(ingest/|http/|cli/|demo/|simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)' },
 ];
 
 const upward = [];
@@ -37,6 +37,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/channels/whatsapp-cloud/|\\.test\\.ts$' },
       to: { path: '^src/channels/whatsapp-cloud/', pathNot: '^src/channels/whatsapp-cloud/index\\.ts$' },
+    },
+    {
+      name: 'simulator-stands-alone',
+      comment: 'the simulator is a product of its own: it uses core and the WhatsApp channel\'s public surface, nothing of Switchboard',
+      severity: 'error',
+      from: { path: '^src/simulator/' },
+      to: { path: '^src/', pathNot: '^src/(simulator/|core/|channels/whatsapp-cloud/index\\.ts$)' },
     },
     {
       name: 'not-to-unresolvable',

@@ -1,5 +1,5 @@
-import type { Simulator } from '../src/channels/simulator/index.ts';
-import type { SimOutbound } from '../src/channels/simulator/types.ts';
+import type { Simulator } from '../src/simulator/index.ts';
+import type { SimOutbound } from '../src/simulator/types.ts';
 import { hiResClock } from './clock.ts';
 import { round, Samples, summarize, type LatencySummary } from './stats.ts';
 

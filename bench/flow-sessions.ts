@@ -12,7 +12,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Simulator, SimOutbound } from '../src/channels/simulator/index.ts';
+import type { Simulator, SimOutbound } from '../src/simulator/index.ts';
 import { hiResClock } from './clock.ts';
 import { loadAverage, machineInfo, type MachineInfo } from './machine.ts';
 import { startBenchSimulator } from './simulator-host.ts';

@@ -12,7 +12,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import type { Simulator } from '../src/channels/simulator/index.ts';
+import type { Simulator } from '../src/simulator/index.ts';
 import { runEndToEnd } from './end-to-end.ts';
 import { runFlowSessionsBench } from './flow-sessions.ts';
 import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } from './list-queries.ts';

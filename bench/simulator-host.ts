@@ -1,4 +1,4 @@
-import { startSimulator, type Simulator } from '../src/channels/simulator/index.ts';
+import { startSimulator, type Simulator } from '../src/simulator/index.ts';
 import { hiResClock } from './clock.ts';
 import { SECRETS, settings } from './settings.ts';
 

@@ -1,4 +1,4 @@
-import type { Simulator } from '../src/channels/simulator/index.ts';
+import type { Simulator } from '../src/simulator/index.ts';
 import { runCustomerTraffic, type TrafficResult } from './customer-traffic.ts';
 import type { Settings } from './settings.ts';
 import { withCpuPicture, type CpuPicture } from './cpu-window.ts';

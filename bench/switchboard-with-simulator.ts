@@ -1,4 +1,4 @@
-import type { Simulator } from '../src/channels/simulator/index.ts';
+import type { Simulator } from '../src/simulator/index.ts';
 import { SECRETS, settings } from './settings.ts';
 import type { SwitchboardTargetSpec } from './switchboard-target.ts';
 import { startTargetProcess, type TargetHandle } from './target-client.ts';

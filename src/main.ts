@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_API_VERSION, type Config } from './config.ts';
 import { loadConfig } from './load-config.ts';
-import { startSimulator, type Simulator } from './channels/simulator/index.ts';
+import { startSimulator, type Simulator } from './simulator/index.ts';
 import { OffsetClock, systemClock, type Clock } from './core/clock.ts';
 import { startSwitchboard } from './start-switchboard.ts';
 import { seedTemplates } from './templates/seed-templates.ts';

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startSimulator, type Simulator, type SimulatorOptions } from './channels/simulator/index.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import type { Config, WhatsAppNumberConfig } from './config.ts';
 import { OffsetClock } from './core/clock.ts';
 import { startSwitchboard, type Running } from './start-switchboard.ts';

@@ -5,8 +5,8 @@
  * environment (flags win). Problems are reported one line each, exit status 2, no stack trace.
  */
 import { parseArgs } from 'node:util';
-import { startSimulator, TEST_TOKEN_PATTERN } from '../channels/simulator/index.ts';
-import type { SimLogger, SimulatorOptions } from '../channels/simulator/index.ts';
+import { startSimulator, TEST_TOKEN_PATTERN } from '../simulator/index.ts';
+import type { SimLogger, SimulatorOptions } from '../simulator/index.ts';
 
 const flags = {
   port: { env: 'SIMULATOR_PORT', help: 'port to listen on (0 = random)', fallback: '4010' },

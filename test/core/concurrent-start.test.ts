@@ -10,7 +10,7 @@ import { OffsetClock } from '../../src/core/clock.ts';
 import { saveChannelRow, startSwitchboard, type Running } from '../../src/start-switchboard.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { baseConfig } from '../support/test-config.ts';
-import { startSimulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { freePort, simulatorNumberEnv, spawnSwitchboard } from '../support/spawn-switchboard.ts';

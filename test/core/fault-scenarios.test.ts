@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
-import { startSimulator, type Simulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl, type TestDialect } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';

@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { signWhatsAppBody } from '../../src/channels/whatsapp-cloud/webhook-signature.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import pg from 'pg';
-import { startSimulator, type Simulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { inboundEnvelope, postSigned } from '../support/signed-post.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { startSimulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { inboundEnvelope, postSigned } from '../support/signed-post.ts';

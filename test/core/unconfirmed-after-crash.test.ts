@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { FaultGraph } from '../support/fault-graph.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { SimOutbound } from '../../src/channels/simulator/types.ts';
+import type { SimOutbound } from '../../src/simulator/types.ts';
 import { patternProblem } from '../../src/flows/validate-answer-rules.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Scheduler } from '../../src/channels/simulator/scheduler.ts';
+import { Scheduler } from '../../src/simulator/scheduler.ts';
 import { send, simApi, startReceiver, testSimulator } from './helpers.ts';
 
 const HOUR = 3_600_000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { request } from 'undici';
-import type { Simulator } from '../../src/channels/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { graph, send, simApi, startReceiver, testSimulator, TOKEN, type Receiver } from './helpers.ts';
 
 let sim: Simulator;

@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/channels/simulator/index.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.ts';
 
 export const TOKEN = 'test-token';
 export const SECRET = 'test-app-secret';

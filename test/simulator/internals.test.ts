@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RingLog } from '../../src/channels/simulator/ring-log.ts';
-import { Scheduler } from '../../src/channels/simulator/scheduler.ts';
+import { RingLog } from '../../src/simulator/ring-log.ts';
+import { Scheduler } from '../../src/simulator/scheduler.ts';
 import { send, testSimulator } from './helpers.ts';
 
 test('RingLog keeps the newest entries, reports evictions, and shiftIf follows a parent log', () => {

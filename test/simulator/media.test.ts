@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
-import type { Simulator } from '../../src/channels/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { graph, startReceiver, testSimulator, TOKEN } from './helpers.ts';
 
 async function upload(sim: Simulator, parts: { mime?: string; bytes?: Uint8Array; type?: string; product?: string | null; filename?: string }) {

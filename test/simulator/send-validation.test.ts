@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Simulator } from '../../src/channels/simulator/index.ts';
+import type { Simulator } from '../../src/simulator/index.ts';
 import { graph, send, testSimulator, TOKEN } from './helpers.ts';
 
 const CUSTOMER = '16505551234';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reviewTemplate, type TemplateRequest } from '../../src/channels/simulator/index.ts';
+import { reviewTemplate, type TemplateRequest } from '../../src/simulator/index.ts';
 
 const body = (text: string, example?: unknown) => ({ type: 'BODY', text, ...(example ? { example } : {}) });
 const tpl = (components: unknown[], extra: Partial<TemplateRequest> = {}): TemplateRequest => ({ name: 'order_update', language: 'en_US', category: 'UTILITY', components, ...extra });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Simulator, TemplateSeed } from '../../src/channels/simulator/index.ts';
+import type { Simulator, TemplateSeed } from '../../src/simulator/index.ts';
 import { graph, send, startReceiver, testSimulator, type Receiver } from './helpers.ts';
-import { reviewTemplate } from '../../src/channels/simulator/index.ts';
+import { reviewTemplate } from '../../src/simulator/index.ts';
 import { lintTemplate } from '../../src/templates/lint-template.ts';
 import { authenticationCases } from '../templates/authentication-cases.ts';
 

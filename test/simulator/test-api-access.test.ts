@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, test } from 'node:test';
-import { startSimulator, type Simulator } from '../../src/channels/simulator/index.ts';
+import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
 import { SECRET, TOKEN, testSimulator, VERIFY } from './helpers.ts';
 
 interface Answer {

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { FakeClock } from '../../src/core/clock.ts';
-import { asciiJson } from '../../src/channels/simulator/index.ts';
-import { retryDelayMs } from '../../src/channels/simulator/retry-schedule.ts';
+import { asciiJson } from '../../src/simulator/index.ts';
+import { retryDelayMs } from '../../src/simulator/retry-schedule.ts';
 import { send, startReceiver, testSimulator, verifySignature, VERIFY } from './helpers.ts';
 
 async function freePort(): Promise<number> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SimulatorOptions } from '../../src/channels/simulator/index.ts';
+import type { SimulatorOptions } from '../../src/simulator/index.ts';
 import type { Config, WhatsAppNumberConfig } from '../../src/config.ts';
 import { startSimulatedSwitchboard, type SimulatedSwitchboard } from '../../src/simulated-switchboard.ts';
 import { postgresUrl, type TestDialect } from './dialects.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { reviewTemplate } from '../../src/channels/simulator/index.ts';
+import { reviewTemplate } from '../../src/simulator/index.ts';
 import { hasErrors, lintTemplate } from '../../src/templates/lint-template.ts';
 import { authenticationCases } from './authentication-cases.ts';
 

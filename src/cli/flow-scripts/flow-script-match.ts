@@ -1,4 +1,4 @@
-import type { SimOutbound } from '../../channels/simulator/index.ts';
+import type { SimOutbound } from '../../simulator/index.ts';
 import { isPlainObject } from '../../flows/expression.ts';
 import type { Expectation } from './flow-script-format.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { SimCustomer } from '../../channels/simulator/index.ts';
+import type { SimCustomer } from '../../simulator/index.ts';
 import { isPlainObject } from '../../flows/expression.ts';
 import { containsSubset, parseScriptFile, type CallExpectation, type FlowScript, type ResultExpectation, type ScriptStep } from './flow-script-format.ts';
 import { describe, mismatch, seen } from './flow-script-match.ts';

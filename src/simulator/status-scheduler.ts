@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { errorTitles, statusErrorItem } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Scheduler } from './scheduler.ts';

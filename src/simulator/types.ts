@@ -2,7 +2,7 @@
  * Public types of the simulator's library API. Other modules of Switchboard code their tests
  * against these names; add fields, never rename.
  */
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 
 export interface SimLogger {
   info(obj: unknown, msg?: string): void;

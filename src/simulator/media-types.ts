@@ -1,4 +1,4 @@
-import { mediaLimits, type MediaKind } from '../whatsapp-cloud/index.ts';
+import { mediaLimits, type MediaKind } from '../channels/whatsapp-cloud/index.ts';
 
 // Uploads are checked against the union; sends check that an uploaded id fits the message type
 // (the classic 131053).

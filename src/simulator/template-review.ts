@@ -1,6 +1,6 @@
 import { reviewButtons } from './template-button-review.ts';
-import { authenticationFindings } from '../whatsapp-cloud/index.ts';
-import { isKnownLanguage } from '../whatsapp-cloud/index.ts';
+import { authenticationFindings } from '../channels/whatsapp-cloud/index.ts';
+import { isKnownLanguage } from '../channels/whatsapp-cloud/index.ts';
 import { reviewBodyText, reviewExamples, reviewVariables, type ReviewFinding, type TextReview } from './template-text-review.ts';
 import type { TemplateRequest } from './types.ts';
 import { charLength, isObject } from './validation-helpers.ts';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { newNumericId } from './ids.ts';
 
 export interface StoredMedia {

@@ -1,5 +1,5 @@
 import type { ReviewFinding } from './template-text-review.ts';
-import { scanVariables } from '../whatsapp-cloud/index.ts';
+import { scanVariables } from '../channels/whatsapp-cloud/index.ts';
 import { charLength, isHttpUrl, isObject } from './validation-helpers.ts';
 
 const knownTypes = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'OTP', 'FLOW', 'VOICE_CALL', 'CATALOG', 'MPM'];

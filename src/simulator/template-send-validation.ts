@@ -1,8 +1,8 @@
 import { graphError, invalid, invalidParam, missing } from './errors.ts';
 import type { MediaKind } from './media-types.ts';
-import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../whatsapp-cloud/index.ts';
-import { normalizeLanguage } from '../whatsapp-cloud/index.ts';
-import { expectedParams, substitute } from '../whatsapp-cloud/index.ts';
+import { authenticationText, OTP_CODE_MAX, otpButtonLabel } from '../channels/whatsapp-cloud/index.ts';
+import { normalizeLanguage } from '../channels/whatsapp-cloud/index.ts';
+import { expectedParams, substitute } from '../channels/whatsapp-cloud/index.ts';
 import type { RenderedTemplate, SimTemplate, TemplateComponent } from './types.ts';
 import { charLength, isObject, requireObject, requireString, type Json } from './validation-helpers.ts';
 

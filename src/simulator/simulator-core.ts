@@ -1,5 +1,5 @@
-import type { Clock } from '../../core/clock.ts';
-import { systemClock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
 import { InboundService } from './inbound-service.ts';
 import { MediaStore } from './media-store.ts';
 import type { ResolvedOptions } from './options.ts';

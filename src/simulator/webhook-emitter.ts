@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { asciiJson, signBody } from './ascii-json.ts';
 import type { ResolvedOptions } from './options.ts';
 import { retryDelayMs } from './retry-schedule.ts';

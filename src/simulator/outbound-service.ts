@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { graphError, GraphError } from './errors.ts';
 import { newConversationId, newWamid } from './ids.ts';
 import type { MediaStore } from './media-store.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 
 interface AdvanceableClock extends Clock {
   advance(ms: number): void;

@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { newWamid } from './ids.ts';
 import { PARENT_BSUID_PATTERN, phoneShared, USERNAME_PATTERN } from './identity.ts';
 import { InboundError } from './inbound-validation.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { securityHeaders } from '../../core/security-headers.ts';
+import { securityHeaders } from '../core/security-headers.ts';
 
 const assets: Record<string, { file: string; type: string }> = {
   '/phone': { file: 'index.html', type: 'text/html; charset=utf-8' },

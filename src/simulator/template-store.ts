@@ -1,8 +1,8 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { GraphError, invalidParam } from './errors.ts';
 import { newNumericId } from './ids.ts';
 import type { Scheduler } from './scheduler.ts';
-import { normalizeLanguage } from '../whatsapp-cloud/index.ts';
+import { normalizeLanguage } from '../channels/whatsapp-cloud/index.ts';
 import { reviewTemplate, templateCategories } from './template-review.ts';
 import type { SimTemplate, TemplateComponent, TemplateRequest, TemplateSeed } from './types.ts';
 import { isObject } from './validation-helpers.ts';

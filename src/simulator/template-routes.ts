@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GraphError, invalidParam } from './errors.ts';
 import { unknownObject } from './http-app.ts';
-import { normalizeLanguage } from '../whatsapp-cloud/index.ts';
+import { normalizeLanguage } from '../channels/whatsapp-cloud/index.ts';
 import type { SimulatorCore } from './simulator-core.ts';
 import type { SimTemplate } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { distinctNames, scanVariables, type TemplateVariable } from '../whatsapp-cloud/index.ts';
+import { distinctNames, scanVariables, type TemplateVariable } from '../channels/whatsapp-cloud/index.ts';
 import { isObject } from './validation-helpers.ts';
 
 export interface ReviewFinding {

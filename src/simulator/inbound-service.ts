@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
 import { statusErrorItem } from './errors.ts';
 import { newWamid } from './ids.ts';
 import { InboundError, validateInboundContent, validateInboundMedia } from './inbound-validation.ts';
