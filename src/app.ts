@@ -15,7 +15,7 @@ import { searchRoutes } from './conversations/search-routes.ts';
 import { startConversationRoutes } from './conversations/start-conversation-routes.ts';
 import { DEFAULT_HTTP_TIMEOUTS, type Config, type HttpTimeouts } from './config.ts';
 import type { Deps } from './deps.ts';
-import { eventWebhookRoutes } from './events/webhook-routes.ts';
+import { eventWebhookRoutes } from './event-webhooks/webhook-routes.ts';
 import { flowAnalyticsRoutes } from './flows/flow-analytics-routes.ts';
 import { flowRoutes } from './flows/flow-routes.ts';
 import type { AdminTokenCheck } from './auth/admin-token.ts';

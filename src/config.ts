@@ -43,7 +43,7 @@ export interface Config {
   optOutKeywords?: string[];
   /** The reply confirming an opt-out; default in src/contacts/opt-out-keywords.ts. */
   optOutConfirmation?: string;
-  /** Outgoing event webhooks; unset fields take the defaults in src/events/webhook-settings.ts. */
+  /** Outgoing event webhooks; unset fields take the defaults in src/event-webhooks/webhook-settings.ts. */
   eventWebhooks?: Partial<WebhookSettings>;
   /** Templates (src/templates): fetch-sync period (0 = off; default 15 min) and a rate card JSON file (docs/costs.md). */
   templateSyncIntervalMs?: number;

@@ -7,7 +7,7 @@ import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
 import { TurnGate } from './core/turn-gate.ts';
 import { READ_RECEIPT_TASK, sendReadReceipt } from './conversations/send-read-receipt.ts';
-import { eventDeliveryHandler } from './events/deliver-event.ts';
+import { eventDeliveryHandler } from './event-webhooks/deliver-event.ts';
 import { adminTokenCheck, ensureAdminToken } from './auth/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
 import { ParsedBodyCache } from './storage/parsed-body-cache.ts';

@@ -1,5 +1,5 @@
 import { newId } from '../core/ids.ts';
-import { emitContactOptedOut } from '../events/pipeline-events.ts';
+import { emitContactOptedOut } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 
 /** Who changed the state (a user id, `customer` or `system`), how (`source`) and why (`note`). */

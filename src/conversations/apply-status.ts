@@ -1,5 +1,5 @@
 import type { StatusUpdate } from '../channels/channel-types.ts';
-import { emitMessageFailed, emitMessageStatus } from '../events/pipeline-events.ts';
+import { emitMessageFailed, emitMessageStatus } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { emitBotPaused, emitBotResumed } from '../events/pipeline-events.ts';
+import { emitBotPaused, emitBotResumed } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { deleteBotPause, findBotPause, insertBotPause, touchBotPause, type BotPauseRow } from './bot-pause-store.ts';
 

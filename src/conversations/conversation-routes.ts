@@ -4,7 +4,7 @@ import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { emitConversationClosed, emitConversationUpdated } from '../events/pipeline-events.ts';
+import { emitConversationClosed, emitConversationUpdated } from '../event-webhooks/pipeline-events.ts';
 import { int, obj, routeDoc, str } from '../http/route-doc.ts';
 import { findReadableConversation, findVisibleConversation } from './conversation-access.ts';
 import { encodeChangeCursor, listChangedConversations, parseChangesQuery } from './conversation-changes.ts';

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { rawQuery, runRaw, type RawQuery } from '../storage/raw-query.ts';
-import { emitConversationCreated } from '../events/pipeline-events.ts';
+import { emitConversationCreated } from '../event-webhooks/pipeline-events.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 

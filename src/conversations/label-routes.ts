@@ -4,7 +4,7 @@ import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { emitConversationUpdated } from '../events/pipeline-events.ts';
+import { emitConversationUpdated } from '../event-webhooks/pipeline-events.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { findVisibleConversation } from './conversation-access.ts';
 import { labelsByConversation } from './conversation-list.ts';

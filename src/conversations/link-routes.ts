@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { jsonObject } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { emitConversationUpdated } from '../events/pipeline-events.ts';
+import { emitConversationUpdated } from '../event-webhooks/pipeline-events.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
 import { findVisibleConversation } from './conversation-access.ts';
 import { linkedRecordView } from './conversation-views.ts';

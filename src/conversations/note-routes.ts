@@ -3,7 +3,7 @@ import { jsonObject } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { obj, routeDoc, str } from '../http/route-doc.ts';
-import { emitNoteMentioned } from '../events/pipeline-events.ts';
+import { emitNoteMentioned } from '../event-webhooks/pipeline-events.ts';
 import { authorOf, findReadableConversation, findVisibleConversation } from './conversation-access.ts';
 import { addNote, listNotes, noteView } from './note-store.ts';
 

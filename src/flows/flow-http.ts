@@ -1,5 +1,5 @@
 import { Agent, request } from 'undici';
-import { guardedLookup, privateHostOf } from '../events/address-guard.ts';
+import { guardedLookup, privateHostOf } from '../event-webhooks/address-guard.ts';
 import type { HttpOutcome, HttpRequestSpec } from './step-session.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.ts';
-import { privateHostOf } from '../events/address-guard.ts';
-import { postSignedWebhook } from '../events/deliver-webhook.ts';
-import { nextRetry } from '../events/retry-schedule.ts';
-import { webhookSettings } from '../events/webhook-settings.ts';
+import { privateHostOf } from '../event-webhooks/address-guard.ts';
+import { postSignedWebhook } from '../event-webhooks/deliver-webhook.ts';
+import { nextRetry } from '../event-webhooks/retry-schedule.ts';
+import { webhookSettings } from '../event-webhooks/webhook-settings.ts';
 import { PermanentFailure } from '../jobs/job-errors.ts';
 
 export const FLOW_WEBHOOK_TASK = 'flow.webhook';

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.ts';
-import { emitEvent } from '../events/emit-event.ts';
+import { emitEvent } from '../event-webhooks/emit-event.ts';
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';

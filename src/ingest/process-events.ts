@@ -7,7 +7,7 @@ import { noteInbound, openConversation } from '../conversations/conversation-sto
 import { insertInbound } from '../conversations/message-store.ts';
 import { queueMediaFetch } from '../conversations/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
-import { emitMessageReceived } from '../events/pipeline-events.ts';
+import { emitMessageReceived } from '../event-webhooks/pipeline-events.ts';
 import { autoAssignOf } from '../routing/auto-assign.ts';
 import { requestHuman } from '../routing/request-human.ts';
 import type { Executor } from '../jobs/job-queue.ts';

@@ -2,7 +2,7 @@ import { isUniqueViolation } from '../auth/unique-violation.ts';
 import type { OutboundContent } from '../channels/channel-types.ts';
 import type { MessageRow } from '../conversations/message-store.ts';
 import type { Deps } from '../deps.ts';
-import { emitMessageStatus } from '../events/pipeline-events.ts';
+import { emitMessageStatus } from '../event-webhooks/pipeline-events.ts';
 import { queueOutbound } from './queue-outbound.ts';
 
 /** What an agent can resolve: a message that failed for good, or one whose send has an unknown outcome. */

@@ -2,7 +2,7 @@ import type { OutboundContent, SendResult } from '../channels/channel-types.ts';
 import { outcomeUnknown } from '../channels/whatsapp-cloud/index.ts';
 import { applyEarlyStatuses } from '../conversations/apply-status.ts';
 import type { Deps } from '../deps.ts';
-import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../events/pipeline-events.ts';
+import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../event-webhooks/pipeline-events.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';

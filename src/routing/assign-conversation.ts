@@ -1,5 +1,5 @@
 import { pauseBot, releaseBot } from '../conversations/bot-pause.ts';
-import { emitConversationAssigned } from '../events/pipeline-events.ts';
+import { emitConversationAssigned } from '../event-webhooks/pipeline-events.ts';
 import type { RoutingDeps } from './routing-deps.ts';
 import { isTeamMember, touchAgent } from './routing-store.ts';
 

@@ -1,5 +1,5 @@
 import { pauseBot } from '../conversations/bot-pause.ts';
-import { emitConversationAssigned } from '../events/pipeline-events.ts';
+import { emitConversationAssigned } from '../event-webhooks/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { planAssignments, type Assignment } from './pick-agent.ts';
 import { inTransaction, type RoutingDeps } from './routing-deps.ts';

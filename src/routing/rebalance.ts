@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { emitConversationAssigned } from '../events/pipeline-events.ts';
+import { emitConversationAssigned } from '../event-webhooks/pipeline-events.ts';
 import type { Database } from '../storage/database-types.ts';
 import { drainAll } from './drain-queue.ts';
 import type { RoutingDeps } from './routing-deps.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Deps } from '../../src/deps.ts';
-import { signatureHeader } from '../../src/events/sign-webhook.ts';
+import { signatureHeader } from '../../src/event-webhooks/sign-webhook.ts';
 import { classifyIntent } from '../../src/flows/classify-intent.ts';
 import { deliverFlowWebhook } from '../../src/flows/flow-webhook.ts';
 import { validateFlow } from '../../src/flows/validate-flow.ts';

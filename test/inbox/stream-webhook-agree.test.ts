@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { EVENT_TYPES } from '../../src/events/event-types.ts';
+import { EVENT_TYPES } from '../../src/event-webhooks/event-types.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
