@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { releaseBot } from './bot-pause.ts';
+import { releaseBot } from '../bot/bot-pause.ts';
 import { principalOf } from '../auth/principal.ts';
 import { visibleConversationFilter } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';

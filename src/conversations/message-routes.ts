@@ -8,13 +8,13 @@ import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { findOutbound, markOutboundSent, resendOutbound, resentAs } from '../messaging/resolve-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
 import { actorOf } from '../routing/routing-routes.ts';
-import { pauseBot } from './bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import { authorOf, findVisibleConversation } from './conversation-access.ts';
 import { messageView } from './conversation-views.ts';
 import { findMessageExternalId, latestInbound } from './message-store.ts';
-import { READ_RECEIPT_TASK } from './send-read-receipt.ts';
+import { READ_RECEIPT_TASK } from '../messaging/send-read-receipt.ts';
 import { parseReply, REPLY_TYPES } from './reply-content.ts';
-import { assertWindowOpen } from './window-guard.ts';
+import { assertWindowOpen } from '../messaging/window-guard.ts';
 
 const tags = ['messages'];
 

@@ -10,7 +10,7 @@ import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { refuseBlockedContact } from '../contacts/refuse-blocked.ts';
 import { bsuidField, findByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import { actorOf } from '../routing/routing-routes.ts';
-import { pauseBot } from './bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import { authorOf } from './conversation-access.ts';
 import { conversationQuery } from './conversation-list.ts';
 import { openConversation } from './conversation-store.ts';
@@ -18,7 +18,7 @@ import { conversationView, messageView } from './conversation-views.ts';
 import { refuseHiddenConversation } from './refuse-hidden-conversation.ts';
 import { parseReply } from './reply-content.ts';
 import { sendTemplateFromRequest, TEMPLATE_SEND_FIELDS } from '../templates/send-template.ts';
-import { assertWindowOpen } from './window-guard.ts';
+import { assertWindowOpen } from '../messaging/window-guard.ts';
 
 /**
  * `POST /api/v1/conversations`: a direct message to a phone number. WhatsApp allows a free-form

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { releaseBot } from '../conversations/bot-pause.ts';
+import { releaseBot } from '../bot/bot-pause.ts';
 import { jsonObject, optionalStringField, refuseUnknownFields } from '../auth/body-fields.ts';
 import { HttpError } from '../core/http-error.ts';
 import { actorOf } from '../routing/routing-routes.ts';

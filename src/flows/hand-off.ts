@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import { pauseBot } from '../conversations/bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import type { Deps } from '../deps.ts';
 import { requestHuman } from '../routing/request-human.ts';
 import type { Database } from '../storage/database-types.ts';

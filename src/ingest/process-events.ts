@@ -1,11 +1,11 @@
 import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/index.ts';
 import { resolveWhatsAppContact } from '../contacts/whatsapp-contact-store.ts';
 import { applyIdentityUpdates, applySystemIdentityChange, senderIdentity } from './sender-identity.ts';
-import { recordStatus } from '../conversations/apply-status.ts';
+import { recordStatus } from '../messaging/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound, openConversation } from '../conversations/conversation-store.ts';
 import { insertInbound } from '../conversations/message-store.ts';
-import { queueMediaFetch } from '../conversations/queue-media-fetch.ts';
+import { queueMediaFetch } from '../media/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageReceived } from '../event-webhooks/pipeline-events.ts';
 import { autoAssignOf } from '../routing/auto-assign.ts';

@@ -1,6 +1,6 @@
 import type { OutboundContent, SendResult } from '../channels/channel-types.ts';
 import { outcomeUnknown } from '../channels/whatsapp-cloud/index.ts';
-import { applyEarlyStatuses } from '../conversations/apply-status.ts';
+import { applyEarlyStatuses } from './apply-status.ts';
 import type { Deps } from '../deps.ts';
 import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../event-webhooks/pipeline-events.ts';
 import { RetryLater } from '../jobs/job-errors.ts';

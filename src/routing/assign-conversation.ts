@@ -1,4 +1,4 @@
-import { pauseBot, releaseBot } from '../conversations/bot-pause.ts';
+import { pauseBot, releaseBot } from '../bot/bot-pause.ts';
 import { emitConversationAssigned } from '../event-webhooks/pipeline-events.ts';
 import type { RoutingDeps } from './routing-deps.ts';
 import { isTeamMember, touchAgent } from './routing-store.ts';

@@ -1,4 +1,4 @@
-import { pauseBot } from '../conversations/bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import { emitConversationAssigned } from '../event-webhooks/pipeline-events.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { planAssignments, type Assignment } from './pick-agent.ts';

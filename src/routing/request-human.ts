@@ -1,4 +1,4 @@
-import { pauseBot } from '../conversations/bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { autoAssignOf } from './auto-assign.ts';
 import { drainQueue } from './drain-queue.ts';

@@ -6,7 +6,7 @@ import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { pricingNumber } from '../core/whatsapp-ids.ts';
 import { HttpError } from '../core/http-error.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
-import { pauseBot } from '../conversations/bot-pause.ts';
+import { pauseBot } from '../bot/bot-pause.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
 import { openConversation } from '../conversations/conversation-store.ts';

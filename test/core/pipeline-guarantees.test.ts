@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { applyEarlyStatuses } from '../../src/conversations/apply-status.ts';
+import { applyEarlyStatuses } from '../../src/messaging/apply-status.ts';
 import { upsertContact } from '../../src/contacts/contact-store.ts';
 import { openConversation } from '../../src/conversations/conversation-store.ts';
 import { insertInbound, insertOutbound } from '../../src/conversations/message-store.ts';

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { loadConfig } from '../../src/load-config.ts';
-import { releaseIdlePauses } from '../../src/conversations/release-idle-pauses.ts';
+import { releaseIdlePauses } from '../../src/bot/release-idle-pauses.ts';
 import { dueSessions } from '../../src/flows/flow-store.ts';
 import { publish } from '../flows/flow-helpers.ts';
 import { approvedTemplate, body } from '../templates/helpers.ts';

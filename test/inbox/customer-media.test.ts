@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sweepCustomerMedia } from '../../src/conversations/media-retention.ts';
+import { sweepCustomerMedia } from '../../src/media/media-retention.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { SECRETS, startWorld, type World } from '../support/test-world.ts';
 import { agentSession } from './agents-http.ts';

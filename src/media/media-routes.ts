@@ -5,7 +5,7 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { routeDoc, str } from '../http/route-doc.ts';
 import type { RegisteredChannel } from '../messaging/channel-registry.ts';
-import { baseMime, MAX_UPLOAD_BYTES, MEDIA_LIMITS, mediaKindOf } from './media-kinds.ts';
+import { baseMime, MAX_UPLOAD_BYTES, MEDIA_LIMITS, mediaKindOf } from '../conversations/media-kinds.ts';
 
 /** The upload call a channel may offer beyond the adapter contract (WhatsApp Cloud does). */
 interface MediaUploader {

@@ -2,7 +2,7 @@ import type { StatusUpdate } from '../channels/channel-types.ts';
 import { emitMessageFailed, emitMessageStatus } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from './delivery-status.ts';
+import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from '../conversations/delivery-status.ts';
 
 // Hot path (three callbacks per message sent): prebuilt SQL.
 // Statuses are about messages we sent: an inbound message with the same id is never their target.

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { emitBotPaused, emitBotResumed } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
-import { deleteBotPause, findBotPause, insertBotPause, touchBotPause, type BotPauseRow } from './bot-pause-store.ts';
+import { deleteBotPause, findBotPause, insertBotPause, touchBotPause, type BotPauseRow } from '../conversations/bot-pause-store.ts';
 
 /**
  * The human override, one rule for every automated responder (flows, the demo bot, the AI to

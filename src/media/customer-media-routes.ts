@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { routeDoc, str } from '../http/route-doc.ts';
-import { findVisibleConversation } from './conversation-access.ts';
+import { findVisibleConversation } from '../conversations/conversation-access.ts';
 import { isSafeMessageId } from './customer-media-files.ts';
 import { findMediaFile, type MediaFileRow } from './customer-media-store.ts';
 import { fetchCustomerMedia, mediaFiles, mediaMaxBytes } from './fetch-customer-media.ts';

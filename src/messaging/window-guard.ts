@@ -1,7 +1,7 @@
 import { HttpError } from '../core/http-error.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { templatesSuggestedFor } from '../templates/templates-suggested.ts';
-import { customerWindow } from './customer-window.ts';
+import { customerWindow } from '../conversations/customer-window.ts';
 
 /**
  * WhatsApp's 24-hour rule, checked before a free-form message is queued: outside the window the

@@ -5,8 +5,8 @@ import type { Deps } from '../deps.ts';
 import { routeDoc, str } from '../http/route-doc.ts';
 import { actorOf } from '../routing/routing-routes.ts';
 import { pauseBot, releaseBot } from './bot-pause.ts';
-import { findVisibleConversation } from './conversation-access.ts';
-import { botView } from './conversation-views.ts';
+import { findVisibleConversation } from '../conversations/conversation-access.ts';
+import { botView } from '../conversations/conversation-views.ts';
 
 const tags = ['conversations'];
 const BOT_STATE = '{ conversation_id, bot: { paused, paused_by, reason, paused_at, last_activity_at, resumes_at }, changed }';

@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
-import { queueOutbound } from '../messaging/queue-outbound.ts';
-import { recordOptChange } from './opt-in-ledger.ts';
-import { DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS, isOptOutKeyword } from './opt-out-keywords.ts';
+import { queueOutbound } from './queue-outbound.ts';
+import { recordOptChange } from '../contacts/opt-in-ledger.ts';
+import { DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS, isOptOutKeyword } from '../contacts/opt-out-keywords.ts';
 
 /** The inbound message as the bot is about to see it. */
 export interface ScreenedMessage {

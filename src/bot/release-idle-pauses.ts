@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.ts';
 import { PeriodicTask } from '../core/periodic-task.ts';
 import type { Storage } from '../storage/open-database.ts';
 import { releaseBot, type BotPauseDeps } from './bot-pause.ts';
-import { idleBotPauses } from './bot-pause-store.ts';
+import { idleBotPauses } from '../conversations/bot-pause-store.ts';
 
 const BATCH = 200;
 
