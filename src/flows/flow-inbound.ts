@@ -19,7 +19,7 @@ export type FlowDecision = { handled: false } | { handled: true; after?: () => P
 /**
  * The flow engine's turn at an inbound message the caller has claimed in `trx`, before the demo
  * bot, and only when the bot is not paused in the conversation (the caller checks: see
- * conversations/bot-pause.ts). Precedence: the contact's live session, a trigger, a default flow;
+ * bot/bot-pause.ts). Precedence: the contact's live session, a trigger, a default flow;
  * otherwise not handled. The first stretch of the session is persisted
  * in `trx`; `after` (an HTTP call, a jump) must run once the caller has committed.
  */

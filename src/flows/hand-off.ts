@@ -6,7 +6,7 @@ import type { Database } from '../storage/database-types.ts';
 
 /**
  * The hand-off block: the bot goes silent in this conversation (the one bot pause of
- * conversations/bot-pause.ts, by `flow:<id>`, reason `handoff`) until it is released, and the
+ * bot/bot-pause.ts, by `flow:<id>`, reason `handoff`) until it is released, and the
  * conversation joins routing's queue. The pause holds even when routing refuses (a blocked contact).
  */
 export async function handOff(trx: Transaction<Database>, deps: Deps, input: { conversationId: string; sessionId: string; flowId: string; teamId: string | null; now: number }): Promise<void> {

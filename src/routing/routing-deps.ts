@@ -10,7 +10,7 @@ export interface RoutingDeps {
   storage: Pick<Storage, 'db' | 'capabilities'>;
   jobs: JobQueue;
   clock: Clock;
-  /** An assignment or hand-off pauses the bot (conversations/bot-pause.ts), with its idle timeout. */
+  /** An assignment or hand-off pauses the bot (bot/bot-pause.ts), with its idle timeout. */
   config: Pick<Config, 'botPauseIdleTimeoutMs'>;
 }
 

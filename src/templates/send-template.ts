@@ -62,7 +62,7 @@ export function parseTemplateSendBody(raw: unknown): TemplateSendBody {
  */
 export async function sendTemplate(
   deps: Deps,
-  /** `pauseBotBy`: a person sends it, so the bot pauses in the conversation (conversations/bot-pause.ts). */
+  /** `pauseBotBy`: a person sends it, so the bot pauses in the conversation (bot/bot-pause.ts). */
   target: { conversationId: string; channelId: string; contactId: string; author: string; pauseBotBy?: string },
   body: TemplateSendBody,
 ): Promise<TemplateSendResult> {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 
 /**
- * Customer media (src/conversations/customer-media-*.ts): one row per inbound message that
+ * Customer media (src/media/customer-media-*.ts): one row per inbound message that
  * carries a WhatsApp media id. The bytes live in the media folder (DATA_DIR/media), named by the
  * message id; the row says whether they are there (`stored`), not yet (`pending`), refused for
  * size (`too_large`), gone from WhatsApp (`expired`) or failed for another reason (`failed`).
