@@ -6,7 +6,7 @@ import type { Deps } from '../deps.ts';
 import { boolQuery, mergeAttributes, nameField, noteField, objectBody, sourceField, tagsField } from './contact-fields.ts';
 import { findVisibleContact, listContacts, optHistory, patchContact, setBlocked } from './contact-store.ts';
 import { contactView, optEventView } from './contact-views.ts';
-import { recordOptChange } from './opt-in-ledger.ts';
+import { recordOptChange } from '../messaging/record-opt-change.ts';
 
 /** Contacts: list and search, detail with the opt-in ledger, edit, opt-in/out, block (contacts:read / contacts:write). */
 export async function contactRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {

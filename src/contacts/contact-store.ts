@@ -16,6 +16,9 @@ export interface ContactRow {
   updated_at: number;
 }
 
+/** A contact with its WhatsApp identity (docs/whatsapp-identity.md). */
+export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null; parent_bsuid: string | null };
+
 // Hot path (every inbound message): prebuilt SQL.
 const SELECT_CONTACT = rawQuery(`select * from "contacts" where "channel_kind" = ? and "external_id" = ?`);
 

@@ -1,5 +1,5 @@
 import type { Executor } from '../jobs/job-queue.ts';
-import type { WhatsAppContactRow } from './whatsapp-contact-store.ts';
+import type { WhatsAppContactRow } from './contact-store.ts';
 
 /**
  * Two contact records turned out to be one person (docs/whatsapp-identity.md, "Duplicate

@@ -4,7 +4,7 @@ import { waIdToE164, waIdVariants } from '../core/phone.ts';
 import { HttpError } from '../core/http-error.ts';
 import { isBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import type { ContactRow } from './contact-store.ts';
+import type { ContactRow, WhatsAppContactRow } from './contact-store.ts';
 import { mergeContacts } from './merge-contacts.ts';
 
 /** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */
@@ -17,7 +17,7 @@ export interface WhatsAppIdentity {
   profileName?: string;
 }
 
-export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null; parent_bsuid: string | null };
+export type { WhatsAppContactRow } from './contact-store.ts';
 
 // Hot path (every inbound message): prebuilt SQL.
 const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+import type { Executor } from '../storage/executor.ts';
 import { newId } from '../core/ids.ts';
 import { rawQuery, runRaw, type RawQuery } from '../storage/raw-query.ts';
-import { emitConversationCreated } from '../event-webhooks/pipeline-events.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 
@@ -63,17 +62,18 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
 );
 
 /**
- * The open conversation for a number and contact. An archived one reopens when the customer
- * writes; a closed one stays closed and a new conversation starts (PRODUCT.md).
+ * The open conversation for a number and contact, and whether this call created it. An archived
+ * one reopens when the customer writes; a closed one stays closed and a new conversation starts
+ * (PRODUCT.md). The event is the use case's (messaging/open-conversation.ts).
  */
-export async function openConversation(db: Executor, input: { channelId: string; contactId: string; now: number }, jobs?: JobQueue): Promise<ConversationRow> {
+export async function findOrInsertConversation(db: Executor, input: { channelId: string; contactId: string; now: number }): Promise<{ conversation: ConversationRow; created: boolean }> {
   const [open] = await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
   if (open) {
     if (open.status === 'archived') {
       await db.updateTable('conversations').set({ status: 'active', updated_at: input.now }).where('id', '=', open.id).execute();
-      return { ...open, status: 'active', updated_at: input.now };
+      return { conversation: { ...open, status: 'active', updated_at: input.now }, created: false };
     }
-    return open;
+    return { conversation: open, created: false };
   }
   const row: ConversationRow = {
     id: newId('conv', input.now),
@@ -104,18 +104,16 @@ export async function openConversation(db: Executor, input: { channelId: string;
     .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).where('status', '<>', sql.lit('closed')).doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) {
-    await emitConversationCreated(db, jobs, { conversationId: row.id, now: input.now });
-    return row;
-  }
+  if (inserted) return { conversation: row, created: true };
   // Another process opened it between our select and insert.
-  return db
+  const theirs = await db
     .selectFrom('conversations')
     .selectAll()
     .where('channel_id', '=', input.channelId)
     .where('contact_id', '=', input.contactId)
     .where('status', '<>', sql.lit('closed')) // a literal, so the partial unique index applies
     .executeTakeFirstOrThrow();
+  return { conversation: theirs, created: false };
 }
 
 /** Records a customer message on the conversation: window, preview, unread count. */

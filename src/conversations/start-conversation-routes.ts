@@ -13,7 +13,7 @@ import { actorOf } from '../routing/routing-routes.ts';
 import { pauseBot } from '../bot/bot-pause.ts';
 import { authorOf } from './conversation-access.ts';
 import { conversationQuery } from './conversation-list.ts';
-import { openConversation } from './conversation-store.ts';
+import { openConversation } from '../messaging/open-conversation.ts';
 import { conversationView, messageView } from './conversation-views.ts';
 import { refuseHiddenConversation } from './refuse-hidden-conversation.ts';
 import { parseReply } from './reply-content.ts';

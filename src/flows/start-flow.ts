@@ -1,6 +1,6 @@
 import { upsertContact } from '../contacts/contact-store.ts';
 import { customerWindow } from '../conversations/customer-window.ts';
-import { openConversation } from '../conversations/conversation-store.ts';
+import { openConversation } from '../messaging/open-conversation.ts';
 import { HttpError } from '../core/http-error.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import type { Deps } from '../deps.ts';

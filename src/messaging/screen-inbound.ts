@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { queueOutbound } from './queue-outbound.ts';
-import { recordOptChange } from '../contacts/opt-in-ledger.ts';
+import { recordOptChange } from './record-opt-change.ts';
 import { DEFAULT_OPT_OUT_CONFIRMATION, DEFAULT_OPT_OUT_KEYWORDS, isOptOutKeyword } from '../contacts/opt-out-keywords.ts';
 
 /** The inbound message as the bot is about to see it. */

@@ -9,7 +9,7 @@ import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
 import { pauseBot } from '../bot/bot-pause.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
-import { openConversation } from '../conversations/conversation-store.ts';
+import { openConversation } from '../messaging/open-conversation.ts';
 import { refuseHiddenConversation } from '../conversations/refuse-hidden-conversation.ts';
 import type { Deps } from '../deps.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { applyEarlyStatuses } from '../../src/messaging/apply-status.ts';
 import { upsertContact } from '../../src/contacts/contact-store.ts';
-import { openConversation } from '../../src/conversations/conversation-store.ts';
+import { openConversation } from '../../src/messaging/open-conversation.ts';
 import { insertInbound, insertOutbound } from '../../src/conversations/message-store.ts';
 import { processInbound } from '../../src/messaging/process-inbound.ts';
 import { forEachDialect } from '../support/dialects.ts';
