@@ -46,3 +46,22 @@ export function myUnreadSql(userId: string, alias: string): RawBuilder<SqlBool> 
   return sql<SqlBool>`exists (select 1 from messages m where m.conversation_id = ${id} and m.direction = 'in'
     and m.seq > coalesce((select r.last_read_seq from conversation_reads r where r.conversation_id = ${id} and r.user_id = ${userId}), 0))`;
 }
+
+/** Each user's unread customer messages in one conversation (the stream's per-client count): two queries. */
+export async function unreadCountsOfUsers(db: Executor, conversationId: string, userIds: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (userIds.length === 0) return out;
+  // Who never marked it read has every customer message unread.
+  const all = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).where('direction', '=', 'in').executeTakeFirst();
+  for (const u of userIds) out.set(u, Number(all?.n ?? 0));
+  const marked = await db
+    .selectFrom('conversation_reads as r')
+    .leftJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 'r.conversation_id').on('m.direction', '=', 'in').onRef('m.seq', '>', 'r.last_read_seq'))
+    .select(['r.user_id', (eb) => eb.fn.count<number>('m.id').as('n')])
+    .where('r.conversation_id', '=', conversationId)
+    .where('r.user_id', 'in', [...userIds])
+    .groupBy('r.user_id')
+    .execute();
+  for (const r of marked) out.set(r.user_id, Number(r.n));
+  return out;
+}

@@ -73,9 +73,11 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
         const rows = await listChangedConversations(db, deps.storage.dialect, since, limit, visibleConversationFilter(principalOf(req)));
         const page = rows.slice(0, limit);
         const labels = await labelsByConversation(db, page.map((r) => r.id));
+        const userId = principalOf(req).userId;
+        const mine = userId ? await myUnreadCounts(db, userId, page.map((r) => r.id)) : undefined;
         const last = page[page.length - 1];
         return {
-          data: page.map((r) => conversationView(r, now, { labels: labels.get(r.id) ?? [] })),
+          data: page.map((r) => ({ ...conversationView(r, now, { labels: labels.get(r.id) ?? [] }), my_unread_count: mine ? (mine.get(r.id) ?? 0) : null })),
           next_cursor: encodeChangeCursor(last ? { seq: Number(last.sync_seq), id: last.id } : since),
           has_more: rows.length > limit,
         };
@@ -104,7 +106,7 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
   app.get(
     '/api/v1/conversations/:id',
     routeDoc({
-      summary: 'One conversation: messages (newest page, in the order the customer sent them), notes, labels, linked record, window, response times',
+      summary: 'One conversation: messages (newest page, in the order the customer sent them), notes, labels, linked record, window, response times, my_unread_count (the caller\'s own unread customer messages; null without a user)',
       tags,
       params: { id: str('conversation id') },
       querystring: { limit: int('messages per page, 1 to 500, default 100'), before: str('messages_before_cursor of the previous page') },
@@ -121,8 +123,12 @@ export async function conversationRoutes(app: FastifyInstance, opts: { deps: Dep
       if (!page.ok) throw new HttpError(400, 'invalid_cursor', 'before must be the messages_before_cursor of a previous page of this conversation.');
       const labels = await labelsByConversation(db, [id]);
       const now = deps.clock.now();
+      // The caller's own unread count, as on the list (null without a user); reading it does not mark it read.
+      const userId = principalOf(req).userId;
+      const myUnread = userId ? ((await myUnreadCounts(db, userId, [id])).get(id) ?? 0) : null;
       return {
         ...conversationView(conversation, now, { labels: labels.get(id) ?? [] }),
+        my_unread_count: myUnread,
         response_times: responseTimesView(conversation, await firstCustomerMessageAt(db, id)),
         notes: (await listNotes(db, id)).map(noteView),
         messages: page.messages.map(messageView),

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
 import { BOT_PAUSE_COLUMNS } from '../conversations/bot-pause-store.ts';
+import { unreadCountsOfUsers } from '../conversations/conversation-reads.ts';
 import { botView, messageView, type BotPauseColumns } from '../conversations/conversation-views.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
@@ -171,32 +172,48 @@ export class StreamHub {
     const { bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at, ...head } = conv;
     const bot = botView({ bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at });
     const summary = { ...head, last_message_at: iso(conv.last_message_at), awaiting_human_since: iso(conv.awaiting_human_since), bot };
-    const data =
+    const data: Record<string, unknown> =
       e.type === 'typing'
         ? { conversation_id: conv.id, user_id: e.userId ?? null }
         : { ...e.detail, conversation_id: conv.id, conversation: summary, ...(message ? { message: messageView(message) } : {}) };
+    // The conversation carries the receiving user's own unread count (as the list and detail do):
+    // loaded once per event for the users it goes to, serialized once per distinct count.
+    let unread = new Map<string, number>();
+    const serialized = new Map<string, string>();
+    const jsonFor = (c: StreamClient, extra?: Record<string, unknown>): string => {
+      const n = e.type === 'typing' ? undefined : c.userId === null ? null : (unread.get(c.userId) ?? 0);
+      const key = `${extra ? 'x' : ''}${String(n)}`;
+      let json = serialized.get(key);
+      if (json === undefined) {
+        json = JSON.stringify(n === undefined ? { ...data, ...extra } : { ...data, conversation: { ...summary, my_unread_count: n }, ...extra });
+        serialized.set(key, json);
+      }
+      return json;
+    };
+    const loadUnread = async (clients: StreamClient[]) => {
+      const ids = [...new Set(clients.flatMap((c) => (c.userId === null ? [] : [c.userId])))];
+      if (e.type !== 'typing' && ids.length > 0) unread = await unreadCountsOfUsers(this.db, conv.id, ids);
+    };
     if (e.type === 'note.mentioned') {
       // Only the mentioned agent hears it, as a notification, whether or not they may see the
       // conversation otherwise (a mention grants reading it).
-      const note = JSON.stringify({ ...data, user_ids: e.userId ? [e.userId] : [], reason: 'mention' });
-      for (const c of this.clients) if (c.userId !== null && c.userId === e.userId) c.send('notification', note);
+      const mentioned = [...this.clients].filter((c) => c.userId !== null && c.userId === e.userId);
+      await loadUnread(mentioned);
+      for (const c of mentioned) c.send('notification', jsonFor(c, { user_ids: e.userId ? [e.userId] : [], reason: 'mention' }));
       return;
     }
     // Team membership is read per event, not taken when the stream opened: joining or leaving
     // a team applies to open streams at once.
     const members = conv.team_id && (e.type === 'message.new' || targets.some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
     const visible = (c: StreamClient) => canSee(c.visibility.all ? c.visibility : { ...c.visibility, teamIds: conv.team_id && members.includes(c.visibility.userId) ? [conv.team_id] : [] }, conv);
-    let json: string | undefined;
-    for (const c of targets) {
-      if (!visible(c)) continue;
-      if (e.type === 'typing' && e.userId !== undefined && c.userId === e.userId) continue;
-      c.send(e.type, (json ??= JSON.stringify(data)), id);
-    }
+    const receivers = targets.filter((c) => visible(c) && !(e.type === 'typing' && e.userId !== undefined && c.userId === e.userId));
+    await loadUnread(receivers);
+    for (const c of receivers) c.send(e.type, jsonFor(c), id);
     if (e.type !== 'message.new' || message?.direction !== 'in') return;
     const recipients = conv.assignee_id ? [conv.assignee_id] : members;
     if (recipients.length === 0) return;
-    const note = JSON.stringify({ ...data, user_ids: recipients, reason: conv.assignee_id ? 'assigned' : 'team' });
-    for (const c of targets) if (c.userId !== null && recipients.includes(c.userId) && visible(c)) c.send('notification', note, id);
+    const note = { user_ids: recipients, reason: conv.assignee_id ? 'assigned' : 'team' };
+    for (const c of receivers) if (c.userId !== null && recipients.includes(c.userId)) c.send('notification', jsonFor(c, note), id);
   }
 
   private async teamMembers(teamId: string): Promise<string[]> {
