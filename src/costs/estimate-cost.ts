@@ -11,15 +11,10 @@ import { HttpError } from '../core/http-error.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { pricingNumber } from '../core/whatsapp-ids.ts';
 import type { Deps } from '../deps.ts';
-import type { Executor } from '../jobs/job-queue.ts';
 import { findTemplateByName, getTemplate } from '../templates/template-store.ts';
+import { freeEntryPointUntil, freeReasonOf, type FreeReason } from './free-entry-point.ts';
 import { estimatePrice, rateCardFor } from './rate-card.ts';
 
-/** Meta: a reply within 24 h to a Click-to-WhatsApp ad / Page button opens a 72 h free entry point window. */
-const ENTRY_POINT_REPLY_MS = 24 * 3600_000;
-const ENTRY_POINT_WINDOW_MS = 72 * 3600_000;
-
-export type FreeReason = 'customer_service_window' | 'free_entry_point';
 
 export interface CostEstimate {
   category: 'marketing' | 'utility' | 'authentication' | 'service';
@@ -103,9 +98,8 @@ export async function estimateCost(deps: Deps, principal: Principal, raw: unknow
       template_required: true,
     });
   }
-  const entryPointUntil = contactId === null ? null : await freeEntryPointUntil(db, channel.id, contactId, now);
-  const freeReason: FreeReason | null =
-    entryPointUntil !== null ? 'free_entry_point' : window.open && (category === 'service' || category === 'utility') ? 'customer_service_window' : null;
+  const entryPointUntil = contactId === null ? null : await freeEntryPointUntil(db, deps.storage.dialect, channel.id, contactId, now);
+  const freeReason = freeReasonOf(category, window.open, entryPointUntil);
   const card = rateCardFor(deps.config);
   const number = pricingNumber(phoneE164 ?? contact.phone_e164, contact.external_id);
   const where = countryOf(number, contact.external_id);
@@ -122,45 +116,6 @@ export async function estimateCost(deps: Deps, principal: Principal, raw: unknow
     free_entry_point_until: entryPointUntil === null ? null : new Date(entryPointUntil).toISOString(),
     contact_id: contactId,
   };
-}
-
-/**
- * When the free entry point window that would cover a message sent now ends, or null. The customer
- * wrote from a Click-to-WhatsApp ad or a Page button (the message carries a `referral`); the
- * business's first reply within 24 h opens 72 h in which every message is free. No reply yet and
- * still within those 24 h: sending now opens it.
- */
-async function freeEntryPointUntil(db: Executor, channelId: string, contactId: string, now: number): Promise<number | null> {
-  const referral = await db
-    .selectFrom('messages as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select('m.sent_at')
-    .where('c.channel_id', '=', channelId)
-    .where('c.contact_id', '=', contactId)
-    .where('m.direction', '=', 'in')
-    .where('m.sent_at', '>', now - ENTRY_POINT_REPLY_MS - ENTRY_POINT_WINDOW_MS)
-    .where('m.content', 'like', '%"referral":{%')
-    .orderBy('m.sent_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!referral) return null;
-  const at = Number(referral.sent_at);
-  const reply = await db
-    .selectFrom('messages as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .select('m.created_at')
-    .where('c.channel_id', '=', channelId)
-    .where('c.contact_id', '=', contactId)
-    .where('m.direction', '=', 'out')
-    .where('m.status', '!=', 'failed')
-    .where('m.created_at', '>=', at)
-    .orderBy('m.created_at')
-    .limit(1)
-    .executeTakeFirst();
-  const opened = reply ? Number(reply.created_at) : now;
-  if (opened > at + ENTRY_POINT_REPLY_MS) return null;
-  const until = opened + ENTRY_POINT_WINDOW_MS;
-  return now < until ? until : null;
 }
 
 function countryOf(number: string, externalId: string): { country: string | null; callingCode: string | null } {

@@ -5,6 +5,7 @@ import { bsuidField, findOrCreateByBsuid } from '../contacts/whatsapp-contact-st
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { pricingNumber } from '../core/whatsapp-ids.ts';
 import { HttpError } from '../core/http-error.ts';
+import { freeEntryPointUntil, freeReasonOf } from '../costs/free-entry-point.ts';
 import { estimatePrice, rateCardFor } from '../costs/rate-card.ts';
 import { pauseBot } from '../bot/bot-pause.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
@@ -81,8 +82,9 @@ export async function sendTemplate(
     });
   }
   const card = rateCardFor(deps.config);
-  // Utility templates inside an open customer-service window are free (Meta's pricing, 2025).
-  const amount = !businessInitiated && tpl.category === 'UTILITY' ? 0 : estimatePrice(card, tpl.category, pricingNumber(contact.phone_e164, contact.external_id));
+  // Free as POST /api/v1/costs/estimate says: a free entry point window, or a UTILITY template inside the customer's window.
+  const entryPointUntil = await freeEntryPointUntil(db, deps.storage.dialect, target.channelId, target.contactId, now);
+  const amount = freeReasonOf(tpl.category, window.open, entryPointUntil) !== null ? 0 : estimatePrice(card, tpl.category, pricingNumber(contact.phone_e164, contact.external_id));
   const overrideReason = tpl.category === 'MARKETING' && businessInitiated && !isOptedIn(contact.opted_in) ? (body.override_opt_in?.reason ?? null) : null;
   const message = await db.transaction().execute(async (trx) => {
     const m = await queueOutbound(trx, deps.jobs, {
