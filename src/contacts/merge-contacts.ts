@@ -19,12 +19,18 @@ import type { WhatsAppContactRow } from './contact-store.ts';
  *   (either blocked stays blocked), and the identifiers: BSUID, phone, username, parent BSUID.
  * Returns the survivor as stored, with `identity` applied by the caller afterwards.
  */
-export async function mergeContacts(db: Executor, a: WhatsAppContactRow, b: WhatsAppContactRow, now: number): Promise<{ survivor: WhatsAppContactRow; merged: WhatsAppContactRow }> {
+export async function mergeContacts(
+  db: Executor,
+  a: WhatsAppContactRow,
+  b: WhatsAppContactRow,
+  now: number,
+): Promise<{ survivor: WhatsAppContactRow; merged: WhatsAppContactRow; closed: string[]; moved: string[] }> {
   const [survivor, merged] = a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id) ? [a, b] : [b, a];
   const s = await full(db, survivor.id);
   const m = await full(db, merged.id);
 
   // One open conversation per (number, contact): close the quieter of each clashing pair.
+  const closed: string[] = [];
   const open = await db.selectFrom('conversations').select(['id', 'channel_id', 'contact_id', 'last_message_at']).where('contact_id', 'in', [s.id, m.id]).where('status', '<>', 'closed').execute();
   for (const mine of open.filter((c) => c.contact_id === s.id)) {
     const theirs = open.find((c) => c.contact_id === m.id && c.channel_id === mine.channel_id);
@@ -32,7 +38,9 @@ export async function mergeContacts(db: Executor, a: WhatsAppContactRow, b: What
     const quieter = mine.last_message_at >= theirs.last_message_at ? theirs : mine;
     await db.updateTable('conversations').set({ status: 'closed', awaiting_human_since: null, updated_at: now }).where('id', '=', quieter.id).execute();
     await db.deleteFrom('bot_pauses').where('conversation_id', '=', quieter.id).execute();
+    closed.push(quieter.id);
   }
+  const moved = (await db.selectFrom('conversations').select('id').where('contact_id', '=', m.id).execute()).map((c) => c.id);
   await db.updateTable('conversations').set({ contact_id: s.id, updated_at: now }).where('contact_id', '=', m.id).execute();
   await db.updateTable('contact_opt_events').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
   await db.updateTable('flow_sessions').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
@@ -61,7 +69,7 @@ export async function mergeContacts(db: Executor, a: WhatsAppContactRow, b: What
   };
   await db.updateTable('contacts').set(patch).where('id', '=', s.id).execute();
   // The search text of the moved conversations (triggers on contact_id) is rebuilt by the database.
-  return { survivor: { ...s, ...patch } as WhatsAppContactRow, merged: m as WhatsAppContactRow };
+  return { survivor: { ...s, ...patch } as WhatsAppContactRow, merged: m as WhatsAppContactRow, closed, moved };
 }
 
 type FullContact = WhatsAppContactRow & { name: string | null; attributes: string; tags: string; opted_in: number | null; opted_in_at: number | null; blocked: number; parent_bsuid: string | null };

@@ -36,17 +36,30 @@ const BY_WA_ID = rawQuery(`select * from "contacts" where "channel_kind" = 'what
  * When a username-only contact later shows its number, its key becomes the wa_id; a phone-only
  * record of that number (no BSUID) is the same person, and the two records are merged first.
  */
-export async function resolveWhatsAppContact(db: Executor, id: WhatsAppIdentity & { fallbackKey: string; now: number }, retried = false): Promise<WhatsAppContactRow> {
+/** Conversations a merge closed (one open conversation per number and contact) or moved to the survivor. */
+export interface MergeOutcome {
+  closed: string[];
+  moved: string[];
+}
+
+export async function resolveWhatsAppContact(
+  db: Executor,
+  id: WhatsAppIdentity & { fallbackKey: string; now: number },
+  retried = false,
+): Promise<WhatsAppContactRow & { merged?: MergeOutcome }> {
   const byBsuid = id.bsuid ? (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [id.bsuid]))[0] : undefined;
   const known = byBsuid !== undefined && id.waId !== undefined && sameWaId(byBsuid.external_id, id.waId);
   const byPhone = id.waId && !known ? await findByWaId(db, id.waId) : undefined;
   let found = byBsuid ?? byPhone;
   let phoneHolder = byPhone;
+  let merged: MergeOutcome | undefined;
   // Two records of one person (known by phone only, and by BSUID only): this message carries
   // both identifiers, so they merge, the older surviving (merge-contacts.ts). A phone record
   // with a different BSUID of its own is someone else's (a recycled number): never merged.
   if (byBsuid && byPhone && byBsuid.id !== byPhone.id && byPhone.bsuid === null) {
-    found = phoneHolder = (await mergeContacts(db, byBsuid, byPhone, id.now)).survivor;
+    const merge = await mergeContacts(db, byBsuid, byPhone, id.now);
+    found = phoneHolder = merge.survivor;
+    merged = { closed: merge.closed, moved: merge.moved };
   }
   if (found) {
     const patch: Partial<WhatsAppContactRow> = {};
@@ -60,9 +73,9 @@ export async function resolveWhatsAppContact(db: Executor, id: WhatsAppIdentity 
     if (id.username && id.username !== found.username) patch.username = id.username;
     if (id.parentBsuid && id.parentBsuid !== found.parent_bsuid) patch.parent_bsuid = id.parentBsuid;
     if (id.profileName && id.profileName !== found.profile_name) patch.profile_name = id.profileName;
-    if (Object.keys(patch).length === 0) return found;
+    if (Object.keys(patch).length === 0) return merged ? { ...found, merged } : found;
     await db.updateTable('contacts').set({ ...patch, updated_at: id.now }).where('id', '=', found.id).execute();
-    return { ...found, ...patch, updated_at: id.now };
+    return { ...found, ...patch, updated_at: id.now, ...(merged ? { merged } : {}) };
   }
   const row = {
     id: newId('ct', id.now),

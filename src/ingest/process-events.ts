@@ -8,7 +8,7 @@ import { openConversation } from '../messaging/open-conversation.ts';
 import { insertInbound } from '../conversations/message-store.ts';
 import { queueMediaFetch } from '../media/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
-import { emitMessageReceived } from '../event-webhooks/pipeline-events.ts';
+import { emitConversationClosed, emitConversationUpdated, emitMessageReceived } from '../event-webhooks/pipeline-events.ts';
 import { autoAssignOf } from '../routing/auto-assign.ts';
 import { requestHuman } from '../routing/request-human.ts';
 import type { Executor } from '../jobs/job-queue.ts';
@@ -53,6 +53,9 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       continue;
     }
     const contact = await resolveWhatsAppContact(db, senderIdentity(m, problems, deps, now));
+    // A merge of two records of this customer (contacts/merge-contacts.ts) closed or moved conversations: tell the inbox and integrations.
+    for (const id of contact.merged?.closed ?? []) await emitConversationClosed(db, deps.jobs, { conversationId: id, now });
+    for (const id of contact.merged?.moved ?? []) await emitConversationUpdated(db, deps.jobs, { conversationId: id, changes: ['contact'], now });
     const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
     const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, event.received_at);
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;

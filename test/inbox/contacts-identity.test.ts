@@ -72,6 +72,9 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     assert.notEqual(hidden.contact_id, old.contact_id, 'two records while nothing links them');
     assert.equal((await w.api('PATCH', `/api/v1/contacts/${hidden.contact_id}`, { tags: ['new'], attributes: { tier: 'silver', lang: 'es' } })).status, 200);
     assert.equal((await w.api('POST', `/api/v1/contacts/${hidden.contact_id}/opt-out`, { source: 'keyword' })).status, 200);
+    // An integration listening for conversation changes (the receiver need not exist: the events are recorded).
+    const sub = await w.api('POST', '/api/v1/webhooks', { url: 'https://crm.example.com/hook', events: ['conversation.closed', 'conversation.updated'] });
+    assert.equal(sub.status, 201, JSON.stringify(sub.body));
     const contactsBefore = await w.app.deps.storage.db.selectFrom('contacts').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     w.clock.advance(60_000);
     // 3. A message with both: one contact.
@@ -99,6 +102,10 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     assert.ok(convs.every((x) => x.contact_id === old.contact_id));
     assert.equal(convs.find((x) => x.id === oldConv)?.status, 'closed', 'the quieter conversation is closed');
     assert.equal(both.conversation_id, hidden.conversation_id, 'the message joined the recent conversation');
+    // The close and the move are events like any other: integrations and the inbox hear of them.
+    const events = await db.selectFrom('emitted_events').select(['type', 'body']).where('type', 'in', ['conversation.closed', 'conversation.updated']).execute();
+    assert.ok(events.some((e) => e.type === 'conversation.closed' && e.body.includes(oldConv)), 'conversation.closed for the conversation the merge closed');
+    assert.ok(events.some((e) => e.type === 'conversation.updated' && e.body.includes(hidden.conversation_id) && e.body.includes('"contact"')), 'conversation.updated (changes: contact) for the moved one');
     const notes = (await w.api('GET', `/api/v1/conversations/${oldConv}/notes`)).body.data as any[];
     assert.equal(notes.length, 1, 'notes stay with their conversation');
     const msgs = await db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('messages.id').where('conversations.contact_id', '=', old.contact_id).execute();
