@@ -27,7 +27,9 @@ function newestInput() {
   return newest;
 }
 
-if (process.argv.includes('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= newestInput()) process.exit(0);
+const ifStale = process.argv.includes('--if-stale');
+buildWebApp();
+if (ifStale && existsSync(stamp) && statSync(stamp).mtimeMs >= newestInput()) process.exit(0);
 
 const started = Date.now();
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -42,3 +44,27 @@ for (const f of files(src)) {
 }
 writeFileSync(stamp, new Date().toISOString() + '\n');
 console.error(`build: compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+/**
+ * The web app (web/, React + Vite) into dist/web, which the server serves at /. With --if-stale
+ * only when a file under web/ (or package.json: new dependencies) is newer than the last web build.
+ */
+function buildWebApp() {
+  const web = join(root, 'web');
+  const webStamp = join(dist, 'web', '.build-stamp');
+  if (!existsSync(web)) return;
+  if (ifStale && existsSync(webStamp)) {
+    let newest = statSync(join(root, 'package.json')).mtimeMs;
+    for (const f of files(web)) newest = Math.max(newest, statSync(f).mtimeMs);
+    if (statSync(webStamp).mtimeMs >= newest) return;
+  }
+  const began = Date.now();
+  const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const built = spawnSync(process.execPath, [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+  if (built.status !== 0) {
+    console.error('build: the web app (web/) did not build (above).');
+    process.exit(built.status ?? 1);
+  }
+  writeFileSync(webStamp, new Date().toISOString() + '\n');
+  console.error(`build: built the web app into dist/web in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+}

@@ -24,6 +24,7 @@ import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http
 import { healthRoutes } from './http/health-routes.ts';
 import { registerOpenApi } from './http/openapi.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
+import { webAppRoutes } from './http/web-app-routes.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
 import { costRoutes } from './costs/cost-routes.ts';
@@ -62,6 +63,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
+  await app.register(webAppRoutes); // the browser app at / (dist/web)
   await app.register(async (api) => {
     await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminToken: opts.adminToken });
     await api.register(accessRoutes, { deps });

@@ -4,6 +4,7 @@ import { loadConfig } from './load-config.ts';
 import { startSimulator, type Simulator } from './simulator/index.ts';
 import { OffsetClock, systemClock, type Clock } from './core/clock.ts';
 import { startSwitchboard } from './start-switchboard.ts';
+import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { seedTemplates } from './templates/seed-templates.ts';
 import { startDemoFlows, type DemoFlows } from './demo/start-demo-flows.ts';
 
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
     };
   }
   const running = await startSwitchboard(config, { clock });
+  // A new install's way into the web app: an admin user with a password printed once below.
+  const firstAdmin = await ensureFirstAdmin(running.deps.storage.db, running.deps.clock);
   let demo: DemoFlows | undefined;
   const log = running.deps.logger;
   if (simulator) {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     `Switchboard is running (${running.deps.storage.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`,
+    `  Web app:      ${running.url}/`,
     `  API:          ${running.url}/api/v1   (health: ${running.url}/health)`,
     `  Webhook:      ${running.url}/webhooks/whatsapp`,
   ];
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
       lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);
     }
   }
+  if (firstAdmin) lines.push('', `  Web sign-in (shown once, stored hashed): ${firstAdmin.email} / ${firstAdmin.password}`);
   if (running.generatedAdminToken) {
     lines.push(
       '',

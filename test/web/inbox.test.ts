@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { forEachDialect } from '../support/dialects.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { LAPTOP, signIn, startWebWorld } from './web-world.ts';
+
+forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
+  test('the first admin signs in, sets availability and language; a customer message appears live; the reply reaches the customer and turns read', async (t) => {
+    const ww = await startWebWorld(t, dialect);
+    if (!ww) return;
+    const { w } = ww;
+    const page = await ww.page(LAPTOP);
+
+    // Wrong password: the API's refusal, shown; then the printed credentials work.
+    await page.goto(ww.url);
+    await page.locator('input[name=email]').fill(ww.admin.email);
+    await page.locator('input[name=password]').fill('not the password');
+    await page.locator('form button[type=submit]').click();
+    await page.getByRole('alert').filter({ hasText: 'not right' }).waitFor();
+    await signIn(page, ww.url, ww.admin);
+    await page.getByTestId('stream-state').and(page.locator('[data-state=live]')).waitFor();
+    const cookies = await page.context().cookies();
+    assert.equal(cookies.find((c) => c.name === 'sb_session')?.httpOnly, true, 'the session cookie is HttpOnly');
+    assert.equal(await page.evaluate('document.cookie'), '', 'scripts see no cookie');
+
+    // Availability from the header, stored by the API.
+    await page.getByTestId('availability').getByText('Away').click();
+    const me = (await w.api('GET', '/api/v1/users')).body.data.find((u: any) => u.email === ww.admin.email);
+    await waitFor(async () => ((await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'away'), 3000, 'availability away');
+
+    // A customer writes: the row appears without reload, with its unread badge and preview.
+    await page.mouse.move(1000, 780);
+    const customer = w.sim.customer('5215512340001', 'Lucía Pérez');
+    await customer.sendText('¿Tienen cita mañana?');
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'Lucía Pérez' });
+    await row.getByTestId('unread-badge').filter({ hasText: '1' }).waitFor();
+    assert.match((await row.getByTestId('row-preview').textContent()) ?? '', /Tienen cita/);
+
+    // Open it, reply: the customer receives it; when they read it the ticks turn read.
+    await row.click();
+    await page.getByTestId('conversation-title').filter({ hasText: 'Lucía Pérez' }).waitFor();
+    await page.getByTestId('composer-text').fill('Sí, a las 10:00. *Le esperamos*');
+    await page.getByTestId('composer-send').click();
+    const got = await customer.waitForMessage((m) => m.text === 'Sí, a las 10:00. *Le esperamos*', 5000);
+    await page.getByTestId('message').filter({ hasText: 'Sí, a las 10:00.' }).locator('strong', { hasText: 'Le esperamos' }).waitFor();
+    customer.read(got.wamid);
+    await page.getByTestId('message').filter({ hasText: 'Sí, a las 10:00.' }).locator('.ticks[data-status=read]').waitFor({ timeout: 5000 });
+    // Opening the conversation cleared its unread count (blue ticks for the customer's message).
+    await waitFor(async () => ((await w.api('GET', '/api/v1/conversations')).body.data[0].unread_count === 0), 3000, 'unread cleared');
+
+    // Spanish, kept for this user after a reload.
+    await page.getByTestId('language').click();
+    await page.getByRole('option', { name: 'Español' }).click();
+    await page.getByPlaceholder('Buscar conversaciones').waitFor();
+    await page.reload();
+    await page.getByPlaceholder('Buscar conversaciones').waitFor();
+
+    // Sign out: the sign-in form, and the session is gone on the server too.
+    await page.getByTestId('account-menu').click();
+    await page.getByTestId('sign-out').click();
+    await page.locator('input[name=password]').waitFor();
+    assert.equal((await page.request.get(`${ww.url}/api/v1/auth/me`)).status(), 401);
+    assert.deepEqual(ww.pageErrors, []);
+  });
+});

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { ensureFirstAdmin } from '../../src/auth/first-admin.ts';
+import { WEB_APP_DIR } from '../../src/http/web-app-routes.ts';
+import type { TestDialect } from '../support/dialects.ts';
+import { startWorld, type World, type WorldOptions } from '../support/test-world.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+/** Builds web/ into dist/web (Vite) unless the last build is newer than every file under web/. */
+export function buildWebApp(): void {
+  const stamp = join(WEB_APP_DIR, '.build-stamp');
+  const newest = Math.max(...[...walk(join(ROOT, 'web'))].map((f) => statSync(f).mtimeMs), statSync(join(ROOT, 'package.json')).mtimeMs);
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'web', 'vite.config.ts'), '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vite build failed: ${r.stderr}${r.stdout}`);
+  writeFileSync(stamp, new Date().toISOString() + '\n');
+}
+
+function* walk(dir: string): Generator<string> {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) yield* walk(p);
+    else yield p;
+  }
+}
+
+export interface WebWorld {
+  w: World;
+  browser: Browser;
+  url: string;
+  admin: { email: string; password: string };
+  /** A new page (own cookie jar) at a viewport; page errors fail the test at the end. */
+  page(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A user made through the API with the admin token. */
+  user(body: { email: string; name: string; role?: string; visibility?: string; password?: string }): Promise<{ id: string; email: string; password: string }>;
+  pageErrors: string[];
+}
+
+/**
+ * Chromium (Debian's, as the phone page's tests use) against a real Switchboard with the
+ * simulator on a fresh database, the web app built and served at /. The first admin is made as
+ * the first start makes it (ensureFirstAdmin). Undefined (test skipped) without chromium.
+ */
+export async function startWebWorld(t: TestContext, dialect: TestDialect, opts: Partial<WorldOptions> = {}): Promise<WebWorld | undefined> {
+  if (!existsSync(CHROMIUM)) {
+    t.skip('chromium not installed at /usr/bin/chromium');
+    return undefined;
+  }
+  buildWebApp();
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const w = await startWorld({ dialect, ...opts, config: { demoBot: false, ...opts.config }, sim: { readProbability: 0, ...opts.sim } });
+  const admin = await ensureFirstAdmin(w.app.deps.storage.db, w.clock);
+  if (!admin) throw new Error('a fresh database has no user: the first admin must be created');
+  const pageErrors: string[] = [];
+  const world: WebWorld = {
+    w,
+    browser,
+    url: w.app.url,
+    admin,
+    pageErrors,
+    async page(viewport = LAPTOP) {
+      const ctx = await browser.newContext({ viewport, locale: 'en-US' });
+      const page = await ctx.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      return page;
+    },
+    async user(body) {
+      const password = body.password ?? 'a long passphrase 1';
+      const r = await w.api('POST', '/api/v1/users', { password, ...body });
+      if (r.status !== 201) throw new Error(`user: ${r.status} ${JSON.stringify(r.body)}`);
+      return { id: r.body.id, email: body.email, password };
+    },
+  };
+  t.after(async () => {
+    await browser.close();
+    await w.stop();
+  });
+  return world;
+}
+
+/** Signs in through the form and waits for the inbox. */
+export async function signIn(page: Page, url: string, who: { email: string; password: string }): Promise<void> {
+  await page.goto(url);
+  await page.locator('input[name=email]').fill(who.email);
+  await page.locator('input[name=password]').fill(who.password);
+  await page.locator('form button[type=submit]').click();
+  await page.getByTestId('conversation-list').or(page.getByText('No conversations here.')).first().waitFor();
+}

@@ -1,0 +1,202 @@
+import { ActionIcon, Button, FileButton, Group, Paper, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useRef, useState, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, get, post } from '../api/client.ts';
+import type { CannedReply, Conversation, User } from '../api/types.ts';
+import { windowState } from './format.ts';
+import { TemplatePicker } from './TemplatePicker.tsx';
+
+// WhatsApp's media limits (docs: Cloud API media): what the composer checks before uploading.
+const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
+  { kind: 'image', types: /^image\/(jpeg|png)$/, maxMb: 5 },
+  { kind: 'sticker', types: /^image\/webp$/, maxMb: 0.5 },
+  { kind: 'video', types: /^video\/(mp4|3gpp)$/, maxMb: 16 },
+  { kind: 'audio', types: /^audio\/(aac|amr|mpeg|mp4|ogg)$/, maxMb: 16 },
+  { kind: 'document', types: /^(application|text)\//, maxMb: 100 },
+];
+
+export function useCanned() {
+  return useQuery({ queryKey: ['canned'], queryFn: () => get<{ data: CannedReply[] }>('/canned-replies').then((r) => r.data) });
+}
+
+/** Agents to @mention: the users list (administrators may read it; for others the list is empty and mentions are typed by email). */
+export function useUsers() {
+  return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: User[] }>('/users').then((r) => r.data), retry: false });
+}
+
+/** Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a template picker when the window is closed. */
+export function Composer({ conversation, me }: { conversation: Conversation; me: User }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+  const canned = useCanned();
+  const users = useUsers();
+  const w = windowState(conversation);
+
+  const slash = mode === 'reply' && text.startsWith('/') ? text.slice(1).toLowerCase() : null;
+  const cannedMatches = slash === null ? [] : (canned.data ?? []).filter((c) => c.shortcut.toLowerCase().startsWith(slash)).slice(0, 6);
+  const at = mode === 'note' ? /@([^\s@]*)$/.exec(text) : null;
+  const mentionMatches = at ? (users.data ?? []).filter((u) => u.id !== me.id && (u.name.toLowerCase().includes(at[1]!.toLowerCase()) || u.email.startsWith(at[1]!.toLowerCase()))).slice(0, 6) : [];
+
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['conversation', conversation.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+
+  const run = async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+      await refresh();
+      return true;
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const send = async () => {
+    const body = text.trim();
+    if (!body) return;
+    const ok = await run(() => (mode === 'note' ? post(`/conversations/${conversation.id}/notes`, { text: body }) : post(`/conversations/${conversation.id}/messages`, { text: body })));
+    if (ok) setText('');
+  };
+
+  const useCannedReply = async (c: CannedReply) => {
+    await run(async () => {
+      const r = await post<{ text: string }>(`/canned-replies/${c.id}/render`, { conversation_id: conversation.id });
+      setText(r.text);
+    });
+    box.current?.focus();
+  };
+
+  const attach = async (file: File | null) => {
+    if (!file) return;
+    const rule = MEDIA_RULES.find((r) => r.types.test(file.type));
+    if (!rule) return setError(t('composer.fileType', { name: file.name }));
+    if (file.size > rule.maxMb * 1024 * 1024) return setError(t('composer.fileTooBig', { name: file.name, max: rule.maxMb }));
+    await run(async () => {
+      const form = new FormData();
+      form.append('file', file);
+      const res = await fetch('/api/v1/media', { method: 'POST', body: form, credentials: 'same-origin' });
+      const json = await res.json();
+      if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'upload_failed', json?.error?.message ?? 'upload failed');
+      const caption = text.trim();
+      await post(`/conversations/${conversation.id}/messages`, { type: rule.kind, media_id: json.id, ...(rule.kind === 'document' ? { filename: file.name } : {}), ...(caption && rule.kind !== 'audio' && rule.kind !== 'sticker' ? { caption } : {}) });
+      setText('');
+    });
+  };
+
+  const onKey = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void send();
+    } else if (e.key === 'Tab' && cannedMatches[0] && slash !== null) {
+      e.preventDefault();
+      void useCannedReply(cannedMatches[0]);
+    } else if (e.key === 'Tab' && mentionMatches[0] && at) {
+      e.preventDefault();
+      setText(text.slice(0, at.index) + `@${mentionMatches[0].email} `);
+    }
+  };
+
+  if (mode === 'reply' && !w.open && conversation.status !== 'closed') {
+    return (
+      <Paper p="sm" radius={0} withBorder>
+        <Group justify="space-between" mb={4}>
+          <ModeSwitch mode={mode} setMode={setMode} />
+        </Group>
+        <TemplatePicker conversation={conversation} onSent={() => void refresh()} />
+      </Paper>
+    );
+  }
+
+  return (
+    <Paper p="sm" radius={0} withBorder data-testid="composer">
+      <Stack gap={6}>
+        {cannedMatches.length > 0 && (
+          <Stack gap={2} role="listbox" aria-label={t('composer.canned')} data-testid="canned-list">
+            {cannedMatches.map((c) => (
+              <Button key={c.id} variant="light" size="compact-sm" justify="flex-start" onClick={() => void useCannedReply(c)} role="option">
+                /{c.shortcut} — {c.text.slice(0, 60)}
+              </Button>
+            ))}
+          </Stack>
+        )}
+        {slash !== null && slash.length > 0 && cannedMatches.length === 0 && canned.data && (
+          <Text size="xs" c="gray.7">
+            {t('composer.noCanned', { q: slash })}
+          </Text>
+        )}
+        {mentionMatches.length > 0 && (
+          <Group gap={4} role="listbox" aria-label={t('composer.mentions')}>
+            {mentionMatches.map((u) => (
+              <Button key={u.id} size="compact-xs" variant="light" role="option" onClick={() => setText(text.slice(0, at!.index) + `@${u.email} `)}>
+                @{u.name}
+              </Button>
+            ))}
+          </Group>
+        )}
+        <Textarea
+          ref={box}
+          value={text}
+          onChange={(e) => setText(e.currentTarget.value)}
+          onKeyDown={onKey}
+          placeholder={mode === 'note' ? t('composer.notePlaceholder') : t('composer.placeholder')}
+          aria-label={mode === 'note' ? t('composer.note') : t('composer.reply')}
+          autosize
+          minRows={2}
+          maxRows={8}
+          data-testid="composer-text"
+          id="composer-text"
+          styles={mode === 'note' ? { input: { background: '#fff9e0' } } : undefined}
+        />
+        {error && (
+          <Text size="sm" c="red.8" role="alert">
+            {error}
+          </Text>
+        )}
+        <Group justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <ModeSwitch mode={mode} setMode={setMode} />
+            {mode === 'reply' && (
+              <FileButton onChange={(f) => void attach(f)}>
+                {(props) => (
+                  <ActionIcon {...props} variant="subtle" size="lg" aria-label={t('composer.attach')} title={t('composer.attach')}>
+                    📎
+                  </ActionIcon>
+                )}
+              </FileButton>
+            )}
+          </Group>
+          <Button onClick={() => void send()} loading={busy} disabled={!text.trim()} data-testid="composer-send" color={mode === 'note' ? 'yellow.9' : undefined}>
+            {mode === 'note' ? t('composer.addNote') : t('composer.send')}
+          </Button>
+        </Group>
+      </Stack>
+    </Paper>
+  );
+}
+
+function ModeSwitch({ mode, setMode }: { mode: 'reply' | 'note'; setMode: (m: 'reply' | 'note') => void }) {
+  const { t } = useTranslation();
+  return (
+    <SegmentedControl
+      size="xs"
+      aria-label={t('composer.mode')}
+      value={mode}
+      onChange={(v) => setMode(v as 'reply' | 'note')}
+      data={[
+        { value: 'reply', label: t('composer.reply') },
+        { value: 'note', label: t('composer.note') },
+      ]}
+      data-testid="composer-mode"
+    />
+  );
+}

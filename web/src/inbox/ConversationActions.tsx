@@ -1,0 +1,84 @@
+import { Button, Group, Menu } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ApiError, get, patch, post } from '../api/client.ts';
+import type { Conversation, Team, User } from '../api/types.ts';
+import { useUsers } from './Composer.tsx';
+
+export function useTeams() {
+  return useQuery({ queryKey: ['teams'], queryFn: () => get<{ data: Team[] }>('/teams').then((r) => r.data), retry: false });
+}
+
+/** Assign (me, an agent, a team), hand off, unassign; archive, close, reopen. */
+export function useConversationCommands(c: Conversation) {
+  const qc = useQueryClient();
+  const { t } = useTranslation();
+  const run = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      notifications.show({ color: 'red', message: err instanceof ApiError ? err.message : String(err) });
+    }
+    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+  };
+  return {
+    t,
+    assign: (body: { user_id?: string; team_id?: string }) => run(() => post(`/conversations/${c.id}/assign`, body)),
+    unassign: () => run(() => post(`/conversations/${c.id}/unassign`)),
+    handoff: () => run(() => post(`/conversations/${c.id}/handoff`)),
+    setStatus: (status: 'active' | 'archived' | 'closed') => run(() => patch(`/conversations/${c.id}`, { status })),
+  };
+}
+
+export function ConversationActions({ conversation: c, me }: { conversation: Conversation; me: User }) {
+  const { t, assign, unassign, handoff, setStatus } = useConversationCommands(c);
+  const users = useUsers();
+  const teams = useTeams();
+  return (
+    <Group gap={4} wrap="nowrap">
+      {c.assignee?.id !== me.id && c.status !== 'closed' && (
+        <Button size="compact-sm" variant="light" onClick={() => void assign({ user_id: me.id })} data-testid="assign-me" visibleFrom="xs">
+          {t('conv.assignMe')}
+        </Button>
+      )}
+      <Menu position="bottom-end" withinPortal>
+        <Menu.Target>
+          <Button size="compact-sm" variant="default" data-testid="conversation-actions" aria-label={t('conv.actions')}>
+            ⋯
+          </Button>
+        </Menu.Target>
+        <Menu.Dropdown>
+          {c.status !== 'closed' && (
+            <>
+              <Menu.Item onClick={() => void assign({ user_id: me.id })}>{t('conv.assignMe')}</Menu.Item>
+              {(users.data ?? []).length > 0 && <Menu.Label>{t('conv.assignAgent')}</Menu.Label>}
+              {(users.data ?? [])
+                .filter((u) => u.id !== me.id)
+                .map((u) => (
+                  <Menu.Item key={u.id} onClick={() => void assign({ user_id: u.id })} data-testid={`assign-user-${u.email}`}>
+                    {u.name}
+                  </Menu.Item>
+                ))}
+              {(teams.data ?? []).length > 0 && <Menu.Label>{t('conv.assignTeam')}</Menu.Label>}
+              {(teams.data ?? []).map((tm) => (
+                <Menu.Item key={tm.id} onClick={() => void assign({ team_id: tm.id })} data-testid={`assign-team-${tm.name}`}>
+                  {tm.name}
+                </Menu.Item>
+              ))}
+              <Menu.Divider />
+              <Menu.Item onClick={() => void handoff()}>{t('conv.handoff')}</Menu.Item>
+              {c.assignee && <Menu.Item onClick={() => void unassign()}>{t('conv.unassign')}</Menu.Item>}
+              <Menu.Divider />
+              {c.status === 'active' && <Menu.Item onClick={() => void setStatus('archived')}>{t('conv.archive')}</Menu.Item>}
+              {c.status === 'archived' && <Menu.Item onClick={() => void setStatus('active')}>{t('conv.reopen')}</Menu.Item>}
+              <Menu.Item color="red.8" onClick={() => void setStatus('closed')} data-testid="close-conversation">
+                {t('conv.close')}
+              </Menu.Item>
+            </>
+          )}
+        </Menu.Dropdown>
+      </Menu>
+    </Group>
+  );
+}

@@ -1,0 +1,126 @@
+import { ActionIcon, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { useTranslation } from 'react-i18next';
+import { get, post, qs } from '../api/client.ts';
+import type { ConversationDetail, Message, Note, User } from '../api/types.ts';
+import { Composer } from './Composer.tsx';
+import { ConversationActions } from './ConversationActions.tsx';
+import { contactName, dayLabel, duration, windowState } from './format.ts';
+import { MessageItem, NoteItem } from './MessageItem.tsx';
+
+export function useConversation(id: string) {
+  return useInfiniteQuery({
+    queryKey: ['conversation', id],
+    queryFn: ({ pageParam }) => get<ConversationDetail>(`/conversations/${id}${qs({ before: pageParam ?? undefined, limit: 50 })}`),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.messages_before_cursor,
+  });
+}
+
+type Item = { at: string; message: Message } | { at: string; note: Note };
+
+/** The conversation: its history (older pages on scroll-up), notes inline, day separators, the composer. */
+export function ConversationView({ id, me, onBack }: { id: string; me: User; onBack: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const q = useConversation(id);
+  const scroller = useRef<HTMLDivElement>(null);
+  const head = q.data?.pages[0];
+  const stick = useRef(true);
+  const prevHeight = useRef(0);
+
+  const items = useMemo<Item[]>(() => {
+    if (!q.data) return [];
+    const messages = [...q.data.pages].reverse().flatMap((p) => p.messages);
+    const notes = q.data.pages[0]?.notes ?? [];
+    const oldest = messages[0]?.sent_at ?? messages[0]?.created_at;
+    const all: Item[] = [...messages.map((m) => ({ at: m.sent_at ?? m.created_at, message: m })), ...notes.filter((n) => !q.hasNextPage || !oldest || n.created_at >= oldest).map((n) => ({ at: n.created_at, note: n }))];
+    return all.sort((a, b) => a.at.localeCompare(b.at));
+  }, [q.data, q.hasNextPage]);
+  const byExternalId = useMemo(() => new Map(items.flatMap((i) => ('message' in i && i.message.external_id ? [[i.message.external_id, i.message] as const] : []))), [items]);
+
+  // Opening it (or a new message arriving while open) clears the unread count: the customer gets blue ticks.
+  useEffect(() => {
+    if (head && head.unread_count > 0) {
+      void post(`/conversations/${id}/read`).then(() => qc.invalidateQueries({ queryKey: ['conversations'] }));
+    }
+  }, [head, id, qc]);
+
+  // Stay at the bottom for new messages unless the agent scrolled up; keep the place when older ones load above.
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (stick.current) el.scrollTop = el.scrollHeight;
+    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current;
+    prevHeight.current = el.scrollHeight;
+  }, [items]);
+
+  const onScroll = () => {
+    const el = scroller.current;
+    if (!el) return;
+    stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    if (el.scrollTop < 80 && q.hasNextPage && !q.isFetchingNextPage) void q.fetchNextPage();
+  };
+
+  if (q.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
+  if (q.isError || !head) return <Text c="red.8" p="md">{t('app.error', { message: q.error?.message ?? '' })}</Text>;
+  const w = windowState(head);
+  let lastDay = '';
+
+  return (
+    <Stack gap={0} h="100%" style={{ minHeight: 0 }} data-testid="conversation" data-conversation-id={id}>
+      <Group px="sm" py={6} justify="space-between" wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+          <ActionIcon variant="subtle" onClick={onBack} hiddenFrom="sm" aria-label={t('inbox.back')}>
+            ←
+          </ActionIcon>
+          <div style={{ minWidth: 0 }}>
+            <Title order={2} size="h5" lineClamp={1} data-testid="conversation-title">
+              {contactName(head.contact)}
+            </Title>
+            <Group gap={4}>
+              <Text size="xs" c="gray.7">
+                {head.contact.phone ?? head.contact.username ?? ''}
+              </Text>
+              <Badge size="xs" variant="outline" color={w.open ? (w.leftMs! < 2 * 3600_000 ? 'orange.9' : 'green.9') : 'gray.8'} data-testid="window-state" data-open={w.open}>
+                {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
+              </Badge>
+              <Badge size="xs" variant="outline" color="gray.8">
+                {t(`inbox.${head.status}`)}
+              </Badge>
+            </Group>
+          </div>
+        </Group>
+        <ConversationActions conversation={head} me={me} />
+      </Group>
+      <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }} data-testid="history" tabIndex={0} aria-label={t('inbox.title')}>
+        {q.hasNextPage ? (
+          <Button variant="subtle" size="xs" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} style={{ alignSelf: 'center' }}>
+            {t('conv.loadOlder')}
+          </Button>
+        ) : (
+          <Text size="xs" c="gray.7" ta="center">
+            {t('conv.noMore')}
+          </Text>
+        )}
+        {items.map((item) => {
+          const day = new Date(item.at).toDateString();
+          const sep = day !== lastDay;
+          lastDay = day;
+          return (
+            <Fragment key={'message' in item ? item.message.id : item.note.id}>
+              {sep && (
+                <div className="day-sep" role="separator">
+                  {dayLabel(item.at)}
+                </div>
+              )}
+              {'message' in item ? <MessageItem m={item.message} quoted={item.message.reply_to ? byExternalId.get(item.message.reply_to) : undefined} /> : <NoteItem n={item.note} />}
+            </Fragment>
+          );
+        })}
+      </div>
+      <Composer conversation={head} me={me} />
+    </Stack>
+  );
+}

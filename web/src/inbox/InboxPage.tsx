@@ -1,0 +1,130 @@
+import { Checkbox, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { useDebouncedCallback, useWindowEvent } from '@mantine/hooks';
+import { useQuery } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate, useParams } from 'react-router';
+import { get } from '../api/client.ts';
+import { useMe } from '../api/session.ts';
+import type { Label } from '../api/types.ts';
+import { isTyping } from '../shell/keys.ts';
+import { useConversationCommands, useTeams } from './ConversationActions.tsx';
+import { ConversationList, useConversationList, useRows } from './ConversationList.tsx';
+import { ConversationView, useConversation } from './ConversationView.tsx';
+import { useInboxFilters } from './filters.ts';
+import { SidePanel } from './SidePanel.tsx';
+
+/** The inbox: filters and the live list; the open conversation; its labels, record and contact. */
+export function InboxPage() {
+  const { t } = useTranslation();
+  const me = useMe().data!.user!;
+  const { conversationId } = useParams();
+  const navigate = useNavigate();
+  const [filters, setFilters, search] = useInboxFilters();
+  const query = useConversationList(filters);
+  const rows = useRows(query);
+  const teams = useTeams();
+  const labels = useQuery({ queryKey: ['labels'], queryFn: () => get<{ data: Label[] }>('/labels').then((r) => r.data) });
+  const searchBox = useRef<HTMLInputElement>(null);
+  const [q, setQ] = useState(filters.q);
+  const pushQ = useDebouncedCallback((v: string) => setFilters({ q: v }), 300);
+
+  const open = (id: string) => void navigate(`/inbox/${id}${search}`);
+
+  // Keyboard: j/k next/previous, / search, r composer, a assign to me, c close (docs/web-app.md).
+  useWindowEvent('keydown', (e) => {
+    if (isTyping(e)) return;
+    const at = rows.findIndex((r) => r.id === conversationId);
+    if (e.key === 'j' || e.key === 'k') {
+      const next = rows[e.key === 'j' ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
+      if (next) open(next.id);
+    } else if (e.key === '/') {
+      e.preventDefault();
+      searchBox.current?.focus();
+    } else if (e.key === 'r') {
+      e.preventDefault();
+      document.getElementById('composer-text')?.focus();
+    } else return;
+  });
+
+  const views = [
+    { value: 'all', label: t('inbox.all') },
+    { value: 'mine', label: t('inbox.mine') },
+    { value: 'unassigned', label: t('inbox.unassigned') },
+    ...(teams.data ?? []).filter((tm) => me.role === 'admin' || me.team_ids.includes(tm.id)).map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
+  ];
+
+  return (
+    <div className="inbox-grid" data-open={conversationId ? 'true' : 'false'}>
+      <section className="pane list-pane" aria-label={t('inbox.title')}>
+        <Stack gap={6} p="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+          <TextInput
+            ref={searchBox}
+            size="xs"
+            type="search"
+            aria-label={t('inbox.search')}
+            placeholder={t('inbox.search')}
+            value={q}
+            onChange={(e) => {
+              setQ(e.currentTarget.value);
+              pushQ(e.currentTarget.value);
+            }}
+            data-testid="search"
+          />
+          <Group gap={6} grow wrap="nowrap">
+            <Select size="xs" aria-label={t('inbox.view')} data={views} value={filters.view} onChange={(v) => setFilters({ view: v ?? 'all' })} allowDeselect={false} data-testid="filter-view" />
+            <Select
+              size="xs"
+              aria-label={t('inbox.status')}
+              data={(['active', 'archived', 'closed'] as const).map((s) => ({ value: s, label: t(`inbox.${s}`) }))}
+              value={filters.status}
+              onChange={(v) => setFilters({ status: v ?? 'active' })}
+              allowDeselect={false}
+              data-testid="filter-status"
+            />
+          </Group>
+          <Group gap={6} grow wrap="nowrap">
+            <Select
+              size="xs"
+              aria-label={t('inbox.label')}
+              data={[{ value: '', label: t('inbox.anyLabel') }, ...(labels.data ?? []).map((l) => ({ value: l.name, label: l.name }))]}
+              value={filters.label}
+              onChange={(v) => setFilters({ label: v ?? '' })}
+              allowDeselect={false}
+            />
+            <Checkbox size="xs" label={t('inbox.unread')} checked={filters.unread} onChange={(e) => setFilters({ unread: e.currentTarget.checked })} data-testid="filter-unread" />
+          </Group>
+        </Stack>
+        <ConversationList filters={filters} selectedId={conversationId} onOpen={open} rows={rows} query={query} />
+      </section>
+      <section className="pane conv-pane" aria-label={t('conv.details')}>
+        {conversationId ? (
+          <>
+            <ConversationKeys id={conversationId} />
+            <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} />
+          </>
+        ) : (
+          <Text p="md" c="gray.7">
+            {t('inbox.pick')}
+          </Text>
+        )}
+      </section>
+      <aside className="pane side-pane" aria-label={t('conv.details')}>
+        {conversationId && <SidePanel id={conversationId} />}
+      </aside>
+    </div>
+  );
+}
+
+/** `a` assigns the open conversation to me, `c` closes it. */
+function ConversationKeys({ id }: { id: string }) {
+  const me = useMe().data!.user!;
+  const c = useConversation(id).data?.pages[0];
+  const commands = useConversationCommands(c ?? ({ id } as never));
+  useWindowEvent('keydown', (e) => {
+    if (isTyping(e) || !c) return;
+    if (e.key === 'a') void commands.assign({ user_id: me.id });
+    if (e.key === 'c' && c.status !== 'closed') void commands.setStatus('closed');
+  });
+  return null;
+}

@@ -1,0 +1,48 @@
+import { useSearchParams } from 'react-router';
+import { qs } from '../api/client.ts';
+
+export interface InboxFilters {
+  /** mine | unassigned | all | team:<id> */
+  view: string;
+  status: string;
+  label: string;
+  unread: boolean;
+  q: string;
+}
+
+/** The inbox filters live in the URL (?view=&status=&label=&unread=&q=): a reload or a shared link keeps them. */
+export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>) => void, string] {
+  const [params, setParams] = useSearchParams();
+  const filters: InboxFilters = {
+    view: params.get('view') ?? 'all',
+    status: params.get('status') ?? 'active',
+    label: params.get('label') ?? '',
+    unread: params.get('unread') === 'true',
+    q: params.get('q') ?? '',
+  };
+  const update = (patch: Partial<InboxFilters>) => {
+    const next = { ...filters, ...patch };
+    const p = new URLSearchParams();
+    if (next.view !== 'all') p.set('view', next.view);
+    if (next.status !== 'active') p.set('status', next.status);
+    if (next.label) p.set('label', next.label);
+    if (next.unread) p.set('unread', 'true');
+    if (next.q) p.set('q', next.q);
+    setParams(p, { replace: true });
+  };
+  return [filters, update, params.toString() ? `?${params.toString()}` : ''];
+}
+
+/** The list route's query string for these filters (GET /api/v1/conversations). */
+export function listQuery(f: InboxFilters, cursor?: string | null): string {
+  return qs({
+    status: f.status,
+    assignee: f.view === 'mine' ? 'me' : f.view === 'unassigned' ? 'none' : undefined,
+    team: f.view.startsWith('team:') ? f.view.slice(5) : undefined,
+    label: f.label || undefined,
+    unread: f.unread ? 'true' : undefined,
+    q: f.q || undefined,
+    limit: 100,
+    cursor: cursor ?? undefined,
+  });
+}

@@ -1,0 +1,71 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import i18n from '../i18n/index.ts';
+import type { User } from '../api/types.ts';
+
+export type StreamState = 'connecting' | 'live';
+
+const CONVERSATION_EVENTS = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed'];
+
+/**
+ * One EventSource per tab on GET /api/v1/stream (the session cookie authenticates it; the browser
+ * resends Last-Event-ID on reconnect, so nothing is missed). Each event refreshes the queries it
+ * touches: the lists, and the open conversation. A `notification` for me (a new customer message
+ * in a conversation of mine) counts in the tab title and, when allowed, shows a browser notification.
+ */
+export function useStream(me: User): StreamState {
+  const qc = useQueryClient();
+  const [state, setState] = useState<StreamState>('connecting');
+  const unseen = useRef(0);
+
+  useEffect(() => {
+    const es = new EventSource('/api/v1/stream');
+    const baseTitle = document.title.replace(/^\(\d+\) /, '');
+    const refresh = (e: MessageEvent<string>) => {
+      const data = parse(e.data);
+      void qc.invalidateQueries({ queryKey: ['conversations'] });
+      if (data?.conversation_id) void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
+    };
+    for (const type of CONVERSATION_EVENTS) es.addEventListener(type, refresh);
+    es.addEventListener('ready', () => setState('live'));
+    es.addEventListener('reset', () => void qc.invalidateQueries());
+    es.addEventListener('unauthorized', () => {
+      es.close();
+      void qc.invalidateQueries({ queryKey: ['me'] });
+    });
+    es.addEventListener('notification', (e: MessageEvent<string>) => {
+      const data = parse(e.data);
+      if (!data || !Array.isArray(data.user_ids) || !data.user_ids.includes(me.id)) return;
+      if (document.visibilityState === 'visible' && document.hasFocus()) return;
+      unseen.current += 1;
+      document.title = `(${unseen.current}) ${baseTitle}`;
+      if ('Notification' in window && Notification.permission === 'granted') {
+        const name = data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
+        new Notification(i18n.t('notify.newMessage', { name }), { body: String(data.message?.text ?? data.conversation?.last_message_preview ?? ''), tag: data.conversation_id });
+      }
+    });
+    es.onerror = () => setState('connecting');
+    const seen = () => {
+      if (document.visibilityState !== 'visible') return;
+      unseen.current = 0;
+      document.title = baseTitle;
+    };
+    document.addEventListener('visibilitychange', seen);
+    window.addEventListener('focus', seen);
+    return () => {
+      es.close();
+      document.removeEventListener('visibilitychange', seen);
+      window.removeEventListener('focus', seen);
+    };
+  }, [qc, me.id]);
+
+  return state;
+}
+
+function parse(text: string): any {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

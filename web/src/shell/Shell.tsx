@@ -1,0 +1,106 @@
+import { AppShell, Avatar, Burger, Group, Menu, NavLink, SegmentedControl, Select, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'react-router';
+import { rememberLanguage, useSession } from '../api/session.ts';
+import type { Availability, User } from '../api/types.ts';
+import { LANGUAGES } from '../i18n/index.ts';
+import { useStream } from '../inbox/stream.ts';
+import { ShortcutsHelp } from './ShortcutsHelp.tsx';
+
+const DOT: Record<Availability, string> = { online: 'green.8', away: 'yellow.8', offline: 'gray.6' };
+
+/** The header (availability, language, account) and the navigation around every signed-in page. */
+export function Shell({ me, children }: { me: User; children: ReactNode }) {
+  const { t, i18n } = useTranslation();
+  const session = useSession();
+  const [opened, { toggle, close }] = useDisclosure(false);
+  const location = useLocation();
+  const stream = useStream(me);
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened, desktop: false } }} padding={0}>
+      <a className="skip-link" href="#main">
+        {t('app.skip')}
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="sm" justify="space-between" wrap="nowrap">
+          <Group gap="xs" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.menu')} />
+            <Text fw={700} component="span">
+              {t('app.name')}
+            </Text>
+            <Text size="xs" c={stream === 'live' ? 'green.9' : 'orange.9'} aria-live="polite" data-testid="stream-state" data-state={stream}>
+              {stream === 'live' ? `● ${t('inbox.live')}` : t('inbox.reconnecting')}
+            </Text>
+          </Group>
+          <Group gap="xs" wrap="nowrap">
+            <SegmentedControl
+              size="xs"
+              aria-label={t('header.availability')}
+              value={me.availability}
+              onChange={(v) => void session.setAvailability(v as Availability)}
+              data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
+              visibleFrom="xs"
+              data-testid="availability"
+            />
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label={t('header.account', { name: me.name })} data-testid="account-menu">
+                  <Avatar color={DOT[me.availability]} radius="xl" size="sm">
+                    {initials(me.name)}
+                  </Avatar>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Label>{me.email}</Menu.Label>
+                <Menu.Label>{t('header.availability')}</Menu.Label>
+                {(['online', 'away', 'offline'] as const).map((a) => (
+                  <Menu.Item key={a} onClick={() => void session.setAvailability(a)} leftSection={a === me.availability ? '✓' : ' '}>
+                    {t(`header.${a}`)}
+                  </Menu.Item>
+                ))}
+                <Menu.Divider />
+                <Menu.Item onClick={() => void session.signOut()} data-testid="sign-out">
+                  {t('header.signOut')}
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" aria-label={t('nav.menu')}>
+        <NavLink component={Link} to="/inbox" label={t('nav.inbox')} active={location.pathname.startsWith('/inbox')} onClick={close} />
+        {me.role === 'admin' && <NavLink component={Link} to="/settings/users" label={t('nav.settings')} active={location.pathname.startsWith('/settings')} onClick={close} />}
+        <div style={{ marginTop: 'auto' }}>
+          <Select
+            label={t('header.language')}
+            size="xs"
+            data={LANGUAGES.map((l) => ({ ...l }))}
+            value={i18n.resolvedLanguage ?? 'en'}
+            onChange={(v) => v && rememberLanguage(me.id, v)}
+            allowDeselect={false}
+            data-testid="language"
+          />
+          <ShortcutsHelp />
+        </div>
+      </AppShell.Navbar>
+      <AppShell.Main id="main" h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
+        <VisuallyHidden>
+          <h1>{t('app.name')}</h1>
+        </VisuallyHidden>
+        <div style={{ flex: 1, minHeight: 0 }}>{children}</div>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+export function initials(name: string | null | undefined): string {
+  return (name ?? '?')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => [...w][0]?.toUpperCase() ?? '')
+    .join('');
+}
