@@ -6,6 +6,8 @@ export interface ChoiceOption {
   id: string;
   title: string;
   description?: string;
+  /** options_from with `exit`: the item's exit name (otherwise the id names it). */
+  exit?: string;
 }
 
 /** The row that shows the next page of a long list (its id never clashes: ids from data are cut to 190). */
@@ -38,7 +40,8 @@ export function choiceOptions(block: AskBlock, scope: unknown): ChoiceOption[] {
     if (!id || !title || seen.has(id) || id === MORE_ID) continue;
     seen.add(id);
     const description = from.description ? text(readJsonPath(item, from.description)) : '';
-    out.push({ id, title, ...(description ? { description } : {}) });
+    const exit = from.exit ? text(readJsonPath(item, from.exit)) : '';
+    out.push({ id, title, ...(description ? { description } : {}), ...(exit ? { exit } : {}) });
     if (out.length >= MAX_DATA_OPTIONS) break;
   }
   return out;
@@ -65,4 +68,20 @@ function text(v: unknown): string {
   if (typeof v === 'string') return v.trim();
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return '';
+}
+
+/**
+ * The exit a chosen option takes: its own exit when the block has one by that name (the option id,
+ * or for `options_from` with `exit` the item's exit value), otherwise `next`. `gave_up` is never
+ * an option's exit.
+ */
+export function optionExit(block: AskBlock, chosenId: string, scope: unknown): string {
+  const exits = block.exits ?? {};
+  const name = block.options_from?.exit ? choiceOptions(block, scope).find((o) => o.id === chosenId)?.exit : chosenId;
+  return name !== undefined && name !== 'gave_up' && exits[name] ? name : 'next';
+}
+
+/** Whether a name can be an option's exit in a choice built from data (checked at publish). */
+export function isOptionExitName(name: string): boolean {
+  return name.length > 0 && name.length <= 190 && name !== MORE_ID;
 }

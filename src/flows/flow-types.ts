@@ -77,7 +77,8 @@ export interface AskBlock {
   default_country?: string; // phone: ISO 3166 alpha-2
   options?: Array<{ id: string; title: string; description?: string }>; // choice
   /** choice: options read from a list in a variable (validate-answer-rules.ts / choice-options.ts). */
-  options_from?: { var: string; id: string; title: string; description?: string };
+  /** `exit`: a JSON path to the item field that names its exit (default: the option id). */
+  options_from?: { var: string; id: string; title: string; description?: string; exit?: string };
   pattern?: string; // text: a regular expression the answer must match
   pattern_reprompt?: string; // text: sent when the pattern does not match (default: reprompt)
   integer?: boolean; // number: whole numbers only
@@ -88,7 +89,7 @@ export interface AskBlock {
   business_days?: boolean; // date: only on settings.business_hours.days
   style?: 'buttons' | 'list'; // choice; default buttons up to 3 options, list above
   button?: string; // choice as list: the list's button text
-  exits?: Exits; // next, gave_up, and per-option ids for choice
+  exits?: Exits; // next, gave_up, and per-option ids for choice (options_from: ids or `exit` values from the data)
 }
 
 export interface SetBlock {

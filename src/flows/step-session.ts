@@ -1,6 +1,6 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
 import { assertNever } from '../core/assert-never.ts';
-import { MORE_ID, MORE_TITLE, PAGE_VAR, choiceOptions, currentPage } from './choice-options.ts';
+import { MORE_ID, MORE_TITLE, PAGE_VAR, choiceOptions, currentPage, optionExit } from './choice-options.ts';
 import { classifyIntent } from './classify-intent.ts';
 import { evaluateCondition } from './condition.ts';
 import { matchEscape, type EscapeRule } from './escape-words.ts';
@@ -368,7 +368,7 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
             // What a customer-facing message shows: the option's title, the date as the customer writes it.
             if (block.kind === 'choice') state.vars.session[`${block.variable}_title`] = check.display;
             if (block.kind === 'date' && typeof check.value === 'string') state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
-            const byOption = block.kind === 'choice' && typeof check.value === 'string' && block.exits?.[check.value] ? check.value : 'next';
+            const byOption = block.kind === 'choice' && typeof check.value === 'string' ? optionExit(block, check.value, scope()) : 'next';
             if (!leave(block, byOption, missing, check.display, true)) break;
             continue;
           }

@@ -26,7 +26,7 @@ export function checkAskRules(id: string, block: AskBlock, errors: FlowProblem[]
   if (from) {
     if (block.options !== undefined) add('options', 'give options or options_from, not both');
     if (!/^(session|result|contact)\.[A-Za-z0-9_.]+$/.test(from.var)) add('options_from.var', 'options_from.var names a variable, like session.items');
-    for (const f of ['id', 'title', 'description'] as const) {
+    for (const f of ['id', 'title', 'description', 'exit'] as const) {
       const p = from[f];
       if (p !== undefined && parseJsonPath(p) === null) add(`options_from.${f}`, `options_from.${f} must be a JSON path into each item, like $.id`);
     }

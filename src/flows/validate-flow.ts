@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { isOptionExitName, MORE_ID } from './choice-options.ts';
 import { safeRegex, type Condition } from './condition.ts';
 import { isPlainObject, parseExpr, parseTemplate } from './expression.ts';
 import { schemaErrors } from './flow-schema.ts';
@@ -62,8 +63,13 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
   const allowed = new Set<string>(BLOCK_EXITS[block.type]);
   if (block.type === 'ask' && block.kind === 'choice') for (const o of block.options ?? []) allowed.add(o.id);
   if (block.type === 'intent') for (const name of Object.keys(block.intents)) allowed.add(name);
+  // A choice built from data: its option ids (or `exit` values) are known only when asked.
+  const fromData = block.type === 'ask' && block.kind === 'choice' && block.options_from !== undefined;
   for (const [name, target] of Object.entries(exits)) {
-    if (!allowed.has(name)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `a ${block.type} block has no exit "${name}" (it has: ${[...allowed].join(', ') || 'none'})`));
+    if (fromData && !allowed.has(name)) {
+      if (!isOptionExitName(name)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `"${name}" cannot name an option's exit (1 to 190 characters, not ${MORE_ID})`));
+      else if (!ids.has(target)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `exit "${name}" points at "${target}", which is not a block`));
+    } else if (!allowed.has(name)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `a ${block.type} block has no exit "${name}" (it has: ${[...allowed].join(', ') || 'none'})`));
     else if (!ids.has(target)) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `exit "${name}" points at "${target}", which is not a block`));
   }
   const need = (name: string) => {
