@@ -99,4 +99,11 @@ forEachDialect('issue 13: auto-assignment per team overrides the number', (diale
     assert.deepEqual(await conv(again), { assignee_id: ana.user.id, team_id: team.id, awaiting_human_since: null });
     await call(w, 'admin', 'PATCH', `/api/v1/channels/${channel.id}`, { auto_assign: 'off', auto_assign_team_id: null });
   });
+
+  test('the OpenAPI document describes the team routes', async () => {
+    const doc = (await call(w, 'anonymous', 'GET', '/openapi.json')).body;
+    const path = doc.paths['/api/v1/teams/{id}/auto-assign'];
+    assert.ok(path?.get && path?.put, Object.keys(doc.paths).filter((p: string) => p.includes('teams')).join(', '));
+    assert.deepEqual(path.put.requestBody.content['application/json'].schema.properties.auto_assign.enum, ['off', 'first_message', 'after_handoff']);
+  });
 });
