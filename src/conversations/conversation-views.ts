@@ -1,5 +1,6 @@
 import { isWaId } from '../core/whatsapp-ids.ts';
 import type { ConversationRow } from './conversation-store.ts';
+import { snakeCaseKeys } from '../core/snake-case-keys.ts';
 import { customerWindow } from './customer-window.ts';
 import type { MessageRow } from './message-store.ts';
 
@@ -40,7 +41,8 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),
     unread_count: c.unread_count,
-    window: w.open ? { open: true, open_until: iso(w.closesAt), closes_at: iso(w.closesAt) } : { open: false, open_until: null, closed_at: iso(w.closedAt) },
+    // One shape open or closed: the fields that do not apply are null.
+    window: w.open ? { open: true, open_until: iso(w.closesAt), closes_at: iso(w.closesAt), closed_at: null } : { open: false, open_until: null, closes_at: null, closed_at: iso(w.closedAt) },
     assignee: c.assignee_id === null ? null : { id: c.assignee_id, name: c.assignee_name ?? null },
     team: c.team_id === null ? null : { id: c.team_id, name: c.team_name ?? null },
     labels: extra.labels ?? [],
@@ -101,7 +103,8 @@ export function messageView(m: MessageRow) {
     external_id: m.external_id,
     kind: m.kind,
     text: m.text,
-    content: JSON.parse(m.content),
+    // Stored as the pipeline wrote it; the API's field names are snake_case (mediaId -> media_id).
+    content: snakeCaseKeys(JSON.parse(m.content)),
     // A customer's file: download it from here (GET /api/v1/media/:id), not from WhatsApp.
     media: customerMediaLink(m),
     status: m.status,

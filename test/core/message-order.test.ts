@@ -225,7 +225,7 @@ forEachDialect('the customer\'s order: absurd times stored before the fix are re
       for (const c of convs) {
         assert.equal(c.last_customer_message_at, now);
         assert.equal(c.awaiting_reply_since, now);
-        assert.deepEqual(conversationView(c, now + DAY + 1).window, { open: false, open_until: null, closed_at: new Date(now + DAY).toISOString() });
+        assert.deepEqual(conversationView(c, now + DAY + 1).window, { open: false, open_until: null, closes_at: null, closed_at: new Date(now + DAY).toISOString() });
       }
     } finally {
       await storage.close();
