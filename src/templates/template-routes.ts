@@ -20,7 +20,8 @@ const TEMPLATE_FIELDS = ['name', 'language', 'category', 'parameter_format', 'co
 
 /**
  * /api/v1/templates (admin by default, see route-access.ts): lint, CRUD, submit, sync, preview,
- * send; and POST /api/v1/conversations/:id/templates (conversations:write).
+ * send; and POST /api/v1/conversations/:id/templates (conversations:write). Listing, reading and
+ * previewing need only conversations:read, so an agent can pick and fill one.
  */
 export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
   const { deps } = opts;
@@ -31,7 +32,9 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
     return { ok: !hasErrors(findings), errors: findings.filter((f) => f.severity === 'error').length, warnings: findings.filter((f) => f.severity === 'warning').length, findings };
   });
 
-  app.get('/api/v1/templates', async (req) => {
+  // Agents read templates and preview them to send one when the 24-hour window is closed (the web composer).
+  const read = { config: { access: 'conversations:read' as const } };
+  app.get('/api/v1/templates', read, async (req) => {
     const q = isRecord(req.query) ? req.query : {};
     const status = str(q.status)?.toUpperCase();
     const category = str(q.category)?.toUpperCase();
@@ -48,7 +51,7 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
     return reply.status(201).send({ ...templateView(row), findings });
   });
 
-  app.get('/api/v1/templates/:id', async (req) => templateView(await requireTemplate(deps, (req.params as { id: string }).id)));
+  app.get('/api/v1/templates/:id', read, async (req) => templateView(await requireTemplate(deps, (req.params as { id: string }).id)));
 
   app.patch('/api/v1/templates/:id', async (req) => {
     const row = await requireTemplate(deps, (req.params as { id: string }).id);
@@ -92,7 +95,7 @@ export async function templateRoutes(app: FastifyInstance, opts: { deps: Deps })
     return { channels };
   });
 
-  app.post('/api/v1/templates/:id/preview', async (req) => {
+  app.post('/api/v1/templates/:id/preview', read, async (req) => {
     const row = await requireTemplate(deps, (req.params as { id: string }).id);
     const params = optionalJsonObject(req.body, ['parameters']).parameters;
     const { rendered, components } = resolveParameters({ parameter_format: row.parameter_format, category: row.category, components: componentsOf(row) }, params);

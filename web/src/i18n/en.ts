@@ -174,7 +174,7 @@ export const en = {
     search: 'Search',
     help: 'Show this list',
   },
-  notify: { newMessage: 'New message from {{name}}' },
+  notify: { mentioned: 'You were mentioned in a note', newMessage: 'New message from {{name}}' },
 };
 
 type Widen<T> = { [K in keyof T]: T[K] extends string ? string : Widen<T[K]> };

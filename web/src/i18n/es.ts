@@ -176,5 +176,5 @@ export const es: Resources = {
     search: 'Buscar',
     help: 'Mostrar esta lista',
   },
-  notify: { newMessage: 'Mensaje nuevo de {{name}}' },
+  notify: { mentioned: 'Te mencionaron en una nota', newMessage: 'Mensaje nuevo de {{name}}' },
 };

@@ -25,6 +25,8 @@ export function useConversationCommands(c: Conversation) {
   return {
     t,
     assign: (body: { user_id?: string; team_id?: string }) => run(() => post(`/conversations/${c.id}/assign`, body)),
+    /** A person outside the conversation's team takes it out of that team (the API refuses otherwise: user_not_in_team). */
+    assignUser: (u: Pick<User, 'id' | 'team_ids'>) => run(() => post(`/conversations/${c.id}/assign`, c.team && !u.team_ids.includes(c.team.id) ? { user_id: u.id, team_id: null } : { user_id: u.id })),
     unassign: () => run(() => post(`/conversations/${c.id}/unassign`)),
     handoff: () => run(() => post(`/conversations/${c.id}/handoff`)),
     setStatus: (status: 'active' | 'archived' | 'closed') => run(() => patch(`/conversations/${c.id}`, { status })),
@@ -32,13 +34,13 @@ export function useConversationCommands(c: Conversation) {
 }
 
 export function ConversationActions({ conversation: c, me }: { conversation: Conversation; me: User }) {
-  const { t, assign, unassign, handoff, setStatus } = useConversationCommands(c);
+  const { t, assign, assignUser, unassign, handoff, setStatus } = useConversationCommands(c);
   const users = useUsers();
   const teams = useTeams();
   return (
     <Group gap={4} wrap="nowrap">
       {c.assignee?.id !== me.id && c.status !== 'closed' && (
-        <Button size="compact-sm" variant="light" onClick={() => void assign({ user_id: me.id })} data-testid="assign-me" visibleFrom="xs">
+        <Button size="compact-sm" variant="light" onClick={() => void assignUser(me)} data-testid="assign-me" visibleFrom="xs">
           {t('conv.assignMe')}
         </Button>
       )}
@@ -51,12 +53,12 @@ export function ConversationActions({ conversation: c, me }: { conversation: Con
         <Menu.Dropdown>
           {c.status !== 'closed' && (
             <>
-              <Menu.Item onClick={() => void assign({ user_id: me.id })}>{t('conv.assignMe')}</Menu.Item>
+              <Menu.Item onClick={() => void assignUser(me)}>{t('conv.assignMe')}</Menu.Item>
               {(users.data ?? []).length > 0 && <Menu.Label>{t('conv.assignAgent')}</Menu.Label>}
               {(users.data ?? [])
                 .filter((u) => u.id !== me.id)
                 .map((u) => (
-                  <Menu.Item key={u.id} onClick={() => void assign({ user_id: u.id })} data-testid={`assign-user-${u.email}`}>
+                  <Menu.Item key={u.id} onClick={() => void assignUser(u)} data-testid={`assign-user-${u.email}`}>
                     {u.name}
                   </Menu.Item>
                 ))}

@@ -123,7 +123,7 @@ function ConversationKeys({ id }: { id: string }) {
   const commands = useConversationCommands(c ?? ({ id } as never));
   useWindowEvent('keydown', (e) => {
     if (isTyping(e) || !c) return;
-    if (e.key === 'a') void commands.assign({ user_id: me.id });
+    if (e.key === 'a') void commands.assignUser(me);
     if (e.key === 'c' && c.status !== 'closed') void commands.setStatus('closed');
   });
   return null;

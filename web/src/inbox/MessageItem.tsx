@@ -162,10 +162,12 @@ function Body({ m }: { m: Message }) {
 
 export function NoteItem({ n }: { n: Note }) {
   const { t } = useTranslation();
+  const users = useUsers();
+  const author = users.data?.find((u) => u.id === n.author_id)?.name ?? n.author.replace(/^agent:/, '');
   return (
     <div className="bubble note" data-testid="note" role="note" aria-label={t('conv.note')}>
       <Text size="xs" fw={600} c="yellow.9">
-        🔒 {t('conv.noteBy', { author: n.author })} · {timeOf(n.created_at)}
+        {t('conv.noteBy', { author })} · {timeOf(n.created_at)}
       </Text>
       <WaText text={n.text} />
     </div>

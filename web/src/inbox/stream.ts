@@ -1,5 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { notifications } from '@mantine/notifications';
 import i18n from '../i18n/index.ts';
 import type { User } from '../api/types.ts';
 
@@ -36,12 +37,16 @@ export function useStream(me: User): StreamState {
     es.addEventListener('notification', (e: MessageEvent<string>) => {
       const data = parse(e.data);
       if (!data || !Array.isArray(data.user_ids) || !data.user_ids.includes(me.id)) return;
+      const who = data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
+      if (data.reason === 'mention') {
+        void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
+        notifications.show({ title: i18n.t('notify.mentioned'), message: who, color: 'yellow', autoClose: 8000, id: `mention-${data.conversation_id}` });
+      }
       if (document.visibilityState === 'visible' && document.hasFocus()) return;
       unseen.current += 1;
       document.title = `(${unseen.current}) ${baseTitle}`;
       if ('Notification' in window && Notification.permission === 'granted') {
-        const name = data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
-        new Notification(i18n.t('notify.newMessage', { name }), { body: String(data.message?.text ?? data.conversation?.last_message_preview ?? ''), tag: data.conversation_id });
+        new Notification(data.reason === 'mention' ? i18n.t('notify.mentioned') : i18n.t('notify.newMessage', { name: who }), { body: String(data.message?.text ?? data.conversation?.last_message_preview ?? ''), tag: data.conversation_id });
       }
     });
     es.onerror = () => setState('connecting');
