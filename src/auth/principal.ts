@@ -8,8 +8,10 @@ export type Visibility = (typeof VISIBILITIES)[number];
 
 /** Who is calling, resolved once per request by the authenticate hook. */
 export interface Principal {
-  /** admin_token: SWITCHBOARD_ADMIN_TOKEN; token: an API token; user: a signed-in user (cookie). */
-  kind: 'admin_token' | 'token' | 'user';
+  /** admin_token: SWITCHBOARD_ADMIN_TOKEN; token: an API token; user: a signed-in user (cookie); flow: a running flow (never an HTTP caller). */
+  kind: 'admin_token' | 'token' | 'user' | 'flow';
+  /** kind flow: the flow acting. */
+  flowId?: string;
   /** The signed-in user, or the user who owns the API token; absent for the admin token and unowned tokens. */
   userId?: string;
   /** API tokens without the admin scope act as `integration`. */
@@ -42,6 +44,14 @@ export const ADMIN_TOKEN_PRINCIPAL: Principal = Object.freeze({
   visibility: 'all',
   teamIds: [],
 });
+
+/**
+ * A flow acting for the business: it may reach any contact on its number (visibility all) but holds
+ * no API scope, and what it sends is authored `bot:flow:<id>`. Never the admin token's identity.
+ */
+export function flowPrincipal(flowId: string): Principal {
+  return Object.freeze({ kind: 'flow', flowId, role: 'integration', scopes: new Set<Scope>(), visibility: 'all', teamIds: [] });
+}
 
 /** The request's principal; 401 when the route was reached without one (a wiring mistake or a public route). */
 export function principalOf(req: FastifyRequest): Principal {

@@ -6,11 +6,9 @@ import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
 import { HttpError } from '../core/http-error.ts';
 import { newId } from '../core/ids.ts';
-import { ADMIN_TOKEN_PRINCIPAL } from '../auth/principal.ts';
+import { flowPrincipal } from '../auth/principal.ts';
 import { sendTemplate, sendTemplateFromRequest } from '../templates/send-template.ts';
 
-// A flow acts for the business, like the admin token: it may reach any contact on its number.
-const FLOW_PRINCIPAL = ADMIN_TOKEN_PRINCIPAL;
 import { FLOW_WEBHOOK_TASK, type FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
 import {
@@ -188,7 +186,7 @@ async function sendFromFlow(deps: Deps, row: SessionRow, flowId: string, spec: T
     const body = { template: spec.name, language: spec.language, parameters: spec.parameters };
     if (spec.to !== undefined) {
       // Someone other than the customer (a vendor): their own contact and conversation on this number.
-      await sendTemplateFromRequest(deps, FLOW_PRINCIPAL, { phone: spec.to, channelId: row.channel_id }, body);
+      await sendTemplateFromRequest(deps, flowPrincipal(flowId), { phone: spec.to, channelId: row.channel_id }, body);
       return { ok: true };
     }
     await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, body);

@@ -130,6 +130,7 @@ async function findSendableTemplate(deps: Deps, channelId: string, ref: string, 
 
 /** Who sent it, as stored in messages.author. */
 export function authorFor(principal: Principal): string {
+  if (principal.kind === 'flow') return `bot:flow:${principal.flowId ?? ''}`;
   return principal.userId ? `agent:${principal.userId}` : 'api';
 }
 

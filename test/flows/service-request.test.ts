@@ -56,6 +56,9 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     assert.equal(notice.template?.name, 'nueva_solicitud_de_servicio');
     assert.match(notice.text ?? '', /Tipo de servicio: Plomería[\s\S]*Cliente: Ana Diaz[\s\S]*\+15557770001[\s\S]*Calle Mayor 1, Madrid/);
     await w.settle();
+    // Sent by the flow, as itself (not as the admin token, not as "api").
+    const stored = await w.app.deps.storage.db.selectFrom('messages').select('author').where('external_id', '=', notice.wamid).executeTakeFirstOrThrow();
+    assert.equal(stored.author, 'bot:flow:service-request');
 
     const call = api.requests.find((r) => r.path === '/service-requests');
     assert.ok(call);
