@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   }
   const lines = [
     '',
-    `Switchboard is running (${running.deps.storage.dialect === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`,
+    `Switchboard is running (${running.deps.storage.dialect.name === 'postgres' ? 'PostgreSQL' : `SQLite in ${config.dataDir}`})`,
     `  Web app:      ${running.url}/`,
     `  API:          ${running.url}/api/v1   (health: ${running.url}/health)`,
     `  Webhook:      ${running.url}/webhooks/whatsapp`,

@@ -46,7 +46,9 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile, holdStartupLock: true });
   const gate = new TurnGate();
   let jobs: JobQueue;
-  if (storage.pgPool) {
+  // Several processes share a PostgreSQL database: graphile-worker; one process owns a SQLite file.
+  if (storage.dialect.multiProcess) {
+    if (!storage.pgPool) throw new Error('a multi-process database without a connection pool');
     const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency, heartbeatTimeoutMs: config.workerHeartbeatTimeoutMs });
     await q.prepare();
     jobs = q;

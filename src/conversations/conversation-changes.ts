@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Executor } from '../jobs/job-queue.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import type { Dialect } from '../storage/dialect.ts';
 import { conversationQuery, type ListRow } from './conversation-list.ts';
 import { visibilitySql } from './conversation-visibility.ts';
 
@@ -48,9 +48,9 @@ function decodeChangeCursor(text: string): ChangeCursor | undefined {
  * of ended transactions are returned (sync_seq is the writer's xid, below the oldest running
  * one: see 0018-sync-change-seq), so nothing committed later can land behind a cursor.
  */
-export async function listChangedConversations(db: Executor, dialect: DialectName, since: ChangeCursor, limit: number, visibility: ConversationVisibility): Promise<Array<ListRow & { sync_seq: number }>> {
+export async function listChangedConversations(db: Executor, dialect: Dialect, since: ChangeCursor, limit: number, visibility: ConversationVisibility): Promise<Array<ListRow & { sync_seq: number }>> {
   let query = conversationQuery(db).where(sql<SqlBool>`(${sql.ref('c.sync_seq')}, ${sql.ref('c.id')}) > (${since.seq}, ${since.id})`);
-  if (dialect === 'postgres') query = query.where(sql<SqlBool>`${sql.ref('c.sync_seq')} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`);
+  if (dialect.changesCommitOutOfOrder) query = query.where(dialect.settledBelowRunningTransactions(sql.ref('c.sync_seq')));
   const visible = visibilitySql(visibility, 'c');
   if (visible) query = query.where(visible);
   return query.orderBy('c.sync_seq').orderBy('c.id').limit(limit + 1).execute();

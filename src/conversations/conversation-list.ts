@@ -2,7 +2,7 @@ import { sql, type SqlBool } from 'kysely';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { foldText } from '../core/fold-text.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import type { Dialect } from '../storage/dialect.ts';
 import { BOT_PAUSE_COLUMNS } from './bot-pause-store.ts';
 import { contactNameColumns } from './contact-name-columns.ts';
 import type { ConversationRow } from './conversation-store.ts';
@@ -59,7 +59,7 @@ export function conversationQuery(db: Executor) {
  * has an index ending in that order (0004-inbox), so a first page reads about `limit` index
  * entries; `q` and the label filter are checked row by row along that order.
  */
-export async function listConversations(db: Executor, dialect: DialectName, f: ListFilter, visibility: ConversationVisibility): Promise<ListRow[]> {
+export async function listConversations(db: Executor, dialect: Dialect, f: ListFilter, visibility: ConversationVisibility): Promise<ListRow[]> {
   let query = conversationQuery(db);
   const visible = visibilitySql(visibility, 'c');
   if (visible) query = query.where(visible);
@@ -86,7 +86,7 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
     if (!label) return [];
     // SQLite plans the IN list better (an ordered walk probing it); PostgreSQL the correlated EXISTS.
     query =
-      dialect === 'sqlite'
+      !dialect.prefersExistsToIn
         ? query.where('c.id', 'in', (eb) => eb.selectFrom('conversation_labels as cl').select('cl.conversation_id').where('cl.label_id', '=', label.id))
         : query.where(({ exists, selectFrom }) =>
             exists(selectFrom('conversation_labels as cl').select('cl.conversation_id').whereRef('cl.conversation_id', '=', 'c.id').where('cl.label_id', '=', label.id)),
@@ -99,7 +99,7 @@ export async function listConversations(db: Executor, dialect: DialectName, f: L
     // FTS5 phrase (FTS5 folds accents for MATCH only; inside the quotes % and _ are literal).
     if ([...foldText(q)].length >= 3) {
       query =
-        dialect === 'postgres'
+        dialect.textSearch === 'pg_trgm'
           ? query.where(sql<SqlBool>`c.search_doc like ${foldedPattern(q)} escape '\\'`)
           : query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where conversation_search match ${`"${q.replace(/"/g, '""')}"`})`);
     } else {

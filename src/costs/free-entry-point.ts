@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import type { Dialect } from '../storage/dialect.ts';
 
 /** Meta: a reply within 24 h to a Click-to-WhatsApp ad / Page button opens a 72 h free entry point window. */
 export const ENTRY_POINT_REPLY_MS = 24 * 3600_000;
@@ -12,9 +12,9 @@ export const ENTRY_POINT_WINDOW_MS = 72 * 3600_000;
  * business's first reply within 24 h opens 72 h in which every message is free. No reply yet and
  * still within those 24 h: sending now opens it.
  */
-export async function freeEntryPointUntil(db: Executor, dialect: DialectName, channelId: string, contactId: string, now: number): Promise<number | null> {
+export async function freeEntryPointUntil(db: Executor, dialect: Dialect, channelId: string, contactId: string, now: number): Promise<number | null> {
   // The stored message's own `referral` field (the parser keeps it only when it is an object), read as JSON.
-  const hasReferral = dialect === 'postgres' ? sql<boolean>`jsonb_typeof(m.content::jsonb -> 'referral') = 'object'` : sql<boolean>`json_type(m.content, '$.referral') = 'object'`;
+  const hasReferral = dialect.jsonHasObject(sql.ref('m.content'), 'referral');
   const referral = await db
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')

@@ -14,7 +14,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { deps: Deps }): 
       const [events, jobs] = await Promise.all([eventBacklog(deps.storage.db), deps.jobs.backlog()]);
       return {
         status: 'ready',
-        database: { dialect: deps.storage.dialect, reachable: true },
+        database: { dialect: deps.storage.dialect.name, reachable: true },
         backlog: {
           webhook_events: { pending: events.count, oldest_age_ms: events.oldestAt === null ? null : Math.max(0, now - events.oldestAt) },
           jobs: { pending: jobs.count, oldest_age_ms: jobs.oldestAt === null ? null : Math.max(0, now - jobs.oldestAt) },
@@ -24,7 +24,7 @@ export async function healthRoutes(app: FastifyInstance, opts: { deps: Deps }): 
       };
     } catch (err) {
       deps.logger.error({ err }, 'readiness check failed');
-      return reply.status(503).send({ status: 'unavailable', database: { dialect: deps.storage.dialect, reachable: false } });
+      return reply.status(503).send({ status: 'unavailable', database: { dialect: deps.storage.dialect.name, reachable: false } });
     }
   });
 }

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import type { Dialect, DialectName } from '../storage/dialect.ts';
 
 interface Waiting {
   provider: string;
@@ -27,7 +27,7 @@ export class EventWriter {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly dialect: DialectName,
+    private readonly dialect: Dialect,
   ) {}
 
   store(provider: string, body: string, receivedAt: number): Promise<number> {
@@ -46,7 +46,7 @@ export class EventWriter {
     const group = this.waiting;
     this.waiting = [];
     if (group.length === 0) return;
-    const insert = INSERT[this.dialect];
+    const insert = INSERT[this.dialect.name];
     let ids: number[];
     try {
       ids = await this.db.transaction().execute(async (trx) => {

@@ -86,7 +86,7 @@ export class IngestLoop {
   /** One batch in one transaction; a batch that fails is retried event by event. */
   private async batch(size: number): Promise<number> {
     const { db } = this.deps.storage;
-    const pg = this.deps.storage.dialect === 'postgres';
+    const pg = this.deps.storage.dialect.multiProcess; // other processes ingest too: one batch at a time
     let taken = 0;
     try {
       await db.transaction().execute(async (trx) => {

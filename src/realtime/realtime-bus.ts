@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { PostgresAdapter } from 'kysely';
+import { dialectOf } from '../storage/dialect.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { encodeInboxEvent, type InboxEvent } from './inbox-event.ts';
@@ -44,7 +44,7 @@ export function localEmitterFor(jobs: JobQueue): EventEmitter {
 export async function publishInbox(db: Executor, jobs: JobQueue, e: InboxEvent): Promise<void> {
   // Typing is momentary: streamed, never replayed. Retention is wall time, so Date.now(), not the injected clock.
   if (e.type !== 'typing') await recordStreamEvent(db, e, Date.now());
-  if (db.getExecutor().adapter instanceof PostgresAdapter) {
+  if (dialectOf(db).multiProcess) {
     await runRaw(db, NOTIFY, [INBOX_CHANNEL, encodeInboxEvent(e)]);
     return;
   }

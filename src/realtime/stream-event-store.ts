@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import { SQLITE_DIALECT, type Dialect } from '../storage/dialect.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { INBOX_EVENT_TYPES, type InboxEvent } from './inbox-event.ts';
 
@@ -37,18 +37,18 @@ export function decodeStreamKey(text: string | undefined): StreamKey | undefined
 }
 
 /** Only rows no running transaction can still precede (PostgreSQL); SQLite commits in write order. */
-function settled(dialect: DialectName) {
-  return dialect === 'postgres' ? sql<SqlBool>`xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : sql<SqlBool>`1 = 1`;
+function settled(dialect: Dialect) {
+  return dialect.settledBelowRunningTransactions(sql.ref('xid'));
 }
 
 /** The newest settled event's key: where a stream that replays nothing starts. */
-export async function streamHead(db: Executor, dialect: DialectName): Promise<StreamKey> {
+export async function streamHead(db: Executor, dialect: Dialect): Promise<StreamKey> {
   const row = await db.selectFrom('stream_events').select(['xid', 'seq']).where(settled(dialect)).orderBy('xid', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
   return row ? { xid: Number(row.xid), seq: Number(row.seq) } : { xid: 0, seq: 0 };
 }
 
 /** Settled events after `after` (and at most `upTo`), oldest first. */
-export async function streamEventsAfter(db: Executor, dialect: DialectName, after: StreamKey, limit: number, upTo?: StreamKey): Promise<StoredStreamEvent[]> {
+export async function streamEventsAfter(db: Executor, dialect: Dialect, after: StreamKey, limit: number, upTo?: StreamKey): Promise<StoredStreamEvent[]> {
   let q = db
     .selectFrom('stream_events')
     .select(['xid', 'seq', 'type', 'conversation_id', 'message_id', 'user_id', 'detail'])
@@ -89,7 +89,7 @@ export async function pruneStreamEvents(db: Executor, now: number, opts: { maxEv
   const keys = [byCount, byAge].map((k) => (k ? { xid: Number(k.xid), seq: Number(k.seq) } : undefined));
   // Keep from the later of the two firsts; with no event young enough, only the newest stays, so
   // a client that saw it and missed nothing since reconnects without a reset.
-  const newest = await streamHead(db, 'sqlite');
+  const newest = await streamHead(db, SQLITE_DIALECT); // every event, settled or not
   const young = keys[1] ?? newest;
   const first = keys[0] && compareKeys(keys[0], young) > 0 ? keys[0] : young;
   const res = await db.deleteFrom('stream_events').where(sql<SqlBool>`(xid, seq) < (${first.xid}, ${first.seq})`).executeTakeFirst();

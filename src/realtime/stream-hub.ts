@@ -7,7 +7,7 @@ import { botView, messageView, type BotPauseColumns } from '../conversations/con
 import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
 import type { RealtimeBus } from './realtime-bus.ts';
-import type { DialectName } from '../storage/dialect-name.ts';
+import { SQLITE_DIALECT, type Dialect } from '../storage/dialect.ts';
 import { compareKeys, decodeStreamKey, encodeStreamKey, streamEventKept, streamEventsAfter, streamHead, type StreamKey } from './stream-event-store.ts';
 
 const PAGE = 200;
@@ -61,9 +61,9 @@ export class StreamHub {
     private readonly db: Executor,
     private readonly bus: RealtimeBus,
     private readonly logger: FastifyBaseLogger,
-    private readonly dialect: DialectName = 'sqlite',
+    private readonly dialect: Dialect = SQLITE_DIALECT,
   ) {
-    if (dialect === 'postgres') {
+    if (dialect.changesCommitOutOfOrder) {
       this.timer = setInterval(() => this.schedulePoll(), SETTLE_POLL_MS);
       this.timer.unref();
     }

@@ -16,7 +16,7 @@ const DRAIN_BATCH = 200;
 export async function drainQueue(db: Executor, deps: RoutingDeps, key: string): Promise<Assignment[]> {
   return inTransaction(db, async (trx) => {
     const now = deps.clock.now();
-    const rowLocks = deps.storage.capabilities.multiProcess;
+    const rowLocks = deps.storage.dialect.multiProcess;
     await lockQueue(trx, key, rowLocks, now);
     const waiting = await waitingConversations(trx, key, DRAIN_BATCH);
     if (waiting.length === 0) return [];

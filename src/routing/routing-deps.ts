@@ -7,7 +7,7 @@ import type { Storage } from '../storage/open-database.ts';
 
 /** What routing needs from the composition root. */
 export interface RoutingDeps {
-  storage: Pick<Storage, 'db' | 'capabilities'>;
+  storage: Pick<Storage, 'db' | 'dialect'>;
   jobs: JobQueue;
   clock: Clock;
   /** An assignment or hand-off pauses the bot (bot/bot-pause.ts), with its idle timeout. */

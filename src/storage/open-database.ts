@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-types.ts';
-import type { DialectName } from './dialect-name.ts';
+import { POSTGRES_DIALECT, SQLITE_DIALECT, type Dialect } from './dialect.ts';
 import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
 import { migrateToLatest, takeStartupLock } from './migrate.ts';
@@ -24,11 +24,11 @@ export interface StorageOptions {
 
 export interface Storage {
   db: Kysely<Database>;
-  dialect: DialectName;
+  /** What differs between the two databases (storage/dialect.ts). */
+  dialect: Dialect;
   /** PostgreSQL pool, for the job engine and LISTEN/NOTIFY; absent on SQLite. */
   pgPool?: pg.Pool;
   databaseUrl?: string;
-  capabilities: { skipLocked: boolean; multiProcess: boolean };
   /** Lets the next starting process in (openStorage's holdStartupLock); idempotent, a no-op otherwise. */
   releaseStartupLock(): Promise<void>;
   close(): Promise<void>;
@@ -57,10 +57,9 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     if (!opts.holdStartupLock) await lock.release();
     return {
       db,
-      dialect: 'postgres',
+      dialect: POSTGRES_DIALECT,
       pgPool: pool,
       databaseUrl: opts.databaseUrl,
-      capabilities: { skipLocked: true, multiProcess: true },
       releaseStartupLock: () => lock.release(),
       close: async () => {
         await lock.release();
@@ -85,8 +84,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   const checkpointer = new WalCheckpointer(file, sqlite);
   return {
     db,
-    dialect: 'sqlite',
-    capabilities: { skipLocked: false, multiProcess: false },
+    dialect: SQLITE_DIALECT,
     releaseStartupLock: async () => undefined,
     close: async () => {
       await checkpointer.stop();

@@ -1,4 +1,5 @@
-import { CompiledQuery, PostgresAdapter } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import { dialectOf } from './dialect.ts';
 import type { Executor } from './executor.ts';
 
 /** One statement, written once with `?` placeholders, kept in both dialects' spelling. */
@@ -18,7 +19,7 @@ export function rawQuery(text: string): RawQuery {
 }
 
 export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<R[]> {
-  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  const pg = dialectOf(db).name === 'postgres';
   const result = await db.executeQuery<R>(CompiledQuery.raw(pg ? q.postgres : q.sqlite, params as unknown[]));
   return result.rows;
 }
