@@ -6,8 +6,8 @@ import { DEFAULT_HTTP_TIMEOUTS, type Config } from './config.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import type { Deps } from './deps.ts';
 import { TurnGate } from './core/turn-gate.ts';
-import { READ_RECEIPT_TASK, sendReadReceipt } from './messaging/send-read-receipt.ts';
-import { eventDeliveryHandler } from './event-webhooks/deliver-event.ts';
+import { sendReadReceipt } from './messaging/send-read-receipt.ts';
+import { eventDeliveryJob } from './event-webhooks/deliver-event.ts';
 import { adminTokenCheck, ensureAdminToken } from './auth/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
 import { ParsedBodyCache } from './storage/parsed-body-cache.ts';
@@ -17,15 +17,17 @@ import { SqliteJobQueue } from './jobs/sqlite-job-queue.ts';
 import { ChannelRegistry } from './messaging/channel-registry.ts';
 import { processInbound } from './messaging/process-inbound.ts';
 import { createRealtimeBus } from './realtime/create-realtime-bus.ts';
-import { narrowTypingJob, sendTypingIndicator, TYPING_TASK } from './realtime/typing-indicator.ts';
+import { sendTypingIndicator } from './realtime/typing-indicator.ts';
 import { RoutingTicker } from './routing/routing-hooks.ts';
 import { IdlePauseTicker } from './bot/release-idle-pauses.ts';
-import { MEDIA_FETCH_TASK, mediaFetchHandler } from './media/fetch-customer-media.ts';
+import { mediaFetchJob } from './media/fetch-customer-media.ts';
+import { JOB_CATALOG, JOBS } from './jobs/job-catalog.ts';
+import { handle, taskHandlers } from './jobs/job-definition.ts';
 import { MediaRetentionTicker } from './media/media-retention.ts';
 import { startFlowEngine } from './flows/start-flow-engine.ts';
 import { sendOutbound } from './messaging/send-outbound.ts';
 import { openStorage } from './storage/open-database.ts';
-import { scheduleTemplateSync, templateSyncHandler, TEMPLATE_SYNC_TASK } from './templates/template-sync-job.ts';
+import { scheduleTemplateSync, templateSyncJob } from './templates/template-sync-job.ts';
 
 export interface Running {
   url: string;
@@ -86,16 +88,19 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
   const flows = await startFlowEngine(deps, { processes });
   await storage.releaseStartupLock(); // migrations, channel rows, admin token and folder flows are written
   if (processes) {
-    await jobs.start({
-      ...flows.handlers,
-      'message.process': (p) => processInbound(deps, narrowMessageJob(p)),
-      'message.send': (p) => sendOutbound(deps, narrowMessageJob(p)),
-      'event.deliver': eventDeliveryHandler(deps),
-      [TEMPLATE_SYNC_TASK]: templateSyncHandler(deps),
-      [TYPING_TASK]: (p) => sendTypingIndicator(deps, narrowTypingJob(p)),
-      [READ_RECEIPT_TASK]: (p, job) => sendReadReceipt(deps, narrowMessageJob(p), job.attempts),
-      [MEDIA_FETCH_TASK]: mediaFetchHandler(deps),
-    });
+    // Every job of the catalog (jobs/job-catalog.ts) with its handler; both engines take this table.
+    await jobs.start(
+      taskHandlers(JOB_CATALOG, [
+        ...flows.jobs,
+        handle(JOBS.messageProcess, (p) => processInbound(deps, p)),
+        handle(JOBS.messageSend, (p) => sendOutbound(deps, p)),
+        eventDeliveryJob(deps),
+        templateSyncJob(deps),
+        handle(JOBS.conversationTyping, (p) => sendTypingIndicator(deps, p)),
+        handle(JOBS.conversationReadReceipt, (p, job) => sendReadReceipt(deps, p, job.attempts)),
+        mediaFetchJob(deps),
+      ]),
+    );
   }
   if (processes) await scheduleTemplateSync(deps);
   if (processes) ingest.start();
@@ -157,10 +162,6 @@ async function closeHttp(app: FastifyInstance, shutdownMs: number): Promise<void
   }
 }
 
-function narrowMessageJob(p: unknown): { messageId: string } {
-  if (typeof p === 'object' && p !== null && 'messageId' in p && typeof p.messageId === 'string') return { messageId: p.messageId };
-  throw new Error('job payload must be {"messageId": string}');
-}
 
 /**
  * The channel row of a configured number, written at every start. Insert-or-nothing with no

@@ -12,9 +12,10 @@ import { pauseBot } from '../bot/bot-pause.ts';
 import { authorOf, findVisibleConversation } from './conversation-access.ts';
 import { messageView } from './conversation-views.ts';
 import { findMessageExternalId, latestInbound } from './message-store.ts';
-import { READ_RECEIPT_TASK } from '../messaging/send-read-receipt.ts';
 import { parseReply, REPLY_TYPES } from './reply-content.ts';
 import { assertWindowOpen } from '../messaging/window-guard.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 const tags = ['messages'];
 
@@ -181,7 +182,7 @@ export async function messageRoutes(app: FastifyInstance, opts: { deps: Deps }):
         // The caller's own read mark too (per-agent unread); tokens without a user have none.
         if (userId) await markReadFor(trx, userId, id, now);
         // One receipt per message: marking read twice sends it once (WhatsApp marks earlier ones too).
-        if (latest) await deps.jobs.enqueue(trx, READ_RECEIPT_TASK, { messageId: latest.id }, { key: `read:${latest.id}` });
+        if (latest) await enqueueJob(trx, deps.jobs, JOBS.conversationReadReceipt, { messageId: latest.id });
       });
       deps.jobs.wake();
       return { unread_count: 0, my_unread_count: userId ? 0 : null, last_read_at: new Date(now).toISOString(), read_receipt_for: latest?.external_id ?? null };

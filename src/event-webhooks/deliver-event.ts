@@ -1,15 +1,16 @@
 import type { Deps } from '../deps.ts';
-import { PermanentFailure, RetryLater } from '../jobs/job-errors.ts';
-import type { TaskHandler } from '../jobs/job-queue.ts';
+import { RetryLater } from '../jobs/job-errors.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
+import { handle, type BoundJob } from '../jobs/job-definition.ts';
 import { loadDeliveryForAttempt, recordAttempt } from './delivery-store.ts';
 import { postSignedWebhook } from './deliver-webhook.ts';
 import { nextRetry } from './retry-schedule.ts';
 import { webhookSettings, type WebhookSettings } from './webhook-settings.ts';
 
 /** The `event.deliver` job handler, registered next to the message jobs. */
-export function eventDeliveryHandler(deps: Deps): TaskHandler {
+export function eventDeliveryJob(deps: Deps): BoundJob {
   const settings = webhookSettings(deps.config);
-  return (payload) => deliverEvent(deps, settings, narrowDeliveryJob(payload));
+  return handle(JOBS.eventDeliver, (payload) => deliverEvent(deps, settings, payload));
 }
 
 /**
@@ -60,7 +61,3 @@ export async function deliverEvent(deps: Deps, settings: WebhookSettings, job: {
   throw new RetryLater(`webhook delivery ${d.id} attempt ${attempt} failed: ${outcome.error ?? 'unknown error'}`, retry.delayMs);
 }
 
-function narrowDeliveryJob(p: unknown): { deliveryId: string } {
-  if (typeof p === 'object' && p !== null && 'deliveryId' in p && typeof p.deliveryId === 'string') return { deliveryId: p.deliveryId };
-  throw new PermanentFailure('job payload must be {"deliveryId": string}');
-}

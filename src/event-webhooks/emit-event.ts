@@ -2,6 +2,8 @@ import { newId } from '../core/ids.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import type { DeliverableEventType } from './event-types.ts';
 import { subscriptionCache } from './subscription-cache.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 export type EventData = Record<string, unknown>;
 
@@ -10,7 +12,6 @@ export interface EmitDeps {
   jobs: JobQueue;
 }
 
-export const DELIVER_TASK = 'event.deliver';
 
 /**
  * Records an event and one delivery per matching active subscription, and enqueues each
@@ -75,13 +76,8 @@ export async function addDelivery(
       completed_at: null,
     })
     .execute();
-  await deps.jobs.enqueue(
-    db,
-    DELIVER_TASK,
-    { deliveryId },
-    // The delivery row decides when it is dead; the engine must not give up first.
-    { key: `deliver:${deliveryId}`, queue: deliveryQueue(input.subscription.id, deliveryId, input.subscription.maxConcurrency), maxAttempts: 100 },
-  );
+  // The delivery row decides when it is dead; the catalog gives the engine attempts to spare.
+  await enqueueJob(db, deps.jobs, JOBS.eventDeliver, { deliveryId }, { queue: deliveryQueue(input.subscription.id, deliveryId, input.subscription.maxConcurrency) });
   return deliveryId;
 }
 

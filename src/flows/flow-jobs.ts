@@ -1,26 +1,21 @@
 import { findBotPause } from '../conversations/bot-pause-store.ts';
 import type { Deps } from '../deps.ts';
-import type { TaskHandler } from '../jobs/job-queue.ts';
 import { contactContext, dueSessions, getSession } from './flow-store.ts';
-import { FLOW_WEBHOOK_TASK, deliverFlowWebhook } from './flow-webhook.ts';
-import { RESUME_TASK, TIMER_TASK, driveSession } from './run-session.ts';
+import { deliverFlowWebhook } from './flow-webhook.ts';
+import { driveSession } from './run-session.ts';
 import { isLive } from './step-session.ts';
+import { enqueueJob, handle, type BoundJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 interface SessionJob {
   sessionId: string;
   step: number;
 }
 
-function narrow(p: unknown): SessionJob {
-  if (typeof p === 'object' && p !== null && 'sessionId' in p && 'step' in p && typeof p.sessionId === 'string' && typeof p.step === 'number') {
-    return { sessionId: p.sessionId, step: p.step };
-  }
-  throw new Error('flow job payload must be {"sessionId": string, "step": number}');
-}
 
 /** Puts a session's next move on its conversation's serial queue, after any message before it. */
 export async function enqueueResume(deps: Deps, job: SessionJob & { conversationId: string }): Promise<void> {
-  await deps.jobs.enqueue(deps.storage.db, RESUME_TASK, { sessionId: job.sessionId, step: job.step }, { queue: `conv:${job.conversationId}`, key: `flow-resume:${job.sessionId}:${job.step}` });
+  await enqueueJob(deps.storage.db, deps.jobs, JOBS.flowResume, { sessionId: job.sessionId, step: job.step }, { conversationId: job.conversationId });
   deps.jobs.wake();
 }
 
@@ -29,17 +24,15 @@ export async function enqueueResume(deps: Deps, job: SessionJob & { conversation
  * conversation queue. flow.resume: runs the session on from where it stands, if it still stands
  * at the step the job was made for (otherwise the job is stale and does nothing).
  */
-export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
-  return {
-    [FLOW_WEBHOOK_TASK]: (p) => deliverFlowWebhook(deps, p),
-    [TIMER_TASK]: async (p) => {
-      const job = narrow(p);
+export function flowJobs(deps: Deps): BoundJob[] {
+  return [
+    handle(JOBS.flowWebhook, (p) => deliverFlowWebhook(deps, p)),
+    handle(JOBS.flowTimer, async (job) => {
       const row = await getSession(deps.storage.db, job.sessionId);
       if (!row || row.step !== job.step || !isLive(row.status)) return;
       await enqueueResume(deps, { ...job, conversationId: row.conversation_id });
-    },
-    [RESUME_TASK]: async (p) => {
-      const job = narrow(p);
+    }),
+    handle(JOBS.flowResume, async (job) => {
       const row = await getSession(deps.storage.db, job.sessionId);
       if (!row || row.step !== job.step || !isLive(row.status)) return;
       const contact = await contactContext(deps.storage.db, row.contact_id);
@@ -58,8 +51,8 @@ export function flowJobHandlers(deps: Deps): Record<string, TaskHandler> {
         // A new session (API start) or an HTTP / template step interrupted by a crash: (re)enter the block.
         await driveSession(deps, { target: { session: row }, event: { type: 'enter' }, contact, message: null });
       }
-    },
-  };
+    }),
+  ];
 }
 
 /**

@@ -4,8 +4,9 @@ import { postSignedWebhook } from '../event-webhooks/deliver-webhook.ts';
 import { nextRetry } from '../event-webhooks/retry-schedule.ts';
 import { webhookSettings } from '../event-webhooks/webhook-settings.ts';
 import { PermanentFailure } from '../jobs/job-errors.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
-export const FLOW_WEBHOOK_TASK = 'flow.webhook';
 
 export interface FlowWebhookJob {
   id: string;
@@ -18,14 +19,6 @@ export interface FlowWebhookJob {
   attempt: number;
 }
 
-function narrow(p: unknown): FlowWebhookJob {
-  if (typeof p === 'object' && p !== null && 'id' in p && 'url' in p && 'body' in p && 'secret' in p && 'firstAttemptAt' in p) {
-    const { id, url, body, secret, firstAttemptAt } = p;
-    const attempt = 'attempt' in p && typeof p.attempt === 'number' ? p.attempt : 1;
-    if (typeof id === 'string' && typeof url === 'string' && typeof body === 'string' && typeof secret === 'string' && typeof firstAttemptAt === 'number') return { id, url, body, secret, firstAttemptAt, attempt };
-  }
-  throw new PermanentFailure('flow.webhook payload must be {id, url, body, secret, firstAttemptAt}');
-}
 
 /**
  * Job `flow.webhook`: one attempt of a flow's outgoing webhook block. Signed and retried exactly
@@ -36,8 +29,8 @@ function narrow(p: unknown): FlowWebhookJob {
  * attempt number, due at the app's clock: the engines' own attempt counters are not comparable
  * (in-place short retries, graphile-worker's re-added jobs), and this count decides when to stop.
  */
-export async function deliverFlowWebhook(deps: Deps, payload: unknown): Promise<void> {
-  const p = narrow(payload);
+export async function deliverFlowWebhook(deps: Deps, payload: FlowWebhookJob | (Omit<FlowWebhookJob, 'attempt'> & { attempt?: number })): Promise<void> {
+  const p: FlowWebhookJob = { ...payload, attempt: payload.attempt ?? 1 };
   const settings = webhookSettings(deps.config);
   const allowPrivate = deps.config.flows?.httpAllowPrivate ?? false;
   let url: URL | null = null;
@@ -77,6 +70,6 @@ export async function deliverFlowWebhook(deps: Deps, payload: unknown): Promise<
     return;
   }
   const next: FlowWebhookJob = { ...p, attempt: p.attempt + 1 };
-  await deps.jobs.enqueue(deps.storage.db, FLOW_WEBHOOK_TASK, next, { runAt: at + retry.delayMs, key: `flow-webhook:${p.id}:${next.attempt}` });
+  await enqueueJob(deps.storage.db, deps.jobs, JOBS.flowWebhook, next, { runAt: at + retry.delayMs });
   deps.jobs.wake();
 }

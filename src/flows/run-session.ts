@@ -9,7 +9,7 @@ import { newId } from '../core/ids.ts';
 import { flowPrincipal } from '../auth/principal.ts';
 import { sendTemplate, sendTemplateFromRequest } from '../templates/send-template.ts';
 
-import { FLOW_WEBHOOK_TASK, type FlowWebhookJob } from './flow-webhook.ts';
+import type { FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
 import {
   channelAccountId,
@@ -29,9 +29,9 @@ import {
 import type { FlowDocument } from './flow-types.ts';
 import { handOff } from './hand-off.ts';
 import { stepSession, type Effect, type FlowEvent, type SessionState, type StepContext, type TemplateOutcome, type TemplateSendSpec } from './step-session.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
-export const RESUME_TASK = 'flow.resume';
-export const TIMER_TASK = 'flow.timer';
 
 /** Where a drive starts: an existing session row, or a new session of a published flow. */
 export type DriveTarget =
@@ -206,12 +206,12 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
       return;
     case 'schedule':
       // Its own queue: a timer must never hold up the conversation's messages until it is due.
-      await deps.jobs.enqueue(trx, TIMER_TASK, { sessionId: row.id, step: row.step }, { runAt: effect.at, key: `flow-timer:${row.id}:${row.step}` });
+      await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: effect.at });
       return;
     case 'http': {
       // A watchdog: if the process dies during the call, this resumes the session at the block.
       const budget = effect.request.timeoutMs * (effect.request.retries + 1) + 5_000 * effect.request.retries + 60_000;
-      await deps.jobs.enqueue(trx, TIMER_TASK, { sessionId: row.id, step: row.step }, { runAt: now + budget, key: `flow-timer:${row.id}:${row.step}` });
+      await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: now + budget });
       return;
     }
     case 'handoff':
@@ -225,7 +225,7 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
       return;
     case 'template':
       // The same watchdog as HTTP: a crash between this commit and the send re-runs the block.
-      await deps.jobs.enqueue(trx, TIMER_TASK, { sessionId: row.id, step: row.step }, { runAt: now + 60_000, key: `flow-timer:${row.id}:${row.step}` });
+      await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: now + 60_000 });
       return;
     case 'webhook': {
       const secret = effect.secret ?? deps.config.flows?.webhookSecret ?? null;
@@ -248,7 +248,7 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
       });
       const job: FlowWebhookJob = { id, url: effect.url, body, secret, firstAttemptAt: now, attempt: 1 };
       // In the step's transaction: the webhook exists if and only if the step that made it committed.
-      await deps.jobs.enqueue(trx, FLOW_WEBHOOK_TASK, job, { key: `flow-webhook:${id}:1` });
+      await enqueueJob(trx, deps.jobs, JOBS.flowWebhook, job);
       return;
     }
     case 'jump':

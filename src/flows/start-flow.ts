@@ -7,7 +7,9 @@ import type { Deps } from '../deps.ts';
 import { sendTemplate, type TemplateSendBody, type TemplateSendResult } from '../templates/send-template.ts';
 import { deleteSession, findLiveSession, getVersionDoc, insertSession, type SessionRow } from './flow-store.ts';
 import { timeSettings } from './flow-time.ts';
-import { RESUME_TASK, initialState } from './run-session.ts';
+import { initialState } from './run-session.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 export interface StartRequest {
   flowId: string;
@@ -64,7 +66,7 @@ export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionR
       });
     }
     const row = await insertSession(trx, { state: initialState(req.flowId, req.version, doc, req.variables, now), contactId, channelId: channel.id, conversationId: conv.id, now });
-    await deps.jobs.enqueue(trx, RESUME_TASK, { sessionId: row.id, step: row.step }, { queue: `conv:${conv.id}`, key: `flow-resume:${row.id}:${row.step}` });
+    await enqueueJob(trx, deps.jobs, JOBS.flowResume, { sessionId: row.id, step: row.step }, { conversationId: conv.id });
     return row;
   });
   deps.jobs.wake();

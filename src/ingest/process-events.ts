@@ -16,6 +16,8 @@ import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
 import { replaceNul } from './replace-nul.ts';
 import { checkSentTime, checkStatusTime } from './sent-time.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 export const MAX_EVENT_ATTEMPTS = 5;
 
@@ -72,7 +74,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     }
     if (m.media) await queueMediaFetch(deps, db, { messageId, conversationId: conversation.id, channelId: channel.id, kind: m.kind, media: m.media, now });
     const window = deps.config.inboundReorderWindowMs ?? 0;
-    await deps.jobs.enqueue(db, 'message.process', { messageId }, { queue: `conv:${conversation.id}`, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
+    await enqueueJob(db, deps.jobs, JOBS.messageProcess, { messageId }, { conversationId: conversation.id, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
   }
   for (const parsedStatus of parsed.value.statuses) {
     const at = checkStatusTime(parsedStatus.at, event.received_at);

@@ -1,11 +1,12 @@
 import type { ChannelAdapter } from '../channels/channel-adapter.ts';
 import type { SendResult } from '../channels/channel-types.ts';
 import type { Deps } from '../deps.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
+import { handle, type BoundJob } from '../jobs/job-definition.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
 import { CustomerMediaFiles } from './customer-media-files.ts';
 import { findMediaFile, markMediaFailed, markMediaStored, type MediaFileRow } from './customer-media-store.ts';
 
-export const MEDIA_FETCH_TASK = 'media.fetch';
 export const DEFAULT_MEDIA_MAX_BYTES = 100 * 1024 * 1024;
 export const DEFAULT_MEDIA_RETENTION_DAYS = 90;
 
@@ -66,14 +67,12 @@ export async function fetchCustomerMedia(deps: Deps, messageId: string): Promise
 }
 
 /** Job `media.fetch` {messageId}: fetched once, soon after the message is stored (WhatsApp's download links expire). */
-export function mediaFetchHandler(deps: Deps): (payload: unknown) => Promise<void> {
-  return async (payload) => {
-    const messageId = typeof payload === 'object' && payload !== null && 'messageId' in payload && typeof payload.messageId === 'string' ? payload.messageId : undefined;
-    if (!messageId) throw new Error('job payload must be {"messageId": string}');
+export function mediaFetchJob(deps: Deps): BoundJob {
+  return handle(JOBS.mediaFetch, async ({ messageId }) => {
     const row = await findMediaFile(deps.storage.db, messageId);
     if (!row || row.status !== 'pending') return; // fetched already (by the route), or settled
     const res = await fetchCustomerMedia(deps, messageId);
     if (!res.ok && res.retryable) throw new RetryLater(res.message);
     if (!res.ok) deps.logger.warn({ messageId, reason: res.reason, error: res.message }, 'customer media not fetched');
-  };
+  });
 }

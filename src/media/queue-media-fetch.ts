@@ -2,7 +2,8 @@ import type { InboundMedia } from '../channels/channel-types.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { insertPendingMedia } from './customer-media-store.ts';
-import { MEDIA_FETCH_TASK } from './fetch-customer-media.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 /**
  * A customer message with media: record it as pending and enqueue its download in the transaction
@@ -25,5 +26,5 @@ export async function queueMediaFetch(
     ...(media.filename ? { filename: media.filename } : {}),
     now: input.now,
   });
-  await deps.jobs.enqueue(db, MEDIA_FETCH_TASK, { messageId: input.messageId }, { key: `${MEDIA_FETCH_TASK}:${input.messageId}`, maxAttempts: 8 });
+  await enqueueJob(db, deps.jobs, JOBS.mediaFetch, { messageId: input.messageId });
 }

@@ -3,6 +3,8 @@ import { noteOutbound } from '../conversations/conversation-store.ts';
 import { insertOutbound, type MessageRow } from '../conversations/message-store.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 /**
  * Records an outbound message (intent first) and enqueues its send on the conversation's serial
@@ -15,7 +17,7 @@ export async function queueOutbound(
 ): Promise<MessageRow> {
   const message = await insertOutbound(db, input);
   await noteOutbound(db, input.conversationId, { preview: message.text, now: input.now, author: input.author });
-  await jobs.enqueue(db, 'message.send', { messageId: message.id }, { queue: `conv:${input.conversationId}`, key: `send:${message.id}` });
+  await enqueueJob(db, jobs, JOBS.messageSend, { messageId: message.id }, { conversationId: input.conversationId });
   await publishInbox(db, jobs, { type: 'message.new', conversationId: input.conversationId, messageId: message.id });
   return message;
 }

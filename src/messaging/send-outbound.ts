@@ -7,8 +7,9 @@ import { RetryLater } from '../jobs/job-errors.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { countsAgainstNumber, DEFAULT_SEND_POLICY, retryDelayMs, retryHorizon, type RetryHorizon } from './send-policy.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
-export const SEND_TASK = 'message.send';
 
 // Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
 // never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
@@ -194,7 +195,7 @@ async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: stri
  * one gives its key up), and the embedded engine never runs a job early.
  */
 async function reschedule(deps: Deps, db: Executor, m: { id: string; conversation_id: string }, at: number): Promise<void> {
-  await deps.jobs.enqueue(db, SEND_TASK, { messageId: m.id }, { queue: `conv:${m.conversation_id}`, runAt: at, key: `send:${m.id}:${at}` });
+  await enqueueJob(db, deps.jobs, JOBS.messageSend, { messageId: m.id }, { conversationId: m.conversation_id, runAt: at });
 }
 
 async function markUnconfirmed(deps: Deps, id: string, reason: string): Promise<void> {

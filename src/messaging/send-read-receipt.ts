@@ -2,7 +2,6 @@ import type { Deps } from '../deps.ts';
 import { backoffMs } from '../jobs/backoff.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
 
-export const READ_RECEIPT_TASK = 'conversation.read_receipt';
 const MAX_ATTEMPTS = 5;
 
 /**

@@ -12,7 +12,8 @@ import { publishInbox } from './realtime-bus.ts';
 import { DEFAULT_STREAMS_PER_CREDENTIAL, StreamCredentials } from './stream-credentials.ts';
 import { pruneStreamEvents } from './stream-event-store.ts';
 import { StreamHub } from './stream-hub.ts';
-import { TYPING_TASK } from './typing-indicator.ts';
+import { enqueueJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
 const HEARTBEAT_MS = 15_000;
 // WhatsApp shows the indicator for 25 s: one request per conversation per 10 s is plenty.
@@ -146,7 +147,7 @@ export async function streamRoutes(app: FastifyInstance, opts: { deps: Deps; adm
     if (typing) {
       await publishInbox(db, deps.jobs, { type: 'typing', conversationId: id, ...(userId ? { userId } : {}) });
       const slot = Math.floor(deps.clock.now() / TYPING_THROTTLE_MS);
-      await deps.jobs.enqueue(db, TYPING_TASK, { conversationId: id }, { key: `typing:${id}:${slot}`, maxAttempts: 1 });
+      await enqueueJob(db, deps.jobs, JOBS.conversationTyping, { conversationId: id }, { key: `typing:${id}:${slot}` });
       deps.jobs.wake();
     }
     return reply.status(202).send({ conversation_id: id, typing });

@@ -1,7 +1,4 @@
 import type { Deps } from '../deps.ts';
-import { PermanentFailure } from '../jobs/job-errors.ts';
-
-export const TYPING_TASK = 'conversation.typing';
 
 /**
  * Job `conversation.typing`: shows WhatsApp's typing indicator to the customer. The Cloud API
@@ -26,7 +23,3 @@ export async function sendTypingIndicator(deps: Deps, job: { conversationId: str
   if (!result.ok) deps.logger.info({ conversation: job.conversationId, result }, 'typing indicator not shown');
 }
 
-export function narrowTypingJob(p: unknown): { conversationId: string } {
-  if (typeof p === 'object' && p !== null && 'conversationId' in p && typeof p.conversationId === 'string') return { conversationId: p.conversationId };
-  throw new PermanentFailure('job payload must be {"conversationId": string}');
-}

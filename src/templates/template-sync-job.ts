@@ -1,8 +1,9 @@
 import type { Deps } from '../deps.ts';
 import { syncTemplatesFromGraph } from './sync-templates.ts';
 import { templateChannels } from './template-channels.ts';
+import { enqueueJob, handle, type BoundJob } from '../jobs/job-definition.ts';
+import { JOBS } from '../jobs/job-catalog.ts';
 
-export const TEMPLATE_SYNC_TASK = 'templates.sync';
 const DEFAULT_INTERVAL_MS = 15 * 60_000;
 
 function interval(deps: Deps): number {
@@ -17,13 +18,13 @@ export async function scheduleTemplateSync(deps: Deps): Promise<void> {
   const every = interval(deps);
   if (every <= 0) return;
   const slot = Math.floor(deps.clock.now() / every) + 1;
-  await deps.jobs.enqueue(deps.storage.db, TEMPLATE_SYNC_TASK, {}, { key: `${TEMPLATE_SYNC_TASK}:${slot}`, runAt: slot * every, maxAttempts: 1 });
+  await enqueueJob(deps.storage.db, deps.jobs, JOBS.templatesSync, {}, { key: `${JOBS.templatesSync.name}:${slot}`, runAt: slot * every });
   deps.jobs.wake();
 }
 
 /** Job `templates.sync`: fetch every business account's templates, then schedule the next run. */
-export function templateSyncHandler(deps: Deps): () => Promise<void> {
-  return async () => {
+export function templateSyncJob(deps: Deps): BoundJob {
+  return handle(JOBS.templatesSync, async () => {
     try {
       for (const tc of templateChannels(deps)) {
         const res = await syncTemplatesFromGraph(deps, tc);
@@ -32,5 +33,5 @@ export function templateSyncHandler(deps: Deps): () => Promise<void> {
     } finally {
       await scheduleTemplateSync(deps);
     }
-  };
+  });
 }
