@@ -13,6 +13,7 @@ import { publishFlow, rollbackFlow } from './publish-flow.ts';
 import { startFlow } from './start-flow.ts';
 import { parseTemplateSendBody, type TemplateSendBody } from '../templates/send-template.ts';
 import { parseFlowSource, validateFlow } from './validate-flow.ts';
+import { bsuidField } from '../contacts/whatsapp-contact-store.ts';
 
 const SESSION_STATUSES = new Set(['active', 'waiting', 'succeeded', 'failed', 'expired']);
 
@@ -101,12 +102,15 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
   });
 
   app.post('/api/v1/flows/:id/start', async (req, reply) => {
-    const b = jsonObject(req.body, ['contact_id', 'phone', 'variables', 'channel_id', 'template']);
+    const b = jsonObject(req.body, ['contact_id', 'phone', 'bsuid', 'variables', 'channel_id', 'template']);
     const flow = await flowOr404(idOf(req));
     if (flow.published_version === null) throw new HttpError(409, 'flow_not_published', `Flow ${flow.id} has no published version; POST /api/v1/flows/${flow.id}/publish first.`);
     const contactId = optionalStringField(b.contact_id, 'contact_id');
     const phone = optionalStringField(b.phone, 'phone');
-    if (!contactId === !phone) throw new HttpError(400, 'contact_required', 'Send exactly one of "contact_id" or "phone".');
+    const bsuid = b.bsuid === undefined ? undefined : bsuidField(b.bsuid);
+    if ([contactId, phone, bsuid].filter((v) => v !== undefined).length !== 1) {
+      throw new HttpError(400, 'contact_required', 'Send exactly one of "contact_id", "phone" or "bsuid".');
+    }
     if (b.variables !== undefined && !isPlainObject(b.variables)) throw new HttpError(400, 'invalid_variables', '"variables" must be an object.');
     if (b.channel_id !== undefined && typeof b.channel_id !== 'string') throw new HttpError(400, 'invalid_channel', '"channel_id" must be a string.');
     const template = b.template === undefined ? undefined : templateStartOf(b.template);
@@ -115,6 +119,7 @@ export async function flowRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       version: flow.published_version,
       contactId,
       phone,
+      bsuid,
       channelId: typeof b.channel_id === 'string' ? b.channel_id : undefined,
       variables: isPlainObject(b.variables) ? b.variables : undefined,
       template,

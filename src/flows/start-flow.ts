@@ -1,4 +1,5 @@
 import { upsertContact } from '../contacts/contact-store.ts';
+import { findOrCreateByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import { customerWindow } from '../conversations/customer-window.ts';
 import { openConversation } from '../messaging/open-conversation.ts';
 import { HttpError } from '../core/http-error.ts';
@@ -16,6 +17,8 @@ export interface StartRequest {
   version: number;
   contactId?: string;
   phone?: string;
+  /** A customer known by their business-scoped user ID (docs/whatsapp-identity.md). */
+  bsuid?: string;
   channelId?: string;
   variables?: Record<string, unknown>;
   /** Start outside the window: send this template; the session waits for its quick-reply button. */
@@ -43,6 +46,8 @@ export async function startFlow(deps: Deps, req: StartRequest): Promise<SessionR
     let contactId = req.contactId;
     if (contactId) {
       if (!(await trx.selectFrom('contacts').select('id').where('id', '=', contactId).executeTakeFirst())) throw new HttpError(404, 'contact_not_found', `No contact ${contactId}.`);
+    } else if (req.bsuid) {
+      contactId = (await findOrCreateByBsuid(trx, req.bsuid, now)).id;
     } else {
       const phone = normalizePhone(req.phone ?? '');
       if (!phone.ok) throw new HttpError(400, 'invalid_phone', phone.message, { reason: phone.reason });

@@ -165,6 +165,28 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     assert.equal(out2.text, `wa=[14155551006] phone=[+14155551006] bsuid=[${plain.userId}] user=[]`);
   });
 
+  test('a flow started through the API by bsuid reaches a username-only customer; a malformed bsuid is refused', async () => {
+    await publish(w, {
+      id: 'ident-start',
+      name: 'ident start',
+      start: 'say',
+      blocks: { say: { type: 'end', status: 'succeeded', message: 'started for {{contact.username}}' } },
+    });
+    const hidden = w.sim.customer('14155551007', 'Start', { username: 'start.me', hidePhone: true });
+    await hidden.sendText('hola'); // opens the 24-hour window
+    await w.settle();
+    const started = await w.api('POST', '/api/v1/flows/ident-start/start', { bsuid: hidden.userId });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const out = await w.sim.waitForOutbound((o) => o.text === 'started for start.me');
+    assert.equal(out.body.recipient, hidden.userId);
+    const bad = await w.api('POST', '/api/v1/flows/ident-start/start', { bsuid: 'not a bsuid' });
+    assert.equal(bad.status, 422);
+    assert.equal(bad.body.error.code, 'invalid_bsuid');
+    const both = await w.api('POST', '/api/v1/flows/ident-start/start', { bsuid: hidden.userId, phone: '+14155551007' });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.error.code, 'contact_required');
+  });
+
   test('opt-in and template sends for a BSUID-only contact', async () => {
     const customer = w.sim.customer('14155551007', 'Opt', { username: 'opt.out', hidePhone: true });
     const m = await inbound({ userId: customer.userId, username: 'opt.out' }, 'hola');
