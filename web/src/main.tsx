@@ -22,7 +22,7 @@ const queryClient = new QueryClient({
 });
 
 // Darker primary shades than Mantine's default blue keep white text above 4.5:1 contrast.
-const theme = createTheme({ primaryColor: 'teal', primaryShade: 8, defaultRadius: 'md' });
+const theme = createTheme({ primaryColor: 'teal', primaryShade: 9, defaultRadius: 'md' });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -158,7 +158,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
           styles={mode === 'note' ? { input: { background: '#fff9e0' } } : undefined}
         />
         {error && (
-          <Text size="sm" c="red.8" role="alert">
+          <Text size="sm" c="red.9" role="alert">
             {error}
           </Text>
         )}
@@ -169,13 +169,15 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
               <FileButton onChange={(f) => void attach(f)}>
                 {(props) => (
                   <ActionIcon {...props} variant="subtle" size="lg" aria-label={t('composer.attach')} title={t('composer.attach')}>
-                    📎
+                    <svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
+                      <path d="M21 12.5l-8.5 8.5a6 6 0 01-8.5-8.5l9-9a4 4 0 015.7 5.7l-9 9a2 2 0 01-2.8-2.8l8.3-8.3" />
+                    </svg>
                   </ActionIcon>
                 )}
               </FileButton>
             )}
           </Group>
-          <Button onClick={() => void send()} loading={busy} disabled={!text.trim()} data-testid="composer-send" color={mode === 'note' ? 'yellow.9' : undefined}>
+          <Button onClick={() => void send()} loading={busy} disabled={!text.trim()} data-testid="composer-send" color={mode === 'note' ? '#6b4a00' : undefined}>
             {mode === 'note' ? t('composer.addNote') : t('composer.send')}
           </Button>
         </Group>

@@ -74,7 +74,7 @@ export function ConversationActions({ conversation: c, me }: { conversation: Con
               <Menu.Divider />
               {c.status === 'active' && <Menu.Item onClick={() => void setStatus('archived')}>{t('conv.archive')}</Menu.Item>}
               {c.status === 'archived' && <Menu.Item onClick={() => void setStatus('active')}>{t('conv.reopen')}</Menu.Item>}
-              <Menu.Item color="red.8" onClick={() => void setStatus('closed')} data-testid="close-conversation">
+              <Menu.Item color="red.9" onClick={() => void setStatus('closed')} data-testid="close-conversation">
                 {t('conv.close')}
               </Menu.Item>
             </>

@@ -54,7 +54,7 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   }, []);
 
   if (query.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
-  if (query.isError) return <Text c="red.8" p="md">{t('app.error', { message: query.error.message })}</Text>;
+  if (query.isError) return <Text c="red.9" p="md">{t('app.error', { message: query.error.message })}</Text>;
 
   return (
     <Stack gap={0} style={{ flex: 1, minHeight: 0 }} onMouseEnter={() => setHeld(true)} onMouseLeave={() => setHeld(false)}>
@@ -123,14 +123,14 @@ function Row({ c, selected, onOpen, now }: { c: Conversation; selected: boolean;
               {c.last_message_preview ?? ''}
             </Text>
             {c.unread_count > 0 && (
-              <Badge size="sm" color="green.9" circle={c.unread_count < 10} aria-label={t('inbox.unreadCount', { count: c.unread_count })} data-testid="unread-badge">
+              <Badge size="sm" color="#1e6b30" circle={c.unread_count < 10} aria-label={t('inbox.unreadCount', { count: c.unread_count })} data-testid="unread-badge">
                 {c.unread_count}
               </Badge>
             )}
           </Group>
           <Group gap={4} wrap="nowrap" mt={2}>
             {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && (
-              <Badge size="xs" color="orange.9" variant="outline">
+              <Badge size="xs" color="#8a3c00" variant="outline">
                 {t('inbox.windowClosesIn', { time: duration(w.leftMs) })}
               </Badge>
             )}

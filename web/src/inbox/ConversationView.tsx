@@ -21,7 +21,7 @@ export function useConversation(id: string) {
 type Item = { at: string; message: Message } | { at: string; note: Note };
 
 /** The conversation: its history (older pages on scroll-up), notes inline, day separators, the composer. */
-export function ConversationView({ id, me, onBack }: { id: string; me: User; onBack: () => void }) {
+export function ConversationView({ id, me, onBack, onDetails }: { id: string; me: User; onBack: () => void; onDetails: () => void }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const q = useConversation(id);
@@ -64,7 +64,7 @@ export function ConversationView({ id, me, onBack }: { id: string; me: User; onB
   };
 
   if (q.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
-  if (q.isError || !head) return <Text c="red.8" p="md">{t('app.error', { message: q.error?.message ?? '' })}</Text>;
+  if (q.isError || !head) return <Text c="red.9" p="md">{t('app.error', { message: q.error?.message ?? '' })}</Text>;
   const w = windowState(head);
   let lastDay = '';
 
@@ -83,7 +83,7 @@ export function ConversationView({ id, me, onBack }: { id: string; me: User; onB
               <Text size="xs" c="gray.7">
                 {head.contact.phone ?? head.contact.username ?? ''}
               </Text>
-              <Badge size="xs" variant="outline" color={w.open ? (w.leftMs! < 2 * 3600_000 ? 'orange.9' : 'green.9') : 'gray.8'} data-testid="window-state" data-open={w.open}>
+              <Badge size="xs" variant="outline" color={w.open ? (w.leftMs! < 2 * 3600_000 ? '#8a3c00' : '#1e6b30') : 'gray.8'} data-testid="window-state" data-open={w.open}>
                 {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
               </Badge>
               <Badge size="xs" variant="outline" color="gray.8">
@@ -92,7 +92,12 @@ export function ConversationView({ id, me, onBack }: { id: string; me: User; onB
             </Group>
           </div>
         </Group>
-        <ConversationActions conversation={head} me={me} />
+        <Group gap={4} wrap="nowrap">
+          <Button size="compact-sm" variant="default" onClick={onDetails} hiddenFrom="lg" data-testid="details-button">
+            {t('conv.details')}
+          </Button>
+          <ConversationActions conversation={head} me={me} />
+        </Group>
       </Group>
       <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }} data-testid="history" tabIndex={0} aria-label={t('inbox.title')}>
         {q.hasNextPage ? (

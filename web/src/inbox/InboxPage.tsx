@@ -1,4 +1,4 @@
-import { Checkbox, Group, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Checkbox, Drawer, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedCallback, useWindowEvent } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useRef, useState } from 'react';
@@ -27,6 +27,7 @@ export function InboxPage() {
   const labels = useQuery({ queryKey: ['labels'], queryFn: () => get<{ data: Label[] }>('/labels').then((r) => r.data) });
   const searchBox = useRef<HTMLInputElement>(null);
   const [q, setQ] = useState(filters.q);
+  const [details, setDetails] = useState(false);
   const pushQ = useDebouncedCallback((v: string) => setFilters({ q: v }), 300);
 
   const open = (id: string) => void navigate(`/inbox/${id}${search}`);
@@ -101,7 +102,10 @@ export function InboxPage() {
         {conversationId ? (
           <>
             <ConversationKeys id={conversationId} />
-            <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} />
+            <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} onDetails={() => setDetails(true)} />
+            <Drawer opened={details} onClose={() => setDetails(false)} position="right" title={t('conv.details')} size="sm">
+              <SidePanel id={conversationId} />
+            </Drawer>
           </>
         ) : (
           <Text p="md" c="gray.7">

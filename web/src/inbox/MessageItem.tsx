@@ -47,7 +47,7 @@ export function MessageItem({ m, quoted }: { m: Message; quoted?: Message }) {
         )}
       </Group>
       {m.status === 'failed' && m.error && (
-        <Text size="xs" c="red.8" role="note">
+        <Text size="xs" c="red.9" role="note">
           {t('conv.failedBecause', { message: m.error.message ?? m.error.code })}
         </Text>
       )}
@@ -166,7 +166,7 @@ export function NoteItem({ n }: { n: Note }) {
   const author = users.data?.find((u) => u.id === n.author_id)?.name ?? n.author.replace(/^agent:/, '');
   return (
     <div className="bubble note" data-testid="note" role="note" aria-label={t('conv.note')}>
-      <Text size="xs" fw={600} c="yellow.9">
+      <Text size="xs" fw={600} c="#6b4a00">
         {t('conv.noteBy', { author })} · {timeOf(n.created_at)}
       </Text>
       <WaText text={n.text} />

@@ -93,7 +93,7 @@ function LinkedRecord({ c }: { c: Conversation }) {
             {r.type} · {r.id}
           </Text>
           <KeyValues values={r.attributes} />
-          <Button size="compact-xs" variant="subtle" color="red.8" onClick={() => void del(`/conversations/${c.id}/link`).then(refresh)}>
+          <Button size="compact-xs" variant="subtle" color="red.9" onClick={() => void del(`/conversations/${c.id}/link`).then(refresh)}>
             {t('conv.unlink')}
           </Button>
         </>
@@ -160,7 +160,7 @@ function ContactPanel({ c }: { c: Conversation }) {
               <Table.Tr>
                 <Table.Th>{t('conv.optIn')}</Table.Th>
                 <Table.Td>
-                  <Badge size="xs" variant="outline" color={d.opt_in.state === 'opted_out' ? 'red.8' : 'gray.8'}>
+                  <Badge size="xs" variant="outline" color={d.opt_in.state === 'opted_out' ? 'red.9' : 'gray.8'}>
                     {d.opt_in.state}
                   </Badge>
                 </Table.Td>

@@ -116,7 +116,7 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
   return (
     <Stack gap="xs" data-testid="template-picker">
       <Alert color="orange" variant="light" p="xs" data-testid="window-closed-note">
-        <Text size="sm" c="orange.9">
+        <Text size="sm" c="#8a3c00">
           {t('composer.windowClosed')}
         </Text>
       </Alert>
@@ -163,7 +163,7 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
         </SimpleGrid>
       )}
       {sendError && !params.some((p) => fieldError(p)) && (
-        <Text size="sm" c="red.8" role="alert">
+        <Text size="sm" c="red.9" role="alert">
           {sendError.message}
         </Text>
       )}

@@ -149,7 +149,7 @@ function Users({ me }: { me: User }) {
               </Table.Td>
               <Table.Td>
                 {u.id !== me.id && (
-                  <Button size="compact-xs" color="red.8" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: u.name })) && void act(() => del(`/users/${u.id}`), 'users', t('settings.deleted'))}>
+                  <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: u.name })) && void act(() => del(`/users/${u.id}`), 'users', t('settings.deleted'))}>
                     {t('settings.delete')}
                   </Button>
                 )}
@@ -197,7 +197,7 @@ function Teams() {
             onChange={(v) => void act(() => setMembers(team, v), 'teams')}
             searchable
           />
-          <Button mt="xs" size="compact-xs" color="red.8" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: team.name })) && void act(() => del(`/teams/${team.id}`), 'teams', t('settings.deleted'))}>
+          <Button mt="xs" size="compact-xs" color="red.9" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: team.name })) && void act(() => del(`/teams/${team.id}`), 'teams', t('settings.deleted'))}>
             {t('settings.delete')}
           </Button>
         </Card>
@@ -251,7 +251,7 @@ function Tokens() {
               <Table.Td>{tk.scopes.join(', ')}</Table.Td>
               <Table.Td>{tk.last_used_at?.slice(0, 16).replace('T', ' ') ?? t('settings.never')}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" color="red.8" variant="subtle" onClick={() => void act(() => del(`/tokens/${tk.id}`), 'tokens', t('settings.deleted'))}>
+                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/tokens/${tk.id}`), 'tokens', t('settings.deleted'))}>
                   {t('settings.revoke')}
                 </Button>
               </Table.Td>
@@ -321,7 +321,7 @@ function Webhooks() {
               <Button size="compact-xs" variant="default" onClick={() => setOpen(open === h.id ? null : h.id)}>
                 {t('settings.deliveries')}
               </Button>
-              <Button size="compact-xs" color="red.8" variant="subtle" onClick={() => void act(() => del(`/webhooks/${h.id}`), 'webhooks', t('settings.deleted'))}>
+              <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/webhooks/${h.id}`), 'webhooks', t('settings.deleted'))}>
                 {t('settings.delete')}
               </Button>
             </Group>
@@ -386,7 +386,7 @@ function Labels() {
               <Table.Td>{l.name}</Table.Td>
               <Table.Td>{l.conversations ?? ''}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" color="red.8" variant="subtle" onClick={() => void act(() => del(`/labels/${l.id}`), 'labels', t('settings.deleted'))}>
+                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/labels/${l.id}`), 'labels', t('settings.deleted'))}>
                   {t('settings.delete')}
                 </Button>
               </Table.Td>
@@ -427,7 +427,7 @@ function Canned() {
               <Table.Td>/{c.shortcut}</Table.Td>
               <Table.Td style={{ whiteSpace: 'pre-wrap' }}>{c.text}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" color="red.8" variant="subtle" onClick={() => void act(() => del(`/canned-replies/${c.id}`), 'canned', t('settings.deleted'))}>
+                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/canned-replies/${c.id}`), 'canned', t('settings.deleted'))}>
                   {t('settings.delete')}
                 </Button>
               </Table.Td>

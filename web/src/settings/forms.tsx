@@ -62,7 +62,7 @@ export function ApiForm(props: { fields: FieldSpec[]; submitLabel: string; onSub
           })}
         </Group>
         {error && !errField && (
-          <Text c="red.8" size="sm" role="alert">
+          <Text c="red.9" size="sm" role="alert">
             {error.message}
           </Text>
         )}

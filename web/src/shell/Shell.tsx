@@ -31,7 +31,7 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             <Text fw={700} component="span">
               {t('app.name')}
             </Text>
-            <Text size="xs" c={stream === 'live' ? 'green.9' : 'orange.9'} aria-live="polite" data-testid="stream-state" data-state={stream}>
+            <Text size="xs" c={stream === 'live' ? '#1e6b30' : '#8a3c00'} aria-live="polite" data-testid="stream-state" data-state={stream}>
               {stream === 'live' ? `● ${t('inbox.live')}` : t('inbox.reconnecting')}
             </Text>
           </Group>
