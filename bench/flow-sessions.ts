@@ -240,14 +240,14 @@ export function writeFlowResults(path: string, flows: FlowBenchResult): void {
       // an unreadable file is replaced
     }
   }
-  writeFileSync(path, JSON.stringify({ ...existing, flows }, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify({ ...existing, flows }, null, 2)}\n`);
 }
 
 const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (isMain) {
   const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
   const sessions = Number(process.env.BENCH_FLOW_SESSIONS ?? 1000);
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   const m = machineInfo();
   say(`Flow sessions benchmark on ${m.cpuModel} x ${m.cpuCount}, Node ${m.node}`);
   runFlowSessionsBench({ sessions, say }).then(

@@ -147,7 +147,7 @@ export function listBenchPlans(full: boolean): Array<Parameters<typeof runListBe
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const say = (line: string) => process.stdout.write(line + '\n');
+  const say = (line: string) => process.stdout.write(`${line}\n`);
   (async () => {
     for (const plan of listBenchPlans(true)) {
       say(`List-query benchmark on ${plan.dialect} ...`);

@@ -69,7 +69,7 @@ export function evaluateAims(r: Omit<BenchResults, 'aims'>): Aim[] {
 }
 
 export function writeResults(path: string, results: BenchResults): void {
-  writeFileSync(path, JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 const pct = (x: number) => `${round(x * 100, 1)} %`;
@@ -80,8 +80,8 @@ function table(head: string[], rows: Array<Array<string | number>>, opts: { left
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const left = (i: number) => i === 0 || (opts.leftLast === true && i === head.length - 1);
-  const line = (r: string[]) => ('  ' + r.map((c, i) => (left(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')).trimEnd();
-  return [line(head), '  ' + widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+  const line = (r: string[]) => (`  ${r.map((c, i) => (left(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`).trimEnd();
+  return [line(head), `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...cells.slice(1).map(line)].join('\n');
 }
 
 export function renderReport(r: BenchResults): string {

@@ -29,7 +29,7 @@ import { webhookBodyGenerator } from './webhook-bodies.ts';
 import { measureWebhookTarget } from './webhook-phase.ts';
 
 const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
-const say = (line: string) => process.stdout.write(line + '\n');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function runListQueries(full: boolean): Promise<ListBenchRun[]> {
   const runs: ListBenchRun[] = [];

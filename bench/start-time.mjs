@@ -19,7 +19,10 @@ function once(cmd, args) {
     delete env.DATABASE_URL;
     const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error(`no start in 60 s:\n${out}`))), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no start in 60 s:\n${out}`));
+    }, 60_000);
     child.stdout.on('data', (d) => {
       out += d;
       if (!/API:\s+http/.test(out) || child.readyMs !== undefined) return;

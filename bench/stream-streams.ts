@@ -32,7 +32,7 @@ const ADMIN = 'bench-admin-token-0123456789';
 const SECRET = 'bench-app-secret';
 const PHONE_ID = '106540352242922';
 const PG_URL = process.env.BENCH_PG_URL || undefined;
-const say = (line: string) => process.stdout.write(line + '\n');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sb-stream-bench-'));

@@ -24,7 +24,7 @@ export function webhookBodyGenerator(number: NumberIdentity, appSecret: string, 
     n++;
     // 1 + area code + 7 digits: a possible US number, so the simulator accepts the reply's `to`.
     const waId = `1${areaCode}${String(n % 10_000_000).padStart(7, '0')}`;
-    const wamid = 'wamid.' + Buffer.from(`bench-${run}-${n}`).toString('base64');
+    const wamid = `wamid.${Buffer.from(`bench-${run}-${n}`).toString('base64')}`;
     const payload = {
       object: 'whatsapp_business_account',
       entry: [

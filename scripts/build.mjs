@@ -42,7 +42,7 @@ for (const f of files(src)) {
   if (f.endsWith('.ts')) continue;
   cpSync(f, join(dist, relative(src, f)));
 }
-writeFileSync(stamp, new Date().toISOString() + '\n');
+writeFileSync(stamp, `${new Date().toISOString()}\n`);
 console.error(`build: compiled src/ to dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 /**
@@ -65,6 +65,6 @@ function buildWebApp() {
     console.error('build: the web app (web/) did not build (above).');
     process.exit(built.status ?? 1);
   }
-  writeFileSync(webStamp, new Date().toISOString() + '\n');
+  writeFileSync(webStamp, `${new Date().toISOString()}\n`);
   console.error(`build: built the web app into dist/web in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 }

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   } else if (config.adminToken === undefined) {
     lines.push('', '  Admin API token: stored hashed (printed at first start). `npm run admin-token` on this machine prints a new one and revokes the old.');
   }
-  process.stdout.write(lines.join('\n') + '\n\n');
+  process.stdout.write(`${lines.join('\n')}\n\n`);
 
   // Graceful (start-switchboard.ts): stop listening, answer the requests already on their way,
   // let running jobs finish, then exit 0 — within SHUTDOWN_TIMEOUT_MS for the HTTP part. A second

@@ -11,6 +11,7 @@ export interface SimulatedSwitchboard {
   clock: OffsetClock;
   config: Config;
   /** A call to the API with the admin token (JSON body when given). */
+  // biome-ignore lint/suspicious/noExplicitAny: a scripting convenience; callers read whatever JSON the route answers
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   /** Waits until every stored event and runnable job is handled. */
   settle(timeoutMs?: number): Promise<void>;

@@ -21,9 +21,9 @@ The format is described in docs/flows.md ("Testing flows like code").
 `;
 
 async function main(): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseFlags>;
   try {
-    parsed = parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' } } });
+    parsed = parseFlags();
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
     return 2;
@@ -45,7 +45,7 @@ async function main(): Promise<number> {
   for (const file of files) {
     for (const o of await runScriptFile(file)) {
       outcomes.push(o);
-      if (!o.ok || !parsed.values.quiet) process.stdout.write(line(o) + '\n');
+      if (!o.ok || !parsed.values.quiet) process.stdout.write(`${line(o)}\n`);
     }
   }
   const failed = outcomes.filter((o) => !o.ok).length;
@@ -76,3 +76,7 @@ main().then(
     process.exit(1);
   },
 );
+
+function parseFlags() {
+  return parseArgs({ allowPositionals: true, options: { help: { type: 'boolean', short: 'h' }, quiet: { type: 'boolean', short: 'q' } } });
+}

@@ -117,7 +117,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   for (const id of ['phone-number-id', 'waba-id'] as const) if (!/^\d{1,20}$/.test(get(id) ?? '')) problems.push(`error: --${id} must be digits (Graph ids are numeric)`);
   const tuning = parseTuning(get, problems);
   if (problems.length > 0) {
-    process.stderr.write(problems.join('\n') + '\n\nRun with --help for all options.\n');
+    process.stderr.write(`${problems.join('\n')}\n\nRun with --help for all options.\n`);
     return 2;
   }
 
@@ -142,7 +142,7 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
     `Test API:   ${sim.url}/_sim/  (send 'Authorization: Bearer ${sim.testToken}'; loopback Host only)`,
     `Webhook:    ${sim.webhookUrl ? `${sim.webhookUrl} (${sim.webhookVerified ? 'verified' : 'NOT verified; delivering anyway'})` : 'none (set one with POST /_sim/webhook {"url": …})'}`,
   ];
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

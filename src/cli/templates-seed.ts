@@ -46,7 +46,8 @@ async function main(): Promise<void> {
   }
   const call = async (path: string, body: unknown) => {
     const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    // The API's answer: {id, status} or {error: {code, message}}.
+    return { status: res.status, body: (await res.json()) as { id?: string; status?: string; error?: unknown } };
   };
   let failed = false;
   for (const { file, doc } of readTemplateFiles(values.dir)) {

@@ -4,7 +4,7 @@ import { waIdToE164, waIdVariants } from '../core/phone.ts';
 import { HttpError } from '../core/http-error.ts';
 import { isBsuid, isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import type { ContactRow, WhatsAppContactRow } from './contact-store.ts';
+import type { WhatsAppContactRow } from './contact-store.ts';
 import { mergeContacts } from './merge-contacts.ts';
 
 /** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */

@@ -15,5 +15,7 @@ export function foldText(text: string): string {
   return text.replace(LATIN_OR_MARK, (c) => (c >= '\u0300' && c <= '\u036f' ? '' : (c.normalize('NFD')[0] ?? c))).toLowerCase();
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: combining marks are matched one by one on purpose (they are dropped)
 const LATIN_OR_MARK = /[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]/g;

@@ -91,7 +91,7 @@ test('property: normalising an E.164 result again is idempotent', () => {
   let valid = 0;
   fc.assert(
     fc.property(plausibleNumber, fc.boolean(), (digits, withPlus) => {
-      const first = normalizePhone(withPlus ? '+' + digits : digits);
+      const first = normalizePhone(withPlus ? `+${digits}` : digits);
       if (!first.ok) return;
       valid++;
       const again = normalizePhone(first.e164);

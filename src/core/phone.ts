@@ -35,7 +35,7 @@ export function normalizePhone(input: string, defaultCountry?: CountryCode): Nor
     return fromInternational(!trimmed.startsWith('+') && digits.startsWith('00') ? digits.slice(2) : digits);
   }
   const national = parsePhoneNumberFromString(digits, defaultCountry);
-  if (national !== undefined && national.isValid()) return ok(national.number, national.country);
+  if (national?.isValid()) return ok(national.number, national.country);
   // Not valid as a national number of the default country: maybe it already is a wa_id.
   const asInternational = fromInternational(digits);
   if (asInternational.ok) return asInternational;
@@ -44,7 +44,7 @@ export function normalizePhone(input: string, defaultCountry?: CountryCode): Nor
 
 /** '5215512345678' -> '+5215512345678'. Only strips non-digits; does not validate. */
 export function waIdToE164(waId: string): string {
-  return '+' + waId.replace(/\D/g, '');
+  return `+${waId.replace(/\D/g, '')}`;
 }
 
 /**
@@ -58,23 +58,23 @@ export function waIdVariants(waId: string): string[] {
   const id = waId.replace(/\D/g, '');
   if (id.length === 0) return [];
   if (id.startsWith('52')) {
-    if (id.length === 13 && id[2] === '1') return [id, '52' + id.slice(3)];
-    if (id.length === 12) return [id, '521' + id.slice(2)];
+    if (id.length === 13 && id[2] === '1') return [id, `52${id.slice(3)}`];
+    if (id.length === 12) return [id, `521${id.slice(2)}`];
     return [id];
   }
   if (id.startsWith('55') && isBrazilAreaCode(id.slice(2, 4))) {
     if (id.length === 13 && id[4] === '9' && isMobileLead(id[5])) return [id, id.slice(0, 4) + id.slice(5)];
-    if (id.length === 12 && isMobileLead(id[4])) return [id, id.slice(0, 4) + '9' + id.slice(4)];
+    if (id.length === 12 && isMobileLead(id[4])) return [id, `${id.slice(0, 4)}9${id.slice(4)}`];
   }
   return [id];
 }
 
 function fromInternational(digits: string): NormalizedPhone {
   // Mexico's legacy mobile '1' after the country code (wa_ids still carry it).
-  const canonical = digits.length === 13 && digits.startsWith('521') ? '52' + digits.slice(3) : digits;
-  const parsed = parsePhoneNumberFromString('+' + canonical);
-  if (parsed !== undefined && parsed.isValid()) return ok(parsed.number, parsed.country);
-  return fromLibraryVerdict('+' + canonical, undefined);
+  const canonical = digits.length === 13 && digits.startsWith('521') ? `52${digits.slice(3)}` : digits;
+  const parsed = parsePhoneNumberFromString(`+${canonical}`);
+  if (parsed?.isValid()) return ok(parsed.number, parsed.country);
+  return fromLibraryVerdict(`+${canonical}`, undefined);
 }
 
 function fromLibraryVerdict(text: string, country: CountryCode | undefined): NormalizedPhone {

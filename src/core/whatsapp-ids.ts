@@ -34,7 +34,7 @@ export function isBsuidAddress(v: unknown): v is string {
 export function cleanUsername(v: unknown): string | undefined {
   if (typeof v !== 'string') return undefined;
   const u = v.trim();
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (u === '' || u.length > 100 || /[\u0000-\u001f\u007f]/.test(u)) return undefined;
   return u;
 }

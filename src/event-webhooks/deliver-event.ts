@@ -22,7 +22,7 @@ export function eventDeliveryJob(deps: Deps): BoundJob {
 export async function deliverEvent(deps: Deps, settings: WebhookSettings, job: { deliveryId: string }, random: () => number = Math.random): Promise<void> {
   const { db } = deps.storage;
   const d = await loadDeliveryForAttempt(db, job.deliveryId);
-  if (!d || d.status !== 'pending') return; // subscription deleted, or finished by an earlier run
+  if (d?.status !== 'pending') return; // subscription deleted, or finished by an earlier run
   const startedAt = deps.clock.now();
   if (d.next_attempt_at !== null && d.next_attempt_at > startedAt) throw new RetryLater('webhook delivery not due yet', d.next_attempt_at - startedAt);
 

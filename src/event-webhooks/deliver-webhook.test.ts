@@ -77,7 +77,7 @@ test('private addresses are refused unless allowed, before any request', async (
   const literal = await post('/ok', { allowPrivate: false });
   assert.equal(literal.ok, false);
   assert.match(literal.error ?? '', /private address 127\.0\.0\.1/);
-  const named = await post('/ok', { allowPrivate: false, url: base.replace('127.0.0.1', 'localhost') + '/ok' });
+  const named = await post('/ok', { allowPrivate: false, url: `${base.replace('127.0.0.1', 'localhost')}/ok` });
   assert.equal(named.ok, false);
   assert.match(named.error ?? '', /private address localhost/);
   assert.equal(seen.length, before, 'nothing reached the server');

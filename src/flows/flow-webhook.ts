@@ -3,7 +3,6 @@ import { privateHostOf } from '../event-webhooks/address-guard.ts';
 import { postSignedWebhook } from '../event-webhooks/deliver-webhook.ts';
 import { nextRetry } from '../event-webhooks/retry-schedule.ts';
 import { webhookSettings } from '../event-webhooks/webhook-settings.ts';
-import { PermanentFailure } from '../jobs/job-errors.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
 

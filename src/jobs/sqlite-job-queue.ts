@@ -46,7 +46,6 @@ export class SqliteJobQueue implements JobQueue {
   private readonly busy = new Set<string>();
   private readonly delayed = new Map<string, NodeJS.Timeout>();
   private maxSeenId = 0;
-  private pending = 0;
   private running = 0;
   private loading = false;
   private loadAgain = false;
@@ -173,7 +172,6 @@ export class SqliteJobQueue implements JobQueue {
           if (!q) this.queues.set(job.queue, (q = []));
           const at = placeInQueue(q, job, this.busy.has(job.queue));
           q.splice(at, 0, job);
-          this.pending++;
           if (at === 0) {
             // A new head, perhaps due sooner than the one a timer waits for.
             const t = this.delayed.get(job.queue);
@@ -261,7 +259,6 @@ export class SqliteJobQueue implements JobQueue {
         const q = this.queues.get(job.queue);
         q?.shift();
         if (q && q.length === 0) this.queues.delete(job.queue);
-        this.pending--;
         if (outcome === 'done') this.markDone(job.id);
       }
       this.running--;

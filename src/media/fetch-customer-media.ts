@@ -70,7 +70,7 @@ export async function fetchCustomerMedia(deps: Deps, messageId: string): Promise
 export function mediaFetchJob(deps: Deps): BoundJob {
   return handle(JOBS.mediaFetch, async ({ messageId }) => {
     const row = await findMediaFile(deps.storage.db, messageId);
-    if (!row || row.status !== 'pending') return; // fetched already (by the route), or settled
+    if (row?.status !== 'pending') return; // fetched already (by the route), or settled
     const res = await fetchCustomerMedia(deps, messageId);
     if (!res.ok && res.retryable) throw new RetryLater(res.message);
     if (!res.ok) deps.logger.warn({ messageId, reason: res.reason, error: res.message }, 'customer media not fetched');

@@ -36,7 +36,7 @@ const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
   const [target] = await runRaw<{ seq: number; sort_at: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
-  if (!target || target.status !== 'received') return; // redelivered job after a crash, or handled before it by an earlier job: done
+  if (target?.status !== 'received') return; // redelivered job after a crash, or handled before it by an earlier job: done
   const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.sort_at, target.sort_at, target.seq]);
   for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();

@@ -15,9 +15,9 @@ export async function sendReadReceipt(deps: Deps, payload: { messageId: string }
     .select(['id', 'channel_id', 'external_id', 'direction'])
     .where('id', '=', payload.messageId)
     .executeTakeFirst();
-  if (!msg || msg.direction !== 'in' || msg.external_id === null) return;
+  if (msg?.direction !== 'in' || msg.external_id === null) return;
   const channel = deps.channels.byId(msg.channel_id);
-  if (!channel || !channel.adapter.capabilities.readReceipts) return;
+  if (!channel?.adapter.capabilities.readReceipts) return;
   const result = await channel.adapter.markRead(msg.external_id);
   if (result.ok) return;
   if ('retryable' in result && result.retryable && attempt < MAX_ATTEMPTS) {

@@ -74,7 +74,7 @@ function phoneNumberInfo(core: SimulatorCore): Record<string, unknown> {
   return {
     verified_name: 'Switchboard Simulator',
     code_verification_status: 'VERIFIED',
-    display_phone_number: parsePhoneNumberFromString('+' + opts.displayPhoneNumber)?.formatInternational() ?? '+' + opts.displayPhoneNumber,
+    display_phone_number: parsePhoneNumberFromString(`+${opts.displayPhoneNumber}`)?.formatInternational() ?? `+${opts.displayPhoneNumber}`,
     quality_rating: 'GREEN',
     platform_type: 'CLOUD_API',
     throughput: { level: 'STANDARD' }, // level names are UNCONFIRMED (from a third-party SDK)

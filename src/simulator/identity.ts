@@ -16,7 +16,7 @@ export function isBsuid(s: string): boolean {
 
 /** The customer's BSUID for this business: country of the number + 20 digits of a hash. */
 export function bsuidFor(waId: string, businessId: string): string {
-  const country = parsePhoneNumberFromString('+' + waId)?.country ?? 'ZZ';
+  const country = parsePhoneNumberFromString(`+${waId}`)?.country ?? 'ZZ';
   const hash = createHash('sha256').update(`${businessId}:${waId}`).digest();
   // 20 decimal digits, like Meta's example; the leading digit is never 0.
   const n = (hash.readBigUInt64BE(0) % 9_000_000_000_000_000_000n) + 1_000_000_000_000_000_000n;

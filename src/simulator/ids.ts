@@ -30,7 +30,7 @@ export function newWamid(waId: string): string {
     Buffer.from(hex, 'ascii'),
     Buffer.from([0x00]),
   ]);
-  return 'wamid.' + blob.toString('base64');
+  return `wamid.${blob.toString('base64')}`;
 }
 
 let numericCounter = 0;
@@ -48,7 +48,7 @@ export function newNumericId(): string {
 
 /** Graph's fbtrace_id: an opaque base64-ish token, different per response. */
 export function newFbtraceId(): string {
-  return 'A' + random(16).toString('base64').replace(/[+/=]/g, '').slice(0, 22);
+  return `A${random(16).toString('base64').replace(/[+/=]/g, '').slice(0, 22)}`;
 }
 
 /** Legacy conversation ids are 32 lowercase hex chars. */

@@ -99,7 +99,7 @@ export class InboundService {
   /** Customer media goes into the media store (7-day lifetime) so the business can download it. */
   private storeMedia(kind: MediaKind, m: InboundMediaSpec): Json {
     validateInboundMedia(kind, m);
-    let stored;
+    let stored: ReturnType<MediaStore['get']>;
     if (typeof m.id === 'string') {
       stored = this.media.get(m.id);
       if (!stored) throw new InboundError(`media id ${m.id} is not in the simulator's media store`);

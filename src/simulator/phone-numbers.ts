@@ -12,7 +12,7 @@ const allowedChars = /^[+\d\s\-()]+$/;
 
 /** The business number's country calling code ("1" for 15550783881). */
 export function callingCodeOf(displayPhoneNumber: string): string {
-  const p = parsePhoneNumberFromString('+' + displayPhoneNumber);
+  const p = parsePhoneNumberFromString(`+${displayPhoneNumber}`);
   return p?.countryCallingCode ?? '1';
 }
 
@@ -40,7 +40,7 @@ export function normalizeRecipient(to: string, businessCallingCode: string, know
   const hasPlus = to.trim().startsWith('+');
   if (!hasPlus && knownWaId(digits)) return { input: to, waId: digits };
   const parsed = hasPlus
-    ? parsePhoneNumberFromString('+' + digits)
+    ? parsePhoneNumberFromString(`+${digits}`)
     : parsePhoneNumberFromString(digits, { defaultCallingCode: businessCallingCode });
   let waId = parsed?.number.replace(/\D/g, '');
   if (!parsed || !waId || !(parsed.isPossible() || isLegacyMexicanMobile(waId))) {
@@ -64,12 +64,12 @@ function isLegacyMexicanMobile(digits: string): boolean {
 function alternateForms(waId: string): string[] {
   const out: string[] = [];
   let m = /^52(\d{10})$/.exec(waId);
-  if (m) out.push('521' + m[1]);
+  if (m) out.push(`521${m[1]}`);
   m = /^521(\d{10})$/.exec(waId);
-  if (m) out.push('52' + m[1]);
+  if (m) out.push(`52${m[1]}`);
   m = /^55(\d{2})9(\d{8})$/.exec(waId);
-  if (m) out.push('55' + m[1] + m[2]);
+  if (m) out.push(`55${m[1]}${m[2]}`);
   m = /^55(\d{2})(\d{8})$/.exec(waId);
-  if (m) out.push('55' + m[1] + '9' + m[2]);
+  if (m) out.push(`55${m[1]}9${m[2]}`);
   return out;
 }

@@ -56,7 +56,7 @@ export class RateLimits {
 
   takePair(phoneNumberId: string, waId: string): boolean {
     if (!this.pair) return true;
-    const key = phoneNumberId + ':' + waId;
+    const key = `${phoneNumberId}:${waId}`;
     let b = this.perPair.get(key);
     if (!b) {
       b = new TokenBucket(this.pair.burst, 1 / (this.pair.perSeconds * 1000), this.now());

@@ -9,7 +9,7 @@ export function retryDelayMs(
   cfg: { initialDelayMs: number; factor: number; maxDelayMs: number; jitter: number },
   random: () => number = Math.random,
 ): number {
-  const exp = cfg.initialDelayMs * Math.pow(cfg.factor, Math.max(0, attempt - 1));
+  const exp = cfg.initialDelayMs * cfg.factor ** Math.max(0, attempt - 1);
   const base = Math.min(cfg.maxDelayMs, exp);
   const spread = base * cfg.jitter * (2 * random() - 1);
   return Math.max(0, Math.min(cfg.maxDelayMs, Math.round(base + spread)));

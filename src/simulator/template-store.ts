@@ -136,5 +136,5 @@ export class TemplateStore {
 }
 
 function key(name: string, language: string): string {
-  return name + '\u0000' + normalizeLanguage(language);
+  return `${name}\u0000${normalizeLanguage(language)}`;
 }

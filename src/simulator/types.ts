@@ -137,6 +137,7 @@ export interface SimOutbound {
   recipientUserId?: string;
   type: string;
   /** The request JSON as received. */
+  // biome-ignore lint/suspicious/noExplicitAny: whatever the business sent; tests and scripts read it freely
   body: any;
   /** Best-effort readable text (text body, caption, interactive body, rendered template body). */
   text?: string;

@@ -13,7 +13,7 @@ const PROMOTIONAL = [
 export function lintPromotionalWording(category: string, texts: string[], out: LintFinding[]): void {
   if (category !== 'UTILITY') return;
   const all = texts.join('\n').toLowerCase();
-  const hits = PROMOTIONAL.filter((w) => new RegExp(`(^|[^\\p{L}])${escape(w)}($|[^\\p{L}])`, 'u').test(all));
+  const hits = PROMOTIONAL.filter((w) => new RegExp(`(^|[^\\p{L}])${escapeRegExp(w)}($|[^\\p{L}])`, 'u').test(all));
   if (hits.length === 0) return;
   out.push({
     code: 'promotional_in_utility',
@@ -23,6 +23,6 @@ export function lintPromotionalWording(category: string, texts: string[], out: L
   });
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { startSimulator, } from '../../src/simulator/index.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';

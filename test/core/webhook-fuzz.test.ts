@@ -67,7 +67,7 @@ const envelopeLike = fc.record(
 );
 
 function deeplyNested(depth: number): string {
-  return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 forEachDialect('webhook under hostile input (fast-check)', (dialect) => {

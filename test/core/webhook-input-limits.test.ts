@@ -6,10 +6,9 @@ import { MAX_WEBHOOK_JSON_DEPTH } from '../../src/ingest/json-depth.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { inboundEnvelope, postSigned } from '../support/signed-post.ts';
 import { SECRETS, startWorld, type World } from '../support/test-world.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 /** A value nested `levels` deep in objects: {"n":{"n":...1...}}. */
-const nested = (levels: number): string => '{"n":'.repeat(levels) + '1' + '}'.repeat(levels);
+const nested = (levels: number): string => `${'{"n":'.repeat(levels)}1${'}'.repeat(levels)}`;
 
 /** A text message whose unknown field `extra` holds `extraJson`, as raw JSON text. */
 function bodyWithExtra(phoneNumberId: string, wamid: string, from: string, extraJson: string): string {

@@ -37,7 +37,7 @@ forEachDialect('webhook intake', (dialect) => {
     const tampered = await fetch(`${w.app.url}/webhooks/whatsapp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-hub-signature-256': (await import('../../src/channels/whatsapp-cloud/webhook-signature.ts')).signWhatsAppBody(body, SECRETS.appSecret) },
-      body: body + ' ',
+      body: `${body} `,
     });
     assert.equal(tampered.status, 401);
     assert.equal(await countEvents(), before);

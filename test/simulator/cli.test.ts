@@ -140,7 +140,7 @@ describe('simulator CLI', { concurrency: true }, () => {
       'error: --out-of-order must be true or false, got "maybe"',
       'error: --test-token must be 16-200 characters of A-Z a-z 0-9 . _ ~ -',
     ]) {
-      assert.ok(err.includes(line + '\n'), `stderr has "${line}": ${err}`);
+      assert.ok(err.includes(`${line}\n`), `stderr has "${line}": ${err}`);
     }
     assert.doesNotMatch(err, /\n\s+at /, 'no stack trace');
     assert.equal(unknownCode, 2);

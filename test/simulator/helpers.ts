@@ -32,7 +32,7 @@ export interface Receiver {
 
 export function verifySignature(raw: string, header: string | undefined, secret = SECRET): boolean {
   if (!header) return false;
-  const expected = Buffer.from('sha256=' + createHmac('sha256', secret).update(raw, 'utf8').digest('hex'));
+  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw, 'utf8').digest('hex')}`);
   const got = Buffer.from(header);
   return expected.length === got.length && timingSafeEqual(expected, got);
 }

@@ -140,7 +140,7 @@ const invalid: Array<[name: string, code: number, body: () => Record<string, unk
   ['button body over 1024', 131009, () => ({ type: 'interactive', interactive: { type: 'button', body: { text: long(1025) }, action: { buttons: [btn('a', 'A')] } } })],
   ['footer over 60', 131009, () => buttonMsg({ buttons: [btn('a', 'A')] }, { footer: { text: long(61) } })],
   ['header text over 60', 131009, () => buttonMsg({ buttons: [btn('a', 'A')] }, { header: { type: 'text', text: long(61) } })],
-  ['list with 11 rows', 131009, () => listMsg({ button: 'Options', sections: [{ title: 'A', rows: rows(6) }, { title: 'B', rows: rows(11).slice(6).map((r) => ({ ...r, id: r.id + 'x' })) }] })],
+  ['list with 11 rows', 131009, () => listMsg({ button: 'Options', sections: [{ title: 'A', rows: rows(6) }, { title: 'B', rows: rows(11).slice(6).map((r) => ({ ...r, id: `${r.id}x` })) }] })],
   ['list row title over 24', 131009, () => listMsg({ button: 'Options', sections: [{ rows: [{ id: 'a', title: long(25) }] }] })],
   ['list row description over 72', 131009, () => listMsg({ button: 'Options', sections: [{ rows: [{ id: 'a', title: 'A', description: long(73) }] }] })],
   ['list section title over 24', 131009, () => listMsg({ button: 'Options', sections: [{ title: long(25), rows: rows(1) }] })],

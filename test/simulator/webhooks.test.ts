@@ -17,6 +17,7 @@ async function freePort(): Promise<number> {
 test('asciiJson escapes every non-ASCII unit as lowercase \\uXXXX and round-trips', () => {
   const v = { t: 'äöå 😮 ñ \u2028', n: 1 };
   const s = asciiJson(v);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: any ASCII, control characters included
   assert.match(s, /^[\x00-\x7e]*$/);
   assert.ok(s.includes('\\u00e4\\u00f6\\u00e5 \\ud83d\\ude2e \\u00f1 \\u2028'));
   assert.deepEqual(JSON.parse(s), v);
@@ -36,6 +37,7 @@ test('every delivery is signed over the exact ASCII-escaped bytes (text, emoji, 
   assert.equal(rcv.received.length, 4); // inbound + sent/delivered/read
   for (const w of rcv.received) {
     assert.ok(w.signatureOk, 'signature verifies with the app secret');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: any ASCII, control characters included
     assert.match(w.raw, /^[\x00-\x7e]*$/, 'body is pure ASCII');
   }
   const inbound = rcv.received[0]!;

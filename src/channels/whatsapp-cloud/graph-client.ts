@@ -1,4 +1,4 @@
-import { FormData, Pool, request as requestAnyOrigin } from 'undici';
+import { type FormData, Pool, request as requestAnyOrigin } from 'undici';
 
 export interface GraphClientOptions {
   /** Graph origin, optionally with a path prefix: 'https://graph.facebook.com', 'http://127.0.0.1:4010'. */

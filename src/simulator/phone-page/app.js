@@ -130,7 +130,7 @@ async function openChat(waId, name, identity) {
   state.name = name.trim();
   if (!/^\d{6,15}$/.test(state.waId)) return say('Enter the customer number as 6-15 digits (country code first).', true);
   // A username customer (optionally with the number hidden from the business, docs/whatsapp-identity.md).
-  if (identity && identity.username) {
+  if (identity?.username) {
     try {
       await api('POST', '/_sim/customers', { wa_id: state.waId, ...(state.name ? { profile_name: state.name } : {}), username: identity.username, hide_phone: identity.hidePhone });
     } catch (e) {

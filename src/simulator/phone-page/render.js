@@ -26,7 +26,7 @@ export function safeUrl(u) {
   }
 }
 
-const mediaUrl = (id) => '/_sim/media/' + encodeURIComponent(String(id));
+const mediaUrl = (id) => `/_sim/media/${encodeURIComponent(String(id))}`;
 const tickText = { accepted: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '⚠' };
 
 /** A media element for a stored id, or a placeholder naming the (not fetched) link. */
@@ -71,7 +71,7 @@ function interactive(m, i, act) {
   const out = [];
   const h = i.header;
   if (h?.type === 'text') out.push(el('div', { className: 'header-text' }, h.text));
-  else if (h && h[h.type]) out.push(media(h.type, h[h.type]));
+  else if (h?.[h.type]) out.push(media(h.type, h[h.type]));
   out.push(el('div', {}, i.body?.text ?? ''));
   if (i.footer?.text) out.push(el('div', { className: 'footer' }, i.footer.text));
   if (i.type === 'button') {
