@@ -1,11 +1,11 @@
 import { ActionIcon, Button, FileButton, Group, Paper, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, get, post } from '../api/client.ts';
+import { ApiError, post } from '../api/client.ts';
 import type { CannedReply, Conversation, User } from '../api/types.ts';
 import { windowState } from './format.ts';
+import { useCanned, useUsers } from './queries.ts';
 import { TemplatePicker } from './TemplatePicker.tsx';
 
 // WhatsApp's media limits (docs: Cloud API media): what the composer checks before uploading.
@@ -17,14 +17,7 @@ const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
   { kind: 'document', types: /^(application|text)\//, maxMb: 100 },
 ];
 
-export function useCanned() {
-  return useQuery({ queryKey: ['canned'], queryFn: () => get<{ data: CannedReply[] }>('/canned-replies').then((r) => r.data) });
-}
 
-/** Agents to @mention: the users list (administrators may read it; for others the list is empty and mentions are typed by email). */
-export function useUsers() {
-  return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: User[] }>('/users').then((r) => r.data), retry: false });
-}
 
 /** Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a template picker when the window is closed. */
 export function Composer({ conversation, me }: { conversation: Conversation; me: User }) {
@@ -68,7 +61,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
     if (ok) setText('');
   };
 
-  const useCannedReply = async (c: CannedReply) => {
+  const applyCanned = async (c: CannedReply) => {
     await run(async () => {
       const r = await post<{ text: string }>(`/canned-replies/${c.id}/render`, { conversation_id: conversation.id });
       setText(r.text);
@@ -99,7 +92,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
       void send();
     } else if (e.key === 'Tab' && cannedMatches[0] && slash !== null) {
       e.preventDefault();
-      void useCannedReply(cannedMatches[0]);
+      void applyCanned(cannedMatches[0]);
     } else if (e.key === 'Tab' && mentionMatches[0] && at) {
       e.preventDefault();
       setText(text.slice(0, at.index) + `@${mentionMatches[0].email} `);
@@ -123,7 +116,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
         {cannedMatches.length > 0 && (
           <Stack gap={2} role="listbox" aria-label={t('composer.canned')} data-testid="canned-list">
             {cannedMatches.map((c) => (
-              <Button key={c.id} variant="light" size="compact-sm" justify="flex-start" onClick={() => void useCannedReply(c)} role="option">
+              <Button key={c.id} variant="light" size="compact-sm" justify="flex-start" onClick={() => void applyCanned(c)} role="option">
                 /{c.shortcut} — {c.text.slice(0, 60)}
               </Button>
             ))}

@@ -1,37 +1,8 @@
 import { Button, Group, Menu } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useTranslation } from 'react-i18next';
-import { ApiError, get, patch, post } from '../api/client.ts';
-import type { Conversation, Team, User } from '../api/types.ts';
-import { useUsers } from './Composer.tsx';
+import type { Conversation, User } from '../api/types.ts';
+import { useConversationCommands, useTeams, useUsers } from './queries.ts';
 
-export function useTeams() {
-  return useQuery({ queryKey: ['teams'], queryFn: () => get<{ data: Team[] }>('/teams').then((r) => r.data), retry: false });
-}
 
-/** Assign (me, an agent, a team), hand off, unassign; archive, close, reopen. */
-export function useConversationCommands(c: Conversation) {
-  const qc = useQueryClient();
-  const { t } = useTranslation();
-  const run = async (fn: () => Promise<unknown>) => {
-    try {
-      await fn();
-    } catch (err) {
-      notifications.show({ color: 'red', message: err instanceof ApiError ? err.message : String(err) });
-    }
-    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
-  };
-  return {
-    t,
-    assign: (body: { user_id?: string; team_id?: string }) => run(() => post(`/conversations/${c.id}/assign`, body)),
-    /** A person outside the conversation's team takes it out of that team (the API refuses otherwise: user_not_in_team). */
-    assignUser: (u: Pick<User, 'id' | 'team_ids'>) => run(() => post(`/conversations/${c.id}/assign`, c.team && !u.team_ids.includes(c.team.id) ? { user_id: u.id, team_id: null } : { user_id: u.id })),
-    unassign: () => run(() => post(`/conversations/${c.id}/unassign`)),
-    handoff: () => run(() => post(`/conversations/${c.id}/handoff`)),
-    setStatus: (status: 'active' | 'archived' | 'closed') => run(() => patch(`/conversations/${c.id}`, { status })),
-  };
-}
 
 export function ConversationActions({ conversation: c, me }: { conversation: Conversation; me: User }) {
   const { t, assign, assignUser, unassign, handoff, setStatus } = useConversationCommands(c);

@@ -1,22 +1,15 @@
 import { ActionIcon, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
-import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
-import { get, post, qs } from '../api/client.ts';
-import type { ConversationDetail, Message, Note, User } from '../api/types.ts';
+import { post } from '../api/client.ts';
+import type { Message, Note, User } from '../api/types.ts';
 import { Composer } from './Composer.tsx';
 import { ConversationActions } from './ConversationActions.tsx';
 import { contactName, dayLabel, duration, windowState } from './format.ts';
 import { MessageItem, NoteItem } from './MessageItem.tsx';
+import { useConversation } from './queries.ts';
 
-export function useConversation(id: string) {
-  return useInfiniteQuery({
-    queryKey: ['conversation', id],
-    queryFn: ({ pageParam }) => get<ConversationDetail>(`/conversations/${id}${qs({ before: pageParam ?? undefined, limit: 50 })}`),
-    initialPageParam: null as string | null,
-    getNextPageParam: (page) => page.messages_before_cursor,
-  });
-}
 
 type Item = { at: string; message: Message } | { at: string; note: Note };
 

@@ -1,18 +1,20 @@
 import { Checkbox, Drawer, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedCallback, useWindowEvent } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { lazy, Suspense, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { get } from '../api/client.ts';
 import { useMe } from '../api/session.ts';
 import type { Label } from '../api/types.ts';
 import { isTyping } from '../shell/keys.ts';
-import { useConversationCommands, useTeams } from './ConversationActions.tsx';
 import { ConversationList, useConversationList, useRows } from './ConversationList.tsx';
-import { ConversationView, useConversation } from './ConversationView.tsx';
 import { useInboxFilters } from './filters.ts';
-import { SidePanel } from './SidePanel.tsx';
+import { useConversation, useConversationCommands, useTeams } from './queries.ts';
+
+// The conversation and its side panel load when one is opened: the list paints first.
+const ConversationView = lazy(() => import('./ConversationView.tsx').then((m) => ({ default: m.ConversationView })));
+const SidePanel = lazy(() => import('./SidePanel.tsx').then((m) => ({ default: m.SidePanel })));
 
 /** The inbox: filters and the live list; the open conversation; its labels, record and contact. */
 export function InboxPage() {
@@ -102,10 +104,12 @@ export function InboxPage() {
         {conversationId ? (
           <>
             <ConversationKeys id={conversationId} />
-            <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} onDetails={() => setDetails(true)} />
+            <Suspense fallback={null}>
+              <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} onDetails={() => setDetails(true)} />
             <Drawer opened={details} onClose={() => setDetails(false)} position="right" title={t('conv.details')} size="sm">
               <SidePanel id={conversationId} />
             </Drawer>
+            </Suspense>
           </>
         ) : (
           <Text p="md" c="gray.7">
@@ -114,7 +118,11 @@ export function InboxPage() {
         )}
       </section>
       <aside className="pane side-pane" aria-label={t('conv.details')}>
-        {conversationId && <SidePanel id={conversationId} />}
+        {conversationId && (
+          <Suspense fallback={null}>
+            <SidePanel id={conversationId} />
+          </Suspense>
+        )}
       </aside>
     </div>
   );

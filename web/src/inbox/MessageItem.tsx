@@ -1,7 +1,7 @@
 import { Anchor, Group, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Message, Note } from '../api/types.ts';
-import { useUsers } from './Composer.tsx';
+import { useUsers } from './queries.ts';
 import { timeOf } from './format.ts';
 import { WaText } from './wa-format.tsx';
 

@@ -1,10 +1,10 @@
-import { ActionIcon, Anchor, Badge, Button, Divider, Group, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Divider, Group, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, del, get, put, qs } from '../api/client.ts';
 import type { Conversation, Label, Page } from '../api/types.ts';
-import { useConversation } from './ConversationView.tsx';
+import { useConversation } from './queries.ts';
 import { contactName } from './format.ts';
 
 interface ContactDetail {

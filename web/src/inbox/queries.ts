@@ -1,0 +1,52 @@
+import { notifications } from '@mantine/notifications';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ApiError, get, patch, post, qs } from '../api/client.ts';
+import type { CannedReply, Conversation, ConversationDetail, Team, User } from '../api/types.ts';
+
+// Server state shared by the inbox's eagerly loaded parts and the lazily loaded conversation view.
+
+export function useCanned() {
+  return useQuery({ queryKey: ['canned'], queryFn: () => get<{ data: CannedReply[] }>('/canned-replies').then((r) => r.data) });
+}
+
+/** Agents to @mention: the users list (administrators may read it; for others the list is empty and mentions are typed by email). */
+export function useUsers() {
+  return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: User[] }>('/users').then((r) => r.data), retry: false });
+}
+
+export function useTeams() {
+  return useQuery({ queryKey: ['teams'], queryFn: () => get<{ data: Team[] }>('/teams').then((r) => r.data), retry: false });
+}
+
+/** Assign (me, an agent, a team), hand off, unassign; archive, close, reopen. */
+export function useConversationCommands(c: Conversation) {
+  const qc = useQueryClient();
+  const { t } = useTranslation();
+  const run = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      notifications.show({ color: 'red', message: err instanceof ApiError ? err.message : String(err) });
+    }
+    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+  };
+  return {
+    t,
+    assign: (body: { user_id?: string; team_id?: string }) => run(() => post(`/conversations/${c.id}/assign`, body)),
+    /** A person outside the conversation's team takes it out of that team (the API refuses otherwise: user_not_in_team). */
+    assignUser: (u: Pick<User, 'id' | 'team_ids'>) => run(() => post(`/conversations/${c.id}/assign`, c.team && !u.team_ids.includes(c.team.id) ? { user_id: u.id, team_id: null } : { user_id: u.id })),
+    unassign: () => run(() => post(`/conversations/${c.id}/unassign`)),
+    handoff: () => run(() => post(`/conversations/${c.id}/handoff`)),
+    setStatus: (status: 'active' | 'archived' | 'closed') => run(() => patch(`/conversations/${c.id}`, { status })),
+  };
+}
+
+export function useConversation(id: string) {
+  return useInfiniteQuery({
+    queryKey: ['conversation', id],
+    queryFn: ({ pageParam }) => get<ConversationDetail>(`/conversations/${id}${qs({ before: pageParam ?? undefined, limit: 50 })}`),
+    initialPageParam: null as string | null,
+    getNextPageParam: (page) => page.messages_before_cursor,
+  });
+}
