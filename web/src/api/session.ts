@@ -29,7 +29,10 @@ export function useSession() {
     async signIn(email: string, password: string) {
       const r = await post<{ user: User }>('/auth/login', { email, password });
       applyUserLanguage(r.user.id);
-      await qc.invalidateQueries({ queryKey: ME_KEY });
+      // The inbox renders from the sign-in answer at once; /auth/me confirms it in the background.
+      const me: Me = { principal: { kind: 'user' }, user: r.user };
+      qc.setQueryData(ME_KEY, me);
+      void qc.invalidateQueries({ queryKey: ME_KEY });
     },
     async signOut() {
       await post('/auth/logout');
