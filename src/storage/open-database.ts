@@ -76,6 +76,8 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // Statement journals and sorts in memory, not in temp files opened and unlinked per statement.
+  sqlite.pragma('temp_store = MEMORY');
   sqlite.pragma('wal_autocheckpoint = 0'); // checkpoints run in a worker thread instead
   // Accent- and case-insensitive search (src/core/fold-text.ts); PostgreSQL has its own switchboard_fold.
   sqlite.function('switchboard_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text));

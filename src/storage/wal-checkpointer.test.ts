@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import SQLite from 'better-sqlite3';
 import { openStorage } from './open-database.ts';
+import { WalCheckpointer } from './wal-checkpointer.ts';
 
 test('WAL pages reach the database file through the background checkpointer', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-wal-'));
@@ -48,6 +50,37 @@ test('under steady commits the WAL stays bounded: it is truncated once past 16 M
     assert.ok(largest < 48_000_000, `the WAL reached ${largest} bytes`);
   } finally {
     await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('once the WAL has started over at its size limit, an idle database costs the event loop no checkpoints', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-wal-'));
+  const file = join(dir, 'idle.sqlite');
+  const db = new SQLite(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  db.exec('create table t (body text)');
+  const limit = 256 * 1024;
+  const checkpointer = new WalCheckpointer(file, db, 20, limit);
+  try {
+    const insert = db.prepare('insert into t (body) values (?)');
+    const body = 'z'.repeat(4000);
+    // Well past the limit several times over: the WAL starts over, its file left at the limit.
+    for (let i = 0; i < 2000; i++) {
+      insert.run(body);
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.ok(checkpointer.writerCheckpoints >= 1, 'the writer restarted the WAL at least once');
+    assert.ok(statSync(`${file}-wal`).size >= limit, 'the WAL file stays at its size limit (journal_size_limit)');
+    insert.run(body); // the commit that starts the WAL over after the last restart checkpoint
+    await new Promise((r) => setTimeout(r, 300));
+    const before = checkpointer.writerCheckpoints;
+    await new Promise((r) => setTimeout(r, 1000)); // idle: ~20 checks of the restart timer
+    assert.equal(checkpointer.writerCheckpoints, before, 'no checkpoint on the event loop while nothing is written');
+  } finally {
+    await checkpointer.stop();
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

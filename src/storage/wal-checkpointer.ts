@@ -29,6 +29,8 @@ parentPort.on('message', () => { clearInterval(timer); try { db.close(); } catch
 export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly restartTimer: NodeJS.Timeout;
+  /** Checkpoints run on the writer's own connection (on the event loop): each should be rare. */
+  writerCheckpoints = 0;
 
   constructor(file: string, writer: WriterConnection, everyMs = 200, restartBytes = 16 * 1024 * 1024) {
     const modulePath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -37,10 +39,19 @@ export class WalCheckpointer {
     // A failing checkpointer only means a larger WAL; it must never take the process down.
     this.worker.on('error', (err) => process.stderr.write(`sqlite checkpointer: ${err.message}\n`));
     writer.pragma(`journal_size_limit = ${restartBytes}`);
+    // Past the limit means strictly larger: once the WAL has started over, journal_size_limit leaves
+    // the file at exactly restartBytes (a `>=` test then checkpointed on the event loop every 50 ms
+    // for good). And only when the WAL grew since the last such checkpoint: a WAL with nothing new
+    // has nothing more to copy (it starts over at the next commit), so an idle database costs nothing.
+    let lastCheckpointAt = -1;
     this.restartTimer = setInterval(() => {
-      if (writer.inTransaction || walBytes(file) < restartBytes) return;
+      if (writer.inTransaction) return;
+      const size = walBytes(file);
+      if (size <= restartBytes || size === lastCheckpointAt) return;
       try {
         writer.pragma('wal_checkpoint(PASSIVE)'); // never waits: busy means next tick
+        this.writerCheckpoints++;
+        lastCheckpointAt = size;
       } catch {
         /* closing */
       }
