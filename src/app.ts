@@ -23,6 +23,8 @@ import { installBodyGuard } from './http/body-guard.ts';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './http/error-handler.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { registerOpenApi } from './http/openapi.ts';
+import { installResponseCheck } from './http/response-check.ts';
+import { ERROR_KEYWORD } from './http/route-schema.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
@@ -47,7 +49,9 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     clientErrorHandler,
     // A route that validates with a JSON schema refuses an unknown field or a wrong type (400
     // naming it) rather than Ajv's defaults, which drop unknown fields and coerce types silently.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    // verbose: errors carry the failing schema, whose `x-error` keeps a field's documented code;
+    // allErrors: an unknown field is reported before a missing one, as the routes did by hand (validation-error.ts).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true, allErrors: true, keywords: [ERROR_KEYWORD] } },
     // Behind a TLS-terminating proxy, X-Forwarded-Proto/-For give request.protocol and request.ip (TRUST_PROXY).
     trustProxy: trustProxyOption(deps.config.trustProxy),
     ...serverTimeouts(deps.config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
@@ -59,6 +63,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
   installErrorHandler(app);
   installBodyGuard(app);
   installSecurityHeaders(app);
+  if (deps.config.checkResponseSchemas) installResponseCheck(app);
   // Before every route plugin: the OpenAPI document is collected as routes are added.
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });

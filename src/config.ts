@@ -74,6 +74,11 @@ export interface Config {
   httpTimeouts?: HttpTimeouts;
   /** Retries of outbound sends and the per-number circuit breaker (SEND_RETRY_*, SEND_BREAKER_*; README, "When WhatsApp is down"); unset: DEFAULT_SEND_POLICY. */
   sendPolicy?: SendPolicy;
+  /**
+   * Tests set this: a 2xx answer that does not match its route's declared response schema (closed:
+   * an undeclared field fails too) becomes 500 `response_schema_mismatch` (src/http/response-check.ts).
+   */
+  checkResponseSchemas?: boolean;
   /** STREAMS_PER_CREDENTIAL_MAX: open inbox streams per credential (token, session or admin token) per server process; more get 429 too_many_streams. Unset: 20. */
   streamsPerCredentialMax?: number;
   /**

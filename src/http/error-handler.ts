@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HttpError } from '../core/http-error.ts';
+import { validationAnswer } from './validation-error.ts';
 
 /** How long a path parameter may be (Fastify's maxParamLength); longer ones are 414 `param_too_long`. */
 export const MAX_PARAM_LENGTH = 100;
@@ -68,15 +69,9 @@ function frameworkErrorBody(err: FastifyError, req: FastifyRequest): { status: n
     body: { error: { code, message, ...(details ? { details } : {}) } },
   });
   if (err.validation && err.validation.length > 0) {
-    // A route that validates with a JSON schema: name the field at fault, never strip or coerce it.
-    const first = err.validation[0]!;
-    const params: Record<string, unknown> = first.params ?? {};
-    const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : undefined;
-    const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
-    const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-    const field = extra ?? missing ?? (path || err.validationContext || 'body');
-    if (extra) return send(400, 'unknown_field', `Unknown field "${extra}".`, { field });
-    return send(400, 'invalid_request', `"${field}" ${first.message ?? 'is not valid'}.`, { field });
+    // A route that validates with its schema (route-schema.ts): name the field, keep its documented code.
+    const a = validationAnswer(err.validation, err.validationContext ?? 'body');
+    return send(a.status, a.code, a.message, a.details);
   }
   switch (err.code) {
     case 'FST_ERR_MAX_PARAM_LENGTH':

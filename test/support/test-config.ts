@@ -19,6 +19,8 @@ export function baseConfig(dialect: TestDialect, dataDir: string, over: Partial<
     throughputPerSecond: 80,
     demoBot: true,
     role: 'all',
+    // Every answer a test receives is checked against its route's response schema.
+    checkResponseSchemas: true,
     ...over,
   };
 }
