@@ -63,3 +63,59 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
     assert.deepEqual(ww.pageErrors, []);
   });
 });
+
+forEachDialect('web app: keyboard and reply-to', (dialect) => {
+  test('j/k move between conversations, r focuses the composer, / the search; a reply quotes the message; a assigns to me, c closes; a new message for me counts in the tab title while the tab is in the background', async (t) => {
+    const ww = await startWebWorld(t, dialect);
+    if (!ww) return;
+    const { w } = ww;
+    const first = w.sim.customer('5215512340011', 'Ana Uno');
+    const second = w.sim.customer('5215512340012', 'Beto Dos');
+    const inboundWamid = await first.sendText('primero');
+    await second.sendText('segundo');
+    await w.settle();
+    const page = await ww.page(LAPTOP);
+    await signIn(page, ww.url, ww.admin);
+    await page.getByTestId('conversation-row').nth(1).waitFor();
+    await page.mouse.move(1000, 780);
+
+    await page.keyboard.press('j');
+    await page.getByTestId('conversation-title').filter({ hasText: 'Beto Dos' }).waitFor();
+    await page.keyboard.press('j');
+    await page.getByTestId('conversation-title').filter({ hasText: 'Ana Uno' }).waitFor();
+    await page.keyboard.press('k');
+    await page.getByTestId('conversation-title').filter({ hasText: 'Beto Dos' }).waitFor();
+    await page.keyboard.press('j');
+    await page.getByTestId('conversation-title').filter({ hasText: 'Ana Uno' }).waitFor();
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate('document.activeElement.dataset.testid'), 'search');
+    await page.keyboard.press('Escape');
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('r');
+    assert.equal(await page.evaluate('document.activeElement.id'), 'composer-text');
+
+    // Reply-to: the customer sees the quote (WhatsApp's context id).
+    await page.getByTestId('message').filter({ hasText: 'primero' }).getByTestId('reply-to').click();
+    await page.getByTestId('replying-to').waitFor();
+    await page.getByTestId('composer-text').fill('Contestando a tu mensaje');
+    await page.keyboard.press('Control+Enter');
+    const quoted = await first.waitForMessage((m) => m.text === 'Contestando a tu mensaje', 5000);
+    assert.equal(quoted.contextId, inboundWamid);
+
+    // a: assign to me; then a message from the customer while the tab is in the background counts in its title.
+    await page.getByTestId('history').click();
+    await page.keyboard.press('a');
+    const convId = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.name === 'Ana Uno').id;
+    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee !== null, 3000, 'assigned by the a key');
+    // Headless Chromium keeps every tab visible and focused: the tab is put "in the background" by
+    // making document.hasFocus() answer false, which is what the app asks.
+    await page.evaluate('document.hasFocus = () => false');
+    await first.sendText('¿sigues ahí?');
+    await waitFor(async () => (await page.title()).startsWith('(1) '), 5000, 'tab title badge');
+    await page.evaluate('delete document.hasFocus; window.dispatchEvent(new Event("focus"))');
+    await waitFor(async () => !(await page.title()).startsWith('('), 3000, 'badge cleared on focus');
+    await page.keyboard.press('c');
+    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.status === 'closed', 3000, 'closed by the c key');
+    assert.deepEqual(ww.pageErrors, []);
+  });
+});

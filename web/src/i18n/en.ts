@@ -2,7 +2,7 @@
 export const en = {
   app: { name: 'Switchboard', skip: 'Skip to content', loading: 'Loading…', error: 'Something went wrong: {{message}}', retry: 'Try again' },
   nav: { inbox: 'Inbox', settings: 'Settings', menu: 'Menu' },
-  header: { availability: 'Availability', online: 'Online', away: 'Away', offline: 'Offline', language: 'Language', signOut: 'Sign out', account: 'Account: {{name}}', shortcuts: 'Keyboard shortcuts' },
+  header: { availability: 'Availability', online: 'Online', away: 'Away', offline: 'Offline', language: 'Language', signOut: 'Sign out', account: 'Account: {{name}}', shortcuts: 'Keyboard shortcuts', enableNotifications: 'Enable notifications' },
   signIn: { title: 'Sign in to Switchboard', email: 'Email', password: 'Password', submit: 'Sign in', failed: 'The email or the password is not right.', throttled: 'Too many attempts: try again in {{seconds}} s.', firstRun: 'First time? Use the email and password printed when the server first started.' },
   inbox: {
     title: 'Conversations',

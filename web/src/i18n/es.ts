@@ -4,7 +4,7 @@ import type { Resources } from './en.ts';
 export const es: Resources = {
   app: { name: 'Switchboard', skip: 'Saltar al contenido', loading: 'Cargando…', error: 'Algo salió mal: {{message}}', retry: 'Reintentar' },
   nav: { inbox: 'Bandeja', settings: 'Ajustes', menu: 'Menú' },
-  header: { availability: 'Disponibilidad', online: 'En línea', away: 'Ausente', offline: 'Desconectado', language: 'Idioma', signOut: 'Cerrar sesión', account: 'Cuenta: {{name}}', shortcuts: 'Atajos de teclado' },
+  header: { availability: 'Disponibilidad', online: 'En línea', away: 'Ausente', offline: 'Desconectado', language: 'Idioma', signOut: 'Cerrar sesión', account: 'Cuenta: {{name}}', shortcuts: 'Atajos de teclado', enableNotifications: 'Activar notificaciones' },
   signIn: { title: 'Inicia sesión en Switchboard', email: 'Correo', password: 'Contraseña', submit: 'Entrar', failed: 'El correo o la contraseña no son correctos.', throttled: 'Demasiados intentos: vuelve a probar en {{seconds}} s.', firstRun: '¿Primera vez? Usa el correo y la contraseña que el servidor mostró al arrancar por primera vez.' },
   inbox: {
     title: 'Conversaciones',

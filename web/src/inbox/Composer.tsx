@@ -6,6 +6,7 @@ import { ApiError, post } from '../api/client.ts';
 import type { CannedReply, Conversation, User } from '../api/types.ts';
 import { windowState } from './format.ts';
 import { useCanned, useUsers } from './queries.ts';
+import { useReplyTo } from './reply-context.ts';
 import { TemplatePicker } from './TemplatePicker.tsx';
 
 // WhatsApp's media limits (docs: Cloud API media): what the composer checks before uploading.
@@ -28,6 +29,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  const { replyTo, setReplyTo } = useReplyTo();
   const canned = useCanned();
   const users = useUsers();
   const w = windowState(conversation);
@@ -57,8 +59,11 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   const send = async () => {
     const body = text.trim();
     if (!body) return;
-    const ok = await run(() => (mode === 'note' ? post(`/conversations/${conversation.id}/notes`, { text: body }) : post(`/conversations/${conversation.id}/messages`, { text: body })));
-    if (ok) setText('');
+    const ok = await run(() => (mode === 'note' ? post(`/conversations/${conversation.id}/notes`, { text: body }) : post(`/conversations/${conversation.id}/messages`, { text: body, ...(replyTo ? { reply_to: replyTo.id } : {}) })));
+    if (ok) {
+      setText('');
+      setReplyTo(null);
+    }
   };
 
   const applyCanned = async (c: CannedReply) => {
@@ -113,6 +118,16 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   return (
     <Paper p="sm" radius={0} withBorder data-testid="composer">
       <Stack gap={6}>
+        {replyTo && mode === 'reply' && (
+          <Group gap={4} justify="space-between" wrap="nowrap" className="quoted" data-testid="replying-to">
+            <Text size="xs" truncate="end">
+              {t('composer.replyingTo', { text: replyTo.text ?? replyTo.kind })}
+            </Text>
+            <Button size="compact-xs" variant="subtle" onClick={() => setReplyTo(null)}>
+              {t('composer.cancelReply')}
+            </Button>
+          </Group>
+        )}
         {cannedMatches.length > 0 && (
           <Stack gap={2} role="listbox" aria-label={t('composer.canned')} data-testid="canned-list">
             {cannedMatches.map((c) => (

@@ -1,6 +1,6 @@
 import { ActionIcon, Badge, Button, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { Fragment, useEffect, useLayoutEffect, useMemo, useRef } from 'react';
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { post } from '../api/client.ts';
 import type { Message, Note, User } from '../api/types.ts';
@@ -9,6 +9,7 @@ import { ConversationActions } from './ConversationActions.tsx';
 import { contactName, dayLabel, duration, windowState } from './format.ts';
 import { MessageItem, NoteItem } from './MessageItem.tsx';
 import { useConversation } from './queries.ts';
+import { ReplyContext } from './reply-context.ts';
 
 
 type Item = { at: string; message: Message } | { at: string; note: Note };
@@ -22,6 +23,7 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
   const head = q.data?.pages[0];
   const stick = useRef(true);
   const prevHeight = useRef(0);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
 
   const items = useMemo<Item[]>(() => {
     if (!q.data) return [];
@@ -62,6 +64,7 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
   let lastDay = '';
 
   return (
+    <ReplyContext.Provider value={{ replyTo, setReplyTo }}>
     <Stack gap={0} h="100%" style={{ minHeight: 0 }} data-testid="conversation" data-conversation-id={id}>
       <Group px="sm" py={6} justify="space-between" wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
         <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
@@ -120,5 +123,6 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
       </div>
       <Composer conversation={head} me={me} />
     </Stack>
+    </ReplyContext.Provider>
   );
 }

@@ -1,7 +1,8 @@
-import { Anchor, Group, Text } from '@mantine/core';
+import { Anchor, Button, Group, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Message, Note } from '../api/types.ts';
 import { useUsers } from './queries.ts';
+import { useReplyTo } from './reply-context.ts';
 import { timeOf } from './format.ts';
 import { WaText } from './wa-format.tsx';
 
@@ -19,6 +20,7 @@ export function MessageItem({ m, quoted }: { m: Message; quoted?: Message }) {
   const { t } = useTranslation();
   const who = authorKind(m);
   const users = useUsers();
+  const { setReplyTo } = useReplyTo();
   const agentId = m.author?.replace(/^agent:/, '');
   const agentName = who === 'agent' ? (users.data?.find((u) => u.id === agentId)?.name ?? (m.author?.startsWith('agent:') ? null : m.author)) : null;
   const cls = m.direction === 'in' ? 'in' : who === 'bot' ? 'bot' : 'out';
@@ -37,6 +39,11 @@ export function MessageItem({ m, quoted }: { m: Message; quoted?: Message }) {
       )}
       <Body m={m} />
       <Group gap={6} justify="flex-end" wrap="nowrap">
+        {m.external_id && m.kind !== 'reaction' && (
+          <Button variant="subtle" size="compact-xs" onClick={() => setReplyTo(m)} aria-label={t('composer.reply')} data-testid="reply-to">
+            ↩
+          </Button>
+        )}
         <Text size="xs" c="gray.7">
           {timeOf(m.sent_at ?? m.created_at)}
         </Text>

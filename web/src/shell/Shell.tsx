@@ -1,6 +1,6 @@
-import { AppShell, Avatar, Burger, Group, Menu, NavLink, SegmentedControl, Select, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { AppShell, Avatar, Burger, Button, Group, Menu, NavLink, SegmentedControl, Select, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
 import { rememberLanguage, useSession } from '../api/session.ts';
@@ -83,6 +83,7 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             allowDeselect={false}
             data-testid="language"
           />
+          <EnableNotifications />
           <ShortcutsHelp />
         </div>
       </AppShell.Navbar>
@@ -93,6 +94,18 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
         <div style={{ flex: 1, minHeight: 0 }}>{children}</div>
       </AppShell.Main>
     </AppShell>
+  );
+}
+
+/** Browser notifications need the user's permission, asked for by a click (browsers ignore unprompted requests). */
+function EnableNotifications() {
+  const { t } = useTranslation();
+  const [state, setState] = useState(() => ('Notification' in window ? Notification.permission : 'denied'));
+  if (state !== 'default') return null;
+  return (
+    <Button variant="subtle" size="xs" mt="xs" fullWidth onClick={() => void Notification.requestPermission().then(setState)}>
+      {t('header.enableNotifications')}
+    </Button>
   );
 }
 
