@@ -47,7 +47,7 @@ export function isTyped(schema: Schema): boolean {
 }
 
 /** A copy in which every object with declared properties refuses undeclared ones. */
-function closed(schema: unknown): unknown {
+export function closed(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(closed);
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Schema = {};
