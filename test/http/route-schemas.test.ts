@@ -119,11 +119,16 @@ const NOT_YET_CONVERTED: readonly string[] = [
 const FREE_FORM_BODIES = new Set(['POST /api/v1/media']);
 
 type Schema = Record<string, unknown>;
+interface Media {
+  schema?: Schema;
+  example?: unknown;
+  examples?: Record<string, { value: unknown }>;
+}
 interface Operation {
   summary?: string;
   parameters?: Array<{ in: string; name: string; schema?: Schema }>;
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
-  responses?: Record<string, { content?: Record<string, { schema?: Schema; example?: unknown; examples?: Record<string, { value: unknown }> }> }>;
+  requestBody?: { content?: Record<string, Media> };
+  responses?: Record<string, { content?: Record<string, Media> }>;
 }
 interface Doc {
   paths: Record<string, Record<string, Operation>>;
