@@ -14,6 +14,7 @@ export function userView(u: UserRow, teamIds: readonly string[]) {
     visibility: u.visibility,
     capacity: u.capacity,
     availability: u.availability,
+    language: u.language,
     team_ids: teamIds,
     created_at: iso(u.created_at),
     updated_at: iso(u.updated_at),

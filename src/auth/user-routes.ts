@@ -18,7 +18,7 @@ import { isUniqueViolation } from './unique-violation.ts';
 import { findUser, insertUser, listUsers, softDeleteUser, teamIdsByUser, updateUser, type UserPatch, type UserRow } from './user-store.ts';
 
 const ADMIN_FIELDS = ['email', 'name', 'role', 'password', 'visibility', 'capacity', 'availability'] as const;
-const SELF_FIELDS = ['name', 'availability', 'password', 'current_password'] as const;
+const SELF_FIELDS = ['name', 'availability', 'language', 'password', 'current_password'] as const;
 
 /**
  * Users: administrators manage everyone;
@@ -72,6 +72,7 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       visibility: b.visibility === undefined ? 'all' : oneOfField(b.visibility, 'visibility', VISIBILITIES),
       capacity: b.capacity === undefined ? null : capacityField(b.capacity),
       availability: b.availability === undefined ? 'offline' : oneOfField(b.availability, 'availability', AVAILABILITIES),
+      language: null,
       created_at: now,
       updated_at: now,
     };
@@ -89,6 +90,7 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     const patch: UserPatch = { updated_at: clock.now() };
     if (b.name !== undefined) patch.name = textField(b.name, 'name', 200);
     if (b.availability !== undefined) patch.availability = oneOfField(b.availability, 'availability', AVAILABILITIES);
+    if (b.language !== undefined) patch.language = languageField(b.language);
     if (b.password !== undefined) {
       const password = passwordField(b.password);
       const current = await mustFind(id);
@@ -152,4 +154,13 @@ function selfId(req: FastifyRequest): string {
 function currentSessionId(req: FastifyRequest): string | undefined {
   const cookie = req.cookies[SESSION_COOKIE];
   return cookie ? sha256Hex(cookie) : undefined;
+}
+
+/** The web app's language: a language tag like `es` or `es-MX` (the app speaks en and es), or null for the browser's. */
+function languageField(v: unknown): string | null {
+  if (v === null) return null;
+  if (typeof v !== 'string' || !/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/.test(v)) {
+    throw new HttpError(422, 'invalid_language', '"language" must be a language tag like "es" or "en-US", or null.', { field: 'language' });
+  }
+  return v;
 }

@@ -143,6 +143,7 @@ export interface Database {
     visibility: string; // all | assigned_and_team
     capacity: number | null; // max open conversations; null: no limit
     availability: string; // online | away | offline
+    language: string | null; // 0022-users-language: the web app's language (en, es…); null: the browser's
     created_at: number;
     updated_at: number;
     deleted_at: number | null;

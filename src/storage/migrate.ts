@@ -22,6 +22,7 @@ import { syncChangeSeqMigration } from './migrations/0018-sync-change-seq.ts';
 import { sendsStreamEventDetailMigration } from './migrations/0019-sends-stream-event-detail.ts';
 import { contactsIdentitySearchMigration } from './migrations/0020-contacts-identity-search.ts';
 import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
+import { usersLanguageMigration } from './migrations/0022-users-language.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -47,6 +48,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0019-sends-stream-event-detail': sendsStreamEventDetailMigration(dialect),
     '0020-contacts-identity-search': contactsIdentitySearchMigration(dialect),
     '0021-team-auto-assign': teamAutoAssignMigration(dialect),
+    '0022-users-language': usersLanguageMigration(dialect),
   };
 }
 

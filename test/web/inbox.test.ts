@@ -54,6 +54,14 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
     await page.getByPlaceholder('Buscar conversaciones').waitFor();
     await page.reload();
     await page.getByPlaceholder('Buscar conversaciones').waitFor();
+    // Stored with the user (PATCH /api/v1/users/me {"language"}): another browser opens in Spanish too.
+    await waitFor(async () => (await w.api('GET', `/api/v1/users/${me.id}`)).body.language === 'es', 3000, 'language stored');
+    const bad = await page.request.patch(`${ww.url}/api/v1/users/me`, { data: { language: 'not a language' } });
+    assert.equal(bad.status(), 422);
+    assert.equal((await bad.json()).error.details.field, 'language');
+    const elsewhere = await ww.page(LAPTOP);
+    await signIn(elsewhere, ww.url, ww.admin);
+    await elsewhere.getByPlaceholder('Buscar conversaciones').waitFor();
 
     // Sign out: the sign-in form, and the session is gone on the server too.
     await page.getByTestId('account-menu').click();

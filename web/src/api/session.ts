@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import i18n from '../i18n/index.ts';
-import { ApiError, get, post, put } from './client.ts';
+import { ApiError, get, patch, post, put } from './client.ts';
 import type { Availability, Me, User } from './types.ts';
 
 export const ME_KEY = ['me'] as const;
@@ -12,7 +12,7 @@ export function useMe() {
     queryFn: async () => {
       try {
         const me = await get<Me>('/auth/me');
-        if (me.user) applyUserLanguage(me.user.id);
+        if (me.user) applyUserLanguage(me.user);
         return me;
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return null;
@@ -28,7 +28,7 @@ export function useSession() {
   return {
     async signIn(email: string, password: string) {
       const r = await post<{ user: User }>('/auth/login', { email, password });
-      applyUserLanguage(r.user.id);
+      applyUserLanguage(r.user);
       // The inbox renders from the sign-in answer at once; /auth/me confirms it in the background.
       const me: Me = { principal: { kind: 'user' }, user: r.user };
       qc.setQueryData(ME_KEY, me);
@@ -47,14 +47,17 @@ export function useSession() {
   };
 }
 
-/** Each user's language choice, kept per user in this browser; the browser's language until they pick one. */
-export function rememberLanguage(userId: string | undefined, lng: string): void {
+/**
+ * The language: the one the user picked, stored with the user (PATCH /api/v1/users/me
+ * {"language"}) so it follows them to any browser; the browser's until they pick one. Before
+ * signing in (the sign-in page) the pick is kept in this browser only.
+ */
+export async function rememberLanguage(userId: string | undefined, lng: string): Promise<void> {
   localStorage.setItem('sb.lang', lng);
-  if (userId) localStorage.setItem(`sb.lang.${userId}`, lng);
-  void i18n.changeLanguage(lng);
+  await i18n.changeLanguage(lng);
+  if (userId) await patch('/users/me', { language: lng });
 }
 
-function applyUserLanguage(userId: string): void {
-  const lng = localStorage.getItem(`sb.lang.${userId}`);
-  if (lng && lng !== i18n.resolvedLanguage) void i18n.changeLanguage(lng);
+function applyUserLanguage(user: User): void {
+  if (user.language && user.language !== i18n.resolvedLanguage) void i18n.changeLanguage(user.language);
 }

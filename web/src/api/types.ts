@@ -11,6 +11,8 @@ export interface User {
   visibility: 'all' | 'assigned_and_team';
   capacity: number | null;
   availability: Availability;
+  /** The language the user picked for the app (stored with the user); null: the browser's. */
+  language: string | null;
   team_ids: string[];
 }
 

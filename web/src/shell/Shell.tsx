@@ -1,5 +1,6 @@
 import { AppShell, Avatar, Burger, Button, Group, Menu, NavLink, SegmentedControl, Select, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
@@ -15,6 +16,7 @@ const DOT: Record<Availability, string> = { online: 'green.8', away: 'yellow.8',
 export function Shell({ me, children }: { me: User; children: ReactNode }) {
   const { t, i18n } = useTranslation();
   const session = useSession();
+  const qc = useQueryClient();
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const stream = useStream(me);
@@ -79,7 +81,7 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             size="xs"
             data={LANGUAGES.map((l) => ({ ...l }))}
             value={i18n.resolvedLanguage ?? 'en'}
-            onChange={(v) => v && rememberLanguage(me.id, v)}
+            onChange={(v) => v && void rememberLanguage(me.id, v).then(() => qc.invalidateQueries({ queryKey: ['me'] }))}
             allowDeselect={false}
             data-testid="language"
           />

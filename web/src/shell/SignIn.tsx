@@ -49,7 +49,7 @@ export function SignIn() {
             <Text size="sm" c="gray.7">
               {t('signIn.firstRun')}
             </Text>
-            <Select label={t('header.language')} data={LANGUAGES.map((l) => ({ ...l }))} value={i18n.resolvedLanguage ?? 'en'} onChange={(v) => v && rememberLanguage(undefined, v)} allowDeselect={false} />
+            <Select label={t('header.language')} data={LANGUAGES.map((l) => ({ ...l }))} value={i18n.resolvedLanguage ?? 'en'} onChange={(v) => v && void rememberLanguage(undefined, v)} allowDeselect={false} />
           </Stack>
         </form>
       </Paper>
