@@ -91,7 +91,7 @@ export function linkedRecordView(c: Pick<ConversationRow, 'linked_record_type' |
     id: c.linked_record_id,
     url: typeof extra.url === 'string' ? extra.url : null,
     title: typeof extra.title === 'string' ? extra.title : null,
-    attributes: typeof extra.attributes === 'object' && extra.attributes !== null ? extra.attributes : {},
+    attributes: (typeof extra.attributes === 'object' && extra.attributes !== null ? extra.attributes : {}) as Record<string, unknown>,
   };
 }
 

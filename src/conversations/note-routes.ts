@@ -1,40 +1,66 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { jsonObject } from '../auth/body-fields.ts';
+import { Type } from 'typebox';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { obj, routeDoc, str } from '../http/route-doc.ts';
+import { fieldError, Nullable, routeSchema, Timestamp } from '../http/route-schema.ts';
 import { emitNoteMentioned } from '../event-webhooks/pipeline-events.ts';
 import { authorOf, findReadableConversation, findVisibleConversation } from './conversation-access.ts';
 import { addNote, listNotes, noteView } from './note-store.ts';
 
 const tags = ['notes'];
 
+const Note = Type.Object({
+  id: Type.String(),
+  conversation_id: Type.String(),
+  author: Type.String({ description: 'agent:<user id> or api' }),
+  author_id: Nullable(Type.String({ description: 'the author user, null for an API token' })),
+  text: Type.String(),
+  mentions: Type.Array(Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.String() }), { description: 'users @mentioned in the text' }),
+  created_at: Timestamp(),
+});
+const noteExample = {
+  id: 'note_01J9Z',
+  conversation_id: 'conv_01J9Z',
+  author: 'agent:usr_01J9Z',
+  author_id: 'usr_01J9Z',
+  text: 'Asked @ana@example.com to check the refund',
+  mentions: [{ user_id: 'usr_02K1A', email: 'ana@example.com', name: 'Ana' }],
+  created_at: '2026-05-01T10:00:00.000Z',
+};
+const params = Type.Object({ id: Type.String({ description: 'conversation id' }) });
+const TEXT_ERROR = fieldError('invalid_text', 422, '"text" must be 1 to 10000 characters.');
+
 /** Private notes on a conversation: for agents only, never sent to WhatsApp. */
-export async function noteRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+export async function noteRoutes(fastify: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = opts;
   const db = deps.storage.db;
-  const params = { id: str('conversation id') };
 
-  app.get('/api/v1/conversations/:id/notes', routeDoc({ summary: 'Private notes, oldest first', tags, params }), async (req) => {
-    const { id } = req.params as { id: string };
+  app.get(
+    '/api/v1/conversations/:id/notes',
+    routeSchema({ summary: 'Private notes, oldest first', tags, params, response: { 200: Type.Object({ data: Type.Array(Note) }, { examples: [{ data: [noteExample] }] }) } }),
+    async (req) => {
+    const { id } = req.params;
     await findReadableConversation(db, req, id);
     return { data: (await listNotes(db, id)).map(noteView) };
-  });
+  },
+  );
 
   app.post(
     '/api/v1/conversations/:id/notes',
-    routeDoc({
+    routeSchema({
       summary: 'Add a private note; @email or @usr_… mentions are resolved to users',
       description: 'Notes are for agents: they are stored with the conversation and never sent to the customer. Each mentioned user (other than the author) gets a `notification` (reason `mention`) on the stream and a `note.mentioned` event, and may from then on read the conversation (detail, messages, notes) even when it is not assigned to them or their team.',
       tags,
       params,
-      body: obj({ text: str('1 to 10000 characters') }, ['text']),
-      responses: { 201: 'the note with its resolved mentions' },
+      body: Type.Object({ text: Type.String({ description: '1 to 10000 characters', ...TEXT_ERROR }) }, { additionalProperties: false, examples: [{ text: noteExample.text }] }),
+      response: { 201: Type.Object(Note.properties, { description: 'the note with its resolved mentions', examples: [noteExample] }) },
     }),
     async (req, reply) => {
-      const { id } = req.params as { id: string };
-      const b = jsonObject(req.body, ['text']);
-      if (typeof b.text !== 'string' || b.text.trim() === '' || b.text.length > 10_000) {
+      const { id } = req.params;
+      const b = req.body;
+      if (b.text.trim() === '' || b.text.length > 10_000) {
         throw new HttpError(422, 'invalid_text', '"text" must be 1 to 10000 characters.', { field: 'text' });
       }
       await findVisibleConversation(db, req, id);
