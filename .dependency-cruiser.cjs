@@ -50,6 +50,8 @@ module.exports = {
     // Type-only imports count: a layer's types belong to it as much as its code.
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
+    // ESM-only packages (typebox) resolve through their `exports` "import" condition.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
     exclude: { path: '\\.test\\.ts$' },
     reporterOptions: {
       archi: { collapsePattern: '^src/(channels/[^/]+|[^/]+)' },
