@@ -110,7 +110,8 @@ function Users({ me }: { me: User }) {
           }}
         />
       </Card>
-      <Table striped data-testid="users-table">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={t('settings.users')}>
+      <Table striped miw={640} data-testid="users-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('settings.name')}</Table.Th>
@@ -158,6 +159,7 @@ function Users({ me }: { me: User }) {
           ))}
         </Table.Tbody>
       </Table>
+      </div>
     </>
   );
 }
@@ -235,7 +237,8 @@ function Tokens() {
           }}
         />
       </Card>
-      <Table striped data-testid="tokens-table">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label={t('settings.tokens')}>
+      <Table striped miw={560} data-testid="tokens-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('settings.name')}</Table.Th>
@@ -259,6 +262,7 @@ function Tokens() {
           ))}
         </Table.Tbody>
       </Table>
+      </div>
     </>
   );
 }
