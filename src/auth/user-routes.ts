@@ -61,6 +61,25 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
     return { data: users.map((u) => userView(u, teams.get(u.id) ?? [])) };
   });
 
+  // Who can be assigned or @mentioned, for every agent (the web app's pickers): names, emails,
+  // role, availability and teams; nothing an administrator alone may see (visibility, capacity).
+  app.get(
+    '/api/v1/agents',
+    {
+      config: { access: 'conversations:read' },
+      schema: {
+        summary: 'The agents directory',
+        tags: ['users'],
+        description: 'Every user, for assigning and @mentioning: `{data: [{id, name, email, role, availability, team_ids}]}`. Needs `conversations:read` (any agent); the full user records stay at `GET /api/v1/users` (admin).',
+      },
+    },
+    async () => {
+      const users = await listUsers(db);
+      const teams = await teamIdsByUser(db, users.map((u) => u.id));
+      return { data: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability, team_ids: teams.get(u.id) ?? [] })) };
+    },
+  );
+
   app.post('/api/v1/users', admin, async (req, reply) => {
     const b = jsonObject(req.body, ADMIN_FIELDS);
     const now = clock.now();

@@ -15,6 +15,7 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await seedTemplates(w.app.deps, { submit: true });
     await waitFor(async () => (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.some((x: any) => x.name === 'solicitud_recibida_cliente'), 5000, 'template approved');
     const ana = await ww.user({ email: 'ana@example.com', name: 'Ana Agent', role: 'agent' });
+    const ben = await ww.user({ email: 'ben@example.com', name: 'Ben Agent', role: 'agent' });
     const customer = w.sim.customer('5215512340002', 'Jorge Ruiz');
     await customer.sendText('Hola, quiero un servicio');
     await w.settle();
@@ -40,6 +41,17 @@ forEachDialect('web app: working a conversation', (dialect) => {
     const got = await customer.waitForMessage((m) => m.type === 'template', 5000);
     assert.equal(got.body.template.name, 'solicitud_recibida_cliente');
     await page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud SOL-77' }).waitFor();
+
+    // An agent (not an administrator) assigns to another agent, picked from GET /api/v1/agents.
+    const directory = await page.request.get(`${ww.url}/api/v1/agents`);
+    assert.equal(directory.status(), 200);
+    const entry = (await directory.json()).data.find((u: any) => u.email === 'ben@example.com');
+    assert.deepEqual(Object.keys(entry).sort(), ['availability', 'email', 'id', 'name', 'role', 'team_ids']);
+    assert.equal((await page.request.get(`${ww.url}/api/v1/users`)).status(), 403, 'full user records stay admin-only');
+    await page.getByTestId('conversation-actions').click();
+    await page.getByTestId('assign-user-ben@example.com').click();
+    const convId = (await w.api('GET', '/api/v1/conversations')).body.data[0].id;
+    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === ben.id, 3000, 'assigned to Ben');
     assert.deepEqual(ww.pageErrors, []);
   });
 

@@ -16,6 +16,9 @@ export interface User {
   team_ids: string[];
 }
 
+/** GET /api/v1/agents: who can be assigned or mentioned (any agent may read it). */
+export type Agent = Pick<User, 'id' | 'name' | 'email' | 'role' | 'availability' | 'team_ids'>;
+
 export interface Me {
   principal: { kind: string; scopes?: string[] };
   user: User | null;

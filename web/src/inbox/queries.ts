@@ -2,7 +2,7 @@ import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ApiError, get, patch, post, qs } from '../api/client.ts';
-import type { CannedReply, Conversation, ConversationDetail, Team, User } from '../api/types.ts';
+import type { Agent, CannedReply, Conversation, ConversationDetail, Team, User } from '../api/types.ts';
 
 // Server state shared by the inbox's eagerly loaded parts and the lazily loaded conversation view.
 
@@ -10,9 +10,9 @@ export function useCanned() {
   return useQuery({ queryKey: ['canned'], queryFn: () => get<{ data: CannedReply[] }>('/canned-replies').then((r) => r.data) });
 }
 
-/** Agents to @mention: the users list (administrators may read it; for others the list is empty and mentions are typed by email). */
+/** Agents to assign and @mention (GET /api/v1/agents, readable by every agent). */
 export function useUsers() {
-  return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: User[] }>('/users').then((r) => r.data), retry: false });
+  return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: Agent[] }>('/agents').then((r) => r.data), retry: false });
 }
 
 export function useTeams() {
