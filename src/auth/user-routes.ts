@@ -70,8 +70,11 @@ export async function userRoutes(app: FastifyInstance, opts: { deps: Deps }): Pr
       schema: {
         summary: 'The agents directory',
         tags: ['users'],
-        description: 'Every user, for assigning and @mentioning: `{data: [{id, name, email, role, availability, team_ids}]}`. Needs `conversations:read` (any agent); the full user records stay at `GET /api/v1/users` (admin).',
+        description: 'Every user, for assigning and @mentioning. Needs `conversations:read` (any agent); the full user records stay at `GET /api/v1/users` (admin).',
+        response: { 200: AGENTS_RESPONSE },
       },
+      // The schema documents; the answer is serialised as returned (as src/http/route-schema.ts does).
+      serializerCompiler: () => (data: unknown) => JSON.stringify(data),
     },
     async () => {
       const users = await listUsers(db);
@@ -183,3 +186,26 @@ function languageField(v: unknown): string | null {
   }
   return v;
 }
+
+const AGENTS_RESPONSE = {
+  type: 'object',
+  required: ['data'],
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['id', 'name', 'email', 'role', 'availability', 'team_ids'],
+        properties: {
+          id: { type: 'string' },
+          name: { type: 'string' },
+          email: { type: 'string' },
+          role: { type: 'string', enum: ['admin', 'agent'] },
+          availability: { type: 'string', enum: ['online', 'away', 'offline'] },
+          team_ids: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+  examples: [{ data: [{ id: 'usr_0mx9a2k3e0001a1b2c3d4e5f6a7b8', name: 'Ana', email: 'ana@example.com', role: 'agent', availability: 'online', team_ids: ['team_0mx9a2k3e0002a1b2c3d4e5f6a7b8'] }] }],
+};

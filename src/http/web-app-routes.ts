@@ -7,8 +7,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 /** dist/web beside src/ and dist/ alike: this file is src/http/ under tsx and dist/http/ when built. */
 export const WEB_APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'web');
 
-/** Paths that belong to the server: an unknown one under them is the API's 404, never the app's page. */
-const SERVER_PREFIXES = ['/api/', '/docs', '/health', '/webhooks/', '/openapi.json'];
+/**
+ * The app's own paths (web/src/App.tsx routes, and Vite's /assets/). Only these: a wildcard at /
+ * would also catch the server's unknown paths, which must keep their JSON 404 (and the router's
+ * 414 for an over-long path parameter).
+ */
+const CLIENT_ROUTES = ['/inbox', '/inbox/*', '/settings', '/settings/*'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,8 +33,8 @@ const MISSING_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"
 
 /**
  * The web app (web/, built by Vite into dist/web) at `/`: files under /assets/ carry a content
- * hash in their names, so they are cached for a year; every other path is a client route and gets
- * index.html (never cached, so a new build is picked up at once). The HTML gets the security
+ * hash in their names, so they are cached for a year; `/` and the client routes get index.html
+ * (never cached, so a new build is picked up at once). The HTML gets the security
  * headers (CSP without eval or inline scripts) from installSecurityHeaders.
  */
 export async function webAppRoutes(app: FastifyInstance, opts: { dir?: string } = {}): Promise<void> {
@@ -45,25 +49,19 @@ export async function webAppRoutes(app: FastifyInstance, opts: { dir?: string } 
   };
 
   app.get('/', route, async (_req, reply) => sendIndex(reply));
-  app.get('/*', route, async (req, reply) => {
+  for (const path of CLIENT_ROUTES) app.get(path, route, async (_req, reply) => sendIndex(reply));
+  app.get('/assets/*', route, async (req, reply) => {
     let path: string;
     try {
       path = decodeURIComponent(req.url.split('?')[0] ?? '/');
     } catch {
       return reply.callNotFound();
     }
-    if (SERVER_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p))) return reply.callNotFound();
     const file = normalize(join(dir, path));
-    if (file.startsWith(dir + sep) && extname(file) !== '') {
-      const info = await stat(file).catch(() => undefined);
-      if (info?.isFile()) {
-        const immutable = path.startsWith('/assets/');
-        reply.header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
-        return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
-      }
-      // A missing file (an old asset after a new build) is a 404, not the app's page.
-      if (path.startsWith('/assets/')) return reply.callNotFound();
-    }
-    return sendIndex(reply);
+    const info = file.startsWith(join(dir, 'assets') + sep) ? await stat(file).catch(() => undefined) : undefined;
+    // A missing file (an old asset after a new build) or a path climbing out is a 404, not the app's page.
+    if (!info?.isFile()) return reply.callNotFound();
+    reply.header('cache-control', 'public, max-age=31536000, immutable');
+    return reply.type(TYPES[extname(file)] ?? 'application/octet-stream').send(await readFile(file));
   });
 }

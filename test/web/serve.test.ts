@@ -48,7 +48,7 @@ forEachDialect('web app: served at / by the server', (dialect) => {
         .end();
     });
     assert.doesNotMatch(climb, /"name": "switchboard"/);
-    for (const path of ['/api/v1/nothing-here', '/api/v2/x', '/health/nope', '/webhooks/other']) {
+    for (const path of ['/api/v1/nothing-here', '/api/v2/x', '/health/nope', '/webhooks/other', '/no-such-page']) {
       const res = await fetch(`${w.app.url}${path}`);
       assert.equal(res.status, 404, path);
       assert.equal((await res.json()).error.code, 'not_found');
