@@ -36,7 +36,7 @@ export function tokenView(t: TokenRow) {
   };
 }
 
-export function teamView(t: TeamRow, members: { member_ids: readonly string[] } | { members: readonly TeamMember[] }) {
+export function teamView<M extends { member_ids: readonly string[] } | { members: readonly TeamMember[] }>(t: TeamRow, members: M) {
   return { id: t.id, name: t.name, description: t.description, ...members, created_at: iso(t.created_at), updated_at: iso(t.updated_at) };
 }
 
@@ -51,6 +51,8 @@ export function principalView(p: Principal) {
   };
 }
 
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }

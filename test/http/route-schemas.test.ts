@@ -19,8 +19,6 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const NOT_YET_CONVERTED: readonly string[] = [
   'DELETE /api/v1/flows/handoffs/{conversationId}',
   'DELETE /api/v1/flows/{id}',
-  'DELETE /api/v1/teams/{id}',
-  'DELETE /api/v1/teams/{id}/members/{userId}',
   'DELETE /api/v1/templates/{id}',
   'DELETE /api/v1/tokens/{id}',
   'DELETE /api/v1/users/{id}',
@@ -43,8 +41,6 @@ const NOT_YET_CONVERTED: readonly string[] = [
   'GET /api/v1/records/{type}/{id}/conversations',
   'GET /api/v1/search',
   'GET /api/v1/stream',
-  'GET /api/v1/teams',
-  'GET /api/v1/teams/{id}',
   'GET /api/v1/teams/{id}/auto-assign',
   'GET /api/v1/templates',
   'GET /api/v1/templates/{id}',
@@ -58,7 +54,6 @@ const NOT_YET_CONVERTED: readonly string[] = [
   'PATCH /api/v1/channels/{id}',
   'PATCH /api/v1/contacts/{id}',
   'PATCH /api/v1/conversations/{id}',
-  'PATCH /api/v1/teams/{id}',
   'PATCH /api/v1/templates/{id}',
   'PATCH /api/v1/users/me',
   'PATCH /api/v1/users/{id}',
@@ -88,7 +83,6 @@ const NOT_YET_CONVERTED: readonly string[] = [
   'POST /api/v1/flows/{id}/rollback',
   'POST /api/v1/flows/{id}/start',
   'POST /api/v1/media',
-  'POST /api/v1/teams',
   'POST /api/v1/templates',
   'POST /api/v1/templates/lint',
   'POST /api/v1/templates/sync',
@@ -102,7 +96,6 @@ const NOT_YET_CONVERTED: readonly string[] = [
   'POST /api/v1/webhooks/{id}/test',
   'PUT /api/v1/flows/{id}',
   'PUT /api/v1/teams/{id}/auto-assign',
-  'PUT /api/v1/teams/{id}/members/{userId}',
   'PUT /api/v1/users/me/availability',
 ];
 
