@@ -27,7 +27,7 @@ const SENDS_AT_KILL = 3;
 /**
  * A pass-through to the simulator's Graph API that forwards each request at once (Meta has the
  * message) and holds its answer, so a process killed mid-send dies with sends in flight. It
- * records the message ids (biz_opaque_callback_data) of the sends that reached it.
+ * records the message ids (biz_opaque_callback_data) of the sends Meta accepted.
  */
 async function slowGraph(sim: Simulator): Promise<{ url: string; seen: Set<string>; close(): void }> {
   const seen = new Set<string>();
@@ -37,10 +37,11 @@ async function slowGraph(sim: Simulator): Promise<{ url: string; seen: Set<strin
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const isSend = req.method === 'POST' && (req.url ?? '').endsWith('/messages');
+      let sendId: string | undefined;
       if (isSend) {
         try {
           const id = (JSON.parse(body.toString('utf8')) as { biz_opaque_callback_data?: unknown }).biz_opaque_callback_data;
-          if (typeof id === 'string') seen.add(id);
+          if (typeof id === 'string') sendId = id;
         } catch {
           // not a JSON send: passed through as it is
         }
@@ -50,6 +51,9 @@ async function slowGraph(sim: Simulator): Promise<{ url: string; seen: Set<strin
         const answer: Buffer[] = [];
         upRes.on('data', (c: Buffer) => answer.push(c));
         upRes.on('end', () => {
+          // Seen: Meta has the message, i.e. it accepted this attempt. An attempt it refused (a
+          // throughput limit, answered 4xx) leaves the message to a later attempt.
+          if (sendId && (upRes.statusCode ?? 500) < 300) seen.add(sendId);
           const reply = () => {
             if (res.destroyed) return;
             res.writeHead(upRes.statusCode ?? 502, upRes.headers);
@@ -213,7 +217,16 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
 
       const expected = (w: string) => acknowledged.get(w)!.map((t) => `You said: ${t}`);
       const replies = (i: number) => customers[i]!.received().map((m) => m.text).filter((t) => t !== 'You said: start');
-      await waitFor(() => waIds.every((w, i) => replies(i).length >= expected(w).length), 60_000, 'every acknowledged message answered');
+      await waitFor(() => waIds.every((w, i) => replies(i).length >= expected(w).length), 60_000, 'every acknowledged message answered').catch(async (e) => {
+        waIds.forEach((w, i) => { if (replies(i).length < expected(w).length) process.stdout.write(`# MISSING ${w}: got ${JSON.stringify(replies(i))} want ${JSON.stringify(expected(w))}\n`); });
+        const jobs = await db.query(`select t.identifier, j.payload, j.attempts, j.max_attempts, j.last_error, j.locked_by, j.run_at, q.queue_name, q.locked_by as qlock from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id=j.task_id left join graphile_worker._private_job_queues q on q.id=j.job_queue_id`);
+        process.stdout.write(`# JOBS ${JSON.stringify(jobs.rows).slice(0, 3000)}\n`);
+        const msgs = await db.query(`select id, direction, status, text, error_code from messages where status not in ('read','delivered','received','processed') order by created_at`);
+        process.stdout.write(`# MSGS ${JSON.stringify(msgs.rows.map((m) => ({ ...m, reachedGraph: graph.seen.has(m.id) }))).slice(0, 3000)}\n`);
+        process.stdout.write(`# SIM ${JSON.stringify(sim.outbound().filter((o) => msgs.rows.some((m) => JSON.stringify(o.body).includes(m.id))).map((o) => ({ to: o.to, text: o.text, status: o.status, error: o.error })))}\n`);
+        for (const c of children) process.stdout.write(`# CHILD ${c.output().slice(-1500).replace(/\n/g, ' | ')}\n`);
+        throw e;
+      });
       const answeredAt = Date.now();
       // Nothing left to run: no job could still send a second reply.
       await waitFor(
