@@ -51,7 +51,9 @@ export function conversationQuery(db: Executor) {
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
     .select(contactNameColumns())
-    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS]);
+    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS])
+    // The newest message's type (text, image, audio…), for the list's type icon: one step down messages_conversation_seq.
+    .select(sql<string | null>`(select m.kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1)`.as('last_message_type'));
 }
 
 /**

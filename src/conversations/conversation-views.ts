@@ -15,6 +15,8 @@ type ViewRow = ConversationRow & {
   contact_username?: string | null;
   assignee_name?: string | null;
   team_name?: string | null;
+  /** The newest message's type, when the row carries it (conversationQuery does). */
+  last_message_type?: string | null;
 } & BotPauseColumns;
 
 /** The left-joined bot pause (BOT_PAUSE_COLUMNS); every null when the bot is not paused. */
@@ -38,6 +40,7 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     channel_id: c.channel_id,
     contact: { id: c.contact_id, name: c.contact_name, profile_name: c.contact_profile_name ?? null, wa_id: isWaId(c.contact_wa_id) ? c.contact_wa_id : null, bsuid: c.contact_bsuid ?? null, username: c.contact_username ?? null, phone: c.contact_phone },
     last_message_preview: c.last_message_preview,
+    last_message_type: c.last_message_type ?? null,
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),
     unread_count: c.unread_count,

@@ -46,6 +46,7 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     assert.equal(ana.contact.phone, '+15557770001');
     assert.equal(ana.status, 'active');
     assert.ok(ana.last_message_preview);
+    assert.equal(ana.last_message_type, 'text', 'the newest message type, for the list icon');
     assert.ok(ana.last_message_at);
     assert.equal(ana.unread_count, 1);
     assert.deepEqual(ana.assignee, { id: agent.user.id, name: 'restricted' });
