@@ -30,6 +30,8 @@ export interface Conversation {
   channel_id: string;
   contact: { id: string; name: string | null; profile_name: string | null; wa_id: string | null; bsuid: string | null; username: string | null; phone: string | null };
   last_message_preview: string | null;
+  /** The newest message's type (text, image, audio…), for the list's icon. */
+  last_message_type: string | null;
   last_message_at: string | null;
   last_customer_message_at: string | null;
   unread_count: number;
@@ -51,6 +53,7 @@ export interface Message {
   external_id: string | null;
   kind: string;
   text: string | null;
+  // biome-ignore lint/suspicious/noExplicitAny: content's fields differ by message type; MessageItem reads them defensively
   content: Record<string, any>;
   media: { url: string; mime_type: string | null; filename: string | null } | null;
   status: string;
@@ -107,7 +110,7 @@ export interface TemplateComponent {
   format?: string;
   text?: string;
   buttons?: { type: string; text: string; url?: string }[];
-  example?: Record<string, any>;
+  example?: Record<string, unknown>;
 }
 
 export interface Template {

@@ -2,7 +2,7 @@
 export const en = {
   app: { name: 'Switchboard', skip: 'Skip to content', loading: 'Loading…', error: 'Something went wrong: {{message}}', retry: 'Try again' },
   nav: { inbox: 'Inbox', settings: 'Settings', menu: 'Menu' },
-  header: { availability: 'Availability', online: 'Online', away: 'Away', offline: 'Offline', language: 'Language', signOut: 'Sign out', account: 'Account: {{name}}', shortcuts: 'Keyboard shortcuts', enableNotifications: 'Enable notifications' },
+  header: { availability: 'Availability', online: 'Online', away: 'Away', offline: 'Offline', language: 'Language', signOut: 'Sign out', account: 'Account: {{name}}', shortcuts: 'Keyboard shortcuts', enableNotifications: 'Enable notifications', sound: 'Sound for new messages' },
   signIn: { title: 'Sign in to Switchboard', email: 'Email', password: 'Password', submit: 'Sign in', failed: 'The email or the password is not right.', throttled: 'Too many attempts: try again in {{seconds}} s.', firstRun: 'First time? Use the email and password printed when the server first started.' },
   inbox: {
     title: 'Conversations',
@@ -31,8 +31,10 @@ export const en = {
     reconnecting: 'Reconnecting…',
     back: 'Back to the list',
     newMessages: 'New activity: {{count}}',
+    types: { image: 'Photo', video: 'Video', audio: 'Audio', voice: 'Voice message', document: 'Document', sticker: 'Sticker', location: 'Location', contacts: 'Contact card', template: 'Template', interactive: 'Interactive reply', button: 'Button reply', buttons: 'Buttons', list: 'List', cta_url: 'Link button', reaction: 'Reaction', order: 'Order', unsupported: 'Unsupported message' },
   },
   conv: {
+    history: 'Messages',
     loadOlder: 'Load older messages',
     noMore: 'The start of the conversation',
     note: 'Internal note',
@@ -53,6 +55,7 @@ export const en = {
     contactCard: 'Contact card',
     template: 'Template {{name}}',
     reaction: 'Reacted {{emoji}}',
+    reactions: 'Reactions: {{emoji}}',
     sticker: 'Sticker',
     unsupported: '{{kind}} message',
     actions: 'Conversation actions',
@@ -115,6 +118,7 @@ export const en = {
     fileType: '{{name}}: this file type cannot be sent on WhatsApp.',
     replyingTo: 'Replying to: {{text}}',
     cancelReply: 'Cancel reply',
+    emoji: 'Insert emoji',
   },
   settings: {
     title: 'Settings',

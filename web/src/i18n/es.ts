@@ -4,7 +4,7 @@ import type { Resources } from './en.ts';
 export const es: Resources = {
   app: { name: 'Switchboard', skip: 'Saltar al contenido', loading: 'Cargando…', error: 'Algo salió mal: {{message}}', retry: 'Reintentar' },
   nav: { inbox: 'Bandeja', settings: 'Ajustes', menu: 'Menú' },
-  header: { availability: 'Disponibilidad', online: 'En línea', away: 'Ausente', offline: 'Desconectado', language: 'Idioma', signOut: 'Cerrar sesión', account: 'Cuenta: {{name}}', shortcuts: 'Atajos de teclado', enableNotifications: 'Activar notificaciones' },
+  header: { availability: 'Disponibilidad', online: 'En línea', away: 'Ausente', offline: 'Desconectado', language: 'Idioma', signOut: 'Cerrar sesión', account: 'Cuenta: {{name}}', shortcuts: 'Atajos de teclado', enableNotifications: 'Activar notificaciones', sound: 'Sonido para mensajes nuevos' },
   signIn: { title: 'Inicia sesión en Switchboard', email: 'Correo', password: 'Contraseña', submit: 'Entrar', failed: 'El correo o la contraseña no son correctos.', throttled: 'Demasiados intentos: vuelve a probar en {{seconds}} s.', firstRun: '¿Primera vez? Usa el correo y la contraseña que el servidor mostró al arrancar por primera vez.' },
   inbox: {
     title: 'Conversaciones',
@@ -33,8 +33,10 @@ export const es: Resources = {
     reconnecting: 'Reconectando…',
     back: 'Volver a la lista',
     newMessages: 'Actividad nueva: {{count}}',
+    types: { image: 'Foto', video: 'Video', audio: 'Audio', voice: 'Mensaje de voz', document: 'Documento', sticker: 'Sticker', location: 'Ubicación', contacts: 'Tarjeta de contacto', template: 'Plantilla', interactive: 'Respuesta interactiva', button: 'Respuesta de botón', buttons: 'Botones', list: 'Lista', cta_url: 'Botón de enlace', reaction: 'Reacción', order: 'Pedido', unsupported: 'Mensaje no compatible' },
   },
   conv: {
+    history: 'Mensajes',
     loadOlder: 'Cargar mensajes anteriores',
     noMore: 'El inicio de la conversación',
     note: 'Nota interna',
@@ -55,6 +57,7 @@ export const es: Resources = {
     contactCard: 'Tarjeta de contacto',
     template: 'Plantilla {{name}}',
     reaction: 'Reaccionó {{emoji}}',
+    reactions: 'Reacciones: {{emoji}}',
     sticker: 'Sticker',
     unsupported: 'Mensaje de tipo {{kind}}',
     actions: 'Acciones de la conversación',
@@ -117,6 +120,7 @@ export const es: Resources = {
     fileType: '{{name}}: este tipo de archivo no se puede enviar por WhatsApp.',
     replyingTo: 'Respondiendo a: {{text}}',
     cancelReply: 'Cancelar respuesta',
+    emoji: 'Insertar emoji',
   },
   settings: {
     title: 'Ajustes',

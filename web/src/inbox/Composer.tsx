@@ -1,10 +1,11 @@
-import { ActionIcon, Button, FileButton, Group, Paper, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
+import { ActionIcon, Button, FileButton, Group, Paper, Popover, SegmentedControl, Stack, Text, Textarea } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, post } from '../api/client.ts';
 import type { CannedReply, Conversation, User } from '../api/types.ts';
 import { windowState } from './format.ts';
+import { patchLists } from './live-cache.ts';
 import { useCanned, useUsers } from './queries.ts';
 import { useReplyTo } from './reply-context.ts';
 import { TemplatePicker } from './TemplatePicker.tsx';
@@ -18,7 +19,8 @@ const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
   { kind: 'document', types: /^(application|text)\//, maxMb: 100 },
 ];
 
-
+// The emoji picker's set: the ones agents reach for most (WhatsApp's own frequently used row and more).
+const EMOJI = ['😀', '😂', '😊', '😍', '😉', '😎', '🤔', '😅', '😢', '😮', '🙏', '👍', '👎', '👌', '👋', '👏', '🙌', '💪', '❤️', '🎉', '✅', '❌', '⚠️', '⭐', '🔥', '✨', '📅', '⏰', '📞', '📍', '📦', '🚚', '💳', '💬', '📄', '🔧'];
 
 /** Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a template picker when the window is closed. */
 export function Composer({ conversation, me }: { conversation: Conversation; me: User }) {
@@ -39,7 +41,19 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   const at = mode === 'note' ? /@([^\s@]*)$/.exec(text) : null;
   const mentionMatches = at ? (users.data ?? []).filter((u) => u.id !== me.id && (u.name.toLowerCase().includes(at[1]!.toLowerCase()) || u.email.startsWith(at[1]!.toLowerCase()))).slice(0, 6) : [];
 
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['conversation', conversation.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['conversation', conversation.id] }), patchLists(qc, conversation.id, me.id)]);
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  const insertEmoji = (emoji: string) => {
+    const el = box.current;
+    const from = el ? el.selectionStart : text.length;
+    const end = el ? el.selectionEnd : text.length;
+    setText(text.slice(0, from) + emoji + text.slice(end));
+    setEmojiOpen(false);
+    requestAnimationFrame(() => {
+      el?.focus();
+      el?.setSelectionRange(from + emoji.length, from + emoji.length);
+    });
+  };
 
   const run = async (fn: () => Promise<unknown>) => {
     setBusy(true);
@@ -100,7 +114,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
       void applyCanned(cannedMatches[0]);
     } else if (e.key === 'Tab' && mentionMatches[0] && at) {
       e.preventDefault();
-      setText(text.slice(0, at.index) + `@${mentionMatches[0].email} `);
+      setText(`${text.slice(0, at.index)}@${mentionMatches[0].email} `);
     }
   };
 
@@ -145,7 +159,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
         {mentionMatches.length > 0 && (
           <Group gap={4} role="listbox" aria-label={t('composer.mentions')}>
             {mentionMatches.map((u) => (
-              <Button key={u.id} size="compact-xs" variant="light" role="option" onClick={() => setText(text.slice(0, at!.index) + `@${u.email} `)}>
+              <Button key={u.id} size="compact-xs" variant="light" role="option" onClick={() => setText(`${text.slice(0, at?.index ?? text.length)}@${u.email} `)}>
                 @{u.name}
               </Button>
             ))}
@@ -173,6 +187,24 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
         <Group justify="space-between" wrap="nowrap">
           <Group gap="xs" wrap="nowrap">
             <ModeSwitch mode={mode} setMode={setMode} />
+            <Popover opened={emojiOpen} onChange={setEmojiOpen} position="top-start" withinPortal trapFocus returnFocus>
+              <Popover.Target>
+                <ActionIcon variant="subtle" size="lg" aria-label={t('composer.emoji')} title={t('composer.emoji')} onClick={() => setEmojiOpen((o) => !o)} data-testid="emoji-button" aria-expanded={emojiOpen}>
+                  <span aria-hidden="true" style={{ fontSize: 18 }}>
+                    🙂
+                  </span>
+                </ActionIcon>
+              </Popover.Target>
+              <Popover.Dropdown p={4}>
+                <div className="emoji-grid" data-testid="emoji-picker">
+                  {EMOJI.map((e) => (
+                    <button key={e} type="button" onClick={() => insertEmoji(e)} aria-label={e}>
+                      {e}
+                    </button>
+                  ))}
+                </div>
+              </Popover.Dropdown>
+            </Popover>
             {mode === 'reply' && (
               <FileButton onChange={(f) => void attach(f)}>
                 {(props) => (

@@ -1,7 +1,7 @@
-import { Avatar, Badge, Button, Group, Loader, Stack, Text } from '@mantine/core';
+import { Button, Loader, Stack, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { get } from '../api/client.ts';
 import type { Conversation, Page } from '../api/types.ts';
@@ -28,7 +28,11 @@ export function useConversationList(filters: InboxFilters) {
  */
 export function ConversationList(props: { filters: InboxFilters; selectedId: string | undefined; onOpen: (id: string) => void; rows: Conversation[]; query: ReturnType<typeof useConversationList> }) {
   const { t } = useTranslation();
-  const { query, onOpen, selectedId } = props;
+  const { query, selectedId } = props;
+  // A stable callback for the memoised rows (the page hands a new one on every render).
+  const openRef = useRef(props.onOpen);
+  openRef.current = props.onOpen;
+  const onOpen = useCallback((id: string) => openRef.current(id), []);
   const [held, setHeld] = useState(false);
   const [shown, setShown] = useState<Conversation[]>(props.rows);
   const parentRef = useRef<HTMLDivElement>(null);
@@ -42,9 +46,12 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   const virtualizer = useVirtualizer({ count: visible.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
+  const lastIndex = last?.index ?? -1;
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = query;
+  // Fetch the next page well before the end (30 rows ahead), so fast scrolling rarely waits for it.
   useEffect(() => {
-    if (last && last.index >= visible.length - 10 && query.hasNextPage && !query.isFetchingNextPage) void query.fetchNextPage();
-  }, [last, visible.length, query]);
+    if (lastIndex >= visible.length - 30 && hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [lastIndex, visible.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   // Minute-level clock for the window countdowns.
   const [now, setNow] = useState(Date.now());
@@ -84,10 +91,18 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   );
 }
 
-function Row({ c, selected, onOpen, now }: { c: Conversation; selected: boolean; onOpen: (id: string) => void; now: number }) {
+const TYPE_ICON: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', voice: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', template: '📋', interactive: '🔘', button: '🔘', buttons: '🔘', list: '📋', cta_url: '🔗', reaction: '😊', order: '🛒', unsupported: '❔' };
+
+/**
+ * One row: plain elements styled by app.css (.conv-row…), not layout components, and memoised, so
+ * scrolling renders only the rows that enter the window and a live update only the row it changes.
+ */
+const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; selected: boolean; onOpen: (id: string) => void; now: number }) {
   const { t } = useTranslation();
   const w = windowState(c, now);
   const name = contactName(c.contact);
+  const type = c.last_message_type && c.last_message_type !== 'text' ? c.last_message_type : null;
+  const assignee = c.assignee ? t('inbox.assignedTo', { name: c.assignee.name ?? '' }) : null;
   return (
     <div
       className="conv-row"
@@ -103,63 +118,52 @@ function Row({ c, selected, onOpen, now }: { c: Conversation; selected: boolean;
           onOpen(c.id);
         }
       }}
-      style={{ height: '100%', padding: '8px 10px' }}
     >
-      <Group gap="sm" wrap="nowrap" align="flex-start">
-        <Avatar radius="xl" size="md" color="teal" aria-hidden>
-          {initials(name)}
-        </Avatar>
-        <div style={{ flex: 1, minWidth: 0 }}>
-          <Group justify="space-between" wrap="nowrap" gap={4}>
-            <Text fw={c.unread_count ? 700 : 500} truncate="end" size="sm" data-testid="row-name">
-              {name}
-            </Text>
-            <Text size="xs" c="gray.7" style={{ flexShrink: 0 }}>
-              {timeOf(c.last_message_at)}
-            </Text>
-          </Group>
-          <Group justify="space-between" wrap="nowrap" gap={4}>
-            <Text size="sm" c="gray.7" truncate="end" data-testid="row-preview">
-              {c.last_message_preview ?? ''}
-            </Text>
-            {c.unread_count > 0 && (
-              <Badge size="sm" color="#1e6b30" circle={c.unread_count < 10} aria-label={t('inbox.unreadCount', { count: c.unread_count })} data-testid="unread-badge">
-                {c.unread_count}
-              </Badge>
-            )}
-          </Group>
-          <Group gap={4} wrap="nowrap" mt={2}>
-            {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && (
-              <Badge size="xs" color="#8a3c00" variant="outline">
-                {t('inbox.windowClosesIn', { time: duration(w.leftMs) })}
-              </Badge>
-            )}
-            {!w.open && (
-              <Badge size="xs" color="gray.8" variant="outline">
-                {t('inbox.windowClosed')}
-              </Badge>
-            )}
-            {c.assignee ? (
-              <Avatar size={18} radius="xl" color="blue" title={t('inbox.assignedTo', { name: c.assignee.name ?? '' })} aria-label={t('inbox.assignedTo', { name: c.assignee.name ?? '' })}>
-                {initials(c.assignee.name)}
-              </Avatar>
-            ) : null}
-            {c.linked_record && (
-              <Badge size="xs" variant="outline" color="gray.8" style={{ textTransform: 'none' }}>
-                {c.linked_record.title ?? `${c.linked_record.type} ${c.linked_record.id}`}
-              </Badge>
-            )}
-            {c.labels.slice(0, 2).map((l) => (
-              <Badge key={l} size="xs" variant="dot" color="gray.8" style={{ textTransform: 'none' }}>
-                {l}
-              </Badge>
-            ))}
-          </Group>
+      <span className="conv-avatar" aria-hidden="true">
+        {initials(name)}
+      </span>
+      <div className="conv-main">
+        <div className="conv-line">
+          <span className={c.unread_count ? 'conv-name unread' : 'conv-name'} data-testid="row-name">
+            {name}
+          </span>
+          <span className="conv-time">{timeOf(c.last_message_at)}</span>
         </div>
-      </Group>
+        <div className="conv-line">
+          <span className="conv-preview" data-testid="row-preview">
+            {type && (
+              <span role="img" aria-label={t(`inbox.types.${type}`, { defaultValue: type })} title={t(`inbox.types.${type}`, { defaultValue: type })} data-testid="row-type" data-type={type}>
+                {TYPE_ICON[type] ?? '💬'}{' '}
+              </span>
+            )}
+            {c.last_message_preview ?? ''}
+          </span>
+          {c.unread_count > 0 && (
+            <span className="conv-unread" data-testid="unread-badge">
+              <span aria-hidden="true">{c.unread_count}</span>
+              <span className="sr-only">{t('inbox.unreadCount', { count: c.unread_count })}</span>
+            </span>
+          )}
+        </div>
+        <div className="conv-tags">
+          {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && <span className="conv-tag warn">{t('inbox.windowClosesIn', { time: duration(w.leftMs) })}</span>}
+          {!w.open && <span className="conv-tag">{t('inbox.windowClosed')}</span>}
+          {assignee && (
+            <span className="conv-assignee" title={assignee} role="img" aria-label={assignee}>
+              {initials(c.assignee?.name)}
+            </span>
+          )}
+          {c.linked_record && <span className="conv-tag">{c.linked_record.title ?? `${c.linked_record.type} ${c.linked_record.id}`}</span>}
+          {c.labels.slice(0, 2).map((l) => (
+            <span key={l} className="conv-tag label">
+              {l}
+            </span>
+          ))}
+        </div>
+      </div>
     </div>
   );
-}
+});
 
 function inPlace(shown: Conversation[], fresh: Conversation[]): { rows: Conversation[]; pending: number } {
   const byId = new Map(fresh.map((c) => [c.id, c]));

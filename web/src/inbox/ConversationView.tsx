@@ -10,6 +10,7 @@ import { contactName, dayLabel, duration, windowState } from './format.ts';
 import { MessageItem, NoteItem } from './MessageItem.tsx';
 import { useConversation } from './queries.ts';
 import { ReplyContext } from './reply-context.ts';
+import { patchLists } from './live-cache.ts';
 
 
 type Item = { at: string; message: Message } | { at: string; note: Note };
@@ -34,15 +35,35 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
     return all.sort((a, b) => a.at.localeCompare(b.at));
   }, [q.data, q.hasNextPage]);
   const byExternalId = useMemo(() => new Map(items.flatMap((i) => ('message' in i && i.message.external_id ? [[i.message.external_id, i.message] as const] : []))), [items]);
+  // Reactions show under the message they react to (the latest one from each side; "" removes it).
+  const reactions = useMemo(() => {
+    const latest = new Map<string, Map<string, string>>();
+    const folded = new Set<string>();
+    const byId = new Map(items.flatMap((i) => ('message' in i ? [[i.message.id, i.message] as const] : [])));
+    for (const i of items) {
+      if (!('message' in i) || i.message.kind !== 'reaction') continue;
+      const target = reactionTarget(i.message);
+      const msg = target ? (byExternalId.get(target) ?? byId.get(target)) : undefined;
+      if (!msg) continue;
+      folded.add(i.message.id);
+      const side = latest.get(msg.id) ?? new Map<string, string>();
+      side.set(i.message.direction, reactionEmoji(i.message));
+      latest.set(msg.id, side);
+    }
+    const shown = new Map<string, string[]>();
+    for (const [id, side] of latest) shown.set(id, [...side.values()].filter(Boolean));
+    return { shown, folded };
+  }, [items, byExternalId]);
 
   // Opening it (or a new message arriving while open) clears the unread count: the customer gets blue ticks.
   useEffect(() => {
     if (head && head.unread_count > 0) {
-      void post(`/conversations/${id}/read`).then(() => qc.invalidateQueries({ queryKey: ['conversations'] }));
+      void post(`/conversations/${id}/read`).then(() => patchLists(qc, id, me.id));
     }
-  }, [head, id, qc]);
+  }, [head, id, qc, me.id]);
 
   // Stay at the bottom for new messages unless the agent scrolled up; keep the place when older ones load above.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the items change (their DOM is what it measures)
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
@@ -95,7 +116,8 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
           <ConversationActions conversation={head} me={me} />
         </Group>
       </Group>
-      <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }} data-testid="history" tabIndex={0} aria-label={t('inbox.title')}>
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling history takes focus so the keyboard can scroll it (axe scrollable-region-focusable) */}
+      <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }} data-testid="history" tabIndex={0} role="log" aria-label={t('conv.history')}>
         {q.hasNextPage ? (
           <Button variant="subtle" size="xs" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} style={{ alignSelf: 'center' }}>
             {t('conv.loadOlder')}
@@ -106,17 +128,18 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
           </Text>
         )}
         {items.map((item) => {
+          if ('message' in item && reactions.folded.has(item.message.id)) return null;
           const day = new Date(item.at).toDateString();
           const sep = day !== lastDay;
           lastDay = day;
           return (
             <Fragment key={'message' in item ? item.message.id : item.note.id}>
               {sep && (
-                <div className="day-sep" role="separator">
+                <div className="day-sep">
                   {dayLabel(item.at)}
                 </div>
               )}
-              {'message' in item ? <MessageItem m={item.message} quoted={item.message.reply_to ? byExternalId.get(item.message.reply_to) : undefined} /> : <NoteItem n={item.note} />}
+              {'message' in item ? <MessageItem m={item.message} quoted={item.message.reply_to ? byExternalId.get(item.message.reply_to) : undefined} reactions={reactions.shown.get(item.message.id)} /> : <NoteItem n={item.note} />}
             </Fragment>
           );
         })}
@@ -125,4 +148,18 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
     </Stack>
     </ReplyContext.Provider>
   );
+}
+
+/** The message a reaction points at: its wamid (the customer's) or our id or wamid (ours). */
+function reactionTarget(m: Message): string | null {
+  const c = m.content ?? {};
+  const r = c.reaction ?? c;
+  const id = r.message_id ?? r.messageId;
+  return typeof id === 'string' ? id : null;
+}
+
+function reactionEmoji(m: Message): string {
+  const c = m.content ?? {};
+  const e = c.reaction?.emoji ?? c.emoji;
+  return typeof e === 'string' ? e : '';
 }

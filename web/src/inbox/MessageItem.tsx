@@ -16,7 +16,7 @@ export function authorKind(m: Message): 'customer' | 'bot' | 'agent' | 'system' 
 }
 
 /** One message as the customer saw it (or sent it), with who wrote it and its delivery ticks. */
-export function MessageItem({ m, quoted }: { m: Message; quoted?: Message }) {
+export function MessageItem({ m, quoted, reactions }: { m: Message; quoted?: Message; reactions?: string[] }) {
   const { t } = useTranslation();
   const who = authorKind(m);
   const users = useUsers();
@@ -33,11 +33,19 @@ export function MessageItem({ m, quoted }: { m: Message; quoted?: Message }) {
         </Text>
       )}
       {quoted && (
-        <div className="quoted" aria-label={t('conv.replyTo')}>
+        <div className="quoted">
+          <span className="sr-only">{t('conv.replyTo')}: </span>
           {quoted.text ?? t('conv.unsupported', { kind: quoted.kind })}
         </div>
       )}
       <Body m={m} />
+      {reactions && reactions.length > 0 && (
+        <div className="reactions" role="img" aria-label={t('conv.reactions', { emoji: reactions.join(' ') })} data-testid="reactions">
+          {reactions.map((e) => (
+            <span key={e}>{e}</span>
+          ))}
+        </div>
+      )}
       <Group gap={6} justify="flex-end" wrap="nowrap">
         {m.external_id && m.kind !== 'reaction' && (
           <Button variant="subtle" size="compact-xs" onClick={() => setReplyTo(m)} aria-label={t('composer.reply')} data-testid="reply-to">
@@ -83,11 +91,13 @@ function Body({ m }: { m: Message }) {
     case 'video':
       return (
         <>
+          {/* biome-ignore lint/a11y/useMediaCaption: customers' videos come without caption tracks; the caption text shows below */}
           {media && <video src={media} controls preload="metadata" />}
           {caption && <WaText text={caption} />}
         </>
       );
     case 'audio':
+      // biome-ignore lint/a11y/useMediaCaption: voice notes and audio from WhatsApp have no caption tracks
       return media ? <audio src={media} controls preload="none" /> : <Text>🎤</Text>;
     case 'document':
       return (
@@ -120,14 +130,18 @@ function Body({ m }: { m: Message }) {
       );
     }
     case 'contacts': {
-      const cards: any[] = Array.isArray(c.contacts) ? c.contacts : [];
+      const cards: ContactCard[] = Array.isArray(c.contacts) ? c.contacts : [];
       return (
         <>
-          {cards.map((card, i) => (
-            <Text key={i}>
-              👤 {String(card?.name?.formatted_name ?? t('conv.contactCard'))} {Array.isArray(card?.phones) ? card.phones.map((p: any) => String(p?.phone ?? '')).join(', ') : ''}
-            </Text>
-          ))}
+          {cards.map((card) => {
+            const name = String(card?.name?.formatted_name ?? t('conv.contactCard'));
+            const phones = Array.isArray(card?.phones) ? card.phones.map((p) => String(p?.phone ?? '')).join(', ') : '';
+            return (
+              <Text key={`${name}:${phones}`}>
+                👤 {name} {phones}
+              </Text>
+            );
+          })}
         </>
       );
     }
@@ -149,8 +163,8 @@ function Body({ m }: { m: Message }) {
         <>
           <WaText text={String(c.body ?? m.text ?? '')} />
           <Group gap={4} mt={4}>
-            {(c.buttons ?? []).map((b: any, i: number) => (
-              <Text key={i} size="sm" c="teal.9" fw={600}>
+            {((c.buttons ?? []) as { id?: unknown; title?: unknown }[]).map((b) => (
+              <Text key={`${String(b.id ?? '')}:${String(b.title ?? '')}`} size="sm" c="teal.9" fw={600}>
                 [{String(b.title ?? '')}]
               </Text>
             ))}
@@ -179,4 +193,10 @@ export function NoteItem({ n }: { n: Note }) {
       <WaText text={n.text} />
     </div>
   );
+}
+
+/** A WhatsApp contact card as stored (only the fields shown). */
+interface ContactCard {
+  name?: { formatted_name?: unknown };
+  phones?: { phone?: unknown }[];
 }

@@ -175,8 +175,8 @@ function ContactPanel({ c }: { c: Conversation }) {
       </Table>
       {d && d.opt_in_history.length > 0 && (
         <Stack gap={0}>
-          {d.opt_in_history.slice(0, 5).map((e, i) => (
-            <Text key={i} size="xs" c="gray.7">
+          {d.opt_in_history.slice(0, 5).map((e) => (
+            <Text key={`${e.at}:${e.state}:${e.source}`} size="xs" c="gray.7" data-testid="opt-in-history">
               {e.at?.slice(0, 10)} · {e.state} · {e.source}
             </Text>
           ))}

@@ -85,7 +85,7 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
   const previewError = preview.error instanceof ApiError ? preview.error : null;
   const fieldError = (p: Param) => {
     const e = sendError ?? previewError;
-    if (!e || !e.details) return undefined;
+    if (!e?.details) return undefined;
     const comp = e.details.component;
     const named = e.details.parameter ?? (Array.isArray(e.details.missing) ? e.details.missing[0] : undefined);
     return comp === p.component && (named === p.name || String(named) === p.name) && (sendError || Object.values(values).some(Boolean)) ? e.message : undefined;

@@ -2,6 +2,8 @@ import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { ApiError, get, patch, post, qs } from '../api/client.ts';
+import { useMe } from '../api/session.ts';
+import { patchLists } from './live-cache.ts';
 import type { Agent, CannedReply, Conversation, ConversationDetail, Team, User } from '../api/types.ts';
 
 // Server state shared by the inbox's eagerly loaded parts and the lazily loaded conversation view.
@@ -23,13 +25,14 @@ export function useTeams() {
 export function useConversationCommands(c: Conversation) {
   const qc = useQueryClient();
   const { t } = useTranslation();
+  const me = useMe().data?.user;
   const run = async (fn: () => Promise<unknown>) => {
     try {
       await fn();
     } catch (err) {
       notifications.show({ color: 'red', message: err instanceof ApiError ? err.message : String(err) });
     }
-    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), me ? patchLists(qc, c.id, me.id) : qc.invalidateQueries({ queryKey: ['conversations'] })]);
   };
   return {
     t,

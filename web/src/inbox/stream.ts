@@ -3,6 +3,8 @@ import { useEffect, useRef, useState } from 'react';
 import { notifications } from '@mantine/notifications';
 import i18n from '../i18n/index.ts';
 import type { User } from '../api/types.ts';
+import { patchLists } from './live-cache.ts';
+import { playChime, soundOn } from './sound.ts';
 
 export type StreamState = 'connecting' | 'live';
 
@@ -11,8 +13,9 @@ const CONVERSATION_EVENTS = ['message.new', 'message.status', 'conversation.upda
 /**
  * One EventSource per tab on GET /api/v1/stream (the session cookie authenticates it; the browser
  * resends Last-Event-ID on reconnect, so nothing is missed). Each event refreshes the queries it
- * touches: the lists, and the open conversation. A `notification` for me (a new customer message
- * in a conversation of mine) counts in the tab title and, when allowed, shows a browser notification.
+ * touches: the lists (patched in place, live-cache.ts), and the open conversation. A `notification` for me (a new customer message
+ *  in a conversation of mine) counts in the tab title, chimes when the user turned the sound on, and,
+ * when allowed, shows a browser notification.
  */
 export function useStream(me: User): StreamState {
   const qc = useQueryClient();
@@ -22,10 +25,23 @@ export function useStream(me: User): StreamState {
   useEffect(() => {
     const es = new EventSource('/api/v1/stream');
     const baseTitle = document.title.replace(/^\(\d+\) /, '');
+    // Per conversation one read at a time; events that arrive meanwhile ask for one more read after it.
+    const inFlight = new Map<string, boolean>();
+    const patch = (id: string) => {
+      if (inFlight.has(id)) return void inFlight.set(id, true);
+      inFlight.set(id, false);
+      void patchLists(qc, id, me.id).finally(() => {
+        const again = inFlight.get(id);
+        inFlight.delete(id);
+        if (again) patch(id);
+      });
+    };
     const refresh = (e: MessageEvent<string>) => {
       const data = parse(e.data);
-      void qc.invalidateQueries({ queryKey: ['conversations'] });
-      if (data?.conversation_id) void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
+      const id = typeof data?.conversation_id === 'string' ? data.conversation_id : null;
+      if (!id) return void qc.invalidateQueries({ queryKey: ['conversations'] });
+      patch(id);
+      void qc.invalidateQueries({ queryKey: ['conversation', id] });
     };
     for (const type of CONVERSATION_EVENTS) es.addEventListener(type, refresh);
     es.addEventListener('ready', () => setState('live'));
@@ -42,6 +58,7 @@ export function useStream(me: User): StreamState {
         void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
         notifications.show({ title: i18n.t('notify.mentioned'), message: who, color: 'yellow', autoClose: 8000, id: `mention-${data.conversation_id}` });
       }
+      if (data.reason !== 'mention' && soundOn(me.id)) playChime();
       if (document.visibilityState === 'visible' && document.hasFocus()) return;
       unseen.current += 1;
       document.title = `(${unseen.current}) ${baseTitle}`;
@@ -67,6 +84,7 @@ export function useStream(me: User): StreamState {
   return state;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: event payloads are read defensively, field by field
 function parse(text: string): any {
   try {
     return JSON.parse(text);

@@ -1,4 +1,4 @@
-import { AppShell, Avatar, Burger, Button, Group, Menu, NavLink, SegmentedControl, Select, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import { AppShell, Avatar, Burger, Button, Group, Menu, NavLink, SegmentedControl, Select, Switch, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -7,6 +7,7 @@ import { Link, useLocation } from 'react-router';
 import { rememberLanguage, useSession } from '../api/session.ts';
 import type { Availability, User } from '../api/types.ts';
 import { LANGUAGES } from '../i18n/index.ts';
+import { setSound, soundOn } from '../inbox/sound.ts';
 import { useStream } from '../inbox/stream.ts';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 
@@ -85,6 +86,7 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             allowDeselect={false}
             data-testid="language"
           />
+          <SoundToggle userId={me.id} />
           <EnableNotifications />
           <ShortcutsHelp />
         </div>
@@ -96,6 +98,26 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
         <div style={{ flex: 1, minHeight: 0 }}>{children}</div>
       </AppShell.Main>
     </AppShell>
+  );
+}
+
+/** The chime for a new customer message for me: off by default, kept per user in this browser. */
+function SoundToggle({ userId }: { userId: string }) {
+  const { t } = useTranslation();
+  const [on, setOn] = useState(() => soundOn(userId));
+  return (
+    <Switch
+      mt="xs"
+      size="xs"
+      label={t('header.sound')}
+      checked={on}
+      onChange={(e) => {
+        const next = e.currentTarget.checked;
+        setSound(userId, next);
+        setOn(next);
+      }}
+      data-testid="sound-toggle"
+    />
   );
 }
 
