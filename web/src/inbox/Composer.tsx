@@ -16,7 +16,7 @@ const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
   { kind: 'sticker', types: /^image\/webp$/, maxMb: 0.5 },
   { kind: 'video', types: /^video\/(mp4|3gpp)$/, maxMb: 16 },
   { kind: 'audio', types: /^audio\/(aac|amr|mpeg|mp4|ogg)$/, maxMb: 16 },
-  { kind: 'document', types: /^(application|text)\//, maxMb: 100 },
+  { kind: 'document', types: /^(application|text)\//, maxMb: 16 },
 ];
 
 // The emoji picker's set: the ones agents reach for most (WhatsApp's own frequently used row and more).

@@ -40,11 +40,11 @@ export function ConversationActions({ conversation: c, me }: { conversation: Con
                 </Menu.Item>
               ))}
               <Menu.Divider />
-              <Menu.Item onClick={() => void handoff()}>{t('conv.handoff')}</Menu.Item>
-              {c.assignee && <Menu.Item onClick={() => void unassign()}>{t('conv.unassign')}</Menu.Item>}
+              <Menu.Item onClick={() => void handoff()} data-testid="handoff">{t('conv.handoff')}</Menu.Item>
+              {c.assignee && <Menu.Item onClick={() => void unassign()} data-testid="unassign">{t('conv.unassign')}</Menu.Item>}
               <Menu.Divider />
-              {c.status === 'active' && <Menu.Item onClick={() => void setStatus('archived')}>{t('conv.archive')}</Menu.Item>}
-              {c.status === 'archived' && <Menu.Item onClick={() => void setStatus('active')}>{t('conv.reopen')}</Menu.Item>}
+              {c.status === 'active' && <Menu.Item onClick={() => void setStatus('archived')} data-testid="archive-conversation">{t('conv.archive')}</Menu.Item>}
+              {c.status === 'archived' && <Menu.Item onClick={() => void setStatus('active')} data-testid="reopen-conversation">{t('conv.reopen')}</Menu.Item>}
               <Menu.Item color="red.9" onClick={() => void setStatus('closed')} data-testid="close-conversation">
                 {t('conv.close')}
               </Menu.Item>

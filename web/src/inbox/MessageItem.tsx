@@ -82,7 +82,7 @@ function Body({ m }: { m: Message }) {
     case 'image':
       return (
         <>
-          {media && <img src={media} alt={caption ?? t('conv.unsupported', { kind })} loading="lazy" />}
+          {media ? <img src={media} alt={caption ?? t('inbox.types.image')} loading="lazy" /> : <Text size="sm" data-testid="media-placeholder">📷 {t('inbox.types.image')}</Text>}
           {caption && <WaText text={caption} />}
         </>
       );
@@ -92,7 +92,7 @@ function Body({ m }: { m: Message }) {
       return (
         <>
           {/* biome-ignore lint/a11y/useMediaCaption: customers' videos come without caption tracks; the caption text shows below */}
-          {media && <video src={media} controls preload="metadata" />}
+          {media ? <video src={media} controls preload="metadata" /> : <Text size="sm" data-testid="media-placeholder">🎥 {t('inbox.types.video')}</Text>}
           {caption && <WaText text={caption} />}
         </>
       );

@@ -74,7 +74,7 @@ function LinkedRecord({ c }: { c: Conversation }) {
   };
   const err = (f: string) => (error && (error.field === f || (!error.field && f === 'type')) ? error.message : undefined);
   return (
-    <Stack gap={4}>
+    <Stack gap={4} data-testid="linked-record">
       <Title order={3} size="h6">
         {t('conv.record')}
       </Title>
@@ -99,12 +99,12 @@ function LinkedRecord({ c }: { c: Conversation }) {
         </>
       )}
       {!r && !editing && (
-        <Button size="compact-xs" variant="light" onClick={() => setEditing(true)}>
+        <Button size="compact-xs" variant="light" onClick={() => setEditing(true)} data-testid="link-record">
           {t('conv.link')}
         </Button>
       )}
       {editing && (
-        <Stack gap={4}>
+        <Stack gap={4} data-testid="record-form">
           {(['type', 'id', 'title', 'url'] as const).map((f) => (
             <TextInput key={f} size="xs" label={t(`conv.record${f === 'id' ? 'Id' : f[0]!.toUpperCase() + f.slice(1)}` as 'conv.recordType')} value={form[f]} onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })} error={err(f)} />
           ))}
@@ -160,14 +160,16 @@ function ContactPanel({ c }: { c: Conversation }) {
               <Table.Tr>
                 <Table.Th>{t('conv.optIn')}</Table.Th>
                 <Table.Td>
-                  <Badge size="xs" variant="outline" color={d.opt_in.state === 'opted_out' ? 'red.9' : 'gray.8'}>
-                    {d.opt_in.state}
+                  <Badge size="xs" variant="outline" color={d.opt_in.state === 'opted_out' ? 'red.9' : 'gray.8'} data-testid="opt-in-state" data-state={d.opt_in.state} style={{ textTransform: 'none' }}>
+                    {t(`conv.optInStates.${d.opt_in.state}`, { defaultValue: d.opt_in.state })}
                   </Badge>
                 </Table.Td>
               </Table.Tr>
               <Table.Tr>
                 <Table.Th>{t('conv.blocked')}</Table.Th>
-                <Table.Td>{d.blocked ? t('conv.yes') : t('conv.no')}</Table.Td>
+                <Table.Td data-testid="blocked-state" data-blocked={d.blocked}>
+                  {d.blocked ? t('conv.yes') : t('conv.no')}
+                </Table.Td>
               </Table.Tr>
             </>
           )}
@@ -177,7 +179,7 @@ function ContactPanel({ c }: { c: Conversation }) {
         <Stack gap={0}>
           {d.opt_in_history.slice(0, 5).map((e) => (
             <Text key={`${e.at}:${e.state}:${e.source}`} size="xs" c="gray.7" data-testid="opt-in-history">
-              {e.at?.slice(0, 10)} · {e.state} · {e.source}
+              {e.at?.slice(0, 10)} · {t(`conv.optInStates.${e.state}`, { defaultValue: e.state })} · {e.source}
             </Text>
           ))}
         </Stack>

@@ -1,4 +1,4 @@
-import { Alert, Button, Code, Group, MultiSelect, NavLink, Paper, ScrollArea, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Code, Group, MultiSelect, NavLink, Paper, ScrollArea, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -48,9 +48,9 @@ function useList<T>(key: string, path: string) {
   return useQuery({ queryKey: ['settings', key], queryFn: () => get<{ data: T[] }>(path).then((r) => r.data) });
 }
 
-function Card({ children, title }: { children: ReactNode; title?: string }) {
+function Card({ children, title, testId }: { children: ReactNode; title?: string; testId?: string }) {
   return (
-    <Paper withBorder p="sm" mb="md">
+    <Paper withBorder p="sm" mb="md" data-testid={testId}>
       {title && (
         <Title order={3} size="h5" mb="xs">
           {title}
@@ -119,6 +119,7 @@ function Users({ me }: { me: User }) {
             <Table.Th>{t('settings.role')}</Table.Th>
             <Table.Th>{t('settings.visibility')}</Table.Th>
             <Table.Th>{t('settings.availability')}</Table.Th>
+            <Table.Th>{t('settings.capacity')}</Table.Th>
             <Table.Th>{t('settings.actions')}</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -148,6 +149,9 @@ function Users({ me }: { me: User }) {
                   onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { availability: v }), 'users')}
                   allowDeselect={false}
                 />
+              </Table.Td>
+              <Table.Td>
+                <CapacityCell user={u} />
               </Table.Td>
               <Table.Td>
                 {u.id !== me.id && (
@@ -279,6 +283,41 @@ interface Delivery {
   created_at: string;
 }
 
+/** A user's capacity, saved on Enter or leaving the field (empty: no limit); the API's refusal shows under it. */
+function CapacityCell({ user }: { user: User }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [value, setValue] = useState(user.capacity === null ? '' : String(user.capacity));
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    const next = value.trim() === '' ? null : Number(value);
+    if (next === user.capacity) return;
+    try {
+      await patch(`/users/${user.id}`, { capacity: next });
+      setError(null);
+      notifications.show({ message: t('settings.saved'), color: 'teal' });
+      await qc.invalidateQueries({ queryKey: ['settings', 'users'] });
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+  return (
+    <TextInput
+      size="xs"
+      w={110}
+      inputMode="numeric"
+      aria-label={`${t('settings.capacity')}: ${user.name}`}
+      placeholder={t('settings.noLimit')}
+      value={value}
+      onChange={(e) => setValue(e.currentTarget.value)}
+      onBlur={() => void save()}
+      onKeyDown={(e) => e.key === 'Enter' && void save()}
+      error={error}
+      data-testid="capacity-input"
+    />
+  );
+}
+
 function Webhooks() {
   const { t } = useTranslation();
   const hooks = useList<EventWebhook>('webhooks', '/webhooks');
@@ -310,7 +349,7 @@ function Webhooks() {
         />
       </Card>
       {(hooks.data ?? []).map((h) => (
-        <Card key={h.id}>
+        <Card key={h.id} testId="webhook-row">
           <Group justify="space-between">
             <div>
               <Text fw={600} size="sm">
@@ -347,7 +386,7 @@ function Deliveries({ hookId }: { hookId: string }) {
     <Table fz="xs" mt="xs">
       <Table.Tbody>
         {(list.data ?? []).map((d) => (
-          <Table.Tr key={d.id}>
+          <Table.Tr key={d.id} data-testid="delivery-row">
             <Table.Td>{d.created_at.slice(0, 19).replace('T', ' ')}</Table.Td>
             <Table.Td>{d.event.type}</Table.Td>
             <Table.Td>
