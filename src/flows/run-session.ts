@@ -4,7 +4,6 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { canSendFreeForm } from '../conversations/customer-window.ts';
-import { HttpError } from '../core/http-error.ts';
 import { newId } from '../core/ids.ts';
 import { flowPrincipal } from '../auth/principal.ts';
 import { sendTemplate, sendTemplateFromRequest } from '../templates/send-template.ts';
@@ -28,15 +27,27 @@ import {
 } from './flow-store.ts';
 import type { FlowDocument } from './flow-types.ts';
 import { handOff } from './hand-off.ts';
-import { stepSession, type Effect, type FlowEvent, type SessionState, type StepContext, type TemplateOutcome, type TemplateSendSpec } from './step-session.ts';
+import {
+  stepSession,
+  type Effect,
+  type FlowEvent,
+  type SessionState,
+  type StepContext,
+  type TemplateOutcome,
+  type TemplateSendSpec,
+} from './step-session.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
-
 
 /** Where a drive starts: an existing session row, or a new session of a published flow. */
 export type DriveTarget =
   | { session: SessionRow }
-  | { start: { flowId: string; version: number; doc: FlowDocument; variables?: Record<string, unknown> }; contactId: string; channelId: string; conversationId: string };
+  | {
+      start: { flowId: string; version: number; doc: FlowDocument; variables?: Record<string, unknown> };
+      contactId: string;
+      channelId: string;
+      conversationId: string;
+    };
 
 export interface DriveInput {
   target: DriveTarget;
@@ -84,7 +95,15 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
   const stretch = async (trx: Transaction<Database>): Promise<'done' | 'continue'> => {
     const ctx: StepContext = {
       now: now(),
-      contact: { id: input.contact.contactId, name: input.contact.contactName, phone: input.contact.phone, wa_id: input.contact.waId, bsuid: input.contact.bsuid, username: input.contact.username, attributes: input.contact.attributes },
+      contact: {
+        id: input.contact.contactId,
+        name: input.contact.contactName,
+        phone: input.contact.phone,
+        wa_id: input.contact.waId,
+        bsuid: input.contact.bsuid,
+        username: input.contact.username,
+        attributes: input.contact.attributes,
+      },
       message: input.message,
       time: { businessHours: deps.config.flows?.businessHours, timezone: deps.config.flows?.businessTimezone },
       sessionId: row?.id ?? newSessionId ?? undefined,
@@ -95,17 +114,32 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
       ctx.escapes = deps.config.numbers.find((n) => n.phoneNumberId === account)?.escapeKeywords;
     }
     // Only a question's deadline needs the 24-hour window (re-engagement must stay inside it).
-    if (event.type === 'tick' && row) ctx.windowClosesAt = (await canSendFreeForm(trx, { channelId: row.channel_id, contactId: row.contact_id }, ctx.now)).until;
+    if (event.type === 'tick' && row)
+      ctx.windowClosesAt = (await canSendFreeForm(trx, { channelId: row.channel_id, contactId: row.contact_id }, ctx.now)).until;
     if (!doc) return 'done';
     const out = stepSession(doc, state, event, ctx);
     let current: SessionRow;
     if (row) {
       const step = await updateSession(trx, row.id, row.step, out.state, ctx.now);
       if (step === null) throw new StaleSession();
-      current = { ...row, step, status: out.state.status, current_block: out.state.block, flow_id: out.state.flowId, version: out.state.version };
+      current = {
+        ...row,
+        step,
+        status: out.state.status,
+        current_block: out.state.block,
+        flow_id: out.state.flowId,
+        version: out.state.version,
+      };
     } else {
       if (!('start' in input.target)) return 'done';
-      current = await insertSession(trx, { state: out.state, contactId: input.target.contactId, channelId: input.target.channelId, conversationId: input.target.conversationId, now: ctx.now, id: newSessionId ?? undefined });
+      current = await insertSession(trx, {
+        state: out.state,
+        contactId: input.target.contactId,
+        channelId: input.target.channelId,
+        conversationId: input.target.conversationId,
+        now: ctx.now,
+        id: newSessionId ?? undefined,
+      });
     }
     await insertSteps(trx, { id: current.id, flowId: state.flowId, version: state.version }, out.steps, ctx.now);
     for (const effect of out.effects) await applyEffect(trx, deps, current, out.state, effect, ctx.now, input.contact);
@@ -127,14 +161,25 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
         event = { type: 'http', outcome: await performHttp(p.request, { allowPrivate: deps.config.flows?.httpAllowPrivate ?? false }) };
       } else if (p.type === 'template') {
         // sendTemplate runs its own transaction (and may refuse: opt-in, not approved, parameters).
-        event = { type: 'template', outcome: row ? await sendFromFlow(deps, row, state.flowId, p.send) : { ok: false, code: 'no_session', message: 'no session' } };
+        event = {
+          type: 'template',
+          outcome: row ? await sendFromFlow(deps, row, state.flowId, p.send) : { ok: false, code: 'no_session', message: 'no session' },
+        };
       } else if (p.type === 'jump') {
         const target = (await publishedFlows(deps.storage.db)).find((f) => f.id === p.flowId);
         if (target) {
           doc = target.doc;
-          state = { ...initialState(target.id, target.version, target.doc, undefined, now()), vars: { session: { ...target.doc.variables, ...state.vars.session }, result: state.vars.result } };
+          state = {
+            ...initialState(target.id, target.version, target.doc, undefined, now()),
+            vars: { session: { ...target.doc.variables, ...state.vars.session }, result: state.vars.result },
+          };
         } else {
-          doc = { id: state.flowId, name: 'jump', start: 'missing', blocks: { missing: { type: 'end', status: 'failed', reason: `jump_target_missing:${p.flowId}` } } };
+          doc = {
+            id: state.flowId,
+            name: 'jump',
+            start: 'missing',
+            blocks: { missing: { type: 'end', status: 'failed', reason: `jump_target_missing:${p.flowId}` } },
+          };
           state = { ...state, block: 'missing', blockEnteredAt: now() };
         }
         event = { type: 'enter' };
@@ -164,7 +209,13 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
   return { ok: true };
 }
 
-export function initialState(flowId: string, version: number, doc: FlowDocument, variables: Record<string, unknown> | undefined, now: number): SessionState {
+export function initialState(
+  flowId: string,
+  version: number,
+  doc: FlowDocument,
+  variables: Record<string, unknown> | undefined,
+  now: number,
+): SessionState {
   return {
     flowId,
     version,
@@ -180,29 +231,49 @@ export function initialState(flowId: string, version: number, doc: FlowDocument,
   };
 }
 
-/** The template block's send, as the API would do it; a refusal is an outcome, not a crash. */
+/**
+ * The template block's send: the templates use case, called with the flow's own principal (it
+ * sees every conversation, as the flow's own sends do). A refusal (opt-in, not approved,
+ * parameters) is an outcome the flow handles (the error exit), not a crash.
+ */
 async function sendFromFlow(deps: Deps, row: SessionRow, flowId: string, spec: TemplateSendSpec): Promise<TemplateOutcome> {
-  try {
-    const body = { template: spec.name, language: spec.language, parameters: spec.parameters };
-    if (spec.to !== undefined) {
-      // Someone other than the customer (a vendor): their own contact and conversation on this number.
-      await sendTemplateFromRequest(deps, flowPrincipal(flowId), { phone: spec.to, channelId: row.channel_id }, body);
-      return { ok: true };
-    }
-    await sendTemplate(deps, { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` }, body);
-    return { ok: true };
-  } catch (err) {
-    if (!(err instanceof HttpError)) throw err;
-    // A refusal is the flow's to handle (the error exit), but the operator should see why too.
-    deps.logger.warn({ flow: flowId, session: row.id, template: spec.name, to: spec.to ?? null, code: err.code, reason: err.details?.reason ?? null }, `flow template not sent: ${err.code}: ${err.message}`);
-    return { ok: false, code: err.code, message: err.message };
-  }
+  const body = { template: spec.name.trim(), language: spec.language, parameters: spec.parameters };
+  const sent =
+    spec.to !== undefined
+      ? // Someone other than the customer (a vendor): their own contact and conversation on this number.
+        await sendTemplateFromRequest(deps, flowPrincipal(flowId), { phone: spec.to, channelId: row.channel_id }, body)
+      : await sendTemplate(
+          deps,
+          { conversationId: row.conversation_id, channelId: row.channel_id, contactId: row.contact_id, author: `bot:flow:${flowId}` },
+          body,
+        );
+  if (sent.ok) return { ok: true };
+  // The operator should see why too.
+  deps.logger.warn(
+    { flow: flowId, session: row.id, template: spec.name, to: spec.to ?? null, code: sent.reason, reason: sent.details?.reason ?? null },
+    `flow template not sent: ${sent.reason}: ${sent.message}`,
+  );
+  return { ok: false, code: sent.reason, message: sent.message };
 }
 
-async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionRow, state: SessionState, effect: Effect, now: number, contact: InboundContext): Promise<void> {
+async function applyEffect(
+  trx: Transaction<Database>,
+  deps: Deps,
+  row: SessionRow,
+  state: SessionState,
+  effect: Effect,
+  now: number,
+  contact: InboundContext,
+): Promise<void> {
   switch (effect.type) {
     case 'send':
-      await queueOutbound(trx, deps.jobs, { conversationId: row.conversation_id, channelId: row.channel_id, content: effect.content, author: `bot:flow:${state.flowId}`, now });
+      await queueOutbound(trx, deps.jobs, {
+        conversationId: row.conversation_id,
+        channelId: row.channel_id,
+        content: effect.content,
+        author: `bot:flow:${state.flowId}`,
+        now,
+      });
       return;
     case 'schedule':
       // Its own queue: a timer must never hold up the conversation's messages until it is due.
@@ -230,7 +301,10 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
     case 'webhook': {
       const secret = effect.secret ?? deps.config.flows?.webhookSecret ?? null;
       if (!secret) {
-        deps.logger.warn({ session: row.id, flow: state.flowId }, 'flow webhook block: no secret (block "secret" or FLOW_WEBHOOK_SECRET); not sent');
+        deps.logger.warn(
+          { session: row.id, flow: state.flowId },
+          'flow webhook block: no secret (block "secret" or FLOW_WEBHOOK_SECRET); not sent',
+        );
         return;
       }
       const id = newId('fwh', now);
@@ -259,9 +333,18 @@ async function applyEffect(trx: Transaction<Database>, deps: Deps, row: SessionR
   }
 }
 
-async function finishSession(trx: Transaction<Database>, deps: Deps, row: SessionRow, state: SessionState, effect: Extract<Effect, { type: 'finished' }>, now: number): Promise<void> {
+async function finishSession(
+  trx: Transaction<Database>,
+  deps: Deps,
+  row: SessionRow,
+  state: SessionState,
+  effect: Extract<Effect, { type: 'finished' }>,
+  now: number,
+): Promise<void> {
   const steps = await sessionSteps(trx, row.id);
-  const answers = steps.filter((s) => s.valid !== null).map((s) => ({ block: s.block, answer: s.answer, valid: s.valid === 1, at: new Date(s.left_at).toISOString() }));
+  const answers = steps
+    .filter((s) => s.valid !== null)
+    .map((s) => ({ block: s.block, answer: s.answer, valid: s.valid === 1, at: new Date(s.left_at).toISOString() }));
   const startedAt = 'started_at' in row ? row.started_at : now;
   await insertResult(trx, {
     session_id: row.id,

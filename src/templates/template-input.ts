@@ -1,4 +1,3 @@
-import { HttpError } from '../core/http-error.ts';
 import { hasErrors, lintTemplate } from './lint-template.ts';
 import { isRecord } from './lint-text.ts';
 import { canonicalLanguage } from '../channels/whatsapp-cloud/index.ts';
@@ -12,15 +11,33 @@ export interface TemplateFields {
   components: TemplateComponent[];
 }
 
+export type TemplateFieldsResult =
+  | { ok: true; fields: TemplateFields; findings: LintFinding[] }
+  | { ok: false; reason: 'not_a_template'; message: string }
+  | { ok: false; reason: 'template_lint_failed'; message: string; findings: LintFinding[] };
+
 /**
- * A create or edited template body -> normalised fields, after lint: any lint error is a 422
- * `template_lint_failed` with every finding, so nothing Meta would reject is stored as a draft.
+ * A create or edited template body -> normalised fields, after lint: any lint error refuses it
+ * (`template_lint_failed`, with every finding), so nothing Meta would reject is stored as a draft.
  */
-export function parseTemplateFields(raw: unknown): { fields: TemplateFields; findings: LintFinding[] } {
-  if (!isRecord(raw)) throw new HttpError(400, 'bad_request', 'The body must be a JSON template: {name, language, category, parameter_format?, components}.');
+export function parseTemplateFields(raw: unknown): TemplateFieldsResult {
+  if (!isRecord(raw))
+    return {
+      ok: false,
+      reason: 'not_a_template',
+      message: 'The body must be a JSON template: {name, language, category, parameter_format?, components}.',
+    };
   const findings = lintTemplate(raw);
   if (hasErrors(findings)) {
-    throw new HttpError(422, 'template_lint_failed', `The template would be rejected: ${findings.filter((f) => f.severity === 'error').map((f) => f.message).join(' ')}`, { findings });
+    return {
+      ok: false,
+      reason: 'template_lint_failed',
+      message: `The template would be rejected: ${findings
+        .filter((f) => f.severity === 'error')
+        .map((f) => f.message)
+        .join(' ')}`,
+      findings,
+    };
   }
   // Lint passed, so these fields have the right types.
   const fields: TemplateFields = {
@@ -30,7 +47,7 @@ export function parseTemplateFields(raw: unknown): { fields: TemplateFields; fin
     parameter_format: typeof raw.parameter_format === 'string' && raw.parameter_format.toLowerCase() === 'named' ? 'named' : 'positional',
     components: Array.isArray(raw.components) ? raw.components.filter(isRecord).map(toComponent) : [],
   };
-  return { fields, findings };
+  return { ok: true, fields, findings };
 }
 
 function toComponent(c: Record<string, unknown>): TemplateComponent {
@@ -40,5 +57,11 @@ function toComponent(c: Record<string, unknown>): TemplateComponent {
 
 /** What Graph's create endpoint takes. */
 export function createRequest(f: TemplateFields) {
-  return { name: f.name, language: f.language, category: f.category, parameter_format: f.parameter_format.toUpperCase(), components: f.components };
+  return {
+    name: f.name,
+    language: f.language,
+    category: f.category,
+    parameter_format: f.parameter_format.toUpperCase(),
+    components: f.components,
+  };
 }

@@ -1,6 +1,7 @@
 import { componentsOf, type TemplateRow } from './template-store.ts';
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(Number(ms)).toISOString());
+const time = (ms: number): string => new Date(Number(ms)).toISOString();
+const iso = (ms: number | null): string | null => (ms === null ? null : time(ms));
 
 /** The API's shape of a template. */
 export function templateView(row: TemplateRow) {
@@ -20,7 +21,7 @@ export function templateView(row: TemplateRow) {
     meta_id: row.meta_id,
     submitted_at: iso(row.submitted_at),
     synced_at: iso(row.synced_at),
-    created_at: iso(row.created_at),
-    updated_at: iso(row.updated_at),
+    created_at: time(row.created_at),
+    updated_at: time(row.updated_at),
   };
 }
