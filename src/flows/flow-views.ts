@@ -4,7 +4,11 @@ import type { FlowDocument } from './flow-types.ts';
 import { waMeLink } from './match-trigger.ts';
 
 type Channel = { id: string; display_phone_number: string | null };
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+function iso(t: number): string;
+function iso(t: number | null): string | null;
+function iso(t: number | null): string | null {
+  return t === null ? null : new Date(Number(t)).toISOString();
+}
 
 /** Triggers as the API shows them: keyword and exact ones with their shareable wa.me links. */
 export function triggerViews(doc: FlowDocument, channels: readonly Channel[]) {
@@ -12,7 +16,9 @@ export function triggerViews(doc: FlowDocument, channels: readonly Channel[]) {
     const value = 'value' in t ? t.value : null;
     const links =
       value !== null && (t.type === 'keyword' || t.type === 'exact')
-        ? channels.filter((c) => c.display_phone_number && (t.channel === undefined || t.channel === c.id)).map((c) => ({ channel_id: c.id, url: waMeLink(c.display_phone_number ?? '', value) }))
+        ? channels
+            .filter((c) => c.display_phone_number && (t.channel === undefined || t.channel === c.id))
+            .map((c) => ({ channel_id: c.id, url: waMeLink(c.display_phone_number ?? '', value) }))
         : [];
     const button = t.type === 'template_button' ? { template: t.template, payload: t.payload ?? 'continue' } : {};
     return { type: t.type, value, channel: t.channel ?? null, ...button, wa_me_links: links };
@@ -74,13 +80,39 @@ export function resultView(r: Database['flow_results']) {
 /** One row per result; one column per question block answered in any of them. */
 export function resultsCsv(results: ReadonlyArray<ReturnType<typeof resultView>>): string {
   const blocks = [...new Set(results.flatMap((r) => (r.answers as Array<{ block: string }>).map((a) => a.block)))];
-  const head = ['session_id', 'flow_id', 'version', 'contact_id', 'status', 'reason', 'started_at', 'ended_at', 'duration_ms', ...blocks.map((b) => `answer.${b}`), 'result', 'variables'];
+  const head = [
+    'session_id',
+    'flow_id',
+    'version',
+    'contact_id',
+    'status',
+    'reason',
+    'started_at',
+    'ended_at',
+    'duration_ms',
+    ...blocks.map((b) => `answer.${b}`),
+    'result',
+    'variables',
+  ];
   const lines = [head.map(csvCell).join(',')];
   for (const r of results) {
     const answers = r.answers as Array<{ block: string; answer: string | null; valid: boolean }>;
     const lastValid = (b: string) => [...answers].reverse().find((a) => a.block === b && a.valid)?.answer ?? '';
     lines.push(
-      [r.session_id, r.flow_id, r.version, r.contact_id, r.status, r.reason ?? '', r.started_at ?? '', r.ended_at ?? '', r.duration_ms, ...blocks.map(lastValid), JSON.stringify(r.result), JSON.stringify(r.variables)]
+      [
+        r.session_id,
+        r.flow_id,
+        r.version,
+        r.contact_id,
+        r.status,
+        r.reason ?? '',
+        r.started_at ?? '',
+        r.ended_at ?? '',
+        r.duration_ms,
+        ...blocks.map(lastValid),
+        JSON.stringify(r.result),
+        JSON.stringify(r.variables),
+      ]
         .map(csvCell)
         .join(','),
     );
