@@ -1,7 +1,9 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { routeDoc, str } from '../http/route-doc.ts';
+import { routeSchema } from '../http/route-schema.ts';
 import { findVisibleConversation } from '../conversations/conversation-access.ts';
 import { isSafeMessageId } from './customer-media-files.ts';
 import { findMediaFile, type MediaFileRow } from './customer-media-store.ts';
@@ -9,12 +11,31 @@ import { fetchCustomerMedia, mediaFiles, mediaMaxBytes } from './fetch-customer-
 
 /** Types a browser may show in the page; anything else is sent as an attachment, never rendered on our origin. */
 const INLINE_TYPES: ReadonlySet<string> = new Set([
-  'image/jpeg', 'image/png', 'image/webp', 'audio/aac', 'audio/amr', 'audio/mpeg', 'audio/mp4', 'audio/ogg', 'video/mp4', 'video/3gpp',
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'audio/aac',
+  'audio/amr',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/ogg',
+  'video/mp4',
+  'video/3gpp',
 ]);
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
-  'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp', 'audio/aac': 'aac', 'audio/amr': 'amr', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a',
-  'audio/ogg': 'ogg', 'video/mp4': 'mp4', 'video/3gpp': '3gp', 'application/pdf': 'pdf', 'text/plain': 'txt',
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'audio/aac': 'aac',
+  'audio/amr': 'amr',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/ogg': 'ogg',
+  'video/mp4': 'mp4',
+  'video/3gpp': '3gp',
+  'application/pdf': 'pdf',
+  'text/plain': 'txt',
 };
 
 /**
@@ -22,28 +43,35 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
  * name, to callers who may see its conversation. Fetched from WhatsApp again when the file is
  * missing; 410 media_expired when WhatsApp no longer has it either.
  */
-export async function customerMediaRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+/** The file itself, in its own type (no JSON): @fastify/swagger writes it as binary content of any type. */
+const File = Type.Unsafe<unknown>({
+  description: 'the file, with its Content-Type, Content-Length and a Content-Disposition naming it',
+  content: { '*/*': { schema: { type: 'string', format: 'binary' }, example: '(the bytes of the file)' } },
+});
+
+export async function customerMediaRoutes(fastify: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = opts;
   const db = deps.storage.db;
   app.get(
     '/api/v1/media/:id',
-    routeDoc(
+    routeSchema(
       {
         summary: "Download a customer's media (image, audio, video, document, sticker)",
         description:
-          'The id is the message id (a message\'s `media.url` links here). Streams the file with its Content-Type and a Content-Disposition naming it ' +
+          "The id is the message id (a message's `media.url` links here). Streams the file with its Content-Type and a Content-Disposition naming it " +
           '(inline for images, audio and video; attachment for anything else). Switchboard downloads customer media from WhatsApp once, right after the message arrives, ' +
           'and keeps it in DATA_DIR/media for MEDIA_RETENTION_DAYS; a missing file is fetched again. ' +
           '404 media_not_found (no such message with media, or its conversation is hidden from the caller), 410 media_expired (WhatsApp no longer has it, or retention deleted it), ' +
           '422 media_too_large (over MEDIA_MAX_BYTES: not downloaded), 502 media_unavailable (WhatsApp could not be reached or refused; try again).',
         tags: ['messages'],
-        params: { id: str('message id') },
-        responses: { 200: 'the file' },
+        params: Type.Object({ id: Type.String({ description: 'message id' }) }),
+        response: { 200: File },
       },
       { config: { access: 'conversations:read' } },
     ),
     async (req, reply) => {
-      const { id } = req.params as { id: string };
+      const { id } = req.params;
       const notFound = new HttpError(404, 'media_not_found', `No media ${id}.`);
       if (!isSafeMessageId(id)) throw notFound;
       let row = await findMediaFile(db, id);

@@ -1,15 +1,21 @@
 import fastifyMultipart from '@fastify/multipart';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { ChannelAdapter } from '../channels/channel-adapter.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { routeDoc, str } from '../http/route-doc.ts';
+import { routeSchema } from '../http/route-schema.ts';
 import type { RegisteredChannel } from '../messaging/channel-registry.ts';
 import { baseMime, MAX_UPLOAD_BYTES, MEDIA_LIMITS, mediaKindOf } from '../conversations/media-kinds.ts';
 
 /** The upload call a channel may offer beyond the adapter contract (WhatsApp Cloud does). */
 interface MediaUploader {
-  uploadMedia(input: { data: Uint8Array; mimeType: string; filename?: string }): Promise<{ ok: true; id: string } | { ok: false; retryable: boolean; code: string; message: string }>;
+  uploadMedia(input: {
+    data: Uint8Array;
+    mimeType: string;
+    filename?: string;
+  }): Promise<{ ok: true; id: string } | { ok: false; retryable: boolean; code: string; message: string }>;
 }
 
 function canUpload(adapter: ChannelAdapter): adapter is ChannelAdapter & MediaUploader {
@@ -20,7 +26,29 @@ function canUpload(adapter: ChannelAdapter): adapter is ChannelAdapter & MediaUp
  * `POST /api/v1/media`: uploads a file to the channel and returns its media id, for replies with
  * `media_id`. Multipart (a `file` part) or the raw bytes with their Content-Type.
  */
-export async function mediaRoutes(app: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+const UploadQuery = Type.Object({
+  channel_id: Type.Optional(
+    Type.String({ description: 'channel id; optional with one number (a multipart upload may send it as a form field instead)' }),
+  ),
+  filename: Type.Optional(Type.String({ description: 'raw uploads: the file name' })),
+});
+
+const Uploaded = Type.Object(
+  {
+    id: Type.String({ description: "the channel's media id: send it as media_id in a reply" }),
+    channel_id: Type.String({ description: 'the number it was uploaded to (media ids are per number)' }),
+    kind: Type.String({ description: 'image, audio, video, document or sticker' }),
+    mime_type: Type.String(),
+    size: Type.Integer({ description: 'bytes' }),
+  },
+  {
+    description: 'the uploaded media',
+    examples: [{ id: '1037543291543636', channel_id: 'wa_106540352242922', kind: 'image', mime_type: 'image/jpeg', size: 48213 }],
+  },
+);
+
+export async function mediaRoutes(fastify: FastifyInstance, opts: { deps: Deps }): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = opts;
   // Both parsers stay inside this plugin: other routes keep refusing non-JSON bodies.
   await app.register(fastifyMultipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5 }, throwFileSizeLimit: true });
@@ -28,67 +56,91 @@ export async function mediaRoutes(app: FastifyInstance, opts: { deps: Deps }): P
 
   app.post(
     '/api/v1/media',
-    {
-      ...routeDoc(
-        {
-          summary: 'Upload media to the channel; returns the media id to send with',
-          description:
-            'Send multipart/form-data with a `file` part (its content type is the media type), or the raw bytes with their Content-Type. ' +
-            '`channel_id` (query or form field) picks the number when there are several. Limits: image (jpeg, png) 5 MB, sticker (webp) 500 KB, audio and video 16 MB, documents 16 MB here (larger ones: send by `link`).',
-          tags: ['messages'],
-          querystring: { channel_id: str('channel id; optional with one number'), filename: str('raw uploads: the file name') },
-          responses: { 201: '{ id, channel_id, kind, mime_type, size }' },
-        },
-        { config: { access: 'conversations:write' } },
-      ),
-      bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024,
-    },
+    routeSchema(
+      {
+        summary: 'Upload media to the channel; returns the media id to send with',
+        description:
+          'Send multipart/form-data with a `file` part (its content type is the media type), or the raw bytes with their Content-Type. ' +
+          '`channel_id` (query or form field) picks the number when there are several. Limits: image (jpeg, png) 5 MB, sticker (webp) 500 KB, audio and video 16 MB, documents 16 MB here (larger ones: send by `link`). ' +
+          '415 unsupported_media_type, 413 file_too_large, 422 empty_file, file_required, invalid_file, channel_required, channel_not_found, uploads_unsupported; 422 or 502 upload_failed when the channel refused or failed.',
+        tags: ['messages'],
+        querystring: UploadQuery,
+        response: { 201: Uploaded },
+      },
+      { config: { access: 'conversations:write' }, bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024 },
+    ),
     async (req, reply) => {
-      const file = await readUpload(req);
+      const file = await readUpload(req, req.query);
       const mimeType = baseMime(file.mimeType);
       const kind = mediaKindOf(mimeType);
       if (!kind) {
         const all = Object.values(MEDIA_LIMITS).flatMap((l) => l.mimes);
-        throw new HttpError(415, 'unsupported_media_type', `WhatsApp does not accept ${mimeType || 'this type'}; use one of ${all.join(', ')}.`, { field: 'file' });
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          `WhatsApp does not accept ${mimeType || 'this type'}; use one of ${all.join(', ')}.`,
+          { field: 'file' },
+        );
       }
       if (file.data.length === 0) throw new HttpError(422, 'empty_file', 'The file is empty.', { field: 'file' });
-      if (file.data.length > kind.maxBytes) throw new HttpError(413, 'file_too_large', `A ${kind.kind} may be at most ${kind.maxBytes} bytes; this one is ${file.data.length}.`, { field: 'file' });
+      if (file.data.length > kind.maxBytes)
+        throw new HttpError(
+          413,
+          'file_too_large',
+          `A ${kind.kind} may be at most ${kind.maxBytes} bytes; this one is ${file.data.length}.`,
+          { field: 'file' },
+        );
       const channel = pickChannel(deps, file.channelId);
-      if (!canUpload(channel.adapter)) throw new HttpError(422, 'uploads_unsupported', `Channel ${channel.id} does not take uploads; send media by link.`);
+      if (!canUpload(channel.adapter))
+        throw new HttpError(422, 'uploads_unsupported', `Channel ${channel.id} does not take uploads; send media by link.`);
       const res = await channel.adapter.uploadMedia({ data: file.data, mimeType, ...(file.filename ? { filename: file.filename } : {}) });
       if (!res.ok) {
         // The channel's refusal or outage, not ours: 502 for retryable trouble, 422 for a refusal.
-        throw new HttpError(res.retryable ? 502 : 422, 'upload_failed', `The channel refused the upload: ${res.code}: ${res.message}`, { channel_code: res.code });
+        throw new HttpError(res.retryable ? 502 : 422, 'upload_failed', `The channel refused the upload: ${res.code}: ${res.message}`, {
+          channel_code: res.code,
+        });
       }
       return reply.status(201).send({ id: res.id, channel_id: channel.id, kind: kind.kind, mime_type: mimeType, size: file.data.length });
     },
   );
 }
 
-async function readUpload(req: FastifyRequest): Promise<{ data: Buffer; mimeType: string; filename?: string; channelId?: string }> {
-  const query = (req.query ?? {}) as Record<string, unknown>;
-  const queryChannel = typeof query.channel_id === 'string' && query.channel_id !== '' ? query.channel_id : undefined;
+async function readUpload(
+  req: FastifyRequest,
+  query: { channel_id?: string; filename?: string },
+): Promise<{ data: Buffer; mimeType: string; filename?: string; channelId?: string }> {
+  const queryChannel = query.channel_id !== undefined && query.channel_id !== '' ? query.channel_id : undefined;
   if (req.isMultipart()) {
     let file: { data: Buffer; mimeType: string; filename?: string } | undefined;
     let channelId = queryChannel;
     try {
       for await (const part of req.parts()) {
         if (part.type === 'file') {
-          if (part.fieldname !== 'file' || file) throw new HttpError(422, 'invalid_file', 'Send one file, in a part named "file".', { field: 'file' });
+          if (part.fieldname !== 'file' || file)
+            throw new HttpError(422, 'invalid_file', 'Send one file, in a part named "file".', { field: 'file' });
           file = { data: await part.toBuffer(), mimeType: part.mimetype, ...(part.filename ? { filename: part.filename } : {}) };
         } else if (part.fieldname === 'channel_id' && typeof part.value === 'string') channelId = part.value;
       }
     } catch (err) {
       if (err instanceof HttpError) throw err;
-      if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') throw new HttpError(413, 'file_too_large', `Uploads may be at most ${MAX_UPLOAD_BYTES} bytes.`, { field: 'file' });
+      if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE')
+        throw new HttpError(413, 'file_too_large', `Uploads may be at most ${MAX_UPLOAD_BYTES} bytes.`, { field: 'file' });
       throw new HttpError(400, 'invalid_multipart', 'The multipart body could not be read.');
     }
     if (!file) throw new HttpError(422, 'file_required', 'Send the file in a part named "file".', { field: 'file' });
     return { ...file, ...(channelId ? { channelId } : {}) };
   }
-  if (!Buffer.isBuffer(req.body)) throw new HttpError(415, 'unsupported_media_type', 'Send the file as multipart/form-data, or its raw bytes with their Content-Type.', { field: 'file' });
-  const filename = typeof query.filename === 'string' && query.filename !== '' ? query.filename : undefined;
-  return { data: req.body, mimeType: req.headers['content-type'] ?? '', ...(filename ? { filename } : {}), ...(queryChannel ? { channelId: queryChannel } : {}) };
+  if (!Buffer.isBuffer(req.body))
+    throw new HttpError(415, 'unsupported_media_type', 'Send the file as multipart/form-data, or its raw bytes with their Content-Type.', {
+      field: 'file',
+    });
+  const filename = query.filename !== undefined && query.filename !== '' ? query.filename : undefined;
+  return {
+    data: req.body,
+    mimeType: req.headers['content-type'] ?? '',
+    ...(filename ? { filename } : {}),
+    ...(queryChannel ? { channelId: queryChannel } : {}),
+  };
 }
 
 function pickChannel(deps: Deps, channelId: string | undefined): RegisteredChannel {
@@ -99,5 +151,10 @@ function pickChannel(deps: Deps, channelId: string | undefined): RegisteredChann
   }
   const all = deps.channels.all();
   if (all.length === 1 && all[0]) return all[0];
-  throw new HttpError(422, 'channel_required', `Name the channel: "channel_id" is one of ${all.map((c) => c.id).join(', ') || '(none configured)'}.`, { field: 'channel_id' });
+  throw new HttpError(
+    422,
+    'channel_required',
+    `Name the channel: "channel_id" is one of ${all.map((c) => c.id).join(', ') || '(none configured)'}.`,
+    { field: 'channel_id' },
+  );
 }
