@@ -184,6 +184,7 @@ function Teams() {
     <>
       <Card title={t('settings.create')}>
         <ApiForm
+          testId="team-form"
           submitLabel={t('settings.create')}
           fields={[
             { name: 'name', label: t('settings.name') },
@@ -196,7 +197,7 @@ function Teams() {
         />
       </Card>
       {(teams.data ?? []).map((team) => (
-        <Card key={team.id} title={team.name}>
+        <Card key={team.id} title={team.name} testId="team-card">
           <MultiSelect
             label={t('settings.members')}
             data={(users.data ?? []).map((u) => ({ value: u.id, label: u.name }))}
@@ -413,6 +414,7 @@ function Labels() {
     <>
       <Card title={t('settings.create')}>
         <ApiForm
+          testId="label-form"
           submitLabel={t('settings.create')}
           fields={[
             { name: 'name', label: t('settings.name') },
@@ -427,7 +429,7 @@ function Labels() {
       <Table striped>
         <Table.Tbody>
           {(labels.data ?? []).map((l) => (
-            <Table.Tr key={l.id}>
+            <Table.Tr key={l.id} data-testid="label-row">
               <Table.Td>{l.name}</Table.Td>
               <Table.Td>{l.conversations ?? ''}</Table.Td>
               <Table.Td>
