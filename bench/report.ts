@@ -3,6 +3,7 @@ import type { EndToEndResult } from './end-to-end.ts';
 import { renderFlowBench, type FlowBenchResult } from './flow-sessions.ts';
 import type { ListBenchRun } from './list-queries.ts';
 import type { MachineInfo } from './machine.ts';
+import { renderPaced, type PacedResult } from './paced.ts';
 import type { Settings } from './settings.ts';
 import { round } from './stats.ts';
 import type { SqlStat } from './sql-stats.ts';
@@ -40,6 +41,8 @@ export interface BenchResults {
   listQueries?: ListBenchRun[];
   /** (f) flow sessions (bench/flow-sessions.ts). */
   flows?: FlowBenchResult;
+  /** (p) paced load against the no-storage reference (bench/paced.ts, issue #16). */
+  paced?: PacedResult;
   aims: Aim[];
 }
 
@@ -171,6 +174,7 @@ export function renderReport(r: BenchResults): string {
   }
 
   if (r.flows) out.push('', renderFlowBench(r.flows));
+  if (r.paced) out.push('', renderPaced(r.paced));
 
   out.push('', 'Aims');
   out.push(table(['aim', 'target', 'measured', 'result'], r.aims.map((a) => [a.name, a.target, a.value, a.met ? 'met' : 'MISSED']), { leftLast: true }));

@@ -5,8 +5,13 @@
  *   (c) webhook -> reply time at 300 messages/s through the simulator;
  *   (d) the highest sustained rate at which every reply leaves within 1 s;
  *   (e) inbox list queries: p99 of the first page per filter on a seeded inbox (bench/list-queries.ts);
- *   (f) flow sessions: 1,000 concurrent sessions through a 10-block flow (bench/flow-sessions.ts).
+ *   (f) flow sessions: 1,000 concurrent sessions through a 10-block flow (bench/flow-sessions.ts);
+ *   (p) paced load (issue #16): a no-storage reference and Switchboard at 100 and 300 msg/s with real
+ *       status callbacks, CPU per whole message, loop utilisation, reply p50/p99, and Switchboard's
+ *       statements, commits and WAL per message (bench/paced.ts).
  * BENCH_LIST=1 runs only (e), at the issue's sizes (and on PostgreSQL when BENCH_PG_URL is set).
+ * `npm run bench -- --only paced [--runs 3]` runs only (p), repeated, and prints the medians
+ * (bench-paced-results.json); BENCH_PG_URL adds Switchboard on PostgreSQL to (p).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
  */
@@ -16,7 +21,9 @@ import type { Simulator } from '../src/simulator/index.ts';
 import { runEndToEnd } from './end-to-end.ts';
 import { runFlowSessionsBench } from './flow-sessions.ts';
 import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } from './list-queries.ts';
+import { writeFileSync } from 'node:fs';
 import { loadAverage, machineInfo } from './machine.ts';
+import { renderPaced, runPacedPhase } from './paced.ts';
 import { evaluateAims, renderReport, writeResults, type BenchResults } from './report.ts';
 import { SECRETS, settings } from './settings.ts';
 import { startBenchSimulator } from './simulator-host.ts';
@@ -29,6 +36,14 @@ import { webhookBodyGenerator } from './webhook-bodies.ts';
 import { measureWebhookTarget } from './webhook-phase.ts';
 
 const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
+const pacedResultsPath = fileURLToPath(new URL('../bench-paced-results.json', import.meta.url));
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const only = argValue('--only');
+const repetitions = Math.max(1, Number(argValue('--runs') ?? 1) || 1);
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function runListQueries(full: boolean): Promise<ListBenchRun[]> {
@@ -49,8 +64,21 @@ async function main(): Promise<void> {
     return;
   }
   const machine = machineInfo();
-  say(`Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}`);
+  say(`Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}, load average ${machine.loadAverageAtStart.join(' ')}`);
   const sim: Simulator = await startBenchSimulator();
+  if (only === 'paced') {
+    try {
+      const paced = await runPacedPhase(sim, { repetitions, say });
+      const out = { timestamp: new Date().toISOString(), durationSeconds: round((performance.now() - t0) / 1000, 1), machine: { ...machine, loadAverageAtEnd: loadAverage() }, paced };
+      writeFileSync(pacedResultsPath, `${JSON.stringify(out, null, 2)}\n`);
+      say(renderPaced(paced));
+      say(`Load average at end ${out.machine.loadAverageAtEnd.join(' ')}. Wrote ${pacedResultsPath}`);
+    } finally {
+      await sim.close().catch(() => undefined);
+    }
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only knows one phase: paced (got ${only})`);
   let wired: TargetHandle | undefined;
   try {
     const next = webhookBodyGenerator(sim, SECRETS.appSecret);
@@ -103,11 +131,13 @@ async function main(): Promise<void> {
     await settle(sim, target, 5_000);
     const diagnostics = await target.diagnostics();
     const sqlStats = await target.sqlStats();
-    // BENCH_PARTS=abcd skips (e) and (f) when iterating on the message pipeline.
-    const parts = process.env.BENCH_PARTS ?? 'abcdef';
+    // BENCH_PARTS=abcd skips (e), (f) and (p) when iterating on the message pipeline.
+    const parts = process.env.BENCH_PARTS ?? 'abcdefp';
     const listQueries = parts.includes('e') ? await runListQueries(false) : undefined;
     // (f) brings its own simulator and Switchboard process, so nothing above affects it.
     const flows = parts.includes('f') ? await runFlowSessionsBench({ say }) : undefined;
+    // (p) starts its own targets; the simulator's webhook URL moves to each in turn.
+    const paced = parts.includes('p') ? await runPacedPhase(sim, { repetitions, say }) : undefined;
 
     const partial: Omit<BenchResults, 'aims'> = {
       timestamp: new Date().toISOString(),
@@ -121,6 +151,7 @@ async function main(): Promise<void> {
       ...(sqlStats ? { sqlStats } : {}),
       ...(listQueries ? { listQueries } : {}),
       ...(flows ? { flows } : {}),
+      ...(paced ? { paced } : {}),
     };
     const results: BenchResults = { ...partial, aims: evaluateAims(partial) };
     writeResults(resultsPath, results);

@@ -31,6 +31,12 @@ export const settings = {
     /** Before a step: wait (at most this long) until the simulator and Switchboard have no work left. */
     settleTimeoutMs: 20_000,
   },
+  /** (p) issue #16: the reference and Switchboard at fixed paced rates, real status callbacks. */
+  paced: {
+    ratesPerSecond: [100, 300],
+    seconds: quick ? 3 : 10,
+    warmupSeconds: quick ? 1 : 2,
+  },
   switchboard: {
     /** The number's outbound throughput (Meta's default tier is 80/s): raised so it is not the limit. */
     throughputPerSecond: 2_000,
@@ -43,7 +49,7 @@ export const settings = {
     maxLogEntries: 200_000,
   },
   /** Hard stop for the whole run: a hung phase must not hang the benchmark. */
-  overallTimeoutMs: 9 * 60_000, // (f) flow sessions adds one to two minutes
+  overallTimeoutMs: 12 * 60_000, // (f) flow sessions adds one to two minutes, (p) about two a repetition
 };
 
 export type Settings = typeof settings;

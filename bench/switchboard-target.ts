@@ -12,6 +12,8 @@ export interface SwitchboardTargetSpec {
   secrets: { accessToken: string; appSecret: string; verifyToken: string };
   throughputPerSecond: number;
   workerConcurrency: number;
+  /** PostgreSQL instead of the embedded SQLite (the paced phase's BENCH_PG_URL). */
+  databaseUrl?: string;
 }
 
 export interface SwitchboardDiagnostics {
@@ -41,7 +43,7 @@ export async function startSwitchboardTarget(spec: SwitchboardTargetSpec): Promi
     port: 0,
     host: '127.0.0.1',
     dataDir,
-    databaseUrl: undefined,
+    databaseUrl: spec.databaseUrl,
     adminToken: 'bench-admin-token-0123456789',
     logLevel: 'silent',
     numbers: [

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SqlCounters } from './sql-counters.ts';
 import type { SqlStat } from './sql-stats.ts';
 import type { SwitchboardDiagnostics } from './switchboard-target.ts';
 import type { ProcessMemory, ProcessUsage, TargetReply, TargetRequest, TargetSpec } from './target-protocol.ts';
@@ -17,25 +18,28 @@ export interface TargetHandle {
   diagnostics(): Promise<SwitchboardDiagnostics>;
   /** Per-statement SQLite figures since the last call, when BENCH_SQL_STATS=1 (else null). */
   sqlStats(): Promise<SqlStat[] | null>;
+  /** Cumulative statement, commit and WAL counts, when started with `sqlCounters` (else null). */
+  sqlCounters(): Promise<SqlCounters | null>;
   /** Stops the target and waits for its process to exit (killed if it does not, in time). */
   stop(): Promise<void>;
 }
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
-type Ask = { kind: 'start'; target: TargetSpec } | { kind: 'backlog' } | { kind: 'usage' } | { kind: 'diagnostics' } | { kind: 'sqlStats' } | { kind: 'memory' } | { kind: 'stop' };
+type Ask = { kind: 'start'; target: TargetSpec } | { kind: 'backlog' } | { kind: 'usage' } | { kind: 'diagnostics' } | { kind: 'sqlStats' } | { kind: 'sqlCounters' } | { kind: 'memory' } | { kind: 'stop' };
 
 /**
  * Forks bench/target-process.ts and starts a target in it. Set BENCH_CPU_PROF=<dir> to write a
  * V8 CPU profile of each target process there (open it in Chrome DevTools or speedscope).
  */
-export async function startTargetProcess(target: TargetSpec, label: string, opts: { exposeGc?: boolean } = {}): Promise<TargetHandle> {
+export async function startTargetProcess(target: TargetSpec, label: string, opts: { exposeGc?: boolean; sqlCounters?: boolean } = {}): Promise<TargetHandle> {
   const execArgv = ['--import', 'tsx'];
   // Only for memory figures: lets the target force a full GC before it reports its heap.
   if (opts.exposeGc) execArgv.push('--expose-gc');
   const profDir = process.env.BENCH_CPU_PROF;
   // One folder per target; the largest file in it is the main thread (tsx's loader thread writes one too).
   if (profDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${join(profDir, label)}`);
-  const child: ChildProcess = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const env = opts.sqlCounters ? { ...process.env, BENCH_SQL_COUNTERS: '1' } : process.env;
+  const child: ChildProcess = fork(entry, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map<number, Pending>();
   let nextId = 1;
   let exited = false;
@@ -89,6 +93,7 @@ export async function startTargetProcess(target: TargetSpec, label: string, opts
     backlog: () => call({ kind: 'backlog' }, 15_000) as Promise<{ pendingEvents: number; runnableJobs: number }>,
     diagnostics: () => call({ kind: 'diagnostics' }, 15_000) as Promise<SwitchboardDiagnostics>,
     sqlStats: () => call({ kind: 'sqlStats' }, 15_000) as Promise<SqlStat[] | null>,
+    sqlCounters: () => call({ kind: 'sqlCounters' }, 15_000) as Promise<SqlCounters | null>,
     async stop() {
       try {
         await call({ kind: 'stop' }, 15_000);

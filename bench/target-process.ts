@@ -6,13 +6,18 @@
 import { performance } from 'node:perf_hooks';
 import { startBareServer } from './bare-server.ts';
 import { startSwitchboardTarget, type SwitchboardTarget } from './switchboard-target.ts';
+import { startReferenceServer } from './reference-server.ts';
+import { installSqlCounters, readSqlCounters, sqlCountersEnabled } from './sql-counters.ts';
 import { installSqlStats, sqlStatsEnabled, takeSqlStats } from './sql-stats.ts';
 import type { ProcessMemory, ProcessUsage, TargetReply, TargetRequest } from './target-protocol.ts';
 
 if (sqlStatsEnabled()) installSqlStats();
+if (sqlCountersEnabled()) installSqlCounters();
 
 let stopTarget: (() => Promise<void>) | undefined;
 let switchboard: SwitchboardTarget | undefined;
+/** The reference target's sends still waiting for the Graph API's answer: its backlog. */
+let referenceInFlight: (() => number) | undefined;
 
 function reply(msg: TargetReply): void {
   process.send?.(msg);
@@ -45,11 +50,18 @@ async function handle(req: TargetRequest): Promise<unknown> {
         stopTarget = () => bare.close();
         return { url: bare.url, pid: process.pid };
       }
+      if (req.target.type === 'reference') {
+        const ref = await startReferenceServer(req.target.spec);
+        referenceInFlight = ref.inFlight;
+        stopTarget = () => ref.close();
+        return { url: ref.url, pid: process.pid };
+      }
       switchboard = await startSwitchboardTarget(req.target.spec);
       stopTarget = () => switchboard!.stop();
       return { url: switchboard.url, pid: process.pid };
     }
     case 'backlog':
+      if (referenceInFlight) return { pendingEvents: 0, runnableJobs: referenceInFlight() };
       if (!switchboard) throw new Error('no Switchboard in this process');
       return switchboard.backlog();
     case 'diagnostics':
@@ -57,6 +69,8 @@ async function handle(req: TargetRequest): Promise<unknown> {
       return switchboard.diagnostics();
     case 'sqlStats':
       return sqlStatsEnabled() ? takeSqlStats() : null;
+    case 'sqlCounters':
+      return sqlCountersEnabled() ? readSqlCounters() : null;
     case 'usage':
       return usage();
     case 'memory':

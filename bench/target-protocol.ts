@@ -1,7 +1,8 @@
+import type { ReferenceServerSpec } from './reference-server.ts';
 import type { SwitchboardTargetSpec } from './switchboard-target.ts';
 
 /** What the parent asks a target process to start. */
-export type TargetSpec = { type: 'bare'; appSecret: string } | { type: 'switchboard'; spec: SwitchboardTargetSpec };
+export type TargetSpec = { type: 'bare'; appSecret: string } | { type: 'reference'; spec: ReferenceServerSpec } | { type: 'switchboard'; spec: SwitchboardTargetSpec };
 
 export type TargetRequest =
   | { id: number; kind: 'start'; target: TargetSpec }
@@ -9,6 +10,7 @@ export type TargetRequest =
   | { id: number; kind: 'usage' }
   | { id: number; kind: 'diagnostics' }
   | { id: number; kind: 'sqlStats' }
+  | { id: number; kind: 'sqlCounters' }
   | { id: number; kind: 'memory' }
   | { id: number; kind: 'stop' };
 

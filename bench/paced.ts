@@ -1,0 +1,240 @@
+import type { Simulator } from '../src/simulator/index.ts';
+import { runCustomerTraffic } from './customer-traffic.ts';
+import { loadAverage } from './machine.ts';
+import { SECRETS, settings } from './settings.ts';
+import type { SqlCounters } from './sql-counters.ts';
+import { median, round, type LatencySummary } from './stats.ts';
+import { switchboardSpec } from './switchboard-with-simulator.ts';
+import { startTargetProcess, usageBetween, type TargetHandle } from './target-client.ts';
+import type { TargetSpec } from './target-protocol.ts';
+
+/**
+ * Phase (p), issue #16: CPU per whole message against a reference that stores nothing. Each
+ * target runs in its own process; the simulator (here) plays Meta: each customer message is one
+ * signed webhook, the target's echo reply goes to the simulator's Graph API, which answers with
+ * three status webhooks (sent, delivered, read), as real customers cause. Paced, open-loop load at
+ * fixed rates. A measurement window runs from the end of a warm-up (and the drain after it) until
+ * every reply is in, every status webhook answered and the target's backlog is empty; its CPU
+ * (user + system, all threads) divided by the messages answered is the CPU per whole message.
+ */
+export type PacedTargetName = 'reference' | 'switchboard' | 'switchboard-pg';
+
+export interface PacedRun {
+  target: PacedTargetName;
+  ratePerSecond: number;
+  sent: number;
+  replied: number;
+  missing: number;
+  /** Window: the first send until the target drained, ms. */
+  windowMs: number;
+  /** Of which the drain after the last send (replies, statuses, backlog), ms. */
+  drainMs: number;
+  drained: boolean;
+  cpuUsPerMessage: number;
+  cpuCores: number;
+  /** Event-loop utilisation of the target's main thread over the window. */
+  loopUtilisation: number;
+  reply: LatencySummary;
+  /** Switchboard on SQLite: per message answered. */
+  sql?: { statements: number; commits: number; walFrames: number; walKiB: number };
+  loadAverage: number[];
+}
+
+export interface PacedRepetition {
+  repetition: number;
+  runs: PacedRun[];
+}
+
+export interface PacedSummary {
+  target: PacedTargetName;
+  ratePerSecond: number;
+  repetitions: number;
+  cpuUsPerMessage: number;
+  loopUtilisation: number;
+  replyP50: number;
+  replyP99: number;
+  missing: number;
+  statements?: number;
+  commits?: number;
+  walKiB?: number;
+  /** Median over repetitions of (this target's CPU per message / the reference's in the same repetition). */
+  ratioToReference?: number;
+}
+
+export interface PacedResult {
+  rates: number[];
+  seconds: number;
+  warmupSeconds: number;
+  repetitions: PacedRepetition[];
+  summary: PacedSummary[];
+}
+
+const DRAIN_TIMEOUT_MS = 60_000;
+
+function targetSpec(sim: Simulator, name: PacedTargetName): TargetSpec {
+  if (name === 'reference') {
+    return {
+      type: 'reference',
+      spec: { appSecret: SECRETS.appSecret, verifyToken: SECRETS.verifyToken, accessToken: SECRETS.accessToken, graphBaseUrl: sim.graphBaseUrl, phoneNumberId: sim.phoneNumberId },
+    };
+  }
+  const spec = switchboardSpec(sim, 'all');
+  if (name === 'switchboard-pg') {
+    const url = process.env.BENCH_PG_URL;
+    if (!url) throw new Error('switchboard-pg needs BENCH_PG_URL');
+    return { type: 'switchboard', spec: { ...spec, databaseUrl: url } };
+  }
+  return { type: 'switchboard', spec };
+}
+
+/** Until the simulator has nothing left to deliver and the target no backlog (bounded). */
+async function drain(sim: Simulator, target: TargetHandle, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await sim.drainWebhooks(Math.max(1, deadline - Date.now())).catch(() => undefined);
+    const b = await target.backlog();
+    if (b.pendingEvents === 0 && b.runnableJobs === 0) {
+      // A last look: the backlog emptied, but its work may have sent a reply whose statuses are now due.
+      await sim.drainWebhooks(Math.max(1, deadline - Date.now())).catch(() => undefined);
+      const again = await target.backlog();
+      if (again.pendingEvents === 0 && again.runnableJobs === 0) return true;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+}
+
+async function measureTarget(sim: Simulator, name: PacedTargetName, rates: number[], seconds: number, warmupSeconds: number, rep: number, say: (l: string) => void): Promise<PacedRun[]> {
+  const target = await startTargetProcess(targetSpec(sim, name), `paced-${name}`, { sqlCounters: name === 'switchboard' });
+  const runs: PacedRun[] = [];
+  try {
+    const check = await sim.setWebhookUrl(`${target.url}/webhooks/whatsapp`);
+    if (!check.ok) throw new Error(`the simulator could not verify ${name}'s webhook: ${check.status ?? ''} ${check.error ?? ''}`);
+    const ti = name === 'reference' ? 0 : name === 'switchboard' ? 1 : 2;
+    // Warm-up: JIT, connection pools, the first pages of every table; not measured.
+    await runCustomerTraffic({ sim, ratePerSecond: 100, durationSeconds: warmupSeconds, areaCode: `6${ti}${rep % 10}`, label: `paced-warm-${name}-${rep}`, graceMs: 5_000, deadlineMs: 1_000 });
+    await drain(sim, target, DRAIN_TIMEOUT_MS);
+    for (let k = 0; k < rates.length; k++) {
+      const rate = rates[k] as number;
+      const u0 = await target.usage();
+      const c0 = await target.sqlCounters();
+      const r = await runCustomerTraffic({
+        sim,
+        ratePerSecond: rate,
+        durationSeconds: seconds,
+        areaCode: `${7 + k}${ti}${rep % 10}`,
+        label: `paced-${name}-${rate}-${rep}`,
+        graceMs: 10_000,
+        deadlineMs: 1_000,
+      });
+      const lastSend = Date.now();
+      const drained = await drain(sim, target, DRAIN_TIMEOUT_MS);
+      const drainMs = Date.now() - lastSend;
+      const u1 = await target.usage();
+      const c1 = await target.sqlCounters();
+      const u = usageBetween(u0, u1);
+      const cpuMs = u1.cpuUserMs + u1.cpuSystemMs - (u0.cpuUserMs + u0.cpuSystemMs);
+      const per = Math.max(1, r.replied);
+      const run: PacedRun = {
+        target: name,
+        ratePerSecond: rate,
+        sent: r.sent,
+        replied: r.replied,
+        missing: r.missing,
+        windowMs: round(u1.at - u0.at, 0),
+        drainMs,
+        drained,
+        cpuUsPerMessage: round((cpuMs * 1000) / per, 0),
+        cpuCores: round(u.cpuCores),
+        loopUtilisation: round(u.loopBusy),
+        reply: r.reply,
+        ...(c0 && c1 ? { sql: perMessage(c0, c1, per) } : {}),
+        loadAverage: loadAverage(),
+      };
+      runs.push(run);
+      say(
+        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
+          (run.sql ? `; ${run.sql.statements} statements, ${run.sql.commits} commits, ${run.sql.walKiB} KiB WAL per msg` : '') +
+          `; load ${run.loadAverage.join(' ')}`,
+      );
+    }
+  } finally {
+    await target.stop();
+  }
+  return runs;
+}
+
+function perMessage(a: SqlCounters, b: SqlCounters, n: number): NonNullable<PacedRun['sql']> {
+  return {
+    statements: round((b.statements - a.statements) / n, 1),
+    commits: round((b.commits - a.commits) / n, 2),
+    walFrames: round((b.walFrames - a.walFrames) / n, 1),
+    walKiB: round((b.walBytes - a.walBytes) / 1024 / n, 1),
+  };
+}
+
+export function pacedTargets(): PacedTargetName[] {
+  const only = process.env.BENCH_PACED_TARGETS;
+  if (only) return only.split(',').map((s) => s.trim()) as PacedTargetName[];
+  return process.env.BENCH_PG_URL ? ['reference', 'switchboard', 'switchboard-pg'] : ['reference', 'switchboard'];
+}
+
+export async function runPacedPhase(sim: Simulator, opts: { repetitions: number; say: (l: string) => void }): Promise<PacedResult> {
+  const rates = settings.paced.ratesPerSecond;
+  const { seconds, warmupSeconds } = settings.paced;
+  const targets = pacedTargets();
+  const repetitions: PacedRepetition[] = [];
+  for (let rep = 0; rep < opts.repetitions; rep++) {
+    opts.say(`(p) paced load, repetition ${rep + 1}/${opts.repetitions}, load average ${loadAverage().join(' ')} ...`);
+    const runs: PacedRun[] = [];
+    for (const t of targets) runs.push(...(await measureTarget(sim, t, rates, seconds, warmupSeconds, rep, opts.say)));
+    repetitions.push({ repetition: rep + 1, runs });
+  }
+  return { rates, seconds, warmupSeconds, repetitions, summary: summarizePaced(repetitions, targets, rates) };
+}
+
+export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName[], rates: number[]): PacedSummary[] {
+  const out: PacedSummary[] = [];
+  for (const target of targets) {
+    for (const rate of rates) {
+      const runs = reps.map((r) => r.runs.find((x) => x.target === target && x.ratePerSecond === rate)).filter((x): x is PacedRun => x !== undefined);
+      if (runs.length === 0) continue;
+      const ratios = reps
+        .map((r) => {
+          const mine = r.runs.find((x) => x.target === target && x.ratePerSecond === rate);
+          const ref = r.runs.find((x) => x.target === 'reference' && x.ratePerSecond === rate);
+          return mine && ref ? mine.cpuUsPerMessage / ref.cpuUsPerMessage : NaN;
+        })
+        .filter(Number.isFinite);
+      const sqlRuns = runs.map((r) => r.sql).filter((s): s is NonNullable<PacedRun['sql']> => s !== undefined);
+      out.push({
+        target,
+        ratePerSecond: rate,
+        repetitions: runs.length,
+        cpuUsPerMessage: round(median(runs.map((r) => r.cpuUsPerMessage)), 0),
+        loopUtilisation: round(median(runs.map((r) => r.loopUtilisation))),
+        replyP50: round(median(runs.map((r) => r.reply.p50))),
+        replyP99: round(median(runs.map((r) => r.reply.p99))),
+        missing: runs.reduce((s, r) => s + r.missing, 0),
+        ...(sqlRuns.length
+          ? { statements: round(median(sqlRuns.map((s) => s.statements)), 1), commits: round(median(sqlRuns.map((s) => s.commits)), 2), walKiB: round(median(sqlRuns.map((s) => s.walKiB)), 1) }
+          : {}),
+        ...(target !== 'reference' && ratios.length ? { ratioToReference: round(median(ratios)) } : {}),
+      });
+    }
+  }
+  return out;
+}
+
+export function renderPaced(r: PacedResult): string {
+  const lines = [
+    `(p) paced load, ${r.seconds} s per rate, medians of ${r.repetitions.length} repetition(s):`,
+    '    target          rate  CPU µs/msg  ratio  loop   reply p50   p99     missing  stmts  commits  WAL KiB',
+  ];
+  for (const s of r.summary) {
+    lines.push(
+      `    ${s.target.padEnd(15)} ${String(s.ratePerSecond).padStart(4)}  ${String(s.cpuUsPerMessage).padStart(10)}  ${String(s.ratioToReference ?? '').padStart(5)}  ${String(s.loopUtilisation).padStart(4)}  ${String(s.replyP50).padStart(9)}  ${String(s.replyP99).padStart(7)}  ${String(s.missing).padStart(7)}  ${String(s.statements ?? '').padStart(5)}  ${String(s.commits ?? '').padStart(7)}  ${String(s.walKiB ?? '').padStart(7)}`,
+    );
+  }
+  return lines.join('\n');
+}
