@@ -73,7 +73,7 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
 });
 
 forEachDialect('web app: keyboard and reply-to', (dialect) => {
-  test('j/k move between conversations, r focuses the composer, / the search; a reply quotes the message; a assigns to me, c closes; a new message for me counts in the tab title while the tab is in the background', async (t) => {
+  test('signed in without a mouse; ? lists the shortcuts; j/k move between conversations, r focuses the composer, / the search; a reply quotes the message; a assigns to me, c closes; a new message for me counts in the tab title while the tab is in the background and shows a browser notification; the optional sound, off by default, kept once turned on', async (t) => {
     const ww = await startWebWorld(t, dialect);
     if (!ww) return;
     const { w } = ww;
@@ -83,9 +83,29 @@ forEachDialect('web app: keyboard and reply-to', (dialect) => {
     await second.sendText('segundo');
     await w.settle();
     const page = await ww.page(LAPTOP);
-    await signIn(page, ww.url, ww.admin);
+    // What the app asks of the browser for a new message for me: oscillators started (the chime) and
+    // notifications shown, recorded at the Web Audio and Notification APIs (headless Chromium has no speaker or notification centre).
+    await page.context().addInitScript(`(() => {
+      window.__chimes = 0; window.__notes = [];
+      const osc = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () { window.__chimes++; return osc.call(this); };
+      window.Notification = class { static permission = 'granted'; static requestPermission() { return Promise.resolve('granted'); } constructor(title, opts) { window.__notes.push({ title, body: opts && opts.body }); } };
+    })()`);
+
+    // Without a mouse: Tab to the fields, type, Enter signs in.
+    await page.goto(ww.url);
+    for (let i = 0; i < 6 && (await page.evaluate('document.activeElement?.name')) !== 'email'; i++) await page.keyboard.press('Tab');
+    await page.keyboard.type(ww.admin.email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(ww.admin.password);
+    await page.keyboard.press('Enter');
     await page.getByTestId('conversation-row').nth(1).waitFor();
     await page.mouse.move(1000, 780);
+    // ? shows the documented shortcuts; Escape closes them.
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
 
     await page.keyboard.press('j');
     await page.getByTestId('conversation-title').filter({ hasText: 'Beto Dos' }).waitFor();
@@ -120,8 +140,22 @@ forEachDialect('web app: keyboard and reply-to', (dialect) => {
     await page.evaluate('document.hasFocus = () => false');
     await first.sendText('¿sigues ahí?');
     await waitFor(async () => (await page.title()).startsWith('(1) '), 5000, 'tab title badge');
+    // The browser notification (permission granted); no chime: the sound is off until the user turns it on.
+    await waitFor(async () => ((await page.evaluate('window.__notes.length')) as number) === 1, 3000, 'browser notification');
+    assert.deepEqual(await page.evaluate('window.__notes[0]'), { title: 'New message from Ana Uno', body: '¿sigues ahí?' });
+    assert.equal(await page.evaluate('window.__chimes'), 0, 'no sound by default');
     await page.evaluate('delete document.hasFocus; window.dispatchEvent(new Event("focus"))');
     await waitFor(async () => !(await page.title()).startsWith('('), 3000, 'badge cleared on focus');
+
+    // The sound turned on stays on after a reload; the next message for me chimes.
+    await page.getByRole('switch', { name: 'Sound for new messages' }).focus();
+    await page.keyboard.press('Space');
+    await waitFor(async () => page.getByRole('switch', { name: 'Sound for new messages' }).isChecked(), 3000, 'sound on');
+    await page.reload();
+    await page.getByTestId('stream-state').and(page.locator('[data-state=live]')).waitFor();
+    assert.equal(await page.getByRole('switch', { name: 'Sound for new messages' }).isChecked(), true, 'the sound setting is kept');
+    await first.sendText('¿hola?');
+    await waitFor(async () => ((await page.evaluate('window.__chimes')) as number) > 0, 5000, 'chime played');
     await page.keyboard.press('c');
     await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.status === 'closed', 3000, 'closed by the c key');
     assert.deepEqual(ww.pageErrors, []);

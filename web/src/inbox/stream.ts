@@ -1,8 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query';
+import { type InfiniteData, type QueryClient, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { notifications } from '@mantine/notifications';
 import i18n from '../i18n/index.ts';
 import type { User } from '../api/types.ts';
+import type { Conversation, Page } from '../api/types.ts';
+import { contactName } from './format.ts';
 import { patchLists } from './live-cache.ts';
 import { playChime, soundOn } from './sound.ts';
 
@@ -53,7 +55,7 @@ export function useStream(me: User): StreamState {
     es.addEventListener('notification', (e: MessageEvent<string>) => {
       const data = parse(e.data);
       if (!data || !Array.isArray(data.user_ids) || !data.user_ids.includes(me.id)) return;
-      const who = data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
+      const who = nameFor(qc, data.conversation_id) ?? data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
       if (data.reason === 'mention') {
         void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
         notifications.show({ title: i18n.t('notify.mentioned'), message: who, color: 'yellow', autoClose: 8000, id: `mention-${data.conversation_id}` });
@@ -91,4 +93,16 @@ function parse(text: string): any {
   } catch {
     return null;
   }
+}
+
+/** The contact's name as the lists or the open conversation have it (the stream's summary carries no contact). */
+function nameFor(qc: QueryClient, conversationId: unknown): string | null {
+  if (typeof conversationId !== 'string') return null;
+  const open = qc.getQueryData<InfiniteData<Conversation>>(['conversation', conversationId])?.pages[0];
+  if (open) return contactName(open.contact);
+  for (const [, data] of qc.getQueriesData<InfiniteData<Page<Conversation>>>({ queryKey: ['conversations'] })) {
+    const row = data?.pages?.flatMap((p) => p.data ?? []).find((c) => c.id === conversationId);
+    if (row) return contactName(row.contact);
+  }
+  return null;
 }
