@@ -6,20 +6,12 @@ import type { Deps } from '../deps.ts';
 import { emitConversationUpdated } from '../event-webhooks/pipeline-events.ts';
 import { fieldError, NoContent, Nullable, routeSchema } from '../http/route-schema.ts';
 import { findVisibleConversation } from './conversation-access.ts';
+import { LinkedRecord, linkedRecordExample } from './conversation-schemas.ts';
 import { linkedRecordView } from './conversation-views.ts';
 
 const tags = ['linked records'];
 const MAX_ATTRIBUTES_BYTES = 16 * 1024;
 
-/** A conversation's linked record as the API shows it (linkedRecordView). */
-export const LinkedRecord = Type.Object({
-  type: Type.String({ description: 'record type, e.g. service_request' }),
-  id: Type.String({ description: 'the record id in your system' }),
-  url: Nullable(Type.String()),
-  title: Nullable(Type.String()),
-  attributes: Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object' }),
-});
-export const linkedRecordExample = { type: 'service_request', id: 'SR-1042', url: 'https://crm.example.com/sr/1042', title: 'Broken boiler', attributes: { priority: 'high' } };
 const params = Type.Object({ id: Type.String({ description: 'conversation id' }) });
 const err = (code: string, message: string) => fieldError(code, 422, message);
 

@@ -1,38 +1,46 @@
-import type { FastifyRequest } from 'fastify';
-import { principalOf } from '../auth/principal.ts';
 import { HttpError } from '../core/http-error.ts';
+import type { ChangeCursor } from './conversation-changes.ts';
 import type { ListFilter } from './conversation-list.ts';
 
-const STATUSES = ['active', 'archived', 'closed'] as const;
+/**
+ * The HTTP side of the conversation lists, for routes only: the query string (its types and
+ * enums are declared in conversation-routes.ts; what needs more than a schema is checked here)
+ * -> a list filter, and the cursors. Each bad parameter is 400 with its own code.
+ */
 
-/** `GET /api/v1/conversations` query string -> a list filter; 400 with a code per bad parameter. */
-export function parseListQuery(req: FastifyRequest, now: number): ListFilter {
-  const q = (req.query ?? {}) as Record<string, unknown>;
-  const one = (name: string): string | undefined => {
-    const v = q[name];
-    if (v === undefined || v === '') return undefined;
-    if (typeof v !== 'string' || v.length > 200) throw bad(`invalid_${name}`, `"${name}" must be given once, as text of at most 200 characters.`);
-    return v;
-  };
+export interface ListQuery {
+  status?: 'active' | 'archived' | 'closed';
+  snoozed?: 'true' | 'false' | 'all';
+  assignee?: string;
+  team?: string;
+  label?: string;
+  channel?: string;
+  unread?: 'true' | 'false';
+  my_unread?: 'true' | 'false';
+  q?: string;
+  record_type?: string;
+  record_id?: string;
+  limit?: string;
+  cursor?: string;
+  updated_since?: string;
+}
+
+/** `GET /api/v1/conversations` query string -> a list filter; `userId` is the caller's user, if any. */
+export function parseListQuery(query: ListQuery, userId: string | undefined, now: number): ListFilter {
+  const q: Record<string, string | undefined> = { ...query };
+  const one = (name: keyof ListQuery): string | undefined => (q[name] === '' ? undefined : q[name]);
   const limitText = one('limit');
   const limit = limitText === undefined ? 50 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw bad('invalid_limit', 'limit must be a whole number from 1 to 200.');
-  const statusText = one('status');
-  const status = STATUSES.find((s) => s === statusText);
-  if (statusText !== undefined && status === undefined) throw bad('invalid_status', 'status must be active, archived or closed.');
+  const status = query.status;
   const f: ListFilter = { limit, now, snoozed: status === 'active' ? 'exclude' : 'any' };
   if (status) f.status = status;
-
-  const snoozed = one('snoozed');
-  if (snoozed !== undefined) {
-    if (snoozed === 'true') f.snoozed = 'only';
-    else if (snoozed === 'false') f.snoozed = 'exclude';
-    else if (snoozed === 'all') f.snoozed = 'any';
-    else throw bad('invalid_snoozed', 'snoozed must be true (only snoozed), false (none snoozed) or all.');
-  }
+  const snoozed = query.snoozed;
+  if (snoozed === 'true') f.snoozed = 'only';
+  else if (snoozed === 'false') f.snoozed = 'exclude';
+  else if (snoozed === 'all') f.snoozed = 'any';
   const assignee = one('assignee');
   if (assignee === 'me') {
-    const userId = principalOf(req).userId;
     if (!userId) throw bad('invalid_assignee', 'assignee=me needs a signed-in user or a token a user owns.');
     f.assignee = userId;
   } else if (assignee !== undefined) f.assignee = assignee; // a user id, or 'none'
@@ -42,17 +50,10 @@ export function parseListQuery(req: FastifyRequest, now: number): ListFilter {
   if (label !== undefined) f.label = label;
   const channel = one('channel');
   if (channel !== undefined) f.channelId = channel;
-  const unread = one('unread');
-  if (unread !== undefined) {
-    if (unread !== 'true' && unread !== 'false') throw bad('invalid_unread', 'unread must be true or false.');
-    f.unread = unread === 'true';
-  }
-  const myUnread = one('my_unread');
-  if (myUnread !== undefined) {
-    if (myUnread !== 'true' && myUnread !== 'false') throw bad('invalid_my_unread', 'my_unread must be true or false.');
-    const userId = principalOf(req).userId;
+  if (query.unread !== undefined) f.unread = query.unread === 'true';
+  if (query.my_unread !== undefined) {
     if (!userId) throw bad('invalid_my_unread', 'my_unread needs a signed-in user or a token a user owns.');
-    f.myUnread = { userId, unread: myUnread === 'true' };
+    f.myUnread = { userId, unread: query.my_unread === 'true' };
   }
   const text = one('q');
   // A NUL cannot be stored in PostgreSQL text nor searched in SQLite: refuse it rather than fail.
@@ -67,6 +68,19 @@ export function parseListQuery(req: FastifyRequest, now: number): ListFilter {
   return f;
 }
 
+/** `updated_since` and `limit` of `GET /api/v1/conversations?updated_since=` (it takes no other parameter). */
+export function parseChangesQuery(query: ListQuery): { since: ChangeCursor; limit: number } {
+  const q: Record<string, string | undefined> = { ...query };
+  const other = Object.keys(q).find((k) => k !== 'updated_since' && k !== 'limit' && q[k] !== undefined && q[k] !== '');
+  if (other !== undefined)
+    throw bad('invalid_updated_since', `updated_since pages every conversation in change order and takes only limit, not "${other}".`);
+  const since = decodeChangeCursor(query.updated_since ?? '');
+  if (!since) throw bad('invalid_updated_since', 'updated_since must be 0 to start, or a next_cursor this API returned.');
+  const limit = query.limit === undefined || query.limit === '' ? 100 : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 500) throw bad('invalid_limit', 'limit must be a whole number from 1 to 500.');
+  return { since, limit };
+}
+
 export function encodeCursor(at: number, id: string): string {
   return Buffer.from(`${at}:${id}`).toString('base64url');
 }
@@ -76,6 +90,17 @@ function decodeCursor(cursor: string): { at: number; id: string } {
   const n = Number(at);
   if (!Number.isFinite(n) || !id) throw bad('invalid_cursor', 'cursor is not one this API returned.');
   return { at: n, id };
+}
+
+export function encodeChangeCursor(c: ChangeCursor): string {
+  return c.seq === 0 && c.id === '' ? '0' : `${c.seq}.${Buffer.from(c.id).toString('base64url')}`;
+}
+
+function decodeChangeCursor(text: string): ChangeCursor | undefined {
+  if (text === '0') return { seq: 0, id: '' };
+  const m = /^(\d{1,18})\.([A-Za-z0-9_-]{1,200})$/.exec(text);
+  if (!m) return undefined;
+  return { seq: Number(m[1]), id: Buffer.from(m[2] ?? '', 'base64url').toString('utf8') };
 }
 
 function bad(code: string, message: string): HttpError {

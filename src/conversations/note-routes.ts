@@ -3,31 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
-import { fieldError, Nullable, routeSchema, Timestamp } from '../http/route-schema.ts';
+import { fieldError, routeSchema } from '../http/route-schema.ts';
 import { emitNoteMentioned } from '../event-webhooks/pipeline-events.ts';
 import { authorOf, findReadableConversation, findVisibleConversation } from './conversation-access.ts';
+import { Note, noteExample } from './conversation-schemas.ts';
 import { addNote, listNotes, noteView } from './note-store.ts';
 
 const tags = ['notes'];
 
-const Note = Type.Object({
-  id: Type.String(),
-  conversation_id: Type.String(),
-  author: Type.String({ description: 'agent:<user id> or api' }),
-  author_id: Nullable(Type.String({ description: 'the author user, null for an API token' })),
-  text: Type.String(),
-  mentions: Type.Array(Type.Object({ user_id: Type.String(), email: Type.String(), name: Type.String() }), { description: 'users @mentioned in the text' }),
-  created_at: Timestamp(),
-});
-const noteExample = {
-  id: 'note_01J9Z',
-  conversation_id: 'conv_01J9Z',
-  author: 'agent:usr_01J9Z',
-  author_id: 'usr_01J9Z',
-  text: 'Asked @ana@example.com to check the refund',
-  mentions: [{ user_id: 'usr_02K1A', email: 'ana@example.com', name: 'Ana' }],
-  created_at: '2026-05-01T10:00:00.000Z',
-};
 const params = Type.Object({ id: Type.String({ description: 'conversation id' }) });
 const TEXT_ERROR = fieldError('invalid_text', 422, '"text" must be 1 to 10000 characters.');
 

@@ -17,60 +17,22 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * and the test then fails until they are taken off the list, so it always says what is left.
  */
 const NOT_YET_CONVERTED: readonly string[] = [
-  'DELETE /api/v1/tokens/{id}',
-  'DELETE /api/v1/users/{id}',
-  'DELETE /api/v1/webhooks/{id}',
-  'GET /api/v1/auth/me',
   'GET /api/v1/channels',
-  'GET /api/v1/contacts',
-  'GET /api/v1/contacts/{id}',
-  'GET /api/v1/conversations',
-  'GET /api/v1/conversations/{id}',
-  'GET /api/v1/records/{type}/{id}/conversations',
   'GET /api/v1/search',
   'GET /api/v1/stream',
   'GET /api/v1/teams/{id}/auto-assign',
-  'GET /api/v1/tokens',
-  'GET /api/v1/users',
-  'GET /api/v1/users/me',
-  'GET /api/v1/users/{id}',
-  'GET /api/v1/webhooks',
-  'GET /api/v1/webhooks/{id}',
-  'GET /api/v1/webhooks/{id}/deliveries',
   'PATCH /api/v1/channels/{id}',
-  'PATCH /api/v1/contacts/{id}',
-  'PATCH /api/v1/conversations/{id}',
-  'PATCH /api/v1/users/me',
-  'PATCH /api/v1/users/{id}',
-  'PATCH /api/v1/webhooks/{id}',
-  'POST /api/v1/auth/login',
-  'POST /api/v1/auth/logout',
-  'POST /api/v1/contacts/{id}/block',
-  'POST /api/v1/contacts/{id}/opt-in',
-  'POST /api/v1/contacts/{id}/opt-out',
-  'POST /api/v1/contacts/{id}/unblock',
-  'POST /api/v1/conversations',
   'POST /api/v1/conversations/{id}/assign',
   'POST /api/v1/conversations/{id}/bot/pause',
   'POST /api/v1/conversations/{id}/bot/resume',
   'POST /api/v1/conversations/{id}/handoff',
-  'POST /api/v1/conversations/{id}/messages',
-  'POST /api/v1/conversations/{id}/messages/{messageId}/mark-sent',
-  'POST /api/v1/conversations/{id}/messages/{messageId}/resend',
-  'POST /api/v1/conversations/{id}/read',
   'POST /api/v1/conversations/{id}/typing',
   'POST /api/v1/conversations/{id}/unassign',
-  'POST /api/v1/tokens',
-  'POST /api/v1/users',
-  'POST /api/v1/webhooks',
-  'POST /api/v1/webhooks/{id}/deliveries/{deliveryId}/replay',
-  'POST /api/v1/webhooks/{id}/test',
   'PUT /api/v1/teams/{id}/auto-assign',
-  'PUT /api/v1/users/me/availability',
 ];
 
 /** Bodies that are not a JSON object of named fields (see request-bodies.test.ts); they need no body schema. */
-const FREE_FORM_BODIES = new Set(['POST /api/v1/media']);
+const FREE_FORM_BODIES = new Set(['POST /api/v1/media', 'POST /api/v1/audiences/import']);
 
 type Schema = Record<string, unknown>;
 interface Media {

@@ -65,7 +65,7 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     assert.equal(missing.status, 422);
     assert.deepEqual([missing.body.error.code, missing.body.error.details.field], ['reply_to_not_found', 'reply_to']);
     const queued = await w.app.deps.storage.db.insertInto('messages').values({
-      id: 'msg_unsent', conversation_id: conv.id, channel_id: conv.channel_id, direction: 'out', external_id: null, kind: 'text', text: 'x', content: '{}', raw: null,
+      id: 'msg_unsent', conversation_id: conv.id, channel_id: conv.channel_id, direction: 'out', external_id: null, kind: 'text', text: 'x', content: JSON.stringify({ type: 'text', text: 'x' }), raw: null,
       status: 'failed', status_at: 0, error_code: null, error_message: null, reply_to_external_id: null, sent_at: 0, created_at: 0, attempts: 0, author: 'api',
     }).execute();
     assert.ok(queued);
