@@ -136,7 +136,7 @@ const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; s
                 {TYPE_ICON[type] ?? '💬'}{' '}
               </span>
             )}
-            {c.last_message_preview ?? ''}
+            {plain(c.last_message_preview ?? '')}
           </span>
           {c.unread_count > 0 && (
             <span className="conv-unread" data-testid="unread-badge">
@@ -164,6 +164,11 @@ const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; s
     </div>
   );
 });
+
+/** The preview without WhatsApp's formatting marks (*bold* _italic_ ~strike~ ```mono```): the row shows plain text. */
+function plain(text: string): string {
+  return text.replace(/```/g, '').replace(/([*_~])(\S(?:[^\n]*?\S)?)\1/g, '$2');
+}
 
 function inPlace(shown: Conversation[], fresh: Conversation[]): { rows: Conversation[]; pending: number } {
   const byId = new Map(fresh.map((c) => [c.id, c]));

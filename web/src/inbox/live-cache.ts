@@ -14,6 +14,67 @@ type ListData = InfiniteData<Page<Conversation>, string | null>;
  * search) is refetched instead.
  */
 export async function patchLists(qc: QueryClient, conversationId: string, meId: string): Promise<void> {
+  const fresh = await readOne(conversationId);
+  apply(qc, conversationId, fresh, meId);
+}
+
+/**
+ * What an event already says, shown at once (before the read that confirms it): the row's new
+ * preview, time, unread count, status and assignment; a new conversation's row from the customer's
+ * message (their number and WhatsApp name). Nothing when the event says too little.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: an event payload, read field by field
+export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
+  const s = data?.conversation;
+  if (!s || typeof s.id !== 'string' || typeof s.status !== 'string') return;
+  const known = findRow(qc, s.id);
+  const m = data.message;
+  let row: Conversation | null = null;
+  const head = {
+    status: s.status,
+    unread_count: typeof s.unread_count === 'number' ? s.unread_count : (known?.unread_count ?? 0),
+    last_message_preview: s.last_message_preview ?? known?.last_message_preview ?? null,
+    last_message_at: s.last_message_at ?? known?.last_message_at ?? null,
+    last_message_type: typeof m?.kind === 'string' ? m.kind : (known?.last_message_type ?? null),
+  };
+  const assignee = s.assignee_id === undefined ? known?.assignee : s.assignee_id === null ? null : known?.assignee?.id === s.assignee_id ? known?.assignee : { id: s.assignee_id, name: null };
+  const team = s.team_id === undefined ? known?.team : s.team_id === null ? null : known?.team?.id === s.team_id ? known?.team : { id: s.team_id, name: null };
+  if (known) row = { ...known, ...head, assignee: assignee ?? null, team: team ?? null };
+  else if (m?.direction === 'in' && typeof m.content?.from === 'string' && typeof s.contact_id === 'string') {
+    const from: string = m.content.from;
+    const at: string = m.sent_at ?? head.last_message_at ?? new Date().toISOString();
+    const profile = typeof m.content.profile_name === 'string' ? m.content.profile_name : null;
+    row = {
+      id: s.id,
+      channel_id: '',
+      contact: { id: s.contact_id, name: profile, profile_name: profile, wa_id: from, bsuid: null, username: null, phone: /^\d+$/.test(from) ? `+${from}` : null },
+      ...head,
+      last_customer_message_at: at,
+      window: { open: true, open_until: new Date(Date.parse(at) + 24 * 3600_000).toISOString() },
+      assignee: assignee ?? null,
+      team: team ?? null,
+      labels: [],
+      linked_record: null,
+      snoozed_until: null,
+      bot: { paused: Boolean(s.bot?.paused) },
+      created_at: at,
+      updated_at: at,
+    };
+  }
+  if (row) apply(qc, s.id, row, meId, true);
+}
+
+function findRow(qc: QueryClient, id: string): Conversation | undefined {
+  for (const [, data] of qc.getQueriesData<ListData>({ queryKey: ['conversations'] })) {
+    for (const p of data?.pages ?? []) {
+      const row = p.data?.find((c) => c.id === id);
+      if (row) return row;
+    }
+  }
+  return undefined;
+}
+
+async function readOne(conversationId: string): Promise<Conversation | null> {
   let fresh: Conversation | null;
   try {
     const { messages: _m, notes: _n, messages_before_cursor: _c, ...head } = await get<ConversationDetail>(`/conversations/${conversationId}?limit=1`);
@@ -21,12 +82,16 @@ export async function patchLists(qc: QueryClient, conversationId: string, meId: 
   } catch {
     fresh = null; // no longer visible to me (reassigned away), or gone
   }
+  return fresh;
+}
+
+function apply(qc: QueryClient, conversationId: string, fresh: Conversation | null, meId: string, provisional = false): void {
   for (const query of qc.getQueryCache().findAll({ queryKey: ['conversations'] })) {
     const filters = query.queryKey[1];
     if (!isFilters(filters)) continue;
     const verdict = fresh ? matches(fresh, filters, meId) : false;
     if (verdict === undefined) {
-      void qc.invalidateQueries({ queryKey: query.queryKey, exact: true });
+      if (!provisional) void qc.invalidateQueries({ queryKey: query.queryKey, exact: true });
       continue;
     }
     qc.setQueryData<ListData>(query.queryKey, (data) => (data ? place(data, conversationId, verdict ? fresh : null) : data));

@@ -5,7 +5,7 @@ import i18n from '../i18n/index.ts';
 import type { User } from '../api/types.ts';
 import type { Conversation, Page } from '../api/types.ts';
 import { contactName } from './format.ts';
-import { patchLists } from './live-cache.ts';
+import { patchFromEvent, patchLists } from './live-cache.ts';
 import { playChime, soundOn } from './sound.ts';
 
 export type StreamState = 'connecting' | 'live';
@@ -42,6 +42,7 @@ export function useStream(me: User): StreamState {
       const data = parse(e.data);
       const id = typeof data?.conversation_id === 'string' ? data.conversation_id : null;
       if (!id) return void qc.invalidateQueries({ queryKey: ['conversations'] });
+      patchFromEvent(qc, data, me.id);
       patch(id);
       void qc.invalidateQueries({ queryKey: ['conversation', id] });
     };
