@@ -1,3 +1,5 @@
+import { audienceRoutes } from './broadcasts/audience-routes.ts';
+import { broadcastRoutes } from './broadcasts/broadcast-routes.ts';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { accessRoutes } from './auth/access-routes.ts';
 import { installAuth } from './auth/install-auth.ts';
@@ -93,6 +95,8 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(botPauseRoutes, { deps });
     await api.register(streamRoutes, { deps, adminToken: opts.adminToken });
     await api.register(contactRoutes, { deps });
+    await api.register(audienceRoutes, { deps });
+    await api.register(broadcastRoutes, { deps });
   });
   return app;
 }

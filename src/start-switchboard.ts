@@ -1,3 +1,4 @@
+import { runBroadcast } from './broadcasts/run-broadcast.ts';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { buildApp } from './app.ts';
@@ -99,6 +100,7 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
         handle(JOBS.conversationTyping, (p) => sendTypingIndicator(deps, p)),
         handle(JOBS.conversationReadReceipt, (p, job) => sendReadReceipt(deps, p, job.attempts)),
         mediaFetchJob(deps),
+        handle(JOBS.broadcastRun, (p) => runBroadcast(deps, p)),
       ]),
     );
   }

@@ -17,6 +17,11 @@ export const EVENT_TYPES = [
   'contact.opted_out',
   'flow.succeeded',
   'flow.failed',
+  'broadcast.started',
+  'broadcast.paused',
+  'broadcast.completed',
+  'broadcast.failed',
+  'broadcast.recipient.failed',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

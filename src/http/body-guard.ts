@@ -34,6 +34,11 @@ export const BODYLESS_ROUTES: ReadonlySet<string> = new Set([
   'DELETE /api/v1/flows/handoffs/:conversationId',
   'POST /api/v1/contacts/:id/block',
   'POST /api/v1/contacts/:id/unblock',
+  'POST /api/v1/broadcasts/:id/validate',
+  'POST /api/v1/broadcasts/:id/estimate',
+  'POST /api/v1/broadcasts/:id/pause',
+  'POST /api/v1/broadcasts/:id/resume',
+  'POST /api/v1/broadcasts/:id/cancel',
 ]);
 
 /** Refuses a body on BODYLESS_ROUTES, after authentication (an anonymous caller still gets 401 first). */

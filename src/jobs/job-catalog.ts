@@ -45,6 +45,14 @@ export const JOBS = {
     key: (p) => `flow-webhook:${p.id}:${p.attempt ?? 1}`,
     maxAttempts: 25,
   }),
+  /** One tick of a running broadcast: hands its next recipients to the outbound queue (at most its rate per second), then comes back. */
+  broadcastRun: defineJob({
+    name: 'broadcast.run',
+    fields: { broadcastId: 'string' },
+    queue: 'given',
+    key: (p, runAt) => (runAt === undefined ? `broadcast:${p.broadcastId}` : `broadcast:${p.broadcastId}:${runAt}`),
+    maxAttempts: 25,
+  }),
 } as const;
 
 export const JOB_CATALOG: readonly JobDefinition<object>[] = Object.values(JOBS) as unknown as JobDefinition<object>[];

@@ -423,4 +423,58 @@ export interface Database {
     user_id: string | null;
     detail: string | null; // 0019-sends-stream-event-detail: JSON, e.g. conversation.assigned's reason, by, previous
   };
+  // Broadcasts (0023-broadcasts, docs/broadcasts.md).
+  audiences: {
+    id: string;
+    name: string;
+    kind: string; // csv | segment
+    segment: string | null; // JSON filter
+    columns: string | null; // JSON: the CSV's variable columns
+    default_country: string | null;
+    member_count: Generated<number>;
+    rejected_count: Generated<number>;
+    report: string | null; // JSON: rejections by reason, the first rejected rows
+    created_by: string | null;
+    created_at: number;
+  };
+  audience_members: {
+    audience_id: string;
+    contact_id: string;
+    line: number; // the CSV line
+    variables: string; // JSON: column -> value
+  };
+  broadcasts: {
+    id: string;
+    name: string;
+    channel_id: string;
+    template_id: string;
+    audience_id: string;
+    parameters: string; // JSON: fixed values, {column}, {contact, fallback}
+    state: string; // draft | scheduled | running | paused | completed | cancelled | failed
+    state_reason: string | null;
+    opt_in_override_reason: string | null;
+    rate_per_second: number;
+    scheduled_at: number | null;
+    time_zone: string | null;
+    excluded: string | null; // JSON counts, set when frozen
+    created_by: string | null;
+    created_at: number;
+    updated_at: number;
+    started_at: number | null;
+    ended_at: number | null;
+  };
+  broadcast_recipients: {
+    broadcast_id: string;
+    seq: number;
+    contact_id: string;
+    address: string; // E.164 or BSUID
+    components: string; // JSON Graph components
+    rendered: string;
+    price_estimate: Generated<number>;
+    state: string; // pending | queued | failed
+    error_code: string | null;
+    error_message: string | null;
+    message_id: string | null;
+    queued_at: number | null;
+  };
 }

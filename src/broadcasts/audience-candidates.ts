@@ -1,0 +1,157 @@
+import { sql } from 'kysely';
+import type { Executor } from '../storage/executor.ts';
+import type { AudienceRow } from './audience-store.ts';
+
+/** A segment: contacts filtered by tags, conversation labels, attributes, opt-in state and when they last wrote. */
+export interface Segment {
+  /** Contact tags: every one of them. */
+  tags?: string[];
+  /** Conversation labels: any of them, on any of the contact's conversations. */
+  labels?: string[];
+  /** Contact attributes: each equal to the value. */
+  attributes?: Record<string, string | number | boolean>;
+  /** true: opted in; false: opted out; null: never recorded. */
+  opted_in?: boolean | null;
+  /** The customer last wrote at or after / before this time (ISO 8601). */
+  last_seen_after?: string;
+  last_seen_before?: string;
+}
+
+/** A contact an audience names, with what a broadcast needs to address it, check it and fill its parameters. */
+export interface Candidate {
+  contact_id: string;
+  external_id: string;
+  phone_e164: string | null;
+  bsuid: string | null;
+  name: string | null;
+  profile_name: string | null;
+  attributes: Record<string, unknown>;
+  opted_in: number | null;
+  blocked: number;
+  /** CSV audiences: the row's line and its variable columns. */
+  line: number | null;
+  variables: Record<string, string>;
+}
+
+interface ContactColumns {
+  id: string;
+  external_id: string;
+  phone_e164: string | null;
+  bsuid: string | null;
+  name: string | null;
+  profile_name: string | null;
+  attributes: string;
+  tags: string;
+  opted_in: number | null;
+  blocked: number;
+}
+
+/**
+ * The contacts an audience names now, in a stable order (CSV: file order; segment: contact id).
+ * Opt-in and blocking are read from the contacts as they are now, so a customer who opted out
+ * after the import is left out by the broadcast that uses it.
+ */
+export async function audienceCandidates(db: Executor, audience: AudienceRow): Promise<Candidate[]> {
+  if (audience.kind === 'csv') {
+    const rows = await db
+      .selectFrom('audience_members as m')
+      .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+      .select(['c.id', 'c.external_id', 'c.phone_e164', 'c.bsuid', 'c.name', 'c.profile_name', 'c.attributes', 'c.tags', 'c.opted_in', 'c.blocked', 'm.line', 'm.variables'])
+      .where('m.audience_id', '=', audience.id)
+      .orderBy('m.line')
+      .execute();
+    return rows.map((r) => candidate(r, r.line, parseObject(r.variables)));
+  }
+  const segment = parseSegment(audience.segment);
+  return (await segmentContacts(db, segment)).map((r) => candidate(r, null, {}));
+}
+
+/** The contacts a segment matches now. */
+export async function segmentContacts(db: Executor, s: Segment): Promise<ContactColumns[]> {
+  let q = db
+    .selectFrom('contacts as c')
+    .select(['c.id', 'c.external_id', 'c.phone_e164', 'c.bsuid', 'c.name', 'c.profile_name', 'c.attributes', 'c.tags', 'c.opted_in', 'c.blocked'])
+    .where('c.channel_kind', '=', 'whatsapp');
+  if (s.opted_in === null) q = q.where('c.opted_in', 'is', null);
+  else if (s.opted_in !== undefined) q = q.where('c.opted_in', '=', s.opted_in ? 1 : 0);
+  if (s.labels && s.labels.length > 0) {
+    const names = s.labels;
+    q = q.where('c.id', 'in', (sub) =>
+      sub
+        .selectFrom('conversations as v')
+        .innerJoin('conversation_labels as cl', 'cl.conversation_id', 'v.id')
+        .innerJoin('labels as l', 'l.id', 'cl.label_id')
+        .select('v.contact_id')
+        .where('l.name', 'in', names),
+    );
+  }
+  const lastSeen = sql<number | null>`(select max(v2.last_customer_message_at) from conversations v2 where v2.contact_id = c.id)`;
+  if (s.last_seen_after !== undefined) q = q.where(lastSeen, '>=', Date.parse(s.last_seen_after));
+  if (s.last_seen_before !== undefined) q = q.where(lastSeen, '<', Date.parse(s.last_seen_before));
+  const rows = await q.orderBy('c.id').execute();
+  // Tags and attributes are JSON text (the same in both databases): matched here.
+  return rows.filter((r) => {
+    if (s.tags && s.tags.length > 0) {
+      const tags = parseArray(r.tags);
+      if (!s.tags.every((t) => tags.includes(t))) return false;
+    }
+    if (s.attributes) {
+      const attrs = parseObject(r.attributes);
+      for (const [k, v] of Object.entries(s.attributes)) if (attrs[k] !== v) return false;
+    }
+    return true;
+  });
+}
+
+export function parseSegment(json: string | null): Segment {
+  const v: unknown = json ? JSON.parse(json) : {};
+  const seg: Segment = {};
+  if (typeof v !== 'object' || v === null) return seg;
+  if ('tags' in v && Array.isArray(v.tags)) seg.tags = v.tags.filter((t): t is string => typeof t === 'string');
+  if ('labels' in v && Array.isArray(v.labels)) seg.labels = v.labels.filter((t): t is string => typeof t === 'string');
+  if ('attributes' in v && typeof v.attributes === 'object' && v.attributes !== null) {
+    const attrs: Record<string, string | number | boolean> = {};
+    for (const [k, x] of Object.entries(v.attributes)) if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') attrs[k] = x;
+    seg.attributes = attrs;
+  }
+  if ('opted_in' in v && (v.opted_in === null || typeof v.opted_in === 'boolean')) seg.opted_in = v.opted_in;
+  if ('last_seen_after' in v && typeof v.last_seen_after === 'string') seg.last_seen_after = v.last_seen_after;
+  if ('last_seen_before' in v && typeof v.last_seen_before === 'string') seg.last_seen_before = v.last_seen_before;
+  return seg;
+}
+
+function candidate(r: ContactColumns, line: number | null, variables: Record<string, unknown>): Candidate {
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(variables)) if (typeof v === 'string') vars[k] = v;
+  return {
+    contact_id: r.id,
+    external_id: r.external_id,
+    phone_e164: r.phone_e164,
+    bsuid: r.bsuid,
+    name: r.name,
+    profile_name: r.profile_name,
+    attributes: parseObject(r.attributes),
+    opted_in: r.opted_in === null ? null : Number(r.opted_in),
+    blocked: Number(r.blocked),
+    line,
+    variables: vars,
+  };
+}
+
+function parseObject(json: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(json);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v)) : {};
+  } catch {
+    return {};
+  }
+}
+
+function parseArray(json: string): unknown[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    return Array.isArray(v) ? v : [];
+  } catch {
+    return [];
+  }
+}
