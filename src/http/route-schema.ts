@@ -23,11 +23,13 @@ export interface FieldError {
   status?: number;
   /** Default: `"<field>" <what the schema wanted>.` */
   message?: string;
+  /** Added to the answer's `details` (next to `field`), e.g. the allowed values. */
+  details?: Record<string, unknown>;
 }
 
 /** Schema options that make a validation failure of this property answer `status` `code` (default 400 invalid_request). */
-export function fieldError(code: string, status = 400, message?: string): Record<string, unknown> {
-  return { [ERROR_KEYWORD]: { code, status, ...(message ? { message } : {}) } satisfies FieldError };
+export function fieldError(code: string, status = 400, message?: string, details?: Record<string, unknown>): Record<string, unknown> {
+  return { [ERROR_KEYWORD]: { code, status, ...(message ? { message } : {}), ...(details ? { details } : {}) } satisfies FieldError };
 }
 
 /** The error body every 4xx answer has. */

@@ -45,7 +45,7 @@ export function validationAnswer(errors: readonly AjvError[], context: string): 
     return { status: 400, code: 'invalid_body', message: 'Send a JSON object (Content-Type: application/json).', details: { field: 'body' } };
   }
   const custom = customError(errors, first.instancePath ?? '', missing);
-  if (custom) return { status: custom.status ?? 400, code: custom.code, message: custom.message ?? `"${field}" ${first.message ?? 'is not valid'}.`, details: { field } };
+  if (custom) return { status: custom.status ?? 400, code: custom.code, message: custom.message ?? `"${field}" ${first.message ?? 'is not valid'}.`, details: { field, ...custom.details } };
   const wanted = missing ? 'is required' : (first.message ?? 'is not valid');
   return { status: 400, code: 'invalid_request', message: `"${field}" ${wanted}.`, details: { field } };
 }
