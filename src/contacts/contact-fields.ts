@@ -1,70 +1,53 @@
-import { jsonObject } from '../auth/body-fields.ts';
-import { HttpError } from '../core/http-error.ts';
-
 export const MAX_ATTRIBUTES_BYTES = 16_384;
 export const MAX_TAGS = 50;
 const TAG = /^[\p{L}\p{N}][\p{L}\p{N} _.:-]{0,47}$/u;
-const SOURCE = /^[a-z][a-z0-9_]{0,31}$/;
+/** How consent was given: lower-case letters, digits and _ (the route's schema holds this pattern). */
+export const SOURCE_PATTERN = '^[a-z][a-z0-9_]{0,31}$';
 
-export function objectBody(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  return { ...jsonObject(body, allowed) };
+/**
+ * What the contact routes' schemas cannot say (trimming, a merge with the stored attributes, the
+ * size of the result): each check returns its value, or the reason it was refused; the route maps
+ * reasons to answers (contact-routes.ts).
+ */
+export type FieldCheck<T> = { ok: true; value: T } | { ok: false; reason: ContactFieldReason; detail?: string };
+export type ContactFieldReason = 'invalid_name' | 'invalid_attribute_name' | 'attributes_too_large' | 'invalid_tag' | 'invalid_note';
+
+/** A name agents give: trimmed, non-empty, at most 200 characters, no NUL (PostgreSQL cannot store it in text); null clears it. */
+export function checkName(v: string | null): FieldCheck<string | null> {
+  if (v === null) return { ok: true, value: null };
+  const name = v.trim();
+  if (name === '' || name.length > 200 || name.includes('\u0000')) return { ok: false, reason: 'invalid_name' };
+  return { ok: true, value: name };
 }
 
-export function nameField(v: unknown): string | null {
-  if (v === null) return null;
-  // NUL: PostgreSQL cannot store it in text.
-  if (typeof v !== 'string' || v.trim() === '' || v.trim().length > 200 || v.includes('\u0000')) {
-    throw new HttpError(422, 'invalid_name', '"name" must be a non-empty string of at most 200 characters (no NUL characters), or null.');
-  }
-  return v.trim();
-}
-
-/** Merged into the stored attributes: a key set to null is removed. */
-export function mergeAttributes(stored: string, patch: unknown): string {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw new HttpError(422, 'invalid_attributes', '"attributes" must be a JSON object; its keys are merged into the contact\'s (null removes a key).');
-  }
+/** Merged into the stored attributes (JSON text): a key set to null is removed. */
+export function mergeAttributes(stored: string, patch: Readonly<Record<string, unknown>>): FieldCheck<string> {
   const current: unknown = JSON.parse(stored);
   const merged: Record<string, unknown> = typeof current === 'object' && current !== null && !Array.isArray(current) ? { ...current } : {};
   for (const [k, v] of Object.entries(patch)) {
-    if (k.length > 100) throw new HttpError(422, 'invalid_attributes', `Attribute names are at most 100 characters ("${k.slice(0, 20)}...").`);
+    if (k.length > 100) return { ok: false, reason: 'invalid_attribute_name', detail: k.slice(0, 20) };
     if (v === null) delete merged[k];
     else merged[k] = v;
   }
   const text = JSON.stringify(merged);
-  if (Buffer.byteLength(text) > MAX_ATTRIBUTES_BYTES) throw new HttpError(422, 'attributes_too_large', `Attributes may take at most ${MAX_ATTRIBUTES_BYTES} bytes as JSON.`);
-  return text;
+  if (Buffer.byteLength(text) > MAX_ATTRIBUTES_BYTES) return { ok: false, reason: 'attributes_too_large' };
+  return { ok: true, value: text };
 }
 
 /** Replaces the tags: trimmed, de-duplicated, in the order given. */
-export function tagsField(v: unknown): string[] {
-  if (!Array.isArray(v) || v.length > MAX_TAGS) throw new HttpError(422, 'invalid_tags', `"tags" must be an array of at most ${MAX_TAGS} strings.`);
+export function checkTags(v: readonly string[]): FieldCheck<string[]> {
   const out: string[] = [];
   for (const t of v) {
-    const tag = typeof t === 'string' ? t.trim() : '';
-    if (!TAG.test(tag)) throw new HttpError(422, 'invalid_tags', 'Each tag is 1-48 letters, digits, spaces or _ . : - (starting with a letter or digit).');
+    const tag = t.trim();
+    if (!TAG.test(tag)) return { ok: false, reason: 'invalid_tag' };
     if (!out.includes(tag)) out.push(tag);
   }
-  return out;
+  return { ok: true, value: out };
 }
 
-export function sourceField(v: unknown, fallback: string): string {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'string' || !SOURCE.test(v)) {
-    throw new HttpError(422, 'invalid_source', '"source" names how consent was given, like web_form, whatsapp, import or agent (lower-case letters, digits and _).');
-  }
-  return v;
-}
-
-export function noteField(v: unknown): string | null {
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.length > 1000 || v.includes('\u0000')) throw new HttpError(422, 'invalid_note', '"note" must be a string of at most 1000 characters (no NUL characters).');
-  return v;
-}
-
-export function boolQuery(v: string | undefined, field: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw new HttpError(400, `invalid_${field}`, `${field} must be true or false.`);
+/** A note on a consent change: at most 1000 characters, no NUL. */
+export function checkNote(v: string | null | undefined): FieldCheck<string | null> {
+  if (v === undefined || v === null) return { ok: true, value: null };
+  if (v.length > 1000 || v.includes('\u0000')) return { ok: false, reason: 'invalid_note' };
+  return { ok: true, value: v };
 }

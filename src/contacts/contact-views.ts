@@ -18,10 +18,10 @@ export function contactView(c: ContactRecord) {
     phone: c.phone_e164,
     name: c.name ?? c.profile_name ?? c.username,
     profile_name: c.profile_name,
-    attributes: parseJson(c.attributes, {}),
-    tags: parseJson(c.tags, []),
+    attributes: jsonObject(c.attributes),
+    tags: jsonStrings(c.tags),
     opt_in: {
-      state: c.opted_in === null ? 'unknown' : c.opted_in ? 'opted_in' : 'opted_out',
+      state: c.opted_in === null ? ('unknown' as const) : c.opted_in ? ('opted_in' as const) : ('opted_out' as const),
       changed_at: iso(c.opted_in_at),
     },
     blocked: c.blocked === 1,
@@ -31,17 +31,37 @@ export function contactView(c: ContactRecord) {
 }
 
 export function optEventView(e: OptEventRecord) {
-  return { state: e.opted_in ? 'opted_in' : 'opted_out', source: e.source, by: e.actor, note: e.note, at: iso(e.created_at) };
+  return {
+    state: e.opted_in ? ('opted_in' as const) : ('opted_out' as const),
+    source: e.source,
+    by: e.actor,
+    note: e.note,
+    at: iso(e.created_at),
+  };
 }
 
-function parseJson<T>(text: string, fallback: T): T | unknown {
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return fallback;
+    return undefined;
   }
 }
 
+/** The stored attributes: a JSON object ({} if the column holds anything else). */
+function jsonObject(text: string): Record<string, unknown> {
+  const v = parseJson(text);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** The stored tags: a JSON array of strings (anything else is left out). */
+function jsonStrings(text: string): string[] {
+  const v = parseJson(text);
+  return Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : [];
+}
+
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }

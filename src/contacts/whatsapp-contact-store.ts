@@ -1,8 +1,7 @@
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { waIdToE164, waIdVariants } from '../core/phone.ts';
-import { HttpError } from '../core/http-error.ts';
-import { isBsuid, isWaId } from '../core/whatsapp-ids.ts';
+import { isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import type { WhatsAppContactRow } from './contact-store.ts';
 import { mergeContacts } from './merge-contacts.ts';
@@ -18,6 +17,8 @@ export interface WhatsAppIdentity {
 }
 
 export type { WhatsAppContactRow } from './contact-store.ts';
+/** @deprecated a request-field check, not storage: import it from bsuid-field.ts (kept until the routes that import it from here move). */
+export { bsuidField } from './bsuid-field.ts';
 
 // Hot path (every inbound message): prebuilt SQL.
 const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
@@ -127,14 +128,6 @@ export async function moveToNewBsuid(db: Executor, u: { previous: string; curren
   }
   await db.updateTable('contacts').set({ ...patch, updated_at: u.now }).where('id', '=', contact.id).execute();
   return contact.id;
-}
-
-/** A `bsuid` request field: Meta's BSUID format (`US.13491208655302741918`), else 422 invalid_bsuid. */
-export function bsuidField(v: unknown): string {
-  if (!isBsuid(v)) {
-    throw new HttpError(422, 'invalid_bsuid', '"bsuid" must be a WhatsApp business-scoped user ID as webhooks give it: a two-letter country code, ".", then up to 128 letters and digits, like US.13491208655302741918.', { field: 'bsuid' });
-  }
-  return v;
 }
 
 /** The contact with this BSUID, or a new one addressed by it (no phone, no username yet). */
