@@ -48,13 +48,14 @@ export async function contactsByBsuid(db: Executor, bsuids: readonly string[]): 
     .execute();
 }
 
-/** New contacts for numbers never seen; one another process created meanwhile is kept (no error). */
-export async function insertPhoneContacts(db: Executor, rows: ReadonlyArray<{ id: string; waId: string; e164: string }>, now: number): Promise<void> {
-  if (rows.length === 0) return;
-  await db
+/** New contacts for numbers never seen; one another process created meanwhile is kept (no error, not returned). */
+export async function insertPhoneContacts(db: Executor, rows: ReadonlyArray<{ id: string; waId: string; e164: string }>, now: number): Promise<ContactIdentityRow[]> {
+  if (rows.length === 0) return [];
+  return db
     .insertInto('contacts')
     .values(rows.map((r) => ({ id: r.id, channel_kind: 'whatsapp', external_id: r.waId, phone_e164: r.e164, profile_name: null, created_at: now, updated_at: now })))
     .onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing())
+    .returning(['id', 'external_id', 'bsuid', 'opted_in', 'blocked'])
     .execute();
 }
 

@@ -183,16 +183,13 @@ async function importBatch(
     // A known customer may be known by a variant of the number (Mexico's 521, Brazil's ninth digit).
     const phones = rows.flatMap((r) => (r.identity.kind === 'phone' ? [r.identity] : []));
     const byId = new Map<string, ContactIdentityRow>();
-    const lookup = async () => {
-      for (const c of await contactsByExternalId(trx, [...new Set(phones.flatMap((p) => waIdVariants(p.waId)))])) byId.set(c.external_id, c);
-    };
-    await lookup();
+    for (const c of await contactsByExternalId(trx, [...new Set(phones.flatMap((p) => waIdVariants(p.waId)))])) byId.set(c.external_id, c);
     const fresh = new Map<string, { id: string; waId: string; e164: string }>();
     for (const p of phones) if (!waIdVariants(p.waId).some((v) => byId.has(v)) && !fresh.has(p.waId)) fresh.set(p.waId, { id: newId('ct', now), waId: p.waId, e164: p.e164 });
-    if (fresh.size > 0) {
-      await insertPhoneContacts(trx, [...fresh.values()], now);
-      await lookup();
-    }
+    for (const c of await insertPhoneContacts(trx, [...fresh.values()], now)) byId.set(c.external_id, c);
+    // Created meanwhile by another writer (PostgreSQL): not returned by the insert, read here.
+    const raced = [...fresh.keys()].filter((k) => !byId.has(k));
+    for (const c of await contactsByExternalId(trx, raced)) byId.set(c.external_id, c);
     const bsuids = rows.flatMap((r) => (r.identity.kind === 'bsuid' ? [r.identity.bsuid] : []));
     const byBsuid = new Map<string, ContactIdentityRow>();
     for (const c of await contactsByBsuid(trx, bsuids)) if (c.bsuid) byBsuid.set(c.bsuid, c);
@@ -231,6 +228,6 @@ async function importBatch(
     }
     members.push({ audience_id: audienceId, contact_id: c.id, line: r.line, variables: JSON.stringify(r.variables) });
   }
-  await db.transaction().execute((trx) => insertMembers(trx, members));
+  await insertMembers(db, members);
   report.imported += members.length;
 }
