@@ -19,6 +19,8 @@ export const BODYLESS_ROUTES: ReadonlySet<string> = new Set([
   'POST /api/v1/conversations/:id/messages/:messageId/resend',
   'POST /api/v1/conversations/:id/messages/:messageId/mark-sent',
   'POST /api/v1/conversations/:id/unassign',
+  'POST /api/v1/conversations/:id/bot/pause',
+  'POST /api/v1/conversations/:id/bot/resume',
   'DELETE /api/v1/labels/:id',
   'PUT /api/v1/conversations/:id/labels/:labelName',
   'DELETE /api/v1/conversations/:id/labels/:labelName',

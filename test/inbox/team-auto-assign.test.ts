@@ -104,6 +104,6 @@ forEachDialect('issue 13: auto-assignment per team overrides the number', (diale
     const doc = (await call(w, 'anonymous', 'GET', '/openapi.json')).body;
     const path = doc.paths['/api/v1/teams/{id}/auto-assign'];
     assert.ok(path?.get && path?.put, Object.keys(doc.paths).filter((p: string) => p.includes('teams')).join(', '));
-    assert.deepEqual(path.put.requestBody.content['application/json'].schema.properties.auto_assign.enum, ['off', 'first_message', 'after_handoff']);
+    assert.deepEqual(path.put.requestBody.content['application/json'].schema.properties.auto_assign.enum, ['off', 'first_message', 'after_handoff', null]);
   });
 });
