@@ -23,7 +23,10 @@ export interface PacedRun {
   target: PacedTargetName;
   ratePerSecond: number;
   sent: number;
+  /** Replies seen within the traffic's grace (the latency sample) ... */
   replied: number;
+  /** ... and all replies the simulator accepted by the end of the window: the CPU figures' divisor. */
+  answered: number;
   missing: number;
   /** Window: the first send until the target drained, ms. */
   windowMs: number;
@@ -116,8 +119,10 @@ async function measureTarget(sim: Simulator, name: PacedTargetName, rates: numbe
     await drain(sim, target, DRAIN_TIMEOUT_MS);
     for (let k = 0; k < rates.length; k++) {
       const rate = rates[k] as number;
+      await target.sqlStats(); // BENCH_SQL_STATS=1: reset, so the figures below are this window's
       const u0 = await target.usage();
       const c0 = await target.sqlCounters();
+      const out0 = sim.outbound().length;
       const r = await runCustomerTraffic({
         sim,
         ratePerSecond: rate,
@@ -132,14 +137,17 @@ async function measureTarget(sim: Simulator, name: PacedTargetName, rates: numbe
       const drainMs = Date.now() - lastSend;
       const u1 = await target.usage();
       const c1 = await target.sqlCounters();
+      // Answered: every reply the simulator accepted in the window, also those after the traffic's grace.
+      const answered = sim.outbound().length - out0;
       const u = usageBetween(u0, u1);
       const cpuMs = u1.cpuUserMs + u1.cpuSystemMs - (u0.cpuUserMs + u0.cpuSystemMs);
-      const per = Math.max(1, r.replied);
+      const per = Math.max(1, answered);
       const run: PacedRun = {
         target: name,
         ratePerSecond: rate,
         sent: r.sent,
         replied: r.replied,
+        answered,
         missing: r.missing,
         windowMs: round(u1.at - u0.at, 0),
         drainMs,
@@ -152,8 +160,13 @@ async function measureTarget(sim: Simulator, name: PacedTargetName, rates: numbe
         loadAverage: loadAverage(),
       };
       runs.push(run);
+      const stats = await target.sqlStats();
+      if (stats) {
+        say(`    BENCH_SQL_STATS: per message answered, ${name} at ${rate} msg/s (µs in better-sqlite3, runs):`);
+        for (const x of stats.slice(0, 20)) say(`      ${String(Math.round(((x.runMs + x.prepareMs) * 1000) / per)).padStart(5)} µs ${(x.runs / per).toFixed(2).padStart(5)}x  ${x.sql.replace(/\s+/g, ' ').slice(0, 150)}`);
+      }
       say(
-        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
+        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
           (run.sql ? `; ${run.sql.statements} statements, ${run.sql.commits} commits, ${run.sql.walKiB} KiB WAL per msg` : '') +
           `; load ${run.loadAverage.join(' ')}`,
       );

@@ -40,7 +40,8 @@ export const settings = {
   switchboard: {
     /** The number's outbound throughput (Meta's default tier is 80/s): raised so it is not the limit. */
     throughputPerSecond: 2_000,
-    workerConcurrency: 8,
+    /** BENCH_WORKERS overrides it (sizing the pool by measurement, issue #16). */
+    workerConcurrency: Number(process.env.BENCH_WORKERS ?? 8),
   },
   simulator: {
     throughputPerSecond: 5_000,

@@ -3,6 +3,7 @@ import type { ConversationVisibility } from '../auth/visible-conversation-filter
 import type { Executor } from '../jobs/job-queue.ts';
 import { foldText } from '../core/fold-text.ts';
 import type { Dialect } from '../storage/dialect.ts';
+import { refreshSearchIndex } from '../storage/search-index.ts';
 import { BOT_PAUSE_COLUMNS } from './bot-pause-store.ts';
 import { contactNameColumns } from './contact-name-columns.ts';
 import type { ConversationRow } from './conversation-store.ts';
@@ -100,6 +101,8 @@ export async function listConversations(db: Executor, dialect: Dialect, f: ListF
     // ignoring case and accents: on PostgreSQL a LIKE over the folded search_doc, on SQLite an
     // FTS5 phrase (FTS5 folds accents for MATCH only; inside the quotes % and _ are literal).
     if ([...foldText(q)].length >= 3) {
+      // SQLite's index is kept in the background (storage/search-index.ts): catch up first, so nothing committed is missed.
+      if (dialect.textSearch === 'fts5') await refreshSearchIndex(db);
       query =
         dialect.textSearch === 'pg_trgm'
           ? query.where(sql<SqlBool>`c.search_doc like ${foldedPattern(q)} escape '\\'`)

@@ -9,6 +9,7 @@ import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
 import { migrateToLatest, takeStartupLock } from './migrate.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
+import { SearchIndexer } from './search-index.ts';
 
 export interface StorageOptions {
   databaseUrl?: string; // postgres://... switches to PostgreSQL
@@ -84,11 +85,15 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const checkpointer = new WalCheckpointer(file, sqlite);
+  // The inbox search index, off the message path (0024-hot-path-writes).
+  const searchIndexer = new SearchIndexer(db, (err) => process.stderr.write(`search index refresh failed: ${err instanceof Error ? err.message : String(err)}\n`));
+  searchIndexer.start();
   return {
     db,
     dialect: SQLITE_DIALECT,
     releaseStartupLock: async () => undefined,
     close: async () => {
+      await searchIndexer.stop();
       await checkpointer.stop();
       await db.destroy();
     },

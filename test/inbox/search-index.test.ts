@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { forEachDialect } from '../support/dialects.ts';
+import { startWorld, type World } from '../support/test-world.ts';
+
+/**
+ * Issue #16: on SQLite the inbox search index is no longer written by triggers on every message;
+ * it is kept from conversations.sync_seq in the background and each search catches up first.
+ * What a search sees must not change: every conversation committed before it, with its newest preview.
+ */
+forEachDialect('inbox search sees every committed change (search index kept off the message path)', (dialect) => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ dialect });
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  const names = async (q: string) => {
+    const res = await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.data.map((c: any) => c.contact.name).sort();
+  };
+
+  test('a new conversation and each new preview are found by the next search; the old preview no longer', async () => {
+    await w.sim.customer('15558880001', 'Ofelia').sendText('quokka sighting');
+    await w.sim.customer('15558880002', 'Pascual').sendText('nothing to see');
+    await w.settle();
+    assert.deepEqual(await names('quokka'), ['Ofelia']);
+    assert.deepEqual(await names('Pascual'), ['Pascual']);
+    await w.sim.customer('15558880001', 'Ofelia').sendText('wombat now');
+    await w.settle();
+    assert.deepEqual(await names('wombat'), ['Ofelia']);
+    assert.deepEqual(await names('quokka'), [], 'the preview moved on: the old text is gone from the index');
+    // Many changes between two searches: each conversation is indexed once, with its latest text.
+    for (let i = 0; i < 30; i++) await w.sim.customer(`1555888${String(100 + i).padStart(4, '0')}`, `Bulk ${i}`).sendText(`platypus ${i}`);
+    await w.settle();
+    assert.equal((await names('platypus')).length, 30);
+  });
+
+  if (dialect === 'sqlite') {
+    test('after a search the index is complete: its cursor is the newest sync_seq, no trigger rewrites it per message', async () => {
+      await names('anything');
+      const db = w.app.deps.storage.db;
+      const state = await sql<{ indexed_seq: number; newest: number }>`
+        select (select indexed_seq from search_index_state) as indexed_seq, (select max(sync_seq) from conversations) as newest`.execute(db);
+      assert.equal(state.rows[0]?.indexed_seq, state.rows[0]?.newest);
+      const triggers = await sql<{ name: string }>`select name from sqlite_master where type = 'trigger' and name like 'conversation_search%' order by name`.execute(db);
+      assert.deepEqual(
+        triggers.rows.map((r) => r.name),
+        ['conversation_search_contact', 'conversation_search_delete'],
+      );
+    });
+  }
+});
