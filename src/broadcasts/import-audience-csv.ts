@@ -84,7 +84,12 @@ export async function importAudienceCsv(
   const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: 64 * 1024 });
   source.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
-    if (bytes > input.maxBytes) source.destroy(new TooLarge());
+    // Refused, but the rest is read away (not the socket closed), so the client gets its 413.
+    if (bytes > input.maxBytes && !parser.destroyed) {
+      source.unpipe(parser);
+      parser.destroy(new TooLarge());
+      source.resume();
+    }
   });
   source.on('error', (err) => parser.destroy(err));
   // The loop below gets the parser's error; this keeps a second one (writes after it) from going unhandled.

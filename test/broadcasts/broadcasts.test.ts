@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startBusinessApi, type BusinessApi } from '../flows/flow-helpers.ts';
+import { Readable } from 'node:stream';
+import { importAudienceCsv } from '../../src/broadcasts/import-audience-csv.ts';
 import { waIdVariants } from '../../src/core/phone.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
@@ -336,6 +338,11 @@ forEachDialect('broadcasts: CSV and segment audiences, checked parameters, opt-i
     assert.equal((await w.api('POST', '/api/v1/broadcasts', { name: 'x', template: tpl.promo.id, audience_id: 'aud_none' })).body.error.code, 'audience_not_found');
     assert.equal((await w.api('POST', '/api/v1/broadcasts', { name: 'x', template: tpl.promo.id, audience_id: tpl.csvAudience, rate_per_second: 5000 })).status, 400);
     assert.equal((await w.api('POST', '/api/v1/audiences', { name: 'x', segment: { last_seen_after: 'yesterday' } })).status, 400);
+    // Over the size limit: refused (the rest of the upload read away), nothing kept.
+    const before = (await w.api('GET', '/api/v1/audiences')).body.data.length;
+    const big = await importAudienceCsv(w.app.deps, { name: 'big', createdBy: 'api', maxBytes: 100 }, Readable.from([Buffer.from('phone,x\n'), ...Array.from({ length: 20 }, () => Buffer.from('+14155550100,b\n'))]));
+    assert.deepEqual([big.ok, !big.ok && big.reason], [false, 'csv_too_large']);
+    assert.equal((await w.api('GET', '/api/v1/audiences')).body.data.length, before);
     const list = await w.api('GET', '/api/v1/broadcasts?state=completed');
     assert.ok(list.body.data.length >= 3 && list.body.data.every((b: any) => b.state === 'completed'));
     assert.ok((await w.api('GET', '/api/v1/audiences')).body.data.length >= 5);
