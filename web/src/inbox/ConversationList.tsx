@@ -7,7 +7,7 @@ import { get } from '../api/client.ts';
 import type { Conversation, Page } from '../api/types.ts';
 import { initials } from '../shell/Shell.tsx';
 import { listQuery, type InboxFilters } from './filters.ts';
-import { contactName, duration, timeOf, windowState } from './format.ts';
+import { contactName, duration, KIND_ICON, timeOf, windowState } from './format.ts';
 
 const ROW_HEIGHT = 76;
 
@@ -91,8 +91,6 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   );
 }
 
-const TYPE_ICON: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', voice: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', template: '📋', interactive: '🔘', button: '🔘', buttons: '🔘', list: '📋', cta_url: '🔗', reaction: '😊', order: '🛒', unsupported: '❔' };
-
 /**
  * One row: plain elements styled by app.css (.conv-row…), not layout components, and memoised, so
  * scrolling renders only the rows that enter the window and a live update only the row it changes.
@@ -133,7 +131,7 @@ const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; s
           <span className="conv-preview" data-testid="row-preview">
             {type && (
               <span role="img" aria-label={t(`inbox.types.${type}`, { defaultValue: type })} title={t(`inbox.types.${type}`, { defaultValue: type })} data-testid="row-type" data-type={type}>
-                {TYPE_ICON[type] ?? '💬'}{' '}
+                {KIND_ICON[type] ?? '💬'}{' '}
               </span>
             )}
             {plain(c.last_message_preview ?? '')}
@@ -173,11 +171,14 @@ function plain(text: string): string {
 function inPlace(shown: Conversation[], fresh: Conversation[]): { rows: Conversation[]; pending: number } {
   const byId = new Map(fresh.map((c) => [c.id, c]));
   const rows = shown.map((c) => byId.get(c.id) ?? c);
-  const old = new Set(shown.map((c) => c.id));
-  let pending = fresh.filter((c) => !old.has(c.id)).length;
-  fresh.forEach((c, i) => {
-    if (old.has(c.id) && shown[i]?.id !== c.id) pending++;
-  });
+  const old = new Map(shown.map((c, i) => [c.id, i]));
+  // Waiting: conversations new to the list, and those whose new activity moves them (each counted once).
+  let pending = 0;
+  for (const c of fresh) {
+    const at = old.get(c.id);
+    if (at === undefined) pending++;
+    else if (shown[at]?.last_message_at !== c.last_message_at && fresh.indexOf(c) !== at) pending++;
+  }
   return { rows, pending };
 }
 

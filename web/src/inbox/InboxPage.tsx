@@ -94,11 +94,13 @@ export function InboxPage() {
               value={filters.label}
               onChange={(v) => setFilters({ label: v ?? '' })}
               allowDeselect={false}
+              data-testid="filter-label"
             />
             <Checkbox size="xs" label={t('inbox.unread')} checked={filters.unread} onChange={(e) => setFilters({ unread: e.currentTarget.checked })} data-testid="filter-unread" />
           </Group>
         </Stack>
-        <ConversationList filters={filters} selectedId={conversationId} onOpen={open} rows={rows} query={query} />
+        {/* A new filter is a new list: rows held under the pointer belong to the old one. */}
+        <ConversationList key={JSON.stringify(filters)} filters={filters} selectedId={conversationId} onOpen={open} rows={rows} query={query} />
       </section>
       <section className="pane conv-pane" aria-label={t('conv.details')}>
         {conversationId ? (

@@ -37,17 +37,4 @@ export function windowState(c: Pick<Conversation, 'window'>, now = Date.now()): 
 }
 
 /** The message type's icon in the preview (an emoji keeps the bundle free of an icon set). */
-export const KIND_ICON: Record<string, string> = {
-  image: '📷',
-  video: '🎬',
-  audio: '🎤',
-  document: '📄',
-  sticker: '🏷️',
-  location: '📍',
-  contacts: '👤',
-  template: '📋',
-  interactive: '🔘',
-  buttons: '🔘',
-  list: '📋',
-  reaction: '❤️',
-};
+export const KIND_ICON: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', voice: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', template: '📋', interactive: '🔘', button: '🔘', buttons: '🔘', list: '📋', cta_url: '🔗', reaction: '😊', order: '🛒', unsupported: '❔' };

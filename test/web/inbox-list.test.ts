@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { forEachDialect } from '../support/dialects.ts';
+import { waitFor } from '../support/wait-for.ts';
+import { LAPTOP, signIn, startWebWorld } from './web-world.ts';
+
+const HOUR = 3600_000;
+
+forEachDialect('web app: the inbox list and the history', (dialect) => {
+  test('filters (view, label, unread, search, status) kept in the URL; rows hold still under the pointer while new activity waits behind a button; the window countdown under 2 hours; older history loads on scrolling up', async (t) => {
+    const ww = await startWebWorld(t, dialect);
+    if (!ww) return;
+    const { w } = ww;
+    const ana = w.sim.customer('5215512340031', 'Ana Filtro');
+    const bruno = w.sim.customer('5215512340032', 'Bruno Filtro');
+    const carla = w.sim.customer('5215512340033', 'Carla Filtro');
+    await ana.sendText('hola desde Ana');
+    await bruno.sendText('hola desde Bruno');
+    for (let i = 1; i <= 60; i++) await carla.sendText(`mensaje ${i}`);
+    await w.settle();
+    const list = (await w.api('GET', '/api/v1/conversations')).body.data;
+    const idOf = (name: string) => list.find((c: any) => c.contact.name === name).id;
+    const adminId = (await w.api('GET', '/api/v1/users')).body.data.find((u: any) => u.email === ww.admin.email).id;
+    assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Ana Filtro')}/assign`, { user_id: adminId })).status < 300, true);
+    assert.equal((await w.api('PUT', `/api/v1/conversations/${idOf('Bruno Filtro')}/labels/vip`)).status < 300, true);
+    assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/read`)).status < 300, true);
+
+    const page = await ww.page(LAPTOP);
+    await signIn(page, ww.url, ww.admin);
+    const rows = page.getByTestId('conversation-row');
+    const names = async () => (await rows.getByTestId('row-name').allTextContents()).sort();
+    const shows = (expected: string[], what: string) => waitFor(async () => JSON.stringify(await names()) === JSON.stringify(expected), 5000, what);
+    await shows(['Ana Filtro', 'Bruno Filtro', 'Carla Filtro'], 'all three');
+    await page.mouse.move(1000, 780);
+    const pick = async (testId: string, option: string) => {
+      await page.getByTestId(testId).click();
+      await page.getByRole('option', { name: option, exact: true }).click();
+    };
+
+    await pick('filter-view', 'Mine');
+    await shows(['Ana Filtro'], 'mine');
+    assert.match(page.url(), /view=mine/);
+    await page.reload();
+    await shows(['Ana Filtro'], 'mine after a reload (the filter is in the URL)');
+    await pick('filter-view', 'Unassigned');
+    await shows(['Bruno Filtro', 'Carla Filtro'], 'unassigned');
+    await pick('filter-view', 'All');
+    await pick('filter-label', 'vip');
+    await shows(['Bruno Filtro'], 'label vip');
+    await pick('filter-label', 'Any label');
+    await page.getByTestId('filter-unread').click();
+    await shows(['Ana Filtro', 'Carla Filtro'], 'unread only');
+    await page.getByTestId('filter-unread').click();
+    await page.getByTestId('search').fill('Carla');
+    await shows(['Carla Filtro'], 'search');
+    await page.getByTestId('search').fill('');
+    await shows(['Ana Filtro', 'Bruno Filtro', 'Carla Filtro'], 'search cleared');
+    assert.equal((await w.api('PATCH', `/api/v1/conversations/${idOf('Ana Filtro')}`, { status: 'closed' })).status, 200);
+    await shows(['Bruno Filtro', 'Carla Filtro'], 'a closed one leaves the open list live');
+    await pick('filter-status', 'Closed');
+    await shows(['Ana Filtro'], 'closed');
+    await pick('filter-status', 'Open');
+    await shows(['Bruno Filtro', 'Carla Filtro'], 'open again');
+
+    // Under the pointer the rows keep their places; the newcomer waits behind "New activity".
+    const firstBefore = await rows.first().getAttribute('data-conversation-id');
+    await rows.first().hover();
+    await w.sim.customer('5215512340034', 'Diego Nuevo').sendText('acabo de escribir');
+    await page.getByTestId('held-updates').filter({ hasText: 'New activity: 1' }).waitFor({ timeout: 5000 });
+    assert.equal(await rows.filter({ hasText: 'Diego Nuevo' }).count(), 0, 'not inserted under the pointer');
+    assert.equal(await rows.first().getAttribute('data-conversation-id'), firstBefore);
+    await page.getByTestId('held-updates').click();
+    await rows.first().filter({ hasText: 'Diego Nuevo' }).waitFor();
+
+    // The history: 50 messages first, older ones as the agent scrolls up; a day separator.
+    await rows.filter({ hasText: 'Carla Filtro' }).click();
+    const history = page.getByTestId('history');
+    const message = (n: number) => history.getByTestId('message').filter({ hasText: new RegExp(`^mensaje ${n}\\D`) });
+    await message(60).waitFor();
+    assert.equal(await message(1).count(), 0, 'older messages not loaded yet');
+    await history.getByText('Today').first().waitFor();
+    await history.evaluate((el) => {
+      el.scrollTop = 0;
+    });
+    await message(1).waitFor({ timeout: 5000 });
+    await history.getByText('The start of the conversation').waitFor();
+    // Last, 22.5 hours later (the browser's clock): the countdown shows on the rows (under 2 hours left).
+    await page.clock.setSystemTime(Date.now() + 22.5 * HOUR);
+    await page.reload();
+    await rows.filter({ hasText: 'Carla Filtro' }).getByText(/Window closes in 1 h (29|30) min/).waitFor();
+
+    assert.deepEqual(ww.pageErrors, []);
+  });
+});
