@@ -84,6 +84,37 @@ forEachDialect('web app: the inbox list and the history', (dialect) => {
     });
     await message(1).waitFor({ timeout: 5000 });
     await history.getByText('The start of the conversation').waitFor();
+    // Every type the API stores, as the customer sent it: formatting and links, media (customer files
+    // from GET /api/v1/media/:id), location with a map link, a contact card; an agent and a note told apart.
+    const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    await bruno.sendText('*importante* _urgente_ ~viejo~ https://example.com/pedido');
+    await bruno.sendImage(PNG, { mimeType: 'image/png', caption: 'foto del equipo' });
+    await bruno.sendAudio(Buffer.from('OggS voice'), { voice: true });
+    await bruno.sendDocument(Buffer.from('%PDF-1.7'), { filename: 'factura.pdf', mimeType: 'application/pdf' });
+    await bruno.sendLocation({ latitude: 19.43, longitude: -99.13, name: 'Oficina' });
+    await bruno.sendContacts([{ name: { formatted_name: 'Chandler Bing' }, phones: [{ phone: '+1 555-555-5555', wa_id: '15555555555', type: 'CELL' }] }]);
+    await w.settle();
+    await rows.filter({ hasText: 'Bruno Filtro' }).click();
+    await page.getByTestId('conversation-title').filter({ hasText: 'Bruno Filtro' }).waitFor();
+    const bubbles = page.getByTestId('message');
+    const formatted = bubbles.filter({ hasText: 'importante' });
+    await formatted.locator('strong', { hasText: 'importante' }).waitFor();
+    await formatted.locator('em', { hasText: 'urgente' }).waitFor();
+    await formatted.locator('s, del', { hasText: 'viejo' }).first().waitFor();
+    assert.equal(await formatted.locator('a[href="https://example.com/pedido"]').getAttribute('rel'), 'noopener noreferrer');
+    const photo = bubbles.filter({ hasText: 'foto del equipo' }).locator('img');
+    assert.match((await photo.getAttribute('src')) ?? '', /^\/api\/v1\/media\/msg_/);
+    assert.equal((await page.request.get(`${ww.url}${await photo.getAttribute('src')}`)).status(), 200, 'the customer file downloads');
+    await page.getByTestId('history').locator('audio[controls]').waitFor({ state: 'attached' });
+    assert.equal(await bubbles.filter({ hasText: 'factura.pdf' }).locator('a[download]').count(), 1, 'the document downloads');
+    assert.match((await bubbles.filter({ hasText: 'Oficina' }).getByRole('link', { name: 'Open in map' }).getAttribute('href')) ?? '', /openstreetmap\.org\/\?mlat=19\.43&mlon=-99\.13/);
+    await bubbles.filter({ hasText: 'Chandler Bing' }).filter({ hasText: '+1 555-555-5555' }).waitFor();
+    assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/messages`, { text: 'respuesta del agente' })).status, 202);
+    assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/notes`, { text: 'nota interna' })).status, 201);
+    await bubbles.filter({ hasText: 'respuesta del agente' }).and(page.locator('[data-direction=out]')).waitFor();
+    await page.getByTestId('note').filter({ hasText: 'nota interna' }).waitFor();
+    assert.equal(await bubbles.filter({ hasText: 'foto del equipo' }).getAttribute('data-author'), 'customer');
+
     // Last, 22.5 hours later (the browser's clock): the countdown shows on the rows (under 2 hours left).
     await page.clock.setSystemTime(Date.now() + 22.5 * HOUR);
     await page.reload();
