@@ -110,17 +110,16 @@ const flowExample = {
   created_at: '2026-05-01T10:00:00.000Z',
   updated_at: '2026-05-01T10:00:00.000Z',
 };
+/** The draft document, as saved (the flow schema describes it: GET /api/v1/flows/schema). */
+const Draft = Type.Unsafe<FlowDocument>({ type: 'object', additionalProperties: true, description: 'the draft document' });
 export const FlowList = Type.Object({ data: Type.Array(Type.Object(flowFields)) }, { examples: [{ data: [flowExample] }] });
 export const FlowDetail = (description: string) =>
-  Type.Object(
-    { ...flowFields, draft: Type.Record(Type.String(), Type.Unknown(), { description: 'the draft document' }) },
-    { description, examples: [{ ...flowExample, draft: flowDocumentExample }] },
-  );
+  Type.Object({ ...flowFields, draft: Draft }, { description, examples: [{ ...flowExample, draft: flowDocumentExample }] });
 export const FlowSaved = (description: string) =>
   Type.Object(
     {
       ...flowFields,
-      draft: Type.Record(Type.String(), Type.Unknown(), { description: 'the draft document' }),
+      draft: Draft,
       warnings: Problems('what may not work as meant'),
     },
     { description, examples: [{ ...flowExample, draft: flowDocumentExample, warnings: [] }] },
@@ -709,9 +708,10 @@ export async function flowRoutes(fastify: FastifyInstance, opts: { deps: Deps })
   );
 }
 
+/** A flow with its draft document (GET, POST and PUT answer with it). */
 function draftView(row: FlowRow, channels: Parameters<typeof flowView>[1]) {
-  const view = flowView(row, channels, { withDraft: true });
-  return { ...view, draft: view.draft as unknown as Record<string, unknown> };
+  const draft: FlowDocument = JSON.parse(row.draft);
+  return { ...flowView(row, channels), draft };
 }
 
 function check(body: unknown) {
