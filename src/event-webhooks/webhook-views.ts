@@ -46,6 +46,8 @@ export function deliveryView(d: DeliveryRow, attempts: AttemptRow[]) {
   };
 }
 
+function iso(ms: number): string;
+function iso(ms: number | null): string | null;
 function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
