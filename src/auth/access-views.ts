@@ -15,7 +15,7 @@ export function userView(u: UserRow, teamIds: readonly string[]) {
     capacity: u.capacity,
     availability: u.availability,
     language: u.language,
-    team_ids: teamIds,
+    team_ids: [...teamIds],
     created_at: iso(u.created_at),
     updated_at: iso(u.updated_at),
   };
