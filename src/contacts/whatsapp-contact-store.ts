@@ -17,8 +17,6 @@ export interface WhatsAppIdentity {
 }
 
 export type { WhatsAppContactRow } from './contact-store.ts';
-/** @deprecated a request-field check, not storage: import it from bsuid-field.ts (kept until the routes that import it from here move). */
-export { bsuidField } from './bsuid-field.ts';
 
 // Hot path (every inbound message): prebuilt SQL.
 const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);

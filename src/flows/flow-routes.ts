@@ -2,7 +2,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { releaseBot } from '../bot/bot-pause.ts';
-import { bsuidField } from '../contacts/whatsapp-contact-store.ts';
+import { bsuidField } from '../contacts/bsuid-field.ts';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { fieldError, NoContent, Nullable, routeSchema, Timestamp } from '../http/route-schema.ts';
