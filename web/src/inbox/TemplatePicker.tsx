@@ -152,7 +152,7 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
           <Paper withBorder p="xs" bg="#efeae2" aria-label={t('composer.preview')} data-testid="template-preview">
             <div className="bubble out" style={{ maxWidth: '100%' }}>
               {preview.data?.header && <Text fw={700}>{preview.data.header}</Text>}
-              <WaText text={preview.data?.body ?? tpl.components.find((c) => c.type === 'BODY')?.text ?? ''} />
+              <WaText text={preview.data && !previewError ? (preview.data.body ?? '') : (tpl.components.find((c) => c.type === 'BODY')?.text ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => values[`body.${name}`] || whole)} />
               {preview.data?.footer && (
                 <Text size="xs" c="gray.7">
                   {preview.data.footer}

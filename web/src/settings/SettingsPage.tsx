@@ -112,7 +112,7 @@ function Users({ me }: { me: User }) {
       </Card>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls sideways, by keyboard too (axe scrollable-region-focusable) */}
       <section className="table-scroll" tabIndex={0} aria-label={t('settings.users')}>
-      <Table striped miw={640} data-testid="users-table">
+      <Table striped miw={900} data-testid="users-table">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>{t('settings.name')}</Table.Th>
@@ -135,14 +135,15 @@ function Users({ me }: { me: User }) {
                 </Text>
               </Table.Td>
               <Table.Td>
-                <Select size="xs" aria-label={`${t('settings.role')}: ${u.name}`} data={roles} value={u.role} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { role: v }), 'users')} allowDeselect={false} />
+                <Select size="xs" miw={130} aria-label={`${t('settings.role')}: ${u.name}`} data={roles} value={u.role} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { role: v }), 'users')} allowDeselect={false} />
               </Table.Td>
               <Table.Td>
-                <Select size="xs" aria-label={`${t('settings.visibility')}: ${u.name}`} data={vis} value={u.visibility} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { visibility: v }), 'users')} allowDeselect={false} />
+                <Select size="xs" miw={130} aria-label={`${t('settings.visibility')}: ${u.name}`} data={vis} value={u.visibility} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { visibility: v }), 'users')} allowDeselect={false} />
               </Table.Td>
               <Table.Td>
                 <Select
                   size="xs"
+                  miw={110}
                   aria-label={`${t('settings.availability')}: ${u.name}`}
                   data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
                   value={u.availability}
