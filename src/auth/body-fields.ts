@@ -2,7 +2,11 @@ import { HttpError } from '../core/http-error.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-hash.ts';
 
 /**
- * The one request-body check every route uses: a body that is not a JSON object is 400
+ * HTTP-input checks for routes (and http/body-guard.ts) only: each raises the 4xx answer itself.
+ * Routes that declare their schemas (docs/architecture.md) leave types to the schema and keep
+ * here only what it cannot say (trimming, a time in the future, a password's length in UTF-16 units).
+ *
+ * The request-body check of routes without a body schema: a body that is not a JSON object is 400
  * `invalid_body`, an unknown field 400 `unknown_field` naming it (`details.field`, and every one in
  * `details.fields`), so a typo never passes silently. Bad values are the field checks' business.
  */
@@ -12,11 +16,6 @@ export function jsonObject(body: unknown, allowed: readonly string[]): Record<st
   }
   refuseUnknownFields(body, allowed);
   return body as Record<string, unknown>;
-}
-
-/** An optional body: absent (no body at all) reads as `{}`; anything else as jsonObject. */
-export function optionalJsonObject(body: unknown, allowed: readonly string[]): Record<string, unknown> {
-  return body === undefined || body === null || body === '' ? {} : jsonObject(body, allowed);
 }
 
 /**
@@ -38,19 +37,10 @@ export function refuseUnknownFields(body: object, allowed: readonly string[], wh
   if (first === undefined) return;
   const names = unknown.map((k) => `"${k}"`).join(', ');
   const known = allowed.length > 0 ? `Allowed: ${allowed.join(', ')}.` : 'It takes no fields.';
-  throw new HttpError(400, 'unknown_field', `Unknown field${unknown.length > 1 ? 's' : ''} ${names} in ${what}. ${known}`, { field: first, fields: unknown });
-}
-
-/** A field of the wrong JSON type (an object where a string belongs...): 400 `invalid_<field>` naming it. */
-export function wrongType(field: string, expected: string): HttpError {
-  return new HttpError(400, `invalid_${field}`, `"${field}" must be ${expected}.`, { field });
-}
-
-/** An optional id-like string field: undefined when absent, else a non-empty string (400 otherwise). */
-export function optionalStringField(value: unknown, field: string, max = 200): string | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw wrongType(field, `a non-empty string of at most ${max} characters`);
-  return value;
+  throw new HttpError(400, 'unknown_field', `Unknown field${unknown.length > 1 ? 's' : ''} ${names} in ${what}. ${known}`, {
+    field: first,
+    fields: unknown,
+  });
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -71,28 +61,18 @@ export function textField(value: unknown, field: string, max: number): string {
 
 export function optionalTextField(value: unknown, field: string, max: number): string | null {
   if (value === null || value === '') return null;
-  if (typeof value !== 'string' || value.length > max) throw new HttpError(422, `invalid_${field}`, `"${field}" must be a string of at most ${max} characters, or null.`);
+  if (typeof value !== 'string' || value.length > max)
+    throw new HttpError(422, `invalid_${field}`, `"${field}" must be a string of at most ${max} characters, or null.`);
   return value;
 }
 
 export function passwordField(value: unknown, field = 'password'): string {
   if (typeof value !== 'string' || value.length < MIN_PASSWORD_LENGTH || value.length > MAX_PASSWORD_LENGTH) {
-    throw new HttpError(422, `invalid_${field}`, `"${field}" must be a string of ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`);
-  }
-  return value;
-}
-
-export function oneOfField<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
-  const match = allowed.find((a) => a === value);
-  if (match === undefined) throw new HttpError(422, `invalid_${field}`, `"${field}" must be one of: ${allowed.join(', ')}.`);
-  return match;
-}
-
-/** Max open conversations: a whole number from 0 to 10,000, or null for no limit. */
-export function capacityField(value: unknown): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 10_000) {
-    throw new HttpError(422, 'invalid_capacity', '"capacity" must be a whole number from 0 to 10000, or null for no limit.');
+    throw new HttpError(
+      422,
+      `invalid_${field}`,
+      `"${field}" must be a string of ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters.`,
+    );
   }
   return value;
 }
@@ -101,6 +81,7 @@ export function capacityField(value: unknown): number | null {
 export function futureTimeField(value: unknown, field: string, now: number): number | null {
   if (value === null || value === undefined) return null;
   const at = typeof value === 'string' ? Date.parse(value) : NaN;
-  if (!Number.isFinite(at) || at <= now) throw new HttpError(422, `invalid_${field}`, `"${field}" must be an ISO 8601 time in the future, or null.`);
+  if (!Number.isFinite(at) || at <= now)
+    throw new HttpError(422, `invalid_${field}`, `"${field}" must be an ISO 8601 time in the future, or null.`);
   return at;
 }
