@@ -8,8 +8,9 @@ import { LAPTOP, signIn, startWebWorld } from './web-world.ts';
 const HOUR = 3600_000;
 
 forEachDialect('web app: working a conversation', (dialect) => {
-  test('an agent, after the window closed, sends a template with parameters (live preview, cost) and the customer receives it', async (t) => {
-    const ww = await startWebWorld(t, dialect);
+  test('an agent, after the window closed, sends a template with parameters (live preview, cost) and the customer receives it; a message WhatsApp does not deliver shows failed with the error in words', async (t) => {
+    // +5215500000099 is not on WhatsApp (the simulator fails what is sent to it, with 131026).
+    const ww = await startWebWorld(t, dialect, { sim: { unregisteredNumbers: ['5215500000099', '525500000099'] } });
     if (!ww) return;
     const { w } = ww;
     await seedTemplates(w.app.deps, { submit: true });
@@ -42,6 +43,20 @@ forEachDialect('web app: working a conversation', (dialect) => {
     assert.equal(got.body.template.name, 'solicitud_recibida_cliente');
     await page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud SOL-77' }).waitFor();
 
+    // A message WhatsApp does not deliver (a number not on WhatsApp): failed, with the error in words.
+    const tpl = (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.find((x: any) => x.name === 'solicitud_recibida_cliente');
+    const started = await w.api('POST', '/api/v1/conversations', { phone: '+5215500000099', template: tpl.name, language: tpl.language, parameters: { body: { customer_name: 'Nadie', ...values } }, override_opt_in: { reason: 'test of a failed delivery' } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    await w.settle();
+    w.sim.advanceTime(5_000); // the failure comes by a later status callback, on the simulator's clock
+    await w.settle();
+    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${started.body.message.conversation_id}`)).body.messages.some((m: any) => m.status === 'failed'), 5000, 'failed at WhatsApp');
+    await page.getByTestId('conversation-row').filter({ hasText: /5500000099/ }).click();
+    const failedMsg = page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud' });
+    await failedMsg.locator('.ticks[data-status=failed]').waitFor();
+    await failedMsg.getByRole('note').filter({ hasText: /Not delivered: .+/ }).waitFor();
+    await page.getByTestId('conversation-row').filter({ hasText: 'Jorge Ruiz' }).click();
+
     // An agent (not an administrator) assigns to another agent, picked from GET /api/v1/agents.
     const directory = await page.request.get(`${ww.url}/api/v1/agents`);
     assert.equal(directory.status(), 200);
@@ -50,7 +65,7 @@ forEachDialect('web app: working a conversation', (dialect) => {
     assert.equal((await page.request.get(`${ww.url}/api/v1/users`)).status(), 403, 'full user records stay admin-only');
     await page.getByTestId('conversation-actions').click();
     await page.getByTestId('assign-user-ben@example.com').click();
-    const convId = (await w.api('GET', '/api/v1/conversations')).body.data[0].id;
+    const convId = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.name === 'Jorge Ruiz').id;
     await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === ben.id, 3000, 'assigned to Ben');
     assert.deepEqual(ww.pageErrors, []);
   });
