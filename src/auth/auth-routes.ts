@@ -25,6 +25,8 @@ const LoginBody = Type.Object(
   { email: Type.String({ description: 'the email the user signs in with (any case)' }), password: Type.String() },
   { additionalProperties: false, examples: [{ email: 'ana@example.com', password: 'correct horse battery staple' }] },
 );
+/** A public route: no credentials needed, as /openapi.json says (routeSchema() states the bearer requirement). */
+const noCredentials = <T extends { schema: object }>(route: T): T => ({ ...route, schema: { ...route.schema, security: [] } });
 const principalExample = {
   kind: 'user',
   role: 'agent',
@@ -47,24 +49,26 @@ export async function authRoutes(fastify: FastifyInstance, opts: { deps: Deps })
   app.post(
     '/api/v1/auth/login',
     {
-      ...routeSchema(
-        {
-          summary: 'Sign in with email and password: sets the session cookie (sb_session, HttpOnly)',
-          description:
-            '401 invalid_credentials for a wrong email or password (the same answer for both); 422 credentials_required when either is missing or not a string; after repeated failures 429 too_many_attempts with Retry-After. Browsers from another site are refused (403 cross_site_request).',
-          tags,
-          body: LoginBody,
-          response: {
-            200: Type.Object(
-              {
-                user: Type.Object(userFields, { description: 'the signed-in user' }),
-                session_expires_at: Timestamp('when the session ends unless used (it slides: 14 days)'),
-              },
-              { examples: [{ user: userExample, session_expires_at: '2026-05-15T10:00:00.000Z' }] },
-            ),
+      ...noCredentials(
+        routeSchema(
+          {
+            summary: 'Sign in with email and password: sets the session cookie (sb_session, HttpOnly)',
+            description:
+              '401 invalid_credentials for a wrong email or password (the same answer for both); 422 credentials_required when either is missing or not a string; after repeated failures 429 too_many_attempts with Retry-After. Browsers from another site are refused (403 cross_site_request).',
+            tags,
+            body: LoginBody,
+            response: {
+              200: Type.Object(
+                {
+                  user: Type.Object(userFields, { description: 'the signed-in user' }),
+                  session_expires_at: Timestamp('when the session ends unless used (it slides: 14 days)'),
+                },
+                { examples: [{ user: userExample, session_expires_at: '2026-05-15T10:00:00.000Z' }] },
+              ),
+            },
           },
-        },
-        { config: { access: 'public' } },
+          { config: { access: 'public' } },
+        ),
       ),
       // The answers stay as they were before the schema: the cross-site check comes first, and a
       // body that fails the schema is answered here (invalid_body, unknown_field, credentials_required).
@@ -103,9 +107,11 @@ export async function authRoutes(fastify: FastifyInstance, opts: { deps: Deps })
   // Public so that a browser holding an expired cookie can still clear it.
   app.post(
     '/api/v1/auth/logout',
-    routeSchema(
-      { summary: 'Sign out: ends the session and clears its cookie (no body)', tags, response: { 204: NoContent } },
-      { config: { access: 'public' } },
+    noCredentials(
+      routeSchema(
+        { summary: 'Sign out: ends the session and clears its cookie (no body)', tags, response: { 204: NoContent } },
+        { config: { access: 'public' } },
+      ),
     ),
     async (req, reply) => {
       refuseCrossSite(req);

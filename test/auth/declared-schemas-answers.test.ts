@@ -37,6 +37,9 @@ forEachDialect('declared schemas keep the answers of sign-in, tokens, users and 
     const crossSite = await login({ remember: true }, { 'sec-fetch-site': 'cross-site' });
     assert.equal(crossSite.status, 403, 'another site is refused before its body is read');
     assert.equal(crossSite.body.error.code, 'cross_site_request');
+    const doc = (await w.call('GET', '/openapi.json')).body;
+    assert.deepEqual(doc.paths['/api/v1/auth/login'].post.security, [], 'the OpenAPI document says sign-in needs no credentials');
+    assert.deepEqual(doc.paths['/api/v1/auth/me'].get.security, [{ bearer: [] }]);
     const wrong = await login({ email: 'nobody@example.com', password: 'nope' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error.code, 'invalid_credentials');
