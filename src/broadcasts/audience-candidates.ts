@@ -56,7 +56,20 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow): P
     const rows = await db
       .selectFrom('audience_members as m')
       .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-      .select(['c.id', 'c.external_id', 'c.phone_e164', 'c.bsuid', 'c.name', 'c.profile_name', 'c.attributes', 'c.tags', 'c.opted_in', 'c.blocked', 'm.line', 'm.variables'])
+      .select([
+        'c.id',
+        'c.external_id',
+        'c.phone_e164',
+        'c.bsuid',
+        'c.name',
+        'c.profile_name',
+        'c.attributes',
+        'c.tags',
+        'c.opted_in',
+        'c.blocked',
+        'm.line',
+        'm.variables',
+      ])
       .where('m.audience_id', '=', audience.id)
       .orderBy('m.line')
       .execute();
@@ -70,7 +83,18 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow): P
 export async function segmentContacts(db: Executor, s: Segment): Promise<ContactColumns[]> {
   let q = db
     .selectFrom('contacts as c')
-    .select(['c.id', 'c.external_id', 'c.phone_e164', 'c.bsuid', 'c.name', 'c.profile_name', 'c.attributes', 'c.tags', 'c.opted_in', 'c.blocked'])
+    .select([
+      'c.id',
+      'c.external_id',
+      'c.phone_e164',
+      'c.bsuid',
+      'c.name',
+      'c.profile_name',
+      'c.attributes',
+      'c.tags',
+      'c.opted_in',
+      'c.blocked',
+    ])
     .where('c.channel_kind', '=', 'whatsapp');
   if (s.opted_in === null) q = q.where('c.opted_in', 'is', null);
   else if (s.opted_in !== undefined) q = q.where('c.opted_in', '=', s.opted_in ? 1 : 0);
@@ -111,7 +135,8 @@ export function parseSegment(json: string | null): Segment {
   if ('labels' in v && Array.isArray(v.labels)) seg.labels = v.labels.filter((t): t is string => typeof t === 'string');
   if ('attributes' in v && typeof v.attributes === 'object' && v.attributes !== null) {
     const attrs: Record<string, string | number | boolean> = {};
-    for (const [k, x] of Object.entries(v.attributes)) if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') attrs[k] = x;
+    for (const [k, x] of Object.entries(v.attributes))
+      if (typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean') attrs[k] = x;
     seg.attributes = attrs;
   }
   if ('opted_in' in v && (v.opted_in === null || typeof v.opted_in === 'boolean')) seg.opted_in = v.opted_in;

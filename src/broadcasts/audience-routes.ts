@@ -52,7 +52,12 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
       tags,
       body: Type.Object(
         { name: Type.String({ minLength: 1, maxLength: 200 }), segment: Segment },
-        { additionalProperties: false, examples: [{ name: 'VIP who wrote in June', segment: { tags: ['vip'], opted_in: true, last_seen_after: '2026-06-01T00:00:00Z' } }] },
+        {
+          additionalProperties: false,
+          examples: [
+            { name: 'VIP who wrote in June', segment: { tags: ['vip'], opted_in: true, last_seen_after: '2026-06-01T00:00:00Z' } },
+          ],
+        },
       ),
       response: { 201: Audience },
     }),
@@ -61,10 +66,21 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
       const segment: SegmentFilter = req.body.segment;
       for (const f of ['last_seen_after', 'last_seen_before'] as const) {
         const v = segment[f];
-        if (v !== undefined && Number.isNaN(Date.parse(v))) throw new HttpError(422, 'invalid_segment', `segment.${f} must be an ISO 8601 time.`, { field: `segment.${f}` });
+        if (v !== undefined && Number.isNaN(Date.parse(v)))
+          throw new HttpError(422, 'invalid_segment', `segment.${f} must be an ISO 8601 time.`, { field: `segment.${f}` });
       }
       const id = newId('aud', now);
-      await insertAudience(db, { id, name: req.body.name, kind: 'segment', segment: JSON.stringify(segment), columns: null, default_country: null, report: null, created_by: actorOf(principalOf(req)), created_at: now });
+      await insertAudience(db, {
+        id,
+        name: req.body.name,
+        kind: 'segment',
+        segment: JSON.stringify(segment),
+        columns: null,
+        default_country: null,
+        report: null,
+        created_by: actorOf(principalOf(req)),
+        created_at: now,
+      });
       const a = await getAudience(db, id);
       if (!a) throw new Error(`audience ${id} vanished`);
       return reply.status(201).send(await view(a));
@@ -75,7 +91,8 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
     '/api/v1/audiences/import',
     routeSchema(
       {
-        summary: 'Import a CSV audience (Content-Type: text/csv): a phone (or bsuid) column and one column per variable; bad rows reported by line, good rows imported',
+        summary:
+          'Import a CSV audience (Content-Type: text/csv): a phone (or bsuid) column and one column per variable; bad rows reported by line, good rows imported',
         tags,
         querystring: Type.Object({
           name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -83,13 +100,17 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
           phone_column: Type.Optional(Type.String({ description: 'default "phone"' })),
         }),
         response: {
-          201: Type.Object({ audience: Audience, report: ImportReport }, { examples: [{ audience: audienceExample, report: reportExample }] }),
+          201: Type.Object(
+            { audience: Audience, report: ImportReport },
+            { examples: [{ audience: audienceExample, report: reportExample }] },
+          ),
         },
       },
       { bodyLimit: MAX_CSV_BYTES },
     ),
     async (req, reply) => {
-      if (!(req.body instanceof Readable)) throw new HttpError(415, 'unsupported_media_type', 'Send the CSV file as the body with Content-Type: text/csv.');
+      if (!(req.body instanceof Readable))
+        throw new HttpError(415, 'unsupported_media_type', 'Send the CSV file as the body with Content-Type: text/csv.');
       const imported = await importAudienceCsv(
         deps,
         {
@@ -111,7 +132,15 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
     routeSchema({
       summary: 'Audiences, newest first (segments counted now)',
       tags,
-      querystring: Type.Object({ limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: '1 to 200 (default 50)', ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 200.') })) }),
+      querystring: Type.Object({
+        limit: Type.Optional(
+          Type.String({
+            pattern: '^[1-9][0-9]{0,5}$',
+            description: '1 to 200 (default 50)',
+            ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 200.'),
+          }),
+        ),
+      }),
       response: { 200: Type.Object({ data: Type.Array(Audience) }, { examples: [{ data: [audienceExample] }] }) },
     }),
     async (req) => ({ data: await Promise.all((await listAudiences(db, Math.min(200, Number(req.query.limit ?? 50)))).map(view)) }),
@@ -123,7 +152,12 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
       summary: 'An audience with its count and, for a CSV, its import report',
       tags,
       params: Type.Object({ id: Type.String({ description: 'audience id' }) }),
-      response: { 200: Type.Object({ ...Audience.properties, report: Type.Union([ImportReport, Type.Null()]) }, { examples: [{ ...audienceExample, report: reportExample }] }) },
+      response: {
+        200: Type.Object(
+          { ...Audience.properties, report: Type.Union([ImportReport, Type.Null()]) },
+          { examples: [{ ...audienceExample, report: reportExample }] },
+        ),
+      },
     }),
     async (req) => {
       const a = await getAudience(db, req.params.id);
@@ -134,6 +168,11 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
   );
 }
 
-function isReport(v: unknown): v is { imported: number; rejected: number; by_reason: Record<string, number>; rejected_rows: Array<{ line: number; reason: string; message: string; value?: string }> } {
+function isReport(v: unknown): v is {
+  imported: number;
+  rejected: number;
+  by_reason: Record<string, number>;
+  rejected_rows: Array<{ line: number; reason: string; message: string; value?: string }>;
+} {
   return typeof v === 'object' && v !== null && 'imported' in v && 'rejected_rows' in v;
 }

@@ -17,8 +17,16 @@ export async function listAudiences(db: Executor, limit: number): Promise<Audien
   return db.selectFrom('audiences').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
-export async function finishAudience(db: Executor, id: string, counts: { members: number; rejected: number; report: string }): Promise<void> {
-  await db.updateTable('audiences').set({ member_count: counts.members, rejected_count: counts.rejected, report: counts.report }).where('id', '=', id).execute();
+export async function finishAudience(
+  db: Executor,
+  id: string,
+  counts: { members: number; rejected: number; report: string },
+): Promise<void> {
+  await db
+    .updateTable('audiences')
+    .set({ member_count: counts.members, rejected_count: counts.rejected, report: counts.report })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteAudience(db: Executor, id: string): Promise<void> {
@@ -49,11 +57,25 @@ export async function contactsByBsuid(db: Executor, bsuids: readonly string[]): 
 }
 
 /** New contacts for numbers never seen; one another process created meanwhile is kept (no error, not returned). */
-export async function insertPhoneContacts(db: Executor, rows: ReadonlyArray<{ id: string; waId: string; e164: string }>, now: number): Promise<ContactIdentityRow[]> {
+export async function insertPhoneContacts(
+  db: Executor,
+  rows: ReadonlyArray<{ id: string; waId: string; e164: string }>,
+  now: number,
+): Promise<ContactIdentityRow[]> {
   if (rows.length === 0) return [];
   return db
     .insertInto('contacts')
-    .values(rows.map((r) => ({ id: r.id, channel_kind: 'whatsapp', external_id: r.waId, phone_e164: r.e164, profile_name: null, created_at: now, updated_at: now })))
+    .values(
+      rows.map((r) => ({
+        id: r.id,
+        channel_kind: 'whatsapp',
+        external_id: r.waId,
+        phone_e164: r.e164,
+        profile_name: null,
+        created_at: now,
+        updated_at: now,
+      })),
+    )
     .onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing())
     .returning(['id', 'external_id', 'bsuid', 'opted_in', 'blocked'])
     .execute();
@@ -61,5 +83,9 @@ export async function insertPhoneContacts(db: Executor, rows: ReadonlyArray<{ id
 
 export async function insertMembers(db: Executor, rows: ReadonlyArray<Selectable<Database['audience_members']>>): Promise<void> {
   if (rows.length === 0) return;
-  await db.insertInto('audience_members').values([...rows]).onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing()).execute();
+  await db
+    .insertInto('audience_members')
+    .values([...rows])
+    .onConflict((oc) => oc.columns(['audience_id', 'contact_id']).doNothing())
+    .execute();
 }

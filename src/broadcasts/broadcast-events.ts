@@ -7,11 +7,22 @@ import { broadcastView } from './broadcast-views.ts';
 export type BroadcastEventType = 'broadcast.started' | 'broadcast.paused' | 'broadcast.completed' | 'broadcast.failed';
 
 /** A broadcast changed state: its view as GET /api/v1/broadcasts/:id gives it, in the transaction that changed it. */
-export async function emitBroadcastState(db: Executor, jobs: JobQueue, type: BroadcastEventType, input: { broadcastId: string; now: number }): Promise<void> {
-  await emitEvent(db, { jobs }, type, async () => {
-    const b = await getBroadcast(db, input.broadcastId);
-    return { broadcast: b ? await broadcastView(db, b) : { id: input.broadcastId } };
-  }, input);
+export async function emitBroadcastState(
+  db: Executor,
+  jobs: JobQueue,
+  type: BroadcastEventType,
+  input: { broadcastId: string; now: number },
+): Promise<void> {
+  await emitEvent(
+    db,
+    { jobs },
+    type,
+    async () => {
+      const b = await getBroadcast(db, input.broadcastId);
+      return { broadcast: b ? await broadcastView(db, b) : { id: input.broadcastId } };
+    },
+    input,
+  );
 }
 
 export async function emitRecipientFailed(
@@ -23,7 +34,12 @@ export async function emitRecipientFailed(
     db,
     { jobs },
     'broadcast.recipient.failed',
-    { broadcast_id: input.broadcastId, contact_id: input.contactId, message_id: input.messageId, error: { code: input.code, message: input.message } },
+    {
+      broadcast_id: input.broadcastId,
+      contact_id: input.contactId,
+      message_id: input.messageId,
+      error: { code: input.code, message: input.message },
+    },
     input,
   );
 }

@@ -24,6 +24,10 @@ const STATUS: Record<BroadcastRefusalReason | ImportReason, number> = {
   csv_too_large: 413,
 };
 
-export function broadcastHttpError(r: { reason: BroadcastRefusalReason | ImportReason; message: string; details?: Record<string, unknown> }): HttpError {
+export function broadcastHttpError(r: {
+  reason: BroadcastRefusalReason | ImportReason;
+  message: string;
+  details?: Record<string, unknown>;
+}): HttpError {
   return new HttpError(STATUS[r.reason], r.reason, r.message, r.details);
 }

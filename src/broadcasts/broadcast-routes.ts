@@ -35,7 +35,12 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
 
   app.post(
     '/api/v1/broadcasts',
-    routeSchema({ summary: 'Create a draft broadcast: one number, one template, an audience and the parameters', tags, body: CreateBroadcastBody, response: { 201: Broadcast } }),
+    routeSchema({
+      summary: 'Create a draft broadcast: one number, one template, an audience and the parameters',
+      tags,
+      body: CreateBroadcastBody,
+      response: { 201: Broadcast },
+    }),
     async (req, reply) => {
       const made = await createBroadcast(deps, req.body, actorOf(principalOf(req)));
       if (!made.ok) throw broadcastHttpError(made);
@@ -50,21 +55,39 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
       tags,
       querystring: Type.Object({
         state: Type.Optional(Type.Union(BROADCAST_STATES.map((s) => Type.Literal(s)))),
-        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: '1 to 200 (default 50)', ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 200.') })),
+        limit: Type.Optional(
+          Type.String({
+            pattern: '^[1-9][0-9]{0,5}$',
+            description: '1 to 200 (default 50)',
+            ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 200.'),
+          }),
+        ),
       }),
       response: { 200: Type.Object({ data: Type.Array(Broadcast) }, { examples: [{ data: [broadcastExample] }] }) },
     }),
     async (req) => {
-      const rows = await listBroadcasts(db, { ...(req.query.state ? { state: req.query.state } : {}), limit: Math.min(200, Number(req.query.limit ?? 50)) });
+      const rows = await listBroadcasts(db, {
+        ...(req.query.state ? { state: req.query.state } : {}),
+        limit: Math.min(200, Number(req.query.limit ?? 50)),
+      });
       return { data: await Promise.all(rows.map((b) => broadcastView(db, b))) };
     },
   );
 
-  app.get('/api/v1/broadcasts/:id', routeSchema({ summary: 'A broadcast with its live counts and funnel', tags, params: IdParams, response: { 200: Broadcast } }), async (req) => view(req.params.id));
+  app.get(
+    '/api/v1/broadcasts/:id',
+    routeSchema({ summary: 'A broadcast with its live counts and funnel', tags, params: IdParams, response: { 200: Broadcast } }),
+    async (req) => view(req.params.id),
+  );
 
   app.post(
     '/api/v1/broadcasts/:id/validate',
-    routeSchema({ summary: "Check every recipient's parameters against the template now, listing the errors (sends nothing)", tags, params: IdParams, response: { 200: Validation } }),
+    routeSchema({
+      summary: "Check every recipient's parameters against the template now, listing the errors (sends nothing)",
+      tags,
+      params: IdParams,
+      response: { 200: Validation },
+    }),
     async (req) => {
       const p = await planBroadcast(deps, req.params.id);
       if (!p.ok) throw broadcastHttpError(p);
@@ -82,7 +105,12 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
 
   app.post(
     '/api/v1/broadcasts/:id/estimate',
-    routeSchema({ summary: 'Estimated cost from the rate card, per category and recipient country', tags, params: IdParams, response: { 200: Estimate } }),
+    routeSchema({
+      summary: 'Estimated cost from the rate card, per category and recipient country',
+      tags,
+      params: IdParams,
+      response: { 200: Estimate },
+    }),
     async (req) => {
       const p = await planBroadcast(deps, req.params.id);
       if (!p.ok) throw broadcastHttpError(p);
@@ -106,24 +134,51 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
     },
   );
 
-  app.post('/api/v1/broadcasts/:id/pause', routeSchema({ summary: 'Pause: no more recipients are handed out until resumed', tags, params: IdParams, response: { 200: Broadcast } }), async (req) => {
-    const who = actorOf(principalOf(req));
-    const r = await pauseBroadcast(deps, req.params.id, `paused by ${who}`);
-    if (!r.ok) throw broadcastHttpError(r);
-    return broadcastView(db, r.broadcast);
-  });
+  app.post(
+    '/api/v1/broadcasts/:id/pause',
+    routeSchema({
+      summary: 'Pause: no more recipients are handed out until resumed',
+      tags,
+      params: IdParams,
+      response: { 200: Broadcast },
+    }),
+    async (req) => {
+      const who = actorOf(principalOf(req));
+      const r = await pauseBroadcast(deps, req.params.id, `paused by ${who}`);
+      if (!r.ok) throw broadcastHttpError(r);
+      return broadcastView(db, r.broadcast);
+    },
+  );
 
-  app.post('/api/v1/broadcasts/:id/resume', routeSchema({ summary: 'Resume a paused broadcast where it stopped (nobody is sent twice)', tags, params: IdParams, response: { 200: Broadcast } }), async (req) => {
-    const r = await resumeBroadcast(deps, req.params.id);
-    if (!r.ok) throw broadcastHttpError(r);
-    return broadcastView(db, r.broadcast);
-  });
+  app.post(
+    '/api/v1/broadcasts/:id/resume',
+    routeSchema({
+      summary: 'Resume a paused broadcast where it stopped (nobody is sent twice)',
+      tags,
+      params: IdParams,
+      response: { 200: Broadcast },
+    }),
+    async (req) => {
+      const r = await resumeBroadcast(deps, req.params.id);
+      if (!r.ok) throw broadcastHttpError(r);
+      return broadcastView(db, r.broadcast);
+    },
+  );
 
-  app.post('/api/v1/broadcasts/:id/cancel', routeSchema({ summary: 'Cancel for good: recipients not yet queued are never sent', tags, params: IdParams, response: { 200: Broadcast } }), async (req) => {
-    const r = await cancelBroadcast(deps, req.params.id);
-    if (!r.ok) throw broadcastHttpError(r);
-    return broadcastView(db, r.broadcast);
-  });
+  app.post(
+    '/api/v1/broadcasts/:id/cancel',
+    routeSchema({
+      summary: 'Cancel for good: recipients not yet queued are never sent',
+      tags,
+      params: IdParams,
+      response: { 200: Broadcast },
+    }),
+    async (req) => {
+      const r = await cancelBroadcast(deps, req.params.id);
+      if (!r.ok) throw broadcastHttpError(r);
+      return broadcastView(db, r.broadcast);
+    },
+  );
 
   app.get(
     '/api/v1/broadcasts/:id/recipients',
@@ -134,7 +189,13 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
       querystring: Type.Object({
         status: Type.Optional(Type.Union(RECIPIENT_STATUSES.map((s) => Type.Literal(s)))),
         cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'next_cursor of the previous page' })),
-        limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$', description: '1 to 1000 (default 100)', ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 1000.') })),
+        limit: Type.Optional(
+          Type.String({
+            pattern: '^[1-9][0-9]{0,5}$',
+            description: '1 to 1000 (default 100)',
+            ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 1000.'),
+          }),
+        ),
       }),
       response: { 200: RecipientPage },
     }),

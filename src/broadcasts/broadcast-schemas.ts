@@ -65,7 +65,13 @@ export const Broadcast = Type.Object(
     started_at: Nullable(Timestamp()),
     ended_at: Nullable(Timestamp()),
     counts: Counts,
-    funnel: Type.Object({ recipients: Type.Integer(), sent: Type.Integer(), delivered: Type.Integer(), read: Type.Integer(), failed: Type.Integer() }),
+    funnel: Type.Object({
+      recipients: Type.Integer(),
+      sent: Type.Integer(),
+      delivered: Type.Integer(),
+      read: Type.Integer(),
+      failed: Type.Integer(),
+    }),
   },
   { examples: [broadcastExample] },
 );
@@ -83,18 +89,39 @@ export const CreateBroadcastBody = Type.Object(
     language: Type.Optional(Type.String()),
     audience_id: Type.String({ minLength: 1 }),
     parameters: Type.Optional(ParameterSpec),
-    override_opt_in: Type.Optional(Type.Object({ reason: Type.String({ minLength: 1 }) }, { additionalProperties: false, description: 'UTILITY templates only: also send to contacts with no recorded opt-in' })),
-    rate_per_second: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: "messages per second (default 80), never above the number's configured limit" })),
+    override_opt_in: Type.Optional(
+      Type.Object(
+        { reason: Type.String({ minLength: 1 }) },
+        { additionalProperties: false, description: 'UTILITY templates only: also send to contacts with no recorded opt-in' },
+      ),
+    ),
+    rate_per_second: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1000,
+        description: "messages per second (default 80), never above the number's configured limit",
+      }),
+    ),
   },
   {
     additionalProperties: false,
-    examples: [{ name: 'July promo', template: 'promo_julio', language: 'es_MX', audience_id: 'aud_01JAA', parameters: { body: [{ contact: 'name', fallback: 'amigo' }] } }],
+    examples: [
+      {
+        name: 'July promo',
+        template: 'promo_julio',
+        language: 'es_MX',
+        audience_id: 'aud_01JAA',
+        parameters: { body: [{ contact: 'name', fallback: 'amigo' }] },
+      },
+    ],
   },
 );
 
 export const StartBody = Type.Object(
   {
-    at: Type.Optional(Type.String({ description: 'when: ISO 8601 with an offset, or a local time like 2026-07-15T09:00 with time_zone; absent: now' })),
+    at: Type.Optional(
+      Type.String({ description: 'when: ISO 8601 with an offset, or a local time like 2026-07-15T09:00 with time_zone; absent: now' }),
+    ),
     time_zone: Type.Optional(Type.String({ description: 'IANA time zone, e.g. America/Mexico_City' })),
   },
   { additionalProperties: false, examples: [{}, { at: '2026-07-15T09:00', time_zone: 'America/Mexico_City' }] },
@@ -115,7 +142,12 @@ export const Cost = Type.Object({
   by_category: Type.Record(Type.String(), Type.Number()),
   by_country: Type.Record(Type.String(), Type.Object({ recipients: Type.Integer(), amount: Type.Number() })),
 });
-const costExample = { currency: 'USD', total: 24.9, by_category: { marketing: 24.9 }, by_country: { MX: { recipients: 900, amount: 21.92 }, US: { recipients: 100, amount: 2.98 } } };
+const costExample = {
+  currency: 'USD',
+  total: 24.9,
+  by_category: { marketing: 24.9 },
+  by_country: { MX: { recipients: 900, amount: 21.92 }, US: { recipients: 100, amount: 2.98 } },
+};
 
 export const Validation = Type.Object(
   {
@@ -126,7 +158,26 @@ export const Validation = Type.Object(
     error_count: Type.Integer(),
     errors: Type.Array(RecipientError, { description: 'the first 500' }),
   },
-  { examples: [{ ok: false, template_status: 'APPROVED', recipients: 998, excluded: { not_opted_in: 3, opted_out: 1, blocked: 0 }, error_count: 1, errors: [{ contact_id: 'ct_01', address: '+5215512345678', line: 7, code: 'missing_variable', message: 'No value in column "request_id" (line 7).' }] }] },
+  {
+    examples: [
+      {
+        ok: false,
+        template_status: 'APPROVED',
+        recipients: 998,
+        excluded: { not_opted_in: 3, opted_out: 1, blocked: 0 },
+        error_count: 1,
+        errors: [
+          {
+            contact_id: 'ct_01',
+            address: '+5215512345678',
+            line: 7,
+            code: 'missing_variable',
+            message: 'No value in column "request_id" (line 7).',
+          },
+        ],
+      },
+    ],
+  },
 );
 
 export const Estimate = Type.Object(
@@ -149,7 +200,21 @@ export const RecipientPage = Type.Object(
   { data: Type.Array(Recipient), next_cursor: Nullable(Type.String()) },
   {
     examples: [
-      { data: [{ seq: 1, contact_id: 'ct_01', address: '+5215512345678', status: 'delivered', error: null, message_id: 'msg_01', queued_at: '2026-07-01T10:05:00.000Z', price_estimate: 0.0436 }], next_cursor: '1' },
+      {
+        data: [
+          {
+            seq: 1,
+            contact_id: 'ct_01',
+            address: '+5215512345678',
+            status: 'delivered',
+            error: null,
+            message_id: 'msg_01',
+            queued_at: '2026-07-01T10:05:00.000Z',
+            price_estimate: 0.0436,
+          },
+        ],
+        next_cursor: '1',
+      },
     ],
   },
 );
@@ -157,8 +222,14 @@ export const RecipientPage = Type.Object(
 export const Segment = Type.Object(
   {
     tags: Type.Optional(Type.Array(Type.String(), { description: 'contact tags: all of them' })),
-    labels: Type.Optional(Type.Array(Type.String(), { description: "conversation labels: any of them, on any of the contact's conversations" })),
-    attributes: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { description: 'contact attributes, each equal' })),
+    labels: Type.Optional(
+      Type.Array(Type.String(), { description: "conversation labels: any of them, on any of the contact's conversations" }),
+    ),
+    attributes: Type.Optional(
+      Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean()]), {
+        description: 'contact attributes, each equal',
+      }),
+    ),
     opted_in: Type.Optional(Nullable(Type.Boolean(), { description: 'true: opted in; false: opted out; null: never recorded' })),
     last_seen_after: Type.Optional(Timestamp('the customer last wrote at or after')),
     last_seen_before: Type.Optional(Timestamp('the customer last wrote before')),
@@ -166,7 +237,12 @@ export const Segment = Type.Object(
   { additionalProperties: false },
 );
 
-const RejectedRow = Type.Object({ line: Type.Integer(), reason: Type.String({ description: 'bad_number | missing_variable | duplicate | opted_out | blocked' }), message: Type.String(), value: Type.Optional(Type.String()) });
+const RejectedRow = Type.Object({
+  line: Type.Integer(),
+  reason: Type.String({ description: 'bad_number | missing_variable | duplicate | opted_out | blocked' }),
+  message: Type.String(),
+  value: Type.Optional(Type.String()),
+});
 export const ImportReport = Type.Object({
   imported: Type.Integer(),
   rejected: Type.Integer(),

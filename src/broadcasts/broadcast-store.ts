@@ -56,7 +56,12 @@ export async function moveBroadcast(
   to: BroadcastState,
   patch: Partial<Omit<BroadcastRow, 'id' | 'state'>>,
 ): Promise<boolean> {
-  const r = await db.updateTable('broadcasts').set({ ...patch, state: to }).where('id', '=', id).where('state', 'in', [...from]).executeTakeFirst();
+  const r = await db
+    .updateTable('broadcasts')
+    .set({ ...patch, state: to })
+    .where('id', '=', id)
+    .where('state', 'in', [...from])
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
@@ -66,17 +71,33 @@ export async function moveBroadcast(
  * hand-out and one that comes later waits for it. False when it is no longer running.
  */
 export async function holdRunning(db: Executor, id: string): Promise<boolean> {
-  const r = await db.updateTable('broadcasts').set((eb) => ({ updated_at: eb.ref('updated_at') })).where('id', '=', id).where('state', '=', 'running').executeTakeFirst();
+  const r = await db
+    .updateTable('broadcasts')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
 export async function insertRecipients(db: Executor, rows: readonly RecipientRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += 500) await db.insertInto('broadcast_recipients').values(rows.slice(i, i + 500)).execute();
+  for (let i = 0; i < rows.length; i += 500)
+    await db
+      .insertInto('broadcast_recipients')
+      .values(rows.slice(i, i + 500))
+      .execute();
 }
 
 /** The next recipients to hand to the outbound queue, in order. */
 export async function pendingRecipients(db: Executor, broadcastId: string, limit: number): Promise<RecipientRow[]> {
-  return db.selectFrom('broadcast_recipients').selectAll().where('broadcast_id', '=', broadcastId).where('state', '=', 'pending').orderBy('seq').limit(limit).execute();
+  return db
+    .selectFrom('broadcast_recipients')
+    .selectAll()
+    .where('broadcast_id', '=', broadcastId)
+    .where('state', '=', 'pending')
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
 }
 
 /** Marks a pending recipient queued with its message; false when it was not pending (it must not be sent). */
@@ -92,7 +113,10 @@ export async function markQueued(db: Executor, broadcastId: string, contactId: s
 }
 
 /** Queued recipients whose message failed and that are not marked failed yet. */
-export async function newlyFailed(db: Executor, broadcastId: string): Promise<Array<{ contact_id: string; message_id: string; error_code: string | null; error_message: string | null }>> {
+export async function newlyFailed(
+  db: Executor,
+  broadcastId: string,
+): Promise<Array<{ contact_id: string; message_id: string; error_code: string | null; error_message: string | null }>> {
   const rows = await db
     .selectFrom('broadcast_recipients as r')
     .innerJoin('messages as m', 'm.id', 'r.message_id')
@@ -104,7 +128,13 @@ export async function newlyFailed(db: Executor, broadcastId: string): Promise<Ar
   return rows;
 }
 
-export async function markFailed(db: Executor, broadcastId: string, contactId: string, code: string | null, message: string | null): Promise<boolean> {
+export async function markFailed(
+  db: Executor,
+  broadcastId: string,
+  contactId: string,
+  code: string | null,
+  message: string | null,
+): Promise<boolean> {
   const r = await db
     .updateTable('broadcast_recipients')
     .set({ state: 'failed', error_code: code, error_message: message })
@@ -158,11 +188,27 @@ export interface RecipientListRow {
 }
 
 /** A page of recipients in send order, optionally of one funnel status (filtered after the join). */
-export async function listRecipients(db: Executor, broadcastId: string, f: { afterSeq: number; limit: number }): Promise<RecipientListRow[]> {
+export async function listRecipients(
+  db: Executor,
+  broadcastId: string,
+  f: { afterSeq: number; limit: number },
+): Promise<RecipientListRow[]> {
   return db
     .selectFrom('broadcast_recipients as r')
     .leftJoin('messages as m', 'm.id', 'r.message_id')
-    .select(['r.seq', 'r.contact_id', 'r.address', 'r.state', 'r.error_code', 'r.error_message', 'r.message_id', 'm.status as message_status', 'm.error_code as message_error_code', 'r.queued_at', 'r.price_estimate'])
+    .select([
+      'r.seq',
+      'r.contact_id',
+      'r.address',
+      'r.state',
+      'r.error_code',
+      'r.error_message',
+      'r.message_id',
+      'm.status as message_status',
+      'm.error_code as message_error_code',
+      'r.queued_at',
+      'r.price_estimate',
+    ])
     .where('r.broadcast_id', '=', broadcastId)
     .where('r.seq', '>', f.afterSeq)
     .orderBy('r.seq')

@@ -52,17 +52,29 @@ export const refuse = (reason: BroadcastRefusalReason, message: string, details?
  * an audience and the parameters' spec. The opt-in override is for UTILITY templates only and is
  * recorded with its reason; marketing always needs the customer's opt-in.
  */
-export async function createBroadcast(deps: Deps, input: CreateBroadcastInput, createdBy: string): Promise<{ ok: true; broadcast: BroadcastRow } | BroadcastRefusal> {
+export async function createBroadcast(
+  deps: Deps,
+  input: CreateBroadcastInput,
+  createdBy: string,
+): Promise<{ ok: true; broadcast: BroadcastRow } | BroadcastRefusal> {
   const db = deps.storage.db;
   const now = deps.clock.now();
   const channel = input.channel_id ? deps.channels.byId(input.channel_id) : deps.channels.all()[0];
-  if (!channel) return input.channel_id ? refuse('channel_not_found', `No channel ${input.channel_id}.`) : refuse('no_channel', 'No WhatsApp number is configured.');
+  if (!channel)
+    return input.channel_id
+      ? refuse('channel_not_found', `No channel ${input.channel_id}.`)
+      : refuse('no_channel', 'No WhatsApp number is configured.');
   const byId = input.template.startsWith('tpl_') ? await getTemplate(db, input.template) : undefined;
   const tpl = byId && byId.channel_id === channel.id ? byId : await findTemplateByName(db, channel.id, input.template, input.language);
-  if (!tpl) return refuse('template_not_found', `No template ${input.template}${input.language ? ` in ${input.language}` : ''} on this number.`);
+  if (!tpl)
+    return refuse('template_not_found', `No template ${input.template}${input.language ? ` in ${input.language}` : ''} on this number.`);
   if (!(await getAudience(db, input.audience_id))) return refuse('audience_not_found', `No audience ${input.audience_id}.`);
   if (input.override_opt_in && tpl.category !== 'UTILITY')
-    return refuse('opt_in_override_not_allowed', `override_opt_in is for UTILITY templates only; ${tpl.name} is ${tpl.category}, which needs every customer's opt-in.`, { category: tpl.category });
+    return refuse(
+      'opt_in_override_not_allowed',
+      `override_opt_in is for UTILITY templates only; ${tpl.name} is ${tpl.category}, which needs every customer's opt-in.`,
+      { category: tpl.category },
+    );
   const row: BroadcastRow = {
     id: newId('bc', now),
     name: input.name,
@@ -100,7 +112,13 @@ export async function planBroadcast(
   const audience = await getAudience(db, broadcast.audience_id);
   if (!audience) return refuse('audience_not_found', `The broadcast's audience ${broadcast.audience_id} no longer exists.`);
   const candidates = await audienceCandidates(db, audience);
-  const plan = planRecipients(deps.config, template, JSON.parse(broadcast.parameters), candidates, broadcast.opt_in_override_reason !== null);
+  const plan = planRecipients(
+    deps.config,
+    template,
+    JSON.parse(broadcast.parameters),
+    candidates,
+    broadcast.opt_in_override_reason !== null,
+  );
   return { ok: true, broadcast, template, audience, plan };
 }
 
@@ -108,5 +126,8 @@ export async function planBroadcast(
 export function templateSendable(t: TemplateRow): BroadcastRefusal | null {
   if (t.status === 'APPROVED') return null;
   const reason = t.status === 'PAUSED' ? 'template_paused' : t.status === 'DISABLED' ? 'template_disabled' : 'template_not_approved';
-  return refuse(reason, `Template ${t.name} (${t.language}) is ${t.status}; only APPROVED templates can be sent.`, { template_id: t.id, status: t.status });
+  return refuse(reason, `Template ${t.name} (${t.language}) is ${t.status}; only APPROVED templates can be sent.`, {
+    template_id: t.id,
+    status: t.status,
+  });
 }

@@ -37,7 +37,12 @@ export interface ImportReport {
 
 export type ImportOutcome =
   | { ok: true; audience: AudienceRow; report: ImportReport }
-  | { ok: false; reason: 'invalid_csv' | 'phone_column_missing' | 'invalid_country' | 'csv_too_large'; message: string; details?: Record<string, unknown> };
+  | {
+      ok: false;
+      reason: 'invalid_csv' | 'phone_column_missing' | 'invalid_country' | 'csv_too_large';
+      message: string;
+      details?: Record<string, unknown>;
+    };
 
 export const REPORTED_ROWS = 1000;
 const BATCH = 500;
@@ -66,12 +71,22 @@ export async function importAudienceCsv(
   let country: CountryCode | undefined;
   if (input.defaultCountry !== undefined) {
     const c = input.defaultCountry.toUpperCase();
-    if (!isSupportedCountry(c)) return { ok: false, reason: 'invalid_country', message: `default_country must be an ISO 3166 country code like MX or US; got "${input.defaultCountry}".` };
+    if (!isSupportedCountry(c))
+      return {
+        ok: false,
+        reason: 'invalid_country',
+        message: `default_country must be an ISO 3166 country code like MX or US; got "${input.defaultCountry}".`,
+      };
     country = c;
   }
   const phoneColumn = input.phoneColumn ?? 'phone';
   const id = newId('aud', now);
-  const report: ImportReport = { imported: 0, rejected: 0, by_reason: { bad_number: 0, missing_variable: 0, duplicate: 0, opted_out: 0, blocked: 0 }, rejected_rows: [] };
+  const report: ImportReport = {
+    imported: 0,
+    rejected: 0,
+    by_reason: { bad_number: 0, missing_variable: 0, duplicate: 0, opted_out: 0, blocked: 0 },
+    rejected_rows: [],
+  };
   const reject = (r: RejectedRow) => {
     report.rejected++;
     report.by_reason[r.reason]++;
@@ -81,7 +96,15 @@ export async function importAudienceCsv(
   let columns: string[] | undefined;
   let batch: Row[] = [];
   let bytes = 0;
-  const parser = parse({ columns: true, bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true, max_record_size: 64 * 1024 });
+  const parser = parse({
+    columns: true,
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+    max_record_size: 64 * 1024,
+  });
   source.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     // Refused, but the rest is read away (not the socket closed), so the client gets its 413.
@@ -95,7 +118,17 @@ export async function importAudienceCsv(
   // The loop below gets the parser's error; this keeps a second one (writes after it) from going unhandled.
   parser.on('error', () => undefined);
   source.pipe(parser);
-  await insertAudience(db, { id, name: input.name, kind: 'csv', segment: null, columns: null, default_country: country ?? null, report: null, created_by: input.createdBy, created_at: now });
+  await insertAudience(db, {
+    id,
+    name: input.name,
+    kind: 'csv',
+    segment: null,
+    columns: null,
+    default_country: country ?? null,
+    report: null,
+    created_by: input.createdBy,
+    created_at: now,
+  });
   try {
     for await (const record of parser) {
       const { record: fields, info } = readRecord(record);
@@ -105,7 +138,12 @@ export async function importAudienceCsv(
           source.unpipe(parser);
           source.resume();
           await deleteAudience(db, id);
-          return { ok: false, reason: 'phone_column_missing', message: `The CSV has no "${phoneColumn}" (or "bsuid") column; its header has: ${columns.join(', ')}.`, details: { columns } };
+          return {
+            ok: false,
+            reason: 'phone_column_missing',
+            message: `The CSV has no "${phoneColumn}" (or "bsuid") column; its header has: ${columns.join(', ')}.`,
+            details: { columns },
+          };
         }
       }
       const row = readRow(fields, info, phoneColumn, country, reject);
@@ -126,7 +164,11 @@ export async function importAudienceCsv(
     throw err;
   }
   const variableColumns = (columns ?? []).filter((c) => c !== phoneColumn && c !== 'bsuid');
-  await db.updateTable('audiences').set({ columns: JSON.stringify(variableColumns) }).where('id', '=', id).execute();
+  await db
+    .updateTable('audiences')
+    .set({ columns: JSON.stringify(variableColumns) })
+    .where('id', '=', id)
+    .execute();
   await finishAudience(db, id, { members: report.imported, rejected: report.rejected, report: JSON.stringify(report) });
   const audience = await getAudience(db, id);
   if (!audience) throw new Error(`audience ${id} vanished`);
@@ -150,7 +192,13 @@ function readRecord(raw: unknown): { record: Record<string, string>; info: numbe
   return { record: out, info: line };
 }
 
-function readRow(fields: Record<string, string>, line: number, phoneColumn: string, country: CountryCode | undefined, reject: (r: RejectedRow) => void): Row | undefined {
+function readRow(
+  fields: Record<string, string>,
+  line: number,
+  phoneColumn: string,
+  country: CountryCode | undefined,
+  reject: (r: RejectedRow) => void,
+): Row | undefined {
   const variables: Record<string, string> = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
@@ -162,14 +210,27 @@ function readRow(fields: Record<string, string>, line: number, phoneColumn: stri
   const phone = fields[phoneColumn] ?? '';
   let identity: Row['identity'];
   if (bsuid !== '') {
-    if (!isBsuid(bsuid)) return void reject({ line, reason: 'bad_number', message: 'bsuid is not a WhatsApp business-scoped user ID (like US.13491208655302741918).', value: bsuid });
+    if (!isBsuid(bsuid))
+      return void reject({
+        line,
+        reason: 'bad_number',
+        message: 'bsuid is not a WhatsApp business-scoped user ID (like US.13491208655302741918).',
+        value: bsuid,
+      });
     identity = { kind: 'bsuid', bsuid };
   } else {
     const n = normalizePhone(phone, country);
-    if (!n.ok) return void reject({ line, reason: 'bad_number', message: `${phoneColumn}: ${n.message}${country ? '' : ' (no default_country: numbers need their +country code)'}.`, value: phone });
+    if (!n.ok)
+      return void reject({
+        line,
+        reason: 'bad_number',
+        message: `${phoneColumn}: ${n.message}${country ? '' : ' (no default_country: numbers need their +country code)'}.`,
+        value: phone,
+      });
     identity = { kind: 'phone', waId: n.waId, e164: n.e164 };
   }
-  if (missing.length > 0) return void reject({ line, reason: 'missing_variable', message: `Empty value for ${missing.join(', ')}.`, value: missing.join(',') });
+  if (missing.length > 0)
+    return void reject({ line, reason: 'missing_variable', message: `Empty value for ${missing.join(', ')}.`, value: missing.join(',') });
   return { line, identity, variables };
 }
 
@@ -190,7 +251,9 @@ async function importBatch(
     const byId = new Map<string, ContactIdentityRow>();
     for (const c of await contactsByExternalId(trx, [...new Set(phones.flatMap((p) => waIdVariants(p.waId)))])) byId.set(c.external_id, c);
     const fresh = new Map<string, { id: string; waId: string; e164: string }>();
-    for (const p of phones) if (!waIdVariants(p.waId).some((v) => byId.has(v)) && !fresh.has(p.waId)) fresh.set(p.waId, { id: newId('ct', now), waId: p.waId, e164: p.e164 });
+    for (const p of phones)
+      if (!waIdVariants(p.waId).some((v) => byId.has(v)) && !fresh.has(p.waId))
+        fresh.set(p.waId, { id: newId('ct', now), waId: p.waId, e164: p.e164 });
     for (const c of await insertPhoneContacts(trx, [...fresh.values()], now)) byId.set(c.external_id, c);
     // Created meanwhile by another writer (PostgreSQL): not returned by the insert, read here.
     const raced = [...fresh.keys()].filter((k) => !byId.has(k));

@@ -38,7 +38,12 @@ export interface Plan {
   errors: RecipientError[];
   /** Only the first MAX_ERRORS are listed; `error_count` has them all. */
   error_count: number;
-  cost: { currency: string; total: number; by_category: Record<string, number>; by_country: Record<string, { recipients: number; amount: number }> };
+  cost: {
+    currency: string;
+    total: number;
+    by_category: Record<string, number>;
+    by_country: Record<string, { recipients: number; amount: number }>;
+  };
 }
 
 export const MAX_ERRORS = 500;
@@ -59,7 +64,13 @@ export function planRecipients(
 ): Plan {
   const card = rateCardFor(config);
   const category = pricedCategory(template.category) ?? 'marketing';
-  const plan: Plan = { recipients: [], excluded: { not_opted_in: 0, opted_out: 0, blocked: 0 }, errors: [], error_count: 0, cost: { currency: card.currency, total: 0, by_category: {}, by_country: {} } };
+  const plan: Plan = {
+    recipients: [],
+    excluded: { not_opted_in: 0, opted_out: 0, blocked: 0 },
+    errors: [],
+    error_count: 0,
+    cost: { currency: card.currency, total: 0, by_category: {}, by_country: {} },
+  };
   const tpl = { parameter_format: template.parameter_format, category: template.category, components: componentsOf(template) };
   const addError = (e: RecipientError) => {
     plan.error_count++;
@@ -81,19 +92,40 @@ export function planRecipients(
     const address = c.phone_e164 ?? c.bsuid ?? c.external_id;
     const filled = fillParameters(spec, c);
     if (!filled.ok) {
-      addError({ contact_id: c.contact_id, address, line: c.line, code: 'missing_variable', message: filled.message, details: { variable: filled.variable } });
+      addError({
+        contact_id: c.contact_id,
+        address,
+        line: c.line,
+        code: 'missing_variable',
+        message: filled.message,
+        details: { variable: filled.variable },
+      });
       continue;
     }
     const resolved = resolveParameters(tpl, filled.value);
     if (!resolved.ok) {
-      addError({ contact_id: c.contact_id, address, line: c.line, code: resolved.reason, message: resolved.message, details: resolved.details });
+      addError({
+        contact_id: c.contact_id,
+        address,
+        line: c.line,
+        code: resolved.reason,
+        message: resolved.message,
+        details: resolved.details,
+      });
       continue;
     }
     const phone = pricingNumber(c.phone_e164, c.external_id);
     const amount = estimatePrice(card, template.category, phone);
     const n = c.phone_e164 ? normalizePhone(c.phone_e164) : undefined;
     const country = n?.ok && n.country ? n.country : 'unknown';
-    plan.recipients.push({ contact_id: c.contact_id, address, components: resolved.components, rendered: resolved.rendered.text, price_estimate: amount, country });
+    plan.recipients.push({
+      contact_id: c.contact_id,
+      address,
+      components: resolved.components,
+      rendered: resolved.rendered.text,
+      price_estimate: amount,
+      country,
+    });
     plan.cost.total += amount;
     plan.cost.by_category[category] = (plan.cost.by_category[category] ?? 0) + amount;
     const byCountry = plan.cost.by_country[country] ?? { recipients: 0, amount: 0 };
@@ -125,7 +157,8 @@ export function fillParameters(spec: unknown, c: Candidate): Filled {
     const keys = Object.keys(v);
     if ('column' in v && typeof v.column === 'string' && keys.length === 1) {
       const value = c.variables[v.column];
-      if (value === undefined || value === '') missing ??= { variable: v.column, message: `No value in column "${v.column}"${c.line !== null ? ` (line ${c.line})` : ''}.` };
+      if (value === undefined || value === '')
+        missing ??= { variable: v.column, message: `No value in column "${v.column}"${c.line !== null ? ` (line ${c.line})` : ''}.` };
       return value ?? '';
     }
     if ('contact' in v && typeof v.contact === 'string' && keys.every((k) => k === 'contact' || k === 'fallback')) {

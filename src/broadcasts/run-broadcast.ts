@@ -59,11 +59,12 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   }
   if (b.state !== 'running') return;
   const template = await getTemplate(db, b.template_id);
-  if (!template || template.status !== 'APPROVED') {
+  if (template?.status !== 'APPROVED') {
     const status = template?.status ?? 'DELETED';
     const reason = `template_${status.toLowerCase()}: template ${template?.name ?? b.template_id} is ${status}; resume when it is APPROVED again.`;
     await db.transaction().execute(async (trx) => {
-      if (await moveBroadcast(trx, id, ['running'], 'paused', { state_reason: reason, updated_at: now })) await emitBroadcastState(trx, deps.jobs, 'broadcast.paused', { broadcastId: id, now });
+      if (await moveBroadcast(trx, id, ['running'], 'paused', { state_reason: reason, updated_at: now }))
+        await emitBroadcastState(trx, deps.jobs, 'broadcast.paused', { broadcastId: id, now });
     });
     deps.jobs.wake();
     return;
@@ -72,7 +73,11 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   if (!channel) return failBroadcast(deps, id, `channel_not_found: the number ${b.channel_id} is no longer configured.`);
   const rate = Math.max(1, Math.min(Number(b.rate_per_second), channel.throughput.limit));
   const batch = await pendingRecipients(db, id, rate);
-  const recent = await recentlyMessaged(db, batch.map((r) => r.contact_id), now - PAIR_INTERVAL_MS);
+  const recent = await recentlyMessaged(
+    db,
+    batch.map((r) => r.contact_id),
+    now - PAIR_INTERVAL_MS,
+  );
   for (const r of batch) {
     if (recent.has(r.contact_id)) continue; // its turn comes in a later tick
     if (!(await queueRecipient(deps, b, { name: template.name, language: template.language }, r))) return; // paused or cancelled meanwhile
@@ -112,7 +117,13 @@ async function queueRecipient(deps: Deps, b: BroadcastRow, tpl: { name: string; 
       });
       await trx
         .updateTable('messages')
-        .set({ text: r.rendered, template_name: tpl.name, price_estimate: Number(r.price_estimate), currency: card.currency, opt_in_override_reason: b.opt_in_override_reason })
+        .set({
+          text: r.rendered,
+          template_name: tpl.name,
+          price_estimate: Number(r.price_estimate),
+          currency: card.currency,
+          opt_in_override_reason: b.opt_in_override_reason,
+        })
         .where('id', '=', m.id)
         .execute();
       // Only from pending: if another tick got here first, this transaction (and its message) is undone.
@@ -134,7 +145,14 @@ async function sweepFailures(deps: Deps, id: string): Promise<void> {
   await deps.storage.db.transaction().execute(async (trx) => {
     for (const f of failed) {
       if (await markFailed(trx, id, f.contact_id, f.error_code, f.error_message))
-        await emitRecipientFailed(trx, deps.jobs, { broadcastId: id, contactId: f.contact_id, messageId: f.message_id, code: f.error_code, message: f.error_message, now });
+        await emitRecipientFailed(trx, deps.jobs, {
+          broadcastId: id,
+          contactId: f.contact_id,
+          messageId: f.message_id,
+          code: f.error_code,
+          message: f.error_message,
+          now,
+        });
     }
   });
   deps.jobs.wake();

@@ -10,11 +10,25 @@ export function scheduleTime(at: string, timeZone: string | undefined): { ok: tr
     return Number.isNaN(t) ? { ok: false, message: `"at" is not an ISO 8601 time: ${at}.` } : { ok: true, at: t };
   }
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(at);
-  if (!m) return { ok: false, message: `"at" must be an ISO 8601 time with an offset, or a local time like 2026-07-15T09:00 with "time_zone"; got ${at}.` };
-  if (!timeZone) return { ok: false, message: `"at" has no offset: give "time_zone" (like America/Mexico_City), or an offset such as Z or -06:00.` };
+  if (!m)
+    return {
+      ok: false,
+      message: `"at" must be an ISO 8601 time with an offset, or a local time like 2026-07-15T09:00 with "time_zone"; got ${at}.`,
+    };
+  if (!timeZone)
+    return { ok: false, message: `"at" has no offset: give "time_zone" (like America/Mexico_City), or an offset such as Z or -06:00.` };
   let offsetAt: (t: number) => number;
   try {
-    const fmt = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const fmt = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
     offsetAt = (t) => {
       const parts = fmt.formatToParts(new Date(t));
       const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);

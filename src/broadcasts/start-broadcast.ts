@@ -11,7 +11,13 @@ export type StartOutcome = { ok: true; broadcast: BroadcastRow } | BroadcastRefu
 
 /** The next tick of a running (or scheduled) broadcast, on its own serial queue. */
 export async function enqueueRun(db: Executor, deps: Pick<Deps, 'jobs'>, broadcastId: string, runAt?: number): Promise<void> {
-  await enqueueJob(db, deps.jobs, JOBS.broadcastRun, { broadcastId }, { queue: `broadcast:${broadcastId}`, ...(runAt !== undefined ? { runAt } : {}) });
+  await enqueueJob(
+    db,
+    deps.jobs,
+    JOBS.broadcastRun,
+    { broadcastId },
+    { queue: `broadcast:${broadcastId}`, ...(runAt !== undefined ? { runAt } : {}) },
+  );
 }
 
 /**
@@ -30,14 +36,24 @@ export async function startBroadcast(deps: Deps, id: string, when: { at?: string
   }
   const planned = await planBroadcast(deps, id);
   if (!planned.ok) return planned;
-  if (planned.broadcast.state !== 'draft') return refuse('broadcast_state', `Broadcast ${id} is ${planned.broadcast.state}; only a draft can be started or scheduled.`, { state: planned.broadcast.state });
+  if (planned.broadcast.state !== 'draft')
+    return refuse('broadcast_state', `Broadcast ${id} is ${planned.broadcast.state}; only a draft can be started or scheduled.`, {
+      state: planned.broadcast.state,
+    });
   const unsendable = templateSendable(planned.template);
   if (unsendable) return unsendable;
   if (planned.plan.error_count > 0) return invalid(planned.plan.error_count, planned.plan.errors);
   if (at !== undefined) {
     const scheduledAt = at;
     const moved = await deps.storage.db.transaction().execute(async (trx) => {
-      if (!(await moveBroadcast(trx, id, ['draft'], 'scheduled', { scheduled_at: scheduledAt, time_zone: when.time_zone ?? null, updated_at: now }))) return false;
+      if (
+        !(await moveBroadcast(trx, id, ['draft'], 'scheduled', {
+          scheduled_at: scheduledAt,
+          time_zone: when.time_zone ?? null,
+          updated_at: now,
+        }))
+      )
+        return false;
       await enqueueRun(trx, deps, id, scheduledAt);
       return true;
     });
@@ -91,10 +107,14 @@ export async function freezeAndRun(deps: Deps, id: string, from: readonly Broadc
 }
 
 function invalid(count: number, errors: unknown[]): BroadcastRefusal {
-  return refuse('broadcast_invalid', `${count} recipient${count === 1 ? "'s" : "s'"} parameters do not fit the template; fix the audience or the parameters, then start again.`, {
-    error_count: count,
-    errors,
-  });
+  return refuse(
+    'broadcast_invalid',
+    `${count} recipient${count === 1 ? "'s" : "s'"} parameters do not fit the template; fix the audience or the parameters, then start again.`,
+    {
+      error_count: count,
+      errors,
+    },
+  );
 }
 
 async function current(deps: Deps, id: string): Promise<StartOutcome> {

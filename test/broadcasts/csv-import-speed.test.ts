@@ -41,7 +41,9 @@ forEachDialect(`broadcasts: a ${ROWS}-row CSV imports in seconds, streamed`, (di
     assert.equal(body.report.imported, ROWS - bad);
     assert.equal(body.report.by_reason.bad_number, bad);
     assert.equal(body.report.rejected_rows[0].line, 1001);
-    console.log(`# ${dialect}: ${ROWS} rows (${(csv.length / 1e6).toFixed(1)} MB) imported in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), CPU ${((used.user + used.system) / 1e6).toFixed(2)} s in this process`);
+    console.log(
+      `# ${dialect}: ${ROWS} rows (${(csv.length / 1e6).toFixed(1)} MB) imported in ${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), CPU ${((used.user + used.system) / 1e6).toFixed(2)} s in this process`,
+    );
     assert.ok((used.user + used.system) / 1000 < CPU_LIMIT_MS, `CPU ${used.user + used.system} µs`);
     assert.ok(ms < WALL_LIMIT_MS, `took ${ms} ms`);
   });
