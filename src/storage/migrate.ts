@@ -23,8 +23,8 @@ import { sendsStreamEventDetailMigration } from './migrations/0019-sends-stream-
 import { contactsIdentitySearchMigration } from './migrations/0020-contacts-identity-search.ts';
 import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
 import { usersLanguageMigration } from './migrations/0022-users-language.ts';
-import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
+import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -51,8 +51,8 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0020-contacts-identity-search': contactsIdentitySearchMigration(dialect),
     '0021-team-auto-assign': teamAutoAssignMigration(dialect),
     '0022-users-language': usersLanguageMigration(dialect),
-    '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0023-broadcasts': broadcastsMigration(dialect),
+    '0024-hot-path-writes': hotPathWritesMigration(dialect),
   };
 }
 

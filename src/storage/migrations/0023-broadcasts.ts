@@ -75,7 +75,12 @@ export function broadcastsMigration(dialect: DialectName) {
         .addColumn('queued_at', time)
         .addPrimaryKeyConstraint('broadcast_recipients_pk', ['broadcast_id', 'contact_id'])
         .execute();
-      await db.schema.createIndex('broadcast_recipients_state_seq').ifNotExists().on('broadcast_recipients').columns(['broadcast_id', 'state', 'seq']).execute();
+      await db.schema
+        .createIndex('broadcast_recipients_state_seq')
+        .ifNotExists()
+        .on('broadcast_recipients')
+        .columns(['broadcast_id', 'state', 'seq'])
+        .execute();
       await db.schema.createIndex('broadcast_recipients_message').ifNotExists().on('broadcast_recipients').column('message_id').execute();
     },
   };
