@@ -7,7 +7,11 @@ import type { AddressInfo } from 'node:net';
  * X-Hub-Signature-256 (HMAC-SHA256, constant-time compare), JSON.parses it, answers 200.
  * No framework, no storage: whatever Switchboard does beyond this is its overhead.
  */
-export async function startBareServer(opts: { appSecret: string; host?: string; port?: number }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBareServer(opts: {
+  appSecret: string;
+  host?: string;
+  port?: number;
+}): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'POST' || req.url !== '/webhooks/whatsapp') {
       res.writeHead(404).end();

@@ -21,5 +21,12 @@ export async function withCpuPicture<T>(target: TargetHandle, fn: () => Promise<
   const driver = process.cpuUsage(driverBefore);
   const after = await target.usage();
   const u = usageBetween(before, after);
-  return { ...result, cpu: { targetCpuCores: round(u.cpuCores), targetLoopBusy: round(u.loopBusy), driverCpuCores: round((driver.user + driver.system) / 1000 / wall) } };
+  return {
+    ...result,
+    cpu: {
+      targetCpuCores: round(u.cpuCores),
+      targetLoopBusy: round(u.loopBusy),
+      driverCpuCores: round((driver.user + driver.system) / 1000 / wall),
+    },
+  };
 }

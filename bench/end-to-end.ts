@@ -12,13 +12,15 @@ import type { TargetHandle } from './target-client.ts';
 export type EndToEndResult = TrafficResult & { cpu: CpuPicture };
 
 export function runEndToEnd(sim: Simulator, target: TargetHandle, s: Settings['endToEnd']): Promise<EndToEndResult> {
-  return withCpuPicture(target, () => runCustomerTraffic({
-    sim,
-    ratePerSecond: s.ratePerSecond,
-    durationSeconds: s.durationSeconds,
-    areaCode: '415',
-    label: 'e2e',
-    graceMs: s.graceMs,
-    deadlineMs: 1_000,
-  }));
+  return withCpuPicture(target, () =>
+    runCustomerTraffic({
+      sim,
+      ratePerSecond: s.ratePerSecond,
+      durationSeconds: s.durationSeconds,
+      areaCode: '415',
+      label: 'e2e',
+      graceMs: s.graceMs,
+      deadlineMs: 1_000,
+    }),
+  );
 }

@@ -53,7 +53,14 @@ export interface FlowBenchResult {
   /** Starting every session at once (trigger -> greeting), until all are parked at q1. */
   start: { seconds: number; latency: LatencySummary };
   /** Every parked session answering q1, q2, q3 as soon as asked, to the end. */
-  stepping: { steps: number; seconds: number; stepsPerSecond: number; latency: LatencySummary; completed: number; cpu: { targetCpuCores: number; targetLoopBusy: number } };
+  stepping: {
+    steps: number;
+    seconds: number;
+    stepsPerSecond: number;
+    latency: LatencySummary;
+    completed: number;
+    cpu: { targetCpuCores: number; targetLoopBusy: number };
+  };
   idleMemory: { heapBytesPerSession: number; rssBytesPerSession: number; heapDeltaBytes: number; rssDeltaBytes: number; gcForced: boolean };
   results: { succeeded: number };
   note?: string;
@@ -86,7 +93,10 @@ export async function runFlowSessionsBench(opts: { sessions?: number; say?: (lin
     const send = (c: Customer, text: string) => {
       c.sentAt = now();
       c.measured = false;
-      sim.customer(c.waId, c.name).sendText(text).catch(() => sendErrors++);
+      sim
+        .customer(c.waId, c.name)
+        .sendText(text)
+        .catch(() => sendErrors++);
     };
     // One observer over every outbound message (as bench/customer-traffic.ts): it times the first
     // bot message after each customer message, and answers each question as soon as it arrives.
@@ -126,7 +136,14 @@ export async function runFlowSessionsBench(opts: { sessions?: number; say?: (lin
     say(`(f) starting ${n} sessions at once and parking them at the first question ...`);
     const t0 = now();
     for (let i = 0; i < n; i++) {
-      const c: Customer = { waId: `1646${String(i).padStart(7, '0')}`, sentAt: 0, measured: true, parked: false, done: false, name: `Cust${i}` };
+      const c: Customer = {
+        waId: `1646${String(i).padStart(7, '0')}`,
+        sentAt: 0,
+        measured: true,
+        parked: false,
+        done: false,
+        name: `Cust${i}`,
+      };
       customers.set(c.waId, c);
       send(c, 'flowbench');
     }
@@ -134,7 +151,9 @@ export async function runFlowSessionsBench(opts: { sessions?: number; say?: (lin
     const startSeconds = (now() - t0) / 1000;
     await settle(sim, target, 30_000);
     const idle = await target.memory();
-    say(`    ${parked}/${n} parked in ${round(startSeconds, 1)} s; heap +${mib(idle.heapUsedBytes - before.heapUsedBytes)} MiB, RSS +${mib(idle.rssBytes - before.rssBytes)} MiB`);
+    say(
+      `    ${parked}/${n} parked in ${round(startSeconds, 1)} s; heap +${mib(idle.heapUsedBytes - before.heapUsedBytes)} MiB, RSS +${mib(idle.rssBytes - before.rssBytes)} MiB`,
+    );
 
     say(`(f) every session answers as soon as asked, to the end ...`);
     const usage0 = await target.usage();
@@ -157,7 +176,14 @@ export async function runFlowSessionsBench(opts: { sessions?: number; say?: (lin
       sessions: n,
       blocks: Object.keys(benchFlow.blocks).length,
       start: { seconds: round(startSeconds, 2), latency: summarize(startLatency.values()) },
-      stepping: { steps, seconds: round(seconds, 2), stepsPerSecond: round(steps / seconds, 1), latency: summarize(stepLatency.values()), completed, cpu: { targetCpuCores: round(u.cpuCores), targetLoopBusy: round(u.loopBusy) } },
+      stepping: {
+        steps,
+        seconds: round(seconds, 2),
+        stepsPerSecond: round(steps / seconds, 1),
+        latency: summarize(stepLatency.values()),
+        completed,
+        cpu: { targetCpuCores: round(u.cpuCores), targetLoopBusy: round(u.loopBusy) },
+      },
       idleMemory: {
         heapBytesPerSession: Math.round((idle.heapUsedBytes - before.heapUsedBytes) / n),
         rssBytesPerSession: Math.round((idle.rssBytes - before.rssBytes) / n),
@@ -216,7 +242,11 @@ async function warmUp(sim: Simulator, target: TargetHandle): Promise<void> {
 }
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return text ? JSON.parse(text) : null;
 }

@@ -82,7 +82,12 @@ export async function runListBenchmark(opts: {
   }
 }
 
-export async function measureFilters(storage: Awaited<ReturnType<typeof openStorage>>, facts: SeedFacts, now: number, iterations: number): Promise<ListBenchRun['filters']> {
+export async function measureFilters(
+  storage: Awaited<ReturnType<typeof openStorage>>,
+  facts: SeedFacts,
+  now: number,
+  iterations: number,
+): Promise<ListBenchRun['filters']> {
   const base: ListFilter = { limit: 50, now, snoozed: 'any' };
   const active: ListFilter = { ...base, status: 'active', snoozed: 'exclude' };
   const agent: ConversationVisibility = { all: false, userId: facts.userIds[3] ?? '', teamIds: [facts.teamIds[1] ?? ''] };
@@ -91,7 +96,10 @@ export async function measureFilters(storage: Awaited<ReturnType<typeof openStor
   const cases: Array<{ name: string; filter: ListFilter; visibility?: ConversationVisibility }> = [
     { name: 'no filter', filter: base },
     { name: 'status=active', filter: active },
-    { name: 'status=active, page 2 (cursor)', filter: { ...active, ...(tail ? { cursor: { at: tail.last_message_at, id: tail.id } } : {}) } },
+    {
+      name: 'status=active, page 2 (cursor)',
+      filter: { ...active, ...(tail ? { cursor: { at: tail.last_message_at, id: tail.id } } : {}) },
+    },
     { name: 'status=archived', filter: { ...base, status: 'archived' } },
     { name: 'assignee=<agent>', filter: { ...base, assignee: facts.userIds[0] ?? '' } },
     { name: 'status=active & assignee=<agent>', filter: { ...active, assignee: facts.userIds[0] ?? '' } },
@@ -127,7 +135,9 @@ export function renderListBench(run: ListBenchRun): string {
     `List queries, ${run.dialect}: ${run.conversations.toLocaleString('en')} conversations, ${run.messages.toLocaleString('en')} messages (seeded in ${run.seedSeconds} s), ${run.iterations} runs per filter, first page of 50`,
     `| filter | rows | p50 ms | p99 ms | max ms | p99 < ${run.aimP99Ms} ms |`,
     '| --- | ---: | ---: | ---: | ---: | --- |',
-    ...run.filters.map((f) => `| ${f.name} | ${f.rows} | ${f.latency.p50} | ${f.latency.p99} | ${f.latency.max} | ${f.pass ? 'yes' : 'NO'} |`),
+    ...run.filters.map(
+      (f) => `| ${f.name} | ${f.rows} | ${f.latency.p50} | ${f.latency.p99} | ${f.latency.max} | ${f.pass ? 'yes' : 'NO'} |`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -136,12 +146,19 @@ export function renderListBench(run: ListBenchRun): string {
 export function listBenchPlans(full: boolean): Array<Parameters<typeof runListBenchmark>[0]> {
   const sqliteConversations = Number(process.env.BENCH_LIST_CONVERSATIONS ?? (full ? 100_000 : 100_000));
   // BENCH_LIST_SQLITE=0 runs PostgreSQL alone (its 1,000,000-conversation seed is the long part).
-  const plans: Array<Parameters<typeof runListBenchmark>[0]> = process.env.BENCH_LIST_SQLITE === '0' ? [] : [
-    { dialect: 'sqlite', conversations: sqliteConversations, messagesPerConversation: full ? 10 : 2, iterations: full ? 300 : 100 },
-  ];
+  const plans: Array<Parameters<typeof runListBenchmark>[0]> =
+    process.env.BENCH_LIST_SQLITE === '0'
+      ? []
+      : [{ dialect: 'sqlite', conversations: sqliteConversations, messagesPerConversation: full ? 10 : 2, iterations: full ? 300 : 100 }];
   const pgUrl = process.env.BENCH_PG_URL;
   if (pgUrl) {
-    plans.push({ dialect: 'postgres', conversations: Number(process.env.BENCH_LIST_PG_CONVERSATIONS ?? (full ? 1_000_000 : 100_000)), messagesPerConversation: full ? 10 : 2, iterations: full ? 300 : 100, pgUrl });
+    plans.push({
+      dialect: 'postgres',
+      conversations: Number(process.env.BENCH_LIST_PG_CONVERSATIONS ?? (full ? 1_000_000 : 100_000)),
+      messagesPerConversation: full ? 10 : 2,
+      iterations: full ? 300 : 100,
+      pgUrl,
+    });
   }
   return plans;
 }

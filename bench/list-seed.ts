@@ -24,23 +24,51 @@ export interface SeedFacts {
 const BATCH = 500;
 const DAY = 86_400_000;
 
-export async function seedInbox(db: Kysely<Database>, shape: SeedShape, now: number, onProgress?: (done: number) => void): Promise<SeedFacts> {
+export async function seedInbox(
+  db: Kysely<Database>,
+  shape: SeedShape,
+  now: number,
+  onProgress?: (done: number) => void,
+): Promise<SeedFacts> {
   let state = 42;
-  const rand = () => ((state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const channelIds = ['wa_bench_1', 'wa_bench_2'];
   for (const id of channelIds) {
-    await db.insertInto('channels').values({ id, kind: 'whatsapp', account_id: id, business_account_id: null, display_phone_number: null, name: id, created_at: now }).execute();
+    await db
+      .insertInto('channels')
+      .values({ id, kind: 'whatsapp', account_id: id, business_account_id: null, display_phone_number: null, name: id, created_at: now })
+      .execute();
   }
   const userIds = Array.from({ length: 20 }, (_, i) => `usr_bench_${i}`);
   await db
     .insertInto('users')
-    .values(userIds.map((id, i) => ({ id, email: `agent${i}@bench.example`, name: `Agent ${i}`, role: 'agent', password_hash: 'x', visibility: 'all', capacity: null, availability: 'online', created_at: now, updated_at: now, deleted_at: null })))
+    .values(
+      userIds.map((id, i) => ({
+        id,
+        email: `agent${i}@bench.example`,
+        name: `Agent ${i}`,
+        role: 'agent',
+        password_hash: 'x',
+        visibility: 'all',
+        capacity: null,
+        availability: 'online',
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      })),
+    )
     .execute();
   const teamIds = Array.from({ length: 4 }, (_, i) => `team_bench_${i}`);
-  await db.insertInto('teams').values(teamIds.map((id) => ({ id, name: id, description: null, created_at: now, updated_at: now }))).execute();
+  await db
+    .insertInto('teams')
+    .values(teamIds.map((id) => ({ id, name: id, description: null, created_at: now, updated_at: now })))
+    .execute();
   const labelNames = Array.from({ length: 10 }, (_, i) => `label-${i}`);
-  await db.insertInto('labels').values(labelNames.map((name, i) => ({ id: `lbl_bench_${i}`, name, color: null, created_at: now }))).execute();
+  await db
+    .insertInto('labels')
+    .values(labelNames.map((name, i) => ({ id: `lbl_bench_${i}`, name, color: null, created_at: now })))
+    .execute();
   const names = ['Ana', 'Bruno', 'Carla', 'Dario', 'Elena', 'Fabio', 'Gina', 'Hugo', 'Iris', 'Jonas'];
 
   for (let start = 0; start < shape.conversations; start += BATCH) {
@@ -57,7 +85,15 @@ export async function seedInbox(db: Kysely<Database>, shape: SeedShape, now: num
       const status = r < 0.2 ? 'active' : r < 0.5 ? 'archived' : 'closed';
       const assigned = rand() < 0.6;
       const id = `conv_bench_${String(i).padStart(9, '0')}`;
-      contacts.push({ id: `ct_bench_${i}`, channel_kind: 'whatsapp', external_id: waId, phone_e164: `+${waId}`, profile_name: `${pick(names)} ${i}`, created_at: at, updated_at: at });
+      contacts.push({
+        id: `ct_bench_${i}`,
+        channel_kind: 'whatsapp',
+        external_id: waId,
+        phone_e164: `+${waId}`,
+        profile_name: `${pick(names)} ${i}`,
+        created_at: at,
+        updated_at: at,
+      });
       conversations.push({
         id,
         channel_id: pick(channelIds),
@@ -109,11 +145,22 @@ export async function seedInbox(db: Kysely<Database>, shape: SeedShape, now: num
       await trx.insertInto('conversations').values(conversations).execute();
       if (labels.length > 0) await trx.insertInto('conversation_labels').values(labels).execute();
       // Messages have 18 columns: keep each statement under SQLite's and PostgreSQL's parameter limits.
-      for (let j = 0; j < messages.length; j += 1000) await trx.insertInto('messages').values(messages.slice(j, j + 1000)).execute();
+      for (let j = 0; j < messages.length; j += 1000)
+        await trx
+          .insertInto('messages')
+          .values(messages.slice(j, j + 1000))
+          .execute();
     });
     onProgress?.(start + n);
   }
-  return { userIds, teamIds, labelNames, channelIds, sampleRecord: { type: 'service_request', id: `SR-${20 * Math.floor(shape.conversations / 40)}` }, sampleName: 'Gina 12' };
+  return {
+    userIds,
+    teamIds,
+    labelNames,
+    channelIds,
+    sampleRecord: { type: 'service_request', id: `SR-${20 * Math.floor(shape.conversations / 40)}` },
+    sampleName: 'Gina 12',
+  };
 }
 
 /**
@@ -125,7 +172,12 @@ export async function seedInbox(db: Kysely<Database>, shape: SeedShape, now: num
  */
 const SQL_NAMES = ['Ana', 'Bruno', 'Carla', 'Dario', 'Elena', 'Fabio', 'Gina', 'Hugo', 'Iris', 'Jonas'];
 
-export async function seedInboxInPostgres(db: Kysely<Database>, shape: SeedShape, now: number, say: (line: string) => void): Promise<SeedFacts> {
+export async function seedInboxInPostgres(
+  db: Kysely<Database>,
+  shape: SeedShape,
+  now: number,
+  say: (line: string) => void,
+): Promise<SeedFacts> {
   const facts = await seedInbox(db, { conversations: 0, messagesPerConversation: 0 }, now);
   const n = shape.conversations;
   const m = shape.messagesPerConversation;
@@ -174,7 +226,12 @@ export async function seedInboxInPostgres(db: Kysely<Database>, shape: SeedShape
                ${now} - (i * 2654435761) % ${span} - (${m} - k) * 60000, ${now} - (i * 2654435761) % ${span} - (${m} - k) * 60000,
                ${now} - (i * 2654435761) % ${span} - (${m} - k) * 60000, 0, case when k % 2 = 0 then 'customer' else 'api' end
         from generate_series(${from}::bigint, ${to}::bigint) as g(i), generate_series(0, ${m - 1}) as h(k)`.execute(db);
-    if ((to + 1) % 200_000 === 0 || to + 1 === n) say(`    messages for ${(to + 1).toLocaleString('en')} conversations (${Math.round((Date.now() - t0) / 1000)} s)`);
+    if ((to + 1) % 200_000 === 0 || to + 1 === n)
+      say(`    messages for ${(to + 1).toLocaleString('en')} conversations (${Math.round((Date.now() - t0) / 1000)} s)`);
   }
-  return { ...facts, sampleRecord: { type: 'service_request', id: `SR-${20 * Math.floor(n / 40)}` }, sampleName: `${SQL_NAMES[((n - 3) * 7) % 10]} ${n - 3}` };
+  return {
+    ...facts,
+    sampleRecord: { type: 'service_request', id: `SR-${20 * Math.floor(n / 40)}` },
+    sampleName: `${SQL_NAMES[((n - 3) * 7) % 10]} ${n - 3}`,
+  };
 }

@@ -78,7 +78,13 @@ function targetSpec(sim: Simulator, name: PacedTargetName): TargetSpec {
   if (name === 'reference') {
     return {
       type: 'reference',
-      spec: { appSecret: SECRETS.appSecret, verifyToken: SECRETS.verifyToken, accessToken: SECRETS.accessToken, graphBaseUrl: sim.graphBaseUrl, phoneNumberId: sim.phoneNumberId },
+      spec: {
+        appSecret: SECRETS.appSecret,
+        verifyToken: SECRETS.verifyToken,
+        accessToken: SECRETS.accessToken,
+        graphBaseUrl: sim.graphBaseUrl,
+        phoneNumberId: sim.phoneNumberId,
+      },
     };
   }
   const spec = switchboardSpec(sim, 'all');
@@ -107,7 +113,15 @@ async function drain(sim: Simulator, target: TargetHandle, timeoutMs: number): P
   return false;
 }
 
-async function measureTarget(sim: Simulator, name: PacedTargetName, rates: number[], seconds: number, warmupSeconds: number, rep: number, say: (l: string) => void): Promise<PacedRun[]> {
+async function measureTarget(
+  sim: Simulator,
+  name: PacedTargetName,
+  rates: number[],
+  seconds: number,
+  warmupSeconds: number,
+  rep: number,
+  say: (l: string) => void,
+): Promise<PacedRun[]> {
   const target = await startTargetProcess(targetSpec(sim, name), `paced-${name}`, { sqlCounters: name === 'switchboard' });
   const runs: PacedRun[] = [];
   try {
@@ -115,7 +129,15 @@ async function measureTarget(sim: Simulator, name: PacedTargetName, rates: numbe
     if (!check.ok) throw new Error(`the simulator could not verify ${name}'s webhook: ${check.status ?? ''} ${check.error ?? ''}`);
     const ti = name === 'reference' ? 0 : name === 'switchboard' ? 1 : 2;
     // Warm-up: JIT, connection pools, the first pages of every table; not measured.
-    await runCustomerTraffic({ sim, ratePerSecond: 100, durationSeconds: warmupSeconds, areaCode: `6${ti}${rep % 10}`, label: `paced-warm-${name}-${rep}`, graceMs: 5_000, deadlineMs: 1_000 });
+    await runCustomerTraffic({
+      sim,
+      ratePerSecond: 100,
+      durationSeconds: warmupSeconds,
+      areaCode: `6${ti}${rep % 10}`,
+      label: `paced-warm-${name}-${rep}`,
+      graceMs: 5_000,
+      deadlineMs: 1_000,
+    });
     await drain(sim, target, DRAIN_TIMEOUT_MS);
     for (let k = 0; k < rates.length; k++) {
       const rate = rates[k] as number;
@@ -163,7 +185,10 @@ async function measureTarget(sim: Simulator, name: PacedTargetName, rates: numbe
       const stats = await target.sqlStats();
       if (stats) {
         say(`    BENCH_SQL_STATS: per message answered, ${name} at ${rate} msg/s (µs in better-sqlite3, runs):`);
-        for (const x of stats.slice(0, 20)) say(`      ${String(Math.round(((x.runMs + x.prepareMs) * 1000) / per)).padStart(5)} µs ${(x.runs / per).toFixed(2).padStart(5)}x  ${x.sql.replace(/\s+/g, ' ').slice(0, 150)}`);
+        for (const x of stats.slice(0, 20))
+          say(
+            `      ${String(Math.round(((x.runMs + x.prepareMs) * 1000) / per)).padStart(5)} µs ${(x.runs / per).toFixed(2).padStart(5)}x  ${x.sql.replace(/\s+/g, ' ').slice(0, 150)}`,
+          );
       }
       say(
         `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
@@ -210,7 +235,9 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
   const out: PacedSummary[] = [];
   for (const target of targets) {
     for (const rate of rates) {
-      const runs = reps.map((r) => r.runs.find((x) => x.target === target && x.ratePerSecond === rate)).filter((x): x is PacedRun => x !== undefined);
+      const runs = reps
+        .map((r) => r.runs.find((x) => x.target === target && x.ratePerSecond === rate))
+        .filter((x): x is PacedRun => x !== undefined);
       if (runs.length === 0) continue;
       const ratios = reps
         .map((r) => {
@@ -230,7 +257,11 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
         replyP99: round(median(runs.map((r) => r.reply.p99))),
         missing: runs.reduce((s, r) => s + r.missing, 0),
         ...(sqlRuns.length
-          ? { statements: round(median(sqlRuns.map((s) => s.statements)), 1), commits: round(median(sqlRuns.map((s) => s.commits)), 2), walKiB: round(median(sqlRuns.map((s) => s.walKiB)), 1) }
+          ? {
+              statements: round(median(sqlRuns.map((s) => s.statements)), 1),
+              commits: round(median(sqlRuns.map((s) => s.commits)), 2),
+              walKiB: round(median(sqlRuns.map((s) => s.walKiB)), 1),
+            }
           : {}),
         ...(target !== 'reference' && ratios.length ? { ratioToReference: round(median(ratios)) } : {}),
       });

@@ -19,7 +19,9 @@ export interface ReferenceServerSpec {
  * and parsed like any other and then dropped. No durability, dedupe or order: whatever Switchboard
  * costs beyond this is the price of its guarantees (and its overhead).
  */
-export async function startReferenceServer(spec: ReferenceServerSpec): Promise<{ url: string; inFlight(): number; close(): Promise<void> }> {
+export async function startReferenceServer(
+  spec: ReferenceServerSpec,
+): Promise<{ url: string; inFlight(): number; close(): Promise<void> }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const graph = new URL(spec.graphBaseUrl);
   const sendPath = `${graph.pathname.replace(/\/$/, '')}/v21.0/${spec.phoneNumberId}/messages`;
@@ -27,10 +29,23 @@ export async function startReferenceServer(spec: ReferenceServerSpec): Promise<{
   let inFlight = 0;
 
   const send = (to: string, text: string) => {
-    const body = JSON.stringify({ messaging_product: 'whatsapp', recipient_type: 'individual', to, type: 'text', text: { body: `You said: ${text}` } });
+    const body = JSON.stringify({
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      type: 'text',
+      text: { body: `You said: ${text}` },
+    });
     inFlight++;
     const req = request(
-      { agent, host: graph.hostname, port: graph.port, method: 'POST', path: sendPath, headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        agent,
+        host: graph.hostname,
+        port: graph.port,
+        method: 'POST',
+        path: sendPath,
+        headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on('end', () => inFlight--);
@@ -44,7 +59,8 @@ export async function startReferenceServer(spec: ReferenceServerSpec): Promise<{
     const url = req.url ?? '';
     if (req.method === 'GET' && url.startsWith('/webhooks/whatsapp')) {
       const q = new URL(url, 'http://x').searchParams;
-      if (q.get('hub.mode') === 'subscribe' && q.get('hub.verify_token') === spec.verifyToken) res.writeHead(200).end(q.get('hub.challenge') ?? '');
+      if (q.get('hub.mode') === 'subscribe' && q.get('hub.verify_token') === spec.verifyToken)
+        res.writeHead(200).end(q.get('hub.challenge') ?? '');
       else res.writeHead(403).end();
       return;
     }

@@ -83,7 +83,8 @@ function table(head: string[], rows: Array<Array<string | number>>, opts: { left
   const cells = [head, ...rows.map((r) => r.map(String))];
   const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   const left = (i: number) => i === 0 || (opts.leftLast === true && i === head.length - 1);
-  const line = (r: string[]) => (`  ${r.map((c, i) => (left(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`).trimEnd();
+  const line = (r: string[]) =>
+    `  ${r.map((c, i) => (left(i) ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`.trimEnd();
   return [line(head), `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`, ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -91,11 +92,16 @@ export function renderReport(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [];
   out.push('', `Switchboard benchmark  ${r.timestamp}  (${r.durationSeconds} s)`);
-  out.push(`Machine: ${m.cpuModel} x ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.platform} ${m.release}, Node ${m.node}, load avg at start ${m.loadAverageAtStart.join(' ')}${m.loadAverageAtEnd ? `, at end ${m.loadAverageAtEnd.join(' ')}` : ''}`);
+  out.push(
+    `Machine: ${m.cpuModel} x ${m.cpuCount}, ${m.totalMemoryGiB} GiB, ${m.platform} ${m.release}, Node ${m.node}, load avg at start ${m.loadAverageAtStart.join(' ')}${m.loadAverageAtEnd ? `, at end ${m.loadAverageAtEnd.join(' ')}` : ''}`,
+  );
   if (r.settings.quick) out.push('BENCH_QUICK=1: shortened phases, not a measurement.');
 
   const w = r.webhookLoad;
-  out.push('', `(a/b) Signed webhook acknowledgement: ${r.settings.webhookLoad.connections} connections, ${r.settings.webhookLoad.durationSeconds} s after ${r.settings.webhookLoad.warmupSeconds} s warm-up`);
+  out.push(
+    '',
+    `(a/b) Signed webhook acknowledgement: ${r.settings.webhookLoad.connections} connections, ${r.settings.webhookLoad.durationSeconds} s after ${r.settings.webhookLoad.warmupSeconds} s warm-up`,
+  );
   const wrow = (x: WebhookTargetResult) => [
     x.target,
     x.requestsPerSec,
@@ -113,10 +119,16 @@ export function renderReport(r: BenchResults): string {
   out.push(`  ratio b/a (Switchboard / bare): ${pct(w.ratio)}`);
   if (w.switchboardWebOnly) out.push(`  ratio role=web / bare: ${pct(w.switchboardWebOnly.requestsPerSec / w.bare.requestsPerSec)}`);
   const p = w.switchboard.processing;
-  if (p) out.push(`  while loaded, Switchboard sent ${p.repliesDuringMeasuredWindow} replies; left pending: ${p.pendingEvents} events, ${p.runnableJobs} jobs`);
+  if (p)
+    out.push(
+      `  while loaded, Switchboard sent ${p.repliesDuringMeasuredWindow} replies; left pending: ${p.pendingEvents} events, ${p.runnableJobs} jobs`,
+    );
 
   const e = r.endToEnd;
-  out.push('', `(c) End to end, webhook -> reply accepted by the simulator, ${e.ratePerSecond} msg/s for ${r.settings.endToEnd.durationSeconds} s`);
+  out.push(
+    '',
+    `(c) End to end, webhook -> reply accepted by the simulator, ${e.ratePerSecond} msg/s for ${r.settings.endToEnd.durationSeconds} s`,
+  );
   out.push(
     table(
       ['', 'count', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'],
@@ -127,7 +139,9 @@ export function renderReport(r: BenchResults): string {
     ),
   );
   out.push(`  missing ${e.missing}, send errors ${e.sendErrors}, driver max schedule lag ${e.maxScheduleLagMs} ms`);
-  out.push(`  Switchboard used ${e.cpu.targetCpuCores} cores (event loop busy ${pct(e.cpu.targetLoopBusy)}); simulator + driver ${e.cpu.driverCpuCores} cores`);
+  out.push(
+    `  Switchboard used ${e.cpu.targetCpuCores} cores (event loop busy ${pct(e.cpu.targetLoopBusy)}); simulator + driver ${e.cpu.driverCpuCores} cores`,
+  );
 
   const s = r.sustained;
   out.push('', `(d) Sustained rate: steps of ${r.settings.sustained.stepSeconds} s, every reply within ${s.deadlineMs} ms`);
@@ -151,11 +165,16 @@ export function renderReport(r: BenchResults): string {
       { leftLast: true },
     ),
   );
-  out.push(`  highest passing rate: ${s.lastPassingRate} msg/s${s.firstFailingRate ? ` (failed at ${s.firstFailingRate})` : ' (every step passed)'}`);
+  out.push(
+    `  highest passing rate: ${s.lastPassingRate} msg/s${s.firstFailingRate ? ` (failed at ${s.firstFailingRate})` : ' (every step passed)'}`,
+  );
 
   const d = r.switchboardDiagnostics;
   if (d.failedEvents || d.eventErrors || d.failedJobs) {
-    out.push('', `Switchboard reported failures: ${d.failedEvents} failed / ${d.eventErrors} errored events${d.firstEventError ? ` (${d.firstEventError})` : ''}, ${d.failedJobs} failed jobs${d.firstJobError ? ` (${d.firstJobError})` : ''}`);
+    out.push(
+      '',
+      `Switchboard reported failures: ${d.failedEvents} failed / ${d.eventErrors} errored events${d.firstEventError ? ` (${d.firstEventError})` : ''}, ${d.failedJobs} failed jobs${d.firstJobError ? ` (${d.firstJobError})` : ''}`,
+    );
   }
 
   if (r.sqlStats) {
@@ -163,11 +182,22 @@ export function renderReport(r: BenchResults): string {
     const per = (x: number) => (inbound ? (x / inbound).toFixed(2) : '-');
     const runs = r.sqlStats.reduce((n, x) => n + x.runs, 0);
     const time = r.sqlStats.reduce((n, x) => n + x.runMs + x.prepareMs, 0);
-    out.push('', `SQLite statements (BENCH_SQL_STATS=1), per inbound message (${inbound}): ${per(runs)} statements, ${per(time)} ms in better-sqlite3`);
+    out.push(
+      '',
+      `SQLite statements (BENCH_SQL_STATS=1), per inbound message (${inbound}): ${per(runs)} statements, ${per(time)} ms in better-sqlite3`,
+    );
     out.push(
       table(
         ['per msg', 'run µs', 'prepare µs', 'µs/msg', 'sql'],
-        r.sqlStats.slice(0, 15).map((x) => [per(x.runs), (x.runs ? (x.runMs / x.runs) * 1000 : 0).toFixed(0), (x.prepares ? (x.prepareMs / x.prepares) * 1000 : 0).toFixed(0), inbound ? (((x.runMs + x.prepareMs) / inbound) * 1000).toFixed(0) : '-', x.sql.slice(0, 90)]),
+        r.sqlStats
+          .slice(0, 15)
+          .map((x) => [
+            per(x.runs),
+            (x.runs ? (x.runMs / x.runs) * 1000 : 0).toFixed(0),
+            (x.prepares ? (x.prepareMs / x.prepares) * 1000 : 0).toFixed(0),
+            inbound ? (((x.runMs + x.prepareMs) / inbound) * 1000).toFixed(0) : '-',
+            x.sql.slice(0, 90),
+          ]),
         { leftLast: true },
       ),
     );
@@ -177,7 +207,13 @@ export function renderReport(r: BenchResults): string {
   if (r.paced) out.push('', renderPaced(r.paced));
 
   out.push('', 'Aims');
-  out.push(table(['aim', 'target', 'measured', 'result'], r.aims.map((a) => [a.name, a.target, a.value, a.met ? 'met' : 'MISSED']), { leftLast: true }));
+  out.push(
+    table(
+      ['aim', 'target', 'measured', 'result'],
+      r.aims.map((a) => [a.name, a.target, a.value, a.met ? 'met' : 'MISSED']),
+      { leftLast: true },
+    ),
+  );
   out.push('');
   return out.join('\n');
 }

@@ -64,12 +64,19 @@ async function main(): Promise<void> {
     return;
   }
   const machine = machineInfo();
-  say(`Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}, load average ${machine.loadAverageAtStart.join(' ')}`);
+  say(
+    `Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}, load average ${machine.loadAverageAtStart.join(' ')}`,
+  );
   const sim: Simulator = await startBenchSimulator();
   if (only === 'paced') {
     try {
       const paced = await runPacedPhase(sim, { repetitions, say });
-      const out = { timestamp: new Date().toISOString(), durationSeconds: round((performance.now() - t0) / 1000, 1), machine: { ...machine, loadAverageAtEnd: loadAverage() }, paced };
+      const out = {
+        timestamp: new Date().toISOString(),
+        durationSeconds: round((performance.now() - t0) / 1000, 1),
+        machine: { ...machine, loadAverageAtEnd: loadAverage() },
+        paced,
+      };
       writeFileSync(pacedResultsPath, `${JSON.stringify(out, null, 2)}\n`);
       say(renderPaced(paced));
       say(`Load average at end ${out.machine.loadAverageAtEnd.join(' ')}. Wrote ${pacedResultsPath}`);
@@ -93,23 +100,46 @@ async function main(): Promise<void> {
     // callbacks are dropped, so both targets receive exactly the autocannon load.
     const countReplies = () => sim.outbound().length;
     say('(b) Switchboard, role all (SQLite, demo bot replying through the simulator) ...');
-    const sb = await measureWebhookTarget({ ...common, label: 'switchboard', spec: { type: 'switchboard', spec: switchboardSpec(sim, 'all') }, countReplies });
-    say(`    ${sb.requestsPerSec} req/s, p50 ${sb.latency.p50} ms, p99 ${sb.latency.p99} ms (${round((sb.requestsPerSec / bare.requestsPerSec) * 100, 1)} % of bare)`);
+    const sb = await measureWebhookTarget({
+      ...common,
+      label: 'switchboard',
+      spec: { type: 'switchboard', spec: switchboardSpec(sim, 'all') },
+      countReplies,
+    });
+    say(
+      `    ${sb.requestsPerSec} req/s, p50 ${sb.latency.p50} ms, p99 ${sb.latency.p99} ms (${round((sb.requestsPerSec / bare.requestsPerSec) * 100, 1)} % of bare)`,
+    );
 
-    say('(b\') Switchboard, role web (acknowledgement path only, no processing) ...');
-    const web = await measureWebhookTarget({ ...common, label: 'switchboard-web', spec: { type: 'switchboard', spec: switchboardSpec(sim, 'web') } });
+    say("(b') Switchboard, role web (acknowledgement path only, no processing) ...");
+    const web = await measureWebhookTarget({
+      ...common,
+      label: 'switchboard-web',
+      spec: { type: 'switchboard', spec: switchboardSpec(sim, 'web') },
+    });
     say(`    ${web.requestsPerSec} req/s, p50 ${web.latency.p50} ms, p99 ${web.latency.p99} ms`);
 
     say('Starting a fresh Switchboard wired to the simulator for (c) and (d) ...');
     wired = await startWiredSwitchboard(sim);
     // Warm the JIT and connection pools on both sides; not measured.
-    const warm = await runCustomerTraffic({ sim, ratePerSecond: 100, durationSeconds: 1, areaCode: '212', label: 'warmup', graceMs: 2_000, deadlineMs: 1_000 });
+    const warm = await runCustomerTraffic({
+      sim,
+      ratePerSecond: 100,
+      durationSeconds: 1,
+      areaCode: '212',
+      label: 'warmup',
+      graceMs: 2_000,
+      deadlineMs: 1_000,
+    });
     await settle(sim, wired, 10_000);
     if (warm.replied < warm.sent) {
       const d = await wired.diagnostics();
       say(`    WARNING: only ${warm.replied}/${warm.sent} warm-up messages got a reply. Switchboard reports:`);
-      say(`      ${d.failedEvents} failed / ${d.eventErrors} errored webhook events${d.firstEventError ? ` (first: ${d.firstEventError})` : ''}`);
-      say(`      ${d.failedJobs} failed jobs${d.firstJobError ? ` (first: ${d.firstJobError})` : ''}; messages ${JSON.stringify(d.messagesByStatus)}`);
+      say(
+        `      ${d.failedEvents} failed / ${d.eventErrors} errored webhook events${d.firstEventError ? ` (first: ${d.firstEventError})` : ''}`,
+      );
+      say(
+        `      ${d.failedJobs} failed jobs${d.firstJobError ? ` (first: ${d.firstJobError})` : ''}; messages ${JSON.stringify(d.messagesByStatus)}`,
+      );
     }
 
     say(`(c) end to end at ${settings.endToEnd.ratePerSecond} msg/s for ${settings.endToEnd.durationSeconds} s ...`);
@@ -125,7 +155,10 @@ async function main(): Promise<void> {
         if (!idle) say(`    (Switchboard still busy after ${settings.sustained.settleTimeoutMs / 1000} s; starting the step anyway)`);
         return idle;
       },
-      onStep: (s) => say(`    ${s.ratePerSecond} msg/s: ${s.passed ? 'pass' : 'FAIL'}  replies ${s.replied}/${s.sent}, p50 ${s.reply.p50} ms, p99 ${s.reply.p99} ms, max ${s.reply.max} ms${s.why ? `  (${s.why})` : ''}`),
+      onStep: (s) =>
+        say(
+          `    ${s.ratePerSecond} msg/s: ${s.passed ? 'pass' : 'FAIL'}  replies ${s.replied}/${s.sent}, p50 ${s.reply.p50} ms, p99 ${s.reply.p99} ms, max ${s.reply.max} ms${s.why ? `  (${s.why})` : ''}`,
+        ),
     });
 
     await settle(sim, target, 5_000);

@@ -79,13 +79,15 @@ export function installSqlCounters(): void {
   const transaction = proto.transaction;
   proto.transaction = function (this: Database.Database, fn: (...a: unknown[]) => unknown) {
     const wrapped = transaction.call(this, fn);
-    const count = (inner: (...a: unknown[]) => unknown) => (...args: unknown[]) => {
-      const outer = !this.inTransaction;
-      if (outer) counters.statements += 2; // its begin and commit
-      const out = inner(...args);
-      if (outer) noteCommit(this);
-      return out;
-    };
+    const count =
+      (inner: (...a: unknown[]) => unknown) =>
+      (...args: unknown[]) => {
+        const outer = !this.inTransaction;
+        if (outer) counters.statements += 2; // its begin and commit
+        const out = inner(...args);
+        if (outer) noteCommit(this);
+        return out;
+      };
     const variants = wrapped as unknown as Record<string, (...a: unknown[]) => unknown>;
     const out = count(wrapped) as unknown as Record<string, unknown>;
     for (const v of ['deferred', 'immediate', 'exclusive']) if (typeof variants[v] === 'function') out[v] = count(variants[v]);

@@ -50,5 +50,7 @@ for (let i = 0; i < runs; i++) {
   }
 }
 for (const [name, rs] of Object.entries(results)) {
-  console.log(`${name}: ready in ${median(rs.map((r) => r.readyMs)).toFixed(0)} ms, RSS ${median(rs.map((r) => r.rssMiB)).toFixed(1)} MiB (median of ${rs.length}; ready ${rs.map((r) => r.readyMs.toFixed(0)).join('/')})`);
+  console.log(
+    `${name}: ready in ${median(rs.map((r) => r.readyMs)).toFixed(0)} ms, RSS ${median(rs.map((r) => r.rssMiB)).toFixed(1)} MiB (median of ${rs.length}; ready ${rs.map((r) => r.readyMs.toFixed(0)).join('/')})`,
+  );
 }

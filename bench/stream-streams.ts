@@ -99,7 +99,9 @@ async function main(): Promise<void> {
       }
       lat.sort((a, b) => a - b);
       const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))]!.toFixed(2);
-      say(`${label}: idle CPU ${(cpu * 100).toFixed(1)}% of a core; webhook ack p50 ${pct(50)} ms, p99 ${pct(99)} ms (${WEBHOOKS} sequential)`);
+      say(
+        `${label}: idle CPU ${(cpu * 100).toFixed(1)}% of a core; webhook ack p50 ${pct(50)} ms, p99 ${pct(99)} ms (${WEBHOOKS} sequential)`,
+      );
     };
 
     // An agent who sees only assigned conversations (none): their streams get no event, so what
@@ -115,7 +117,10 @@ async function main(): Promise<void> {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'bench-agent@bench.test', password: agentPassword }),
     });
-    const cookie = login.headers.getSetCookie().find((c) => c.startsWith('sb_session='))?.split(';')[0];
+    const cookie = login.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('sb_session='))
+      ?.split(';')[0];
     if (!cookie) throw new Error(`login: ${login.status}`);
 
     await phase('no stream');

@@ -36,23 +36,27 @@ export async function runSustainedRate(
   for (let k = 0; k < s.stepsPerSecond.length; k++) {
     const rate = s.stepsPerSecond[k] as number;
     const startedIdle = (await hooks.beforeStep?.(rate)) ?? true;
-    const r = await withCpuPicture(target, () => runCustomerTraffic({
-      sim,
-      ratePerSecond: rate,
-      durationSeconds: s.stepSeconds,
-      areaCode: String(510 + k * 10),
-      label: `step${rate}`,
-      // Waiting past the deadline only tells us how late; a reply after it fails the step anyway.
-      graceMs: s.deadlineMs + 500,
-      deadlineMs: s.deadlineMs,
-    }));
+    const r = await withCpuPicture(target, () =>
+      runCustomerTraffic({
+        sim,
+        ratePerSecond: rate,
+        durationSeconds: s.stepSeconds,
+        areaCode: String(510 + k * 10),
+        label: `step${rate}`,
+        // Waiting past the deadline only tells us how late; a reply after it fails the step anyway.
+        graceMs: s.deadlineMs + 500,
+        deadlineMs: s.deadlineMs,
+      }),
+    );
     const why: string[] = [];
     if (r.sent < r.scheduled) why.push(`driver sent ${r.sent}/${r.scheduled}`);
     if (r.sendErrors > 0) why.push(`${r.sendErrors} send errors`);
     if (r.missing > 0) why.push(`${r.missing} replies missing after ${s.deadlineMs + 500} ms`);
     if (r.late > 0) why.push(`${r.late} replies later than ${s.deadlineMs} ms`);
     if (r.reply.p99 > s.deadlineMs) why.push(`p99 ${r.reply.p99} ms`);
-    const step: SustainedStep = why.length ? { ...r, startedIdle, passed: false, why: why.join('; ') } : { ...r, startedIdle, passed: true };
+    const step: SustainedStep = why.length
+      ? { ...r, startedIdle, passed: false, why: why.join('; ') }
+      : { ...r, startedIdle, passed: true };
     steps.push(step);
     hooks.onStep?.(step);
     if (!step.passed) {

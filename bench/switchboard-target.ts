@@ -86,11 +86,35 @@ export async function startSwitchboardTarget(spec: SwitchboardTargetSpec): Promi
     },
     async diagnostics() {
       const db = running.deps.storage.db;
-      const failedEvents = await db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'failed').executeTakeFirst();
-      const eventErrors = await db.selectFrom('webhook_events').select((eb) => eb.fn.countAll<number>().as('n')).where('error', 'is not', null).executeTakeFirst();
-      const firstEvent = await db.selectFrom('webhook_events').select('error').where('error', 'is not', null).orderBy('id').limit(1).executeTakeFirst();
-      const failedJobs = await db.selectFrom('jobs').select((eb) => eb.fn.countAll<number>().as('n')).where('failed_at', 'is not', null).executeTakeFirst();
-      const firstJob = await db.selectFrom('jobs').select('last_error').where('last_error', 'is not', null).orderBy('id').limit(1).executeTakeFirst();
+      const failedEvents = await db
+        .selectFrom('webhook_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('status', '=', 'failed')
+        .executeTakeFirst();
+      const eventErrors = await db
+        .selectFrom('webhook_events')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('error', 'is not', null)
+        .executeTakeFirst();
+      const firstEvent = await db
+        .selectFrom('webhook_events')
+        .select('error')
+        .where('error', 'is not', null)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      const failedJobs = await db
+        .selectFrom('jobs')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('failed_at', 'is not', null)
+        .executeTakeFirst();
+      const firstJob = await db
+        .selectFrom('jobs')
+        .select('last_error')
+        .where('last_error', 'is not', null)
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
       const byStatus = await db
         .selectFrom('messages')
         .select(['direction', 'status', (eb) => eb.fn.countAll<number>().as('n')])

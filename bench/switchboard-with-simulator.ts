@@ -7,7 +7,12 @@ import { startTargetProcess, type TargetHandle } from './target-client.ts';
 export function switchboardSpec(sim: Simulator, role: SwitchboardTargetSpec['role']): SwitchboardTargetSpec {
   return {
     role,
-    number: { phoneNumberId: sim.phoneNumberId, wabaId: sim.wabaId, displayPhoneNumber: sim.displayPhoneNumber, graphBaseUrl: sim.graphBaseUrl },
+    number: {
+      phoneNumberId: sim.phoneNumberId,
+      wabaId: sim.wabaId,
+      displayPhoneNumber: sim.displayPhoneNumber,
+      graphBaseUrl: sim.graphBaseUrl,
+    },
     secrets: { ...SECRETS },
     throughputPerSecond: settings.switchboard.throughputPerSecond,
     workerConcurrency: settings.switchboard.workerConcurrency,

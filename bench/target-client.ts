@@ -25,13 +25,25 @@ export interface TargetHandle {
 }
 
 type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
-type Ask = { kind: 'start'; target: TargetSpec } | { kind: 'backlog' } | { kind: 'usage' } | { kind: 'diagnostics' } | { kind: 'sqlStats' } | { kind: 'sqlCounters' } | { kind: 'memory' } | { kind: 'stop' };
+type Ask =
+  | { kind: 'start'; target: TargetSpec }
+  | { kind: 'backlog' }
+  | { kind: 'usage' }
+  | { kind: 'diagnostics' }
+  | { kind: 'sqlStats' }
+  | { kind: 'sqlCounters' }
+  | { kind: 'memory' }
+  | { kind: 'stop' };
 
 /**
  * Forks bench/target-process.ts and starts a target in it. Set BENCH_CPU_PROF=<dir> to write a
  * V8 CPU profile of each target process there (open it in Chrome DevTools or speedscope).
  */
-export async function startTargetProcess(target: TargetSpec, label: string, opts: { exposeGc?: boolean; sqlCounters?: boolean } = {}): Promise<TargetHandle> {
+export async function startTargetProcess(
+  target: TargetSpec,
+  label: string,
+  opts: { exposeGc?: boolean; sqlCounters?: boolean } = {},
+): Promise<TargetHandle> {
   const execArgv = ['--import', 'tsx'];
   // Only for memory figures: lets the target force a full GC before it reports its heap.
   if (opts.exposeGc) execArgv.push('--expose-gc');

@@ -26,7 +26,14 @@ function reply(msg: TargetReply): void {
 function usage(): ProcessUsage {
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization();
-  return { cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, loopActiveMs: elu.active, loopIdleMs: elu.idle, rssBytes: process.memoryUsage.rss(), at: performance.now() };
+  return {
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    loopActiveMs: elu.active,
+    loopIdleMs: elu.idle,
+    rssBytes: process.memoryUsage.rss(),
+    at: performance.now(),
+  };
 }
 
 /** Heap and RSS after full collections (twice: finalizers free more on the second pass). */

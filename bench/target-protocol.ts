@@ -2,7 +2,10 @@ import type { ReferenceServerSpec } from './reference-server.ts';
 import type { SwitchboardTargetSpec } from './switchboard-target.ts';
 
 /** What the parent asks a target process to start. */
-export type TargetSpec = { type: 'bare'; appSecret: string } | { type: 'reference'; spec: ReferenceServerSpec } | { type: 'switchboard'; spec: SwitchboardTargetSpec };
+export type TargetSpec =
+  | { type: 'bare'; appSecret: string }
+  | { type: 'reference'; spec: ReferenceServerSpec }
+  | { type: 'switchboard'; spec: SwitchboardTargetSpec };
 
 export type TargetRequest =
   | { id: number; kind: 'start'; target: TargetSpec }

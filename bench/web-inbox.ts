@@ -27,7 +27,10 @@ const seedMs = Date.now() - seedStarted;
 const active = (await w.api('GET', '/api/v1/conversations?status=active&limit=1')).status;
 if (active !== 200) throw new Error('list route failed');
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+});
 // bypassCSP only so the measuring scripts below can run in the page; the app itself is unchanged.
 const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
 const page = await ctx.newPage();
@@ -46,13 +49,21 @@ await page.getByTestId('conversation-row').first().waitFor();
 await page.waitForTimeout(200);
 const paint = (await page.evaluate('window.__bench')) as { clicked: number; firstRow: number };
 // When the sign-in answer arrived (the password check, scrypt, is the server's and costs on purpose).
-const signedIn = (await page.evaluate(`performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/v1/auth/login')).responseEnd`)) as number;
+const signedIn = (await page.evaluate(
+  `performance.getEntriesByType('resource').find((e) => e.name.endsWith('/api/v1/auth/login')).responseEnd`,
+)) as number;
 if (process.env.WEB_BENCH_WATERFALL) {
-  console.log(await page.evaluate(`performance.getEntriesByType('resource').filter((e) => e.startTime > window.__bench.clicked - 5).map((e) => [e.name.replace(location.origin, ''), Math.round(e.startTime - window.__bench.clicked), Math.round(e.responseEnd - window.__bench.clicked)])`));
+  console.log(
+    await page.evaluate(
+      `performance.getEntriesByType('resource').filter((e) => e.startTime > window.__bench.clicked - 5).map((e) => [e.name.replace(location.origin, ''), Math.round(e.startTime - window.__bench.clicked), Math.round(e.responseEnd - window.__bench.clicked)])`,
+    ),
+  );
 }
 
 // First-screen JavaScript: every script the page loaded until now, gzipped as a server would send it.
-const scripts = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.js'))`)) as string[];
+const scripts = (await page.evaluate(
+  `performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.js'))`,
+)) as string[];
 const jsBytes = scripts.map((u) => readFileSync(join(WEB_APP_DIR, new URL(u).pathname)));
 const jsGzip = jsBytes.reduce((n, b) => n + gzipSync(b, { level: 9 }).length, 0);
 const jsRaw = jsBytes.reduce((n, b) => n + b.length, 0);
@@ -89,7 +100,13 @@ const result = {
   first_screen_js: { files: scripts.length, bytes: jsRaw, gzip_bytes: jsGzip },
   click_sign_in_to_first_row_ms: Math.round(paint.firstRow - paint.clicked),
   signed_in_to_first_row_ms: Math.round(paint.firstRow - signedIn),
-  scroll: { fps: Math.round((scroll.frames / scroll.ms) * 1000), frames: scroll.frames, longest_frame_ms: Math.round(scroll.longest), frames_over_20ms: scroll.over20, rows_in_dom: scroll.rows },
+  scroll: {
+    fps: Math.round((scroll.frames / scroll.ms) * 1000),
+    frames: scroll.frames,
+    longest_frame_ms: Math.round(scroll.longest),
+    frames_over_20ms: scroll.over20,
+    rows_in_dom: scroll.rows,
+  },
   webhook_ack_to_shown_ms: live,
 };
 console.log(JSON.stringify(result, null, 2));

@@ -14,7 +14,11 @@ const START = '<!-- graph:start (npm run architecture:graph) -->';
 const END = '<!-- graph:end -->';
 
 const bin = join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruiser.mjs');
-const raw = execFileSync(process.execPath, [bin, 'src', '--include-only', '^src/', '--output-type', 'json'], { cwd: root, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+const raw = execFileSync(process.execPath, [bin, 'src', '--include-only', '^src/', '--output-type', 'json'], {
+  cwd: root,
+  maxBuffer: 64 << 20,
+  stdio: ['ignore', 'pipe', 'ignore'],
+});
 const modules = JSON.parse(raw.toString()).modules.filter((m) => m.source.startsWith('src/'));
 
 const layerOf = (path) => LAYERS.findIndex((l) => new RegExp(l.path).test(path));
@@ -43,7 +47,10 @@ for (const m of modules) {
 const id = (n) => n.replace(/[^a-zA-Z0-9]/g, '_');
 const lines = ['```mermaid', 'flowchart BT'];
 LAYERS.forEach((layer, i) => {
-  const names = [...nodeLayer].filter(([, l]) => l === i).map(([n]) => n).sort();
+  const names = [...nodeLayer]
+    .filter(([, l]) => l === i)
+    .map(([n]) => n)
+    .sort();
   lines.push(`  subgraph L${i}["${i + 1}. ${layer.name}"]`);
   for (const n of names) lines.push(`    ${id(n)}["${n}"]`);
   lines.push('  end');
@@ -55,8 +62,15 @@ for (const e of [...edges].sort()) {
 lines.push('```');
 const table = ['| layer | folders and files | may import |', '|---|---|---|'];
 LAYERS.forEach((layer, i) => {
-  const names = [...nodeLayer].filter(([, l]) => l === i).map(([n]) => `\`${n}\``).sort();
-  table.push(`| ${i + 1}. ${layer.name} | ${names.join(', ')} | ${LAYERS.slice(0, i + 1).map((l) => l.name).join(', ')} |`);
+  const names = [...nodeLayer]
+    .filter(([, l]) => l === i)
+    .map(([n]) => `\`${n}\``)
+    .sort();
+  table.push(
+    `| ${i + 1}. ${layer.name} | ${names.join(', ')} | ${LAYERS.slice(0, i + 1)
+      .map((l) => l.name)
+      .join(', ')} |`,
+  );
 });
 const generated = `${START}\n${table.join('\n')}\n\n${lines.join('\n')}\n\n${modules.length} modules, ${edges.size} arrows between folders.\n${END}`;
 

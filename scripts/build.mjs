@@ -60,7 +60,10 @@ function buildWebApp() {
   }
   const began = Date.now();
   const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
-  const built = spawnSync(process.execPath, [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
+  const built = spawnSync(process.execPath, [vite, 'build', '--config', join(web, 'vite.config.ts'), '--logLevel', 'warn'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (built.status !== 0) {
     console.error('build: the web app (web/) did not build (above).');
     process.exit(built.status ?? 1);

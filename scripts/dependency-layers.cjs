@@ -5,9 +5,13 @@ exports.LAYERS = [
   { name: 'storage/jobs', path: '^src/(storage|jobs)/' },
   { name: 'channels', path: '^src/channels/(channel-[^/]+\\.ts|whatsapp-cloud/)' },
   { name: 'records', path: '^src/(auth|contacts|conversations)/(?!.*-routes\\.ts$)' },
-  { name: 'features', path: '^src/((routing|templates|flows|messaging|event-webhooks|realtime|costs|bot|media|broadcasts)/(?!.*-routes\\.ts$)|deps\\.ts$)' },
+  {
+    name: 'features',
+    path: '^src/((routing|templates|flows|messaging|event-webhooks|realtime|costs|bot|media|broadcasts)/(?!.*-routes\\.ts$)|deps\\.ts$)',
+  },
   // A feature's *-routes.ts files are its HTTP edge; the composition root and the simulator are edges too.
-  { name: 'edges', path: '^src/(ingest/|http/|cli/|demo/|simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)' },
+  {
+    name: 'edges',
+    path: '^src/(ingest/|http/|cli/|demo/|simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)',
+  },
 ];
-
-

@@ -7,9 +7,16 @@ import { createServer } from 'vite';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 3000);
-const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts')], { stdio: 'inherit', cwd: root, env: { ...process.env, PORT: String(port) } });
+const server = spawn(process.execPath, ['--import', 'tsx', join(root, 'src', 'main.ts')], {
+  stdio: 'inherit',
+  cwd: root,
+  env: { ...process.env, PORT: String(port) },
+});
 process.env.SWITCHBOARD_URL ??= `http://127.0.0.1:${port}`;
-const vite = await createServer({ configFile: join(root, 'web', 'vite.config.ts'), server: { port: Number(process.env.WEB_DEV_PORT ?? 5173), host: process.env.HOST ?? '127.0.0.1' } });
+const vite = await createServer({
+  configFile: join(root, 'web', 'vite.config.ts'),
+  server: { port: Number(process.env.WEB_DEV_PORT ?? 5173), host: process.env.HOST ?? '127.0.0.1' },
+});
 await vite.listen();
 vite.printUrls();
 console.log(`  (hot reload; the API is proxied to ${process.env.SWITCHBOARD_URL})`);

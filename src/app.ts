@@ -53,7 +53,16 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     // naming it) rather than Ajv's defaults, which drop unknown fields and coerce types silently.
     // verbose: errors carry the failing schema, whose `x-error` keeps a field's documented code;
     // allErrors: an unknown field is reported before a missing one, as the routes did by hand (validation-error.ts).
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, verbose: true, allErrors: true, keywords: [ERROR_KEYWORD] } },
+    ajv: {
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        verbose: true,
+        allErrors: true,
+        keywords: [ERROR_KEYWORD],
+      },
+    },
     // Behind a TLS-terminating proxy, X-Forwarded-Proto/-For give request.protocol and request.ip (TRUST_PROXY).
     trustProxy: trustProxyOption(deps.config.trustProxy),
     ...serverTimeouts(deps.config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS),
@@ -112,7 +121,11 @@ function serverTimeouts(t: HttpTimeouts) {
     connectionTimeout: t.idleMs,
     keepAliveTimeout: t.keepAliveMs,
     requestTimeout: t.requestMs,
-    http: { headersTimeout: t.headersMs, requestTimeout: t.requestMs, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(t.headersMs / 4))) },
+    http: {
+      headersTimeout: t.headersMs,
+      requestTimeout: t.requestMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(t.headersMs / 4))),
+    },
   };
 }
 

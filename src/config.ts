@@ -55,7 +55,13 @@ export interface Config {
    */
   inboundReorderWindowMs?: number;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
-  flows?: { dir?: string; httpAllowPrivate?: boolean; businessHours?: { start: string; end: string }; businessTimezone?: string; webhookSecret?: string };
+  flows?: {
+    dir?: string;
+    httpAllowPrivate?: boolean;
+    businessHours?: { start: string; end: string };
+    businessTimezone?: string;
+    webhookSecret?: string;
+  };
   /**
    * TRUST_PROXY: which proxies' X-Forwarded-* headers to believe (Fastify's trustProxy): false
    * (default), true (any), a hop count, or addresses/CIDRs. Sets request.protocol (the Secure
@@ -103,7 +109,13 @@ export interface HttpTimeouts {
   shutdownMs: number;
 }
 
-export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 72_000, idleMs: 120_000, shutdownMs: 10_000 };
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = {
+  headersMs: 10_000,
+  requestMs: 60_000,
+  keepAliveMs: 72_000,
+  idleMs: 120_000,
+  shutdownMs: 10_000,
+};
 
 /**
  * How outbound sends outlast a Graph API outage (README, "When WhatsApp is down"). Every field has

@@ -49,7 +49,10 @@ test('one number from the environment, with the contract names', () => {
 });
 
 test('every problem is reported, one line each', () => {
-  const r = loadConfig({ PORT: 'abc', WHATSAPP_ACCESS_TOKEN: 't', DATABASE_URL: 'mysql://x', WHATSAPP_API_VERSION: '21', SWITCHBOARD_ADMIN_TOKEN: 'short' }, empty);
+  const r = loadConfig(
+    { PORT: 'abc', WHATSAPP_ACCESS_TOKEN: 't', DATABASE_URL: 'mysql://x', WHATSAPP_API_VERSION: '21', SWITCHBOARD_ADMIN_TOKEN: 'short' },
+    empty,
+  );
   assert.equal(r.ok, false);
   if (r.ok) return;
   assert.ok(r.problems.some((p) => p.startsWith('PORT must be')));
@@ -70,7 +73,13 @@ test('more numbers from a config file; the environment wins for shared settings'
   const r = loadConfig({ PORT: '5000' }, dir);
   assert.ok(r.ok);
   assert.equal(r.config.port, 5000);
-  assert.deepEqual(r.config.numbers.map((n) => [n.phoneNumberId, n.throughputPerSecond]), [['1', 80], ['2', 20]]);
+  assert.deepEqual(
+    r.config.numbers.map((n) => [n.phoneNumberId, n.throughputPerSecond]),
+    [
+      ['1', 80],
+      ['2', 20],
+    ],
+  );
   const bad = mkdtempSync(join(tmpdir(), 'switchboard-config-'));
   writeFileSync(join(bad, 'switchboard.config.json'), '{"numbers": [{"phoneNumberId": "1"}]}');
   const rb = loadConfig({}, bad);
@@ -120,8 +129,23 @@ test('WORKER_HEARTBEAT_TIMEOUT_MS: 30000 by default, 1000 to 3600000 ms, anythin
 test('HTTP timeouts and SHUTDOWN_TIMEOUT_MS: defaults, overrides, and a headers timeout longer than the request timeout is a problem', () => {
   const def = loadConfig({}, empty);
   assert.ok(def.ok);
-  assert.deepEqual(def.config.httpTimeouts, { headersMs: 10_000, requestMs: 60_000, keepAliveMs: 72_000, idleMs: 120_000, shutdownMs: 10_000 });
-  const set = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000', HTTP_IDLE_TIMEOUT_MS: '30000', SHUTDOWN_TIMEOUT_MS: '0' }, empty);
+  assert.deepEqual(def.config.httpTimeouts, {
+    headersMs: 10_000,
+    requestMs: 60_000,
+    keepAliveMs: 72_000,
+    idleMs: 120_000,
+    shutdownMs: 10_000,
+  });
+  const set = loadConfig(
+    {
+      HTTP_HEADERS_TIMEOUT_MS: '2000',
+      HTTP_REQUEST_TIMEOUT_MS: '5000',
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: '4000',
+      HTTP_IDLE_TIMEOUT_MS: '30000',
+      SHUTDOWN_TIMEOUT_MS: '0',
+    },
+    empty,
+  );
   assert.ok(set.ok);
   assert.deepEqual(set.config.httpTimeouts, { headersMs: 2000, requestMs: 5000, keepAliveMs: 4000, idleMs: 30_000, shutdownMs: 0 });
   const inverted = loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '20000', HTTP_REQUEST_TIMEOUT_MS: '10000' }, empty);

@@ -2,7 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { type Config, DEFAULT_SEND_POLICY, type WhatsAppNumberConfig, DEFAULT_GRAPH_URL, DEFAULT_API_VERSION, DEFAULT_HTTP_TIMEOUTS } from './config.ts';
+import {
+  type Config,
+  DEFAULT_SEND_POLICY,
+  type WhatsAppNumberConfig,
+  DEFAULT_GRAPH_URL,
+  DEFAULT_API_VERSION,
+  DEFAULT_HTTP_TIMEOUTS,
+} from './config.ts';
 import { parseEscapeRules } from './flows/escape-words.ts';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -100,7 +107,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     throughputPerSecond,
     demoBot: (pick('DEMO_BOT', 'demoBot') ?? 'true') !== 'false',
     role: 'all',
-    optOutKeywords: pick('OPT_OUT_KEYWORDS', 'optOutKeywords')?.split(',').map((k) => k.trim()).filter((k) => k !== ''),
+    optOutKeywords: pick('OPT_OUT_KEYWORDS', 'optOutKeywords')
+      ?.split(',')
+      .map((k) => k.trim())
+      .filter((k) => k !== ''),
     optOutConfirmation: pick('OPT_OUT_CONFIRMATION', 'optOutConfirmation'),
     eventWebhooks: {
       // The built-in simulator runs on loopback, and so do receivers in development.
@@ -116,20 +126,31 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   config.streamsPerCredentialMax = int('STREAMS_PER_CREDENTIAL_MAX', 'streamsPerCredentialMax', 20, 1, 10_000);
-  config.media = { maxBytes: int('MEDIA_MAX_BYTES', 'mediaMaxBytes', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024), retentionDays: int('MEDIA_RETENTION_DAYS', 'mediaRetentionDays', 90, 0, 36_500) };
+  config.media = {
+    maxBytes: int('MEDIA_MAX_BYTES', 'mediaMaxBytes', 100 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    retentionDays: int('MEDIA_RETENTION_DAYS', 'mediaRetentionDays', 90, 0, 36_500),
+  };
   config.workerHeartbeatTimeoutMs = int('WORKER_HEARTBEAT_TIMEOUT_MS', 'workerHeartbeatTimeoutMs', 30_000, 1000, 3_600_000);
   const sp = DEFAULT_SEND_POLICY;
   config.sendPolicy = {
     retryBaseMs: int('SEND_RETRY_BASE_MS', 'sendRetryBaseMs', sp.retryBaseMs, 100, 600_000),
     retryMaxDelayMs: int('SEND_RETRY_MAX_DELAY_MS', 'sendRetryMaxDelayMs', sp.retryMaxDelayMs, 1000, 24 * 3600_000),
     freeFormHorizonMs: int('SEND_RETRY_HORIZON_MS', 'sendRetryHorizonMs', sp.freeFormHorizonMs, 0, 24 * 3600_000),
-    templateHorizonMs: int('SEND_RETRY_HORIZON_TEMPLATE_MS', 'sendRetryHorizonTemplateMs', sp.templateHorizonMs, 60_000, 30 * 24 * 3600_000),
+    templateHorizonMs: int(
+      'SEND_RETRY_HORIZON_TEMPLATE_MS',
+      'sendRetryHorizonTemplateMs',
+      sp.templateHorizonMs,
+      60_000,
+      30 * 24 * 3600_000,
+    ),
     breakerFailures: int('SEND_BREAKER_FAILURES', 'sendBreakerFailures', sp.breakerFailures, 1, 1000),
     breakerCooldownMs: int('SEND_BREAKER_COOLDOWN_MS', 'sendBreakerCooldownMs', sp.breakerCooldownMs, 100, 3_600_000),
     breakerMaxCooldownMs: int('SEND_BREAKER_MAX_COOLDOWN_MS', 'sendBreakerMaxCooldownMs', sp.breakerMaxCooldownMs, 100, 24 * 3600_000),
   };
-  if (config.sendPolicy.retryBaseMs > config.sendPolicy.retryMaxDelayMs) problems.push('SEND_RETRY_BASE_MS must not be longer than SEND_RETRY_MAX_DELAY_MS');
-  if (config.sendPolicy.breakerCooldownMs > config.sendPolicy.breakerMaxCooldownMs) problems.push('SEND_BREAKER_COOLDOWN_MS must not be longer than SEND_BREAKER_MAX_COOLDOWN_MS');
+  if (config.sendPolicy.retryBaseMs > config.sendPolicy.retryMaxDelayMs)
+    problems.push('SEND_RETRY_BASE_MS must not be longer than SEND_RETRY_MAX_DELAY_MS');
+  if (config.sendPolicy.breakerCooldownMs > config.sendPolicy.breakerMaxCooldownMs)
+    problems.push('SEND_BREAKER_COOLDOWN_MS must not be longer than SEND_BREAKER_MAX_COOLDOWN_MS');
   const t = DEFAULT_HTTP_TIMEOUTS;
   config.httpTimeouts = {
     headersMs: int('HTTP_HEADERS_TIMEOUT_MS', 'httpHeadersTimeoutMs', t.headersMs, 1000, 600_000),
@@ -139,9 +160,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     shutdownMs: int('SHUTDOWN_TIMEOUT_MS', 'shutdownTimeoutMs', t.shutdownMs, 0, 600_000),
   };
   // Node refuses a headers timeout longer than the whole request's.
-  if (config.httpTimeouts.headersMs > config.httpTimeouts.requestMs) problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
-  if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile))) problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
-  config.flows = { dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'), httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false), ...flowTimeConfig(pick, problems) };
+  if (config.httpTimeouts.headersMs > config.httpTimeouts.requestMs)
+    problems.push('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
+  if (config.rateCardFile !== undefined && !existsSync(resolve(cwd, config.rateCardFile)))
+    problems.push(`RATE_CARD_FILE points at ${resolve(cwd, config.rateCardFile)}, which does not exist`);
+  config.flows = {
+    dir: resolve(cwd, pick('FLOWS_DIR', 'flowsDir') ?? './flows'),
+    httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false),
+    ...flowTimeConfig(pick, problems),
+  };
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);
@@ -163,10 +190,15 @@ function trustProxySetting(raw: string | undefined, problems: string[]): boolean
     const hops = Number(value);
     if (hops <= 100) return hops;
   }
-  const list = value.split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const list = value
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   const bad = list.filter((a) => !isProxyAddress(a));
   if (list.length === 0 || bad.length > 0) {
-    problems.push(`TRUST_PROXY must be true, false, a hop count (1-100) or a comma-separated list of proxy addresses or CIDRs such as 10.0.0.0/8 (got "${value}")`);
+    problems.push(
+      `TRUST_PROXY must be true, false, a hop count (1-100) or a comma-separated list of proxy addresses or CIDRs such as 10.0.0.0/8 (got "${value}")`,
+    );
     return false;
   }
   return list;

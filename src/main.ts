@@ -25,9 +25,20 @@ async function main(): Promise<void> {
   let clock: Clock = systemClock;
   if (config.simulator.enabled) {
     // No real number configured: run the built-in Cloud API simulator and point a number at it.
-    const secrets = { accessToken: randomBytes(16).toString('hex'), appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(8).toString('hex') };
+    const secrets = {
+      accessToken: randomBytes(16).toString('hex'),
+      appSecret: randomBytes(16).toString('hex'),
+      verifyToken: randomBytes(8).toString('hex'),
+    };
     clock = new OffsetClock();
-    simulator = await startSimulator({ port: config.simulator.port, host: config.host, ...secrets, testToken: config.simulator.testToken, clock, templateReviewDelayMs: 2000 });
+    simulator = await startSimulator({
+      port: config.simulator.port,
+      host: config.host,
+      ...secrets,
+      testToken: config.simulator.testToken,
+      clock,
+      templateReviewDelayMs: 2000,
+    });
     config = {
       ...config,
       numbers: [
@@ -73,7 +84,9 @@ async function main(): Promise<void> {
     lines.push(`  Simulator:    ${simulator.graphBaseUrl}  (Graph API, no Meta account needed)`);
     const tryFlow = demo?.trigger ? `, or "${demo.trigger}" to book a service request` : '';
     lines.push(`  Phone page:   ${simulator.phonePageUrl}  <- open this, pick a number and say "hi"${tryFlow}`);
-    lines.push(`  Test API:     ${simulator.url}/_sim/  (Authorization: Bearer ${simulator.testToken}; POST /_sim/clock/advance moves Switchboard's clock too)`);
+    lines.push(
+      `  Test API:     ${simulator.url}/_sim/  (Authorization: Bearer ${simulator.testToken}; POST /_sim/clock/advance moves Switchboard's clock too)`,
+    );
     if (demo?.trigger) {
       lines.push(`  Demo flow:    "${demo.trigger}" starts ${demo.flowId} v${demo.version} (examples/flows/service-request.yaml)`);
       lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);
@@ -88,7 +101,10 @@ async function main(): Promise<void> {
       '  Set SWITCHBOARD_ADMIN_TOKEN to choose your own.',
     );
   } else if (config.adminToken === undefined) {
-    lines.push('', '  Admin API token: stored hashed (printed at first start). `npm run admin-token` on this machine prints a new one and revokes the old.');
+    lines.push(
+      '',
+      '  Admin API token: stored hashed (printed at first start). `npm run admin-token` on this machine prints a new one and revokes the old.',
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 

@@ -32,7 +32,13 @@ export async function startSimulatedSwitchboard(opts: {
   number?: Partial<WhatsAppNumberConfig>;
 }): Promise<SimulatedSwitchboard> {
   const clock = new OffsetClock();
-  const sim = await startSimulator({ ...opts.secrets, clock, templateReviewDelayMs: 0, statusDelaysMs: { sent: 5, delivered: 10, read: 20 }, ...opts.sim });
+  const sim = await startSimulator({
+    ...opts.secrets,
+    clock,
+    templateReviewDelayMs: 0,
+    statusDelaysMs: { sent: 5, delivered: 10, read: 20 },
+    ...opts.sim,
+  });
   const config: Config = {
     ...opts.config,
     numbers: [

@@ -40,19 +40,33 @@ export interface Running {
 }
 
 /** Wires storage, jobs, channels, the ingest loop and HTTP, and starts listening. */
-export async function startSwitchboard(config: Config, opts: { clock?: Clock; logger?: Logger; sqliteFile?: string } = {}): Promise<Running> {
+export async function startSwitchboard(
+  config: Config,
+  opts: { clock?: Clock; logger?: Logger; sqliteFile?: string } = {},
+): Promise<Running> {
   const clock = opts.clock ?? systemClock;
   const logger =
     opts.logger ??
-    pino({ level: config.logLevel, redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'] });
+    pino({
+      level: config.logLevel,
+      redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'],
+    });
   // On PostgreSQL the start-up lock is held until this start's writes are done (released below).
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, sqliteFile: opts.sqliteFile, holdStartupLock: true });
+  const storage = await openStorage({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    sqliteFile: opts.sqliteFile,
+    holdStartupLock: true,
+  });
   const gate = new TurnGate();
   let jobs: JobQueue;
   // Several processes share a PostgreSQL database: graphile-worker; one process owns a SQLite file.
   if (storage.dialect.multiProcess) {
     if (!storage.pgPool) throw new Error('a multi-process database without a connection pool');
-    const q = new GraphileJobQueue({ ...storage, pgPool: storage.pgPool }, { clock, logger, concurrency: config.workerConcurrency, heartbeatTimeoutMs: config.workerHeartbeatTimeoutMs });
+    const q = new GraphileJobQueue(
+      { ...storage, pgPool: storage.pgPool },
+      { clock, logger, concurrency: config.workerConcurrency, heartbeatTimeoutMs: config.workerHeartbeatTimeoutMs },
+    );
     await q.prepare();
     jobs = q;
   } else {
@@ -72,7 +86,12 @@ export async function startSwitchboard(config: Config, opts: { clock?: Clock; lo
         appSecret: n.appSecret,
         verifyToken: n.verifyToken,
         throughputPerSecond: n.throughputPerSecond,
-        adapter: createWhatsAppCloudAdapter({ graphUrl: n.graphUrl, apiVersion: n.apiVersion, phoneNumberId: n.phoneNumberId, accessToken: n.accessToken }),
+        adapter: createWhatsAppCloudAdapter({
+          graphUrl: n.graphUrl,
+          apiVersion: n.apiVersion,
+          phoneNumberId: n.phoneNumberId,
+          accessToken: n.accessToken,
+        }),
       },
       clock,
       config.sendPolicy,
@@ -149,10 +168,13 @@ async function closeHttp(app: FastifyInstance, shutdownMs: number): Promise<void
   const closeIdle = server.closeIdleConnections.bind(server);
   server.closeIdleConnections = () => undefined; // what server.close() calls; ours runs after the grace
   let reap: NodeJS.Timeout | undefined;
-  const grace = setTimeout(() => {
-    closeIdle();
-    reap = setInterval(closeIdle, 50);
-  }, Math.min(IDLE_GRACE_MS, shutdownMs));
+  const grace = setTimeout(
+    () => {
+      closeIdle();
+      reap = setInterval(closeIdle, 50);
+    },
+    Math.min(IDLE_GRACE_MS, shutdownMs),
+  );
   const hard = setTimeout(() => server.closeAllConnections(), shutdownMs);
   try {
     await app.close();
@@ -163,7 +185,6 @@ async function closeHttp(app: FastifyInstance, shutdownMs: number): Promise<void
     server.closeIdleConnections = closeIdle;
   }
 }
-
 
 /**
  * The channel row of a configured number, written at every start. Insert-or-nothing with no

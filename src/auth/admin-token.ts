@@ -25,7 +25,11 @@ export async function ensureAdminToken(db: Executor, configured: string | undefi
   if (stored) return { hash: stored };
   const token = newToken();
   const hash = hashToken(token);
-  await db.insertInto('meta').values({ key: KEY, value: hash.toString('hex') }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  await db
+    .insertInto('meta')
+    .values({ key: KEY, value: hash.toString('hex') })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .execute();
   const winner = await db.selectFrom('meta').select('value').where('key', '=', KEY).executeTakeFirstOrThrow();
   // Another process may have generated one at the same moment; only the stored one is valid.
   return winner.value === hash.toString('hex') ? { hash, generated: token } : { hash: Buffer.from(winner.value, 'hex') };

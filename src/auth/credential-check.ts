@@ -23,7 +23,12 @@ export interface HeldCredential {
 }
 
 /** The credential of an authenticated request, as `HeldCredential`; keeps only what the check needs, not the request. */
-export function heldCredential(db: Kysely<Database>, req: FastifyRequest, principal: Principal, adminToken?: AdminTokenCheck): HeldCredential {
+export function heldCredential(
+  db: Kysely<Database>,
+  req: FastifyRequest,
+  principal: Principal,
+  adminToken?: AdminTokenCheck,
+): HeldCredential {
   if (principal.kind === 'admin_token') {
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
     return {

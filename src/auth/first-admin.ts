@@ -22,7 +22,19 @@ export async function ensureFirstAdmin(db: Executor, clock: Clock): Promise<{ em
   try {
     await db
       .insertInto('users')
-      .values({ id: newId('usr', now), email: FIRST_ADMIN_EMAIL, name: 'Admin', role: 'admin', password_hash: await hashPassword(password), visibility: 'all', capacity: null, availability: 'online', created_at: now, updated_at: now, deleted_at: null })
+      .values({
+        id: newId('usr', now),
+        email: FIRST_ADMIN_EMAIL,
+        name: 'Admin',
+        role: 'admin',
+        password_hash: await hashPassword(password),
+        visibility: 'all',
+        capacity: null,
+        availability: 'online',
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      })
       .execute();
   } catch (err) {
     if (isUniqueViolation(err)) return undefined;

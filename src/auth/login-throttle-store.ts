@@ -10,7 +10,11 @@ export function findThrottleRows(db: Db, keys: readonly string[]): Promise<Throt
 
 /** The first failure of a key; false when another request inserted it first. */
 export async function insertThrottleRow(db: Db, row: ThrottleRow): Promise<boolean> {
-  const r = await db.insertInto('login_throttle').values(row).onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+  const r = await db
+    .insertInto('login_throttle')
+    .values(row)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst();
   return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 

@@ -2,7 +2,14 @@ import { isIPv6 } from 'node:net';
 import type { Kysely } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import { sha256Hex } from './secret-token.ts';
-import { deleteThrottleRows, findThrottleRows, insertThrottleRow, purgeThrottleRows, updateThrottleRow, type ThrottleRow } from './login-throttle-store.ts';
+import {
+  deleteThrottleRows,
+  findThrottleRows,
+  insertThrottleRow,
+  purgeThrottleRows,
+  updateThrottleRow,
+  type ThrottleRow,
+} from './login-throttle-store.ts';
 import { normalizeEmail } from './user-store.ts';
 
 /** A limit on failed sign-ins for one kind of key: so many free, then a lock that doubles, up to a cap. */
@@ -65,7 +72,10 @@ export function addressKey(ip: string): string {
   const left = head === '' ? [] : head.split(':');
   const right = tail === '' ? [] : tail.split(':');
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 /**
@@ -86,7 +96,10 @@ export class LoginThrottle {
 
   async begin(keys: Record<ThrottleRule, Key>, now: number): Promise<ThrottleGate> {
     const all = [keys.account_address, keys.account, keys.address];
-    const rows = await findThrottleRows(this.db, all.map((k) => k.id));
+    const rows = await findThrottleRows(
+      this.db,
+      all.map((k) => k.id),
+    );
     const locked = this.lockedGate(all, rows, now);
     if (!locked.ok) return locked;
     for (const key of [keys.account_address, keys.account]) {
@@ -124,7 +137,8 @@ export class LoginThrottle {
       const [row] = await findThrottleRows(this.db, [key.id]);
       if (!row) {
         const lock = lockMsAfter(limit, 1);
-        if (await insertThrottleRow(this.db, { key: key.id, failures: 1, locked_until: lock > 0 ? now + lock : 0, last_failure_at: now })) return { ok: true };
+        if (await insertThrottleRow(this.db, { key: key.id, failures: 1, locked_until: lock > 0 ? now + lock : 0, last_failure_at: now }))
+          return { ok: true };
         continue;
       }
       // A lock set by a concurrent attempt since `begin` read the rows.

@@ -7,7 +7,9 @@ import { hasScope, type Scope } from './scopes.ts';
 export function requireScope(req: FastifyRequest, scope: Scope): Principal {
   const principal = principalOf(req);
   if (!hasScope(principal.scopes, scope)) {
-    throw new HttpError(403, 'forbidden', `This needs the "${scope}" scope, which these credentials do not have.`, { required_scope: scope });
+    throw new HttpError(403, 'forbidden', `This needs the "${scope}" scope, which these credentials do not have.`, {
+      required_scope: scope,
+    });
   }
   return principal;
 }

@@ -23,7 +23,11 @@ export function listTeams(db: Db): Promise<TeamRow[]> {
   return db.selectFrom('teams').selectAll().orderBy('name').orderBy('id').execute();
 }
 
-export async function updateTeam(db: Db, id: string, patch: { name?: string; description?: string | null; updated_at: number }): Promise<TeamRow | undefined> {
+export async function updateTeam(
+  db: Db,
+  id: string,
+  patch: { name?: string; description?: string | null; updated_at: number },
+): Promise<TeamRow | undefined> {
   await db.updateTable('teams').set(patch).where('id', '=', id).execute();
   return findTeam(db, id);
 }

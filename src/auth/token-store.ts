@@ -41,7 +41,12 @@ export async function revokeToken(db: Db, id: string, now: number): Promise<void
 
 /** Revokes every live token a user owns (their password changed); returns how many. */
 export async function revokeUserTokens(db: Db, userId: string, now: number): Promise<number> {
-  const r = await db.updateTable('api_tokens').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

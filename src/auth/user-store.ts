@@ -11,7 +11,10 @@ export function normalizeEmail(email: string): string {
 }
 
 export async function insertUser(db: Db, row: Omit<UserRow, 'deleted_at'>): Promise<void> {
-  await db.insertInto('users').values({ ...row, deleted_at: null }).execute();
+  await db
+    .insertInto('users')
+    .values({ ...row, deleted_at: null })
+    .execute();
 }
 
 export function findUser(db: Db, id: string): Promise<UserRow | undefined> {
@@ -37,7 +40,12 @@ export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<
  */
 export async function softDeleteUser(db: Db, id: string, now: number): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const res = await trx.updateTable('users').set({ deleted_at: now, updated_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    const res = await trx
+      .updateTable('users')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) return false;
     await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
     await trx.deleteFrom('team_members').where('user_id', '=', id).execute();
@@ -50,7 +58,12 @@ export async function softDeleteUser(db: Db, id: string, now: number): Promise<b
 export async function teamIdsByUser(db: Db, userIds: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>(userIds.map((id) => [id, []]));
   if (userIds.length === 0) return out;
-  const rows = await db.selectFrom('team_members').select(['user_id', 'team_id']).where('user_id', 'in', userIds).orderBy('team_id').execute();
+  const rows = await db
+    .selectFrom('team_members')
+    .select(['user_id', 'team_id'])
+    .where('user_id', 'in', userIds)
+    .orderBy('team_id')
+    .execute();
   for (const r of rows) out.get(r.user_id)?.push(r.team_id);
   return out;
 }

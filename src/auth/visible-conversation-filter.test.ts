@@ -28,5 +28,9 @@ test('a restricted agent sees their own and their teams', () => {
 });
 
 test('a restricted principal without a user matches nothing rather than everything', () => {
-  assert.deepEqual(visibleConversationFilter(agent({ visibility: 'assigned_and_team', userId: undefined })), { all: false, userId: '', teamIds: [] });
+  assert.deepEqual(visibleConversationFilter(agent({ visibility: 'assigned_and_team', userId: undefined })), {
+    all: false,
+    userId: '',
+    teamIds: [],
+  });
 });

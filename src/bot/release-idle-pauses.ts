@@ -22,7 +22,9 @@ export async function releaseIdlePauses(deps: IdleSweepDeps): Promise<number> {
   const now = deps.clock.now();
   let released = 0;
   for (const conversationId of await idleBotPauses(deps.storage.db, now, BATCH)) {
-    const done = await deps.storage.db.transaction().execute((trx) => releaseBot(trx, deps, { conversationId, by: 'system', reason: 'idle_timeout', now }));
+    const done = await deps.storage.db
+      .transaction()
+      .execute((trx) => releaseBot(trx, deps, { conversationId, by: 'system', reason: 'idle_timeout', now }));
     if (done) released++;
   }
   if (released > 0) deps.jobs.wake();
@@ -37,7 +39,11 @@ export class IdlePauseTicker {
     private readonly deps: IdleSweepDeps & { logger: FastifyBaseLogger },
     intervalMs = 10_000,
   ) {
-    this.task = new PeriodicTask(() => releaseIdlePauses(deps), intervalMs, (err) => deps.logger.warn({ err }, 'bot pause idle sweep failed'));
+    this.task = new PeriodicTask(
+      () => releaseIdlePauses(deps),
+      intervalMs,
+      (err) => deps.logger.warn({ err }, 'bot pause idle sweep failed'),
+    );
   }
 
   start(): void {

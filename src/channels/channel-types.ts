@@ -68,7 +68,13 @@ export interface InboundMessage {
   location?: InboundLocation;
   contacts?: unknown[];
   /** Interactive / template-button reply. */
-  reply?: { kind: 'button_reply' | 'list_reply' | 'nfm_reply' | 'button'; id: string; title: string; description?: string; responseJson?: string };
+  reply?: {
+    kind: 'button_reply' | 'list_reply' | 'nfm_reply' | 'button';
+    id: string;
+    title: string;
+    description?: string;
+    responseJson?: string;
+  };
   reaction?: { messageId: string; emoji: string };
   /** The customer's answer to a call permission request (interactive call_permission_reply). */
   callPermission?: { response: string; permanent?: boolean; expiresAt?: number; source?: string };
@@ -121,12 +127,26 @@ export interface ParsedWebhook {
 /** What Switchboard asks a channel to send. Mirrors the Cloud API types it supports. */
 export type OutboundContent =
   | { type: 'text'; text: string; previewUrl?: boolean }
-  | { type: 'image' | 'video' | 'document' | 'audio' | 'sticker'; mediaId?: string; link?: string; caption?: string; filename?: string; voice?: boolean }
+  | {
+      type: 'image' | 'video' | 'document' | 'audio' | 'sticker';
+      mediaId?: string;
+      link?: string;
+      caption?: string;
+      filename?: string;
+      voice?: boolean;
+    }
   | { type: 'location'; latitude: number; longitude: number; name?: string; address?: string }
   | { type: 'contacts'; contacts: unknown[] }
   | { type: 'reaction'; messageId: string; emoji: string }
   | { type: 'buttons'; body: string; header?: string; footer?: string; buttons: Array<{ id: string; title: string }> }
-  | { type: 'list'; body: string; header?: string; footer?: string; button: string; sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }> }
+  | {
+      type: 'list';
+      body: string;
+      header?: string;
+      footer?: string;
+      button: string;
+      sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+    }
   | { type: 'cta_url'; body: string; header?: string; footer?: string; displayText: string; url: string }
   | { type: 'template'; name: string; language: string; components?: unknown[] };
 

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   }
   // A wrong DATA_DIR would quietly create an empty database and a token that opens nothing.
   if (!config.databaseUrl && !existsSync(join(config.dataDir, 'switchboard.sqlite'))) {
-    process.stderr.write(`No Switchboard database in ${config.dataDir}. Run this where DATA_DIR names the server's data folder (or set DATABASE_URL).\n`);
+    process.stderr.write(
+      `No Switchboard database in ${config.dataDir}. Run this where DATA_DIR names the server's data folder (or set DATABASE_URL).\n`,
+    );
     process.exit(1);
   }
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });

@@ -65,7 +65,12 @@ function line(o: ScriptOutcome): string {
   const secs = `(${(o.durationMs / 1000).toFixed(1)} s)`;
   if (o.ok) return `PASS  ${where}  ${secs}`;
   const f = o.failure;
-  const at = [f?.step !== null && f?.step !== undefined ? `step ${f.step}` : null, f?.line !== null && f?.line !== undefined ? `line ${f.line}` : null].filter(Boolean).join(', ');
+  const at = [
+    f?.step !== null && f?.step !== undefined ? `step ${f.step}` : null,
+    f?.line !== null && f?.line !== undefined ? `line ${f.line}` : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `FAIL  ${where}  ${secs}\n      ${at ? `${at}: ` : ''}${f?.message ?? 'failed'}`;
 }
 

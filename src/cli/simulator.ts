@@ -15,7 +15,10 @@ const flags = {
   'app-secret': { env: 'SIMULATOR_APP_SECRET', help: 'app secret that signs webhooks (X-Hub-Signature-256)', required: true },
   'verify-token': { env: 'SIMULATOR_VERIFY_TOKEN', help: 'verify token sent in the GET handshake', required: true },
   'access-token': { env: 'SIMULATOR_ACCESS_TOKEN', help: 'bearer token the Graph API accepts', required: true },
-  'test-token': { env: 'SIMULATOR_TEST_TOKEN', help: 'token the /_sim test API and phone page need, 16+ URL-safe characters (default: new each start)' },
+  'test-token': {
+    env: 'SIMULATOR_TEST_TOKEN',
+    help: 'token the /_sim test API and phone page need, 16+ URL-safe characters (default: new each start)',
+  },
   'phone-number-id': { env: 'SIMULATOR_PHONE_NUMBER_ID', help: 'business phone-number id', fallback: '106540352242922' },
   'waba-id': { env: 'SIMULATOR_WABA_ID', help: 'WhatsApp Business Account id', fallback: '102290129340398' },
   'display-phone-number': { env: 'SIMULATOR_DISPLAY_PHONE_NUMBER', help: 'business number, digits', fallback: '15550783881' },
@@ -36,7 +39,14 @@ function usage(): string {
     const req = 'required' in f ? ' [required]' : '';
     return `  --${name.padEnd(26)} ${f.env.padEnd(35)} ${f.help}${def}${req}`;
   });
-  return ['Usage: npm run simulator -- [options]', '', 'Options (flag, or environment variable):', ...lines, `  --${'help'.padEnd(26)} ${''.padEnd(35)} show this help`, ''].join('\n');
+  return [
+    'Usage: npm run simulator -- [options]',
+    '',
+    'Options (flag, or environment variable):',
+    ...lines,
+    `  --${'help'.padEnd(26)} ${''.padEnd(35)} show this help`,
+    '',
+  ].join('\n');
 }
 
 const stderrLogger: SimLogger = {
@@ -86,7 +96,12 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
     const options = Object.fromEntries(Object.keys(flags).map((k) => [k, { type: 'string' as const }]));
-    values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+    values = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }).values;
   } catch (e) {
     process.stderr.write(`error: ${(e as Error).message}\n${usage()}`);
     return 2;
@@ -110,11 +125,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const port = Number(get('port'));
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`error: --port must be an integer 0-65535, got "${get('port')}"`);
   const webhookUrl = get('webhook-url');
-  if (webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(webhookUrl)) problems.push(`error: --webhook-url must be an http(s) URL, got "${webhookUrl}"`);
+  if (webhookUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(webhookUrl))
+    problems.push(`error: --webhook-url must be an http(s) URL, got "${webhookUrl}"`);
   if (!/^\d{6,15}$/.test(get('display-phone-number') ?? '')) problems.push('error: --display-phone-number must be 6-15 digits');
   const testToken = get('test-token');
-  if (testToken !== undefined && !TEST_TOKEN_PATTERN.test(testToken)) problems.push('error: --test-token must be 16-200 characters of A-Z a-z 0-9 . _ ~ -');
-  for (const id of ['phone-number-id', 'waba-id'] as const) if (!/^\d{1,20}$/.test(get(id) ?? '')) problems.push(`error: --${id} must be digits (Graph ids are numeric)`);
+  if (testToken !== undefined && !TEST_TOKEN_PATTERN.test(testToken))
+    problems.push('error: --test-token must be 16-200 characters of A-Z a-z 0-9 . _ ~ -');
+  for (const id of ['phone-number-id', 'waba-id'] as const)
+    if (!/^\d{1,20}$/.test(get(id) ?? '')) problems.push(`error: --${id} must be digits (Graph ids are numeric)`);
   const tuning = parseTuning(get, problems);
   if (problems.length > 0) {
     process.stderr.write(`${problems.join('\n')}\n\nRun with --help for all options.\n`);

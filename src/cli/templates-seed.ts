@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   let values: { url?: string; token?: string; 'no-submit'?: boolean; dir?: string; help?: boolean };
   try {
     values = parseArgs({
-      options: { url: { type: 'string' }, token: { type: 'string' }, 'no-submit': { type: 'boolean' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        url: { type: 'string' },
+        token: { type: 'string' },
+        'no-submit': { type: 'boolean' },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       allowPositionals: false,
     }).values;
   } catch (e) {
@@ -39,13 +45,20 @@ async function main(): Promise<void> {
   }
   const loaded = loadConfig();
   const token = values.token ?? (loaded.ok ? loaded.config.adminToken : undefined);
-  const url = (values.url ?? `http://${loaded.ok ? loaded.config.host : '127.0.0.1'}:${loaded.ok ? loaded.config.port : 3000}`).replace(/\/+$/, '');
+  const url = (values.url ?? `http://${loaded.ok ? loaded.config.host : '127.0.0.1'}:${loaded.ok ? loaded.config.port : 3000}`).replace(
+    /\/+$/,
+    '',
+  );
   if (!token) {
     process.stderr.write('error: pass --token (or set SWITCHBOARD_ADMIN_TOKEN)\n');
     process.exit(2);
   }
   const call = async (path: string, body: unknown) => {
-    const res = await fetch(url + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     // The API's answer: {id, status} or {error: {code, message}}.
     return { status: res.status, body: (await res.json()) as { id?: string; status?: string; error?: unknown } };
   };
@@ -67,7 +80,9 @@ async function main(): Promise<void> {
     }
     const submitted = await call(`/api/v1/templates/${created.body.id}/submit`, {});
     failed ||= submitted.status !== 200;
-    process.stdout.write(`${file}: ${submitted.status === 200 ? submitted.body.status : `${submitted.status} ${JSON.stringify(submitted.body.error)}`}\n`);
+    process.stdout.write(
+      `${file}: ${submitted.status === 200 ? submitted.body.status : `${submitted.status} ${JSON.stringify(submitted.body.error)}`}\n`,
+    );
   }
   process.exit(failed ? 1 : 0);
 }

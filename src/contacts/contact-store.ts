@@ -49,7 +49,12 @@ export async function upsertContact(
     updated_at: input.now,
   };
   // A concurrent ingest (another PostgreSQL process) may have created it first.
-  const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing()).returning('id').executeTakeFirst();
+  const inserted = await db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.columns(['channel_kind', 'external_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (inserted) return row;
   const stored = await db
     .selectFrom('contacts')
@@ -86,9 +91,21 @@ export function listContacts(db: Executor, f: ContactFilter, visibility: Convers
   if (visible) q = q.where(visible);
   if (f.q) {
     const text = f.q;
-    q = q.where((eb) => eb.or(['contacts.name', 'contacts.profile_name', 'contacts.phone_e164', 'contacts.external_id', 'contacts.username', 'contacts.bsuid'].map((col) => containsText(col, text))));
+    q = q.where((eb) =>
+      eb.or(
+        [
+          'contacts.name',
+          'contacts.profile_name',
+          'contacts.phone_e164',
+          'contacts.external_id',
+          'contacts.username',
+          'contacts.bsuid',
+        ].map((col) => containsText(col, text)),
+      ),
+    );
   }
-  if (f.tag !== undefined) q = q.where(sql<boolean>`lower(tags) like ${`%${likeEscape(JSON.stringify(f.tag).toLowerCase())}%`} escape '\\'`);
+  if (f.tag !== undefined)
+    q = q.where(sql<boolean>`lower(tags) like ${`%${likeEscape(JSON.stringify(f.tag).toLowerCase())}%`} escape '\\'`);
   if (f.optedIn === true) q = q.where('opted_in', '=', 1);
   if (f.optedIn === false) q = q.where((eb) => eb.or([eb('opted_in', '=', 0), eb('opted_in', 'is', null)]));
   if (f.blocked !== undefined) q = q.where('blocked', '=', f.blocked ? 1 : 0);
@@ -116,15 +133,36 @@ export function findVisibleContact(db: Executor, id: string, visibility: Convers
 
 /** The opt-in ledger, newest first. */
 export function optHistory(db: Executor, contactId: string, limit = 100) {
-  return db.selectFrom('contact_opt_events').selectAll().where('contact_id', '=', contactId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+  return db
+    .selectFrom('contact_opt_events')
+    .selectAll()
+    .where('contact_id', '=', contactId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
 }
 
-export async function patchContact(db: Executor, id: string, patch: { name?: string | null; attributes?: string; tags?: string; updated_at: number }): Promise<void> {
+export async function patchContact(
+  db: Executor,
+  id: string,
+  patch: { name?: string | null; attributes?: string; tags?: string; updated_at: number },
+): Promise<void> {
   await db.updateTable('contacts').set(patch).where('id', '=', id).execute();
 }
 
 /** Blocking also takes the contact's conversations out of the routing queue. */
 export async function setBlocked(db: Executor, id: string, blocked: boolean, now: number): Promise<void> {
-  await db.updateTable('contacts').set({ blocked: blocked ? 1 : 0, updated_at: now }).where('id', '=', id).execute();
-  if (blocked) await db.updateTable('conversations').set({ awaiting_human_since: null }).where('contact_id', '=', id).where('awaiting_human_since', 'is not', null).execute();
+  await db
+    .updateTable('contacts')
+    .set({ blocked: blocked ? 1 : 0, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+  if (blocked)
+    await db
+      .updateTable('conversations')
+      .set({ awaiting_human_since: null })
+      .where('contact_id', '=', id)
+      .where('awaiting_human_since', 'is not', null)
+      .execute();
 }

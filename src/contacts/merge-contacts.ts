@@ -31,12 +31,21 @@ export async function mergeContacts(
 
   // One open conversation per (number, contact): close the quieter of each clashing pair.
   const closed: string[] = [];
-  const open = await db.selectFrom('conversations').select(['id', 'channel_id', 'contact_id', 'last_message_at']).where('contact_id', 'in', [s.id, m.id]).where('status', '<>', 'closed').execute();
+  const open = await db
+    .selectFrom('conversations')
+    .select(['id', 'channel_id', 'contact_id', 'last_message_at'])
+    .where('contact_id', 'in', [s.id, m.id])
+    .where('status', '<>', 'closed')
+    .execute();
   for (const mine of open.filter((c) => c.contact_id === s.id)) {
     const theirs = open.find((c) => c.contact_id === m.id && c.channel_id === mine.channel_id);
     if (!theirs) continue;
     const quieter = mine.last_message_at >= theirs.last_message_at ? theirs : mine;
-    await db.updateTable('conversations').set({ status: 'closed', awaiting_human_since: null, updated_at: now }).where('id', '=', quieter.id).execute();
+    await db
+      .updateTable('conversations')
+      .set({ status: 'closed', awaiting_human_since: null, updated_at: now })
+      .where('id', '=', quieter.id)
+      .execute();
     await db.deleteFrom('bot_pauses').where('conversation_id', '=', quieter.id).execute();
     closed.push(quieter.id);
   }
@@ -72,7 +81,15 @@ export async function mergeContacts(
   return { survivor: { ...s, ...patch } as WhatsAppContactRow, merged: m as WhatsAppContactRow, closed, moved };
 }
 
-type FullContact = WhatsAppContactRow & { name: string | null; attributes: string; tags: string; opted_in: number | null; opted_in_at: number | null; blocked: number; parent_bsuid: string | null };
+type FullContact = WhatsAppContactRow & {
+  name: string | null;
+  attributes: string;
+  tags: string;
+  opted_in: number | null;
+  opted_in_at: number | null;
+  blocked: number;
+  parent_bsuid: string | null;
+};
 
 async function full(db: Executor, id: string): Promise<FullContact> {
   return (await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as FullContact;

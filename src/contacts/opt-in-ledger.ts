@@ -23,7 +23,15 @@ export async function storeOptChange(db: Executor, c: OptChange): Promise<boolea
   await db.updateTable('contacts').set({ opted_in: value, opted_in_at: c.now, updated_at: c.now }).where('id', '=', c.contactId).execute();
   await db
     .insertInto('contact_opt_events')
-    .values({ id: newId('opt', c.now), contact_id: c.contactId, opted_in: value, source: c.source, actor: c.actor, note: c.note, created_at: c.now })
+    .values({
+      id: newId('opt', c.now),
+      contact_id: c.contactId,
+      opted_in: value,
+      source: c.source,
+      actor: c.actor,
+      note: c.note,
+      created_at: c.now,
+    })
     .execute();
   return changed;
 }

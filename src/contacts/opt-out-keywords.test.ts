@@ -7,7 +7,8 @@ test('exact keywords opt out, whatever the case and surrounding spaces', () => {
 });
 
 test('a keyword inside a sentence, an empty text or no text does not', () => {
-  for (const t of ['please stop', 'STOP!', 'stopped', '', '   ', null]) assert.equal(isOptOutKeyword(t, DEFAULT_OPT_OUT_KEYWORDS), false, String(t));
+  for (const t of ['please stop', 'STOP!', 'stopped', '', '   ', null])
+    assert.equal(isOptOutKeyword(t, DEFAULT_OPT_OUT_KEYWORDS), false, String(t));
 });
 
 test('configured keywords replace the defaults', () => {

@@ -21,7 +21,9 @@ export type { WhatsAppContactRow } from './contact-store.ts';
 // Hot path (every inbound message): prebuilt SQL.
 const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
 // Mexico's 521 and Brazil's ninth digit: the same person may be known under two wa_ids (phone.ts).
-const BY_WA_ID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`);
+const BY_WA_ID = rawQuery(
+  `select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`,
+);
 
 /**
  * Finds or creates the WhatsApp contact a message comes from. The identity is the BSUID when
@@ -73,7 +75,11 @@ export async function resolveWhatsAppContact(
     if (id.parentBsuid && id.parentBsuid !== found.parent_bsuid) patch.parent_bsuid = id.parentBsuid;
     if (id.profileName && id.profileName !== found.profile_name) patch.profile_name = id.profileName;
     if (Object.keys(patch).length === 0) return merged ? { ...found, merged } : found;
-    await db.updateTable('contacts').set({ ...patch, updated_at: id.now }).where('id', '=', found.id).execute();
+    await db
+      .updateTable('contacts')
+      .set({ ...patch, updated_at: id.now })
+      .where('id', '=', found.id)
+      .execute();
     return { ...found, ...patch, updated_at: id.now, ...(merged ? { merged } : {}) };
   }
   const row = {
@@ -89,7 +95,12 @@ export async function resolveWhatsAppContact(
     updated_at: id.now,
   };
   // A concurrent ingest (another PostgreSQL process) may have created it first: look again.
-  const inserted = await db.insertInto('contacts').values(row).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+  const inserted = await db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (inserted) return row;
   if (retried) throw new Error(`contact for ${row.external_id} could neither be found nor created`);
   return resolveWhatsAppContact(db, id, true);
@@ -110,7 +121,10 @@ async function findByWaId(db: Executor, waId: string): Promise<WhatsAppContactRo
  * previous BSUID takes the new one, and the new wa_id when given. Returns the contact's id, or
  * undefined when no contact had the previous BSUID or one already has the new BSUID.
  */
-export async function moveToNewBsuid(db: Executor, u: { previous: string; current: string; waId?: string; now: number }): Promise<string | undefined> {
+export async function moveToNewBsuid(
+  db: Executor,
+  u: { previous: string; current: string; waId?: string; now: number },
+): Promise<string | undefined> {
   const [contact] = await runRaw<WhatsAppContactRow>(db, BY_BSUID, [u.previous]);
   if (!contact) return undefined;
   const [taken] = await runRaw<WhatsAppContactRow>(db, BY_BSUID, [u.current]);
@@ -124,7 +138,11 @@ export async function moveToNewBsuid(db: Executor, u: { previous: string; curren
   } else if (!isWaId(contact.external_id)) {
     patch.external_id = u.current; // a BSUID-keyed contact is addressed by its new BSUID
   }
-  await db.updateTable('contacts').set({ ...patch, updated_at: u.now }).where('id', '=', contact.id).execute();
+  await db
+    .updateTable('contacts')
+    .set({ ...patch, updated_at: u.now })
+    .where('id', '=', contact.id)
+    .execute();
   return contact.id;
 }
 
@@ -143,7 +161,11 @@ export async function findByBsuid(db: Executor, bsuid: string): Promise<WhatsApp
  * their BSUID (`user_changed_user_id`): the contact follows. A number another contact already
  * holds is recorded as `phone` only; a BSUID another contact holds is not taken.
  */
-export async function applyIdentityChange(db: Executor, contactId: string, change: { waId?: string; bsuid?: string; now: number }): Promise<void> {
+export async function applyIdentityChange(
+  db: Executor,
+  contactId: string,
+  change: { waId?: string; bsuid?: string; now: number },
+): Promise<void> {
   const patch: Partial<WhatsAppContactRow> = {};
   if (change.waId) {
     patch.phone_e164 = waIdToE164(change.waId);
@@ -154,5 +176,10 @@ export async function applyIdentityChange(db: Executor, contactId: string, chang
     const holder = await findByBsuid(db, change.bsuid);
     if (!holder) patch.bsuid = change.bsuid;
   }
-  if (Object.keys(patch).length > 0) await db.updateTable('contacts').set({ ...patch, updated_at: change.now }).where('id', '=', contactId).execute();
+  if (Object.keys(patch).length > 0)
+    await db
+      .updateTable('contacts')
+      .set({ ...patch, updated_at: change.now })
+      .where('id', '=', contactId)
+      .execute();
 }

@@ -18,20 +18,33 @@ export async function findBotPause(db: Executor, conversationId: string): Promis
 
 /** Inserts the pause; false when the conversation is paused already (the first pause stands). */
 export async function insertBotPause(db: Executor, row: BotPauseRow): Promise<boolean> {
-  const r = await db.insertInto('bot_pauses').values(row).onConflict((oc) => oc.column('conversation_id').doNothing()).returning('conversation_id').executeTakeFirst();
+  const r = await db
+    .insertInto('bot_pauses')
+    .values(row)
+    .onConflict((oc) => oc.column('conversation_id').doNothing())
+    .returning('conversation_id')
+    .executeTakeFirst();
   return r !== undefined;
 }
 
 /** Agent activity on a paused conversation: the idle timeout counts again from now. */
 export async function touchBotPause(db: Executor, conversationId: string, input: { now: number; resumesAt: number | null }): Promise<void> {
-  await db.updateTable('bot_pauses').set({ last_activity_at: input.now, resumes_at: input.resumesAt }).where('conversation_id', '=', conversationId).execute();
+  await db
+    .updateTable('bot_pauses')
+    .set({ last_activity_at: input.now, resumes_at: input.resumesAt })
+    .where('conversation_id', '=', conversationId)
+    .execute();
 }
 
 /**
  * Deletes the pause and returns it (undefined: there was none, or another release won). With
  * `idleAt`, only a pause whose idle deadline has passed by then: agent activity in between wins.
  */
-export async function deleteBotPause(db: Executor, conversationId: string, opts: { idleAt?: number } = {}): Promise<BotPauseRow | undefined> {
+export async function deleteBotPause(
+  db: Executor,
+  conversationId: string,
+  opts: { idleAt?: number } = {},
+): Promise<BotPauseRow | undefined> {
   let q = db.deleteFrom('bot_pauses').where('conversation_id', '=', conversationId);
   if (opts.idleAt !== undefined) q = q.where('resumes_at', '<=', opts.idleAt);
   return q.returningAll().executeTakeFirst();
@@ -39,6 +52,12 @@ export async function deleteBotPause(db: Executor, conversationId: string, opts:
 
 /** Paused conversations whose idle deadline has passed (the sweep). */
 export async function idleBotPauses(db: Executor, now: number, limit: number): Promise<string[]> {
-  const rows = await db.selectFrom('bot_pauses').select('conversation_id').where('resumes_at', '<=', now).orderBy('resumes_at').limit(limit).execute();
+  const rows = await db
+    .selectFrom('bot_pauses')
+    .select('conversation_id')
+    .where('resumes_at', '<=', now)
+    .orderBy('resumes_at')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.conversation_id);
 }

@@ -28,7 +28,10 @@ export function variablesIn(text: string): string[] {
  * Fills `{{name}}` from `values`. Pure. `unknown`: names no canned reply may use (the caller
  * refuses); `missing`: known names without a value here, rendered as empty text.
  */
-export function renderCanned(text: string, values: Readonly<Record<string, string | null | undefined>>): { text: string; unknown: string[]; missing: string[] } {
+export function renderCanned(
+  text: string,
+  values: Readonly<Record<string, string | null | undefined>>,
+): { text: string; unknown: string[]; missing: string[] } {
   const unknown = new Set<string>();
   const missing = new Set<string>();
   const out = text.replace(VARIABLE, (_whole, name: string) => {

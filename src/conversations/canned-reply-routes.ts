@@ -9,7 +9,14 @@ import { fieldError, NoContent, routeSchema, Timestamp } from '../http/route-sch
 import { authorOf, findVisibleConversation } from './conversation-access.ts';
 import { linkedRecordView } from './conversation-views.ts';
 import { CANNED_VARIABLES, isKnownVariable, renderCanned, variablesIn } from './canned-render.ts';
-import { deleteCannedReply, findCannedReply, insertCannedReply, listCannedReplies, updateCannedReply, type CannedReplyRow } from './canned-reply-store.ts';
+import {
+  deleteCannedReply,
+  findCannedReply,
+  insertCannedReply,
+  listCannedReplies,
+  updateCannedReply,
+  type CannedReplyRow,
+} from './canned-reply-store.ts';
 
 const tags = ['canned replies'];
 const VARIABLES_DOC = `Variables: ${CANNED_VARIABLES.map((v) => `{{${v}}}`).join(', ')}, {{linked_record.attributes.<key>}}.`;
@@ -35,8 +42,16 @@ const cannedExample = {
   created_at: '2026-05-01T10:00:00.000Z',
   updated_at: '2026-05-01T10:00:00.000Z',
 };
-const Shortcut = Type.String({ pattern: '^[\\w-]{1,50}$', description: '1 to 50 letters, digits, - or _', ...fieldError('invalid_shortcut', 422, '"shortcut" must be 1 to 50 letters, digits, - or _.') });
-const Text = Type.String({ maxLength: 4096, description: `1 to 4096 characters. ${VARIABLES_DOC}`, ...fieldError('invalid_text', 422, '"text" must be 1 to 4096 characters.') });
+const Shortcut = Type.String({
+  pattern: '^[\\w-]{1,50}$',
+  description: '1 to 50 letters, digits, - or _',
+  ...fieldError('invalid_shortcut', 422, '"shortcut" must be 1 to 50 letters, digits, - or _.'),
+});
+const Text = Type.String({
+  maxLength: 4096,
+  description: `1 to 4096 characters. ${VARIABLES_DOC}`,
+  ...fieldError('invalid_text', 422, '"text" must be 1 to 4096 characters.'),
+});
 const params = Type.Object({ id: Type.String({ description: 'canned reply id' }) });
 const one = (description: string) => Type.Object(CannedReply.properties, { description, examples: [cannedExample] });
 
@@ -53,7 +68,8 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
     try {
       await write();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new HttpError(409, 'shortcut_taken', 'Another canned reply has this shortcut.', { field: 'shortcut' });
+      if (isUniqueViolation(err))
+        throw new HttpError(409, 'shortcut_taken', 'Another canned reply has this shortcut.', { field: 'shortcut' });
       throw err;
     }
   };
@@ -78,12 +94,22 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
       summary: 'Create a canned reply',
       description: VARIABLES_DOC,
       tags,
-      body: Type.Object({ shortcut: Shortcut, text: Text }, { additionalProperties: false, examples: [{ shortcut: 'thanks', text: 'Thanks {{contact.name}}, we are on it.' }] }),
+      body: Type.Object(
+        { shortcut: Shortcut, text: Text },
+        { additionalProperties: false, examples: [{ shortcut: 'thanks', text: 'Thanks {{contact.name}}, we are on it.' }] },
+      ),
       response: { 201: one('the canned reply') },
     }),
     async (req, reply) => {
       const now = deps.clock.now();
-      const row: CannedReplyRow = { id: newId('cr', now), shortcut: shortcutField(req.body.shortcut), text: textField(req.body.text), created_by: authorOf(req).author, created_at: now, updated_at: now };
+      const row: CannedReplyRow = {
+        id: newId('cr', now),
+        shortcut: shortcutField(req.body.shortcut),
+        text: textField(req.body.text),
+        created_by: authorOf(req).author,
+        created_at: now,
+        updated_at: now,
+      };
       await saving(() => insertCannedReply(db, row));
       return reply.status(201).send(cannedView(row));
     },
@@ -95,7 +121,10 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
       summary: 'Change a canned reply',
       tags,
       params,
-      body: Type.Object({ shortcut: Type.Optional(Shortcut), text: Type.Optional(Text) }, { additionalProperties: false, examples: [{ text: 'Thanks {{contact.name}}!' }] }),
+      body: Type.Object(
+        { shortcut: Type.Optional(Shortcut), text: Type.Optional(Text) },
+        { additionalProperties: false, examples: [{ text: 'Thanks {{contact.name}}!' }] },
+      ),
       response: { 200: one('the canned reply as changed') },
     }),
     async (req) => {
@@ -110,10 +139,14 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
     },
   );
 
-  app.delete('/api/v1/canned-replies/:id', routeSchema({ summary: 'Delete a canned reply', tags, params, response: { 204: NoContent } }), async (req, reply) => {
-    if (!(await deleteCannedReply(db, req.params.id))) throw new HttpError(404, 'canned_reply_not_found', 'No such canned reply.');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/canned-replies/:id',
+    routeSchema({ summary: 'Delete a canned reply', tags, params, response: { 204: NoContent } }),
+    async (req, reply) => {
+      if (!(await deleteCannedReply(db, req.params.id))) throw new HttpError(404, 'canned_reply_not_found', 'No such canned reply.');
+      return reply.status(204).send();
+    },
+  );
 
   app.post(
     '/api/v1/canned-replies/:id/render',
@@ -123,12 +156,21 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
       tags,
       params,
       body: Type.Object(
-        { conversation_id: Type.String({ minLength: 1, description: 'conversation id', ...fieldError('invalid_conversation_id', 422, '"conversation_id" is required.') }) },
+        {
+          conversation_id: Type.String({
+            minLength: 1,
+            description: 'conversation id',
+            ...fieldError('invalid_conversation_id', 422, '"conversation_id" is required.'),
+          }),
+        },
         { additionalProperties: false, examples: [{ conversation_id: 'conv_01J9Z' }] },
       ),
       response: {
         200: Type.Object(
-          { text: Type.String({ description: 'the text to send' }), missing: Type.Array(Type.String(), { description: 'known variables that had no value (rendered empty)' }) },
+          {
+            text: Type.String({ description: 'the text to send' }),
+            missing: Type.Array(Type.String(), { description: 'known variables that had no value (rendered empty)' }),
+          },
           { examples: [{ text: 'Thanks Olga, we are on it.', missing: [] }] },
         ),
       },
@@ -136,11 +178,14 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
     async (req) => {
       const { id } = req.params;
       const b = req.body;
-      if (b.conversation_id === '') throw new HttpError(422, 'invalid_conversation_id', '"conversation_id" is required.', { field: 'conversation_id' });
+      if (b.conversation_id === '')
+        throw new HttpError(422, 'invalid_conversation_id', '"conversation_id" is required.', { field: 'conversation_id' });
       const canned = await mustFind(id);
       const c = await findVisibleConversation(db, req, b.conversation_id);
       const who = authorOf(req);
-      const agent = who.userId ? await db.selectFrom('users').select(['name', 'email']).where('id', '=', who.userId).executeTakeFirst() : undefined;
+      const agent = who.userId
+        ? await db.selectFrom('users').select(['name', 'email']).where('id', '=', who.userId).executeTakeFirst()
+        : undefined;
       const record = linkedRecordView(c);
       const values: Record<string, string | null | undefined> = {
         'contact.name': c.contact_name,
@@ -154,7 +199,8 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
         'linked_record.title': record?.title,
         'linked_record.url': record?.url,
       };
-      for (const [k, v] of Object.entries(record?.attributes ?? {})) values[`linked_record.attributes.${k}`] = v === null || v === undefined ? null : String(v);
+      for (const [k, v] of Object.entries(record?.attributes ?? {}))
+        values[`linked_record.attributes.${k}`] = v === null || v === undefined ? null : String(v);
       const out = renderCanned(canned.text, values);
       if (out.unknown.length > 0) {
         throw new HttpError(422, 'unknown_variables', `Unknown variable(s): ${out.unknown.join(', ')}.`, { variables: out.unknown });
@@ -165,17 +211,28 @@ export async function cannedReplyRoutes(fastify: FastifyInstance, opts: { deps: 
 }
 
 function shortcutField(v: unknown): string {
-  if (typeof v !== 'string' || !/^[\w-]{1,50}$/.test(v)) throw new HttpError(422, 'invalid_shortcut', '"shortcut" must be 1 to 50 letters, digits, - or _.', { field: 'shortcut' });
+  if (typeof v !== 'string' || !/^[\w-]{1,50}$/.test(v))
+    throw new HttpError(422, 'invalid_shortcut', '"shortcut" must be 1 to 50 letters, digits, - or _.', { field: 'shortcut' });
   return v;
 }
 
 function textField(v: unknown): string {
-  if (typeof v !== 'string' || v.trim() === '' || v.length > 4096) throw new HttpError(422, 'invalid_text', '"text" must be 1 to 4096 characters.', { field: 'text' });
+  if (typeof v !== 'string' || v.trim() === '' || v.length > 4096)
+    throw new HttpError(422, 'invalid_text', '"text" must be 1 to 4096 characters.', { field: 'text' });
   return v;
 }
 
 function cannedView(r: CannedReplyRow) {
   // Unknown variables are kept (a reply may be written before its data exists) but flagged; rendering refuses them.
   const variables = variablesIn(r.text);
-  return { id: r.id, shortcut: r.shortcut, text: r.text, variables, unknown_variables: variables.filter((v) => !isKnownVariable(v)), created_by: r.created_by, created_at: new Date(r.created_at).toISOString(), updated_at: new Date(r.updated_at).toISOString() };
+  return {
+    id: r.id,
+    shortcut: r.shortcut,
+    text: r.text,
+    variables,
+    unknown_variables: variables.filter((v) => !isKnownVariable(v)),
+    created_by: r.created_by,
+    created_at: new Date(r.created_at).toISOString(),
+    updated_at: new Date(r.updated_at).toISOString(),
+  };
 }

@@ -19,7 +19,11 @@ export async function insertCannedReply(db: Executor, row: CannedReplyRow): Prom
   await db.insertInto('canned_replies').values(row).execute();
 }
 
-export async function updateCannedReply(db: Executor, id: string, patch: { shortcut?: string; text?: string; updated_at: number }): Promise<void> {
+export async function updateCannedReply(
+  db: Executor,
+  id: string,
+  patch: { shortcut?: string; text?: string; updated_at: number },
+): Promise<void> {
   await db.updateTable('canned_replies').set(patch).where('id', '=', id).execute();
 }
 

@@ -7,5 +7,8 @@ import { sql } from 'kysely';
  * replies' `{{contact.name}}` all read it from here.
  */
 export function contactNameColumns() {
-  return [sql<string | null>`coalesce(ct.name, ct.profile_name, ct.username)`.as('contact_name'), sql<string | null>`ct.profile_name`.as('contact_profile_name')] as const;
+  return [
+    sql<string | null>`coalesce(ct.name, ct.profile_name, ct.username)`.as('contact_name'),
+    sql<string | null>`ct.profile_name`.as('contact_profile_name'),
+  ] as const;
 }

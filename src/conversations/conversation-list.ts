@@ -44,17 +44,31 @@ export type ListRow = ConversationRow & {
 
 /** One conversation with its contact, assignee and team names: the list row and the detail's head. */
 export function conversationQuery(db: Executor) {
-  return db
-    .selectFrom('conversations as c')
-    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .leftJoin('users as u', 'u.id', 'c.assignee_id')
-    .leftJoin('teams as t', 't.id', 'c.team_id')
-    .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
-    .selectAll('c')
-    .select(contactNameColumns())
-    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', 'u.name as assignee_name', 't.name as team_name', ...BOT_PAUSE_COLUMNS])
-    // The newest message's type (text, image, audio…), for the list's type icon: one step down messages_conversation_seq.
-    .select(sql<string | null>`(select m.kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1)`.as('last_message_type'));
+  return (
+    db
+      .selectFrom('conversations as c')
+      .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+      .leftJoin('users as u', 'u.id', 'c.assignee_id')
+      .leftJoin('teams as t', 't.id', 'c.team_id')
+      .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
+      .selectAll('c')
+      .select(contactNameColumns())
+      .select([
+        'ct.external_id as contact_wa_id',
+        'ct.phone_e164 as contact_phone',
+        'ct.bsuid as contact_bsuid',
+        'ct.username as contact_username',
+        'u.name as assignee_name',
+        't.name as team_name',
+        ...BOT_PAUSE_COLUMNS,
+      ])
+      // The newest message's type (text, image, audio…), for the list's type icon: one step down messages_conversation_seq.
+      .select(
+        sql<string | null>`(select m.kind from messages m where m.conversation_id = c.id order by m.seq desc limit 1)`.as(
+          'last_message_type',
+        ),
+      )
+  );
 }
 
 /**
@@ -62,7 +76,12 @@ export function conversationQuery(db: Executor) {
  * has an index ending in that order (0004-inbox), so a first page reads about `limit` index
  * entries; `q` and the label filter are checked row by row along that order.
  */
-export async function listConversations(db: Executor, dialect: Dialect, f: ListFilter, visibility: ConversationVisibility): Promise<ListRow[]> {
+export async function listConversations(
+  db: Executor,
+  dialect: Dialect,
+  f: ListFilter,
+  visibility: ConversationVisibility,
+): Promise<ListRow[]> {
   let query = conversationQuery(db);
   const visible = visibilitySql(visibility, 'c');
   if (visible) query = query.where(visible);
@@ -76,7 +95,8 @@ export async function listConversations(db: Executor, dialect: Dialect, f: ListF
   // A literal 0 so the partial index (where unread_count > 0) applies.
   if (f.unread === true) query = query.where('c.unread_count', '>', sql.lit(0));
   if (f.unread === false) query = query.where('c.unread_count', '=', sql.lit(0));
-  if (f.myUnread) query = query.where(f.myUnread.unread ? myUnreadSql(f.myUnread.userId, 'c') : sql<SqlBool>`not ${myUnreadSql(f.myUnread.userId, 'c')}`);
+  if (f.myUnread)
+    query = query.where(f.myUnread.unread ? myUnreadSql(f.myUnread.userId, 'c') : sql<SqlBool>`not ${myUnreadSql(f.myUnread.userId, 'c')}`);
   if (f.record !== undefined) {
     query = query.where('c.linked_record_type', '=', f.record.type);
     if (f.record.id !== undefined) query = query.where('c.linked_record_id', '=', f.record.id);
@@ -88,12 +108,18 @@ export async function listConversations(db: Executor, dialect: Dialect, f: ListF
     const label = await db.selectFrom('labels').select('id').where('name', '=', f.label).executeTakeFirst();
     if (!label) return [];
     // SQLite plans the IN list better (an ordered walk probing it); PostgreSQL the correlated EXISTS.
-    query =
-      !dialect.prefersExistsToIn
-        ? query.where('c.id', 'in', (eb) => eb.selectFrom('conversation_labels as cl').select('cl.conversation_id').where('cl.label_id', '=', label.id))
-        : query.where(({ exists, selectFrom }) =>
-            exists(selectFrom('conversation_labels as cl').select('cl.conversation_id').whereRef('cl.conversation_id', '=', 'c.id').where('cl.label_id', '=', label.id)),
-          );
+    query = !dialect.prefersExistsToIn
+      ? query.where('c.id', 'in', (eb) =>
+          eb.selectFrom('conversation_labels as cl').select('cl.conversation_id').where('cl.label_id', '=', label.id),
+        )
+      : query.where(({ exists, selectFrom }) =>
+          exists(
+            selectFrom('conversation_labels as cl')
+              .select('cl.conversation_id')
+              .whereRef('cl.conversation_id', '=', 'c.id')
+              .where('cl.label_id', '=', label.id),
+          ),
+        );
   }
   if (f.q !== undefined) {
     const q = f.q;
@@ -106,9 +132,17 @@ export async function listConversations(db: Executor, dialect: Dialect, f: ListF
       query =
         dialect.textSearch === 'pg_trgm'
           ? query.where(sql<SqlBool>`c.search_doc like ${foldedPattern(q)} escape '\\'`)
-          : query.where(sql<SqlBool>`c.rowid in (select rowid from conversation_search where conversation_search match ${`"${q.replace(/"/g, '""')}"`})`);
+          : query.where(
+              sql<SqlBool>`c.rowid in (select rowid from conversation_search where conversation_search match ${`"${q.replace(/"/g, '""')}"`})`,
+            );
     } else {
-      query = query.where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid', 'c.last_message_preview'].map((column) => containsText(column, q))));
+      query = query.where((eb) =>
+        eb.or(
+          ['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid', 'c.last_message_preview'].map(
+            (column) => containsText(column, q),
+          ),
+        ),
+      );
     }
   }
   if (f.cursor) {
@@ -116,7 +150,11 @@ export async function listConversations(db: Executor, dialect: Dialect, f: ListF
     // A row-value comparison: both dialects turn it into one index range.
     query = query.where(sql<SqlBool>`(${sql.ref('c.last_message_at')}, ${sql.ref('c.id')}) < (${at}, ${id})`);
   }
-  return query.orderBy('c.last_message_at', 'desc').orderBy('c.id', 'desc').limit(f.limit + 1).execute();
+  return query
+    .orderBy('c.last_message_at', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(f.limit + 1)
+    .execute();
 }
 
 /** Label names per conversation, for a page of rows (one query). */

@@ -8,7 +8,11 @@ import type { Executor } from '../jobs/job-queue.ts';
  * A user who never marked a conversation read has every customer message unread.
  */
 export async function markReadFor(db: Executor, userId: string, conversationId: string, now: number): Promise<void> {
-  const top = await db.selectFrom('messages').select((eb) => eb.fn.max('seq').as('seq')).where('conversation_id', '=', conversationId).executeTakeFirst();
+  const top = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('seq').as('seq'))
+    .where('conversation_id', '=', conversationId)
+    .executeTakeFirst();
   const seq = Number(top?.seq ?? 0);
   await db
     .insertInto('conversation_reads')
@@ -52,11 +56,18 @@ export async function unreadCountsOfUsers(db: Executor, conversationId: string, 
   const out = new Map<string, number>();
   if (userIds.length === 0) return out;
   // Who never marked it read has every customer message unread.
-  const all = await db.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).where('direction', '=', 'in').executeTakeFirst();
+  const all = await db
+    .selectFrom('messages')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('conversation_id', '=', conversationId)
+    .where('direction', '=', 'in')
+    .executeTakeFirst();
   for (const u of userIds) out.set(u, Number(all?.n ?? 0));
   const marked = await db
     .selectFrom('conversation_reads as r')
-    .leftJoin('messages as m', (j) => j.onRef('m.conversation_id', '=', 'r.conversation_id').on('m.direction', '=', 'in').onRef('m.seq', '>', 'r.last_read_seq'))
+    .leftJoin('messages as m', (j) =>
+      j.onRef('m.conversation_id', '=', 'r.conversation_id').on('m.direction', '=', 'in').onRef('m.seq', '>', 'r.last_read_seq'),
+    )
     .select(['r.user_id', (eb) => eb.fn.count<number>('m.id').as('n')])
     .where('r.conversation_id', '=', conversationId)
     .where('r.user_id', 'in', [...userIds])

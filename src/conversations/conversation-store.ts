@@ -36,7 +36,10 @@ export interface ConversationRow {
  */
 function bumpingSyncSeq(text: string): RawQuery {
   const q = rawQuery(text);
-  const sqlite = q.sqlite.replace(/^update "conversations" set /, 'update "conversations" set "sync_seq" = (select max("sync_seq") from "conversations") + 1, ');
+  const sqlite = q.sqlite.replace(
+    /^update "conversations" set /,
+    'update "conversations" set "sync_seq" = (select max("sync_seq") from "conversations") + 1, ',
+  );
   if (sqlite === q.sqlite) throw new Error(`not a conversation update: ${text}`);
   return { ...q, sqlite };
 }
@@ -50,7 +53,9 @@ const NOTE_INBOUND = bumpingSyncSeq(
    "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ?,
    "snoozed_until" = null, "awaiting_reply_since" = coalesce("awaiting_reply_since", ?) where "id" = ?`,
 );
-const NOTE_OUTBOUND = bumpingSyncSeq(`update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`);
+const NOTE_OUTBOUND = bumpingSyncSeq(
+  `update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`,
+);
 // An agent or API reply answers every customer message waiting since awaiting_reply_since:
 // one response, timed from the oldest of them (bot replies do not count: they are not agents).
 const NOTE_AGENT_REPLY = bumpingSyncSeq(
@@ -66,7 +71,10 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
  * one reopens when the customer writes; a closed one stays closed and a new conversation starts
  * (PRODUCT.md). The event is the use case's (messaging/open-conversation.ts).
  */
-export async function findOrInsertConversation(db: Executor, input: { channelId: string; contactId: string; now: number }): Promise<{ conversation: ConversationRow; created: boolean }> {
+export async function findOrInsertConversation(
+  db: Executor,
+  input: { channelId: string; contactId: string; now: number },
+): Promise<{ conversation: ConversationRow; created: boolean }> {
   const [open] = await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
   if (open) {
     if (open.status === 'archived') {
@@ -117,12 +125,20 @@ export async function findOrInsertConversation(db: Executor, input: { channelId:
 }
 
 /** Records a customer message on the conversation: window, preview, unread count. */
-export async function noteInbound(db: Executor, conversationId: string, input: { sentAt: number; preview: string | null; now: number }): Promise<void> {
+export async function noteInbound(
+  db: Executor,
+  conversationId: string,
+  input: { sentAt: number; preview: string | null; now: number },
+): Promise<void> {
   await runRaw(db, NOTE_INBOUND, [input.sentAt, input.sentAt, input.now, input.preview, input.now, input.sentAt, conversationId]);
 }
 
 /** Records an outbound message on the conversation; an agent or API reply also records a response time. */
-export async function noteOutbound(db: Executor, conversationId: string, input: { preview: string | null; now: number; author?: string }): Promise<void> {
+export async function noteOutbound(
+  db: Executor,
+  conversationId: string,
+  input: { preview: string | null; now: number; author?: string },
+): Promise<void> {
   if (input.author === undefined || isBotAuthor(input.author)) {
     await runRaw(db, NOTE_OUTBOUND, [input.now, input.preview, input.now, conversationId]);
     return;

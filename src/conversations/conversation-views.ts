@@ -38,14 +38,24 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     id: c.id,
     status: c.status,
     channel_id: c.channel_id,
-    contact: { id: c.contact_id, name: c.contact_name, profile_name: c.contact_profile_name ?? null, wa_id: isWaId(c.contact_wa_id) ? c.contact_wa_id : null, bsuid: c.contact_bsuid ?? null, username: c.contact_username ?? null, phone: c.contact_phone },
+    contact: {
+      id: c.contact_id,
+      name: c.contact_name,
+      profile_name: c.contact_profile_name ?? null,
+      wa_id: isWaId(c.contact_wa_id) ? c.contact_wa_id : null,
+      bsuid: c.contact_bsuid ?? null,
+      username: c.contact_username ?? null,
+      phone: c.contact_phone,
+    },
     last_message_preview: c.last_message_preview,
     last_message_type: c.last_message_type ?? null,
     last_message_at: iso(c.last_message_at),
     last_customer_message_at: iso(c.last_customer_message_at),
     unread_count: c.unread_count,
     // One shape open or closed: the fields that do not apply are null.
-    window: w.open ? { open: true, open_until: iso(w.closesAt), closes_at: iso(w.closesAt), closed_at: null } : { open: false, open_until: null, closes_at: null, closed_at: iso(w.closedAt) },
+    window: w.open
+      ? { open: true, open_until: iso(w.closesAt), closes_at: iso(w.closesAt), closed_at: null }
+      : { open: false, open_until: null, closes_at: null, closed_at: iso(w.closedAt) },
     assignee: c.assignee_id === null ? null : { id: c.assignee_id, name: c.assignee_name ?? null },
     team: c.team_id === null ? null : { id: c.team_id, name: c.team_name ?? null },
     labels: extra.labels ?? [],
@@ -63,7 +73,8 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
  * lifts it (`resumes_at`, null without one).
  */
 export function botView(c: BotPauseColumns) {
-  if (c.bot_paused_at === null || c.bot_paused_at === undefined) return { paused: false, paused_by: null, reason: null, paused_at: null, last_activity_at: null, resumes_at: null };
+  if (c.bot_paused_at === null || c.bot_paused_at === undefined)
+    return { paused: false, paused_by: null, reason: null, paused_at: null, last_activity_at: null, resumes_at: null };
   return {
     paused: true,
     paused_by: c.bot_paused_by ?? null,
@@ -78,7 +89,8 @@ export function botView(c: BotPauseColumns) {
 export function responseTimesView(c: ConversationRow, firstCustomerMessageAt: number | null) {
   return {
     first_response_at: iso(c.first_response_at),
-    first_response_ms: c.first_response_at !== null && firstCustomerMessageAt !== null ? Math.max(0, c.first_response_at - firstCustomerMessageAt) : null,
+    first_response_ms:
+      c.first_response_at !== null && firstCustomerMessageAt !== null ? Math.max(0, c.first_response_at - firstCustomerMessageAt) : null,
     responses: c.response_count,
     average_response_ms: c.response_count > 0 ? Math.round(c.response_total_ms / c.response_count) : null,
     awaiting_reply_since: iso(c.awaiting_reply_since),

@@ -12,7 +12,12 @@ function fold(order: OutboundStatus[]): string {
 }
 
 test('any order of sent/delivered/read ends at read', () => {
-  fc.assert(fc.property(fc.shuffledSubarray(['sent', 'delivered', 'read'] as OutboundStatus[], { minLength: 3, maxLength: 3 }), (order) => fold(order) === 'read'));
+  fc.assert(
+    fc.property(
+      fc.shuffledSubarray(['sent', 'delivered', 'read'] as OutboundStatus[], { minLength: 3, maxLength: 3 }),
+      (order) => fold(order) === 'read',
+    ),
+  );
 });
 
 test('duplicates never move a message backwards', () => {

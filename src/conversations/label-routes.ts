@@ -13,7 +13,10 @@ import { attachLabel, deleteLabel, detachLabel, ensureLabel, findLabelByName, li
 
 const tags = ['labels'];
 
-const LabelNameSchema = Type.String({ description: '1 to 50 characters', ...fieldError('invalid_label_name', 422, 'A label name is 1 to 50 characters.') });
+const LabelNameSchema = Type.String({
+  description: '1 to 50 characters',
+  ...fieldError('invalid_label_name', 422, 'A label name is 1 to 50 characters.'),
+});
 const Label = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -26,7 +29,10 @@ const ConversationLabels = Type.Object(
   { examples: [{ labels: ['vip', 'billing'] }] },
 );
 const LabelParams = Type.Object({ id: Type.String({ description: 'label id' }) });
-const ConversationLabelParams = Type.Object({ id: Type.String({ description: 'conversation id' }), labelName: Type.String({ description: 'label name' }) });
+const ConversationLabelParams = Type.Object({
+  id: Type.String({ description: 'conversation id' }),
+  labelName: Type.String({ description: 'label name' }),
+});
 
 /** Labels, and putting them on conversations (by name, so integrations need no id lookup). */
 export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }): Promise<void> {
@@ -41,7 +47,11 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
       tags,
       response: {
         200: Type.Object(
-          { data: Type.Array(Type.Object({ ...Label.properties, conversations: Type.Integer({ description: 'visible conversations carrying it' }) })) },
+          {
+            data: Type.Array(
+              Type.Object({ ...Label.properties, conversations: Type.Integer({ description: 'visible conversations carrying it' }) }),
+            ),
+          },
           { examples: [{ data: [{ ...labelExample, conversations: 3 }] }] },
         ),
       },
@@ -64,7 +74,10 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
           {
             name: LabelNameSchema,
             color: Type.Optional(
-              Nullable(Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'e.g. #ff8800' }), fieldError('invalid_color', 422, '"color" must look like #ff8800, or be null.')),
+              Nullable(
+                Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'e.g. #ff8800' }),
+                fieldError('invalid_color', 422, '"color" must look like #ff8800, or be null.'),
+              ),
             ),
           },
           { additionalProperties: false, examples: [{ name: 'vip', color: '#ff8800' }] },
@@ -96,7 +109,12 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
 
   app.put(
     '/api/v1/conversations/:id/labels/:labelName',
-    routeSchema({ summary: 'Put a label on a conversation (the label is created when new)', tags, params: ConversationLabelParams, response: { 200: ConversationLabels } }),
+    routeSchema({
+      summary: 'Put a label on a conversation (the label is created when new)',
+      tags,
+      params: ConversationLabelParams,
+      response: { 200: ConversationLabels },
+    }),
     async (req) => {
       const { id, labelName: rawName } = req.params;
       const name = labelName(rawName);
@@ -104,7 +122,8 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
       const now = deps.clock.now();
       await db.transaction().execute(async (trx) => {
         const { label } = await ensureLabel(trx, { name, now });
-        if (await attachLabel(trx, id, label.id, now)) await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['labels'], now });
+        if (await attachLabel(trx, id, label.id, now))
+          await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['labels'], now });
       });
       deps.jobs.wake();
       return { labels: (await labelsByConversation(db, [id])).get(id) ?? [] };
@@ -113,7 +132,12 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
 
   app.delete(
     '/api/v1/conversations/:id/labels/:labelName',
-    routeSchema({ summary: 'Take a label off a conversation', tags, params: ConversationLabelParams, response: { 200: ConversationLabels } }),
+    routeSchema({
+      summary: 'Take a label off a conversation',
+      tags,
+      params: ConversationLabelParams,
+      response: { 200: ConversationLabels },
+    }),
     async (req) => {
       const { id, labelName: rawName } = req.params;
       await findVisibleConversation(db, req, id);
@@ -121,7 +145,8 @@ export async function labelRoutes(fastify: FastifyInstance, opts: { deps: Deps }
       const now = deps.clock.now();
       if (label) {
         await db.transaction().execute(async (trx) => {
-          if (await detachLabel(trx, id, label.id)) await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['labels'], now });
+          if (await detachLabel(trx, id, label.id))
+            await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['labels'], now });
         });
         deps.jobs.wake();
       }

@@ -13,7 +13,11 @@ export async function listLabels(db: Executor, visibility: ConversationVisibilit
   const counted = visible
     ? sql<number>`(select count(*) from conversation_labels cl join conversations c on c.id = cl.conversation_id where cl.label_id = l.id and ${visible})`
     : sql<number>`(select count(*) from conversation_labels cl where cl.label_id = l.id)`;
-  return db.selectFrom('labels as l').select(['l.id', 'l.name', 'l.color', 'l.created_at', counted.as('conversations')]).orderBy('l.name').execute();
+  return db
+    .selectFrom('labels as l')
+    .select(['l.id', 'l.name', 'l.color', 'l.created_at', counted.as('conversations')])
+    .orderBy('l.name')
+    .execute();
 }
 
 export async function findLabelByName(db: Executor, name: string): Promise<LabelRow | undefined> {
@@ -21,9 +25,17 @@ export async function findLabelByName(db: Executor, name: string): Promise<Label
 }
 
 /** Inserts the label; a concurrent insert of the same name wins and is returned. */
-export async function ensureLabel(db: Executor, input: { name: string; color?: string | null; now: number }): Promise<{ label: LabelRow; created: boolean }> {
+export async function ensureLabel(
+  db: Executor,
+  input: { name: string; color?: string | null; now: number },
+): Promise<{ label: LabelRow; created: boolean }> {
   const row: LabelRow = { id: newId('lbl', input.now), name: input.name, color: input.color ?? null, created_at: input.now };
-  const inserted = await db.insertInto('labels').values(row).onConflict((oc) => oc.column('name').doNothing()).returning('id').executeTakeFirst();
+  const inserted = await db
+    .insertInto('labels')
+    .values(row)
+    .onConflict((oc) => oc.column('name').doNothing())
+    .returning('id')
+    .executeTakeFirst();
   if (inserted) return { label: row, created: true };
   const existing = await findLabelByName(db, input.name);
   if (!existing) throw new Error(`label ${input.name} vanished while being created`);
@@ -47,6 +59,10 @@ export async function attachLabel(db: Executor, conversationId: string, labelId:
 }
 
 export async function detachLabel(db: Executor, conversationId: string, labelId: string): Promise<boolean> {
-  const res = await db.deleteFrom('conversation_labels').where('conversation_id', '=', conversationId).where('label_id', '=', labelId).executeTakeFirst();
+  const res = await db
+    .deleteFrom('conversation_labels')
+    .where('conversation_id', '=', conversationId)
+    .where('label_id', '=', labelId)
+    .executeTakeFirst();
   return Number(res.numDeletedRows) > 0;
 }

@@ -32,12 +32,31 @@ export async function linkRoutes(fastify: FastifyInstance, opts: { deps: Deps })
       params,
       body: Type.Object(
         {
-          type: Type.String({ description: 'record type, e.g. service_request (1 to 64 characters: letters, digits, . _ -)', ...err('invalid_type', '"type" must be 1 to 64 letters, digits, ".", "_" or "-".') }),
-          id: Type.String({ description: 'the record id in your system (1 to 200 characters)', ...err('invalid_id', '"id" must be 1 to 200 characters.') }),
-          url: Type.Optional(Nullable(Type.String({ description: 'a link to the record (http or https)' }), err('invalid_url', '"url" must be an http(s) URL.'))),
-          title: Type.Optional(Nullable(Type.String({ description: 'a short title (at most 500 characters)' }), err('invalid_title', '"title" must be at most 500 characters.'))),
+          type: Type.String({
+            description: 'record type, e.g. service_request (1 to 64 characters: letters, digits, . _ -)',
+            ...err('invalid_type', '"type" must be 1 to 64 letters, digits, ".", "_" or "-".'),
+          }),
+          id: Type.String({
+            description: 'the record id in your system (1 to 200 characters)',
+            ...err('invalid_id', '"id" must be 1 to 200 characters.'),
+          }),
+          url: Type.Optional(
+            Nullable(
+              Type.String({ description: 'a link to the record (http or https)' }),
+              err('invalid_url', '"url" must be an http(s) URL.'),
+            ),
+          ),
+          title: Type.Optional(
+            Nullable(
+              Type.String({ description: 'a short title (at most 500 characters)' }),
+              err('invalid_title', '"title" must be at most 500 characters.'),
+            ),
+          ),
           attributes: Type.Optional(
-            Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object, at most 16 KiB' }), err('invalid_attributes', '"attributes" must be a JSON object.')),
+            Nullable(
+              Type.Record(Type.String(), Type.Unknown(), { description: 'any JSON object, at most 16 KiB' }),
+              err('invalid_attributes', '"attributes" must be a JSON object.'),
+            ),
           ),
         },
         { additionalProperties: false, examples: [linkedRecordExample] },
@@ -47,19 +66,28 @@ export async function linkRoutes(fastify: FastifyInstance, opts: { deps: Deps })
     async (req) => {
       const { id } = req.params;
       const b = req.body;
-      if (typeof b.type !== 'string' || !/^[\w.-]{1,64}$/.test(b.type)) throw invalid('invalid_type', 'type', '"type" must be 1 to 64 letters, digits, ".", "_" or "-".');
-      if (typeof b.id !== 'string' || b.id.trim() === '' || b.id.length > 200) throw invalid('invalid_id', 'id', '"id" must be 1 to 200 characters.');
-      if (b.url !== undefined && b.url !== null && (typeof b.url !== 'string' || !/^https?:\/\/\S+$/i.test(b.url) || b.url.length > 2048)) throw invalid('invalid_url', 'url', '"url" must be an http(s) URL.');
-      if (b.title !== undefined && b.title !== null && (typeof b.title !== 'string' || b.title.length > 500)) throw invalid('invalid_title', 'title', '"title" must be at most 500 characters.');
+      if (typeof b.type !== 'string' || !/^[\w.-]{1,64}$/.test(b.type))
+        throw invalid('invalid_type', 'type', '"type" must be 1 to 64 letters, digits, ".", "_" or "-".');
+      if (typeof b.id !== 'string' || b.id.trim() === '' || b.id.length > 200)
+        throw invalid('invalid_id', 'id', '"id" must be 1 to 200 characters.');
+      if (b.url !== undefined && b.url !== null && (typeof b.url !== 'string' || !/^https?:\/\/\S+$/i.test(b.url) || b.url.length > 2048))
+        throw invalid('invalid_url', 'url', '"url" must be an http(s) URL.');
+      if (b.title !== undefined && b.title !== null && (typeof b.title !== 'string' || b.title.length > 500))
+        throw invalid('invalid_title', 'title', '"title" must be at most 500 characters.');
       const attributes = b.attributes ?? {};
       const extra = JSON.stringify({ url: b.url ?? null, title: b.title ?? null, attributes });
-      if (Buffer.byteLength(extra) > MAX_ATTRIBUTES_BYTES) throw invalid('attributes_too_large', 'attributes', `The link is over ${MAX_ATTRIBUTES_BYTES} bytes.`);
+      if (Buffer.byteLength(extra) > MAX_ATTRIBUTES_BYTES)
+        throw invalid('attributes_too_large', 'attributes', `The link is over ${MAX_ATTRIBUTES_BYTES} bytes.`);
       await findVisibleConversation(db, req, id);
       const now = deps.clock.now();
       const type = b.type;
       const recordId = b.id;
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('conversations').set({ linked_record_type: type, linked_record_id: recordId, linked_record: extra, updated_at: now }).where('id', '=', id).execute();
+        await trx
+          .updateTable('conversations')
+          .set({ linked_record_type: type, linked_record_id: recordId, linked_record: extra, updated_at: now })
+          .where('id', '=', id)
+          .execute();
         await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['linked_record'], now });
       });
       deps.jobs.wake();
@@ -67,19 +95,27 @@ export async function linkRoutes(fastify: FastifyInstance, opts: { deps: Deps })
     },
   );
 
-  app.delete('/api/v1/conversations/:id/link', routeSchema({ summary: 'Remove the link to an external record', tags, params, response: { 204: NoContent } }), async (req, reply) => {
-    const { id } = req.params;
-    const c = await findVisibleConversation(db, req, id);
-    if (c.linked_record_type !== null) {
-      const now = deps.clock.now();
-      await db.transaction().execute(async (trx) => {
-        await trx.updateTable('conversations').set({ linked_record_type: null, linked_record_id: null, linked_record: null, updated_at: now }).where('id', '=', id).execute();
-        await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['linked_record'], now });
-      });
-      deps.jobs.wake();
-    }
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/conversations/:id/link',
+    routeSchema({ summary: 'Remove the link to an external record', tags, params, response: { 204: NoContent } }),
+    async (req, reply) => {
+      const { id } = req.params;
+      const c = await findVisibleConversation(db, req, id);
+      if (c.linked_record_type !== null) {
+        const now = deps.clock.now();
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .updateTable('conversations')
+            .set({ linked_record_type: null, linked_record_id: null, linked_record: null, updated_at: now })
+            .where('id', '=', id)
+            .execute();
+          await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes: ['linked_record'], now });
+        });
+        deps.jobs.wake();
+      }
+      return reply.status(204).send();
+    },
+  );
 }
 
 function invalid(code: string, field: string, message: string): HttpError {

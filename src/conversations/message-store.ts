@@ -52,7 +52,14 @@ const INSERT_OUTBOUND = rawQuery(
  */
 export async function insertInbound(
   db: Executor,
-  input: { conversationId: string; channelId: string; message: InboundMessage; now: number; sortAt?: number; anomaly?: TimestampAnomaly | null },
+  input: {
+    conversationId: string;
+    channelId: string;
+    message: InboundMessage;
+    now: number;
+    sortAt?: number;
+    anomaly?: TimestampAnomaly | null;
+  },
 ): Promise<string | null> {
   const m = input.message;
   const { raw, ...normalised } = m;
@@ -173,7 +180,9 @@ export async function findMessageExternalId(
   input: { conversationId: string; channelId: string; ref: string },
 ): Promise<{ ok: true; externalId: string } | { ok: false; reason: 'not_found' | 'not_sent' }> {
   let q = db.selectFrom('messages').select(['id', 'external_id']).where('conversation_id', '=', input.conversationId);
-  q = input.ref.startsWith('msg_') ? q.where('id', '=', input.ref) : q.where('channel_id', '=', input.channelId).where('external_id', '=', input.ref);
+  q = input.ref.startsWith('msg_')
+    ? q.where('id', '=', input.ref)
+    : q.where('channel_id', '=', input.channelId).where('external_id', '=', input.ref);
   const row = await q.executeTakeFirst();
   if (!row) return { ok: false, reason: 'not_found' };
   return row.external_id === null ? { ok: false, reason: 'not_sent' } : { ok: true, externalId: row.external_id };
@@ -214,9 +223,15 @@ export async function messagesPage(
       .where('seq', '=', input.before)
       .executeTakeFirst();
     if (!anchor) return { ok: false, reason: 'invalid_cursor' };
-    q = q.where((eb) => eb.or([eb('sort_at', '<', anchor.sort_at), eb.and([eb('sort_at', '=', anchor.sort_at), eb('seq', '<', anchor.seq)])]));
+    q = q.where((eb) =>
+      eb.or([eb('sort_at', '<', anchor.sort_at), eb.and([eb('sort_at', '=', anchor.sort_at), eb('seq', '<', anchor.seq)])]),
+    );
   }
-  const rows = await q.orderBy('sort_at', 'desc').orderBy('seq', 'desc').limit(input.limit + 1).execute();
+  const rows = await q
+    .orderBy('sort_at', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(input.limit + 1)
+    .execute();
   const page = rows.slice(0, input.limit).reverse();
   return { ok: true, messages: page, beforeCursor: rows.length > input.limit && page[0] ? String(page[0].seq) : null };
 }

@@ -22,22 +22,31 @@ export async function noteRoutes(fastify: FastifyInstance, opts: { deps: Deps })
 
   app.get(
     '/api/v1/conversations/:id/notes',
-    routeSchema({ summary: 'Private notes, oldest first', tags, params, response: { 200: Type.Object({ data: Type.Array(Note) }, { examples: [{ data: [noteExample] }] }) } }),
+    routeSchema({
+      summary: 'Private notes, oldest first',
+      tags,
+      params,
+      response: { 200: Type.Object({ data: Type.Array(Note) }, { examples: [{ data: [noteExample] }] }) },
+    }),
     async (req) => {
-    const { id } = req.params;
-    await findReadableConversation(db, req, id);
-    return { data: (await listNotes(db, id)).map(noteView) };
-  },
+      const { id } = req.params;
+      await findReadableConversation(db, req, id);
+      return { data: (await listNotes(db, id)).map(noteView) };
+    },
   );
 
   app.post(
     '/api/v1/conversations/:id/notes',
     routeSchema({
       summary: 'Add a private note; @email or @usr_… mentions are resolved to users',
-      description: 'Notes are for agents: they are stored with the conversation and never sent to the customer. Each mentioned user (other than the author) gets a `notification` (reason `mention`) on the stream and a `note.mentioned` event, and may from then on read the conversation (detail, messages, notes) even when it is not assigned to them or their team.',
+      description:
+        'Notes are for agents: they are stored with the conversation and never sent to the customer. Each mentioned user (other than the author) gets a `notification` (reason `mention`) on the stream and a `note.mentioned` event, and may from then on read the conversation (detail, messages, notes) even when it is not assigned to them or their team.',
       tags,
       params,
-      body: Type.Object({ text: Type.String({ description: '1 to 10000 characters', ...TEXT_ERROR }) }, { additionalProperties: false, examples: [{ text: noteExample.text }] }),
+      body: Type.Object(
+        { text: Type.String({ description: '1 to 10000 characters', ...TEXT_ERROR }) },
+        { additionalProperties: false, examples: [{ text: noteExample.text }] },
+      ),
       response: { 201: Type.Object(Note.properties, { description: 'the note with its resolved mentions', examples: [noteExample] }) },
     }),
     async (req, reply) => {
@@ -54,7 +63,8 @@ export async function noteRoutes(fastify: FastifyInstance, opts: { deps: Deps })
         const added = await addNote(trx, { conversationId: id, authorId: who.userId, author: who.author, text, now });
         // The author mentioning themself is not news to them.
         for (const m of added.mentions) {
-          if (m.user_id !== who.userId) await emitNoteMentioned(trx, deps.jobs, { noteId: added.id, conversationId: id, userId: m.user_id, author: who.author, now });
+          if (m.user_id !== who.userId)
+            await emitNoteMentioned(trx, deps.jobs, { noteId: added.id, conversationId: id, userId: m.user_id, author: who.author, now });
         }
         return added;
       });

@@ -20,7 +20,14 @@ export async function addNote(
   db: Executor,
   input: { conversationId: string; authorId: string | null; author: string; text: string; now: number },
 ): Promise<NoteRow & { mentions: Mention[] }> {
-  const row: NoteRow = { id: newId('note', input.now), conversation_id: input.conversationId, author_id: input.authorId, author: input.author, text: input.text, created_at: input.now };
+  const row: NoteRow = {
+    id: newId('note', input.now),
+    conversation_id: input.conversationId,
+    author_id: input.authorId,
+    author: input.author,
+    text: input.text,
+    created_at: input.now,
+  };
   await db.insertInto('notes').values(row).execute();
   const mentions = await resolveMentions(db, input.text);
   if (mentions.length > 0) {
@@ -33,15 +40,29 @@ export async function addNote(
 }
 
 export async function listNotes(db: Executor, conversationId: string, limit = 200): Promise<Array<NoteRow & { mentions: Mention[] }>> {
-  const notes = await db.selectFrom('notes').selectAll().where('conversation_id', '=', conversationId).orderBy('created_at').orderBy('id').limit(limit).execute();
+  const notes = await db
+    .selectFrom('notes')
+    .selectAll()
+    .where('conversation_id', '=', conversationId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   if (notes.length === 0) return [];
   const mentions = await db
     .selectFrom('note_mentions as nm')
     .innerJoin('users as u', 'u.id', 'nm.user_id')
     .select(['nm.note_id', 'u.id as user_id', 'u.email', 'u.name'])
-    .where('nm.note_id', 'in', notes.map((n) => n.id))
+    .where(
+      'nm.note_id',
+      'in',
+      notes.map((n) => n.id),
+    )
     .execute();
-  return notes.map((n) => ({ ...n, mentions: mentions.filter((m) => m.note_id === n.id).map(({ user_id, email, name }) => ({ user_id, email, name })) }));
+  return notes.map((n) => ({
+    ...n,
+    mentions: mentions.filter((m) => m.note_id === n.id).map(({ user_id, email, name }) => ({ user_id, email, name })),
+  }));
 }
 
 export function noteView(n: NoteRow & { mentions: Mention[] }) {
@@ -63,7 +84,9 @@ async function resolveMentions(db: Executor, text: string): Promise<Mention[]> {
     .selectFrom('users')
     .select(['id as user_id', 'email', 'name'])
     .where('deleted_at', 'is', null)
-    .where((eb) => eb.or([...(emails.length > 0 ? [eb('email', 'in', emails)] : []), ...(userIds.length > 0 ? [eb('id', 'in', userIds)] : [])]))
+    .where((eb) =>
+      eb.or([...(emails.length > 0 ? [eb('email', 'in', emails)] : []), ...(userIds.length > 0 ? [eb('id', 'in', userIds)] : [])]),
+    )
     .execute();
   return users;
 }

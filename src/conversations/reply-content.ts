@@ -16,7 +16,20 @@ export interface ParsedReply {
   reactTo?: string;
 }
 
-export const REPLY_TYPES = ['text', 'image', 'video', 'audio', 'document', 'sticker', 'location', 'contacts', 'buttons', 'list', 'cta_url', 'reaction'] as const;
+export const REPLY_TYPES = [
+  'text',
+  'image',
+  'video',
+  'audio',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'buttons',
+  'list',
+  'cta_url',
+  'reaction',
+] as const;
 type ReplyType = (typeof REPLY_TYPES)[number];
 const MEDIA_TYPES = new Set(['image', 'video', 'audio', 'document', 'sticker']);
 const MEDIA_FIELDS = ['media_id', 'link', 'caption', 'filename'];
@@ -38,7 +51,8 @@ const FIELDS: Record<ReplyType, readonly string[]> = {
 };
 
 export function parseReply(body: unknown): ParsedReply {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"text": "Hello"}.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, 'invalid_body', 'Send a JSON object like {"text": "Hello"}.');
   const b = body as Record<string, unknown>;
   const type = b.type ?? 'text';
   if (typeof type !== 'string' || !(REPLY_TYPES as readonly string[]).includes(type)) {
@@ -48,7 +62,8 @@ export function parseReply(body: unknown): ParsedReply {
   const replyTo = optionalRef(b.reply_to, 'reply_to');
   const content = contentOf(type as ReplyType, b);
   if (content.type === 'reaction') {
-    if (replyTo !== undefined) throw invalid('invalid_reply_to', 'reply_to', 'A reaction names its message in "message_id", not "reply_to".');
+    if (replyTo !== undefined)
+      throw invalid('invalid_reply_to', 'reply_to', 'A reaction names its message in "message_id", not "reply_to".');
     return { content, reactTo: content.messageId };
   }
   return replyTo !== undefined ? { content, replyTo } : { content };
@@ -66,16 +81,25 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
     case 'location': {
       const latitude = b.latitude;
       const longitude = b.longitude;
-      if (typeof latitude !== 'number' || !Number.isFinite(latitude) || latitude < -90 || latitude > 90) throw invalid('invalid_latitude', 'latitude', '"latitude" must be a number from -90 to 90.');
-      if (typeof longitude !== 'number' || !Number.isFinite(longitude) || longitude < -180 || longitude > 180) throw invalid('invalid_longitude', 'longitude', '"longitude" must be a number from -180 to 180.');
+      if (typeof latitude !== 'number' || !Number.isFinite(latitude) || latitude < -90 || latitude > 90)
+        throw invalid('invalid_latitude', 'latitude', '"latitude" must be a number from -90 to 90.');
+      if (typeof longitude !== 'number' || !Number.isFinite(longitude) || longitude < -180 || longitude > 180)
+        throw invalid('invalid_longitude', 'longitude', '"longitude" must be a number from -180 to 180.');
       const name = optionalString(b.name, 'name', 1000);
       const address = optionalString(b.address, 'address', 1000);
-      return { type: 'location', latitude, longitude, ...(name !== undefined ? { name } : {}), ...(address !== undefined ? { address } : {}) };
+      return {
+        type: 'location',
+        latitude,
+        longitude,
+        ...(name !== undefined ? { name } : {}),
+        ...(address !== undefined ? { address } : {}),
+      };
     }
     case 'buttons': {
       const frame = interactiveFrame(b, 1024);
       const buttons = b.buttons;
-      if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) throw invalid('invalid_buttons', 'buttons', '"buttons" must hold 1 to 3 buttons.');
+      if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3)
+        throw invalid('invalid_buttons', 'buttons', '"buttons" must hold 1 to 3 buttons.');
       const ids = new Set<string>();
       const titles = new Set<string>();
       const parsed = buttons.map((raw, i) => {
@@ -95,7 +119,8 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
       const frame = interactiveFrame(b, 4096);
       const button = requiredString(b.button, 'button', 20, 'button_label_too_long');
       const sections = b.sections;
-      if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10) throw invalid('invalid_sections', 'sections', '"sections" must hold 1 to 10 sections.');
+      if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10)
+        throw invalid('invalid_sections', 'sections', '"sections" must hold 1 to 10 sections.');
       const rowIds = new Set<string>();
       let rowCount = 0;
       const parsed = sections.map((raw, si) => {
@@ -103,8 +128,10 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
         if (typeof raw !== 'object' || raw === null) throw invalid('invalid_sections', field, `${field} must be {"title", "rows"}.`);
         const s = raw as Record<string, unknown>;
         const title = optionalString(s.title, `${field}.title`, 24, 'section_title_too_long');
-        if (title === undefined && sections.length > 1) throw invalid('section_title_required', `${field}.title`, 'Every section needs a title when there is more than one.');
-        if (!Array.isArray(s.rows) || s.rows.length < 1) throw invalid('invalid_rows', `${field}.rows`, `${field}.rows must hold at least one row.`);
+        if (title === undefined && sections.length > 1)
+          throw invalid('section_title_required', `${field}.title`, 'Every section needs a title when there is more than one.');
+        if (!Array.isArray(s.rows) || s.rows.length < 1)
+          throw invalid('invalid_rows', `${field}.rows`, `${field}.rows must hold at least one row.`);
         const rows = s.rows.map((rr, ri) => {
           const rf = `${field}.rows[${ri}]`;
           if (typeof rr !== 'object' || rr === null) throw invalid('invalid_rows', rf, `${rf} must be {"id", "title", "description"?}.`);
@@ -133,9 +160,11 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
     }
     case 'reaction': {
       const messageId = optionalRef(b.message_id, 'message_id');
-      if (messageId === undefined) throw invalid('message_id_required', 'message_id', 'A reaction needs "message_id": our message id or its wamid.');
+      if (messageId === undefined)
+        throw invalid('message_id_required', 'message_id', 'A reaction needs "message_id": our message id or its wamid.');
       const emoji = b.emoji;
-      if (typeof emoji !== 'string' || !isSingleEmoji(emoji)) throw invalid('invalid_emoji', 'emoji', '"emoji" must be one emoji, or "" to remove the reaction.');
+      if (typeof emoji !== 'string' || !isSingleEmoji(emoji))
+        throw invalid('invalid_emoji', 'emoji', '"emoji" must be one emoji, or "" to remove the reaction.');
       return { type: 'reaction', messageId, emoji };
     }
     default:
@@ -147,11 +176,13 @@ function contentOf(type: ReplyType, b: Record<string, unknown>): OutboundContent
 function media(type: 'image' | 'video' | 'audio' | 'document' | 'sticker', b: Record<string, unknown>): OutboundContent {
   const mediaId = optionalString(b.media_id, 'media_id', 256);
   const link = optionalString(b.link, 'link', 2048);
-  if ((mediaId === undefined) === (link === undefined)) throw invalid('media_required', 'media_id', `A ${type} needs exactly one of "media_id" (from POST /api/v1/media) or "link".`);
+  if ((mediaId === undefined) === (link === undefined))
+    throw invalid('media_required', 'media_id', `A ${type} needs exactly one of "media_id" (from POST /api/v1/media) or "link".`);
   if (link !== undefined && !/^https?:\/\/[^\s]+$/i.test(link)) throw invalid('invalid_link', 'link', '"link" must be an http(s) URL.');
   // Meta takes captions on image/video/document only and file names on documents only.
   const caption = optionalString(b.caption, 'caption', 1024, 'caption_too_long');
-  if (caption !== undefined && (type === 'audio' || type === 'sticker')) throw invalid('caption_not_allowed', 'caption', `WhatsApp does not show captions on ${type} messages.`);
+  if (caption !== undefined && (type === 'audio' || type === 'sticker'))
+    throw invalid('caption_not_allowed', 'caption', `WhatsApp does not show captions on ${type} messages.`);
   const filename = optionalString(b.filename, 'filename', 240, 'filename_too_long');
   if (filename !== undefined && type !== 'document') throw invalid('filename_not_allowed', 'filename', 'Only documents have a file name.');
   return {
@@ -173,21 +204,42 @@ const MAX_CARDS = 20;
  * `birthday` YYYY-MM-DD. Checked here so Meta never answers #100 on a bad card; passed on as given.
  */
 function contactCards(value: unknown): unknown[] {
-  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_CARDS) throw invalid('invalid_contacts', 'contacts', `"contacts" must hold 1 to ${MAX_CARDS} contact cards.`);
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_CARDS)
+    throw invalid('invalid_contacts', 'contacts', `"contacts" must hold 1 to ${MAX_CARDS} contact cards.`);
   return value.map((raw, i) => {
     const field = `contacts[${i}]`;
-    if (!isObject(raw)) throw invalid('invalid_contacts', field, `${field} must be a contact card like {"name": {"formatted_name": "Ana Gómez"}, "phones": [{"phone": "+52 55 1234 5678"}]}.`);
-    for (const key of Object.keys(raw)) if (!CARD_FIELDS.includes(key)) throw invalid('invalid_contacts', `${field}.${key}`, `${field} has an unknown field "${key}"; a card has ${CARD_FIELDS.join(', ')}.`);
-    if (!isObject(raw.name)) throw invalid('contact_name_required', `${field}.name`, `${field}.name must be an object with "formatted_name".`);
+    if (!isObject(raw))
+      throw invalid(
+        'invalid_contacts',
+        field,
+        `${field} must be a contact card like {"name": {"formatted_name": "Ana Gómez"}, "phones": [{"phone": "+52 55 1234 5678"}]}.`,
+      );
+    for (const key of Object.keys(raw))
+      if (!CARD_FIELDS.includes(key))
+        throw invalid(
+          'invalid_contacts',
+          `${field}.${key}`,
+          `${field} has an unknown field "${key}"; a card has ${CARD_FIELDS.join(', ')}.`,
+        );
+    if (!isObject(raw.name))
+      throw invalid('contact_name_required', `${field}.name`, `${field}.name must be an object with "formatted_name".`);
     const formatted = raw.name.formatted_name;
-    if (typeof formatted !== 'string' || formatted.trim() === '') throw invalid('formatted_name_required', `${field}.name.formatted_name`, `${field}.name.formatted_name must be a non-empty string: WhatsApp shows it as the card's title.`);
-    for (const [k, v] of Object.entries(raw.name)) if (typeof v !== 'string') throw invalid('invalid_contacts', `${field}.name.${k}`, `${field}.name.${k} must be a string.`);
+    if (typeof formatted !== 'string' || formatted.trim() === '')
+      throw invalid(
+        'formatted_name_required',
+        `${field}.name.formatted_name`,
+        `${field}.name.formatted_name must be a non-empty string: WhatsApp shows it as the card's title.`,
+      );
+    for (const [k, v] of Object.entries(raw.name))
+      if (typeof v !== 'string') throw invalid('invalid_contacts', `${field}.name.${k}`, `${field}.name.${k} must be a string.`);
     for (const list of CARD_LISTS) {
       const v = raw[list];
-      if (v !== undefined && (!Array.isArray(v) || !v.every(isObject))) throw invalid('invalid_contacts', `${field}.${list}`, `${field}.${list} must be a list of objects.`);
+      if (v !== undefined && (!Array.isArray(v) || !v.every(isObject)))
+        throw invalid('invalid_contacts', `${field}.${list}`, `${field}.${list} must be a list of objects.`);
     }
     if (raw.org !== undefined && !isObject(raw.org)) throw invalid('invalid_contacts', `${field}.org`, `${field}.org must be an object.`);
-    if (raw.birthday !== undefined && (typeof raw.birthday !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw.birthday))) throw invalid('invalid_contacts', `${field}.birthday`, `${field}.birthday must be a date like 1990-05-31.`);
+    if (raw.birthday !== undefined && (typeof raw.birthday !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(raw.birthday)))
+      throw invalid('invalid_contacts', `${field}.birthday`, `${field}.birthday must be a date like 1990-05-31.`);
     return raw;
   });
 }
@@ -213,21 +265,24 @@ function interactiveFrame(b: Record<string, unknown>, bodyMax: number): { body: 
 }
 
 function requiredString(value: unknown, field: string, max: number, tooLongCode: string): string {
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${field.replace(/\[\d+\]/g, '').replace(/\./g, '_')}_required`, field, `"${field}" must be a non-empty string.`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(`${field.replace(/\[\d+\]/g, '').replace(/\./g, '_')}_required`, field, `"${field}" must be a non-empty string.`);
   if ([...value].length > max) throw invalid(tooLongCode, field, `"${field}" is ${[...value].length} characters; WhatsApp allows ${max}.`);
   return value;
 }
 
 function optionalString(value: unknown, field: string, max: number, tooLongCode = `invalid_${field}`): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw invalid(`invalid_${field.replace(/\[\d+\]/g, '').replace(/\./g, '_')}`, field, `"${field}" must be a string.`);
+  if (typeof value !== 'string')
+    throw invalid(`invalid_${field.replace(/\[\d+\]/g, '').replace(/\./g, '_')}`, field, `"${field}" must be a string.`);
   if ([...value].length > max) throw invalid(tooLongCode, field, `"${field}" is ${[...value].length} characters; WhatsApp allows ${max}.`);
   return value;
 }
 
 function optionalRef(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.trim() === '' || value.length > 512) throw invalid(`invalid_${field}`, field, `"${field}" must be one of our message ids or a wamid.`);
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 512)
+    throw invalid(`invalid_${field}`, field, `"${field}" must be one of our message ids or a wamid.`);
   return value;
 }
 

@@ -11,7 +11,17 @@ export async function searchMessages(db: Executor, q: string, visibility: Conver
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.id', 'm.conversation_id', 'm.direction', 'm.kind', 'm.text', 'm.sent_at', 'c.status', 'ct.id as contact_id', 'ct.phone_e164 as contact_phone'])
+    .select([
+      'm.id',
+      'm.conversation_id',
+      'm.direction',
+      'm.kind',
+      'm.text',
+      'm.sent_at',
+      'c.status',
+      'ct.id as contact_id',
+      'ct.phone_e164 as contact_phone',
+    ])
     .select(contactNameColumns())
     .where(containsText('m.text', q));
   const visible = visibilitySql(visibility, 'c');
@@ -29,8 +39,20 @@ export async function searchContacts(db: Executor, q: string, visibility: Conver
     .selectFrom('contacts as ct')
     .select(['ct.id', 'ct.phone_e164', 'ct.external_id', 'ct.bsuid', 'ct.username'])
     .select(contactNameColumns())
-    .select(sql<string | null>`(select c.id from conversations c where c.contact_id = ct.id and ${visible} order by c.last_message_at desc limit 1)`.as('latest_conversation_id'))
-    .where((eb) => eb.or(['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid'].map((column) => containsText(column, q))))
+    .select(
+      sql<
+        string | null
+      >`(select c.id from conversations c where c.contact_id = ct.id and ${visible} order by c.last_message_at desc limit 1)`.as(
+        'latest_conversation_id',
+      ),
+    )
+    .where((eb) =>
+      eb.or(
+        ['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid'].map((column) =>
+          containsText(column, q),
+        ),
+      ),
+    )
     .where(sql<SqlBool>`exists (select 1 from conversations c where c.contact_id = ct.id and ${visible})`)
     .orderBy('ct.updated_at', 'desc')
     .orderBy('ct.id', 'desc')

@@ -11,7 +11,10 @@ test('ids sort in the order they were made, within one millisecond and across cl
     newId('evt');
   }
   assert.deepEqual([...made].sort(), made);
-  assert.ok(made.every((id) => /^ct_[0-9a-z]{13}[0-9a-f]{16}$/.test(id)), made[0]);
+  assert.ok(
+    made.every((id) => /^ct_[0-9a-z]{13}[0-9a-f]{16}$/.test(id)),
+    made[0],
+  );
 });
 
 test('ids of different milliseconds sort by time', () => {

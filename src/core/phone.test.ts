@@ -74,10 +74,14 @@ test('waIdVariants: Mexico and Brazil forms, nothing extra elsewhere', () => {
 test('property: normalizePhone never throws, whatever the input and country', () => {
   const countries = ['US', 'MX', 'BR', 'IN', 'DE', 'GB', 'FR', 'NG'] as const;
   fc.assert(
-    fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^\+?[\d ()-]{0,25}$/)), fc.option(fc.constantFrom(...countries)), (s, c) => {
-      const r = normalizePhone(s, c ?? undefined);
-      assert.equal(typeof r.ok, 'boolean');
-    }),
+    fc.property(
+      fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.stringMatching(/^\+?[\d ()-]{0,25}$/)),
+      fc.option(fc.constantFrom(...countries)),
+      (s, c) => {
+        const r = normalizePhone(s, c ?? undefined);
+        assert.equal(typeof r.ok, 'boolean');
+      },
+    ),
     { numRuns: 2000 },
   );
 });

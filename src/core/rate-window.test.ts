@@ -8,7 +8,10 @@ test('never more than `limit` arrivals in any window, whatever the timing and ti
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 20 }),
-      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 300 }), flight: fc.integer({ min: 0, max: 400 }) }), { minLength: 1, maxLength: 200 }),
+      fc.array(fc.record({ gap: fc.integer({ min: 0, max: 300 }), flight: fc.integer({ min: 0, max: 400 }) }), {
+        minLength: 1,
+        maxLength: 200,
+      }),
       (limit, steps) => {
         const clock = new FakeClock(0);
         const w = new RateWindow(limit, 1000, clock);

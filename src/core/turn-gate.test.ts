@@ -50,7 +50,10 @@ test('every waiter gets its turn, in order', async () => {
   const gate = new TurnGate();
   const order: number[] = [];
   await Promise.all(Array.from({ length: 100 }, (_, i) => gate.turn().then(() => order.push(i))));
-  assert.deepEqual(order, Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(
+    order,
+    Array.from({ length: 100 }, (_, i) => i),
+  );
 });
 
 test('under a flood of requests, units go through every third turn, and every turn again after it', async () => {

@@ -12,7 +12,13 @@ export const ENTRY_POINT_WINDOW_MS = 72 * 3600_000;
  * business's first reply within 24 h opens 72 h in which every message is free. No reply yet and
  * still within those 24 h: sending now opens it.
  */
-export async function freeEntryPointUntil(db: Executor, dialect: Dialect, channelId: string, contactId: string, now: number): Promise<number | null> {
+export async function freeEntryPointUntil(
+  db: Executor,
+  dialect: Dialect,
+  channelId: string,
+  contactId: string,
+  now: number,
+): Promise<number | null> {
   // The stored message's own `referral` field (the parser keeps it only when it is an object), read as JSON.
   const hasReferral = dialect.jsonHasObject(sql.ref('m.content'), 'referral');
   const referral = await db

@@ -72,7 +72,8 @@ export function parseRateCard(raw: unknown, source: string): RateCard {
     }
   }
   return {
-    currency: typeof r.currency === 'string' && /^[A-Z]{3}$/.test(r.currency) ? r.currency : fail('currency must be an ISO code like "USD"'),
+    currency:
+      typeof r.currency === 'string' && /^[A-Z]{3}$/.test(r.currency) ? r.currency : fail('currency must be an ISO code like "USD"'),
     default: { ...DEFAULT_RATE_CARD.default, ...(r.default === undefined ? {} : prices(r.default, 'default')) },
     countries,
   };

@@ -11,7 +11,12 @@ import { pricingNumber } from '../core/whatsapp-ids.ts';
  * The caller found the message (by wamid, or by our id echoed in biz_opaque_callback_data, so a
  * callback that beats the send's response is still priced).
  */
-export async function recordStatusPricing(deps: Deps, db: Executor, messageId: string, p: NonNullable<StatusUpdate['pricing']>): Promise<void> {
+export async function recordStatusPricing(
+  deps: Deps,
+  db: Executor,
+  messageId: string,
+  p: NonNullable<StatusUpdate['pricing']>,
+): Promise<void> {
   if (!p.category) return;
   const recipient = await db
     .selectFrom('messages as m')

@@ -56,7 +56,13 @@ export async function startDemoBusinessApi(opts: { host?: string; preferredPort?
         const id = `SR-${next++}`;
         const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {};
         // Every request goes to the demo's one vendor, whose phone is a number on the simulator's phone page.
-        const created: DemoServiceRequest = { ...fields, id, url: `${base}/service-requests/${id}`, vendor: DEMO_VENDOR, created_at: new Date().toISOString() };
+        const created: DemoServiceRequest = {
+          ...fields,
+          id,
+          url: `${base}/service-requests/${id}`,
+          vendor: DEMO_VENDOR,
+          created_at: new Date().toISOString(),
+        };
         requests.unshift(created);
         requests.length = Math.min(requests.length, MAX_KEPT);
         return json(201, created);

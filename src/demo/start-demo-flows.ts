@@ -28,11 +28,16 @@ export async function startDemoFlows(deps: Deps, opts: { preferredPort?: number;
   const api = await startDemoBusinessApi({ preferredPort: opts.preferredPort });
   try {
     const parsed = parseFlowSource(readFileSync(opts.file ?? DEMO_FLOW_FILE, 'utf8'));
-    const doc = parsed.ok && isPlainObject(parsed.doc) ? { ...parsed.doc, variables: { ...(isPlainObject(parsed.doc.variables) ? parsed.doc.variables : {}), api_url: api.url } } : null;
+    const doc =
+      parsed.ok && isPlainObject(parsed.doc)
+        ? { ...parsed.doc, variables: { ...(isPlainObject(parsed.doc.variables) ? parsed.doc.variables : {}), api_url: api.url } }
+        : null;
     const checked = validateFlow(doc);
     if (!checked.ok) throw new Error(`the demo flow is invalid: ${checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
     const flow = checked.flow;
-    const r = await deps.storage.db.transaction().execute((trx) => publishFlow(trx, flow, { by: 'demo', source: 'demo', now: deps.clock.now() }));
+    const r = await deps.storage.db
+      .transaction()
+      .execute((trx) => publishFlow(trx, flow, { by: 'demo', source: 'demo', now: deps.clock.now() }));
     forgetPublished(deps.storage.db); // after commit: a message in between may have cached the old set
     const t = (flow.triggers ?? []).find((x) => x.type === 'keyword' || x.type === 'exact');
     return { api, flowId: flow.id, version: r.version, trigger: t && 'value' in t ? t.value : null, close: () => api.close() };

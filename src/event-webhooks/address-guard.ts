@@ -57,7 +57,9 @@ export function guardedLookup(hostname: string, options: LookupOptions, callback
     if (err) return callback(err, '');
     const bad = addresses.find((a) => isPrivateAddress(a.address));
     if (bad) {
-      const refused: NodeJS.ErrnoException = new Error(`${hostname} resolves to a private address (${bad.address}); set EVENT_WEBHOOKS_ALLOW_PRIVATE=true to allow it`);
+      const refused: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves to a private address (${bad.address}); set EVENT_WEBHOOKS_ALLOW_PRIVATE=true to allow it`,
+      );
       refused.code = 'EPRIVATEADDRESS';
       return callback(refused, '');
     }

@@ -19,12 +19,18 @@ export function eventDeliveryJob(deps: Deps): BoundJob {
  * computed delay tells the engine when), or is dead. A job run before the delivery is due (an
  * engine with its own backoff) only reschedules, so the receiver never sees an early retry.
  */
-export async function deliverEvent(deps: Deps, settings: WebhookSettings, job: { deliveryId: string }, random: () => number = Math.random): Promise<void> {
+export async function deliverEvent(
+  deps: Deps,
+  settings: WebhookSettings,
+  job: { deliveryId: string },
+  random: () => number = Math.random,
+): Promise<void> {
   const { db } = deps.storage;
   const d = await loadDeliveryForAttempt(db, job.deliveryId);
   if (d?.status !== 'pending') return; // subscription deleted, or finished by an earlier run
   const startedAt = deps.clock.now();
-  if (d.next_attempt_at !== null && d.next_attempt_at > startedAt) throw new RetryLater('webhook delivery not due yet', d.next_attempt_at - startedAt);
+  if (d.next_attempt_at !== null && d.next_attempt_at > startedAt)
+    throw new RetryLater('webhook delivery not due yet', d.next_attempt_at - startedAt);
 
   const attempt = d.attempts + 1;
   const outcome = await postSignedWebhook({
@@ -43,15 +49,23 @@ export async function deliverEvent(deps: Deps, settings: WebhookSettings, job: {
     responseExcerptBytes: settings.responseExcerptBytes,
   });
   const now = deps.clock.now();
-  const retry = outcome.ok ? { retry: false as const } : nextRetry({ attempts: attempt, firstAttemptAt: d.created_at, now }, settings, random);
+  const retry = outcome.ok
+    ? { retry: false as const }
+    : nextRetry({ attempts: attempt, firstAttemptAt: d.created_at, now }, settings, random);
   const record = { deliveryId: d.id, attempt, url: d.url, startedAt, ...outcome };
-  const recorded = await db.transaction().execute((trx) =>
-    recordAttempt(
-      trx,
-      record,
-      outcome.ok ? { status: 'succeeded', completedAt: now } : retry.retry ? { status: 'pending', nextAttemptAt: now + retry.delayMs } : { status: 'dead', completedAt: now },
-    ),
-  );
+  const recorded = await db
+    .transaction()
+    .execute((trx) =>
+      recordAttempt(
+        trx,
+        record,
+        outcome.ok
+          ? { status: 'succeeded', completedAt: now }
+          : retry.retry
+            ? { status: 'pending', nextAttemptAt: now + retry.delayMs }
+            : { status: 'dead', completedAt: now },
+      ),
+    );
   if (!recorded || outcome.ok) return;
   const log = { delivery: d.id, subscription: d.subscription_id, event: d.event_id, type: d.event_type, attempt, error: outcome.error };
   if (!retry.retry) {
@@ -60,4 +74,3 @@ export async function deliverEvent(deps: Deps, settings: WebhookSettings, job: {
   }
   throw new RetryLater(`webhook delivery ${d.id} attempt ${attempt} failed: ${outcome.error ?? 'unknown error'}`, retry.delayMs);
 }
-

@@ -11,7 +11,19 @@ export function loadDeliveryForAttempt(db: Executor, deliveryId: string) {
     .selectFrom('webhook_deliveries as d')
     .innerJoin('emitted_events as e', 'e.id', 'd.event_id')
     .innerJoin('webhook_subscriptions as s', 's.id', 'd.subscription_id')
-    .select(['d.id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.created_at', 'd.subscription_id', 'e.id as event_id', 'e.type as event_type', 'e.body', 's.url', 's.secret'])
+    .select([
+      'd.id',
+      'd.status',
+      'd.attempts',
+      'd.next_attempt_at',
+      'd.created_at',
+      'd.subscription_id',
+      'e.id as event_id',
+      'e.type as event_type',
+      'e.body',
+      's.url',
+      's.secret',
+    ])
     .where('d.id', '=', deliveryId)
     .executeTakeFirst();
 }
@@ -70,7 +82,11 @@ export async function recordAttempt(
 }
 
 /** A subscription's delivery log, newest first; ids are time-ordered, so the cursor is an id. */
-export function listDeliveries(db: Executor, subscriptionId: string, q: { limit: number; before?: string; status?: string }): Promise<DeliveryRow[]> {
+export function listDeliveries(
+  db: Executor,
+  subscriptionId: string,
+  q: { limit: number; before?: string; status?: string },
+): Promise<DeliveryRow[]> {
   let query = db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('emitted_events as e', 'e.id', 'd.event_id')
@@ -96,7 +112,13 @@ export function findDelivery(db: Executor, subscriptionId: string, deliveryId: s
 export async function attemptsOf(db: Executor, deliveryIds: string[]): Promise<Map<string, AttemptRow[]>> {
   const byDelivery = new Map<string, AttemptRow[]>();
   if (deliveryIds.length === 0) return byDelivery;
-  const rows = await db.selectFrom('webhook_delivery_attempts').selectAll().where('delivery_id', 'in', deliveryIds).orderBy('delivery_id').orderBy('attempt').execute();
+  const rows = await db
+    .selectFrom('webhook_delivery_attempts')
+    .selectAll()
+    .where('delivery_id', 'in', deliveryIds)
+    .orderBy('delivery_id')
+    .orderBy('attempt')
+    .execute();
   for (const r of rows) {
     const list = byDelivery.get(r.delivery_id) ?? [];
     list.push(r);

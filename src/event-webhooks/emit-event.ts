@@ -12,7 +12,6 @@ export interface EmitDeps {
   jobs: JobQueue;
 }
 
-
 /**
  * Records an event and one delivery per matching active subscription, and enqueues each
  * delivery, all inside the caller's transaction (so an event exists if and only if the change
@@ -77,7 +76,13 @@ export async function addDelivery(
     })
     .execute();
   // The delivery row decides when it is dead; the catalog gives the engine attempts to spare.
-  await enqueueJob(db, deps.jobs, JOBS.eventDeliver, { deliveryId }, { queue: deliveryQueue(input.subscription.id, deliveryId, input.subscription.maxConcurrency) });
+  await enqueueJob(
+    db,
+    deps.jobs,
+    JOBS.eventDeliver,
+    { deliveryId },
+    { queue: deliveryQueue(input.subscription.id, deliveryId, input.subscription.maxConcurrency) },
+  );
   return deliveryId;
 }
 

@@ -13,17 +13,31 @@ import { isWaId } from '../core/whatsapp-ids.ts';
  */
 
 /** message.received: `{ message, conversation }` (conversation includes the contact). */
-export async function emitMessageReceived(db: Executor, jobs: JobQueue | undefined, input: { messageId: string; now: number }): Promise<void> {
+export async function emitMessageReceived(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { messageId: string; now: number },
+): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'message.new', messageId: input.messageId });
-  await emitEvent(db, { jobs }, 'message.received', async () => {
-    const message = await loadMessage(db, input.messageId);
-    return { message, conversation: await loadConversation(db, message.conversation_id, input.now) };
-  }, input);
+  await emitEvent(
+    db,
+    { jobs },
+    'message.received',
+    async () => {
+      const message = await loadMessage(db, input.messageId);
+      return { message, conversation: await loadConversation(db, message.conversation_id, input.now) };
+    },
+    input,
+  );
 }
 
 /** message.status: `{ message }` after an outbound message's status moved forward. */
-export async function emitMessageStatus(db: Executor, jobs: JobQueue | undefined, input: { messageId: string; now: number }): Promise<void> {
+export async function emitMessageStatus(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { messageId: string; now: number },
+): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'message.status', messageId: input.messageId });
   await emitEvent(db, { jobs }, 'message.status', async () => ({ message: await loadMessage(db, input.messageId) }), input);
@@ -48,10 +62,20 @@ export async function emitMessageUnconfirmed(db: Executor, jobs: JobQueue, input
 }
 
 /** conversation.created: `{ conversation }`. */
-export async function emitConversationCreated(db: Executor, jobs: JobQueue | undefined, input: { conversationId: string; now: number }): Promise<void> {
+export async function emitConversationCreated(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { conversationId: string; now: number },
+): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
-  await emitEvent(db, { jobs }, 'conversation.created', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }), input);
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.created',
+    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }),
+    input,
+  );
 }
 
 /** conversation.updated: `{ conversation, changes }`, `changes` naming what moved (status, snoozed_until, labels, linked_record...). */
@@ -62,14 +86,30 @@ export async function emitConversationUpdated(
 ): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
-  await emitEvent(db, { jobs }, 'conversation.updated', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), changes: [...input.changes] }), input);
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.updated',
+    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), changes: [...input.changes] }),
+    input,
+  );
 }
 
 /** conversation.closed: `{ conversation }` once its status became closed. */
-export async function emitConversationClosed(db: Executor, jobs: JobQueue | undefined, input: { conversationId: string; now: number }): Promise<void> {
+export async function emitConversationClosed(
+  db: Executor,
+  jobs: JobQueue | undefined,
+  input: { conversationId: string; now: number },
+): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
-  await emitEvent(db, { jobs }, 'conversation.closed', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }), input);
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.closed',
+    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }),
+    input,
+  );
 }
 
 async function loadMessage(db: Executor, id: string): Promise<ReturnType<typeof messageView>> {
@@ -83,7 +123,13 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
     .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
     .selectAll('c')
     .select(contactNameColumns())
-    .select(['ct.external_id as contact_wa_id', 'ct.phone_e164 as contact_phone', 'ct.bsuid as contact_bsuid', 'ct.username as contact_username', ...BOT_PAUSE_COLUMNS])
+    .select([
+      'ct.external_id as contact_wa_id',
+      'ct.phone_e164 as contact_phone',
+      'ct.bsuid as contact_bsuid',
+      'ct.username as contact_username',
+      ...BOT_PAUSE_COLUMNS,
+    ])
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
   return conversationView(row, now);
@@ -108,7 +154,13 @@ export async function emitConversationAssigned(
   },
 ): Promise<void> {
   // The stream says what the webhook says: the same reason, actor and previous holder.
-  const detail = { assignee_id: input.assigneeId, team_id: input.teamId, previous: { assignee_id: input.previous.assigneeId, team_id: input.previous.teamId }, reason: input.reason, by: input.by };
+  const detail = {
+    assignee_id: input.assigneeId,
+    team_id: input.teamId,
+    previous: { assignee_id: input.previous.assigneeId, team_id: input.previous.teamId },
+    reason: input.reason,
+    by: input.by,
+  };
   await publishInbox(db, jobs, { type: 'conversation.assigned', conversationId: input.conversationId, detail });
   await emitEvent(
     db,
@@ -133,8 +185,20 @@ export async function emitContactOptedOut(
     { jobs },
     'contact.opted_out',
     async () => {
-      const c = await db.selectFrom('contacts').select(['external_id', 'phone_e164', 'bsuid']).where('id', '=', input.contactId).executeTakeFirstOrThrow();
-      return { contact_id: input.contactId, wa_id: isWaId(c.external_id) ? c.external_id : null, bsuid: c.bsuid, phone: c.phone_e164, source: input.source, by: input.by, note: input.note };
+      const c = await db
+        .selectFrom('contacts')
+        .select(['external_id', 'phone_e164', 'bsuid'])
+        .where('id', '=', input.contactId)
+        .executeTakeFirstOrThrow();
+      return {
+        contact_id: input.contactId,
+        wa_id: isWaId(c.external_id) ? c.external_id : null,
+        bsuid: c.bsuid,
+        phone: c.phone_e164,
+        source: input.source,
+        by: input.by,
+        note: input.note,
+      };
     },
     input,
   );
@@ -144,16 +208,30 @@ export async function emitContactOptedOut(
  * conversation.bot_paused: `{ conversation, by, reason }` when the bot went silent in a conversation
  * (`conversation.bot` holds the pause). Also tells the inbox stream.
  */
-export async function emitBotPaused(db: Executor, jobs: JobQueue, input: { conversationId: string; by: string; reason: string; now: number }): Promise<void> {
+export async function emitBotPaused(
+  db: Executor,
+  jobs: JobQueue,
+  input: { conversationId: string; by: string; reason: string; now: number },
+): Promise<void> {
   await publishInbox(db, jobs, { type: 'conversation.bot_paused', conversationId: input.conversationId });
-  await emitEvent(db, { jobs }, 'conversation.bot_paused', async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), by: input.by, reason: input.reason }), input);
+  await emitEvent(
+    db,
+    { jobs },
+    'conversation.bot_paused',
+    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), by: input.by, reason: input.reason }),
+    input,
+  );
 }
 
 /**
  * conversation.bot_resumed: `{ conversation, by, reason, pause: { paused_by, reason, paused_at } }`
  * when the pause ended (reason: unassigned, closed, resumed, idle_timeout). Also tells the inbox stream.
  */
-export async function emitBotResumed(db: Executor, jobs: JobQueue, input: { conversationId: string; by: string; reason: string; pause: BotPauseRow; now: number }): Promise<void> {
+export async function emitBotResumed(
+  db: Executor,
+  jobs: JobQueue,
+  input: { conversationId: string; by: string; reason: string; pause: BotPauseRow; now: number },
+): Promise<void> {
   await publishInbox(db, jobs, { type: 'conversation.bot_resumed', conversationId: input.conversationId });
   await emitEvent(
     db,
@@ -185,7 +263,12 @@ export async function emitNoteMentioned(
     db,
     { jobs },
     'note.mentioned',
-    async () => ({ note_id: input.noteId, user_id: input.userId, author: input.author, conversation: await loadConversation(db, input.conversationId, input.now) }),
+    async () => ({
+      note_id: input.noteId,
+      user_id: input.userId,
+      author: input.author,
+      conversation: await loadConversation(db, input.conversationId, input.now),
+    }),
     input,
   );
 }

@@ -17,10 +17,13 @@ test('30 s, doubling, capped at an hour', () => {
 test('jitter stays within ±20 %', () => {
   const low = nextRetry({ attempts: 1, firstAttemptAt: 0, now: 0 }, s, () => 0);
   const high = nextRetry({ attempts: 1, firstAttemptAt: 0, now: 0 }, s, () => 1);
-  assert.deepEqual([low, high], [
-    { retry: true, delayMs: 24_000 },
-    { retry: true, delayMs: 36_000 },
-  ]);
+  assert.deepEqual(
+    [low, high],
+    [
+      { retry: true, delayMs: 24_000 },
+      { retry: true, delayMs: 36_000 },
+    ],
+  );
 });
 
 test('dead after the last attempt, or when the next one would pass the 24-hour mark', () => {

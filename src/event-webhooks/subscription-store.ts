@@ -40,11 +40,21 @@ export function listSubscriptions(db: Executor): Promise<SubscriptionRow[]> {
 
 /** What the emit path needs, and nothing secret: it is kept in memory. */
 export async function listActiveFilters(db: Executor): Promise<Array<{ id: string; events: string[]; maxConcurrency: number }>> {
-  const rows = await db.selectFrom('webhook_subscriptions').select(['id', 'events', 'max_concurrency']).where('active', '=', 1).orderBy('id').execute();
+  const rows = await db
+    .selectFrom('webhook_subscriptions')
+    .select(['id', 'events', 'max_concurrency'])
+    .where('active', '=', 1)
+    .orderBy('id')
+    .execute();
   return rows.map((r) => ({ id: r.id, events: parseEvents(r.events), maxConcurrency: r.max_concurrency }));
 }
 
-export async function updateSubscription(db: Executor, id: string, f: Partial<SubscriptionFields>, now: number): Promise<SubscriptionRow | undefined> {
+export async function updateSubscription(
+  db: Executor,
+  id: string,
+  f: Partial<SubscriptionFields>,
+  now: number,
+): Promise<SubscriptionRow | undefined> {
   await db
     .updateTable('webhook_subscriptions')
     .set({

@@ -266,16 +266,14 @@ export async function eventWebhookRoutes(fastify: FastifyInstance, opts: { deps:
         throw new HttpError(409, 'delivery_pending', 'This delivery is still being retried; replay it once it succeeded or is dead.');
       const now = deps.clock.now();
       // A new delivery of the same event: same event id (receivers deduplicate on it), fresh schedule.
-      const replayId = await db
-        .transaction()
-        .execute((trx) =>
-          addDelivery(trx, deps, {
-            eventId: original.event_id,
-            subscription: { id, maxConcurrency: subscription.max_concurrency },
-            now,
-            replayOf: original.id,
-          }),
-        );
+      const replayId = await db.transaction().execute((trx) =>
+        addDelivery(trx, deps, {
+          eventId: original.event_id,
+          subscription: { id, maxConcurrency: subscription.max_concurrency },
+          now,
+          replayOf: original.id,
+        }),
+      );
       deps.jobs.wake();
       const replay = await findDelivery(db, id, replayId);
       if (!replay) throw new Error('replayed delivery vanished');

@@ -9,10 +9,22 @@ test('private delivery is allowed by default only when the built-in simulator ru
   const sim = loadConfig({}, cwd);
   assert.ok(sim.ok);
   assert.equal(webhookSettings(sim.config).allowPrivate, true);
-  const real = loadConfig({ WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v' }, cwd);
+  const real = loadConfig(
+    { WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v' },
+    cwd,
+  );
   assert.ok(real.ok);
   assert.equal(webhookSettings(real.config).allowPrivate, false);
-  const forced = loadConfig({ EVENT_WEBHOOKS_ALLOW_PRIVATE: 'true', WHATSAPP_ACCESS_TOKEN: 't', WHATSAPP_PHONE_NUMBER_ID: '1', WHATSAPP_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v' }, cwd);
+  const forced = loadConfig(
+    {
+      EVENT_WEBHOOKS_ALLOW_PRIVATE: 'true',
+      WHATSAPP_ACCESS_TOKEN: 't',
+      WHATSAPP_PHONE_NUMBER_ID: '1',
+      WHATSAPP_APP_SECRET: 's',
+      WHATSAPP_VERIFY_TOKEN: 'v',
+    },
+    cwd,
+  );
   assert.ok(forced.ok);
   assert.equal(webhookSettings(forced.config).allowPrivate, true);
 });

@@ -28,7 +28,8 @@ function modelOf(intents: Record<string, string[]>): Model {
   if (hit) return hit;
   const names = Object.keys(intents);
   const df = new Map<string, number>(); // in how many intents a feature occurs
-  for (const name of names) for (const f of new Set((intents[name] ?? []).flatMap((p) => [...rawVector(p).keys()]))) df.set(f, (df.get(f) ?? 0) + 1);
+  for (const name of names)
+    for (const f of new Set((intents[name] ?? []).flatMap((p) => [...rawVector(p).keys()]))) df.set(f, (df.get(f) ?? 0) + 1);
   const weight = (f: string) => Math.log(1 + names.length / (df.get(f) ?? 1)) / Math.log(1 + names.length);
   const weighted = (raw: Vector): Vector => new Map([...raw].map(([k, v]) => [k, v * weight(k)]));
   const examples = names.flatMap((intent) => (intents[intent] ?? []).map((p) => ({ intent, ...withNorm(weighted(rawVector(p))) })));

@@ -73,7 +73,8 @@ function compare(a: unknown, b: unknown, op: 'gt' | 'gte' | 'lt' | 'lte'): boole
   const nb = asNumber(b);
   let cmp: number;
   if (na !== null && nb !== null) cmp = na - nb;
-  else if (typeof a === 'string' && typeof b === 'string') cmp = a < b ? -1 : a > b ? 1 : 0; // ISO dates order as text
+  else if (typeof a === 'string' && typeof b === 'string')
+    cmp = a < b ? -1 : a > b ? 1 : 0; // ISO dates order as text
   else return false;
   return op === 'gt' ? cmp > 0 : op === 'gte' ? cmp >= 0 : op === 'lt' ? cmp < 0 : cmp <= 0;
 }

@@ -43,7 +43,8 @@ export function parseEscapeRules(raw: unknown, where: string, problems: string[]
     if (typeof r !== 'object' || r === null) return void problems.push(`${at} must be an object`);
     const rec: Record<string, unknown> = { ...r };
     const kws = rec.keywords;
-    if (!Array.isArray(kws) || kws.length === 0 || !kws.every((k) => typeof k === 'string' && foldKeyword(k) !== '')) return void problems.push(`${at}.keywords must be a non-empty list of words`);
+    if (!Array.isArray(kws) || kws.length === 0 || !kws.every((k) => typeof k === 'string' && foldKeyword(k) !== ''))
+      return void problems.push(`${at}.keywords must be a non-empty list of words`);
     const action = escapeAction(rec.action);
     if (!action) return void problems.push(`${at}.action must be handoff, restart, end or {jump: <flow id>}`);
     rules.push({
@@ -58,7 +59,8 @@ export function parseEscapeRules(raw: unknown, where: string, problems: string[]
 
 function escapeAction(a: unknown): EscapeAction | null {
   if (a === 'handoff' || a === 'restart' || a === 'end') return a;
-  if (typeof a === 'object' && a !== null && 'jump' in a && typeof a.jump === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(a.jump)) return { jump: a.jump };
+  if (typeof a === 'object' && a !== null && 'jump' in a && typeof a.jump === 'string' && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(a.jump))
+    return { jump: a.jump };
   return null;
 }
 
@@ -69,13 +71,28 @@ export function escapeProblems(rules: readonly EscapeRule[] | undefined): Array<
   (rules ?? []).forEach((r, i) => {
     if (r.message !== undefined) {
       const parsed = parseTemplate(r.message);
-      if (!parsed.ok) out.push({ field: `escapes[${i}].message`, path: `/escapes/${i}/message`, message: `${parsed.message} (at character ${parsed.at})` });
+      if (!parsed.ok)
+        out.push({
+          field: `escapes[${i}].message`,
+          path: `/escapes/${i}/message`,
+          message: `${parsed.message} (at character ${parsed.at})`,
+        });
     }
     r.keywords.forEach((k, j) => {
       const f = foldKeyword(k);
       const before = seen.get(f);
-      if (f === '') out.push({ field: `escapes[${i}].keywords[${j}]`, path: `/escapes/${i}/keywords/${j}`, message: 'a keyword needs a letter or digit' });
-      else if (before !== undefined) out.push({ field: `escapes[${i}].keywords[${j}]`, path: `/escapes/${i}/keywords/${j}`, message: `"${k}" is already a keyword of escapes[${before}]` });
+      if (f === '')
+        out.push({
+          field: `escapes[${i}].keywords[${j}]`,
+          path: `/escapes/${i}/keywords/${j}`,
+          message: 'a keyword needs a letter or digit',
+        });
+      else if (before !== undefined)
+        out.push({
+          field: `escapes[${i}].keywords[${j}]`,
+          path: `/escapes/${i}/keywords/${j}`,
+          message: `"${k}" is already a keyword of escapes[${before}]`,
+        });
       else seen.set(f, i);
     });
   });

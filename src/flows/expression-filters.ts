@@ -26,19 +26,30 @@ const SPECS: Record<string, (a: FilterArg[]) => Check> = {
   json: none('json'),
   urlencode: none('urlencode'),
   truncate: (a) =>
-    isInt(a[0], 1, 4096) && (a.length === 1 || (a.length === 2 && typeof a[1] === 'string')) ? OK : bad('truncate takes a length from 1 to 4096 and an optional ending: truncate: 20, "…"'),
-  replace: (a) => (a.length === 2 && typeof a[0] === 'string' && a[0] !== '' && typeof a[1] === 'string' ? OK : bad('replace takes two quoted strings: replace: "from", "to"')),
-  round: (a) => (a.length === 0 || (a.length === 1 && isInt(a[0], 0, 10)) ? OK : bad('round takes an optional number of decimals from 0 to 10: round: 2')),
+    isInt(a[0], 1, 4096) && (a.length === 1 || (a.length === 2 && typeof a[1] === 'string'))
+      ? OK
+      : bad('truncate takes a length from 1 to 4096 and an optional ending: truncate: 20, "…"'),
+  replace: (a) =>
+    a.length === 2 && typeof a[0] === 'string' && a[0] !== '' && typeof a[1] === 'string'
+      ? OK
+      : bad('replace takes two quoted strings: replace: "from", "to"'),
+  round: (a) =>
+    a.length === 0 || (a.length === 1 && isInt(a[0], 0, 10))
+      ? OK
+      : bad('round takes an optional number of decimals from 0 to 10: round: 2'),
   format_number: (a) => {
-    if (a.length > 2 || (a[0] !== undefined && !isLocale(a[0])) || (a.length === 2 && !isInt(a[1], 0, 10))) return bad('format_number takes an optional locale and decimals: format_number: "es-MX", 2');
+    if (a.length > 2 || (a[0] !== undefined && !isLocale(a[0])) || (a.length === 2 && !isInt(a[1], 0, 10)))
+      return bad('format_number takes an optional locale and decimals: format_number: "es-MX", 2');
     return OK;
   },
   add_days: amount('add_days'),
   add_hours: amount('add_hours'),
   add_minutes: amount('add_minutes'),
   format_date: (a) => {
-    if (typeof a[0] !== 'string' || a[0] === '' || a.length > 3) return bad('format_date takes a pattern, an optional time zone and locale: format_date: "dd/MM/yyyy", "America/Mexico_City", "es"');
-    if (a[1] !== undefined && (typeof a[1] !== 'string' || !isTimeZone(a[1]))) return bad(`"${String(a[1])}" is not an IANA time zone (e.g. America/Mexico_City)`);
+    if (typeof a[0] !== 'string' || a[0] === '' || a.length > 3)
+      return bad('format_date takes a pattern, an optional time zone and locale: format_date: "dd/MM/yyyy", "America/Mexico_City", "es"');
+    if (a[1] !== undefined && (typeof a[1] !== 'string' || !isTimeZone(a[1])))
+      return bad(`"${String(a[1])}" is not an IANA time zone (e.g. America/Mexico_City)`);
     if (a[2] !== undefined && !isLocale(a[2])) return bad(`"${String(a[2])}" is not a locale (e.g. es-MX)`);
     return OK;
   },
@@ -139,8 +150,18 @@ function formatDate(v: unknown, pattern: string, timeZone: string, locale: strin
   if (!d) return '';
   const tz = d.dateOnly ? 'UTC' : timeZone;
   const part = (opts: Intl.DateTimeFormatOptions) => new Intl.DateTimeFormat(locale, { timeZone: tz, ...opts }).formatToParts(d.ms);
-  const pick = (type: Intl.DateTimeFormatPartTypes, opts: Intl.DateTimeFormatOptions) => part(opts).find((p) => p.type === type)?.value ?? '';
-  const nums = new Intl.DateTimeFormat('en-US', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).formatToParts(d.ms);
+  const pick = (type: Intl.DateTimeFormatPartTypes, opts: Intl.DateTimeFormatOptions) =>
+    part(opts).find((p) => p.type === type)?.value ?? '';
+  const nums = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(d.ms);
   const n = (type: Intl.DateTimeFormatPartTypes) => nums.find((p) => p.type === type)?.value ?? '';
   const hour24 = Number(n('hour'));
   const hour12 = hour24 % 12 === 0 ? 12 : hour24 % 12;
@@ -163,7 +184,9 @@ function formatDate(v: unknown, pattern: string, timeZone: string, locale: strin
     ss: () => n('second'),
     a: () => (hour24 < 12 ? 'AM' : 'PM'),
   };
-  return pattern.replace(/'([^']*)'|yyyy|yy|MMMM|MMM|MM|M|dd|d|EEEE|EEE|HH|H|hh|h|mm|ss|a/g, (m, quoted: string | undefined) => (quoted !== undefined ? quoted : (tokens[m]?.() ?? m)));
+  return pattern.replace(/'([^']*)'|yyyy|yy|MMMM|MMM|MM|M|dd|d|EEEE|EEE|HH|H|hh|h|mm|ss|a/g, (m, quoted: string | undefined) =>
+    quoted !== undefined ? quoted : (tokens[m]?.() ?? m),
+  );
 }
 
 function none(name: string): (a: FilterArg[]) => Check {
@@ -171,7 +194,10 @@ function none(name: string): (a: FilterArg[]) => Check {
 }
 
 function amount(name: string): (a: FilterArg[]) => Check {
-  return (a) => (a.length === 1 && typeof a[0] === 'number' && Math.abs(a[0]) <= 100_000 ? OK : bad(`${name} takes a number (may be negative): ${name}: 3`));
+  return (a) =>
+    a.length === 1 && typeof a[0] === 'number' && Math.abs(a[0]) <= 100_000
+      ? OK
+      : bad(`${name} takes a number (may be negative): ${name}: 3`);
 }
 
 function isInt(v: FilterArg | undefined, min: number, max: number): boolean {

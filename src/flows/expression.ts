@@ -64,7 +64,8 @@ export function parseExpr(src: string): { ok: true; expr: Expr } | { ok: false; 
   if (pathText === '') return { ok: false, message: 'empty expression' };
   const path = pathText.split('.');
   for (const seg of path) {
-    if (!SEGMENT.test(seg)) return { ok: false, message: `"${pathText}" is not a variable path (letters, digits, _ and - separated by dots)` };
+    if (!SEGMENT.test(seg))
+      return { ok: false, message: `"${pathText}" is not a variable path (letters, digits, _ and - separated by dots)` };
     if (FORBIDDEN.has(seg)) return { ok: false, message: `"${seg}" cannot be used in a variable path` };
   }
   const filters: Filter[] = [];

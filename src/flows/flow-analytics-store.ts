@@ -12,7 +12,12 @@ export async function startedByVersion(db: Executor, flowId: string, version?: n
   const inSessions = db.selectFrom('flow_sessions').select(['id as session_id', 'version']).where('flow_id', '=', flowId);
   const inSteps = db.selectFrom('flow_session_steps').select(['session_id', 'version']).where('flow_id', '=', flowId);
   const rows = await db
-    .selectFrom((version === undefined ? inSessions.union(inSteps) : inSessions.where('version', '=', version).union(inSteps.where('version', '=', version))).as('s'))
+    .selectFrom(
+      (version === undefined
+        ? inSessions.union(inSteps)
+        : inSessions.where('version', '=', version).union(inSteps.where('version', '=', version))
+      ).as('s'),
+    )
     .select(['s.version', (eb) => eb.fn.count<number>('s.session_id').distinct().as('n')])
     .groupBy('s.version')
     .execute();
@@ -20,16 +25,30 @@ export async function startedByVersion(db: Executor, flowId: string, version?: n
 }
 
 /** Finished sessions (flow_results) by version, status and reason. */
-export async function resultsByReason(db: Executor, flowId: string, version?: number): Promise<Array<{ version: number; status: string; reason: string | null; n: number }>> {
-  let q = db.selectFrom('flow_results').select(['version', 'status', 'reason', (eb) => eb.fn.countAll<number>().as('n')]).where('flow_id', '=', flowId);
+export async function resultsByReason(
+  db: Executor,
+  flowId: string,
+  version?: number,
+): Promise<Array<{ version: number; status: string; reason: string | null; n: number }>> {
+  let q = db
+    .selectFrom('flow_results')
+    .select(['version', 'status', 'reason', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('flow_id', '=', flowId);
   if (version !== undefined) q = q.where('version', '=', version);
   const rows = await q.groupBy(['version', 'status', 'reason']).execute();
   return rows.map((r) => ({ version: Number(r.version), status: r.status, reason: r.reason, n: Number(r.n) }));
 }
 
 /** Where sessions stand (or stood when they ended): by version, current block and status. */
-export async function sessionsByBlock(db: Executor, flowId: string, version?: number): Promise<Array<{ version: number; block: string; status: string; n: number }>> {
-  let q = db.selectFrom('flow_sessions').select(['version', 'current_block', 'status', (eb) => eb.fn.countAll<number>().as('n')]).where('flow_id', '=', flowId);
+export async function sessionsByBlock(
+  db: Executor,
+  flowId: string,
+  version?: number,
+): Promise<Array<{ version: number; block: string; status: string; n: number }>> {
+  let q = db
+    .selectFrom('flow_sessions')
+    .select(['version', 'current_block', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('flow_id', '=', flowId);
   if (version !== undefined) q = q.where('version', '=', version);
   const rows = await q.groupBy(['version', 'current_block', 'status']).execute();
   return rows.map((r) => ({ version: Number(r.version), block: r.current_block, status: r.status, n: Number(r.n) }));
@@ -54,7 +73,14 @@ export async function visitsByBlock(
     .where('flow_id', '=', flowId);
   if (version !== undefined) q = q.where('version', '=', version);
   const rows = await q.groupBy(['version', 'block']).execute();
-  return rows.map((r) => ({ version: Number(r.version), block: r.block, blockType: String(r.block_type ?? ''), visits: Number(r.visits), sessions: Number(r.sessions), invalid: Number(r.invalid ?? 0) }));
+  return rows.map((r) => ({
+    version: Number(r.version),
+    block: r.block,
+    blockType: String(r.block_type ?? ''),
+    visits: Number(r.visits),
+    sessions: Number(r.sessions),
+    invalid: Number(r.invalid ?? 0),
+  }));
 }
 
 /**
@@ -62,7 +88,13 @@ export async function visitsByBlock(
  * Exact and bounded: the sessions' totals are ordered in the database and only the middle one
  * or two rows come back, whatever the number of sessions.
  */
-export async function medianBlockMs(db: Executor, flowId: string, version: number, block: string, sessions: number): Promise<number | null> {
+export async function medianBlockMs(
+  db: Executor,
+  flowId: string,
+  version: number,
+  block: string,
+  sessions: number,
+): Promise<number | null> {
   if (sessions <= 0) return null;
   const perSession = db
     .selectFrom('flow_session_steps')

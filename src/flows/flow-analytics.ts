@@ -40,7 +40,12 @@ const MAX_MEDIANS = 500; // blocks per version we compute a median for (one smal
  */
 export async function flowAnalytics(db: Executor, flowId: string, version?: number): Promise<VersionAnalytics[]> {
   const versions = (await listVersions(db, flowId)).map((v) => v.version).filter((v) => version === undefined || v === version);
-  const [started, results, standing, visits] = await Promise.all([startedByVersion(db, flowId, version), resultsByReason(db, flowId, version), sessionsByBlock(db, flowId, version), visitsByBlock(db, flowId, version)]);
+  const [started, results, standing, visits] = await Promise.all([
+    startedByVersion(db, flowId, version),
+    resultsByReason(db, flowId, version),
+    sessionsByBlock(db, flowId, version),
+    visitsByBlock(db, flowId, version),
+  ]);
   const out: VersionAnalytics[] = [];
   for (const v of versions.sort((a, b) => b - a)) {
     const doc = await getVersionDoc(db, flowId, v);
@@ -53,7 +58,13 @@ export async function flowAnalytics(db: Executor, flowId: string, version?: numb
         finished.failed_by_reason[reason] = (finished.failed_by_reason[reason] ?? 0) + r.n;
       }
     }
-    const names = [...new Set([...Object.keys(doc?.blocks ?? {}), ...visits.filter((x) => x.version === v).map((x) => x.block), ...standing.filter((x) => x.version === v).map((x) => x.block)])];
+    const names = [
+      ...new Set([
+        ...Object.keys(doc?.blocks ?? {}),
+        ...visits.filter((x) => x.version === v).map((x) => x.block),
+        ...standing.filter((x) => x.version === v).map((x) => x.block),
+      ]),
+    ];
     const blocks: BlockAnalytics[] = [];
     for (const [i, name] of names.entries()) {
       const seen = visits.find((x) => x.version === v && x.block === name);
@@ -71,7 +82,13 @@ export async function flowAnalytics(db: Executor, flowId: string, version?: numb
         median_ms: seen && i < MAX_MEDIANS ? await medianBlockMs(db, flowId, v, name, seen.sessions) : null,
       });
     }
-    out.push({ version: v, sessions_started: started.get(v) ?? 0, finished, unfinished: blocks.reduce((n, b) => n + b.drop_off, 0), blocks });
+    out.push({
+      version: v,
+      sessions_started: started.get(v) ?? 0,
+      finished,
+      unfinished: blocks.reduce((n, b) => n + b.drop_off, 0),
+      blocks,
+    });
   }
   return out;
 }

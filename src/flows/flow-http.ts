@@ -20,7 +20,10 @@ function agentFor(allowPrivate: boolean): Agent {
  * connection is error, no answer within the timeout is timeout. Network errors, timeouts and
  * 5xx are retried `retries` times. Never throws.
  */
-export async function performHttp(spec: HttpRequestSpec, opts: { allowPrivate: boolean; sleep?: (ms: number) => Promise<void> }): Promise<HttpOutcome> {
+export async function performHttp(
+  spec: HttpRequestSpec,
+  opts: { allowPrivate: boolean; sleep?: (ms: number) => Promise<void> },
+): Promise<HttpOutcome> {
   let url: URL;
   try {
     url = new URL(spec.url);
@@ -29,7 +32,11 @@ export async function performHttp(spec: HttpRequestSpec, opts: { allowPrivate: b
     return { kind: 'error', status: null, message: `not an http(s) URL: ${spec.url.slice(0, 200)}` };
   }
   if (!opts.allowPrivate && privateHostOf(url)) {
-    return { kind: 'error', status: null, message: `${url.hostname} is a private or loopback address; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it` };
+    return {
+      kind: 'error',
+      status: null,
+      message: `${url.hostname} is a private or loopback address; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it`,
+    };
   }
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let last: HttpOutcome = { kind: 'timeout' };
@@ -66,7 +73,11 @@ async function once(url: URL, spec: HttpRequestSpec, allowPrivate: boolean): Pro
     const cause = e.cause instanceof Error ? e.cause : undefined;
     const causeCode = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
     if (code === 'EPRIVATEADDRESS' || causeCode === 'EPRIVATEADDRESS') {
-      return { kind: 'error', status: null, message: `${url.hostname} resolves to a private address; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it` };
+      return {
+        kind: 'error',
+        status: null,
+        message: `${url.hostname} resolves to a private address; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it`,
+      };
     }
     return { kind: 'error', status: null, message: `${causeCode ?? code ?? 'network_error'}: ${(cause ?? e).message}`.slice(0, 300) };
   }

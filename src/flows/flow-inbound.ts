@@ -40,11 +40,20 @@ export async function handleInboundWithFlows(trx: Transaction<Database>, deps: D
     return { handled: true, after: r.after };
   }
   // A template's quick-reply button: its template (by the message it answers) and payload pick the flow.
-  const template = msg.kind === 'button' && contact.contextMessageId ? await templateOfMessage(trx, msg.channel_id, contact.contextMessageId) : null;
-  const flow = (template !== null ? matchTemplateButton(flows, { template, payload: contact.replyId ?? msg.text ?? '' }, msg.channel_id) : undefined) ?? matchTrigger(flows, msg.text, msg.channel_id);
+  const template =
+    msg.kind === 'button' && contact.contextMessageId ? await templateOfMessage(trx, msg.channel_id, contact.contextMessageId) : null;
+  const flow =
+    (template !== null
+      ? matchTemplateButton(flows, { template, payload: contact.replyId ?? msg.text ?? '' }, msg.channel_id)
+      : undefined) ?? matchTrigger(flows, msg.text, msg.channel_id);
   if (!flow) return { handled: false };
   const r = await driveSession(deps, {
-    target: { start: { flowId: flow.id, version: flow.version, doc: flow.doc }, contactId: contact.contactId, channelId: msg.channel_id, conversationId: msg.conversation_id },
+    target: {
+      start: { flowId: flow.id, version: flow.version, doc: flow.doc },
+      contactId: contact.contactId,
+      channelId: msg.channel_id,
+      conversationId: msg.conversation_id,
+    },
     event: { type: 'enter' },
     contact,
     message,

@@ -12,10 +12,15 @@ interface SessionJob {
   step: number;
 }
 
-
 /** Puts a session's next move on its conversation's serial queue, after any message before it. */
 export async function enqueueResume(deps: Deps, job: SessionJob & { conversationId: string }): Promise<void> {
-  await enqueueJob(deps.storage.db, deps.jobs, JOBS.flowResume, { sessionId: job.sessionId, step: job.step }, { conversationId: job.conversationId });
+  await enqueueJob(
+    deps.storage.db,
+    deps.jobs,
+    JOBS.flowResume,
+    { sessionId: job.sessionId, step: job.step },
+    { conversationId: job.conversationId },
+  );
   deps.jobs.wake();
 }
 
@@ -39,7 +44,11 @@ export function flowJobs(deps: Deps): BoundJob[] {
       if (!contact) return;
       // A paused bot keeps its timers still (the sweep finds them due once the pause lifts);
       // a new session started on purpose (the API's start) still enters.
-      if ((row.awaiting === 'wake' || row.awaiting === 'answer' || row.awaiting === 'button') && (await findBotPause(deps.storage.db, row.conversation_id))) return;
+      if (
+        (row.awaiting === 'wake' || row.awaiting === 'answer' || row.awaiting === 'button') &&
+        (await findBotPause(deps.storage.db, row.conversation_id))
+      )
+        return;
       if (row.awaiting === 'wake') {
         if (row.wake_at !== null && row.wake_at > deps.clock.now()) return; // early: the timer or the sweeper comes back
         await driveSession(deps, { target: { session: row }, event: { type: 'wake' }, contact, message: null });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 
 /** The published JSON Schema (schemas/flow.schema.json), read once, compiled once. */
-export const flowSchema: Record<string, unknown> = JSON.parse(readFileSync(new URL('../../schemas/flow.schema.json', import.meta.url), 'utf8'));
+export const flowSchema: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../../schemas/flow.schema.json', import.meta.url), 'utf8'),
+);
 
 let compiled: ValidateFunction | undefined;
 

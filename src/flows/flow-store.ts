@@ -26,13 +26,29 @@ export async function listFlows(db: Executor): Promise<FlowRow[]> {
 export async function saveDraft(db: Executor, doc: FlowDocument, source: string, now: number): Promise<void> {
   await db
     .insertInto('flows')
-    .values({ id: doc.id, name: doc.name, draft: JSON.stringify(doc), published_version: null, source, created_at: now, updated_at: now, deleted_at: null })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ name: doc.name, draft: JSON.stringify(doc), source, updated_at: now, deleted_at: null }))
+    .values({
+      id: doc.id,
+      name: doc.name,
+      draft: JSON.stringify(doc),
+      published_version: null,
+      source,
+      created_at: now,
+      updated_at: now,
+      deleted_at: null,
+    })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({ name: doc.name, draft: JSON.stringify(doc), source, updated_at: now, deleted_at: null }),
+    )
     .execute();
 }
 
 export async function deleteFlow(db: Executor, id: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('flows').set({ deleted_at: now, updated_at: now }).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const r = await db
+    .updateTable('flows')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 
@@ -41,16 +57,32 @@ export async function latestVersion(db: Executor, flowId: string): Promise<Datab
 }
 
 export async function listVersions(db: Executor, flowId: string): Promise<Array<Omit<Database['flow_versions'], 'document'>>> {
-  return db.selectFrom('flow_versions').select(['flow_id', 'version', 'checksum', 'published_at', 'published_by', 'rollback_of']).where('flow_id', '=', flowId).orderBy('version', 'desc').execute();
+  return db
+    .selectFrom('flow_versions')
+    .select(['flow_id', 'version', 'checksum', 'published_at', 'published_by', 'rollback_of'])
+    .where('flow_id', '=', flowId)
+    .orderBy('version', 'desc')
+    .execute();
 }
 
 /** Appends an immutable version and points the flow at it. */
-export async function insertVersion(db: Executor, input: { flowId: string; doc: FlowDocument; by: string; rollbackOf?: number; now: number }): Promise<number> {
+export async function insertVersion(
+  db: Executor,
+  input: { flowId: string; doc: FlowDocument; by: string; rollbackOf?: number; now: number },
+): Promise<number> {
   const last = await latestVersion(db, input.flowId);
   const version = (last?.version ?? 0) + 1;
   await db
     .insertInto('flow_versions')
-    .values({ flow_id: input.flowId, version, document: JSON.stringify(input.doc), checksum: checksumOf(input.doc), published_at: input.now, published_by: input.by, rollback_of: input.rollbackOf ?? null })
+    .values({
+      flow_id: input.flowId,
+      version,
+      document: JSON.stringify(input.doc),
+      checksum: checksumOf(input.doc),
+      published_at: input.now,
+      published_by: input.by,
+      rollback_of: input.rollbackOf ?? null,
+    })
     .execute();
   await db.updateTable('flows').set({ published_version: version, updated_at: input.now }).where('id', '=', input.flowId).execute();
   forgetPublished(db);
@@ -71,10 +103,20 @@ function remember(checksum: string, document: () => string): FlowDocument {
 }
 
 export async function getVersionDoc(db: Executor, flowId: string, version: number): Promise<FlowDocument | undefined> {
-  const row = await db.selectFrom('flow_versions').select('checksum').where('flow_id', '=', flowId).where('version', '=', version).executeTakeFirst();
+  const row = await db
+    .selectFrom('flow_versions')
+    .select('checksum')
+    .where('flow_id', '=', flowId)
+    .where('version', '=', version)
+    .executeTakeFirst();
   if (!row) return undefined;
   if (docCache.has(row.checksum)) return docCache.get(row.checksum);
-  const full = await db.selectFrom('flow_versions').select('document').where('flow_id', '=', flowId).where('version', '=', version).executeTakeFirstOrThrow();
+  const full = await db
+    .selectFrom('flow_versions')
+    .select('document')
+    .where('flow_id', '=', flowId)
+    .where('version', '=', version)
+    .executeTakeFirstOrThrow();
   return remember(row.checksum, () => full.document);
 }
 
@@ -214,7 +256,12 @@ function varsJson(s: SessionState): string {
   return JSON.stringify(s.reengage ? { ...s.vars, engine: { reengage: s.reengage } } : s.vars);
 }
 
-export async function insertSteps(db: Executor, session: { id: string; flowId: string; version: number }, steps: StepRecord[], now: number): Promise<void> {
+export async function insertSteps(
+  db: Executor,
+  session: { id: string; flowId: string; version: number },
+  steps: StepRecord[],
+  now: number,
+): Promise<void> {
   if (steps.length === 0) return;
   await db
     .insertInto('flow_session_steps')
@@ -250,13 +297,19 @@ export async function listSessions(db: Executor, flowId: string, opts: { status?
  * Sessions whose wait is over (the sweeper: clocks that jump, engines that poll late). A session
  * in a conversation whose bot is paused stays frozen: it is due again once the pause lifts.
  */
-export async function dueSessions(db: Executor, now: number, limit: number): Promise<Array<Pick<SessionRow, 'id' | 'conversation_id' | 'step'>>> {
+export async function dueSessions(
+  db: Executor,
+  now: number,
+  limit: number,
+): Promise<Array<Pick<SessionRow, 'id' | 'conversation_id' | 'step'>>> {
   return db
     .selectFrom('flow_sessions as s')
     .select(['s.id', 's.conversation_id', 's.step'])
     .where('s.status', '=', 'waiting')
     .where('s.wake_at', '<=', now)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('bot_pauses as bp').select('bp.conversation_id').whereRef('bp.conversation_id', '=', 's.conversation_id'))))
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('bot_pauses as bp').select('bp.conversation_id').whereRef('bp.conversation_id', '=', 's.conversation_id'))),
+    )
     .limit(limit)
     .execute();
 }
@@ -264,10 +317,18 @@ export async function dueSessions(db: Executor, now: number, limit: number): Pro
 // ---- results ----
 
 export async function insertResult(db: Executor, row: Database['flow_results']): Promise<void> {
-  await db.insertInto('flow_results').values(row).onConflict((oc) => oc.column('session_id').doNothing()).execute();
+  await db
+    .insertInto('flow_results')
+    .values(row)
+    .onConflict((oc) => oc.column('session_id').doNothing())
+    .execute();
 }
 
-export async function listResults(db: Executor, flowId: string, opts: { limit: number; version?: number }): Promise<Array<Database['flow_results']>> {
+export async function listResults(
+  db: Executor,
+  flowId: string,
+  opts: { limit: number; version?: number },
+): Promise<Array<Database['flow_results']>> {
   let q = db.selectFrom('flow_results').selectAll().where('flow_id', '=', flowId);
   if (opts.version !== undefined) q = q.where('version', '=', opts.version);
   return q.orderBy('ended_at', 'desc').orderBy('session_id', 'desc').limit(opts.limit).execute();
@@ -297,7 +358,18 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['m.content', 'c.status', 'ct.id as contact_id', 'ct.name', 'ct.profile_name', 'ct.external_id', 'ct.phone_e164', 'ct.attributes', 'ct.bsuid', 'ct.username'])
+    .select([
+      'm.content',
+      'c.status',
+      'ct.id as contact_id',
+      'ct.name',
+      'ct.profile_name',
+      'ct.external_id',
+      'ct.phone_e164',
+      'ct.attributes',
+      'ct.bsuid',
+      'ct.username',
+    ])
     .where('m.id', '=', messageId)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -328,11 +400,21 @@ function contentExtras(content: unknown): Pick<InboundContext, 'location' | 'med
   return {
     location:
       isPlainObject(l) && typeof l.latitude === 'number' && typeof l.longitude === 'number'
-        ? { latitude: l.latitude, longitude: l.longitude, ...(str(l.name) ? { name: str(l.name) } : {}), ...(str(l.address) ? { address: str(l.address) } : {}) }
+        ? {
+            latitude: l.latitude,
+            longitude: l.longitude,
+            ...(str(l.name) ? { name: str(l.name) } : {}),
+            ...(str(l.address) ? { address: str(l.address) } : {}),
+          }
         : null,
     media:
       isPlainObject(m) && typeof m.id === 'string'
-        ? { id: m.id, ...(str(m.mimeType) ? { mime_type: str(m.mimeType) } : {}), ...(str(m.filename) ? { filename: str(m.filename) } : {}), ...(str(m.caption) ? { caption: str(m.caption) } : {}) }
+        ? {
+            id: m.id,
+            ...(str(m.mimeType) ? { mime_type: str(m.mimeType) } : {}),
+            ...(str(m.filename) ? { filename: str(m.filename) } : {}),
+            ...(str(m.caption) ? { caption: str(m.caption) } : {}),
+          }
         : null,
     contextMessageId: isPlainObject(c) ? (str(c.messageId) ?? null) : null,
   };
@@ -340,7 +422,13 @@ function contentExtras(content: unknown): Pick<InboundContext, 'location' | 'med
 
 /** The template an outbound message was (template buttons name their template by the message they reply to). */
 export async function templateOfMessage(db: Executor, channelId: string, externalId: string): Promise<string | null> {
-  const row = await db.selectFrom('messages').select('template_name').where('channel_id', '=', channelId).where('external_id', '=', externalId).where('direction', '=', 'out').executeTakeFirst();
+  const row = await db
+    .selectFrom('messages')
+    .select('template_name')
+    .where('channel_id', '=', channelId)
+    .where('external_id', '=', externalId)
+    .where('direction', '=', 'out')
+    .executeTakeFirst();
   return row?.template_name ?? null;
 }
 
@@ -350,22 +438,45 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
 }
 
 export async function contactContext(db: Executor, contactId: string): Promise<InboundContext | undefined> {
-  const ct = await db.selectFrom('contacts').select(['id', 'name', 'profile_name', 'external_id', 'phone_e164', 'attributes', 'bsuid', 'username']).where('id', '=', contactId).executeTakeFirst();
+  const ct = await db
+    .selectFrom('contacts')
+    .select(['id', 'name', 'profile_name', 'external_id', 'phone_e164', 'attributes', 'bsuid', 'username'])
+    .where('id', '=', contactId)
+    .executeTakeFirst();
   if (!ct) return undefined;
   const attrs = safeJson(ct.attributes);
-  return { contactId: ct.id, contactName: ct.name ?? ct.profile_name, waId: isWaId(ct.external_id) ? ct.external_id : null, bsuid: ct.bsuid, username: ct.username, phone: ct.phone_e164, attributes: isPlainObject(attrs) ? attrs : {}, replyId: null, conversationStatus: 'active' };
+  return {
+    contactId: ct.id,
+    contactName: ct.name ?? ct.profile_name,
+    waId: isWaId(ct.external_id) ? ct.external_id : null,
+    bsuid: ct.bsuid,
+    username: ct.username,
+    phone: ct.phone_e164,
+    attributes: isPlainObject(attrs) ? attrs : {},
+    replyId: null,
+    conversationStatus: 'active',
+  };
 }
 
 export async function mergeContactAttributes(db: Executor, contactId: string, values: Record<string, unknown>, now: number): Promise<void> {
   const ct = await db.selectFrom('contacts').select('attributes').where('id', '=', contactId).executeTakeFirst();
   const current = safeJson(ct?.attributes ?? '{}');
   const merged = { ...(isPlainObject(current) ? current : {}), ...values };
-  await db.updateTable('contacts').set({ attributes: JSON.stringify(merged), updated_at: now }).where('id', '=', contactId).execute();
+  await db
+    .updateTable('contacts')
+    .set({ attributes: JSON.stringify(merged), updated_at: now })
+    .where('id', '=', contactId)
+    .execute();
 }
 
 /** Marks an inbound message handled; false when another run did it first. */
 export async function claimMessage(db: Executor, messageId: string, now: number): Promise<boolean> {
-  const r = await db.updateTable('messages').set({ status: 'processed', status_at: now }).where('id', '=', messageId).where('status', '=', 'received').executeTakeFirst();
+  const r = await db
+    .updateTable('messages')
+    .set({ status: 'processed', status_at: now })
+    .where('id', '=', messageId)
+    .where('status', '=', 'received')
+    .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
 

@@ -73,7 +73,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function localParts(t: number, timezone: string): { y: number; mo: number; d: number; h: number; mi: number; weekday: number } {
   let f = formatters.get(timezone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+    });
     formatters.set(timezone, f);
   }
   const p: Record<string, string> = {};

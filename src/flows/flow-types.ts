@@ -48,7 +48,15 @@ export type MessageSpec =
   | { media: { type: 'image' | 'video' | 'document' | 'audio'; url: string; caption?: string; filename?: string } }
   | { location: { latitude: number; longitude: number; name?: string; address?: string } }
   | { buttons: { body: string; header?: string; footer?: string; buttons: Array<{ id: string; title: string }> } }
-  | { list: { body: string; button: string; header?: string; footer?: string; sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }> } }
+  | {
+      list: {
+        body: string;
+        button: string;
+        header?: string;
+        footer?: string;
+        sections: Array<{ title?: string; rows: Array<{ id: string; title: string; description?: string }> }>;
+      };
+    }
   | { cta_url: { body: string; display_text: string; url: string; header?: string; footer?: string } };
 
 export type Exits = Record<string, string>;
@@ -206,7 +214,21 @@ export interface AiReplyBlock {
   exits: Exits; // next, unavailable
 }
 
-export type Block = SendBlock | AskBlock | SetBlock | ConditionBlock | HttpBlock | WaitBlock | HandoffBlock | LinkBlock | JumpBlock | EndBlock | TemplateBlock | WebhookBlock | IntentBlock | AiReplyBlock;
+export type Block =
+  | SendBlock
+  | AskBlock
+  | SetBlock
+  | ConditionBlock
+  | HttpBlock
+  | WaitBlock
+  | HandoffBlock
+  | LinkBlock
+  | JumpBlock
+  | EndBlock
+  | TemplateBlock
+  | WebhookBlock
+  | IntentBlock
+  | AiReplyBlock;
 export type BlockType = Block['type'];
 
 /** The exits each block type may name; the validator rejects others. */

@@ -6,7 +6,6 @@ import { webhookSettings } from '../event-webhooks/webhook-settings.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
 
-
 export interface FlowWebhookJob {
   id: string;
   url: string;
@@ -18,7 +17,6 @@ export interface FlowWebhookJob {
   attempt: number;
 }
 
-
 /**
  * Job `flow.webhook`: one attempt of a flow's outgoing webhook block. Signed and retried exactly
  * like event webhooks (postSignedWebhook, the same Switchboard-Signature and retry schedule), but
@@ -28,7 +26,10 @@ export interface FlowWebhookJob {
  * attempt number, due at the app's clock: the engines' own attempt counters are not comparable
  * (in-place short retries, graphile-worker's re-added jobs), and this count decides when to stop.
  */
-export async function deliverFlowWebhook(deps: Deps, payload: FlowWebhookJob | (Omit<FlowWebhookJob, 'attempt'> & { attempt?: number })): Promise<void> {
+export async function deliverFlowWebhook(
+  deps: Deps,
+  payload: FlowWebhookJob | (Omit<FlowWebhookJob, 'attempt'> & { attempt?: number }),
+): Promise<void> {
   const p: FlowWebhookJob = { ...payload, attempt: payload.attempt ?? 1 };
   const settings = webhookSettings(deps.config);
   const allowPrivate = deps.config.flows?.httpAllowPrivate ?? false;
@@ -43,7 +44,10 @@ export async function deliverFlowWebhook(deps: Deps, payload: FlowWebhookJob | (
     return;
   }
   if (!allowPrivate && privateHostOf(url)) {
-    deps.logger.warn({ webhook: p.id, host: url.hostname }, 'flow webhook: private or loopback address refused; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it');
+    deps.logger.warn(
+      { webhook: p.id, host: url.hostname },
+      'flow webhook: private or loopback address refused; set FLOW_HTTP_ALLOW_PRIVATE=true to allow it',
+    );
     return;
   }
   const now = deps.clock.now();

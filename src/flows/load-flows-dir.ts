@@ -8,10 +8,15 @@ import { parseFlowSource, validateFlow } from './validate-flow.ts';
  * Loads every .yaml / .yml / .json flow in a folder at start and publishes those that changed.
  * An invalid file is logged with its problems and skipped; it never stops the start.
  */
-export async function loadFlowsDir(deps: Deps, dir: string): Promise<Array<{ file: string; id?: string; version?: number; created?: boolean; errors?: unknown[] }>> {
+export async function loadFlowsDir(
+  deps: Deps,
+  dir: string,
+): Promise<Array<{ file: string; id?: string; version?: number; created?: boolean; errors?: unknown[] }>> {
   if (!existsSync(dir)) return [];
   const report: Array<{ file: string; id?: string; version?: number; created?: boolean; errors?: unknown[] }> = [];
-  for (const file of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/i.test(f))
+    .sort()) {
     const parsed = parseFlowSource(readFileSync(join(dir, file), 'utf8'));
     const checked = parsed.ok ? validateFlow(parsed.doc) : { ok: false as const, errors: [parsed.error], warnings: [] };
     if (!checked.ok) {
@@ -19,7 +24,9 @@ export async function loadFlowsDir(deps: Deps, dir: string): Promise<Array<{ fil
       report.push({ file, errors: checked.errors });
       continue;
     }
-    const r = await deps.storage.db.transaction().execute((trx) => publishFlow(trx, checked.flow, { by: `file:${file}`, source: `file:${file}`, now: deps.clock.now() }));
+    const r = await deps.storage.db
+      .transaction()
+      .execute((trx) => publishFlow(trx, checked.flow, { by: `file:${file}`, source: `file:${file}`, now: deps.clock.now() }));
     if (r.created) deps.logger.info({ file, flow: checked.flow.id, version: r.version }, 'flow published from file');
     report.push({ file, id: checked.flow.id, version: r.version, created: r.created });
   }

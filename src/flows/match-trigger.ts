@@ -28,11 +28,19 @@ export function matchTrigger(flows: readonly PublishedFlow[], text: string | nul
  * that template (case-insensitive) and the button's payload (default "continue"; case-insensitive, since
  * a button sent without a payload echoes its text).
  */
-export function matchTemplateButton(flows: readonly PublishedFlow[], button: { template: string; payload: string }, channelId: string): PublishedFlow | undefined {
+export function matchTemplateButton(
+  flows: readonly PublishedFlow[],
+  button: { template: string; payload: string },
+  channelId: string,
+): PublishedFlow | undefined {
   const name = button.template.toLowerCase();
   return flows.find((f) =>
     (f.doc.triggers ?? []).some(
-      (t) => t.type === 'template_button' && (t.channel === undefined || t.channel === channelId) && t.template.toLowerCase() === name && fold(t.payload ?? 'continue') === fold(button.payload),
+      (t) =>
+        t.type === 'template_button' &&
+        (t.channel === undefined || t.channel === channelId) &&
+        t.template.toLowerCase() === name &&
+        fold(t.payload ?? 'continue') === fold(button.payload),
     ),
   );
 }

@@ -41,7 +41,14 @@ export function renderMessage(spec: MessageSpec, scope: unknown): OutboundConten
     };
   }
   const c = spec.cta_url;
-  return { type: 'cta_url', body: t(c.body, 1024), displayText: t(c.display_text, 20), url: interpolate(c.url, scope), header: opt(c.header, 60), footer: opt(c.footer, 60) };
+  return {
+    type: 'cta_url',
+    body: t(c.body, 1024),
+    displayText: t(c.display_text, 20),
+    url: interpolate(c.url, scope),
+    header: opt(c.header, 60),
+    footer: opt(c.footer, 60),
+  };
 }
 
 /** The question an ask block sends: text, or buttons / a list for a choice. */
@@ -50,14 +57,25 @@ export function renderPrompt(block: AskBlock, text: string, scope: { session: Re
   if (!options.length) return renderMessage({ text }, scope);
   const { style, rows } = choicePage(block, options, currentPage(scope.session));
   if (!block.options_from) {
-    if (style === 'buttons') return renderMessage({ buttons: { body: text, buttons: rows.map((o) => ({ id: o.id, title: o.title })) } }, scope);
+    if (style === 'buttons')
+      return renderMessage({ buttons: { body: text, buttons: rows.map((o) => ({ id: o.id, title: o.title })) } }, scope);
     return renderMessage({ list: { body: text, button: block.button ?? 'Choose', sections: [{ rows }] } }, scope);
   }
   // Titles read from data are shown as they are, not interpolated as templates.
   const body = interpolate(text, scope);
-  if (style === 'buttons') return { type: 'buttons', body: cut(body, 1024), buttons: rows.map((o) => ({ id: o.id, title: cut(o.title, 20) })) };
-  const listRows = rows.map((o) => ({ id: o.id, title: cut(o.title, 24), description: o.description === undefined ? undefined : cut(o.description, 72) }));
-  return { type: 'list', body: cut(body, 4096), button: cut(interpolate(block.button ?? 'Choose', scope), 20), sections: [{ rows: listRows }] };
+  if (style === 'buttons')
+    return { type: 'buttons', body: cut(body, 1024), buttons: rows.map((o) => ({ id: o.id, title: cut(o.title, 20) })) };
+  const listRows = rows.map((o) => ({
+    id: o.id,
+    title: cut(o.title, 24),
+    description: o.description === undefined ? undefined : cut(o.description, 72),
+  }));
+  return {
+    type: 'list',
+    body: cut(body, 4096),
+    button: cut(interpolate(block.button ?? 'Choose', scope), 20),
+    sections: [{ rows: listRows }],
+  };
 }
 
 function cut(s: string, max: number): string {

@@ -6,7 +6,15 @@ import { evaluateCondition } from './condition.ts';
 import { matchEscape, type EscapeRule } from './escape-words.ts';
 import { interpolate, interpolateDeep, isPlainObject } from './expression.ts';
 import type { Block, FlowDocument, HttpBlock, TemplateBlock } from './flow-types.ts';
-import { REENGAGE_NO_ID, REENGAGE_YES_ID, isBusinessTime, nextBusinessTime, timeSettings, type TimeDefaults, type TimeSettings } from './flow-time.ts';
+import {
+  REENGAGE_NO_ID,
+  REENGAGE_YES_ID,
+  isBusinessTime,
+  nextBusinessTime,
+  timeSettings,
+  type TimeDefaults,
+  type TimeSettings,
+} from './flow-time.ts';
 import { readJsonPath } from './json-path.ts';
 import { renderMessage, renderPrompt } from './render-message.ts';
 import { validateAnswer, type Answer } from './validate-answer.ts';
@@ -52,7 +60,10 @@ export interface HttpRequestSpec {
   retries: number;
 }
 
-export type HttpOutcome = { kind: 'success'; status: number; body: unknown } | { kind: 'error'; status: number | null; message: string } | { kind: 'timeout' };
+export type HttpOutcome =
+  | { kind: 'success'; status: number; body: unknown }
+  | { kind: 'error'; status: number | null; message: string }
+  | { kind: 'timeout' };
 
 export type TemplateOutcome = { ok: true } | { ok: false; code: string; message: string };
 
@@ -97,7 +108,15 @@ export interface StepRecord {
 
 export interface StepContext {
   now: number;
-  contact: { id: string; name: string | null; phone: string | null; wa_id: string | null; bsuid?: string | null; username?: string | null; attributes: Record<string, unknown> };
+  contact: {
+    id: string;
+    name: string | null;
+    phone: string | null;
+    wa_id: string | null;
+    bsuid?: string | null;
+    username?: string | null;
+    attributes: Record<string, unknown>;
+  };
   message: { text: string | null; kind: string } | null;
   /** Operator defaults for business hours (BUSINESS_HOURS, BUSINESS_TIMEZONE). */
   time?: TimeDefaults;
@@ -154,7 +173,13 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
     effects.push({ type: 'finished', status, reason, result: state.vars.result });
   };
   /** Leaves the current block by an exit; false when the session ended instead. */
-  const leave = (block: Block, exit: string, fallback: { status: 'succeeded' | 'failed'; reason: string }, answer: string | null = null, valid: boolean | null = null): boolean => {
+  const leave = (
+    block: Block,
+    exit: string,
+    fallback: { status: 'succeeded' | 'failed'; reason: string },
+    answer: string | null = null,
+    valid: boolean | null = null,
+  ): boolean => {
     record(block, exit, answer, valid);
     const target = 'exits' in block ? block.exits?.[exit] : undefined;
     if (!target) {
@@ -229,7 +254,21 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
       return done();
     }
     const r = t.reengage;
-    effects.push({ type: 'send', content: renderMessage({ buttons: { body: r.message, buttons: [{ id: REENGAGE_YES_ID, title: r.yes }, { id: REENGAGE_NO_ID, title: r.no }] } }, scope()) });
+    effects.push({
+      type: 'send',
+      content: renderMessage(
+        {
+          buttons: {
+            body: r.message,
+            buttons: [
+              { id: REENGAGE_YES_ID, title: r.yes },
+              { id: REENGAGE_NO_ID, title: r.no },
+            ],
+          },
+        },
+        scope(),
+      ),
+    });
     state.reengage = 'sent';
     state.wakeAt = expireAt;
     return done();
@@ -272,7 +311,9 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
     if (ev.type === 'message' && state.awaiting === 'button') {
       const cancel = buttonChoice(ev.answer, block.payloads) === 'cancel';
       const typed = ev.answer.replyId ?? ev.answer.text;
-      return leave(block, cancel ? 'cancel' : 'next', cancel ? { status: 'failed', reason: 'cancelled' } : missing, typed, true) ? 'next' : 'ended';
+      return leave(block, cancel ? 'cancel' : 'next', cancel ? { status: 'failed', reason: 'cancelled' } : missing, typed, true)
+        ? 'next'
+        : 'ended';
     }
     if (ev.type !== 'enter') return 'wait';
     const s = scope();
@@ -310,7 +351,16 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
       if (action === 'restart') {
         // From the start with the flow's initial variables, as a new session would begin.
         state.vars = { session: { ...doc.variables }, result: {} };
-        Object.assign(state, { block: doc.start, blockEnteredAt: now, retries: 0, awaiting: null, wakeAt: null, reengage: null, status: 'active', reason: null });
+        Object.assign(state, {
+          block: doc.start,
+          blockEnteredAt: now,
+          retries: 0,
+          awaiting: null,
+          wakeAt: null,
+          reengage: null,
+          status: 'active',
+          reason: null,
+        });
         ev = { type: 'enter' };
       } else {
         state.awaiting = null;
@@ -367,7 +417,8 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
             state.vars.session[block.variable] = check.value;
             // What a customer-facing message shows: the option's title, the date as the customer writes it.
             if (block.kind === 'choice') state.vars.session[`${block.variable}_title`] = check.display;
-            if (block.kind === 'date' && typeof check.value === 'string') state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
+            if (block.kind === 'date' && typeof check.value === 'string')
+              state.vars.session[`${block.variable}_text`] = formatDate(check.value, block.format ?? 'YYYY-MM-DD');
             const byOption = block.kind === 'choice' && typeof check.value === 'string' ? optionExit(block, check.value, scope()) : 'next';
             if (!leave(block, byOption, missing, check.display, true)) break;
             continue;
@@ -516,7 +567,16 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
         state.vars.session[block.variable ?? 'intent'] = m.intent;
         state.vars.session.intent_confidence = m.confidence;
         const exit = m.intent ?? 'low_confidence';
-        if (!leave(block, exit, { status: 'failed', reason: m.intent ? 'missing_exit' : 'low_confidence' }, text === null ? null : text.slice(0, 1000), block.prompt ? true : null)) break;
+        if (
+          !leave(
+            block,
+            exit,
+            { status: 'failed', reason: m.intent ? 'missing_exit' : 'low_confidence' },
+            text === null ? null : text.slice(0, 1000),
+            block.prompt ? true : null,
+          )
+        )
+          break;
         continue;
       }
       case 'ai_reply':
@@ -554,6 +614,12 @@ function buildRequest(block: HttpBlock, scope: unknown): HttpRequestSpec {
     for (const [k, v] of Object.entries(block.body.form)) form[k] = interpolate(v, scope);
     body = { kind: 'form', value: form };
   }
-  return { method: block.method, url: interpolate(block.url, scope), headers, body, timeoutMs: block.timeout_ms ?? 10_000, retries: block.retries ?? 0 };
+  return {
+    method: block.method,
+    url: interpolate(block.url, scope),
+    headers,
+    body,
+    timeoutMs: block.timeout_ms ?? 10_000,
+    retries: block.retries ?? 0,
+  };
 }
-

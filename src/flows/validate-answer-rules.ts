@@ -26,7 +26,8 @@ export function patternProblem(pattern: string): string | null {
     return `not a valid regular expression: ${err instanceof Error ? err.message : String(err)}`;
   }
   if (/\\[1-9]|\\k</.test(pattern)) return 'back-references are not allowed in a pattern';
-  if (nestedQuantifier(pattern)) return 'a quantified group holds a quantifier or alternatives (like (a+)+): it can take exponential time; rewrite it';
+  if (nestedQuantifier(pattern))
+    return 'a quantified group holds a quantifier or alternatives (like (a+)+): it can take exponential time; rewrite it';
   return null;
 }
 

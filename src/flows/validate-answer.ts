@@ -29,13 +29,23 @@ export function validateAnswer(block: AskBlock, answer: Answer, ctx?: AnswerCont
   if (block.kind === 'location') {
     const l = answer.kind === 'location' ? answer.location : null;
     if (!l) return { ok: false, problem: 'not_a_location' };
-    const value = { latitude: l.latitude, longitude: l.longitude, ...(l.name ? { name: l.name } : {}), ...(l.address ? { address: l.address } : {}) };
+    const value = {
+      latitude: l.latitude,
+      longitude: l.longitude,
+      ...(l.name ? { name: l.name } : {}),
+      ...(l.address ? { address: l.address } : {}),
+    };
     return { ok: true, value, display: `${l.latitude},${l.longitude}` };
   }
   if (block.kind === 'image' || block.kind === 'document') {
     const m = answer.kind === block.kind ? answer.media : null;
     if (!m) return { ok: false, problem: `not_an_${block.kind}` };
-    const value = { media_id: m.id, ...(m.mime_type ? { mime_type: m.mime_type } : {}), ...(m.filename ? { filename: m.filename } : {}), ...(m.caption ? { caption: m.caption } : {}) };
+    const value = {
+      media_id: m.id,
+      ...(m.mime_type ? { mime_type: m.mime_type } : {}),
+      ...(m.filename ? { filename: m.filename } : {}),
+      ...(m.caption ? { caption: m.caption } : {}),
+    };
     return { ok: true, value, display: `[${block.kind} ${m.id}]` };
   }
   if (text === '') return { ok: false, problem: 'no_text' };
@@ -50,7 +60,9 @@ export function validateAnswer(block: AskBlock, answer: Answer, ctx?: AnswerCont
       return { ok: true, value: text, display: text };
     case 'email': {
       const email = text.toLowerCase();
-      return EMAIL.test(email) && email.length <= 254 ? { ok: true, value: email, display: email } : { ok: false, problem: 'invalid_email' };
+      return EMAIL.test(email) && email.length <= 254
+        ? { ok: true, value: email, display: email }
+        : { ok: false, problem: 'invalid_email' };
     }
     case 'phone': {
       const country = isCountry(block.default_country) ? block.default_country : undefined;

@@ -17,7 +17,14 @@ export function checkAskRules(id: string, block: AskBlock, errors: FlowProblem[]
     const why = patternProblem(block.pattern);
     if (why) add('pattern', why);
   }
-  if (block.min_date !== undefined && block.max_date !== undefined && block.min_date !== 'today' && block.max_date !== 'today' && block.min_date > block.max_date) add('min_date', 'min_date is after max_date');
+  if (
+    block.min_date !== undefined &&
+    block.max_date !== undefined &&
+    block.min_date !== 'today' &&
+    block.max_date !== 'today' &&
+    block.min_date > block.max_date
+  )
+    add('min_date', 'min_date is after max_date');
   for (const f of ['min_date', 'max_date'] as const) {
     const v = block[f];
     if (v !== undefined && v !== 'today' && !realDate(v)) add(f, `${f} must be a real date (YYYY-MM-DD) or "today"`);
@@ -25,10 +32,12 @@ export function checkAskRules(id: string, block: AskBlock, errors: FlowProblem[]
   const from = block.options_from;
   if (from) {
     if (block.options !== undefined) add('options', 'give options or options_from, not both');
-    if (!/^(session|result|contact)\.[A-Za-z0-9_.]+$/.test(from.var)) add('options_from.var', 'options_from.var names a variable, like session.items');
+    if (!/^(session|result|contact)\.[A-Za-z0-9_.]+$/.test(from.var))
+      add('options_from.var', 'options_from.var names a variable, like session.items');
     for (const f of ['id', 'title', 'description', 'exit'] as const) {
       const p = from[f];
-      if (p !== undefined && parseJsonPath(p) === null) add(`options_from.${f}`, `options_from.${f} must be a JSON path into each item, like $.id`);
+      if (p !== undefined && parseJsonPath(p) === null)
+        add(`options_from.${f}`, `options_from.${f} must be a JSON path into each item, like $.id`);
     }
   }
 }

@@ -50,10 +50,22 @@ export function checkVariablePaths(flow: FlowDocument, errors: FlowProblem[], wa
       if (changed || !tMay) work.push(target);
     }
   }
-  if (flow.variables && Object.hasOwn(flow.variables, 'id')) errors.push({ block: null, field: 'variables.id', path: '/variables/id', message: 'session.id is the session\'s own id: choose another variable name' });
+  if (flow.variables && Object.hasOwn(flow.variables, 'id'))
+    errors.push({
+      block: null,
+      field: 'variables.id',
+      path: '/variables/id',
+      message: "session.id is the session's own id: choose another variable name",
+    });
   for (const [id, block] of Object.entries(flow.blocks)) {
     const exits = ['next', 'success', 'error', 'timeout', ...('exits' in block && block.exits ? Object.keys(block.exits) : [])];
-    if (exits.some((e) => writesOn(block, e).includes('id'))) errors.push({ block: id, field: null, path: `/blocks/${id}`, message: `block "${id}" writes session.id, the session's own id: choose another variable name` });
+    if (exits.some((e) => writesOn(block, e).includes('id')))
+      errors.push({
+        block: id,
+        field: null,
+        path: `/blocks/${id}`,
+        message: `block "${id}" writes session.id, the session's own id: choose another variable name`,
+      });
     const sure = must.get(id);
     const maybe = may.get(id);
     if (!sure || !maybe) continue; // unreachable: warned about elsewhere
@@ -62,10 +74,20 @@ export function checkVariablePaths(flow: FlowDocument, errors: FlowProblem[], wa
       const extra = ref.setBefore;
       if (maybe.has(name) || extra.has(name)) {
         if (!sure.has(name) && !extra.has(name) && !ref.guarded) {
-          warnings.push({ block: id, field: ref.field, path: ref.path(id), message: `{{session.${name}}} is set on only some paths to block "${id}" (add a default filter, or set it on every path)` });
+          warnings.push({
+            block: id,
+            field: ref.field,
+            path: ref.path(id),
+            message: `{{session.${name}}} is set on only some paths to block "${id}" (add a default filter, or set it on every path)`,
+          });
         }
       } else {
-        errors.push({ block: id, field: ref.field, path: ref.path(id), message: `block "${id}" reads {{session.${name}}}, which no path to it sets (declare it in variables, or set it before)` });
+        errors.push({
+          block: id,
+          field: ref.field,
+          path: ref.path(id),
+          message: `block "${id}" reads {{session.${name}}}, which no path to it sets (declare it in variables, or set it before)`,
+        });
       }
     }
   }
@@ -76,7 +98,12 @@ export function writesOn(block: Block, exit: string): string[] {
   switch (block.type) {
     case 'ask':
       // A choice also stores its option's title, a date the answer as written (step-session.ts).
-      return exit === 'gave_up' ? [] : [block.variable, ...(block.kind === 'choice' ? [`${block.variable}_title`] : block.kind === 'date' ? [`${block.variable}_text`] : [])];
+      return exit === 'gave_up'
+        ? []
+        : [
+            block.variable,
+            ...(block.kind === 'choice' ? [`${block.variable}_title`] : block.kind === 'date' ? [`${block.variable}_text`] : []),
+          ];
     case 'set':
       return Object.keys(block.values)
         .filter((k) => k.startsWith('session.'))

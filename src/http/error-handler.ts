@@ -19,7 +19,9 @@ interface ErrorBody {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     if (err instanceof HttpError) {
-      return reply.status(err.status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+      return reply
+        .status(err.status)
+        .send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     }
     const body = frameworkErrorBody(err, req);
     if (body.status === 500) req.log.error({ err }, 'unhandled error');
@@ -86,14 +88,28 @@ function frameworkErrorBody(err: FastifyError, req: FastifyRequest): { status: n
       return send(413, 'body_too_large', `The body is larger than this route accepts (${req.routeOptions.bodyLimit ?? 'its'} bytes).`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
       const type = req.headers['content-type'];
-      return send(415, 'unsupported_media_type', `${type ? `Content-Type "${type}" is` : 'A body without a Content-Type is'} not accepted here; send JSON with Content-Type: application/json.`);
+      return send(
+        415,
+        'unsupported_media_type',
+        `${type ? `Content-Type "${type}" is` : 'A body without a Content-Type is'} not accepted here; send JSON with Content-Type: application/json.`,
+      );
     }
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return send(400, 'bad_request', 'The body is not as long as its Content-Length says.');
   }
   // secure-json-parse refuses "__proto__" / "constructor.prototype" keys (prototype pollution).
-  if (given === 400 && /forbidden prototype property/i.test(err.message)) return send(400, 'invalid_json', 'The body has a forbidden "__proto__" or "constructor" key.');
+  if (given === 400 && /forbidden prototype property/i.test(err.message))
+    return send(400, 'invalid_json', 'The body has a forbidden "__proto__" or "constructor" key.');
   if (given === 500) return send(500, 'internal_error', 'Internal error; see the server log.');
-  const code = given === 413 ? 'body_too_large' : given === 415 ? 'unsupported_media_type' : given === 400 ? 'bad_request' : given === 404 ? 'not_found' : `http_${given}`;
+  const code =
+    given === 413
+      ? 'body_too_large'
+      : given === 415
+        ? 'unsupported_media_type'
+        : given === 400
+          ? 'bad_request'
+          : given === 404
+            ? 'not_found'
+            : `http_${given}`;
   return send(given, code, err.message || STATUS_CODES[given] || 'Bad request');
 }

@@ -14,8 +14,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         title: 'Switchboard API',
         version: '1',
         description:
-          'The inbox API: conversations, replies within WhatsApp\'s rules, labels, notes, canned replies, search and linked records. ' +
-          'Every /api/v1 route needs `Authorization: Bearer <token>` (or the web app\'s session cookie). ' +
+          "The inbox API: conversations, replies within WhatsApp's rules, labels, notes, canned replies, search and linked records. " +
+          "Every /api/v1 route needs `Authorization: Bearer <token>` (or the web app's session cookie). " +
           'Errors are `{"error": {"code", "message", "details"?}}` with a 4xx status.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -33,8 +33,17 @@ export function installResponseCheck(app: FastifyInstance): void {
     }
     // Compare what goes on the wire (dates as strings...), not the objects the handler built.
     if (!validate(JSON.parse(JSON.stringify(payload)))) {
-      const what = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`);
-      throw new HttpError(500, 'response_schema_mismatch', `${req.method} ${req.routeOptions.url} ${reply.statusCode} does not match its schema: ${what.join('; ')}`);
+      const what = (validate.errors ?? [])
+        .slice(0, 5)
+        .map(
+          (e) =>
+            `${e.instancePath || '/'} ${e.message}${e.params && 'additionalProperty' in e.params ? ` "${e.params.additionalProperty}"` : ''}`,
+        );
+      throw new HttpError(
+        500,
+        'response_schema_mismatch',
+        `${req.method} ${req.routeOptions.url} ${reply.statusCode} does not match its schema: ${what.join('; ')}`,
+      );
     }
     return payload;
   });
@@ -52,6 +61,7 @@ export function closed(schema: unknown): unknown {
   if (schema === null || typeof schema !== 'object') return schema;
   const out: Schema = {};
   for (const [k, v] of Object.entries(schema)) out[k] = k === 'examples' || k === 'example' ? v : closed(v);
-  if (out.type === 'object' && out.properties && out.additionalProperties === undefined && out.patternProperties === undefined) out.additionalProperties = false;
+  if (out.type === 'object' && out.properties && out.additionalProperties === undefined && out.patternProperties === undefined)
+    out.additionalProperties = false;
   return out;
 }

@@ -25,7 +25,8 @@ export function routeDoc(doc: RouteDocInput, extra: Pick<RouteShorthandOptions, 
   if (doc.querystring) schema.querystring = objectOf(doc.querystring, []);
   if (doc.body) schema.body = doc.body;
   const responses: Record<string, unknown> = {};
-  for (const [status, description] of Object.entries(doc.responses ?? { 200: 'OK' })) responses[status] = { description, type: 'object', additionalProperties: true };
+  for (const [status, description] of Object.entries(doc.responses ?? { 200: 'OK' }))
+    responses[status] = { description, type: 'object', additionalProperties: true };
   responses['4XX'] = { description: 'Error: {"error": {"code", "message", "details"?}}', type: 'object', additionalProperties: true };
   schema.response = responses;
   return {

@@ -69,7 +69,10 @@ const jsonSerializer = () => (data: unknown) => JSON.stringify(data);
 export function routeSchema<const S extends RouteSchemaInput>(
   schema: S,
   extra: Pick<RouteShorthandOptions, 'config' | 'bodyLimit'> = {},
-): { schema: Omit<S, 'response'> & { response: S['response'] & { '4XX': typeof ApiError } }; serializerCompiler: typeof jsonSerializer } & typeof extra {
+): {
+  schema: Omit<S, 'response'> & { response: S['response'] & { '4XX': typeof ApiError } };
+  serializerCompiler: typeof jsonSerializer;
+} & typeof extra {
   return {
     ...extra,
     schema: { ...schema, security: [{ bearer: [] }], response: { ...schema.response, '4XX': ApiError } },

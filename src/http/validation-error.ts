@@ -22,7 +22,9 @@ export interface ValidationAnswer {
 export function validationAnswer(errors: readonly AjvError[], context: string): ValidationAnswer {
   // Ajv reports every error (allErrors): the body's own shape first, then an unknown field, then the rest in order.
   const first =
-    errors.find((e) => context === 'body' && !e.instancePath && e.keyword === 'type') ?? errors.find((e) => e.keyword === 'additionalProperties') ?? errors[0]!;
+    errors.find((e) => context === 'body' && !e.instancePath && e.keyword === 'type') ??
+    errors.find((e) => e.keyword === 'additionalProperties') ??
+    errors[0]!;
   const params: Record<string, unknown> = first.params ?? {};
   const path = (first.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
   const extra = typeof params.additionalProperty === 'string' ? params.additionalProperty : undefined;
@@ -42,10 +44,21 @@ export function validationAnswer(errors: readonly AjvError[], context: string): 
   const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
   const field = missing ? (path ? `${path}.${missing}` : missing) : path || context;
   if (context === 'body' && !path && !missing && first.keyword === 'type') {
-    return { status: 400, code: 'invalid_body', message: 'Send a JSON object (Content-Type: application/json).', details: { field: 'body' } };
+    return {
+      status: 400,
+      code: 'invalid_body',
+      message: 'Send a JSON object (Content-Type: application/json).',
+      details: { field: 'body' },
+    };
   }
   const custom = customError(errors, first.instancePath ?? '', missing);
-  if (custom) return { status: custom.status ?? 400, code: custom.code, message: custom.message ?? `"${field}" ${first.message ?? 'is not valid'}.`, details: { field, ...custom.details } };
+  if (custom)
+    return {
+      status: custom.status ?? 400,
+      code: custom.code,
+      message: custom.message ?? `"${field}" ${first.message ?? 'is not valid'}.`,
+      details: { field, ...custom.details },
+    };
   const wanted = missing ? 'is required' : (first.message ?? 'is not valid');
   return { status: 400, code: 'invalid_request', message: `"${field}" ${wanted}.`, details: { field } };
 }

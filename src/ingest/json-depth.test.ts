@@ -13,7 +13,7 @@ test('jsonDeeperThan counts arrays and objects, not brackets inside strings or e
   assert.equal(deeper('{"s":"a\\"[[[["}', 1), false, 'an escaped quote does not end the string');
   assert.equal(deeper('{"s":"a\\\\"}[[', 1), true, 'an escaped backslash does end it');
   assert.equal(deeper('{"é€😀":["[", "]"]}', 2), false, 'multi-byte characters are never brackets');
-  assert.equal(deeper('[' .repeat(10_000) + ']'.repeat(10_000), 64), true);
+  assert.equal(deeper('['.repeat(10_000) + ']'.repeat(10_000), 64), true);
 });
 
 test('replaceNul replaces U+0000 in every string and key with U+FFFD, keeps everything else as it is', () => {

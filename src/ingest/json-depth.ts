@@ -24,7 +24,8 @@ export function jsonDeeperThan(raw: Uint8Array, max: number): boolean {
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (inString) {
-      if (c === BACKSLASH) i++; // the escaped character, whatever it is, cannot end the string
+      if (c === BACKSLASH)
+        i++; // the escaped character, whatever it is, cannot end the string
       else if (c === QUOTE) inString = false;
     } else if (c === QUOTE) {
       inString = true;

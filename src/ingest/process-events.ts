@@ -57,24 +57,51 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     const contact = await resolveWhatsAppContact(db, senderIdentity(m, problems, deps, now));
     // A merge of two records of this customer (contacts/merge-contacts.ts) closed or moved conversations: tell the inbox and integrations.
     for (const id of contact.merged?.closed ?? []) await emitConversationClosed(db, deps.jobs, { conversationId: id, now });
-    for (const id of contact.merged?.moved ?? []) await emitConversationUpdated(db, deps.jobs, { conversationId: id, changes: ['contact'], now });
+    for (const id of contact.merged?.moved ?? [])
+      await emitConversationUpdated(db, deps.jobs, { conversationId: id, changes: ['contact'], now });
     const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
     const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, event.received_at);
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
-    const messageId = await insertInbound(db, { conversationId: conversation.id, channelId: channel.id, message, now, sortAt: time.sortAt, anomaly: time.anomaly });
+    const messageId = await insertInbound(db, {
+      conversationId: conversation.id,
+      channelId: channel.id,
+      message,
+      now,
+      sortAt: time.sortAt,
+      anomaly: time.anomaly,
+    });
     if (!messageId) continue; // duplicate delivery
     if (m.kind === 'system') await applySystemIdentityChange(db, contact.id, m, problems, now);
-    if (time.anomaly) deps.logger.warn({ messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly }, 'inbound message timestamp is unusable; the receive time stands in');
+    if (time.anomaly)
+      deps.logger.warn(
+        { messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly },
+        'inbound message timestamp is unusable; the receive time stands in',
+      );
     await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });
     // A conversation opened by this message: the number may route it to a human at once.
     if (conversation.created_at === now && m.kind !== 'system') {
       const auto = await autoAssignOf(db, channel.id);
-      if (auto.mode === 'first_message') await requestHuman(db, deps, conversation.id, { ...(auto.teamId ? { teamId: auto.teamId } : {}), by: 'auto_assign' });
+      if (auto.mode === 'first_message')
+        await requestHuman(db, deps, conversation.id, { ...(auto.teamId ? { teamId: auto.teamId } : {}), by: 'auto_assign' });
     }
-    if (m.media) await queueMediaFetch(deps, db, { messageId, conversationId: conversation.id, channelId: channel.id, kind: m.kind, media: m.media, now });
+    if (m.media)
+      await queueMediaFetch(deps, db, {
+        messageId,
+        conversationId: conversation.id,
+        channelId: channel.id,
+        kind: m.kind,
+        media: m.media,
+        now,
+      });
     const window = deps.config.inboundReorderWindowMs ?? 0;
-    await enqueueJob(db, deps.jobs, JOBS.messageProcess, { messageId }, { conversationId: conversation.id, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) });
+    await enqueueJob(
+      db,
+      deps.jobs,
+      JOBS.messageProcess,
+      { messageId },
+      { conversationId: conversation.id, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) },
+    );
   }
   for (const parsedStatus of parsed.value.statuses) {
     const at = checkStatusTime(parsedStatus.at, event.received_at);

@@ -13,7 +13,12 @@ import type { Executor } from '../jobs/job-queue.ts';
  * recorded on the webhook event (`error`). With no usable identifier at all the message goes to
  * a contact keyed `unidentified:<from>`, which has no phone, wa_id or BSUID.
  */
-export function senderIdentity(m: InboundMessage, problems: string[], deps: Pick<Deps, 'logger'>, now: number): WhatsAppIdentity & { fallbackKey: string; now: number } {
+export function senderIdentity(
+  m: InboundMessage,
+  problems: string[],
+  deps: Pick<Deps, 'logger'>,
+  now: number,
+): WhatsAppIdentity & { fallbackKey: string; now: number } {
   // Without `sender`, the parser saw only a wa_id, in `from`.
   const s = m.sender ?? { waId: m.from };
   const id: WhatsAppIdentity & { fallbackKey: string; now: number } = { fallbackKey: `unidentified:${m.from.slice(0, 150)}`, now };
@@ -31,12 +36,21 @@ export function senderIdentity(m: InboundMessage, problems: string[], deps: Pick
   function malformed(field: string, value: string): void {
     const problem = `message ${m.externalId}: malformed ${field} ${JSON.stringify(value.slice(0, 150))} kept out of the contact's identity (message stored)`;
     problems.push(problem);
-    deps.logger.warn({ wamid: m.externalId, field, value: value.slice(0, 150) }, 'malformed WhatsApp identifier kept out of the contact\'s identity');
+    deps.logger.warn(
+      { wamid: m.externalId, field, value: value.slice(0, 150) },
+      "malformed WhatsApp identifier kept out of the contact's identity",
+    );
   }
 }
 
 /** `user_id_update` webhooks (a phone-number change gave the user a new BSUID): the contact follows. */
-export async function applyIdentityUpdates(deps: Pick<Deps, 'logger'>, db: Executor, other: Array<{ field: string; value: unknown }>, problems: string[], now: number): Promise<void> {
+export async function applyIdentityUpdates(
+  deps: Pick<Deps, 'logger'>,
+  db: Executor,
+  other: Array<{ field: string; value: unknown }>,
+  problems: string[],
+  now: number,
+): Promise<void> {
   for (const o of other) {
     if (o.field !== 'user_id_update') continue;
     for (const u of parseUserIdUpdates(o.value)) {
@@ -46,7 +60,10 @@ export async function applyIdentityUpdates(deps: Pick<Deps, 'logger'>, db: Execu
       }
       const waId = isWaId(u.waId) ? u.waId : undefined;
       const contactId = await moveToNewBsuid(db, { previous: u.previous, current: u.current, ...(waId ? { waId } : {}), now });
-      deps.logger.info({ contactId, previous: u.previous, current: u.current }, contactId ? 'contact moved to its new BSUID' : 'user_id_update for no known contact (or the new BSUID is already known)');
+      deps.logger.info(
+        { contactId, previous: u.previous, current: u.current },
+        contactId ? 'contact moved to its new BSUID' : 'user_id_update for no known contact (or the new BSUID is already known)',
+      );
     }
   }
 }
@@ -56,7 +73,13 @@ export async function applyIdentityUpdates(deps: Pick<Deps, 'logger'>, db: Execu
  * `user_changed_number` carries the new number in `system.wa_id`, `user_changed_user_id` the new
  * BSUID in `system.user_id`. Malformed values are recorded as problems and change nothing.
  */
-export async function applySystemIdentityChange(db: Executor, contactId: string, m: InboundMessage, problems: string[], now: number): Promise<void> {
+export async function applySystemIdentityChange(
+  db: Executor,
+  contactId: string,
+  m: InboundMessage,
+  problems: string[],
+  now: number,
+): Promise<void> {
   const sys = isRecord(m.raw) ? m.raw.system : undefined;
   if (!isRecord(sys)) return;
   const { type, wa_id: waId, user_id: userId } = sys;

@@ -22,7 +22,9 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
   const binding = new WebhookSecretBinding(deps.channels.all());
   // Raw bytes for every content type in this scope: the signature is over the exact body.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.webhookBodyLimitBytes }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.webhookBodyLimitBytes }, (_req, body, done) =>
+    done(null, body),
+  );
 
   app.get('/webhooks/whatsapp', async (req, reply) => {
     const q = (req.query ?? {}) as Record<string, unknown>;
@@ -59,7 +61,11 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpError(400, 'not_json', 'Content-Type must be application/json.');
     // Decided before the 200: a body nested deeper than this could not be stored and processed.
     if (jsonDeeperThan(raw, MAX_WEBHOOK_JSON_DEPTH)) {
-      throw new HttpError(400, 'json_too_deep', `The body nests arrays and objects more than ${MAX_WEBHOOK_JSON_DEPTH} levels deep; no WhatsApp webhook does.`);
+      throw new HttpError(
+        400,
+        'json_too_deep',
+        `The body nests arrays and objects more than ${MAX_WEBHOOK_JSON_DEPTH} levels deep; no WhatsApp webhook does.`,
+      );
     }
     let body: unknown;
     try {
@@ -67,12 +73,17 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     } catch {
       throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
     }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'invalid_payload', 'The body must be a JSON object.');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpError(400, 'invalid_payload', 'The body must be a JSON object.');
     // A valid signature says which Meta app sent this; that app may speak only for its own numbers.
     const foreign = binding.foreignAccount(sig.secretIndex, webhookAccounts(body));
     if (foreign !== undefined) {
-      req.log.warn({ account: foreign }, 'webhook refused: signed with the app secret of another Meta app than this account\'s');
-      throw new HttpError(403, 'secret_not_bound', `X-Hub-Signature-256 was made with an app secret that does not belong to account ${foreign} named in the body.`);
+      req.log.warn({ account: foreign }, "webhook refused: signed with the app secret of another Meta app than this account's");
+      throw new HttpError(
+        403,
+        'secret_not_bound',
+        `X-Hub-Signature-256 was made with an app secret that does not belong to account ${foreign} named in the body.`,
+      );
     }
     const id = await writer.store('whatsapp', raw.toString('utf8'), deps.clock.now());
     deps.parsedBodies.remember(id, body);

@@ -75,7 +75,12 @@ export class GraphileJobQueue implements JobQueue {
           await runWithShortRetries(handler, payload, { id: helpers.job.id, attempts: helpers.job.attempts });
           if (helpers.job.job_queue_id !== null) this.nudgeSoon();
         } catch (err) {
-          if (err instanceof RetryLater && err.delayMs !== undefined && err.delayMs <= EXACT_RETRY_MAX_MS && helpers.job.attempts < helpers.job.max_attempts) {
+          if (
+            err instanceof RetryLater &&
+            err.delayMs !== undefined &&
+            err.delayMs <= EXACT_RETRY_MAX_MS &&
+            helpers.job.attempts < helpers.job.max_attempts
+          ) {
             // graphile-worker would apply its own backoff (e^attempts s); a short wait the handler
             // asked for (Retry-After, a rate limit) is kept exactly by re-adding the job at that
             // time; add_job takes the key over from this running job, which then ends. Longer
@@ -86,7 +91,15 @@ export class GraphileJobQueue implements JobQueue {
                  queue_name => (select queue_name from graphile_worker._private_job_queues where id = $3),
                  run_at => now() + ($4::int * interval '1 millisecond'), max_attempts => $5::int - $6::int,
                  job_key => $7::text, job_key_mode => case when $7::text is null then null else 'replace' end)`,
-              [name, JSON.stringify(payload), helpers.job.job_queue_id, Math.ceil(err.delayMs), helpers.job.max_attempts, helpers.job.attempts, helpers.job.key ?? null],
+              [
+                name,
+                JSON.stringify(payload),
+                helpers.job.job_queue_id,
+                Math.ceil(err.delayMs),
+                helpers.job.max_attempts,
+                helpers.job.attempts,
+                helpers.job.key ?? null,
+              ],
             );
             this.opts.logger?.warn({ job: helpers.job.id, task: name, err: err.message, retryInMs: err.delayMs }, 'job will retry');
             return;
@@ -94,10 +107,10 @@ export class GraphileJobQueue implements JobQueue {
           if (err instanceof PermanentFailure) {
             this.opts.logger?.error({ job: helpers.job.id, task: name, err: err.message }, 'job failed permanently');
             // graphile-worker has no "fail now": record the failure and finish the job.
-            await helpers.query(
-              `update graphile_worker._private_jobs set last_error = $2 where id = $1`,
-              [helpers.job.id, `permanent: ${err.message}`],
-            );
+            await helpers.query(`update graphile_worker._private_jobs set last_error = $2 where id = $1`, [
+              helpers.job.id,
+              `permanent: ${err.message}`,
+            ]);
             return;
           }
           throw err;
@@ -137,7 +150,9 @@ export class GraphileJobQueue implements JobQueue {
         where run_at > now() and locked_at is null`
         .execute(this.storage.db)
         .then(() => sql`select pg_notify('jobs:insert', '{"count":1}')`.execute(this.storage.db))
-        .catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, 'could not bring waiting jobs forward after the clock moved'));
+        .catch((err: unknown) =>
+          this.opts.logger?.warn({ err: String(err) }, 'could not bring waiting jobs forward after the clock moved'),
+        );
     });
   }
 

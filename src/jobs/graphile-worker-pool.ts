@@ -37,7 +37,8 @@ function registerRetryableCodes(): void {
   if (registered) return;
   // Not part of graphile-worker's typed API: its lib module exports the table it consults.
   const lib = createRequire(import.meta.url)('graphile-worker/dist/lib.js') as { RETRYABLE_ERROR_CODES?: Record<string, unknown> };
-  if (!lib.RETRYABLE_ERROR_CODES) throw new Error('graphile-worker no longer exports RETRYABLE_ERROR_CODES; review src/jobs/graphile-worker-pool.ts');
+  if (!lib.RETRYABLE_ERROR_CODES)
+    throw new Error('graphile-worker no longer exports RETRYABLE_ERROR_CODES; review src/jobs/graphile-worker-pool.ts');
   for (const [code, delays] of Object.entries(retryable)) lib.RETRYABLE_ERROR_CODES[code] ??= delays;
   registered = true;
 }
@@ -52,16 +53,15 @@ function tagConnectionLoss(err: unknown): unknown {
 class ConnectionLossTaggingClient extends pg.Client {}
 const plainQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 // Only the promise form: graphile-worker never passes a callback.
-(ConnectionLossTaggingClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (this: pg.Client, ...args: unknown[]) {
+(ConnectionLossTaggingClient.prototype as unknown as { query: (...args: unknown[]) => unknown }).query = function (
+  this: pg.Client,
+  ...args: unknown[]
+) {
   const result = plainQuery.apply(this, args);
   return result instanceof Promise ? result.catch((err: unknown) => Promise.reject(tagConnectionLoss(err))) : result;
 };
 
-export function graphileWorkerPool(
-  connectionString: string,
-  max: number,
-  logger?: { warn(obj: object, msg: string): void },
-): pg.Pool {
+export function graphileWorkerPool(connectionString: string, max: number, logger?: { warn(obj: object, msg: string): void }): pg.Pool {
   registerRetryableCodes();
   const pool = new pg.Pool({ connectionString, max, Client: ConnectionLossTaggingClient });
   // pg removes a broken client by itself; without listeners its 'error' event would crash us.

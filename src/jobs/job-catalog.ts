@@ -17,15 +17,33 @@ export const JOBS = {
     maxAttempts: 25,
   }),
   /** One event webhook delivery; the delivery row, not the engine, decides when it is dead. */
-  eventDeliver: defineJob({ name: 'event.deliver', fields: { deliveryId: 'string' }, queue: 'given', key: (p) => `deliver:${p.deliveryId}`, maxAttempts: 100 }),
+  eventDeliver: defineJob({
+    name: 'event.deliver',
+    fields: { deliveryId: 'string' },
+    queue: 'given',
+    key: (p) => `deliver:${p.deliveryId}`,
+    maxAttempts: 100,
+  }),
   /** Fetch-sync of templates from Meta, one job per period slot (the key names the slot). */
   templatesSync: defineJob({ name: 'templates.sync', fields: {}, queue: 'none', maxAttempts: 1 }),
   /** "Typing…" to the customer while an agent types; momentary, never retried. */
   conversationTyping: defineJob({ name: 'conversation.typing', fields: { conversationId: 'string' }, queue: 'none', maxAttempts: 1 }),
   /** The blue ticks for the customer's latest message when an agent reads the conversation. */
-  conversationReadReceipt: defineJob({ name: 'conversation.read_receipt', fields: { messageId: 'string' }, queue: 'none', key: (p) => `read:${p.messageId}`, maxAttempts: 25 }),
+  conversationReadReceipt: defineJob({
+    name: 'conversation.read_receipt',
+    fields: { messageId: 'string' },
+    queue: 'none',
+    key: (p) => `read:${p.messageId}`,
+    maxAttempts: 25,
+  }),
   /** Download of a customer's media file from the Graph API into the media store. */
-  mediaFetch: defineJob({ name: 'media.fetch', fields: { messageId: 'string' }, queue: 'none', key: (p) => `media.fetch:${p.messageId}`, maxAttempts: 8 }),
+  mediaFetch: defineJob({
+    name: 'media.fetch',
+    fields: { messageId: 'string' },
+    queue: 'none',
+    key: (p) => `media.fetch:${p.messageId}`,
+    maxAttempts: 8,
+  }),
   /** A flow session moves on from `step`, in order with its conversation's messages. */
   flowResume: defineJob({
     name: 'flow.resume',
@@ -35,16 +53,24 @@ export const JOBS = {
     maxAttempts: 25,
   }),
   /** A flow's wait is over, or an HTTP step's watchdog fired: hands over to flow.resume. */
-  flowTimer: defineJob({ name: 'flow.timer', fields: { sessionId: 'string', step: 'number' }, queue: 'none', key: (p) => `flow-timer:${p.sessionId}:${p.step}`, maxAttempts: 25 }),
-  /** One attempt of a flow's outgoing webhook block; a retry is a new job with the next attempt number. */
-  flowWebhook: defineJob<{ id: 'string'; url: 'string'; body: 'string'; secret: 'string'; firstAttemptAt: 'number' }, { attempt?: number }>({
-    name: 'flow.webhook',
-    fields: { id: 'string', url: 'string', body: 'string', secret: 'string', firstAttemptAt: 'number' },
-    optional: { attempt: 'number' },
+  flowTimer: defineJob({
+    name: 'flow.timer',
+    fields: { sessionId: 'string', step: 'number' },
     queue: 'none',
-    key: (p) => `flow-webhook:${p.id}:${p.attempt ?? 1}`,
+    key: (p) => `flow-timer:${p.sessionId}:${p.step}`,
     maxAttempts: 25,
   }),
+  /** One attempt of a flow's outgoing webhook block; a retry is a new job with the next attempt number. */
+  flowWebhook: defineJob<{ id: 'string'; url: 'string'; body: 'string'; secret: 'string'; firstAttemptAt: 'number' }, { attempt?: number }>(
+    {
+      name: 'flow.webhook',
+      fields: { id: 'string', url: 'string', body: 'string', secret: 'string', firstAttemptAt: 'number' },
+      optional: { attempt: 'number' },
+      queue: 'none',
+      key: (p) => `flow-webhook:${p.id}:${p.attempt ?? 1}`,
+      maxAttempts: 25,
+    },
+  ),
   /** One tick of a running broadcast: hands its next recipients to the outbound queue (at most its rate per second), then comes back. */
   broadcastRun: defineJob({
     name: 'broadcast.run',

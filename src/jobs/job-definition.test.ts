@@ -17,7 +17,13 @@ test('the job catalog: unique names, each with its fields, queue and attempts', 
 });
 
 test('a payload without its declared fields fails the job at once (retrying cannot fix it)', async () => {
-  const job = defineJob({ name: 't.job', fields: { id: 'string', n: 'number' }, optional: { extra: 'string' }, queue: 'none', maxAttempts: 3 });
+  const job = defineJob({
+    name: 't.job',
+    fields: { id: 'string', n: 'number' },
+    optional: { extra: 'string' },
+    queue: 'none',
+    maxAttempts: 3,
+  });
   assert.deepEqual(parsePayload(job, { id: 'a', n: 1 }), { id: 'a', n: 1 });
   assert.equal(parsePayload(job, { id: 'a', n: '1' }), undefined);
   assert.equal(parsePayload(job, { id: 'a', n: 1, extra: 2 }), undefined);

@@ -53,7 +53,13 @@ export interface EnqueueJobOptions {
   key?: string;
 }
 
-export async function enqueueJob<P extends object>(db: Executor, jobs: JobQueue, job: JobDefinition<P>, payload: P, opts: EnqueueJobOptions = {}): Promise<void> {
+export async function enqueueJob<P extends object>(
+  db: Executor,
+  jobs: JobQueue,
+  job: JobDefinition<P>,
+  payload: P,
+  opts: EnqueueJobOptions = {},
+): Promise<void> {
   let queue: string | undefined;
   if (job.queue === 'conversation') {
     if (!opts.conversationId) throw new Error(`job ${job.name} runs on its conversation's queue: conversationId is required`);

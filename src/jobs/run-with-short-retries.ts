@@ -7,7 +7,12 @@ import type { TaskHandler } from './job-queue.ts';
  * back to the engine. Sends after a Graph failure do not come here: they are rescheduled as jobs
  * at their retry time (src/messaging/send-outbound.ts), never spinning in place.
  */
-export async function runWithShortRetries(handler: TaskHandler, payload: unknown, job: { id: string; attempts: number }, maxInPlaceMs = 2_000): Promise<void> {
+export async function runWithShortRetries(
+  handler: TaskHandler,
+  payload: unknown,
+  job: { id: string; attempts: number },
+  maxInPlaceMs = 2_000,
+): Promise<void> {
   let waited = 0;
   for (;;) {
     try {

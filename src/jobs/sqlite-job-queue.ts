@@ -73,7 +73,17 @@ export class SqliteJobQueue implements JobQueue {
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
     const now = this.opts.clock.now();
     // Hot path (several per message): raw SQL skips Kysely's query building.
-    await db.executeQuery(CompiledQuery.raw(INSERT_JOB, [task, JSON.stringify(payload), opts.queue ?? null, opts.runAt ?? now, opts.maxAttempts ?? 25, opts.key ?? null, now]));
+    await db.executeQuery(
+      CompiledQuery.raw(INSERT_JOB, [
+        task,
+        JSON.stringify(payload),
+        opts.queue ?? null,
+        opts.runAt ?? now,
+        opts.maxAttempts ?? 25,
+        opts.key ?? null,
+        now,
+      ]),
+    );
   }
 
   /** Coalesced: every enqueue committed in one event-loop turn costs one load query. */
@@ -162,12 +172,28 @@ export class SqliteJobQueue implements JobQueue {
     try {
       do {
         this.loadAgain = false;
-        const rows = await sql<{ id: number; task: string; payload: string; queue_name: string | null; run_at: number; attempts: number; max_attempts: number }>`
+        const rows = await sql<{
+          id: number;
+          task: string;
+          payload: string;
+          queue_name: string | null;
+          run_at: number;
+          attempts: number;
+          max_attempts: number;
+        }>`
           select id, task, payload, queue_name, run_at, attempts, max_attempts from jobs
           where id > ${this.maxSeenId} and failed_at is null order by id`.execute(this.storage.db);
         for (const r of rows.rows) {
           this.maxSeenId = Math.max(this.maxSeenId, r.id);
-          const job: Job = { id: r.id, task: r.task, payload: r.payload, queue: r.queue_name ?? `#${r.id}`, runAt: r.run_at, attempts: r.attempts, maxAttempts: r.max_attempts };
+          const job: Job = {
+            id: r.id,
+            task: r.task,
+            payload: r.payload,
+            queue: r.queue_name ?? `#${r.id}`,
+            runAt: r.run_at,
+            attempts: r.attempts,
+            maxAttempts: r.max_attempts,
+          };
           let q = this.queues.get(job.queue);
           if (!q) this.queues.set(job.queue, (q = []));
           const at = placeInQueue(q, job, this.busy.has(job.queue));
@@ -245,14 +271,24 @@ export class SqliteJobQueue implements JobQueue {
       if (err instanceof PermanentFailure || attempts >= job.maxAttempts) {
         outcome = 'failed';
         this.opts.logger?.error({ job: job.id, task: job.task, err: message }, 'job failed permanently');
-        await this.storage.db.updateTable('jobs').set({ failed_at: now, attempts, last_error: message }).where('id', '=', job.id).execute().catch(() => undefined);
+        await this.storage.db
+          .updateTable('jobs')
+          .set({ failed_at: now, attempts, last_error: message })
+          .where('id', '=', job.id)
+          .execute()
+          .catch(() => undefined);
       } else {
         outcome = 'retry';
         const delay = err instanceof RetryLater && err.delayMs !== undefined ? err.delayMs : backoffMs(attempts);
         this.opts.logger?.warn({ job: job.id, task: job.task, err: message, retryInMs: delay }, 'job will retry');
         job.attempts = attempts;
         job.runAt = now + delay;
-        await this.storage.db.updateTable('jobs').set({ run_at: job.runAt, attempts, last_error: message }).where('id', '=', job.id).execute().catch(() => undefined);
+        await this.storage.db
+          .updateTable('jobs')
+          .set({ run_at: job.runAt, attempts, last_error: message })
+          .where('id', '=', job.id)
+          .execute()
+          .catch(() => undefined);
       }
     } finally {
       if (outcome !== 'retry') {
@@ -287,7 +323,11 @@ export class SqliteJobQueue implements JobQueue {
       .then(() => sql`delete from jobs where id in (select value from json_each(${JSON.stringify(ids)}))`.execute(this.storage.db))
       .then(
         () => undefined,
-        (err) => this.opts.logger?.error({ err: String(err), jobs: ids.length }, 'could not delete finished jobs; they will run again after a restart'),
+        (err) =>
+          this.opts.logger?.error(
+            { err: String(err), jobs: ids.length },
+            'could not delete finished jobs; they will run again after a restart',
+          ),
       );
     return this.flushing;
   }

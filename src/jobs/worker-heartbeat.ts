@@ -122,7 +122,11 @@ export class WorkerHeartbeat {
       // A gap of more than two intervals (a stall, the database out of reach) starts the count again.
       if (this.lastOkAt === undefined || at - this.lastOkAt > 2 * this.intervalMs) this.healthySince = at;
       this.lastOkAt = at;
-      if (created && !first) this.opts.logger?.warn({ worker: this.opts.workerId }, 'this process was taken for dead (no heartbeat within WORKER_HEARTBEAT_TIMEOUT_MS); its jobs were released to the others');
+      if (created && !first)
+        this.opts.logger?.warn(
+          { worker: this.opts.workerId },
+          'this process was taken for dead (no heartbeat within WORKER_HEARTBEAT_TIMEOUT_MS); its jobs were released to the others',
+        );
     } catch (err) {
       this.healthySince = undefined;
       this.opts.logger?.warn({ err: String(err), worker: this.opts.workerId }, 'worker heartbeat failed');

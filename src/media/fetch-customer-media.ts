@@ -14,7 +14,10 @@ type Failure = Extract<SendResult, { ok: false }>;
 
 /** The download call a channel may offer beyond the adapter contract (WhatsApp Cloud does: media id -> URL -> bytes with the token). */
 interface MediaDownloader {
-  downloadMedia(source: { mediaId: string }, opts?: { maxBytes?: number }): Promise<{ ok: true; data: Buffer; mimeType?: string } | Failure>;
+  downloadMedia(
+    source: { mediaId: string },
+    opts?: { maxBytes?: number },
+  ): Promise<{ ok: true; data: Buffer; mimeType?: string } | Failure>;
 }
 
 function canDownload(adapter: ChannelAdapter): adapter is ChannelAdapter & MediaDownloader {
@@ -63,7 +66,9 @@ export async function fetchCustomerMedia(deps: Deps, messageId: string): Promise
   const mimeType = res.mimeType ? res.mimeType.split(';')[0]?.trim().toLowerCase() || null : null;
   await markMediaStored(db, messageId, { size: res.data.length, mimeType: row.mime_type ?? mimeType, now: deps.clock.now() });
   const stored = await findMediaFile(db, messageId);
-  return stored ? { ok: true, row: stored } : { ok: false, reason: 'not_found', retryable: false, message: `No media for message ${messageId}.` };
+  return stored
+    ? { ok: true, row: stored }
+    : { ok: false, reason: 'not_found', retryable: false, message: `No media for message ${messageId}.` };
 }
 
 /** Job `media.fetch` {messageId}: fetched once, soon after the message is stored (WhatsApp's download links expire). */

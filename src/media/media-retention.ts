@@ -35,7 +35,11 @@ export class MediaRetentionTicker {
   private readonly task: PeriodicTask;
 
   constructor(deps: Pick<Deps, 'config' | 'storage' | 'clock'> & { logger: FastifyBaseLogger }, intervalMs = 60 * 60_000) {
-    this.task = new PeriodicTask(() => sweepCustomerMedia(deps), intervalMs, (err) => deps.logger.warn({ err }, 'customer media retention sweep failed'));
+    this.task = new PeriodicTask(
+      () => sweepCustomerMedia(deps),
+      intervalMs,
+      (err) => deps.logger.warn({ err }, 'customer media retention sweep failed'),
+    );
   }
 
   start(): void {

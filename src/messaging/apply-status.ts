@@ -29,8 +29,17 @@ export interface StatusTarget {
  * still be on its way) and moves the message forward when the status is newer. Returns the
  * message it was about, when known (by wamid, or by our id echoed back).
  */
-export async function recordStatus(db: Executor, channelId: string, s: StatusUpdate, now: number, jobs?: JobQueue): Promise<StatusTarget | undefined> {
-  let [message] = await runRaw<StatusTarget & { status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
+export async function recordStatus(
+  db: Executor,
+  channelId: string,
+  s: StatusUpdate,
+  now: number,
+  jobs?: JobQueue,
+): Promise<StatusTarget | undefined> {
+  let [message] = await runRaw<StatusTarget & { status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [
+    channelId,
+    s.externalId,
+  ]);
   if (!message && s.bizOpaqueCallbackData) {
     // Reconcile a send whose outcome we never recorded (crash between the Graph call and the
     // write): we put our own message id in biz_opaque_callback_data, Meta echoes it here.
@@ -75,7 +84,15 @@ export async function applyEarlyStatuses(
 ): Promise<void> {
   const early = await runRaw<{ id: number; status: string; at: number; errors: string | null }>(db, SELECT_EARLY, [channelId, externalId]);
   if (early.length === 0) return;
-  await db.updateTable('status_events').set({ message_id: messageId }).where('id', 'in', early.map((e) => e.id)).execute();
+  await db
+    .updateTable('status_events')
+    .set({ message_id: messageId })
+    .where(
+      'id',
+      'in',
+      early.map((e) => e.id),
+    )
+    .execute();
   let changed = false;
   let failed = false;
   for (const e of early) {

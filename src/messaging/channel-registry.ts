@@ -25,9 +25,16 @@ export class ChannelRegistry {
   private readonly byIdMap = new Map<string, RegisteredChannel>();
   private readonly byAccountMap = new Map<string, RegisteredChannel>();
 
-  add(input: Omit<RegisteredChannel, 'throughput' | 'breaker'> & { throughputPerSecond: number }, clock: Clock, policy: SendPolicy = DEFAULT_SEND_POLICY): RegisteredChannel {
+  add(
+    input: Omit<RegisteredChannel, 'throughput' | 'breaker'> & { throughputPerSecond: number },
+    clock: Clock,
+    policy: SendPolicy = DEFAULT_SEND_POLICY,
+  ): RegisteredChannel {
     const { throughputPerSecond, ...rest } = input;
-    const breaker = new CircuitBreaker({ failures: policy.breakerFailures, cooldownMs: policy.breakerCooldownMs, maxCooldownMs: policy.breakerMaxCooldownMs }, clock);
+    const breaker = new CircuitBreaker(
+      { failures: policy.breakerFailures, cooldownMs: policy.breakerCooldownMs, maxCooldownMs: policy.breakerMaxCooldownMs },
+      clock,
+    );
     // A 10% longer window than Meta's second: the network between us and Meta shifts arrival
     // times, and Meta counts on arrival, so a send spaced exactly 1000 ms apart could land early.
     const channel: RegisteredChannel = { ...rest, throughput: new RateWindow(throughputPerSecond, 1100, clock), breaker };

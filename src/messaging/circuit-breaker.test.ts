@@ -74,20 +74,47 @@ test('a Retry-After longer than the cool-down keeps it open that long', () => {
 
 test('send retries back off exponentially with jitter and never before Retry-After', () => {
   const p = { ...DEFAULT_SEND_POLICY, retryBaseMs: 1000, retryMaxDelayMs: 60_000 };
-  assert.equal(retryDelayMs(1, undefined, p, () => 0), 500);
-  assert.equal(retryDelayMs(1, undefined, p, () => 1), 1000);
-  assert.equal(retryDelayMs(4, undefined, p, () => 1), 8000);
-  assert.equal(retryDelayMs(20, undefined, p, () => 1), 60_000);
-  assert.equal(retryDelayMs(1, 30_000, p, () => 1), 30_000);
-  assert.equal(retryDelayMs(10, 2_000, p, () => 1), 60_000);
+  assert.equal(
+    retryDelayMs(1, undefined, p, () => 0),
+    500,
+  );
+  assert.equal(
+    retryDelayMs(1, undefined, p, () => 1),
+    1000,
+  );
+  assert.equal(
+    retryDelayMs(4, undefined, p, () => 1),
+    8000,
+  );
+  assert.equal(
+    retryDelayMs(20, undefined, p, () => 1),
+    60_000,
+  );
+  assert.equal(
+    retryDelayMs(1, 30_000, p, () => 1),
+    30_000,
+  );
+  assert.equal(
+    retryDelayMs(10, 2_000, p, () => 1),
+    60_000,
+  );
 });
 
 test('the horizon: the end of the 24-hour window for free-form messages, a span for templates, or the setting when sooner', () => {
   const day = 24 * 3600_000;
   const free = retryHorizon({ kind: 'text', createdAt: 5_000, lastCustomerMessageAt: 1_000 }, DEFAULT_SEND_POLICY);
   assert.deepEqual(free, { at: 1_000 + day, reason: 'window' });
-  assert.deepEqual(retryHorizon({ kind: 'template', createdAt: 5_000, lastCustomerMessageAt: null }, DEFAULT_SEND_POLICY), { at: 5_000 + 6 * 3600_000, reason: 'template' });
+  assert.deepEqual(retryHorizon({ kind: 'template', createdAt: 5_000, lastCustomerMessageAt: null }, DEFAULT_SEND_POLICY), {
+    at: 5_000 + 6 * 3600_000,
+    reason: 'template',
+  });
   const capped = { ...DEFAULT_SEND_POLICY, freeFormHorizonMs: 3600_000 };
-  assert.deepEqual(retryHorizon({ kind: 'text', createdAt: 5_000, lastCustomerMessageAt: 1_000 }, capped), { at: 5_000 + 3600_000, reason: 'setting' });
-  assert.deepEqual(retryHorizon({ kind: 'text', createdAt: day, lastCustomerMessageAt: 1_000 }, capped), { at: 1_000 + day, reason: 'window' });
+  assert.deepEqual(retryHorizon({ kind: 'text', createdAt: 5_000, lastCustomerMessageAt: 1_000 }, capped), {
+    at: 5_000 + 3600_000,
+    reason: 'setting',
+  });
+  assert.deepEqual(retryHorizon({ kind: 'text', createdAt: day, lastCustomerMessageAt: 1_000 }, capped), {
+    at: 1_000 + day,
+    reason: 'window',
+  });
 });

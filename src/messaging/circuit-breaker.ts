@@ -54,7 +54,8 @@ export class CircuitBreaker {
     if (this.openUntil === null) return { ok: true, probe: false };
     if (now < this.openUntil) return { ok: false, retryAt: this.openUntil };
     // Half open: one probe at a time; a probe silent for a whole cool-down is presumed lost.
-    if (this.probeSince !== null && now - this.probeSince < this.cooldown) return { ok: false, retryAt: Math.min(now + 1000, this.probeSince + this.cooldown) };
+    if (this.probeSince !== null && now - this.probeSince < this.cooldown)
+      return { ok: false, retryAt: Math.min(now + 1000, this.probeSince + this.cooldown) };
     this.probeSince = now;
     return { ok: true, probe: true };
   }

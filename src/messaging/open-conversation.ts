@@ -7,7 +7,11 @@ import type { Executor } from '../storage/executor.ts';
  * The open conversation for a number and contact (conversation-store.ts), emitting
  * `conversation.created` in the same transaction when this call opened a new one.
  */
-export async function openConversation(db: Executor, input: { channelId: string; contactId: string; now: number }, jobs?: JobQueue): Promise<ConversationRow> {
+export async function openConversation(
+  db: Executor,
+  input: { channelId: string; contactId: string; now: number },
+  jobs?: JobQueue,
+): Promise<ConversationRow> {
   const { conversation, created } = await findOrInsertConversation(db, input);
   if (created) await emitConversationCreated(db, jobs, { conversationId: conversation.id, now: input.now });
   return conversation;

@@ -8,7 +8,26 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
 
-const inboundKinds = new Set<string>(['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive_reply', 'call_permission_reply', 'button', 'reaction', 'order', 'system', 'request_welcome', 'edit', 'revoke', 'unsupported']);
+const inboundKinds = new Set<string>([
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive_reply',
+  'call_permission_reply',
+  'button',
+  'reaction',
+  'order',
+  'system',
+  'request_welcome',
+  'edit',
+  'revoke',
+  'unsupported',
+]);
 function isInboundKind(k: string): k is InboundKind {
   return inboundKinds.has(k);
 }
@@ -21,7 +40,9 @@ const SELECT_WAITING = rawQuery(
    where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received'
    and (m."sort_at" < ? or (m."sort_at" = ? and m."seq" <= ?)) order by m."sort_at", m."seq"`,
 );
-const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received' returning "id"`);
+const MARK_PROCESSED = rawQuery(
+  `update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received' returning "id"`,
+);
 
 /**
  * Job `message.process`: runs on the conversation's serial queue at the end of its message's
@@ -35,7 +56,9 @@ const MARK_PROCESSED = rawQuery(`update "messages" set "status" = 'processed', "
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const [target] = await runRaw<{ seq: number; sort_at: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
+  const [target] = await runRaw<{ seq: number; sort_at: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [
+    payload.messageId,
+  ]);
   if (target?.status !== 'received') return; // redelivered job after a crash, or handled before it by an earlier job: done
   const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.sort_at, target.sort_at, target.seq]);
   for (const row of rows) await handleOne(deps, row);

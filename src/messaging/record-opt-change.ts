@@ -9,6 +9,7 @@ import type { Executor } from '../storage/executor.ts';
  */
 export async function recordOptChange(db: Executor, jobs: JobQueue, c: OptChange): Promise<boolean> {
   const changed = await storeOptChange(db, c);
-  if (changed && !c.optedIn) await emitContactOptedOut(db, jobs, { contactId: c.contactId, source: c.source, by: c.actor, note: c.note, now: c.now });
+  if (changed && !c.optedIn)
+    await emitContactOptedOut(db, jobs, { contactId: c.contactId, source: c.source, by: c.actor, note: c.note, now: c.now });
   return changed;
 }

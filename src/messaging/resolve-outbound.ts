@@ -57,7 +57,11 @@ export async function resendOutbound(deps: Deps, original: MessageRow, input: { 
         .select(['text', 'template_name', 'price_estimate', 'currency', 'opt_in_override_reason'])
         .where('id', '=', original.id)
         .executeTakeFirstOrThrow();
-      await trx.updateTable('messages').set({ ...copied, resend_of: original.id }).where('id', '=', m.id).execute();
+      await trx
+        .updateTable('messages')
+        .set({ ...copied, resend_of: original.id })
+        .where('id', '=', m.id)
+        .execute();
       if (original.status === 'unconfirmed') {
         const moved = await trx
           .updateTable('messages')

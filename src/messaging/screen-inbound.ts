@@ -23,7 +23,14 @@ export interface ScreenedMessage {
 export async function screenInbound(db: Executor, deps: Pick<Deps, 'config' | 'jobs'>, m: ScreenedMessage, now: number): Promise<boolean> {
   if (m.blocked) return true;
   if (m.kind !== 'text' || !isOptOutKeyword(m.text, deps.config.optOutKeywords ?? DEFAULT_OPT_OUT_KEYWORDS)) return false;
-  await recordOptChange(db, deps.jobs, { contactId: m.contact_id, optedIn: false, source: 'keyword', actor: 'customer', note: m.text?.trim() ?? null, now });
+  await recordOptChange(db, deps.jobs, {
+    contactId: m.contact_id,
+    optedIn: false,
+    source: 'keyword',
+    actor: 'customer',
+    note: m.text?.trim() ?? null,
+    now,
+  });
   await queueOutbound(db, deps.jobs, {
     conversationId: m.conversation_id,
     channelId: m.channel_id,

@@ -10,7 +10,6 @@ import { countsAgainstNumber, DEFAULT_SEND_POLICY, retryDelayMs, retryHorizon, t
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
 
-
 // Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
 // never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
 const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
@@ -21,8 +20,12 @@ const SELECT_UNSENT = rawQuery(
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
    where m."conversation_id" = ? and m."direction" = 'out' and m."status" in ('queued', 'sending') and m."seq" <= ? order by m."seq"`,
 );
-const CLAIM = rawQuery(`update "messages" set "status" = 'sending', "attempts" = ?, "next_attempt_at" = null where "id" = ? and "status" = 'queued' returning "id"`);
-const MARK_ACCEPTED = rawQuery(`update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`);
+const CLAIM = rawQuery(
+  `update "messages" set "status" = 'sending', "attempts" = ?, "next_attempt_at" = null where "id" = ? and "status" = 'queued' returning "id"`,
+);
+const MARK_ACCEPTED = rawQuery(
+  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`,
+);
 
 interface Unsent {
   id: string;
@@ -89,7 +92,11 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   if (row.status === 'sending') {
     // The conversation's queue runs one job at a time: a message still `sending` was being handed
     // over when the process stopped. Meta may have it; sending it again could deliver it twice.
-    await markUnconfirmed(deps, row.id, 'The process stopped while handing this message to WhatsApp. It was not sent again; a status callback will confirm it if WhatsApp accepted it.');
+    await markUnconfirmed(
+      deps,
+      row.id,
+      'The process stopped while handing this message to WhatsApp. It was not sent again; a status callback will confirm it if WhatsApp accepted it.',
+    );
     deps.logger.warn({ message: row.id }, 'outbound message left unconfirmed after an interrupted send');
     return { done: true };
   }
@@ -112,7 +119,13 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   if (!admission.ok) {
     slot.release();
     // Says why it waits; a message that failed before keeps its own last error.
-    const why = row.error_code !== null ? [row.error_code, row.error_message] as const : (['number_unavailable', `The Graph API failed repeatedly for this number; sends wait and are retried from ${new Date(admission.retryAt).toISOString()}.`] as const);
+    const why =
+      row.error_code !== null
+        ? ([row.error_code, row.error_message] as const)
+        : ([
+            'number_unavailable',
+            `The Graph API failed repeatedly for this number; sends wait and are retried from ${new Date(admission.retryAt).toISOString()}.`,
+          ] as const);
     return waitUntil(deps, row, horizon, admission.retryAt, why[0], why[1]);
   }
 
@@ -125,7 +138,12 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   }
   let result: SendResult;
   try {
-    result = await channel.adapter.send({ to: row.to, content, replyTo: row.reply_to_external_id ?? undefined, bizOpaqueCallbackData: row.id });
+    result = await channel.adapter.send({
+      to: row.to,
+      content,
+      replyTo: row.reply_to_external_id ?? undefined,
+      bizOpaqueCallbackData: row.id,
+    });
   } finally {
     slot.release();
   }
@@ -149,7 +167,11 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   if (outcomeUnknown(result)) {
     // The request left and no answer came back: Meta may have accepted it. Resending could deliver
     // it twice, so it waits for a status callback (biz_opaque_callback_data) or an agent.
-    await markUnconfirmed(deps, row.id, `No answer from the Graph API (${result.message}). Not resent automatically: a status callback confirms it if WhatsApp accepted it; otherwise resend it.`);
+    await markUnconfirmed(
+      deps,
+      row.id,
+      `No answer from the Graph API (${result.message}). Not resent automatically: a status callback confirms it if WhatsApp accepted it; otherwise resend it.`,
+    );
     return { done: true };
   }
   const at = after + retryDelayMs(attempts, result.retryAfterMs, policy);
@@ -182,9 +204,19 @@ async function waitUntil(
 
 async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: string | null, message: string | null): Promise<Step> {
   const until = new Date(horizon.at).toISOString();
-  const why = horizon.reason === 'window' ? `the customer's 24-hour window closed at ${until}` : horizon.reason === 'template' ? `templates are retried until ${until} (SEND_RETRY_HORIZON_TEMPLATE_MS)` : `free-form messages are retried until ${until} (SEND_RETRY_HORIZON_MS)`;
+  const why =
+    horizon.reason === 'window'
+      ? `the customer's 24-hour window closed at ${until}`
+      : horizon.reason === 'template'
+        ? `templates are retried until ${until} (SEND_RETRY_HORIZON_TEMPLATE_MS)`
+        : `free-form messages are retried until ${until} (SEND_RETRY_HORIZON_MS)`;
   const last = code !== null ? ` Last error: ${code}${message ? `: ${message}` : ''}.` : '';
-  await fail(deps, row.id, 'retry_horizon_passed', `Not sent after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}: ${why}.${last}`);
+  await fail(
+    deps,
+    row.id,
+    'retry_horizon_passed',
+    `Not sent after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'}: ${why}.${last}`,
+  );
   return { done: true };
 }
 

@@ -16,10 +16,14 @@ export interface RetryHorizon {
  * deliverable while the customer's 24-hour window is open (the window as it is now: a new
  * customer message extends it); a template can go any time, so it gets a fixed span.
  */
-export function retryHorizon(m: { kind: string; createdAt: number; lastCustomerMessageAt: number | null }, policy: SendPolicy): RetryHorizon {
+export function retryHorizon(
+  m: { kind: string; createdAt: number; lastCustomerMessageAt: number | null },
+  policy: SendPolicy,
+): RetryHorizon {
   if (m.kind === 'template') return { at: m.createdAt + policy.templateHorizonMs, reason: 'template' };
   const windowEnd = m.lastCustomerMessageAt === null ? m.createdAt : m.lastCustomerMessageAt + CUSTOMER_WINDOW_MS;
-  if (policy.freeFormHorizonMs > 0 && m.createdAt + policy.freeFormHorizonMs < windowEnd) return { at: m.createdAt + policy.freeFormHorizonMs, reason: 'setting' };
+  if (policy.freeFormHorizonMs > 0 && m.createdAt + policy.freeFormHorizonMs < windowEnd)
+    return { at: m.createdAt + policy.freeFormHorizonMs, reason: 'setting' };
   return { at: windowEnd, reason: 'window' };
 }
 
@@ -28,7 +32,12 @@ export function retryHorizon(m: { kind: string; createdAt: number; lastCustomerM
  * (backoffMs), and never sooner than the server's Retry-After (or Meta's per-code guidance,
  * which the adapter reports the same way). Pure.
  */
-export function retryDelayMs(attempts: number, retryAfterMs: number | undefined, policy: SendPolicy, random: () => number = Math.random): number {
+export function retryDelayMs(
+  attempts: number,
+  retryAfterMs: number | undefined,
+  policy: SendPolicy,
+  random: () => number = Math.random,
+): number {
   const backoff = backoffMs(attempts, { baseMs: policy.retryBaseMs, maxMs: policy.retryMaxDelayMs, random });
   return Math.max(backoff, retryAfterMs ?? 0);
 }

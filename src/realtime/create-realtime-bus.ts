@@ -5,7 +5,11 @@ import { PgRealtimeBus } from './pg-realtime-bus.ts';
 import { LocalRealtimeBus, localEmitterFor, type RealtimeBus } from './realtime-bus.ts';
 
 /** PostgreSQL: LISTEN/NOTIFY, so every process hears every process. SQLite: in-process. */
-export function createRealtimeBus(storage: Pick<Storage, 'databaseUrl' | 'dialect'>, jobs: JobQueue, logger: FastifyBaseLogger): RealtimeBus {
+export function createRealtimeBus(
+  storage: Pick<Storage, 'databaseUrl' | 'dialect'>,
+  jobs: JobQueue,
+  logger: FastifyBaseLogger,
+): RealtimeBus {
   if (storage.dialect.multiProcess && storage.databaseUrl) return new PgRealtimeBus(storage.databaseUrl, logger);
   return new LocalRealtimeBus(localEmitterFor(jobs));
 }

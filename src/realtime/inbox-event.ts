@@ -1,5 +1,14 @@
 /** What the inbox stream carries. The wire form names ids only: receivers load the details. */
-export const INBOX_EVENT_TYPES = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed', 'typing', 'note.mentioned'] as const;
+export const INBOX_EVENT_TYPES = [
+  'message.new',
+  'message.status',
+  'conversation.updated',
+  'conversation.assigned',
+  'conversation.bot_paused',
+  'conversation.bot_resumed',
+  'typing',
+  'note.mentioned',
+] as const;
 export type InboxEventType = (typeof INBOX_EVENT_TYPES)[number];
 
 /** Message events may name only the message (the hot path does not look its conversation up). */
@@ -15,7 +24,12 @@ export interface InboxEvent {
 
 /** Compact JSON, far below PostgreSQL's 8000-byte NOTIFY payload limit (ids are ~40 characters). */
 export function encodeInboxEvent(e: InboxEvent): string {
-  return JSON.stringify({ t: e.type, ...(e.conversationId ? { c: e.conversationId } : {}), ...(e.messageId ? { m: e.messageId } : {}), ...(e.userId ? { u: e.userId } : {}) });
+  return JSON.stringify({
+    t: e.type,
+    ...(e.conversationId ? { c: e.conversationId } : {}),
+    ...(e.messageId ? { m: e.messageId } : {}),
+    ...(e.userId ? { u: e.userId } : {}),
+  });
 }
 
 /** Anything malformed (another version, a stray NOTIFY on the channel) is dropped, not thrown. */

@@ -18,11 +18,20 @@ export interface StoredStreamEvent extends StreamKey {
   event: InboxEvent;
 }
 
-const INSERT = rawQuery(`insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id", "detail") values (?, ?, ?, ?, ?, ?)`);
+const INSERT = rawQuery(
+  `insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id", "detail") values (?, ?, ?, ?, ?, ?)`,
+);
 
 /** Appends an event to the replay log, in the caller's transaction (it exists only if that commits). */
 export async function recordStreamEvent(db: Executor, e: InboxEvent, at: number): Promise<void> {
-  await runRaw(db, INSERT, [at, e.type, e.conversationId ?? null, e.messageId ?? null, e.userId ?? null, e.detail ? JSON.stringify(e.detail) : null]);
+  await runRaw(db, INSERT, [
+    at,
+    e.type,
+    e.conversationId ?? null,
+    e.messageId ?? null,
+    e.userId ?? null,
+    e.detail ? JSON.stringify(e.detail) : null,
+  ]);
 }
 
 export function encodeStreamKey(k: StreamKey): string {
@@ -43,12 +52,25 @@ function settled(dialect: Dialect) {
 
 /** The newest settled event's key: where a stream that replays nothing starts. */
 export async function streamHead(db: Executor, dialect: Dialect): Promise<StreamKey> {
-  const row = await db.selectFrom('stream_events').select(['xid', 'seq']).where(settled(dialect)).orderBy('xid', 'desc').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const row = await db
+    .selectFrom('stream_events')
+    .select(['xid', 'seq'])
+    .where(settled(dialect))
+    .orderBy('xid', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
   return row ? { xid: Number(row.xid), seq: Number(row.seq) } : { xid: 0, seq: 0 };
 }
 
 /** Settled events after `after` (and at most `upTo`), oldest first. */
-export async function streamEventsAfter(db: Executor, dialect: Dialect, after: StreamKey, limit: number, upTo?: StreamKey): Promise<StoredStreamEvent[]> {
+export async function streamEventsAfter(
+  db: Executor,
+  dialect: Dialect,
+  after: StreamKey,
+  limit: number,
+  upTo?: StreamKey,
+): Promise<StoredStreamEvent[]> {
   let q = db
     .selectFrom('stream_events')
     .select(['xid', 'seq', 'type', 'conversation_id', 'message_id', 'user_id', 'detail'])
@@ -84,8 +106,22 @@ export async function streamEventKept(db: Executor, k: StreamKey): Promise<boole
 export async function pruneStreamEvents(db: Executor, now: number, opts: { maxEvents?: number; maxAgeMs?: number } = {}): Promise<number> {
   const maxEvents = opts.maxEvents ?? STREAM_REPLAY_MAX_EVENTS;
   const maxAgeMs = opts.maxAgeMs ?? STREAM_REPLAY_MAX_AGE_MS;
-  const byCount = await db.selectFrom('stream_events').select(['xid', 'seq']).orderBy('xid', 'desc').orderBy('seq', 'desc').offset(maxEvents - 1).limit(1).executeTakeFirst();
-  const byAge = await db.selectFrom('stream_events').select(['xid', 'seq']).where('at', '>=', now - maxAgeMs).orderBy('xid').orderBy('seq').limit(1).executeTakeFirst();
+  const byCount = await db
+    .selectFrom('stream_events')
+    .select(['xid', 'seq'])
+    .orderBy('xid', 'desc')
+    .orderBy('seq', 'desc')
+    .offset(maxEvents - 1)
+    .limit(1)
+    .executeTakeFirst();
+  const byAge = await db
+    .selectFrom('stream_events')
+    .select(['xid', 'seq'])
+    .where('at', '>=', now - maxAgeMs)
+    .orderBy('xid')
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
   const keys = [byCount, byAge].map((k) => (k ? { xid: Number(k.xid), seq: Number(k.seq) } : undefined));
   // Keep from the later of the two firsts; with no event young enough, only the newest stays, so
   // a client that saw it and missed nothing since reconnects without a reset.

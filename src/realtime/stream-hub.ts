@@ -8,7 +8,15 @@ import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
 import type { RealtimeBus } from './realtime-bus.ts';
 import { SQLITE_DIALECT, type Dialect } from '../storage/dialect.ts';
-import { compareKeys, decodeStreamKey, encodeStreamKey, streamEventKept, streamEventsAfter, streamHead, type StreamKey } from './stream-event-store.ts';
+import {
+  compareKeys,
+  decodeStreamKey,
+  encodeStreamKey,
+  streamEventKept,
+  streamEventsAfter,
+  streamHead,
+  type StreamKey,
+} from './stream-event-store.ts';
 
 const PAGE = 200;
 // PostgreSQL: events a running transaction held back (see 0018-sync-change-seq) are looked for again this often.
@@ -71,15 +79,17 @@ export class StreamHub {
 
   /** Resolves once this process hears the bus; call before `add`. A failure is retried by the next call. */
   ready(): Promise<void> {
-    this.subscribing ??= this.bus.subscribe((e) => this.enqueue(e)).then(
-      (u) => {
-        this.unsubscribe = u;
-      },
-      (err: unknown) => {
-        this.subscribing = undefined;
-        throw err;
-      },
-    );
+    this.subscribing ??= this.bus
+      .subscribe((e) => this.enqueue(e))
+      .then(
+        (u) => {
+          this.unsubscribe = u;
+        },
+        (err: unknown) => {
+          this.subscribing = undefined;
+          throw err;
+        },
+      );
     return this.subscribing;
   }
 
@@ -131,7 +141,9 @@ export class StreamHub {
   private enqueue(e: InboxEvent): void {
     if (this.clients.size === 0) return;
     if (e.type !== 'typing') return this.schedulePoll();
-    this.chain = this.chain.then(() => this.dispatch(e)).catch((err: unknown) => this.logger.warn({ err, event: e }, 'inbox stream event dropped'));
+    this.chain = this.chain
+      .then(() => this.dispatch(e))
+      .catch((err: unknown) => this.logger.warn({ err, event: e }, 'inbox stream event dropped'));
   }
 
   /** One pending read of the log at a time: a burst of wake-ups costs one query. */
@@ -145,7 +157,9 @@ export class StreamHub {
           if (this.clients.size === 0) return;
           const page = await streamEventsAfter(this.db, this.dialect, this.last, PAGE);
           for (const r of page) {
-            await this.dispatch(r.event, r).catch((err: unknown) => this.logger.warn({ err, event: r.event }, 'inbox stream event dropped'));
+            await this.dispatch(r.event, r).catch((err: unknown) =>
+              this.logger.warn({ err, event: r.event }, 'inbox stream event dropped'),
+            );
             this.last = r;
           }
           if (page.length < PAGE) return;
@@ -159,11 +173,15 @@ export class StreamHub {
 
   private async dispatch(e: InboxEvent, key?: StreamKey, only?: StreamClient): Promise<void> {
     const id = key ? encodeStreamKey(key) : undefined;
-    const targets = only ? [only] : [...this.clients].filter((c) => {
-      const floor = key ? this.floors.get(c) : undefined;
-      return !floor || compareKeys(key ?? floor, floor) > 0;
-    });
-    const message = e.messageId ? await this.db.selectFrom('messages').selectAll().where('id', '=', e.messageId).executeTakeFirst() : undefined;
+    const targets = only
+      ? [only]
+      : [...this.clients].filter((c) => {
+          const floor = key ? this.floors.get(c) : undefined;
+          return !floor || compareKeys(key ?? floor, floor) > 0;
+        });
+    const message = e.messageId
+      ? await this.db.selectFrom('messages').selectAll().where('id', '=', e.messageId).executeTakeFirst()
+      : undefined;
     if (e.messageId && !message) return; // its transaction rolled back (SQLite), or it was deleted
     const conversationId = message?.conversation_id ?? e.conversationId;
     if (!conversationId) return;
@@ -185,7 +203,9 @@ export class StreamHub {
       const key = `${extra ? 'x' : ''}${String(n)}`;
       let json = serialized.get(key);
       if (json === undefined) {
-        json = JSON.stringify(n === undefined ? { ...data, ...extra } : { ...data, conversation: { ...summary, my_unread_count: n }, ...extra });
+        json = JSON.stringify(
+          n === undefined ? { ...data, ...extra } : { ...data, conversation: { ...summary, my_unread_count: n }, ...extra },
+        );
         serialized.set(key, json);
       }
       return json;
@@ -204,8 +224,15 @@ export class StreamHub {
     }
     // Team membership is read per event, not taken when the stream opened: joining or leaving
     // a team applies to open streams at once.
-    const members = conv.team_id && (e.type === 'message.new' || targets.some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
-    const visible = (c: StreamClient) => canSee(c.visibility.all ? c.visibility : { ...c.visibility, teamIds: conv.team_id && members.includes(c.visibility.userId) ? [conv.team_id] : [] }, conv);
+    const members =
+      conv.team_id && (e.type === 'message.new' || targets.some((c) => !c.visibility.all)) ? await this.teamMembers(conv.team_id) : [];
+    const visible = (c: StreamClient) =>
+      canSee(
+        c.visibility.all
+          ? c.visibility
+          : { ...c.visibility, teamIds: conv.team_id && members.includes(c.visibility.userId) ? [conv.team_id] : [] },
+        conv,
+      );
     const receivers = targets.filter((c) => visible(c) && !(e.type === 'typing' && e.userId !== undefined && c.userId === e.userId));
     await loadUnread(receivers);
     for (const c of receivers) c.send(e.type, jsonFor(c), id);
@@ -224,7 +251,18 @@ export class StreamHub {
     return this.db
       .selectFrom('conversations as c')
       .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
-      .select(['c.id', 'c.status', 'c.contact_id', 'c.assignee_id', 'c.team_id', 'c.unread_count', 'c.last_message_preview', 'c.last_message_at', 'c.awaiting_human_since', ...BOT_PAUSE_COLUMNS])
+      .select([
+        'c.id',
+        'c.status',
+        'c.contact_id',
+        'c.assignee_id',
+        'c.team_id',
+        'c.unread_count',
+        'c.last_message_preview',
+        'c.last_message_at',
+        'c.awaiting_human_since',
+        ...BOT_PAUSE_COLUMNS,
+      ])
       .where('c.id', '=', id)
       .executeTakeFirst();
   }

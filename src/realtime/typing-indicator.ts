@@ -22,4 +22,3 @@ export async function sendTypingIndicator(deps: Deps, job: { conversationId: str
   const result = await channel.adapter.markRead(last.external_id, { typing: true });
   if (!result.ok) deps.logger.info({ conversation: job.conversationId, result }, 'typing indicator not shown');
 }
-

@@ -20,29 +20,45 @@ export async function assignConversation(
 ): Promise<AssignResult> {
   return deps.storage.db.transaction().execute(async (trx) => {
     const now = deps.clock.now();
-    const conv = await trx.selectFrom('conversations').select(['id', 'status', 'assignee_id', 'team_id', 'awaiting_human_since']).where('id', '=', input.conversationId).executeTakeFirst();
+    const conv = await trx
+      .selectFrom('conversations')
+      .select(['id', 'status', 'assignee_id', 'team_id', 'awaiting_human_since'])
+      .where('id', '=', input.conversationId)
+      .executeTakeFirst();
     if (!conv) return { ok: false, reason: 'conversation_not_found' };
     if (conv.status === 'closed') return { ok: false, reason: 'conversation_closed' };
-    if (input.userId && !(await trx.selectFrom('users').select('id').where('id', '=', input.userId).where('deleted_at', 'is', null).executeTakeFirst())) {
+    if (
+      input.userId &&
+      !(await trx.selectFrom('users').select('id').where('id', '=', input.userId).where('deleted_at', 'is', null).executeTakeFirst())
+    ) {
       return { ok: false, reason: 'user_not_found' };
     }
-    if (input.teamId && !(await trx.selectFrom('teams').select('id').where('id', '=', input.teamId).executeTakeFirst())) return { ok: false, reason: 'team_not_found' };
+    if (input.teamId && !(await trx.selectFrom('teams').select('id').where('id', '=', input.teamId).executeTakeFirst()))
+      return { ok: false, reason: 'team_not_found' };
     const teamId = input.teamId === undefined ? conv.team_id : input.teamId;
     let assigneeId = input.userId === undefined ? conv.assignee_id : input.userId;
     if (assigneeId !== null && teamId !== null && !(await isTeamMember(trx, teamId, assigneeId))) {
       if (input.userId) return { ok: false, reason: 'user_not_in_team' };
       assigneeId = null; // transferred to a team the agent is not in
     }
-    if (assigneeId === conv.assignee_id && teamId === conv.team_id) return { ok: true, assigneeId, teamId, previousAssigneeId: conv.assignee_id };
+    if (assigneeId === conv.assignee_id && teamId === conv.team_id)
+      return { ok: true, assigneeId, teamId, previousAssigneeId: conv.assignee_id };
     await trx
       .updateTable('conversations')
-      .set({ assignee_id: assigneeId, team_id: teamId, awaiting_human_since: assigneeId === null ? conv.awaiting_human_since : null, updated_at: now })
+      .set({
+        assignee_id: assigneeId,
+        team_id: teamId,
+        awaiting_human_since: assigneeId === null ? conv.awaiting_human_since : null,
+        updated_at: now,
+      })
       .where('id', '=', conv.id)
       .execute();
     if (assigneeId !== null && assigneeId !== conv.assignee_id) await touchAgent(trx, assigneeId, now);
     // An agent holds it: the bot stays silent. Unassigned by a person: the bot may answer again.
-    if (assigneeId !== null && assigneeId !== conv.assignee_id) await pauseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'assigned', now });
-    if (assigneeId === null && conv.assignee_id !== null) await releaseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'unassigned', now });
+    if (assigneeId !== null && assigneeId !== conv.assignee_id)
+      await pauseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'assigned', now });
+    if (assigneeId === null && conv.assignee_id !== null)
+      await releaseBot(trx, deps, { conversationId: conv.id, by: input.by, reason: 'unassigned', now });
     await emitConversationAssigned(trx, deps.jobs, {
       conversationId: conv.id,
       assigneeId,

@@ -16,7 +16,12 @@ export type RequestHumanResult =
  * one is named) keeps them. Either way the bot is paused (reason `handoff`, by `opts.by`, default
  * `system`). Runs in the caller's transaction when given one.
  */
-export async function requestHuman(db: Executor, deps: RoutingDeps, conversationId: string, opts: { teamId?: string; by?: string } = {}): Promise<RequestHumanResult> {
+export async function requestHuman(
+  db: Executor,
+  deps: RoutingDeps,
+  conversationId: string,
+  opts: { teamId?: string; by?: string } = {},
+): Promise<RequestHumanResult> {
   return inTransaction(db, async (trx) => {
     const now = deps.clock.now();
     const conv = await trx
@@ -36,12 +41,18 @@ export async function requestHuman(db: Executor, deps: RoutingDeps, conversation
     }
     await pauseBot(trx, deps, { conversationId: conv.id, by: opts.by ?? 'system', reason: 'handoff', now });
     if (conv.assignee_id !== null && (teamId === null || (await isTeamMember(trx, teamId, conv.assignee_id)))) {
-      if (teamId !== conv.team_id) await trx.updateTable('conversations').set({ team_id: teamId, updated_at: now }).where('id', '=', conv.id).execute();
+      if (teamId !== conv.team_id)
+        await trx.updateTable('conversations').set({ team_id: teamId, updated_at: now }).where('id', '=', conv.id).execute();
       return { ok: true, assigneeId: conv.assignee_id, teamId, queued: false };
     }
     await trx
       .updateTable('conversations')
-      .set((eb) => ({ team_id: teamId, assignee_id: null, awaiting_human_since: eb.fn.coalesce('awaiting_human_since', eb.val(now)), updated_at: now }))
+      .set((eb) => ({
+        team_id: teamId,
+        assignee_id: null,
+        awaiting_human_since: eb.fn.coalesce('awaiting_human_since', eb.val(now)),
+        updated_at: now,
+      }))
       .where('id', '=', conv.id)
       .execute();
     const assigned = (await drainQueue(trx, deps, queueKey(teamId))).find((a) => a.conversationId === conv.id);

@@ -29,7 +29,11 @@ export class RoutingTicker {
   private readonly task: PeriodicTask;
 
   constructor(deps: Deps, intervalMs = 10_000) {
-    this.task = new PeriodicTask(() => rebalance(deps), intervalMs, (err) => deps.logger.warn({ err }, 'routing rebalance failed'));
+    this.task = new PeriodicTask(
+      () => rebalance(deps),
+      intervalMs,
+      (err) => deps.logger.warn({ err }, 'routing rebalance failed'),
+    );
   }
 
   start(): void {

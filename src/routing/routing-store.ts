@@ -17,7 +17,11 @@ export function queueKey(teamId: string | null): string {
  * UPDATE until the transaction ends. SQLite has one writer at a time already.
  */
 export async function lockQueue(trx: Trx, key: string, rowLocks: boolean, now: number): Promise<void> {
-  await trx.insertInto('team_routing').values({ team_id: key, routed_at: null }).onConflict((oc) => oc.column('team_id').doNothing()).execute();
+  await trx
+    .insertInto('team_routing')
+    .values({ team_id: key, routed_at: null })
+    .onConflict((oc) => oc.column('team_id').doNothing())
+    .execute();
   if (rowLocks) await sql`select team_id from team_routing where team_id = ${key} for update`.execute(trx);
   await trx.updateTable('team_routing').set({ routed_at: now }).where('team_id', '=', key).execute();
 }
@@ -108,5 +112,12 @@ export async function touchAgent(trx: Executor, userId: string, stamp: number): 
 }
 
 export async function isTeamMember(db: Executor, teamId: string, userId: string): Promise<boolean> {
-  return (await db.selectFrom('team_members').select('user_id').where('team_id', '=', teamId).where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+  return (
+    (await db
+      .selectFrom('team_members')
+      .select('user_id')
+      .where('team_id', '=', teamId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst()) !== undefined
+  );
 }

@@ -35,7 +35,7 @@ const MAX_ADVANCE_MS = 366 * 24 * 60 * 60 * 1000;
 export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorCore): void {
   const { opts, state } = core;
   // Path ids are a wa_id (digits) or the customer's BSUID (docs/whatsapp-identity.md).
-  const key = (id: string) => (isBsuid(id) ? state.customerByUserId(id)?.waId ?? id : digits(id));
+  const key = (id: string) => (isBsuid(id) ? (state.customerByUserId(id)?.waId ?? id) : digits(id));
   const customer = (waId: string) => new SimCustomerImpl(core, key(waId));
   const known = (id: string) => {
     const c = state.customers.get(key(id));
@@ -74,8 +74,13 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
     const waId = digits(str(b, 'wa_id'));
     if (!/^\d{6,15}$/.test(waId)) throw new InboundError(`"wa_id" must be 6-15 digits`);
     if (b.profile_name !== undefined && typeof b.profile_name !== 'string') throw new InboundError('"profile_name" must be a string');
-    const identity = { username: b.username as string | null | undefined, hidePhone: b.hide_phone as boolean | undefined, parentUserId: b.parent_user_id as string | null | undefined };
-    if (identity.username !== undefined && identity.username !== null && typeof identity.username !== 'string') throw new InboundError('"username" must be a string or null');
+    const identity = {
+      username: b.username as string | null | undefined,
+      hidePhone: b.hide_phone as boolean | undefined,
+      parentUserId: b.parent_user_id as string | null | undefined,
+    };
+    if (identity.username !== undefined && identity.username !== null && typeof identity.username !== 'string')
+      throw new InboundError('"username" must be a string or null');
     const exists = state.customers.has(waId);
     const c = state.customer(waId, b.profile_name || undefined);
     try {
@@ -152,9 +157,18 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
     return reply.header('content-type', m.mimeType).header('cache-control', 'private, max-age=300').send(m.bytes);
   });
 
-  app.get<{ Querystring: { limit?: string } }>('/_sim/outbound', async (req) => ({ data: tail(state.outboundLog.toArray().map((e) => e.rec), req.query.limit) }));
-  app.get<{ Querystring: { limit?: string } }>('/_sim/deliveries', async (req) => ({ data: tail(core.emitter.log.toArray(), req.query.limit) }));
-  app.get<{ Querystring: { limit?: string } }>('/_sim/inbound', async (req) => ({ data: tail(state.inboundLog.toArray(), req.query.limit) }));
+  app.get<{ Querystring: { limit?: string } }>('/_sim/outbound', async (req) => ({
+    data: tail(
+      state.outboundLog.toArray().map((e) => e.rec),
+      req.query.limit,
+    ),
+  }));
+  app.get<{ Querystring: { limit?: string } }>('/_sim/deliveries', async (req) => ({
+    data: tail(core.emitter.log.toArray(), req.query.limit),
+  }));
+  app.get<{ Querystring: { limit?: string } }>('/_sim/inbound', async (req) => ({
+    data: tail(state.inboundLog.toArray(), req.query.limit),
+  }));
 
   app.post('/_sim/drain', async (req, reply) => {
     const b = body(req);
@@ -172,7 +186,8 @@ export function registerCustomerApiRoutes(app: FastifyInstance, core: SimulatorC
   app.get('/_sim/clock', async () => clock());
   app.post('/_sim/clock/advance', async (req) => {
     const ms = body(req).ms;
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) throw new InboundError(`"ms" must be a number of milliseconds from 0 to ${MAX_ADVANCE_MS} (one year)`);
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS)
+      throw new InboundError(`"ms" must be a number of milliseconds from 0 to ${MAX_ADVANCE_MS} (one year)`);
     core.advanceTime(ms);
     return clock();
   });

@@ -20,7 +20,12 @@ export function registerEventStream(app: FastifyInstance, core: SimulatorCore): 
     const only = req.query.wa_id?.replace(/\D/g, '') || undefined;
     const res = reply.raw;
     reply.hijack();
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     res.write(': connected\n\n');
     open.add(res);
     const send = (waId: string, event: string, data: unknown) => {
@@ -29,7 +34,8 @@ export function registerEventStream(app: FastifyInstance, core: SimulatorCore): 
     };
     const events = core.state.events;
     const onOutbound = (e: OutboundEntry) => send(e.rec.waId, 'outbound', { direction: 'out', ...e.rec });
-    const onStatus = (e: OutboundEntry) => send(e.rec.waId, 'status', { wamid: e.rec.wamid, waId: e.rec.waId, status: e.rec.status, error: e.rec.error });
+    const onStatus = (e: OutboundEntry) =>
+      send(e.rec.waId, 'status', { wamid: e.rec.wamid, waId: e.rec.waId, status: e.rec.status, error: e.rec.error });
     const onInbound = (m: SimInbound) => send(m.waId, 'inbound', { direction: 'in', ...m });
     const onRead = (x: { waId: string; wamids: string[] }) => send(x.waId, 'business_read', x);
     const onTyping = (x: { waId: string; typing: boolean }) => send(x.waId, 'typing', x);

@@ -22,7 +22,18 @@ export function graphParams(query: unknown, body: unknown): unknown {
 }
 
 // Parameters that are strings by definition: a value that looks like JSON stays text.
-const stringParams = new Set(['messaging_product', 'recipient_type', 'to', 'recipient', 'type', 'biz_opaque_callback_data', 'status', 'message_id', 'file', 'phone_number_id']);
+const stringParams = new Set([
+  'messaging_product',
+  'recipient_type',
+  'to',
+  'recipient',
+  'type',
+  'biz_opaque_callback_data',
+  'status',
+  'message_id',
+  'file',
+  'phone_number_id',
+]);
 
 /** A string holding a JSON object or array becomes that object or array. */
 export function decodeJsonString(v: unknown): unknown {

@@ -38,7 +38,8 @@ export function registerGraphRoutes(app: FastifyInstance, core: SimulatorCore): 
     const media = core.media.get(id);
     if (media) {
       const owner = req.query.phone_number_id;
-      if (media.phoneNumberId !== opts.phoneNumberId || (owner !== undefined && owner !== media.phoneNumberId)) throw unknownObject(id, 'GET');
+      if (media.phoneNumberId !== opts.phoneNumberId || (owner !== undefined && owner !== media.phoneNumberId))
+        throw unknownObject(id, 'GET');
       core.media.noteCall(id, 'lookups');
       return reply.send({
         messaging_product: 'whatsapp',
@@ -60,7 +61,8 @@ export function registerGraphRoutes(app: FastifyInstance, core: SimulatorCore): 
     const { id } = req.params;
     const media = core.media.get(id);
     const owner = req.query.phone_number_id;
-    if (!media || media.phoneNumberId !== opts.phoneNumberId || (owner !== undefined && owner !== media.phoneNumberId)) throw unknownObject(id, 'DELETE');
+    if (!media || media.phoneNumberId !== opts.phoneNumberId || (owner !== undefined && owner !== media.phoneNumberId))
+      throw unknownObject(id, 'DELETE');
     core.media.delete(id);
     return reply.send({ success: true });
   });

@@ -40,7 +40,9 @@ export async function buildHttpApp(): Promise<FastifyInstance> {
     }
     if (status && status >= 400 && status < 500) {
       const message = err instanceof Error ? err.message : String(err);
-      return sim ? reply.code(status).send({ error: { code: 'bad_request', message } }) : reply.code(400).send(invalidParam(`(#100) ${message}`).toBody());
+      return sim
+        ? reply.code(status).send({ error: { code: 'bad_request', message } })
+        : reply.code(400).send(invalidParam(`(#100) ${message}`).toBody());
     }
     const message = err instanceof Error ? err.message : String(err);
     if (sim) return reply.code(500).send({ error: { code: 'internal_error', message } });
@@ -48,7 +50,8 @@ export async function buildHttpApp(): Promise<FastifyInstance> {
   });
 
   app.setNotFoundHandler((req, reply) => {
-    if (req.url.startsWith('/_sim/')) return reply.code(404).send({ error: { code: 'not_found', message: `no test API route ${req.method} ${req.url.split('?')[0]}` } });
+    if (req.url.startsWith('/_sim/'))
+      return reply.code(404).send({ error: { code: 'not_found', message: `no test API route ${req.method} ${req.url.split('?')[0]}` } });
     return reply.code(400).send(invalidParam(`(#100) Unknown path components: ${req.url.split('?')[0]}`).toBody());
   });
   return app;
@@ -78,7 +81,8 @@ export function versioned(url: string): string {
 
 /** Any `vNN.N` Graph version is accepted. */
 export function checkVersion(version: string): void {
-  if (!/^v\d{1,2}\.\d$/.test(version)) throw invalidParam(`(#100) Unknown path components: /${version} is not a Graph API version (expected vNN.N)`);
+  if (!/^v\d{1,2}\.\d$/.test(version))
+    throw invalidParam(`(#100) Unknown path components: /${version} is not a Graph API version (expected vNN.N)`);
 }
 
 /** Graph's answer for an id that is not this number / WABA / media / template. */

@@ -13,7 +13,8 @@ export function applyIdentity(c: CustomerState, identity: SimCustomerIdentity): 
   if (identity.username !== undefined) {
     const u = identity.username;
     if (u === null || u === '') delete c.username;
-    else if (typeof u !== 'string' || !USERNAME_PATTERN.test(u)) throw new InboundError('"username" must be 3-35 letters, digits, "." or "_" (or null to remove it)');
+    else if (typeof u !== 'string' || !USERNAME_PATTERN.test(u))
+      throw new InboundError('"username" must be 3-35 letters, digits, "." or "_" (or null to remove it)');
     else c.username = u;
   }
   if (identity.hidePhone !== undefined) {
@@ -23,7 +24,8 @@ export function applyIdentity(c: CustomerState, identity: SimCustomerIdentity): 
   if (identity.parentUserId !== undefined) {
     const p = identity.parentUserId;
     if (p === null || p === '') delete c.parentUserId;
-    else if (typeof p !== 'string' || !PARENT_BSUID_PATTERN.test(p)) throw new InboundError('"parent_user_id" must be a parent BSUID like US.ENT.11815799212886844830 (or null to remove it)');
+    else if (typeof p !== 'string' || !PARENT_BSUID_PATTERN.test(p))
+      throw new InboundError('"parent_user_id" must be a parent BSUID like US.ENT.11815799212886844830 (or null to remove it)');
     else c.parentUserId = p;
   }
 }
@@ -44,7 +46,10 @@ export class IdentityChanges {
     private readonly emitter: WebhookEmitter,
   ) {}
 
-  async changeNumber(c: CustomerState, newWaId: string): Promise<{ wa_id: string; user_id: string; previous_wa_id: string; previous_user_id: string }> {
+  async changeNumber(
+    c: CustomerState,
+    newWaId: string,
+  ): Promise<{ wa_id: string; user_id: string; previous_wa_id: string; previous_user_id: string }> {
     if (!/^\d{6,15}$/.test(newWaId)) throw new InboundError(`"new_wa_id" must be 6-15 digits, got "${newWaId}"`);
     if (newWaId === c.waId) throw new InboundError(`the customer already has the number ${newWaId}`);
     if (this.state.customers.has(newWaId)) throw new InboundError(`another simulated customer already has the number ${newWaId}`);
@@ -63,7 +68,12 @@ export class IdentityChanges {
       ? { body: `User ${c.profileName} changed from ${previousWaId} to ${newWaId}`, wa_id: newWaId, type: 'user_changed_number' }
       : { body: `User ${c.profileName} changed from ${previousUserId} to ${c.userId}`, user_id: c.userId, type: 'user_changed_user_id' };
     // System messages carry no contacts[] (Meta's system reference).
-    await this.emitter.enqueue(envelope(this.opts.wabaId, [{ field: 'messages', value: messagesValue(metadata, undefined, [item]) }]), 'messages', 1, true);
+    await this.emitter.enqueue(
+      envelope(this.opts.wabaId, [{ field: 'messages', value: messagesValue(metadata, undefined, [item]) }]),
+      'messages',
+      1,
+      true,
+    );
 
     const update: Record<string, unknown> = {};
     if (shared) update.wa_id = newWaId;
@@ -74,7 +84,12 @@ export class IdentityChanges {
     if (shared) contact.wa_id = newWaId;
     contact.user_id = c.userId;
     const value = { messaging_product: 'whatsapp', metadata, contacts: [contact], user_id_update: [update] };
-    await this.emitter.enqueue(envelope(this.opts.wabaId, [{ field: 'user_id_update', value }], Math.floor(now / 1000)), 'user_id_update', 1, true);
+    await this.emitter.enqueue(
+      envelope(this.opts.wabaId, [{ field: 'user_id_update', value }], Math.floor(now / 1000)),
+      'user_id_update',
+      1,
+      true,
+    );
     this.state.events.emit('change');
     return { wa_id: newWaId, user_id: c.userId, previous_wa_id: previousWaId, previous_user_id: previousUserId };
   }

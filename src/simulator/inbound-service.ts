@@ -15,7 +15,22 @@ import { envelope, messagesChange, unixSeconds, type WebhookContact } from './we
 export { InboundError };
 
 // Customer edits/revokes (UNCONFIRMED in Meta's reference) are not produced.
-const inboundTypes = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'button', 'reaction', 'order', 'request_welcome', 'unsupported'];
+const inboundTypes = [
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'button',
+  'reaction',
+  'order',
+  'request_welcome',
+  'unsupported',
+];
 
 const defaultMime: Record<MediaKind, string> = {
   image: 'image/jpeg',
@@ -69,7 +84,13 @@ export class InboundService {
     if (kind) item[kind] = this.storeMedia(kind, (src[kind] ?? {}) as InboundMediaSpec);
     else if (spec.type === 'unsupported') {
       item.unsupported = isObject(src.unsupported) ? src.unsupported : { type: 'unknown' };
-      item.errors = [{ ...statusErrorItem(131051, 'Message type is currently not supported.'), title: 'Message type unknown', message: 'Message type unknown' }];
+      item.errors = [
+        {
+          ...statusErrorItem(131051, 'Message type is currently not supported.'),
+          title: 'Message type unknown',
+          message: 'Message type unknown',
+        },
+      ];
     } else if (spec.type !== 'request_welcome') {
       const content = src[spec.type];
       validateInboundContent(spec.type, content, (id) => this.inChat(waId, id));
@@ -104,12 +125,13 @@ export class InboundService {
       stored = this.media.get(m.id);
       if (!stored) throw new InboundError(`media id ${m.id} is not in the simulator's media store`);
       // Customers may send any file as a document; other kinds must fit (a PDF is no image).
-      if (kind !== 'document' && !mimeFitsKind(stored.mimeType, kind)) throw new InboundError(`media ${m.id} is ${stored.mimeType}, which cannot be sent as ${kind}`);
+      if (kind !== 'document' && !mimeFitsKind(stored.mimeType, kind))
+        throw new InboundError(`media ${m.id} is ${stored.mimeType}, which cannot be sent as ${kind}`);
     } else {
       const mime = m.mime_type ?? defaultMime[kind];
       if (kind !== 'document' && !mimeFitsKind(mime, kind)) throw new InboundError(`${mime} cannot be sent as ${kind}`);
       const bytes = m.data ? Buffer.from(m.data) : m.data_base64 ? Buffer.from(m.data_base64, 'base64') : placeholderBytes(kind);
-      const filename = kind === 'document' ? m.filename ?? `file.${extensionOf[baseMime(mime)] ?? 'bin'}` : undefined;
+      const filename = kind === 'document' ? (m.filename ?? `file.${extensionOf[baseMime(mime)] ?? 'bin'}`) : undefined;
       stored = this.media.put(bytes, mime, this.opts.phoneNumberId, 'inbound', filename);
     }
     const out: Json = {};
@@ -129,7 +151,17 @@ function placeholderBytes(kind: MediaKind): Buffer {
   return Buffer.from(`simulated ${kind} ${Date.now()}`);
 }
 
-function contactOf(name: string, username: string | undefined, waId: string | undefined, userId: string, parentUserId: string | undefined): WebhookContact {
-  const c: WebhookContact = { profile: username ? { name, username } : { name }, ...(waId === undefined ? {} : { wa_id: waId }), user_id: userId };
+function contactOf(
+  name: string,
+  username: string | undefined,
+  waId: string | undefined,
+  userId: string,
+  parentUserId: string | undefined,
+): WebhookContact {
+  const c: WebhookContact = {
+    profile: username ? { name, username } : { name },
+    ...(waId === undefined ? {} : { wa_id: waId }),
+    user_id: userId,
+  };
   return parentUserId === undefined ? c : { ...c, parent_user_id: parentUserId };
 }

@@ -43,7 +43,10 @@ export function validateInboundContent(type: string, content: unknown, isKnownMe
 function validateContacts(v: unknown): void {
   need(Array.isArray(v) && v.length > 0, 'contacts must be a non-empty array');
   for (const c of v as unknown[]) {
-    need(isObject(c) && isObject(c.name) && str(c.name.formatted_name) && c.name.formatted_name !== '', 'each contact needs name.formatted_name');
+    need(
+      isObject(c) && isObject(c.name) && str(c.name.formatted_name) && c.name.formatted_name !== '',
+      'each contact needs name.formatted_name',
+    );
   }
 }
 
@@ -65,9 +68,15 @@ function validateInteractiveReply(i: Json): void {
 export function validateInboundMedia(kind: string, m: unknown): void {
   need(isObject(m), `${kind} must be an object`);
   const o = m as Json;
-  need(optStr(o.id) && optStr(o.mime_type) && optStr(o.caption) && optStr(o.filename) && optStr(o.data_base64), `${kind}: id, mime_type, caption, filename and data_base64 must be strings`);
+  need(
+    optStr(o.id) && optStr(o.mime_type) && optStr(o.caption) && optStr(o.filename) && optStr(o.data_base64),
+    `${kind}: id, mime_type, caption, filename and data_base64 must be strings`,
+  );
   need(o.data === undefined || o.data instanceof Uint8Array, `${kind}.data must be bytes (over HTTP use data_base64)`);
   need(o.voice === undefined || typeof o.voice === 'boolean', `${kind}.voice must be a boolean`);
   need(o.animated === undefined || typeof o.animated === 'boolean', `${kind}.animated must be a boolean`);
-  need(o.data_base64 === undefined || /^[A-Za-z0-9+/_-]*={0,2}$/.test(String(o.data_base64).replace(/\s/g, '')), `${kind}.data_base64 is not base64`);
+  need(
+    o.data_base64 === undefined || /^[A-Za-z0-9+/_-]*={0,2}$/.test(String(o.data_base64).replace(/\s/g, '')),
+    `${kind}.data_base64 is not base64`,
+  );
 }

@@ -60,7 +60,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   if (opts.webhookUrl) {
     // The receiver may not be up yet: remember the outcome, deliver anyway.
     const r = await core.verifyWebhook();
-    if (!r.ok) opts.logger.warn({ webhookUrl: opts.webhookUrl, status: r.status, error: r.error }, 'simulator: webhook verification failed at start; delivering anyway');
+    if (!r.ok)
+      opts.logger.warn(
+        { webhookUrl: opts.webhookUrl, status: r.status, error: r.error },
+        'simulator: webhook verification failed at start; delivering anyway',
+      );
   }
 
   let closed = false;

@@ -13,7 +13,8 @@ const supported = ['button', 'list', 'cta_url', 'location_request_message'] as c
  */
 export function validateInteractive(i: Json, checkMedia: MediaCheck): string {
   const type = requireString(i, 'type', 'interactive');
-  if (!(supported as readonly string[]).includes(type)) throw invalid(`interactive['type'] "${type}" is not supported by the simulator. Supported: ${supported.join(', ')}.`);
+  if (!(supported as readonly string[]).includes(type))
+    throw invalid(`interactive['type'] "${type}" is not supported by the simulator. Supported: ${supported.join(', ')}.`);
   // Contested (UNCONFIRMED): Meta's list page says 4096, libraries enforce 1024; per-type values as documented.
   const bodyMax = type === 'list' ? 4096 : 1024;
   const body = requireObject(i, 'body', 'interactive');
@@ -36,7 +37,8 @@ export function validateInteractive(i: Json, checkMedia: MediaCheck): string {
       validateCta(action);
       break;
     case 'location_request_message':
-      if (action.name !== undefined && action.name !== 'send_location') throw invalid(`interactive['action']['name'] must be "send_location".`);
+      if (action.name !== undefined && action.name !== 'send_location')
+        throw invalid(`interactive['action']['name'] must be "send_location".`);
       break;
   }
   return text;
@@ -50,14 +52,16 @@ function validateHeader(h: Json, type: string, checkMedia: MediaCheck): void {
     return;
   }
   if (type === 'list') throw invalid(`interactive['header']['type'] must be "text" for list messages.`);
-  if (ht !== 'image' && ht !== 'video' && ht !== 'document') throw invalid(`interactive['header']['type'] must be one of text, image, video, document.`);
+  if (ht !== 'image' && ht !== 'video' && ht !== 'document')
+    throw invalid(`interactive['header']['type'] must be one of text, image, video, document.`);
   checkMedia(requireObject(h, ht, "interactive['header']"), `interactive['header']['${ht}']`, [ht]);
 }
 
 function validateButtons(action: Json): void {
   const buttons = action.buttons;
   if (buttons === undefined) throw missing(`The parameter interactive['action']['buttons'] is required.`);
-  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3) throw invalid('Buttons count invalid. Min buttons: 1, Max buttons: 3.');
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 3)
+    throw invalid('Buttons count invalid. Min buttons: 1, Max buttons: 3.');
   const ids = new Set<string>();
   const titles = new Set<string>();
   buttons.forEach((b, n) => {
@@ -82,7 +86,8 @@ function validateList(action: Json): void {
   checkMax(label, 20, 'Button label', 131009);
   const sections = action.sections;
   if (sections === undefined) throw missing(`The parameter interactive['action']['sections'] is required.`);
-  if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10) throw invalid('Sections count invalid. Min sections: 1, Max sections: 10.');
+  if (!Array.isArray(sections) || sections.length < 1 || sections.length > 10)
+    throw invalid('Sections count invalid. Min sections: 1, Max sections: 10.');
   let rows = 0;
   const ids = new Set<string>();
   sections.forEach((s, n) => {

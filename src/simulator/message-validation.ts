@@ -37,13 +37,28 @@ export type ValidatedSend =
       template?: { record: SimTemplate; rendered: RenderedTemplate };
     };
 
-export const sendTypes = ['text', 'image', 'audio', 'video', 'document', 'sticker', 'location', 'contacts', 'interactive', 'template', 'reaction'] as const;
+export const sendTypes = [
+  'text',
+  'image',
+  'audio',
+  'video',
+  'document',
+  'sticker',
+  'location',
+  'contacts',
+  'interactive',
+  'template',
+  'reaction',
+] as const;
 
 /**
  * Validates a POST /messages body the way Meta does, in the order Meta reports problems
  * (envelope first, then the type's object). Throws nothing: returns the GraphError to answer.
  */
-export function validateSendRequest(body: unknown, deps: ValidationDeps): { ok: true; value: ValidatedSend } | { ok: false; error: GraphError } {
+export function validateSendRequest(
+  body: unknown,
+  deps: ValidationDeps,
+): { ok: true; value: ValidatedSend } | { ok: false; error: GraphError } {
   try {
     return { ok: true, value: validate(body, deps) };
   } catch (e) {
@@ -68,7 +83,10 @@ function validate(body: unknown, deps: ValidationDeps): ValidatedSend {
   // Send to a BSUID with `recipient`; when both are present `to` wins (docs/whatsapp-identity.md).
   const byUserId = body.to === undefined && body.recipient !== undefined;
   const to = byUserId ? requireString(body, 'recipient') : requireString(body, 'to');
-  if (byUserId && !isBsuid(to)) throw invalid(`Invalid recipient '${to}': a business-scoped user ID is a two-letter country code, '.', then up to 128 letters and digits.`);
+  if (byUserId && !isBsuid(to))
+    throw invalid(
+      `Invalid recipient '${to}': a business-scoped user ID is a two-letter country code, '.', then up to 128 letters and digits.`,
+    );
 
   // Meta defaults a missing type to text.
   const type = body.type === undefined ? 'text' : body.type;
@@ -175,7 +193,8 @@ export function validateMediaObject(media: Json, path: string, kinds: readonly M
   if (typeof id !== 'string' || id.length === 0) throw invalid(`${path}['id'] must be a non-empty string.`);
   const mime = deps.mediaMime(id);
   if (mime === undefined) throw graphError(131053, `Media id ${id} does not exist, has expired or belongs to another phone number.`);
-  if (!kinds.some((k) => mimeFitsKind(mime, k))) throw graphError(131053, `Media ${id} has MIME type ${mime}, which cannot be sent as ${kinds.join('/')}.`);
+  if (!kinds.some((k) => mimeFitsKind(mime, k)))
+    throw graphError(131053, `Media ${id} has MIME type ${mime}, which cannot be sent as ${kinds.join('/')}.`);
 }
 
 function validateLocation(loc: Json): string {
@@ -183,8 +202,10 @@ function validateLocation(loc: Json): string {
   const lng = loc.longitude;
   if (lat === undefined) throw missing(`The parameter location['latitude'] is required.`);
   if (lng === undefined) throw missing(`The parameter location['longitude'] is required.`);
-  if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90) throw invalid(`location['latitude'] must be a number between -90 and 90.`);
-  if (typeof lng !== 'number' || !Number.isFinite(lng) || lng < -180 || lng > 180) throw invalid(`location['longitude'] must be a number between -180 and 180.`);
+  if (typeof lat !== 'number' || !Number.isFinite(lat) || lat < -90 || lat > 90)
+    throw invalid(`location['latitude'] must be a number between -90 and 90.`);
+  if (typeof lng !== 'number' || !Number.isFinite(lng) || lng < -180 || lng > 180)
+    throw invalid(`location['longitude'] must be a number between -180 and 180.`);
   const name = optionalString(loc, 'name', 'location', { max: 1000 });
   const address = optionalString(loc, 'address', 'location', { max: 1000 });
   return name ?? address ?? `[location ${lat},${lng}]`;
@@ -199,7 +220,8 @@ function validateContacts(contacts: unknown): string {
     names.push(requireString(name, 'formatted_name', `contacts[${i}]['name']`));
     for (const list of ['phones', 'emails', 'urls', 'addresses']) {
       const v = c[list];
-      if (v !== undefined && (!Array.isArray(v) || !v.every(isObject))) throw invalidParam(`(#100) Param contacts[${i}]['${list}'] must be an array of objects.`);
+      if (v !== undefined && (!Array.isArray(v) || !v.every(isObject)))
+        throw invalidParam(`(#100) Param contacts[${i}]['${list}'] must be an array of objects.`);
     }
   });
   return names.join(', ');
@@ -217,9 +239,9 @@ function validateReaction(r: Json, deps: ValidationDeps): string {
   const messageId = requireString(r, 'message_id', 'reaction');
   const emoji = r.emoji;
   if (emoji === undefined || emoji === null) throw missing(`The parameter reaction['emoji'] is required.`);
-  if (typeof emoji !== 'string' || !isSingleEmoji(emoji)) throw invalid(`reaction['emoji'] must be a single emoji (or "" to remove the reaction).`);
+  if (typeof emoji !== 'string' || !isSingleEmoji(emoji))
+    throw invalid(`reaction['emoji'] must be a single emoji (or "" to remove the reaction).`);
   // Meta: "only to a message you received" (our choice: unknown ids are refused synchronously).
   if (!deps.isInboundMessage(messageId)) throw invalid(`reaction['message_id'] ${messageId} is not a message this number received.`);
   return emoji === '' ? '[reaction removed]' : emoji;
 }
-

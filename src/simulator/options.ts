@@ -18,7 +18,15 @@ export interface ResolvedOptions {
   includeConversation: boolean;
   throughputPerSecond: number;
   pairRateLimit: { perSeconds: number; burst: number } | false;
-  webhookRetry: { timeoutMs: number; initialDelayMs: number; maxDelayMs: number; factor: number; jitter: number; maxAttempts: number; maxAgeMs: number };
+  webhookRetry: {
+    timeoutMs: number;
+    initialDelayMs: number;
+    maxDelayMs: number;
+    factor: number;
+    jitter: number;
+    maxAttempts: number;
+    maxAgeMs: number;
+  };
   batch: { maxItems: number; windowMs: number } | false;
   webhookConcurrency: number;
   templateReviewDelayMs: number;
@@ -33,7 +41,8 @@ const DAY = 24 * 60 * 60 * 1000;
 
 function nonNegative(name: string, v: number | undefined, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`simulator option ${name} must be a non-negative number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new Error(`simulator option ${name} must be a non-negative number, got ${String(v)}`);
   return v;
 }
 
@@ -58,7 +67,8 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
   const batch = o.batch ?? false;
   if (batch && (batch.maxItems < 1 || batch.windowMs < 0)) throw new Error('simulator option batch needs maxItems >= 1 and windowMs >= 0');
   const pair = o.pairRateLimit === undefined ? { perSeconds: 6, burst: 45 } : o.pairRateLimit;
-  if (pair && (!(pair.perSeconds > 0) || !(pair.burst >= 1))) throw new Error('simulator option pairRateLimit needs perSeconds > 0 and burst >= 1');
+  if (pair && (!(pair.perSeconds > 0) || !(pair.burst >= 1)))
+    throw new Error('simulator option pairRateLimit needs perSeconds > 0 and burst >= 1');
   const throughput = nonNegative('throughputPerSecond', o.throughputPerSecond, 80);
   if (throughput <= 0) throw new Error('simulator option throughputPerSecond must be > 0');
   return {

@@ -63,10 +63,14 @@ export class OutboundService {
 
   private accept(msg: Extract<ValidatedSend, { kind: 'message' }>): SendAnswer {
     const { input, waId } = this.recipient(msg);
-    if (waId === this.opts.displayPhoneNumber) throw graphError(131021, 'Recipient phone number cannot be the same as the sender phone number.');
+    if (waId === this.opts.displayPhoneNumber)
+      throw graphError(131021, 'Recipient phone number cannot be the same as the sender phone number.');
     if (!this.limits.takeThroughput(this.opts.phoneNumberId)) throw graphError(130429, 'Cloud API message throughput has been reached.');
     if (!this.limits.takePair(this.opts.phoneNumberId, waId)) {
-      throw graphError(131056, 'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.');
+      throw graphError(
+        131056,
+        'Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time.',
+      );
     }
     const now = this.clock.now();
     const windowOpen = this.state.windowOpen(waId, now);
@@ -79,7 +83,17 @@ export class OutboundService {
     // Sending to the phone number is what lets Meta keep sharing it (the 30-day rule).
     if (!msg.byUserId && failCode === undefined) customer.lastSentToPhoneAt = now;
     const entry: OutboundEntry = {
-      rec: { wamid, to: input, waId, type: msg.type, body: msg.body, text: msg.text, acceptedAt: now, status: 'accepted', category: pricing.category },
+      rec: {
+        wamid,
+        to: input,
+        waId,
+        type: msg.type,
+        body: msg.body,
+        text: msg.text,
+        acceptedAt: now,
+        status: 'accepted',
+        category: pricing.category,
+      },
       userId: customer.userId,
       delivers: failCode === undefined,
       pricing,
@@ -109,9 +123,11 @@ export class OutboundService {
    */
   private recipient(msg: Extract<ValidatedSend, { kind: 'message' }>): { input: string; waId: string } {
     if (!msg.byUserId) return normalizeRecipient(msg.to, this.callingCode, (d) => this.state.isKnownUser(d));
-    if (msg.template?.record.category === 'AUTHENTICATION') throw graphError(131062, 'Authentication templates cannot be sent to a business-scoped user ID; send them to the phone number.');
+    if (msg.template?.record.category === 'AUTHENTICATION')
+      throw graphError(131062, 'Authentication templates cannot be sent to a business-scoped user ID; send them to the phone number.');
     const c = this.state.customerByUserId(msg.to);
-    if (!c) throw graphError(131009, `Invalid recipient '${msg.to}': no WhatsApp user with this business-scoped user ID for this business.`);
+    if (!c)
+      throw graphError(131009, `Invalid recipient '${msg.to}': no WhatsApp user with this business-scoped user ID for this business.`);
     return { input: msg.to, waId: c.waId };
   }
 
@@ -119,7 +135,8 @@ export class OutboundService {
   private markRead(messageId: string, typing: boolean): SendAnswer {
     const m = this.state.inboundMessage(messageId);
     if (!m) return fail(graphError(131009, `Invalid message_id: ${messageId} is not a message received by this phone number.`));
-    if (this.clock.now() - m.at > 30 * DAY) return fail(graphError(131009, 'Messages can only be marked as read up to 30 days after receipt.'));
+    if (this.clock.now() - m.at > 30 * DAY)
+      return fail(graphError(131009, 'Messages can only be marked as read up to 30 days after receipt.'));
     const read: string[] = [];
     for (const h of this.state.customer(m.waId).inHistory.toArray()) {
       if (h.readByBusiness || h.at > m.at) continue;
@@ -138,7 +155,10 @@ export class OutboundService {
   /** Typing shows until the business replies or 25 s pass (reference §5.3). */
   private setTyping(waId: string): void {
     this.typingTimers.get(waId)?.cancel();
-    this.typingTimers.set(waId, this.scheduler.schedule(25_000, () => this.clearTyping(waId)));
+    this.typingTimers.set(
+      waId,
+      this.scheduler.schedule(25_000, () => this.clearTyping(waId)),
+    );
     this.state.events.emit('typing', { waId, typing: true });
   }
 

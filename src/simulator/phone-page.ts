@@ -11,7 +11,8 @@ const assets: Record<string, { file: string; type: string }> = {
 
 // The page renders untrusted customer/business text; the CSP is a second line of defence
 // behind textContent-only rendering (no inline script, no foreign origins).
-const csp = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+const csp =
+  "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'";
 
 /** Serves the phone-like customer page (static files in ./phone-page/, read once at start). */
 export function registerPhonePage(app: FastifyInstance): void {

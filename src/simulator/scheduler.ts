@@ -82,11 +82,14 @@ export class Scheduler {
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.runDue();
-    }, Math.max(0, Math.ceil(at - performance.now())));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.runDue();
+      },
+      Math.max(0, Math.ceil(at - performance.now())),
+    );
     // The HTTP server keeps the process alive while the simulator runs; timers must not.
     this.timer.unref();
   }

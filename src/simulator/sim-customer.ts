@@ -34,7 +34,11 @@ export class SimCustomerImpl implements SimCustomer {
     return this.send({ type: 'text', text: { body }, ...(opts.replyTo ? { context: { id: opts.replyTo } } : {}) });
   }
 
-  private media(type: 'image' | 'audio' | 'video' | 'document' | 'sticker', data: Uint8Array, o: MediaSendOptions & { voice?: boolean; animated?: boolean }): Promise<string> {
+  private media(
+    type: 'image' | 'audio' | 'video' | 'document' | 'sticker',
+    data: Uint8Array,
+    o: MediaSendOptions & { voice?: boolean; animated?: boolean },
+  ): Promise<string> {
     const m: Record<string, unknown> = { data };
     if (o.mimeType) m.mime_type = o.mimeType;
     if (o.caption !== undefined) m.caption = o.caption;
@@ -83,7 +87,10 @@ export class SimCustomerImpl implements SimCustomer {
     const m = this.businessMessage(businessWamid);
     const qr = (m.template?.buttons ?? []).filter((b) => b.type === 'QUICK_REPLY');
     const b = qr.find((x) => x.payload === payloadOrText) ?? qr.find((x) => x.text === payloadOrText);
-    if (!b) throw new Error(`message ${businessWamid} has no quick-reply button "${payloadOrText}" (has: ${qr.map((x) => x.payload ?? x.text).join(', ') || 'none'})`);
+    if (!b)
+      throw new Error(
+        `message ${businessWamid} has no quick-reply button "${payloadOrText}" (has: ${qr.map((x) => x.payload ?? x.text).join(', ') || 'none'})`,
+      );
     // Without a payload at send time WhatsApp reports the button text as the payload.
     return this.send({ type: 'button', button: { payload: b.payload ?? b.text, text: b.text }, context: { id: businessWamid } });
   }
@@ -118,7 +125,11 @@ export class SimCustomerImpl implements SimCustomer {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`waitForMessage: customer ${this.waId} got no matching business message within ${timeoutMs} ms (received ${this.received().length})`));
+        reject(
+          new Error(
+            `waitForMessage: customer ${this.waId} got no matching business message within ${timeoutMs} ms (received ${this.received().length})`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);
@@ -135,7 +146,10 @@ export class SimCustomerImpl implements SimCustomer {
   }
 
   private entries(): OutboundEntry[] {
-    return this.core.state.customer(this.waId).outHistory.toArray().filter((e) => e.delivers);
+    return this.core.state
+      .customer(this.waId)
+      .outHistory.toArray()
+      .filter((e) => e.delivers);
   }
 
   private businessMessage(wamid: string): SimOutbound {
@@ -149,14 +163,20 @@ export function findButtonReply(m: SimOutbound, buttonId: string): { id: string;
   const buttons: unknown[] = m.body?.interactive?.type === 'button' ? (m.body.interactive.action?.buttons ?? []) : [];
   const replies = buttons.map((b) => (isObject(b) && isObject(b.reply) ? b.reply : {})) as Array<{ id?: string; title?: string }>;
   const r = replies.find((x) => x.id === buttonId);
-  if (!r || typeof r.title !== 'string') throw new Error(`message ${m.wamid} has no reply button "${buttonId}" (has: ${replies.map((x) => x.id).join(', ') || 'none'})`);
+  if (!r || typeof r.title !== 'string')
+    throw new Error(`message ${m.wamid} has no reply button "${buttonId}" (has: ${replies.map((x) => x.id).join(', ') || 'none'})`);
   return { id: buttonId, title: r.title };
 }
 
 export function findListRow(m: SimOutbound, rowId: string): { id: string; title: string; description?: string } {
   const sections: unknown[] = m.body?.interactive?.type === 'list' ? (m.body.interactive.action?.sections ?? []) : [];
-  const rows = sections.flatMap((s) => (isObject(s) && Array.isArray(s.rows) ? s.rows : [])) as Array<{ id?: string; title?: string; description?: string }>;
+  const rows = sections.flatMap((s) => (isObject(s) && Array.isArray(s.rows) ? s.rows : [])) as Array<{
+    id?: string;
+    title?: string;
+    description?: string;
+  }>;
   const r = rows.find((x) => x.id === rowId);
-  if (!r || typeof r.title !== 'string') throw new Error(`message ${m.wamid} has no list row "${rowId}" (has: ${rows.map((x) => x.id).join(', ') || 'none'})`);
+  if (!r || typeof r.title !== 'string')
+    throw new Error(`message ${m.wamid} has no list row "${rowId}" (has: ${rows.map((x) => x.id).join(', ') || 'none'})`);
   return r.description !== undefined ? { id: rowId, title: r.title, description: r.description } : { id: rowId, title: r.title };
 }

@@ -37,7 +37,10 @@ export class SimulatorCore {
   webhookVerified = false;
   baseUrl = '';
 
-  constructor(readonly opts: ResolvedOptions, clock: Clock = systemClock) {
+  constructor(
+    readonly opts: ResolvedOptions,
+    clock: Clock = systemClock,
+  ) {
     this.clock = new SimClock(clock);
     this.state = new SimulatorState(opts.maxLogEntries, opts.wabaId);
     this.media = new MediaStore(this.clock);
@@ -48,8 +51,21 @@ export class SimulatorCore {
     this.batcher = new StatusBatcher(opts.batch, this.scheduler, (items, contacts) => {
       this.emitter.enqueue(envelope(opts.wabaId, [statusesChange(metadata, items, contacts)]), 'messages', items.length);
     });
-    this.statuses = new StatusScheduler(opts, this.clock, this.scheduler, this.state, (item, contact) => this.batcher.add(item, contact), changed);
-    this.templates = new TemplateStore(this.clock, this.scheduler, opts.templateReviewDelayMs, (t, event, extra) => this.emitTemplateEvent(t, event, extra), changed);
+    this.statuses = new StatusScheduler(
+      opts,
+      this.clock,
+      this.scheduler,
+      this.state,
+      (item, contact) => this.batcher.add(item, contact),
+      changed,
+    );
+    this.templates = new TemplateStore(
+      this.clock,
+      this.scheduler,
+      opts.templateReviewDelayMs,
+      (t, event, extra) => this.emitTemplateEvent(t, event, extra),
+      changed,
+    );
     for (const seed of opts.seedTemplates) this.templates.create(seed);
     const limits = new RateLimits(opts.throughputPerSecond, opts.pairRateLimit, () => this.scheduler.now());
     this.outbound = new OutboundService(opts, this.clock, this.scheduler, this.state, this.media, this.templates, limits, this.statuses);
@@ -136,7 +152,11 @@ export class SimulatorCore {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`waitForOutbound: no matching outbound message within ${timeoutMs} ms (${this.state.outboundLog.size} outbound so far)`));
+        reject(
+          new Error(
+            `waitForOutbound: no matching outbound message within ${timeoutMs} ms (${this.state.outboundLog.size} outbound so far)`,
+          ),
+        );
       }, timeoutMs);
       const cleanup = () => {
         clearTimeout(timer);

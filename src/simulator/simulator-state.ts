@@ -60,7 +60,10 @@ export class SimulatorState {
   private seq = 0;
   private readonly inboundSeq = new WeakMap<SimInbound, number>();
 
-  constructor(maxEntries: number, private readonly businessId = '') {
+  constructor(
+    maxEntries: number,
+    private readonly businessId = '',
+  ) {
     this.events.setMaxListeners(0);
     // Evictions from the global logs also leave the customer's history, so memory stays bounded
     // by maxEntries however many customers there are.
@@ -77,7 +80,16 @@ export class SimulatorState {
   customer(waId: string, profileName?: string): CustomerState {
     let c = this.customers.get(waId);
     if (!c) {
-      c = { waId, userId: bsuidFor(waId, this.businessId), profileName: profileName || defaultName(waId), hidePhone: false, registered: false, outHistory: new RingLog(CUSTOMER_HISTORY), inHistory: new RingLog(CUSTOMER_HISTORY), consumed: new Set() };
+      c = {
+        waId,
+        userId: bsuidFor(waId, this.businessId),
+        profileName: profileName || defaultName(waId),
+        hidePhone: false,
+        registered: false,
+        outHistory: new RingLog(CUSTOMER_HISTORY),
+        inHistory: new RingLog(CUSTOMER_HISTORY),
+        consumed: new Set(),
+      };
       this.customers.set(waId, c);
       this.byUserId.set(c.userId, waId);
     } else if (profileName) {

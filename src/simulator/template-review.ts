@@ -29,15 +29,27 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
   const f: ReviewFinding[] = [];
   const name = request.name;
   if (typeof name !== 'string' || !/^[a-z0-9_]{1,512}$/.test(name)) {
-    f.push({ code: 'invalid_name', component: 'name', message: 'The name must be 1-512 characters of lowercase letters, digits and underscores.' });
+    f.push({
+      code: 'invalid_name',
+      component: 'name',
+      message: 'The name must be 1-512 characters of lowercase letters, digits and underscores.',
+    });
   }
   const language = request.language;
-  if (typeof language !== 'string' || !isKnownLanguage(language)) f.push({ code: 'unknown_language', component: 'language', message: `Unknown language code ${JSON.stringify(language)}.` });
+  if (typeof language !== 'string' || !isKnownLanguage(language))
+    f.push({ code: 'unknown_language', component: 'language', message: `Unknown language code ${JSON.stringify(language)}.` });
   const category = typeof request.category === 'string' ? request.category.toUpperCase() : '';
   const categoryOk = (templateCategories as readonly string[]).includes(category);
-  if (!categoryOk) f.push({ code: 'invalid_category', component: 'category', message: 'category must be AUTHENTICATION, MARKETING or UTILITY.' });
-  const pf = request.parameter_format === undefined ? 'POSITIONAL' : typeof request.parameter_format === 'string' ? request.parameter_format.toUpperCase() : '';
-  if (pf !== 'POSITIONAL' && pf !== 'NAMED') f.push({ code: 'invalid_parameter_format', component: 'parameter_format', message: 'parameter_format must be positional or named.' });
+  if (!categoryOk)
+    f.push({ code: 'invalid_category', component: 'category', message: 'category must be AUTHENTICATION, MARKETING or UTILITY.' });
+  const pf =
+    request.parameter_format === undefined
+      ? 'POSITIONAL'
+      : typeof request.parameter_format === 'string'
+        ? request.parameter_format.toUpperCase()
+        : '';
+  if (pf !== 'POSITIONAL' && pf !== 'NAMED')
+    f.push({ code: 'invalid_parameter_format', component: 'parameter_format', message: 'parameter_format must be positional or named.' });
 
   const components = Array.isArray(request.components) ? request.components : undefined;
   if (!components) {
@@ -71,16 +83,31 @@ export function reviewTemplate(request: TemplateRequest): ReviewResult {
   // URL button variables are {{1}} in both formats (Meta's components page), so only header and body count.
   const anyPositional = texts.some((t) => t.hasPositional);
   const anyNamed = texts.some((t) => t.hasNamed);
-  if (anyPositional && anyNamed) f.push({ code: 'mixed_parameter_format', component: 'components', message: 'Positional ({{1}}) and named ({{name}}) variables cannot be mixed.' });
-  else if (pf === 'POSITIONAL' && anyNamed) f.push({ code: 'parameter_format_mismatch', component: 'components', message: 'Named variables need parameter_format "named".' });
-  else if (pf === 'NAMED' && anyPositional) f.push({ code: 'parameter_format_mismatch', component: 'components', message: 'parameter_format is "named" but the text uses positional variables.' });
+  if (anyPositional && anyNamed)
+    f.push({
+      code: 'mixed_parameter_format',
+      component: 'components',
+      message: 'Positional ({{1}}) and named ({{name}}) variables cannot be mixed.',
+    });
+  else if (pf === 'POSITIONAL' && anyNamed)
+    f.push({ code: 'parameter_format_mismatch', component: 'components', message: 'Named variables need parameter_format "named".' });
+  else if (pf === 'NAMED' && anyPositional)
+    f.push({
+      code: 'parameter_format_mismatch',
+      component: 'components',
+      message: 'parameter_format is "named" but the text uses positional variables.',
+    });
   return finish(f, categoryOk);
 }
 
 function reviewHeader(comp: Record<string, unknown>, f: ReviewFinding[], texts: TextReview[]): void {
   const format = typeof comp.format === 'string' ? comp.format.toUpperCase() : '';
   if (!headerFormats.includes(format)) {
-    f.push({ code: 'invalid_header_format', component: 'HEADER', message: 'HEADER format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.' });
+    f.push({
+      code: 'invalid_header_format',
+      component: 'HEADER',
+      message: 'HEADER format must be TEXT, IMAGE, VIDEO, DOCUMENT or LOCATION.',
+    });
     return;
   }
   if (format === 'TEXT') {
@@ -88,9 +115,15 @@ function reviewHeader(comp: Record<string, unknown>, f: ReviewFinding[], texts: 
       f.push({ code: 'header_text_missing', component: 'HEADER', message: 'A TEXT header needs text.' });
       return;
     }
-    if (charLength(comp.text) > 60) f.push({ code: 'header_too_long', component: 'HEADER', message: `Header text is ${charLength(comp.text)} characters; the maximum is 60.` });
+    if (charLength(comp.text) > 60)
+      f.push({
+        code: 'header_too_long',
+        component: 'HEADER',
+        message: `Header text is ${charLength(comp.text)} characters; the maximum is 60.`,
+      });
     const r = reviewVariables(comp.text, 'HEADER', f);
-    if (r.names.length > 1) f.push({ code: 'header_too_many_variables', component: 'HEADER', message: 'A header can have at most one variable.' });
+    if (r.names.length > 1)
+      f.push({ code: 'header_too_many_variables', component: 'HEADER', message: 'A header can have at most one variable.' });
     reviewExamples(comp.example, r, { positional: 'header_text', named: 'header_text_named_params' }, 'HEADER', f);
     texts.push(r);
     return;
@@ -98,7 +131,11 @@ function reviewHeader(comp: Record<string, unknown>, f: ReviewFinding[], texts: 
   if (format === 'LOCATION') return;
   const handle = isObject(comp.example) ? comp.example.header_handle : undefined;
   if (!Array.isArray(handle) || handle.length === 0 || typeof handle[0] !== 'string') {
-    f.push({ code: 'missing_example', component: 'HEADER', message: `A ${format} header needs example.header_handle (a sample media handle).` });
+    f.push({
+      code: 'missing_example',
+      component: 'HEADER',
+      message: `A ${format} header needs example.header_handle (a sample media handle).`,
+    });
   }
 }
 
@@ -107,7 +144,8 @@ function reviewBody(comp: Record<string, unknown>, f: ReviewFinding[], texts: Te
     f.push({ code: 'body_missing', component: 'BODY', message: 'The BODY component needs text.' });
     return;
   }
-  if (charLength(comp.text) > 1024) f.push({ code: 'body_too_long', component: 'BODY', message: `Body text is ${charLength(comp.text)} characters; the maximum is 1024.` });
+  if (charLength(comp.text) > 1024)
+    f.push({ code: 'body_too_long', component: 'BODY', message: `Body text is ${charLength(comp.text)} characters; the maximum is 1024.` });
   const r = reviewVariables(comp.text, 'BODY', f);
   reviewBodyText(comp.text, r, f);
   reviewExamples(comp.example, r, { positional: 'body_text', named: 'body_text_named_params' }, 'BODY', f);
@@ -119,8 +157,14 @@ function reviewFooter(comp: Record<string, unknown>, f: ReviewFinding[]): void {
     f.push({ code: 'footer_text_missing', component: 'FOOTER', message: 'A FOOTER component needs text.' });
     return;
   }
-  if (charLength(comp.text) > 60) f.push({ code: 'footer_too_long', component: 'FOOTER', message: `Footer text is ${charLength(comp.text)} characters; the maximum is 60.` });
-  if (/\{\{[^{}]*\}\}/.test(comp.text)) f.push({ code: 'footer_has_variables', component: 'FOOTER', message: 'The footer cannot contain variables.' });
+  if (charLength(comp.text) > 60)
+    f.push({
+      code: 'footer_too_long',
+      component: 'FOOTER',
+      message: `Footer text is ${charLength(comp.text)} characters; the maximum is 60.`,
+    });
+  if (/\{\{[^{}]*\}\}/.test(comp.text))
+    f.push({ code: 'footer_has_variables', component: 'FOOTER', message: 'The footer cannot contain variables.' });
 }
 
 const recommendations: Record<string, string> = {
@@ -140,6 +184,8 @@ function finish(f: ReviewFinding[], categoryOk: boolean): ReviewResult {
     approved: false,
     reason: onlyCategory ? 'INCORRECT_CATEGORY' : 'INVALID_FORMAT',
     findings: f,
-    rejection_info: onlyCategory ? undefined : { reason: first.message, recommendation: recommendations[first.code] ?? 'Fix the template format and submit it again.' },
+    rejection_info: onlyCategory
+      ? undefined
+      : { reason: first.message, recommendation: recommendations[first.code] ?? 'Fix the template format and submit it again.' },
   };
 }

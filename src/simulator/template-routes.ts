@@ -33,7 +33,11 @@ export function templateFields(t: SimTemplate, fields: string | undefined): Reco
  * GET/POST/DELETE /{v}/{waba-id}/message_templates. Paging uses Graph-style cursors
  * (base64 offsets; the exact cursor format is UNCONFIRMED and opaque to clients anyway).
  */
-export function registerTemplateRoutes(app: FastifyInstance, core: SimulatorCore, guard: (req: FastifyRequest<{ Params: Params }>) => void): void {
+export function registerTemplateRoutes(
+  app: FastifyInstance,
+  core: SimulatorCore,
+  guard: (req: FastifyRequest<{ Params: Params }>) => void,
+): void {
   const { opts } = core;
   const ours = (req: FastifyRequest<{ Params: Params }>, method: string) => {
     guard(req);
@@ -49,7 +53,8 @@ export function registerTemplateRoutes(app: FastifyInstance, core: SimulatorCore
     if (q.category) list = list.filter((t) => t.category === q.category!.toUpperCase());
     if (q.language) list = list.filter((t) => normalizeLanguage(t.language) === normalizeLanguage(q.language!));
     const limit = q.limit === undefined ? 25 : Number(q.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidParam('(#100) Param limit must be an integer between 1 and 1000.');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw invalidParam('(#100) Param limit must be an integer between 1 and 1000.');
     const start = q.after ? decodeCursor(q.after) : 0;
     const page = list.slice(start, start + limit);
     const body: Record<string, unknown> = { data: page.map((t) => templateFields(t, q.fields)) };
@@ -77,7 +82,8 @@ export function registerTemplateRoutes(app: FastifyInstance, core: SimulatorCore
     const name = req.query.name;
     if (!name) throw invalidParam('(#100) The parameter name is required.');
     const deleted = core.templates.delete(name, req.query.hsm_id);
-    if (deleted.length === 0) throw new GraphError(100, 'Invalid parameter', `Message template "${name}" was not found.`, 400, { error_subcode: 2593002 });
+    if (deleted.length === 0)
+      throw new GraphError(100, 'Invalid parameter', `Message template "${name}" was not found.`, 400, { error_subcode: 2593002 });
     return reply.send({ success: true });
   });
 }

@@ -23,7 +23,11 @@ interface SentComponent {
  * (132001), be APPROVED (PAUSED 132015, DISABLED 132016, anything else 132001), and the
  * parameters must match in count (132000) and format (132012). Returns the rendered message.
  */
-export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia: MediaCheck): { record: SimTemplate; rendered: RenderedTemplate } {
+export function validateTemplateSend(
+  t: Json,
+  lookup: TemplateLookup,
+  checkMedia: MediaCheck,
+): { record: SimTemplate; rendered: RenderedTemplate } {
   const name = requireString(t, 'name', 'template');
   const language = requireObject(t, 'language', 'template');
   const code = requireString(language, 'code', "template['language']");
@@ -31,7 +35,8 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
   if (!record) throw graphError(132001, `template name (${name}) does not exist in ${code}`);
   if (record.status === 'PAUSED') throw graphError(132015, `Template ${name} (${code}) is paused because of low quality.`);
   if (record.status === 'DISABLED') throw graphError(132016, `Template ${name} (${code}) has been disabled.`);
-  if (record.status !== 'APPROVED') throw graphError(132001, `template name (${name}) in ${code} is not approved (status ${record.status})`);
+  if (record.status !== 'APPROVED')
+    throw graphError(132001, `template name (${name}) in ${code} is not approved (status ${record.status})`);
 
   const sent = collectComponents(t.components);
   const def = (type: string): TemplateComponent | undefined => record.components.find((c) => c.type.toUpperCase() === type);
@@ -51,12 +56,16 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
     countCheck('header', params.length, 1);
     const p = params[0];
     if (!isObject(p) || typeof p.type !== 'string' || !kinds.includes(p.type)) {
-      throw graphError(132012, `header: Format mismatch, expected ${format}, received ${isObject(p) ? String(p.type).toUpperCase() : 'nothing'}`);
+      throw graphError(
+        132012,
+        `header: Format mismatch, expected ${format}, received ${isObject(p) ? String(p.type).toUpperCase() : 'nothing'}`,
+      );
     }
     const kind = p.type;
     const obj = requireObject(p, kind, 'header parameter');
     if (kind === 'location') {
-      if (obj.latitude === undefined || obj.longitude === undefined) throw missing('header location parameter needs latitude and longitude.');
+      if (obj.latitude === undefined || obj.longitude === undefined)
+        throw missing('header location parameter needs latitude and longitude.');
       rendered.header = { format: 'LOCATION', location: obj };
     } else {
       checkMedia(obj, `header['${kind}']`, (kind === 'gif' ? 'video' : kind) as MediaKind);
@@ -85,7 +94,8 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
     const sc = sent.get(`button:${index}`);
     // Meta sends an authentication template's one-time code through a `url` sub_type button.
     const expectedSubType = type === 'OTP' ? 'url' : type.toLowerCase();
-    if (sc && sc.subType !== expectedSubType) throw graphError(132012, `button at index ${index}: sub_type ${sc.subType} does not match the template's ${type} button`);
+    if (sc && sc.subType !== expectedSubType)
+      throw graphError(132012, `button at index ${index}: sub_type ${sc.subType} does not match the template's ${type} button`);
     const params = sc?.params ?? [];
     const label = type === 'OTP' ? otpButtonLabel(b) : (b.text ?? (type === 'COPY_CODE' ? 'Copy offer code' : type));
     const out: RenderedTemplate['buttons'][number] = { index, type, text: label };
@@ -98,18 +108,24 @@ export function validateTemplateSend(t: Json, lookup: TemplateLookup, checkMedia
       if (params.length > 1) countCheck(`button at index ${index}`, params.length, 1);
       const p = params[0];
       if (p !== undefined) {
-        if (!isObject(p) || p.type !== 'payload' || typeof p.payload !== 'string') throw graphError(132012, `button at index ${index}: quick_reply parameters must be {type:"payload", payload:"..."}`);
+        if (!isObject(p) || p.type !== 'payload' || typeof p.payload !== 'string')
+          throw graphError(132012, `button at index ${index}: quick_reply parameters must be {type:"payload", payload:"..."}`);
         out.payload = p.payload;
       }
     } else if (type === 'COPY_CODE') {
       countCheck(`button at index ${index}`, params.length, 1);
       const p = params[0];
-      if (!isObject(p) || p.type !== 'coupon_code' || typeof p.coupon_code !== 'string') throw graphError(132012, `button at index ${index}: copy_code parameters must be {type:"coupon_code", coupon_code:"..."}`);
+      if (!isObject(p) || p.type !== 'coupon_code' || typeof p.coupon_code !== 'string')
+        throw graphError(132012, `button at index ${index}: copy_code parameters must be {type:"coupon_code", coupon_code:"..."}`);
       out.code = p.coupon_code;
     } else if (type === 'OTP') {
       countCheck(`button at index ${index}`, params.length, 1);
       const p = params[0];
-      if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string' || charLength(p.text) > OTP_CODE_MAX) throw graphError(132012, `button at index ${index}: the one-time code must be {type:"text", text:"<code of at most ${OTP_CODE_MAX} characters>"}`);
+      if (!isObject(p) || p.type !== 'text' || typeof p.text !== 'string' || charLength(p.text) > OTP_CODE_MAX)
+        throw graphError(
+          132012,
+          `button at index ${index}: the one-time code must be {type:"text", text:"<code of at most ${OTP_CODE_MAX} characters>"}`,
+        );
       out.code = p.text;
     } else if (type === 'PHONE_NUMBER') {
       if (params.length > 0) countCheck(`button at index ${index}`, params.length, 0);
@@ -153,7 +169,8 @@ function collectComponents(raw: unknown): Map<string, SentComponent> {
 }
 
 function countCheck(where: string, got: number, expected: number): void {
-  if (got !== expected) throw graphError(132000, `${where}: number of localizable_params (${got}) does not match the expected number of params (${expected})`);
+  if (got !== expected)
+    throw graphError(132000, `${where}: number of localizable_params (${got}) does not match the expected number of params (${expected})`);
 }
 
 /**
@@ -168,7 +185,8 @@ function textValues(where: string, expected: string[], params: unknown[], named:
     const value = textOf(p, where, i);
     if (named) {
       const pn = p.parameter_name;
-      if (typeof pn !== 'string' || !expected.includes(pn)) throw graphError(132012, `${where}: parameter ${i} needs a parameter_name among ${expected.join(', ')}`);
+      if (typeof pn !== 'string' || !expected.includes(pn))
+        throw graphError(132012, `${where}: parameter ${i} needs a parameter_name among ${expected.join(', ')}`);
       if (values.has(pn)) throw graphError(132012, `${where}: parameter_name ${pn} given twice`);
       values.set(pn, value);
     } else {
@@ -186,7 +204,8 @@ function textOf(p: Json, where: string, i: number): string {
   else throw graphError(132012, `${where}: parameter ${i} has type ${String(p.type)}, expected text, currency or date_time`);
   if (typeof value !== 'string' || value === '') throw missing(`${where}: parameter ${i} (${String(p.type)}) has no value.`);
   // Meta refuses parameter text with new lines, tabs or more than 4 consecutive spaces.
-  if (/[\n\t]| {5,}/.test(value)) throw graphError(132018, `${where}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces.`);
+  if (/[\n\t]| {5,}/.test(value))
+    throw graphError(132018, `${where}: Param text cannot have new-line/tab characters or more than 4 consecutive spaces.`);
   // Header ≤ 60 / body ≤ 1024 per parameter are library limits, UNCONFIRMED by Meta: the strict choice.
   const max = where === 'header' ? 60 : where === 'body' ? 1024 : undefined;
   if (max !== undefined && charLength(value) > max) throw invalid(`${where}: parameter ${i} is longer than ${max} characters.`);

@@ -11,7 +11,12 @@ export type TemplateEventSink = (t: SimTemplate, event: string, extra: Record<st
 
 /** Meta's template-creation errors: code 100 with a 2388xxx subcode and user-facing title/message. */
 function createError(subcode: number, userTitle: string, userMsg: string): GraphError {
-  return new GraphError(100, 'Invalid parameter', userMsg, 400, { error_subcode: subcode, is_transient: false, error_user_title: userTitle, error_user_msg: userMsg });
+  return new GraphError(100, 'Invalid parameter', userMsg, 400, {
+    error_subcode: subcode,
+    is_transient: false,
+    error_user_title: userTitle,
+    error_user_msg: userMsg,
+  });
 }
 
 /**
@@ -67,7 +72,11 @@ export class TemplateStore {
     const hasBody = req.components.some((c) => isObject(c) && typeof c.type === 'string' && c.type.toUpperCase() === 'BODY');
     if (!hasBody) throw createError(2388072, 'Body Text Missing', 'A message template needs a BODY component with text.');
     if (this.get(req.name, req.language)) {
-      throw createError(2388024, 'Content in This Language Already Exists', `There is already ${req.language} content for the template ${req.name}. Edit the existing template or use another name.`);
+      throw createError(
+        2388024,
+        'Content in This Language Already Exists',
+        `There is already ${req.language} content for the template ${req.name}. Edit the existing template or use another name.`,
+      );
     }
     const pf = typeof req.parameter_format === 'string' ? req.parameter_format : undefined;
     const t = this.insert(req.name, req.language, category, pf, req.components as TemplateComponent[], 'PENDING');
@@ -99,9 +108,14 @@ export class TemplateStore {
     t.reason = reason;
     const now = this.clock.now();
     const extra: Record<string, unknown> = {};
-    if (s === 'PAUSED') extra.other_info = { title: 'FIRST_PAUSE', description: `Your WhatsApp message template has been paused for 3 hours until ${new Date(now + 3 * 3600_000).toISOString()} due to low quality.` };
+    if (s === 'PAUSED')
+      extra.other_info = {
+        title: 'FIRST_PAUSE',
+        description: `Your WhatsApp message template has been paused for 3 hours until ${new Date(now + 3 * 3600_000).toISOString()} due to low quality.`,
+      };
     if (s === 'DISABLED') extra.disable_info = { disable_date: String(Math.floor(now / 1000)) };
-    if (s === 'APPROVED' && reason === 'NONE') extra.other_info = { title: 'UNPAUSE', description: 'Your message template is active again.' };
+    if (s === 'APPROVED' && reason === 'NONE')
+      extra.other_info = { title: 'UNPAUSE', description: 'Your message template is active again.' };
     await this.emit(t, s, extra);
   }
 
@@ -118,7 +132,14 @@ export class TemplateStore {
     return victims;
   }
 
-  private insert(name: string, language: string, category: string, pf: string | undefined, components: TemplateComponent[], status: string): SimTemplate {
+  private insert(
+    name: string,
+    language: string,
+    category: string,
+    pf: string | undefined,
+    components: TemplateComponent[],
+    status: string,
+  ): SimTemplate {
     const t: SimTemplate = {
       id: newNumericId(),
       name,

@@ -21,18 +21,33 @@ export interface TextReview {
  */
 export function reviewVariables(text: string, component: string, findings: ReviewFinding[]): TextReview {
   const scan = scanVariables(text);
-  if (scan.malformed) findings.push({ code: 'malformed_variable', component, message: 'Variables have mismatched or extra curly braces (use {{1}} or {{name}}).' });
+  if (scan.malformed)
+    findings.push({
+      code: 'malformed_variable',
+      component,
+      message: 'Variables have mismatched or extra curly braces (use {{1}} or {{name}}).',
+    });
   for (const bad of scan.invalidNames) {
-    findings.push({ code: 'invalid_variable_name', component, message: `Variable ${bad} contains characters that are not allowed (positional {{1}} or named {{lowercase_name}} only).` });
+    findings.push({
+      code: 'invalid_variable_name',
+      component,
+      message: `Variable ${bad} contains characters that are not allowed (positional {{1}} or named {{lowercase_name}} only).`,
+    });
   }
   const names = distinctNames(scan.vars);
-  if (names.length !== scan.vars.length) findings.push({ code: 'duplicate_variable', component, message: 'A variable appears more than once.' });
+  if (names.length !== scan.vars.length)
+    findings.push({ code: 'duplicate_variable', component, message: 'A variable appears more than once.' });
   const hasPositional = scan.vars.some((v) => v.positional);
   const hasNamed = scan.vars.some((v) => !v.positional);
   if (hasPositional && !hasNamed) {
     const inOrder = names.map(Number);
     const sequential = inOrder.every((n, i) => n === i + 1);
-    if (!sequential) findings.push({ code: 'non_sequential_variables', component, message: `Positional variables must be numbered {{1}}, {{2}}, ... in order of appearance; got ${names.map((n) => `{{${n}}}`).join(', ')}.` });
+    if (!sequential)
+      findings.push({
+        code: 'non_sequential_variables',
+        component,
+        message: `Positional variables must be numbered {{1}}, {{2}}, ... in order of appearance; got ${names.map((n) => `{{${n}}}`).join(', ')}.`,
+      });
   }
   return { vars: scan.vars, names, hasPositional, hasNamed };
 }
@@ -50,11 +65,16 @@ export function reviewBodyText(text: string, r: TextReview, findings: ReviewFind
   const first = r.vars[0]!;
   const lastVar = r.vars[r.vars.length - 1]!;
   if (first.start === trimmedStart) findings.push({ code: 'variable_at_start', component: c, message: 'The body starts with a variable.' });
-  if (lastVar.end === text.trimEnd().length) findings.push({ code: 'variable_at_end', component: c, message: 'The body ends with a variable.' });
+  if (lastVar.end === text.trimEnd().length)
+    findings.push({ code: 'variable_at_end', component: c, message: 'The body ends with a variable.' });
   for (let i = 1; i < r.vars.length; i++) {
     const between = text.slice(r.vars[i - 1]!.end, r.vars[i]!.start);
     if (between.trim() === '') {
-      findings.push({ code: 'adjacent_variables', component: c, message: `Variables ${r.vars[i - 1]!.raw} and ${r.vars[i]!.raw} are next to each other without text between them.` });
+      findings.push({
+        code: 'adjacent_variables',
+        component: c,
+        message: `Variables ${r.vars[i - 1]!.raw} and ${r.vars[i]!.raw} are next to each other without text between them.`,
+      });
       break;
     }
   }
@@ -62,7 +82,11 @@ export function reviewBodyText(text: string, r: TextReview, findings: ReviewFind
   for (const v of r.vars) stripped = stripped.replace(v.raw, ' ');
   const words = stripped.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
   if (words < minWordsPerVariable * r.names.length) {
-    findings.push({ code: 'too_many_variables', component: c, message: `Too many variables for the length of the text: ${r.names.length} variable(s) need at least ${minWordsPerVariable * r.names.length} words of other text, found ${words}.` });
+    findings.push({
+      code: 'too_many_variables',
+      component: c,
+      message: `Too many variables for the length of the text: ${r.names.length} variable(s) need at least ${minWordsPerVariable * r.names.length} words of other text, found ${words}.`,
+    });
   }
 }
 
@@ -92,7 +116,11 @@ export function reviewExamples(
   }
   const raw = example[keys.positional];
   const values: unknown = keys.positional === 'body_text' ? (Array.isArray(raw) ? raw[0] : undefined) : raw;
-  if (!Array.isArray(values) || values.length < r.names.length || values.slice(0, r.names.length).some((v) => typeof v !== 'string' || v === '')) {
+  if (
+    !Array.isArray(values) ||
+    values.length < r.names.length ||
+    values.slice(0, r.names.length).some((v) => typeof v !== 'string' || v === '')
+  ) {
     fail(`${keys.positional} needs ${r.names.length} non-empty value(s)`);
   }
 }

@@ -85,7 +85,12 @@ export function registerTestApiAccess(app: FastifyInstance, token: string, port:
     const path = routePath(req);
     if (!isTestApi(path) && !isPhonePage(path)) return;
     if (!isLoopbackHost(req.headers.host)) {
-      return refuse(reply, 421, 'host_not_allowed', `the simulator's test API and phone page answer only to a loopback Host (127.0.0.1, localhost or [::1]), not "${req.headers.host ?? ''}"`);
+      return refuse(
+        reply,
+        421,
+        'host_not_allowed',
+        `the simulator's test API and phone page answer only to a loopback Host (127.0.0.1, localhost or [::1]), not "${req.headers.host ?? ''}"`,
+      );
     }
     const name = testTokenCookieName(port());
     if (isPhonePage(path)) {
@@ -93,9 +98,17 @@ export function registerTestApiAccess(app: FastifyInstance, token: string, port:
       const q = req.query as Record<string, unknown> | undefined;
       const given = typeof q?.token === 'string' ? q.token : undefined;
       if (given === undefined) return; // the page itself is public; its API calls need the cookie
-      if (!sameToken(given, token)) return refuse(reply, 401, 'invalid_test_token', 'the token in the phone page link is wrong: use the link the simulator printed at start');
+      if (!sameToken(given, token))
+        return refuse(
+          reply,
+          401,
+          'invalid_test_token',
+          'the token in the phone page link is wrong: use the link the simulator printed at start',
+        );
       // Keep the token out of the address bar and the history: the cookie carries it from here.
-      const rest = new URLSearchParams(Object.entries(q ?? {}).flatMap(([k, v]) => (k !== 'token' && typeof v === 'string' ? [[k, v]] : [])));
+      const rest = new URLSearchParams(
+        Object.entries(q ?? {}).flatMap(([k, v]) => (k !== 'token' && typeof v === 'string' ? [[k, v]] : [])),
+      );
       const query = rest.toString();
       return reply
         .code(303)
@@ -105,7 +118,12 @@ export function registerTestApiAccess(app: FastifyInstance, token: string, port:
         .send();
     }
     if (!sameToken(presentedToken(req, name), token)) {
-      return refuse(reply, 401, 'invalid_test_token', "the simulator's test API needs its test token (printed at start): send it as 'Authorization: Bearer <token>' or 'x-sim-token: <token>', or open the phone page through the link with ?token=");
+      return refuse(
+        reply,
+        401,
+        'invalid_test_token',
+        "the simulator's test API needs its test token (printed at start): send it as 'Authorization: Bearer <token>' or 'x-sim-token: <token>', or open the phone page through the link with ?token=",
+      );
     }
     return undefined;
   });

@@ -16,7 +16,12 @@ export function requireObject(o: Json, key: string, parent = ''): Json {
   return v;
 }
 
-export function requireString(o: Json, key: string, parent = '', opts: { max?: number; allowEmpty?: boolean; code?: 100 | 131009 } = {}): string {
+export function requireString(
+  o: Json,
+  key: string,
+  parent = '',
+  opts: { max?: number; allowEmpty?: boolean; code?: 100 | 131009 } = {},
+): string {
   const v = o[key];
   const p = pathOf(parent, key);
   if (v === undefined || v === null || (v === '' && !opts.allowEmpty)) throw missing(`The parameter ${p} is required.`);

@@ -158,7 +158,8 @@ export class WebhookEmitter {
     };
     if (responseBody !== undefined) entry.responseBody = responseBody;
     if (!ok && !this.closed) entry.outcome = this.scheduleRetry(d) ? 'retry_scheduled' : 'gave_up';
-    if (!ok && entry.outcome === 'gave_up') this.opts.logger.warn({ deliveryId: d.id, attempts: d.attempts, status, error }, 'simulator: webhook delivery given up');
+    if (!ok && entry.outcome === 'gave_up')
+      this.opts.logger.warn({ deliveryId: d.id, attempts: d.attempts, status, error }, 'simulator: webhook delivery given up');
     this.log.push(entry);
     const first = d.onFirstAttempt;
     d.onFirstAttempt = undefined;

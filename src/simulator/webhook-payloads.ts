@@ -45,7 +45,10 @@ export function messagesChange(metadata: Metadata, contacts: WebhookContact[], m
 // Since the 2026 BSUID rollout status values carry contacts[] (user_id, wa_id when shared,
 // username on delivered/read), except on `failed` (docs/whatsapp-identity.md).
 export function statusesChange(metadata: Metadata, statuses: StatusItem[], contacts: WebhookContact[] = []) {
-  const value = contacts.length > 0 ? { messaging_product: 'whatsapp', metadata, contacts, statuses } : { messaging_product: 'whatsapp', metadata, statuses };
+  const value =
+    contacts.length > 0
+      ? { messaging_product: 'whatsapp', metadata, contacts, statuses }
+      : { messaging_product: 'whatsapp', metadata, statuses };
   return { field: 'messages', value };
 }
 

@@ -22,7 +22,12 @@ export async function verifyCallback(url: string, verifyToken: string, dispatche
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
   try {
-    const res = await request(target, { method: 'GET', dispatcher, signal: ac.signal, headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' } });
+    const res = await request(target, {
+      method: 'GET',
+      dispatcher,
+      signal: ac.signal,
+      headers: { 'user-agent': 'facebookplatform/1.0 (+http://developers.facebook.com)' },
+    });
     const body = await res.body.text();
     return { ok: res.statusCode === 200 && body === challenge, status: res.statusCode, body };
   } catch (e) {

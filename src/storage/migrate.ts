@@ -95,13 +95,11 @@ export async function takeStartupLock(pool: pg.Pool): Promise<StartupLock> {
   let released: Promise<void> | undefined;
   return {
     release() {
-      released ??= client
-        .query('select pg_advisory_unlock($1)', [STARTUP_LOCK_KEY])
-        .then(
-          () => client.release(),
-          // A broken connection has lost the lock with it; discard the connection.
-          (err: unknown) => client.release(err instanceof Error ? err : true),
-        );
+      released ??= client.query('select pg_advisory_unlock($1)', [STARTUP_LOCK_KEY]).then(
+        () => client.release(),
+        // A broken connection has lost the lock with it; discard the connection.
+        (err: unknown) => client.release(err instanceof Error ? err : true),
+      );
       return released;
     },
   };

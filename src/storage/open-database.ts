@@ -86,7 +86,9 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const checkpointer = new WalCheckpointer(file, sqlite);
   // The inbox search index, off the message path (0024-hot-path-writes).
-  const searchIndexer = new SearchIndexer(db, (err) => process.stderr.write(`search index refresh failed: ${err instanceof Error ? err.message : String(err)}\n`));
+  const searchIndexer = new SearchIndexer(db, (err) =>
+    process.stderr.write(`search index refresh failed: ${err instanceof Error ? err.message : String(err)}\n`),
+  );
   searchIndexer.start();
   return {
     db,

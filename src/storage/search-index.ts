@@ -36,7 +36,9 @@ async function refreshBatch(trx: Executor): Promise<number> {
   const ids = JSON.stringify(changed.rows.map((r) => r.rowid));
   await sql`delete from conversation_search where rowid in (select value from json_each(${ids}))`.execute(trx);
   await sql`insert into conversation_search (rowid, doc)
-    select c.rowid, ${sql.raw(sqliteConversationSearchDoc('c'))} from conversations c where c.rowid in (select value from json_each(${ids}))`.execute(trx);
+    select c.rowid, ${sql.raw(sqliteConversationSearchDoc('c'))} from conversations c where c.rowid in (select value from json_each(${ids}))`.execute(
+    trx,
+  );
   const to = changed.rows[changed.rows.length - 1]?.sync_seq ?? from;
   await sql`update search_index_state set indexed_seq = ${to} where id = 1`.execute(trx);
   return changed.rows.length;

@@ -16,7 +16,10 @@ test('WAL pages reach the database file through the background checkpointer', as
     const before = statSync(file).size;
     const body = 'x'.repeat(4000);
     await storage.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < 800; i++) await sql`insert into webhook_events (provider, received_at, body, status, attempts) values ('t', 0, ${body}, 'processed', 0)`.execute(trx);
+      for (let i = 0; i < 800; i++)
+        await sql`insert into webhook_events (provider, received_at, body, status, attempts) values ('t', 0, ${body}, 'processed', 0)`.execute(
+          trx,
+        );
     });
     // The event loop's connection never checkpoints (wal_autocheckpoint = 0): only the worker can.
     const deadline = Date.now() + 5000;
@@ -38,7 +41,9 @@ test('under steady commits the WAL stays bounded: it is truncated once past 16 M
     // ~100 MB of commits back to back: a passive checkpoint never catches up with the writer.
     const end = Date.now() + 20_000;
     for (let i = 0; i < 25_000 && Date.now() < end; i++) {
-      await sql`insert into webhook_events (provider, received_at, body, status, attempts) values ('t', 0, ${body}, 'processed', 0)`.execute(storage.db);
+      await sql`insert into webhook_events (provider, received_at, body, status, attempts) values ('t', 0, ${body}, 'processed', 0)`.execute(
+        storage.db,
+      );
       if (i % 100 === 0) {
         largest = Math.max(largest, statSync(wal).size);
         await new Promise((r) => setImmediate(r));

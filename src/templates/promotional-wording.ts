@@ -6,8 +6,31 @@ import type { LintFinding } from './template-types.ts';
  * English and Spanish, since the seed business writes in Spanish.
  */
 const PROMOTIONAL = [
-  'sale', 'discount', 'offer', 'promo', 'promotion', 'coupon', 'free', 'deal', 'buy now', 'shop now', 'limited time', 'exclusive', '% off',
-  'oferta', 'descuento', 'promoción', 'promocion', 'cupón', 'cupon', 'gratis', 'rebaja', 'compra ya', 'compra ahora', 'exclusivo', 'por tiempo limitado',
+  'sale',
+  'discount',
+  'offer',
+  'promo',
+  'promotion',
+  'coupon',
+  'free',
+  'deal',
+  'buy now',
+  'shop now',
+  'limited time',
+  'exclusive',
+  '% off',
+  'oferta',
+  'descuento',
+  'promoción',
+  'promocion',
+  'cupón',
+  'cupon',
+  'gratis',
+  'rebaja',
+  'compra ya',
+  'compra ahora',
+  'exclusivo',
+  'por tiempo limitado',
 ];
 
 export function lintPromotionalWording(category: string, texts: string[], out: LintFinding[]): void {

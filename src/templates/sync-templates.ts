@@ -14,34 +14,67 @@ const GONE = new Set(['DELETED', 'PENDING_DELETION']);
  * inside its batch transaction. A template we do not know yet is left to the next fetch sync,
  * which imports it with its components (webhooks carry none).
  */
-export async function applyTemplateWebhooks(deps: Deps, db: Executor, parsed: Pick<ParsedWebhook, 'templateEvents' | 'other'>, now: number): Promise<void> {
+export async function applyTemplateWebhooks(
+  deps: Deps,
+  db: Executor,
+  parsed: Pick<ParsedWebhook, 'templateEvents' | 'other'>,
+  now: number,
+): Promise<void> {
   for (const ev of parsed.templateEvents) await applyStatusEvent(deps, db, ev, now);
   for (const o of parsed.other) {
     if (o.field !== 'message_template_quality_update' && o.field !== 'template_category_update') continue;
     const v = o.value;
     if (typeof v !== 'object' || v === null) continue;
     const rec: Record<string, unknown> = { ...v };
-    const metaId = typeof rec.message_template_id === 'number' ? String(rec.message_template_id) : typeof rec.message_template_id === 'string' ? rec.message_template_id : undefined;
+    const metaId =
+      typeof rec.message_template_id === 'number'
+        ? String(rec.message_template_id)
+        : typeof rec.message_template_id === 'string'
+          ? rec.message_template_id
+          : undefined;
     if (!metaId) continue;
     const rows = await db.selectFrom('templates').selectAll().where('meta_id', '=', metaId).execute();
     for (const row of rows) {
       const quality = typeof rec.new_quality_score === 'string' ? rec.new_quality_score : undefined;
       // The "impending" variant names the future category in correct_category; only a completed change applies.
-      const category = o.field === 'template_category_update' && typeof rec.previous_category === 'string' && typeof rec.new_category === 'string' ? rec.new_category : undefined;
-      await updateTemplate(db, row.id, { ...(quality ? { quality } : {}), ...(category ? { category: category.toUpperCase() } : {}), updated_at: now });
-      await addTemplateEvent(db, { templateId: row.id, source: 'webhook', status: row.status, reason: quality ?? category ?? null, detail: rec, now });
+      const category =
+        o.field === 'template_category_update' && typeof rec.previous_category === 'string' && typeof rec.new_category === 'string'
+          ? rec.new_category
+          : undefined;
+      await updateTemplate(db, row.id, {
+        ...(quality ? { quality } : {}),
+        ...(category ? { category: category.toUpperCase() } : {}),
+        updated_at: now,
+      });
+      await addTemplateEvent(db, {
+        templateId: row.id,
+        source: 'webhook',
+        status: row.status,
+        reason: quality ?? category ?? null,
+        detail: rec,
+        now,
+      });
     }
   }
 }
 
 async function applyStatusEvent(deps: Deps, db: Executor, ev: TemplateStatusEvent, now: number): Promise<void> {
-  const channels = deps.channels.all().filter((c) => (c.businessAccountId ?? deps.config.numbers.find((n) => n.phoneNumberId === c.accountId)?.businessAccountId) === ev.businessAccountId);
+  const channels = deps.channels
+    .all()
+    .filter(
+      (c) =>
+        (c.businessAccountId ?? deps.config.numbers.find((n) => n.phoneNumberId === c.accountId)?.businessAccountId) ===
+        ev.businessAccountId,
+    );
   const raw: Record<string, unknown> = typeof ev.raw === 'object' && ev.raw !== null ? { ...ev.raw } : {};
   const detail = raw.rejection_info ?? raw.other_info ?? raw.disable_info ?? null;
   for (const c of channels) {
     const row = await findTemplateByMeta(db, c.id, ev.templateId, ev.name, ev.language);
     if (!row) {
-      deps.logger.info({ template: ev.name, language: ev.language, event: ev.event }, 'status update for a template not imported yet; the next sync imports it');
+      deps.logger.info(
+        { template: ev.name, language: ev.language, event: ev.event },
+        'status update for a template not imported yet; the next sync imports it',
+      );
       continue;
     }
     const status = GONE.has(ev.event) ? 'DELETED' : ev.event === 'REINSTATED' || ev.event === 'UNARCHIVED' ? 'APPROVED' : ev.event;
@@ -69,7 +102,10 @@ export interface SyncSummary {
  * are imported, changed status/category/components/quality are updated, and submitted ones
  * Meta no longer lists are marked DELETED. Drafts are never touched.
  */
-export async function syncTemplatesFromGraph(deps: Deps, tc: TemplateChannel): Promise<{ ok: true; summary: SyncSummary } | { ok: false; message: string; status: number }> {
+export async function syncTemplatesFromGraph(
+  deps: Deps,
+  tc: TemplateChannel,
+): Promise<{ ok: true; summary: SyncSummary } | { ok: false; message: string; status: number }> {
   const remote = await tc.api.list(tc.wabaId);
   if (!remote.ok) return { ok: false, status: remote.status, message: remote.message };
   const now = deps.clock.now();
@@ -81,7 +117,17 @@ export async function syncTemplatesFromGraph(deps: Deps, tc: TemplateChannel): P
       if (row) seen.add(row.id);
       const fields = fromRemote(t);
       if (!row) {
-        const created = await insertTemplate(trx, { channel_id: tc.channelId, waba_id: tc.wabaId, quality: null, ...fields, status_detail: null, submitted_at: null, synced_at: now, created_at: now, updated_at: now });
+        const created = await insertTemplate(trx, {
+          channel_id: tc.channelId,
+          waba_id: tc.wabaId,
+          quality: null,
+          ...fields,
+          status_detail: null,
+          submitted_at: null,
+          synced_at: now,
+          created_at: now,
+          updated_at: now,
+        });
         seen.add(created.id);
         await addTemplateEvent(trx, { templateId: created.id, source: 'sync', status: t.status, reason: 'imported', now });
         summary.imported += 1;
@@ -94,7 +140,14 @@ export async function syncTemplatesFromGraph(deps: Deps, tc: TemplateChannel): P
         continue;
       }
       await updateTemplate(trx, row.id, { ...fields, waba_id: tc.wabaId, synced_at: now, updated_at: now });
-      await addTemplateEvent(trx, { templateId: row.id, source: 'sync', status: t.status, reason: fields.rejected_reason, detail: { changed }, now });
+      await addTemplateEvent(trx, {
+        templateId: row.id,
+        source: 'sync',
+        status: t.status,
+        reason: fields.rejected_reason,
+        detail: { changed },
+        now,
+      });
       summary.updated += 1;
     }
     for (const row of await listTemplates(trx, { channelId: tc.channelId })) {

@@ -18,7 +18,10 @@ export async function getTemplate(db: Executor, id: string): Promise<TemplateRow
   return db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function listTemplates(db: Executor, filter: { channelId?: string; status?: string; name?: string; category?: string } = {}): Promise<TemplateRow[]> {
+export async function listTemplates(
+  db: Executor,
+  filter: { channelId?: string; status?: string; name?: string; category?: string } = {},
+): Promise<TemplateRow[]> {
   let q = db.selectFrom('templates').selectAll();
   if (filter.channelId) q = q.where('channel_id', '=', filter.channelId);
   if (filter.status) q = q.where('status', '=', filter.status);
@@ -28,13 +31,29 @@ export async function listTemplates(db: Executor, filter: { channelId?: string; 
 }
 
 /** By name (and language, `en-US` = `en_US`) on a channel; the first language when none is given. */
-export async function findTemplateByName(db: Executor, channelId: string, name: string, language?: string): Promise<TemplateRow | undefined> {
+export async function findTemplateByName(
+  db: Executor,
+  channelId: string,
+  name: string,
+  language?: string,
+): Promise<TemplateRow | undefined> {
   const rows = await listTemplates(db, { channelId, name });
   return language ? rows.find((r) => sameLanguage(r.language, language)) : rows[0];
 }
 
-export async function findTemplateByMeta(db: Executor, channelId: string, metaId: string, name: string, language: string): Promise<TemplateRow | undefined> {
-  const byId = await db.selectFrom('templates').selectAll().where('channel_id', '=', channelId).where('meta_id', '=', metaId).executeTakeFirst();
+export async function findTemplateByMeta(
+  db: Executor,
+  channelId: string,
+  metaId: string,
+  name: string,
+  language: string,
+): Promise<TemplateRow | undefined> {
+  const byId = await db
+    .selectFrom('templates')
+    .selectAll()
+    .where('channel_id', '=', channelId)
+    .where('meta_id', '=', metaId)
+    .executeTakeFirst();
   return byId ?? findTemplateByName(db, channelId, name, language);
 }
 
@@ -48,7 +67,14 @@ export async function deleteTemplateRow(db: Executor, id: string): Promise<void>
 
 export async function addTemplateEvent(
   db: Executor,
-  e: { templateId: string; source: 'webhook' | 'sync' | 'submit' | 'api'; status: string | null; reason?: string | null; detail?: unknown; now: number },
+  e: {
+    templateId: string;
+    source: 'webhook' | 'sync' | 'submit' | 'api';
+    status: string | null;
+    reason?: string | null;
+    detail?: unknown;
+    now: number;
+  },
 ): Promise<void> {
   await db
     .insertInto('template_events')

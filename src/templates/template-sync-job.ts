@@ -28,7 +28,11 @@ export function templateSyncJob(deps: Deps): BoundJob {
     try {
       for (const tc of templateChannels(deps)) {
         const res = await syncTemplatesFromGraph(deps, tc);
-        if (!res.ok) deps.logger.warn({ channel: tc.channelId, status: res.status, error: res.message }, 'template sync failed; next try at the next interval');
+        if (!res.ok)
+          deps.logger.warn(
+            { channel: tc.channelId, status: res.status, error: res.message },
+            'template sync failed; next try at the next interval',
+          );
       }
     } finally {
       await scheduleTemplateSync(deps);

@@ -16,7 +16,11 @@ export interface AuthWorld {
   clock: OffsetClock;
   /** Every JSON log line written so far (warn and above). */
   logs: Record<string, unknown>[];
-  call(method: string, path: string, opts?: { body?: unknown; as?: 'admin' | { bearer: string } | { cookie: string }; headers?: Record<string, string> }): Promise<Reply>;
+  call(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; as?: 'admin' | { bearer: string } | { cookie: string }; headers?: Record<string, string> },
+  ): Promise<Reply>;
   stop(): Promise<void>;
 }
 
@@ -32,7 +36,9 @@ export async function startAuthWorld(dialect: TestDialect, over: Partial<Config>
   if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
   const config = baseConfig(dialect, dataDir, {
     demoBot: false,
-    numbers: [{ phoneNumberId: '106540352242922', graphUrl: 'http://127.0.0.1:9', apiVersion: 'v21.0', throughputPerSecond: 80, ...SECRETS }],
+    numbers: [
+      { phoneNumberId: '106540352242922', graphUrl: 'http://127.0.0.1:9', apiVersion: 'v21.0', throughputPerSecond: 80, ...SECRETS },
+    ],
     ...over,
   });
   const logs: Record<string, unknown>[] = [];
@@ -51,7 +57,13 @@ export async function startAuthWorld(dialect: TestDialect, over: Partial<Config>
     async call(method, path, opts = {}) {
       const as = opts.as;
       const auth: Record<string, string> =
-        as === undefined ? {} : as === 'admin' ? { authorization: `Bearer ${ADMIN_TOKEN}` } : 'bearer' in as ? { authorization: `Bearer ${as.bearer}` } : { cookie: as.cookie };
+        as === undefined
+          ? {}
+          : as === 'admin'
+            ? { authorization: `Bearer ${ADMIN_TOKEN}` }
+            : 'bearer' in as
+              ? { authorization: `Bearer ${as.bearer}` }
+              : { cookie: as.cookie };
       const res = await fetch(`${app.url}${path}`, {
         method,
         headers: { ...auth, ...(opts.body === undefined ? {} : { 'content-type': 'application/json' }), ...opts.headers },
@@ -68,7 +80,11 @@ export async function startAuthWorld(dialect: TestDialect, over: Partial<Config>
 }
 
 /** Creates a user as the admin; returns its id and password. */
-export async function createUser(w: AuthWorld, email: string, role: 'agent' | 'admin' = 'agent'): Promise<{ id: string; email: string; password: string }> {
+export async function createUser(
+  w: AuthWorld,
+  email: string,
+  role: 'agent' | 'admin' = 'agent',
+): Promise<{ id: string; email: string; password: string }> {
   const password = `pw-${email}-long-enough`;
   const res = await w.call('POST', '/api/v1/users', { as: 'admin', body: { email, name: email.split('@')[0], password, role } });
   if (res.status !== 201) throw new Error(`creating ${email}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -49,7 +49,10 @@ forEachDialect('declared schemas keep the answers of sign-in, tokens, users and 
   test('tokens and /users/me refuse callers who may not use them before looking at the body', async () => {
     const ana = await createUser(w, 'ana@example.com');
     const cookie = await signIn(w, ana.email, ana.password);
-    const minted = await w.call('POST', '/api/v1/tokens', { as: { cookie }, body: { name: 'script', scopes: ['conversations:read'], password: ana.password } });
+    const minted = await w.call('POST', '/api/v1/tokens', {
+      as: { cookie },
+      body: { name: 'script', scopes: ['conversations:read'], password: ana.password },
+    });
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
     const bearer = { bearer: minted.body.token as string };
     const mint = await w.call('POST', '/api/v1/tokens', { as: bearer, body: { name: 5, nonsense: true } });
@@ -61,7 +64,11 @@ forEachDialect('declared schemas keep the answers of sign-in, tokens, users and 
     const scopes = await w.call('POST', '/api/v1/tokens', { as: 'admin', body: { name: 'x', scopes: ['root'] } });
     assert.equal(scopes.status, 422);
     assert.equal(scopes.body.error.code, 'invalid_scopes');
-    assert.deepEqual(scopes.body.error.details.allowed, ['conversations:read', 'conversations:write', 'contacts:read', 'contacts:write', 'admin'], 'the allowed scopes, as before');
+    assert.deepEqual(
+      scopes.body.error.details.allowed,
+      ['conversations:read', 'conversations:write', 'contacts:read', 'contacts:write', 'admin'],
+      'the allowed scopes, as before',
+    );
     const availability = await w.call('PATCH', '/api/v1/users/me', { as: { cookie }, body: { availability: 'sleeping' } });
     assert.equal(availability.status, 422);
     assert.equal(availability.body.error.message, '"availability" must be one of: online, away, offline.');

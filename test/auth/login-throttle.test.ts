@@ -6,7 +6,10 @@ import { createUser, startAuthWorld, type AuthWorld } from './auth-world.ts';
 
 test('lock lengths: free failures, then doubling from 1 s up to the cap', () => {
   const lim = LOGIN_LIMITS.account_address;
-  assert.deepEqual([1, 4, 5, 6, 7, 8, 14, 15, 100, 5000].map((n) => lockMsAfter(lim, n)), [0, 0, 1000, 2000, 4000, 8000, 512_000, 900_000, 900_000, 900_000]);
+  assert.deepEqual(
+    [1, 4, 5, 6, 7, 8, 14, 15, 100, 5000].map((n) => lockMsAfter(lim, n)),
+    [0, 0, 1000, 2000, 4000, 8000, 512_000, 900_000, 900_000, 900_000],
+  );
   assert.equal(lockMsAfter(LOGIN_LIMITS.account, 9), 0);
   assert.equal(lockMsAfter(LOGIN_LIMITS.account, 10), 1000);
   assert.equal(lockMsAfter(LOGIN_LIMITS.account, 1000), 60_000, 'all addresses together lock an account for one minute at most');
@@ -31,7 +34,8 @@ forEachDialect('sign-in is throttled with growing delays', (dialect) => {
     await w?.stop();
   });
   const from = (ip: string) => ({ 'x-forwarded-for': ip });
-  const login = (email: string, password: string, ip = '198.51.100.1') => w.call('POST', '/api/v1/auth/login', { body: { email, password }, headers: from(ip) });
+  const login = (email: string, password: string, ip = '198.51.100.1') =>
+    w.call('POST', '/api/v1/auth/login', { body: { email, password }, headers: from(ip) });
   const refusals = () => w.logs.filter((l) => l.event === 'login_throttled').length;
 
   test('wrong passwords get 429 with a growing Retry-After; the right one waits for the lock, then works', async () => {

@@ -51,7 +51,10 @@ forEachDialect('API tokens need the password from a session; a new password revo
     assert.equal(locked.status, 429);
     assert.equal(locked.body.error.code, 'too_many_attempts');
     assert.equal(locked.headers.get('retry-after'), '1');
-    const change = await w.call('PATCH', '/api/v1/users/me', { as, body: { password: 'a new password here', current_password: bo.password } });
+    const change = await w.call('PATCH', '/api/v1/users/me', {
+      as,
+      body: { password: 'a new password here', current_password: bo.password },
+    });
     assert.equal(change.status, 429, 'and so is the current password of a password change');
     w.clock.advance(1000);
     assert.equal((await mint(as, { password: bo.password })).status, 201);
@@ -62,9 +65,13 @@ forEachDialect('API tokens need the password from a session; a new password revo
     const as = { cookie: await signIn(w, cy.email, cy.password) };
     const other = { cookie: await signIn(w, cy.email, cy.password) };
     const token = (await mint(as, { password: cy.password })).body;
-    const adminMade = (await w.call('POST', '/api/v1/tokens', { as: 'admin', body: { name: 'unowned', scopes: ['conversations:read'] } })).body;
+    const adminMade = (await w.call('POST', '/api/v1/tokens', { as: 'admin', body: { name: 'unowned', scopes: ['conversations:read'] } }))
+      .body;
     assert.equal((await w.call('GET', '/api/v1/auth/me', { as: { bearer: token.token } })).status, 200);
-    const changed = await w.call('PATCH', '/api/v1/users/me', { as, body: { password: 'cy has a new password', current_password: cy.password } });
+    const changed = await w.call('PATCH', '/api/v1/users/me', {
+      as,
+      body: { password: 'cy has a new password', current_password: cy.password },
+    });
     assert.equal(changed.status, 200);
     assert.equal((await w.call('GET', '/api/v1/auth/me', { as: { bearer: token.token } })).status, 401, 'the token is revoked');
     assert.equal((await w.call('GET', '/api/v1/auth/me', { as: other })).status, 401, 'the other session ended');

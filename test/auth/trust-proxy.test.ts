@@ -20,7 +20,10 @@ describe('TRUST_PROXY setting', () => {
   test('anything else is one clear problem at start', () => {
     for (const bad of ['yes', '10.0.0.0/33', 'proxy.example.com', '1.2.3.4/8/9', '500']) {
       const problems = trust(bad);
-      assert.ok(Array.isArray(problems) && problems.length === 1 && /TRUST_PROXY must be/.test(String(problems[0])), `${bad}: ${String(problems)}`);
+      assert.ok(
+        Array.isArray(problems) && problems.length === 1 && /TRUST_PROXY must be/.test(String(problems[0])),
+        `${bad}: ${String(problems)}`,
+      );
     }
   });
 });
@@ -65,8 +68,12 @@ forEachDialect('the session cookie is Secure when the request came over HTTPS th
   });
 
   test('a list of proxies: believed only when the request comes from one of them; a hop count', async () => {
-    await withWorld(['127.0.0.1', '::1'], async (w) => assert.match((await sessionCookie(w, https)).login, /;\s*Secure/i, 'loopback is the proxy'));
-    await withWorld(['10.0.0.0/8'], async (w) => assert.doesNotMatch((await sessionCookie(w, https)).login, /;\s*Secure/i, 'loopback is not a listed proxy'));
+    await withWorld(['127.0.0.1', '::1'], async (w) =>
+      assert.match((await sessionCookie(w, https)).login, /;\s*Secure/i, 'loopback is the proxy'),
+    );
+    await withWorld(['10.0.0.0/8'], async (w) =>
+      assert.doesNotMatch((await sessionCookie(w, https)).login, /;\s*Secure/i, 'loopback is not a listed proxy'),
+    );
     await withWorld(1, async (w) => assert.match((await sessionCookie(w, https)).login, /;\s*Secure/i, 'one hop'));
   });
 });

@@ -10,7 +10,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 test('npm start builds dist/ when it is stale and runs the compiled server (demo included)', { timeout: 120_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-compiled-'));
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? tmpdir(),
+    DATA_DIR: dataDir,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
   // Its own process group, so the kill reaches npm's child (the server) too.
   const proc = spawn('npm', ['start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';

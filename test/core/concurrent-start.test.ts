@@ -28,15 +28,26 @@ forEachDialect('the channel row written at start', (dialect) => {
       const failures: string[] = [];
       for (let k = 0; k < 200; k++) {
         const n = { phoneNumberId: `10654035224${String(k).padStart(4, '0')}`, businessAccountId: `waba${k}` };
-        const results = await Promise.allSettled(Array.from({ length: 10 }, () => saveChannelRow(storage.db, `wa_${n.phoneNumberId}`, n, Date.now())));
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, () => saveChannelRow(storage.db, `wa_${n.phoneNumberId}`, n, Date.now())),
+        );
         for (const r of results) if (r.status === 'rejected') failures.push(String(r.reason));
       }
       assert.deepEqual(failures, []);
       const rows = await storage.db.selectFrom('channels').select(['id', 'business_account_id']).execute();
       assert.equal(rows.length, 200);
       // A later start refreshes what the configuration may change.
-      await saveChannelRow(storage.db, 'wa_106540352240000', { phoneNumberId: '106540352240000', businessAccountId: 'waba-new' }, Date.now());
-      const row = await storage.db.selectFrom('channels').select('business_account_id').where('id', '=', 'wa_106540352240000').executeTakeFirstOrThrow();
+      await saveChannelRow(
+        storage.db,
+        'wa_106540352240000',
+        { phoneNumberId: '106540352240000', businessAccountId: 'waba-new' },
+        Date.now(),
+      );
+      const row = await storage.db
+        .selectFrom('channels')
+        .select('business_account_id')
+        .where('id', '=', 'wa_106540352240000')
+        .executeTakeFirstOrThrow();
       assert.equal(row.business_account_id, 'waba-new');
     } finally {
       await storage.close();
@@ -68,17 +79,33 @@ describe('start-up of several processes at once on a fresh database [postgres]',
           demoBot: false,
           adminToken: round % 2 === 0 ? undefined : 'concurrent-start-admin-token-1',
           flows: { dir: flowsDir },
-          numbers: [{ phoneNumberId: '106540352242922', businessAccountId: '102290129340398', graphUrl: 'http://127.0.0.1:9', apiVersion: 'v21.0', throughputPerSecond: 80, ...SECRETS }],
+          numbers: [
+            {
+              phoneNumberId: '106540352242922',
+              businessAccountId: '102290129340398',
+              graphUrl: 'http://127.0.0.1:9',
+              apiVersion: 'v21.0',
+              throughputPerSecond: 80,
+              ...SECRETS,
+            },
+          ],
         });
-        const started = await Promise.allSettled(Array.from({ length: 5 }, () => startSwitchboard(config, { clock: new OffsetClock(), logger: pino({ level: 'silent' }) })));
+        const started = await Promise.allSettled(
+          Array.from({ length: 5 }, () => startSwitchboard(config, { clock: new OffsetClock(), logger: pino({ level: 'silent' }) })),
+        );
         const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
         try {
           const failures = started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
           assert.deepEqual(failures, [], `round ${round}: every server starts`);
-          if (config.adminToken === undefined) assert.equal(running.filter((r: Running) => r.generatedAdminToken !== undefined).length, 1, 'one admin token generated');
+          if (config.adminToken === undefined)
+            assert.equal(running.filter((r: Running) => r.generatedAdminToken !== undefined).length, 1, 'one admin token generated');
           for (const r of running) assert.equal((await fetch(`${r.url}/health/ready`)).status, 200);
           const versions = await running[0]!.deps.storage.db.selectFrom('flow_versions').select(['flow_id', 'version']).execute();
-          assert.deepEqual(versions.map((v) => v.version), [1], 'the folder flow is published once, not once per server');
+          assert.deepEqual(
+            versions.map((v) => v.version),
+            [1],
+            'the folder flow is published once, not once per server',
+          );
         } finally {
           for (const r of running) await r.stop();
         }
@@ -115,11 +142,18 @@ describe('start-up of several processes at once on a fresh database [postgres]',
         try {
           const failures = started.flatMap((s) => (s.status === 'rejected' ? [String(s.reason).slice(0, 2000)] : []));
           assert.deepEqual(failures, [], `round ${round}: every process starts`);
-          const errors = children.flatMap((c) => c.output().split('\n').filter((l) => /"level":[56]0|error|failed/i.test(l)));
+          const errors = children.flatMap((c) =>
+            c
+              .output()
+              .split('\n')
+              .filter((l) => /"level":[56]0|error|failed/i.test(l)),
+          );
           assert.deepEqual(errors, [], `round ${round}: no errors logged while starting`);
 
           // Exactly one process generated (and printed) the admin token; it works on all five.
-          const printed = children.flatMap((c) => [...c.output().matchAll(/Admin API token \(shown once, stored hashed\): (\S+)/g)].map((m) => m[1] ?? ''));
+          const printed = children.flatMap((c) =>
+            [...c.output().matchAll(/Admin API token \(shown once, stored hashed\): (\S+)/g)].map((m) => m[1] ?? ''),
+          );
           if (configuredToken) assert.equal(printed.length, 0);
           else assert.equal(printed.length, 1, `round ${round}: one process generated the admin token`);
           const token = configuredToken ?? printed[0]!;
@@ -138,7 +172,9 @@ describe('start-up of several processes at once on a fresh database [postgres]',
           try {
             const channels = await client.query('select id from channels');
             assert.equal(channels.rowCount, 1, 'one channel row for the one number');
-            const versions = await client.query<{ flow_id: string; n: string }>('select flow_id, count(*) as n from flow_versions group by flow_id');
+            const versions = await client.query<{ flow_id: string; n: string }>(
+              'select flow_id, count(*) as n from flow_versions group by flow_id',
+            );
             assert.ok(versions.rows.length > 0, 'the folder flows were published');
             for (const v of versions.rows) assert.equal(Number(v.n), 1, `flow ${v.flow_id} published once, not once per process`);
           } finally {

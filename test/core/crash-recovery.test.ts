@@ -4,7 +4,7 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { startSimulator, } from '../../src/simulator/index.ts';
+import { startSimulator } from '../../src/simulator/index.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
@@ -16,7 +16,11 @@ forEachDialect('crash recovery (real processes, SIGKILL)', (dialect) => {
   const setup = async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-crash-'));
     if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
-    const sim = await startSimulator({ ...SECRETS, statusDelaysMs: { sent: 5, delivered: 10, read: 20 }, webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 } });
+    const sim = await startSimulator({
+      ...SECRETS,
+      statusDelaysMs: { sent: 5, delivered: 10, read: 20 },
+      webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 },
+    });
     const port = await freePort();
     const env = (over: Record<string, string>) => ({
       PORT: String(port),
@@ -49,7 +53,11 @@ forEachDialect('crash recovery (real processes, SIGKILL)', (dialect) => {
       await s.sim.setWebhookUrl(`${web.url}/webhooks/whatsapp`);
       const customer = s.sim.customer('15553330001', 'Kill');
       await customer.sendText('survive this');
-      await waitFor(() => s.sim.deliveries().some((d) => d.body.includes('survive this') && d.status === 200), 5000, 'webhook acknowledged');
+      await waitFor(
+        () => s.sim.deliveries().some((d) => d.body.includes('survive this') && d.status === 200),
+        5000,
+        'webhook acknowledged',
+      );
       await web.kill('SIGKILL');
       assert.equal(customer.received().length, 0, 'nothing was processed before the kill');
 
@@ -107,7 +115,11 @@ forEachDialect('crash recovery (real processes, SIGKILL)', (dialect) => {
       try {
         await waitFor(
           async () => {
-            const m = await storage.db.selectFrom('messages').select(['status', 'external_id']).where('direction', '=', 'out').executeTakeFirst();
+            const m = await storage.db
+              .selectFrom('messages')
+              .select(['status', 'external_id'])
+              .where('direction', '=', 'out')
+              .executeTakeFirst();
             return !!m?.external_id && ['sent', 'delivered', 'read'].includes(m.status);
           },
           15_000,

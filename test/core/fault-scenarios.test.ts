@@ -28,7 +28,11 @@ async function underLoad(
 ): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-fault-'));
   if (dialect === 'postgres') await resetPostgres(postgresUrl!);
-  const sim = await startSimulator({ ...SECRETS, statusDelaysMs: { sent: 5, delivered: 10, read: 20 }, webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 } });
+  const sim = await startSimulator({
+    ...SECRETS,
+    statusDelaysMs: { sent: 5, delivered: 10, read: 20 },
+    webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 },
+  });
   const port = await freePort();
   const env = {
     PORT: String(port),
@@ -52,7 +56,11 @@ async function underLoad(
     let refused = 0;
     const base = Math.floor(Date.now() / 1000);
     const deliver = async (waId: string, id: string, text: string): Promise<void> => {
-      const body = inboundEnvelope(sim.phoneNumberId, [{ from: waId, id, timestamp: `${base}`, type: 'text', text: { body: text } }], [{ profile: { name: 'Fault' }, wa_id: waId }]);
+      const body = inboundEnvelope(
+        sim.phoneNumberId,
+        [{ from: waId, id, timestamp: `${base}`, type: 'text', text: { body: text } }],
+        [{ profile: { name: 'Fault' }, wa_id: waId }],
+      );
       let last = '';
       for (let tries = 0; tries < 400; tries++) {
         const res = await postSigned(child.url, body).catch((e: unknown) => {
@@ -87,9 +95,15 @@ async function underLoad(
       },
     });
     await load;
-    assert.ok(child.proc.exitCode === null && child.proc.signalCode === null, `the process survived the fault:\n${child.output().slice(-2000)}`);
+    assert.ok(
+      child.proc.exitCode === null && child.proc.signalCode === null,
+      `the process survived the fault:\n${child.output().slice(-2000)}`,
+    );
 
-    const replies = (i: number) => customers[i]!.received().map((m) => m.text).filter((t) => t !== 'You said: start');
+    const replies = (i: number) =>
+      customers[i]!.received()
+        .map((m) => m.text)
+        .filter((t) => t !== 'You said: start');
     const expected = (w: string) => acknowledged.get(w)!.map((t) => `You said: ${t}`);
     // A reply the crash left with an unknown outcome (marked `sending`, never confirmed by Meta)
     // is `unconfirmed` for an agent to resolve, never sent twice blindly: those are counted.
@@ -98,7 +112,12 @@ async function underLoad(
     try {
       await waitFor(
         async () => {
-          const open = await storage.db.selectFrom('messages').select('status').where('direction', '=', 'out').where('status', 'in', ['sending', 'unconfirmed', 'queued', 'accepted']).execute();
+          const open = await storage.db
+            .selectFrom('messages')
+            .select('status')
+            .where('direction', '=', 'out')
+            .where('status', 'in', ['sending', 'unconfirmed', 'queued', 'accepted'])
+            .execute();
           unconfirmed = open.filter((m) => m.status === 'unconfirmed' || m.status === 'sending').length;
           const answered = waIds.reduce((n, _, i) => n + replies(i).length, 0);
           return answered + unconfirmed >= acked && open.every((m) => m.status === 'unconfirmed' || m.status === 'sending');
@@ -118,7 +137,11 @@ async function underLoad(
       const want = expected(w);
       missing += want.filter((t) => !got.includes(t)).length;
       // In order: what arrived is the acknowledged sequence with at most the unconfirmed ones left out.
-      assert.deepEqual(got, want.filter((t) => got.includes(t)), `customer ${w}: replies in the order the messages were acknowledged`);
+      assert.deepEqual(
+        got,
+        want.filter((t) => got.includes(t)),
+        `customer ${w}: replies in the order the messages were acknowledged`,
+      );
     });
     assert.equal(duplicates, 0, 'no reply sent twice');
     assert.equal(missing, unconfirmed, 'every acknowledged message is answered, or its reply shows as unconfirmed');
@@ -133,7 +156,9 @@ async function underLoad(
 }
 
 forEachDialect('fault scenarios under load (real processes)', (dialect) => {
-  test('SIGKILL of the only process under load, then a restart: every acknowledged message answered once, in order', { timeout: 180_000 }, async () => {
+  test('SIGKILL of the only process under load, then a restart: every acknowledged message answered once, in order', {
+    timeout: 180_000,
+  }, async () => {
     await underLoad(dialect, 'sigkill-single-process', async ({ child, restart }) => {
       await child.kill('SIGKILL');
       return restart();
@@ -141,7 +166,9 @@ forEachDialect('fault scenarios under load (real processes)', (dialect) => {
   });
 
   if (dialect === 'postgres') {
-    test("PostgreSQL drops every Switchboard connection under load (as in a server restart): the process reconnects and loses nothing", { timeout: 180_000 }, async () => {
+    test('PostgreSQL drops every Switchboard connection under load (as in a server restart): the process reconnects and loses nothing', {
+      timeout: 180_000,
+    }, async () => {
       await underLoad(dialect, 'postgres-connections-cut', async ({ child }) => {
         const admin = new pg.Client({ connectionString: postgresUrl });
         await admin.connect();

@@ -20,7 +20,15 @@ function post(url: string, agent: Agent, raw: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const req = request(
       `${url}/webhooks/whatsapp`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), 'x-hub-signature-256': signWhatsAppBody(raw, SECRETS.appSecret) } },
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(raw),
+          'x-hub-signature-256': signWhatsAppBody(raw, SECRETS.appSecret),
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve({ kind: 'status', status: res.statusCode ?? 0 }));
@@ -33,7 +41,9 @@ function post(url: string, agent: Agent, raw: string): Promise<Outcome> {
 }
 
 forEachDialect('graceful SIGTERM under load (a real process)', (dialect) => {
-  test('every request already sent gets a complete answer, every acknowledged webhook is answered once after restart, exit code 0', { timeout: 120_000 }, async () => {
+  test('every request already sent gets a complete answer, every acknowledged webhook is answered once after restart, exit code 0', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-sigterm-'));
     if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
     const sim = await startSimulator({ ...SECRETS, statusDelaysMs: { sent: 5, delivered: 10, read: 20 } });
@@ -64,7 +74,19 @@ forEachDialect('graceful SIGTERM under load (a real process)', (dialect) => {
         for (let i = 0; i < 400; i++) {
           const text = `m${i}`;
           const raw = JSON.stringify(
-            inboundEnvelope(sim.phoneNumberId, [{ from: waId, id: `wamid.TERM${loop}x${i}`, timestamp: `${Math.floor(Date.now() / 1000)}`, type: 'text', text: { body: text } }], [{ profile: { name: `L${loop}` }, wa_id: waId }]),
+            inboundEnvelope(
+              sim.phoneNumberId,
+              [
+                {
+                  from: waId,
+                  id: `wamid.TERM${loop}x${i}`,
+                  timestamp: `${Math.floor(Date.now() / 1000)}`,
+                  type: 'text',
+                  text: { body: text },
+                },
+              ],
+              [{ profile: { name: `L${loop}` }, wa_id: waId }],
+            ),
           );
           const out = await post(first.url, agent, raw);
           if (out.kind === 'status' && out.status === 200) acknowledged.add(`${waId} ${text}`);
@@ -95,7 +117,11 @@ forEachDialect('graceful SIGTERM under load (a real process)', (dialect) => {
         }
         return counts;
       };
-      await waitFor(() => [...acknowledged].every((k) => replied().has(k)), 60_000, `replies to all ${acknowledged.size} acknowledged webhooks`);
+      await waitFor(
+        () => [...acknowledged].every((k) => replied().has(k)),
+        60_000,
+        `replies to all ${acknowledged.size} acknowledged webhooks`,
+      );
       const recoverMs = performance.now() - restartAt;
       const counts = replied();
       const duplicates = [...counts.values()].filter((n) => n > 1).length;

@@ -64,7 +64,10 @@ forEachDialect('job queue order', (dialect) => {
     });
     jobs.wake();
     await waitFor(() => seen.length >= n, 15_000, `${n} jobs`);
-    assert.deepEqual(seen, Array.from({ length: n }, (_, i) => `a${i}`));
+    assert.deepEqual(
+      seen,
+      Array.from({ length: n }, (_, i) => `a${i}`),
+    );
     assert.equal(overlap, false, 'two jobs of one queue never run at the same time');
   });
 
@@ -72,7 +75,8 @@ forEachDialect('job queue order', (dialect) => {
     seen.length = 0;
     for (let t = 0; t < 5; t++) {
       await storage.db.transaction().execute(async (trx) => {
-        for (let i = 0; i < 6; i++) for (const q of ['x', 'y']) await jobs.enqueue(trx, 'record', { n: `${q}${t * 6 + i}` }, { queue: `q:${q}` });
+        for (let i = 0; i < 6; i++)
+          for (const q of ['x', 'y']) await jobs.enqueue(trx, 'record', { n: `${q}${t * 6 + i}` }, { queue: `q:${q}` });
       });
       jobs.wake();
     }
@@ -113,11 +117,18 @@ forEachDialect('job queue order', (dialect) => {
         for (let i = 0; i < 10; i++) await jobs.enqueue(trx, 'nobody', { n: i }, { queue: 'q:inspect' });
       });
       const inspect = `from graphile_worker._private_jobs j join graphile_worker._private_job_queues q on q.id = j.job_queue_id where q.queue_name = 'q:inspect'`;
-      const order = await storage.pgPool!.query<{ n: number }>(`select (j.payload->>'n')::int as n ${inspect} order by j.priority, j.run_at`);
-      assert.deepEqual(order.rows.map((r) => r.n), Array.from({ length: 10 }, (_, i) => i));
+      const order = await storage.pgPool!.query<{ n: number }>(
+        `select (j.payload->>'n')::int as n ${inspect} order by j.priority, j.run_at`,
+      );
+      assert.deepEqual(
+        order.rows.map((r) => r.n),
+        Array.from({ length: 10 }, (_, i) => i),
+      );
       const distinct = await storage.pgPool!.query<{ d: number }>(`select count(distinct j.run_at)::int as d ${inspect}`);
       assert.equal(distinct.rows[0]?.d, 10, 'no two jobs share a run_at');
-      await storage.pgPool!.query(`delete from graphile_worker._private_jobs where job_queue_id = (select id from graphile_worker._private_job_queues where queue_name = 'q:inspect')`);
+      await storage.pgPool!.query(
+        `delete from graphile_worker._private_jobs where job_queue_id = (select id from graphile_worker._private_job_queues where queue_name = 'q:inspect')`,
+      );
     });
   }
 });

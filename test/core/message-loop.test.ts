@@ -65,7 +65,10 @@ forEachDialect('a message in, a reply out', (dialect) => {
     const list = await w.api('GET', '/api/v1/conversations');
     const id = list.body.data[0].id;
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/messages`, { text: '' })).body.error.code, 'text_required');
-    assert.equal((await w.api('POST', `/api/v1/conversations/${id}/messages`, { text: 'x'.repeat(4097) })).body.error.code, 'text_too_long');
+    assert.equal(
+      (await w.api('POST', `/api/v1/conversations/${id}/messages`, { text: 'x'.repeat(4097) })).body.error.code,
+      'text_too_long',
+    );
     assert.equal((await w.api('POST', `/api/v1/conversations/nope/messages`, { text: 'x' })).status, 404);
     assert.equal((await w.api('GET', `/api/v1/conversations?limit=0`)).status, 400);
     assert.equal((await w.api('GET', `/api/v1/conversations?cursor=%%%`)).status, 400);
@@ -93,7 +96,10 @@ forEachDialect('a message in, a reply out', (dialect) => {
     assert.equal(res.status, 422);
     assert.equal(res.body.error.code, 'window_closed');
     assert.equal(res.body.error.details.template_required, true);
-    assert.equal(res.body.error.details.window_closed_at, new Date(Date.parse(conv.last_customer_message_at) + 24 * 3600_000).toISOString());
+    assert.equal(
+      res.body.error.details.window_closed_at,
+      new Date(Date.parse(conv.last_customer_message_at) + 24 * 3600_000).toISOString(),
+    );
     const again = await w.api('GET', `/api/v1/conversations/${conv.id}`);
     assert.equal(again.body.window.open, false);
   });

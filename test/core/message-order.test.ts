@@ -23,7 +23,7 @@ const WINDOW = 60_000;
 // The order 20 messages reach us in: every one out of place.
 const SHUFFLED = [13, 2, 19, 7, 0, 16, 10, 4, 18, 1, 12, 8, 15, 5, 17, 3, 11, 9, 14, 6];
 
-forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, absurd timestamps', (dialect) => {
+forEachDialect("the customer's order: shuffled deliveries, the reorder window, absurd timestamps", (dialect) => {
   let w: World;
   before(async () => {
     w = await startWorld({ dialect, config: { inboundReorderWindowMs: WINDOW } });
@@ -32,9 +32,18 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     await w?.stop();
   });
 
-  const item = (waId: string, id: string, timestamp: string | undefined, text: string) => ({ from: waId, id, ...(timestamp === undefined ? {} : { timestamp }), type: 'text', text: { body: text } });
+  const item = (waId: string, id: string, timestamp: string | undefined, text: string) => ({
+    from: waId,
+    id,
+    ...(timestamp === undefined ? {} : { timestamp }),
+    type: 'text',
+    text: { body: text },
+  });
   const post = async (waId: string, items: object[]) => {
-    const res = await postSigned(w.app.url, inboundEnvelope(w.sim.phoneNumberId, items, [{ profile: { name: `Customer ${waId.slice(-2)}` }, wa_id: waId }]));
+    const res = await postSigned(
+      w.app.url,
+      inboundEnvelope(w.sim.phoneNumberId, items, [{ profile: { name: `Customer ${waId.slice(-2)}` }, wa_id: waId }]),
+    );
     assert.equal(res.status, 200);
   };
   const conversationOf = async (waId: string) => {
@@ -49,7 +58,11 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     assert.equal(res.status, 200);
     return res.body;
   };
-  const replies = (waId: string) => w.sim.outbound().filter((m) => m.to.endsWith(waId)).map((m) => m.text);
+  const replies = (waId: string) =>
+    w.sim
+      .outbound()
+      .filter((m) => m.to.endsWith(waId))
+      .map((m) => m.text);
   /** Ends every reorder window now waiting: the jobs are due once the clock passes it. */
   const endWindow = () => w.clock.advance(WINDOW + 1000);
   const texts = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -57,11 +70,20 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
   test('20 messages sent a second apart, delivered shuffled in one webhook: listed and answered in send order', async () => {
     const waId = '15557770001';
     const base = Math.floor(w.clock.now() / 1000) - 60;
-    await post(waId, SHUFFLED.map((i) => item(waId, `wamid.ONE${i}`, String(base + i), `one ${i}`)));
+    await post(
+      waId,
+      SHUFFLED.map((i) => item(waId, `wamid.ONE${i}`, String(base + i), `one ${i}`)),
+    );
     await w.app.ingest.idle();
     const listed = await messagesOf(waId);
-    assert.deepEqual(listed.messages.map((m: any) => m.text), texts(20, 'one '));
-    assert.deepEqual(listed.messages.map((m: any) => m.sent_at), Array.from({ length: 20 }, (_, i) => new Date((base + i) * 1000).toISOString()));
+    assert.deepEqual(
+      listed.messages.map((m: any) => m.text),
+      texts(20, 'one '),
+    );
+    assert.deepEqual(
+      listed.messages.map((m: any) => m.sent_at),
+      Array.from({ length: 20 }, (_, i) => new Date((base + i) * 1000).toISOString()),
+    );
     assert.ok(listed.messages.every((m: any) => m.timestamp_anomaly === null));
     endWindow();
     await waitFor(() => replies(waId).length >= 20, 15_000, '20 replies');
@@ -74,7 +96,10 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     for (const i of SHUFFLED) await post(waId, [item(waId, `wamid.MANY${i}`, String(base + i), `many ${i}`)]);
     await w.app.ingest.idle();
     const listed = await messagesOf(waId);
-    assert.deepEqual(listed.messages.map((m: any) => m.text), texts(20, 'many '));
+    assert.deepEqual(
+      listed.messages.map((m: any) => m.text),
+      texts(20, 'many '),
+    );
     // Inside the window nothing is processed, so a message still on its way could join in its place.
     assert.equal(replies(waId).length, 0);
     assert.ok(listed.messages.every((m: any) => m.status === 'received'));
@@ -90,10 +115,13 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     await waitFor(() => replies(waId).length >= 21, 15_000, 'the late reply');
     assert.equal(replies(waId)[20], 'You said: many late');
     const inbound = (await messagesOf(waId, '?limit=500')).messages.filter((m: any) => m.direction === 'in');
-    assert.deepEqual(inbound.map((m: any) => m.text), ['many late', ...texts(20, 'many ')]);
+    assert.deepEqual(
+      inbound.map((m: any) => m.text),
+      ['many late', ...texts(20, 'many ')],
+    );
   });
 
-  test('the window holds back only the customer\'s messages: a reply on the same conversation goes out at once', async () => {
+  test("the window holds back only the customer's messages: a reply on the same conversation goes out at once", async () => {
     const waId = '15557770003';
     await post(waId, [item(waId, 'wamid.HOLD', String(Math.floor(w.clock.now() / 1000)), 'hold on')]);
     await w.app.ingest.idle();
@@ -103,7 +131,11 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     await waitFor(() => replies(waId).includes('an agent, meanwhile'), 5000, 'the agent reply sent inside the window');
     assert.equal((await messagesOf(waId)).messages.find((m: any) => m.direction === 'in').status, 'received');
     endWindow();
-    await waitFor(async () => (await messagesOf(waId)).messages.find((m: any) => m.direction === 'in').status === 'processed', 15_000, 'processed after the window');
+    await waitFor(
+      async () => (await messagesOf(waId)).messages.find((m: any) => m.direction === 'in').status === 'processed',
+      15_000,
+      'processed after the window',
+    );
   });
 
   test('paging back with messages_before_cursor follows the same order; a cursor of no message of this conversation is 400', async () => {
@@ -136,7 +168,10 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
     const ours = async () => (await messagesOf(waId)).messages.find((m: any) => m.external_id === reply.wamid);
     await waitFor(async () => (await ours())?.status === 'read', 5000, 'the reply read');
     const t0 = w.clock.now();
-    const res = await postSigned(w.app.url, statusEnvelope(w.sim.phoneNumberId, [{ id: reply.wamid, status: 'played', timestamp: '9999999999999', recipient_id: waId }]));
+    const res = await postSigned(
+      w.app.url,
+      statusEnvelope(w.sim.phoneNumberId, [{ id: reply.wamid, status: 'played', timestamp: '9999999999999', recipient_id: waId }]),
+    );
     assert.equal(res.status, 200);
     const t1 = w.clock.now();
     await w.app.ingest.idle();
@@ -183,7 +218,7 @@ forEachDialect('the customer\'s order: shuffled deliveries, the reorder window, 
   });
 });
 
-forEachDialect('the customer\'s order: absurd times stored before the fix are repaired by the migration', (dialect) => {
+forEachDialect("the customer's order: absurd times stored before the fix are repaired by the migration", (dialect) => {
   let dir: string;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-order-'));
@@ -196,13 +231,34 @@ forEachDialect('the customer\'s order: absurd times stored before the fix are re
     try {
       const { db } = storage;
       const now = Date.now();
-      await db.insertInto('channels').values({ id: 'wa_order', kind: 'whatsapp', account_id: 'order', business_account_id: null, display_phone_number: null, name: 'order', created_at: now }).execute();
+      await db
+        .insertInto('channels')
+        .values({
+          id: 'wa_order',
+          kind: 'whatsapp',
+          account_id: 'order',
+          business_account_id: null,
+          display_phone_number: null,
+          name: 'order',
+          created_at: now,
+        })
+        .execute();
       const absurd = [99999999999 * 1000, 9999999999999 * 1000];
       const ids: string[] = [];
       for (const [i, sentAt] of absurd.entries()) {
         const contact = await upsertContact(db, { channelKind: 'whatsapp', externalId: `1555666000${i}`, now });
         const conv = await openConversation(db, { channelId: 'wa_order', contactId: contact.id, now });
-        const message = { channel: 'whatsapp' as const, channelAccountId: 'order', externalId: `wamid.OLD${i}`, from: `1555666000${i}`, sentAt, kind: 'text' as const, providerType: 'text', text: 'old', raw: {} };
+        const message = {
+          channel: 'whatsapp' as const,
+          channelAccountId: 'order',
+          externalId: `wamid.OLD${i}`,
+          from: `1555666000${i}`,
+          sentAt,
+          kind: 'text' as const,
+          providerType: 'text',
+          text: 'old',
+          raw: {},
+        };
         const id = await insertInbound(db, { conversationId: conv.id, channelId: 'wa_order', message, now });
         assert.ok(id);
         ids.push(id);
@@ -216,16 +272,30 @@ forEachDialect('the customer\'s order: absurd times stored before the fix are re
       // Run that migration again by itself: later migrations stay applied, and the migrator refuses
       // to run an earlier one after them.
       await messageOrderMigration(dialect).up(db as Kysely<unknown>);
-      const rows = await db.selectFrom('messages').select(['id', 'sent_at', 'sort_at', 'timestamp_anomaly', 'created_at']).where('id', 'in', ids).execute();
+      const rows = await db
+        .selectFrom('messages')
+        .select(['id', 'sent_at', 'sort_at', 'timestamp_anomaly', 'created_at'])
+        .where('id', 'in', ids)
+        .execute();
       assert.equal(rows.length, 2);
       for (const r of rows) assert.deepEqual([r.sent_at, r.sort_at, r.timestamp_anomaly], [now, now, 'future']);
-      const convs = await db.selectFrom('conversations').innerJoin('contacts', 'contacts.id', 'conversations.contact_id').selectAll('conversations')
-        .select(['contacts.profile_name as contact_name', 'contacts.external_id as contact_wa_id', 'contacts.phone_e164 as contact_phone']).where('conversations.channel_id', '=', 'wa_order').execute();
+      const convs = await db
+        .selectFrom('conversations')
+        .innerJoin('contacts', 'contacts.id', 'conversations.contact_id')
+        .selectAll('conversations')
+        .select(['contacts.profile_name as contact_name', 'contacts.external_id as contact_wa_id', 'contacts.phone_e164 as contact_phone'])
+        .where('conversations.channel_id', '=', 'wa_order')
+        .execute();
       assert.equal(convs.length, 2);
       for (const c of convs) {
         assert.equal(c.last_customer_message_at, now);
         assert.equal(c.awaiting_reply_since, now);
-        assert.deepEqual(conversationView(c, now + DAY + 1).window, { open: false, open_until: null, closes_at: null, closed_at: new Date(now + DAY).toISOString() });
+        assert.deepEqual(conversationView(c, now + DAY + 1).window, {
+          open: false,
+          open_until: null,
+          closes_at: null,
+          closed_at: new Date(now + DAY).toISOString(),
+        });
       }
     } finally {
       await storage.close();

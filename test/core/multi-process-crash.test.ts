@@ -80,10 +80,16 @@ async function slowGraph(sim: Simulator): Promise<{ url: string; seen: Set<strin
 }
 
 describe('crash recovery across three processes on PostgreSQL (SIGKILL under load)', { skip }, () => {
-  test('one of three processes killed while its sends are in flight: every acknowledged message is answered once, in order, within the heartbeat window', { timeout: 180_000 }, async () => {
+  test('one of three processes killed while its sends are in flight: every acknowledged message is answered once, in order, within the heartbeat window', {
+    timeout: 180_000,
+  }, async () => {
     await resetPostgres(postgresUrl!);
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-pgcrash-'));
-    const sim = await startSimulator({ ...SECRETS, statusDelaysMs: { sent: 5, delivered: 10, read: 20 }, webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 } });
+    const sim = await startSimulator({
+      ...SECRETS,
+      statusDelaysMs: { sent: 5, delivered: 10, read: 20 },
+      webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 },
+    });
     const graph = await slowGraph(sim);
     const db = new pg.Client({ connectionString: postgresUrl });
     const children: Child[] = [];
@@ -121,7 +127,11 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       const acknowledged = new Map<string, string[]>(waIds.map((w) => [w, []]));
       const base = Math.floor(Date.now() / 1000);
       const deliver = async (waId: string, id: string, text: string): Promise<void> => {
-        const body = inboundEnvelope(sim.phoneNumberId, [{ from: waId, id, timestamp: `${base}`, type: 'text', text: { body: text } }], [{ profile: { name: 'Load' }, wa_id: waId }]);
+        const body = inboundEnvelope(
+          sim.phoneNumberId,
+          [{ from: waId, id, timestamp: `${base}`, type: 'text', text: { body: text } }],
+          [{ profile: { name: 'Load' }, wa_id: waId }],
+        );
         for (let tries = 0; tries < 30; tries++) {
           const alive = children.filter((c) => !down.has(c));
           const target = alive[turn++ % alive.length]!;
@@ -143,7 +153,9 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       let victimPool = '';
       await waitFor(
         async () => {
-          const r = await db.query<{ worker_id: string }>(`select worker_id from worker_heartbeats where process like $1`, [`% pid ${victim.proc.pid}`]);
+          const r = await db.query<{ worker_id: string }>(`select worker_id from worker_heartbeats where process like $1`, [
+            `% pid ${victim.proc.pid}`,
+          ]);
           victimPool = r.rows[0]?.worker_id ?? '';
           return victimPool !== '';
         },
@@ -171,7 +183,11 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       let held: Awaited<ReturnType<typeof lockedByVictim>> = [];
       for (let tries = 0; ; tries++) {
         assert.ok(tries < 200, 'the victim never held a send in flight');
-        await waitFor(async () => (await lockedByVictim()).filter((j) => j.task === 'message.send').length >= SENDS_AT_KILL, 20_000, 'the victim holds sends');
+        await waitFor(
+          async () => (await lockedByVictim()).filter((j) => j.task === 'message.send').length >= SENDS_AT_KILL,
+          20_000,
+          'the victim holds sends',
+        );
         victim.proc.kill('SIGSTOP');
         const clean = await waitFor(async () => (await sendingNotAtMeta()) === 0, 500, 'sends at Meta').then(
           () => true,
@@ -216,21 +232,51 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       for (const w of affected) await deliver(w, `wamid.PGCRASH-after-${w}`, `after ${w}`);
 
       const expected = (w: string) => acknowledged.get(w)!.map((t) => `You said: ${t}`);
-      const replies = (i: number) => customers[i]!.received().map((m) => m.text).filter((t) => t !== 'You said: start');
-      await waitFor(() => waIds.every((w, i) => replies(i).length >= expected(w).length), 60_000, 'every acknowledged message answered').catch(async (e) => {
-        waIds.forEach((w, i) => { if (replies(i).length < expected(w).length) process.stdout.write(`# MISSING ${w}: got ${JSON.stringify(replies(i))} want ${JSON.stringify(expected(w))}\n`); });
-        const jobs = await db.query(`select t.identifier, j.payload, j.attempts, j.max_attempts, j.last_error, j.locked_by, j.run_at, q.queue_name, q.locked_by as qlock from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id=j.task_id left join graphile_worker._private_job_queues q on q.id=j.job_queue_id`);
+      const replies = (i: number) =>
+        customers[i]!.received()
+          .map((m) => m.text)
+          .filter((t) => t !== 'You said: start');
+      await waitFor(
+        () => waIds.every((w, i) => replies(i).length >= expected(w).length),
+        60_000,
+        'every acknowledged message answered',
+      ).catch(async (e) => {
+        waIds.forEach((w, i) => {
+          if (replies(i).length < expected(w).length)
+            process.stdout.write(`# MISSING ${w}: got ${JSON.stringify(replies(i))} want ${JSON.stringify(expected(w))}\n`);
+        });
+        const jobs = await db.query(
+          `select t.identifier, j.payload, j.attempts, j.max_attempts, j.last_error, j.locked_by, j.run_at, q.queue_name, q.locked_by as qlock from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id=j.task_id left join graphile_worker._private_job_queues q on q.id=j.job_queue_id`,
+        );
         process.stdout.write(`# JOBS ${JSON.stringify(jobs.rows).slice(0, 3000)}\n`);
-        const msgs = await db.query(`select id, direction, status, text, error_code from messages where status not in ('read','delivered','received','processed') order by created_at`);
-        process.stdout.write(`# MSGS ${JSON.stringify(msgs.rows.map((m) => ({ ...m, reachedGraph: graph.seen.has(m.id) }))).slice(0, 3000)}\n`);
-        process.stdout.write(`# SIM ${JSON.stringify(sim.outbound().filter((o) => msgs.rows.some((m) => JSON.stringify(o.body).includes(m.id))).map((o) => ({ to: o.to, text: o.text, status: o.status, error: o.error })))}\n`);
+        const msgs = await db.query(
+          `select id, direction, status, text, error_code from messages where status not in ('read','delivered','received','processed') order by created_at`,
+        );
+        process.stdout.write(
+          `# MSGS ${JSON.stringify(msgs.rows.map((m) => ({ ...m, reachedGraph: graph.seen.has(m.id) }))).slice(0, 3000)}\n`,
+        );
+        process.stdout.write(
+          `# SIM ${JSON.stringify(
+            sim
+              .outbound()
+              .filter((o) => msgs.rows.some((m) => JSON.stringify(o.body).includes(m.id)))
+              .map((o) => ({ to: o.to, text: o.text, status: o.status, error: o.error })),
+          )}\n`,
+        );
         for (const c of children) process.stdout.write(`# CHILD ${c.output().slice(-1500).replace(/\n/g, ' | ')}\n`);
         throw e;
       });
       const answeredAt = Date.now();
       // Nothing left to run: no job could still send a second reply.
       await waitFor(
-        async () => Number((await db.query<{ n: string }>(`select count(*) as n from graphile_worker.jobs where attempts < max_attempts and (run_at <= now() or locked_at is not null)`)).rows[0]?.n) === 0,
+        async () =>
+          Number(
+            (
+              await db.query<{ n: string }>(
+                `select count(*) as n from graphile_worker.jobs where attempts < max_attempts and (run_at <= now() or locked_at is not null)`,
+              )
+            ).rows[0]?.n,
+          ) === 0,
         30_000,
         'the job queue drained',
       );
@@ -241,7 +287,10 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       });
       const ackCount = [...acknowledged.values()].reduce((n, l) => n + l.length, 0);
       const replyCount = waIds.reduce((n, _, i) => n + replies(i).length, 0);
-      assert.ok(releasedAt - killedAt <= HEARTBEAT_TIMEOUT_MS + 4000, `locks released ${releasedAt - killedAt} ms after the kill (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms)`);
+      assert.ok(
+        releasedAt - killedAt <= HEARTBEAT_TIMEOUT_MS + 4000,
+        `locks released ${releasedAt - killedAt} ms after the kill (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms)`,
+      );
       // The figures for docs/reliability.md.
       process.stdout.write(
         `# pg-sigkill-1-of-3: ${JSON.stringify({ acknowledged: ackCount, replies: replyCount, duplicates, inFlightSends, heldJobs: held.length, affectedCustomers: affected.size, releasedMs: releasedAt - killedAt, allAnsweredMs: answeredAt - killedAt })}\n`,

@@ -41,13 +41,20 @@ describe('per-conversation order across several server processes [postgres]', { 
       const base = Math.floor(Date.now() / 1000);
       for (let i = 0; i < n; i++) {
         const target = i % 2 === 0 ? a : b;
-        const body = inboundEnvelope(sim.phoneNumberId, [{ from: waId, id: `wamid.MULTI${i}`, timestamp: `${base}`, type: 'text', text: { body: `m${i}` } }], [{ profile: { name: 'Two' }, wa_id: waId }]);
+        const body = inboundEnvelope(
+          sim.phoneNumberId,
+          [{ from: waId, id: `wamid.MULTI${i}`, timestamp: `${base}`, type: 'text', text: { body: `m${i}` } }],
+          [{ profile: { name: 'Two' }, wa_id: waId }],
+        );
         const res = await postSigned(target.url, body);
         assert.equal(res.status, 200);
       }
       await waitFor(() => customer.received().length >= n + 1, 30_000, `${n} replies`);
       assert.deepEqual(
-        customer.received().slice(1).map((m) => m.text),
+        customer
+          .received()
+          .slice(1)
+          .map((m) => m.text),
         Array.from({ length: n }, (_, i) => `You said: m${i}`),
       );
     } finally {

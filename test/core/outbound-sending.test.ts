@@ -15,7 +15,11 @@ forEachDialect('outbound sending', (dialect) => {
       assert.equal(list.body.data.length, n);
       await Promise.all(list.body.data.map((c: any) => w.api('POST', `/api/v1/conversations/${c.id}/messages`, { text: 'limited' })));
       await waitFor(() => w.sim.outbound().filter((m) => m.text === 'limited').length === n, 10_000, 'all sends accepted');
-      const times = w.sim.outbound().filter((m) => m.text === 'limited').map((m) => m.acceptedAt).sort((a, b) => a - b);
+      const times = w.sim
+        .outbound()
+        .filter((m) => m.text === 'limited')
+        .map((m) => m.acceptedAt)
+        .sort((a, b) => a - b);
       for (let i = 5; i < times.length; i++) assert.ok(times[i]! - times[i - 5]! >= 1000, `6 sends within ${times[i]! - times[i - 5]!} ms`);
     } finally {
       await w.stop();
@@ -33,7 +37,10 @@ forEachDialect('outbound sending', (dialect) => {
       await waitFor(() => w.sim.outbound().filter((m) => m.text === 'retry me').length === n, 20_000, 'all sends eventually accepted');
       const rows = () => w.app.deps.storage.db.selectFrom('messages').selectAll().where('text', '=', 'retry me').execute();
       await waitFor(async () => (await rows()).every((r) => r.external_id), 5000, 'every send recorded its wamid');
-      assert.ok((await rows()).some((r) => r.attempts > 1), 'some sends needed a retry');
+      assert.ok(
+        (await rows()).some((r) => r.attempts > 1),
+        'some sends needed a retry',
+      );
     } finally {
       await w.stop();
     }

@@ -50,18 +50,29 @@ interface Figures {
 }
 
 /** A world whose number talks to the simulator through a fake Graph API we can break, plus an event webhook sink. */
-async function faultWorld(dialect: TestDialect, sendPolicy?: Partial<SendPolicy>): Promise<{ w: World; graph: FaultGraph; sink: EventSink; stop(): Promise<void> }> {
+async function faultWorld(
+  dialect: TestDialect,
+  sendPolicy?: Partial<SendPolicy>,
+): Promise<{ w: World; graph: FaultGraph; sink: EventSink; stop(): Promise<void> }> {
   const graph = new FaultGraph('http://127.0.0.1:1');
   await graph.start();
   const sink = new EventSink();
   await sink.start();
   const w = await startWorld({
     dialect,
-    config: { demoBot: true, templateSyncIntervalMs: 0, eventWebhooks: { allowPrivate: true, retryBaseMs: 50 }, sendPolicy: { ...DEFAULT_SEND_POLICY, ...sendPolicy } },
+    config: {
+      demoBot: true,
+      templateSyncIntervalMs: 0,
+      eventWebhooks: { allowPrivate: true, retryBaseMs: 50 },
+      sendPolicy: { ...DEFAULT_SEND_POLICY, ...sendPolicy },
+    },
     number: { graphUrl: graph.url },
   });
   graph.upstream = w.sim.graphBaseUrl;
-  const sub = await w.api('POST', '/api/v1/webhooks', { url: sink.url, events: ['message.failed', 'message.unconfirmed', 'message.status'] });
+  const sub = await w.api('POST', '/api/v1/webhooks', {
+    url: sink.url,
+    events: ['message.failed', 'message.unconfirmed', 'message.status'],
+  });
   assert.equal(sub.status, 201, JSON.stringify(sub.body));
   return {
     w,
@@ -93,12 +104,20 @@ async function tick(w: World, stepMs: number): Promise<void> {
 async function outage(
   dialect: TestDialect,
   scenario: string,
-  opts: { customers: number; faultMs: number; stepMs: number; breakDown: (g: FaultGraph) => Promise<void>; heal: (g: FaultGraph) => Promise<void> },
+  opts: {
+    customers: number;
+    faultMs: number;
+    stepMs: number;
+    breakDown: (g: FaultGraph) => Promise<void>;
+    heal: (g: FaultGraph) => Promise<void>;
+  },
 ): Promise<Figures> {
   const { w, graph, stop } = await faultWorld(dialect);
   try {
     const tag = String(Math.floor(Math.random() * 9000) + 1000);
-    const customers = Array.from({ length: opts.customers }, (_, i) => w.sim.customer(`1555${tag}${String(i).padStart(3, '0')}`, `Customer ${i}`));
+    const customers = Array.from({ length: opts.customers }, (_, i) =>
+      w.sim.customer(`1555${tag}${String(i).padStart(3, '0')}`, `Customer ${i}`),
+    );
     await opts.breakDown(graph);
     const start = w.clock.now();
     for (const c of customers) {
@@ -109,15 +128,25 @@ async function outage(
     while (w.clock.now() - start < opts.faultMs) {
       await tick(w, opts.stepMs);
       const failed = (await outboundRows(w)).filter((r) => r.status === 'failed');
-      assert.deepEqual(failed.map((r) => r.error_code), [], 'nothing fails during the outage');
+      assert.deepEqual(
+        failed.map((r) => r.error_code),
+        [],
+        'nothing fails during the outage',
+      );
     }
     const callsDuringOutage = graph.calls.failed;
     const queued = (await outboundRows(w)).filter((r) => r.status === 'queued');
     assert.equal(queued.length, opts.customers * 2, 'every reply waits, queued');
     // Each conversation's first reply says why it waits; the second is held back behind it, untried.
     const firsts = queued.filter((r) => r.text === 'You said: first question');
-    assert.ok(firsts.every((r) => r.error_code !== null && r.next_attempt_at !== null), 'a waiting reply shows its last error and when it is tried again');
-    assert.ok(queued.filter((r) => r.text === 'You said: second question').every((r) => r.attempts === 0), 'later replies wait behind the first, untried');
+    assert.ok(
+      firsts.every((r) => r.error_code !== null && r.next_attempt_at !== null),
+      'a waiting reply shows its last error and when it is tried again',
+    );
+    assert.ok(
+      queued.filter((r) => r.text === 'You said: second question').every((r) => r.attempts === 0),
+      'later replies wait behind the first, untried',
+    );
     await opts.heal(graph);
     const healedAt = w.clock.now();
     await waitFor(
@@ -235,7 +264,10 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
     assert.equal(graph.calls.failed, 5);
     const rows = (await outboundRows(w)).filter((r) => r.text === 'You said: breaker please');
     assert.equal(rows.length, 8);
-    assert.ok(rows.every((r) => r.status === 'queued' && r.next_attempt_at !== null), 'every reply waits, none failed');
+    assert.ok(
+      rows.every((r) => r.status === 'queued' && r.next_attempt_at !== null),
+      'every reply waits, none failed',
+    );
     const detail = await w.api('GET', `/api/v1/conversations/${rows[0]!.conversation_id}`);
     const view = detail.body.messages.find((m: any) => m.id === rows[0]!.id);
     assert.equal(view.status, 'queued');
@@ -251,7 +283,8 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
     graph.fault = { kind: 'pass' };
     await waitFor(
       async () => {
-        if ((await outboundRows(w)).filter((r) => r.text === 'You said: breaker please').every((r) => OK_STATUSES.includes(r.status))) return true;
+        if ((await outboundRows(w)).filter((r) => r.text === 'You said: breaker please').every((r) => OK_STATUSES.includes(r.status)))
+          return true;
         await tick(w, 2_000);
         return false;
       },
@@ -304,7 +337,11 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.code, 'message_not_found');
     const inbound = after.body.messages.find((m: any) => m.direction === 'in');
-    assert.equal((await w.api('POST', `/api/v1/conversations/${conversationId}/messages/${inbound.id}/resend`)).status, 404, 'a customer message is not ours to resend');
+    assert.equal(
+      (await w.api('POST', `/api/v1/conversations/${conversationId}/messages/${inbound.id}/resend`)).status,
+      404,
+      'a customer message is not ours to resend',
+    );
     const body = await w.api('POST', `/api/v1/conversations/${conversationId}/messages/${failed.id}/resend`, { text: 'x' });
     assert.equal(body.status, 400);
     const markSent = await w.api('POST', `/api/v1/conversations/${conversationId}/messages/${failed.id}/mark-sent`);
@@ -333,8 +370,16 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
         assert.equal(out.status, 'unconfirmed');
         assert.equal(out.error.code, 'send_unconfirmed');
         ids.push(out.id);
-        await waitFor(() => sink.of('message.unconfirmed').some((e) => e.data.message.id === out.id), 5000, 'message.unconfirmed delivered');
-        await stream.next((e) => e.event === 'message.status' && e.data.message?.id === out.id && e.data.message.status === 'unconfirmed', 5000, 'unconfirmed on the stream');
+        await waitFor(
+          () => sink.of('message.unconfirmed').some((e) => e.data.message.id === out.id),
+          5000,
+          'message.unconfirmed delivered',
+        );
+        await stream.next(
+          (e) => e.event === 'message.status' && e.data.message?.id === out.id && e.data.message.status === 'unconfirmed',
+          5000,
+          'unconfirmed on the stream',
+        );
       }
       // Time passes: nothing sends them again.
       for (let i = 0; i < 3; i++) await tick(w, 60_000);
@@ -346,7 +391,11 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
       assert.equal(marked.status, 200, JSON.stringify(marked.body));
       assert.equal(marked.body.status, 'sent');
       assert.equal(marked.body.error, null);
-      await stream.next((e) => e.event === 'message.status' && e.data.message?.id === ids[0] && e.data.message.status === 'sent', 5000, 'marked sent on the stream');
+      await stream.next(
+        (e) => e.event === 'message.status' && e.data.message?.id === ids[0] && e.data.message.status === 'sent',
+        5000,
+        'marked sent on the stream',
+      );
       assert.equal((await w.api('POST', `/api/v1/conversations/${c1}/messages/${ids[0]}/mark-sent`)).body.error.code, 'not_unconfirmed');
       assert.equal((await w.api('POST', `/api/v1/conversations/${c1}/messages/${ids[0]}/resend`)).body.error.code, 'not_resendable');
       assert.equal(first.received().length, 0);
@@ -398,7 +447,10 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
 describe('send policy settings', () => {
   test('SEND_RETRY_* and SEND_BREAKER_* are read and checked', async () => {
     const { loadConfig } = await import('../../src/load-config.ts');
-    const ok = loadConfig({ SEND_RETRY_HORIZON_TEMPLATE_MS: '3600000', SEND_BREAKER_FAILURES: '3', SEND_RETRY_HORIZON_MS: '0' }, '/nonexistent');
+    const ok = loadConfig(
+      { SEND_RETRY_HORIZON_TEMPLATE_MS: '3600000', SEND_BREAKER_FAILURES: '3', SEND_RETRY_HORIZON_MS: '0' },
+      '/nonexistent',
+    );
     assert.ok(ok.ok);
     assert.equal(ok.config.sendPolicy?.templateHorizonMs, 3_600_000);
     assert.equal(ok.config.sendPolicy?.breakerFailures, 3);

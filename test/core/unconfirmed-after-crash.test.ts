@@ -19,7 +19,11 @@ forEachDialect('a send interrupted by a crash (real processes, SIGKILL)', (diale
   test('is shown unconfirmed after the restart, announced by message.unconfirmed, not sent again by itself; resend delivers it once', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-unconfirmed-'));
     if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
-    const sim = await startSimulator({ ...SECRETS, statusDelaysMs: { sent: 5, delivered: 10, read: 20 }, webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 } });
+    const sim = await startSimulator({
+      ...SECRETS,
+      statusDelaysMs: { sent: 5, delivered: 10, read: 20 },
+      webhookRetry: { initialDelayMs: 100, maxDelayMs: 300, timeoutMs: 2000 },
+    });
     // "Meta" never gets the first send, and never answers it: the outcome is unknown to Switchboard.
     const graph = new FaultGraph(sim.graphBaseUrl);
     await graph.start();
@@ -58,7 +62,10 @@ forEachDialect('a send interrupted by a crash (real processes, SIGKILL)', (diale
       const sub = await fetch(`${first.url}/api/v1/webhooks`, {
         method: 'POST',
         headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`, events: ['message.unconfirmed', 'message.status'] }),
+        body: JSON.stringify({
+          url: `http://127.0.0.1:${(sink.address() as AddressInfo).port}/events`,
+          events: ['message.unconfirmed', 'message.status'],
+        }),
       });
       assert.equal(sub.status, 201);
       const customer = sim.customer('15553390001', 'Crash');
@@ -83,7 +90,11 @@ forEachDialect('a send interrupted by a crash (real processes, SIGKILL)', (diale
         'the interrupted reply shown unconfirmed',
       );
       assert.equal(out.error.code, 'send_unconfirmed');
-      await waitFor(() => events.some((e) => e.type === 'message.unconfirmed' && e.data.message.id === out.id), 10_000, 'message.unconfirmed delivered');
+      await waitFor(
+        () => events.some((e) => e.type === 'message.unconfirmed' && e.data.message.id === out.id),
+        10_000,
+        'message.unconfirmed delivered',
+      );
       assert.equal(graph.calls.passed, 0, 'not sent again by itself');
       assert.equal(customer.received().length, 0);
 
@@ -91,7 +102,14 @@ forEachDialect('a send interrupted by a crash (real processes, SIGKILL)', (diale
       assert.equal(resent.status, 202, JSON.stringify(resent.body));
       const reply = await customer.waitForMessage((m) => m.text === 'You said: are you there', 10_000);
       assert.ok(reply.wamid);
-      await waitFor(async () => (await api('GET', `/api/v1/conversations/${out.conversation_id}`)).body.messages.some((m: any) => m.id === resent.body.id && m.status !== 'queued'), 10_000, 'resend recorded');
+      await waitFor(
+        async () =>
+          (await api('GET', `/api/v1/conversations/${out.conversation_id}`)).body.messages.some(
+            (m: any) => m.id === resent.body.id && m.status !== 'queued',
+          ),
+        10_000,
+        'resend recorded',
+      );
       assert.equal(customer.received().length, 1, 'delivered once');
       assert.equal(graph.calls.passed, 1);
     } finally {

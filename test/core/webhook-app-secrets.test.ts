@@ -14,16 +14,39 @@ import { baseConfig } from '../support/test-config.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Two numbers from two different Meta apps: each app signs its webhooks with its own secret.
-const A = { phoneNumberId: '111000111', businessAccountId: 'waba-of-app-a', appSecret: 'secret-of-app-a', accessToken: 'token-a', verifyToken: 'verify-a' };
-const B = { phoneNumberId: '222000222', businessAccountId: 'waba-of-app-b', appSecret: 'secret-of-app-b', accessToken: 'token-b', verifyToken: 'verify-b' };
+const A = {
+  phoneNumberId: '111000111',
+  businessAccountId: 'waba-of-app-a',
+  appSecret: 'secret-of-app-a',
+  accessToken: 'token-a',
+  verifyToken: 'verify-a',
+};
+const B = {
+  phoneNumberId: '222000222',
+  businessAccountId: 'waba-of-app-b',
+  appSecret: 'secret-of-app-b',
+  accessToken: 'token-b',
+  verifyToken: 'verify-b',
+};
 
-const hello = (id: string) => [{ from: '15550001111', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'hi' } }];
+const hello = (id: string) => [
+  { from: '15550001111', id, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'hi' } },
+];
 function envelope(waba: string, phoneNumberIds: string[], wamid: string): object {
   return {
     object: 'whatsapp_business_account',
     entry: phoneNumberIds.map((pnid, i) => ({
       id: waba,
-      changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: pnid }, messages: hello(`${wamid}.${i}`) } }],
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '15550000000', phone_number_id: pnid },
+            messages: hello(`${wamid}.${i}`),
+          },
+        },
+      ],
     })),
   };
 }
@@ -33,8 +56,10 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
   let graph: RecordingGraphServer;
   let dataDir: string;
   const db = () => app.deps.storage.db;
-  const storedWith = async (text: string) => (await db().selectFrom('webhook_events').select('id').where('body', 'like', `%${text}%`).execute()).length;
-  const sendsFrom = (pnid: string) => graph.requests.filter((r) => r.path.includes(`/${pnid}/messages`) && r.body.toString('utf8').includes('"to"')).length;
+  const storedWith = async (text: string) =>
+    (await db().selectFrom('webhook_events').select('id').where('body', 'like', `%${text}%`).execute()).length;
+  const sendsFrom = (pnid: string) =>
+    graph.requests.filter((r) => r.path.includes(`/${pnid}/messages`) && r.body.toString('utf8').includes('"to"')).length;
   const settle = async () => {
     await app.ingest.idle(10_000);
     await app.deps.jobs.idle(10_000);
@@ -43,11 +68,25 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
 
   before(async () => {
     let sent = 0;
-    graph = await startRecordingGraphServer(() => ({ status: 200, body: { messaging_product: 'whatsapp', contacts: [{ input: '15550001111', wa_id: '15550001111' }], messages: [{ id: `wamid.OUT${++sent}` }], success: true } }));
+    graph = await startRecordingGraphServer(() => ({
+      status: 200,
+      body: {
+        messaging_product: 'whatsapp',
+        contacts: [{ input: '15550001111', wa_id: '15550001111' }],
+        messages: [{ id: `wamid.OUT${++sent}` }],
+        success: true,
+      },
+    }));
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-secrets-'));
     if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
     const number = { graphUrl: graph.url, apiVersion: 'v21.0', throughputPerSecond: 80 };
-    const config = baseConfig(dialect, dataDir, { demoBot: true, numbers: [{ ...A, ...number }, { ...B, ...number }] });
+    const config = baseConfig(dialect, dataDir, {
+      demoBot: true,
+      numbers: [
+        { ...A, ...number },
+        { ...B, ...number },
+      ],
+    });
     app = await startSwitchboard(config, { clock: new OffsetClock(), logger: pino({ level: 'silent' }) });
   });
   after(async () => {
@@ -68,7 +107,15 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
     await settle();
     assert.equal(await storedWith('wamid.forged'), 0);
     assert.equal(await storedWith('wamid.sneaky'), 0);
-    assert.equal(await db().selectFrom('messages').select('id').where('channel_id', '=', `wa_${B.phoneNumberId}`).execute().then((r) => r.length), 0);
+    assert.equal(
+      await db()
+        .selectFrom('messages')
+        .select('id')
+        .where('channel_id', '=', `wa_${B.phoneNumberId}`)
+        .execute()
+        .then((r) => r.length),
+      0,
+    );
     assert.equal(sendsFrom(B.phoneNumberId), 0, 'B answered nobody');
   });
 
@@ -76,7 +123,10 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
     for (const secret of [A.appSecret, B.appSecret]) {
       const mixed = {
         object: 'whatsapp_business_account',
-        entry: [...(envelope(A.businessAccountId, [A.phoneNumberId], `wamid.mixA${secret}`) as { entry: object[] }).entry, ...(envelope(B.businessAccountId, [B.phoneNumberId], `wamid.mixB${secret}`) as { entry: object[] }).entry],
+        entry: [
+          ...(envelope(A.businessAccountId, [A.phoneNumberId], `wamid.mixA${secret}`) as { entry: object[] }).entry,
+          ...(envelope(B.businessAccountId, [B.phoneNumberId], `wamid.mixB${secret}`) as { entry: object[] }).entry,
+        ],
       };
       const res = await postSigned(app.url, mixed, { secret });
       assert.equal(res.status, 403, `signed with ${secret}`);
@@ -88,13 +138,45 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
   test("a template update for B's business account signed with A's secret is refused", async () => {
     const update = {
       object: 'whatsapp_business_account',
-      entry: [{ id: B.businessAccountId, changes: [{ field: 'message_template_status_update', value: { event: 'REJECTED', message_template_id: 123456, message_template_name: 'tpl_forged', message_template_language: 'en_US', reason: 'ABUSIVE_CONTENT' } }] }],
+      entry: [
+        {
+          id: B.businessAccountId,
+          changes: [
+            {
+              field: 'message_template_status_update',
+              value: {
+                event: 'REJECTED',
+                message_template_id: 123456,
+                message_template_name: 'tpl_forged',
+                message_template_language: 'en_US',
+                reason: 'ABUSIVE_CONTENT',
+              },
+            },
+          ],
+        },
+      ],
     };
     assert.equal((await postSigned(app.url, update, { secret: A.appSecret })).status, 403);
     // Quality and category updates name only a template id: they must come under a WABA of the signer's numbers.
     const quality = (entry: object) => ({
       object: 'whatsapp_business_account',
-      entry: [{ ...entry, changes: [{ field: 'message_template_quality_update', value: { previous_quality_score: 'GREEN', new_quality_score: 'RED', message_template_id: 987654, message_template_name: 'tpl_forged', message_template_language: 'en_US' } }] }],
+      entry: [
+        {
+          ...entry,
+          changes: [
+            {
+              field: 'message_template_quality_update',
+              value: {
+                previous_quality_score: 'GREEN',
+                new_quality_score: 'RED',
+                message_template_id: 987654,
+                message_template_name: 'tpl_forged',
+                message_template_language: 'en_US',
+              },
+            },
+          ],
+        },
+      ],
     });
     for (const entry of [{ id: 'waba-configured-nowhere' }, {}]) {
       const res = await postSigned(app.url, quality(entry), { secret: A.appSecret });
@@ -102,7 +184,11 @@ forEachDialect('webhooks: each number answers only to its own app secret', (dial
       assert.equal((await res.json()).error.code, 'secret_not_bound');
     }
     assert.equal(await storedWith('tpl_forged'), 0);
-    assert.equal((await postSigned(app.url, quality({ id: A.businessAccountId }), { secret: A.appSecret })).status, 200, "under the signer's own WABA");
+    assert.equal(
+      (await postSigned(app.url, quality({ id: A.businessAccountId }), { secret: A.appSecret })).status,
+      200,
+      "under the signer's own WABA",
+    );
     assert.equal((await postSigned(app.url, update, { secret: B.appSecret })).status, 200, 'its own app may send it');
   });
 

@@ -13,7 +13,10 @@ import { startWorld, type World } from '../support/test-world.ts';
 interface Case {
   description: string;
   payload: unknown;
-  expect: { messages: Array<{ wamid: string; kind: string; text?: string; content?: unknown }>; statuses?: Array<{ wamid: string; status: string }> };
+  expect: {
+    messages: Array<{ wamid: string; kind: string; text?: string; content?: unknown }>;
+    statuses?: Array<{ wamid: string; status: string }>;
+  };
 }
 const dir = new URL('./webhook-corpus/', import.meta.url);
 const corpus = readdirSync(dir)
@@ -51,7 +54,11 @@ forEachDialect('webhook corpus', (dialect) => {
     for (const { file, c } of corpus) {
       for (const e of c.expect.messages) {
         expected++;
-        const row = await db().selectFrom('messages').select(['kind', 'text', 'content', 'direction']).where('external_id', '=', e.wamid).executeTakeFirst();
+        const row = await db()
+          .selectFrom('messages')
+          .select(['kind', 'text', 'content', 'direction'])
+          .where('external_id', '=', e.wamid)
+          .executeTakeFirst();
         assert.ok(row, `${file}: ${e.wamid} (${c.description}) was not stored`);
         assert.equal(row.direction, 'in', file);
         assert.equal(row.kind, e.kind, `${file}: kind of ${e.wamid}`);
@@ -59,7 +66,12 @@ forEachDialect('webhook corpus', (dialect) => {
         if (e.content !== undefined) assertSubset(JSON.parse(String(row.content)), e.content, `${file}: ${e.wamid}`);
       }
       for (const s of c.expect.statuses ?? []) {
-        const kept = await db().selectFrom('status_events').select(['status', 'errors']).where('external_id', '=', s.wamid).where('status', '=', s.status).executeTakeFirst();
+        const kept = await db()
+          .selectFrom('status_events')
+          .select(['status', 'errors'])
+          .where('external_id', '=', s.wamid)
+          .where('status', '=', s.status)
+          .executeTakeFirst();
         assert.ok(kept, `${file}: status ${s.status} of ${s.wamid} was not kept`);
         if (s.status === 'failed') assert.match(String(kept.errors), /131049/);
       }
@@ -71,11 +83,29 @@ forEachDialect('webhook corpus', (dialect) => {
 
   test('a status whose id is an inbound message never changes that message', async () => {
     const wamid = 'wamid.corpus.inbound-then-status';
-    const inbound = inboundEnvelope(w.sim.phoneNumberId, [{ from: '16505557777', id: wamid, timestamp: `${Math.floor(Date.now() / 1000)}`, type: 'audio', audio: { id: '99887766', mime_type: 'audio/ogg; codecs=opus', voice: true } }]);
+    const inbound = inboundEnvelope(w.sim.phoneNumberId, [
+      {
+        from: '16505557777',
+        id: wamid,
+        timestamp: `${Math.floor(Date.now() / 1000)}`,
+        type: 'audio',
+        audio: { id: '99887766', mime_type: 'audio/ogg; codecs=opus', voice: true },
+      },
+    ]);
     assert.equal((await postSigned(w.app.url, inbound)).status, 200);
     await w.settle();
     const before = await db().selectFrom('messages').select(['id', 'status']).where('external_id', '=', wamid).executeTakeFirstOrThrow();
-    assert.equal((await postSigned(w.app.url, statusEnvelope(w.sim.phoneNumberId, [{ id: wamid, status: 'played', timestamp: `${Math.floor(Date.now() / 1000)}`, recipient_id: '16505557777' }]))).status, 200);
+    assert.equal(
+      (
+        await postSigned(
+          w.app.url,
+          statusEnvelope(w.sim.phoneNumberId, [
+            { id: wamid, status: 'played', timestamp: `${Math.floor(Date.now() / 1000)}`, recipient_id: '16505557777' },
+          ]),
+        )
+      ).status,
+      200,
+    );
     await w.settle();
     const afterStatus = await db().selectFrom('messages').select(['status']).where('id', '=', before.id).executeTakeFirstOrThrow();
     assert.equal(afterStatus.status, before.status);

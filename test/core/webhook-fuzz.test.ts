@@ -23,15 +23,24 @@ const envelopeLike = fc.record(
                     fc.record(
                       {
                         messaging_product: fc.constant('whatsapp'),
-                        metadata: fc.oneof(fc.record({ phone_number_id: fc.oneof(fc.constant('106540352242922'), fc.string()) }), fc.anything()),
+                        metadata: fc.oneof(
+                          fc.record({ phone_number_id: fc.oneof(fc.constant('106540352242922'), fc.string()) }),
+                          fc.anything(),
+                        ),
                         messages: fc.oneof(
                           fc.array(
                             fc.record(
                               {
                                 from: fc.oneof(fc.stringMatching(/^\d{8,15}$/), fc.anything()),
-                                id: fc.oneof(fc.string().map((s) => `wamid.${s}`), fc.anything()),
+                                id: fc.oneof(
+                                  fc.string().map((s) => `wamid.${s}`),
+                                  fc.anything(),
+                                ),
                                 timestamp: fc.oneof(fc.integer().map(String), fc.anything()),
-                                type: fc.oneof(fc.constantFrom('text', 'image', 'interactive', 'button', 'reaction', 'location', 'contacts', 'weird'), fc.anything()),
+                                type: fc.oneof(
+                                  fc.constantFrom('text', 'image', 'interactive', 'button', 'reaction', 'location', 'contacts', 'weird'),
+                                  fc.anything(),
+                                ),
                                 text: fc.anything(),
                                 image: fc.anything(),
                                 interactive: fc.anything(),
@@ -44,7 +53,21 @@ const envelopeLike = fc.record(
                           ),
                           fc.anything(),
                         ),
-                        statuses: fc.oneof(fc.array(fc.record({ id: fc.anything(), status: fc.oneof(fc.constantFrom('sent', 'delivered', 'read', 'failed'), fc.anything()), timestamp: fc.anything(), errors: fc.anything() }, { requiredKeys: [] }), { maxLength: 3 }), fc.anything()),
+                        statuses: fc.oneof(
+                          fc.array(
+                            fc.record(
+                              {
+                                id: fc.anything(),
+                                status: fc.oneof(fc.constantFrom('sent', 'delivered', 'read', 'failed'), fc.anything()),
+                                timestamp: fc.anything(),
+                                errors: fc.anything(),
+                              },
+                              { requiredKeys: [] },
+                            ),
+                            { maxLength: 3 },
+                          ),
+                          fc.anything(),
+                        ),
                       },
                       { requiredKeys: [] },
                     ),
@@ -78,19 +101,36 @@ forEachDialect('webhook under hostile input (fast-check)', (dialect) => {
   after(async () => {
     await bare?.stop();
   });
-  const count = async () => Number((await bare.app.deps.storage.db.selectFrom('webhook_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const post = (body: string, headers: Record<string, string>) => fetch(`${bare.app.url}/webhooks/whatsapp`, { method: 'POST', headers, body });
+  const count = async () =>
+    Number(
+      (
+        await bare.app.deps.storage.db
+          .selectFrom('webhook_events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${bare.app.url}/webhooks/whatsapp`, { method: 'POST', headers, body });
 
   test('unsigned or forged bodies are refused with 401 and never stored', async () => {
     const before = await count();
     await fc.assert(
-      fc.asyncProperty(fc.oneof(envelopeLike.map((v) => JSON.stringify(v)), fc.string(), fc.json()), fc.option(fc.string(), { nil: undefined }), async (body, sig) => {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
-        if (sig !== undefined) headers['x-hub-signature-256'] = sig.startsWith('sha256=') ? sig : `sha256=${sig}`;
-        const res = await post(body, headers);
-        assert.equal(res.status, 401);
-        await res.arrayBuffer();
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          envelopeLike.map((v) => JSON.stringify(v)),
+          fc.string(),
+          fc.json(),
+        ),
+        fc.option(fc.string(), { nil: undefined }),
+        async (body, sig) => {
+          const headers: Record<string, string> = { 'content-type': 'application/json' };
+          if (sig !== undefined) headers['x-hub-signature-256'] = sig.startsWith('sha256=') ? sig : `sha256=${sig}`;
+          const res = await post(body, headers);
+          assert.equal(res.status, 401);
+          await res.arrayBuffer();
+        },
+      ),
       { numRuns: 600 },
     );
     assert.equal(await count(), before);
@@ -105,7 +145,13 @@ forEachDialect('webhook under hostile input (fast-check)', (dialect) => {
           { weight: 5, arbitrary: envelopeLike.map((v) => JSON.stringify(v)) },
           { weight: 2, arbitrary: fc.json() },
           { weight: 1, arbitrary: fc.string() },
-          { weight: 1, arbitrary: envelopeLike.chain((v) => { const s = JSON.stringify(v); return fc.nat(s.length).map((n) => s.slice(0, n)); }) },
+          {
+            weight: 1,
+            arbitrary: envelopeLike.chain((v) => {
+              const s = JSON.stringify(v);
+              return fc.nat(s.length).map((n) => s.slice(0, n));
+            }),
+          },
           { weight: 1, arbitrary: fc.integer({ min: 10, max: 5000 }).map(deeplyNested) },
         ),
         fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', ''),

@@ -6,7 +6,15 @@ import { SECRETS, startWorld, type World } from '../support/test-world.ts';
 
 forEachDialect('webhook intake', (dialect) => {
   let w: World;
-  const countEvents = async () => Number((await w.app.deps.storage.db.selectFrom('webhook_events').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const countEvents = async () =>
+    Number(
+      (
+        await w.app.deps.storage.db
+          .selectFrom('webhook_events')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   before(async () => {
     w = await startWorld({ dialect });
   });
@@ -15,7 +23,9 @@ forEachDialect('webhook intake', (dialect) => {
   });
 
   test('GET verification answers the challenge as text/plain, 403 otherwise', async () => {
-    const ok = await fetch(`${w.app.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${SECRETS.verifyToken}&hub.challenge=1158201444`);
+    const ok = await fetch(
+      `${w.app.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=${SECRETS.verifyToken}&hub.challenge=1158201444`,
+    );
     assert.equal(ok.status, 200);
     assert.match(ok.headers.get('content-type') ?? '', /^text\/plain/);
     assert.equal(await ok.text(), '1158201444');
@@ -28,7 +38,11 @@ forEachDialect('webhook intake', (dialect) => {
   test('a missing or wrong signature is 401 and nothing is stored', async () => {
     const before = await countEvents();
     const body = JSON.stringify(inboundEnvelope(w.sim.phoneNumberId, []));
-    const missing = await fetch(`${w.app.url}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const missing = await fetch(`${w.app.url}/webhooks/whatsapp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
     assert.equal(missing.status, 401);
     const wrong = await postSigned(w.app.url, body, { secret: 'another-secret' });
     assert.equal(wrong.status, 401);
@@ -36,7 +50,13 @@ forEachDialect('webhook intake', (dialect) => {
     // A signature over other bytes (re-serialised JSON) must not pass.
     const tampered = await fetch(`${w.app.url}/webhooks/whatsapp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-hub-signature-256': (await import('../../src/channels/whatsapp-cloud/webhook-signature.ts')).signWhatsAppBody(body, SECRETS.appSecret) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hub-signature-256': (await import('../../src/channels/whatsapp-cloud/webhook-signature.ts')).signWhatsAppBody(
+          body,
+          SECRETS.appSecret,
+        ),
+      },
       body: `${body} `,
     });
     assert.equal(tampered.status, 401);
@@ -56,7 +76,15 @@ forEachDialect('webhook intake', (dialect) => {
   test('a signed event is stored before the 200, which comes back in milliseconds', async () => {
     const durations: number[] = [];
     for (let i = 0; i < 30; i++) {
-      const body = inboundEnvelope(w.sim.phoneNumberId, [{ from: '15550001111', id: `wamid.intake${i}`, timestamp: `${Math.floor(Date.now() / 1000)}`, type: 'text', text: { body: `n${i}` } }]);
+      const body = inboundEnvelope(w.sim.phoneNumberId, [
+        {
+          from: '15550001111',
+          id: `wamid.intake${i}`,
+          timestamp: `${Math.floor(Date.now() / 1000)}`,
+          type: 'text',
+          text: { body: `n${i}` },
+        },
+      ]);
       const t0 = performance.now();
       const res = await postSigned(w.app.url, body);
       durations.push(performance.now() - t0);
@@ -65,15 +93,28 @@ forEachDialect('webhook intake', (dialect) => {
     durations.sort((a, b) => a - b);
     const median = durations[Math.floor(durations.length / 2)] ?? Infinity;
     assert.ok(median < 50, `median acknowledgement ${median.toFixed(1)} ms`);
-    const stored = await w.app.deps.storage.db.selectFrom('webhook_events').select('body').where('body', 'like', '%wamid.intake29%').execute();
+    const stored = await w.app.deps.storage.db
+      .selectFrom('webhook_events')
+      .select('body')
+      .where('body', 'like', '%wamid.intake29%')
+      .execute();
     assert.equal(stored.length, 1);
   });
 
   test('an event for an unknown number is kept with a readable error, not dropped', async () => {
-    const res = await postSigned(w.app.url, inboundEnvelope('999000', [{ from: '15550001111', id: 'wamid.unknownnum', timestamp: '1700000000', type: 'text', text: { body: 'x' } }]));
+    const res = await postSigned(
+      w.app.url,
+      inboundEnvelope('999000', [
+        { from: '15550001111', id: 'wamid.unknownnum', timestamp: '1700000000', type: 'text', text: { body: 'x' } },
+      ]),
+    );
     assert.equal(res.status, 200);
     await w.settle();
-    const ev = await w.app.deps.storage.db.selectFrom('webhook_events').selectAll().where('body', 'like', '%wamid.unknownnum%').executeTakeFirstOrThrow();
+    const ev = await w.app.deps.storage.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('body', 'like', '%wamid.unknownnum%')
+      .executeTakeFirstOrThrow();
     assert.match(ev.error ?? '', /unknown phone_number_id 999000/);
   });
 });

@@ -33,12 +33,21 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
   };
 
   /** A job in a conversation queue, taken by `workerId` `agoMs` ago (as graphile-worker takes one: attempts counted, queue locked). */
-  async function takenJob(s: { storage: Storage; jobs: GraphileJobQueue }, queue: string, workerId: string, agoMs: number): Promise<number> {
+  async function takenJob(
+    s: { storage: Storage; jobs: GraphileJobQueue },
+    queue: string,
+    workerId: string,
+    agoMs: number,
+  ): Promise<number> {
     await s.jobs.enqueue(s.storage.db, 'message.send', { messageId: queue }, { queue });
     const r = await sql<{ id: number }>`
       update graphile_worker._private_jobs set locked_by = ${workerId}, locked_at = now() - ${agoMs}::double precision * interval '1 millisecond', attempts = attempts + 1
-      where job_queue_id = (select id from graphile_worker._private_job_queues where queue_name = ${queue}) returning id`.execute(s.storage.db);
-    await sql`update graphile_worker._private_job_queues set locked_by = ${workerId}, locked_at = now() - ${agoMs}::double precision * interval '1 millisecond' where queue_name = ${queue}`.execute(s.storage.db);
+      where job_queue_id = (select id from graphile_worker._private_job_queues where queue_name = ${queue}) returning id`.execute(
+      s.storage.db,
+    );
+    await sql`update graphile_worker._private_job_queues set locked_by = ${workerId}, locked_at = now() - ${agoMs}::double precision * interval '1 millisecond' where queue_name = ${queue}`.execute(
+      s.storage.db,
+    );
     return r.rows[0]!.id;
   }
 
@@ -72,7 +81,11 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
       assert.deepEqual(await lockOf(s, live), { job: 'pool-live', queue: 'pool-live', attempts: 1 });
       assert.deepEqual(await lockOf(s, newOrphan), { job: 'pool-just-started', queue: 'pool-just-started', attempts: 1 });
       const rows = await sql<{ worker_id: string }>`select worker_id from worker_heartbeats order by worker_id`.execute(s.storage.db);
-      assert.deepEqual(rows.rows.map((r) => r.worker_id), ['pool-live'], 'the dead worker’s row is gone');
+      assert.deepEqual(
+        rows.rows.map((r) => r.worker_id),
+        ['pool-live'],
+        'the dead worker’s row is gone',
+      );
       assert.deepEqual(await releaseDeadWorkers(s.storage.db, 3000), [], 'a second sweep finds nothing');
     } finally {
       await s.cleanup();
@@ -85,12 +98,19 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
     const timeoutMs = 60_000;
     let t = 0;
     const released: string[] = [];
-    const hb = new WorkerHeartbeat(s.storage.db, { workerId: 'pool-me', timeoutMs, monotonicNow: () => t, onReleased: (ids) => released.push(...ids) });
+    const hb = new WorkerHeartbeat(s.storage.db, {
+      workerId: 'pool-me',
+      timeoutMs,
+      monotonicNow: () => t,
+      onReleased: (ids) => released.push(...ids),
+    });
     try {
       await heartbeatRow(s, 'pool-dead', 120_000);
       const job = await takenJob(s, 'conv-1', 'pool-dead', 120_000);
       await hb.start(); // t = 0: the first beat
-      const mine = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-me'`.execute(s.storage.db);
+      const mine = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-me'`.execute(
+        s.storage.db,
+      );
       assert.equal(mine.rows[0]?.n, 1, 'the first beat wrote the row');
       for (t = 20_000; t < timeoutMs; t += 20_000) await hb.beatAndSweep();
       assert.deepEqual(released, [], 'not yet: just started (or just back after an outage), others had no time to beat');
@@ -113,7 +133,9 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
       assert.deepEqual(released, ['pool-dead', 'pool-dead-2']);
     } finally {
       await hb.stop();
-      const left = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-me'`.execute(s.storage.db);
+      const left = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-me'`.execute(
+        s.storage.db,
+      );
       assert.equal(left.rows[0]?.n, 0, 'a stopped process removes its row');
       await s.cleanup();
     }
@@ -123,15 +145,25 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
     const s = await setup();
     let t = 0;
     const warnings: string[] = [];
-    const hb = new WorkerHeartbeat(s.storage.db, { workerId: 'pool-back', timeoutMs: 60_000, monotonicNow: () => t, logger: { warn: (_o, msg) => warnings.push(msg) } });
+    const hb = new WorkerHeartbeat(s.storage.db, {
+      workerId: 'pool-back',
+      timeoutMs: 60_000,
+      monotonicNow: () => t,
+      logger: { warn: (_o, msg) => warnings.push(msg) },
+    });
     try {
       await hb.start();
       await sql`delete from worker_heartbeats where worker_id = 'pool-back'`.execute(s.storage.db); // another process's sweep
       t = 20_000;
       await hb.beatAndSweep();
-      const back = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-back'`.execute(s.storage.db);
+      const back = await sql<{ n: number }>`select count(*)::int as n from worker_heartbeats where worker_id = 'pool-back'`.execute(
+        s.storage.db,
+      );
       assert.equal(back.rows[0]?.n, 1);
-      assert.ok(warnings.some((w) => /taken for dead/.test(w)), 'and says so in its log');
+      assert.ok(
+        warnings.some((w) => /taken for dead/.test(w)),
+        'and says so in its log',
+      );
     } finally {
       await hb.stop();
       await s.cleanup();

@@ -20,7 +20,8 @@ test('a pattern that can backtrack exponentially, or is not a regular expression
 });
 
 const text = (t: string | RegExp) => (m: SimOutbound) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
-const rowsOf = (m: SimOutbound): string[] => m.body.interactive.action.sections.flatMap((s: { rows: Array<{ id: string }> }) => s.rows.map((r) => r.id));
+const rowsOf = (m: SimOutbound): string[] =>
+  m.body.interactive.action.sections.flatMap((s: { rows: Array<{ id: string }> }) => s.rows.map((r) => r.id));
 
 forEachDialect('ask validation: pattern, integer ranges, date rules; choices from data; template to an invalid number', (dialect) => {
   let w: World;
@@ -35,7 +36,12 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
   const end = (message: string) => ({ type: 'end', status: 'succeeded', message });
 
   test('saving refuses a dangerous pattern and misplaced rules with a 422 naming the block and field', async () => {
-    const doc = (ask: Record<string, unknown>) => ({ id: 'bad-rules', name: 'Bad', start: 'a', blocks: { a: { type: 'ask', prompt: 'p', variable: 'v', exits: { next: 'e' }, ...ask }, e: end('x') } });
+    const doc = (ask: Record<string, unknown>) => ({
+      id: 'bad-rules',
+      name: 'Bad',
+      start: 'a',
+      blocks: { a: { type: 'ask', prompt: 'p', variable: 'v', exits: { next: 'e' }, ...ask }, e: end('x') },
+    });
     const fields = async (ask: Record<string, unknown>) => {
       const checked = await w.api('POST', '/api/v1/flows/validate', doc(ask));
       assert.equal(checked.body.valid, false);
@@ -46,8 +52,14 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
     };
     assert.deepEqual(await fields({ kind: 'text', pattern: '^(a+)+$' }), ['a|pattern']);
     assert.deepEqual(await fields({ kind: 'text', pattern: '[' }), ['a|pattern']);
-    assert.deepEqual(await fields({ kind: 'number', future: true, options_from: { var: 'session.x', id: '$.id', title: '$.t' } }), ['a|future', 'a|options_from']);
-    assert.deepEqual(await fields({ kind: 'choice', options: [{ id: 'a', title: 'A' }], options_from: { var: 'session.x', id: '$.id', title: 'name' } }), ['a|options', 'a|options_from.title']);
+    assert.deepEqual(await fields({ kind: 'number', future: true, options_from: { var: 'session.x', id: '$.id', title: '$.t' } }), [
+      'a|future',
+      'a|options_from',
+    ]);
+    assert.deepEqual(
+      await fields({ kind: 'choice', options: [{ id: 'a', title: 'A' }], options_from: { var: 'session.x', id: '$.id', title: 'name' } }),
+      ['a|options', 'a|options_from.title'],
+    );
     assert.deepEqual(await fields({ kind: 'date', min_date: '2031-02-30' }), ['a|min_date']);
   });
 
@@ -58,8 +70,28 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
       start: 'code',
       triggers: [{ type: 'exact', value: 'order' }],
       blocks: {
-        code: { type: 'ask', kind: 'text', prompt: 'Order code?', variable: 'code', pattern: '^[A-Z]{3}-\\d{4}$', pattern_reprompt: 'Codes look like ABC-1234.', reprompt: 'Try again.', exits: { next: 'qty' } },
-        qty: { type: 'ask', kind: 'number', prompt: 'How many?', variable: 'qty', integer: true, min: 1, max: 10, reprompt: 'A whole number from 1 to 10.', max_retries: 5, exits: { next: 'done' } },
+        code: {
+          type: 'ask',
+          kind: 'text',
+          prompt: 'Order code?',
+          variable: 'code',
+          pattern: '^[A-Z]{3}-\\d{4}$',
+          pattern_reprompt: 'Codes look like ABC-1234.',
+          reprompt: 'Try again.',
+          exits: { next: 'qty' },
+        },
+        qty: {
+          type: 'ask',
+          kind: 'number',
+          prompt: 'How many?',
+          variable: 'qty',
+          integer: true,
+          min: 1,
+          max: 10,
+          reprompt: 'A whole number from 1 to 10.',
+          max_retries: 5,
+          exits: { next: 'done' },
+        },
         done: end('{{session.code}} x {{session.qty}}'),
       },
     });
@@ -86,7 +118,19 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
       triggers: [{ type: 'exact', value: 'visit' }],
       settings: { business_hours: { days: [1, 2, 3, 4, 5], timezone: 'UTC' } },
       blocks: {
-        day: { type: 'ask', kind: 'date', format: 'DD/MM/YYYY', prompt: 'Which day?', variable: 'day', future: true, within_days: 30, business_days: true, reprompt: 'A working day in the next 30 days, please.', max_retries: 5, exits: { next: 'done' } },
+        day: {
+          type: 'ask',
+          kind: 'date',
+          format: 'DD/MM/YYYY',
+          prompt: 'Which day?',
+          variable: 'day',
+          future: true,
+          within_days: 30,
+          business_days: true,
+          reprompt: 'A working day in the next 30 days, please.',
+          max_retries: 5,
+          exits: { next: 'done' },
+        },
         done: end('Booked {{session.day}} ({{session.day_text}})'),
       },
     });
@@ -109,7 +153,17 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
       start: 'day',
       triggers: [{ type: 'exact', value: 'window' }],
       blocks: {
-        day: { type: 'ask', kind: 'date', prompt: 'Day?', variable: 'day', min_date: 'today', max_date: '2031-03-01', reprompt: 'Between today and 1 March.', max_retries: 3, exits: { next: 'done' } },
+        day: {
+          type: 'ask',
+          kind: 'date',
+          prompt: 'Day?',
+          variable: 'day',
+          min_date: 'today',
+          max_date: '2031-03-01',
+          reprompt: 'Between today and 1 March.',
+          max_retries: 3,
+          exits: { next: 'done' },
+        },
         done: end('ok {{session.day}}'),
       },
     });
@@ -125,7 +179,11 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
   });
 
   test('a choice built from a list in a variable: a list, paged with "More…", stores the id and the title', async () => {
-    const items = Array.from({ length: 12 }, (_, i) => ({ sku: `p${i + 1}`, name: `Product number ${i + 1} with a very long name`, price: `$${i + 1}` }));
+    const items = Array.from({ length: 12 }, (_, i) => ({
+      sku: `p${i + 1}`,
+      name: `Product number ${i + 1} with a very long name`,
+      price: `$${i + 1}`,
+    }));
     await publish(w, {
       id: 'shop',
       name: 'Shop',
@@ -133,7 +191,15 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
       triggers: [{ type: 'exact', value: 'shop' }],
       blocks: {
         load: { type: 'set', values: { 'session.api': { items } }, exits: { next: 'pick' } },
-        pick: { type: 'ask', kind: 'choice', prompt: 'Which product?', variable: 'product', button: 'Products', options_from: { var: 'session.api.items', id: '$.sku', title: '$.name', description: '$.price' }, exits: { next: 'done' } },
+        pick: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'Which product?',
+          variable: 'product',
+          button: 'Products',
+          options_from: { var: 'session.api.items', id: '$.sku', title: '$.name', description: '$.price' },
+          exits: { next: 'done' },
+        },
         done: end('You chose {{session.product}}: {{session.product_title}}'),
       },
     });
@@ -153,9 +219,15 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
     const answers = await w.api('GET', '/api/v1/flows/shop/results');
     assert.equal(answers.status, 200);
     const r = answers.body.data[0];
-    assert.deepEqual([r.variables.product, r.variables.product_title, r.variables._choice_page], ['p11', 'Product number 11 with a very long name', undefined]);
+    assert.deepEqual(
+      [r.variables.product, r.variables.product_title, r.variables._choice_page],
+      ['p11', 'Product number 11 with a very long name', undefined],
+    );
     // The answers log keeps the title the customer picked; "More…" is no answer.
-    assert.deepEqual(r.answers.map((a: { block: string; answer: string; valid: boolean }) => [a.block, a.answer, a.valid]), [['pick', 'Product number 11 with a very long name', true]]);
+    assert.deepEqual(
+      r.answers.map((a: { block: string; answer: string; valid: boolean }) => [a.block, a.answer, a.valid]),
+      [['pick', 'Product number 11 with a very long name', true]],
+    );
   });
 
   test('a choice from a short list shows buttons; an empty list takes gave_up', async () => {
@@ -166,9 +238,32 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
       triggers: [{ type: 'exact', value: 'slots' }],
       variables: { none: [] },
       blocks: {
-        load: { type: 'set', values: { 'session.slots': [{ id: 9, label: '9:00' }, { id: 11, label: '11:00' }] }, exits: { next: 'pick' } },
-        pick: { type: 'ask', kind: 'choice', prompt: 'When?', variable: 'slot', options_from: { var: 'session.slots', id: '$.id', title: '$.label' }, exits: { next: 'empty' } },
-        empty: { type: 'ask', kind: 'choice', prompt: 'Never shown', variable: 'x', options_from: { var: 'session.none', id: '$.id', title: '$.label' }, exits: { next: 'done', gave_up: 'sorry' } },
+        load: {
+          type: 'set',
+          values: {
+            'session.slots': [
+              { id: 9, label: '9:00' },
+              { id: 11, label: '11:00' },
+            ],
+          },
+          exits: { next: 'pick' },
+        },
+        pick: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'When?',
+          variable: 'slot',
+          options_from: { var: 'session.slots', id: '$.id', title: '$.label' },
+          exits: { next: 'empty' },
+        },
+        empty: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'Never shown',
+          variable: 'x',
+          options_from: { var: 'session.none', id: '$.id', title: '$.label' },
+          exits: { next: 'done', gave_up: 'sorry' },
+        },
         done: end('unexpected'),
         sorry: end('Slot {{session.slot}} ({{session.slot_title}}); nothing else to pick'),
       },
@@ -177,20 +272,38 @@ forEachDialect('ask validation: pattern, integer ranges, date rules; choices fro
     await c.sendText('slots');
     const q = await c.waitForMessage((m) => m.type === 'interactive');
     assert.equal(q.body.interactive.type, 'button');
-    assert.deepEqual(q.body.interactive.action.buttons.map((b: { reply: { id: string; title: string } }) => [b.reply.id, b.reply.title]), [['9', '9:00'], ['11', '11:00']]);
+    assert.deepEqual(
+      q.body.interactive.action.buttons.map((b: { reply: { id: string; title: string } }) => [b.reply.id, b.reply.title]),
+      [
+        ['9', '9:00'],
+        ['11', '11:00'],
+      ],
+    );
     await c.sendText('11:00');
     await c.waitForMessage(text('Slot 11 (11:00); nothing else to pick'));
   });
 
   test('a template block sending to a number libphonenumber rejects takes error with invalid_phone, and logs why', async () => {
-    await approvedTemplate(w, { name: 'vendor_notice', language: 'en_US', category: 'UTILITY', components: [body('New job for {{1}}.', ['Ana'])] });
+    await approvedTemplate(w, {
+      name: 'vendor_notice',
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [body('New job for {{1}}.', ['Ana'])],
+    });
     await publish(w, {
       id: 'notify',
       name: 'Notify',
       start: 'tpl',
       triggers: [{ type: 'exact', value: 'notify' }],
       blocks: {
-        tpl: { type: 'template', to: '+15555550123', name: 'vendor_notice', language: 'en_US', parameters: { body: ['{{contact.name}}'] }, exits: { next: 'ok', error: 'err' } },
+        tpl: {
+          type: 'template',
+          to: '+15555550123',
+          name: 'vendor_notice',
+          language: 'en_US',
+          parameters: { body: ['{{contact.name}}'] },
+          exits: { next: 'ok', error: 'err' },
+        },
         ok: end('sent'),
         err: { type: 'end', status: 'failed', reason: 'template', message: 'not sent: {{session.template_error}}' },
       },

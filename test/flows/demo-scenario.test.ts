@@ -22,7 +22,17 @@ describe('demo: npm start ships the seed scenario', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'switchboard-demo-'));
     const simPort = await freePort();
     sim = `http://127.0.0.1:${simPort}`;
-    child = await spawnSwitchboard({ PORT: String(await freePort()), SIMULATOR_PORT: String(simPort), DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: TOKEN, SIMULATOR_TEST_TOKEN: SIM_TOKEN, FLOWS_DIR: join(dataDir, 'no-flows') }, 30_000);
+    child = await spawnSwitchboard(
+      {
+        PORT: String(await freePort()),
+        SIMULATOR_PORT: String(simPort),
+        DATA_DIR: dataDir,
+        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
+        SIMULATOR_TEST_TOKEN: SIM_TOKEN,
+        FLOWS_DIR: join(dataDir, 'no-flows'),
+      },
+      30_000,
+    );
     await waitFor(() => /Demo flow:/.test(child.output()), 10_000, 'banner printed');
   });
   after(async () => {
@@ -33,11 +43,16 @@ describe('demo: npm start ships the seed scenario', () => {
   const call = async (method: string, url: string, body?: unknown) => {
     // The Switchboard API takes the admin token; the simulator's /_sim test API its test token.
     const token = url.startsWith(`${sim}/`) ? SIM_TOKEN : TOKEN;
-    const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : null };
   };
-  const say = (waId: string, text: string) => call('POST', `${sim}/_sim/customers/${waId}/messages`, { type: 'text', text: { body: text }, profile_name: 'Ana' });
+  const say = (waId: string, text: string) =>
+    call('POST', `${sim}/_sim/customers/${waId}/messages`, { type: 'text', text: { body: text }, profile_name: 'Ana' });
   /** Waits for the business's next message to the customer after `seen` earlier ones, matching `pred`. */
   const next = async (waId: string, seen: { n: number }, pred: (m: any) => boolean, what: string) => {
     let found: any;
@@ -58,7 +73,10 @@ describe('demo: npm start ships the seed scenario', () => {
   const text = (t: string | RegExp) => (m: any) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
 
   test('the banner names the trigger next to the phone page', () => {
-    assert.match(child.output(), /Phone page:\s+http:\/\/127\.0\.0\.1:\d+\/phone\?token=demo-test-sim-token-0123456789\s+<- open this, pick a number and say "hi", or "service" to book a service request/);
+    assert.match(
+      child.output(),
+      /Phone page:\s+http:\/\/127\.0\.0\.1:\d+\/phone\?token=demo-test-sim-token-0123456789\s+<- open this, pick a number and say "hi", or "service" to book a service request/,
+    );
     assert.match(child.output(), /Business API: http:\/\/127\.0\.0\.1:\d+\/service-requests/);
   });
 
@@ -81,7 +99,10 @@ describe('demo: npm start ships the seed scenario', () => {
     await next(waId, seen, text(/correo electrónico/), 'email question');
     await say(waId, 'ana@example.com');
     const choice = await next(waId, seen, (m) => m.type === 'interactive', 'service buttons');
-    const tapped = await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, { message_id: choice.wamid, button_id: 'plumbing' });
+    const tapped = await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, {
+      message_id: choice.wamid,
+      button_id: 'plumbing',
+    });
     assert.equal(tapped.status, 200, JSON.stringify(tapped.body));
     await next(waId, seen, text('¿Cuál es la dirección de la visita?'), 'address question');
     await say(waId, 'Calle Mayor 1, Madrid');
@@ -103,7 +124,11 @@ describe('demo: npm start ships the seed scenario', () => {
     assert.equal(listed.data[0].service, 'plumbing');
 
     let results: any[] = [];
-    await waitFor(async () => (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data).length === 1, 5000, 'result stored');
+    await waitFor(
+      async () => (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data).length === 1,
+      5000,
+      'result stored',
+    );
     assert.equal(results[0].status, 'succeeded');
     assert.equal(results[0].result.request_id, listed.data[0].id);
     const conv = (await call('GET', `${child.url}/api/v1/records/service_request/${listed.data[0].id}/conversations`)).body;
@@ -112,7 +137,12 @@ describe('demo: npm start ships the seed scenario', () => {
 
   test('a username-only customer (phone withheld) books through the seed scenario end to end', async () => {
     const waId = '15557771299';
-    const created = await call('POST', `${sim}/_sim/customers`, { wa_id: waId, profile_name: 'Bea', username: 'bea.lopez', hide_phone: true });
+    const created = await call('POST', `${sim}/_sim/customers`, {
+      wa_id: waId,
+      profile_name: 'Bea',
+      username: 'bea.lopez',
+      hide_phone: true,
+    });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     const seen = { n: 0 };
     await say(waId, 'I need a service');
@@ -122,7 +152,11 @@ describe('demo: npm start ships the seed scenario', () => {
     await next(waId, seen, text(/correo electrónico/), 'email question');
     await say(waId, 'bea@example.com');
     const choice = await next(waId, seen, (m) => m.type === 'interactive', 'service buttons');
-    assert.equal((await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, { message_id: choice.wamid, button_id: 'electrical' })).status, 200);
+    assert.equal(
+      (await call('POST', `${sim}/_sim/customers/${waId}/actions/button-reply`, { message_id: choice.wamid, button_id: 'electrical' }))
+        .status,
+      200,
+    );
     await next(waId, seen, text('¿Cuál es la dirección de la visita?'), 'address question');
     await say(waId, 'Calle Luna 2, Madrid');
     await next(waId, seen, text(/^¿Qué día/), 'date question');
@@ -131,17 +165,26 @@ describe('demo: npm start ships the seed scenario', () => {
     assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
 
     // Switchboard never saw the number: the contact is the BSUID, shown with the username, and every reply went to the BSUID.
-    const deliveries = ((await call('GET', `${sim}/_sim/deliveries?limit=1000`)).body.data as Array<{ body: string }>).filter((d) => d.body.includes('bea.lopez'));
-    assert.ok(deliveries.length >= 5, 'the customer\'s webhooks were delivered');
+    const deliveries = ((await call('GET', `${sim}/_sim/deliveries?limit=1000`)).body.data as Array<{ body: string }>).filter((d) =>
+      d.body.includes('bea.lopez'),
+    );
+    assert.ok(deliveries.length >= 5, "the customer's webhooks were delivered");
     for (const d of deliveries) assert.equal(d.body.includes(waId), false, 'the webhooks withheld the number');
-    const contacts = (await call('GET', `${child.url}/api/v1/contacts?q=bea.lopez`)).body.data as Array<{ bsuid: string | null; username: string | null; phone: string | null }>;
+    const contacts = (await call('GET', `${child.url}/api/v1/contacts?q=bea.lopez`)).body.data as Array<{
+      bsuid: string | null;
+      username: string | null;
+      phone: string | null;
+    }>;
     assert.equal(contacts.length, 1, JSON.stringify(contacts));
     assert.equal(contacts[0]!.username, 'bea.lopez');
     assert.match(contacts[0]!.bsuid ?? '', /^[A-Z]{2}\.[A-Za-z0-9]+$/);
     assert.equal(contacts[0]!.phone, null);
     let results: any[] = [];
     await waitFor(
-      async () => (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data.filter((r: any) => r.answers?.email === 'bea@example.com' || JSON.stringify(r).includes('bea@example.com'))).length === 1,
+      async () =>
+        (results = (await call('GET', `${child.url}/api/v1/flows/service-request/results`)).body.data.filter(
+          (r: any) => r.answers?.email === 'bea@example.com' || JSON.stringify(r).includes('bea@example.com'),
+        )).length === 1,
       5000,
       'result stored',
     );

@@ -21,7 +21,11 @@ test('date filters: arithmetic and formatting in a time zone with Intl', () => {
   assert.equal(interpolate('{{now | format_date: "dd/MM/yyyy HH:mm"}}', scope), '04/12/2026 05:30', 'UTC without a zone');
   assert.equal(interpolate('{{now | add_hours: -6 | add_minutes: 15}}', scope), '2026-12-03T23:45:00.000Z');
   assert.equal(interpolate('{{session.day | add_days: 3}}', scope), '2026-02-02', 'a calendar date stays a calendar date');
-  assert.equal(interpolate(`{{session.day | format_date: "EEEE d 'de' MMMM", "Asia/Tokyo", "es"}}`, scope), 'viernes 30 de enero', 'a calendar date is that day in any zone');
+  assert.equal(
+    interpolate(`{{session.day | format_date: "EEEE d 'de' MMMM", "Asia/Tokyo", "es"}}`, scope),
+    'viernes 30 de enero',
+    'a calendar date is that day in any zone',
+  );
   assert.equal(interpolate('{{session.ms | format_date: "h:mm a", "America/New_York"}}', scope), '12:30 AM');
   assert.equal(interpolate('[{{session.nothing | add_days: 1 | format_date: "dd/MM"}}]', scope), '[]', 'not a date: empty, not an error');
 });
@@ -40,9 +44,23 @@ test('string and number helpers', () => {
 });
 
 test('bad filter arguments are parse errors, found when the flow is validated', () => {
-  const bad = ['{{now | format_date: "dd", "Mars/Base"}}', '{{now | add_days: "3"}}', '{{session.a | truncate: 0}}', '{{session.a | round: 11}}', '{{session.a | format_number: "xx-invalid-locale-1"}}', '{{session.a | replace: "x"}}', '{{session.a | upper: 1}}', '{{session.a | nope}}'];
+  const bad = [
+    '{{now | format_date: "dd", "Mars/Base"}}',
+    '{{now | add_days: "3"}}',
+    '{{session.a | truncate: 0}}',
+    '{{session.a | round: 11}}',
+    '{{session.a | format_number: "xx-invalid-locale-1"}}',
+    '{{session.a | replace: "x"}}',
+    '{{session.a | upper: 1}}',
+    '{{session.a | nope}}',
+  ];
   for (const t of bad) assert.equal(parseTemplate(t).ok, false, t);
-  const r = validateFlow({ id: 'f', name: 'f', start: 'a', blocks: { a: { type: 'end', status: 'succeeded', message: 'Hoy {{now | format_date: "dd/MM", "Mars/Base"}}' } } });
+  const r = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'a',
+    blocks: { a: { type: 'end', status: 'succeeded', message: 'Hoy {{now | format_date: "dd/MM", "Mars/Base"}}' } },
+  });
   assert.equal(r.ok, false);
   assert.deepEqual(!r.ok && r.errors.map((e) => [e.block, e.field]), [['a', 'message']]);
   assert.match(!r.ok ? (r.errors[0]?.message ?? '') : '', /"Mars\/Base" is not an IANA time zone/);
@@ -50,31 +68,81 @@ test('bad filter arguments are parse errors, found when the flow is validated', 
 
 test('variables: never set is an error naming the block; set on some paths a warning', () => {
   const end = { type: 'end', status: 'succeeded' };
-  const never = validateFlow({ id: 'f', name: 'f', start: 'a', blocks: { a: { type: 'send', message: { text: 'Hi {{session.nme}}' }, exits: { next: 'e' } }, e: end } });
+  const never = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'a',
+    blocks: { a: { type: 'send', message: { text: 'Hi {{session.nme}}' }, exits: { next: 'e' } }, e: end },
+  });
   assert.equal(never.ok, false);
-  assert.deepEqual(!never.ok && never.errors.map((e) => `${e.block}|${e.field}|${e.message}`), ['a|message.text|block "a" reads {{session.nme}}, which no path to it sets (declare it in variables, or set it before)']);
+  assert.deepEqual(!never.ok && never.errors.map((e) => `${e.block}|${e.field}|${e.message}`), [
+    'a|message.text|block "a" reads {{session.nme}}, which no path to it sets (declare it in variables, or set it before)',
+  ]);
   const some = {
     id: 'f',
     name: 'f',
     start: 'q',
     blocks: {
-      q: { type: 'ask', kind: 'choice', prompt: 'Email?', variable: 'want', options: [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }], exits: { next: 'bye', yes: 'mail' } },
+      q: {
+        type: 'ask',
+        kind: 'choice',
+        prompt: 'Email?',
+        variable: 'want',
+        options: [
+          { id: 'yes', title: 'Yes' },
+          { id: 'no', title: 'No' },
+        ],
+        exits: { next: 'bye', yes: 'mail' },
+      },
       mail: { type: 'ask', kind: 'email', prompt: 'Your email?', variable: 'email', exits: { next: 'bye' } },
-      bye: { type: 'end', status: 'succeeded', message: 'Bye {{session.want}} {{session.email}} {{session.email | default: "-"}} {{session.id}}' },
+      bye: {
+        type: 'end',
+        status: 'succeeded',
+        message: 'Bye {{session.want}} {{session.email}} {{session.email | default: "-"}} {{session.id}}',
+      },
     },
   };
   const r = validateFlow(some);
   assert.equal(r.ok, true);
-  assert.deepEqual(r.warnings.map((e) => `${e.block}|${e.field}|${e.message}`), ['bye|message|{{session.email}} is set on only some paths to block "bye" (add a default filter, or set it on every path)']);
-  const cond = validateFlow({ id: 'f', name: 'f', start: 'c', blocks: { c: { type: 'condition', if: { var: 'session.vip', op: 'eq', value: true }, exits: { then: 'e', else: 'e' } }, e: end } });
+  assert.deepEqual(
+    r.warnings.map((e) => `${e.block}|${e.field}|${e.message}`),
+    ['bye|message|{{session.email}} is set on only some paths to block "bye" (add a default filter, or set it on every path)'],
+  );
+  const cond = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'c',
+    blocks: { c: { type: 'condition', if: { var: 'session.vip', op: 'eq', value: true }, exits: { then: 'e', else: 'e' } }, e: end },
+  });
   assert.deepEqual(!cond.ok && cond.errors.map((e) => `${e.block}|${e.field}`), ['c|if.var']);
-  const declared = validateFlow({ id: 'f', name: 'f', start: 'c', variables: { vip: false }, blocks: { c: { type: 'condition', if: { var: 'session.vip', op: 'eq', value: true }, exits: { then: 'e', else: 'e' } }, e: end } });
+  const declared = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'c',
+    variables: { vip: false },
+    blocks: { c: { type: 'condition', if: { var: 'session.vip', op: 'eq', value: true }, exits: { then: 'e', else: 'e' } }, e: end },
+  });
   assert.equal(declared.ok, true, 'declared in variables: set on every path');
-  const setBlock = validateFlow({ id: 'f', name: 'f', start: 's', blocks: { s: { type: 'set', values: { 'session.a': 1, 'session.b': '{{session.a}}' }, exits: { next: 'e' } }, e: end } });
+  const setBlock = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 's',
+    blocks: { s: { type: 'set', values: { 'session.a': 1, 'session.b': '{{session.a}}' }, exits: { next: 'e' } }, e: end },
+  });
   assert.deepEqual(setBlock.ok && setBlock.warnings, [], 'a set block sees its earlier keys');
-  const reserved = validateFlow({ id: 'f', name: 'f', start: 'q', blocks: { q: { type: 'ask', kind: 'text', prompt: 'Id?', variable: 'id', exits: { next: 'e' } }, e: end } });
+  const reserved = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'q',
+    blocks: { q: { type: 'ask', kind: 'text', prompt: 'Id?', variable: 'id', exits: { next: 'e' } }, e: end },
+  });
   assert.match(!reserved.ok ? (reserved.errors[0]?.message ?? '') : '', /writes session\.id, the session's own id/);
-  const nowField = validateFlow({ id: 'f', name: 'f', start: 'e', blocks: { e: { type: 'end', status: 'succeeded', message: '{{now.year}}' } } });
+  const nowField = validateFlow({
+    id: 'f',
+    name: 'f',
+    start: 'e',
+    blocks: { e: { type: 'end', status: 'succeeded', message: '{{now.year}}' } },
+  });
   assert.match(!nowField.ok ? (nowField.errors[0]?.message ?? '') : '', /\{\{now\}\} is a time and has no fields/);
 });
 
@@ -93,7 +161,20 @@ test('config file: numbers[].escapeKeywords is read and checked', () => {
   try {
     const number = { phoneNumberId: '123', accessToken: 't', appSecret: 's', verifyToken: 'v' };
     const file = join(dir, 'c.json');
-    writeFileSync(file, JSON.stringify({ numbers: [{ ...number, escapeKeywords: [{ keywords: ['agente'], action: 'handoff', team: 'support' }, { keywords: ['ventas'], action: { jump: 'sales' } }] }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        numbers: [
+          {
+            ...number,
+            escapeKeywords: [
+              { keywords: ['agente'], action: 'handoff', team: 'support' },
+              { keywords: ['ventas'], action: { jump: 'sales' } },
+            ],
+          },
+        ],
+      }),
+    );
     const cfg = loadConfig({ SWITCHBOARD_CONFIG: file, DATA_DIR: dir }, dir);
     assert.ok(cfg.ok, JSON.stringify(!cfg.ok && cfg.problems));
     assert.deepEqual(cfg.config.numbers[0]?.escapeKeywords, [
@@ -102,7 +183,9 @@ test('config file: numbers[].escapeKeywords is read and checked', () => {
     ]);
     writeFileSync(file, JSON.stringify({ numbers: [{ ...number, escapeKeywords: [{ keywords: ['x'], action: 'explode' }] }] }));
     const bad = loadConfig({ SWITCHBOARD_CONFIG: file, DATA_DIR: dir }, dir);
-    assert.deepEqual(!bad.ok && bad.problems, ['config file: numbers[0].escapeKeywords[0].action must be handoff, restart, end or {jump: <flow id>}']);
+    assert.deepEqual(!bad.ok && bad.problems, [
+      'config file: numbers[0].escapeKeywords[0].action must be handoff, restart, end or {jump: <flow id>}',
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -112,12 +195,18 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
   let w: World;
   before(async () => {
     // The number's own escape words (config file numbers[].escapeKeywords).
-    w = await startWorld({ dialect, number: { escapeKeywords: [{ keywords: ['humano', 'asesor'], action: 'handoff', message: 'Te paso con una persona.' }] } });
+    w = await startWorld({
+      dialect,
+      number: { escapeKeywords: [{ keywords: ['humano', 'asesor'], action: 'handoff', message: 'Te paso con una persona.' }] },
+    });
     await publish(w, {
       id: 'sales-flow',
       name: 'Sales',
       start: 'q',
-      blocks: { q: { type: 'ask', kind: 'text', prompt: '¿Qué quieres comprar?', variable: 'item', exits: { next: 'e' } }, e: { type: 'end', status: 'succeeded', message: 'Anotado: {{session.item}}' } },
+      blocks: {
+        q: { type: 'ask', kind: 'text', prompt: '¿Qué quieres comprar?', variable: 'item', exits: { next: 'e' } },
+        e: { type: 'end', status: 'succeeded', message: 'Anotado: {{session.item}}' },
+      },
     });
     await publish(w, {
       id: 'support',
@@ -134,7 +223,12 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
       blocks: {
         name: { type: 'ask', kind: 'text', prompt: '¿Tu nombre?', variable: 'name', exits: { next: 'city' } },
         city: { type: 'ask', kind: 'text', prompt: '¿Tu ciudad, {{session.name}}?', variable: 'city', exits: { next: 'done' } },
-        done: { type: 'end', status: 'succeeded', message: 'Ref {{session.id}} el {{now | add_days: 3 | format_date: "dd/MM/yyyy", "America/Mexico_City"}}', result: { city: '{{session.city}}', name: '{{session.name}}' } },
+        done: {
+          type: 'end',
+          status: 'succeeded',
+          message: 'Ref {{session.id}} el {{now | add_days: 3 | format_date: "dd/MM/yyyy", "America/Mexico_City"}}',
+          result: { city: '{{session.city}}', name: '{{session.name}}' },
+        },
       },
     });
   });
@@ -143,8 +237,18 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
   });
   const text = (t: string | RegExp) => (m: { text?: string }) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
   const sessionOf = async (flow: string, contactPhone: string) => {
-    const contact = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', contactPhone).executeTakeFirstOrThrow();
-    const list = (await w.api('GET', `/api/v1/flows/${flow}/sessions`)).body.data as Array<{ id: string; contact_id: string; status: string; reason: string | null; started_at: string }>;
+    const contact = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('external_id', '=', contactPhone)
+      .executeTakeFirstOrThrow();
+    const list = (await w.api('GET', `/api/v1/flows/${flow}/sessions`)).body.data as Array<{
+      id: string;
+      contact_id: string;
+      status: string;
+      reason: string | null;
+      started_at: string;
+    }>;
     return list.find((s) => s.contact_id === contact.id);
   };
 
@@ -189,7 +293,7 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
     assert.deepEqual([s?.status, s?.reason], ['succeeded', 'handed_off']);
   });
 
-  test('{{session.id}} is the session\'s id and {{now}} the flow clock, formatted in a time zone', async () => {
+  test("{{session.id}} is the session's id and {{now}} the flow clock, formatted in a time zone", async () => {
     const c = w.sim.customer('15550007004', 'Dani');
     await c.sendText('soporte');
     await c.waitForMessage(text('¿Tu nombre?'));
@@ -200,15 +304,28 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
     await w.settle();
     const s = await sessionOf('support', '15550007004');
     assert.ok(s?.id.startsWith('fls'));
-    const day = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/Mexico_City', day: '2-digit', month: '2-digit', year: 'numeric' }).format(w.clock.now() + 3 * 86_400_000);
+    const day = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'America/Mexico_City',
+      day: '2-digit',
+      month: '2-digit',
+      year: 'numeric',
+    }).format(w.clock.now() + 3 * 86_400_000);
     assert.equal(done.text, `Ref ${s?.id} el ${day}`);
   });
 
   test('the API refuses a flow reading a variable no path sets (422 naming the block), and warns about one set on some paths', async () => {
-    const bad = await w.api('POST', '/api/v1/flows', { id: 'typo', name: 'Typo', start: 'a', blocks: { a: { type: 'end', status: 'succeeded', message: 'Hola {{session.nmae}}' } } });
+    const bad = await w.api('POST', '/api/v1/flows', {
+      id: 'typo',
+      name: 'Typo',
+      start: 'a',
+      blocks: { a: { type: 'end', status: 'succeeded', message: 'Hola {{session.nmae}}' } },
+    });
     assert.equal(bad.status, 422);
     assert.equal(bad.body.error.code, 'flow_invalid');
-    assert.deepEqual(bad.body.error.details.errors.map((e: { block: string; field: string }) => [e.block, e.field]), [['a', 'message']]);
+    assert.deepEqual(
+      bad.body.error.details.errors.map((e: { block: string; field: string }) => [e.block, e.field]),
+      [['a', 'message']],
+    );
     const partly = await w.api('POST', '/api/v1/flows', {
       id: 'partly',
       name: 'Partly',
@@ -220,18 +337,35 @@ forEachDialect('flows: escape words during a live session, {{session.id}} and {{
       },
     });
     assert.equal(partly.status, 201, JSON.stringify(partly.body));
-    assert.deepEqual(partly.body.warnings.map((e: { block: string; field: string }) => [e.block, e.field]), [['e', 'message']]);
+    assert.deepEqual(
+      partly.body.warnings.map((e: { block: string; field: string }) => [e.block, e.field]),
+      [['e', 'message']],
+    );
   });
 });
 
-test('a flow\'s escapes: a keyword in two rules, a bad message template or action are validation errors', () => {
+test("a flow's escapes: a keyword in two rules, a bad message template or action are validation errors", () => {
   const end = { type: 'end', status: 'succeeded' };
   const errs = (escapes: unknown) => {
     const r = validateFlow({ id: 'f', name: 'f', start: 'e', escapes, blocks: { e: end } });
     return r.ok ? [] : r.errors.map((e) => `${e.field}|${e.message}`);
   };
-  assert.deepEqual(errs([{ keywords: ['Menú'], action: 'restart' }, { keywords: ['menu'], action: 'end' }]), ['escapes[1].keywords[0]|"menu" is already a keyword of escapes[0]']);
-  assert.deepEqual(errs([{ keywords: ['x'], action: 'end', message: 'Bye {{session.name' }]), ['escapes[0].message|unclosed {{ (at character 4)']);
+  assert.deepEqual(
+    errs([
+      { keywords: ['Menú'], action: 'restart' },
+      { keywords: ['menu'], action: 'end' },
+    ]),
+    ['escapes[1].keywords[0]|"menu" is already a keyword of escapes[0]'],
+  );
+  assert.deepEqual(errs([{ keywords: ['x'], action: 'end', message: 'Bye {{session.name' }]), [
+    'escapes[0].message|unclosed {{ (at character 4)',
+  ]);
   assert.equal(errs([{ keywords: ['x'], action: 'explode' }]).length > 0, true);
-  assert.deepEqual(errs([{ keywords: ['agente'], action: 'handoff', team: 'support' }, { keywords: ['ventas'], action: { jump: 'sales' } }]), []);
+  assert.deepEqual(
+    errs([
+      { keywords: ['agente'], action: 'handoff', team: 'support' },
+      { keywords: ['ventas'], action: { jump: 'sales' } },
+    ]),
+    [],
+  );
 });

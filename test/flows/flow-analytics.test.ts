@@ -11,7 +11,17 @@ const survey = (prompt: string) => ({
   triggers: [{ type: 'exact', value: 'survey' }],
   blocks: {
     q1: { type: 'ask', kind: 'text', prompt, variable: 'name', exits: { next: 'q2' } },
-    q2: { type: 'ask', kind: 'number', min: 1, max: 5, prompt: 'Score 1-5?', reprompt: 'From 1 to 5, please.', max_retries: 1, variable: 'score', exits: { next: 'done', gave_up: 'bye' } },
+    q2: {
+      type: 'ask',
+      kind: 'number',
+      min: 1,
+      max: 5,
+      prompt: 'Score 1-5?',
+      reprompt: 'From 1 to 5, please.',
+      max_retries: 1,
+      variable: 'score',
+      exits: { next: 'done', gave_up: 'bye' },
+    },
     done: { type: 'end', status: 'succeeded', message: 'Thanks!' },
     bye: { type: 'end', status: 'failed', reason: 'gave_up', message: 'Bye.' },
   },
@@ -69,7 +79,10 @@ forEachDialect('flow analytics: started, finished, drop-off and median time per 
     assert.deepEqual(v.finished, { succeeded: 1, failed: 1, failed_by_reason: { gave_up: 1 } });
     assert.equal(v.unfinished, 2);
     const block = (name: string) => v.blocks.find((x: any) => x.block === name);
-    assert.deepEqual(v.blocks.map((x: any) => x.block), ['q1', 'q2', 'done', 'bye']);
+    assert.deepEqual(
+      v.blocks.map((x: any) => x.block),
+      ['q1', 'q2', 'done', 'bye'],
+    );
     const q1 = block('q1');
     assert.deepEqual([q1.type, q1.visits, q1.sessions, q1.invalid_answers, q1.drop_off, q1.live], ['ask', 3, 3, 0, 1, 1]);
     assert.ok(q1.median_ms >= 60_000 && q1.median_ms < 65_000, `q1 median ${q1.median_ms}`);
@@ -89,10 +102,19 @@ forEachDialect('flow analytics: started, finished, drop-off and median time per 
     await e.waitForMessage(text('What is your name?'));
     await w.settle();
     const all = await w.api('GET', '/api/v1/flows/survey/analytics');
-    assert.deepEqual(all.body.versions.map((v: any) => [v.version, v.sessions_started]), [[2, 1], [1, 4]]);
+    assert.deepEqual(
+      all.body.versions.map((v: any) => [v.version, v.sessions_started]),
+      [
+        [2, 1],
+        [1, 4],
+      ],
+    );
     const two = await w.api('GET', '/api/v1/flows/survey/analytics?version=2');
     assert.equal(two.status, 200);
-    assert.deepEqual(two.body.versions.map((v: any) => [v.version, v.sessions_started, v.unfinished]), [[2, 1, 1]]);
+    assert.deepEqual(
+      two.body.versions.map((v: any) => [v.version, v.sessions_started, v.unfinished]),
+      [[2, 1, 1]],
+    );
     assert.equal(two.body.versions[0].blocks[0].median_ms, null);
 
     const bad = await w.api('GET', '/api/v1/flows/survey/analytics?version=abc');

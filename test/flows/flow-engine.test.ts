@@ -26,7 +26,17 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       start: 'ask',
       triggers: [{ type: 'keyword', value: 'age' }],
       blocks: {
-        ask: { type: 'ask', kind: 'number', min: 18, max: 120, prompt: 'How old are you?', reprompt: 'A number from 18 to 120, please.', variable: 'age', max_retries: 1, exits: { next: 'ok', gave_up: 'bye' } },
+        ask: {
+          type: 'ask',
+          kind: 'number',
+          min: 18,
+          max: 120,
+          prompt: 'How old are you?',
+          reprompt: 'A number from 18 to 120, please.',
+          variable: 'age',
+          max_retries: 1,
+          exits: { next: 'ok', gave_up: 'bye' },
+        },
         ok: { type: 'end', status: 'succeeded', message: 'Thanks, {{session.age}}.', result: { age: '{{session.age}}' } },
         bye: { type: 'end', status: 'failed', reason: 'gave_up', message: 'Never mind.' },
       },
@@ -49,7 +59,13 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     const results = (await w.api('GET', '/api/v1/flows/age/results')).body.data;
     const ok = results.find((r: any) => r.status === 'succeeded');
     assert.deepEqual(ok.result, { age: 42 });
-    assert.deepEqual(ok.answers.map((a: any) => [a.answer, a.valid]), [['ten', false], ['42', true]]);
+    assert.deepEqual(
+      ok.answers.map((a: any) => [a.answer, a.valid]),
+      [
+        ['ten', false],
+        ['42', true],
+      ],
+    );
     const failed = results.find((r: any) => r.status === 'failed');
     assert.equal(failed.reason, 'gave_up');
     // With no live session and no trigger, the demo bot still echoes.
@@ -64,7 +80,16 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       start: 'call',
       triggers: [{ type: 'exact', value: `run ${id}` }],
       blocks: {
-        call: { type: 'http', method: 'POST', url, body: { json: { who: '{{contact.name}}' } }, response: { first: '$.data.items[0].name' }, status_variable: 'status', exits: { success: 'ok', error: 'err', timeout: 'slow' }, ...extra },
+        call: {
+          type: 'http',
+          method: 'POST',
+          url,
+          body: { json: { who: '{{contact.name}}' } },
+          response: { first: '$.data.items[0].name' },
+          status_variable: 'status',
+          exits: { success: 'ok', error: 'err', timeout: 'slow' },
+          ...extra,
+        },
         ok: { type: 'end', status: 'succeeded', message: 'ok {{session.first}} {{session.status}}' },
         err: { type: 'end', status: 'failed', reason: 'api', message: 'error {{session.status}}: {{session.http_error}}' },
         slow: { type: 'end', status: 'failed', reason: 'timeout', message: 'timeout' },
@@ -121,8 +146,27 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       triggers: [{ type: 'keyword', value: 'menu' }],
       blocks: {
         set: { type: 'set', values: { 'session.vip': true, 'contact.attributes.seen_menu': 'yes' }, exits: { next: 'pick' } },
-        pick: { type: 'ask', kind: 'choice', prompt: 'Choose', variable: 'pick', options: [{ id: 'agent', title: 'Talk to agent' }, { id: 'info', title: 'Info' }], exits: { next: 'cond', agent: 'human' } },
-        cond: { type: 'condition', if: { all: [{ var: 'session.vip', op: 'eq', value: true }, { var: 'contact.attributes.seen_menu', op: 'eq', value: 'yes' }] }, exits: { then: 'vip', else: 'plain' } },
+        pick: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'Choose',
+          variable: 'pick',
+          options: [
+            { id: 'agent', title: 'Talk to agent' },
+            { id: 'info', title: 'Info' },
+          ],
+          exits: { next: 'cond', agent: 'human' },
+        },
+        cond: {
+          type: 'condition',
+          if: {
+            all: [
+              { var: 'session.vip', op: 'eq', value: true },
+              { var: 'contact.attributes.seen_menu', op: 'eq', value: 'yes' },
+            ],
+          },
+          exits: { then: 'vip', else: 'plain' },
+        },
         vip: { type: 'end', status: 'succeeded', message: 'VIP info' },
         plain: { type: 'end', status: 'succeeded', message: 'Plain info' },
         human: { type: 'handoff', message: 'An agent will be with you shortly.' },
@@ -140,7 +184,11 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     await c.waitForMessage(text('An agent will be with you shortly.'));
     await c.sendText('hello? anyone?');
     await w.settle();
-    assert.equal(c.received().filter((m) => (m.text ?? '').startsWith('You said')).length, 0, 'the bot stays silent while an agent holds the conversation');
+    assert.equal(
+      c.received().filter((m) => (m.text ?? '').startsWith('You said')).length,
+      0,
+      'the bot stays silent while an agent holds the conversation',
+    );
     const handed = (await sessions('menu')).find((s: any) => s.reason === 'handed_off');
     assert.ok(handed);
     assert.equal((await w.api('DELETE', `/api/v1/flows/handoffs/${handed.conversation_id}`)).status, 204);
@@ -154,7 +202,10 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       name: 'Versions',
       start: 'q',
       triggers: [{ type: 'exact', value: 'version test' }],
-      blocks: { q: { type: 'ask', kind: 'text', prompt: `${greeting}: name?`, variable: 'n', exits: { next: 'e' } }, e: { type: 'end', status: 'succeeded', message: `${greeting} bye` } },
+      blocks: {
+        q: { type: 'ask', kind: 'text', prompt: `${greeting}: name?`, variable: 'n', exits: { next: 'e' } },
+        e: { type: 'end', status: 'succeeded', message: `${greeting} bye` },
+      },
     });
     assert.equal(await publish(w, doc('v1')), 1);
     const c = w.sim.customer('15550005001');
@@ -170,7 +221,14 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     const rb = await w.api('POST', '/api/v1/flows/ver/rollback', { version: 1 });
     assert.deepEqual([rb.status, rb.body.version, rb.body.rollback_of], [200, 3, 1]);
     const versions = (await w.api('GET', '/api/v1/flows/ver/versions')).body.data;
-    assert.deepEqual(versions.map((v: any) => [v.version, v.current]), [[3, true], [2, false], [1, false]]);
+    assert.deepEqual(
+      versions.map((v: any) => [v.version, v.current]),
+      [
+        [3, true],
+        [2, false],
+        [1, false],
+      ],
+    );
     await c.sendText('version test');
     await c.waitForMessage(text('v1: name?'));
     assert.equal((await w.api('POST', '/api/v1/flows/ver/rollback', { version: 9 })).status, 404);
@@ -185,12 +243,19 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
       start: 's',
       triggers: [{ type: 'keyword', value: 'hola amigo' }],
       variables: { ref: null }, // what the API's start passes in is declared (an undeclared, never-set variable is a validation error)
-      blocks: { s: { type: 'send', message: { text: 'Started for {{session.ref}}' }, exits: { next: 'e' } }, e: { type: 'end', status: 'succeeded', result: { ref: '{{session.ref}}' } } },
+      blocks: {
+        s: { type: 'send', message: { text: 'Started for {{session.ref}}' }, exits: { next: 'e' } },
+        e: { type: 'end', status: 'succeeded', result: { ref: '{{session.ref}}' } },
+      },
     });
     const c = w.sim.customer('15550006001', 'Gil');
     await c.sendText('hi'); // opens the 24-hour window
     await c.waitForMessage((m) => /Hello/.test(m.text ?? ''));
-    const contact = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', '15550006001').executeTakeFirstOrThrow();
+    const contact = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('external_id', '=', '15550006001')
+      .executeTakeFirstOrThrow();
     const started = await w.api('POST', '/api/v1/flows/api-start/start', { contact_id: contact.id, variables: { ref: 'R-9' } });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     await c.waitForMessage(text('Started for R-9'));
@@ -200,12 +265,31 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     assert.equal((await w.api('POST', '/api/v1/flows/api-start/start', { contact_id: 'ct_none' })).body.error.code, 'contact_not_found');
     assert.equal((await w.api('POST', '/api/v1/flows/nope/start', { phone: '+15550006001' })).status, 404);
 
-    const bad = await w.api('POST', '/api/v1/flows', { id: 'bad', name: 'Bad', start: 'a', blocks: { a: { type: 'send', message: { text: 'x' }, exits: { next: 'b' } } } });
+    const bad = await w.api('POST', '/api/v1/flows', {
+      id: 'bad',
+      name: 'Bad',
+      start: 'a',
+      blocks: { a: { type: 'send', message: { text: 'x' }, exits: { next: 'b' } } },
+    });
     assert.equal(bad.status, 422);
-    assert.deepEqual(bad.body.error.details.errors[0], { block: 'a', field: 'exits.next', path: '/blocks/a/exits/next', message: 'exit "next" points at "b", which is not a block' });
-    const v = await w.api('POST', '/api/v1/flows/validate', { id: 'x', name: 'x', start: 'a', blocks: { a: { type: 'end', status: 'maybe' } } });
+    assert.deepEqual(bad.body.error.details.errors[0], {
+      block: 'a',
+      field: 'exits.next',
+      path: '/blocks/a/exits/next',
+      message: 'exit "next" points at "b", which is not a block',
+    });
+    const v = await w.api('POST', '/api/v1/flows/validate', {
+      id: 'x',
+      name: 'x',
+      start: 'a',
+      blocks: { a: { type: 'end', status: 'maybe' } },
+    });
     assert.deepEqual([v.status, v.body.valid, v.body.errors[0].block, v.body.errors[0].field], [200, false, 'a', 'status']);
-    const yaml = await fetch(`${w.app.url}/api/v1/flows/validate`, { method: 'POST', headers: { authorization: `Bearer ${'test-admin-token-0123456789'}`, 'content-type': 'application/yaml' }, body: 'id: y\nname: Y\nstart: a\nblocks:\n  a: { type: end, status: succeeded }\n' });
+    const yaml = await fetch(`${w.app.url}/api/v1/flows/validate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${'test-admin-token-0123456789'}`, 'content-type': 'application/yaml' },
+      body: 'id: y\nname: Y\nstart: a\nblocks:\n  a: { type: end, status: succeeded }\n',
+    });
     assert.equal((await yaml.json()).valid, true);
 
     const schema = await fetch(`${w.app.url}/api/v1/flows/schema`);
@@ -218,12 +302,18 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     assert.equal(one.body.triggers[0].wa_me_links[0].url, `https://wa.me/${digits}?text=hola%20amigo`);
 
     await w.settle();
-    const csv = await fetch(`${w.app.url}/api/v1/flows/age/results?format=csv`, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+    const csv = await fetch(`${w.app.url}/api/v1/flows/age/results?format=csv`, {
+      headers: { authorization: 'Bearer test-admin-token-0123456789' },
+    });
     assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
     const lines = (await csv.text()).trim().split('\r\n');
     assert.match(lines[0] ?? '', /^session_id,flow_id,version,contact_id,status,reason,.*answer\.ask/);
     assert.equal(lines.length, 3);
-    await waitFor(() => api.requests.some((r) => r.path === '/events' && r.body.includes('"flow.succeeded"') && r.body.includes('R-9')), 5000, 'flow.succeeded delivered');
+    await waitFor(
+      () => api.requests.some((r) => r.path === '/events' && r.body.includes('"flow.succeeded"') && r.body.includes('R-9')),
+      5000,
+      'flow.succeeded delivered',
+    );
     const evt = JSON.parse(api.requests.find((r) => r.path === '/events' && r.body.includes('R-9'))?.body ?? '{}');
     assert.equal(evt.data.flow_id, 'api-start');
     assert.deepEqual(evt.data.result, { ref: 'R-9' });

@@ -24,7 +24,11 @@ export async function startBusinessApi(): Promise<BusinessApi> {
       };
       if (path.startsWith('/service-requests')) {
         const id = `SR-${1000 + ++n}`;
-        return json(201, { id, url: `https://crm.example.com/requests/${id}`, vendor: { name: 'Hidráulicos del Valle', phone: '+14155550199' } });
+        return json(201, {
+          id,
+          url: `https://crm.example.com/requests/${id}`,
+          vendor: { name: 'Hidráulicos del Valle', phone: '+14155550199' },
+        });
       }
       if (path.startsWith('/slow')) return void setTimeout(() => json(200, { ok: true, data: { n: 7 } }), 1200);
       if (path.startsWith('/fail')) return json(500, { error: 'boom' });
@@ -46,7 +50,8 @@ export async function startBusinessApi(): Promise<BusinessApi> {
 /** Creates (or replaces) and publishes a flow through the API; returns the version. */
 export async function publish(w: World, doc: Record<string, unknown>): Promise<number> {
   const existing = await w.api('GET', `/api/v1/flows/${String(doc.id)}`);
-  const saved = existing.status === 200 ? await w.api('PUT', `/api/v1/flows/${String(doc.id)}`, doc) : await w.api('POST', '/api/v1/flows', doc);
+  const saved =
+    existing.status === 200 ? await w.api('PUT', `/api/v1/flows/${String(doc.id)}`, doc) : await w.api('POST', '/api/v1/flows', doc);
   if (saved.status >= 300) throw new Error(`save failed: ${JSON.stringify(saved.body)}`);
   const pub = await w.api('POST', `/api/v1/flows/${String(doc.id)}/publish`);
   if (pub.status !== 200) throw new Error(`publish failed: ${JSON.stringify(pub.body)}`);

@@ -15,7 +15,10 @@ describe('flow scripts: the shipped examples pass', () => {
     test(file.slice(EXAMPLE_FLOWS_DIR.length + 1), async () => {
       const outcomes = await runScriptFile(file);
       const failed = outcomes.filter((o) => !o.ok);
-      assert.deepEqual(failed.map((o) => `${o.name}: step ${o.failure?.step} line ${o.failure?.line}: ${o.failure?.message}`), []);
+      assert.deepEqual(
+        failed.map((o) => `${o.name}: step ${o.failure?.step} line ${o.failure?.line}: ${o.failure?.message}`),
+        [],
+      );
       assert.ok(outcomes.length >= 1);
     });
   }
@@ -49,7 +52,10 @@ describe('flow scripts: failures are reported usefully', () => {
     assert.equal(o.ok, false);
     assert.equal(o.failure?.step, 3);
     assert.equal(o.failure?.line, 6);
-    assert.equal(o.failure?.message, 'expect: expected text "What is your first name?", but the bot sent text "¿Cuál es tu nombre completo?"');
+    assert.equal(
+      o.failure?.message,
+      'expect: expected text "What is your first name?", but the bot sent text "¿Cuál es tu nombre completo?"',
+    );
   });
 
   test('a wrong final result and a missing HTTP call are reported with what happened', async () => {
@@ -89,7 +95,10 @@ describe('flow scripts: failures are reported usefully', () => {
   });
 
   test('an invalid script names the line and the field, and runs nothing', async () => {
-    const path = write('bad.test.yaml', ['flow: x.yaml', 'steps:', '  - customer: hi', '  - expect: { txt: hello }', '  - advance: soon', ''].join('\n'));
+    const path = write(
+      'bad.test.yaml',
+      ['flow: x.yaml', 'steps:', '  - customer: hi', '  - expect: { txt: hello }', '  - advance: soon', ''].join('\n'),
+    );
     const [o] = await runScriptFile(path);
     assert.equal(o?.ok, false);
     assert.equal(o?.failure?.line, 4);
@@ -117,10 +126,24 @@ describe('flow scripts: failures are reported usefully', () => {
     );
     const path = write(
       'waiter.test.yaml',
-      [`flow: ${JSON.stringify(flow)}`, 'steps:', '  - customer: remind me', '  - expect: { text: Remind you of what? }', '  - customer: call mum', '  - expect_no_reply: true', '  - advance: 2h', '  - expect: { text: "Reminder: call mum" }', 'result: { status: succeeded, variables: { what: call mum } }', ''].join('\n'),
+      [
+        `flow: ${JSON.stringify(flow)}`,
+        'steps:',
+        '  - customer: remind me',
+        '  - expect: { text: Remind you of what? }',
+        '  - customer: call mum',
+        '  - expect_no_reply: true',
+        '  - advance: 2h',
+        '  - expect: { text: "Reminder: call mum" }',
+        'result: { status: succeeded, variables: { what: call mum } }',
+        '',
+      ].join('\n'),
     );
     const outcomes = await runScriptFile(path);
-    assert.deepEqual(outcomes.map((o) => [o.ok, o.failure?.message]), [[true, undefined]]);
+    assert.deepEqual(
+      outcomes.map((o) => [o.ok, o.failure?.message]),
+      [[true, undefined]],
+    );
   });
 
   test('the published schema file is the one the parser uses', () => {

@@ -32,7 +32,12 @@ forEachDialect('flows: jump to another flow, and flows loaded from a folder', (d
       start: 'ask',
       blocks: {
         ask: { type: 'ask', kind: 'text', prompt: 'Which invoice number?', variable: 'invoice', exits: { next: 'done' } },
-        done: { type: 'end', status: 'succeeded', message: 'Invoice {{session.invoice}} noted.', result: { invoice: '{{session.invoice}}' } },
+        done: {
+          type: 'end',
+          status: 'succeeded',
+          message: 'Invoice {{session.invoice}} noted.',
+          result: { invoice: '{{session.invoice}}' },
+        },
       },
     });
     await publish(w, {
@@ -81,9 +86,15 @@ forEachDialect('flows: jump to another flow, and flows loaded from a folder', (d
     writeFileSync(join(dir, 'broken.json'), '{"id": "broken", "blocks": 7}');
     writeFileSync(join(dir, 'notes.txt'), 'not a flow');
     const first = await loadFlowsDir(w.app.deps, dir);
-    assert.deepEqual(first.map((r) => r.file), ['broken.json', 'from-file.yaml']);
+    assert.deepEqual(
+      first.map((r) => r.file),
+      ['broken.json', 'from-file.yaml'],
+    );
     assert.ok(first[0]?.errors && first[0].errors.length > 0, 'the broken file is reported with its problems');
-    assert.deepEqual({ id: first[1]?.id, version: first[1]?.version, created: first[1]?.created }, { id: 'from-file', version: 1, created: true });
+    assert.deepEqual(
+      { id: first[1]?.id, version: first[1]?.version, created: first[1]?.created },
+      { id: 'from-file', version: 1, created: true },
+    );
     const again = await loadFlowsDir(w.app.deps, dir);
     assert.equal(again[1]?.created, false, 'unchanged: no new version');
     writeFileSync(join(dir, 'from-file.yaml'), doc('Hello again from a file.'));
@@ -101,7 +112,13 @@ forEachDialect('flows: jump to another flow, and flows loaded from a folder', (d
     const sub = await w.api('POST', '/api/v1/webhooks', { url: `${api.url}/one`, events: ['flow.succeeded:only-this'] });
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
     for (const id of ['only-this', 'not-this']) {
-      await publish(w, { id, name: id, start: 'end', triggers: [{ type: 'exact', value: `run ${id}` }], blocks: { end: { type: 'end', status: 'succeeded', message: `${id} done` } } });
+      await publish(w, {
+        id,
+        name: id,
+        start: 'end',
+        triggers: [{ type: 'exact', value: `run ${id}` }],
+        blocks: { end: { type: 'end', status: 'succeeded', message: `${id} done` } },
+      });
     }
     const c = w.sim.customer('15550009004', 'Al');
     await c.sendText('run not-this');
@@ -109,9 +126,12 @@ forEachDialect('flows: jump to another flow, and flows loaded from a folder', (d
     await c.sendText('run only-this');
     await c.waitForMessage(text('only-this done'));
     await w.settle();
-    await waitFor(() => api.requests.some((r) => r.path === '/one'), 5000, 'the chosen flow\'s result delivered');
+    await waitFor(() => api.requests.some((r) => r.path === '/one'), 5000, "the chosen flow's result delivered");
     await new Promise((r) => setTimeout(r, 300));
     const bodies = api.requests.filter((r) => r.path === '/one').map((r) => JSON.parse(r.body));
-    assert.deepEqual(bodies.map((b) => [b.type, b.data.flow_id]), [['flow.succeeded', 'only-this']]);
+    assert.deepEqual(
+      bodies.map((b) => [b.type, b.data.flow_id]),
+      [['flow.succeeded', 'only-this']],
+    );
   });
 });

@@ -32,7 +32,17 @@ forEachDialect('a choice built from data branches per option: by id, or by a fie
       id: 'bad-exits',
       name: 'Bad',
       start: 'a',
-      blocks: { a: { type: 'ask', kind: 'choice', prompt: 'p', variable: 'v', options_from: { var: 'session.items', id: '$.id', title: '$.t', ...from }, exits }, e: end('x') },
+      blocks: {
+        a: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'p',
+          variable: 'v',
+          options_from: { var: 'session.items', id: '$.id', title: '$.t', ...from },
+          exits,
+        },
+        e: end('x'),
+      },
     });
     const problems = async (d: Record<string, unknown>) => {
       const checked = await w.api('POST', '/api/v1/flows/validate', d);
@@ -46,7 +56,15 @@ forEachDialect('a choice built from data branches per option: by id, or by a fie
     assert.deepEqual(await problems(doc({ next: 'e' }, { exit: 'kind' })), ['options_from.exit']);
     assert.deepEqual(await problems(doc({ next: 'e', priority: 'e' }, { exit: '$.kind' })), []);
     // Static options keep their closed list of exits.
-    const fixed = { id: 'fixed', name: 'F', start: 'a', blocks: { a: { type: 'ask', kind: 'choice', prompt: 'p', variable: 'v', options: [{ id: 'a', title: 'A' }], exits: { next: 'e', b: 'e' } }, e: end('x') } };
+    const fixed = {
+      id: 'fixed',
+      name: 'F',
+      start: 'a',
+      blocks: {
+        a: { type: 'ask', kind: 'choice', prompt: 'p', variable: 'v', options: [{ id: 'a', title: 'A' }], exits: { next: 'e', b: 'e' } },
+        e: end('x'),
+      },
+    };
     assert.deepEqual(await problems(fixed), ['exits.b']);
     const saved = await w.api('POST', '/api/v1/flows', doc({ next: 'e', __more__: 'e' }));
     assert.equal(saved.status, 422);
@@ -61,7 +79,14 @@ forEachDialect('a choice built from data branches per option: by id, or by a fie
       triggers: [{ type: 'exact', value: 'slots' }],
       blocks: {
         load: { type: 'set', values: { 'session.slots': SLOTS }, exits: { next: 'pick' } },
-        pick: { type: 'ask', kind: 'choice', prompt: 'When?', variable: 'slot', options_from: { var: 'session.slots', id: '$.id', title: '$.label' }, exits: { next: 'booked', 'vip-9': 'vip' } },
+        pick: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'When?',
+          variable: 'slot',
+          options_from: { var: 'session.slots', id: '$.id', title: '$.label' },
+          exits: { next: 'booked', 'vip-9': 'vip' },
+        },
         vip: end('VIP lounge for {{session.slot_title}}'),
         booked: end('Booked {{session.slot}}'),
       },

@@ -40,7 +40,10 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     await c.waitForMessage(text(/no parece un correo electrónico/));
     await c.sendText('Ana@Example.com');
     const choice = await c.waitForMessage((m) => m.type === 'interactive');
-    assert.deepEqual(choice.body.interactive.action.buttons.map((b: any) => b.reply.id), ['plumbing', 'electrical', 'cleaning']);
+    assert.deepEqual(
+      choice.body.interactive.action.buttons.map((b: any) => b.reply.id),
+      ['plumbing', 'electrical', 'cleaning'],
+    );
     await c.replyButton(choice.wamid, 'plumbing');
     await c.waitForMessage(text('¿Cuál es la dirección de la visita?'));
     await c.sendText('Calle Mayor 1, Madrid');
@@ -50,21 +53,35 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
     await c.sendText('24/12/2030');
     const confirmation = await c.waitForMessage((m) => m.type === 'template');
     assert.equal(confirmation.template?.name, 'solicitud_recibida_cliente');
-    assert.match(confirmation.text ?? '', /Hola Ana Diaz, recibimos tu solicitud SR-1001 de Plomería para el 24\/12\/2030.*ana@example\.com/);
+    assert.match(
+      confirmation.text ?? '',
+      /Hola Ana Diaz, recibimos tu solicitud SR-1001 de Plomería para el 24\/12\/2030.*ana@example\.com/,
+    );
     // The vendor the business API assigned is told with nueva_solicitud_de_servicio.
     const notice = await w.sim.customer('14155550199').waitForMessage((m) => m.type === 'template');
     assert.equal(notice.template?.name, 'nueva_solicitud_de_servicio');
     assert.match(notice.text ?? '', /Tipo de servicio: Plomería[\s\S]*Cliente: Ana Diaz[\s\S]*\+15557770001[\s\S]*Calle Mayor 1, Madrid/);
     await w.settle();
     // Sent by the flow, as itself (not as the admin token, not as "api").
-    const stored = await w.app.deps.storage.db.selectFrom('messages').select('author').where('external_id', '=', notice.wamid).executeTakeFirstOrThrow();
+    const stored = await w.app.deps.storage.db
+      .selectFrom('messages')
+      .select('author')
+      .where('external_id', '=', notice.wamid)
+      .executeTakeFirstOrThrow();
     assert.equal(stored.author, 'bot:flow:service-request');
 
     const call = api.requests.find((r) => r.path === '/service-requests');
     assert.ok(call);
     assert.equal(call.method, 'POST');
     assert.equal(call.headers['x-source'], 'switchboard');
-    assert.deepEqual(JSON.parse(call.body), { name: 'Ana Diaz', email: 'ana@example.com', phone: '+15557770001', service: 'plumbing', address: 'Calle Mayor 1, Madrid', date: '2030-12-24' });
+    assert.deepEqual(JSON.parse(call.body), {
+      name: 'Ana Diaz',
+      email: 'ana@example.com',
+      phone: '+15557770001',
+      service: 'plumbing',
+      address: 'Calle Mayor 1, Madrid',
+      date: '2030-12-24',
+    });
 
     const results = (await w.api('GET', '/api/v1/flows/service-request/results')).body.data;
     assert.equal(results.length, 1);
@@ -85,7 +102,11 @@ forEachDialect('flows: the seed scenario, restarts, private addresses', (dialect
         ['ask_date', '2030-12-24', true],
       ],
     );
-    const conv = await w.app.deps.storage.db.selectFrom('conversations').select(['linked_record_type', 'linked_record_id', 'linked_record']).where('id', '=', r.conversation_id).executeTakeFirstOrThrow();
+    const conv = await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select(['linked_record_type', 'linked_record_id', 'linked_record'])
+      .where('id', '=', r.conversation_id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([conv.linked_record_type, conv.linked_record_id], ['service_request', 'SR-1001']);
     assert.equal(JSON.parse(conv.linked_record ?? '{}').url, 'https://crm.example.com/requests/SR-1001');
     // After the flow, ordinary texts get the demo bot again.

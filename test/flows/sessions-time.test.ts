@@ -11,7 +11,8 @@ const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
 test('business hours by Intl: inside, postponed to the next opening, across a DST change', () => {
-  const hours = (tz: string, days?: number[]) => timeSettings({ id: 'x', name: 'x', start: 'a', blocks: {}, settings: { business_hours: { timezone: tz, days } } }).hours;
+  const hours = (tz: string, days?: number[]) =>
+    timeSettings({ id: 'x', name: 'x', start: 'a', blocks: {}, settings: { business_hours: { timezone: tz, days } } }).hours;
   const tokyo = hours('Asia/Tokyo');
   assert.equal(isBusinessTime(Date.parse('2030-01-07T01:00:00Z'), tokyo), true); // 10:00 JST
   assert.equal(isBusinessTime(Date.parse('2030-01-07T10:30:00Z'), tokyo), false); // 19:30 JST
@@ -21,7 +22,10 @@ test('business hours by Intl: inside, postponed to the next opening, across a DS
   assert.equal(new Date(nextBusinessTime(Date.parse('2030-03-30T20:00:00Z'), madrid)).toISOString(), '2030-03-31T06:00:00.000Z');
   assert.equal(new Date(nextBusinessTime(Date.parse('2030-03-29T20:00:00Z'), madrid)).toISOString(), '2030-03-30T07:00:00.000Z');
   // Weekdays only: Friday 2030-01-11 after closing -> Monday 08:00 UTC.
-  assert.equal(new Date(nextBusinessTime(Date.parse('2030-01-11T20:00:00Z'), hours('UTC', [1, 2, 3, 4, 5]))).toISOString(), '2030-01-14T08:00:00.000Z');
+  assert.equal(
+    new Date(nextBusinessTime(Date.parse('2030-01-11T20:00:00Z'), hours('UTC', [1, 2, 3, 4, 5]))).toISOString(),
+    '2030-01-14T08:00:00.000Z',
+  );
 });
 
 forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry', (dialect) => {
@@ -35,7 +39,11 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
   };
   const text = (t: string) => (m: { text?: string }) => m.text === t;
   const session = async (flow: string, contactWaId: string) => {
-    const ct = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', contactWaId).executeTakeFirstOrThrow();
+    const ct = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('external_id', '=', contactWaId)
+      .executeTakeFirstOrThrow();
     return (await w.api('GET', `/api/v1/flows/${flow}/sessions`)).body.data.find((s: any) => s.contact_id === ct.id);
   };
   const question = (id: string, settings: Record<string, unknown>) => ({
@@ -54,8 +62,21 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     api = await startBusinessApi();
     w = await startWorld({ dialect, config: { flows: { httpAllowPrivate: true }, eventWebhooks: { allowPrivate: true } } });
     await publish(w, question('re', { reengagement: { enabled: true, delay_minutes: 30 }, business_hours: { timezone: 'UTC' } }));
-    await publish(w, question('re-tokyo', { reengagement: { enabled: true, delay_minutes: 30, message: 'Still there, {{contact.name}}?', yes: 'Sí', no: 'Ya no' }, business_hours: { timezone: 'Asia/Tokyo' } }));
-    await publish(w, question('re-window', { reengagement: { enabled: true, delay_minutes: 1380 }, session_timeout_minutes: 2880, business_hours: { start: '08:00', end: '09:00', timezone: 'Asia/Tokyo' } }));
+    await publish(
+      w,
+      question('re-tokyo', {
+        reengagement: { enabled: true, delay_minutes: 30, message: 'Still there, {{contact.name}}?', yes: 'Sí', no: 'Ya no' },
+        business_hours: { timezone: 'Asia/Tokyo' },
+      }),
+    );
+    await publish(
+      w,
+      question('re-window', {
+        reengagement: { enabled: true, delay_minutes: 1380 },
+        session_timeout_minutes: 2880,
+        business_hours: { start: '08:00', end: '09:00', timezone: 'Asia/Tokyo' },
+      }),
+    );
     await publish(w, question('exp', { session_timeout_minutes: 60 }));
   });
   after(async () => {
@@ -75,7 +96,13 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     w.clock.advance(2 * MIN);
     const re = await c.waitForMessage((m) => m.type === 'interactive');
     assert.equal(re.body.interactive.body.text, 'Are you still there? Shall we continue where we left off?');
-    assert.deepEqual(re.body.interactive.action.buttons.map((b: any) => [b.reply.id, b.reply.title]), [['reengage_yes', 'Yes, continue'], ['reengage_no', 'No, thanks']]);
+    assert.deepEqual(
+      re.body.interactive.action.buttons.map((b: any) => [b.reply.id, b.reply.title]),
+      [
+        ['reengage_yes', 'Yes, continue'],
+        ['reengage_no', 'No, thanks'],
+      ],
+    );
     await c.replyButton(re.wamid, 'reengage_yes');
     await c.waitForMessage(text('What is your name?'));
     await c.sendText('Ana Diaz');
@@ -110,7 +137,11 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     await w.settle();
     w.clock.advance(31 * MIN); // 19:16 in Tokyo: closed
     const opening = day + 23 * HOUR; // 08:00 the next day in Tokyo
-    await waitFor(async () => (await session('re-tokyo', '15558880003')).wake_at === new Date(opening).toISOString(), 5000, 'postponed to the opening');
+    await waitFor(
+      async () => (await session('re-tokyo', '15558880003')).wake_at === new Date(opening).toISOString(),
+      5000,
+      'postponed to the opening',
+    );
     assert.equal(c.received().filter((m) => m.type === 'interactive').length, 0, 'nothing sent after closing');
     setClock(opening + MIN);
     const re = await c.waitForMessage((m) => m.type === 'interactive');
@@ -130,7 +161,11 @@ forEachDialect('flows: re-engagement, business hours, the 24-hour window, expiry
     const asked = day + HOUR;
     const windowCloses = asked + DAY;
     setClock(asked + 23 * HOUR + MIN); // due at 09:00 Tokyo (closed); the next opening is after the window closes
-    await waitFor(async () => (await session('re-window', '15558880004')).wake_at === new Date(windowCloses).toISOString(), 5000, 'waits for the window to close');
+    await waitFor(
+      async () => (await session('re-window', '15558880004')).wake_at === new Date(windowCloses).toISOString(),
+      5000,
+      'waits for the window to close',
+    );
     setClock(windowCloses + MIN);
     await waitFor(async () => (await session('re-window', '15558880004')).status === 'expired', 5000, 'expired');
     const s = await session('re-window', '15558880004');

@@ -17,13 +17,25 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
       name: 'booking_reminder',
       language: 'en_US',
       category: 'UTILITY',
-      components: [body('Hi {{1}}, shall we finish your booking?', ['Ana']), { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Continue' }, { type: 'QUICK_REPLY', text: 'Cancel' }] }],
+      components: [
+        body('Hi {{1}}, shall we finish your booking?', ['Ana']),
+        {
+          type: 'BUTTONS',
+          buttons: [
+            { type: 'QUICK_REPLY', text: 'Continue' },
+            { type: 'QUICK_REPLY', text: 'Cancel' },
+          ],
+        },
+      ],
     });
     await approvedTemplate(w, {
       name: 'new_offer',
       language: 'en_US',
       category: 'MARKETING',
-      components: [body('Hi {{1}}, there is a new offer for you.', ['Ana']), { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Continue' }] }],
+      components: [
+        body('Hi {{1}}, there is a new offer for you.', ['Ana']),
+        { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Continue' }] },
+      ],
     });
     const ask = (id: string, triggers: unknown[]) => ({
       id,
@@ -43,7 +55,12 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
   });
 
   test('a template quick-reply button starts the flow that names its template and payload', async () => {
-    const sent = await w.api('POST', '/api/v1/conversations', { phone: '+14155550111', template: 'booking_reminder', language: 'en_US', parameters: { body: ['Lu'], buttons } });
+    const sent = await w.api('POST', '/api/v1/conversations', {
+      phone: '+14155550111',
+      template: 'booking_reminder',
+      language: 'en_US',
+      parameters: { body: ['Lu'], buttons },
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const c = w.sim.customer('14155550111', 'Lu');
     const tpl = await c.waitForMessage((m) => m.type === 'template');
@@ -52,17 +69,28 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
     await c.sendText('Monday');
     await c.waitForMessage(text('Booked for Monday'));
     // Sent without payloads, WhatsApp echoes the button text: "Continue" matches case-insensitively.
-    await w.api('POST', '/api/v1/conversations', { phone: '+14155550122', template: 'booking_reminder', language: 'en_US', parameters: { body: ['Max'] } });
+    await w.api('POST', '/api/v1/conversations', {
+      phone: '+14155550122',
+      template: 'booking_reminder',
+      language: 'en_US',
+      parameters: { body: ['Max'] },
+    });
     const c2 = w.sim.customer('14155550122', 'Max');
     const tpl2 = await c2.waitForMessage((m) => m.type === 'template');
     await c2.tapTemplateButton(tpl2.wamid, 'Continue');
     await c2.waitForMessage(text('Which day suits you?'));
     const flows = (await w.api('GET', '/api/v1/flows/resume-booking')).body;
-    assert.deepEqual([flows.triggers[0].type, flows.triggers[0].template, flows.triggers[0].payload], ['template_button', 'booking_reminder', 'continue']);
+    assert.deepEqual(
+      [flows.triggers[0].type, flows.triggers[0].template, flows.triggers[0].payload],
+      ['template_button', 'booking_reminder', 'continue'],
+    );
   });
 
   test('POST /flows/:id/start with a template: sent outside the window, the session waits for the button; continue resumes, cancel fails', async () => {
-    const started = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550133', template: { name: 'booking_reminder', language: 'en_US', parameters: { body: ['Ned'], buttons } } });
+    const started = await w.api('POST', '/api/v1/flows/api-booking/start', {
+      phone: '+14155550133',
+      template: { name: 'booking_reminder', language: 'en_US', parameters: { body: ['Ned'], buttons } },
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     assert.deepEqual([started.body.status, started.body.awaiting], ['waiting', 'button']);
     assert.match(started.body.template_message.id, /^msg_/);
@@ -73,20 +101,37 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
     await c.sendText('Friday');
     await c.waitForMessage(text('Booked for Friday'));
 
-    const again = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550144', template: { name: 'booking_reminder', language: 'en_US', parameters: { body: ['Oz'], buttons } } });
+    const again = await w.api('POST', '/api/v1/flows/api-booking/start', {
+      phone: '+14155550144',
+      template: { name: 'booking_reminder', language: 'en_US', parameters: { body: ['Oz'], buttons } },
+    });
     assert.equal(again.status, 202);
     const c2 = w.sim.customer('14155550144', 'Oz');
     const tpl2 = await c2.waitForMessage((m) => m.type === 'template');
     await c2.tapTemplateButton(tpl2.wamid, 'cancel');
-    await waitFor(async () => (await sessionsOf('api-booking')).find((s: any) => s.id === again.body.id)?.status === 'failed', 5000, 'cancelled');
+    await waitFor(
+      async () => (await sessionsOf('api-booking')).find((s: any) => s.id === again.body.id)?.status === 'failed',
+      5000,
+      'cancelled',
+    );
     assert.equal((await sessionsOf('api-booking')).find((s: any) => s.id === again.body.id).reason, 'cancelled');
   });
 
   test('a template start needs opt-in for marketing (as sendTemplate enforces) and leaves no session when refused; bad bodies are 400', async () => {
-    const refused = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550155', template: { name: 'new_offer', language: 'en_US', parameters: { body: ['Pia'] } } });
+    const refused = await w.api('POST', '/api/v1/flows/api-booking/start', {
+      phone: '+14155550155',
+      template: { name: 'new_offer', language: 'en_US', parameters: { body: ['Pia'] } },
+    });
     assert.deepEqual([refused.status, refused.body.error.code], [422, 'opt_in_required']);
-    const missing = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550155', template: { name: 'no_such_template' } });
-    assert.deepEqual([missing.status, missing.body.error.code], [404, 'template_not_found'], 'no session_active: the refused start left nothing behind');
+    const missing = await w.api('POST', '/api/v1/flows/api-booking/start', {
+      phone: '+14155550155',
+      template: { name: 'no_such_template' },
+    });
+    assert.deepEqual(
+      [missing.status, missing.body.error.code],
+      [404, 'template_not_found'],
+      'no session_active: the refused start left nothing behind',
+    );
     const bad = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550155', template: 'booking_reminder' });
     assert.deepEqual([bad.status, bad.body.error.code], [400, 'invalid_template']);
     const noWindow = await w.api('POST', '/api/v1/flows/api-booking/start', { phone: '+14155550155' });
@@ -100,7 +145,14 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
       start: 'tpl',
       triggers: [{ type: 'exact', value: 'remind me' }],
       blocks: {
-        tpl: { type: 'template', name: 'booking_reminder', language: 'en_US', parameters: { body: ['{{contact.name}}'], buttons }, wait_for_button: true, exits: { next: 'yes', cancel: 'no' } },
+        tpl: {
+          type: 'template',
+          name: 'booking_reminder',
+          language: 'en_US',
+          parameters: { body: ['{{contact.name}}'], buttons },
+          wait_for_button: true,
+          exits: { next: 'yes', cancel: 'no' },
+        },
         yes: { type: 'end', status: 'succeeded', message: 'Great, let us go on.' },
         no: { type: 'end', status: 'failed', reason: 'declined', message: 'OK, cancelled.' },
       },
@@ -117,11 +169,25 @@ forEachDialect('flow triggers: template buttons, API start with a template, hand
   });
 
   test('closing or unassigning a handed-off conversation lifts the bot pause', async () => {
-    await publish(w, { id: 'human', name: 'Human', start: 'h', triggers: [{ type: 'exact', value: 'agent please' }], blocks: { h: { type: 'handoff', message: 'Connecting you.' } } });
-    const paused = async (conversationId: string) => (await w.api('GET', `/api/v1/conversations/${conversationId}`)).body.bot.paused === true;
+    await publish(w, {
+      id: 'human',
+      name: 'Human',
+      start: 'h',
+      triggers: [{ type: 'exact', value: 'agent please' }],
+      blocks: { h: { type: 'handoff', message: 'Connecting you.' } },
+    });
+    const paused = async (conversationId: string) =>
+      (await w.api('GET', `/api/v1/conversations/${conversationId}`)).body.bot.paused === true;
     const convOf = async (waId: string) => {
       const ct = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', '=', waId).executeTakeFirstOrThrow();
-      return (await w.app.deps.storage.db.selectFrom('conversations').select('id').where('contact_id', '=', ct.id).orderBy('created_at', 'desc').executeTakeFirstOrThrow()).id;
+      return (
+        await w.app.deps.storage.db
+          .selectFrom('conversations')
+          .select('id')
+          .where('contact_id', '=', ct.id)
+          .orderBy('created_at', 'desc')
+          .executeTakeFirstOrThrow()
+      ).id;
     };
     const c = w.sim.customer('14155550177', 'Ray');
     await c.sendText('agent please');

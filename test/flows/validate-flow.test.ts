@@ -20,8 +20,26 @@ test('the shipped example flow is valid', () => {
 test('schema errors point at the block and field', () => {
   const errs = errorsOf(
     base({
-      a: { type: 'send', message: { buttons: { body: 'Pick', buttons: [{ id: '1', title: 'one' }, { id: '2', title: 'two' }, { id: '3', title: 'three' }, { id: '4', title: 'four' }] } }, exits: { next: 'b' } },
-      b: { type: 'send', message: { buttons: { body: 'x', buttons: [{ id: '1', title: 'a title that is far too long' }] } }, exits: { next: 'c' } },
+      a: {
+        type: 'send',
+        message: {
+          buttons: {
+            body: 'Pick',
+            buttons: [
+              { id: '1', title: 'one' },
+              { id: '2', title: 'two' },
+              { id: '3', title: 'three' },
+              { id: '4', title: 'four' },
+            ],
+          },
+        },
+        exits: { next: 'b' },
+      },
+      b: {
+        type: 'send',
+        message: { buttons: { body: 'x', buttons: [{ id: '1', title: 'a title that is far too long' }] } },
+        exits: { next: 'c' },
+      },
       c: { type: 'ask', kind: 'color', prompt: 'q', variable: 'v', exits: { next: 'a' } },
       d: { type: 'send', message: { text: 'hi' }, bogus: 1, exits: { next: 'a' } },
     }),
@@ -39,15 +57,40 @@ test('semantic errors: exits, start, choices, lists, templates, regexes; unreach
     base(
       {
         a: { type: 'send', message: { text: 'Hello {{session.name' }, exits: { next: 'nowhere' } },
-        b: { type: 'ask', kind: 'choice', prompt: 'q', variable: 'v', style: 'buttons', options: [1, 2, 3, 4].map((i) => ({ id: `o${i}`, title: `Option ${i}` })), exits: { next: 'a' } },
-        c: { type: 'send', message: { list: { body: 'b', button: 'Pick', sections: [{ rows: Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, title: 'r' })) }, { rows: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, title: 's' })) }] } }, exits: { next: 'a' } },
+        b: {
+          type: 'ask',
+          kind: 'choice',
+          prompt: 'q',
+          variable: 'v',
+          style: 'buttons',
+          options: [1, 2, 3, 4].map((i) => ({ id: `o${i}`, title: `Option ${i}` })),
+          exits: { next: 'a' },
+        },
+        c: {
+          type: 'send',
+          message: {
+            list: {
+              body: 'b',
+              button: 'Pick',
+              sections: [
+                { rows: Array.from({ length: 6 }, (_, i) => ({ id: `r${i}`, title: 'r' })) },
+                { rows: Array.from({ length: 6 }, (_, i) => ({ id: `s${i}`, title: 's' })) },
+              ],
+            },
+          },
+          exits: { next: 'a' },
+        },
         d: { type: 'condition', if: { var: 'session.x', op: 'matches', value: '(' }, exits: { then: 'a' } },
         e: { type: 'send', message: { text: '{{secrets.key}}' }, exits: { next: 'a', wrong: 'a' } },
       },
       { start: 'zz', triggers: [{ type: 'regex', value: '[' }] },
     ),
   );
-  const has = (block: string | null, field: string, re: RegExp) => assert.ok(errs.some((e) => e.block === block && e.field === field && re.test(e.message)), `${block}.${field} ${re} in ${JSON.stringify(errs, null, 1)}`);
+  const has = (block: string | null, field: string, re: RegExp) =>
+    assert.ok(
+      errs.some((e) => e.block === block && e.field === field && re.test(e.message)),
+      `${block}.${field} ${re} in ${JSON.stringify(errs, null, 1)}`,
+    );
   has(null, 'start', /does not exist/);
   has('a', 'exits.next', /not a block/);
   has('a', 'message.text', /unclosed/);
@@ -61,7 +104,10 @@ test('semantic errors: exits, start, choices, lists, templates, regexes; unreach
 
   const ok = validateFlow(base({ a: { type: 'end', status: 'succeeded' }, lonely: { type: 'end', status: 'failed' } }));
   assert.ok(ok.ok);
-  assert.deepEqual(ok.warnings.map((w) => w.block), ['lonely']);
+  assert.deepEqual(
+    ok.warnings.map((w) => w.block),
+    ['lonely'],
+  );
 });
 
 test('YAML and JSON text both parse; garbage is a clear error', () => {

@@ -16,7 +16,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Runs `npm run admin-token` (its script, src/cli/admin-token.ts) with exactly this environment. */
 function adminTokenCommand(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/admin-token.ts'], { cwd: root, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/admin-token.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));
@@ -47,7 +51,8 @@ forEachDialect('npm run admin-token: a new admin token from the machine that hol
       const old = /Admin API token \(shown once, stored hashed\): (\S+)/.exec(banner)?.[1];
       assert.ok(old, `the first start prints the token:\n${banner}`);
       assert.match(banner, /npm run admin-token/, 'the banner says how to get a new one');
-      const labels = (token: string) => fetch(`${child!.url}/api/v1/labels`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      const labels = (token: string) =>
+        fetch(`${child!.url}/api/v1/labels`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
       assert.equal(await labels(old), 200);
       // An inbox stream opened with the old token is closed too, not only new requests refused.
       const stream = await fetch(`${child.url}/api/v1/stream`, { headers: { authorization: `Bearer ${old}` } });
@@ -85,7 +90,11 @@ forEachDialect('npm run admin-token: a new admin token from the machine that hol
   test('with SWITCHBOARD_ADMIN_TOKEN set it says it cannot replace that one and prints no token', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-admin-token-'));
     try {
-      const run = await adminTokenCommand({ DATA_DIR: dataDir, SWITCHBOARD_ADMIN_TOKEN: 'an-environment-admin-token', ...(dialect === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : {}) });
+      const run = await adminTokenCommand({
+        DATA_DIR: dataDir,
+        SWITCHBOARD_ADMIN_TOKEN: 'an-environment-admin-token',
+        ...(dialect === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
+      });
       assert.equal(run.code, 1);
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /SWITCHBOARD_ADMIN_TOKEN is set .*cannot replace it/);

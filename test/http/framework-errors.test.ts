@@ -57,7 +57,12 @@ forEachDialect('http: framework errors answer {error: {code, message}}', (dialec
 
   test('a body over the limit is 413 body_too_large; without a token 401 comes first', async () => {
     const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10) });
-    assertError(await send('POST', '/api/v1/labels', { ...TOKEN, 'content-type': 'application/json' }, big), 413, 'body_too_large', 'with a token');
+    assertError(
+      await send('POST', '/api/v1/labels', { ...TOKEN, 'content-type': 'application/json' }, big),
+      413,
+      'body_too_large',
+      'with a token',
+    );
     assertError(await send('POST', '/api/v1/labels', { 'content-type': 'application/json' }, big), 401, 'unauthorized', 'without a token');
   });
 
@@ -65,15 +70,30 @@ forEachDialect('http: framework errors answer {error: {code, message}}', (dialec
     const xml = await send('POST', '/api/v1/labels', { ...TOKEN, 'content-type': 'application/xml' }, '<label/>');
     assertError(xml, 415, 'unsupported_media_type', 'xml');
     assert.match((xml.body as { error: { message: string } }).error.message, /application\/xml/);
-    assertError(await send('POST', '/api/v1/labels', { 'content-type': 'application/xml' }, '<label/>'), 401, 'unauthorized', 'without a token');
+    assertError(
+      await send('POST', '/api/v1/labels', { 'content-type': 'application/xml' }, '<label/>'),
+      401,
+      'unauthorized',
+      'without a token',
+    );
   });
 
   test('malformed JSON, an empty JSON body and a __proto__ key are 400 invalid_json', async () => {
     const json = { ...TOKEN, 'content-type': 'application/json' };
     assertError(await send('POST', '/api/v1/labels', json, '{"name": '), 400, 'invalid_json', 'truncated JSON');
     assertError(await send('POST', '/api/v1/labels', json, ''), 400, 'invalid_json', 'empty JSON body');
-    assertError(await send('POST', '/api/v1/labels', json, '{"name": "x", "__proto__": {"admin": true}}'), 400, 'invalid_json', '__proto__');
-    assertError(await send('POST', '/api/v1/labels', { 'content-type': 'application/json' }, '{"name": '), 401, 'unauthorized', 'without a token');
+    assertError(
+      await send('POST', '/api/v1/labels', json, '{"name": "x", "__proto__": {"admin": true}}'),
+      400,
+      'invalid_json',
+      '__proto__',
+    );
+    assertError(
+      await send('POST', '/api/v1/labels', { 'content-type': 'application/json' }, '{"name": '),
+      401,
+      'unauthorized',
+      'without a token',
+    );
   });
 
   test('an unknown route or method is 404 not_found with or without a token; there is no 406: an unmet Accept still gets JSON', async () => {
@@ -87,7 +107,7 @@ forEachDialect('http: framework errors answer {error: {code, message}}', (dialec
     assert.match(labels.type, /^application\/json/);
   });
 
-  test('requests Node\'s HTTP parser refuses (junk, oversized headers) get the same JSON shape', async () => {
+  test("requests Node's HTTP parser refuses (junk, oversized headers) get the same JSON shape", async () => {
     const raw = (request: string) =>
       new Promise<string>((resolve, reject) => {
         const { hostname, port } = new URL(url);
@@ -99,9 +119,18 @@ forEachDialect('http: framework errors answer {error: {code, message}}', (dialec
       });
     const parse = (response: string) => {
       const [head = '', body = ''] = response.split('\r\n\r\n');
-      return { status: Number(head.split(' ')[1]), type: /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '', body: JSON.parse(body) as unknown };
+      return {
+        status: Number(head.split(' ')[1]),
+        type: /content-type: ([^\r\n]+)/i.exec(head)?.[1] ?? '',
+        body: JSON.parse(body) as unknown,
+      };
     };
     assertError(parse(await raw('NOT HTTP AT ALL\r\n\r\n')), 400, 'bad_request', 'junk request line');
-    assertError(parse(await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)), 431, 'headers_too_large', 'oversized headers');
+    assertError(
+      parse(await raw(`GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)),
+      431,
+      'headers_too_large',
+      'oversized headers',
+    );
   });
 });

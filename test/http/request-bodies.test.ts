@@ -49,7 +49,14 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
     ids.tokens = (await made('/api/v1/tokens', { name: 'walk', scopes: ['conversations:read'] })).id;
     ids['canned-replies'] = (await made('/api/v1/canned-replies', { shortcut: 'walk', text: 'hi' })).id;
     ids.webhooks = (await made('/api/v1/webhooks', { url: 'https://example.com/hook', events: ['*'] })).id;
-    ids.templates = (await made('/api/v1/templates', { name: 'walk_hello', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello' }] })).id;
+    ids.templates = (
+      await made('/api/v1/templates', {
+        name: 'walk_hello',
+        language: 'en_US',
+        category: 'UTILITY',
+        components: [{ type: 'BODY', text: 'Hello' }],
+      })
+    ).id;
     await made('/api/v1/flows', FLOW);
     await made(`/api/v1/flows/${FLOW.id}/publish`, {});
     ids.flows = FLOW.id;
@@ -84,7 +91,10 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
           free.push(key);
           if (template.includes('/flows')) {
             const errors = res.body.errors ?? res.body.error?.details?.errors;
-            assert.ok(errors.some((e: { field?: string }) => e.field === 'zz_unknown'), `${key}: the flow schema names the field: ${JSON.stringify(res.body)}`);
+            assert.ok(
+              errors.some((e: { field?: string }) => e.field === 'zz_unknown'),
+              `${key}: the flow schema names the field: ${JSON.stringify(res.body)}`,
+            );
           } else {
             assert.ok(res.status >= 400 && res.status < 500, `${key}: ${res.status}`);
           }
@@ -109,7 +119,9 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
 
   test('every route listed as taking no body exists, and takes none: nothing, {} or null pass; fields or junk are 400', async () => {
     const doc = (await w.api('GET', '/openapi.json')).body as { paths: Record<string, Record<string, unknown>> };
-    const routes = new Set(Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)));
+    const routes = new Set(
+      Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`)),
+    );
     for (const r of BODYLESS_ROUTES) assert.ok(routes.has(r), `${r} is a route`);
     const unblock = `/api/v1/contacts/${ids.contacts}/unblock`;
     for (const [body, status, code] of [
@@ -128,7 +140,11 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
         assert.equal(typeof res.body.error.details.field, 'string');
       }
     }
-    const text = await fetch(`${w.app.url}${unblock}`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'text/plain' }, body: 'please unblock' });
+    const text = await fetch(`${w.app.url}${unblock}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'text/plain' },
+      body: 'please unblock',
+    });
     assert.equal(text.status, 400, 'a text body is refused too');
     // Authentication still comes first: an anonymous caller learns nothing about the body rules.
     assert.equal((await call(w, 'anonymous', 'POST', unblock, { reason: 'x' })).status, 401);
@@ -143,15 +159,43 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
       ['POST', '/api/v1/templates/sync', 'junk', 400, 'invalid_body', 'body'],
       ['POST', '/api/v1/templates/sync', [1], 400, 'invalid_body', 'body'],
       ['POST', `/api/v1/templates/${ids.templates}/send`, { phone: { n: 1 } }, 400, 'invalid_phone', 'phone'],
-      ['POST', `/api/v1/templates/${ids.templates}/send`, { phone: '+15559990101', channel_id: ['x'] }, 400, 'invalid_channel_id', 'channel_id'],
+      [
+        'POST',
+        `/api/v1/templates/${ids.templates}/send`,
+        { phone: '+15559990101', channel_id: ['x'] },
+        400,
+        'invalid_channel_id',
+        'channel_id',
+      ],
       ['POST', `/api/v1/templates/${ids.templates}/send`, { phone: '+15559990101', template: 'other' }, 400, 'unknown_field', 'template'],
       ['POST', `/api/v1/templates/${ids.templates}/preview`, { params: [] }, 400, 'unknown_field', 'params'],
       ['PATCH', `/api/v1/templates/${ids.templates}`, { nmae: 'typo' }, 400, 'unknown_field', 'nmae'],
-      ['POST', '/api/v1/conversations', { template: 'walk_hello', phone: '+15559990101', channel_id: { id: 1 } }, 400, 'invalid_channel_id', 'channel_id'],
-      ['POST', '/api/v1/conversations', { template: 'walk_hello', phone: '+15559990101', paramters: [] }, 400, 'unknown_field', 'paramters'],
+      [
+        'POST',
+        '/api/v1/conversations',
+        { template: 'walk_hello', phone: '+15559990101', channel_id: { id: 1 } },
+        400,
+        'invalid_channel_id',
+        'channel_id',
+      ],
+      [
+        'POST',
+        '/api/v1/conversations',
+        { template: 'walk_hello', phone: '+15559990101', paramters: [] },
+        400,
+        'unknown_field',
+        'paramters',
+      ],
       ['POST', `/api/v1/conversations/${conv}/templates`, { template: 'walk_hello', to: 'x' }, 400, 'unknown_field', 'to'],
       ['POST', '/api/v1/users', { email: 42, name: 'X', password: 'long enough pw' }, 422, 'invalid_email', 'email'],
-      ['POST', '/api/v1/users', { email: 'x@example.com', name: 'X', password: 'long enough pw', admin: true }, 400, 'unknown_field', 'admin'],
+      [
+        'POST',
+        '/api/v1/users',
+        { email: 'x@example.com', name: 'X', password: 'long enough pw', admin: true },
+        400,
+        'unknown_field',
+        'admin',
+      ],
       ['POST', '/api/v1/tokens', { name: 'x', scopes: 'admin' }, 422, 'invalid_scopes', 'scopes'],
       ['POST', '/api/v1/tokens', { name: 'x', scopes: ['admin'], expires: '2030-01-01' }, 400, 'unknown_field', 'expires'],
       ['POST', '/api/v1/labels', { name: ['vip'] }, 422, 'invalid_label_name', 'name'],
@@ -162,12 +206,26 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
       ['POST', `/api/v1/conversations/${conv}/assign`, { user: 'x' }, 400, 'unknown_field', 'user'],
       ['POST', `/api/v1/conversations/${conv}/messages`, { text: 5 }, 422, 'text_required', 'text'],
       ['POST', `/api/v1/conversations/${conv}/messages`, { text: 'hi', caption: 'x' }, 400, 'unknown_field', 'caption'],
-      ['POST', `/api/v1/conversations/${conv}/messages`, { type: 'image', link: 'https://example.com/a.png', text: 'x' }, 400, 'unknown_field', 'text'],
+      [
+        'POST',
+        `/api/v1/conversations/${conv}/messages`,
+        { type: 'image', link: 'https://example.com/a.png', text: 'x' },
+        400,
+        'unknown_field',
+        'text',
+      ],
       ['POST', `/api/v1/conversations/${conv}/typing`, { typing: 'yes' }, 422, 'invalid_typing', 'typing'],
       ['POST', `/api/v1/conversations/${conv}/typing`, { typnig: false }, 400, 'unknown_field', 'typnig'],
       ['POST', `/api/v1/flows/${FLOW.id}/start`, { phone: 15559990101 }, 400, 'invalid_phone', 'phone'],
       ['POST', `/api/v1/flows/${FLOW.id}/start`, { phone: '+15559990101', vars: {} }, 400, 'unknown_field', 'vars'],
-      ['POST', `/api/v1/flows/${FLOW.id}/start`, { phone: '+15559990101', template: { name: 'walk_hello', params: [] } }, 400, 'unknown_field', 'params'],
+      [
+        'POST',
+        `/api/v1/flows/${FLOW.id}/start`,
+        { phone: '+15559990101', template: { name: 'walk_hello', params: [] } },
+        400,
+        'unknown_field',
+        'params',
+      ],
       ['POST', `/api/v1/flows/${FLOW.id}/rollback`, { version: '1' }, 400, 'version_required', 'version'],
       ['POST', `/api/v1/flows/${FLOW.id}/rollback`, { version: 1, to: 2 }, 400, 'unknown_field', 'to'],
       ['PATCH', `/api/v1/contacts/${ids.contacts}`, { tags: 'vip' }, 422, 'invalid_tags', 'tags'],
@@ -178,7 +236,8 @@ forEachDialect('http: request bodies — unknown fields, wrong types and junk ar
       const what = `${method} ${path} ${JSON.stringify(body)} -> ${res.status} ${JSON.stringify(res.body)}`;
       assert.equal(res.status, status, what);
       assert.equal(res.body.error.code, code, what);
-      const named = res.body.error.details?.field === field || res.body.error.code.includes(field) || res.body.error.message.includes(`"${field}"`);
+      const named =
+        res.body.error.details?.field === field || res.body.error.code.includes(field) || res.body.error.message.includes(`"${field}"`);
       assert.ok(named, `names ${field}: ${what}`);
     }
   });

@@ -16,8 +16,7 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * their schemas"). This list may only shrink: converting a route file makes its operations pass,
  * and the test then fails until they are taken off the list, so it always says what is left.
  */
-const NOT_YET_CONVERTED: readonly string[] = [
-];
+const NOT_YET_CONVERTED: readonly string[] = [];
 
 /** Bodies that are not a JSON object of named fields (see request-bodies.test.ts); they need no body schema. */
 const FREE_FORM_BODIES = new Set(['POST /api/v1/media', 'POST /api/v1/audiences/import']);
@@ -93,7 +92,8 @@ forEachDialect('http: every route declares its schema, and /openapi.json is vali
         if (missing.length === 0 && NOT_YET_CONVERTED.includes(key)) problems.push(`${key} is converted: take it off NOT_YET_CONVERTED`);
       }
     }
-    for (const key of NOT_YET_CONVERTED) if (!incomplete.includes(key) && !problems.some((p) => p.startsWith(key))) problems.push(`${key} is not a route`);
+    for (const key of NOT_YET_CONVERTED)
+      if (!incomplete.includes(key) && !problems.some((p) => p.startsWith(key))) problems.push(`${key} is not a route`);
     assert.deepEqual(problems, [], `still incomplete: ${JSON.stringify(incomplete.sort(), null, 2)}`);
   });
 
@@ -111,7 +111,10 @@ forEachDialect('http: every route declares its schema, and /openapi.json is vali
         ] as const;
         for (const [where, content] of media) {
           if (!content?.schema) continue;
-          const examples = [...(content.example !== undefined ? [content.example] : []), ...Object.values(content.examples ?? {}).map((e) => e.value)];
+          const examples = [
+            ...(content.example !== undefined ? [content.example] : []),
+            ...Object.values(content.examples ?? {}).map((e) => e.value),
+          ];
           const validate = ajv.compile(closed(content.schema) as Schema);
           for (const example of examples) {
             checked++;
@@ -154,7 +157,12 @@ test('test mode fails a 2xx answer that does not match its schema: a missing fie
   installErrorHandler(app);
   installResponseCheck(app);
   const schema = routeSchema({ summary: 's', tags: ['t'], response: { 200: Type.Object({ id: Type.String(), n: Type.Integer() }) } });
-  for (const [path, body] of [['/ok', { id: 'a', n: 1 }], ['/missing', { id: 'a' }], ['/type', { id: 'a', n: 'one' }], ['/extra', { id: 'a', n: 1, secret: 'x' }]] as const) {
+  for (const [path, body] of [
+    ['/ok', { id: 'a', n: 1 }],
+    ['/missing', { id: 'a' }],
+    ['/type', { id: 'a', n: 'one' }],
+    ['/extra', { id: 'a', n: 1, secret: 'x' }],
+  ] as const) {
     app.get(path, schema, async () => body as never);
   }
   app.get('/error', schema, async (_req, reply) => reply.status(404).send({ error: { code: 'not_found', message: 'no' } }));

@@ -44,7 +44,18 @@ forEachDialect('http: security headers on every HTML page', (dialect) => {
   test('Swagger UI still works under its CSP in a real browser: the operations render, nothing is blocked', async (t) => {
     if (!existsSync(CHROMIUM)) return t.skip('chromium not installed at /usr/bin/chromium');
     const { chromium } = await import('playwright-core');
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
     t.after(() => browser.close());
     const page = await browser.newPage();
     const blocked: string[] = [];
@@ -64,7 +75,7 @@ forEachDialect('http: security headers on every HTML page', (dialect) => {
   });
 });
 
-test('the simulator\'s phone page carries the same headers (with its stricter CSP)', async () => {
+test("the simulator's phone page carries the same headers (with its stricter CSP)", async () => {
   const sim = await testSimulator();
   try {
     const res = await fetch(`${sim.phonePageUrl}`);

@@ -11,9 +11,22 @@ export interface Reply {
 }
 
 /** One API call over loopback, as someone. */
-export async function call(w: World, as: As, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+export async function call(
+  w: World,
+  as: As,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const auth: Record<string, string> =
-    as === 'admin' ? { authorization: `Bearer ${ADMIN_TOKEN}` } : as === 'anonymous' ? {} : 'bearer' in as ? { authorization: `Bearer ${as.bearer}` } : { cookie: as.cookie };
+    as === 'admin'
+      ? { authorization: `Bearer ${ADMIN_TOKEN}` }
+      : as === 'anonymous'
+        ? {}
+        : 'bearer' in as
+          ? { authorization: `Bearer ${as.bearer}` }
+          : { cookie: as.cookie };
   const res = await fetch(`${w.app.url}${path}`, {
     method,
     headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -24,7 +37,11 @@ export async function call(w: World, as: As, method: string, path: string, body?
 }
 
 /** Creates a user as the admin and signs them in; returns the user and their cookie. */
-export async function agentSession(w: World, email: string, extra: Record<string, unknown> = {}): Promise<{ user: any; cookie: string; password: string }> {
+export async function agentSession(
+  w: World,
+  email: string,
+  extra: Record<string, unknown> = {},
+): Promise<{ user: any; cookie: string; password: string }> {
   const password = `pw-${email}-long-enough`;
   const created = await call(w, 'admin', 'POST', '/api/v1/users', { email, name: email.split('@')[0], password, ...extra });
   if (created.status !== 201) throw new Error(`creating ${email}: ${created.status} ${JSON.stringify(created.body)}`);

@@ -28,7 +28,13 @@ forEachDialect('agents and access: users and teams', (dialect) => {
     assert.match(id, /^usr_/);
     const got = await call(w, 'admin', 'GET', `/api/v1/users/${id}`);
     assert.deepEqual(got.body, made.body);
-    const patched = await call(w, 'admin', 'PATCH', `/api/v1/users/${id}`, { name: 'Gustavo', role: 'agent', capacity: null, availability: 'away', email: 'GUSTAVO@example.com' });
+    const patched = await call(w, 'admin', 'PATCH', `/api/v1/users/${id}`, {
+      name: 'Gustavo',
+      role: 'agent',
+      capacity: null,
+      availability: 'away',
+      email: 'GUSTAVO@example.com',
+    });
     assert.equal(patched.status, 200);
     assert.deepEqual(
       [patched.body.name, patched.body.role, patched.body.capacity, patched.body.availability, patched.body.email],
@@ -40,8 +46,15 @@ forEachDialect('agents and access: users and teams', (dialect) => {
     assert.equal((await call(w, 'admin', 'DELETE', `/api/v1/users/${id}`)).status, 404);
     assert.equal((await call(w, 'admin', 'PATCH', `/api/v1/users/${id}`, { name: 'x' })).status, 404);
     const relisted = await call(w, 'admin', 'GET', '/api/v1/users');
-    assert.equal(relisted.body.data.some((u: any) => u.id === id), false);
-    const reused = await call(w, 'admin', 'POST', '/api/v1/users', { email: 'gustavo@example.com', name: 'New Gus', password: 'gus password 2' });
+    assert.equal(
+      relisted.body.data.some((u: any) => u.id === id),
+      false,
+    );
+    const reused = await call(w, 'admin', 'POST', '/api/v1/users', {
+      email: 'gustavo@example.com',
+      name: 'New Gus',
+      password: 'gus password 2',
+    });
     assert.equal(reused.status, 201, "a deleted user's email can be used again");
   });
 
@@ -50,7 +63,11 @@ forEachDialect('agents and access: users and teams', (dialect) => {
     const res = await call(w, { cookie: boss.cookie }, 'DELETE', `/api/v1/users/${boss.user.id}`);
     assert.equal(res.status, 409);
     assert.equal(res.body.error.code, 'cannot_delete_self');
-    const other = await call(w, 'admin', 'POST', '/api/v1/users', { email: 'other@example.com', name: 'Other', password: 'other password' });
+    const other = await call(w, 'admin', 'POST', '/api/v1/users', {
+      email: 'other@example.com',
+      name: 'Other',
+      password: 'other password',
+    });
     const clash = await call(w, 'admin', 'PATCH', `/api/v1/users/${other.body.id}`, { email: 'Boss@Example.com' });
     assert.equal(clash.status, 409);
     assert.equal(clash.body.error.code, 'email_taken');
@@ -77,7 +94,11 @@ forEachDialect('agents and access: users and teams', (dialect) => {
       assert.equal(res.status, status, JSON.stringify(body));
       assert.equal(res.body.error.code, code, JSON.stringify(body));
     }
-    const raw = await fetch(`${w.app.url}/api/v1/users`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' }, body: '{nope' });
+    const raw = await fetch(`${w.app.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' },
+      body: '{nope',
+    });
     assert.equal(raw.status, 400);
     for (const [body, code] of [
       [{ name: 't', scopes: [] }, 'invalid_scopes'],
@@ -116,8 +137,15 @@ forEachDialect('agents and access: users and teams', (dialect) => {
 
     const added = await call(w, 'admin', 'PUT', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`);
     assert.equal(added.status, 200);
-    assert.deepEqual(added.body.members.map((m: any) => m.id), [hal.user.id]);
-    assert.equal((await call(w, 'admin', 'PUT', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`)).status, 200, 'adding twice is fine');
+    assert.deepEqual(
+      added.body.members.map((m: any) => m.id),
+      [hal.user.id],
+    );
+    assert.equal(
+      (await call(w, 'admin', 'PUT', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`)).status,
+      200,
+      'adding twice is fine',
+    );
     assert.equal((await call(w, 'admin', 'PUT', `/api/v1/teams/${team.body.id}/members/usr_nobody`)).body.error.code, 'user_not_found');
     assert.equal((await call(w, 'admin', 'PUT', `/api/v1/teams/team_nope/members/${hal.user.id}`)).body.error.code, 'team_not_found');
 
@@ -137,7 +165,10 @@ forEachDialect('agents and access: users and teams', (dialect) => {
     assert.deepEqual(list.body.data.find((t: any) => t.id === team.body.id).member_ids, [hal.user.id]);
 
     assert.equal((await call(w, 'admin', 'DELETE', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`)).status, 204);
-    assert.equal((await call(w, 'admin', 'DELETE', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`)).body.error.code, 'member_not_found');
+    assert.equal(
+      (await call(w, 'admin', 'DELETE', `/api/v1/teams/${team.body.id}/members/${hal.user.id}`)).body.error.code,
+      'member_not_found',
+    );
     assert.equal((await call(w, 'admin', 'DELETE', `/api/v1/teams/${team.body.id}`)).status, 204);
     assert.equal((await call(w, 'admin', 'GET', `/api/v1/teams/${team.body.id}`)).status, 404);
     assert.equal((await call(w, 'admin', 'POST', '/api/v1/teams', { name: '' })).body.error.code, 'invalid_name');

@@ -96,12 +96,19 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     const messages: any[] = detail.body.messages;
     const at = messages.map((m) => m.direction === 'in' && m.text === text).lastIndexOf(true);
     assert.ok(at >= 0);
-    assert.deepEqual(messages.slice(at + 1).filter((m) => m.direction === 'out'), [], `no reply after "${text}"`);
+    assert.deepEqual(
+      messages.slice(at + 1).filter((m) => m.direction === 'out'),
+      [],
+      `no reply after "${text}"`,
+    );
     assert.equal(c.received().some(echo(text)), false);
   };
 
   before(async () => {
-    w = await startWorld({ dialect, config: { botPauseIdleTimeoutMs: IDLE_MS, eventWebhooks: { allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, timeoutMs: 1_000 } } });
+    w = await startWorld({
+      dialect,
+      config: { botPauseIdleTimeoutMs: IDLE_MS, eventWebhooks: { allowPrivate: true, retryBaseMs: 50, maxAttempts: 3, timeoutMs: 1_000 } },
+    });
     await sink.start();
     const sub = await w.api('POST', '/api/v1/webhooks', { url: sink.url, events: ['conversation.bot_paused', 'conversation.bot_resumed'] });
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
@@ -123,19 +130,29 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
 
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/assign`, { user_id: agent.user.id })).status, 200);
     const bot = await botOf(id);
-    assert.deepEqual({ paused: bot.paused, paused_by: bot.paused_by, reason: bot.reason, resumes_at: bot.resumes_at }, {
-      paused: true,
-      paused_by: 'admin_token',
-      reason: 'assigned',
-      resumes_at: new Date(Date.parse(bot.paused_at) + IDLE_MS).toISOString(),
-    });
+    assert.deepEqual(
+      { paused: bot.paused, paused_by: bot.paused_by, reason: bot.reason, resumes_at: bot.resumes_at },
+      {
+        paused: true,
+        paused_by: 'admin_token',
+        reason: 'assigned',
+        resumes_at: new Date(Date.parse(bot.paused_at) + IDLE_MS).toISOString(),
+      },
+    );
     const listed = (await w.api('GET', '/api/v1/conversations?limit=200')).body.data.find((r: any) => r.id === id);
     assert.equal(listed.bot.paused, true, 'the list row shows the pause too');
     await writeAndSettle(c, 'are you a bot?');
     await assertSilent(c, 'are you a bot?');
 
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/unassign`)).status, 200);
-    assert.deepEqual(await botOf(id), { paused: false, paused_by: null, reason: null, paused_at: null, last_activity_at: null, resumes_at: null });
+    assert.deepEqual(await botOf(id), {
+      paused: false,
+      paused_by: null,
+      reason: null,
+      paused_at: null,
+      last_activity_at: null,
+      resumes_at: null,
+    });
     await c.sendText('still there?');
     await c.waitForMessage(echo('still there?'));
 
@@ -144,9 +161,16 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     assert.equal(paused.length, 1);
     assert.deepEqual([paused[0].data.by, paused[0].data.reason, paused[0].data.conversation.bot.paused], ['admin_token', 'assigned', true]);
     const resumed = sink.of('conversation.bot_resumed', id)[0].data;
-    assert.deepEqual([resumed.by, resumed.reason, resumed.pause.reason, resumed.pause.paused_by, resumed.conversation.bot.paused], ['admin_token', 'unassigned', 'assigned', 'admin_token', false]);
+    assert.deepEqual(
+      [resumed.by, resumed.reason, resumed.pause.reason, resumed.pause.paused_by, resumed.conversation.bot.paused],
+      ['admin_token', 'unassigned', 'assigned', 'admin_token', false],
+    );
     await stream.next((e) => e.event === 'conversation.bot_paused' && e.data.conversation_id === id, 5000, 'stream: bot_paused');
-    const streamed = await stream.next((e) => e.event === 'conversation.bot_resumed' && e.data.conversation_id === id, 5000, 'stream: bot_resumed');
+    const streamed = await stream.next(
+      (e) => e.event === 'conversation.bot_resumed' && e.data.conversation_id === id,
+      5000,
+      'stream: bot_resumed',
+    );
     assert.equal(streamed.data.conversation.bot.paused, false);
   });
 
@@ -158,13 +182,21 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     const handed = await w.api('POST', `/api/v1/conversations/${id}/handoff`, {});
     assert.equal(handed.status, 200, JSON.stringify(handed.body));
     let bot = await botOf(id);
-    assert.deepEqual([bot.paused, bot.paused_by, bot.reason], [true, 'admin_token', 'handoff'], 'waiting in the queue, nobody assigned yet: already silent');
+    assert.deepEqual(
+      [bot.paused, bot.paused_by, bot.reason],
+      [true, 'admin_token', 'handoff'],
+      'waiting in the queue, nobody assigned yet: already silent',
+    );
     await writeAndSettle(c, 'Thanks are you a bot?');
     await assertSilent(c, 'Thanks are you a bot?');
 
     // An agent comes online: routing assigns the waiting conversation; the first pause (who, why) stands.
     const agent = await agentSession(w, 'bo@pause.test', { availability: 'online' });
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${id}`)).body.assignee?.id === agent.user.id, 5000, 'routed to the agent');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${id}`)).body.assignee?.id === agent.user.id,
+      5000,
+      'routed to the agent',
+    );
     bot = await botOf(id);
     assert.deepEqual([bot.paused, bot.paused_by, bot.reason], [true, 'admin_token', 'handoff']);
     await writeAndSettle(c, 'hello?');
@@ -178,7 +210,10 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     assert.equal((await w.api('PATCH', `/api/v1/conversations/${id}`, { status: 'closed' })).status, 200);
     assert.equal((await botOf(id)).paused, false);
     await waitFor(() => sink.of('conversation.bot_resumed', id).length === 1, 5000, 'bot_resumed delivered');
-    assert.deepEqual([sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by], ['closed', 'admin_token']);
+    assert.deepEqual(
+      [sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by],
+      ['closed', 'admin_token'],
+    );
     assert.equal(sink.of('conversation.bot_paused', id).length, 1, 'one pause: the assignment after the hand-off only kept it');
     await c.sendText('new topic');
     await c.waitForMessage(echo('new topic'));
@@ -190,7 +225,10 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     await c.sendText('need help');
     await c.waitForMessage(echo('need help'));
     const id = await conversationOf(c.waId);
-    const sent = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/messages`, { type: 'text', text: 'Hi Ned, Cy here.' });
+    const sent = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/messages`, {
+      type: 'text',
+      text: 'Hi Ned, Cy here.',
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     const bot = await botOf(id);
     assert.deepEqual([bot.paused, bot.paused_by, bot.reason], [true, agent.user.id, 'agent_message']);
@@ -205,7 +243,10 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     await c.sendText('ok bot');
     await c.waitForMessage(echo('ok bot'));
     await waitFor(() => sink.of('conversation.bot_resumed', id).length === 1, 5000, 'bot_resumed delivered');
-    assert.deepEqual([sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by], ['resumed', agent.user.id]);
+    assert.deepEqual(
+      [sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by],
+      ['resumed', agent.user.id],
+    );
 
     // An integration's free-form message counts as a human speaking too.
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/messages`, { type: 'text', text: 'From the CRM' })).status, 202);
@@ -213,17 +254,30 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
   });
 
   test('a text that starts a conversation pauses; a template pauses only when a signed-in user sends it', async () => {
-    await approvedTemplate(w, { name: 'pause_check', language: 'en_US', category: 'UTILITY', components: [body('Hi {{1}}, we are on it.', ['Ana'])] });
+    await approvedTemplate(w, {
+      name: 'pause_check',
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [body('Hi {{1}}, we are on it.', ['Ana'])],
+    });
     const c = w.sim.customer('14155550308', 'Sol');
     await c.sendText('first words');
     await c.waitForMessage(echo('first words'));
     const id = await conversationOf(c.waId);
-    const viaToken = await w.api('POST', `/api/v1/conversations/${id}/templates`, { template: 'pause_check', language: 'en_US', parameters: { body: ['Sol'] } });
+    const viaToken = await w.api('POST', `/api/v1/conversations/${id}/templates`, {
+      template: 'pause_check',
+      language: 'en_US',
+      parameters: { body: ['Sol'] },
+    });
     assert.equal(viaToken.status, 202, JSON.stringify(viaToken.body));
     assert.equal((await botOf(id)).paused, false, "an integration's template is a notification: the bot stays");
 
     const agent = await agentSession(w, 'eve@pause.test');
-    const viaAgent = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/templates`, { template: 'pause_check', language: 'en_US', parameters: { body: ['Sol'] } });
+    const viaAgent = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/templates`, {
+      template: 'pause_check',
+      language: 'en_US',
+      parameters: { body: ['Sol'] },
+    });
     assert.equal(viaAgent.status, 202, JSON.stringify(viaAgent.body));
     let bot = await botOf(id);
     assert.deepEqual([bot.paused, bot.paused_by, bot.reason], [true, agent.user.id, 'agent_message']);
@@ -232,7 +286,10 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     // The customer's window is still open: a text from the API starts their next conversation, paused.
     const started = await w.api('POST', '/api/v1/conversations', { phone: '+14155550308', text: 'We saw your message.' });
     assert.equal(started.status, 202, JSON.stringify(started.body));
-    assert.deepEqual([started.body.conversation.bot.paused, started.body.conversation.bot.paused_by, started.body.conversation.bot.reason], [true, 'admin_token', 'agent_message']);
+    assert.deepEqual(
+      [started.body.conversation.bot.paused, started.body.conversation.bot.paused_by, started.body.conversation.bot.reason],
+      [true, 'admin_token', 'agent_message'],
+    );
     bot = await botOf(started.body.conversation.id);
     assert.equal(bot.paused, true);
     await writeAndSettle(c, 'thanks, human');
@@ -240,7 +297,13 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
   });
 
   test("a flow's hand-off block pauses every responder (by flow:<id>); the flow's own messages never do", async () => {
-    await publish(w, { id: 'to-human', name: 'To a human', start: 'h', triggers: [{ type: 'exact', value: 'human please' }], blocks: { h: { type: 'handoff', message: 'Connecting you.' } } });
+    await publish(w, {
+      id: 'to-human',
+      name: 'To a human',
+      start: 'h',
+      triggers: [{ type: 'exact', value: 'human please' }],
+      blocks: { h: { type: 'handoff', message: 'Connecting you.' } },
+    });
     const c = w.sim.customer('14155550304', 'Oli');
     await c.sendText('human please');
     await c.waitForMessage((m) => m.text === 'Connecting you.');
@@ -264,13 +327,19 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     const id = await conversationOf(c.waId);
     const paused = await w.api('POST', `/api/v1/conversations/${id}/bot/pause`);
     assert.equal(paused.status, 200, JSON.stringify(paused.body));
-    assert.deepEqual([paused.body.changed, paused.body.bot.paused, paused.body.bot.paused_by, paused.body.bot.reason], [true, true, 'admin_token', 'manual']);
+    assert.deepEqual(
+      [paused.body.changed, paused.body.bot.paused, paused.body.bot.paused_by, paused.body.bot.reason],
+      [true, true, 'admin_token', 'manual'],
+    );
     const firstDeadline = Date.parse(paused.body.bot.resumes_at);
 
     w.clock.advance(IDLE_MS / 2);
     // Agent activity half-way: the pause stays as it was, its deadline moves on.
     const touched = await w.api('POST', `/api/v1/conversations/${id}/bot/pause`);
-    assert.deepEqual([touched.body.changed, touched.body.bot.reason, touched.body.bot.paused_at], [false, 'manual', paused.body.bot.paused_at]);
+    assert.deepEqual(
+      [touched.body.changed, touched.body.bot.reason, touched.body.bot.paused_at],
+      [false, 'manual', paused.body.bot.paused_at],
+    );
     assert.ok(Date.parse(touched.body.bot.resumes_at) >= firstDeadline + IDLE_MS / 2);
     w.clock.advance(IDLE_MS / 2 + 60_000); // past the first deadline, not the second
     await writeAndSettle(c, 'question two');
@@ -281,7 +350,10 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     await c.waitForMessage(echo('question three'));
     assert.equal((await botOf(id)).paused, false);
     await waitFor(() => sink.of('conversation.bot_resumed', id).length === 1, 5000, 'bot_resumed delivered');
-    assert.deepEqual([sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by], ['idle_timeout', 'system']);
+    assert.deepEqual(
+      [sink.of('conversation.bot_resumed', id)[0].data.reason, sink.of('conversation.bot_resumed', id)[0].data.by],
+      ['idle_timeout', 'system'],
+    );
 
     // Nobody writes: the sweep lifts it.
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/bot/pause`)).body.changed, true);
@@ -307,8 +379,15 @@ forEachDialect('bot pause: a human takes the conversation, every automated respo
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/bot/pause`)).status, 200);
     w.clock.advance(120_000);
     await w.settle();
-    assert.equal(c.received().some((m) => m.text === 'Still there?'), false);
-    assert.deepEqual((await dueSessions(w.app.deps.storage.db, w.clock.now(), 500)).filter((s) => s.conversation_id === id), [], 'the sweep skips it');
+    assert.equal(
+      c.received().some((m) => m.text === 'Still there?'),
+      false,
+    );
+    assert.deepEqual(
+      (await dueSessions(w.app.deps.storage.db, w.clock.now(), 500)).filter((s) => s.conversation_id === id),
+      [],
+      'the sweep skips it',
+    );
     assert.equal((await w.api('POST', `/api/v1/conversations/${id}/bot/resume`)).status, 200);
     await c.waitForMessage((m) => m.text === 'Still there?');
   });

@@ -37,7 +37,13 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     return wamid;
   }
   const contactsMatching = async (q: string) => (await w.api('GET', `/api/v1/contacts?q=${encodeURIComponent(q)}`)).body.data as any[];
-  const messageByWamid = (wamid: string) => w.app.deps.storage.db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select(['messages.id', 'messages.text', 'conversations.contact_id', 'conversations.id as conversation_id']).where('messages.external_id', '=', wamid).executeTakeFirst();
+  const messageByWamid = (wamid: string) =>
+    w.app.deps.storage.db
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .select(['messages.id', 'messages.text', 'conversations.contact_id', 'conversations.id as conversation_id'])
+      .where('messages.external_id', '=', wamid)
+      .executeTakeFirst();
 
   test('a username-only customer is stored, shown with the username, and answered by BSUID (Graph `recipient`)', async () => {
     const customer = w.sim.customer('14155550101', 'Ana', { username: 'ana.k', hidePhone: true });
@@ -53,7 +59,10 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     assert.equal(c.wa_id, null);
     assert.equal((await contactsMatching(customer.userId))[0]?.id, c.id, 'found by BSUID too');
 
-    const reply = await w.api('POST', `/api/v1/conversations/${stored.conversation_id}/messages`, { type: 'text', text: 'Hola Ana, ¿en qué te ayudo?' });
+    const reply = await w.api('POST', `/api/v1/conversations/${stored.conversation_id}/messages`, {
+      type: 'text',
+      text: 'Hola Ana, ¿en qué te ayudo?',
+    });
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
     const sent = await w.sim.waitForOutbound((m) => m.text === 'Hola Ana, ¿en qué te ayudo?');
     assert.equal(sent.body.recipient, customer.userId);
@@ -114,7 +123,9 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
                 messaging_product: 'whatsapp',
                 metadata: { display_phone_number: '15550783881', phone_number_id: w.sim.phoneNumberId },
                 contacts: [{ profile: { name: 'Sheena' }, wa_id: '14155550404' }],
-                user_id_update: [{ wa_id: '14155550404', detail: 'User id for Sheena has been updated.', user_id: { previous, current }, timestamp: ts() }],
+                user_id_update: [
+                  { wa_id: '14155550404', detail: 'User id for Sheena has been updated.', user_id: { previous, current }, timestamp: ts() },
+                ],
               },
             },
           ],
@@ -138,26 +149,35 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     assert.ok(m);
     const system = async (sys: Record<string, unknown>, from: Record<string, unknown>) => {
       const wamid = `wamid.bsuidsys${dialect}${++n}`;
-      const res = await postSigned(w.app.url, inboundEnvelope(w.sim.phoneNumberId, [{ ...from, id: wamid, timestamp: ts(), type: 'system', system: sys }]));
+      const res = await postSigned(
+        w.app.url,
+        inboundEnvelope(w.sim.phoneNumberId, [{ ...from, id: wamid, timestamp: ts(), type: 'system', system: sys }]),
+      );
       assert.equal(res.status, 200);
       await w.settle();
       return messageByWamid(wamid);
     };
-    const changed = await system({ body: 'User Sam changed from 14155550606 to 14155550707', wa_id: '14155550707', type: 'user_changed_number' }, { from: '14155550606' });
-    assert.equal(changed?.contact_id, m.contact_id, 'the system message is stored in the contact\'s conversation');
+    const changed = await system(
+      { body: 'User Sam changed from 14155550606 to 14155550707', wa_id: '14155550707', type: 'user_changed_number' },
+      { from: '14155550606' },
+    );
+    assert.equal(changed?.contact_id, m.contact_id, "the system message is stored in the contact's conversation");
     let c = (await w.api('GET', `/api/v1/contacts/${m.contact_id}`)).body;
     assert.equal(c.phone, '+14155550707');
     assert.equal(c.wa_id, '14155550707');
     assert.equal(c.bsuid, userId);
     const next = 'US.40000000000000000004';
-    await system({ body: `User Sam changed from ${userId} to ${next}`, user_id: next, type: 'user_changed_user_id' }, { from_user_id: userId });
+    await system(
+      { body: `User Sam changed from ${userId} to ${next}`, user_id: next, type: 'user_changed_user_id' },
+      { from_user_id: userId },
+    );
     c = (await w.api('GET', `/api/v1/contacts/${m.contact_id}`)).body;
     assert.equal(c.bsuid, next);
     const after = await messageByWamid(await inbound({ userId: next }, 'still me'));
     assert.equal(after?.contact_id, m.contact_id);
   });
 
-  test('a malformed wa_id is kept out of the contact\'s identity; the message is stored and the problem recorded', async () => {
+  test("a malformed wa_id is kept out of the contact's identity; the message is stored and the problem recorded", async () => {
     const userId = 'GB.4242424242';
     const wamid = await inbound({ waId: '<WHATSAPP_USER_PHONE_NUMBER>', userId }, 'placeholder number');
     const m = await messageByWamid(wamid);
@@ -166,7 +186,11 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     assert.equal(c.bsuid, userId);
     assert.equal(c.wa_id, null);
     assert.equal(c.phone, null);
-    const ev = await w.app.deps.storage.db.selectFrom('webhook_events').select('error').where('body', 'like', `%${wamid}%`).executeTakeFirstOrThrow();
+    const ev = await w.app.deps.storage.db
+      .selectFrom('webhook_events')
+      .select('error')
+      .where('body', 'like', `%${wamid}%`)
+      .executeTakeFirstOrThrow();
     assert.match(ev.error ?? '', /malformed wa_id/);
 
     // Neither identifier usable (a BSUID in the wrong format too): still stored, on a contact with no identity.
@@ -189,7 +213,12 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     assert.equal(sent.body.recipient, customer.userId);
     assert.equal(sent.body.to, undefined);
 
-    const tpl = await approvedTemplate(w, { name: 'aviso_bsuid', language: 'es_MX', category: 'UTILITY', components: [body('Tu pedido {{1}} está listo.', ['A-1'])] });
+    const tpl = await approvedTemplate(w, {
+      name: 'aviso_bsuid',
+      language: 'es_MX',
+      category: 'UTILITY',
+      components: [body('Tu pedido {{1}} está listo.', ['A-1'])],
+    });
     assert.equal(tpl.status, 'APPROVED');
     const t = await w.api('POST', '/api/v1/conversations', { bsuid: customer.userId, template: tpl.id, parameters: { body: ['A-7'] } });
     assert.equal(t.status, 202, JSON.stringify(t.body));
@@ -197,7 +226,10 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     const tsent = await w.sim.waitForOutbound((o) => o.type === 'template' && o.body.template?.name === 'aviso_bsuid');
     assert.equal(tsent.body.recipient, customer.userId);
     assert.equal(tsent.body.to, undefined);
-    const viaTemplateRoute = await w.api('POST', `/api/v1/templates/${tpl.id}/send`, { bsuid: customer.userId, parameters: { body: ['A-8'] } });
+    const viaTemplateRoute = await w.api('POST', `/api/v1/templates/${tpl.id}/send`, {
+      bsuid: customer.userId,
+      parameters: { body: ['A-8'] },
+    });
     assert.equal(viaTemplateRoute.status, 202, JSON.stringify(viaTemplateRoute.body));
 
     for (const bad of ['US-123', 'us.123', '15551234567', 'US.', 'US.abc def']) {
@@ -210,6 +242,10 @@ forEachDialect('contacts: BSUIDs and usernames', (dialect) => {
     const tBad = await w.api('POST', '/api/v1/conversations', { bsuid: 'nope', template: tpl.id, parameters: { body: ['A-9'] } });
     assert.equal(tBad.status, 422);
     assert.equal(tBad.body.error.code, 'invalid_bsuid');
-    await waitFor(async () => (await w.app.deps.storage.db.selectFrom('messages').select('id').where('status', '=', 'queued').execute()).length === 0, 5000, 'queue drained');
+    await waitFor(
+      async () => (await w.app.deps.storage.db.selectFrom('messages').select('id').where('status', '=', 'queued').execute()).length === 0,
+      5000,
+      'queue drained',
+    );
   });
 });

@@ -24,14 +24,34 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
     return res.body.data[0];
   };
   const conversationOf = async (contactId: string) =>
-    (await w.app.deps.storage.db.selectFrom('conversations').select('id').where('contact_id', '=', contactId).where('status', '<>', 'closed').executeTakeFirstOrThrow()).id;
+    (
+      await w.app.deps.storage.db
+        .selectFrom('conversations')
+        .select('id')
+        .where('contact_id', '=', contactId)
+        .where('status', '<>', 'closed')
+        .executeTakeFirstOrThrow()
+    ).id;
 
   test('list with search, filters and keyset pages; detail; 404', async () => {
-    for (const [waId, name] of [['15559000001', 'Alma Ruiz'], ['15559000002', 'Beto'], ['15559000003', 'Carla']] as const) await w.sim.customer(waId, name).sendText('hi');
+    for (const [waId, name] of [
+      ['15559000001', 'Alma Ruiz'],
+      ['15559000002', 'Beto'],
+      ['15559000003', 'Carla'],
+    ] as const)
+      await w.sim.customer(waId, name).sendText('hi');
     await w.settle();
     const alma = await contactOf('15559000001');
     assert.deepEqual(
-      { name: alma.name, phone: alma.phone, wa_id: alma.wa_id, tags: alma.tags, attributes: alma.attributes, opt_in: alma.opt_in.state, blocked: alma.blocked },
+      {
+        name: alma.name,
+        phone: alma.phone,
+        wa_id: alma.wa_id,
+        tags: alma.tags,
+        attributes: alma.attributes,
+        opt_in: alma.opt_in.state,
+        blocked: alma.blocked,
+      },
       { name: 'Alma Ruiz', phone: '+15559000001', wa_id: '15559000001', tags: [], attributes: {}, opt_in: 'unknown', blocked: false },
     );
     assert.equal((await call(w, 'admin', 'GET', '/api/v1/contacts?q=alma%20r')).body.data[0].id, alma.id, 'search ignores case');
@@ -39,11 +59,19 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
     assert.equal(page1.body.data.length, 2);
     const page2 = await call(w, 'admin', 'GET', `/api/v1/contacts?limit=2&cursor=${page1.body.next_cursor}`);
     assert.equal(page2.body.next_cursor, null);
-    assert.deepEqual([...page1.body.data, ...page2.body.data].map((c: any) => c.name), ['Carla', 'Beto', 'Alma Ruiz'], 'newest first');
+    assert.deepEqual(
+      [...page1.body.data, ...page2.body.data].map((c: any) => c.name),
+      ['Carla', 'Beto', 'Alma Ruiz'],
+      'newest first',
+    );
     const detail = await call(w, 'admin', 'GET', `/api/v1/contacts/${alma.id}`);
     assert.deepEqual(detail.body.opt_in_history, []);
     assert.equal((await call(w, 'admin', 'GET', '/api/v1/contacts/ct_nope')).status, 404);
-    for (const [qs, code] of [['limit=0', 'invalid_limit'], ['opted_in=maybe', 'invalid_opted_in'], ['cursor=bad', 'invalid_cursor']]) {
+    for (const [qs, code] of [
+      ['limit=0', 'invalid_limit'],
+      ['opted_in=maybe', 'invalid_opted_in'],
+      ['cursor=bad', 'invalid_cursor'],
+    ]) {
       const res = await call(w, 'admin', 'GET', `/api/v1/contacts?${qs}`);
       assert.equal(res.status, 400, qs);
       assert.equal(res.body.error.code, code);
@@ -52,17 +80,27 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
 
   test('PATCH sets the name, merges attributes (null removes) and replaces tags; bad input is a 422', async () => {
     const beto = await contactOf('15559000002');
-    let res = await call(w, 'admin', 'PATCH', `/api/v1/contacts/${beto.id}`, { name: 'Alberto', attributes: { plan: 'gold', city: 'Lima' }, tags: ['vip', ' vip ', 'Lima 2'] });
+    let res = await call(w, 'admin', 'PATCH', `/api/v1/contacts/${beto.id}`, {
+      name: 'Alberto',
+      attributes: { plan: 'gold', city: 'Lima' },
+      tags: ['vip', ' vip ', 'Lima 2'],
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     res = await call(w, 'admin', 'PATCH', `/api/v1/contacts/${beto.id}`, { attributes: { city: null, orders: 3 } });
-    assert.deepEqual({ name: res.body.name, profile_name: res.body.profile_name, attributes: res.body.attributes, tags: res.body.tags }, {
-      name: 'Alberto',
-      profile_name: 'Beto',
-      attributes: { plan: 'gold', orders: 3 },
-      tags: ['vip', 'Lima 2'],
-    });
+    assert.deepEqual(
+      { name: res.body.name, profile_name: res.body.profile_name, attributes: res.body.attributes, tags: res.body.tags },
+      {
+        name: 'Alberto',
+        profile_name: 'Beto',
+        attributes: { plan: 'gold', orders: 3 },
+        tags: ['vip', 'Lima 2'],
+      },
+    );
     const tagged = await call(w, 'admin', 'GET', '/api/v1/contacts?tag=VIP');
-    assert.deepEqual(tagged.body.data.map((c: any) => c.id), [beto.id]);
+    assert.deepEqual(
+      tagged.body.data.map((c: any) => c.id),
+      [beto.id],
+    );
     assert.equal((await call(w, 'admin', 'GET', '/api/v1/contacts?tag=vi')).body.data.length, 0, 'whole tags only');
     for (const [body, code, status] of [
       [{ attributes: [1] }, 'invalid_attributes', 422],
@@ -96,9 +134,16 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
       ],
     );
     assert.ok(Date.parse(res.body.opt_in_history[0].at) > 0);
-    assert.equal((await call(w, 'admin', 'POST', `/api/v1/contacts/${carla.id}/opt-in`, { source: 'Web Form!' })).body.error.code, 'invalid_source');
+    assert.equal(
+      (await call(w, 'admin', 'POST', `/api/v1/contacts/${carla.id}/opt-in`, { source: 'Web Form!' })).body.error.code,
+      'invalid_source',
+    );
     assert.equal((await call(w, 'admin', 'GET', '/api/v1/contacts?opted_in=false&q=15559000003')).body.data.length, 1);
-    const optedOut = await w.app.deps.storage.db.selectFrom('emitted_events').select('body').where('type', '=', 'contact.opted_out').execute();
+    const optedOut = await w.app.deps.storage.db
+      .selectFrom('emitted_events')
+      .select('body')
+      .where('type', '=', 'contact.opted_out')
+      .execute();
     assert.ok(optedOut.some((e) => JSON.parse(e.body).data.contact_id === carla.id && JSON.parse(e.body).data.by === agent.user.id));
   });
 
@@ -115,11 +160,26 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
     const dora = await contactOf('15559000004');
     const detail = await call(w, 'admin', 'GET', `/api/v1/contacts/${dora.id}`);
     assert.equal(detail.body.opt_in.state, 'opted_out');
-    assert.deepEqual(detail.body.opt_in_history.map((h: any) => [h.state, h.source, h.by, h.note]), [['opted_out', 'keyword', 'customer', 'Stop']]);
-    const events = await w.app.deps.storage.db.selectFrom('emitted_events').select('body').where('type', '=', 'contact.opted_out').execute();
+    assert.deepEqual(
+      detail.body.opt_in_history.map((h: any) => [h.state, h.source, h.by, h.note]),
+      [['opted_out', 'keyword', 'customer', 'Stop']],
+    );
+    const events = await w.app.deps.storage.db
+      .selectFrom('emitted_events')
+      .select('body')
+      .where('type', '=', 'contact.opted_out')
+      .execute();
     const mine = events.map((e) => JSON.parse(e.body).data).find((d) => d.contact_id === dora.id);
     // The contact's BSUID is whatever WhatsApp (here the simulator) gave it, or null.
-    assert.deepEqual(mine, { contact_id: dora.id, wa_id: '15559000004', bsuid: dora.bsuid ?? null, phone: '+15559000004', source: 'keyword', by: 'customer', note: 'Stop' });
+    assert.deepEqual(mine, {
+      contact_id: dora.id,
+      wa_id: '15559000004',
+      bsuid: dora.bsuid ?? null,
+      phone: '+15559000004',
+      source: 'keyword',
+      by: 'customer',
+      note: 'Stop',
+    });
     // The message itself is kept in the conversation.
     const conv = await call(w, 'admin', 'GET', `/api/v1/conversations/${await conversationOf(dora.id)}`);
     assert.ok(conv.body.messages.some((m: any) => m.text === '  Stop '));
@@ -143,7 +203,10 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
     await w.settle();
     assert.equal(customer.received().length, before, 'no bot reply, no opt-out confirmation');
     const conv = await call(w, 'admin', 'GET', `/api/v1/conversations/${convId}`);
-    assert.ok(conv.body.messages.some((m: any) => m.text === 'are you there?'), 'stored');
+    assert.ok(
+      conv.body.messages.some((m: any) => m.text === 'are you there?'),
+      'stored',
+    );
     const send = await call(w, 'admin', 'POST', `/api/v1/conversations/${convId}/messages`, { text: 'hello?' });
     assert.equal(send.status, 422);
     assert.equal(send.body.error.code, 'contact_blocked');

@@ -40,7 +40,8 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
       .where('messages.external_id', '=', wamid)
       .executeTakeFirstOrThrow();
   }
-  const listIds = async (q: string) => ((await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data as any[]).map((c) => c.id);
+  const listIds = async (q: string) =>
+    ((await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data as any[]).map((c) => c.id);
 
   test('the conversation list q matches username and BSUID (indexed and short queries), and follows changes', async () => {
     // A phone-keyed contact with a BSUID: neither the username nor the BSUID is in name/phone/external_id.
@@ -63,26 +64,45 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     // 1. An older payload: phone only. Notes, tags, attributes, opt-in on this record.
     const old = await inbound({ waId, name: 'Lupe' }, 'pedido 1');
     const oldConv = old.conversation_id;
-    assert.equal((await w.api('PATCH', `/api/v1/contacts/${old.contact_id}`, { tags: ['vip'], attributes: { city: 'CDMX', tier: 'gold' } })).status, 200);
+    assert.equal(
+      (await w.api('PATCH', `/api/v1/contacts/${old.contact_id}`, { tags: ['vip'], attributes: { city: 'CDMX', tier: 'gold' } })).status,
+      200,
+    );
     assert.equal((await w.api('POST', `/api/v1/contacts/${old.contact_id}/opt-in`, { source: 'web_form' })).status, 200);
     assert.equal((await w.api('POST', `/api/v1/conversations/${oldConv}/notes`, { text: 'called about order 1' })).status, 201);
     w.clock.advance(60_000);
     // 2. The same person as a username user, number withheld: a second record.
     const hidden = await inbound({ userId, username: 'lupe.g', name: 'Lupe G' }, 'soy yo otra vez');
     assert.notEqual(hidden.contact_id, old.contact_id, 'two records while nothing links them');
-    assert.equal((await w.api('PATCH', `/api/v1/contacts/${hidden.contact_id}`, { tags: ['new'], attributes: { tier: 'silver', lang: 'es' } })).status, 200);
+    assert.equal(
+      (await w.api('PATCH', `/api/v1/contacts/${hidden.contact_id}`, { tags: ['new'], attributes: { tier: 'silver', lang: 'es' } })).status,
+      200,
+    );
     assert.equal((await w.api('POST', `/api/v1/contacts/${hidden.contact_id}/opt-out`, { source: 'keyword' })).status, 200);
     // An integration listening for conversation changes (the receiver need not exist: the events are recorded).
-    const sub = await w.api('POST', '/api/v1/webhooks', { url: 'https://crm.example.com/hook', events: ['conversation.closed', 'conversation.updated'] });
+    const sub = await w.api('POST', '/api/v1/webhooks', {
+      url: 'https://crm.example.com/hook',
+      events: ['conversation.closed', 'conversation.updated'],
+    });
     assert.equal(sub.status, 201, JSON.stringify(sub.body));
-    const contactsBefore = await w.app.deps.storage.db.selectFrom('contacts').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const contactsBefore = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     w.clock.advance(60_000);
     // 3. A message with both: one contact.
     const both = await inbound({ waId, userId, username: 'lupe.g', name: 'Lupe G' }, 'ya con número');
     assert.equal(both.contact_id, old.contact_id, 'the older record survives');
     const db = w.app.deps.storage.db;
-    assert.equal(await db.selectFrom('contacts').select('id').where('id', '=', hidden.contact_id).executeTakeFirst(), undefined, 'the other record is gone');
-    const contactsAfter = await db.selectFrom('contacts').select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(
+      await db.selectFrom('contacts').select('id').where('id', '=', hidden.contact_id).executeTakeFirst(),
+      undefined,
+      'the other record is gone',
+    );
+    const contactsAfter = await db
+      .selectFrom('contacts')
+      .select(({ fn }) => fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(contactsAfter.n), Number(contactsBefore.n) - 1, 'one record fewer, none created');
     assert.equal((await db.selectFrom('contacts').select('id').where('bsuid', '=', userId).execute()).length, 1);
 
@@ -97,18 +117,37 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     assert.deepEqual(c.opt_in_history.map((e: any) => e.state).sort(), ['opted_in', 'opted_out'], 'both ledgers moved, nothing duplicated');
 
     // Conversations: both belong to the survivor; one open per number, the quieter one closed.
-    const convs = await db.selectFrom('conversations').select(['id', 'status', 'contact_id']).where('id', 'in', [oldConv, hidden.conversation_id]).execute();
+    const convs = await db
+      .selectFrom('conversations')
+      .select(['id', 'status', 'contact_id'])
+      .where('id', 'in', [oldConv, hidden.conversation_id])
+      .execute();
     assert.equal(convs.length, 2);
     assert.ok(convs.every((x) => x.contact_id === old.contact_id));
     assert.equal(convs.find((x) => x.id === oldConv)?.status, 'closed', 'the quieter conversation is closed');
     assert.equal(both.conversation_id, hidden.conversation_id, 'the message joined the recent conversation');
     // The close and the move are events like any other: integrations and the inbox hear of them.
-    const events = await db.selectFrom('emitted_events').select(['type', 'body']).where('type', 'in', ['conversation.closed', 'conversation.updated']).execute();
-    assert.ok(events.some((e) => e.type === 'conversation.closed' && e.body.includes(oldConv)), 'conversation.closed for the conversation the merge closed');
-    assert.ok(events.some((e) => e.type === 'conversation.updated' && e.body.includes(hidden.conversation_id) && e.body.includes('"contact"')), 'conversation.updated (changes: contact) for the moved one');
+    const events = await db
+      .selectFrom('emitted_events')
+      .select(['type', 'body'])
+      .where('type', 'in', ['conversation.closed', 'conversation.updated'])
+      .execute();
+    assert.ok(
+      events.some((e) => e.type === 'conversation.closed' && e.body.includes(oldConv)),
+      'conversation.closed for the conversation the merge closed',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'conversation.updated' && e.body.includes(hidden.conversation_id) && e.body.includes('"contact"')),
+      'conversation.updated (changes: contact) for the moved one',
+    );
     const notes = (await w.api('GET', `/api/v1/conversations/${oldConv}/notes`)).body.data as any[];
     assert.equal(notes.length, 1, 'notes stay with their conversation');
-    const msgs = await db.selectFrom('messages').innerJoin('conversations', 'conversations.id', 'messages.conversation_id').select('messages.id').where('conversations.contact_id', '=', old.contact_id).execute();
+    const msgs = await db
+      .selectFrom('messages')
+      .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+      .select('messages.id')
+      .where('conversations.contact_id', '=', old.contact_id)
+      .execute();
     assert.equal(msgs.length, 3, 'every message once');
     // Search finds the merged contact by its username, and a reply goes to the number.
     assert.ok((await listIds('lupe.g')).includes(hidden.conversation_id));
@@ -153,7 +192,13 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
       name: 'ident vars',
       start: 'say',
       triggers: [{ type: 'exact', value: 'who am i' }],
-      blocks: { say: { type: 'end', status: 'succeeded', message: 'wa=[{{contact.wa_id}}] phone=[{{contact.phone}}] bsuid=[{{contact.bsuid}}] user=[{{contact.username}}]' } },
+      blocks: {
+        say: {
+          type: 'end',
+          status: 'succeeded',
+          message: 'wa=[{{contact.wa_id}}] phone=[{{contact.phone}}] bsuid=[{{contact.bsuid}}] user=[{{contact.username}}]',
+        },
+      },
     });
     const hidden = w.sim.customer('14155551005', 'Hid', { username: 'hid.den', hidePhone: true });
     await hidden.sendText('who am i');
@@ -193,7 +238,12 @@ forEachDialect('contacts: identity search, merge, parent BSUID, flow variables',
     const out = await w.api('POST', `/api/v1/contacts/${m.contact_id}/opt-out`, { source: 'api' });
     assert.equal(out.status, 200);
     assert.equal(out.body.opt_in.state, 'opted_out');
-    const tpl = await approvedTemplate(w, { name: 'ident_promo', language: 'es_MX', category: 'MARKETING', components: [body('Tenemos una oferta {{1}} para ti esta semana.', ['X'])] });
+    const tpl = await approvedTemplate(w, {
+      name: 'ident_promo',
+      language: 'es_MX',
+      category: 'MARKETING',
+      components: [body('Tenemos una oferta {{1}} para ti esta semana.', ['X'])],
+    });
     w.clock.advance(25 * 3600_000); // the customer's window closes: a business-initiated send needs opt-in
     const refused = await w.api('POST', `/api/v1/templates/${tpl.id}/send`, { bsuid: customer.userId, parameters: { body: ['Y'] } });
     assert.equal(refused.status, 422, JSON.stringify(refused.body));

@@ -24,10 +24,14 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     await w?.stop();
   });
 
-  const listNames = async (q: string) => (await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.contact.name);
-  const contactNames = async (q: string) => (await w.api('GET', `/api/v1/contacts?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.name);
-  const searchedContacts = async (q: string) => (await w.api('GET', `/api/v1/search?type=contacts&q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.name);
-  const searchedMessages = async (q: string) => (await w.api('GET', `/api/v1/search?q=${encodeURIComponent(q)}`)).body.data.map((m: any) => m.text);
+  const listNames = async (q: string) =>
+    (await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.contact.name);
+  const contactNames = async (q: string) =>
+    (await w.api('GET', `/api/v1/contacts?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.name);
+  const searchedContacts = async (q: string) =>
+    (await w.api('GET', `/api/v1/search?type=contacts&q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.name);
+  const searchedMessages = async (q: string) =>
+    (await w.api('GET', `/api/v1/search?q=${encodeURIComponent(q)}`)).body.data.map((m: any) => m.text);
 
   test('"ñandú", "NANDU", "PEREZ" and "pérez" find "Ñandú Pérez" in the list, /contacts and /search', async () => {
     for (const q of ['ñandú', 'ÑANDÚ', 'nandu', 'NANDU', 'PEREZ', 'pérez', 'nandu perez', 'Ñandú Pérez']) {
@@ -67,13 +71,19 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
   test('renaming a contact reaches list rows, q, /search, the detail and {{contact.name}}; the profile name stays visible', async () => {
     const renamed = await w.api('PATCH', `/api/v1/contacts/${nandu.contactId}`, { name: 'Señora Gómez' });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
-    assert.deepEqual({ name: renamed.body.name, profile_name: renamed.body.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' });
+    assert.deepEqual(
+      { name: renamed.body.name, profile_name: renamed.body.profile_name },
+      { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' },
+    );
 
     const row = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.id === nandu.conversationId);
     assert.equal(row.contact.name, 'Señora Gómez');
     assert.equal(row.contact.profile_name, 'Ñandú Pérez');
     const detail = await w.api('GET', `/api/v1/conversations/${nandu.conversationId}`);
-    assert.deepEqual({ name: detail.body.contact.name, profile_name: detail.body.contact.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' });
+    assert.deepEqual(
+      { name: detail.body.contact.name, profile_name: detail.body.contact.profile_name },
+      { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' },
+    );
 
     // The new name is searched (the index follows the rename), and so is the profile name.
     for (const q of ['gomez', 'SEÑORA', 'señora gómez', 'ñandú', 'PEREZ']) {
@@ -85,7 +95,10 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     const found = (await w.api('GET', '/api/v1/search?type=contacts&q=gomez')).body.data[0];
     assert.equal(found.profile_name, 'Ñandú Pérez');
     const message = (await w.api('GET', '/api/v1/search?q=envio')).body.data[0];
-    assert.deepEqual({ name: message.contact.name, profile_name: message.contact.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' });
+    assert.deepEqual(
+      { name: message.contact.name, profile_name: message.contact.profile_name },
+      { name: 'Señora Gómez', profile_name: 'Ñandú Pérez' },
+    );
 
     const canned = await w.api('POST', '/api/v1/canned-replies', { shortcut: 'hola', text: 'Hola {{contact.name}}, ¿en qué le ayudo?' });
     assert.equal(canned.status, 201, JSON.stringify(canned.body));
@@ -97,7 +110,10 @@ forEachDialect('contacts: accent-insensitive search, the business name wins', (d
     await w.sim.customer('5215550100001', 'Ñandú P.').sendText('sigo aquí');
     await w.settle();
     const after = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.id === nandu.conversationId);
-    assert.deepEqual({ name: after.contact.name, profile_name: after.contact.profile_name }, { name: 'Señora Gómez', profile_name: 'Ñandú P.' });
+    assert.deepEqual(
+      { name: after.contact.name, profile_name: after.contact.profile_name },
+      { name: 'Señora Gómez', profile_name: 'Ñandú P.' },
+    );
     assert.deepEqual(await listNames('nandu p.'), ['Señora Gómez']);
 
     // A name or note PostgreSQL cannot store is refused on both databases, not a 500.
@@ -130,7 +146,11 @@ forEachDialect('contacts: the business name in event payloads and the demo bot',
     const customer = w.sim.customer('5215550300001', 'Ñandú Pérez');
     await customer.sendText('hola');
     await w.settle();
-    const greeting = () => w.sim.outbound().filter((m) => m.waId === '5215550300001' && m.text?.startsWith('Hello')).at(-1)?.text;
+    const greeting = () =>
+      w.sim
+        .outbound()
+        .filter((m) => m.waId === '5215550300001' && m.text?.startsWith('Hello'))
+        .at(-1)?.text;
     assert.match(greeting() ?? '', /^Hello Ñandú Pérez!/);
     const contactId = (await w.api('GET', '/api/v1/contacts?q=nandu')).body.data[0].id;
     assert.equal((await w.api('PATCH', `/api/v1/contacts/${contactId}`, { name: 'Señora Gómez' })).status, 200);
@@ -138,7 +158,12 @@ forEachDialect('contacts: the business name in event payloads and the demo bot',
     await customer.sendText('hola otra vez');
     await w.settle();
     assert.match(greeting() ?? '', /^Hello Señora Gómez!/);
-    const events = await w.app.deps.storage.db.selectFrom('emitted_events').select(['body']).where('type', '=', 'message.received').orderBy('id').execute();
+    const events = await w.app.deps.storage.db
+      .selectFrom('emitted_events')
+      .select(['body'])
+      .where('type', '=', 'message.received')
+      .orderBy('id')
+      .execute();
     const last = JSON.parse(events.at(-1)?.body ?? '{}');
     assert.equal(last.data.message.text, 'hola otra vez');
     const contact = last.data.conversation.contact;

@@ -36,7 +36,12 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
     otherUserId = (await agentSession(w, 'otto@example.com')).user.id;
     assert.equal((await w.api('POST', `/api/v1/conversations/${mine.conversationId}/assign`, { user_id: agentUserId })).status, 200);
     assert.equal((await w.api('POST', `/api/v1/conversations/${hidden.conversationId}/assign`, { user_id: otherUserId })).status, 200);
-    template = await approvedTemplate(w, { name: 'aviso_pedido', language: 'es_MX', category: 'UTILITY', components: [body('Hola {{1}}, su pedido está listo.', ['Ana'])] });
+    template = await approvedTemplate(w, {
+      name: 'aviso_pedido',
+      language: 'es_MX',
+      category: 'UTILITY',
+      components: [body('Hola {{1}}, su pedido está listo.', ['Ana'])],
+    });
     assert.equal(template.status, 'APPROVED');
   });
   after(async () => {
@@ -46,7 +51,10 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
   test('/contacts lists, reads and changes only contacts with a visible conversation; the rest are 404', async () => {
     const listed = await call(w, agent, 'GET', '/api/v1/contacts');
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.body.data.map((c: any) => c.id), [mine.contactId]);
+    assert.deepEqual(
+      listed.body.data.map((c: any) => c.id),
+      [mine.contactId],
+    );
     assert.deepEqual((await call(w, agent, 'GET', '/api/v1/contacts?q=oculta')).body.data, []);
     assert.deepEqual((await call(w, agent, 'GET', '/api/v1/search?type=contacts&q=oculta')).body.data, [], 'as /search already did');
     assert.deepEqual(
@@ -69,7 +77,11 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
       assert.equal(res.body.error.code, 'contact_not_found');
     }
     const stored = await w.api('GET', `/api/v1/contacts/${hidden.contactId}`);
-    assert.deepEqual({ name: stored.body.name, blocked: stored.body.blocked, opt_in: stored.body.opt_in.state }, { name: 'Oculta Ajena', blocked: false, opt_in: 'unknown' }, 'nothing changed');
+    assert.deepEqual(
+      { name: stored.body.name, blocked: stored.body.blocked, opt_in: stored.body.opt_in.state },
+      { name: 'Oculta Ajena', blocked: false, opt_in: 'unknown' },
+      'nothing changed',
+    );
 
     for (const [method, suffix, payload] of writes) {
       const res = await call(w, agent, method, `/api/v1/contacts/${mine.contactId}${suffix}`, payload);
@@ -84,18 +96,27 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
   });
 
   test('GET /labels counts only visible conversations; creating and deleting labels is for admins', async () => {
-    for (const id of [mine.conversationId, hidden.conversationId]) assert.equal((await w.api('PUT', `/api/v1/conversations/${id}/labels/vip`)).status, 200);
-    const count = async (as: As | 'admin') => (await call(w, as, 'GET', '/api/v1/labels')).body.data.find((l: any) => l.name === 'vip')?.conversations;
+    for (const id of [mine.conversationId, hidden.conversationId])
+      assert.equal((await w.api('PUT', `/api/v1/conversations/${id}/labels/vip`)).status, 200);
+    const count = async (as: As | 'admin') =>
+      (await call(w, as, 'GET', '/api/v1/labels')).body.data.find((l: any) => l.name === 'vip')?.conversations;
     assert.equal(await count('admin'), 2);
     assert.equal(await count(agent), 1);
 
     const created = await call(w, agent, 'POST', '/api/v1/labels', { name: 'urgent' });
     assert.equal(created.status, 403);
-    assert.deepEqual({ code: created.body.error.code, scope: created.body.error.details.required_scope }, { code: 'forbidden', scope: 'admin' });
+    assert.deepEqual(
+      { code: created.body.error.code, scope: created.body.error.details.required_scope },
+      { code: 'forbidden', scope: 'admin' },
+    );
     const vip = (await w.api('GET', '/api/v1/labels')).body.data.find((l: any) => l.name === 'vip');
     const deleted = await call(w, agent, 'DELETE', `/api/v1/labels/${vip.id}`);
     assert.equal(deleted.status, 403);
-    assert.deepEqual((await w.api('GET', `/api/v1/conversations/${hidden.conversationId}`)).body.labels, ['vip'], 'the hidden conversation keeps its label');
+    assert.deepEqual(
+      (await w.api('GET', `/api/v1/conversations/${hidden.conversationId}`)).body.labels,
+      ['vip'],
+      'the hidden conversation keeps its label',
+    );
 
     // Agents still label the conversations they may see, creating a label by using it.
     const put = await call(w, agent, 'PUT', `/api/v1/conversations/${mine.conversationId}/labels/urgente`);
@@ -112,7 +133,13 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
     await w.settle();
     const outboundBefore = w.sim.outbound().length;
     const messagesBefore = Number(
-      (await w.app.deps.storage.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('conversation_id', '=', hidden.conversationId).executeTakeFirstOrThrow()).n,
+      (
+        await w.app.deps.storage.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('conversation_id', '=', hidden.conversationId)
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     const parameters = { body: ['Ana'] };
     const attempts: Array<[string, unknown]> = [
@@ -131,7 +158,13 @@ forEachDialect('contacts, labels and templates follow conversation visibility', 
     await w.settle();
     assert.equal(w.sim.outbound().length, outboundBefore, 'nothing reached the customer');
     const messagesAfter = Number(
-      (await w.app.deps.storage.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).where('conversation_id', '=', hidden.conversationId).executeTakeFirstOrThrow()).n,
+      (
+        await w.app.deps.storage.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('conversation_id', '=', hidden.conversationId)
+          .executeTakeFirstOrThrow()
+      ).n,
     );
     assert.equal(messagesAfter, messagesBefore);
 

@@ -26,34 +26,65 @@ forEachDialect('inbox: notes, canned replies, search, OpenAPI docs', (dialect) =
     });
     assert.equal(note.status, 201);
     assert.equal(note.body.author, `agent:${agent.user.id}`);
-    assert.deepEqual(note.body.mentions.map((m: any) => m.user_id), [agent.user.id]);
+    assert.deepEqual(
+      note.body.mentions.map((m: any) => m.user_id),
+      [agent.user.id],
+    );
     const plain = await w.api('POST', `/api/v1/conversations/${conv.id}/notes`, { text: 'mail me at ops@example.com' });
     assert.equal(plain.body.author, 'api');
     assert.deepEqual(plain.body.mentions, [], 'an address inside text is not a mention');
     const list = await w.api('GET', `/api/v1/conversations/${conv.id}/notes`);
-    assert.deepEqual(list.body.data.map((n: any) => n.id), [note.body.id, plain.body.id]);
+    assert.deepEqual(
+      list.body.data.map((n: any) => n.id),
+      [note.body.id, plain.body.id],
+    );
     const detail = await w.api('GET', `/api/v1/conversations/${conv.id}`);
     assert.equal(detail.body.notes.length, 2);
-    assert.equal(detail.body.messages.some((m: any) => (m.text ?? '').includes('warranty')), false);
+    assert.equal(
+      detail.body.messages.some((m: any) => (m.text ?? '').includes('warranty')),
+      false,
+    );
     await w.settle();
     assert.equal(w.sim.outbound().length, sentBefore, 'nothing went to the customer');
     assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/notes`, { text: '' })).body.error.code, 'invalid_text');
     const rows = await w.app.deps.storage.db.selectFrom('note_mentions').selectAll().execute();
-    assert.deepEqual(rows.map((r) => [r.note_id, r.user_id]), [[note.body.id, agent.user.id]]);
+    assert.deepEqual(
+      rows.map((r) => [r.note_id, r.user_id]),
+      [[note.body.id, agent.user.id]],
+    );
   });
 
   test('canned replies: create, list by shortcut, change, render with variables, unknown variables 422, delete', async () => {
-    await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, { type: 'service_request', id: 'SR-7', title: 'Boiler', attributes: { visit: 'Monday' } });
-    const created = await w.api('POST', '/api/v1/canned-replies', { shortcut: 'visit', text: 'Hi {{contact.name}}, {{agent.name}} here about {{linked_record.title}} ({{ linked_record.id }}): visit {{linked_record.attributes.visit}}. Ref {{conversation.id}}.' });
+    await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, {
+      type: 'service_request',
+      id: 'SR-7',
+      title: 'Boiler',
+      attributes: { visit: 'Monday' },
+    });
+    const created = await w.api('POST', '/api/v1/canned-replies', {
+      shortcut: 'visit',
+      text: 'Hi {{contact.name}}, {{agent.name}} here about {{linked_record.title}} ({{ linked_record.id }}): visit {{linked_record.attributes.visit}}. Ref {{conversation.id}}.',
+    });
     assert.equal(created.status, 201);
     assert.deepEqual(created.body.unknown_variables, []);
     assert.equal((await w.api('POST', '/api/v1/canned-replies', { shortcut: 'visit', text: 'x' })).body.error.code, 'shortcut_taken');
-    assert.equal((await w.api('POST', '/api/v1/canned-replies', { shortcut: 'bad shortcut', text: 'x' })).body.error.code, 'invalid_shortcut');
+    assert.equal(
+      (await w.api('POST', '/api/v1/canned-replies', { shortcut: 'bad shortcut', text: 'x' })).body.error.code,
+      'invalid_shortcut',
+    );
     await w.api('POST', '/api/v1/canned-replies', { shortcut: 'thanks', text: 'Thanks!' });
-    assert.deepEqual((await w.api('GET', '/api/v1/canned-replies?q=vi')).body.data.map((c: any) => c.shortcut), ['visit']);
-    assert.deepEqual((await w.api('GET', '/api/v1/canned-replies')).body.data.map((c: any) => c.shortcut), ['thanks', 'visit']);
+    assert.deepEqual(
+      (await w.api('GET', '/api/v1/canned-replies?q=vi')).body.data.map((c: any) => c.shortcut),
+      ['visit'],
+    );
+    assert.deepEqual(
+      (await w.api('GET', '/api/v1/canned-replies')).body.data.map((c: any) => c.shortcut),
+      ['thanks', 'visit'],
+    );
 
-    const rendered = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/canned-replies/${created.body.id}/render`, { conversation_id: conv.id });
+    const rendered = await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/canned-replies/${created.body.id}/render`, {
+      conversation_id: conv.id,
+    });
     assert.equal(rendered.status, 200);
     assert.equal(rendered.body.text, `Hi Olga, nina here about Boiler (SR-7): visit Monday. Ref ${conv.id}.`);
     assert.deepEqual(rendered.body.missing, []);
@@ -76,12 +107,18 @@ forEachDialect('inbox: notes, canned replies, search, OpenAPI docs', (dialect) =
     const messages = await w.api('GET', '/api/v1/search?q=BOILER');
     assert.equal(messages.status, 200);
     // Newest first: the demo bot's echo, then the customer's message.
-    assert.deepEqual(messages.body.data.map((m: any) => [m.conversation_id, m.direction, m.text]), [
-      [conv.id, 'out', 'You said: my boiler is broken'],
-      [conv.id, 'in', 'my boiler is broken'],
-    ]);
+    assert.deepEqual(
+      messages.body.data.map((m: any) => [m.conversation_id, m.direction, m.text]),
+      [
+        [conv.id, 'out', 'You said: my boiler is broken'],
+        [conv.id, 'in', 'my boiler is broken'],
+      ],
+    );
     const byName = await w.api('GET', '/api/v1/search?type=contacts&q=olg');
-    assert.deepEqual(byName.body.data.map((c: any) => [c.name, c.wa_id, c.latest_conversation_id]), [['Olga', '15559990001', conv.id]]);
+    assert.deepEqual(
+      byName.body.data.map((c: any) => [c.name, c.wa_id, c.latest_conversation_id]),
+      [['Olga', '15559990001', conv.id]],
+    );
     assert.equal((await w.api('GET', '/api/v1/search?type=contacts&q=5999')).body.data.length, 1);
     assert.equal((await w.api('GET', '/api/v1/search?q=')).body.error.code, 'invalid_q');
     assert.equal((await w.api('GET', '/api/v1/search?q=x&type=files')).body.error.code, 'invalid_type');
@@ -89,7 +126,11 @@ forEachDialect('inbox: notes, canned replies, search, OpenAPI docs', (dialect) =
     const noContacts = await call(w, { bearer: token.body.token }, 'GET', '/api/v1/search?type=contacts&q=olg');
     assert.equal(noContacts.status, 403, 'contacts need contacts:read');
     assert.equal((await call(w, { bearer: token.body.token }, 'GET', '/api/v1/search?q=boiler')).status, 200);
-    assert.equal((await call(w, { bearer: token.body.token }, 'POST', `/api/v1/conversations/${conv.id}/notes`, { text: 'x' })).status, 403, 'writes need conversations:write');
+    assert.equal(
+      (await call(w, { bearer: token.body.token }, 'POST', `/api/v1/conversations/${conv.id}/notes`, { text: 'x' })).status,
+      403,
+      'writes need conversations:write',
+    );
   });
 
   test('/docs and /openapi.json are served without credentials and describe the inbox routes', async () => {

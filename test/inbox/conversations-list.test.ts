@@ -82,10 +82,14 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     assert.deepEqual(await names('/api/v1/conversations?status=archived'), []);
     assert.equal((await w.api('GET', '/api/v1/conversations?unread=maybe')).body.error.code, 'invalid_unread');
     assert.equal((await w.api('GET', '/api/v1/conversations?status=open')).body.error.code, 'invalid_status');
-    assert.equal((await w.api('GET', '/api/v1/conversations?assignee=me')).body.error.code, 'invalid_assignee', 'the admin token is nobody');
+    assert.equal(
+      (await w.api('GET', '/api/v1/conversations?assignee=me')).body.error.code,
+      'invalid_assignee',
+      'the admin token is nobody',
+    );
   });
 
-  test('an assigned_and_team agent lists and reads only their and their team\'s conversations', async () => {
+  test("an assigned_and_team agent lists and reads only their and their team's conversations", async () => {
     const mine = await call(w, { cookie: agent.cookie }, 'GET', '/api/v1/conversations');
     assert.equal(mine.status, 200);
     assert.deepEqual(mine.body.data.map((c: any) => c.contact.name).sort(), ['Ana', 'Bruno']);
@@ -104,7 +108,11 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
       assert.equal(res.status, 404, `${method} ${path}`);
       assert.equal(res.body.error.code, 'conversation_not_found');
     }
-    assert.equal((await call(w, { cookie: agent.cookie }, 'GET', `/api/v1/conversations/${ids.get('15557770002')}`)).status, 200, 'team conversation');
+    assert.equal(
+      (await call(w, { cookie: agent.cookie }, 'GET', `/api/v1/conversations/${ids.get('15557770002')}`)).status,
+      200,
+      'team conversation',
+    );
     const search = await call(w, { cookie: agent.cookie }, 'GET', '/api/v1/search?q=hello%20from');
     assert.deepEqual(search.body.data.map((m: any) => m.contact.name).sort(), ['Ana', 'Bruno']);
     const contacts = await call(w, { cookie: agent.cookie }, 'GET', '/api/v1/search?type=contacts&q=5557770');
@@ -116,7 +124,10 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     const times: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: any } = await w.api('GET', `/api/v1/conversations?assignee=none&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { status: number; body: any } = await w.api(
+        'GET',
+        `/api/v1/conversations?assignee=none&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       assert.equal(page.status, 200);
       seen.push(...page.body.data.map((c: any) => c.id));
       times.push(...page.body.data.map((c: any) => Date.parse(c.last_message_at)));
@@ -124,7 +135,10 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     } while (cursor);
     assert.equal(seen.length, 4);
     assert.equal(new Set(seen).size, 4);
-    assert.deepEqual(times, [...times].sort((a, b) => b - a));
+    assert.deepEqual(
+      times,
+      [...times].sort((a, b) => b - a),
+    );
   });
 
   test('detail: messages backwards, notes, labels, window, response times', async () => {
@@ -139,21 +153,34 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     const older = await w.api('GET', `/api/v1/conversations/${id}?limit=100&before=${first.body.messages_before_cursor}`);
     assert.ok(older.body.messages.length >= 2);
     assert.equal(older.body.messages[0].text, 'hello from Ana');
-    assert.deepEqual(Object.keys(first.body.response_times).sort(), ['average_response_ms', 'awaiting_reply_since', 'first_response_at', 'first_response_ms', 'last_read_at', 'responses']);
+    assert.deepEqual(Object.keys(first.body.response_times).sort(), [
+      'average_response_ms',
+      'awaiting_reply_since',
+      'first_response_at',
+      'first_response_ms',
+      'last_read_at',
+      'responses',
+    ]);
     assert.deepEqual(first.body.notes, []);
     assert.equal(first.body.window.open, true);
     assert.equal((await w.api('GET', '/api/v1/conversations/conv_missing')).status, 404);
   });
 
   test('status: archive, snooze (hidden from active until the time passes or the customer writes), close for good', async () => {
-    const sub = await w.api('POST', '/api/v1/webhooks', { url: 'https://receiver.example.invalid/hook', events: ['conversation.updated', 'conversation.closed'] });
+    const sub = await w.api('POST', '/api/v1/webhooks', {
+      url: 'https://receiver.example.invalid/hook',
+      events: ['conversation.updated', 'conversation.closed'],
+    });
     assert.equal(sub.status, 201);
     const id = ids.get('15557770004')!;
     const archived = await w.api('PATCH', `/api/v1/conversations/${id}`, { status: 'archived' });
     assert.equal(archived.status, 200);
     assert.equal(archived.body.status, 'archived');
     const archivedList = await w.api('GET', '/api/v1/conversations?status=archived');
-    assert.deepEqual(archivedList.body.data.map((c: any) => c.id), [id]);
+    assert.deepEqual(
+      archivedList.body.data.map((c: any) => c.id),
+      [id],
+    );
     // The customer writes: an archived conversation reopens.
     await w.sim.customer('15557770004').sendText('back again');
     await w.settle();
@@ -162,7 +189,8 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     const until = new Date(w.clock.now() + 3600_000).toISOString();
     const snoozed = await w.api('PATCH', `/api/v1/conversations/${id}`, { snoozed_until: until });
     assert.equal(snoozed.body.snoozed_until, until);
-    const activeIds = async (extra = '') => (await w.api('GET', `/api/v1/conversations?status=active${extra}`)).body.data.map((c: any) => c.id);
+    const activeIds = async (extra = '') =>
+      (await w.api('GET', `/api/v1/conversations?status=active${extra}`)).body.data.map((c: any) => c.id);
     assert.equal((await activeIds()).includes(id), false, 'hidden while snoozed');
     assert.deepEqual(await activeIds('&snoozed=true'), [id]);
     assert.equal((await activeIds('&snoozed=all')).includes(id), true);
@@ -205,13 +233,23 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
     const ana = ids.get('15557770001')!;
     const bruno = ids.get('15557770002')!;
     assert.deepEqual((await w.api('PUT', `/api/v1/conversations/${ana}/labels/billing`)).body.labels, ['billing']);
-    assert.deepEqual((await w.api('PUT', `/api/v1/conversations/${ana}/labels/vip`)).body.labels, ['billing', 'vip'], 'a new name creates the label');
+    assert.deepEqual(
+      (await w.api('PUT', `/api/v1/conversations/${ana}/labels/vip`)).body.labels,
+      ['billing', 'vip'],
+      'a new name creates the label',
+    );
     await w.api('PUT', `/api/v1/conversations/${bruno}/labels/billing`);
     const byLabel = await w.api('GET', '/api/v1/conversations?label=billing');
     assert.deepEqual(byLabel.body.data.map((c: any) => c.id).sort(), [ana, bruno].sort());
     assert.deepEqual(byLabel.body.data.find((c: any) => c.id === ana).labels, ['billing', 'vip']);
     const labels = await w.api('GET', '/api/v1/labels');
-    assert.deepEqual(labels.body.data.map((l: any) => [l.name, l.conversations]), [['billing', 2], ['vip', 1]]);
+    assert.deepEqual(
+      labels.body.data.map((l: any) => [l.name, l.conversations]),
+      [
+        ['billing', 2],
+        ['vip', 1],
+      ],
+    );
     assert.deepEqual((await w.api('DELETE', `/api/v1/conversations/${bruno}/labels/billing`)).body.labels, []);
     assert.equal((await w.api('DELETE', `/api/v1/labels/${created.body.id}`)).status, 204);
     assert.equal((await w.api('DELETE', `/api/v1/labels/${created.body.id}`)).status, 404);
@@ -236,21 +274,31 @@ forEachDialect('inbox: list, filters, visibility, detail, status', (dialect) => 
       attributes: { priority: 'high', visit: '2026-01-05' },
     });
     const byRecord = await w.api('GET', '/api/v1/records/service_request/SR-1042/conversations');
-    assert.deepEqual(byRecord.body.data.map((c: any) => c.id), [id]);
+    assert.deepEqual(
+      byRecord.body.data.map((c: any) => c.id),
+      [id],
+    );
     assert.equal(byRecord.body.data[0].linked_record.title, 'Broken boiler');
     const byQuery = await w.api('GET', '/api/v1/conversations?record_type=service_request&record_id=SR-1042');
-    assert.deepEqual(byQuery.body.data.map((c: any) => c.id), [id]);
+    assert.deepEqual(
+      byQuery.body.data.map((c: any) => c.id),
+      [id],
+    );
     assert.equal((await w.api('GET', '/api/v1/conversations?record_id=SR-1042')).body.error.code, 'invalid_record_type');
     assert.equal((await w.api('GET', `/api/v1/conversations/${id}`)).body.linked_record.id, 'SR-1042');
     assert.equal((await w.api('PUT', `/api/v1/conversations/${id}/link`, { type: 'x y', id: '1' })).body.error.code, 'invalid_type');
-    assert.equal((await w.api('PUT', `/api/v1/conversations/${id}/link`, { type: 'x', id: '1', attributes: [1] })).body.error.code, 'invalid_attributes');
+    assert.equal(
+      (await w.api('PUT', `/api/v1/conversations/${id}/link`, { type: 'x', id: '1', attributes: [1] })).body.error.code,
+      'invalid_attributes',
+    );
     assert.equal((await w.api('DELETE', `/api/v1/conversations/${id}/link`)).status, 204);
     assert.deepEqual((await w.api('GET', '/api/v1/records/service_request/SR-1042/conversations')).body.data, []);
     assert.equal((await call(w, 'anonymous', 'GET', '/api/v1/records/service_request/SR-1042/conversations')).status, 401);
   });
 
-  test('q follows the last message and the contact\'s current profile name (the search index is kept by triggers)', async () => {
-    const names = async (q: string) => (await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.contact.name);
+  test("q follows the last message and the contact's current profile name (the search index is kept by triggers)", async () => {
+    const names = async (q: string) =>
+      (await w.api('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`)).body.data.map((c: any) => c.contact.name);
     const customer = w.sim.customer('15557770099', 'Zoila');
     await customer.sendText('quiero un unicornio morado');
     await w.settle();

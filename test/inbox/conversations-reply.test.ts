@@ -32,12 +32,31 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     const loc = await customer().waitForMessage((m) => m.type === 'location');
     assert.deepEqual(loc.body.location, { latitude: 19.43, longitude: -99.13, name: 'Office', address: 'Centro' });
 
-    const buttons = await send({ type: 'buttons', body: 'Pick one', footer: 'Thanks', buttons: [{ id: 'yes', title: 'Yes' }, { id: 'no', title: 'No' }] });
+    const buttons = await send({
+      type: 'buttons',
+      body: 'Pick one',
+      footer: 'Thanks',
+      buttons: [
+        { id: 'yes', title: 'Yes' },
+        { id: 'no', title: 'No' },
+      ],
+    });
     assert.equal(buttons.status, 202);
     const b = await customer().waitForMessage((m) => m.type === 'interactive' && m.body.interactive.type === 'button');
-    assert.deepEqual(b.body.interactive.action.buttons.map((x: any) => x.reply.title), ['Yes', 'No']);
+    assert.deepEqual(
+      b.body.interactive.action.buttons.map((x: any) => x.reply.title),
+      ['Yes', 'No'],
+    );
 
-    const list = await send({ type: 'list', body: 'Choose a slot', button: 'Slots', sections: [{ title: 'Morning', rows: [{ id: 'm9', title: '09:00', description: 'early' }] }, { title: 'Afternoon', rows: [{ id: 'a3', title: '15:00' }] }] });
+    const list = await send({
+      type: 'list',
+      body: 'Choose a slot',
+      button: 'Slots',
+      sections: [
+        { title: 'Morning', rows: [{ id: 'm9', title: '09:00', description: 'early' }] },
+        { title: 'Afternoon', rows: [{ id: 'a3', title: '15:00' }] },
+      ],
+    });
     assert.equal(list.status, 202);
     const l = await customer().waitForMessage((m) => m.type === 'interactive' && m.body.interactive.type === 'list');
     assert.equal(l.body.interactive.action.sections.length, 2);
@@ -64,10 +83,29 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     const missing = await send({ text: 'x', reply_to: 'wamid.nope' });
     assert.equal(missing.status, 422);
     assert.deepEqual([missing.body.error.code, missing.body.error.details.field], ['reply_to_not_found', 'reply_to']);
-    const queued = await w.app.deps.storage.db.insertInto('messages').values({
-      id: 'msg_unsent', conversation_id: conv.id, channel_id: conv.channel_id, direction: 'out', external_id: null, kind: 'text', text: 'x', content: JSON.stringify({ type: 'text', text: 'x' }), raw: null,
-      status: 'failed', status_at: 0, error_code: null, error_message: null, reply_to_external_id: null, sent_at: 0, created_at: 0, attempts: 0, author: 'api',
-    }).execute();
+    const queued = await w.app.deps.storage.db
+      .insertInto('messages')
+      .values({
+        id: 'msg_unsent',
+        conversation_id: conv.id,
+        channel_id: conv.channel_id,
+        direction: 'out',
+        external_id: null,
+        kind: 'text',
+        text: 'x',
+        content: JSON.stringify({ type: 'text', text: 'x' }),
+        raw: null,
+        status: 'failed',
+        status_at: 0,
+        error_code: null,
+        error_message: null,
+        reply_to_external_id: null,
+        sent_at: 0,
+        created_at: 0,
+        attempts: 0,
+        author: 'api',
+      })
+      .execute();
     assert.ok(queued);
     assert.equal((await send({ type: 'reaction', message_id: 'msg_unsent', emoji: '👍' })).body.error.code, 'message_id_not_sent');
   });
@@ -79,12 +117,44 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
       [{ type: 'carousel' }, 'unsupported_type', 'type'],
       [{ type: 'buttons', body: 'b', buttons: [1, 2, 3, 4].map((i) => ({ id: `${i}`, title: `${i}` })) }, 'invalid_buttons', 'buttons'],
       [{ type: 'buttons', body: 'b', buttons: [{ id: 'a', title: 'x'.repeat(21) }] }, 'button_title_too_long', 'buttons[0].title'],
-      [{ type: 'buttons', body: 'b', buttons: [{ id: 'a', title: 'Same' }, { id: 'b', title: 'Same' }] }, 'duplicate_button', 'buttons[1]'],
+      [
+        {
+          type: 'buttons',
+          body: 'b',
+          buttons: [
+            { id: 'a', title: 'Same' },
+            { id: 'b', title: 'Same' },
+          ],
+        },
+        'duplicate_button',
+        'buttons[1]',
+      ],
       [{ type: 'buttons', body: 'x'.repeat(1025), buttons: [{ id: 'a', title: 'A' }] }, 'body_too_long', 'body'],
-      [{ type: 'list', body: 'b', button: 'Go', sections: [{ rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) }] }, 'too_many_rows', 'sections'],
-      [{ type: 'list', body: 'b', button: 'Go', sections: [{ rows: [{ id: 'r', title: 'x'.repeat(25) }] }] }, 'row_title_too_long', 'sections[0].rows[0].title'],
-      [{ type: 'list', body: 'b', button: 'x'.repeat(21), sections: [{ rows: [{ id: 'r', title: 'r' }] }] }, 'button_label_too_long', 'button'],
-      [{ type: 'list', body: 'b', button: 'Go', sections: [{ rows: [{ id: 'r', title: 'r' }] }, { rows: [{ id: 's', title: 's' }] }] }, 'section_title_required', 'sections[0].title'],
+      [
+        {
+          type: 'list',
+          body: 'b',
+          button: 'Go',
+          sections: [{ rows: Array.from({ length: 11 }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` })) }],
+        },
+        'too_many_rows',
+        'sections',
+      ],
+      [
+        { type: 'list', body: 'b', button: 'Go', sections: [{ rows: [{ id: 'r', title: 'x'.repeat(25) }] }] },
+        'row_title_too_long',
+        'sections[0].rows[0].title',
+      ],
+      [
+        { type: 'list', body: 'b', button: 'x'.repeat(21), sections: [{ rows: [{ id: 'r', title: 'r' }] }] },
+        'button_label_too_long',
+        'button',
+      ],
+      [
+        { type: 'list', body: 'b', button: 'Go', sections: [{ rows: [{ id: 'r', title: 'r' }] }, { rows: [{ id: 's', title: 's' }] }] },
+        'section_title_required',
+        'sections[0].title',
+      ],
       [{ type: 'image' }, 'media_required', 'media_id'],
       [{ type: 'image', media_id: '1', link: 'https://x.example/a.png' }, 'media_required', 'media_id'],
       [{ type: 'image', link: 'ftp://x/a.png' }, 'invalid_link', 'link'],
@@ -111,7 +181,11 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
   test('media: upload (multipart and raw) returns an id that sends; documents keep caption and file name', async () => {
     const form = new FormData();
     form.set('file', new Blob([PNG], { type: 'image/png' }), 'dot.png');
-    const up = await fetch(`${w.app.url}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: form });
+    const up = await fetch(`${w.app.url}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: form,
+    });
     const uploaded = await up.json();
     assert.equal(up.status, 201, JSON.stringify(uploaded));
     assert.equal(uploaded.kind, 'image');
@@ -131,10 +205,18 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     const doc = await customer().waitForMessage((m) => m.type === 'document');
     assert.deepEqual(doc.body.document, { id: pdf.id, caption: 'Terms', filename: 'terms.pdf' });
 
-    const exe = await fetch(`${w.app.url}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-msdownload' }, body: Buffer.from('MZ') });
+    const exe = await fetch(`${w.app.url}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/x-msdownload' },
+      body: Buffer.from('MZ'),
+    });
     assert.equal(exe.status, 415);
     assert.equal((await exe.json()).error.code, 'unsupported_media_type');
-    const big = await fetch(`${w.app.url}/api/v1/media`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/webp' }, body: Buffer.alloc(600 * 1024) });
+    const big = await fetch(`${w.app.url}/api/v1/media`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'image/webp' },
+      body: Buffer.alloc(600 * 1024),
+    });
     assert.equal(big.status, 413);
     assert.equal((await big.json()).error.code, 'file_too_large');
     const anonymous = await fetch(`${w.app.url}/api/v1/media`, { method: 'POST', headers: { 'content-type': 'image/png' }, body: PNG });
@@ -153,7 +235,12 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     assert.equal(res.body.unread_count, 0);
     assert.equal(res.body.read_receipt_for, latest.external_id);
     await w.settle();
-    await waitFor(async () => w.sim.inbound().filter((m) => m.waId === waId).every((m) => m.readByBusiness));
+    await waitFor(async () =>
+      w.sim
+        .inbound()
+        .filter((m) => m.waId === waId)
+        .every((m) => m.readByBusiness),
+    );
     const after = await w.api('GET', `/api/v1/conversations/${conv.id}`);
     assert.equal(after.body.unread_count, 0);
     assert.equal(after.body.response_times.last_read_at, res.body.last_read_at);
@@ -170,11 +257,17 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     assert.ok(d.response_times.awaiting_reply_since);
     w.clock.advance(60_000);
     const agent = await agentSession(w, 'timekeeper@example.com');
-    assert.equal((await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/messages`, { text: 'Agent here' })).status, 202);
+    assert.equal(
+      (await call(w, { cookie: agent.cookie }, 'POST', `/api/v1/conversations/${id}/messages`, { text: 'Agent here' })).status,
+      202,
+    );
     d = (await w.api('GET', `/api/v1/conversations/${id}`)).body;
     assert.equal(d.messages.at(-1).author, `agent:${agent.user.id}`);
     assert.equal(d.response_times.responses, 1);
-    assert.ok(d.response_times.first_response_ms >= 60_000 && d.response_times.first_response_ms < 70_000, String(d.response_times.first_response_ms));
+    assert.ok(
+      d.response_times.first_response_ms >= 60_000 && d.response_times.first_response_ms < 70_000,
+      String(d.response_times.first_response_ms),
+    );
     assert.equal(d.response_times.awaiting_reply_since, null);
     // A second reply with nothing new from the customer is not another response.
     await w.api('POST', `/api/v1/conversations/${id}/messages`, { text: 'Anything else?' });
@@ -184,7 +277,10 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     await w.api('POST', `/api/v1/conversations/${id}/messages`, { text: 'Sure' });
     d = (await w.api('GET', `/api/v1/conversations/${id}`)).body;
     assert.equal(d.response_times.responses, 2);
-    assert.ok(d.response_times.average_response_ms >= 40_000 && d.response_times.average_response_ms < 50_000, String(d.response_times.average_response_ms));
+    assert.ok(
+      d.response_times.average_response_ms >= 40_000 && d.response_times.average_response_ms < 50_000,
+      String(d.response_times.average_response_ms),
+    );
     await w.settle();
   });
 
@@ -198,7 +294,10 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
     const badPhone = await w.api('POST', '/api/v1/conversations', { phone: '12', text: 'x' });
     assert.deepEqual([badPhone.status, badPhone.body.error.code, badPhone.body.error.details.field], [422, 'invalid_phone', 'phone']);
     assert.equal((await w.api('POST', '/api/v1/conversations', { phone: '+12125550147', text: '' })).body.error.code, 'text_required');
-    assert.equal((await w.api('POST', '/api/v1/conversations', { phone: '+12125550147', text: 'x', channel_id: 'wa_0' })).body.error.code, 'channel_not_found');
+    assert.equal(
+      (await w.api('POST', '/api/v1/conversations', { phone: '+12125550147', text: 'x', channel_id: 'wa_0' })).body.error.code,
+      'channel_not_found',
+    );
 
     // Rita wrote recently: the message goes to her open conversation.
     const known = await w.api('POST', '/api/v1/conversations', { phone: '+1 (212) 555-0147', text: 'Following up' });
@@ -223,7 +322,10 @@ forEachDialect('inbox: replies of every type, limits, 24-hour rule, media, mark 
       assert.equal(res.status, 422);
       assert.equal(res.body.error.code, 'window_closed');
       assert.equal(res.body.error.details.template_required, true);
-      assert.equal(res.body.error.details.window_closed_at, new Date(Date.parse(detail.last_customer_message_at) + 24 * 3600_000).toISOString());
+      assert.equal(
+        res.body.error.details.window_closed_at,
+        new Date(Date.parse(detail.last_customer_message_at) + 24 * 3600_000).toISOString(),
+      );
     }
     const start = await w.api('POST', '/api/v1/conversations', { phone: '+12125550147', text: 'late' });
     assert.equal(start.body.error.code, 'window_closed');

@@ -14,8 +14,18 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
   const fromAd = '12125550172';
   before(async () => {
     w = await startWorld({ dialect });
-    utility = await approvedTemplate(w, { name: 'aviso_cita', language: 'es_MX', category: 'UTILITY', components: [body('Hola {{1}}, tu cita sigue en pie para mañana.', ['Ana'])] });
-    marketing = await approvedTemplate(w, { name: 'promo_diciembre', language: 'es_MX', category: 'MARKETING', components: [body('Hola {{1}}, este mes tienes un descuento en tu siguiente servicio.', ['Ana'])] });
+    utility = await approvedTemplate(w, {
+      name: 'aviso_cita',
+      language: 'es_MX',
+      category: 'UTILITY',
+      components: [body('Hola {{1}}, tu cita sigue en pie para mañana.', ['Ana'])],
+    });
+    marketing = await approvedTemplate(w, {
+      name: 'promo_diciembre',
+      language: 'es_MX',
+      category: 'MARKETING',
+      components: [body('Hola {{1}}, este mes tienes un descuento en tu siguiente servicio.', ['Ana'])],
+    });
     await w.sim.customer(us, 'Rita').sendText('hola');
     await w.sim.customer(fromAd, 'Lalo').send({
       type: 'text',
@@ -31,7 +41,14 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
   const estimate = (b: unknown) => w.api('POST', '/api/v1/costs/estimate', b);
   const counts = async () => ({
     sent: w.sim.outbound().length,
-    messages: Number((await w.app.deps.storage.db.selectFrom('messages').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n),
+    messages: Number(
+      (
+        await w.app.deps.storage.db
+          .selectFrom('messages')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    ),
   });
 
   test('inside the customer service window: free-form and utility are free, marketing is priced', async () => {
@@ -50,7 +67,10 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
 
     const util = await estimate({ template: 'aviso_cita', phone: `+${us}` });
     assert.equal(util.status, 200, JSON.stringify(util.body));
-    assert.deepEqual([util.body.category, util.body.free, util.body.free_reason, util.body.price], ['utility', true, 'customer_service_window', 0]);
+    assert.deepEqual(
+      [util.body.category, util.body.free, util.body.free_reason, util.body.price],
+      ['utility', true, 'customer_service_window', 0],
+    );
     assert.equal(util.body.template.id, utility.id);
 
     const promo = await estimate({ template: marketing.id, contact_id: util.body.contact_id });
@@ -65,14 +85,27 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
     const mx = await estimate({ template: 'aviso_cita', phone: '+52 55 1234 9876' });
     assert.equal(mx.status, 200, JSON.stringify(mx.body));
     assert.deepEqual(
-      [mx.body.category, mx.body.country, mx.body.calling_code, mx.body.price, mx.body.free, mx.body.free_reason, mx.body.window_open_until, mx.body.contact_id],
+      [
+        mx.body.category,
+        mx.body.country,
+        mx.body.calling_code,
+        mx.body.price,
+        mx.body.free,
+        mx.body.free_reason,
+        mx.body.window_open_until,
+        mx.body.contact_id,
+      ],
       ['utility', 'MX', '52', 0.0085, false, null, null, null],
     );
     const text = await estimate({ type: 'text', phone: '+525512349876' });
     assert.equal(text.status, 422);
     assert.equal(text.body.error.code, 'window_closed');
     assert.equal(text.body.error.details.template_required, true);
-    const contact = await w.app.deps.storage.db.selectFrom('contacts').select('id').where('external_id', 'in', ['525512349876', '5215512349876']).executeTakeFirst();
+    const contact = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('external_id', 'in', ['525512349876', '5215512349876'])
+      .executeTakeFirst();
     assert.equal(contact, undefined, 'no contact was created');
   });
 
@@ -87,7 +120,10 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
 
     w.clock.advance(30 * HOUR); // the 24-hour windows closed; the entry point window has not
     const later = await estimate({ template: 'promo_diciembre', phone: `+${fromAd}` });
-    assert.deepEqual([later.body.free, later.body.free_reason, later.body.price, later.body.window_open_until], [true, 'free_entry_point', 0, null]);
+    assert.deepEqual(
+      [later.body.free, later.body.free_reason, later.body.price, later.body.window_open_until],
+      [true, 'free_entry_point', 0, null],
+    );
     const until = Date.parse(later.body.free_entry_point_until);
     assert.ok(Math.abs(until - (replyAt + 72 * HOUR)) < 5000, later.body.free_entry_point_until);
     const plain = await estimate({ template: 'aviso_cita', phone: `+${us}` });
@@ -95,7 +131,10 @@ forEachDialect('costs: POST /api/v1/costs/estimate quotes a message without send
 
     w.clock.advance(43 * HOUR); // past the 72 hours
     const over = await estimate({ template: 'promo_diciembre', phone: `+${fromAd}` });
-    assert.deepEqual([over.body.free, over.body.free_reason, over.body.price, over.body.free_entry_point_until], [false, null, 0.025, null]);
+    assert.deepEqual(
+      [over.body.free, over.body.free_reason, over.body.price, over.body.free_entry_point_until],
+      [false, null, 0.025, null],
+    );
   });
 
   test('bad requests are 4xx with a code', async () => {

@@ -24,7 +24,8 @@ forEachDialect('customer media', (dialect) => {
   let messages: any[];
 
   // As the admin token, or as an agent's session cookie.
-  const download = (path: string, cookie?: string) => fetch(`${w.app.url}${path}`, { headers: cookie ? { cookie } : { authorization: `Bearer ${w.config.adminToken}` } });
+  const download = (path: string, cookie?: string) =>
+    fetch(`${w.app.url}${path}`, { headers: cookie ? { cookie } : { authorization: `Bearer ${w.config.adminToken}` } });
   const mediaMessage = (kind: string) => {
     const m = messages.find((x) => x.kind === kind);
     assert.ok(m, `a ${kind} message`);
@@ -55,7 +56,10 @@ forEachDialect('customer media', (dialect) => {
     const res = await download(image.media.url);
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'image/jpeg');
-    assert.equal(res.headers.get('content-disposition'), `inline; filename="image-${image.id}.jpg"; filename*=UTF-8''image-${image.id}.jpg`);
+    assert.equal(
+      res.headers.get('content-disposition'),
+      `inline; filename="image-${image.id}.jpg"; filename*=UTF-8''image-${image.id}.jpg`,
+    );
     assert.deepEqual(Buffer.from(await res.arrayBuffer()), JPEG);
     assert.ok(existsSync(join(w.dataDir, 'media', image.id)), 'kept in DATA_DIR/media');
 
@@ -101,7 +105,10 @@ forEachDialect('customer media', (dialect) => {
     assert.deepEqual(w.sim.mediaCalls(image.content.media.id), { lookups: 2, downloads: 2 });
 
     // WhatsApp deletes it (as it does after its retention), and our copy is gone as well.
-    const del = await fetch(`${w.sim.graphBaseUrl}/v21.0/${image.content.media.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${SECRETS.accessToken}` } });
+    const del = await fetch(`${w.sim.graphBaseUrl}/v21.0/${image.content.media.id}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${SECRETS.accessToken}` },
+    });
     assert.equal(del.status, 200);
     rmSync(join(w.dataDir, 'media', image.id));
     const gone = await download(image.media.url);
@@ -116,7 +123,11 @@ forEachDialect('customer media', (dialect) => {
     const res = await download(big.media.url);
     assert.equal(res.status, 422);
     assert.equal((await res.json()).error.code, 'media_too_large');
-    const row = await w.app.deps.storage.db.selectFrom('media_files').selectAll().where('message_id', '=', big.id).executeTakeFirstOrThrow();
+    const row = await w.app.deps.storage.db
+      .selectFrom('media_files')
+      .selectAll()
+      .where('message_id', '=', big.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'too_large');
     assert.equal(w.sim.mediaCalls(big.content.media.id).downloads, 1, 'not asked for again');
   });

@@ -69,9 +69,13 @@ class Receiver {
 }
 
 /** The verification snippet exactly as docs/event-webhooks.md shows it, loaded as a module. */
-async function loadDocsSnippet(): Promise<(raw: string | Buffer, header: string | undefined, secret: string, tolerance?: number) => boolean> {
+async function loadDocsSnippet(): Promise<
+  (raw: string | Buffer, header: string | undefined, secret: string, tolerance?: number) => boolean
+> {
   const doc = readFileSync(new URL('../../docs/event-webhooks.md', import.meta.url), 'utf8');
-  const block = [...doc.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1] ?? '').find((code) => code.includes('export function verifySwitchboardSignature'));
+  const block = [...doc.matchAll(/```js\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? '')
+    .find((code) => code.includes('export function verifySwitchboardSignature'));
   assert.ok(block, 'docs/event-webhooks.md has the verification snippet');
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-snippet-'));
   const file = join(dir, 'verify.mjs');
@@ -118,7 +122,11 @@ forEachDialect('event webhooks', (dialect) => {
   }
 
   test('subscriptions: create (secret shown once), read masked, update, delete', async () => {
-    const created = await w.api('POST', '/api/v1/webhooks', { url: `${rx.url}/crud`, events: ['message.received', 'conversation.created'], description: 'CRM' });
+    const created = await w.api('POST', '/api/v1/webhooks', {
+      url: `${rx.url}/crud`,
+      events: ['message.received', 'conversation.created'],
+      description: 'CRM',
+    });
     assert.equal(created.status, 201);
     const sub = created.body;
     assert.match(sub.id, /^wh_/);
@@ -137,7 +145,12 @@ forEachDialect('event webhooks', (dialect) => {
     const own = await w.api('POST', '/api/v1/webhooks', { url: `${rx.url}/crud2`, events: ['*'], secret: 'my-own-secret-0123456789' });
     assert.equal(own.body.secret, 'my-own-secret-0123456789');
 
-    const patched = await w.api('PATCH', `/api/v1/webhooks/${sub.id}`, { active: false, events: ['*', 'message.status'], description: null, max_concurrency: 4 });
+    const patched = await w.api('PATCH', `/api/v1/webhooks/${sub.id}`, {
+      active: false,
+      events: ['*', 'message.status'],
+      description: null,
+      max_concurrency: 4,
+    });
     assert.equal(patched.status, 200);
     assert.equal(patched.body.active, false);
     assert.deepEqual(patched.body.events, ['*']);
@@ -255,7 +268,13 @@ forEachDialect('event webhooks', (dialect) => {
     await customer.sendText('again');
     await waitFor(() => rx.at('/inbound').length >= 3, 5000, 'third event');
     await w.settle();
-    assert.deepEqual(rx.at('/inbound').slice(2).map((r) => r.json.type), ['message.received']);
+    assert.deepEqual(
+      rx
+        .at('/inbound')
+        .slice(2)
+        .map((r) => r.json.type),
+      ['message.received'],
+    );
 
     const log = await deliveries(sub.id);
     assert.equal(log.length, 3);
@@ -280,9 +299,17 @@ forEachDialect('event webhooks', (dialect) => {
     await w.settle();
     const statuses = mine().map((r) => r.json.data.message.status);
     assert.ok(statuses.includes('read'));
-    assert.ok(statuses.every((s) => ['sent', 'delivered', 'read'].includes(s)), statuses.join());
+    assert.ok(
+      statuses.every((s) => ['sent', 'delivered', 'read'].includes(s)),
+      statuses.join(),
+    );
     assert.equal(new Set(statuses).size, statuses.length, 'one event per change');
-    assert.ok(mine().every((r) => r.json.type === 'message.status' && r.json.data.message.conversation_id === conv.id && r.json.data.message.direction === 'out'));
+    assert.ok(
+      mine().every(
+        (r) =>
+          r.json.type === 'message.status' && r.json.data.message.conversation_id === conv.id && r.json.data.message.direction === 'out',
+      ),
+    );
     await w.api('DELETE', `/api/v1/webhooks/${sub.id}`);
   });
 
@@ -296,7 +323,10 @@ forEachDialect('event webhooks', (dialect) => {
     assert.equal(got.length, 4, 'three failures, one success, nothing after');
     assert.equal(new Set(got.map((r) => r.body)).size, 1, 'the same body every time');
     assert.equal(new Set(got.map((r) => r.headers['switchboard-event-id'])).size, 1, 'the same event id every time');
-    assert.deepEqual(got.map((r) => r.headers['switchboard-delivery-attempt']), ['1', '2', '3', '4']);
+    assert.deepEqual(
+      got.map((r) => r.headers['switchboard-delivery-attempt']),
+      ['1', '2', '3', '4'],
+    );
     for (const r of got) assert.equal(verify(r.body, r.headers['switchboard-signature'] as string, sub.secret), true);
 
     const [d] = await deliveries(sub.id);
@@ -306,18 +336,22 @@ forEachDialect('event webhooks', (dialect) => {
     assert.equal(d.event.id, got[0]!.json.id);
     assert.equal(d.next_attempt_at, null);
     assert.ok(d.completed_at);
-    assert.deepEqual(d.attempt_log.map((a: any) => [a.attempt, a.status_code, a.error]), [
-      [1, 500, 'HTTP 500'],
-      [2, 500, 'HTTP 500'],
-      [3, 500, 'HTTP 500'],
-      [4, 200, null],
-    ]);
+    assert.deepEqual(
+      d.attempt_log.map((a: any) => [a.attempt, a.status_code, a.error]),
+      [
+        [1, 500, 'HTTP 500'],
+        [2, 500, 'HTTP 500'],
+        [3, 500, 'HTTP 500'],
+        [4, 200, null],
+      ],
+    );
     assert.equal(d.attempt_log[0].response_excerpt, 'boom 1');
     assert.equal(d.attempt_log[3].response_excerpt, 'thanks');
     assert.ok(d.attempt_log.every((a: any) => a.url === url && typeof a.duration_ms === 'number'));
     // Retries back off: each wait is at least 80 % of base * 2^(n-1).
     const starts = d.attempt_log.map((a: any) => Date.parse(a.started_at));
-    for (let i = 1; i < starts.length; i++) assert.ok(starts[i] - starts[i - 1] >= 0.8 * RETRY_BASE_MS * 2 ** (i - 1) - 1, `wait before attempt ${i + 1}`);
+    for (let i = 1; i < starts.length; i++)
+      assert.ok(starts[i] - starts[i - 1] >= 0.8 * RETRY_BASE_MS * 2 ** (i - 1) - 1, `wait before attempt ${i + 1}`);
     await w.api('DELETE', `/api/v1/webhooks/${sub.id}`);
   });
 
@@ -359,10 +393,13 @@ forEachDialect('event webhooks', (dialect) => {
     assert.equal(verify(last.body, last.headers['switchboard-signature'] as string, sub.secret), true);
 
     const log = await deliveries(sub.id);
-    assert.deepEqual(log.map((d) => [d.id, d.status]), [
-      [replay.body.id, 'succeeded'],
-      [dead.id, 'dead'],
-    ]);
+    assert.deepEqual(
+      log.map((d) => [d.id, d.status]),
+      [
+        [replay.body.id, 'succeeded'],
+        [dead.id, 'dead'],
+      ],
+    );
     // A finished delivery can be replayed again; one still pending cannot.
     assert.equal((await w.api('POST', `/api/v1/webhooks/${sub.id}/deliveries/${replay.body.id}/replay`)).status, 202);
     await w.settle();
@@ -388,10 +425,16 @@ forEachDialect('event webhooks', (dialect) => {
     for (let i = 0; i < 3; i++) ids.push((await w.api('POST', `/api/v1/webhooks/${sub.id}/test`)).body.delivery_id);
     await w.settle();
     const first = await w.api('GET', `/api/v1/webhooks/${sub.id}/deliveries?limit=2`);
-    assert.deepEqual(first.body.data.map((d: any) => d.id), [ids[2], ids[1]]);
+    assert.deepEqual(
+      first.body.data.map((d: any) => d.id),
+      [ids[2], ids[1]],
+    );
     assert.ok(first.body.next_cursor);
     const second = await w.api('GET', `/api/v1/webhooks/${sub.id}/deliveries?limit=2&cursor=${first.body.next_cursor}`);
-    assert.deepEqual(second.body.data.map((d: any) => d.id), [ids[0]]);
+    assert.deepEqual(
+      second.body.data.map((d: any) => d.id),
+      [ids[0]],
+    );
     assert.equal(second.body.next_cursor, null);
     await w.api('DELETE', `/api/v1/webhooks/${sub.id}`);
   });
@@ -448,10 +491,14 @@ forEachDialect('event webhooks: long retry waits go back to the job engine', (di
     const ping = await w.api('POST', `/api/v1/webhooks/${id}/test`);
     await waitFor(() => rx.at('/later').length === 1, 5000, 'first attempt');
     let d: any;
-    await waitFor(async () => {
-      d = (await w.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.data[0];
-      return d.attempts === 1;
-    }, 5000, 'first attempt logged');
+    await waitFor(
+      async () => {
+        d = (await w.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.data[0];
+        return d.attempts === 1;
+      },
+      5000,
+      'first attempt logged',
+    );
     assert.equal(d.id, ping.body.delivery_id);
     assert.equal(d.status, 'pending');
     const wait = Date.parse(d.next_attempt_at) - Date.parse(d.last_attempt_at);
@@ -462,8 +509,15 @@ forEachDialect('event webhooks: long retry waits go back to the job engine', (di
 
     w.clock.advance(1.25 * HOUR);
     await waitFor(() => rx.at('/later').length === 2, 12_000, 'retry after the clock passed the delay');
-    await waitFor(async () => (await w.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.data[0].status === 'succeeded', 5000, 'delivery succeeded');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.data[0].status === 'succeeded',
+      5000,
+      'delivery succeeded',
+    );
     const [done] = (await w.api('GET', `/api/v1/webhooks/${id}/deliveries`)).body.data;
-    assert.deepEqual(done.attempt_log.map((a: any) => a.status_code), [502, 200]);
+    assert.deepEqual(
+      done.attempt_log.map((a: any) => a.status_code),
+      [502, 200],
+    );
   });
 });

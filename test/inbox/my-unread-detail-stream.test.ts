@@ -16,7 +16,7 @@ forEachDialect('issue 13: my_unread_count on the conversation detail, the sync l
     await w?.stop();
   });
 
-  test("each agent gets their own count, wherever the conversation is shown", async () => {
+  test('each agent gets their own count, wherever the conversation is shown', async () => {
     const a = await agentSession(w, 'a-detail@u.test');
     const b = await agentSession(w, 'b-detail@u.test');
     const wa = '15557300001';
@@ -26,7 +26,8 @@ forEachDialect('issue 13: my_unread_count on the conversation detail, the sync l
     await w.settle();
     const id = (await call(w, 'admin', 'GET', '/api/v1/conversations?limit=200')).body.data.find((r: any) => r.contact.wa_id === wa)?.id;
     assert.ok(id);
-    const detail = async (who: { cookie: string } | 'admin') => (await call(w, who, 'GET', `/api/v1/conversations/${id}`)).body.my_unread_count;
+    const detail = async (who: { cookie: string } | 'admin') =>
+      (await call(w, who, 'GET', `/api/v1/conversations/${id}`)).body.my_unread_count;
     assert.equal(await detail({ cookie: a.cookie }), 2);
     assert.equal(await detail({ cookie: a.cookie }), 2, 'reading the detail does not mark it read');
     assert.equal((await call(w, { cookie: a.cookie }, 'POST', `/api/v1/conversations/${id}/read`)).status, 200);
@@ -34,7 +35,8 @@ forEachDialect('issue 13: my_unread_count on the conversation detail, the sync l
     assert.equal(await detail({ cookie: b.cookie }), 2);
     assert.equal(await detail('admin'), null, 'no user: null');
 
-    const synced = async (who: { cookie: string }) => (await call(w, who, 'GET', '/api/v1/conversations?updated_since=0&limit=500')).body.data.find((r: any) => r.id === id);
+    const synced = async (who: { cookie: string }) =>
+      (await call(w, who, 'GET', '/api/v1/conversations?updated_since=0&limit=500')).body.data.find((r: any) => r.id === id);
     assert.equal((await synced({ cookie: a.cookie })).my_unread_count, 0);
     assert.equal((await synced({ cookie: b.cookie })).my_unread_count, 2);
 
@@ -54,7 +56,11 @@ forEachDialect('issue 13: my_unread_count on the conversation detail, the sync l
     // Assigned to b: the notification of the next message carries b's count too.
     assert.equal((await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/assign`, { user_id: b.user.id })).status, 200);
     await customer.sendText('four');
-    const note = await sb.next((e: any) => e.event === 'notification' && e.data?.conversation_id === id && e.data?.message?.text === 'four', 8000, 'b: notification');
+    const note = await sb.next(
+      (e: any) => e.event === 'notification' && e.data?.conversation_id === id && e.data?.message?.text === 'four',
+      8000,
+      'b: notification',
+    );
     assert.equal(note.data.conversation.my_unread_count, 4);
     assert.deepEqual(note.data.user_ids, [b.user.id]);
   });

@@ -13,8 +13,18 @@ forEachDialect('costs: the price_estimate recorded on a sent template agrees wit
   const quoted = '12125550183';
   before(async () => {
     w = await startWorld({ dialect });
-    await approvedTemplate(w, { name: 'promo_enero', language: 'es_MX', category: 'MARKETING', components: [body('Hola {{1}}, este mes tienes un descuento.', ['Ana'])] });
-    await approvedTemplate(w, { name: 'aviso_visita', language: 'es_MX', category: 'UTILITY', components: [body('Hola {{1}}, tu visita sigue en pie.', ['Ana'])] });
+    await approvedTemplate(w, {
+      name: 'promo_enero',
+      language: 'es_MX',
+      category: 'MARKETING',
+      components: [body('Hola {{1}}, este mes tienes un descuento.', ['Ana'])],
+    });
+    await approvedTemplate(w, {
+      name: 'aviso_visita',
+      language: 'es_MX',
+      category: 'UTILITY',
+      components: [body('Hola {{1}}, tu visita sigue en pie.', ['Ana'])],
+    });
     await w.sim.customer(fromAd, 'Lalo').send({
       type: 'text',
       text: { body: 'Vi su anuncio' },
@@ -29,14 +39,23 @@ forEachDialect('costs: the price_estimate recorded on a sent template agrees wit
     await w?.stop();
   });
 
-  const conversationOf = async (waId: string) => (await w.api('GET', '/api/v1/conversations?limit=200')).body.data.find((c: any) => c.contact.wa_id === waId).id as string;
+  const conversationOf = async (waId: string) =>
+    (await w.api('GET', '/api/v1/conversations?limit=200')).body.data.find((c: any) => c.contact.wa_id === waId).id as string;
   /** Sends a template and answers [the price it reports, the price stored on the message, the estimate just before]. */
   async function sendAndQuote(waId: string, template: string): Promise<[number, number, number, string | null]> {
     const quote = await w.api('POST', '/api/v1/costs/estimate', { template, phone: `+${waId}` });
     assert.equal(quote.status, 200, JSON.stringify(quote.body));
-    const res = await w.api('POST', `/api/v1/conversations/${await conversationOf(waId)}/templates`, { template, parameters: { body: ['Ana'] }, override_opt_in: { reason: 'test of prices' } });
+    const res = await w.api('POST', `/api/v1/conversations/${await conversationOf(waId)}/templates`, {
+      template,
+      parameters: { body: ['Ana'] },
+      override_opt_in: { reason: 'test of prices' },
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    const row = await w.app.deps.storage.db.selectFrom('messages').select('price_estimate').where('id', '=', res.body.message.id).executeTakeFirstOrThrow();
+    const row = await w.app.deps.storage.db
+      .selectFrom('messages')
+      .select('price_estimate')
+      .where('id', '=', res.body.message.id)
+      .executeTakeFirstOrThrow();
     await w.settle();
     return [res.body.price_estimate.amount, Number(row.price_estimate), quote.body.price, quote.body.free_reason];
   }

@@ -57,7 +57,11 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
 
     const byAdmin = await open(admin);
     await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(byAdmin.events.some((e) => e.event === 'unauthorized'), false, 'the admin token stays valid');
+    assert.equal(
+      byAdmin.events.some((e) => e.event === 'unauthorized'),
+      false,
+      'the admin token stays valid',
+    );
   });
 
   test("a customer's message arrives as message.new, then the bot's reply and its statuses", async () => {
@@ -68,8 +72,16 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     assert.equal(got.data.conversation.id, got.data.conversation_id);
     assert.match(got.id ?? '', /^\d+-\d+$/);
     const id = got.data.conversation_id;
-    await s.next((e) => e.event === 'message.new' && e.data.conversation_id === id && e.data.message.direction === 'out', 5000, 'the bot reply');
-    await s.next((e) => e.event === 'message.status' && e.data.conversation_id === id && e.data.message.status === 'read', 5000, 'read status');
+    await s.next(
+      (e) => e.event === 'message.new' && e.data.conversation_id === id && e.data.message.direction === 'out',
+      5000,
+      'the bot reply',
+    );
+    await s.next(
+      (e) => e.event === 'message.status' && e.data.conversation_id === id && e.data.message.status === 'read',
+      5000,
+      'read status',
+    );
     await s.next((e) => e.event === 'conversation.updated' && e.data.conversation_id === id, 5000, 'conversation created');
   });
 
@@ -113,7 +125,10 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     await w.settle();
     const other = await conversationOf('15557000003');
     assert.equal(anaStream.events.filter((e) => e.data.conversation_id === other).length, 0);
-    assert.equal(anaStream.events.some((e) => e.data.message?.text === 'not for ana' || e.data.message?.text === 'still hidden'), false);
+    assert.equal(
+      anaStream.events.some((e) => e.data.message?.text === 'not for ana' || e.data.message?.text === 'still hidden'),
+      false,
+    );
 
     // Team routing: a conversation with the team and nobody assigned notifies the team's members.
     const team = await call(w, 'admin', 'POST', '/api/v1/teams', { name: 'RT team' });
@@ -122,7 +137,11 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     await w.sim.customer('15557000003').sendText('team, anyone?');
     const teamNote = await anaStream.next((e) => e.event === 'notification' && e.data.message.text === 'team, anyone?');
     assert.equal(teamNote.data.reason, 'team');
-    assert.equal(anaStream.events.some((e) => e.data.message?.text === 'still hidden'), false, 'nothing from before it reached her team');
+    assert.equal(
+      anaStream.events.some((e) => e.data.message?.text === 'still hidden'),
+      false,
+      'nothing from before it reached her team',
+    );
   });
 
   test('typing: validation, visibility and scope', async () => {
@@ -131,7 +150,10 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
     await w.settle();
     const id = await conversationOf('15557000004');
     assert.equal((await call(w, { cookie: ana.cookie }, 'POST', `/api/v1/conversations/${id}/typing`)).status, 404);
-    assert.equal((await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/typing`, { typing: 'yes' })).body.error.code, 'invalid_typing');
+    assert.equal(
+      (await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/typing`, { typing: 'yes' })).body.error.code,
+      'invalid_typing',
+    );
     const reader = await call(w, 'admin', 'POST', '/api/v1/tokens', { name: 'ro', scopes: ['conversations:read'] });
     assert.equal((await call(w, { bearer: reader.body.token }, 'POST', `/api/v1/conversations/${id}/typing`)).status, 403);
     const contactsOnly = await call(w, 'admin', 'POST', '/api/v1/tokens', { name: 'contacts', scopes: ['contacts:read'] });
@@ -149,7 +171,9 @@ forEachDialect('realtime: the inbox stream', (dialect) => {
         const got = await s.next((e) => e.event === 'message.new' && e.data.message.text === 'across processes', 8000);
         assert.equal(got.data.message.direction, 'in');
         const id = got.data.conversation_id;
-        await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/assign`, { user_id: (await call(w, 'admin', 'GET', '/api/v1/users')).body.data[0].id });
+        await call(w, 'admin', 'POST', `/api/v1/conversations/${id}/assign`, {
+          user_id: (await call(w, 'admin', 'GET', '/api/v1/users')).body.data[0].id,
+        });
         await s.next((e) => e.event === 'conversation.assigned' && e.data.conversation_id === id);
       } finally {
         for (const s of streams.splice(0)) await s.close();

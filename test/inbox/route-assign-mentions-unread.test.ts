@@ -30,8 +30,14 @@ forEachDialect('issue 13 route: auto-assignment, mentions, per-agent unread', (d
       .executeTakeFirstOrThrow();
     return { id: row.id, waId: wa };
   }
-  const conv = (id: string) => w.app.deps.storage.db.selectFrom('conversations').select(['assignee_id', 'team_id', 'awaiting_human_since']).where('id', '=', id).executeTakeFirstOrThrow();
-  const paused = async (id: string) => (await w.app.deps.storage.db.selectFrom('bot_pauses').select('reason').where('conversation_id', '=', id).executeTakeFirst())?.reason;
+  const conv = (id: string) =>
+    w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select(['assignee_id', 'team_id', 'awaiting_human_since'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+  const paused = async (id: string) =>
+    (await w.app.deps.storage.db.selectFrom('bot_pauses').select('reason').where('conversation_id', '=', id).executeTakeFirst())?.reason;
 
   test('auto-assign per number: validation, first_message routes at once to the team and pauses the bot, after_handoff only on hand-off, off as before', async () => {
     const ch = await call(w, 'admin', 'GET', '/api/v1/channels');
@@ -58,7 +64,10 @@ forEachDialect('issue 13 route: auto-assignment, mentions, per-agent unread', (d
     const offConv = await customerWrites();
     assert.equal((await conv(offConv.id)).assignee_id, null);
 
-    let res = await call(w, 'admin', 'PATCH', `/api/v1/channels/${channel.id}`, { auto_assign: 'first_message', auto_assign_team_id: team.body.id });
+    let res = await call(w, 'admin', 'PATCH', `/api/v1/channels/${channel.id}`, {
+      auto_assign: 'first_message',
+      auto_assign_team_id: team.body.id,
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.auto_assign, 'first_message');
     const first = await customerWrites();
@@ -70,7 +79,11 @@ forEachDialect('issue 13 route: auto-assignment, mentions, per-agent unread', (d
     assert.equal((await conv(later.id)).assignee_id, null, 'the bot answers first');
     res = await call(w, 'admin', 'POST', `/api/v1/conversations/${later.id}/handoff`, {});
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual([res.body.assignee_id, res.body.team_id], [ana.user.id, team.body.id], "a hand-off naming no team goes to the number's team");
+    assert.deepEqual(
+      [res.body.assignee_id, res.body.team_id],
+      [ana.user.id, team.body.id],
+      "a hand-off naming no team goes to the number's team",
+    );
     await call(w, 'admin', 'PATCH', `/api/v1/channels/${channel.id}`, { auto_assign: 'off', auto_assign_team_id: null });
   });
 
@@ -82,7 +95,9 @@ forEachDialect('issue 13 route: auto-assignment, mentions, per-agent unread', (d
     assert.equal((await call(w, { cookie: bea.cookie }, 'GET', `/api/v1/conversations/${id}`)).status, 404, 'hidden before the mention');
     const stream = await SseClient.open(`${w.app.url}/api/v1/stream`, { cookie: bea.cookie });
     streams.push(stream);
-    const res = await call(w, { cookie: author.cookie }, 'POST', `/api/v1/conversations/${id}/notes`, { text: 'look @bea-m@r.test please' });
+    const res = await call(w, { cookie: author.cookie }, 'POST', `/api/v1/conversations/${id}/notes`, {
+      text: 'look @bea-m@r.test please',
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const n = await stream.next((e) => e.event === 'notification' && e.data?.reason === 'mention', 5000, 'mention notification');
     assert.equal(n.data.conversation_id, id);
@@ -98,7 +113,8 @@ forEachDialect('issue 13 route: auto-assignment, mentions, per-agent unread', (d
     const b = await agentSession(w, 'b-u@r.test');
     const { id, waId } = await customerWrites('first');
     await customerWrites('second', waId);
-    const row = async (who: { cookie: string }) => (await call(w, who, 'GET', '/api/v1/conversations?limit=200')).body.data.find((r: any) => r.id === id);
+    const row = async (who: { cookie: string }) =>
+      (await call(w, who, 'GET', '/api/v1/conversations?limit=200')).body.data.find((r: any) => r.id === id);
     assert.equal((await row(a)).my_unread_count, 2);
     assert.equal((await row(b)).my_unread_count, 2);
     const read = await call(w, { cookie: a.cookie }, 'POST', `/api/v1/conversations/${id}/read`);

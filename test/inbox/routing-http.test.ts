@@ -28,7 +28,11 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
     return row.id;
   }
   const assigneeOf = async (id: string) =>
-    (await w.app.deps.storage.db.selectFrom('conversations').select(['assignee_id', 'team_id', 'awaiting_human_since']).where('id', '=', id).executeTakeFirstOrThrow());
+    await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select(['assignee_id', 'team_id', 'awaiting_human_since'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
   const team = async (name: string, members: string[]) => {
     const t = await call(w, 'admin', 'POST', '/api/v1/teams', { name });
     assert.equal(t.status, 201, JSON.stringify(t.body));
@@ -40,7 +44,8 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.id as string;
   };
-  const handoff = (id: string, teamId?: string) => call(w, 'admin', 'POST', `/api/v1/conversations/${id}/handoff`, teamId ? { team_id: teamId } : {});
+  const handoff = (id: string, teamId?: string) =>
+    call(w, 'admin', 'POST', `/api/v1/conversations/${id}/handoff`, teamId ? { team_id: teamId } : {});
 
   test('manual assignment, transfer and unassign, with their validation', async () => {
     const ana = await user('ana@r.test', { availability: 'online' });
@@ -125,7 +130,9 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
     // An agent going offline: their open conversations go back to the queue and are re-routed to
     // whoever has room (the 'away' agent takes none: away means no new conversations).
     const leaving = order[2]!;
-    const theirs = (await w.app.deps.storage.db.selectFrom('conversations').select('id').where('assignee_id', '=', leaving).execute()).map((r) => r.id);
+    const theirs = (await w.app.deps.storage.db.selectFrom('conversations').select('id').where('assignee_id', '=', leaving).execute()).map(
+      (r) => r.id,
+    );
     assert.equal(theirs.length, 2);
     await call(w, 'admin', 'PATCH', `/api/v1/users/${order[0]}`, { capacity: 4 }); // room for 1 (waiting[2]) + 1
     assert.equal((await assigneeOf(waiting[2]!)).assignee_id, order[0]);
@@ -133,9 +140,16 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
     assert.equal(res.status, 200);
     const after = await Promise.all(theirs.map(assigneeOf));
     assert.equal(after.filter((r) => r.assignee_id === leaving).length, 0, 'nothing stays with the offline agent');
-    assert.deepEqual(after.map((r) => r.assignee_id).filter((x) => x !== null), [order[0]], 'one re-routed to the agent with room');
+    assert.deepEqual(
+      after.map((r) => r.assignee_id).filter((x) => x !== null),
+      [order[0]],
+      'one re-routed to the agent with room',
+    );
     assert.equal(after.filter((r) => r.assignee_id === null && r.awaiting_human_since !== null).length, 1, 'the other waits in the queue');
-    assert.equal(after.some((r) => r.assignee_id === away), false);
+    assert.equal(
+      after.some((r) => r.assignee_id === away),
+      false,
+    );
 
     // The agent comes back online: the waiting conversation is theirs again.
     await call(w, 'admin', 'PATCH', `/api/v1/users/${leaving}`, { availability: 'online' });
@@ -154,7 +168,11 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
   });
 
   test('the rotation is stored in the database (it survives restarts and is shared by processes)', async () => {
-    const rows = await w.app.deps.storage.db.selectFrom('user_routing').select(['user_id', 'last_assigned_at']).where('last_assigned_at', 'is not', null).execute();
+    const rows = await w.app.deps.storage.db
+      .selectFrom('user_routing')
+      .select(['user_id', 'last_assigned_at'])
+      .where('last_assigned_at', 'is not', null)
+      .execute();
     assert.ok(rows.length >= 3);
   });
 
@@ -168,7 +186,11 @@ forEachDialect('routing: assignment, round robin, capacity, queue, offline agent
     assert.equal(again.body.assignee_id, res.body.assignee_id, 'asking twice keeps the agent');
 
     const blocked = await conversation();
-    const contact = await w.app.deps.storage.db.selectFrom('conversations').select('contact_id').where('id', '=', blocked).executeTakeFirstOrThrow();
+    const contact = await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select('contact_id')
+      .where('id', '=', blocked)
+      .executeTakeFirstOrThrow();
     assert.equal((await call(w, 'admin', 'POST', `/api/v1/contacts/${contact.contact_id}/block`)).status, 200);
     const refused = await handoff(blocked);
     assert.equal(refused.status, 422);

@@ -45,9 +45,13 @@ forEachDialect('inbox search sees every committed change (search index kept off 
       await names('anything');
       const db = w.app.deps.storage.db;
       const state = await sql<{ indexed_seq: number; newest: number }>`
-        select (select indexed_seq from search_index_state) as indexed_seq, (select max(sync_seq) from conversations) as newest`.execute(db);
+        select (select indexed_seq from search_index_state) as indexed_seq, (select max(sync_seq) from conversations) as newest`.execute(
+        db,
+      );
       assert.equal(state.rows[0]?.indexed_seq, state.rows[0]?.newest);
-      const triggers = await sql<{ name: string }>`select name from sqlite_master where type = 'trigger' and name like 'conversation_search%' order by name`.execute(db);
+      const triggers = await sql<{
+        name: string;
+      }>`select name from sqlite_master where type = 'trigger' and name like 'conversation_search%' order by name`.execute(db);
       assert.deepEqual(
         triggers.rows.map((r) => r.name),
         ['conversation_search_contact', 'conversation_search_delete'],

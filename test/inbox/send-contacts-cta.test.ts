@@ -40,7 +40,14 @@ forEachDialect('inbox: contact cards and CTA URL buttons through the reply API',
   });
 
   test('cta_url: body, header, footer and the URL button reach the customer', async () => {
-    const res = await send({ type: 'cta_url', header: 'Your booking', body: 'See the dates we have free.', footer: 'Plomería Gómez', display_text: 'See dates', url: 'https://example.com/dates?c=1' });
+    const res = await send({
+      type: 'cta_url',
+      header: 'Your booking',
+      body: 'See the dates we have free.',
+      footer: 'Plomería Gómez',
+      display_text: 'See dates',
+      url: 'https://example.com/dates?c=1',
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const got = await customer().waitForMessage((m) => m.type === 'interactive' && m.body.interactive.type === 'cta_url');
     assert.deepEqual(got.body.interactive, {

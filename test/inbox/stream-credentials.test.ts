@@ -53,13 +53,19 @@ forEachDialect('realtime: streams share one credential check, and a credential h
     for (let i = 0; i < MAX; i++) assert.equal((await open(token.headers)).status, 200);
     const one = await checksOver(3);
     // A round may skip a credential whose previous check is still running, never check it twice.
-    assert.ok(one.checks <= one.rounds && one.checks >= one.rounds - 1, `${one.checks} checks in ${one.rounds} rounds for ${MAX} streams on one token`);
+    assert.ok(
+      one.checks <= one.rounds && one.checks >= one.rounds - 1,
+      `${one.checks} checks in ${one.rounds} rounds for ${MAX} streams on one token`,
+    );
 
     // A second credential (an agent's session) with its own streams: two checks a round.
     const agent = await agentSession(w, 'many-tabs@sc.test');
     for (let i = 0; i < 3; i++) assert.equal((await open({ cookie: agent.cookie })).status, 200);
     const two = await checksOver(3);
-    assert.ok(two.checks <= 2 * two.rounds && two.checks >= 2 * (two.rounds - 1), `${two.checks} checks in ${two.rounds} rounds for two credentials`);
+    assert.ok(
+      two.checks <= 2 * two.rounds && two.checks >= 2 * (two.rounds - 1),
+      `${two.checks} checks in ${two.rounds} rounds for two credentials`,
+    );
     await closeAll();
     await waitFor(() => checker.openFor(`token:${token.id}`) === 0, 5000, 'closed streams free their slots');
   });
@@ -118,14 +124,21 @@ forEachDialect('realtime: streams share one credential check, and a credential h
     assert.equal((await w.api('DELETE', `/api/v1/tokens/${token.id}`)).status, 204);
     for (const s of byToken) await s.next((e) => e.event === 'unauthorized', 5000, 'each stream of the revoked token is told and closed');
     assert.equal(checker.openFor(`token:${token.id}`), 0, 'the revoked credential holds no slot');
-    assert.equal(bySession.some((s) => s.events.some((e) => e.event === 'unauthorized')), false, "the agent's session streams stay");
+    assert.equal(
+      bySession.some((s) => s.events.some((e) => e.event === 'unauthorized')),
+      false,
+      "the agent's session streams stay",
+    );
 
     assert.equal((await call(w, { cookie: agent.cookie }, 'POST', '/api/v1/auth/logout')).status, 204);
     for (const s of bySession) await s.next((e) => e.event === 'unauthorized', 5000, 'each stream of the ended session is told and closed');
 
     // The admin token's stream lived through both: another round passes and it is still open.
     await checksOver(2);
-    assert.equal(byAdmin.events.some((e) => e.event === 'unauthorized'), false);
+    assert.equal(
+      byAdmin.events.some((e) => e.event === 'unauthorized'),
+      false,
+    );
     await w.sim.customer('15557100002', 'After').sendText('admin still here');
     await byAdmin.next((e) => e.event === 'message.new' && e.data.message.text === 'admin still here');
     await closeAll();

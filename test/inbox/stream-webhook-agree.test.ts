@@ -65,10 +65,23 @@ forEachDialect('events: the inbox stream and the event webhooks agree', (dialect
       await w.settle();
 
       const mine = () => hooks.filter((h) => (h.data.conversation?.id ?? h.data.message?.conversation_id) === conv);
-      const expected = ['message.received', 'conversation.created', 'message.status', 'conversation.bot_paused', 'conversation.assigned', 'conversation.bot_resumed', 'conversation.updated', 'conversation.closed'];
+      const expected = [
+        'message.received',
+        'conversation.created',
+        'message.status',
+        'conversation.bot_paused',
+        'conversation.assigned',
+        'conversation.bot_resumed',
+        'conversation.updated',
+        'conversation.closed',
+      ];
       await waitFor(() => expected.every((t) => mine().some((h) => h.type === t)), 10000, `webhooks ${expected.join(', ')}`);
       await waitFor(() => mine().filter((h) => h.type === 'conversation.assigned').length === 2, 10000, 'two assignment webhooks');
-      await waitFor(() => stream.of('conversation.assigned', conv).length === 2 && stream.of('conversation.bot_resumed', conv).length === 1, 10000, 'stream assignment events');
+      await waitFor(
+        () => stream.of('conversation.assigned', conv).length === 2 && stream.of('conversation.bot_resumed', conv).length === 1,
+        10000,
+        'stream assignment events',
+      );
 
       // Every webhook event about the conversation has its stream twin.
       for (const h of mine()) {
@@ -80,20 +93,41 @@ forEachDialect('events: the inbox stream and the event webhooks agree', (dialect
       const fromHooks = mine()
         .filter((h) => h.type === 'conversation.assigned')
         .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
-        .map((h) => ({ reason: h.data.reason, by: h.data.by, assignee_id: h.data.assignee_id, team_id: h.data.team_id, previous: h.data.previous }));
-      const fromStream = stream.of('conversation.assigned', conv).map((e) => ({ reason: e.data.reason, by: e.data.by, assignee_id: e.data.assignee_id, team_id: e.data.team_id, previous: e.data.previous }));
+        .map((h) => ({
+          reason: h.data.reason,
+          by: h.data.by,
+          assignee_id: h.data.assignee_id,
+          team_id: h.data.team_id,
+          previous: h.data.previous,
+        }));
+      const fromStream = stream.of('conversation.assigned', conv).map((e) => ({
+        reason: e.data.reason,
+        by: e.data.by,
+        assignee_id: e.data.assignee_id,
+        team_id: e.data.team_id,
+        previous: e.data.previous,
+      }));
       assert.deepEqual(fromStream, fromHooks);
-      assert.deepEqual(fromStream.map((a) => a.reason), ['manual', 'unassigned']);
+      assert.deepEqual(
+        fromStream.map((a) => a.reason),
+        ['manual', 'unassigned'],
+      );
       assert.equal(fromStream[0]!.assignee_id, ana.user.id);
       assert.deepEqual(fromStream[1]!.previous, { assignee_id: ana.user.id, team_id: null });
 
       // A replay (Last-Event-ID) carries the same reason as the live event.
       const firstId = stream.events.find((e) => e.event === 'message.new' && e.data.conversation_id === conv)?.id;
       assert.ok(firstId);
-      const replay = await SseClient.open(`${w.app.url}/api/v1/stream`, { authorization: `Bearer ${ADMIN_TOKEN}`, 'last-event-id': firstId });
+      const replay = await SseClient.open(`${w.app.url}/api/v1/stream`, {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        'last-event-id': firstId,
+      });
       try {
         await waitFor(() => replay.of('conversation.assigned', conv).length === 2, 10000, 'replayed assignments');
-        assert.deepEqual(replay.of('conversation.assigned', conv).map((e) => e.data.reason), ['manual', 'unassigned']);
+        assert.deepEqual(
+          replay.of('conversation.assigned', conv).map((e) => e.data.reason),
+          ['manual', 'unassigned'],
+        );
       } finally {
         await replay.close();
       }

@@ -36,12 +36,16 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
   /** Keeps polling from `cursor`, as a client does, until `done` holds for what it has seen. */
   const pollUntil = async (cursor: string, done: (rows: any[]) => boolean, what: string) => {
     const rows: any[] = [];
-    await waitFor(async () => {
-      const got = await drain(cursor, 100);
-      rows.push(...got.rows);
-      cursor = got.cursor;
-      return done(rows);
-    }, 10_000, what);
+    await waitFor(
+      async () => {
+        const got = await drain(cursor, 100);
+        rows.push(...got.rows);
+        cursor = got.cursor;
+        return done(rows);
+      },
+      10_000,
+      what,
+    );
     return { rows, cursor };
   };
 
@@ -91,13 +95,17 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
     const moves = async (page: number) => {
       if (page >= 8) return; // then the paging catches up and ends
       const seen = wa[page % 20]!;
-      const ahead = wa[(19 - (page % 20))]!;
+      const ahead = wa[19 - (page % 20)]!;
       await w.sim.customer(seen).sendText(`moved ${page}`);
       await w.settle();
       assert.equal((await w.api('PUT', `/api/v1/conversations/${ids.get(ahead)}/labels/vip-${page}`)).status, 200);
       const noted = await w.api('POST', `/api/v1/conversations/${ids.get(wa[(page + 5) % 20]!)}/notes`, { text: `note ${page}` });
       assert.equal(noted.status, 201, JSON.stringify(noted.body));
-      if (page === 1) assert.equal((await call(w, 'admin', 'POST', `/api/v1/conversations/${ids.get(wa[10]!)}/assign`, { user_id: agent.user.id })).status, 200);
+      if (page === 1)
+        assert.equal(
+          (await call(w, 'admin', 'POST', `/api/v1/conversations/${ids.get(wa[10]!)}/assign`, { user_id: agent.user.id })).status,
+          200,
+        );
     };
     const first = await drain('0', 3, moves);
     for (const c of first.rows) mirror.set(c.id, c);
@@ -107,17 +115,27 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
       const now = await w.api('GET', '/api/v1/conversations?limit=200');
       return now.body.data.every((c: any) => {
         const m = mirror.get(c.id);
-        return m && m.last_message_preview === c.last_message_preview && JSON.stringify(m.labels) === JSON.stringify(c.labels) && (m.assignee?.id ?? null) === (c.assignee?.id ?? null) && m.unread_count === c.unread_count;
+        return (
+          m &&
+          m.last_message_preview === c.last_message_preview &&
+          JSON.stringify(m.labels) === JSON.stringify(c.labels) &&
+          (m.assignee?.id ?? null) === (c.assignee?.id ?? null) &&
+          m.unread_count === c.unread_count
+        );
       });
     };
     await w.settle();
     let cursor = first.cursor;
-    await waitFor(async () => {
-      const more = await drain(cursor, 100);
-      for (const c of more.rows) mirror.set(c.id, c);
-      cursor = more.cursor;
-      return matches();
-    }, 10_000, 'the mirror catches up');
+    await waitFor(
+      async () => {
+        const more = await drain(cursor, 100);
+        for (const c of more.rows) mirror.set(c.id, c);
+        cursor = more.cursor;
+        return matches();
+      },
+      10_000,
+      'the mirror catches up',
+    );
     // Quiet means the simulator has sent every status webhook for the replies and Switchboard has handled them.
     const quiesce = async () => {
       await w.sim.drainWebhooks(5_000);
@@ -150,10 +168,23 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
     // A message status change moves its conversation too.
     const target = ids.get(wa[3]!)!;
     const db = w.app.deps.storage.db;
-    const msg = await db.selectFrom('messages').select(['id', 'status']).where('conversation_id', '=', target).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow();
-    await db.updateTable('messages').set({ status: msg.status === 'read' ? 'received' : 'read' }).where('id', '=', msg.id).execute();
+    const msg = await db
+      .selectFrom('messages')
+      .select(['id', 'status'])
+      .where('conversation_id', '=', target)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('messages')
+      .set({ status: msg.status === 'read' ? 'received' : 'read' })
+      .where('id', '=', msg.id)
+      .execute();
     const afterStatus = await pollUntil(cursor, (rows) => rows.length > 0, 'the status change');
-    assert.deepEqual(afterStatus.rows.map((c) => c.id), [target]);
+    assert.deepEqual(
+      afterStatus.rows.map((c) => c.id),
+      [target],
+    );
     assert.ok(await matches());
   });
 
@@ -205,14 +236,25 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
       await w.settle();
       return true;
     });
-    const expected = (events: SseEvent[]) => events.filter((e) => e.id !== undefined && e.event !== 'typing').map((e) => `${e.id} ${e.event} ${e.data.conversation_id} ${e.data.message?.id ?? ''}`);
+    const expected = (events: SseEvent[]) =>
+      events
+        .filter((e) => e.id !== undefined && e.event !== 'typing')
+        .map((e) => `${e.id} ${e.event} ${e.data.conversation_id} ${e.data.message?.id ?? ''}`);
     const missed = expected(watcher.events.slice(idx + 1).filter((e) => e.id !== seen.id));
     assert.ok(missed.length >= 3, missed.join('\n'));
 
     const back = await open({ ...admin, 'last-event-id': seen.id! });
-    assert.equal(back.events.some((e) => e.event === 'reset'), false);
+    assert.equal(
+      back.events.some((e) => e.event === 'reset'),
+      false,
+    );
     // Replayed before `ready` (SseClient.open waits for it): exactly the missed ones, in order.
-    const replayed = expected(back.events.slice(0, back.events.findIndex((e) => e.event === 'ready')));
+    const replayed = expected(
+      back.events.slice(
+        0,
+        back.events.findIndex((e) => e.event === 'ready'),
+      ),
+    );
     // The watcher may still be receiving the last of them live.
     const lastId = replayed[replayed.length - 1]?.split(' ')[0];
     await watcher.next((e) => e.id === lastId);
@@ -259,9 +301,20 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
     await w.settle();
     await db.deleteFrom('stream_events').execute();
     const now = Date.now();
-    const rows = Array.from({ length: 10_050 }, (_, i) => ({ at: now, type: 'conversation.updated', conversation_id: `c${i}`, message_id: null, user_id: null }));
-    for (let i = 0; i < rows.length; i += 500) await db.insertInto('stream_events').values(rows.slice(i, i + 500)).execute();
-    const count = async () => Number((await db.selectFrom('stream_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    const rows = Array.from({ length: 10_050 }, (_, i) => ({
+      at: now,
+      type: 'conversation.updated',
+      conversation_id: `c${i}`,
+      message_id: null,
+      user_id: null,
+    }));
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('stream_events')
+        .values(rows.slice(i, i + 500))
+        .execute();
+    const count = async () =>
+      Number((await db.selectFrom('stream_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
     assert.ok((await pruneStreamEvents(db, now)) >= 50);
     assert.equal(await count(), 10_000);
     // Older than ten minutes goes too, except the newest event.

@@ -27,8 +27,15 @@ forEachDialect('issue 13: auto-assignment per team overrides the number', (diale
       .executeTakeFirstOrThrow();
     return row.id;
   }
-  const conv = async (id: string) => ({ ...(await w.app.deps.storage.db.selectFrom('conversations').select(['assignee_id', 'team_id', 'awaiting_human_since']).where('id', '=', id).executeTakeFirstOrThrow()) });
-  const setTeam = (teamId: string, mode: string | null) => call(w, 'admin', 'PUT', `/api/v1/teams/${teamId}/auto-assign`, { auto_assign: mode });
+  const conv = async (id: string) => ({
+    ...(await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select(['assignee_id', 'team_id', 'awaiting_human_since'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow()),
+  });
+  const setTeam = (teamId: string, mode: string | null) =>
+    call(w, 'admin', 'PUT', `/api/v1/teams/${teamId}/auto-assign`, { auto_assign: mode });
 
   test("a team's mode applies to the conversations its number routes to it; null follows the number; same capacity and availability rules", async () => {
     const channel = (await call(w, 'admin', 'GET', '/api/v1/channels')).body.data[0];
@@ -51,17 +58,29 @@ forEachDialect('issue 13: auto-assignment per team overrides the number', (diale
     assert.equal(res.status, 400, 'unknown fields are refused');
     assert.equal((await setTeam('team_nope', 'off')).status, 404);
     assert.equal((await call(w, 'admin', 'GET', '/api/v1/teams/team_nope/auto-assign')).status, 404);
-    assert.equal((await call(w, { cookie: ana.cookie }, 'PUT', `/api/v1/teams/${team.id}/auto-assign`, { auto_assign: 'off' })).status, 403, 'admins only');
+    assert.equal(
+      (await call(w, { cookie: ana.cookie }, 'PUT', `/api/v1/teams/${team.id}/auto-assign`, { auto_assign: 'off' })).status,
+      403,
+      'admins only',
+    );
 
     // The number is off and routes to the team; the team says first_message: routed at once.
     await call(w, 'admin', 'PATCH', `/api/v1/channels/${channel.id}`, { auto_assign: 'off', auto_assign_team_id: team.id });
     res = await setTeam(team.id, 'first_message');
     assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body, { team_id: team.id, auto_assign: 'first_message', channels: [{ id: channel.id, auto_assign: 'off', effective_auto_assign: 'first_message' }] });
+    assert.deepEqual(res.body, {
+      team_id: team.id,
+      auto_assign: 'first_message',
+      channels: [{ id: channel.id, auto_assign: 'off', effective_auto_assign: 'first_message' }],
+    });
     const ch = (await call(w, 'admin', 'GET', '/api/v1/channels')).body.data.find((c: any) => c.id === channel.id);
     assert.deepEqual([ch.auto_assign, ch.team_auto_assign, ch.effective_auto_assign], ['off', 'first_message', 'first_message']);
     const first = await customerWrites();
-    assert.deepEqual(await conv(first), { assignee_id: ana.user.id, team_id: team.id, awaiting_human_since: null }, 'the online agent, never the offline one');
+    assert.deepEqual(
+      await conv(first),
+      { assignee_id: ana.user.id, team_id: team.id, awaiting_human_since: null },
+      'the online agent, never the offline one',
+    );
     // Ana is at capacity (1): the next one waits in the team's queue, and goes to her when room appears.
     const second = await customerWrites();
     const waiting = await conv(second);
@@ -103,7 +122,17 @@ forEachDialect('issue 13: auto-assignment per team overrides the number', (diale
   test('the OpenAPI document describes the team routes', async () => {
     const doc = (await call(w, 'anonymous', 'GET', '/openapi.json')).body;
     const path = doc.paths['/api/v1/teams/{id}/auto-assign'];
-    assert.ok(path?.get && path?.put, Object.keys(doc.paths).filter((p: string) => p.includes('teams')).join(', '));
-    assert.deepEqual(path.put.requestBody.content['application/json'].schema.properties.auto_assign.enum, ['off', 'first_message', 'after_handoff', null]);
+    assert.ok(
+      path?.get && path?.put,
+      Object.keys(doc.paths)
+        .filter((p: string) => p.includes('teams'))
+        .join(', '),
+    );
+    assert.deepEqual(path.put.requestBody.content['application/json'].schema.properties.auto_assign.enum, [
+      'off',
+      'first_message',
+      'after_handoff',
+      null,
+    ]);
   });
 });

@@ -34,7 +34,8 @@ async function waitForLine(r: Running, re: RegExp, timeoutMs = 30_000): Promise<
     const m = r.stdout().match(re);
     if (m) return m;
     if (r.child.exitCode !== null) throw new Error(`CLI exited ${r.child.exitCode}: ${r.stderr()}`);
-    if (Date.now() - start > timeoutMs) throw new Error(`no line ${re} within ${timeoutMs} ms; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`no line ${re} within ${timeoutMs} ms; stdout: ${r.stdout()} stderr: ${r.stderr()}`);
     await new Promise((d) => setTimeout(d, 20));
   }
 }
@@ -65,7 +66,10 @@ describe('simulator CLI', { concurrency: true }, () => {
   test('CLI starts from flags, prints its URLs, serves, and stops on SIGTERM', async () => {
     const rcv = await startReceiver('v');
     try {
-      const r = run(['--port', '0', '--webhook-url', rcv.url, '--app-secret', 's', '--verify-token', 'v', '--access-token', 't'], cleanEnv());
+      const r = run(
+        ['--port', '0', '--webhook-url', rcv.url, '--app-secret', 's', '--verify-token', 'v', '--access-token', 't'],
+        cleanEnv(),
+      );
       await exercise(r, 't');
       assert.match(r.stdout(), /Webhook:\s+http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp \(verified\)/);
       assert.equal(rcv.verifications.length, 1);
@@ -77,25 +81,36 @@ describe('simulator CLI', { concurrency: true }, () => {
   test('CLI reads every setting from the environment', async () => {
     const rcv = await startReceiver('env-verify');
     try {
-      const r = run([], cleanEnv({
-        SIMULATOR_PORT: '0',
-        SIMULATOR_HOST: '127.0.0.1',
-        SIMULATOR_WEBHOOK_URL: rcv.url,
-        SIMULATOR_APP_SECRET: 'env-secret',
-        SIMULATOR_VERIFY_TOKEN: 'env-verify',
-        SIMULATOR_ACCESS_TOKEN: 'env-token',
-        SIMULATOR_PHONE_NUMBER_ID: '4242424242',
-        SIMULATOR_WABA_ID: '555',
-        SIMULATOR_THROUGHPUT_PER_SECOND: '1',
-        SIMULATOR_TEST_TOKEN: 'env-test-token-0123456789',
-      }));
+      const r = run(
+        [],
+        cleanEnv({
+          SIMULATOR_PORT: '0',
+          SIMULATOR_HOST: '127.0.0.1',
+          SIMULATOR_WEBHOOK_URL: rcv.url,
+          SIMULATOR_APP_SECRET: 'env-secret',
+          SIMULATOR_VERIFY_TOKEN: 'env-verify',
+          SIMULATOR_ACCESS_TOKEN: 'env-token',
+          SIMULATOR_PHONE_NUMBER_ID: '4242424242',
+          SIMULATOR_WABA_ID: '555',
+          SIMULATOR_THROUGHPUT_PER_SECOND: '1',
+          SIMULATOR_TEST_TOKEN: 'env-test-token-0123456789',
+        }),
+      );
       const waba = await waitForLine(r, /WABA (\d+)/);
       assert.equal(waba[1], '555');
       assert.match(r.stdout(), /Webhook:\s+http:\/\/127\.0\.0\.1:\d+\/webhooks\/whatsapp \(verified\)/);
-      assert.deepEqual(rcv.verifications.map((v) => v.token), ['env-verify']);
+      assert.deepEqual(
+        rcv.verifications.map((v) => v.token),
+        ['env-verify'],
+      );
       const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
       // The inbound webhook is signed with SIMULATOR_APP_SECRET.
-      const say = (headers: Record<string, string>) => fetch(`${graph}/_sim/customers/16505551234/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ type: 'text', text: { body: 'hi' } }) });
+      const say = (headers: Record<string, string>) =>
+        fetch(`${graph}/_sim/customers/16505551234/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify({ type: 'text', text: { body: 'hi' } }),
+        });
       assert.equal((await say({})).status, 401, 'the test API needs the token');
       const sent = await say({ 'x-sim-token': 'env-test-token-0123456789' });
       assert.equal(sent.status, 200);
@@ -109,12 +124,46 @@ describe('simulator CLI', { concurrency: true }, () => {
   });
 
   test('CLI tuning flags: throughput, pair limit, statuses', async () => {
-    const r = run(['--port', '0', '--app-secret', 's', '--verify-token', 'v', '--access-token', 't', '--phone-number-id', '777000777', '--waba-id', '888', '--throughput-per-second', '2', '--pair-rate-limit', 'off', '--status-delays-ms', '0,0,0', '--read-probability', '0', '--out-of-order', 'true', '--batch', '10,5', '--template-review-delay-ms', '0'], cleanEnv());
+    const r = run(
+      [
+        '--port',
+        '0',
+        '--app-secret',
+        's',
+        '--verify-token',
+        'v',
+        '--access-token',
+        't',
+        '--phone-number-id',
+        '777000777',
+        '--waba-id',
+        '888',
+        '--throughput-per-second',
+        '2',
+        '--pair-rate-limit',
+        'off',
+        '--status-delays-ms',
+        '0,0,0',
+        '--read-probability',
+        '0',
+        '--out-of-order',
+        'true',
+        '--batch',
+        '10,5',
+        '--template-review-delay-ms',
+        '0',
+      ],
+      cleanEnv(),
+    );
     const graph = (await waitForLine(r, /^Graph API:\s+(http:\/\/\S+)\/v21\.0/m))[1]!;
     assert.match(r.stdout(), /WABA 888/);
     const codes = [];
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(`${graph}/v21.0/777000777/messages`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', text: { body: `n${i}` } }) });
+      const res = await fetch(`${graph}/v21.0/777000777/messages`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer t', 'content-type': 'application/json' },
+        body: JSON.stringify({ messaging_product: 'whatsapp', to: '+16505551234', text: { body: `n${i}` } }),
+      });
       codes.push(((await res.json()) as any).error?.code ?? res.status);
     }
     assert.deepEqual(codes, [200, 200, 130429]);
@@ -123,10 +172,30 @@ describe('simulator CLI', { concurrency: true }, () => {
   });
 
   test('CLI reports each missing or bad setting on its own line and exits 2', async () => {
-    const bad = run(['--port', 'x', '--webhook-url', 'ftp://nope', '--read-probability', '2', '--status-delays-ms', '1,2', '--out-of-order', 'maybe', '--test-token', 'short'], cleanEnv());
+    const bad = run(
+      [
+        '--port',
+        'x',
+        '--webhook-url',
+        'ftp://nope',
+        '--read-probability',
+        '2',
+        '--status-delays-ms',
+        '1,2',
+        '--out-of-order',
+        'maybe',
+        '--test-token',
+        'short',
+      ],
+      cleanEnv(),
+    );
     const unknown = run(['--nope'], cleanEnv());
     const help = run(['--help'], cleanEnv());
-    const [[badCode], [unknownCode], [helpCode]] = await Promise.all([once(bad.child, 'exit'), once(unknown.child, 'exit'), once(help.child, 'exit')]);
+    const [[badCode], [unknownCode], [helpCode]] = await Promise.all([
+      once(bad.child, 'exit'),
+      once(unknown.child, 'exit'),
+      once(help.child, 'exit'),
+    ]);
     assert.equal(badCode, 2);
     const err = bad.stderr();
     for (const line of [

@@ -37,12 +37,28 @@ test('the three client libraries: every captured request succeeds against the si
     await rcv.close();
   });
   const customer = '16505550101';
-  const inbound = await simApi(sim, 'POST', `/_sim/customers/${customer}/messages`, { type: 'text', text: { body: 'hi' }, profile_name: 'Lib Tester' });
+  const inbound = await simApi(sim, 'POST', `/_sim/customers/${customer}/messages`, {
+    type: 'text',
+    text: { body: 'hi' },
+    profile_name: 'Lib Tester',
+  });
   assert.equal(inbound.status, 200);
-  const vars: Record<string, string> = { TOKEN, PHONE_NUMBER_ID: sim.phoneNumberId, TO: customer, INBOUND_WAMID: inbound.json.id, MEDIA_ID: '' };
+  const vars: Record<string, string> = {
+    TOKEN,
+    PHONE_NUMBER_ID: sim.phoneNumberId,
+    TO: customer,
+    INBOUND_WAMID: inbound.json.id,
+    MEDIA_ID: '',
+  };
   const fill = (s: string) => s.replace(/\{([A-Z_]+)\}/g, (_, k: string) => vars[k] ?? `{${k}}`);
   const fillDeep = (v: unknown): unknown =>
-    typeof v === 'string' ? fill(v) : Array.isArray(v) ? v.map(fillDeep) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillDeep(x)])) : v;
+    typeof v === 'string'
+      ? fill(v)
+      : Array.isArray(v)
+        ? v.map(fillDeep)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillDeep(x)]))
+          : v;
 
   assert.ok(fixtures.length >= 15, 'fixtures found');
   for (const { file, fx } of fixtures) {
@@ -117,7 +133,11 @@ test('Graph parameters: query string, JSON-encoded strings, unversioned paths, o
     const form = new FormData();
     if (product) form.append('messaging_product', product);
     form.append('file', new Blob([Buffer.from('hello')], { type: 'text/plain' }), 'a.txt');
-    const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media${query}`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media${query}`, {
+      method: 'POST',
+      body: form,
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     return { status: res.status, json: (await res.json()) as any };
   };
   assert.equal((await upload('?messaging_product=whatsapp')).status, 200);

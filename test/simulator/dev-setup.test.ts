@@ -17,7 +17,11 @@ const SIM_TOKEN = 'dev-setup-sim-token-0123456789';
 const HOUR = 3_600_000;
 
 async function call(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
@@ -61,7 +65,17 @@ forEachDialect('npm start: one clock for the built-in simulator and Switchboard'
     const [simPort, port] = await twoPorts();
     sim = `http://127.0.0.1:${simPort}`;
     const env = await databaseEnv(dialect, dataDir);
-    child = await spawnSwitchboard({ ...env, PORT: String(port), SIMULATOR_PORT: String(simPort), SWITCHBOARD_ADMIN_TOKEN: ADMIN, SIMULATOR_TEST_TOKEN: SIM_TOKEN, FLOWS_DIR: join(dataDir, 'no-flows') }, 30_000);
+    child = await spawnSwitchboard(
+      {
+        ...env,
+        PORT: String(port),
+        SIMULATOR_PORT: String(simPort),
+        SWITCHBOARD_ADMIN_TOKEN: ADMIN,
+        SIMULATOR_TEST_TOKEN: SIM_TOKEN,
+        FLOWS_DIR: join(dataDir, 'no-flows'),
+      },
+      30_000,
+    );
     await waitFor(() => /Test API:/.test(child.output()), 10_000, 'banner printed');
   });
   after(async () => {
@@ -79,7 +93,11 @@ forEachDialect('npm start: one clock for the built-in simulator and Switchboard'
 
   test("advancing the simulator's clock 25 h moves Switchboard's: its own API refuses a reply (422 window_closed) and a waiting flow session expires", async () => {
     const wa = '34600111222';
-    const said = await call('POST', `${sim}/_sim/customers/${wa}/messages`, SIM_TOKEN, { type: 'text', text: { body: 'service' }, profile_name: 'Ana' });
+    const said = await call('POST', `${sim}/_sim/customers/${wa}/messages`, SIM_TOKEN, {
+      type: 'text',
+      text: { body: 'service' },
+      profile_name: 'Ana',
+    });
     assert.equal(said.status, 200, JSON.stringify(said.body));
     await waitForBusinessMessage(sim, wa, (m) => m.text === '¿Cuál es tu nombre completo?', 'the flow asks for the name');
     const conversations = await call('GET', `${child.url}/api/v1/conversations`, ADMIN);
@@ -99,7 +117,11 @@ forEachDialect('npm start: one clock for the built-in simulator and Switchboard'
     assert.equal(reply.body.error.code, 'window_closed');
 
     // The flow's question deadline (24 h session timeout) passed: the sweeper ends it promptly.
-    await waitFor(async () => (await call('GET', `${child.url}/api/v1/flows/service-request/sessions`, ADMIN)).body.data[0]?.status === 'expired', 5000, 'the session expired');
+    await waitFor(
+      async () => (await call('GET', `${child.url}/api/v1/flows/service-request/sessions`, ADMIN)).body.data[0]?.status === 'expired',
+      5000,
+      'the session expired',
+    );
   });
 });
 
@@ -122,32 +144,59 @@ forEachDialect('README: the standalone simulator paired with a Switchboard', (di
     const [simPort, port] = await twoPorts();
     const sim = `http://127.0.0.1:${simPort}`;
     // README, "The WhatsApp Cloud API simulator": terminal 1 (the flags of `npm run simulator --`).
-    simProc = spawn(process.execPath, ['--import', 'tsx', 'src/cli/simulator.ts', '--port', String(simPort), '--webhook-url', `http://127.0.0.1:${port}/webhooks/whatsapp`, '--app-secret', 'S', '--verify-token', 'V', '--access-token', 'T', '--test-token', SIM_TOKEN], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    simProc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/cli/simulator.ts',
+        '--port',
+        String(simPort),
+        '--webhook-url',
+        `http://127.0.0.1:${port}/webhooks/whatsapp`,
+        '--app-secret',
+        'S',
+        '--verify-token',
+        'V',
+        '--access-token',
+        'T',
+        '--test-token',
+        SIM_TOKEN,
+      ],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     simProc.stdout!.on('data', (c: Buffer) => (simOut += c.toString()));
     simProc.stderr!.on('data', (c: Buffer) => (simOut += c.toString()));
     await waitFor(() => /Graph API:/.test(simOut), 30_000, `the simulator started: ${simOut}`);
     // Terminal 2: Switchboard with the simulator's number and secrets (no built-in simulator then).
     const env = await databaseEnv(dialect, dataDir);
-    child = await spawnSwitchboard({
-      ...env,
-      PORT: String(port),
-      SWITCHBOARD_ADMIN_TOKEN: ADMIN,
-      FLOWS_DIR: join(dataDir, 'no-flows'),
-      WHATSAPP_ACCESS_TOKEN: 'T',
-      WHATSAPP_APP_SECRET: 'S',
-      WHATSAPP_VERIFY_TOKEN: 'V',
-      WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
-      WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
-      WHATSAPP_GRAPH_URL: sim,
-    }, 30_000);
+    child = await spawnSwitchboard(
+      {
+        ...env,
+        PORT: String(port),
+        SWITCHBOARD_ADMIN_TOKEN: ADMIN,
+        FLOWS_DIR: join(dataDir, 'no-flows'),
+        WHATSAPP_ACCESS_TOKEN: 'T',
+        WHATSAPP_APP_SECRET: 'S',
+        WHATSAPP_VERIFY_TOKEN: 'V',
+        WHATSAPP_PHONE_NUMBER_ID: '106540352242922',
+        WHATSAPP_BUSINESS_ACCOUNT_ID: '102290129340398',
+        WHATSAPP_GRAPH_URL: sim,
+      },
+      30_000,
+    );
     assert.doesNotMatch(child.output(), /Simulator:/, 'no built-in simulator when a number is configured');
 
     const wa = '34600333444';
-    const said = await call('POST', `${sim}/_sim/customers/${wa}/messages`, SIM_TOKEN, { type: 'text', text: { body: 'hi' }, profile_name: 'Ana' });
+    const said = await call('POST', `${sim}/_sim/customers/${wa}/messages`, SIM_TOKEN, {
+      type: 'text',
+      text: { body: 'hi' },
+      profile_name: 'Ana',
+    });
     assert.equal(said.status, 200, JSON.stringify(said.body));
     await waitForBusinessMessage(sim, wa, () => true, 'the demo bot answers through the simulator');
 
@@ -158,17 +207,25 @@ forEachDialect('README: the standalone simulator paired with a Switchboard', (di
     const conversation = (await call('GET', `${child.url}/api/v1/conversations`, ADMIN)).body.data[0];
     const reply = await call('POST', `${child.url}/api/v1/conversations/${conversation.id}/messages`, ADMIN, { text: 'late reply' });
     assert.equal(reply.status, 202, JSON.stringify(reply.body));
-    await waitFor(async () => {
-      const c = await call('GET', `${child!.url}/api/v1/conversations/${conversation.id}`, ADMIN);
-      return (c.body.messages ?? []).some((m: any) => m.status === 'failed' && JSON.stringify(m).includes('131047'));
-    }, 10_000, 'the reply failed with 131047');
+    await waitFor(
+      async () => {
+        const c = await call('GET', `${child!.url}/api/v1/conversations/${conversation.id}`, ADMIN);
+        return (c.body.messages ?? []).some((m: any) => m.status === 'failed' && JSON.stringify(m).includes('131047'));
+      },
+      10_000,
+      'the reply failed with 131047',
+    );
   });
 });
 
 describe('templates:seed', () => {
   test('--help prints the usage and exits 0; an unknown option exits 2 with the usage', async () => {
     const run = (args: string[]) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/templates-seed.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/templates-seed.ts', ...args], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let out = '';
       let err = '';
       p.stdout!.on('data', (c: Buffer) => (out += c.toString()));

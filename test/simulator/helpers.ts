@@ -78,7 +78,11 @@ export async function startReceiver(verifyToken = VERIFY): Promise<Receiver> {
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET') {
-      const v = { mode: url.searchParams.get('hub.mode'), challenge: url.searchParams.get('hub.challenge'), token: url.searchParams.get('hub.verify_token') };
+      const v = {
+        mode: url.searchParams.get('hub.mode'),
+        challenge: url.searchParams.get('hub.challenge'),
+        token: url.searchParams.get('hub.verify_token'),
+      };
       r.verifications.push(v);
       if (v.mode === 'subscribe' && v.token === verifyToken) {
         res.writeHead(200, { 'content-type': 'text/plain' }).end(v.challenge ?? '');
@@ -123,7 +127,13 @@ export interface GraphResponse {
 }
 
 /** Call the simulator's Graph API with the bearer token (or another one). */
-export async function graph(sim: Simulator, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, token: string | null = TOKEN): Promise<GraphResponse> {
+export async function graph(
+  sim: Simulator,
+  method: 'GET' | 'POST' | 'DELETE',
+  path: string,
+  body?: unknown,
+  token: string | null = TOKEN,
+): Promise<GraphResponse> {
   const headers: Record<string, string> = {};
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';

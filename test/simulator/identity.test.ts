@@ -38,7 +38,12 @@ test('every customer has a deterministic BSUID in Meta format; messages carry us
 
 test('a username customer with the phone hidden: no wa_id, no from; username in contacts', async (t) => {
   const { rcv, sim } = await setup(t);
-  const created = await simApi(sim, 'POST', '/_sim/customers', { wa_id: '16505550101', profile_name: 'Maria', username: 'maria.lopez', hide_phone: true });
+  const created = await simApi(sim, 'POST', '/_sim/customers', {
+    wa_id: '16505550101',
+    profile_name: 'Maria',
+    username: 'maria.lopez',
+    hide_phone: true,
+  });
   assert.equal(created.status, 200);
   assert.equal(created.json.phone_shared, false);
   assert.match(created.json.user_id, BSUID);
@@ -72,8 +77,13 @@ test('send by BSUID reaches the customer; response and statuses carry user_id, n
   assert.equal(got.wamid, wamid);
   assert.equal(got.text, 'hello by BSUID');
   await sim.drainWebhooks(2000);
-  const statusValues = rcv.received.map((w) => w.json.entry[0].changes[0].value).filter((v) => v.statuses?.some((s: any) => s.id === wamid));
-  assert.deepEqual(statusValues.map((v) => v.statuses[0].status), ['sent', 'delivered', 'read']);
+  const statusValues = rcv.received
+    .map((w) => w.json.entry[0].changes[0].value)
+    .filter((v) => v.statuses?.some((s: any) => s.id === wamid));
+  assert.deepEqual(
+    statusValues.map((v) => v.statuses[0].status),
+    ['sent', 'delivered', 'read'],
+  );
   for (const v of statusValues) {
     const s = v.statuses[0];
     assert.equal(s.recipient_user_id, c.userId);
@@ -120,7 +130,11 @@ test('change-number emits user_changed_number and user_id_update in Meta shape; 
   const m = system.value.messages[0];
   assert.equal(m.from, '16505550301');
   assert.equal(m.type, 'system');
-  assert.deepEqual(m.system, { body: 'User Sheena Nelson changed from 16505550301 to 16505550399', wa_id: '16505550399', type: 'user_changed_number' });
+  assert.deepEqual(m.system, {
+    body: 'User Sheena Nelson changed from 16505550301 to 16505550399',
+    wa_id: '16505550399',
+    type: 'user_changed_number',
+  });
   assert.equal(update.field, 'user_id_update');
   assert.deepEqual(update.value.user_id_update[0].user_id, { previous: oldUserId, current: r.json.user_id });
   assert.equal(update.value.user_id_update[0].wa_id, '16505550399');
@@ -141,7 +155,11 @@ test('change-number of a username-only customer emits user_changed_user_id witho
   const [system, update] = values().slice(-2);
   const m = system.value.messages[0];
   assert.equal('from' in m, false);
-  assert.deepEqual(m.system, { body: `User Maria changed from ${oldUserId} to ${r.json.user_id}`, user_id: r.json.user_id, type: 'user_changed_user_id' });
+  assert.deepEqual(m.system, {
+    body: `User Maria changed from ${oldUserId} to ${r.json.user_id}`,
+    user_id: r.json.user_id,
+    type: 'user_changed_user_id',
+  });
   assert.equal('wa_id' in update.value.user_id_update[0], false);
   assert.doesNotMatch(rcv.received.at(-1)!.raw, /1650555040/);
 });

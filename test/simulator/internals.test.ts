@@ -22,7 +22,10 @@ test('RingLog keeps the newest entries, reports evictions, and shiftIf follows a
   lazy.push(2);
   lazy.push(3);
   assert.deepEqual(lazy.toArray(), [2, 3]);
-  assert.equal(lazy.find((n) => n > 2), 3);
+  assert.equal(
+    lazy.find((n) => n > 2),
+    3,
+  );
 });
 
 test('Scheduler runs tasks in due order and advance() fast-forwards them', async () => {

@@ -5,12 +5,19 @@ import { FakeClock } from '../../src/core/clock.ts';
 import type { Simulator } from '../../src/simulator/index.ts';
 import { graph, startReceiver, testSimulator, TOKEN } from './helpers.ts';
 
-async function upload(sim: Simulator, parts: { mime?: string; bytes?: Uint8Array; type?: string; product?: string | null; filename?: string }) {
+async function upload(
+  sim: Simulator,
+  parts: { mime?: string; bytes?: Uint8Array; type?: string; product?: string | null; filename?: string },
+) {
   const form = new FormData();
   if (parts.product !== null) form.append('messaging_product', parts.product ?? 'whatsapp');
   if (parts.type) form.append('type', parts.type);
   if (parts.bytes) form.append('file', new Blob([Buffer.from(parts.bytes)], { type: parts.mime ?? '' }), parts.filename ?? 'upload.bin');
-  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   return { status: res.status, json: (await res.json()) as any };
 }
 

@@ -14,7 +14,16 @@ async function launch(t: TestContext): Promise<Browser | undefined> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -53,7 +62,9 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
   assert.equal(inbound.from, '16505551234');
   const envelope = rcv.received.find((w) => w.json.entry[0].changes[0].value.messages)!;
   assert.ok(envelope.signatureOk, 'signed with the app secret');
-  assert.deepEqual(envelope.json.entry[0].changes[0].value.contacts, [{ profile: { name: 'Pat <b>Page</b>' }, wa_id: '16505551234', user_id: sim.customer('16505551234').userId }]);
+  assert.deepEqual(envelope.json.entry[0].changes[0].value.contacts, [
+    { profile: { name: 'Pat <b>Page</b>' }, wa_id: '16505551234', user_id: sim.customer('16505551234').userId },
+  ]);
   const mine = page.locator(`.msg[data-wamid="${inbound.id}"]`);
   await mine.waitFor();
   assert.equal(await mine.locator('div').first().textContent(), 'Hello from the phone 👋 <script>x</script>', 'shown as text, not HTML');
@@ -73,7 +84,18 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
   const r = await send(sim, {
     to: '16505551234',
     type: 'interactive',
-    interactive: { type: 'button', header: { type: 'text', text: 'Workshop' }, body: { text: 'Your workshop is at 9am. Reschedule?' }, footer: { text: 'Lucky Shrub' }, action: { buttons: [{ type: 'reply', reply: { id: 'change-button', title: 'Change' } }, { type: 'reply', reply: { id: 'cancel-button', title: 'Cancel' } }] } },
+    interactive: {
+      type: 'button',
+      header: { type: 'text', text: 'Workshop' },
+      body: { text: 'Your workshop is at 9am. Reschedule?' },
+      footer: { text: 'Lucky Shrub' },
+      action: {
+        buttons: [
+          { type: 'reply', reply: { id: 'change-button', title: 'Change' } },
+          { type: 'reply', reply: { id: 'cancel-button', title: 'Cancel' } },
+        ],
+      },
+    },
   });
   assert.equal(r.status, 200);
   const wamid = r.json.messages[0].id;
@@ -83,7 +105,10 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
   await page.waitForSelector(`.msg[data-wamid="${wamid}"] .ticks[data-status="read"]`, { timeout: 5000 });
   const seen: string[] = await page.evaluate(`window.__ticks.filter((t) => t.wamid === ${JSON.stringify(wamid)}).map((t) => t.status)`);
   assert.equal(seen.at(-1), 'read', `ticks reached read (saw ${seen})`);
-  assert.ok(seen.length > 1 && seen.slice(0, -1).every((s) => ['accepted', 'sent', 'delivered'].includes(s)), `ticks updated live before read (saw ${seen})`);
+  assert.ok(
+    seen.length > 1 && seen.slice(0, -1).every((s) => ['accepted', 'sent', 'delivered'].includes(s)),
+    `ticks updated live before read (saw ${seen})`,
+  );
   await rcv.waitFor(() => rcv.statuses().find((s) => s.id === wamid && s.status === 'read'), 3000, 'read status webhook');
 
   // Tapping a reply button sends a button_reply with context.
@@ -93,7 +118,15 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
   assert.deepEqual(tap.context, { from: sim.displayPhoneNumber, id: wamid });
 
   // A list: open it and pick a row.
-  const list = await send(sim, { to: '16505551234', type: 'interactive', interactive: { type: 'list', body: { text: 'Shipping?' }, action: { button: 'Options', sections: [{ title: 'Fast', rows: [{ id: 'express', title: 'Express', description: 'Next day' }] }] } } });
+  const list = await send(sim, {
+    to: '16505551234',
+    type: 'interactive',
+    interactive: {
+      type: 'list',
+      body: { text: 'Shipping?' },
+      action: { button: 'Options', sections: [{ title: 'Fast', rows: [{ id: 'express', title: 'Express', description: 'Next day' }] }] },
+    },
+  });
   const listBubble = page.locator(`.msg[data-wamid="${list.json.messages[0].id}"]`);
   await listBubble.locator('button[data-action="open-list"]').click();
   await listBubble.locator('button[data-row-id="express"]').click();
@@ -119,7 +152,23 @@ test('phone page: a typed message reaches the webhook; a Graph reply shows up wi
 test('phone page: a person sends every inbound type; delivered ticks wait until the chat is seen', async (t) => {
   const world = await phoneWorld(t, {
     readProbability: 0,
-    seedTemplates: [{ name: 'spring_offer', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'Do you want the spring offer?' }, { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Yes please' }, { type: 'QUICK_REPLY', text: 'No thanks' }] }] }],
+    seedTemplates: [
+      {
+        name: 'spring_offer',
+        language: 'en',
+        category: 'MARKETING',
+        components: [
+          { type: 'BODY', text: 'Do you want the spring offer?' },
+          {
+            type: 'BUTTONS',
+            buttons: [
+              { type: 'QUICK_REPLY', text: 'Yes please' },
+              { type: 'QUICK_REPLY', text: 'No thanks' },
+            ],
+          },
+        ],
+      },
+    ],
   });
   if (!world) return;
   const { rcv, sim, page, pageErrors } = world;
@@ -127,7 +176,15 @@ test('phone page: a person sends every inbound type; delivered ticks wait until 
   await page.waitForSelector('body[data-chat="16505552222"]');
   const next = async (type: string) => {
     const before = rcv.messages().length;
-    return rcv.waitFor(() => rcv.messages().slice(before).find((m) => m.type === type), 5000, `a ${type} message from the page`);
+    return rcv.waitFor(
+      () =>
+        rcv
+          .messages()
+          .slice(before)
+          .find((m) => m.type === type),
+      5000,
+      `a ${type} message from the page`,
+    );
   };
 
   let m = next('text');
@@ -175,7 +232,9 @@ test('phone page: a person sends every inbound type; delivered ticks wait until 
   const bubble = page.locator(`.msg[data-wamid="${wamid}"]`);
   await page.waitForSelector(`.msg[data-wamid="${wamid}"] .ticks[data-status="delivered"]`);
   assert.equal(await bubble.locator('.ticks').textContent(), '✓✓');
-  await page.evaluate("Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' }); document.dispatchEvent(new Event('visibilitychange'))");
+  await page.evaluate(
+    "Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' }); document.dispatchEvent(new Event('visibilitychange'))",
+  );
   await page.waitForSelector(`.msg[data-wamid="${wamid}"] .ticks[data-status="read"]`);
   await rcv.waitFor(() => rcv.statuses().find((s) => s.id === wamid && s.status === 'read'), 3000, 'read status');
 

@@ -20,7 +20,14 @@ const statusesOf = (rcv: Awaited<ReturnType<typeof startReceiver>>, id: string) 
 
 test('24 h rule: free-form after the window is accepted, then fails with 131047; templates still go', async (t) => {
   const { rcv, sim, clock } = await setup(t, {
-    seedTemplates: [{ name: 'follow_up', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'We have an update on your request for you.' }] }],
+    seedTemplates: [
+      {
+        name: 'follow_up',
+        language: 'en_US',
+        category: 'UTILITY',
+        components: [{ type: 'BODY', text: 'We have an update on your request for you.' }],
+      },
+    ],
   });
   const c = sim.customer('16505551234', 'Sheena');
   await c.sendText('hello');
@@ -34,15 +41,23 @@ test('24 h rule: free-form after the window is accepted, then fails with 131047;
   assert.equal(tpl.status, 200);
   await sim.drainWebhooks(2000);
 
-  assert.deepEqual(statusesOf(rcv, inside.json.messages[0].id).map((s) => s.status), ['sent', 'delivered', 'read']);
+  assert.deepEqual(
+    statusesOf(rcv, inside.json.messages[0].id).map((s) => s.status),
+    ['sent', 'delivered', 'read'],
+  );
   const failed = statusesOf(rcv, late.json.messages[0].id);
-  assert.deepEqual(failed.map((s) => s.status), ['failed']);
+  assert.deepEqual(
+    failed.map((s) => s.status),
+    ['failed'],
+  );
   assert.deepEqual(failed[0].errors, [
     {
       code: 131047,
       title: 'Re-engagement message',
       message: 'Re-engagement message',
-      error_data: { details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.' },
+      error_data: {
+        details: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
+      },
       href: '/documentation/business-messaging/whatsapp/support/error-codes',
     },
   ]);
@@ -51,7 +66,10 @@ test('24 h rule: free-form after the window is accepted, then fails with 131047;
   const rec = sim.outbound().find((m) => m.wamid === late.json.messages[0].id)!;
   assert.deepEqual([rec.status, rec.error], ['failed', { code: 131047, title: 'Re-engagement message' }]);
   assert.ok(!c.received().some((m) => m.wamid === rec.wamid), 'a failed message never reaches the phone');
-  assert.deepEqual(statusesOf(rcv, tpl.json.messages[0].id).map((s) => s.status), ['sent', 'delivered', 'read']);
+  assert.deepEqual(
+    statusesOf(rcv, tpl.json.messages[0].id).map((s) => s.status),
+    ['sent', 'delivered', 'read'],
+  );
 
   await c.sendText('back again'); // reopens the window
   const again = await send(sim, { to: '16505551234', text: { body: 'welcome back' } });
@@ -71,7 +89,10 @@ test('throughput limit answers 130429 synchronously and refills with time', asyn
   const { sim } = await setup(t, { throughputPerSecond: 5, pairRateLimit: false });
   const results = [];
   for (let i = 0; i < 7; i++) results.push(await send(sim, { to: `1650555${String(1000 + i)}`, text: { body: `n${i}` } }));
-  assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 400, 400]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    [200, 200, 200, 200, 200, 400, 400],
+  );
   assert.equal(results[5]!.json.error.code, 130429);
   assert.equal(results[5]!.json.error.message, '(#130429) Rate limit hit');
   assert.equal(results[5]!.json.error.error_data.details, 'Cloud API message throughput has been reached.');
@@ -101,7 +122,10 @@ test('unregistered numbers (configured, or starting with 999) are accepted then 
   await sim.drainWebhooks(2000);
   for (const r of [a, b]) {
     const s = statusesOf(rcv, r.json.messages[0].id);
-    assert.deepEqual(s.map((x) => x.status), ['failed']);
+    assert.deepEqual(
+      s.map((x) => x.status),
+      ['failed'],
+    );
     assert.equal(s[0].errors[0].code, 131026);
     assert.equal(s[0].errors[0].title, 'Message undeliverable');
   }
@@ -126,7 +150,9 @@ test('recipient numbers: + optional, business country code prepended, known wa_i
 test('defaults: 80 msg/s per number (130429) and a pair burst of 45 (131056)', async (t) => {
   const { sim } = await setup(t);
   const t0 = Date.now();
-  const results = await Promise.all(Array.from({ length: 120 }, (_, i) => send(sim, { to: `1650556${String(1000 + i)}`, text: { body: `n${i}` } })));
+  const results = await Promise.all(
+    Array.from({ length: 120 }, (_, i) => send(sim, { to: `1650556${String(1000 + i)}`, text: { body: `n${i}` } })),
+  );
   const elapsed = Date.now() - t0;
   const ok = results.filter((r) => r.status === 200).length;
   assert.ok(ok >= 80, `the first 80 go through (${ok})`);

@@ -12,7 +12,11 @@ async function upload(mime: string, bytes: Uint8Array | string): Promise<string>
   const form = new FormData();
   form.append('messaging_product', 'whatsapp');
   form.append('file', new Blob([typeof bytes === 'string' ? bytes : Buffer.from(bytes)], { type: mime }), 'f');
-  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media`, { method: 'POST', body: form, headers: { authorization: `Bearer ${TOKEN}` } });
+  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/media`, {
+    method: 'POST',
+    body: form,
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   const json = (await res.json()) as { id: string };
   assert.equal(res.status, 200, JSON.stringify(json));
   return json.id;
@@ -23,8 +27,21 @@ before(async () => {
     pairRateLimit: false,
     throughputPerSecond: 10_000,
     seedTemplates: [
-      { name: 'hello_world', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello, this is a test message from us.' }] },
-      { name: 'greeting', language: 'en', category: 'UTILITY', components: [{ type: 'HEADER', format: 'TEXT', text: 'For {{1}}' }, { type: 'BODY', text: 'Hello {{1}}, welcome back.' }] },
+      {
+        name: 'hello_world',
+        language: 'en_US',
+        category: 'UTILITY',
+        components: [{ type: 'BODY', text: 'Hello, this is a test message from us.' }],
+      },
+      {
+        name: 'greeting',
+        language: 'en',
+        category: 'UTILITY',
+        components: [
+          { type: 'HEADER', format: 'TEXT', text: 'For {{1}}' },
+          { type: 'BODY', text: 'Hello {{1}}, welcome back.' },
+        ],
+      },
     ],
   });
   inboundWamid = await sim.customer(CUSTOMER, 'Sheena').sendText('hi');
@@ -39,11 +56,27 @@ after(() => sim.close());
 const long = (n: number) => 'x'.repeat(n);
 const btn = (id: string, title: string) => ({ type: 'reply', reply: { id, title } });
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `r${i}`, title: `Row ${i}` }));
-const buttonMsg = (action: unknown, extra: Record<string, unknown> = {}) => ({ type: 'interactive', interactive: { type: 'button', body: { text: 'Pick one' }, action, ...extra } });
+const buttonMsg = (action: unknown, extra: Record<string, unknown> = {}) => ({
+  type: 'interactive',
+  interactive: { type: 'button', body: { text: 'Pick one' }, action, ...extra },
+});
 const listMsg = (action: unknown) => ({ type: 'interactive', interactive: { type: 'list', body: { text: 'Choose' }, action } });
-const cta = (params: unknown) => ({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'See dates' }, action: { name: 'cta_url', parameters: params } } });
+const cta = (params: unknown) => ({
+  type: 'interactive',
+  interactive: { type: 'cta_url', body: { text: 'See dates' }, action: { name: 'cta_url', parameters: params } },
+});
 
-const tpl = (header: string, body: string) => ({ type: 'template', template: { name: 'greeting', language: { code: 'en' }, components: [{ type: 'header', parameters: [{ type: 'text', text: header }] }, { type: 'body', parameters: [{ type: 'text', text: body }] }] } });
+const tpl = (header: string, body: string) => ({
+  type: 'template',
+  template: {
+    name: 'greeting',
+    language: { code: 'en' },
+    components: [
+      { type: 'header', parameters: [{ type: 'text', text: header }] },
+      { type: 'body', parameters: [{ type: 'text', text: body }] },
+    ],
+  },
+});
 
 type Case = [name: string, body: () => Record<string, unknown>];
 
@@ -64,15 +97,47 @@ const valid: Case[] = [
   ['sticker by id', () => ({ type: 'sticker', sticker: { id: media.sticker } })],
   ['sticker by link', () => ({ type: 'sticker', sticker: { link: 'https://example.com/s.webp' } })],
   ['location', () => ({ type: 'location', location: { latitude: 37.44, longitude: -122.16, name: 'Philz', address: '101 Forest Ave' } })],
-  ['contacts', () => ({ type: 'contacts', contacts: [{ name: { formatted_name: 'John Smith', first_name: 'John' }, phones: [{ phone: '+1 555 0100', type: 'WORK' }] }] })],
+  [
+    'contacts',
+    () => ({
+      type: 'contacts',
+      contacts: [{ name: { formatted_name: 'John Smith', first_name: 'John' }, phones: [{ phone: '+1 555 0100', type: 'WORK' }] }],
+    }),
+  ],
   ['reaction', () => ({ type: 'reaction', reaction: { message_id: inboundWamid, emoji: '👍' } })],
   ['reaction with ZWJ emoji', () => ({ type: 'reaction', reaction: { message_id: inboundWamid, emoji: '👩‍💻' } })],
   ['reaction removal', () => ({ type: 'reaction', reaction: { message_id: inboundWamid, emoji: '' } })],
-  ['reply buttons with image header and footer', () => buttonMsg({ buttons: [btn('a', 'Yes'), btn('b', 'No'), btn('c', long(20))] }, { header: { type: 'image', image: { id: media.image } }, footer: { text: 'Lucky Shrub' } })],
-  ['list with 10 rows in 2 sections', () => listMsg({ button: 'Options', sections: [{ title: 'A', rows: rows(5) }, { title: 'B', rows: rows(10).slice(5) }] })],
-  ['list row limits at max', () => listMsg({ button: long(20), sections: [{ title: long(24), rows: [{ id: long(200), title: long(24), description: long(72) }] }] })],
+  [
+    'reply buttons with image header and footer',
+    () =>
+      buttonMsg(
+        { buttons: [btn('a', 'Yes'), btn('b', 'No'), btn('c', long(20))] },
+        { header: { type: 'image', image: { id: media.image } }, footer: { text: 'Lucky Shrub' } },
+      ),
+  ],
+  [
+    'list with 10 rows in 2 sections',
+    () =>
+      listMsg({
+        button: 'Options',
+        sections: [
+          { title: 'A', rows: rows(5) },
+          { title: 'B', rows: rows(10).slice(5) },
+        ],
+      }),
+  ],
+  [
+    'list row limits at max',
+    () => listMsg({ button: long(20), sections: [{ title: long(24), rows: [{ id: long(200), title: long(24), description: long(72) }] }] }),
+  ],
   ['cta_url', () => cta({ display_text: 'See Dates', url: 'https://www.luckyshrub.com?clickID=kqDG' })],
-  ['location request', () => ({ type: 'interactive', interactive: { type: 'location_request_message', body: { text: 'Share your location' }, action: { name: 'send_location' } } })],
+  [
+    'location request',
+    () => ({
+      type: 'interactive',
+      interactive: { type: 'location_request_message', body: { text: 'Share your location' }, action: { name: 'send_location' } },
+    }),
+  ],
   ['template', () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } })],
   ['template with header and body parameters at their limits', () => tpl('x'.repeat(60), 'y'.repeat(1024))],
   ['reply context', () => ({ type: 'text', context: { message_id: inboundWamid }, text: { body: 'quoted' } })],
@@ -136,32 +201,113 @@ const invalid: Array<[name: string, code: number, body: () => Record<string, unk
   ['duplicate button ids', 131009, () => buttonMsg({ buttons: [btn('a', 'One'), btn('a', 'Two')] })],
   ['button id over 256', 131009, () => buttonMsg({ buttons: [btn(long(257), 'One')] })],
   ['button type not reply', 131009, () => buttonMsg({ buttons: [{ type: 'url', reply: { id: 'a', title: 'A' } }] })],
-  ['interactive without body', 131008, () => ({ type: 'interactive', interactive: { type: 'button', action: { buttons: [btn('a', 'A')] } } })],
-  ['button body over 1024', 131009, () => ({ type: 'interactive', interactive: { type: 'button', body: { text: long(1025) }, action: { buttons: [btn('a', 'A')] } } })],
+  [
+    'interactive without body',
+    131008,
+    () => ({ type: 'interactive', interactive: { type: 'button', action: { buttons: [btn('a', 'A')] } } }),
+  ],
+  [
+    'button body over 1024',
+    131009,
+    () => ({ type: 'interactive', interactive: { type: 'button', body: { text: long(1025) }, action: { buttons: [btn('a', 'A')] } } }),
+  ],
   ['footer over 60', 131009, () => buttonMsg({ buttons: [btn('a', 'A')] }, { footer: { text: long(61) } })],
   ['header text over 60', 131009, () => buttonMsg({ buttons: [btn('a', 'A')] }, { header: { type: 'text', text: long(61) } })],
-  ['list with 11 rows', 131009, () => listMsg({ button: 'Options', sections: [{ title: 'A', rows: rows(6) }, { title: 'B', rows: rows(11).slice(6).map((r) => ({ ...r, id: `${r.id}x` })) }] })],
+  [
+    'list with 11 rows',
+    131009,
+    () =>
+      listMsg({
+        button: 'Options',
+        sections: [
+          { title: 'A', rows: rows(6) },
+          {
+            title: 'B',
+            rows: rows(11)
+              .slice(6)
+              .map((r) => ({ ...r, id: `${r.id}x` })),
+          },
+        ],
+      }),
+  ],
   ['list row title over 24', 131009, () => listMsg({ button: 'Options', sections: [{ rows: [{ id: 'a', title: long(25) }] }] })],
-  ['list row description over 72', 131009, () => listMsg({ button: 'Options', sections: [{ rows: [{ id: 'a', title: 'A', description: long(73) }] }] })],
+  [
+    'list row description over 72',
+    131009,
+    () => listMsg({ button: 'Options', sections: [{ rows: [{ id: 'a', title: 'A', description: long(73) }] }] }),
+  ],
   ['list section title over 24', 131009, () => listMsg({ button: 'Options', sections: [{ title: long(25), rows: rows(1) }] })],
   ['list button label over 20', 131009, () => listMsg({ button: long(21), sections: [{ rows: rows(1) }] })],
-  ['list sections without titles', 131008, () => listMsg({ button: 'Options', sections: [{ rows: rows(1) }, { rows: [{ id: 'z', title: 'Z' }] }] })],
-  ['list with image header', 131009, () => ({ type: 'interactive', interactive: { type: 'list', header: { type: 'image', image: { id: media.image } }, body: { text: 'x' }, action: { button: 'B', sections: [{ rows: rows(1) }] } } })],
+  [
+    'list sections without titles',
+    131008,
+    () => listMsg({ button: 'Options', sections: [{ rows: rows(1) }, { rows: [{ id: 'z', title: 'Z' }] }] }),
+  ],
+  [
+    'list with image header',
+    131009,
+    () => ({
+      type: 'interactive',
+      interactive: {
+        type: 'list',
+        header: { type: 'image', image: { id: media.image } },
+        body: { text: 'x' },
+        action: { button: 'B', sections: [{ rows: rows(1) }] },
+      },
+    }),
+  ],
   ['cta display_text over 20', 131009, () => cta({ display_text: long(21), url: 'https://example.com' })],
   ['cta url not http(s)', 131009, () => cta({ display_text: 'Go', url: 'javascript:alert(1)' })],
-  ['cta without parameters', 131008, () => ({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'x' }, action: { name: 'cta_url' } } })],
+  [
+    'cta without parameters',
+    131008,
+    () => ({ type: 'interactive', interactive: { type: 'cta_url', body: { text: 'x' }, action: { name: 'cta_url' } } }),
+  ],
   ['cta without url', 131008, () => cta({ display_text: 'Go' })],
   ['list without sections', 131008, () => listMsg({ button: 'Options' })],
   ['list row without id', 131008, () => listMsg({ button: 'Options', sections: [{ rows: [{ title: 'A' }] }] })],
   ['template name missing', 131008, () => ({ type: 'template', template: { language: { code: 'en_US' } } })],
-  ['template that does not exist', 132001, () => ({ type: 'template', template: { name: 'no_such_template', language: { code: 'en_US' } } })],
+  [
+    'template that does not exist',
+    132001,
+    () => ({ type: 'template', template: { name: 'no_such_template', language: { code: 'en_US' } } }),
+  ],
   ['template in another language', 132001, () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'fr' } } })],
-  ['template with a parameter it does not take', 132000, () => ({ type: 'template', template: { name: 'hello_world', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }] } })],
+  [
+    'template with a parameter it does not take',
+    132000,
+    () => ({
+      type: 'template',
+      template: {
+        name: 'hello_world',
+        language: { code: 'en_US' },
+        components: [{ type: 'body', parameters: [{ type: 'text', text: 'x' }] }],
+      },
+    }),
+  ],
   ['template header parameter over 60', 131009, () => tpl('x'.repeat(61), 'Ana')],
   ['template body parameter over 1024', 131009, () => tpl('Ana', 'x'.repeat(1025))],
-  ['template parameter of the wrong type', 132012, () => ({ type: 'template', template: { name: 'greeting', language: { code: 'en' }, components: [{ type: 'header', parameters: [{ type: 'text', text: 'A' }] }, { type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.png' } }] }] } })],
+  [
+    'template parameter of the wrong type',
+    132012,
+    () => ({
+      type: 'template',
+      template: {
+        name: 'greeting',
+        language: { code: 'en' },
+        components: [
+          { type: 'header', parameters: [{ type: 'text', text: 'A' }] },
+          { type: 'body', parameters: [{ type: 'image', image: { link: 'https://example.com/a.png' } }] },
+        ],
+      },
+    }),
+  ],
   ['context message_id not a string', 100, () => ({ type: 'text', context: { message_id: 5 }, text: { body: 'x' } })],
-  ['unsupported interactive type', 131009, () => ({ type: 'interactive', interactive: { type: 'product', body: { text: 'x' }, action: {} } })],
+  [
+    'unsupported interactive type',
+    131009,
+    () => ({ type: 'interactive', interactive: { type: 'product', body: { text: 'x' }, action: {} } }),
+  ],
   ['template without language', 131008, () => ({ type: 'template', template: { name: 'hello_world' } })],
   ['group recipient', 131009, () => ({ recipient_type: 'group', type: 'text', text: { body: 'x' } })],
   ['to with letters', 131009, () => ({ to: '1650abc1234', type: 'text', text: { body: 'x' } })],
@@ -191,7 +337,11 @@ test('missing messaging_product is Graph error 100', async () => {
 });
 
 test('malformed JSON is Graph error 100', async () => {
-  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/messages`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"to": ' });
+  const res = await fetch(`${sim.graphBaseUrl}/v21.0/${sim.phoneNumberId}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: '{"to": ',
+  });
   assert.equal(res.status, 400);
   assert.equal(((await res.json()) as any).error.code, 100);
 });
@@ -204,10 +354,18 @@ test('bearer token: missing or wrong is 190 with HTTP 401; any vNN.N version wor
     assert.equal(r.json.error.type, 'OAuthException');
   }
   for (const v of ['v18.0', 'v25.0', 'v26.0']) {
-    const r = await graph(sim, 'POST', `/${v}/${sim.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: CUSTOMER, text: { body: v } });
+    const r = await graph(sim, 'POST', `/${v}/${sim.phoneNumberId}/messages`, {
+      messaging_product: 'whatsapp',
+      to: CUSTOMER,
+      text: { body: v },
+    });
     assert.equal(r.status, 200, v);
   }
-  const bad = await graph(sim, 'POST', `/latest/${sim.phoneNumberId}/messages`, { messaging_product: 'whatsapp', to: CUSTOMER, text: { body: 'x' } });
+  const bad = await graph(sim, 'POST', `/latest/${sim.phoneNumberId}/messages`, {
+    messaging_product: 'whatsapp',
+    to: CUSTOMER,
+    text: { body: 'x' },
+  });
   assert.equal(bad.status, 400);
 });
 
@@ -246,7 +404,11 @@ test('mark as read (+ typing indicator) answers success; unknown wamid is 131009
 });
 
 test('accepted messages are recorded with readable text', async () => {
-  const r = await send(sim, { to: CUSTOMER, type: 'interactive', interactive: { type: 'button', body: { text: 'Readable body' }, action: { buttons: [btn('a', 'A')] } } });
+  const r = await send(sim, {
+    to: CUSTOMER,
+    type: 'interactive',
+    interactive: { type: 'button', body: { text: 'Readable body' }, action: { buttons: [btn('a', 'A')] } },
+  });
   const rec = await sim.waitForOutbound((m) => m.wamid === r.json.messages[0].id);
   assert.equal(rec.text, 'Readable body');
   assert.equal(rec.type, 'interactive');

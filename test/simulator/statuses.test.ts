@@ -21,7 +21,10 @@ test('an accepted message gets sent → delivered → read with pricing and conv
   const wamid = r.json.messages[0].id;
   await sim.drainWebhooks(2000);
   const statuses = rcv.statuses().filter((s) => s.id === wamid);
-  assert.deepEqual(statuses.map((s) => s.status), ['sent', 'delivered', 'read']);
+  assert.deepEqual(
+    statuses.map((s) => s.status),
+    ['sent', 'delivered', 'read'],
+  );
   for (const s of statuses) {
     assert.equal(s.recipient_id, CUSTOMER);
     assert.match(s.timestamp, /^\d{10}$/);
@@ -70,7 +73,13 @@ test('outOfOrder delivers read before delivered before sent', async (t) => {
   await sim.customer(CUSTOMER).sendText('hi');
   const wamid = (await send(sim, { to: CUSTOMER, text: { body: 'x' } })).json.messages[0].id;
   await sim.drainWebhooks(2000);
-  assert.deepEqual(rcv.statuses().filter((s) => s.id === wamid).map((s) => s.status), ['read', 'delivered', 'sent']);
+  assert.deepEqual(
+    rcv
+      .statuses()
+      .filter((s) => s.id === wamid)
+      .map((s) => s.status),
+    ['read', 'delivered', 'sent'],
+  );
   assert.equal(sim.outbound()[0]!.status, 'read', 'the record keeps the highest state');
 });
 
@@ -80,12 +89,19 @@ test('readProbability 0 → no read until the customer reads; includeConversatio
   await c.sendText('hi');
   const wamid = (await send(sim, { to: CUSTOMER, text: { body: 'x' } })).json.messages[0].id;
   await sim.drainWebhooks(2000);
-  assert.deepEqual(rcv.statuses().map((s) => s.status), ['sent', 'delivered']);
+  assert.deepEqual(
+    rcv.statuses().map((s) => s.status),
+    ['sent', 'delivered'],
+  );
   assert.ok(rcv.statuses().every((s) => s.conversation === undefined && s.pricing));
   c.read(wamid);
   c.read(wamid);
   await sim.drainWebhooks(2000);
-  assert.deepEqual(rcv.statuses().map((s) => s.status), ['sent', 'delivered', 'read'], 'read once only');
+  assert.deepEqual(
+    rcv.statuses().map((s) => s.status),
+    ['sent', 'delivered', 'read'],
+    'read once only',
+  );
 });
 
 test('statuses use the simulator clock', async (t) => {

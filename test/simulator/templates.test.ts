@@ -19,13 +19,41 @@ const seeds: TemplateSeed[] = [
       { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW'] } },
       { type: 'BODY', text: 'Hi {{1}}! Your order number is {{2}}.', example: { body_text: [['Pablo', '860198-230332']] } },
       { type: 'FOOTER', text: 'Lucky Shrub' },
-      { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Track it' }, { type: 'QUICK_REPLY', text: 'Cancel' }, { type: 'URL', text: 'Shop', url: 'https://shop.example.com/o/{{1}}', example: ['abc'] }] },
+      {
+        type: 'BUTTONS',
+        buttons: [
+          { type: 'QUICK_REPLY', text: 'Track it' },
+          { type: 'QUICK_REPLY', text: 'Cancel' },
+          { type: 'URL', text: 'Shop', url: 'https://shop.example.com/o/{{1}}', example: ['abc'] },
+        ],
+      },
     ],
   },
-  { name: 'order_confirmation', language: 'es', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hola, tu pedido esta listo para recoger.' }] },
-  { name: 'welcome_named', language: 'en', category: 'MARKETING', parameter_format: 'named', components: [{ type: 'BODY', text: 'Thank you, {{first_name}}! Enjoy {{discount}} off today.' }] },
-  { name: 'paused_one', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'A paused marketing message for you.' }] },
-  { name: 'disabled_one', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'A disabled marketing message for you.' }] },
+  {
+    name: 'order_confirmation',
+    language: 'es',
+    category: 'UTILITY',
+    components: [{ type: 'BODY', text: 'Hola, tu pedido esta listo para recoger.' }],
+  },
+  {
+    name: 'welcome_named',
+    language: 'en',
+    category: 'MARKETING',
+    parameter_format: 'named',
+    components: [{ type: 'BODY', text: 'Thank you, {{first_name}}! Enjoy {{discount}} off today.' }],
+  },
+  {
+    name: 'paused_one',
+    language: 'en',
+    category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'A paused marketing message for you.' }],
+  },
+  {
+    name: 'disabled_one',
+    language: 'en',
+    category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'A disabled marketing message for you.' }],
+  },
   { name: 'rejected_one', language: 'en', category: 'MARKETING', status: 'REJECTED', components: [{ type: 'BODY', text: 'Rejected.' }] },
 ];
 
@@ -43,12 +71,21 @@ const templateEvents = () => rcv.received.filter((w) => w.json.entry[0].changes[
 const create = (body: unknown) => graph(sim, 'POST', `/v21.0/${sim.wabaId}/message_templates`, body);
 
 test('a submitted template goes PENDING, then APPROVED with a status webhook', async () => {
-  const r = await create({ name: 'shipping_update', language: 'en_US', category: 'utility', components: [{ type: 'BODY', text: 'Your package {{1}} is on the way to you.', example: { body_text: [['A12']] } }] });
+  const r = await create({
+    name: 'shipping_update',
+    language: 'en_US',
+    category: 'utility',
+    components: [{ type: 'BODY', text: 'Your package {{1}} is on the way to you.', example: { body_text: [['A12']] } }],
+  });
   assert.equal(r.status, 200, JSON.stringify(r.json));
   assert.deepEqual(Object.keys(r.json), ['id', 'status', 'category']);
   assert.equal(r.json.status, 'PENDING');
   assert.equal(r.json.category, 'UTILITY');
-  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'shipping_update'), 2000, 'template webhook');
+  const ev = await rcv.waitFor(
+    () => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'shipping_update'),
+    2000,
+    'template webhook',
+  );
   const entry = ev.json.entry[0];
   assert.equal(entry.id, sim.wabaId);
   assert.equal(typeof entry.time, 'number');
@@ -63,14 +100,31 @@ test('a submitted template goes PENDING, then APPROVED with a status webhook', a
   });
   const one = await graph(sim, 'GET', `/v21.0/${r.json.id}?fields=status`);
   assert.deepEqual(one.json, { status: 'APPROVED', id: r.json.id });
-  const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name: 'shipping_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Z9' }] }] } });
+  const sent = await send(sim, {
+    to: CUSTOMER,
+    type: 'template',
+    template: {
+      name: 'shipping_update',
+      language: { code: 'en_US' },
+      components: [{ type: 'body', parameters: [{ type: 'text', text: 'Z9' }] }],
+    },
+  });
   assert.equal(sent.status, 200);
 });
 
 test('a malformed template is REJECTED with reason INVALID_FORMAT and rejection_info', async () => {
-  const r = await create({ name: 'abandoned_cart', language: 'en', category: 'MARKETING', components: [{ type: 'BODY', text: 'You left {{1}}{{2}} in your cart, come back.', example: { body_text: [['a', 'b']] } }] });
+  const r = await create({
+    name: 'abandoned_cart',
+    language: 'en',
+    category: 'MARKETING',
+    components: [{ type: 'BODY', text: 'You left {{1}}{{2}} in your cart, come back.', example: { body_text: [['a', 'b']] } }],
+  });
   assert.equal(r.json.status, 'PENDING');
-  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'abandoned_cart'), 2000, 'rejection');
+  const ev = await rcv.waitFor(
+    () => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'abandoned_cart'),
+    2000,
+    'rejection',
+  );
   const v = ev.json.entry[0].changes[0].value;
   assert.equal(v.event, 'REJECTED');
   assert.equal(v.reason, 'INVALID_FORMAT');
@@ -110,7 +164,11 @@ test('template sends: language 132001, count 132000, format 132012, approval 132
   const bodyParams = (...texts: string[]) => ({ type: 'body', parameters: texts.map((text) => ({ type: 'text', text })) });
   const urlParam = { type: 'button', sub_type: 'url', index: '2', parameters: [{ type: 'text', text: 'o-1' }] };
   const code = async (name: string, language: string, components?: unknown[]) => {
-    const r = await send(sim, { to: CUSTOMER, type: 'template', template: { name, language: { code: language }, ...(components ? { components } : {}) } });
+    const r = await send(sim, {
+      to: CUSTOMER,
+      type: 'template',
+      template: { name, language: { code: language }, ...(components ? { components } : {}) },
+    });
     return r.status === 200 ? 200 : r.json.error.code;
   };
   assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica', 'SKBUP2'), urlParam]), 200);
@@ -119,16 +177,41 @@ test('template sends: language 132001, count 132000, format 132012, approval 132
   assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica'), urlParam]), 132000);
   assert.equal(await code('order_confirmation', 'en_US', [bodyParams('Jessica', 'SKBUP2'), urlParam]), 132000);
   assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('Jessica', 'SKBUP2')]), 132000);
-  assert.equal(await code('order_confirmation', 'en_US', [{ type: 'header', parameters: [{ type: 'text', text: 'x' }] }, bodyParams('a', 'b'), urlParam]), 132012);
+  assert.equal(
+    await code('order_confirmation', 'en_US', [
+      { type: 'header', parameters: [{ type: 'text', text: 'x' }] },
+      bodyParams('a', 'b'),
+      urlParam,
+    ]),
+    132012,
+  );
   assert.equal(await code('order_confirmation', 'en_US', [image, bodyParams('line\nbreak', 'b'), urlParam]), 132018);
   assert.equal(await code('order_confirmation', 'es', [bodyParams('extra')]), 132000);
   assert.equal(await code('rejected_one', 'en'), 132001);
   assert.equal(await code('paused_one', 'en'), 132015);
   assert.equal(await code('disabled_one', 'en'), 132016);
   const named = (params: unknown[]) => code('welcome_named', 'en', [{ type: 'body', parameters: params }]);
-  assert.equal(await named([{ type: 'text', parameter_name: 'discount', text: '15%' }, { type: 'text', parameter_name: 'first_name', text: 'Jo' }]), 200);
-  assert.equal(await named([{ type: 'text', parameter_name: 'nope', text: '15%' }, { type: 'text', parameter_name: 'first_name', text: 'Jo' }]), 132012);
-  assert.equal(await named([{ type: 'text', text: '15%' }, { type: 'text', text: 'Jo' }]), 132012);
+  assert.equal(
+    await named([
+      { type: 'text', parameter_name: 'discount', text: '15%' },
+      { type: 'text', parameter_name: 'first_name', text: 'Jo' },
+    ]),
+    200,
+  );
+  assert.equal(
+    await named([
+      { type: 'text', parameter_name: 'nope', text: '15%' },
+      { type: 'text', parameter_name: 'first_name', text: 'Jo' },
+    ]),
+    132012,
+  );
+  assert.equal(
+    await named([
+      { type: 'text', text: '15%' },
+      { type: 'text', text: 'Jo' },
+    ]),
+    132012,
+  );
   await sim.templates.setStatus('paused_one', 'en', 'APPROVED');
   assert.equal(await code('paused_one', 'en'), 200);
 });
@@ -142,7 +225,13 @@ test('a sent template is rendered with its parameters; the quick reply echoes th
       language: { code: 'en_US' },
       components: [
         { type: 'header', parameters: [{ type: 'image', image: { link: 'https://example.com/banner.png' } }] },
-        { type: 'body', parameters: [{ type: 'text', text: 'Jessica' }, { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } }] },
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'Jessica' },
+            { type: 'currency', currency: { fallback_value: '$100.99', code: 'USD', amount_1000: 100990 } },
+          ],
+        },
         { type: 'button', sub_type: 'quick_reply', index: '0', parameters: [{ type: 'payload', payload: 'TRACK_42' }] },
         { type: 'button', sub_type: 'url', index: 2, parameters: [{ type: 'text', text: 'o-42' }] },
       ],
@@ -154,18 +243,30 @@ test('a sent template is rendered with its parameters; the quick reply echoes th
   const m = await c.waitForMessage((x) => x.wamid === r.json.messages[0].id);
   assert.equal(m.text, 'Hi Jessica! Your order number is $100.99.');
   assert.equal(m.category, 'utility');
-  assert.deepEqual(m.template?.buttons.map((b) => [b.type, b.text, b.payload ?? b.url]), [
-    ['QUICK_REPLY', 'Track it', 'TRACK_42'],
-    ['QUICK_REPLY', 'Cancel', undefined],
-    ['URL', 'Shop', 'https://shop.example.com/o/o-42'],
-  ]);
+  assert.deepEqual(
+    m.template?.buttons.map((b) => [b.type, b.text, b.payload ?? b.url]),
+    [
+      ['QUICK_REPLY', 'Track it', 'TRACK_42'],
+      ['QUICK_REPLY', 'Cancel', undefined],
+      ['URL', 'Shop', 'https://shop.example.com/o/o-42'],
+    ],
+  );
   await c.tapTemplateButton(m.wamid, 'TRACK_42');
   await c.tapTemplateButton(m.wamid, 'Cancel');
   const replies = rcv.messages().filter((x) => x.type === 'button');
-  assert.deepEqual(replies.map((x) => [x.button, x.context]), [
-    [{ payload: 'TRACK_42', text: 'Track it' }, { from: sim.displayPhoneNumber, id: m.wamid }],
-    [{ payload: 'Cancel', text: 'Cancel' }, { from: sim.displayPhoneNumber, id: m.wamid }],
-  ]);
+  assert.deepEqual(
+    replies.map((x) => [x.button, x.context]),
+    [
+      [
+        { payload: 'TRACK_42', text: 'Track it' },
+        { from: sim.displayPhoneNumber, id: m.wamid },
+      ],
+      [
+        { payload: 'Cancel', text: 'Cancel' },
+        { from: sim.displayPhoneNumber, id: m.wamid },
+      ],
+    ],
+  );
 });
 
 test('list with filters and cursor paging, GET by id, DELETE by name', async () => {
@@ -176,7 +277,13 @@ test('list with filters and cursor paging, GET by id, DELETE by name', async () 
   const second = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?limit=2&after=${all.json.paging.cursors.after}`);
   assert.notEqual(second.json.data[0].id, all.json.data[0].id);
   const byName = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?name=order_confirmation&fields=name,language,status`);
-  assert.deepEqual(byName.json.data.map((t: any) => Object.keys(t)), [['name', 'language', 'status', 'id'], ['name', 'language', 'status', 'id']]);
+  assert.deepEqual(
+    byName.json.data.map((t: any) => Object.keys(t)),
+    [
+      ['name', 'language', 'status', 'id'],
+      ['name', 'language', 'status', 'id'],
+    ],
+  );
   const approved = await graph(sim, 'GET', `/v21.0/${sim.wabaId}/message_templates?status=REJECTED`);
   assert.ok(approved.json.data.every((t: any) => t.status === 'REJECTED'));
   const id = sim.templates.get('welcome_named', 'en')!.id;
@@ -216,7 +323,11 @@ test('review outcomes over HTTP: each rejected rule ends REJECTED with a signed 
     ids.set(name, r.json.id);
   }
   for (const [name, , finding] of cases) {
-    const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === name), 2000, `review of ${name}`);
+    const ev = await rcv.waitFor(
+      () => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === name),
+      2000,
+      `review of ${name}`,
+    );
     assert.ok(ev.signatureOk, name);
     const v = ev.json.entry[0].changes[0].value;
     assert.deepEqual([v.event, v.reason, v.message_template_id], ['REJECTED', 'INVALID_FORMAT', Number(ids.get(name))], name);
@@ -227,20 +338,42 @@ test('review outcomes over HTTP: each rejected rule ends REJECTED with a signed 
     const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name, language: { code: 'en_US' } } });
     assert.equal(sent.json.error.code, 132001, name);
   }
-  const good = await create({ name: 'rv_good', language: 'en_US', category: 'UTILITY', components: [{ type: 'HEADER', format: 'TEXT', text: 'Visit {{1}}', example: { header_text: ['today'] } }, ok, { type: 'FOOTER', text: 'Lucky Shrub' }] });
-  const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'rv_good'), 2000, 'approval');
+  const good = await create({
+    name: 'rv_good',
+    language: 'en_US',
+    category: 'UTILITY',
+    components: [
+      { type: 'HEADER', format: 'TEXT', text: 'Visit {{1}}', example: { header_text: ['today'] } },
+      ok,
+      { type: 'FOOTER', text: 'Lucky Shrub' },
+    ],
+  });
+  const ev = await rcv.waitFor(
+    () => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'rv_good'),
+    2000,
+    'approval',
+  );
   assert.deepEqual([ev.json.entry[0].changes[0].value.event, good.json.status], ['APPROVED', 'PENDING']);
 });
 
-test('authentication templates over HTTP: the review approves and rejects them as Switchboard\'s linter predicts', async () => {
-  const cases = authenticationCases.map(([why, template, expected], i) => ({ why, expected, name: `auth_case_${i}`, template: { ...template, name: `auth_case_${i}` } }));
+test("authentication templates over HTTP: the review approves and rejects them as Switchboard's linter predicts", async () => {
+  const cases = authenticationCases.map(([why, template, expected], i) => ({
+    why,
+    expected,
+    name: `auth_case_${i}`,
+    template: { ...template, name: `auth_case_${i}` },
+  }));
   for (const c of cases) {
     const r = await create(c.template);
     assert.equal(r.status, 200, `${c.why}: ${JSON.stringify(r.json)}`);
     assert.equal(r.json.status, 'PENDING', c.why);
   }
   for (const c of cases) {
-    const ev = await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === c.name), 2000, `review of ${c.why}`);
+    const ev = await rcv.waitFor(
+      () => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === c.name),
+      2000,
+      `review of ${c.why}`,
+    );
     assert.ok(ev.signatureOk, c.why);
     const v = ev.json.entry[0].changes[0].value;
     const lint = lintTemplate(c.template).filter((f) => f.severity === 'error');
@@ -249,10 +382,18 @@ test('authentication templates over HTTP: the review approves and rejects them a
       continue;
     }
     assert.deepEqual([v.event, v.reason], ['REJECTED', 'INVALID_FORMAT'], c.why);
-    assert.deepEqual(lint.map((f) => f.code), [c.expected], `${c.why}: what the linter predicts`);
+    assert.deepEqual(
+      lint.map((f) => f.code),
+      [c.expected],
+      `${c.why}: what the linter predicts`,
+    );
     // The webhook's rejection_info carries the review's first (here: only) finding.
     const finding = reviewTemplate(c.template).findings;
-    assert.deepEqual(finding.map((f) => f.code), [c.expected], c.why);
+    assert.deepEqual(
+      finding.map((f) => f.code),
+      [c.expected],
+      c.why,
+    );
     assert.equal(v.rejection_info.reason, finding[0]!.message, c.why);
     const sent = await send(sim, { to: CUSTOMER, type: 'template', template: { name: c.name, language: { code: 'en_US' } } });
     assert.equal(sent.json.error.code, 132001, c.why);
@@ -264,14 +405,27 @@ test('an approved authentication template is sent with the code in the body and 
     name: 'login_code',
     language: 'en_US',
     category: 'authentication',
-    components: [{ type: 'body', add_security_recommendation: true }, { type: 'footer', code_expiration_minutes: 10 }, { type: 'buttons', buttons: [{ type: 'otp', otp_type: 'copy_code' }] }],
+    components: [
+      { type: 'body', add_security_recommendation: true },
+      { type: 'footer', code_expiration_minutes: 10 },
+      { type: 'buttons', buttons: [{ type: 'otp', otp_type: 'copy_code' }] },
+    ],
   });
-  await rcv.waitFor(() => templateEvents().find((w) => w.json.entry[0].changes[0].value.message_template_name === 'login_code' && w.json.entry[0].changes[0].value.event === 'APPROVED'), 2000, 'approval');
+  await rcv.waitFor(
+    () =>
+      templateEvents().find(
+        (w) =>
+          w.json.entry[0].changes[0].value.message_template_name === 'login_code' && w.json.entry[0].changes[0].value.event === 'APPROVED',
+      ),
+    2000,
+    'approval',
+  );
   const components = (code: string, buttonCode = code) => [
     { type: 'body', parameters: [{ type: 'text', text: code }] },
     { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: buttonCode }] },
   ];
-  const otp = (c: unknown[]) => send(sim, { to: CUSTOMER, type: 'template', template: { name: 'login_code', language: { code: 'en_US' }, components: c } });
+  const otp = (c: unknown[]) =>
+    send(sim, { to: CUSTOMER, type: 'template', template: { name: 'login_code', language: { code: 'en_US' }, components: c } });
   const ok = await otp(components('482913'));
   assert.equal(ok.status, 200, JSON.stringify(ok.json));
   const m = await sim.customer(CUSTOMER).waitForMessage((x) => x.wamid === ok.json.messages[0].id);
@@ -281,5 +435,13 @@ test('an approved authentication template is sent with the code in the body and 
   assert.deepEqual(m.template?.buttons, [{ index: 0, type: 'OTP', text: 'Copy code', code: '482913' }]);
   assert.equal((await otp(components('482913').slice(0, 1))).json.error.code, 132000);
   assert.equal((await otp(components('1234567890123456'))).json.error.code, 132012);
-  assert.equal((await otp([components('1')[0], { type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: '1' }] }])).json.error.code, 132012);
+  assert.equal(
+    (
+      await otp([
+        components('1')[0],
+        { type: 'button', sub_type: 'copy_code', index: '0', parameters: [{ type: 'coupon_code', coupon_code: '1' }] },
+      ])
+    ).json.error.code,
+    132012,
+  );
 });

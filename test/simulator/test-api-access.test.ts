@@ -15,7 +15,13 @@ function call(sim: Simulator, method: string, path: string, headers: Record<stri
   const url = new URL(sim.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, method, path, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      },
       (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
@@ -42,7 +48,13 @@ before(async () => {
 after(() => sim.close());
 
 test('/_sim without the test token, or with a wrong one: 401 {error:{code,message}}, nothing done', async () => {
-  const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer nope' }, { 'x-sim-token': 'nope' }, { authorization: `Bearer ${TOKEN}` }, { cookie: `sim_token_${new URL(sim.url).port}=nope` }];
+  const attempts: Array<Record<string, string>> = [
+    {},
+    { authorization: 'Bearer nope' },
+    { 'x-sim-token': 'nope' },
+    { authorization: `Bearer ${TOKEN}` },
+    { cookie: `sim_token_${new URL(sim.url).port}=nope` },
+  ];
   for (const headers of attempts) {
     for (const [method, path, body] of [
       ['GET', '/_sim/info'],
@@ -76,8 +88,22 @@ test('/_sim with the token (Bearer, x-sim-token) works', async () => {
 
 test('a non-loopback Host (DNS rebinding) is refused with 421 on /_sim and /phone, even with the token; Graph API unaffected', async () => {
   const port = new URL(sim.url).port;
-  for (const host of [`evil.example:${port}`, 'evil.example', `127.0.0.1.nip.io:${port}`, `localhost.evil.example:${port}`, `10.0.0.5:${port}`]) {
-    for (const path of ['/_sim/info', '/%5fsim/customers', '/_sim/customers', '/phone', '/%70hone', `/phone?token=${sim.testToken}`, '/phone/app.js']) {
+  for (const host of [
+    `evil.example:${port}`,
+    'evil.example',
+    `127.0.0.1.nip.io:${port}`,
+    `localhost.evil.example:${port}`,
+    `10.0.0.5:${port}`,
+  ]) {
+    for (const path of [
+      '/_sim/info',
+      '/%5fsim/customers',
+      '/_sim/customers',
+      '/phone',
+      '/%70hone',
+      `/phone?token=${sim.testToken}`,
+      '/phone/app.js',
+    ]) {
       const r = await call(sim, 'GET', path, { host, authorization: `Bearer ${sim.testToken}` });
       assert.equal(r.status, 421, `${path} with Host "${host}"`);
       assert.equal(r.body.error.code, 'host_not_allowed');
@@ -90,7 +116,10 @@ test('a non-loopback Host (DNS rebinding) is refused with 421 on /_sim and /phon
     assert.equal(r.status, 200, `Host "${host}"`);
   }
   // Meta's API is reached by the app by whatever name: its access token is the guard there.
-  const graph = await call(sim, 'GET', `/v21.0/${sim.phoneNumberId}`, { host: 'simulator.internal:4010', authorization: `Bearer ${TOKEN}` });
+  const graph = await call(sim, 'GET', `/v21.0/${sim.phoneNumberId}`, {
+    host: 'simulator.internal:4010',
+    authorization: `Bearer ${TOKEN}`,
+  });
   assert.equal(graph.status, 200);
 });
 
@@ -131,6 +160,9 @@ test('testToken option: a chosen token is used; a short or odd one is refused at
   assert.match(generated.testToken, /^[A-Za-z0-9_-]{32}$/);
   assert.notEqual(generated.testToken, sim.testToken, 'a new token per start');
   for (const bad of ['short', 'has spaces in it, sixteen+', 'x'.repeat(201)]) {
-    await assert.rejects(startSimulator({ accessToken: TOKEN, appSecret: SECRET, verifyToken: VERIFY, testToken: bad }), /testToken must be 16-200 characters/);
+    await assert.rejects(
+      startSimulator({ accessToken: TOKEN, appSecret: SECRET, verifyToken: VERIFY, testToken: bad }),
+      /testToken must be 16-200 characters/,
+    );
   }
 });

@@ -44,7 +44,11 @@ test('every delivery is signed over the exact ASCII-escaped bytes (text, emoji, 
   assert.ok(inbound.raw.includes('\\ud83d\\ude2e'), 'emoji as surrogate pair escapes');
   assert.ok(inbound.raw.includes('"name":"Zo\\u00eb \\u00dcnal"'));
   assert.equal(inbound.json.entry[0].changes[0].value.messages[0].text.body, 'Olá! Está tudo bem? 😮👍🏽 — 日本');
-  assert.equal(verifySignature(JSON.stringify(inbound.json), inbound.signature), false, 'signature is over the escaped bytes, not a re-serialisation');
+  assert.equal(
+    verifySignature(JSON.stringify(inbound.json), inbound.signature),
+    false,
+    'signature is over the escaped bytes, not a re-serialisation',
+  );
   const log = sim.deliveries();
   assert.equal(log.length, 4);
   for (const d of log) {
@@ -55,7 +59,7 @@ test('every delivery is signed over the exact ASCII-escaped bytes (text, emoji, 
   }
 });
 
-test('envelope of an inbound message is exactly Meta\'s', async (t) => {
+test("envelope of an inbound message is exactly Meta's", async (t) => {
   const rcv = await startReceiver();
   const sim = await testSimulator({ webhookUrl: rcv.url });
   t.after(async () => {
@@ -82,7 +86,10 @@ test('envelope of an inbound message is exactly Meta\'s', async (t) => {
 test('retries with exponential backoff until the receiver answers 200', async (t) => {
   const rcv = await startReceiver();
   rcv.respond = (n) => ({ status: n < 3 ? 500 : 200 });
-  const sim = await testSimulator({ webhookUrl: rcv.url, webhookRetry: { initialDelayMs: 20, factor: 2, jitter: 0, maxDelayMs: 1000, timeoutMs: 1000 } });
+  const sim = await testSimulator({
+    webhookUrl: rcv.url,
+    webhookRetry: { initialDelayMs: 20, factor: 2, jitter: 0, maxDelayMs: 1000, timeoutMs: 1000 },
+  });
   t.after(async () => {
     await sim.close();
     await rcv.close();
@@ -92,13 +99,19 @@ test('retries with exponential backoff until the receiver answers 200', async (t
   await sim.drainWebhooks(3000);
   assert.equal(rcv.messages().length, 1);
   const log = sim.deliveries();
-  assert.deepEqual(log.map((d) => [d.attempt, d.status, d.outcome]), [
-    [1, 500, 'retry_scheduled'],
-    [2, 500, 'retry_scheduled'],
-    [3, 500, 'retry_scheduled'],
-    [4, 200, 'delivered'],
-  ]);
-  assert.ok(log.every((d) => d.deliveryId === log[0]!.deliveryId && d.body === log[0]!.body && d.signature === log[0]!.signature), 'identical bytes on every retry');
+  assert.deepEqual(
+    log.map((d) => [d.attempt, d.status, d.outcome]),
+    [
+      [1, 500, 'retry_scheduled'],
+      [2, 500, 'retry_scheduled'],
+      [3, 500, 'retry_scheduled'],
+      [4, 200, 'delivered'],
+    ],
+  );
+  assert.ok(
+    log.every((d) => d.deliveryId === log[0]!.deliveryId && d.body === log[0]!.body && d.signature === log[0]!.signature),
+    'identical bytes on every retry',
+  );
   const gaps = log.slice(1).map((d, i) => d.at - log[i]!.at);
   assert.ok(gaps[0]! >= 18 && gaps[1]! >= 38 && gaps[2]! >= 78, `gaps grow 20/40/80 ms: ${gaps}`);
   assert.ok(Date.now() - started < 2000);
@@ -115,11 +128,14 @@ test('gives up after maxAttempts', async (t) => {
   });
   await sim.customer('16505551234').sendText('never');
   await sim.drainWebhooks(2000);
-  assert.deepEqual(sim.deliveries().map((d) => [d.attempt, d.outcome]), [
-    [1, 'retry_scheduled'],
-    [2, 'retry_scheduled'],
-    [3, 'gave_up'],
-  ]);
+  assert.deepEqual(
+    sim.deliveries().map((d) => [d.attempt, d.outcome]),
+    [
+      [1, 'retry_scheduled'],
+      [2, 'retry_scheduled'],
+      [3, 'gave_up'],
+    ],
+  );
 });
 
 test('a slow receiver (over timeoutMs) is retried', async (t) => {
@@ -143,7 +159,11 @@ test('a slow receiver (over timeoutMs) is retried', async (t) => {
 test('connection errors are retried; advanceTime fires retries scheduled far ahead; maxAge gives up', async (t) => {
   const port = await freePort();
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
-  const sim = await testSimulator({ clock, webhookUrl: `http://127.0.0.1:${port}/hook`, webhookRetry: { initialDelayMs: 60_000, factor: 2, jitter: 0, maxDelayMs: 3_600_000, maxAgeMs: 3 * 60_000 + 1000, timeoutMs: 500 } });
+  const sim = await testSimulator({
+    clock,
+    webhookUrl: `http://127.0.0.1:${port}/hook`,
+    webhookRetry: { initialDelayMs: 60_000, factor: 2, jitter: 0, maxDelayMs: 3_600_000, maxAgeMs: 3 * 60_000 + 1000, timeoutMs: 500 },
+  });
   t.after(() => sim.close());
   assert.equal(sim.webhookVerified, false, 'start does not fail when the receiver is down');
   await sim.customer('16505551234').sendText('anyone?');
@@ -190,7 +210,11 @@ test('GET handshake: setWebhookUrl verifies, refuses a failing receiver, and sta
 
 test('batching groups statuses of the WABA into one delivery', async (t) => {
   const rcv = await startReceiver();
-  const sim = await testSimulator({ webhookUrl: rcv.url, batch: { maxItems: 50, windowMs: 40 }, statusDelaysMs: { sent: 1, delivered: 2, read: 3 } });
+  const sim = await testSimulator({
+    webhookUrl: rcv.url,
+    batch: { maxItems: 50, windowMs: 40 },
+    statusDelaysMs: { sent: 1, delivered: 2, read: 3 },
+  });
   t.after(async () => {
     await sim.close();
     await rcv.close();
@@ -207,7 +231,10 @@ test('batching groups statuses of the WABA into one delivery', async (t) => {
 
 test('retry delay table: exponential, capped, jittered within bounds', () => {
   const cfg = { initialDelayMs: 1000, factor: 2, maxDelayMs: 3_600_000, jitter: 0 };
-  assert.deepEqual([1, 2, 3, 4, 13, 30].map((a) => retryDelayMs(a, cfg)), [1000, 2000, 4000, 8000, 3_600_000, 3_600_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 13, 30].map((a) => retryDelayMs(a, cfg)),
+    [1000, 2000, 4000, 8000, 3_600_000, 3_600_000],
+  );
   for (let i = 0; i < 100; i++) {
     const d = retryDelayMs(3, { ...cfg, jitter: 0.2 });
     assert.ok(d >= 3200 && d <= 4800);

@@ -15,7 +15,9 @@ export async function startBare(dialect: TestDialect): Promise<{ app: Running; s
   if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
   const config = baseConfig(dialect, dataDir, {
     demoBot: false,
-    numbers: [{ phoneNumberId: '106540352242922', graphUrl: 'http://127.0.0.1:9', apiVersion: 'v21.0', throughputPerSecond: 80, ...SECRETS }],
+    numbers: [
+      { phoneNumberId: '106540352242922', graphUrl: 'http://127.0.0.1:9', apiVersion: 'v21.0', throughputPerSecond: 80, ...SECRETS },
+    ],
   });
   const app = await startSwitchboard(config, { clock: new OffsetClock(), logger: pino({ level: 'silent' }) });
   return {

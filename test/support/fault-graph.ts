@@ -82,7 +82,9 @@ export class FaultGraph {
         const code = fault.code ?? (fault.status === 429 ? 130429 : 131000);
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.retryAfterS !== undefined) headers['retry-after'] = String(fault.retryAfterS);
-        res.writeHead(fault.status, headers).end(JSON.stringify({ error: { message: `(#${code}) injected fault`, type: 'OAuthException', code, fbtrace_id: 'fault' } }));
+        res
+          .writeHead(fault.status, headers)
+          .end(JSON.stringify({ error: { message: `(#${code}) injected fault`, type: 'OAuthException', code, fbtrace_id: 'fault' } }));
         return;
       }
       if (isSend) this.calls.passed++;

@@ -2,11 +2,19 @@ import { signWhatsAppBody } from '../../src/channels/whatsapp-cloud/webhook-sign
 import { SECRETS } from './test-world.ts';
 
 /** POSTs a body to the webhook the way Meta does, signed with the test app secret. */
-export async function postSigned(baseUrl: string, body: unknown, opts: { secret?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export async function postSigned(
+  baseUrl: string,
+  body: unknown,
+  opts: { secret?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   const raw = typeof body === 'string' ? body : JSON.stringify(body);
   return fetch(`${baseUrl}/webhooks/whatsapp`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-hub-signature-256': signWhatsAppBody(raw, opts.secret ?? SECRETS.appSecret), ...opts.headers },
+    headers: {
+      'content-type': 'application/json',
+      'x-hub-signature-256': signWhatsAppBody(raw, opts.secret ?? SECRETS.appSecret),
+      ...opts.headers,
+    },
     body: raw,
   });
 }
@@ -21,7 +29,12 @@ export function inboundEnvelope(phoneNumberId: string, messages: object[], conta
         changes: [
           {
             field: 'messages',
-            value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId }, contacts, messages },
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              contacts,
+              messages,
+            },
           },
         ],
       },
@@ -36,7 +49,14 @@ export function statusEnvelope(phoneNumberId: string, statuses: object[]): objec
       {
         id: '102290129340398',
         changes: [
-          { field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId }, statuses } },
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: '15550783881', phone_number_id: phoneNumberId },
+              statuses,
+            },
+          },
         ],
       },
     ],

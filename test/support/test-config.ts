@@ -24,4 +24,3 @@ export function baseConfig(dialect: TestDialect, dataDir: string, over: Partial<
     ...over,
   };
 }
-

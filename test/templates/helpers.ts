@@ -12,4 +12,8 @@ export async function approvedTemplate(w: World, doc: Record<string, unknown>): 
   return got.body;
 }
 
-export const body = (text: string, example?: string[]) => ({ type: 'BODY', text, ...(example ? { example: { body_text: [example] } } : {}) });
+export const body = (text: string, example?: string[]) => ({
+  type: 'BODY',
+  text,
+  ...(example ? { example: { body_text: [example] } } : {}),
+});

@@ -11,10 +11,24 @@ import { approvedTemplate, body } from './helpers.ts';
 const seedParams: Record<string, unknown> = {
   nueva_solicitud_de_servicio: {
     header: { request_id: 'SOL-1' },
-    body: { service_type: 'Desazolve', customer_name: 'María López', contact_phone: '+52 55 1234 5678', address: 'Av. Reforma 1, CDMX', requested_date: '15 de julio' },
+    body: {
+      service_type: 'Desazolve',
+      customer_name: 'María López',
+      contact_phone: '+52 55 1234 5678',
+      address: 'Av. Reforma 1, CDMX',
+      requested_date: '15 de julio',
+    },
     buttons: { '0': 'aceptar:SOL-1', '1': 'rechazar:SOL-1' },
   },
-  solicitud_recibida_cliente: { body: { customer_name: 'María', request_id: 'SOL-1', service_type: 'desazolve', requested_date: '15 de julio', contact_email: 'maria@example.com' } },
+  solicitud_recibida_cliente: {
+    body: {
+      customer_name: 'María',
+      request_id: 'SOL-1',
+      service_type: 'desazolve',
+      requested_date: '15 de julio',
+      contact_email: 'maria@example.com',
+    },
+  },
   ptar_formulario_enviado: { body: ['María', 'Hidráulicos del Valle', '+52 55 8765 4321'], buttons: { '0': 'F-1' } },
   solicitud_aprobada_operaciones: { body: { vendor_name: 'Hidráulicos del Valle', request_id: 'SOL-1', delivery_date: '17 de julio' } },
   reasignacion_removida: { body: ['Jorge', 'SOL-1', 'desazolve'] },
@@ -38,13 +52,19 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
       name: 'factura_lista',
       language: 'es_MX',
       category: 'UTILITY',
-      components: [{ type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['4::ZG9j'] } }, body('Hola {{1}}, adjuntamos tu factura del servicio.', ['Ana'])],
+      components: [
+        { type: 'HEADER', format: 'DOCUMENT', example: { header_handle: ['4::ZG9j'] } },
+        body('Hola {{1}}, adjuntamos tu factura del servicio.', ['Ana']),
+      ],
     });
     tpl.coupon = await approvedTemplate(w, {
       name: 'cupon_regreso',
       language: 'es_MX',
       category: 'MARKETING',
-      components: [body('Hola {{1}}, usa este código en tu próximo servicio con nosotros.', ['Ana']), { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: 'VUELVE10' }] }],
+      components: [
+        body('Hola {{1}}, usa este código en tu próximo servicio con nosotros.', ['Ana']),
+        { type: 'BUTTONS', buttons: [{ type: 'COPY_CODE', example: 'VUELVE10' }] },
+      ],
     });
   });
   after(async () => {
@@ -85,15 +105,31 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     await expect({ body: withoutEmail }, 'template_param_missing', { parameter: 'contact_email' });
     await expect({ body: { ...good.body, extra: 'x' } }, 'template_param_unexpected', { parameter: 'extra' });
     await expect({ body: { ...good.body, customer_name: 42 } }, 'template_param_type');
-    await expect({ body: { ...good.body, customer_name: { type: 'currency', currency: { fallback_value: '$1', code: 'pesos', amount_1000: 1000 } } } }, 'template_param_type', { field: 'code' });
-    await expect({ body: { ...good.body, customer_name: { type: 'currency', currency: { fallback_value: '$1', code: 'MXN', amount_1000: 1.5 } } } }, 'template_param_type', { field: 'amount_1000' });
-    await expect({ body: { ...good.body, requested_date: { type: 'date_time', date_time: {} } } }, 'template_param_type', { field: 'fallback_value' });
+    await expect(
+      { body: { ...good.body, customer_name: { type: 'currency', currency: { fallback_value: '$1', code: 'pesos', amount_1000: 1000 } } } },
+      'template_param_type',
+      { field: 'code' },
+    );
+    await expect(
+      { body: { ...good.body, customer_name: { type: 'currency', currency: { fallback_value: '$1', code: 'MXN', amount_1000: 1.5 } } } },
+      'template_param_type',
+      { field: 'amount_1000' },
+    );
+    await expect({ body: { ...good.body, requested_date: { type: 'date_time', date_time: {} } } }, 'template_param_type', {
+      field: 'fallback_value',
+    });
     await expect({ body: { ...good.body, customer_name: 'x'.repeat(1025) } }, 'template_param_too_long', { max_length: 1024 });
     await expect({ body: { ...good.body, customer_name: 'línea\nnueva' } }, 'template_param_invalid');
     await expect({ body: Object.values(good.body) }, 'template_params_invalid');
     await expect({ body: good.body, buttons: { '0': 'x' } }, 'template_param_unexpected');
     // Currency and date_time values are accepted where text goes, and render their fallback.
-    const ok = await send({ body: { ...good.body, requested_date: { type: 'date_time', date_time: { fallback_value: 'mañana' } }, request_id: { currency: { fallback_value: '$5.00', code: 'MXN', amount_1000: 5000 } } } });
+    const ok = await send({
+      body: {
+        ...good.body,
+        requested_date: { type: 'date_time', date_time: { fallback_value: 'mañana' } },
+        request_id: { currency: { fallback_value: '$5.00', code: 'MXN', amount_1000: 5000 } },
+      },
+    });
     assert.equal(ok.status, 202, JSON.stringify(ok.body));
     assert.match(ok.body.rendered.body, /solicitud \$5\.00 de desazolve para el mañana\./);
     // Positional: too few, too many, header text over 60, URL suffix missing.
@@ -112,7 +148,12 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     assert.equal(header.body.error.code, 'template_param_too_long');
     assert.equal(header.body.error.details.max_length, 60);
     // Copy code: required, at most 15.
-    const c = (parameters: unknown) => w.api('POST', `/api/v1/templates/${tpl.coupon.id}/send`, { phone: '+5215599990004', parameters, override_opt_in: { reason: 'test' } });
+    const c = (parameters: unknown) =>
+      w.api('POST', `/api/v1/templates/${tpl.coupon.id}/send`, {
+        phone: '+5215599990004',
+        parameters,
+        override_opt_in: { reason: 'test' },
+      });
     assert.equal((await c({ body: ['Ana'] })).body.error.code, 'template_param_missing');
     assert.equal((await c({ body: ['Ana'], buttons: ['X'.repeat(16)] })).body.error.code, 'template_param_too_long');
     assert.equal((await c({ body: ['Ana'], buttons: ['VUELVE10'] })).status, 202);
@@ -123,7 +164,8 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
 
   test('media headers by id or by link', async () => {
     const id = tpl.media.id;
-    const send = (header: unknown) => w.api('POST', `/api/v1/templates/${id}/send`, { phone: '+5215599990010', parameters: { header, body: ['Ana'] } });
+    const send = (header: unknown) =>
+      w.api('POST', `/api/v1/templates/${id}/send`, { phone: '+5215599990010', parameters: { header, body: ['Ana'] } });
     assert.equal((await send(undefined)).body.error.code, 'template_param_missing');
     assert.equal((await send({ id: '1', link: 'https://x.example/f.pdf' })).body.error.code, 'template_param_missing');
     assert.equal((await send({ type: 'image', link: 'https://x.example/f.png' })).body.error.code, 'template_param_type');
@@ -155,21 +197,57 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     assert.equal(refused.status, 422);
     assert.equal(refused.body.error.code, 'opt_in_required');
     assert.equal(refused.body.error.details.opted_in, null);
-    assert.equal((await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, { phone, parameters: { body: ['Ana'] }, override_opt_in: { reason: '' } })).status, 400);
-    const forced = await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, { phone, parameters: { body: ['Ana'] }, override_opt_in: { reason: 'Customer asked by phone, ticket 812' } });
+    assert.equal(
+      (
+        await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, {
+          phone,
+          parameters: { body: ['Ana'] },
+          override_opt_in: { reason: '' },
+        })
+      ).status,
+      400,
+    );
+    const forced = await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, {
+      phone,
+      parameters: { body: ['Ana'] },
+      override_opt_in: { reason: 'Customer asked by phone, ticket 812' },
+    });
     assert.equal(forced.status, 202);
     assert.deepEqual(forced.body.opt_in_override, { reason: 'Customer asked by phone, ticket 812' });
-    const row = await w.app.deps.storage.db.selectFrom('messages').select(['opt_in_override_reason', 'template_name']).where('id', '=', forced.body.message.id).executeTakeFirstOrThrow();
+    const row = await w.app.deps.storage.db
+      .selectFrom('messages')
+      .select(['opt_in_override_reason', 'template_name'])
+      .where('id', '=', forced.body.message.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.opt_in_override_reason, 'Customer asked by phone, ticket 812');
     assert.equal(row.template_name, 'promo_julio');
     // Opted in: no override needed. Utility templates never need one.
-    const { contact_id } = await w.app.deps.storage.db.selectFrom('conversations').select('contact_id').where('id', '=', forced.body.message.conversation_id).executeTakeFirstOrThrow();
-    await w.app.deps.storage.db.updateTable('contacts').set({ opted_in: 1, opted_in_at: w.clock.now() }).where('id', '=', contact_id).execute();
+    const { contact_id } = await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select('contact_id')
+      .where('id', '=', forced.body.message.conversation_id)
+      .executeTakeFirstOrThrow();
+    await w.app.deps.storage.db
+      .updateTable('contacts')
+      .set({ opted_in: 1, opted_in_at: w.clock.now() })
+      .where('id', '=', contact_id)
+      .execute();
     assert.equal((await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, { phone, parameters: { body: ['Ana'] } })).status, 202);
-    assert.equal((await w.api('POST', `/api/v1/templates/${tpl.reasignacion_removida.id}/send`, { phone: '+5215599990021', parameters: seedParams.reasignacion_removida })).status, 202);
+    assert.equal(
+      (
+        await w.api('POST', `/api/v1/templates/${tpl.reasignacion_removida.id}/send`, {
+          phone: '+5215599990021',
+          parameters: seedParams.reasignacion_removida,
+        })
+      ).status,
+      202,
+    );
     // Opted out explicitly.
     await w.app.deps.storage.db.updateTable('contacts').set({ opted_in: 0 }).where('id', '=', contact_id).execute();
-    assert.equal((await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, { phone, parameters: { body: ['Ana'] } })).body.error.details.opted_in, false);
+    assert.equal(
+      (await w.api('POST', `/api/v1/templates/${tpl.promo.id}/send`, { phone, parameters: { body: ['Ana'] } })).body.error.details.opted_in,
+      false,
+    );
   });
 
   test('outside the 24-hour window: free-form refused, the window function says so, a template goes through', async () => {
@@ -192,20 +270,33 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     const suggested = await templatesSuggestedFor(db, conv.channel_id);
     assert.ok(suggested.some((t) => t.name === 'solicitud_recibida_cliente' && t.category === 'UTILITY'));
     assert.ok(suggested.every((t) => Object.keys(t).sort().join() === 'category,id,language,name'));
-    const sent = await w.api('POST', `/api/v1/conversations/${conv.id}/templates`, { template: 'reasignacion_removida', language: 'es_MX', parameters: seedParams.reasignacion_removida });
+    const sent = await w.api('POST', `/api/v1/conversations/${conv.id}/templates`, {
+      template: 'reasignacion_removida',
+      language: 'es_MX',
+      parameters: seedParams.reasignacion_removida,
+    });
     assert.equal(sent.status, 202, JSON.stringify(sent.body));
     assert.equal(sent.body.business_initiated, true);
     const got = await customer.waitForMessage((m) => m.type === 'template');
     assert.equal(got.template?.name, 'reasignacion_removida');
     await w.sim.drainWebhooks();
     await w.settle();
-    await waitFor(async () => (await db.selectFrom('messages').select('status').where('id', '=', sent.body.message.id).executeTakeFirstOrThrow()).status === 'read');
+    await waitFor(
+      async () =>
+        (await db.selectFrom('messages').select('status').where('id', '=', sent.body.message.id).executeTakeFirstOrThrow()).status ===
+        'read',
+    );
     assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/templates`, { template: 'no_existe' })).status, 404);
     assert.equal((await w.api('POST', '/api/v1/conversations/conv_nope/templates', { template: 'reasignacion_removida' })).status, 404);
   });
 
   test('POST /api/v1/conversations with a template starts a conversation with a number that never wrote', async () => {
-    const res = await w.api('POST', '/api/v1/conversations', { phone: '+14155550155', template: 'reasignacion_removida', language: 'es_MX', parameters: seedParams.reasignacion_removida });
+    const res = await w.api('POST', '/api/v1/conversations', {
+      phone: '+14155550155',
+      template: 'reasignacion_removida',
+      language: 'es_MX',
+      parameters: seedParams.reasignacion_removida,
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.template.name, 'reasignacion_removida');
     const got = await w.sim.customer('14155550155').waitForMessage((m) => m.type === 'template');
@@ -228,7 +319,10 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     const missing = await w.api('POST', `/api/v1/templates/${otp.id}/send`, { phone: '+14155550157', parameters: { body: ['482913'] } });
     assert.equal(missing.status, 422);
     assert.equal(missing.body.error.code, 'template_param_missing');
-    const res = await w.api('POST', `/api/v1/templates/${otp.id}/send`, { phone: '+14155550157', parameters: { body: ['482913'], buttons: { '0': '482913' } } });
+    const res = await w.api('POST', `/api/v1/templates/${otp.id}/send`, {
+      phone: '+14155550157',
+      parameters: { body: ['482913'], buttons: { '0': '482913' } },
+    });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     assert.equal(res.body.rendered.body, '482913 is your verification code.');
     const got = await w.sim.customer('14155550157').waitForMessage((m) => m.type === 'template');
@@ -239,19 +333,29 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     await w.sim.templates.setStatus('cupon_regreso', 'es_MX', 'PAUSED');
     await w.sim.drainWebhooks();
     await w.settle();
-    const res = await w.api('POST', `/api/v1/templates/${tpl.coupon.id}/send`, { phone: '+5215599990030', parameters: { body: ['Ana'], buttons: ['X'] } });
+    const res = await w.api('POST', `/api/v1/templates/${tpl.coupon.id}/send`, {
+      phone: '+5215599990030',
+      parameters: { body: ['Ana'], buttons: ['X'] },
+    });
     assert.equal(res.status, 422);
     assert.equal(res.body.error.code, 'template_paused');
   });
 
   test('cost: estimate at send, category and price from the pricing callback, sums by template and category', async () => {
-    const res = await w.api('POST', `/api/v1/templates/${tpl.solicitud_aprobada_operaciones.id}/send`, { phone: '+5215599990040', parameters: seedParams.solicitud_aprobada_operaciones });
+    const res = await w.api('POST', `/api/v1/templates/${tpl.solicitud_aprobada_operaciones.id}/send`, {
+      phone: '+5215599990040',
+      parameters: seedParams.solicitud_aprobada_operaciones,
+    });
     assert.equal(res.status, 202);
     assert.deepEqual(res.body.price_estimate, { amount: 0.0085, currency: 'USD' }); // Mexico, utility, default card
     await w.sim.drainWebhooks();
     await w.settle();
     const db = w.app.deps.storage.db;
-    await waitFor(async () => (await db.selectFrom('messages').select('pricing_category').where('id', '=', res.body.message.id).executeTakeFirstOrThrow()).pricing_category !== null);
+    await waitFor(
+      async () =>
+        (await db.selectFrom('messages').select('pricing_category').where('id', '=', res.body.message.id).executeTakeFirstOrThrow())
+          .pricing_category !== null,
+    );
     const row = await db.selectFrom('messages').selectAll().where('id', '=', res.body.message.id).executeTakeFirstOrThrow();
     assert.equal(row.pricing_category, 'utility');
     assert.equal(row.billable, 1);
@@ -266,7 +370,10 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
     const costs = await w.api('GET', '/api/v1/costs?group_by=template,category');
     assert.equal(costs.status, 200);
     const g = costs.body.groups.find((x: any) => x.template === 'solicitud_aprobada_operaciones');
-    assert.deepEqual({ category: g.category, messages: g.messages, billable: g.billable, price: g.price, price_estimate: g.price_estimate }, { category: 'utility', messages: 2, billable: 2, price: 0.017, price_estimate: 0.017 }); // also sent in the first test
+    assert.deepEqual(
+      { category: g.category, messages: g.messages, billable: g.billable, price: g.price, price_estimate: g.price_estimate },
+      { category: 'utility', messages: 2, billable: 2, price: 0.017, price_estimate: 0.017 },
+    ); // also sent in the first test
     const service = costs.body.groups.find((x: any) => x.category === 'service');
     assert.ok(service && service.billable === 0 && service.price === 0, JSON.stringify(costs.body.groups));
     assert.ok(costs.body.total.price > 0.0085);
@@ -280,8 +387,14 @@ forEachDialect('templates: send with checked parameters, opt-in, window, cost', 
   test('send errors: recipient required, bad phone, unknown contact', async () => {
     const id = tpl.reasignacion_removida.id;
     assert.equal((await w.api('POST', `/api/v1/templates/${id}/send`, { parameters: {} })).body.error.code, 'recipient_required');
-    assert.equal((await w.api('POST', `/api/v1/templates/${id}/send`, { phone: '5512345678', parameters: {} })).body.error.code, 'invalid_phone');
-    assert.equal((await w.api('POST', `/api/v1/templates/${id}/send`, { phone: '+1 abc', parameters: {} })).body.error.code, 'invalid_phone');
+    assert.equal(
+      (await w.api('POST', `/api/v1/templates/${id}/send`, { phone: '5512345678', parameters: {} })).body.error.code,
+      'invalid_phone',
+    );
+    assert.equal(
+      (await w.api('POST', `/api/v1/templates/${id}/send`, { phone: '+1 abc', parameters: {} })).body.error.code,
+      'invalid_phone',
+    );
     assert.equal((await w.api('POST', `/api/v1/templates/${id}/send`, { contact_id: 'ct_nope', parameters: {} })).status, 404);
   });
 });

@@ -26,7 +26,8 @@ forEachDialect('templates: lint, CRUD, submit, sync, preview', (dialect) => {
     assert.equal(bad.status, 200);
     assert.equal(bad.body.ok, false);
     const codes = bad.body.findings.map((f: any) => f.code);
-    for (const c of ['invalid_name', 'variable_at_start', 'variable_at_end', 'adjacent_variables', 'too_many_variables']) assert.ok(codes.includes(c), c);
+    for (const c of ['invalid_name', 'variable_at_start', 'variable_at_end', 'adjacent_variables', 'too_many_variables'])
+      assert.ok(codes.includes(c), c);
     for (const f of bad.body.findings) assert.deepEqual(Object.keys(f).sort(), ['code', 'component', 'message', 'severity']);
     const good = await w.api('POST', '/api/v1/templates/lint', doc('pedido_listo'));
     assert.deepEqual(good.body, { ok: true, errors: 0, warnings: 0, findings: [] });
@@ -44,12 +45,17 @@ forEachDialect('templates: lint, CRUD, submit, sync, preview', (dialect) => {
     assert.equal(created.body.parameter_format, 'positional');
     assert.equal(created.body.channel_id, `wa_${w.sim.phoneNumberId}`);
     assert.equal((await w.api('POST', '/api/v1/templates', doc('pedido_listo'))).status, 409);
-    const patched = await w.api('PATCH', `/api/v1/templates/${created.body.id}`, { components: [body('Hola {{1}}, tu pedido {{2}} ya está listo en tienda.', ['Ana', 'A-1'])] });
+    const patched = await w.api('PATCH', `/api/v1/templates/${created.body.id}`, {
+      components: [body('Hola {{1}}, tu pedido {{2}} ya está listo en tienda.', ['Ana', 'A-1'])],
+    });
     assert.equal(patched.status, 200);
     assert.match(patched.body.components[0].text, /ya está listo/);
     assert.equal((await w.api('PATCH', `/api/v1/templates/${created.body.id}`, { category: 'NOPE' })).status, 422);
     const list = await w.api('GET', '/api/v1/templates?status=draft');
-    assert.deepEqual(list.body.data.map((t: any) => t.name), ['pedido_listo']);
+    assert.deepEqual(
+      list.body.data.map((t: any) => t.name),
+      ['pedido_listo'],
+    );
     assert.equal((await w.api('GET', '/api/v1/templates/tpl_nope')).status, 404);
   });
 
@@ -97,7 +103,12 @@ forEachDialect('templates: lint, CRUD, submit, sync, preview', (dialect) => {
     remote.components = [body('Hola {{1}}, tu pedido {{2}} cambió de horario de entrega.', ['Ana', 'A-1'])];
     remote.category = 'MARKETING';
     remote.status = 'PAUSED';
-    w.sim.templates.create({ name: 'creada_en_meta', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Your order is ready for pickup today.' }] });
+    w.sim.templates.create({
+      name: 'creada_en_meta',
+      language: 'en_US',
+      category: 'UTILITY',
+      components: [{ type: 'BODY', text: 'Your order is ready for pickup today.' }],
+    });
     const sync = await w.api('POST', '/api/v1/templates/sync', {});
     assert.equal(sync.status, 200);
     assert.equal(sync.body.channels[0].imported, 1);
@@ -124,16 +135,41 @@ forEachDialect('templates: lint, CRUD, submit, sync, preview', (dialect) => {
       category: 'UTILITY',
       parameter_format: 'named',
       components: [
-        { type: 'HEADER', format: 'TEXT', text: 'Pedido {{order_id}}', example: { header_text_named_params: [{ param_name: 'order_id', example: 'A-1' }] } },
-        { type: 'BODY', text: 'Hola {{name}}, tu total es {{total}} y llega el {{date}}.', example: { body_text_named_params: [{ param_name: 'name', example: 'Ana' }, { param_name: 'total', example: '$10' }, { param_name: 'date', example: 'lunes' }] } },
+        {
+          type: 'HEADER',
+          format: 'TEXT',
+          text: 'Pedido {{order_id}}',
+          example: { header_text_named_params: [{ param_name: 'order_id', example: 'A-1' }] },
+        },
+        {
+          type: 'BODY',
+          text: 'Hola {{name}}, tu total es {{total}} y llega el {{date}}.',
+          example: {
+            body_text_named_params: [
+              { param_name: 'name', example: 'Ana' },
+              { param_name: 'total', example: '$10' },
+              { param_name: 'date', example: 'lunes' },
+            ],
+          },
+        },
         { type: 'FOOTER', text: 'Gracias' },
-        { type: 'BUTTONS', buttons: [{ type: 'URL', text: 'Ver pedido', url: 'https://shop.example.com/p/{{1}}', example: ['A-1'] }, { type: 'PHONE_NUMBER', text: 'Llamar', phone_number: '+5215512345678' }] },
+        {
+          type: 'BUTTONS',
+          buttons: [
+            { type: 'URL', text: 'Ver pedido', url: 'https://shop.example.com/p/{{1}}', example: ['A-1'] },
+            { type: 'PHONE_NUMBER', text: 'Llamar', phone_number: '+5215512345678' },
+          ],
+        },
       ],
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const parameters = {
       header: 'A-77',
-      body: { name: 'Ana', total: { type: 'currency', currency: { fallback_value: '$100.99', code: 'MXN', amount_1000: 100990 } }, date: { date_time: { fallback_value: '15 de julio' } } },
+      body: {
+        name: 'Ana',
+        total: { type: 'currency', currency: { fallback_value: '$100.99', code: 'MXN', amount_1000: 100990 } },
+        date: { date_time: { fallback_value: '15 de julio' } },
+      },
       buttons: { '0': 'A-77' },
     };
     const p = await w.api('POST', `/api/v1/templates/${created.body.id}/preview`, { parameters });
@@ -141,12 +177,20 @@ forEachDialect('templates: lint, CRUD, submit, sync, preview', (dialect) => {
     assert.equal(p.body.header, 'Pedido A-77');
     assert.equal(p.body.body, 'Hola Ana, tu total es $100.99 y llega el 15 de julio.');
     assert.equal(p.body.footer, 'Gracias');
-    assert.deepEqual(p.body.buttons.map((b: any) => [b.type, b.text, b.url ?? b.phone_number]), [
-      ['URL', 'Ver pedido', 'https://shop.example.com/p/A-77'],
-      ['PHONE_NUMBER', 'Llamar', '+5215512345678'],
-    ]);
-    assert.equal(p.body.text, 'Pedido A-77\nHola Ana, tu total es $100.99 y llega el 15 de julio.\nGracias\n[Ver pedido] https://shop.example.com/p/A-77\n[Llamar] +5215512345678');
-    const missing = await w.api('POST', `/api/v1/templates/${created.body.id}/preview`, { parameters: { ...parameters, body: { name: 'Ana' } } });
+    assert.deepEqual(
+      p.body.buttons.map((b: any) => [b.type, b.text, b.url ?? b.phone_number]),
+      [
+        ['URL', 'Ver pedido', 'https://shop.example.com/p/A-77'],
+        ['PHONE_NUMBER', 'Llamar', '+5215512345678'],
+      ],
+    );
+    assert.equal(
+      p.body.text,
+      'Pedido A-77\nHola Ana, tu total es $100.99 y llega el 15 de julio.\nGracias\n[Ver pedido] https://shop.example.com/p/A-77\n[Llamar] +5215512345678',
+    );
+    const missing = await w.api('POST', `/api/v1/templates/${created.body.id}/preview`, {
+      parameters: { ...parameters, body: { name: 'Ana' } },
+    });
     assert.equal(missing.status, 422);
     assert.equal(missing.body.error.code, 'template_param_missing');
   });

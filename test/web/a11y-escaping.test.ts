@@ -26,7 +26,12 @@ async function shot(page: Page, name: string): Promise<void> {
 async function axe(page: Page, what: string, found: string[]): Promise<void> {
   const r = await new AxeBuilder({ page: page as never }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   for (const v of r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
-    found.push(`${what}: ${v.id}: ${v.nodes.map((n) => `${n.html.slice(0, 140)} ${n.failureSummary ?? ''}`).slice(0, 3).join(' | ')}`);
+    found.push(
+      `${what}: ${v.id}: ${v.nodes
+        .map((n) => `${n.html.slice(0, 140)} ${n.failureSummary ?? ''}`)
+        .slice(0, 3)
+        .join(' | ')}`,
+    );
   }
 }
 
@@ -40,8 +45,15 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
     await w.settle();
     const conv = (await w.api('GET', '/api/v1/conversations')).body.data[0];
     assert.equal((await w.api('PUT', `/api/v1/conversations/${conv.id}/labels/${encodeURIComponent(HOSTILE_LABEL)}`)).status < 300, true);
-    assert.equal((await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, { type: 'crm', id: 'X-1', title: '<i>rec</i>' })).status < 300, true);
-    assert.equal((await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, { type: 'crm', id: 'X-1', url: 'javascript:alert(3)' })).status, 422, 'the API refuses a javascript: record URL');
+    assert.equal(
+      (await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, { type: 'crm', id: 'X-1', title: '<i>rec</i>' })).status < 300,
+      true,
+    );
+    assert.equal(
+      (await w.api('PUT', `/api/v1/conversations/${conv.id}/link`, { type: 'crm', id: 'X-1', url: 'javascript:alert(3)' })).status,
+      422,
+      'the API refuses a javascript: record URL',
+    );
 
     const page = await ww.page(LAPTOP);
     await signIn(page, ww.url, ww.admin);
@@ -49,7 +61,15 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
     assert.equal(await row.getByTestId('row-name').textContent(), HOSTILE_NAME);
     await row.click();
     await page.getByTestId('message').filter({ hasText: '<script>' }).waitFor();
-    assert.equal(await page.getByTestId('message').first().locator('div').nth(0).evaluate((el) => el.parentElement?.textContent?.includes('<script>window.__pwned=2</script>')), true);
+    assert.equal(
+      await page
+        .getByTestId('message')
+        .first()
+        .locator('div')
+        .nth(0)
+        .evaluate((el) => el.parentElement?.textContent?.includes('<script>window.__pwned=2</script>')),
+      true,
+    );
     await page.getByTestId('side-panel').getByText('<i>rec</i>').waitFor();
     await page.getByTestId('labels-input').locator('..').getByText(HOSTILE_LABEL).first().waitFor();
     assert.equal(await page.locator('img[src="x"]').count(), 0, 'no injected image');
@@ -69,18 +89,31 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
     await w.api('POST', '/api/v1/canned-replies', { shortcut: 'hola', text: 'Hola {{contact.name}}, ¿en qué le ayudo?' });
     await ww.user({ email: 'ana@example.com', name: 'Ana Agent', role: 'agent' });
     const names = ['María López', 'Jorge Ruiz', 'Lucía Pérez', 'Pablo Mar', 'Elena Soto'];
-    for (const [i, name] of names.entries()) await w.sim.customer(`52155123410${i}`, name).sendText(['¿Tienen cita mañana?', 'Mi pedido no llegó', 'Gracias, todo bien 👍', 'https://example.com/factura', 'Hola, *urgente*'][i]!);
+    for (const [i, name] of names.entries())
+      await w.sim
+        .customer(`52155123410${i}`, name)
+        .sendText(
+          ['¿Tienen cita mañana?', 'Mi pedido no llegó', 'Gracias, todo bien 👍', 'https://example.com/factura', 'Hola, *urgente*'][i]!,
+        );
     await w.settle();
     const convs = (await w.api('GET', '/api/v1/conversations')).body.data;
     const maria = convs.find((c: any) => c.contact.name === 'María López');
     await w.api('POST', `/api/v1/conversations/${maria.id}/messages`, { text: 'Sí, a las 10:00. Le esperamos.' });
     await w.api('POST', `/api/v1/conversations/${maria.id}/notes`, { text: 'Cliente frecuente, ofrecer descuento' });
     await w.api('PUT', `/api/v1/conversations/${maria.id}/labels/vip`);
-    await w.api('PUT', `/api/v1/conversations/${maria.id}/link`, { type: 'service_request', id: 'SOL-0142', title: 'Desazolve', attributes: { zona: 'Centro' } });
+    await w.api('PUT', `/api/v1/conversations/${maria.id}/link`, {
+      type: 'service_request',
+      id: 'SOL-0142',
+      title: 'Desazolve',
+      attributes: { zona: 'Centro' },
+    });
     await w.settle();
 
     const found: string[] = [];
-    for (const [size, viewport] of [['laptop', LAPTOP], ['phone', PHONE]] as const) {
+    for (const [size, viewport] of [
+      ['laptop', LAPTOP],
+      ['phone', PHONE],
+    ] as const) {
       const ctx = await ww.browser.newContext({ viewport, locale: 'en-US', bypassCSP: true });
       const page = await ctx.newPage();
       page.on('pageerror', (e) => ww.pageErrors.push(e.message));

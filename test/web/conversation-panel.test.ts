@@ -69,9 +69,18 @@ forEachDialect('web app: the composer, the actions menu and the side panel', (di
     assert.equal(image.body.image.caption, 'El plano');
     assert.deepEqual(uploads, ['POST']);
     // Our own upload went to WhatsApp (no copy here to preview): the bubble says it is a photo, with its caption.
-    await page.getByTestId('message').filter({ hasText: 'El plano' }).getByTestId('media-placeholder').filter({ hasText: 'Photo' }).waitFor();
+    await page
+      .getByTestId('message')
+      .filter({ hasText: 'El plano' })
+      .getByTestId('media-placeholder')
+      .filter({ hasText: 'Photo' })
+      .waitFor();
     // The list row shows the last message's type (GET /conversations carries last_message_type).
-    await page.getByTestId('conversation-row').filter({ hasText: 'Marta Gil' }).locator('[data-testid=row-type][data-type=image]').waitFor();
+    await page
+      .getByTestId('conversation-row')
+      .filter({ hasText: 'Marta Gil' })
+      .locator('[data-testid=row-type][data-type=image]')
+      .waitFor();
 
     // Assign to an agent, to a team; unassign; hand off (the bot is paused for a person).
     await page.getByTestId('conversation-actions').click();
@@ -107,7 +116,17 @@ forEachDialect('web app: the composer, the actions menu and the side panel', (di
     await page.getByTestId('record-form').getByRole('button', { name: 'Save' }).click();
     await waitFor(async () => (await conv()).linked_record?.id === 'ORD-42', 3000, 'linked');
     // Attributes come from the integration (PUT .../link); the panel shows them.
-    assert.equal((await w.api('PUT', `/api/v1/conversations/${convId}/link`, { type: 'order', id: 'ORD-42', title: 'Pedido 42', attributes: { total: '1,250 MXN', estado: 'enviado' } })).status, 200);
+    assert.equal(
+      (
+        await w.api('PUT', `/api/v1/conversations/${convId}/link`, {
+          type: 'order',
+          id: 'ORD-42',
+          title: 'Pedido 42',
+          attributes: { total: '1,250 MXN', estado: 'enviado' },
+        })
+      ).status,
+      200,
+    );
     await page.reload();
     const record = page.getByTestId('linked-record');
     await record.getByText('Pedido 42').waitFor();

@@ -14,7 +14,12 @@ forEachDialect('web app: working a conversation', (dialect) => {
     if (!ww) return;
     const { w } = ww;
     await seedTemplates(w.app.deps, { submit: true });
-    await waitFor(async () => (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.some((x: any) => x.name === 'solicitud_recibida_cliente'), 5000, 'template approved');
+    await waitFor(
+      async () =>
+        (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.some((x: any) => x.name === 'solicitud_recibida_cliente'),
+      5000,
+      'template approved',
+    );
     const ana = await ww.user({ email: 'ana@example.com', name: 'Ana Agent', role: 'agent' });
     const ben = await ww.user({ email: 'ben@example.com', name: 'Ben Agent', role: 'agent' });
     const customer = w.sim.customer('5215512340002', 'Jorge Ruiz');
@@ -26,7 +31,12 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await signIn(page, ww.url, ana);
     // Agents list, read and preview templates (conversations:read); making them stays admin-only.
     assert.equal((await page.request.get(`${ww.url}/api/v1/templates`)).status(), 200);
-    assert.equal((await page.request.post(`${ww.url}/api/v1/templates`, { data: { name: 'x', language: 'es', category: 'UTILITY', components: [] } })).status(), 403);
+    assert.equal(
+      (
+        await page.request.post(`${ww.url}/api/v1/templates`, { data: { name: 'x', language: 'es', category: 'UTILITY', components: [] } })
+      ).status(),
+      403,
+    );
     await page.getByTestId('conversation-row').filter({ hasText: 'Jorge Ruiz' }).click();
     await page.getByTestId('window-closed-note').waitFor();
     assert.equal(await page.getByTestId('composer-text').count(), 0, 'no free-form box while the window is closed');
@@ -34,8 +44,16 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await page.getByRole('option', { name: /solicitud_recibida_cliente/ }).click();
     // A missing parameter: the API's message under its field.
     await page.getByTestId('param-body-customer_name').fill('Jorge');
-    await page.getByTestId('template-cost').filter({ hasText: /Cost: .*utility/i }).waitFor();
-    const values: Record<string, string> = { request_id: 'SOL-77', service_type: 'desazolve', requested_date: '3 de marzo', contact_email: 'jorge@example.com' };
+    await page
+      .getByTestId('template-cost')
+      .filter({ hasText: /Cost: .*utility/i })
+      .waitFor();
+    const values: Record<string, string> = {
+      request_id: 'SOL-77',
+      service_type: 'desazolve',
+      requested_date: '3 de marzo',
+      contact_email: 'jorge@example.com',
+    };
     for (const [name, value] of Object.entries(values)) await page.getByTestId(`param-body-${name}`).fill(value);
     await page.getByTestId('template-preview').filter({ hasText: 'Hola Jorge, recibimos tu solicitud SOL-77 de desazolve' }).waitFor();
     await page.getByTestId('template-send').click();
@@ -44,17 +62,38 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud SOL-77' }).waitFor();
 
     // A message WhatsApp does not deliver (a number not on WhatsApp): failed, with the error in words.
-    const tpl = (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.find((x: any) => x.name === 'solicitud_recibida_cliente');
-    const started = await w.api('POST', '/api/v1/conversations', { phone: '+5215500000099', template: tpl.name, language: tpl.language, parameters: { body: { customer_name: 'Nadie', ...values } }, override_opt_in: { reason: 'test of a failed delivery' } });
+    const tpl = (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.find(
+      (x: any) => x.name === 'solicitud_recibida_cliente',
+    );
+    const started = await w.api('POST', '/api/v1/conversations', {
+      phone: '+5215500000099',
+      template: tpl.name,
+      language: tpl.language,
+      parameters: { body: { customer_name: 'Nadie', ...values } },
+      override_opt_in: { reason: 'test of a failed delivery' },
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     await w.settle();
     w.sim.advanceTime(5_000); // the failure comes by a later status callback, on the simulator's clock
     await w.settle();
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${started.body.message.conversation_id}`)).body.messages.some((m: any) => m.status === 'failed'), 5000, 'failed at WhatsApp');
-    await page.getByTestId('conversation-row').filter({ hasText: /5500000099/ }).click();
+    await waitFor(
+      async () =>
+        (await w.api('GET', `/api/v1/conversations/${started.body.message.conversation_id}`)).body.messages.some(
+          (m: any) => m.status === 'failed',
+        ),
+      5000,
+      'failed at WhatsApp',
+    );
+    await page
+      .getByTestId('conversation-row')
+      .filter({ hasText: /5500000099/ })
+      .click();
     const failedMsg = page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud' });
     await failedMsg.locator('.ticks[data-status=failed]').waitFor();
-    await failedMsg.getByRole('note').filter({ hasText: /Not delivered: .+/ }).waitFor();
+    await failedMsg
+      .getByRole('note')
+      .filter({ hasText: /Not delivered: .+/ })
+      .waitFor();
     await page.getByTestId('conversation-row').filter({ hasText: 'Jorge Ruiz' }).click();
 
     // An agent (not an administrator) assigns to another agent, picked from GET /api/v1/agents.
@@ -66,7 +105,11 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await page.getByTestId('conversation-actions').click();
     await page.getByTestId('assign-user-ben@example.com').click();
     const convId = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.name === 'Jorge Ruiz').id;
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === ben.id, 3000, 'assigned to Ben');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === ben.id,
+      3000,
+      'assigned to Ben',
+    );
     assert.deepEqual(ww.pageErrors, []);
   });
 
@@ -95,7 +138,11 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await admin.getByTestId('conversation-row').filter({ hasText: 'Elena Soto' }).click();
     await admin.getByTestId('conversation-actions').click();
     await admin.getByTestId('assign-team-Soporte').click();
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.team?.id === soporte.id, 3000, 'assigned to Soporte');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.team?.id === soporte.id,
+      3000,
+      'assigned to Soporte',
+    );
     // Carl (Soporte) sees it appear live; Bea (Ventas) does not.
     await carlPage.getByTestId('conversation-row').filter({ hasText: 'Elena Soto' }).waitFor();
     await beaPage.reload();
@@ -119,7 +166,11 @@ forEachDialect('web app: working a conversation', (dialect) => {
     // Assign to me, then close: the API agrees.
     await admin.getByTestId('assign-me').click();
     const adminId = (await w.api('GET', '/api/v1/users')).body.data.find((u: any) => u.email === ww.admin.email).id;
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === adminId, 3000, 'assigned to me');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee?.id === adminId,
+      3000,
+      'assigned to me',
+    );
     await admin.getByTestId('conversation-actions').click();
     await admin.getByTestId('close-conversation').click();
     await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.status === 'closed', 3000, 'closed');

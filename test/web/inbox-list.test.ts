@@ -29,7 +29,8 @@ forEachDialect('web app: the inbox list and the history', (dialect) => {
     await signIn(page, ww.url, ww.admin);
     const rows = page.getByTestId('conversation-row');
     const names = async () => (await rows.getByTestId('row-name').allTextContents()).sort();
-    const shows = (expected: string[], what: string) => waitFor(async () => JSON.stringify(await names()) === JSON.stringify(expected), 5000, what);
+    const shows = (expected: string[], what: string) =>
+      waitFor(async () => JSON.stringify(await names()) === JSON.stringify(expected), 5000, what);
     await shows(['Ana Filtro', 'Bruno Filtro', 'Carla Filtro'], 'all three');
     await page.mouse.move(1000, 780);
     const pick = async (testId: string, option: string) => {
@@ -92,7 +93,9 @@ forEachDialect('web app: the inbox list and the history', (dialect) => {
     await bruno.sendAudio(Buffer.from('OggS voice'), { voice: true });
     await bruno.sendDocument(Buffer.from('%PDF-1.7'), { filename: 'factura.pdf', mimeType: 'application/pdf' });
     await bruno.sendLocation({ latitude: 19.43, longitude: -99.13, name: 'Oficina' });
-    await bruno.sendContacts([{ name: { formatted_name: 'Chandler Bing' }, phones: [{ phone: '+1 555-555-5555', wa_id: '15555555555', type: 'CELL' }] }]);
+    await bruno.sendContacts([
+      { name: { formatted_name: 'Chandler Bing' }, phones: [{ phone: '+1 555-555-5555', wa_id: '15555555555', type: 'CELL' }] },
+    ]);
     await w.settle();
     await rows.filter({ hasText: 'Bruno Filtro' }).click();
     await page.getByTestId('conversation-title').filter({ hasText: 'Bruno Filtro' }).waitFor();
@@ -107,9 +110,15 @@ forEachDialect('web app: the inbox list and the history', (dialect) => {
     assert.equal((await page.request.get(`${ww.url}${await photo.getAttribute('src')}`)).status(), 200, 'the customer file downloads');
     await page.getByTestId('history').locator('audio[controls]').waitFor({ state: 'attached' });
     assert.equal(await bubbles.filter({ hasText: 'factura.pdf' }).locator('a[download]').count(), 1, 'the document downloads');
-    assert.match((await bubbles.filter({ hasText: 'Oficina' }).getByRole('link', { name: 'Open in map' }).getAttribute('href')) ?? '', /openstreetmap\.org\/\?mlat=19\.43&mlon=-99\.13/);
+    assert.match(
+      (await bubbles.filter({ hasText: 'Oficina' }).getByRole('link', { name: 'Open in map' }).getAttribute('href')) ?? '',
+      /openstreetmap\.org\/\?mlat=19\.43&mlon=-99\.13/,
+    );
     await bubbles.filter({ hasText: 'Chandler Bing' }).filter({ hasText: '+1 555-555-5555' }).waitFor();
-    assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/messages`, { text: 'respuesta del agente' })).status, 202);
+    assert.equal(
+      (await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/messages`, { text: 'respuesta del agente' })).status,
+      202,
+    );
     assert.equal((await w.api('POST', `/api/v1/conversations/${idOf('Bruno Filtro')}/notes`, { text: 'nota interna' })).status, 201);
     await bubbles.filter({ hasText: 'respuesta del agente' }).and(page.locator('[data-direction=out]')).waitFor();
     await page.getByTestId('note').filter({ hasText: 'nota interna' }).waitFor();
@@ -118,7 +127,10 @@ forEachDialect('web app: the inbox list and the history', (dialect) => {
     // Last, 22.5 hours later (the browser's clock): the countdown shows on the rows (under 2 hours left).
     await page.clock.setSystemTime(Date.now() + 22.5 * HOUR);
     await page.reload();
-    await rows.filter({ hasText: 'Carla Filtro' }).getByText(/Window closes in 1 h (29|30) min/).waitFor();
+    await rows
+      .filter({ hasText: 'Carla Filtro' })
+      .getByText(/Window closes in 1 h (29|30) min/)
+      .waitFor();
 
     assert.deepEqual(ww.pageErrors, []);
   });

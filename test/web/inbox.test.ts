@@ -26,7 +26,7 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
     // Availability from the header, stored by the API.
     await page.getByTestId('availability').getByText('Away').click();
     const me = (await w.api('GET', '/api/v1/users')).body.data.find((u: any) => u.email === ww.admin.email);
-    await waitFor(async () => ((await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'away'), 3000, 'availability away');
+    await waitFor(async () => (await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'away', 3000, 'availability away');
 
     // A customer writes: the row appears without reload, with its unread badge and preview.
     await page.mouse.move(1000, 780);
@@ -44,9 +44,13 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
     const got = await customer.waitForMessage((m) => m.text === 'Sí, a las 10:00. *Le esperamos*', 5000);
     await page.getByTestId('message').filter({ hasText: 'Sí, a las 10:00.' }).locator('strong', { hasText: 'Le esperamos' }).waitFor();
     customer.read(got.wamid);
-    await page.getByTestId('message').filter({ hasText: 'Sí, a las 10:00.' }).locator('.ticks[data-status=read]').waitFor({ timeout: 5000 });
+    await page
+      .getByTestId('message')
+      .filter({ hasText: 'Sí, a las 10:00.' })
+      .locator('.ticks[data-status=read]')
+      .waitFor({ timeout: 5000 });
     // Opening the conversation cleared its unread count (blue ticks for the customer's message).
-    await waitFor(async () => ((await w.api('GET', '/api/v1/conversations')).body.data[0].unread_count === 0), 3000, 'unread cleared');
+    await waitFor(async () => (await w.api('GET', '/api/v1/conversations')).body.data[0].unread_count === 0, 3000, 'unread cleared');
 
     // Spanish, kept for this user after a reload.
     await page.getByTestId('language').click();
@@ -134,7 +138,11 @@ forEachDialect('web app: keyboard and reply-to', (dialect) => {
     await page.getByTestId('history').click();
     await page.keyboard.press('a');
     const convId = (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.name === 'Ana Uno').id;
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee !== null, 3000, 'assigned by the a key');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.assignee !== null,
+      3000,
+      'assigned by the a key',
+    );
     // Headless Chromium keeps every tab visible and focused: the tab is put "in the background" by
     // making document.hasFocus() answer false, which is what the app asks.
     await page.evaluate('document.hasFocus = () => false');
@@ -157,7 +165,11 @@ forEachDialect('web app: keyboard and reply-to', (dialect) => {
     await first.sendText('¿hola?');
     await waitFor(async () => ((await page.evaluate('window.__chimes')) as number) > 0, 5000, 'chime played');
     await page.keyboard.press('c');
-    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.status === 'closed', 3000, 'closed by the c key');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.status === 'closed',
+      3000,
+      'closed by the c key',
+    );
     assert.deepEqual(ww.pageErrors, []);
   });
 });

@@ -64,10 +64,18 @@ forEachDialect('web app: served at / by the server', (dialect) => {
     const first = await ensureFirstAdmin(w.app.deps.storage.db, w.clock);
     assert.equal(first?.email, FIRST_ADMIN_EMAIL);
     assert.ok(first.password.length >= 16);
-    const stored = await w.app.deps.storage.db.selectFrom('users').select(['role', 'password_hash']).where('email', '=', FIRST_ADMIN_EMAIL).executeTakeFirstOrThrow();
+    const stored = await w.app.deps.storage.db
+      .selectFrom('users')
+      .select(['role', 'password_hash'])
+      .where('email', '=', FIRST_ADMIN_EMAIL)
+      .executeTakeFirstOrThrow();
     assert.equal(stored.role, 'admin');
     assert.ok(!stored.password_hash.includes(first.password), 'stored hashed');
-    const login = await fetch(`${w.app.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: FIRST_ADMIN_EMAIL, password: first.password }) });
+    const login = await fetch(`${w.app.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: FIRST_ADMIN_EMAIL, password: first.password }),
+    });
     assert.equal(login.status, 200);
     assert.equal(await ensureFirstAdmin(w.app.deps.storage.db, w.clock), undefined);
   });

@@ -41,7 +41,10 @@ forEachDialect('web app: settings', (dialect) => {
     await tf.locator('input[name=name]').click();
     await tf.locator('input[name=password]').fill('wrong password');
     await tf.getByRole('button', { name: 'Create' }).click();
-    await tf.locator('.mantine-InputWrapper-error').filter({ hasText: /password/i }).waitFor();
+    await tf
+      .locator('.mantine-InputWrapper-error')
+      .filter({ hasText: /password/i })
+      .waitFor();
     await tf.locator('input[name=password]').fill(ww.admin.password);
     await tf.getByRole('button', { name: 'Create' }).click();
     const token = ((await page.getByTestId('new-token').locator('pre').textContent()) ?? '').trim();
@@ -77,7 +80,12 @@ forEachDialect('web app: settings', (dialect) => {
     const teamCard = page.getByTestId('team-card').filter({ hasText: 'Ventas' });
     await teamCard.getByLabel('Members').click();
     await page.getByRole('option', { name: 'Nora Agent' }).click();
-    await waitFor(async () => (await w.api('GET', '/api/v1/teams')).body.data.find((x: any) => x.name === 'Ventas')?.member_ids?.includes(nora.id) === true, 3000, 'member added');
+    await waitFor(
+      async () =>
+        (await w.api('GET', '/api/v1/teams')).body.data.find((x: any) => x.name === 'Ventas')?.member_ids?.includes(nora.id) === true,
+      3000,
+      'member added',
+    );
 
     // Event webhooks: created (the secret shown once), a test delivered to a real receiver, its delivery log, a replay delivered again.
     const received: string[] = [];
@@ -132,7 +140,11 @@ forEachDialect('web app: settings', (dialect) => {
     await page.getByTestId('conversation-row').filter({ hasText: 'Pablo Mar' }).click();
     await page.getByTestId('composer-text').fill('/ho');
     await page.getByTestId('canned-list').getByRole('option').first().click();
-    await waitFor(async () => (await page.getByTestId('composer-text').inputValue()) === 'Hola Pablo Mar, ¿en qué le ayudo?', 3000, 'canned reply rendered');
+    await waitFor(
+      async () => (await page.getByTestId('composer-text').inputValue()) === 'Hola Pablo Mar, ¿en qué le ayudo?',
+      3000,
+      'canned reply rendered',
+    );
     await page.getByTestId('composer-send').click();
     await customer.waitForMessage((m) => m.text === 'Hola Pablo Mar, ¿en qué le ayudo?', 5000);
     assert.deepEqual(ww.pageErrors, []);

@@ -19,9 +19,13 @@ export function buildWebApp(): void {
   const stamp = join(WEB_APP_DIR, '.build-stamp');
   const newest = Math.max(...[...walk(join(ROOT, 'web'))].map((f) => statSync(f).mtimeMs), statSync(join(ROOT, 'package.json')).mtimeMs);
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'web', 'vite.config.ts'), '--logLevel', 'error'], { cwd: ROOT, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'web', 'vite.config.ts'), '--logLevel', 'error'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`vite build failed: ${r.stderr}${r.stdout}`);
-  writeFileSync(stamp, new Date().toISOString() + '\n');
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
 }
 
 function* walk(dir: string): Generator<string> {
@@ -40,7 +44,13 @@ export interface WebWorld {
   /** A new page (own cookie jar) at a viewport; page errors fail the test at the end. */
   page(viewport?: { width: number; height: number }): Promise<Page>;
   /** A user made through the API with the admin token. */
-  user(body: { email: string; name: string; role?: string; visibility?: string; password?: string }): Promise<{ id: string; email: string; password: string }>;
+  user(body: {
+    email: string;
+    name: string;
+    role?: string;
+    visibility?: string;
+    password?: string;
+  }): Promise<{ id: string; email: string; password: string }>;
   pageErrors: string[];
 }
 
@@ -58,7 +68,16 @@ export async function startWebWorld(t: TestContext, dialect: TestDialect, opts: 
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const w = await startWorld({ dialect, ...opts, config: { demoBot: false, ...opts.config }, sim: { readProbability: 0, ...opts.sim } });
   const admin = await ensureFirstAdmin(w.app.deps.storage.db, w.clock);

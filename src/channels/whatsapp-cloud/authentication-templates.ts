@@ -53,7 +53,12 @@ export function authenticationFindings(category: string, components: unknown[]):
   if (upper(category) !== 'AUTHENTICATION') {
     for (const comp of comps.filter((c) => upper(c.type) === 'BUTTONS')) {
       buttonsOf(comp).forEach((b, i) => {
-        if (isJson(b) && upper(b.type) === 'OTP') push('otp_button_not_allowed', `BUTTONS[${i}]`, `OTP buttons are only for AUTHENTICATION templates; this one is ${upper(category) || 'uncategorised'}. Use a COPY_CODE button for a coupon code.`);
+        if (isJson(b) && upper(b.type) === 'OTP')
+          push(
+            'otp_button_not_allowed',
+            `BUTTONS[${i}]`,
+            `OTP buttons are only for AUTHENTICATION templates; this one is ${upper(category) || 'uncategorised'}. Use a COPY_CODE button for a coupon code.`,
+          );
       });
     }
     return out;
@@ -62,30 +67,59 @@ export function authenticationFindings(category: string, components: unknown[]):
   for (const comp of comps) {
     const type = upper(comp.type);
     if (type === 'HEADER') {
-      push('invalid_header_format', 'HEADER', 'AUTHENTICATION templates have no header (no text, media or location): Meta shows its preset text, an optional expiry footer and one OTP button.');
+      push(
+        'invalid_header_format',
+        'HEADER',
+        'AUTHENTICATION templates have no header (no text, media or location): Meta shows its preset text, an optional expiry footer and one OTP button.',
+      );
     } else if (type === 'BODY') {
-      if (comp.text !== undefined) push('auth_body_not_preset', 'BODY', 'AUTHENTICATION templates use Meta\'s preset body "<code> is your verification code."; leave out text (set add_security_recommendation: true to add "For your security, do not share this code.").');
+      if (comp.text !== undefined)
+        push(
+          'auth_body_not_preset',
+          'BODY',
+          'AUTHENTICATION templates use Meta\'s preset body "<code> is your verification code."; leave out text (set add_security_recommendation: true to add "For your security, do not share this code.").',
+        );
       if (comp.add_security_recommendation !== undefined && typeof comp.add_security_recommendation !== 'boolean') {
         push('invalid_security_recommendation', 'BODY', 'add_security_recommendation must be true or false.');
       }
     } else if (type === 'FOOTER') {
-      if (comp.text !== undefined) push('auth_footer_not_preset', 'FOOTER', 'An AUTHENTICATION footer has no text: set code_expiration_minutes (1-90) and Meta shows "This code expires in <minutes> minutes."');
+      if (comp.text !== undefined)
+        push(
+          'auth_footer_not_preset',
+          'FOOTER',
+          'An AUTHENTICATION footer has no text: set code_expiration_minutes (1-90) and Meta shows "This code expires in <minutes> minutes."',
+        );
       const minutes = comp.code_expiration_minutes;
       if (typeof minutes !== 'number' || !Number.isInteger(minutes) || minutes < CODE_EXPIRATION_MIN || minutes > CODE_EXPIRATION_MAX) {
-        push('invalid_code_expiration', 'FOOTER', `code_expiration_minutes must be a whole number from ${CODE_EXPIRATION_MIN} to ${CODE_EXPIRATION_MAX}; got ${JSON.stringify(minutes ?? null)}.`);
+        push(
+          'invalid_code_expiration',
+          'FOOTER',
+          `code_expiration_minutes must be a whole number from ${CODE_EXPIRATION_MIN} to ${CODE_EXPIRATION_MAX}; got ${JSON.stringify(minutes ?? null)}.`,
+        );
       }
     } else if (type === 'BUTTONS') {
       buttonsOf(comp).forEach((b, i) => {
         if (!isJson(b)) return;
         const where = `BUTTONS[${i}]`;
-        if (upper(b.type) !== 'OTP') return push('auth_button_not_allowed', where, `${String(b.type)} buttons are not allowed in AUTHENTICATION templates: only one OTP button (no URL, phone number or quick-reply buttons).`);
+        if (upper(b.type) !== 'OTP')
+          return push(
+            'auth_button_not_allowed',
+            where,
+            `${String(b.type)} buttons are not allowed in AUTHENTICATION templates: only one OTP button (no URL, phone number or quick-reply buttons).`,
+          );
         otpButtons += 1;
         checkOtpButton(b, where, push);
       });
     }
   }
-  if (otpButtons === 0) push('otp_button_missing', 'BUTTONS', 'An AUTHENTICATION template needs one OTP button: {"type": "OTP", "otp_type": "COPY_CODE" | "ONE_TAP" | "ZERO_TAP"}.');
-  if (otpButtons > 1) push('too_many_otp_buttons', 'BUTTONS', `An AUTHENTICATION template has exactly one OTP button; this one has ${otpButtons}.`);
+  if (otpButtons === 0)
+    push(
+      'otp_button_missing',
+      'BUTTONS',
+      'An AUTHENTICATION template needs one OTP button: {"type": "OTP", "otp_type": "COPY_CODE" | "ONE_TAP" | "ZERO_TAP"}.',
+    );
+  if (otpButtons > 1)
+    push('too_many_otp_buttons', 'BUTTONS', `An AUTHENTICATION template has exactly one OTP button; this one has ${otpButtons}.`);
   return out;
 }
 
@@ -99,29 +133,53 @@ function checkOtpButton(b: Json, where: string, push: (code: string, component: 
     push('invalid_otp_type', where, `otp_type must be COPY_CODE, ONE_TAP or ZERO_TAP; got ${JSON.stringify(b.otp_type ?? null)}.`);
     return;
   }
-  if (b.autofill_text !== undefined && (typeof b.autofill_text !== 'string' || b.autofill_text.trim() === '' || chars(b.autofill_text) > LABEL_MAX)) {
-    push('invalid_autofill_text', where, `autofill_text must be a label of 1-${LABEL_MAX} characters (or left out for Meta's localised "Autofill").`);
+  if (
+    b.autofill_text !== undefined &&
+    (typeof b.autofill_text !== 'string' || b.autofill_text.trim() === '' || chars(b.autofill_text) > LABEL_MAX)
+  ) {
+    push(
+      'invalid_autofill_text',
+      where,
+      `autofill_text must be a label of 1-${LABEL_MAX} characters (or left out for Meta's localised "Autofill").`,
+    );
   }
   if (otpType === 'COPY_CODE') return;
   const apps = b.supported_apps;
   if (!Array.isArray(apps) || apps.length === 0) {
-    push('supported_apps_missing', where, `A ${otpType} button needs supported_apps: [{"package_name", "signature_hash"}] for 1-${MAX_SUPPORTED_APPS} Android apps (package_name and signature_hash directly on the button were dropped in Graph API v21.0).`);
+    push(
+      'supported_apps_missing',
+      where,
+      `A ${otpType} button needs supported_apps: [{"package_name", "signature_hash"}] for 1-${MAX_SUPPORTED_APPS} Android apps (package_name and signature_hash directly on the button were dropped in Graph API v21.0).`,
+    );
   } else {
-    if (apps.length > MAX_SUPPORTED_APPS) push('too_many_supported_apps', where, `supported_apps lists at most ${MAX_SUPPORTED_APPS} apps; got ${apps.length}.`);
+    if (apps.length > MAX_SUPPORTED_APPS)
+      push('too_many_supported_apps', where, `supported_apps lists at most ${MAX_SUPPORTED_APPS} apps; got ${apps.length}.`);
     apps.forEach((app, j) => {
       const at = `${where}.supported_apps[${j}]`;
       const pkg = isJson(app) ? app.package_name : undefined;
       const hash = isJson(app) ? app.signature_hash : undefined;
       if (typeof pkg !== 'string' || chars(pkg) > PACKAGE_NAME_MAX || !PACKAGE_NAME.test(pkg)) {
-        push('invalid_package_name', at, `package_name must be an Android package name such as com.example.app: two or more dot-separated segments that start with a letter, letters, digits and _ only, at most ${PACKAGE_NAME_MAX} characters.`);
+        push(
+          'invalid_package_name',
+          at,
+          `package_name must be an Android package name such as com.example.app: two or more dot-separated segments that start with a letter, letters, digits and _ only, at most ${PACKAGE_NAME_MAX} characters.`,
+        );
       }
       if (typeof hash !== 'string' || !SIGNATURE_HASH.test(hash)) {
-        push('invalid_signature_hash', at, 'signature_hash must be your app signing key hash: exactly 11 characters of letters, digits, +, / or =.');
+        push(
+          'invalid_signature_hash',
+          at,
+          'signature_hash must be your app signing key hash: exactly 11 characters of letters, digits, +, / or =.',
+        );
       }
     });
   }
   if (otpType === 'ZERO_TAP' && b.zero_tap_terms_accepted !== true) {
-    push('zero_tap_terms_not_accepted', where, 'A ZERO_TAP button needs zero_tap_terms_accepted: true (Meta does not create a zero-tap template until its terms are accepted).');
+    push(
+      'zero_tap_terms_not_accepted',
+      where,
+      'A ZERO_TAP button needs zero_tap_terms_accepted: true (Meta does not create a zero-tap template until its terms are accepted).',
+    );
   }
 }
 

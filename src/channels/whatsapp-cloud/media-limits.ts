@@ -27,4 +27,3 @@ export const mediaLimits: Record<MediaKind, { mimes: readonly string[]; maxBytes
   // larger cap applies at upload time.
   sticker: { mimes: ['image/webp'], maxBytes: 500 * 1024 },
 };
-

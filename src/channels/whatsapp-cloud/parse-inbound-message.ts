@@ -35,7 +35,8 @@ export function parseInboundMessage(item: unknown, accountId: string, contacts: 
   if (profileName !== undefined) msg.profileName = profileName;
   // Only when it says more than `from` (a wa_id): pre-2026 payloads parse as they always did.
   const sender = findSender(contacts, item);
-  if (sender.userId !== undefined || sender.parentUserId !== undefined || sender.username !== undefined || sender.waId !== from) msg.sender = sender;
+  if (sender.userId !== undefined || sender.parentUserId !== undefined || sender.username !== undefined || sender.waId !== from)
+    msg.sender = sender;
 
   const c = item.context;
   if (isRecord(c)) msg.context = parseContext(c);

@@ -38,7 +38,8 @@ export async function startRecordingGraphServer(reply: (req: RecordedRequest) =>
       requests.push(recorded);
       const r = reply(recorded);
       if (r === 'hang') return; // never answer: exercises client timeouts
-      const raw = r.body === undefined ? '' : Buffer.isBuffer(r.body) ? r.body : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
+      const raw =
+        r.body === undefined ? '' : Buffer.isBuffer(r.body) ? r.body : typeof r.body === 'string' ? r.body : JSON.stringify(r.body);
       const contentType = typeof r.body === 'object' && !Buffer.isBuffer(r.body) ? 'application/json' : 'text/plain';
       res.writeHead(r.status, { 'content-type': contentType, ...r.headers });
       res.end(raw);

@@ -39,7 +39,10 @@ export class WhatsAppTemplateApi {
     this.#timeoutMs = opts.timeoutMs ?? 15_000;
   }
 
-  async create(wabaId: string, doc: { name: string; language: string; category: string; parameter_format: string; components: unknown[] }): Promise<GraphCallResult<{ id: string; status: string; category?: string }>> {
+  async create(
+    wabaId: string,
+    doc: { name: string; language: string; category: string; parameter_format: string; components: unknown[] },
+  ): Promise<GraphCallResult<{ id: string; status: string; category?: string }>> {
     const res = await this.#call('POST', `/${encodeURIComponent(wabaId)}/message_templates`, doc);
     if (!res.ok) return res;
     const id = isRecord(res.value) ? nonEmptyStr(res.value.id) : undefined;
@@ -62,7 +65,10 @@ export class WhatsAppTemplateApi {
       }
       const after = isRecord(body) && isRecord(body.paging) && isRecord(body.paging.cursors) ? str(body.paging.cursors.after) : undefined;
       const hasNext = isRecord(body) && isRecord(body.paging) && typeof body.paging.next === 'string';
-      path = hasNext && after ? `/${encodeURIComponent(wabaId)}/message_templates?limit=100&fields=${fields}&after=${encodeURIComponent(after)}` : undefined;
+      path =
+        hasNext && after
+          ? `/${encodeURIComponent(wabaId)}/message_templates?limit=100&fields=${fields}&after=${encodeURIComponent(after)}`
+          : undefined;
     }
     return { ok: true, value: out };
   }

@@ -5,7 +5,9 @@ import { signWhatsAppBody, verifyWhatsAppSignature, verifyWhatsAppSignatureAny }
 
 const SECRET = 'app-secret-1';
 // Meta escapes non-ASCII, so the bytes on the wire differ from re-serialised JSON.
-const RAW = Buffer.from('{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"text":"caf\\u00e9 \\ud83d\\ude2e"}}]}]}');
+const RAW = Buffer.from(
+  '{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"text":"caf\\u00e9 \\ud83d\\ude2e"}}]}]}',
+);
 const HEX = createHmac('sha256', SECRET).update(RAW).digest('hex');
 
 test('signWhatsAppBody produces sha256=<lowercase hex> over the exact bytes', () => {

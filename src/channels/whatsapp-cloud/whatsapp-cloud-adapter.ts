@@ -147,9 +147,11 @@ export class WhatsAppCloudAdapter implements ChannelAdapter {
     const maxBytes = opts?.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
     const res = await this.#call((c) => c.download(url, maxBytes));
     if ('retryable' in res) return res;
-    if (res.ok) return res.contentType !== undefined ? { ok: true, data: res.data, mimeType: res.contentType } : { ok: true, data: res.data };
+    if (res.ok)
+      return res.contentType !== undefined ? { ok: true, data: res.data, mimeType: res.contentType } : { ok: true, data: res.data };
     if (res.reason === 'http') return classifyGraphError(res.status, res.body);
-    if (res.reason === 'too_large') return { ok: false, retryable: false, code: 'media_too_large', message: `media is larger than ${maxBytes} bytes` };
+    if (res.reason === 'too_large')
+      return { ok: false, retryable: false, code: 'media_too_large', message: `media is larger than ${maxBytes} bytes` };
     return { ok: false, retryable: false, code: 'insecure_media_url', message: 'media URL is neither https nor the Graph origin' };
   }
 

@@ -89,7 +89,12 @@ export interface ScriptProblem {
 export type ParsedScripts = { ok: true; scripts: FlowScript[] } | { ok: false; problems: ScriptProblem[] };
 
 const DURATION = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h|d)\\s*$';
-const duration = { anyOf: [{ type: 'string', pattern: DURATION }, { type: 'number', minimum: 0 }] };
+const duration = {
+  anyOf: [
+    { type: 'string', pattern: DURATION },
+    { type: 'number', minimum: 0 },
+  ],
+};
 const strings = { type: 'array', items: { type: 'string' }, minItems: 1 };
 
 const customerSchema = {
@@ -107,7 +112,12 @@ const customerSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['latitude', 'longitude'],
-          properties: { latitude: { type: 'number' }, longitude: { type: 'number' }, name: { type: 'string' }, address: { type: 'string' } },
+          properties: {
+            latitude: { type: 'number' },
+            longitude: { type: 'number' },
+            name: { type: 'string' },
+            address: { type: 'string' },
+          },
         },
       },
     },
@@ -125,7 +135,14 @@ const stepSchema = {
       type: 'object',
       minProperties: 1,
       additionalProperties: false,
-      properties: { text: { type: 'string' }, matches: { type: 'string' }, buttons: strings, list: strings, template: { type: 'string' }, type: { type: 'string' } },
+      properties: {
+        text: { type: 'string' },
+        matches: { type: 'string' },
+        buttons: strings,
+        list: strings,
+        template: { type: 'string' },
+        type: { type: 'string' },
+      },
     },
     expect_no_reply: { const: true },
     advance: duration,
@@ -190,7 +207,15 @@ export const flowScriptSchema = {
   $id: 'https://switchboard.dev/schemas/flow-script.schema.json',
   type: 'object',
   additionalProperties: false,
-  properties: { ...shared, ...scriptBody, scripts: { type: 'array', minItems: 1, items: { type: 'object', additionalProperties: false, required: ['steps'], properties: { ...shared, ...scriptBody } } } },
+  properties: {
+    ...shared,
+    ...scriptBody,
+    scripts: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', additionalProperties: false, required: ['steps'], properties: { ...shared, ...scriptBody } },
+    },
+  },
   oneOf: [
     { required: ['steps', 'flow'], not: { required: ['scripts'] } },
     { required: ['scripts'], not: { required: ['steps'] } },
@@ -204,7 +229,14 @@ export function parseScriptFile(file: string, source: string): ParsedScripts {
   const lines = new LineCounter();
   const doc = parseDocument(source, { lineCounter: lines, prettyErrors: false });
   if (doc.errors.length) {
-    return { ok: false, problems: doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? null, path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })) };
+    return {
+      ok: false,
+      problems: doc.errors.map((e) => ({
+        line: e.linePos?.[0]?.line ?? null,
+        path: '',
+        message: `not valid YAML: ${e.message.split('\n')[0]}`,
+      })),
+    };
   }
   const data: unknown = doc.toJS({ maxAliasCount: 50 });
   const lineOf = (path: Array<string | number>): number | null => {
@@ -212,7 +244,9 @@ export function parseScriptFile(file: string, source: string): ParsedScripts {
     const range = isNode(node) ? node.range : undefined;
     return range ? lines.linePos(range[0]).line : null;
   };
-  validate ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true }).compile(flowScriptSchema);
+  validate ??= new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true }).compile(
+    flowScriptSchema,
+  );
   if (!validate(data)) return { ok: false, problems: explain(validate.errors ?? [], lineOf) };
   if (!isPlainObject(data)) return { ok: false, problems: [{ line: null, path: '', message: 'a script file must hold an object' }] };
 
@@ -225,14 +259,23 @@ export function parseScriptFile(file: string, source: string): ParsedScripts {
     const pick = (key: string): unknown => (raw[key] !== undefined ? raw[key] : data[key]);
     const flow = pick('flow');
     if (typeof flow !== 'string') {
-      problems.push({ line: lineOf(path), path: `/${path.join('/')}`, message: 'the script names no flow (set "flow" here or at the top of the file)' });
+      problems.push({
+        line: lineOf(path),
+        path: `/${path.join('/')}`,
+        message: 'the script names no flow (set "flow" here or at the top of the file)',
+      });
       continue;
     }
     const contact = pick('contact');
     const rawSteps = Array.isArray(raw.steps) ? raw.steps : [];
     const steps = rawSteps.map((s, i) => ({ ...toStep(isPlainObject(s) ? s : {}), index: i + 1, line: lineOf([...path, 'steps', i]) }));
     for (const s of steps) {
-      if (s.kind === 'expect' && s.expect.matches !== undefined && !compiles(s.expect.matches)) problems.push({ line: s.line, path: `/${[...path, 'steps', s.index - 1].join('/')}/expect/matches`, message: `step ${s.index}: "${s.expect.matches}" is not a valid regular expression` });
+      if (s.kind === 'expect' && s.expect.matches !== undefined && !compiles(s.expect.matches))
+        problems.push({
+          line: s.line,
+          path: `/${[...path, 'steps', s.index - 1].join('/')}/expect/matches`,
+          message: `step ${s.index}: "${s.expect.matches}" is not a valid regular expression`,
+        });
     }
     const result = isPlainObject(raw.result) ? raw.result : undefined;
     scripts.push({
@@ -241,7 +284,10 @@ export function parseScriptFile(file: string, source: string): ParsedScripts {
       line: lineOf(path),
       flow,
       extraFlows: stringList(pick('extra_flows')),
-      contact: isPlainObject(contact) && typeof contact.phone === 'string' ? { phone: contact.phone, ...(typeof contact.name === 'string' ? { name: contact.name } : {}) } : { phone: '15550100001', name: 'Test Customer' },
+      contact:
+        isPlainObject(contact) && typeof contact.phone === 'string'
+          ? { phone: contact.phone, ...(typeof contact.name === 'string' ? { name: contact.name } : {}) }
+          : { phone: '15550100001', name: 'Test Customer' },
       variables: objectOr(pick('variables')),
       http: listOf(pick('http')).filter(isPlainObject).map(toStub),
       steps,
@@ -279,7 +325,17 @@ function toStep(s: Record<string, unknown>): StepAction {
     if (isPlainObject(c) && typeof c.list === 'string') return { kind: 'customer', input: { list: c.list } };
     if (isPlainObject(c) && isPlainObject(c.location)) {
       const l = c.location;
-      return { kind: 'customer', input: { location: { latitude: Number(l.latitude), longitude: Number(l.longitude), ...(typeof l.name === 'string' ? { name: l.name } : {}), ...(typeof l.address === 'string' ? { address: l.address } : {}) } } };
+      return {
+        kind: 'customer',
+        input: {
+          location: {
+            latitude: Number(l.latitude),
+            longitude: Number(l.longitude),
+            ...(typeof l.name === 'string' ? { name: l.name } : {}),
+            ...(typeof l.address === 'string' ? { address: l.address } : {}),
+          },
+        },
+      };
     }
   }
   if (isPlainObject(s.expect)) {
@@ -298,7 +354,12 @@ function toStep(s: Record<string, unknown>): StepAction {
     const h = s.http_called;
     return {
       kind: 'http_called',
-      call: { url: String(h.url), ...(typeof h.method === 'string' ? { method: h.method.toUpperCase() } : {}), ...(isPlainObject(h.json) ? { json: h.json } : {}), ...(typeof h.count === 'number' ? { count: h.count } : {}) },
+      call: {
+        url: String(h.url),
+        ...(typeof h.method === 'string' ? { method: h.method.toUpperCase() } : {}),
+        ...(isPlainObject(h.json) ? { json: h.json } : {}),
+        ...(typeof h.count === 'number' ? { count: h.count } : {}),
+      },
     };
   }
   return { kind: 'expect_no_reply' };
@@ -354,7 +415,10 @@ function explain(errors: ErrorObject[], lineOf: (path: Array<string | number>) =
   const seen = new Set<string>();
   const out: ScriptProblem[] = [];
   for (const e of list) {
-    const segments = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const segments = e.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
     const where = stepLabel(segments);
     const message = `${where}${describe(e)}`;
     if (seen.has(message)) continue;
@@ -397,8 +461,11 @@ export function containsSubset(actual: unknown, expected: unknown): boolean {
     if (!isPlainObject(actual)) return false;
     return Object.entries(expected).every(([k, v]) => containsSubset(actual[k], v));
   }
-  if (Array.isArray(expected)) return Array.isArray(actual) && actual.length === expected.length && expected.every((v, i) => containsSubset(actual[i], v));
+  if (Array.isArray(expected))
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((v, i) => containsSubset(actual[i], v));
   // YAML numbers vs JSON strings of numbers are not the same: compare strictly, but let "5" == 5.
-  return actual === expected || (typeof actual !== 'object' && typeof expected !== 'object' && actual !== undefined && String(actual) === String(expected));
+  return (
+    actual === expected ||
+    (typeof actual !== 'object' && typeof expected !== 'object' && actual !== undefined && String(actual) === String(expected))
+  );
 }
-

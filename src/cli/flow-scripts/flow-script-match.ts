@@ -22,7 +22,8 @@ export function seen(m: SimOutbound): SeenMessage {
     .flatMap((s: unknown) => (isPlainObject(s) && Array.isArray(s.rows) ? s.rows : []))
     .map((r: unknown) => (isPlainObject(r) ? { id: String(r.id ?? ''), title: String(r.title ?? '') } : { id: '', title: '' }));
   const kind = m.type === 'interactive' && interactive && typeof interactive.type === 'string' ? interactive.type : m.type;
-  const templateName = isPlainObject(body) && isPlainObject(body.template) && typeof body.template.name === 'string' ? body.template.name : null;
+  const templateName =
+    isPlainObject(body) && isPlainObject(body.template) && typeof body.template.name === 'string' ? body.template.name : null;
   return { type: kind, text: m.text ?? null, buttons, rows, template: m.type === 'template' ? (m.template?.name ?? templateName) : null };
 }
 

@@ -3,7 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { SimCustomer } from '../../simulator/index.ts';
 import { isPlainObject } from '../../flows/expression.ts';
-import { containsSubset, parseScriptFile, type CallExpectation, type FlowScript, type ResultExpectation, type ScriptStep } from './flow-script-format.ts';
+import {
+  containsSubset,
+  parseScriptFile,
+  type CallExpectation,
+  type FlowScript,
+  type ResultExpectation,
+  type ScriptStep,
+} from './flow-script-format.ts';
 import { describe, mismatch, seen } from './flow-script-match.ts';
 import { startStubServer, urlMatches, withStubUrl, type StubServer } from './flow-script-stub.ts';
 import { startScriptWorld, type ScriptWorld } from './flow-script-world.ts';
@@ -37,13 +44,35 @@ export async function runScriptFile(file: string): Promise<ScriptOutcome[]> {
   try {
     source = readFileSync(file, 'utf8');
   } catch (err) {
-    return [{ file, name: 'file', ok: false, durationMs: 0, failure: { step: null, line: null, message: `cannot read the script: ${err instanceof Error ? err.message : String(err)}` } }];
+    return [
+      {
+        file,
+        name: 'file',
+        ok: false,
+        durationMs: 0,
+        failure: { step: null, line: null, message: `cannot read the script: ${err instanceof Error ? err.message : String(err)}` },
+      },
+    ];
   }
   const parsed = parseScriptFile(file, source);
   if (!parsed.ok) {
     const first = parsed.problems[0];
-    const more = parsed.problems.length > 1 ? ` (and ${parsed.problems.length - 1} more problem(s): ${parsed.problems.slice(1, 4).map((p) => `line ${p.line ?? '?'}: ${p.message}`).join('; ')})` : '';
-    return [{ file, name: 'file', ok: false, durationMs: 0, failure: { step: null, line: first?.line ?? null, message: `invalid script: ${first?.message ?? 'unknown problem'}${more}` } }];
+    const more =
+      parsed.problems.length > 1
+        ? ` (and ${parsed.problems.length - 1} more problem(s): ${parsed.problems
+            .slice(1, 4)
+            .map((p) => `line ${p.line ?? '?'}: ${p.message}`)
+            .join('; ')})`
+        : '';
+    return [
+      {
+        file,
+        name: 'file',
+        ok: false,
+        durationMs: 0,
+        failure: { step: null, line: first?.line ?? null, message: `invalid script: ${first?.message ?? 'unknown problem'}${more}` },
+      },
+    ];
   }
   const outcomes: ScriptOutcome[] = [];
   for (const script of parsed.scripts) outcomes.push(await runFlowScript(script));
@@ -53,7 +82,13 @@ export async function runScriptFile(file: string): Promise<ScriptOutcome[]> {
 /** Runs one script against a fresh in-process Switchboard, the simulator and a stub business API. */
 export async function runFlowScript(script: FlowScript): Promise<ScriptOutcome> {
   const t0 = performance.now();
-  const done = (failure?: ScriptOutcome['failure']): ScriptOutcome => ({ file: script.file, name: script.name, ok: !failure, durationMs: Math.round(performance.now() - t0), ...(failure ? { failure } : {}) });
+  const done = (failure?: ScriptOutcome['failure']): ScriptOutcome => ({
+    file: script.file,
+    name: script.name,
+    ok: !failure,
+    durationMs: Math.round(performance.now() - t0),
+    ...(failure ? { failure } : {}),
+  });
   let stub: StubServer | undefined;
   let world: ScriptWorld | undefined;
   try {
@@ -64,7 +99,9 @@ export async function runFlowScript(script: FlowScript): Promise<ScriptOutcome> 
     world = await startScriptWorld({ seedTemplates: [main, ...extras].some((d) => JSON.stringify(d).includes('"template"')) });
     const w = world;
     for (const doc of [...extras, main]) {
-      await w.app.deps.storage.db.transaction().execute((trx) => publishFlow(trx, doc, { by: 'flows:test', source: 'flows:test', now: w.clock.now() }));
+      await w.app.deps.storage.db
+        .transaction()
+        .execute((trx) => publishFlow(trx, doc, { by: 'flows:test', source: 'flows:test', now: w.clock.now() }));
     }
     const customer = w.sim.customer(script.contact.phone, script.contact.name);
     for (const step of script.steps) await runStep(w, stub, customer, step, script.timeoutMs);
@@ -92,9 +129,19 @@ function loadFlow(path: string, stubUrl: string, variables: Record<string, unkno
   // `{{stub.url}}` is the script's, not the flow's: replaced before the flow is validated.
   const raw = withStubUrl(parsed.doc, stubUrl);
   const overrides = withStubUrl(variables, stubUrl);
-  const doc = isPlainObject(raw) ? { ...raw, variables: { ...(isPlainObject(raw.variables) ? raw.variables : {}), ...(isPlainObject(overrides) ? overrides : {}) } } : raw;
+  const doc = isPlainObject(raw)
+    ? { ...raw, variables: { ...(isPlainObject(raw.variables) ? raw.variables : {}), ...(isPlainObject(overrides) ? overrides : {}) } }
+    : raw;
   const checked = validateFlow(doc);
-  if (!checked.ok) throw new Mismatch(`flow ${path} is invalid: ${checked.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; ')}`, null, null);
+  if (!checked.ok)
+    throw new Mismatch(
+      `flow ${path} is invalid: ${checked.errors
+        .slice(0, 3)
+        .map((e) => `${e.path}: ${e.message}`)
+        .join('; ')}`,
+      null,
+      null,
+    );
   return checked.flow;
 }
 
@@ -111,7 +158,10 @@ async function runStep(w: ScriptWorld, stub: StubServer, customer: SimCustomer, 
         const id = 'button' in input ? input.button : input.list;
         const kind = 'button' in input ? 'buttons' : 'rows';
         const offered = [...customer.received()].reverse().find((m) => seen(m)[kind].some((c) => c.id === id));
-        if (!offered) return fail(`no bot message offers ${'button' in input ? 'a button' : 'a list row'} "${id}" (last bot message: ${lastBotMessage(customer)})`);
+        if (!offered)
+          return fail(
+            `no bot message offers ${'button' in input ? 'a button' : 'a list row'} "${id}" (last bot message: ${lastBotMessage(customer)})`,
+          );
         if ('button' in input) await customer.replyButton(offered.wamid, id);
         else await customer.replyList(offered.wamid, id);
       }
@@ -144,7 +194,9 @@ async function runStep(w: ScriptWorld, stub: StubServer, customer: SimCustomer, 
       const ok = step.call.count === undefined ? got >= 1 : got === step.call.count;
       if (!ok) {
         const made = stub.calls.map((c) => `${c.method} ${c.path}`).join(', ') || 'none';
-        fail(`expected ${step.call.count ?? 'at least 1'} call(s) to ${step.call.method ?? 'any method'} ${step.call.url}${step.call.json ? ` with ${JSON.stringify(step.call.json)}` : ''}, got ${got} (calls made: ${made})`);
+        fail(
+          `expected ${step.call.count ?? 'at least 1'} call(s) to ${step.call.method ?? 'any method'} ${step.call.url}${step.call.json ? ` with ${JSON.stringify(step.call.json)}` : ''}, got ${got} (calls made: ${made})`,
+        );
       }
       return;
     }
@@ -152,7 +204,11 @@ async function runStep(w: ScriptWorld, stub: StubServer, customer: SimCustomer, 
 }
 
 function callMatches(want: CallExpectation, method: string, path: string, json: unknown, stubUrl: string): boolean {
-  return (want.method === undefined || want.method === method) && urlMatches(want.url, path, stubUrl) && (want.json === undefined || containsSubset(json, want.json));
+  return (
+    (want.method === undefined || want.method === method) &&
+    urlMatches(want.url, path, stubUrl) &&
+    (want.json === undefined || containsSubset(json, want.json))
+  );
 }
 
 async function checkResult(w: ScriptWorld, flowId: string, want: ResultExpectation, timeoutMs: number, stub: StubServer): Promise<void> {
@@ -172,18 +228,26 @@ async function checkResult(w: ScriptWorld, flowId: string, want: ResultExpectati
   if (!latest) {
     const sessions = await w.api('GET', `/api/v1/flows/${encodeURIComponent(flowId)}/sessions?limit=1`);
     const s = isPlainObject(sessions.body) && Array.isArray(sessions.body.data) ? sessions.body.data.find(isPlainObject) : undefined;
-    return fail(`expected the session to end ${want.status}, but it has not ended${s ? ` (it is ${String(s.status)} at block "${String(s.current_block)}")` : ' (no session started: did a trigger match?)'}${stubHint(stub)}`);
+    return fail(
+      `expected the session to end ${want.status}, but it has not ended${s ? ` (it is ${String(s.status)} at block "${String(s.current_block)}")` : ' (no session started: did a trigger match?)'}${stubHint(stub)}`,
+    );
   }
   if (latest.status !== want.status || (want.reason !== undefined && latest.reason !== want.reason)) {
-    fail(`expected ${want.status}${want.reason !== undefined ? ` (reason ${String(want.reason)})` : ''}, got ${String(latest.status)}${latest.reason ? ` (reason ${String(latest.reason)})` : ''}`);
+    fail(
+      `expected ${want.status}${want.reason !== undefined ? ` (reason ${String(want.reason)})` : ''}, got ${String(latest.status)}${latest.reason ? ` (reason ${String(latest.reason)})` : ''}`,
+    );
   }
-  for (const [key, label] of [['variables', 'variables'], ['result', 'result payload']] as const) {
+  for (const [key, label] of [
+    ['variables', 'variables'],
+    ['result', 'result payload'],
+  ] as const) {
     const expected = want[key];
     if (!expected) continue;
     const actual = latest[key];
     for (const [name, value] of Object.entries(expected)) {
       const got = isPlainObject(actual) ? actual[name] : undefined;
-      if (!containsSubset(got, value)) fail(`${label}.${name}: expected ${JSON.stringify(value)}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`);
+      if (!containsSubset(got, value))
+        fail(`${label}.${name}: expected ${JSON.stringify(value)}, got ${got === undefined ? 'nothing' : JSON.stringify(got)}`);
     }
   }
 }
@@ -196,5 +260,10 @@ function lastBotMessage(customer: SimCustomer): string {
 /** Calls nothing answered are the usual reason a flow took its error exit: say so. */
 function stubHint(stub: StubServer): string {
   const unmatched = stub.calls.filter((c) => c.rule === null);
-  return unmatched.length ? `; note: ${unmatched.length} HTTP call(s) had no stub (${unmatched.slice(0, 3).map((c) => `${c.method} ${c.path}`).join(', ')}) and got 404` : '';
+  return unmatched.length
+    ? `; note: ${unmatched.length} HTTP call(s) had no stub (${unmatched
+        .slice(0, 3)
+        .map((c) => `${c.method} ${c.path}`)
+        .join(', ')}) and got 404`
+    : '';
 }

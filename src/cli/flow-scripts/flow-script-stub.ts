@@ -38,7 +38,12 @@ export async function startStubServer(rules: readonly StubRule[]): Promise<StubS
       const method = (req.method ?? 'GET').toUpperCase();
       const path = req.url ?? '/';
       const body = Buffer.concat(chunks).toString('utf8');
-      const index = rules.findIndex((r, i) => (r.method === undefined || r.method === method) && urlMatches(r.url, path, url) && (r.times === undefined || (used[i] ?? 0) < r.times));
+      const index = rules.findIndex(
+        (r, i) =>
+          (r.method === undefined || r.method === method) &&
+          urlMatches(r.url, path, url) &&
+          (r.times === undefined || (used[i] ?? 0) < r.times),
+      );
       const rule = index >= 0 ? rules[index] : undefined;
       if (rule) used[index] = (used[index] ?? 0) + 1;
       const status = rule?.status ?? 404;
@@ -86,7 +91,7 @@ export function urlMatches(pattern: string, path: string, stubUrl: string): bool
   let p = pattern.replace('{{stub.url}}', '');
   if (stubUrl && p.startsWith(stubUrl)) p = p.slice(stubUrl.length);
   if (!p.startsWith('/')) p = `/${p}`;
-  const target = p.includes('?') ? path : path.split('?')[0] ?? path;
+  const target = p.includes('?') ? path : (path.split('?')[0] ?? path);
   const re = new RegExp(`^${p.split('*').map(escapeRegex).join('.*')}$`);
   return re.test(target);
 }
@@ -95,7 +100,8 @@ export function urlMatches(pattern: string, path: string, stubUrl: string): bool
 export function withStubUrl(value: unknown, stubUrl: string): unknown {
   if (typeof value === 'string') return value.split('{{stub.url}}').join(stubUrl);
   if (Array.isArray(value)) return value.map((v) => withStubUrl(v, stubUrl));
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withStubUrl(v, stubUrl)]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withStubUrl(v, stubUrl)]));
   return value;
 }
 

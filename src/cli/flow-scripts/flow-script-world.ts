@@ -17,7 +17,11 @@ export interface ScriptWorld extends SimulatedSwitchboard {
  */
 export async function startScriptWorld(opts: { seedTemplates?: boolean } = {}): Promise<ScriptWorld> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-flowtest-'));
-  const secrets = { accessToken: randomBytes(8).toString('hex'), appSecret: randomBytes(16).toString('hex'), verifyToken: randomBytes(8).toString('hex') };
+  const secrets = {
+    accessToken: randomBytes(8).toString('hex'),
+    appSecret: randomBytes(16).toString('hex'),
+    verifyToken: randomBytes(8).toString('hex'),
+  };
   const adminToken = `flowtest-${randomBytes(12).toString('hex')}`;
   let pair: SimulatedSwitchboard;
   try {

@@ -11,7 +11,11 @@ function say(text, bad = false) {
 }
 
 async function api(method, path, body) {
-  const res = await fetch(path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(path, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
   const data = await res.json().catch(() => ({}));
   if (!res.ok) throw new Error(data?.error?.message || `${method} ${path}: HTTP ${res.status}`);
   return data;
@@ -132,7 +136,12 @@ async function openChat(waId, name, identity) {
   // A username customer (optionally with the number hidden from the business, docs/whatsapp-identity.md).
   if (identity?.username) {
     try {
-      await api('POST', '/_sim/customers', { wa_id: state.waId, ...(state.name ? { profile_name: state.name } : {}), username: identity.username, hide_phone: identity.hidePhone });
+      await api('POST', '/_sim/customers', {
+        wa_id: state.waId,
+        ...(state.name ? { profile_name: state.name } : {}),
+        username: identity.username,
+        hide_phone: identity.hidePhone,
+      });
     } catch (e) {
       return say(e.message, true);
     }
@@ -153,7 +162,16 @@ async function openChat(waId, name, identity) {
 async function loadKnown() {
   const { data } = await api('GET', '/_sim/customers').catch(() => ({ data: [] }));
   const select = $('known');
-  select.replaceChildren(el('option', { value: '' }, 'Known customers…'), ...data.map((c) => el('option', { value: c.wa_id, dataset: { name: c.profile_name } }, `${c.profile_name} · +${c.wa_id}${c.window_open ? ' · window open' : ''}`)));
+  select.replaceChildren(
+    el('option', { value: '' }, 'Known customers…'),
+    ...data.map((c) =>
+      el(
+        'option',
+        { value: c.wa_id, dataset: { name: c.profile_name } },
+        `${c.profile_name} · +${c.wa_id}${c.window_open ? ' · window open' : ''}`,
+      ),
+    ),
+  );
 }
 
 function kindOf(mime) {
@@ -209,7 +227,8 @@ $('send-file').addEventListener('click', () => sendFile().catch((e) => say(e.mes
 $('send-location').addEventListener('click', () => {
   const latitude = Number($('lat').value);
   const longitude = Number($('lng').value);
-  if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || $('lat').value === '' || $('lng').value === '') return say('Latitude and longitude must be numbers.', true);
+  if (!Number.isFinite(latitude) || !Number.isFinite(longitude) || $('lat').value === '' || $('lng').value === '')
+    return say('Latitude and longitude must be numbers.', true);
   const location = { latitude, longitude };
   if ($('loc-name').value) location.name = $('loc-name').value;
   sendItem({ type: 'location', location });
@@ -218,7 +237,15 @@ $('send-contact').addEventListener('click', () => {
   const name = $('contact-name').value.trim();
   const phone = $('contact-phone').value.trim();
   if (!name) return say('A contact needs a name.', true);
-  sendItem({ type: 'contacts', contacts: [{ name: { formatted_name: name, first_name: name.split(' ')[0] }, phones: phone ? [{ phone, type: 'CELL', wa_id: phone.replace(/\D/g, '') }] : [] }] });
+  sendItem({
+    type: 'contacts',
+    contacts: [
+      {
+        name: { formatted_name: name, first_name: name.split(' ')[0] },
+        phones: phone ? [{ phone, type: 'CELL', wa_id: phone.replace(/\D/g, '') }] : [],
+      },
+    ],
+  });
 });
 document.addEventListener('visibilitychange', markRead);
 
@@ -235,7 +262,7 @@ $('clock').addEventListener('submit', (e) => {
   api('POST', '/_sim/clock/advance', { ms: Math.round(hours * 3_600_000) })
     .then(async (c) => {
       $('clock-now').textContent = `Clock: ${new Date(c.now).toLocaleString()}`;
-      say(`Skipped ${hours} h${c.shared_clock ? ' (Switchboard\'s clock too)' : ' (the simulator\'s clock only)'}`);
+      say(`Skipped ${hours} h${c.shared_clock ? " (Switchboard's clock too)" : " (the simulator's clock only)"}`);
       await loadKnown();
       if (state.waId) await sync();
     })

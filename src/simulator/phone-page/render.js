@@ -40,7 +40,12 @@ function media(kind, obj) {
     return el('a', { href: src, download: obj.filename || 'document' }, '📄 ', obj.filename || 'document');
   }
   const link = safeUrl(obj.link);
-  return el('div', { className: 'placeholder' }, `[${kind}${obj.voice ? ' (voice)' : ''}] `, link ? el('a', { href: link, target: '_blank', rel: 'noopener noreferrer' }, link) : '(link)');
+  return el(
+    'div',
+    { className: 'placeholder' },
+    `[${kind}${obj.voice ? ' (voice)' : ''}] `,
+    link ? el('a', { href: link, target: '_blank', rel: 'noopener noreferrer' }, link) : '(link)',
+  );
 }
 
 function location(loc) {
@@ -48,7 +53,19 @@ function location(loc) {
 }
 
 function contacts(list) {
-  return (list || []).map((c) => el('div', {}, '👤 ', c?.name?.formatted_name || 'Contact', ' ', (c?.phones || []).map((p) => p?.phone).filter(Boolean).join(', ')));
+  return (list || []).map((c) =>
+    el(
+      'div',
+      {},
+      '👤 ',
+      c?.name?.formatted_name || 'Contact',
+      ' ',
+      (c?.phones || [])
+        .map((p) => p?.phone)
+        .filter(Boolean)
+        .join(', '),
+    ),
+  );
 }
 
 /** Business message content from the Graph request body (or the rendered template). */
@@ -76,7 +93,15 @@ function interactive(m, i, act) {
   if (i.footer?.text) out.push(el('div', { className: 'footer' }, i.footer.text));
   if (i.type === 'button') {
     const buttons = (i.action?.buttons || []).map((btn) =>
-      el('button', { type: 'button', dataset: { action: 'button-reply', buttonId: btn.reply?.id ?? '' }, onclick: () => act.buttonReply(m.wamid, btn.reply?.id) }, btn.reply?.title ?? ''),
+      el(
+        'button',
+        {
+          type: 'button',
+          dataset: { action: 'button-reply', buttonId: btn.reply?.id ?? '' },
+          onclick: () => act.buttonReply(m.wamid, btn.reply?.id),
+        },
+        btn.reply?.title ?? '',
+      ),
     );
     out.push(el('div', { className: 'wa-buttons' }, buttons));
   } else if (i.type === 'list') {
@@ -84,14 +109,39 @@ function interactive(m, i, act) {
     for (const s of i.action?.sections || []) {
       if (s.title) rows.append(el('div', { className: 'section' }, s.title));
       for (const r of s.rows || []) {
-        rows.append(el('button', { type: 'button', dataset: { action: 'list-reply', rowId: r.id ?? '' }, onclick: () => act.listReply(m.wamid, r.id) }, r.title ?? '', r.description ? el('small', {}, r.description) : null));
+        rows.append(
+          el(
+            'button',
+            { type: 'button', dataset: { action: 'list-reply', rowId: r.id ?? '' }, onclick: () => act.listReply(m.wamid, r.id) },
+            r.title ?? '',
+            r.description ? el('small', {}, r.description) : null,
+          ),
+        );
       }
     }
-    out.push(el('div', { className: 'wa-buttons' }, el('button', { type: 'button', dataset: { action: 'open-list' }, onclick: () => (rows.hidden = !rows.hidden) }, '☰ ', i.action?.button ?? 'Menu')), rows);
+    out.push(
+      el(
+        'div',
+        { className: 'wa-buttons' },
+        el(
+          'button',
+          { type: 'button', dataset: { action: 'open-list' }, onclick: () => (rows.hidden = !rows.hidden) },
+          '☰ ',
+          i.action?.button ?? 'Menu',
+        ),
+      ),
+      rows,
+    );
   } else if (i.type === 'cta_url') {
     const url = safeUrl(i.action?.parameters?.url);
     const label = i.action?.parameters?.display_text ?? 'Open';
-    out.push(el('div', { className: 'wa-buttons' }, url ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, '↗ ', label) : el('span', {}, label)));
+    out.push(
+      el(
+        'div',
+        { className: 'wa-buttons' },
+        url ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, '↗ ', label) : el('span', {}, label),
+      ),
+    );
   } else if (i.type === 'location_request_message') {
     out.push(el('div', { className: 'wa-buttons' }, el('button', { type: 'button', onclick: () => act.openAttach() }, '📍 Send location')));
   }
@@ -107,7 +157,16 @@ function template(m, t, act) {
   out.push(el('div', {}, t.body ?? ''));
   if (t.footer) out.push(el('div', { className: 'footer' }, t.footer));
   const buttons = (t.buttons || []).map((b) => {
-    if (b.type === 'QUICK_REPLY') return el('button', { type: 'button', dataset: { action: 'template-button', payload: b.payload ?? b.text }, onclick: () => act.templateButton(m.wamid, b.payload ?? b.text) }, b.text);
+    if (b.type === 'QUICK_REPLY')
+      return el(
+        'button',
+        {
+          type: 'button',
+          dataset: { action: 'template-button', payload: b.payload ?? b.text },
+          onclick: () => act.templateButton(m.wamid, b.payload ?? b.text),
+        },
+        b.text,
+      );
     if (b.type === 'URL') {
       const url = safeUrl(b.url);
       return url ? el('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, '↗ ', b.text) : el('span', {}, b.text);
@@ -124,7 +183,8 @@ function template(m, t, act) {
 function inboundContent(item) {
   const t = item.type;
   if (t === 'text') return [el('div', {}, item.text?.body ?? '')];
-  if (['image', 'video', 'audio', 'document', 'sticker'].includes(t)) return [media(t, item[t]), item[t]?.caption ? el('div', {}, item[t].caption) : null];
+  if (['image', 'video', 'audio', 'document', 'sticker'].includes(t))
+    return [media(t, item[t]), item[t]?.caption ? el('div', {}, item[t].caption) : null];
   if (t === 'location') return [location(item.location || {})];
   if (t === 'contacts') return contacts(item.contacts);
   if (t === 'interactive') {
@@ -145,11 +205,21 @@ export function renderMessage(m, quoteText, act) {
   const time = new Date(m.acceptedAt ?? m.at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   const ticks = el('span', { className: 'ticks' });
   node.append(el('div', { className: 'meta' }, time, ticks));
-  node.append(el('div', { className: 'actions' },
-    el('button', { type: 'button', title: 'Reply', dataset: { action: 'reply' }, onclick: () => act.replyTo(m.wamid) }, '↩'),
-    ['👍', '❤️', '😂', '🙏'].map((e) => el('button', { type: 'button', title: 'React', dataset: { action: 'react', emoji: e }, onclick: () => act.react(m.wamid, e) }, e)),
-    el('button', { type: 'button', title: 'Remove reaction', dataset: { action: 'unreact' }, onclick: () => act.react(m.wamid, '') }, '∅'),
-  ));
+  node.append(
+    el(
+      'div',
+      { className: 'actions' },
+      el('button', { type: 'button', title: 'Reply', dataset: { action: 'reply' }, onclick: () => act.replyTo(m.wamid) }, '↩'),
+      ['👍', '❤️', '😂', '🙏'].map((e) =>
+        el('button', { type: 'button', title: 'React', dataset: { action: 'react', emoji: e }, onclick: () => act.react(m.wamid, e) }, e),
+      ),
+      el(
+        'button',
+        { type: 'button', title: 'Remove reaction', dataset: { action: 'unreact' }, onclick: () => act.react(m.wamid, '') },
+        '∅',
+      ),
+    ),
+  );
   updateTicks(node, m);
   return node;
 }
@@ -178,5 +248,12 @@ export function snippet(m) {
   if (!m) return 'a message';
   if (m.direction === 'out') return m.text ?? `[${m.type}]`;
   const i = m.item || {};
-  return i.text?.body ?? i[i.type]?.caption ?? i.interactive?.button_reply?.title ?? i.interactive?.list_reply?.title ?? i.button?.text ?? `[${i.type}]`;
+  return (
+    i.text?.body ??
+    i[i.type]?.caption ??
+    i.interactive?.button_reply?.title ??
+    i.interactive?.list_reply?.title ??
+    i.button?.text ??
+    `[${i.type}]`
+  );
 }

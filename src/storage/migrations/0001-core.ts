@@ -40,12 +40,7 @@ export function coreMigration(dialect: DialectName) {
         .addColumn('error', 'text')
         .execute();
       // The ingest loop only ever looks for pending events, oldest first.
-      await db.schema
-        .createIndex('webhook_events_pending')
-        .ifNotExists()
-        .on('webhook_events')
-        .columns(['status', 'id'])
-        .execute();
+      await db.schema.createIndex('webhook_events_pending').ifNotExists().on('webhook_events').columns(['status', 'id']).execute();
 
       await db.schema
         .createTable('contacts')
@@ -75,7 +70,9 @@ export function coreMigration(dialect: DialectName) {
         .addColumn('updated_at', time, (c) => c.notNull())
         .execute();
       // At most one open (active or archived) conversation per number and contact.
-      await sql`create unique index if not exists conversations_open_unique on conversations (channel_id, contact_id) where status <> 'closed'`.execute(db);
+      await sql`create unique index if not exists conversations_open_unique on conversations (channel_id, contact_id) where status <> 'closed'`.execute(
+        db,
+      );
       await db.schema
         .createIndex('conversations_activity')
         .ifNotExists()
@@ -107,13 +104,10 @@ export function coreMigration(dialect: DialectName) {
         .addColumn('author', 'text')
         .execute();
       // The dedupe key: Meta may deliver one wamid many times, concurrently.
-      await sql`create unique index if not exists messages_external_unique on messages (channel_id, external_id) where external_id is not null`.execute(db);
-      await db.schema
-        .createIndex('messages_conversation_seq')
-        .ifNotExists()
-        .on('messages')
-        .columns(['conversation_id', 'seq'])
-        .execute();
+      await sql`create unique index if not exists messages_external_unique on messages (channel_id, external_id) where external_id is not null`.execute(
+        db,
+      );
+      await db.schema.createIndex('messages_conversation_seq').ifNotExists().on('messages').columns(['conversation_id', 'seq']).execute();
 
       await db.schema
         .createTable('status_events')
@@ -154,12 +148,7 @@ export function coreMigration(dialect: DialectName) {
         .addColumn('job_key', 'text', (c) => c.unique())
         .addColumn('created_at', time, (c) => c.notNull())
         .execute();
-      await db.schema
-        .createIndex('jobs_run_at')
-        .ifNotExists()
-        .on('jobs')
-        .columns(['run_at', 'id'])
-        .execute();
+      await db.schema.createIndex('jobs_run_at').ifNotExists().on('jobs').columns(['run_at', 'id']).execute();
       await db.schema.createIndex('jobs_queue').ifNotExists().on('jobs').columns(['queue_name', 'id']).execute();
     },
   };

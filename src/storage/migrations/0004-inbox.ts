@@ -44,7 +44,9 @@ export function inboxMigration(_dialect: DialectName) {
       await listIndex('conversations_team_activity', ['team_id']);
       await listIndex('conversations_channel_activity', ['channel_id']);
       // Unread conversations are few among many: a partial index keeps "unread=true" a short scan.
-      await sql`create index if not exists conversations_unread_activity on conversations (last_message_at desc, id desc) where unread_count > 0`.execute(db);
+      await sql`create index if not exists conversations_unread_activity on conversations (last_message_at desc, id desc) where unread_count > 0`.execute(
+        db,
+      );
       await db.schema
         .createIndex('conversations_linked_record')
         .ifNotExists()
@@ -70,7 +72,12 @@ export function inboxMigration(_dialect: DialectName) {
         .addPrimaryKeyConstraint('conversation_labels_pk', ['conversation_id', 'label_id'])
         .execute();
       // The label filter: which conversations carry this label.
-      await db.schema.createIndex('conversation_labels_label').ifNotExists().on('conversation_labels').columns(['label_id', 'conversation_id']).execute();
+      await db.schema
+        .createIndex('conversation_labels_label')
+        .ifNotExists()
+        .on('conversation_labels')
+        .columns(['label_id', 'conversation_id'])
+        .execute();
 
       await db.schema
         .createTable('notes')

@@ -12,11 +12,20 @@ export function routingContactsMigration(_dialect: DialectName) {
     async up(db: Kysely<unknown>): Promise<void> {
       // One column per statement: SQLite's ALTER TABLE adds one at a time.
       await db.schema.alterTable('contacts').addColumn('name', 'text').execute(); // set by agents; profile_name comes from WhatsApp
-      await db.schema.alterTable('contacts').addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}')).execute();
-      await db.schema.alterTable('contacts').addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+      await db.schema
+        .alterTable('contacts')
+        .addColumn('attributes', 'text', (c) => c.notNull().defaultTo('{}'))
+        .execute();
+      await db.schema
+        .alterTable('contacts')
+        .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+        .execute();
       await db.schema.alterTable('contacts').addColumn('opted_in', 'integer').execute(); // 1 | 0 | null (never asked)
       await db.schema.alterTable('contacts').addColumn('opted_in_at', time).execute(); // when opted_in last changed
-      await db.schema.alterTable('contacts').addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('contacts')
+        .addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0))
+        .execute();
 
       await db.schema
         .createTable('contact_opt_events')
@@ -29,7 +38,12 @@ export function routingContactsMigration(_dialect: DialectName) {
         .addColumn('note', 'text')
         .addColumn('created_at', time, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('contact_opt_events_contact').ifNotExists().on('contact_opt_events').columns(['contact_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('contact_opt_events_contact')
+        .ifNotExists()
+        .on('contact_opt_events')
+        .columns(['contact_id', 'created_at'])
+        .execute();
 
       // Fairness survives restarts and is shared by every process: least recently assigned first.
       // seen_availability is what routing last acted on, so a change to offline is noticed once.
@@ -50,7 +64,9 @@ export function routingContactsMigration(_dialect: DialectName) {
 
       // The waiting queue: conversations that asked for a human and have no assignee yet, oldest first.
       await db.schema.alterTable('conversations').addColumn('awaiting_human_since', time).execute();
-      await sql`create index if not exists conversations_awaiting_human on conversations (awaiting_human_since, id) where awaiting_human_since is not null`.execute(db);
+      await sql`create index if not exists conversations_awaiting_human on conversations (awaiting_human_since, id) where awaiting_human_since is not null`.execute(
+        db,
+      );
     },
   };
 }

@@ -32,7 +32,13 @@ export function templatesMigration(dialect: DialectName) {
         .addColumn('created_at', time, (c) => c.notNull())
         .addColumn('updated_at', time, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('templates_identity').ifNotExists().unique().on('templates').columns(['channel_id', 'name', 'language']).execute();
+      await db.schema
+        .createIndex('templates_identity')
+        .ifNotExists()
+        .unique()
+        .on('templates')
+        .columns(['channel_id', 'name', 'language'])
+        .execute();
       await db.schema.createIndex('templates_meta_id').ifNotExists().on('templates').column('meta_id').execute();
 
       await db.schema
@@ -46,7 +52,12 @@ export function templatesMigration(dialect: DialectName) {
         .addColumn('detail', 'text')
         .addColumn('created_at', time, (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('template_events_template').ifNotExists().on('template_events').columns(['template_id', 'created_at']).execute();
+      await db.schema
+        .createIndex('template_events_template')
+        .ifNotExists()
+        .on('template_events')
+        .columns(['template_id', 'created_at'])
+        .execute();
 
       // One column per statement: SQLite's ALTER TABLE adds one at a time.
       await db.schema.alterTable('messages').addColumn('template_name', 'text').execute();

@@ -59,7 +59,12 @@ export function flowsMigration(_dialect: DialectName) {
         .addColumn('ended_at', time)
         .execute();
       // The inbound hot path: "does this contact have a live session on this channel?"
-      await db.schema.createIndex('flow_sessions_contact_live').ifNotExists().on('flow_sessions').columns(['contact_id', 'channel_id', 'status']).execute();
+      await db.schema
+        .createIndex('flow_sessions_contact_live')
+        .ifNotExists()
+        .on('flow_sessions')
+        .columns(['contact_id', 'channel_id', 'status'])
+        .execute();
       await db.schema.createIndex('flow_sessions_flow').ifNotExists().on('flow_sessions').columns(['flow_id', 'started_at']).execute();
       await db.schema.createIndex('flow_sessions_wake').ifNotExists().on('flow_sessions').columns(['status', 'wake_at']).execute();
 
@@ -78,8 +83,18 @@ export function flowsMigration(_dialect: DialectName) {
         .addColumn('answer', 'text')
         .addColumn('valid', 'integer') // 1 | 0 | null (not a question)
         .execute();
-      await db.schema.createIndex('flow_session_steps_session').ifNotExists().on('flow_session_steps').columns(['session_id', 'id']).execute();
-      await db.schema.createIndex('flow_session_steps_flow').ifNotExists().on('flow_session_steps').columns(['flow_id', 'version', 'block']).execute();
+      await db.schema
+        .createIndex('flow_session_steps_session')
+        .ifNotExists()
+        .on('flow_session_steps')
+        .columns(['session_id', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('flow_session_steps_flow')
+        .ifNotExists()
+        .on('flow_session_steps')
+        .columns(['flow_id', 'version', 'block'])
+        .execute();
 
       await db.schema
         .createTable('flow_results')

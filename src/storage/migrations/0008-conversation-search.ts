@@ -24,26 +24,34 @@ const SQLITE_DOC = (conv: string) =>
 async function upSqlite(db: Kysely<unknown>): Promise<void> {
   await sql`create virtual table if not exists conversation_search using fts5(doc, tokenize = 'trigram')`.execute(db);
   await sql.raw(`insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c`).execute(db);
-  await sql.raw(`create trigger if not exists conversation_search_insert after insert on conversations begin
+  await sql
+    .raw(`create trigger if not exists conversation_search_insert after insert on conversations begin
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
-  await sql.raw(`create trigger if not exists conversation_search_preview after update of last_message_preview on conversations
+  end`)
+    .execute(db);
+  await sql
+    .raw(`create trigger if not exists conversation_search_preview after update of last_message_preview on conversations
     when new.last_message_preview is not old.last_message_preview begin
     delete from conversation_search where rowid = old.rowid;
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
+  end`)
+    .execute(db);
   await sql`create trigger if not exists conversation_search_delete after delete on conversations begin
     delete from conversation_search where rowid = old.rowid;
   end`.execute(db);
-  await sql.raw(`create trigger if not exists conversation_search_contact after update of profile_name, phone_e164 on contacts begin
+  await sql
+    .raw(`create trigger if not exists conversation_search_contact after update of profile_name, phone_e164 on contacts begin
     delete from conversation_search where rowid in (select rowid from conversations where contact_id = new.id);
     insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c where c.contact_id = new.id;
-  end`).execute(db);
+  end`)
+    .execute(db);
 }
 
 async function upPostgres(db: Kysely<unknown>): Promise<void> {
   // A role that may not create extensions still gets a working (unindexed) search.
-  await sql`do $$ begin create extension if not exists pg_trgm; exception when others then raise notice 'pg_trgm not available: inbox text search will scan'; end $$`.execute(db);
+  await sql`do $$ begin create extension if not exists pg_trgm; exception when others then raise notice 'pg_trgm not available: inbox text search will scan'; end $$`.execute(
+    db,
+  );
   await sql`alter table conversations add column if not exists search_doc text`.execute(db);
   await sql`create or replace function switchboard_conversation_search_doc() returns trigger language plpgsql as $$
     begin

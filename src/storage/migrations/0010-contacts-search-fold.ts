@@ -27,35 +27,49 @@ const SQLITE_DOC = (conv: string) =>
   `(select coalesce(ct.name, '') || ' ' || coalesce(ct.profile_name, '') || ' ' || coalesce(ct.phone_e164, '') || ' ' || ct.external_id from contacts ct where ct.id = ${conv}.contact_id) || ' ' || coalesce(${conv}.last_message_preview, '')`;
 
 async function upSqlite(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['conversation_search_insert', 'conversation_search_preview', 'conversation_search_delete', 'conversation_search_contact']) {
+  for (const t of [
+    'conversation_search_insert',
+    'conversation_search_preview',
+    'conversation_search_delete',
+    'conversation_search_contact',
+  ]) {
     await sql.raw(`drop trigger if exists ${t}`).execute(db);
   }
   await sql`drop table if exists conversation_search`.execute(db);
   await sql`create virtual table conversation_search using fts5(doc, tokenize = 'trigram remove_diacritics 2')`.execute(db);
   await sql.raw(`insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c`).execute(db);
-  await sql.raw(`create trigger conversation_search_insert after insert on conversations begin
+  await sql
+    .raw(`create trigger conversation_search_insert after insert on conversations begin
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
-  await sql.raw(`create trigger conversation_search_preview after update of last_message_preview, contact_id on conversations
+  end`)
+    .execute(db);
+  await sql
+    .raw(`create trigger conversation_search_preview after update of last_message_preview, contact_id on conversations
     when new.last_message_preview is not old.last_message_preview or new.contact_id is not old.contact_id begin
     delete from conversation_search where rowid = old.rowid;
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
+  end`)
+    .execute(db);
   await sql`create trigger conversation_search_delete after delete on conversations begin
     delete from conversation_search where rowid = old.rowid;
   end`.execute(db);
-  await sql.raw(`create trigger conversation_search_contact after update of name, profile_name, phone_e164 on contacts
+  await sql
+    .raw(`create trigger conversation_search_contact after update of name, profile_name, phone_e164 on contacts
     when new.name is not old.name or new.profile_name is not old.profile_name or new.phone_e164 is not old.phone_e164 begin
     delete from conversation_search where rowid in (select rowid from conversations where contact_id = new.id);
     insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c where c.contact_id = new.id;
-  end`).execute(db);
+  end`)
+    .execute(db);
 }
 
 /** translate()'s two lists: each accented Latin letter and its base letter, then the combining accents (deleted). */
 function foldTable(): { from: string; to: string } {
   let from = '';
   let to = '';
-  for (const [first, last] of [[0xc0, 0x24f], [0x1e00, 0x1eff]] as const) {
+  for (const [first, last] of [
+    [0xc0, 0x24f],
+    [0x1e00, 0x1eff],
+  ] as const) {
     for (let cp = first; cp <= last; cp++) {
       const c = String.fromCodePoint(cp);
       const base = c.normalize('NFD')[0] ?? c;

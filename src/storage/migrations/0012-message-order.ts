@@ -19,7 +19,10 @@ const EARLIEST_SENT_AT = Date.UTC(2009, 0, 1);
 export function messageOrderMigration(_dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.alterTable('messages').addColumn('sort_at', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema
+        .alterTable('messages')
+        .addColumn('sort_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
       await db.schema.alterTable('messages').addColumn('timestamp_anomaly', 'text').execute();
 
       const absurd = (col: string, ref: string) => sql.raw(`(${col} > ${ref} + ${MAX_FUTURE_SKEW_MS} or ${col} < ${EARLIEST_SENT_AT})`);
@@ -34,7 +37,12 @@ export function messageOrderMigration(_dialect: DialectName) {
         where last_customer_message_at is not null and ${absurd('last_customer_message_at', 'updated_at')}`.execute(db);
       await sql`update messages set sort_at = sent_at`.execute(db);
 
-      await db.schema.createIndex('messages_conversation_sort').ifNotExists().on('messages').columns(['conversation_id', 'sort_at', 'seq']).execute();
+      await db.schema
+        .createIndex('messages_conversation_sort')
+        .ifNotExists()
+        .on('messages')
+        .columns(['conversation_id', 'sort_at', 'seq'])
+        .execute();
     },
   };
 }

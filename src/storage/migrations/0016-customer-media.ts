@@ -29,7 +29,12 @@ export function customerMediaMigration(_dialect: DialectName) {
         .addColumn('downloads', 'integer', (c) => c.notNull().defaultTo(0))
         .execute();
       // The retention sweep looks for stored files by age.
-      await db.schema.createIndex('media_files_status_stored_at').ifNotExists().on('media_files').columns(['status', 'stored_at']).execute();
+      await db.schema
+        .createIndex('media_files_status_stored_at')
+        .ifNotExists()
+        .on('media_files')
+        .columns(['status', 'stored_at'])
+        .execute();
     },
   };
 }

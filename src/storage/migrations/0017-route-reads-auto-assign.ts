@@ -20,7 +20,10 @@ export function routeReadsAutoAssignMigration(_dialect: DialectName) {
         .addColumn('read_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('conversation_reads_pk', ['user_id', 'conversation_id'])
         .execute();
-      await db.schema.alterTable('channels').addColumn('auto_assign', 'text', (c) => c.notNull().defaultTo('off')).execute();
+      await db.schema
+        .alterTable('channels')
+        .addColumn('auto_assign', 'text', (c) => c.notNull().defaultTo('off'))
+        .execute();
       await db.schema.alterTable('channels').addColumn('auto_assign_team_id', 'text').execute();
     },
   };

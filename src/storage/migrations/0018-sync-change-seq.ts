@@ -46,7 +46,9 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
   await sql`create index conversations_sync on conversations (sync_seq, id)`.execute(db);
   await sql`create or replace function switchboard_conversation_sync() returns trigger language plpgsql as $$
     begin new.sync_seq := pg_current_xact_id()::text::bigint; return new; end $$`.execute(db);
-  await sql`create trigger conversations_sync before insert or update on conversations for each row execute function switchboard_conversation_sync()`.execute(db);
+  await sql`create trigger conversations_sync before insert or update on conversations for each row execute function switchboard_conversation_sync()`.execute(
+    db,
+  );
   await sql`create or replace function switchboard_conversation_touch() returns trigger language plpgsql as $$
     begin
       if tg_op = 'DELETE' then update conversations set sync_seq = 0 where id = old.conversation_id;
@@ -55,7 +57,9 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
     end $$`.execute(db);
   for (const c of CHILDREN) {
     const when = c.condition ? ` when (${c.condition})` : '';
-    await sql.raw(`create trigger ${c.table}_sync ${c.when} on ${c.table} for each row${when} execute function switchboard_conversation_touch()`).execute(db);
+    await sql
+      .raw(`create trigger ${c.table}_sync ${c.when} on ${c.table} for each row${when} execute function switchboard_conversation_touch()`)
+      .execute(db);
   }
   await sql`create table stream_events (
     xid bigint not null default (pg_current_xact_id()::text::bigint),
@@ -75,14 +79,22 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
   const bump = (id: string) => `update conversations set sync_seq = (select max(sync_seq) from conversations) + 1 where id = ${id};`;
   await sql.raw(`create trigger conversations_sync_insert after insert on conversations begin ${bump('new.id')} end`).execute(db);
   // The bump's own update changes sync_seq, so it does not fire this again.
-  await sql.raw(`create trigger conversations_sync_update after update on conversations when new.sync_seq is old.sync_seq begin ${bump('new.id')} end`).execute(db);
+  await sql
+    .raw(
+      `create trigger conversations_sync_update after update on conversations when new.sync_seq is old.sync_seq begin ${bump('new.id')} end`,
+    )
+    .execute(db);
   for (const c of CHILDREN) {
     const condition = c.condition?.replace('is distinct from', 'is not');
     for (const op of ['insert', 'update', 'delete'] as const) {
       if (!c.when.includes(op)) continue;
       const row = op === 'delete' ? 'old' : 'new';
       const of = c.table === 'messages' ? ' of status' : '';
-      await sql.raw(`create trigger ${c.table}_sync_${op} after ${op}${of} on ${c.table}${condition ? ` when ${condition}` : ''} begin ${bump(`${row}.conversation_id`)} end`).execute(db);
+      await sql
+        .raw(
+          `create trigger ${c.table}_sync_${op} after ${op}${of} on ${c.table}${condition ? ` when ${condition}` : ''} begin ${bump(`${row}.conversation_id`)} end`,
+        )
+        .execute(db);
     }
   }
   await sql`create table stream_events (

@@ -33,19 +33,25 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
   }
   await sql`delete from conversation_search`.execute(db);
   await sql.raw(`insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c`).execute(db);
-  await sql.raw(`create trigger conversation_search_insert after insert on conversations begin
+  await sql
+    .raw(`create trigger conversation_search_insert after insert on conversations begin
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
-  await sql.raw(`create trigger conversation_search_preview after update of last_message_preview, contact_id on conversations
+  end`)
+    .execute(db);
+  await sql
+    .raw(`create trigger conversation_search_preview after update of last_message_preview, contact_id on conversations
     when new.last_message_preview is not old.last_message_preview or new.contact_id is not old.contact_id begin
     delete from conversation_search where rowid = old.rowid;
     insert into conversation_search (rowid, doc) values (new.rowid, ${SQLITE_DOC('new')});
-  end`).execute(db);
-  await sql.raw(`create trigger conversation_search_contact after update of ${CONTACT_COLUMNS.join(', ')} on contacts
+  end`)
+    .execute(db);
+  await sql
+    .raw(`create trigger conversation_search_contact after update of ${CONTACT_COLUMNS.join(', ')} on contacts
     when ${CONTACT_COLUMNS.map((c) => `new.${c} is not old.${c}`).join(' or ')} begin
     delete from conversation_search where rowid in (select rowid from conversations where contact_id = new.id);
     insert into conversation_search (rowid, doc) select c.rowid, ${SQLITE_DOC('c')} from conversations c where c.contact_id = new.id;
-  end`).execute(db);
+  end`)
+    .execute(db);
 }
 
 async function upPostgres(db: Kysely<unknown>): Promise<void> {
@@ -64,8 +70,10 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
       return new;
     end $$`)}`.execute(db);
   await sql`drop trigger if exists contact_search_doc on contacts`.execute(db);
-  await sql.raw(`create trigger contact_search_doc after update of ${CONTACT_COLUMNS.join(', ')} on contacts
-    for each row execute function switchboard_contact_search_doc()`).execute(db);
+  await sql
+    .raw(`create trigger contact_search_doc after update of ${CONTACT_COLUMNS.join(', ')} on contacts
+    for each row execute function switchboard_contact_search_doc()`)
+    .execute(db);
   // Backfill through the trigger: every conversation's text gains its contact's username and BSUID.
   await sql`update conversations set last_message_preview = last_message_preview`.execute(db);
 }

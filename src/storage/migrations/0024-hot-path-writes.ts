@@ -18,7 +18,12 @@ import type { DialectName } from '../dialect-name.ts';
 export function hotPathWritesMigration(dialect: DialectName) {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createIndex('flow_sessions_contact_newest').ifNotExists().on('flow_sessions').columns(['contact_id', 'channel_id', 'started_at']).execute();
+      await db.schema
+        .createIndex('flow_sessions_contact_newest')
+        .ifNotExists()
+        .on('flow_sessions')
+        .columns(['contact_id', 'channel_id', 'started_at'])
+        .execute();
       await db.schema.dropIndex('flow_sessions_contact_live').ifExists().execute();
       if (dialect !== 'sqlite') return;
       await sql`drop trigger if exists conversation_search_insert`.execute(db);

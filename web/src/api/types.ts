@@ -28,7 +28,15 @@ export interface Conversation {
   id: string;
   status: 'active' | 'archived' | 'closed';
   channel_id: string;
-  contact: { id: string; name: string | null; profile_name: string | null; wa_id: string | null; bsuid: string | null; username: string | null; phone: string | null };
+  contact: {
+    id: string;
+    name: string | null;
+    profile_name: string | null;
+    wa_id: string | null;
+    bsuid: string | null;
+    username: string | null;
+    phone: string | null;
+  };
   last_message_preview: string | null;
   /** The newest message's type (text, image, audio…), for the list's icon. */
   last_message_type: string | null;

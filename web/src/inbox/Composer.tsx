@@ -20,7 +20,44 @@ const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
 ];
 
 // The emoji picker's set: the ones agents reach for most (WhatsApp's own frequently used row and more).
-const EMOJI = ['😀', '😂', '😊', '😍', '😉', '😎', '🤔', '😅', '😢', '😮', '🙏', '👍', '👎', '👌', '👋', '👏', '🙌', '💪', '❤️', '🎉', '✅', '❌', '⚠️', '⭐', '🔥', '✨', '📅', '⏰', '📞', '📍', '📦', '🚚', '💳', '💬', '📄', '🔧'];
+const EMOJI = [
+  '😀',
+  '😂',
+  '😊',
+  '😍',
+  '😉',
+  '😎',
+  '🤔',
+  '😅',
+  '😢',
+  '😮',
+  '🙏',
+  '👍',
+  '👎',
+  '👌',
+  '👋',
+  '👏',
+  '🙌',
+  '💪',
+  '❤️',
+  '🎉',
+  '✅',
+  '❌',
+  '⚠️',
+  '⭐',
+  '🔥',
+  '✨',
+  '📅',
+  '⏰',
+  '📞',
+  '📍',
+  '📦',
+  '🚚',
+  '💳',
+  '💬',
+  '📄',
+  '🔧',
+];
 
 /** Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a template picker when the window is closed. */
 export function Composer({ conversation, me }: { conversation: Conversation; me: User }) {
@@ -39,9 +76,14 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   const slash = mode === 'reply' && text.startsWith('/') ? text.slice(1).toLowerCase() : null;
   const cannedMatches = slash === null ? [] : (canned.data ?? []).filter((c) => c.shortcut.toLowerCase().startsWith(slash)).slice(0, 6);
   const at = mode === 'note' ? /@([^\s@]*)$/.exec(text) : null;
-  const mentionMatches = at ? (users.data ?? []).filter((u) => u.id !== me.id && (u.name.toLowerCase().includes(at[1]!.toLowerCase()) || u.email.startsWith(at[1]!.toLowerCase()))).slice(0, 6) : [];
+  const mentionMatches = at
+    ? (users.data ?? [])
+        .filter((u) => u.id !== me.id && (u.name.toLowerCase().includes(at[1]!.toLowerCase()) || u.email.startsWith(at[1]!.toLowerCase())))
+        .slice(0, 6)
+    : [];
 
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['conversation', conversation.id] }), patchLists(qc, conversation.id, me.id)]);
+  const refresh = () =>
+    Promise.all([qc.invalidateQueries({ queryKey: ['conversation', conversation.id] }), patchLists(qc, conversation.id, me.id)]);
   const [emojiOpen, setEmojiOpen] = useState(false);
   const insertEmoji = (emoji: string) => {
     const el = box.current;
@@ -73,7 +115,11 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
   const send = async () => {
     const body = text.trim();
     if (!body) return;
-    const ok = await run(() => (mode === 'note' ? post(`/conversations/${conversation.id}/notes`, { text: body }) : post(`/conversations/${conversation.id}/messages`, { text: body, ...(replyTo ? { reply_to: replyTo.id } : {}) })));
+    const ok = await run(() =>
+      mode === 'note'
+        ? post(`/conversations/${conversation.id}/notes`, { text: body })
+        : post(`/conversations/${conversation.id}/messages`, { text: body, ...(replyTo ? { reply_to: replyTo.id } : {}) }),
+    );
     if (ok) {
       setText('');
       setReplyTo(null);
@@ -100,7 +146,12 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
       const json = await res.json();
       if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'upload_failed', json?.error?.message ?? 'upload failed');
       const caption = text.trim();
-      await post(`/conversations/${conversation.id}/messages`, { type: rule.kind, media_id: json.id, ...(rule.kind === 'document' ? { filename: file.name } : {}), ...(caption && rule.kind !== 'audio' && rule.kind !== 'sticker' ? { caption } : {}) });
+      await post(`/conversations/${conversation.id}/messages`, {
+        type: rule.kind,
+        media_id: json.id,
+        ...(rule.kind === 'document' ? { filename: file.name } : {}),
+        ...(caption && rule.kind !== 'audio' && rule.kind !== 'sticker' ? { caption } : {}),
+      });
       setText('');
     });
   };
@@ -120,7 +171,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
 
   if (mode === 'reply' && !w.open && conversation.status !== 'closed') {
     return (
-      <Paper p="sm" radius={0} withBorder style={{ maxHeight: "60%", overflow: "auto" }}>
+      <Paper p="sm" radius={0} withBorder style={{ maxHeight: '60%', overflow: 'auto' }}>
         <Group justify="space-between" mb={4}>
           <ModeSwitch mode={mode} setMode={setMode} />
         </Group>
@@ -159,7 +210,13 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
         {mentionMatches.length > 0 && (
           <Group gap={4} role="listbox" aria-label={t('composer.mentions')}>
             {mentionMatches.map((u) => (
-              <Button key={u.id} size="compact-xs" variant="light" role="option" onClick={() => setText(`${text.slice(0, at?.index ?? text.length)}@${u.email} `)}>
+              <Button
+                key={u.id}
+                size="compact-xs"
+                variant="light"
+                role="option"
+                onClick={() => setText(`${text.slice(0, at?.index ?? text.length)}@${u.email} `)}
+              >
                 @{u.name}
               </Button>
             ))}
@@ -189,7 +246,15 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
             <ModeSwitch mode={mode} setMode={setMode} />
             <Popover opened={emojiOpen} onChange={setEmojiOpen} position="top-start" withinPortal trapFocus returnFocus>
               <Popover.Target>
-                <ActionIcon variant="subtle" size="lg" aria-label={t('composer.emoji')} title={t('composer.emoji')} onClick={() => setEmojiOpen((o) => !o)} data-testid="emoji-button" aria-expanded={emojiOpen}>
+                <ActionIcon
+                  variant="subtle"
+                  size="lg"
+                  aria-label={t('composer.emoji')}
+                  title={t('composer.emoji')}
+                  onClick={() => setEmojiOpen((o) => !o)}
+                  data-testid="emoji-button"
+                  aria-expanded={emojiOpen}
+                >
                   <span aria-hidden="true" style={{ fontSize: 18 }}>
                     🙂
                   </span>
@@ -217,7 +282,13 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
               </FileButton>
             )}
           </Group>
-          <Button onClick={() => void send()} loading={busy} disabled={!text.trim()} data-testid="composer-send" color={mode === 'note' ? '#6b4a00' : undefined}>
+          <Button
+            onClick={() => void send()}
+            loading={busy}
+            disabled={!text.trim()}
+            data-testid="composer-send"
+            color={mode === 'note' ? '#6b4a00' : undefined}
+          >
             {mode === 'note' ? t('composer.addNote') : t('composer.send')}
           </Button>
         </Group>

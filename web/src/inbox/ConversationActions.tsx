@@ -2,8 +2,6 @@ import { Button, Group, Menu } from '@mantine/core';
 import type { Conversation, User } from '../api/types.ts';
 import { useConversationCommands, useTeams, useUsers } from './queries.ts';
 
-
-
 export function ConversationActions({ conversation: c, me }: { conversation: Conversation; me: User }) {
   const { t, assign, assignUser, unassign, handoff, setStatus } = useConversationCommands(c);
   const users = useUsers();
@@ -40,11 +38,25 @@ export function ConversationActions({ conversation: c, me }: { conversation: Con
                 </Menu.Item>
               ))}
               <Menu.Divider />
-              <Menu.Item onClick={() => void handoff()} data-testid="handoff">{t('conv.handoff')}</Menu.Item>
-              {c.assignee && <Menu.Item onClick={() => void unassign()} data-testid="unassign">{t('conv.unassign')}</Menu.Item>}
+              <Menu.Item onClick={() => void handoff()} data-testid="handoff">
+                {t('conv.handoff')}
+              </Menu.Item>
+              {c.assignee && (
+                <Menu.Item onClick={() => void unassign()} data-testid="unassign">
+                  {t('conv.unassign')}
+                </Menu.Item>
+              )}
               <Menu.Divider />
-              {c.status === 'active' && <Menu.Item onClick={() => void setStatus('archived')} data-testid="archive-conversation">{t('conv.archive')}</Menu.Item>}
-              {c.status === 'archived' && <Menu.Item onClick={() => void setStatus('active')} data-testid="reopen-conversation">{t('conv.reopen')}</Menu.Item>}
+              {c.status === 'active' && (
+                <Menu.Item onClick={() => void setStatus('archived')} data-testid="archive-conversation">
+                  {t('conv.archive')}
+                </Menu.Item>
+              )}
+              {c.status === 'archived' && (
+                <Menu.Item onClick={() => void setStatus('active')} data-testid="reopen-conversation">
+                  {t('conv.reopen')}
+                </Menu.Item>
+              )}
               <Menu.Item color="red.9" onClick={() => void setStatus('closed')} data-testid="close-conversation">
                 {t('conv.close')}
               </Menu.Item>

@@ -26,7 +26,13 @@ export function useConversationList(filters: InboxFilters) {
  * and counted on a button, so the row under the agent's cursor never moves; leaving the list (or
  * pressing the button) applies them.
  */
-export function ConversationList(props: { filters: InboxFilters; selectedId: string | undefined; onOpen: (id: string) => void; rows: Conversation[]; query: ReturnType<typeof useConversationList> }) {
+export function ConversationList(props: {
+  filters: InboxFilters;
+  selectedId: string | undefined;
+  onOpen: (id: string) => void;
+  rows: Conversation[];
+  query: ReturnType<typeof useConversationList>;
+}) {
   const { t } = useTranslation();
   const { query, selectedId } = props;
   // A stable callback for the memoised rows (the page hands a new one on every render).
@@ -37,13 +43,21 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   const [shown, setShown] = useState<Conversation[]>(props.rows);
   const parentRef = useRef<HTMLDivElement>(null);
   // Held: the rows keep their places and get their new data in place; new or moved rows wait.
-  const { rows: visible, pending } = useMemo(() => (held ? inPlace(shown, props.rows) : { rows: props.rows, pending: 0 }), [held, shown, props.rows]);
+  const { rows: visible, pending } = useMemo(
+    () => (held ? inPlace(shown, props.rows) : { rows: props.rows, pending: 0 }),
+    [held, shown, props.rows],
+  );
 
   useEffect(() => {
     if (!held) setShown(props.rows);
   }, [props.rows, held]);
 
-  const virtualizer = useVirtualizer({ count: visible.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
+  const virtualizer = useVirtualizer({
+    count: visible.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+  });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
   const lastIndex = last?.index ?? -1;
@@ -61,7 +75,12 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
   }, []);
 
   if (query.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
-  if (query.isError) return <Text c="red.9" p="md">{t('app.error', { message: query.error.message })}</Text>;
+  if (query.isError)
+    return (
+      <Text c="red.9" p="md">
+        {t('app.error', { message: query.error.message })}
+      </Text>
+    );
 
   return (
     <Stack gap={0} style={{ flex: 1, minHeight: 0 }} onMouseEnter={() => setHeld(true)} onMouseLeave={() => setHeld(false)}>
@@ -75,12 +94,22 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
           {t('inbox.empty')}
         </Text>
       )}
-      <div ref={parentRef} style={{ flex: 1, overflow: 'auto' }} role="listbox" aria-label={t('inbox.title')} data-testid="conversation-list" tabIndex={visible.length ? -1 : 0}>
+      <div
+        ref={parentRef}
+        style={{ flex: 1, overflow: 'auto' }}
+        role="listbox"
+        aria-label={t('inbox.title')}
+        data-testid="conversation-list"
+        tabIndex={visible.length ? -1 : 0}
+      >
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
           {items.map((item) => {
             const c = visible[item.index]!;
             return (
-              <div key={c.id} style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}>
+              <div
+                key={c.id}
+                style={{ position: 'absolute', top: 0, left: 0, right: 0, height: item.size, transform: `translateY(${item.start}px)` }}
+              >
                 <Row c={c} selected={c.id === selectedId} onOpen={onOpen} now={now} />
               </div>
             );
@@ -95,7 +124,17 @@ export function ConversationList(props: { filters: InboxFilters; selectedId: str
  * One row: plain elements styled by app.css (.conv-row…), not layout components, and memoised, so
  * scrolling renders only the rows that enter the window and a live update only the row it changes.
  */
-const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; selected: boolean; onOpen: (id: string) => void; now: number }) {
+const Row = memo(function Row({
+  c,
+  selected,
+  onOpen,
+  now,
+}: {
+  c: Conversation;
+  selected: boolean;
+  onOpen: (id: string) => void;
+  now: number;
+}) {
   const { t } = useTranslation();
   const w = windowState(c, now);
   const name = contactName(c.contact);
@@ -130,7 +169,13 @@ const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; s
         <div className="conv-line">
           <span className="conv-preview" data-testid="row-preview">
             {type && (
-              <span role="img" aria-label={t(`inbox.types.${type}`, { defaultValue: type })} title={t(`inbox.types.${type}`, { defaultValue: type })} data-testid="row-type" data-type={type}>
+              <span
+                role="img"
+                aria-label={t(`inbox.types.${type}`, { defaultValue: type })}
+                title={t(`inbox.types.${type}`, { defaultValue: type })}
+                data-testid="row-type"
+                data-type={type}
+              >
                 {KIND_ICON[type] ?? '💬'}{' '}
               </span>
             )}
@@ -144,7 +189,9 @@ const Row = memo(function Row({ c, selected, onOpen, now }: { c: Conversation; s
           )}
         </div>
         <div className="conv-tags">
-          {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && <span className="conv-tag warn">{t('inbox.windowClosesIn', { time: duration(w.leftMs) })}</span>}
+          {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && (
+            <span className="conv-tag warn">{t('inbox.windowClosesIn', { time: duration(w.leftMs) })}</span>
+          )}
           {!w.open && <span className="conv-tag">{t('inbox.windowClosed')}</span>}
           {assignee && (
             <span className="conv-assignee" title={assignee} role="img" aria-label={assignee}>

@@ -12,7 +12,6 @@ import { useConversation } from './queries.ts';
 import { ReplyContext } from './reply-context.ts';
 import { patchLists } from './live-cache.ts';
 
-
 type Item = { at: string; message: Message } | { at: string; note: Note };
 
 /** The conversation: its history (older pages on scroll-up), notes inline, day separators, the composer. */
@@ -31,10 +30,16 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
     const messages = [...q.data.pages].reverse().flatMap((p) => p.messages);
     const notes = q.data.pages[0]?.notes ?? [];
     const oldest = messages[0]?.sent_at ?? messages[0]?.created_at;
-    const all: Item[] = [...messages.map((m) => ({ at: m.sent_at ?? m.created_at, message: m })), ...notes.filter((n) => !q.hasNextPage || !oldest || n.created_at >= oldest).map((n) => ({ at: n.created_at, note: n }))];
+    const all: Item[] = [
+      ...messages.map((m) => ({ at: m.sent_at ?? m.created_at, message: m })),
+      ...notes.filter((n) => !q.hasNextPage || !oldest || n.created_at >= oldest).map((n) => ({ at: n.created_at, note: n })),
+    ];
     return all.sort((a, b) => a.at.localeCompare(b.at));
   }, [q.data, q.hasNextPage]);
-  const byExternalId = useMemo(() => new Map(items.flatMap((i) => ('message' in i && i.message.external_id ? [[i.message.external_id, i.message] as const] : []))), [items]);
+  const byExternalId = useMemo(
+    () => new Map(items.flatMap((i) => ('message' in i && i.message.external_id ? [[i.message.external_id, i.message] as const] : []))),
+    [items],
+  );
   // Reactions show under the message they react to (the latest one from each side; "" removes it).
   const reactions = useMemo(() => {
     const latest = new Map<string, Map<string, string>>();
@@ -68,7 +73,8 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
     const el = scroller.current;
     if (!el) return;
     if (stick.current) el.scrollTop = el.scrollHeight;
-    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50) el.scrollTop += el.scrollHeight - prevHeight.current;
+    else if (prevHeight.current && el.scrollHeight > prevHeight.current && el.scrollTop < 50)
+      el.scrollTop += el.scrollHeight - prevHeight.current;
     prevHeight.current = el.scrollHeight;
   }, [items]);
 
@@ -80,72 +86,101 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
   };
 
   if (q.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
-  if (q.isError || !head) return <Text c="red.9" p="md">{t('app.error', { message: q.error?.message ?? '' })}</Text>;
+  if (q.isError || !head)
+    return (
+      <Text c="red.9" p="md">
+        {t('app.error', { message: q.error?.message ?? '' })}
+      </Text>
+    );
   const w = windowState(head);
   let lastDay = '';
 
   return (
     <ReplyContext.Provider value={{ replyTo, setReplyTo }}>
-    <Stack gap={0} h="100%" style={{ minHeight: 0 }} data-testid="conversation" data-conversation-id={id}>
-      <Group px="sm" py={6} justify="space-between" wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
-        <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
-          <ActionIcon variant="subtle" onClick={onBack} hiddenFrom="sm" aria-label={t('inbox.back')}>
-            ←
-          </ActionIcon>
-          <div style={{ minWidth: 0 }}>
-            <Title order={2} size="h5" lineClamp={1} data-testid="conversation-title">
-              {contactName(head.contact)}
-            </Title>
-            <Group gap={4}>
-              <Text size="xs" c="gray.7">
-                {head.contact.phone ?? head.contact.username ?? ''}
-              </Text>
-              <Badge size="xs" variant="outline" color={w.open ? (w.leftMs! < 2 * 3600_000 ? '#8a3c00' : '#1e6b30') : 'gray.8'} data-testid="window-state" data-open={w.open}>
-                {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
-              </Badge>
-              <Badge size="xs" variant="outline" color="gray.8">
-                {t(`inbox.${head.status}`)}
-              </Badge>
-            </Group>
-          </div>
+      <Stack gap={0} h="100%" style={{ minHeight: 0 }} data-testid="conversation" data-conversation-id={id}>
+        <Group px="sm" py={6} justify="space-between" wrap="nowrap" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+          <Group gap="xs" wrap="nowrap" style={{ minWidth: 0 }}>
+            <ActionIcon variant="subtle" onClick={onBack} hiddenFrom="sm" aria-label={t('inbox.back')}>
+              ←
+            </ActionIcon>
+            <div style={{ minWidth: 0 }}>
+              <Title order={2} size="h5" lineClamp={1} data-testid="conversation-title">
+                {contactName(head.contact)}
+              </Title>
+              <Group gap={4}>
+                <Text size="xs" c="gray.7">
+                  {head.contact.phone ?? head.contact.username ?? ''}
+                </Text>
+                <Badge
+                  size="xs"
+                  variant="outline"
+                  color={w.open ? (w.leftMs! < 2 * 3600_000 ? '#8a3c00' : '#1e6b30') : 'gray.8'}
+                  data-testid="window-state"
+                  data-open={w.open}
+                >
+                  {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
+                </Badge>
+                <Badge size="xs" variant="outline" color="gray.8">
+                  {t(`inbox.${head.status}`)}
+                </Badge>
+              </Group>
+            </div>
+          </Group>
+          <Group gap={4} wrap="nowrap">
+            <Button size="compact-sm" variant="default" onClick={onDetails} hiddenFrom="lg" data-testid="details-button">
+              {t('conv.details')}
+            </Button>
+            <ConversationActions conversation={head} me={me} />
+          </Group>
         </Group>
-        <Group gap={4} wrap="nowrap">
-          <Button size="compact-sm" variant="default" onClick={onDetails} hiddenFrom="lg" data-testid="details-button">
-            {t('conv.details')}
-          </Button>
-          <ConversationActions conversation={head} me={me} />
-        </Group>
-      </Group>
-      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling history takes focus so the keyboard can scroll it (axe scrollable-region-focusable) */}
-      <div ref={scroller} onScroll={onScroll} style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }} data-testid="history" tabIndex={0} role="log" aria-label={t('conv.history')}>
-        {q.hasNextPage ? (
-          <Button variant="subtle" size="xs" onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage} style={{ alignSelf: 'center' }}>
-            {t('conv.loadOlder')}
-          </Button>
-        ) : (
-          <Text size="xs" c="gray.7" ta="center">
-            {t('conv.noMore')}
-          </Text>
-        )}
-        {items.map((item) => {
-          if ('message' in item && reactions.folded.has(item.message.id)) return null;
-          const day = new Date(item.at).toDateString();
-          const sep = day !== lastDay;
-          lastDay = day;
-          return (
-            <Fragment key={'message' in item ? item.message.id : item.note.id}>
-              {sep && (
-                <div className="day-sep">
-                  {dayLabel(item.at)}
-                </div>
-              )}
-              {'message' in item ? <MessageItem m={item.message} quoted={item.message.reply_to ? byExternalId.get(item.message.reply_to) : undefined} reactions={reactions.shown.get(item.message.id)} /> : <NoteItem n={item.note} />}
-            </Fragment>
-          );
-        })}
-      </div>
-      <Composer conversation={head} me={me} />
-    </Stack>
+        <div
+          ref={scroller}
+          onScroll={onScroll}
+          style={{ flex: 1, overflow: 'auto', padding: 12, display: 'flex', flexDirection: 'column', gap: 6 }}
+          data-testid="history"
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: the scrolling history takes focus so the keyboard can scroll it (axe scrollable-region-focusable)
+          tabIndex={0}
+          role="log"
+          aria-label={t('conv.history')}
+        >
+          {q.hasNextPage ? (
+            <Button
+              variant="subtle"
+              size="xs"
+              onClick={() => void q.fetchNextPage()}
+              loading={q.isFetchingNextPage}
+              style={{ alignSelf: 'center' }}
+            >
+              {t('conv.loadOlder')}
+            </Button>
+          ) : (
+            <Text size="xs" c="gray.7" ta="center">
+              {t('conv.noMore')}
+            </Text>
+          )}
+          {items.map((item) => {
+            if ('message' in item && reactions.folded.has(item.message.id)) return null;
+            const day = new Date(item.at).toDateString();
+            const sep = day !== lastDay;
+            lastDay = day;
+            return (
+              <Fragment key={'message' in item ? item.message.id : item.note.id}>
+                {sep && <div className="day-sep">{dayLabel(item.at)}</div>}
+                {'message' in item ? (
+                  <MessageItem
+                    m={item.message}
+                    quoted={item.message.reply_to ? byExternalId.get(item.message.reply_to) : undefined}
+                    reactions={reactions.shown.get(item.message.id)}
+                  />
+                ) : (
+                  <NoteItem n={item.note} />
+                )}
+              </Fragment>
+            );
+          })}
+        </div>
+        <Composer conversation={head} me={me} />
+      </Stack>
     </ReplyContext.Provider>
   );
 }

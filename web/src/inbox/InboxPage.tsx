@@ -54,7 +54,9 @@ export function InboxPage() {
     { value: 'all', label: t('inbox.all') },
     { value: 'mine', label: t('inbox.mine') },
     { value: 'unassigned', label: t('inbox.unassigned') },
-    ...(teams.data ?? []).filter((tm) => me.role === 'admin' || me.team_ids.includes(tm.id)).map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
+    ...(teams.data ?? [])
+      .filter((tm) => me.role === 'admin' || me.team_ids.includes(tm.id))
+      .map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
   ];
 
   return (
@@ -75,7 +77,15 @@ export function InboxPage() {
             data-testid="search"
           />
           <Group gap={6} grow wrap="nowrap">
-            <Select size="xs" aria-label={t('inbox.view')} data={views} value={filters.view} onChange={(v) => setFilters({ view: v ?? 'all' })} allowDeselect={false} data-testid="filter-view" />
+            <Select
+              size="xs"
+              aria-label={t('inbox.view')}
+              data={views}
+              value={filters.view}
+              onChange={(v) => setFilters({ view: v ?? 'all' })}
+              allowDeselect={false}
+              data-testid="filter-view"
+            />
             <Select
               size="xs"
               aria-label={t('inbox.status')}
@@ -96,21 +106,40 @@ export function InboxPage() {
               allowDeselect={false}
               data-testid="filter-label"
             />
-            <Checkbox size="xs" label={t('inbox.unread')} checked={filters.unread} onChange={(e) => setFilters({ unread: e.currentTarget.checked })} data-testid="filter-unread" />
+            <Checkbox
+              size="xs"
+              label={t('inbox.unread')}
+              checked={filters.unread}
+              onChange={(e) => setFilters({ unread: e.currentTarget.checked })}
+              data-testid="filter-unread"
+            />
           </Group>
         </Stack>
         {/* A new filter is a new list: rows held under the pointer belong to the old one. */}
-        <ConversationList key={JSON.stringify(filters)} filters={filters} selectedId={conversationId} onOpen={open} rows={rows} query={query} />
+        <ConversationList
+          key={JSON.stringify(filters)}
+          filters={filters}
+          selectedId={conversationId}
+          onOpen={open}
+          rows={rows}
+          query={query}
+        />
       </section>
       <section className="pane conv-pane" aria-label={t('conv.details')}>
         {conversationId ? (
           <>
             <ConversationKeys id={conversationId} />
             <Suspense fallback={null}>
-              <ConversationView key={conversationId} id={conversationId} me={me} onBack={() => void navigate(`/inbox${search}`)} onDetails={() => setDetails(true)} />
-            <Drawer opened={details} onClose={() => setDetails(false)} position="right" title={t('conv.details')} size="sm">
-              <SidePanel id={conversationId} />
-            </Drawer>
+              <ConversationView
+                key={conversationId}
+                id={conversationId}
+                me={me}
+                onBack={() => void navigate(`/inbox${search}`)}
+                onDetails={() => setDetails(true)}
+              />
+              <Drawer opened={details} onClose={() => setDetails(false)} position="right" title={t('conv.details')} size="sm">
+                <SidePanel id={conversationId} />
+              </Drawer>
             </Suspense>
           </>
         ) : (

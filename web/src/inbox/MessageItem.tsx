@@ -6,7 +6,16 @@ import { useReplyTo } from './reply-context.ts';
 import { timeOf } from './format.ts';
 import { WaText } from './wa-format.tsx';
 
-const TICKS: Record<string, string> = { queued: '🕓', sending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', played: '✓✓', failed: '⚠', unconfirmed: '?' };
+const TICKS: Record<string, string> = {
+  queued: '🕓',
+  sending: '🕓',
+  sent: '✓',
+  delivered: '✓✓',
+  read: '✓✓',
+  played: '✓✓',
+  failed: '⚠',
+  unconfirmed: '?',
+};
 
 export function authorKind(m: Message): 'customer' | 'bot' | 'agent' | 'system' {
   if (m.direction === 'in') return m.kind === 'system' ? 'system' : 'customer';
@@ -22,7 +31,8 @@ export function MessageItem({ m, quoted, reactions }: { m: Message; quoted?: Mes
   const users = useUsers();
   const { setReplyTo } = useReplyTo();
   const agentId = m.author?.replace(/^agent:/, '');
-  const agentName = who === 'agent' ? (users.data?.find((u) => u.id === agentId)?.name ?? (m.author?.startsWith('agent:') ? null : m.author)) : null;
+  const agentName =
+    who === 'agent' ? (users.data?.find((u) => u.id === agentId)?.name ?? (m.author?.startsWith('agent:') ? null : m.author)) : null;
   const cls = m.direction === 'in' ? 'in' : who === 'bot' ? 'bot' : 'out';
   return (
     <div className={`bubble ${cls}`} data-testid="message" data-message-id={m.id} data-direction={m.direction} data-author={who}>
@@ -56,7 +66,14 @@ export function MessageItem({ m, quoted, reactions }: { m: Message; quoted?: Mes
           {timeOf(m.sent_at ?? m.created_at)}
         </Text>
         {m.direction === 'out' && (
-          <Text size="xs" className="ticks" data-status={m.status} aria-label={t(`conv.status.${m.status}`, { defaultValue: m.status })} title={t(`conv.status.${m.status}`, { defaultValue: m.status })} data-testid="ticks">
+          <Text
+            size="xs"
+            className="ticks"
+            data-status={m.status}
+            aria-label={t(`conv.status.${m.status}`, { defaultValue: m.status })}
+            title={t(`conv.status.${m.status}`, { defaultValue: m.status })}
+            data-testid="ticks"
+          >
             {TICKS[m.status] ?? ''}
           </Text>
         )}
@@ -82,7 +99,13 @@ function Body({ m }: { m: Message }) {
     case 'image':
       return (
         <>
-          {media ? <img src={media} alt={caption ?? t('inbox.types.image')} loading="lazy" /> : <Text size="sm" data-testid="media-placeholder">📷 {t('inbox.types.image')}</Text>}
+          {media ? (
+            <img src={media} alt={caption ?? t('inbox.types.image')} loading="lazy" />
+          ) : (
+            <Text size="sm" data-testid="media-placeholder">
+              📷 {t('inbox.types.image')}
+            </Text>
+          )}
           {caption && <WaText text={caption} />}
         </>
       );
@@ -91,8 +114,14 @@ function Body({ m }: { m: Message }) {
     case 'video':
       return (
         <>
-          {/* biome-ignore lint/a11y/useMediaCaption: customers' videos come without caption tracks; the caption text shows below */}
-          {media ? <video src={media} controls preload="metadata" /> : <Text size="sm" data-testid="media-placeholder">🎥 {t('inbox.types.video')}</Text>}
+          {media ? (
+            // biome-ignore lint/a11y/useMediaCaption: customers' videos come without caption tracks; the caption text shows below
+            <video src={media} controls preload="metadata" />
+          ) : (
+            <Text size="sm" data-testid="media-placeholder">
+              🎥 {t('inbox.types.video')}
+            </Text>
+          )}
           {caption && <WaText text={caption} />}
         </>
       );
@@ -122,7 +151,11 @@ function Body({ m }: { m: Message }) {
             📍 {loc.name ?? t('conv.location')} {loc.address ? `· ${loc.address}` : ''}
           </Text>
           {Number.isFinite(lat) && Number.isFinite(lng) && (
-            <Anchor href={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lng}#map=16/${lat}/${lng}`} target="_blank" rel="noopener noreferrer">
+            <Anchor
+              href={`https://www.openstreetmap.org/?mlat=${lat}&mlon=${lng}#map=16/${lat}/${lng}`}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
               {t('conv.openMap')}
             </Anchor>
           )}
@@ -168,8 +201,16 @@ function Body({ m }: { m: Message }) {
                 [{String(b.title ?? '')}]
               </Text>
             ))}
-            {kind === 'cta_url' && <Text size="sm" c="teal.9">[{String(c.display_text ?? '')}]</Text>}
-            {kind === 'list' && <Text size="sm" c="teal.9">[{String(c.button ?? '')}]</Text>}
+            {kind === 'cta_url' && (
+              <Text size="sm" c="teal.9">
+                [{String(c.display_text ?? '')}]
+              </Text>
+            )}
+            {kind === 'list' && (
+              <Text size="sm" c="teal.9">
+                [{String(c.button ?? '')}]
+              </Text>
+            )}
           </Group>
         </>
       );

@@ -49,9 +49,24 @@ function Labels({ c }: { c: Conversation }) {
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
     }
-    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] }), qc.invalidateQueries({ queryKey: ['labels'] })]);
+    await Promise.all([
+      qc.invalidateQueries({ queryKey: ['conversation', c.id] }),
+      qc.invalidateQueries({ queryKey: ['conversations'] }),
+      qc.invalidateQueries({ queryKey: ['labels'] }),
+    ]);
   };
-  return <TagsInput label={t('conv.labels')} placeholder={t('conv.addLabel')} data={(all.data ?? []).map((l) => l.name)} value={c.labels} onChange={(v) => void change(v)} error={error} data-testid="labels-input" size="xs" />;
+  return (
+    <TagsInput
+      label={t('conv.labels')}
+      placeholder={t('conv.addLabel')}
+      data={(all.data ?? []).map((l) => l.name)}
+      value={c.labels}
+      onChange={(v) => void change(v)}
+      error={error}
+      data-testid="labels-input"
+      size="xs"
+    />
+  );
 }
 
 function LinkedRecord({ c }: { c: Conversation }) {
@@ -61,11 +76,17 @@ function LinkedRecord({ c }: { c: Conversation }) {
   const [form, setForm] = useState({ type: '', id: '', title: '', url: '' });
   const [error, setError] = useState<ApiError | null>(null);
   const r = c.linked_record;
-  const refresh = () => Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
+  const refresh = () =>
+    Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), qc.invalidateQueries({ queryKey: ['conversations'] })]);
   const save = async () => {
     setError(null);
     try {
-      await put(`/conversations/${c.id}/link`, { type: form.type, id: form.id, ...(form.title ? { title: form.title } : {}), ...(form.url ? { url: form.url } : {}) });
+      await put(`/conversations/${c.id}/link`, {
+        type: form.type,
+        id: form.id,
+        ...(form.title ? { title: form.title } : {}),
+        ...(form.url ? { url: form.url } : {}),
+      });
       setEditing(false);
       await refresh();
     } catch (err) {
@@ -106,7 +127,14 @@ function LinkedRecord({ c }: { c: Conversation }) {
       {editing && (
         <Stack gap={4} data-testid="record-form">
           {(['type', 'id', 'title', 'url'] as const).map((f) => (
-            <TextInput key={f} size="xs" label={t(`conv.record${f === 'id' ? 'Id' : f[0]!.toUpperCase() + f.slice(1)}` as 'conv.recordType')} value={form[f]} onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })} error={err(f)} />
+            <TextInput
+              key={f}
+              size="xs"
+              label={t(`conv.record${f === 'id' ? 'Id' : f[0]!.toUpperCase() + f.slice(1)}` as 'conv.recordType')}
+              value={form[f]}
+              onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
+              error={err(f)}
+            />
           ))}
           <Group gap={4}>
             <Button size="compact-xs" onClick={() => void save()}>
@@ -124,10 +152,17 @@ function LinkedRecord({ c }: { c: Conversation }) {
 
 function ContactPanel({ c }: { c: Conversation }) {
   const { t } = useTranslation();
-  const contact = useQuery({ queryKey: ['contact', c.contact.id], queryFn: () => get<ContactDetail>(`/contacts/${c.contact.id}`), retry: false });
+  const contact = useQuery({
+    queryKey: ['contact', c.contact.id],
+    queryFn: () => get<ContactDetail>(`/contacts/${c.contact.id}`),
+    retry: false,
+  });
   const others = useQuery({
     queryKey: ['conversations', 'contact', c.contact.id],
-    queryFn: () => get<Page<Conversation>>(`/conversations${qs({ q: c.contact.wa_id ?? c.contact.phone ?? undefined, status: 'closed', limit: 10 })}`).then((r) => r.data.filter((x) => x.contact.id === c.contact.id && x.id !== c.id)),
+    queryFn: () =>
+      get<Page<Conversation>>(
+        `/conversations${qs({ q: c.contact.wa_id ?? c.contact.phone ?? undefined, status: 'closed', limit: 10 })}`,
+      ).then((r) => r.data.filter((x) => x.contact.id === c.contact.id && x.id !== c.id)),
     enabled: !!(c.contact.wa_id ?? c.contact.phone),
   });
   const d = contact.data;
@@ -160,7 +195,14 @@ function ContactPanel({ c }: { c: Conversation }) {
               <Table.Tr>
                 <Table.Th>{t('conv.optIn')}</Table.Th>
                 <Table.Td>
-                  <Badge size="xs" variant="outline" color={d.opt_in.state === 'opted_out' ? 'red.9' : 'gray.8'} data-testid="opt-in-state" data-state={d.opt_in.state} style={{ textTransform: 'none' }}>
+                  <Badge
+                    size="xs"
+                    variant="outline"
+                    color={d.opt_in.state === 'opted_out' ? 'red.9' : 'gray.8'}
+                    data-testid="opt-in-state"
+                    data-state={d.opt_in.state}
+                    style={{ textTransform: 'none' }}
+                  >
                     {t(`conv.optInStates.${d.opt_in.state}`, { defaultValue: d.opt_in.state })}
                   </Badge>
                 </Table.Td>

@@ -60,7 +60,10 @@ interface Estimate {
  */
 export function TemplatePicker({ conversation, onSent }: { conversation: Conversation; onSent: () => void }) {
   const { t, i18n } = useTranslation();
-  const templates = useQuery({ queryKey: ['templates', 'approved'], queryFn: () => get<{ data: Template[] }>('/templates?status=APPROVED').then((r) => r.data.filter((x) => x.status === 'APPROVED')) });
+  const templates = useQuery({
+    queryKey: ['templates', 'approved'],
+    queryFn: () => get<{ data: Template[] }>('/templates?status=APPROVED').then((r) => r.data.filter((x) => x.status === 'APPROVED')),
+  });
   const [id, setId] = useState<string | null>(null);
   const [values, setValues] = useState<Record<string, string>>({});
   const [sendError, setSendError] = useState<ApiError | null>(null);
@@ -88,7 +91,9 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
     if (!e?.details) return undefined;
     const comp = e.details.component;
     const named = e.details.parameter ?? (Array.isArray(e.details.missing) ? e.details.missing[0] : undefined);
-    return comp === p.component && (named === p.name || String(named) === p.name) && (sendError || Object.values(values).some(Boolean)) ? e.message : undefined;
+    return comp === p.component && (named === p.name || String(named) === p.name) && (sendError || Object.values(values).some(Boolean))
+      ? e.message
+      : undefined;
   };
 
   const send = async () => {
@@ -110,7 +115,12 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
   const price = estimate.data
     ? estimate.data.free
       ? t('composer.costFree', { reason: estimate.data.free_reason ?? '' })
-      : t('composer.cost', { price: new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'currency', currency: estimate.data.currency }).format(estimate.data.price), category: estimate.data.category })
+      : t('composer.cost', {
+          price: new Intl.NumberFormat(i18n.resolvedLanguage, { style: 'currency', currency: estimate.data.currency }).format(
+            estimate.data.price,
+          ),
+          category: estimate.data.category,
+        })
     : null;
 
   return (
@@ -152,7 +162,16 @@ export function TemplatePicker({ conversation, onSent }: { conversation: Convers
           <Paper withBorder p="xs" bg="#efeae2" aria-label={t('composer.preview')} data-testid="template-preview">
             <div className="bubble out" style={{ maxWidth: '100%' }}>
               {preview.data?.header && <Text fw={700}>{preview.data.header}</Text>}
-              <WaText text={preview.data && !previewError ? (preview.data.body ?? '') : (tpl.components.find((c) => c.type === 'BODY')?.text ?? '').replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, name: string) => values[`body.${name}`] || whole)} />
+              <WaText
+                text={
+                  preview.data && !previewError
+                    ? (preview.data.body ?? '')
+                    : (tpl.components.find((c) => c.type === 'BODY')?.text ?? '').replace(
+                        /\{\{\s*(\w+)\s*\}\}/g,
+                        (whole, name: string) => values[`body.${name}`] || whole,
+                      )
+                }
+              />
               {preview.data?.footer && (
                 <Text size="xs" c="gray.7">
                   {preview.data.footer}

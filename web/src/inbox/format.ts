@@ -17,7 +17,10 @@ export function timeOf(iso: string | null): string {
   const d = new Date(iso);
   const now = new Date();
   const sameDay = d.toDateString() === now.toDateString();
-  return new Intl.DateTimeFormat(i18n.resolvedLanguage, sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' }).format(d);
+  return new Intl.DateTimeFormat(
+    i18n.resolvedLanguage,
+    sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' },
+  ).format(d);
 }
 
 export function dayLabel(iso: string): string {
@@ -37,4 +40,22 @@ export function windowState(c: Pick<Conversation, 'window'>, now = Date.now()): 
 }
 
 /** The message type's icon in the preview (an emoji keeps the bundle free of an icon set). */
-export const KIND_ICON: Record<string, string> = { image: '📷', video: '🎥', audio: '🎤', voice: '🎤', document: '📄', sticker: '🏷️', location: '📍', contacts: '👤', template: '📋', interactive: '🔘', button: '🔘', buttons: '🔘', list: '📋', cta_url: '🔗', reaction: '😊', order: '🛒', unsupported: '❔' };
+export const KIND_ICON: Record<string, string> = {
+  image: '📷',
+  video: '🎥',
+  audio: '🎤',
+  voice: '🎤',
+  document: '📄',
+  sticker: '🏷️',
+  location: '📍',
+  contacts: '👤',
+  template: '📋',
+  interactive: '🔘',
+  button: '🔘',
+  buttons: '🔘',
+  list: '📋',
+  cta_url: '🔗',
+  reaction: '😊',
+  order: '🛒',
+  unsupported: '❔',
+};

@@ -37,8 +37,22 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
     last_message_at: s.last_message_at ?? known?.last_message_at ?? null,
     last_message_type: typeof m?.kind === 'string' ? m.kind : (known?.last_message_type ?? null),
   };
-  const assignee = s.assignee_id === undefined ? known?.assignee : s.assignee_id === null ? null : known?.assignee?.id === s.assignee_id ? known?.assignee : { id: s.assignee_id, name: null };
-  const team = s.team_id === undefined ? known?.team : s.team_id === null ? null : known?.team?.id === s.team_id ? known?.team : { id: s.team_id, name: null };
+  const assignee =
+    s.assignee_id === undefined
+      ? known?.assignee
+      : s.assignee_id === null
+        ? null
+        : known?.assignee?.id === s.assignee_id
+          ? known?.assignee
+          : { id: s.assignee_id, name: null };
+  const team =
+    s.team_id === undefined
+      ? known?.team
+      : s.team_id === null
+        ? null
+        : known?.team?.id === s.team_id
+          ? known?.team
+          : { id: s.team_id, name: null };
   if (known) row = { ...known, ...head, assignee: assignee ?? null, team: team ?? null };
   else if (m?.direction === 'in' && typeof m.content?.from === 'string' && typeof s.contact_id === 'string') {
     const from: string = m.content.from;
@@ -47,7 +61,15 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
     row = {
       id: s.id,
       channel_id: '',
-      contact: { id: s.contact_id, name: profile, profile_name: profile, wa_id: from, bsuid: null, username: null, phone: /^\d+$/.test(from) ? `+${from}` : null },
+      contact: {
+        id: s.contact_id,
+        name: profile,
+        profile_name: profile,
+        wa_id: from,
+        bsuid: null,
+        username: null,
+        phone: /^\d+$/.test(from) ? `+${from}` : null,
+      },
       ...head,
       last_customer_message_at: at,
       window: { open: true, open_until: new Date(Date.parse(at) + 24 * 3600_000).toISOString() },
@@ -77,7 +99,12 @@ function findRow(qc: QueryClient, id: string): Conversation | undefined {
 async function readOne(conversationId: string): Promise<Conversation | null> {
   let fresh: Conversation | null;
   try {
-    const { messages: _m, notes: _n, messages_before_cursor: _c, ...head } = await get<ConversationDetail>(`/conversations/${conversationId}?limit=1`);
+    const {
+      messages: _m,
+      notes: _n,
+      messages_before_cursor: _c,
+      ...head
+    } = await get<ConversationDetail>(`/conversations/${conversationId}?limit=1`);
     fresh = head;
   } catch {
     fresh = null; // no longer visible to me (reassigned away), or gone

@@ -32,13 +32,22 @@ export function useConversationCommands(c: Conversation) {
     } catch (err) {
       notifications.show({ color: 'red', message: err instanceof ApiError ? err.message : String(err) });
     }
-    await Promise.all([qc.invalidateQueries({ queryKey: ['conversation', c.id] }), me ? patchLists(qc, c.id, me.id) : qc.invalidateQueries({ queryKey: ['conversations'] })]);
+    await Promise.all([
+      qc.invalidateQueries({ queryKey: ['conversation', c.id] }),
+      me ? patchLists(qc, c.id, me.id) : qc.invalidateQueries({ queryKey: ['conversations'] }),
+    ]);
   };
   return {
     t,
     assign: (body: { user_id?: string; team_id?: string }) => run(() => post(`/conversations/${c.id}/assign`, body)),
     /** A person outside the conversation's team takes it out of that team (the API refuses otherwise: user_not_in_team). */
-    assignUser: (u: Pick<User, 'id' | 'team_ids'>) => run(() => post(`/conversations/${c.id}/assign`, c.team && !u.team_ids.includes(c.team.id) ? { user_id: u.id, team_id: null } : { user_id: u.id })),
+    assignUser: (u: Pick<User, 'id' | 'team_ids'>) =>
+      run(() =>
+        post(
+          `/conversations/${c.id}/assign`,
+          c.team && !u.team_ids.includes(c.team.id) ? { user_id: u.id, team_id: null } : { user_id: u.id },
+        ),
+      ),
     unassign: () => run(() => post(`/conversations/${c.id}/unassign`)),
     handoff: () => run(() => post(`/conversations/${c.id}/handoff`)),
     setStatus: (status: 'active' | 'archived' | 'closed') => run(() => patch(`/conversations/${c.id}`, { status })),

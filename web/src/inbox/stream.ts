@@ -10,7 +10,14 @@ import { playChime, soundOn } from './sound.ts';
 
 export type StreamState = 'connecting' | 'live';
 
-const CONVERSATION_EVENTS = ['message.new', 'message.status', 'conversation.updated', 'conversation.assigned', 'conversation.bot_paused', 'conversation.bot_resumed'];
+const CONVERSATION_EVENTS = [
+  'message.new',
+  'message.status',
+  'conversation.updated',
+  'conversation.assigned',
+  'conversation.bot_paused',
+  'conversation.bot_resumed',
+];
 
 /**
  * One EventSource per tab on GET /api/v1/stream (the session cookie authenticates it; the browser
@@ -59,14 +66,23 @@ export function useStream(me: User): StreamState {
       const who = nameFor(qc, data.conversation_id) ?? data.conversation?.contact?.name ?? data.conversation?.contact?.profile_name ?? '';
       if (data.reason === 'mention') {
         void qc.invalidateQueries({ queryKey: ['conversation', data.conversation_id] });
-        notifications.show({ title: i18n.t('notify.mentioned'), message: who, color: 'yellow', autoClose: 8000, id: `mention-${data.conversation_id}` });
+        notifications.show({
+          title: i18n.t('notify.mentioned'),
+          message: who,
+          color: 'yellow',
+          autoClose: 8000,
+          id: `mention-${data.conversation_id}`,
+        });
       }
       if (data.reason !== 'mention' && soundOn(me.id)) playChime();
       if (document.visibilityState === 'visible' && document.hasFocus()) return;
       unseen.current += 1;
       document.title = `(${unseen.current}) ${baseTitle}`;
       if ('Notification' in window && Notification.permission === 'granted') {
-        new Notification(data.reason === 'mention' ? i18n.t('notify.mentioned') : i18n.t('notify.newMessage', { name: who }), { body: String(data.message?.text ?? data.conversation?.last_message_preview ?? ''), tag: data.conversation_id });
+        new Notification(data.reason === 'mention' ? i18n.t('notify.mentioned') : i18n.t('notify.newMessage', { name: who }), {
+          body: String(data.message?.text ?? data.conversation?.last_message_preview ?? ''),
+          tag: data.conversation_id,
+        });
       }
     });
     es.onerror = () => setState('connecting');

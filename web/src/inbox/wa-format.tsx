@@ -10,7 +10,8 @@ export function WaText({ text }: { text: string }) {
 }
 
 // A marker opens and closes only at a word's edge, as WhatsApp does (so {{customer_name}} stays as it is).
-const TOKEN = /(https?:\/\/[^\s<>"']+)|(?<![\w*])\*([^*\n]+)\*(?![\w*])|(?<![\w_{])_([^_\n]+)_(?![\w_}])|(?<![\w~])~([^~\n]+)~(?![\w~])|```([^`]+)```/g;
+const TOKEN =
+  /(https?:\/\/[^\s<>"']+)|(?<![\w*])\*([^*\n]+)\*(?![\w*])|(?<![\w_{])_([^_\n]+)_(?![\w_}])|(?<![\w~])~([^~\n]+)~(?![\w~])|```([^`]+)```/g;
 
 function format(text: string): ReactNode[] {
   const out: ReactNode[] = [];

@@ -1,4 +1,19 @@
-import { Alert, Button, Code, Group, MultiSelect, NavLink, Paper, ScrollArea, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import {
+  Alert,
+  Button,
+  Code,
+  Group,
+  MultiSelect,
+  NavLink,
+  Paper,
+  ScrollArea,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -11,7 +26,23 @@ import { ApiForm } from './forms.tsx';
 
 const SECTIONS = ['users', 'teams', 'tokens', 'webhooks', 'labels', 'canned'] as const;
 type Section = (typeof SECTIONS)[number];
-const EVENT_TYPES = ['*', 'message.received', 'message.status', 'message.failed', 'message.unconfirmed', 'conversation.created', 'conversation.updated', 'conversation.assigned', 'conversation.closed', 'conversation.bot_paused', 'conversation.bot_resumed', 'note.mentioned', 'contact.opted_out', 'flow.succeeded', 'flow.failed'];
+const EVENT_TYPES = [
+  '*',
+  'message.received',
+  'message.status',
+  'message.failed',
+  'message.unconfirmed',
+  'conversation.created',
+  'conversation.updated',
+  'conversation.assigned',
+  'conversation.closed',
+  'conversation.bot_paused',
+  'conversation.bot_resumed',
+  'note.mentioned',
+  'contact.opted_out',
+  'flow.succeeded',
+  'flow.failed',
+];
 const SCOPES = ['conversations:read', 'conversations:write', 'contacts:read', 'contacts:write', 'admin'];
 
 /** Settings for administrators: users, teams, API tokens, event webhooks, labels, canned replies. Loaded lazily. */
@@ -23,13 +54,29 @@ export default function SettingsPage() {
   if (me?.role !== 'admin') return <Text p="md">{t('settings.adminOnly')}</Text>;
   return (
     <Group align="stretch" gap={0} h="100%" wrap="nowrap" style={{ minHeight: 0 }}>
-      <Stack component="nav" aria-label={t('settings.title')} gap={0} p="xs" w={190} visibleFrom="sm" style={{ borderRight: '1px solid var(--mantine-color-gray-3)' }}>
+      <Stack
+        component="nav"
+        aria-label={t('settings.title')}
+        gap={0}
+        p="xs"
+        w={190}
+        visibleFrom="sm"
+        style={{ borderRight: '1px solid var(--mantine-color-gray-3)' }}
+      >
         {SECTIONS.map((s) => (
           <NavLink key={s} component={Link} to={`/settings/${s}`} label={t(`settings.${s}`)} active={s === section} />
         ))}
       </Stack>
       <ScrollArea style={{ flex: 1 }} p="md">
-        <Select hiddenFrom="sm" mb="sm" aria-label={t('settings.title')} data={SECTIONS.map((s) => ({ value: s, label: t(`settings.${s}`) }))} value={section} onChange={(v) => v && void navigate(`/settings/${v}`)} allowDeselect={false} />
+        <Select
+          hiddenFrom="sm"
+          mb="sm"
+          aria-label={t('settings.title')}
+          data={SECTIONS.map((s) => ({ value: s, label: t(`settings.${s}`) }))}
+          value={section}
+          onChange={(v) => v && void navigate(`/settings/${v}`)}
+          allowDeselect={false}
+        />
         <Title order={2} size="h3" mb="md">
           {t(`settings.${section}`)}
         </Title>
@@ -112,59 +159,83 @@ function Users({ me }: { me: User }) {
       </Card>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls sideways, by keyboard too (axe scrollable-region-focusable) */}
       <section className="table-scroll" tabIndex={0} aria-label={t('settings.users')}>
-      <Table striped miw={900} data-testid="users-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('settings.name')}</Table.Th>
-            <Table.Th>{t('settings.role')}</Table.Th>
-            <Table.Th>{t('settings.visibility')}</Table.Th>
-            <Table.Th>{t('settings.availability')}</Table.Th>
-            <Table.Th>{t('settings.capacity')}</Table.Th>
-            <Table.Th>{t('settings.actions')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {(users.data ?? []).map((u) => (
-            <Table.Tr key={u.id} data-testid="user-row">
-              <Table.Td>
-                <Text size="sm" fw={600}>
-                  {u.name}
-                </Text>
-                <Text size="xs" c="gray.7">
-                  {u.email}
-                </Text>
-              </Table.Td>
-              <Table.Td>
-                <Select size="xs" miw={130} aria-label={`${t('settings.role')}: ${u.name}`} data={roles} value={u.role} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { role: v }), 'users')} allowDeselect={false} />
-              </Table.Td>
-              <Table.Td>
-                <Select size="xs" miw={130} aria-label={`${t('settings.visibility')}: ${u.name}`} data={vis} value={u.visibility} onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { visibility: v }), 'users')} allowDeselect={false} />
-              </Table.Td>
-              <Table.Td>
-                <Select
-                  size="xs"
-                  miw={110}
-                  aria-label={`${t('settings.availability')}: ${u.name}`}
-                  data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
-                  value={u.availability}
-                  onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { availability: v }), 'users')}
-                  allowDeselect={false}
-                />
-              </Table.Td>
-              <Table.Td>
-                <CapacityCell user={u} />
-              </Table.Td>
-              <Table.Td>
-                {u.id !== me.id && (
-                  <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: u.name })) && void act(() => del(`/users/${u.id}`), 'users', t('settings.deleted'))}>
-                    {t('settings.delete')}
-                  </Button>
-                )}
-              </Table.Td>
+        <Table striped miw={900} data-testid="users-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('settings.name')}</Table.Th>
+              <Table.Th>{t('settings.role')}</Table.Th>
+              <Table.Th>{t('settings.visibility')}</Table.Th>
+              <Table.Th>{t('settings.availability')}</Table.Th>
+              <Table.Th>{t('settings.capacity')}</Table.Th>
+              <Table.Th>{t('settings.actions')}</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {(users.data ?? []).map((u) => (
+              <Table.Tr key={u.id} data-testid="user-row">
+                <Table.Td>
+                  <Text size="sm" fw={600}>
+                    {u.name}
+                  </Text>
+                  <Text size="xs" c="gray.7">
+                    {u.email}
+                  </Text>
+                </Table.Td>
+                <Table.Td>
+                  <Select
+                    size="xs"
+                    miw={130}
+                    aria-label={`${t('settings.role')}: ${u.name}`}
+                    data={roles}
+                    value={u.role}
+                    onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { role: v }), 'users')}
+                    allowDeselect={false}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <Select
+                    size="xs"
+                    miw={130}
+                    aria-label={`${t('settings.visibility')}: ${u.name}`}
+                    data={vis}
+                    value={u.visibility}
+                    onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { visibility: v }), 'users')}
+                    allowDeselect={false}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <Select
+                    size="xs"
+                    miw={110}
+                    aria-label={`${t('settings.availability')}: ${u.name}`}
+                    data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
+                    value={u.availability}
+                    onChange={(v) => v && void act(() => patch(`/users/${u.id}`, { availability: v }), 'users')}
+                    allowDeselect={false}
+                  />
+                </Table.Td>
+                <Table.Td>
+                  <CapacityCell user={u} />
+                </Table.Td>
+                <Table.Td>
+                  {u.id !== me.id && (
+                    <Button
+                      size="compact-xs"
+                      color="red.9"
+                      variant="subtle"
+                      onClick={() =>
+                        window.confirm(t('settings.confirmDelete', { name: u.name })) &&
+                        void act(() => del(`/users/${u.id}`), 'users', t('settings.deleted'))
+                      }
+                    >
+                      {t('settings.delete')}
+                    </Button>
+                  )}
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
       </section>
     </>
   );
@@ -206,7 +277,16 @@ function Teams() {
             onChange={(v) => void act(() => setMembers(team, v), 'teams')}
             searchable
           />
-          <Button mt="xs" size="compact-xs" color="red.9" variant="subtle" onClick={() => window.confirm(t('settings.confirmDelete', { name: team.name })) && void act(() => del(`/teams/${team.id}`), 'teams', t('settings.deleted'))}>
+          <Button
+            mt="xs"
+            size="compact-xs"
+            color="red.9"
+            variant="subtle"
+            onClick={() =>
+              window.confirm(t('settings.confirmDelete', { name: team.name })) &&
+              void act(() => del(`/teams/${team.id}`), 'teams', t('settings.deleted'))
+            }
+          >
             {t('settings.delete')}
           </Button>
         </Card>
@@ -224,7 +304,14 @@ function Tokens() {
   return (
     <>
       {shown && (
-        <Alert color="yellow" mb="md" title={t('settings.tokenOnce')} withCloseButton onClose={() => setShown(null)} data-testid="new-token">
+        <Alert
+          color="yellow"
+          mb="md"
+          title={t('settings.tokenOnce')}
+          withCloseButton
+          onClose={() => setShown(null)}
+          data-testid="new-token"
+        >
           <Code block>{shown}</Code>
         </Alert>
       )}
@@ -246,30 +333,35 @@ function Tokens() {
       </Card>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a table wider than a phone scrolls sideways, by keyboard too (axe scrollable-region-focusable) */}
       <section className="table-scroll" tabIndex={0} aria-label={t('settings.tokens')}>
-      <Table striped miw={560} data-testid="tokens-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('settings.name')}</Table.Th>
-            <Table.Th>{t('settings.scopes')}</Table.Th>
-            <Table.Th>{t('settings.lastUsed')}</Table.Th>
-            <Table.Th>{t('settings.actions')}</Table.Th>
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {(tokens.data ?? []).map((tk) => (
-            <Table.Tr key={tk.id} data-testid="token-row">
-              <Table.Td>{tk.name}</Table.Td>
-              <Table.Td>{tk.scopes.join(', ')}</Table.Td>
-              <Table.Td>{tk.last_used_at?.slice(0, 16).replace('T', ' ') ?? t('settings.never')}</Table.Td>
-              <Table.Td>
-                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/tokens/${tk.id}`), 'tokens', t('settings.deleted'))}>
-                  {t('settings.revoke')}
-                </Button>
-              </Table.Td>
+        <Table striped miw={560} data-testid="tokens-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('settings.name')}</Table.Th>
+              <Table.Th>{t('settings.scopes')}</Table.Th>
+              <Table.Th>{t('settings.lastUsed')}</Table.Th>
+              <Table.Th>{t('settings.actions')}</Table.Th>
             </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
+          </Table.Thead>
+          <Table.Tbody>
+            {(tokens.data ?? []).map((tk) => (
+              <Table.Tr key={tk.id} data-testid="token-row">
+                <Table.Td>{tk.name}</Table.Td>
+                <Table.Td>{tk.scopes.join(', ')}</Table.Td>
+                <Table.Td>{tk.last_used_at?.slice(0, 16).replace('T', ' ') ?? t('settings.never')}</Table.Td>
+                <Table.Td>
+                  <Button
+                    size="compact-xs"
+                    color="red.9"
+                    variant="subtle"
+                    onClick={() => void act(() => del(`/tokens/${tk.id}`), 'tokens', t('settings.deleted'))}
+                  >
+                    {t('settings.revoke')}
+                  </Button>
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
       </section>
     </>
   );
@@ -368,7 +460,12 @@ function Webhooks() {
               <Button size="compact-xs" variant="default" onClick={() => setOpen(open === h.id ? null : h.id)}>
                 {t('settings.deliveries')}
               </Button>
-              <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/webhooks/${h.id}`), 'webhooks', t('settings.deleted'))}>
+              <Button
+                size="compact-xs"
+                color="red.9"
+                variant="subtle"
+                onClick={() => void act(() => del(`/webhooks/${h.id}`), 'webhooks', t('settings.deleted'))}
+              >
                 {t('settings.delete')}
               </Button>
             </Group>
@@ -382,7 +479,11 @@ function Webhooks() {
 
 function Deliveries({ hookId }: { hookId: string }) {
   const { t } = useTranslation();
-  const list = useQuery({ queryKey: ['settings', 'deliveries', hookId], queryFn: () => get<{ data: Delivery[] }>(`/webhooks/${hookId}/deliveries`).then((r) => r.data), refetchInterval: 3000 });
+  const list = useQuery({
+    queryKey: ['settings', 'deliveries', hookId],
+    queryFn: () => get<{ data: Delivery[] }>(`/webhooks/${hookId}/deliveries`).then((r) => r.data),
+    refetchInterval: 3000,
+  });
   const act = useAction();
   return (
     <Table fz="xs" mt="xs">
@@ -395,7 +496,11 @@ function Deliveries({ hookId }: { hookId: string }) {
               {d.status} ({d.attempts}) {d.last_status_code ?? ''} {d.last_error ?? ''}
             </Table.Td>
             <Table.Td>
-              <Button size="compact-xs" variant="subtle" onClick={() => void act(() => post(`/webhooks/${hookId}/deliveries/${d.id}/replay`), 'deliveries')}>
+              <Button
+                size="compact-xs"
+                variant="subtle"
+                onClick={() => void act(() => post(`/webhooks/${hookId}/deliveries/${d.id}/replay`), 'deliveries')}
+              >
                 {t('settings.replay')}
               </Button>
             </Table.Td>
@@ -434,7 +539,12 @@ function Labels() {
               <Table.Td>{l.name}</Table.Td>
               <Table.Td>{l.conversations ?? ''}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/labels/${l.id}`), 'labels', t('settings.deleted'))}>
+                <Button
+                  size="compact-xs"
+                  color="red.9"
+                  variant="subtle"
+                  onClick={() => void act(() => del(`/labels/${l.id}`), 'labels', t('settings.deleted'))}
+                >
                   {t('settings.delete')}
                 </Button>
               </Table.Td>
@@ -475,7 +585,12 @@ function Canned() {
               <Table.Td>/{c.shortcut}</Table.Td>
               <Table.Td style={{ whiteSpace: 'pre-wrap' }}>{c.text}</Table.Td>
               <Table.Td>
-                <Button size="compact-xs" color="red.9" variant="subtle" onClick={() => void act(() => del(`/canned-replies/${c.id}`), 'canned', t('settings.deleted'))}>
+                <Button
+                  size="compact-xs"
+                  color="red.9"
+                  variant="subtle"
+                  onClick={() => void act(() => del(`/canned-replies/${c.id}`), 'canned', t('settings.deleted'))}
+                >
                   {t('settings.delete')}
                 </Button>
               </Table.Td>

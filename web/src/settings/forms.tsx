@@ -22,9 +22,15 @@ export function fieldOf(err: ApiError, fields: readonly string[]): string | unde
  * A create form whose checks are the API's: it sends what was typed and shows the API's error
  * message next to the field it names (or under the form when it names none).
  */
-export function ApiForm(props: { fields: FieldSpec[]; submitLabel: string; onSubmit: (values: Record<string, unknown>) => Promise<unknown>; testId?: string }) {
+export function ApiForm(props: {
+  fields: FieldSpec[];
+  submitLabel: string;
+  onSubmit: (values: Record<string, unknown>) => Promise<unknown>;
+  testId?: string;
+}) {
   const { t } = useTranslation();
-  const initial = () => Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? (f.kind === 'multi' ? [] : f.kind === 'number' ? '' : '')]));
+  const initial = () =>
+    Object.fromEntries(props.fields.map((f) => [f.name, f.initial ?? (f.kind === 'multi' ? [] : f.kind === 'number' ? '' : '')]));
   const [values, setValues] = useState<Record<string, unknown>>(initial);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -53,12 +59,57 @@ export function ApiForm(props: { fields: FieldSpec[]; submitLabel: string; onSub
           {props.fields.map((f) => {
             const common = { label: f.label, error: errField === f.name ? error?.message : undefined, name: f.name, miw: 160 };
             const set = (v: unknown) => setValues((prev) => ({ ...prev, [f.name]: v }));
-            if (f.kind === 'select') return <Select key={f.name} {...common} data={f.options ?? []} value={(values[f.name] as string) || null} onChange={(v) => set(v ?? '')} />;
-            if (f.kind === 'multi') return <MultiSelect key={f.name} {...common} data={f.options ?? []} value={values[f.name] as string[]} onChange={set} />;
-            if (f.kind === 'number') return <NumberInput key={f.name} {...common} value={values[f.name] as number | string} onChange={(v) => set(v === '' ? '' : Number(v))} />;
-            if (f.kind === 'password') return <PasswordInput key={f.name} {...common} value={values[f.name] as string} onChange={(e) => set(e.currentTarget.value)} autoComplete="new-password" />;
-            if (f.kind === 'textarea') return <Textarea key={f.name} {...common} value={values[f.name] as string} onChange={(e) => set(e.currentTarget.value)} autosize minRows={2} />;
-            return <TextInput key={f.name} {...common} type={f.kind === 'email' ? 'email' : 'text'} value={values[f.name] as string} onChange={(e) => set(e.currentTarget.value)} />;
+            if (f.kind === 'select')
+              return (
+                <Select
+                  key={f.name}
+                  {...common}
+                  data={f.options ?? []}
+                  value={(values[f.name] as string) || null}
+                  onChange={(v) => set(v ?? '')}
+                />
+              );
+            if (f.kind === 'multi')
+              return <MultiSelect key={f.name} {...common} data={f.options ?? []} value={values[f.name] as string[]} onChange={set} />;
+            if (f.kind === 'number')
+              return (
+                <NumberInput
+                  key={f.name}
+                  {...common}
+                  value={values[f.name] as number | string}
+                  onChange={(v) => set(v === '' ? '' : Number(v))}
+                />
+              );
+            if (f.kind === 'password')
+              return (
+                <PasswordInput
+                  key={f.name}
+                  {...common}
+                  value={values[f.name] as string}
+                  onChange={(e) => set(e.currentTarget.value)}
+                  autoComplete="new-password"
+                />
+              );
+            if (f.kind === 'textarea')
+              return (
+                <Textarea
+                  key={f.name}
+                  {...common}
+                  value={values[f.name] as string}
+                  onChange={(e) => set(e.currentTarget.value)}
+                  autosize
+                  minRows={2}
+                />
+              );
+            return (
+              <TextInput
+                key={f.name}
+                {...common}
+                type={f.kind === 'email' ? 'email' : 'text'}
+                value={values[f.name] as string}
+                onChange={(e) => set(e.currentTarget.value)}
+              />
+            );
           })}
         </Group>
         {error && !errField && (

@@ -1,4 +1,18 @@
-import { AppShell, Avatar, Burger, Button, Group, Menu, NavLink, SegmentedControl, Select, Switch, Text, UnstyledButton, VisuallyHidden } from '@mantine/core';
+import {
+  AppShell,
+  Avatar,
+  Burger,
+  Button,
+  Group,
+  Menu,
+  NavLink,
+  SegmentedControl,
+  Select,
+  Switch,
+  Text,
+  UnstyledButton,
+  VisuallyHidden,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
@@ -75,7 +89,15 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label={t('nav.menu')}>
         <NavLink component={Link} to="/inbox" label={t('nav.inbox')} active={location.pathname.startsWith('/inbox')} onClick={close} />
-        {me.role === 'admin' && <NavLink component={Link} to="/settings/users" label={t('nav.settings')} active={location.pathname.startsWith('/settings')} onClick={close} />}
+        {me.role === 'admin' && (
+          <NavLink
+            component={Link}
+            to="/settings/users"
+            label={t('nav.settings')}
+            active={location.pathname.startsWith('/settings')}
+            onClick={close}
+          />
+        )}
         <div style={{ marginTop: 'auto' }}>
           <Select
             label={t('header.language')}

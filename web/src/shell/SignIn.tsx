@@ -20,7 +20,8 @@ export function SignIn() {
     try {
       await session.signIn(email, password);
     } catch (err) {
-      if (err instanceof ApiError && err.status === 429) setError(t('signIn.throttled', { seconds: Number(err.details.retry_after_s ?? 60) }));
+      if (err instanceof ApiError && err.status === 429)
+        setError(t('signIn.throttled', { seconds: Number(err.details.retry_after_s ?? 60) }));
       else if (err instanceof ApiError && err.status === 401) setError(t('signIn.failed'));
       else setError(t('app.error', { message: err instanceof Error ? err.message : String(err) }));
     } finally {
@@ -36,8 +37,23 @@ export function SignIn() {
             <Title order={1} size="h3" id="signin-title">
               {t('signIn.title')}
             </Title>
-            <TextInput label={t('signIn.email')} type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} name="email" />
-            <PasswordInput label={t('signIn.password')} autoComplete="current-password" required value={password} onChange={(e) => setPassword(e.currentTarget.value)} name="password" />
+            <TextInput
+              label={t('signIn.email')}
+              type="email"
+              autoComplete="username"
+              required
+              value={email}
+              onChange={(e) => setEmail(e.currentTarget.value)}
+              name="email"
+            />
+            <PasswordInput
+              label={t('signIn.password')}
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              name="password"
+            />
             {error && (
               <Alert color="red" role="alert">
                 {error}
@@ -49,7 +65,13 @@ export function SignIn() {
             <Text size="sm" c="gray.7">
               {t('signIn.firstRun')}
             </Text>
-            <Select label={t('header.language')} data={LANGUAGES.map((l) => ({ ...l }))} value={i18n.resolvedLanguage ?? 'en'} onChange={(v) => v && void rememberLanguage(undefined, v)} allowDeselect={false} />
+            <Select
+              label={t('header.language')}
+              data={LANGUAGES.map((l) => ({ ...l }))}
+              value={i18n.resolvedLanguage ?? 'en'}
+              onChange={(v) => v && void rememberLanguage(undefined, v)}
+              allowDeselect={false}
+            />
           </Stack>
         </form>
       </Paper>
