@@ -46,6 +46,20 @@ interface ContactColumns {
   blocked: number;
 }
 
+/** What a candidate is built from, read the same way for CSV members and segment matches. */
+const CONTACT_COLUMNS = [
+  'c.id',
+  'c.external_id',
+  'c.phone_e164',
+  'c.bsuid',
+  'c.name',
+  'c.profile_name',
+  'c.attributes',
+  'c.tags',
+  'c.opted_in',
+  'c.blocked',
+] as const;
+
 /**
  * The contacts an audience names now, in a stable order (CSV: file order; segment: contact id).
  * Opt-in and blocking are read from the contacts as they are now, so a customer who opted out
@@ -56,20 +70,7 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow): P
     const rows = await db
       .selectFrom('audience_members as m')
       .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-      .select([
-        'c.id',
-        'c.external_id',
-        'c.phone_e164',
-        'c.bsuid',
-        'c.name',
-        'c.profile_name',
-        'c.attributes',
-        'c.tags',
-        'c.opted_in',
-        'c.blocked',
-        'm.line',
-        'm.variables',
-      ])
+      .select([...CONTACT_COLUMNS, 'm.line', 'm.variables'])
       .where('m.audience_id', '=', audience.id)
       .orderBy('m.line')
       .execute();
@@ -81,21 +82,7 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow): P
 
 /** The contacts a segment matches now. */
 export async function segmentContacts(db: Executor, s: Segment): Promise<ContactColumns[]> {
-  let q = db
-    .selectFrom('contacts as c')
-    .select([
-      'c.id',
-      'c.external_id',
-      'c.phone_e164',
-      'c.bsuid',
-      'c.name',
-      'c.profile_name',
-      'c.attributes',
-      'c.tags',
-      'c.opted_in',
-      'c.blocked',
-    ])
-    .where('c.channel_kind', '=', 'whatsapp');
+  let q = db.selectFrom('contacts as c').select(CONTACT_COLUMNS).where('c.channel_kind', '=', 'whatsapp');
   if (s.opted_in === null) q = q.where('c.opted_in', 'is', null);
   else if (s.opted_in !== undefined) q = q.where('c.opted_in', '=', s.opted_in ? 1 : 0);
   if (s.labels && s.labels.length > 0) {
