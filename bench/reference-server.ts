@@ -1,6 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readSignedWebhook } from './signed-webhook.ts';
 
 export interface ReferenceServerSpec {
   appSecret: string;
@@ -68,25 +68,7 @@ export async function startReferenceServer(
       res.writeHead(404).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
-      const header = req.headers['x-hub-signature-256'];
-      const hex = typeof header === 'string' && header.startsWith('sha256=') ? header.slice(7) : '';
-      const received = /^[0-9a-f]{64}$/i.test(hex) ? Buffer.from(hex, 'hex') : undefined;
-      const expected = createHmac('sha256', spec.appSecret).update(raw).digest();
-      if (!received || !timingSafeEqual(expected, received)) {
-        res.writeHead(401).end();
-        return;
-      }
-      let payload: unknown;
-      try {
-        payload = JSON.parse(raw.toString('utf8'));
-      } catch {
-        res.writeHead(400).end();
-        return;
-      }
+    readSignedWebhook(req, res, spec.appSecret, (payload) => {
       res.writeHead(200).end();
       for (const m of textMessages(payload)) send(m.from, m.text);
     });
