@@ -171,7 +171,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
 
   if (mode === 'reply' && !w.open && conversation.status !== 'closed') {
     return (
-      <Paper p="sm" radius={0} withBorder style={{ maxHeight: '60%', overflow: 'auto' }}>
+      <Paper p="sm" radius={0} withBorder style={{ maxHeight: '45%', overflow: 'auto' }}>
         <Group justify="space-between" mb={4}>
           <ModeSwitch mode={mode} setMode={setMode} />
         </Group>

@@ -19,7 +19,7 @@ export function timeOf(iso: string | null): string {
   const sameDay = d.toDateString() === now.toDateString();
   return new Intl.DateTimeFormat(
     i18n.resolvedLanguage,
-    sameDay ? { hour: '2-digit', minute: '2-digit' } : { day: 'numeric', month: 'short' },
+    sameDay ? { hour: 'numeric', minute: '2-digit' } : { day: 'numeric', month: 'short' },
   ).format(d);
 }
 
