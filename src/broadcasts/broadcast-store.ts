@@ -102,12 +102,23 @@ export async function pendingRecipients(db: Executor, broadcastId: string, limit
 
 /** Marks a pending recipient queued with its message; false when it was not pending (it must not be sent). */
 export async function markQueued(db: Executor, broadcastId: string, contactId: string, messageId: string, now: number): Promise<boolean> {
+  return moveRecipient(db, broadcastId, contactId, 'pending', { state: 'queued', message_id: messageId, queued_at: now });
+}
+
+/** Moves one recipient on from state `from` only: a recipient already moved (by another tick or process) is left alone. */
+async function moveRecipient(
+  db: Executor,
+  broadcastId: string,
+  contactId: string,
+  from: string,
+  set: { state: string; message_id?: string; queued_at?: number; error_code?: string | null; error_message?: string | null },
+): Promise<boolean> {
   const r = await db
     .updateTable('broadcast_recipients')
-    .set({ state: 'queued', message_id: messageId, queued_at: now })
+    .set(set)
     .where('broadcast_id', '=', broadcastId)
     .where('contact_id', '=', contactId)
-    .where('state', '=', 'pending')
+    .where('state', '=', from)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
@@ -135,14 +146,7 @@ export async function markFailed(
   code: string | null,
   message: string | null,
 ): Promise<boolean> {
-  const r = await db
-    .updateTable('broadcast_recipients')
-    .set({ state: 'failed', error_code: code, error_message: message })
-    .where('broadcast_id', '=', broadcastId)
-    .where('contact_id', '=', contactId)
-    .where('state', '=', 'queued')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return moveRecipient(db, broadcastId, contactId, 'queued', { state: 'failed', error_code: code, error_message: message });
 }
 
 /** How many recipients are waiting to be queued, and how many queued messages are not settled (queued or sending). */
