@@ -32,6 +32,7 @@ import { webAppRoutes } from './http/web-app-routes.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
 import { costRoutes } from './costs/cost-routes.ts';
+import { reportRoutes } from './reports/report-routes.ts';
 import { templateRoutes } from './templates/template-routes.ts';
 import { streamRoutes } from './realtime/stream-routes.ts';
 import { routingRoutes } from './routing/routing-routes.ts';
@@ -96,6 +97,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(eventWebhookRoutes, { deps });
     await api.register(templateRoutes, { deps });
     await api.register(costRoutes, { deps });
+    await api.register(reportRoutes, { deps });
     await api.register(flowRoutes, { deps });
     await api.register(flowAnalyticsRoutes, { deps });
     await api.register(routingRoutes, { deps });

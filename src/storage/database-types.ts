@@ -477,4 +477,63 @@ export interface Database {
     message_id: string | null;
     queued_at: number | null;
   };
+  // Reports (0029-reports, docs/reports.md): the events triggers append, the fold's state, the hourly rollups.
+  report_events: {
+    id: Generated<number>;
+    xid: Generated<number>;
+    type: string;
+    at: number;
+    ref: string;
+    conversation_id: string | null;
+    old_value: string | null;
+    new_value: string | null;
+  };
+  report_conversation_state: {
+    conversation_id: string;
+    channel_id: string;
+    opened_at: number;
+    awaiting_since: number | null;
+    responded: number;
+    human: number;
+    handed_off: number;
+    assignee_id: string | null;
+    team_id: string | null;
+    template_key: string | null;
+    template_at: number | null;
+  };
+  report_availability_state: { user_id: string; availability: string; since: number };
+  report_volume: { hour: number; channel_id: string; metric: string; sender: string; kind: string; n: number };
+  report_times: {
+    hour: number;
+    metric: string;
+    business: number;
+    channel_id: string;
+    team_id: string;
+    agent_id: string;
+    bucket: number;
+    n: number;
+    total_ms: number;
+  };
+  report_templates: {
+    hour: number;
+    channel_id: string;
+    template: string;
+    language: string;
+    broadcast_id: string;
+    metric: string;
+    n: number;
+  };
+  report_costs: {
+    hour: number;
+    channel_id: string;
+    category: string;
+    template: string;
+    country: string;
+    messages: number;
+    billable: number;
+    price: number;
+    price_estimate: number;
+  };
+  report_agents: { hour: number; agent_id: string; metric: string; n: number };
+  report_bot: { hour: number; channel_id: string; metric: string; reason: string; n: number };
 }

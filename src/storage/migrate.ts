@@ -25,6 +25,7 @@ import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
 import { usersLanguageMigration } from './migrations/0022-users-language.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
+import { reportsMigration } from './migrations/0029-reports.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -53,6 +54,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0022-users-language': usersLanguageMigration(dialect),
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
+    '0029-reports': reportsMigration(dialect),
   };
 }
 

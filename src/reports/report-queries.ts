@@ -1,0 +1,343 @@
+import { sql } from 'kysely';
+import type { Database } from '../storage/database-types.ts';
+import type { Executor } from '../storage/executor.ts';
+import { percentile } from './duration-histogram.ts';
+import { periodOf, type ReportRange } from './report-periods.ts';
+
+export type ReportRow = Record<string, string | number | null>;
+
+interface RollupQuery {
+  table: keyof Database;
+  dims: string[]; // columns kept apart (besides the period)
+  sums: string[];
+  where?: Record<string, string | number | undefined>;
+  whereNot?: Record<string, string>;
+  metricIn?: string[];
+}
+
+/**
+ * Sums a rollup over the range by hour and `dims` in SQL, then folds the hours into the range's
+ * periods here (the zone's days and weeks are not a fixed number of hours). Keys are the period
+ * and the dims; '' (none) reads as null.
+ */
+async function sumRollup(
+  db: Executor,
+  range: ReportRange,
+  q: RollupQuery,
+): Promise<Map<string, { key: ReportRow; sums: Record<string, number> }>> {
+  // biome-ignore lint/suspicious/noExplicitAny: the rollup tables differ in shape; columns are our constants
+  let query = (db as any)
+    .selectFrom(q.table)
+    .select([...(range.interval === 'none' ? [] : ['hour']), ...q.dims])
+    .select(q.sums.map((c) => sql<number>`sum(${sql.ref(c)})`.as(c)))
+    .where('hour', '>=', range.from)
+    .where('hour', '<', range.to);
+  for (const [c, v] of Object.entries(q.where ?? {})) if (v !== undefined) query = query.where(c, '=', v);
+  for (const [c, v] of Object.entries(q.whereNot ?? {})) query = query.where(c, '<>', v);
+  if (q.metricIn) query = query.where('metric', 'in', q.metricIn);
+  if (range.interval !== 'none') query = query.groupBy('hour');
+  if (q.dims.length > 0) query = query.groupBy(q.dims);
+  const rows = (await query.execute()) as Array<Record<string, string | number>>;
+  const cache = new Map<number, string>();
+  const out = new Map<string, { key: ReportRow; sums: Record<string, number> }>();
+  for (const r of rows) {
+    const key: ReportRow = {};
+    const period = range.interval === 'none' ? null : periodOf(Number(r.hour), range, cache);
+    if (period !== null) key.period = period;
+    for (const d of q.dims) key[d] = r[d] === '' ? null : typeof r[d] === 'string' ? r[d] : Number(r[d]);
+    const k = JSON.stringify(key);
+    let acc = out.get(k);
+    if (!acc) out.set(k, (acc = { key, sums: {} }));
+    for (const c of q.sums) acc.sums[c] = (acc.sums[c] ?? 0) + Number(r[c] ?? 0);
+  }
+  return out;
+}
+
+/** Rows sorted by period then keys, so JSON and CSV list them in one order. */
+function sorted(rows: ReportRow[]): ReportRow[] {
+  const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  return rows.sort((a, b) => {
+    for (const k of Object.keys(a)) {
+      const c = text(a[k]).localeCompare(text(b[k]));
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
+}
+
+/** Pivots metric rows into one row per key with a column per metric (0 when none). */
+async function pivot(db: Executor, range: ReportRange, q: RollupQuery, metrics: Record<string, string>): Promise<ReportRow[]> {
+  const sums = await sumRollup(db, range, { ...q, dims: [...q.dims, 'metric'] });
+  const out = new Map<string, ReportRow>();
+  for (const { key, sums: s } of sums.values()) {
+    const { metric, ...rest } = key;
+    const k = JSON.stringify(rest);
+    let row = out.get(k);
+    if (!row) {
+      row = { ...rest };
+      for (const col of Object.values(metrics)) row[col] = 0;
+      out.set(k, row);
+    }
+    const col = metrics[String(metric)];
+    if (col) row[col] = Number(row[col] ?? 0) + (s.n ?? 0);
+  }
+  return sorted([...out.values()]);
+}
+
+export const CONVERSATION_METRICS = {
+  conversations_opened: 'opened',
+  conversations_reopened: 'reopened',
+  conversations_resolved: 'resolved',
+  conversations_archived: 'archived',
+  conversations_closed: 'closed',
+};
+
+export function conversationsReport(db: Executor, range: ReportRange, f: { channelId?: string; byChannel: boolean }): Promise<ReportRow[]> {
+  return pivot(
+    db,
+    range,
+    {
+      table: 'report_volume',
+      dims: f.byChannel ? ['channel_id'] : [],
+      sums: ['n'],
+      where: { channel_id: f.channelId },
+      metricIn: Object.keys(CONVERSATION_METRICS),
+    },
+    CONVERSATION_METRICS,
+  );
+}
+
+export const MESSAGE_GROUPS = ['sender', 'kind', 'channel'] as const;
+
+export function messagesReport(
+  db: Executor,
+  range: ReportRange,
+  f: { channelId?: string; groupBy: Array<(typeof MESSAGE_GROUPS)[number]> },
+): Promise<ReportRow[]> {
+  const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
+  return pivot(
+    db,
+    range,
+    { table: 'report_volume', dims, sums: ['n'], where: { channel_id: f.channelId }, metricIn: ['messages_in', 'messages_out'] },
+    { messages_in: 'messages_in', messages_out: 'messages_out' },
+  );
+}
+
+export const TIME_METRICS = ['first_response', 'next_response', 'resolution'] as const;
+export const TIME_GROUPS = ['agent', 'team', 'channel', 'none'] as const;
+
+export async function responseTimesReport(
+  db: Executor,
+  range: ReportRange,
+  f: {
+    metric?: (typeof TIME_METRICS)[number];
+    groupBy: (typeof TIME_GROUPS)[number];
+    businessHours: boolean;
+    channelId?: string;
+    teamId?: string;
+    agentId?: string;
+  },
+): Promise<ReportRow[]> {
+  const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
+  const sums = await sumRollup(db, range, {
+    table: 'report_times',
+    dims: ['metric', ...dim, 'bucket'],
+    sums: ['n', 'total_ms'],
+    where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
+  });
+  const groups = new Map<string, { key: ReportRow; counts: Map<number, number>; n: number; total: number }>();
+  for (const { key, sums: s } of sums.values()) {
+    const { bucket, ...rest } = key;
+    const k = JSON.stringify(rest);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { key: rest, counts: new Map(), n: 0, total: 0 }));
+    g.counts.set(Number(bucket), (g.counts.get(Number(bucket)) ?? 0) + (s.n ?? 0));
+    g.n += s.n ?? 0;
+    g.total += s.total_ms ?? 0;
+  }
+  return sorted(
+    [...groups.values()]
+      .filter((g) => g.n > 0)
+      .map((g) => ({
+        ...g.key,
+        count: g.n,
+        median_ms: percentile(g.counts, 0.5),
+        p90_ms: percentile(g.counts, 0.9),
+        avg_ms: Math.round(g.total / g.n),
+      })),
+  );
+}
+
+export const TEMPLATE_METRICS = { sent: 'sent', delivered: 'delivered', read: 'read', replied: 'replied', failed: 'failed' };
+export const TEMPLATE_GROUPS = ['template', 'language', 'channel'] as const;
+
+export function templatesReport(
+  db: Executor,
+  range: ReportRange,
+  f: { channelId?: string; template?: string; groupBy: Array<(typeof TEMPLATE_GROUPS)[number]> },
+): Promise<ReportRow[]> {
+  const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
+  return pivot(
+    db,
+    range,
+    { table: 'report_templates', dims, sums: ['n'], where: { channel_id: f.channelId, template: f.template } },
+    TEMPLATE_METRICS,
+  );
+}
+
+export async function broadcastsReport(db: Executor, range: ReportRange, f: { broadcastId?: string }): Promise<ReportRow[]> {
+  const rows = await pivot(
+    db,
+    range,
+    {
+      table: 'report_templates',
+      dims: ['broadcast_id', 'template', 'language'],
+      sums: ['n'],
+      where: { broadcast_id: f.broadcastId },
+      whereNot: { broadcast_id: '' },
+    },
+    TEMPLATE_METRICS,
+  );
+  const ids = [...new Set(rows.map((r) => String(r.broadcast_id)))];
+  const names = new Map<string, string>();
+  if (ids.length > 0)
+    for (const b of await db.selectFrom('broadcasts').select(['id', 'name']).where('id', 'in', ids).execute()) names.set(b.id, b.name);
+  return rows.map((r): ReportRow => {
+    const { period, broadcast_id, ...rest } = r;
+    const head: ReportRow = period !== undefined ? { period } : {};
+    return { ...head, broadcast_id: broadcast_id ?? null, name: names.get(String(broadcast_id)) ?? null, ...rest };
+  });
+}
+
+export const COST_GROUPS = ['category', 'channel', 'template', 'country'] as const;
+
+export async function costsReport(
+  db: Executor,
+  range: ReportRange,
+  f: { channelId?: string; groupBy: Array<(typeof COST_GROUPS)[number]>; currency: string },
+): Promise<ReportRow[]> {
+  const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
+  const sums = await sumRollup(db, range, {
+    table: 'report_costs',
+    dims,
+    sums: ['messages', 'billable', 'price', 'price_estimate'],
+    where: { channel_id: f.channelId },
+  });
+  const round = (n: number) => Math.round(n * 1e6) / 1e6;
+  return sorted(
+    [...sums.values()]
+      .filter((g) => g.sums.messages !== 0)
+      .map((g) => ({
+        ...g.key,
+        messages: g.sums.messages ?? 0,
+        billable: g.sums.billable ?? 0,
+        price: round(g.sums.price ?? 0),
+        price_estimate: round(g.sums.price_estimate ?? 0),
+        currency: f.currency,
+      })),
+  );
+}
+
+export const BOT_REASONS = ['assigned', 'handoff', 'agent_message', 'manual'] as const;
+
+export async function botReport(db: Executor, range: ReportRange, f: { channelId?: string }): Promise<ReportRow[]> {
+  const sums = await sumRollup(db, range, {
+    table: 'report_bot',
+    dims: ['metric', 'reason'],
+    sums: ['n'],
+    where: { channel_id: f.channelId },
+  });
+  const out = new Map<string, ReportRow>();
+  for (const { key, sums: s } of sums.values()) {
+    const { metric, reason, ...rest } = key;
+    const k = JSON.stringify(rest);
+    let row = out.get(k);
+    if (!row) {
+      row = { ...rest, resolved_without_human: 0, resolved_with_human: 0, containment_rate: null, handoffs: 0 };
+      for (const r of BOT_REASONS) row[`handoff_${r}`] = 0;
+      row.handoff_other = 0;
+      out.set(k, row);
+    }
+    const n = s.n ?? 0;
+    if (metric === 'handoff') {
+      row.handoffs = Number(row.handoffs) + n;
+      const col = (BOT_REASONS as readonly unknown[]).includes(reason) ? `handoff_${reason}` : 'handoff_other';
+      row[col] = Number(row[col]) + n;
+    } else if (metric === 'resolved_without_human' || metric === 'resolved_with_human') row[metric] = Number(row[metric]) + n;
+  }
+  for (const row of out.values()) {
+    const resolved = Number(row.resolved_without_human) + Number(row.resolved_with_human);
+    row.containment_rate = resolved === 0 ? null : Math.round((Number(row.resolved_without_human) / resolved) * 10_000) / 10_000;
+  }
+  return sorted([...out.values()]);
+}
+
+/**
+ * Per agent over the range: conversations assigned (handled), resolved while holding them, handed
+ * on, messages sent, online and away time (folded spans plus the current one, clipped to the
+ * range); and now: availability, open conversations held, capacity.
+ */
+export async function agentsReport(db: Executor, range: ReportRange, f: { agentId?: string; now: number }): Promise<ReportRow[]> {
+  const metrics = {
+    assigned: 'assigned',
+    resolved: 'resolved',
+    handed_off: 'handed_off',
+    messages_sent: 'messages_sent',
+    online_ms: 'online_ms',
+    away_ms: 'away_ms',
+  };
+  const rows = await pivot(
+    db,
+    { ...range, interval: 'none' },
+    { table: 'report_agents', dims: ['agent_id'], sums: ['n'], where: { agent_id: f.agentId } },
+    metrics,
+  );
+  const byAgent = new Map(rows.map((r) => [String(r.agent_id), r]));
+  let users = db.selectFrom('users').select(['id', 'name', 'availability', 'capacity']).where('deleted_at', 'is', null);
+  if (f.agentId) users = users.where('id', '=', f.agentId);
+  const open = new Map<string, number>();
+  for (const c of await db
+    .selectFrom('conversations')
+    .select(['assignee_id', sql<number>`count(*)`.as('n')])
+    .where('status', '<>', 'closed')
+    .where('assignee_id', 'is not', null)
+    .groupBy('assignee_id')
+    .execute())
+    open.set(String(c.assignee_id), Number(c.n));
+  const live = new Map<string, { availability: string; since: number }>();
+  for (const s of await db.selectFrom('report_availability_state').selectAll().execute()) live.set(s.user_id, s);
+  const out: ReportRow[] = [];
+  for (const u of await users.execute()) {
+    const r = byAgent.get(u.id);
+    const row: ReportRow = {
+      agent_id: u.id,
+      name: u.name,
+      assigned: Number(r?.assigned ?? 0),
+      resolved: Number(r?.resolved ?? 0),
+      handed_off: Number(r?.handed_off ?? 0),
+      messages_sent: Number(r?.messages_sent ?? 0),
+      online_ms: Number(r?.online_ms ?? 0),
+      away_ms: Number(r?.away_ms ?? 0),
+      availability: u.availability,
+      open_conversations: open.get(u.id) ?? 0,
+      capacity: u.capacity,
+    };
+    const span = live.get(u.id);
+    if (span && (span.availability === 'online' || span.availability === 'away')) {
+      const ms = Math.max(0, Math.min(f.now, range.to) - Math.max(span.since, range.from));
+      const col = `${span.availability}_ms`;
+      row[col] = Number(row[col]) + ms;
+    }
+    out.push(row);
+  }
+  if (byAgent.has('api') && !f.agentId)
+    out.push({
+      agent_id: 'api',
+      name: 'API',
+      ...Object.fromEntries(Object.keys(metrics).map((m) => [m, Number(byAgent.get('api')?.[m] ?? 0)])),
+      availability: null,
+      open_conversations: 0,
+      capacity: null,
+    });
+  return sorted(out);
+}
