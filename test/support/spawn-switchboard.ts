@@ -44,7 +44,13 @@ export async function spawnSwitchboard(env: Record<string, string>, timeoutMs = 
     kill: (signal = 'SIGKILL') =>
       new Promise((resolve) => {
         if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once('exit', () => resolve());
+        // A graceful stop that does not finish (a send held by a test's fake Graph API) must not
+        // keep the test file open for ever: it is killed 10 s later.
+        const force = signal === 'SIGKILL' ? undefined : setTimeout(() => proc.kill('SIGKILL'), 10_000);
+        proc.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
         proc.kill(signal);
       }),
   };
