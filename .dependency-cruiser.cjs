@@ -30,6 +30,13 @@ module.exports = {
       to: { path: '^src/channels/whatsapp-cloud/', pathNot: '^src/channels/whatsapp-cloud/index\\.ts$' },
     },
     {
+      name: 'telegram-internals',
+      comment: 'outside the adapter, the Telegram channel is used through its public surface (channels/telegram/index.ts)',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/channels/telegram/|\\.test\\.ts$' },
+      to: { path: '^src/channels/telegram/', pathNot: '^src/channels/telegram/index\\.ts$' },
+    },
+    {
       name: 'simulator-stands-alone',
       comment: 'the simulator is a product of its own: it uses core and the WhatsApp channel\'s public surface, nothing of Switchboard',
       severity: 'error',

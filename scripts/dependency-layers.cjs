@@ -3,7 +3,7 @@
 exports.LAYERS = [
   { name: 'core', path: '^src/(core/|config\\.ts$)' },
   { name: 'storage/jobs', path: '^src/(storage|jobs)/' },
-  { name: 'channels', path: '^src/channels/(channel-[^/]+\\.ts|whatsapp-cloud/)' },
+  { name: 'channels', path: '^src/channels/(channel-[^/]+\\.ts|whatsapp-cloud/|telegram/)' },
   { name: 'records', path: '^src/(auth|contacts|conversations)/(?!.*-routes\\.ts$)' },
   {
     name: 'features',
@@ -12,6 +12,6 @@ exports.LAYERS = [
   // A feature's *-routes.ts files are its HTTP edge; the composition root and the simulator are edges too.
   {
     name: 'edges',
-    path: '^src/(ingest/|http/|cli/|demo/|simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)',
+    path: '^src/(ingest/|http/|cli/|demo/|simulator/|app\\.ts$|main\\.ts$|load-config\\.ts$|load-telegram-config\\.ts$|start-switchboard\\.ts$|simulated-switchboard\\.ts$|[^/]+/.*-routes\\.ts$)',
   },
 ];

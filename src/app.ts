@@ -31,6 +31,7 @@ import { installSecurityHeaders } from './http/security-headers.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
+import { telegramWebhookRoutes } from './ingest/telegram-webhook-routes.ts';
 import { costRoutes } from './costs/cost-routes.ts';
 import { reportRoutes } from './reports/report-routes.ts';
 import { templateRoutes } from './templates/template-routes.ts';
@@ -80,6 +81,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
+  await app.register(telegramWebhookRoutes, { deps, ingest: opts.ingest });
   await app.register(webAppRoutes); // the browser app at / (dist/web)
   await app.register(async (api) => {
     await installAuth(api, { db: deps.storage.db, clock: deps.clock, adminToken: opts.adminToken });

@@ -22,7 +22,31 @@ export interface WhatsAppNumberConfig {
   escapeKeywords?: EscapeRule[];
 }
 
+/** One Telegram bot (docs/telegram.md): TELEGRAM_* settings, or an entry of the config file's `telegramBots`. */
+export interface TelegramBotConfig {
+  botToken: string;
+  /** Sent by Telegram in X-Telegram-Bot-Api-Secret-Token on every webhook request. */
+  webhookSecret: string;
+  /** Bot API origin: https://api.telegram.org, or the simulator's. */
+  apiUrl: string;
+  /** webhook: setWebhook at start to <webhookBaseUrl>/webhooks/telegram/<bot id>; polling: getUpdates. */
+  mode: 'webhook' | 'polling';
+  /** Switchboard's public origin as Telegram reaches it (webhook mode). */
+  webhookBaseUrl?: string;
+  throughputPerSecond: number;
+}
+
+export interface TelegramConfig {
+  bots: TelegramBotConfig[];
+  /** Run the local Telegram Bot API simulator beside the WhatsApp one (`npm start` with no bot configured). */
+  simulator: { enabled: boolean; port: number };
+}
+
+export const DEFAULT_TELEGRAM_API_URL = 'https://api.telegram.org';
+
 export interface Config {
+  /** Telegram bots (absent: none). */
+  telegram?: TelegramConfig;
   port: number;
   host: string;
   dataDir: string;

@@ -6,6 +6,7 @@ import type { JobQueue } from './jobs/job-queue.ts';
 import type { ChannelRegistry } from './messaging/channel-registry.ts';
 import type { RealtimeBus } from './realtime/realtime-bus.ts';
 import type { Storage } from './storage/open-database.ts';
+import type { WebhookHealth } from './operations/webhook-health.ts';
 
 /** Everything a use case may need, chosen once by the composition root (main.ts or the test world). */
 export interface Deps {
@@ -18,4 +19,6 @@ export interface Deps {
   parsedBodies: ParsedBodyCache;
   /** Inbox events for the realtime stream (LISTEN/NOTIFY on PostgreSQL, in-process on SQLite). */
   realtime: RealtimeBus;
+  /** Per-number webhook arrivals and signature failures seen by this process (GET /api/v1/status). */
+  webhookHealth: WebhookHealth;
 }

@@ -11,6 +11,7 @@ import {
   DEFAULT_HTTP_TIMEOUTS,
 } from './config.ts';
 import { parseEscapeRules } from './flows/escape-words.ts';
+import { loadTelegramConfig } from './load-telegram-config.ts';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -101,6 +102,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     adminToken: pick('SWITCHBOARD_ADMIN_TOKEN', 'adminToken'),
     logLevel: pick('LOG_LEVEL', 'logLevel') ?? 'info',
     numbers,
+    telegram: loadTelegramConfig(env, file, problems, numbers.length === 0),
     simulator: { enabled: numbers.length === 0, port: simulatorPort, testToken: pick('SIMULATOR_TEST_TOKEN', 'simulatorTestToken') },
     webhookBodyLimitBytes: int('WEBHOOK_BODY_LIMIT_BYTES', 'webhookBodyLimitBytes', 3 * 1024 * 1024, 1024, 64 * 1024 * 1024),
     workerConcurrency: int('WORKER_CONCURRENCY', 'workerConcurrency', 8, 1, 256),

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { startSimulator, type Simulator, type SimulatorOptions } from './simulator/index.ts';
 import type { Config, WhatsAppNumberConfig } from './config.ts';
 import { OffsetClock } from './core/clock.ts';
@@ -30,6 +30,8 @@ export async function startSimulatedSwitchboard(opts: {
   secrets: { accessToken: string; appSecret: string; verifyToken: string };
   sim?: Partial<SimulatorOptions>;
   number?: Partial<WhatsAppNumberConfig>;
+  /** Where Switchboard logs (tests that read the log lines); silent by default. */
+  logger?: Logger;
 }): Promise<SimulatedSwitchboard> {
   const clock = new OffsetClock();
   const sim = await startSimulator({
@@ -54,7 +56,7 @@ export async function startSimulatedSwitchboard(opts: {
       },
     ],
   };
-  const logger = pino({ level: 'silent' });
+  const logger = opts.logger ?? pino({ level: 'silent' });
   let app: Running;
   try {
     app = await startSwitchboard(config, { clock, logger });

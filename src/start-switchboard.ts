@@ -1,6 +1,7 @@
 import { runBroadcast } from './broadcasts/run-broadcast.ts';
 import type { FastifyInstance } from 'fastify';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './core/logger.ts';
 import { buildApp } from './app.ts';
 import { createWhatsAppCloudAdapter } from './channels/whatsapp-cloud/index.ts';
 import { DEFAULT_HTTP_TIMEOUTS, type Config } from './config.ts';
@@ -11,6 +12,7 @@ import { sendReadReceipt } from './messaging/send-read-receipt.ts';
 import { eventDeliveryJob } from './event-webhooks/deliver-event.ts';
 import { adminTokenCheck, ensureAdminToken } from './auth/admin-token.ts';
 import { IngestLoop } from './ingest/ingest-loop.ts';
+import { connectTelegramBots, registerTelegramBots } from './ingest/telegram-bots.ts';
 import { ParsedBodyCache } from './storage/parsed-body-cache.ts';
 import { GraphileJobQueue } from './jobs/graphile-job-queue.ts';
 import type { JobQueue } from './jobs/job-queue.ts';
@@ -24,16 +26,22 @@ import { IdlePauseTicker } from './bot/release-idle-pauses.ts';
 import { mediaFetchJob } from './media/fetch-customer-media.ts';
 import { JOB_CATALOG, JOBS } from './jobs/job-catalog.ts';
 import { handle, taskHandlers } from './jobs/job-definition.ts';
+import { instrumentJobs } from './jobs/instrument-jobs.ts';
 import { MediaRetentionTicker } from './media/media-retention.ts';
 import { startFlowEngine } from './flows/start-flow-engine.ts';
 import { sendOutbound } from './messaging/send-outbound.ts';
 import { openStorage } from './storage/open-database.ts';
+import { WebhookHealth } from './operations/webhook-health.ts';
+import { AttentionTicker } from './operations/attention-ticker.ts';
+import { startMetricsServer } from './operations/metrics-routes.ts';
 import { scheduleTemplateSync, templateSyncJob } from './templates/template-sync-job.ts';
 
 export interface Running {
   url: string;
   deps: Deps;
   ingest: IngestLoop;
+  /** METRICS_PORT's listener, when configured (docs/operations.md). */
+  metricsUrl?: string;
   /** Set only when this start generated the admin token (print it once). */
   generatedAdminToken?: string;
   stop(): Promise<void>;
@@ -45,12 +53,7 @@ export async function startSwitchboard(
   opts: { clock?: Clock; logger?: Logger; sqliteFile?: string } = {},
 ): Promise<Running> {
   const clock = opts.clock ?? systemClock;
-  const logger =
-    opts.logger ??
-    pino({
-      level: config.logLevel,
-      redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken'],
-    });
+  const logger = opts.logger ?? createLogger(config.logLevel);
   // On PostgreSQL the start-up lock is held until this start's writes are done (released below).
   const storage = await openStorage({
     databaseUrl: config.databaseUrl,
@@ -97,30 +100,35 @@ export async function startSwitchboard(
       config.sendPolicy,
     );
   }
+  await registerTelegramBots(config.telegram?.bots ?? [], storage.db, channels, clock, config.sendPolicy);
   const realtime = createRealtimeBus(storage, jobs, logger);
-  const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime };
+  const webhookHealth = new WebhookHealth(channels.all().map((c) => c.accountId));
+  const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime, webhookHealth };
   const admin = await ensureAdminToken(storage.db, config.adminToken);
   const ingest = new IngestLoop(deps, gate);
   const adminToken = adminTokenCheck(storage.db, clock, { hash: admin.hash, configured: config.adminToken !== undefined });
   const app = await buildApp(deps, { ingest, adminToken });
   const address = await app.listen({ port: config.port, host: config.host });
   const processes = config.role !== 'web';
+  const telegram = await connectTelegramBots(deps, ingest, config.telegram?.bots ?? [], address, processes);
   const flows = await startFlowEngine(deps, { processes });
   await storage.releaseStartupLock(); // migrations, channel rows, admin token and folder flows are written
   if (processes) {
     // Every job of the catalog (jobs/job-catalog.ts) with its handler; both engines take this table.
     await jobs.start(
-      taskHandlers(JOB_CATALOG, [
-        ...flows.jobs,
-        handle(JOBS.messageProcess, (p) => processInbound(deps, p)),
-        handle(JOBS.messageSend, (p) => sendOutbound(deps, p)),
-        eventDeliveryJob(deps),
-        templateSyncJob(deps),
-        handle(JOBS.conversationTyping, (p) => sendTypingIndicator(deps, p)),
-        handle(JOBS.conversationReadReceipt, (p, job) => sendReadReceipt(deps, p, job.attempts)),
-        mediaFetchJob(deps),
-        handle(JOBS.broadcastRun, (p) => runBroadcast(deps, p)),
-      ]),
+      instrumentJobs(
+        taskHandlers(JOB_CATALOG, [
+          ...flows.jobs,
+          handle(JOBS.messageProcess, (p) => processInbound(deps, p)),
+          handle(JOBS.messageSend, (p) => sendOutbound(deps, p)),
+          eventDeliveryJob(deps),
+          templateSyncJob(deps),
+          handle(JOBS.conversationTyping, (p) => sendTypingIndicator(deps, p)),
+          handle(JOBS.conversationReadReceipt, (p, job) => sendReadReceipt(deps, p, job.attempts)),
+          mediaFetchJob(deps),
+          handle(JOBS.broadcastRun, (p) => runBroadcast(deps, p)),
+        ]),
+      ),
     );
   }
   if (processes) await scheduleTemplateSync(deps);
@@ -131,18 +139,25 @@ export async function startSwitchboard(
   if (processes) idlePauses.start();
   const mediaRetention = new MediaRetentionTicker(deps);
   if (processes) mediaRetention.start();
+  const attention = new AttentionTicker(deps, config.attentionIntervalMs);
+  if (processes) attention.start();
+  const metricsServer = await startMetricsServer(deps);
   flows.start();
   return {
     url: address,
     deps,
     ingest,
     generatedAdminToken: admin.generated,
+    ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     async stop() {
       await closeHttp(app, (config.httpTimeouts ?? DEFAULT_HTTP_TIMEOUTS).shutdownMs);
+      await metricsServer?.close();
+      await attention.stop();
       await routing.stop();
       await idlePauses.stop();
       await mediaRetention.stop();
       flows.stop();
+      await telegram.stop();
       await ingest.stop();
       await jobs.stop();
       await channels.close();

@@ -1,3 +1,4 @@
+import type { ChannelCapabilities } from './channel-capabilities.ts';
 import type { OutboundRequest, SendResult } from './channel-types.ts';
 
 /**
@@ -23,7 +24,7 @@ export interface ChannelAdapter {
   /** The account messages are sent from. WhatsApp: phone_number_id. */
   readonly accountId: string;
   /** What this channel can render; callers branch on these, never on `channel`. */
-  readonly capabilities: { lists: boolean; templates: boolean; reactions: boolean; readReceipts: boolean };
+  readonly capabilities: ChannelCapabilities;
   /** One attempt to hand a message to the provider. Never throws for provider or network failures. */
   send(req: OutboundRequest): Promise<SendResult>;
   /** Mark an inbound message (and all earlier ones) as read; optionally show a typing indicator. */

@@ -1,3 +1,4 @@
+import { eventDeliveries } from '../core/metrics.ts';
 import type { Deps } from '../deps.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
@@ -66,6 +67,7 @@ export async function deliverEvent(
             : { status: 'dead', completedAt: now },
       ),
     );
+  if (recorded) eventDeliveries.labels(outcome.ok ? 'delivered' : retry.retry ? 'failed' : 'gave_up').inc();
   if (!recorded || outcome.ok) return;
   const log = { delivery: d.id, subscription: d.subscription_id, event: d.event_id, type: d.event_type, attempt, error: outcome.error };
   if (!retry.retry) {

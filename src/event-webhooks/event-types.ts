@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'broadcast.completed',
   'broadcast.failed',
   'broadcast.recipient.failed',
+  'system.attention',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -8,7 +8,7 @@ import { validationAnswer } from './validation-error.ts';
 export const MAX_PARAM_LENGTH = 100;
 
 interface ErrorBody {
-  error: { code: string; message: string; details?: Record<string, unknown> };
+  error: { code: string; message: string; details?: Record<string, unknown>; request_id?: string };
 }
 
 /**
@@ -38,7 +38,9 @@ export function installErrorHandler(app: FastifyInstance): void {
  */
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = frameworkErrorBody(err, req);
-  void reply.status(status).send(body);
+  // Before routing no hook has run: the request id is added here (request-observability.ts does it for the rest).
+  body.error.request_id = req.id;
+  void reply.status(status).header('x-request-id', req.id).send(body);
 }
 
 /**

@@ -16,7 +16,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           "The inbox API: conversations, replies within WhatsApp's rules, labels, notes, canned replies, search and linked records. " +
           "Every /api/v1 route needs `Authorization: Bearer <token>` (or the web app's session cookie). " +
-          'Errors are `{"error": {"code", "message", "details"?}}` with a 4xx status.',
+          'Errors are `{"error": {"code", "message", "details"?, "request_id"}}` with a 4xx status; `request_id` is also in every answer\'s `X-Request-Id` header.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },

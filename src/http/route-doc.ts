@@ -27,7 +27,11 @@ export function routeDoc(doc: RouteDocInput, extra: Pick<RouteShorthandOptions, 
   const responses: Record<string, unknown> = {};
   for (const [status, description] of Object.entries(doc.responses ?? { 200: 'OK' }))
     responses[status] = { description, type: 'object', additionalProperties: true };
-  responses['4XX'] = { description: 'Error: {"error": {"code", "message", "details"?}}', type: 'object', additionalProperties: true };
+  responses['4XX'] = {
+    description: 'Error: {"error": {"code", "message", "details"?, "request_id"}}',
+    type: 'object',
+    additionalProperties: true,
+  };
   schema.response = responses;
   return {
     ...extra,

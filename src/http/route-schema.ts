@@ -39,9 +39,15 @@ export const ApiError = Type.Object(
       code: Type.String({ description: 'machine-readable, e.g. invalid_request, not_found' }),
       message: Type.String({ description: 'what went wrong and what to do, for people' }),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'e.g. {"field": "name"}' })),
+      request_id: Type.Optional(
+        Type.String({
+          description:
+            'the request id (also in the X-Request-Id header and on every log line of the request); quote it when reporting a problem',
+        }),
+      ),
     }),
   },
-  { description: 'Error: {"error": {"code", "message", "details"?}}' },
+  { description: 'Error: {"error": {"code", "message", "details"?, "request_id"}}' },
 );
 
 /** A 204 answer: no body (`reply.status(204).send()`); `type: null` is how @fastify/swagger writes "no content". */

@@ -14,6 +14,7 @@ import { requestHuman } from '../routing/request-human.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
 import { markEvents, type PendingEvent } from './event-store.ts';
+import { processTelegramEvent } from './process-telegram-event.ts';
 import { replaceNul } from './replace-nul.ts';
 import { checkSentTime, checkStatusTime } from './sent-time.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
@@ -35,7 +36,9 @@ export async function processEvents(deps: Deps, events: PendingEvent[], db: Exec
   const now = deps.clock.now();
   const clean: number[] = [];
   for (const event of events) {
-    const error = await processOne(deps, db, event, now);
+    const error = event.provider.startsWith('telegram:')
+      ? await processTelegramEvent(deps, db, event, now)
+      : await processOne(deps, db, event, now);
     if (error) await markEvents(db, [event.id], 'processed', now, error);
     else clean.push(event.id);
   }

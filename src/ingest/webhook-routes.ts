@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookAccounts } from '../channels/whatsapp-cloud/index.ts';
 import { verifyWhatsAppSignatureAny } from '../channels/whatsapp-cloud/index.ts';
 import { HttpError } from '../core/http-error.ts';
+import { webhookEvents } from '../core/metrics.ts';
 import type { Deps } from '../deps.ts';
 import { EventWriter } from './event-writer.ts';
 import type { IngestLoop } from './ingest-loop.ts';
@@ -20,6 +21,14 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
   const writer = new EventWriter(deps.storage.db, deps.storage.dialect);
   // The numbers are registered before the app is built and never change while it runs.
   const binding = new WebhookSecretBinding(deps.channels.all());
+  const accepted = webhookEvents.labels('accepted', '');
+  const health = deps.webhookHealth;
+  // A refusal is counted by its reason; a signature failure is also noted for the numbers the body names.
+  const refuse = (status: number, reason: string, message: string, raw?: Buffer): HttpError => {
+    webhookEvents.labels('rejected', reason).inc();
+    if (raw) health.signatureFailed(namedNumbers(raw), deps.clock.now());
+    return new HttpError(status, reason, message);
+  };
   // Raw bytes for every content type in this scope: the signature is over the exact body.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config.webhookBodyLimitBytes }, (_req, body, done) =>
@@ -45,6 +54,8 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     const header = req.headers['x-hub-signature-256'];
     const look = implausibleSignature(typeof header === 'string' ? header : undefined);
     if (look === undefined) return;
+    webhookEvents.labels('rejected', `${look}_signature`).inc();
+    health.signatureFailed([], deps.clock.now());
     return reply
       .status(401)
       .header('connection', 'close')
@@ -56,12 +67,12 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const header = req.headers['x-hub-signature-256'];
     const sig = verifyWhatsAppSignatureAny(raw, typeof header === 'string' ? header : undefined, binding.secrets);
-    if (!sig.ok) throw new HttpError(401, 'invalid_signature', `X-Hub-Signature-256 is ${sig.reason}.`);
+    if (!sig.ok) throw refuse(401, 'invalid_signature', `X-Hub-Signature-256 is ${sig.reason}.`, raw);
     const type = req.headers['content-type'] ?? '';
-    if (!/^application\/(.+\+)?json\b/i.test(type)) throw new HttpError(400, 'not_json', 'Content-Type must be application/json.');
+    if (!/^application\/(.+\+)?json\b/i.test(type)) throw refuse(400, 'not_json', 'Content-Type must be application/json.');
     // Decided before the 200: a body nested deeper than this could not be stored and processed.
     if (jsonDeeperThan(raw, MAX_WEBHOOK_JSON_DEPTH)) {
-      throw new HttpError(
+      throw refuse(
         400,
         'json_too_deep',
         `The body nests arrays and objects more than ${MAX_WEBHOOK_JSON_DEPTH} levels deep; no WhatsApp webhook does.`,
@@ -71,15 +82,16 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch {
-      throw new HttpError(400, 'invalid_json', 'The body is not valid JSON.');
+      throw refuse(400, 'invalid_json', 'The body is not valid JSON.');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body))
-      throw new HttpError(400, 'invalid_payload', 'The body must be a JSON object.');
+      throw refuse(400, 'invalid_payload', 'The body must be a JSON object.');
     // A valid signature says which Meta app sent this; that app may speak only for its own numbers.
-    const foreign = binding.foreignAccount(sig.secretIndex, webhookAccounts(body));
+    const accounts = webhookAccounts(body);
+    const foreign = binding.foreignAccount(sig.secretIndex, accounts);
     if (foreign !== undefined) {
       req.log.warn({ account: foreign }, "webhook refused: signed with the app secret of another Meta app than this account's");
-      throw new HttpError(
+      throw refuse(
         403,
         'secret_not_bound',
         `X-Hub-Signature-256 was made with an app secret that does not belong to account ${foreign} named in the body.`,
@@ -88,11 +100,23 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
     const id = await writer.store('whatsapp', raw.toString('utf8'), deps.clock.now());
     deps.parsedBodies.remember(id, body);
     ingest.wake();
+    accepted.inc();
+    health.accepted(accounts.phoneNumberIds, deps.clock.now());
     return reply.status(200).send();
   });
 }
 
 const NO_BYTES = Buffer.alloc(0);
+/** The numbers an unverified body names (for the status page only; nothing else trusts it). */
+function namedNumbers(raw: Buffer): string[] {
+  // Refusals stay cheap: a large or deeply nested forged body is not parsed for this.
+  if (raw.length > 64 * 1024 || jsonDeeperThan(raw, MAX_WEBHOOK_JSON_DEPTH)) return [];
+  try {
+    return webhookAccounts(JSON.parse(raw.toString('utf8'))).phoneNumberIds;
+  } catch {
+    return [];
+  }
+}
 
 /** 'missing' or 'malformed' when the header is not of the form `sha256=<64 hex digits>`; undefined when it is. */
 function implausibleSignature(header: string | undefined): 'missing' | 'malformed' | undefined {

@@ -1,3 +1,4 @@
+import { messages } from '../core/metrics.ts';
 import type { StatusUpdate } from '../channels/channel-types.ts';
 import { emitMessageFailed, emitMessageStatus } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
@@ -68,6 +69,7 @@ export async function recordStatus(
     now,
   ]);
   if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) {
+    messages.labels('outbound', s.status).inc();
     await emitMessageStatus(db, jobs, { messageId: message.id, now });
     if (s.status === 'failed' && jobs) await emitMessageFailed(db, jobs, { messageId: message.id, now });
   }

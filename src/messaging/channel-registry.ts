@@ -7,12 +7,14 @@ import { DEFAULT_SEND_POLICY, type SendPolicy } from './send-policy.ts';
 export interface RegisteredChannel {
   /** Our id (channels.id). */
   id: string;
-  kind: 'whatsapp';
-  accountId: string; // phone_number_id
+  kind: 'whatsapp' | 'telegram';
+  accountId: string; // phone_number_id; Telegram: the bot's id
   businessAccountId?: string;
   displayPhoneNumber?: string;
   appSecret: string;
   verifyToken: string;
+  /** Telegram: the X-Telegram-Bot-Api-Secret-Token its webhook requests must carry. */
+  webhookSecret?: string;
   adapter: ChannelAdapter;
   /** Per-number outbound throughput (per process; see docs/configuration.md). */
   throughput: RateWindow;
@@ -20,10 +22,15 @@ export interface RegisteredChannel {
   breaker: CircuitBreaker;
 }
 
-/** The numbers this deployment serves, looked up by our id or by the provider's account id. */
+/**
+ * The numbers and bots this deployment serves, looked up by our id or by the provider's account id.
+ * `all()` and `byAccount()` are the WhatsApp numbers (what webhook signatures, templates and the
+ * defaults of older routes mean); Telegram bots are found by `byId()` and `telegramBots()`.
+ */
 export class ChannelRegistry {
   private readonly byIdMap = new Map<string, RegisteredChannel>();
   private readonly byAccountMap = new Map<string, RegisteredChannel>();
+  private readonly telegramMap = new Map<string, RegisteredChannel>();
 
   add(
     input: Omit<RegisteredChannel, 'throughput' | 'breaker'> & { throughputPerSecond: number },
@@ -39,7 +46,8 @@ export class ChannelRegistry {
     // times, and Meta counts on arrival, so a send spaced exactly 1000 ms apart could land early.
     const channel: RegisteredChannel = { ...rest, throughput: new RateWindow(throughputPerSecond, 1100, clock), breaker };
     this.byIdMap.set(channel.id, channel);
-    this.byAccountMap.set(channel.accountId, channel);
+    if (channel.kind === 'telegram') this.telegramMap.set(channel.accountId, channel);
+    else this.byAccountMap.set(channel.accountId, channel);
     return channel;
   }
 
@@ -52,7 +60,16 @@ export class ChannelRegistry {
   }
 
   all(): RegisteredChannel[] {
-    return [...this.byIdMap.values()];
+    return [...this.byAccountMap.values()];
+  }
+
+  /** The Telegram bots, and one by its bot id. */
+  telegramBots(): RegisteredChannel[] {
+    return [...this.telegramMap.values()];
+  }
+
+  telegramBot(botId: string): RegisteredChannel | undefined {
+    return this.telegramMap.get(botId);
   }
 
   appSecrets(): string[] {
@@ -60,6 +77,6 @@ export class ChannelRegistry {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all().map((c) => c.adapter.close()));
+    await Promise.all([...this.byIdMap.values()].map((c) => c.adapter.close()));
   }
 }

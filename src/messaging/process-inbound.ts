@@ -1,3 +1,4 @@
+import { messages } from '../core/metrics.ts';
 import type { InboundKind } from '../channels/channel-types.ts';
 import { demoFlow } from '../bot/demo-flow.ts';
 import { runBotFlow } from '../bot/run-bot-flow.ts';
@@ -7,6 +8,7 @@ import { isBotPaused } from '../bot/bot-pause.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
+const inboundReceived = messages.labels('inbound', 'received');
 
 const inboundKinds = new Set<string>([
   'text',
@@ -87,6 +89,7 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     // A human has the conversation: no automated responder (flows, demo bot, AI) answers.
     if (await isBotPaused(trx, deps, row.conversation_id, now)) return;
     const flow = await handleInboundWithFlows(trx, deps, row);
+    inboundReceived.inc();
     if (flow.handled) return void (afterCommit = flow.after);
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;
     const decision = runBotFlow(demoFlow, { kind: row.kind, text: row.text, contactName: row.profile_name });

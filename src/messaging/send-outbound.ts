@@ -1,7 +1,9 @@
+import { messages } from '../core/metrics.ts';
 import type { OutboundContent, SendResult } from '../channels/channel-types.ts';
 import { outcomeUnknown } from '../channels/whatsapp-cloud/index.ts';
 import { applyEarlyStatuses } from './apply-status.ts';
 import type { Deps } from '../deps.ts';
+import { setBlockedByUser } from '../contacts/telegram-contacts.ts';
 import { emitMessageFailed, emitMessageStatus, emitMessageUnconfirmed } from '../event-webhooks/pipeline-events.ts';
 import { RetryLater } from '../jobs/job-errors.ts';
 import type { Executor } from '../jobs/job-queue.ts';
@@ -9,6 +11,9 @@ import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { countsAgainstNumber, DEFAULT_SEND_POLICY, retryDelayMs, retryHorizon, type RetryHorizon } from './send-policy.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
+
+/** Bound once: the send path's common case. */
+const outboundAccepted = messages.labels('outbound', 'accepted');
 
 // Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
 // never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
@@ -155,11 +160,14 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
       await runRaw(trx, MARK_ACCEPTED, [externalId, after, row.id]);
       await applyEarlyStatuses(trx, row.channel_id, row.id, externalId, { jobs: deps.jobs, now: after });
     });
+    outboundAccepted.inc();
     deps.jobs.wake();
     return { done: true };
   }
   if (!result.retryable) {
     channel.breaker.success(); // Graph answered: the number works, this message does not
+    // Telegram's 403 "bot was blocked by the user": further sends to this contact are refused until they write again.
+    if (result.code === 'telegram_blocked') await setBlockedByUser(db, row.to, after);
     await fail(deps, row.id, result.code, result.message);
     return { done: true };
   }
@@ -240,6 +248,7 @@ async function markUnconfirmed(deps: Deps, id: string, reason: string): Promise<
       .where('status', '=', 'sending')
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return;
+    messages.labels('outbound', 'unconfirmed').inc();
     await emitMessageStatus(trx, deps.jobs, { messageId: id, now });
     await emitMessageUnconfirmed(trx, deps.jobs, { messageId: id, now });
   });
@@ -256,6 +265,7 @@ async function fail(deps: Deps, id: string, code: string, message: string): Prom
       .where('status', 'in', ['queued', 'sending'])
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) === 0) return;
+    messages.labels('outbound', 'failed').inc();
     await emitMessageStatus(trx, deps.jobs, { messageId: id, now });
     await emitMessageFailed(trx, deps.jobs, { messageId: id, now });
   });

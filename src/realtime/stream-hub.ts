@@ -1,3 +1,4 @@
+import { sseConnections } from '../core/metrics.ts';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
@@ -116,10 +117,11 @@ export class StreamHub {
         }
       }
       this.clients.add(client);
+      sseConnections.inc();
       return {
         reset,
         remove: () => {
-          this.clients.delete(client);
+          if (this.clients.delete(client)) sseConnections.dec();
           this.floors.delete(client);
         },
       };
@@ -134,6 +136,7 @@ export class StreamHub {
   close(): void {
     this.unsubscribe?.();
     if (this.timer) clearInterval(this.timer);
+    sseConnections.dec(this.clients.size);
     this.clients.clear();
     this.floors.clear();
   }

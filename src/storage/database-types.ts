@@ -44,6 +44,7 @@ export interface Database {
     bsuid: string | null; // business-scoped user ID: the identity when present
     username: string | null;
     parent_bsuid: string | null; // 0020-contacts-identity-search: parent_user_id (linked portfolios)
+    blocked_by_user_at: number | null; // 0031-telegram: the customer blocked the bot (sends refused)
   };
   conversations: {
     id: string;

@@ -23,6 +23,7 @@ import { sendsStreamEventDetailMigration } from './migrations/0019-sends-stream-
 import { contactsIdentitySearchMigration } from './migrations/0020-contacts-identity-search.ts';
 import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
 import { usersLanguageMigration } from './migrations/0022-users-language.ts';
+import { telegramMigration } from './migrations/0031-telegram.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { reportsMigration } from './migrations/0029-reports.ts';
@@ -52,6 +53,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0020-contacts-identity-search': contactsIdentitySearchMigration(dialect),
     '0021-team-auto-assign': teamAutoAssignMigration(dialect),
     '0022-users-language': usersLanguageMigration(dialect),
+    '0031-telegram': telegramMigration(dialect),
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0029-reports': reportsMigration(dialect),

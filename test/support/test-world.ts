@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import type { SimulatorOptions } from '../../src/simulator/index.ts';
 import type { Config, WhatsAppNumberConfig } from '../../src/config.ts';
 import { startSimulatedSwitchboard, type SimulatedSwitchboard } from '../../src/simulated-switchboard.ts';
@@ -23,6 +24,8 @@ export interface WorldOptions {
   /** Reuse a data directory (restart scenarios); the database is not reset then. */
   dataDir?: string;
   keepDatabase?: boolean;
+  /** Switchboard's logger (silent by default). */
+  logger?: Logger;
 }
 
 /** A simulator and a Switchboard wired to each other over loopback, on a fresh database. */
@@ -34,6 +37,7 @@ export async function startWorld(opts: WorldOptions): Promise<World> {
     secrets: SECRETS,
     ...(opts.sim ? { sim: opts.sim } : {}),
     ...(opts.number ? { number: opts.number } : {}),
+    ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const stopPair = pair.stop;
   // Assigned onto the pair, not spread: `app` is a getter that follows restarts.

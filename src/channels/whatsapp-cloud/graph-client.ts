@@ -1,4 +1,5 @@
 import { type FormData, Pool, request as requestAnyOrigin } from 'undici';
+import { graphRequestDuration, graphRequests } from '../../core/metrics.ts';
 
 export interface GraphClientOptions {
   /** Graph origin, optionally with a path prefix: 'https://graph.facebook.com', 'http://127.0.0.1:4010'. */
@@ -67,18 +68,24 @@ export class GraphClient {
   }
 
   async postJson(path: string, payload: unknown): Promise<GraphResponse> {
-    const res = await this.#pool.request({ method: 'POST', path, headers: this.#jsonHeaders, body: JSON.stringify(payload) });
-    return readResponse(res.statusCode, res.headers, await res.body.text());
+    return measured('POST', async () => {
+      const res = await this.#pool.request({ method: 'POST', path, headers: this.#jsonHeaders, body: JSON.stringify(payload) });
+      return readResponse(res.statusCode, res.headers, await res.body.text());
+    });
   }
 
   async getJson(path: string): Promise<GraphResponse> {
-    const res = await this.#pool.request({ method: 'GET', path, headers: this.#authHeaders });
-    return readResponse(res.statusCode, res.headers, await res.body.text());
+    return measured('GET', async () => {
+      const res = await this.#pool.request({ method: 'GET', path, headers: this.#authHeaders });
+      return readResponse(res.statusCode, res.headers, await res.body.text());
+    });
   }
 
   async postForm(path: string, form: FormData): Promise<GraphResponse> {
-    const res = await this.#pool.request({ method: 'POST', path, headers: this.#authHeaders, body: form });
-    return readResponse(res.statusCode, res.headers, await res.body.text());
+    return measured('POST', async () => {
+      const res = await this.#pool.request({ method: 'POST', path, headers: this.#authHeaders, body: form });
+      return readResponse(res.statusCode, res.headers, await res.body.text());
+    });
   }
 
   /**
@@ -129,6 +136,48 @@ export class GraphClient {
   async close(): Promise<void> {
     if (!this.#pool.closed) await this.#pool.close();
   }
+}
+
+const okPost = graphRequests.labels('POST', 'ok', '');
+const okPostDuration = graphRequestDuration.labels('POST', 'ok');
+
+/**
+ * One Graph call counted (switchboard_graph_requests_total) and timed: ok (2xx), error (a Graph
+ * error answer, labelled with its WhatsApp error code, or http_<status> when the body has none),
+ * transport (no answer: refused, reset, timed out).
+ */
+async function measured(method: 'GET' | 'POST', call: () => Promise<GraphResponse>): Promise<GraphResponse> {
+  const started = performance.now();
+  let res: GraphResponse;
+  try {
+    res = await call();
+  } catch (err) {
+    graphRequests.labels(method, 'transport', '').inc();
+    graphRequestDuration.labels(method, 'transport').observe((performance.now() - started) / 1000);
+    throw err;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (res.status >= 200 && res.status < 300) {
+    // The send path's common case, with its label children bound once.
+    if (method === 'POST') {
+      okPost.inc();
+      okPostDuration.observe(seconds);
+    } else {
+      graphRequests.labels(method, 'ok', '').inc();
+      graphRequestDuration.labels(method, 'ok').observe(seconds);
+    }
+    return res;
+  }
+  graphRequests.labels(method, 'error', graphErrorCode(res)).inc();
+  graphRequestDuration.labels(method, 'error').observe(seconds);
+  return res;
+}
+
+/** Graph's `error.code` of a failed call (e.g. "131026"), or `http_<status>` when the body is not a Graph error. */
+function graphErrorCode(res: GraphResponse): string {
+  const error = typeof res.body === 'object' && res.body !== null ? (res.body as { error?: unknown }).error : undefined;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'number' && Number.isFinite(code) ? String(code) : `http_${res.status}`;
 }
 
 function readResponse(status: number, headers: Record<string, string | string[] | undefined>, text: string): GraphResponse {

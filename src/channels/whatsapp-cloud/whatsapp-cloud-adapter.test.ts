@@ -290,7 +290,14 @@ test('the adapter is a ChannelAdapter and never shows its token', () => {
   const asContract: ChannelAdapter = adapter;
   assert.equal(asContract.channel, 'whatsapp');
   assert.equal(asContract.accountId, PNID);
-  assert.deepEqual(asContract.capabilities, { lists: true, templates: true, reactions: true, readReceipts: true });
+  assert.deepEqual(asContract.capabilities, {
+    lists: true,
+    templates: true,
+    reactions: true,
+    readReceipts: true,
+    serviceWindow: true,
+    edits: true,
+  });
   assert.ok(!inspect(adapter, { depth: 10, showHidden: true }).includes(TOKEN));
   assert.ok(!JSON.stringify(adapter).includes(TOKEN));
 });

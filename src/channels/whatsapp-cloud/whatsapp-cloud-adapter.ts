@@ -1,5 +1,6 @@
 import { FormData } from 'undici';
 import type { ChannelAdapter } from '../channel-adapter.ts';
+import { CHANNEL_CAPABILITIES } from '../channel-capabilities.ts';
 import type { OutboundRequest, SendResult } from '../channel-types.ts';
 import { GraphClient, type GraphResponse } from './graph-client.ts';
 import { classifyGraphError, classifyTransportError, type SendFailure } from './graph-errors.ts';
@@ -40,7 +41,7 @@ const DEFAULT_MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 export class WhatsAppCloudAdapter implements ChannelAdapter {
   readonly channel = 'whatsapp';
   readonly accountId: string;
-  readonly capabilities: ChannelAdapter['capabilities'] = { lists: true, templates: true, reactions: true, readReceipts: true };
+  readonly capabilities: ChannelAdapter['capabilities'] = CHANNEL_CAPABILITIES.whatsapp;
   readonly #client: GraphClient;
   readonly #messagesPath: string;
   readonly #mediaPath: string;

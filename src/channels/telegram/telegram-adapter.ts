@@ -1,0 +1,179 @@
+import type { ChannelAdapter } from '../channel-adapter.ts';
+import { CHANNEL_CAPABILITIES } from '../channel-capabilities.ts';
+import type { OutboundRequest, SendResult } from '../channel-types.ts';
+import { BotApiClient } from './bot-api-client.ts';
+import { botApiResult, transportFailure } from './bot-api-result.ts';
+import { toBotApiCall, UnsupportedOnTelegram } from './outbound-call.ts';
+import { telegramMessageId } from './outbound-call.ts';
+
+export interface TelegramAdapterOptions {
+  /** The bot's numeric id (the token's part before ':'): our channel account id. */
+  apiUrl: string;
+  botToken: string;
+  timeoutMs?: number;
+  connections?: number;
+  /** Spacing between two messages to one private chat, and to one group (Telegram: 1/s and 20/min). */
+  perChatGapMs?: number;
+  perGroupGapMs?: number;
+}
+
+type Failure = Extract<SendResult, { ok: false }>;
+
+/** What Telegram can and cannot do, named for the features that branch on it (never on `channel`). */
+export const TELEGRAM_CAPABILITIES = CHANNEL_CAPABILITIES.telegram;
+
+/**
+ * A Telegram bot behind the ChannelAdapter contract, over the raw Bot API on a pooled keep-alive
+ * client (bot-api-client.ts). One attempt per send; the answer says what to do next: 429 with
+ * retry_after is retryable after that long, 403 "blocked by the user" is `telegram_blocked`.
+ *
+ * Telegram's per-chat limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this)
+ * are kept here, where the chat is known: a send to a chat that got a message less than
+ * perChatGapMs ago (perGroupGapMs for groups) waits that long first. The per-bot limit
+ * (30 messages/s) is the channel registry's throughput window.
+ */
+export class TelegramAdapter implements ChannelAdapter {
+  readonly channel = 'telegram' as const;
+  readonly accountId: string;
+  readonly capabilities = TELEGRAM_CAPABILITIES;
+  readonly #client: BotApiClient;
+  readonly #lastSend = new Map<string, number>();
+  readonly #chatGap: number;
+  readonly #groupGap: number;
+  #closed = false;
+
+  constructor(opts: TelegramAdapterOptions) {
+    this.accountId = opts.botToken.split(':')[0] ?? '';
+    this.#client = new BotApiClient({
+      apiUrl: opts.apiUrl,
+      botToken: opts.botToken,
+      timeoutMs: opts.timeoutMs ?? 15_000,
+      connections: opts.connections ?? 8,
+    });
+    this.#chatGap = opts.perChatGapMs ?? 1050;
+    this.#groupGap = opts.perGroupGapMs ?? 3100;
+  }
+
+  async send(req: OutboundRequest): Promise<SendResult> {
+    if (this.#closed) return { ok: false, retryable: true, code: 'adapter_closed', message: 'the channel is closing' };
+    let call: ReturnType<typeof toBotApiCall>;
+    try {
+      call = toBotApiCall(req);
+    } catch (err) {
+      if (err instanceof UnsupportedOnTelegram)
+        return { ok: false, retryable: false, code: 'unsupported_on_channel', message: err.message };
+      throw err;
+    }
+    await this.#pace(req.to);
+    const r = await this.#call(call.method, call.params);
+    if (!r.ok) return r;
+    const result = r.result as { message_id?: unknown; chat?: { id?: unknown } } | true;
+    // setMessageReaction answers `true`: the reaction has no message id of its own.
+    if (result === true) return { ok: true, externalId: `${req.to}:reaction:${Date.now()}` };
+    if (typeof result?.message_id !== 'number')
+      return { ok: false, retryable: false, code: 'invalid_response', message: 'Telegram answered without a message_id' };
+    return { ok: true, externalId: `${result.chat?.id ?? req.to}:${result.message_id}`, recipientId: req.to };
+  }
+
+  /** Telegram has no read receipts; `typing` shows "typing..." for ~5 s (sendChatAction). */
+  async markRead(externalMessageId: string, opts?: { typing?: boolean }): Promise<SendResult | { ok: true }> {
+    if (!opts?.typing) return { ok: true };
+    const chat = externalMessageId.split(':')[0] ?? '';
+    return this.sendTyping(chat);
+  }
+
+  async sendTyping(chatId: string): Promise<{ ok: true } | Failure> {
+    const r = await this.#call('sendChatAction', { chat_id: Number(chatId), action: 'typing' });
+    return r.ok ? { ok: true } : r;
+  }
+
+  /** Stops the spinner on the pressed button (https://core.telegram.org/bots/api#answercallbackquery). */
+  async answerCallbackQuery(id: string, text?: string): Promise<{ ok: true } | Failure> {
+    const r = await this.#call('answerCallbackQuery', { callback_query_id: id, ...(text ? { text } : {}) });
+    return r.ok ? { ok: true } : r;
+  }
+
+  /** getMe: the token works, and whose bot it is. */
+  async getMe(): Promise<{ ok: true; id: number; username?: string } | Failure> {
+    const r = await this.#call('getMe', {});
+    if (!r.ok) return r;
+    const me = r.result as { id?: unknown; username?: unknown };
+    return typeof me?.id === 'number'
+      ? { ok: true, id: me.id, ...(typeof me.username === 'string' ? { username: me.username } : {}) }
+      : { ok: false, retryable: false, code: 'invalid_response', message: 'getMe answered without an id' };
+  }
+
+  async setWebhook(url: string, secretToken: string): Promise<{ ok: true } | Failure> {
+    const r = await this.#call('setWebhook', {
+      url,
+      secret_token: secretToken,
+      allowed_updates: ['message', 'edited_message', 'callback_query', 'my_chat_member'],
+    });
+    return r.ok ? { ok: true } : r;
+  }
+
+  async deleteWebhook(): Promise<{ ok: true } | Failure> {
+    const r = await this.#call('deleteWebhook', {});
+    return r.ok ? { ok: true } : r;
+  }
+
+  /** getUpdates (long polling), for machines that cannot receive webhooks. */
+  async getUpdates(offset: number | undefined, timeoutS: number): Promise<{ ok: true; updates: unknown[] } | Failure> {
+    const r = await this.#call('getUpdates', { ...(offset !== undefined ? { offset } : {}), timeout: timeoutS }, (timeoutS + 10) * 1000);
+    if (!r.ok) return r;
+    return { ok: true, updates: Array.isArray(r.result) ? r.result : [] };
+  }
+
+  /** A customer's file: getFile, then the download (bots may download up to 20 MB). Same shape as the WhatsApp adapter's. */
+  async downloadMedia(
+    source: { mediaId: string },
+    opts?: { maxBytes?: number },
+  ): Promise<{ ok: true; data: Buffer; mimeType?: string } | Failure> {
+    const r = await this.#call('getFile', { file_id: source.mediaId });
+    if (!r.ok) return r;
+    const path = (r.result as { file_path?: unknown })?.file_path;
+    if (typeof path !== 'string')
+      return { ok: false, retryable: false, code: 'telegram_no_file_path', message: 'getFile answered without a file_path' };
+    try {
+      const d = await this.#client.download(path, opts?.maxBytes ?? 20 * 1024 * 1024);
+      if (d.ok) return { ok: true, data: d.data, ...(d.contentType ? { mimeType: d.contentType } : {}) };
+      if ('reason' in d) return { ok: false, retryable: false, code: 'too_large', message: 'the file is larger than the media limit' };
+      return {
+        ok: false,
+        retryable: d.status >= 500,
+        code: `http_${d.status}`,
+        message: `file download answered ${d.status}`,
+        httpStatus: d.status,
+      };
+    } catch (err) {
+      return transportFailure(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.close();
+  }
+
+  async #call(method: string, params: Record<string, unknown>, timeoutMs?: number): Promise<{ ok: true; result: unknown } | Failure> {
+    try {
+      return botApiResult(await this.#client.call(method, params, timeoutMs ? { timeoutMs } : {}));
+    } catch (err) {
+      return transportFailure(err);
+    }
+  }
+
+  /** Waits out the chat's spacing (at most one gap) and books this send. */
+  async #pace(chatId: string): Promise<void> {
+    const gap = chatId.startsWith('-') ? this.#groupGap : this.#chatGap;
+    const now = Date.now();
+    const next = (this.#lastSend.get(chatId) ?? 0) + gap;
+    const at = Math.max(now, next);
+    this.#lastSend.set(chatId, at);
+    if (this.#lastSend.size > 10_000) for (const [k, t] of this.#lastSend) if (t + gap < now) this.#lastSend.delete(k);
+    if (at > now) await new Promise((r) => setTimeout(r, at - now));
+  }
+}
+
+export { telegramMessageId };

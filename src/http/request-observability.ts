@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { acceptableRequestId, newRequestId, runWithLogContext } from '../core/log-context.ts';
+import { httpRequestDuration, httpRequests } from '../core/metrics.ts';
+
+/**
+ * Fastify options for request ids: a plain X-Request-Id from a proxy in front is kept (so its
+ * logs and ours share the id), otherwise one is made. Requests log through the process logger,
+ * whose mixin adds the id (core/log-context.ts), instead of a child logger per request.
+ */
+export const requestIdOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestIdHeader' | 'childLoggerFactory'> = {
+  requestIdHeader: false,
+  genReqId: (req) => {
+    const given = req.headers['x-request-id'];
+    return acceptableRequestId(given) ? given : newRequestId();
+  },
+  childLoggerFactory: (logger) => logger,
+};
+
+/**
+ * Every answer carries `X-Request-Id`; every error body carries it as `error.request_id`, so a
+ * user can quote it and an operator can find the request's log lines; every answer is counted
+ * in switchboard_http_requests_total and ..._duration_seconds by route template (not the raw URL: bounded labels).
+ * Callback hooks, not async ones: this runs on every webhook.
+ */
+export function installRequestObservability(app: FastifyInstance): void {
+  app.addHook('onRequest', (req, reply, done) => {
+    reply.header('x-request-id', req.id);
+    runWithLogContext({ request_id: req.id }, done);
+  });
+  // Reading the body runs in the socket's context: the handler gets the request's back.
+  app.addHook('preHandler', (req, _reply, done) => {
+    runWithLogContext({ request_id: req.id }, done);
+  });
+  app.addHook('preSerialization', (req, reply, payload, done) => {
+    if (reply.statusCode >= 400) addRequestId(payload, req.id);
+    done(null, payload);
+  });
+  app.addHook('onResponse', (req, reply, done) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    httpRequests.inc({ method: req.method, route, status: reply.statusCode });
+    httpRequestDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    // LOG_LEVEL=debug: one access line per request (pino's debug is a no-op at the default info level).
+    req.log.debug({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    done();
+  });
+}
+
+/** `{error: {code, message}}` -> `{error: {code, message, request_id}}`; other bodies are left alone. */
+export function addRequestId(payload: unknown, requestId: string): void {
+  if (typeof payload !== 'object' || payload === null) return;
+  const error = (payload as { error?: unknown }).error;
+  if (typeof error === 'object' && error !== null && !Array.isArray(error) && !('request_id' in error)) {
+    (error as Record<string, unknown>).request_id = requestId;
+  }
+}

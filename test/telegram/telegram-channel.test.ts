@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import { forEachDialect } from '../support/dialects.ts';
+import { startWorld, type World } from '../support/test-world.ts';
+import { waitFor } from '../support/wait-for.ts';
+
+// Telegram end to end: the Telegram simulator posts updates to Switchboard's webhook, Switchboard
+// stores them as contacts, conversations and messages, and replies go back through the Bot API.
+forEachDialect('Telegram channel', (dialect) => {
+  let tg: TelegramSimulator;
+  let w: World;
+  let botId: string;
+  const SECRET = 'tg_webhook_secret_123';
+
+  before(async () => {
+    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
+    botId = tg.botToken.split(':')[0]!;
+    w = await startWorld({
+      dialect,
+      config: {
+        demoBot: false,
+        telegram: {
+          bots: [{ botToken: tg.botToken, webhookSecret: SECRET, apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
+          simulator: { enabled: false, port: 0 },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await w?.stop();
+    await tg?.close();
+  });
+
+  const channelId = () => `tg_${botId}`;
+  async function conversationOf(chatId: number) {
+    const db = w.app.deps.storage.db;
+    const contact = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('channel_kind', '=', 'telegram')
+      .where('external_id', '=', String(chatId))
+      .executeTakeFirst();
+    if (!contact) return undefined;
+    const conv = await db.selectFrom('conversations').selectAll().where('contact_id', '=', contact.id).executeTakeFirst();
+    return conv ? { contact, conv } : undefined;
+  }
+  async function messagesOf(conversationId: string) {
+    return w.app.deps.storage.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .orderBy('sort_at')
+      .orderBy('seq')
+      .execute();
+  }
+
+  test('start: getMe names the channel, setWebhook points the simulator at /webhooks/telegram/<bot id> with the secret', async () => {
+    assert.deepEqual(tg.webhook(), { url: `${w.app.url}/webhooks/telegram/${botId}`, secretToken: SECRET });
+    const row = await w.app.deps.storage.db.selectFrom('channels').selectAll().where('id', '=', channelId()).executeTakeFirstOrThrow();
+    assert.equal(row.kind, 'telegram');
+    assert.equal(row.name, `Telegram @${tg.bot.username}`);
+  });
+
+  test('every inbound kind is stored with its kind; media is fetched into the media store', async () => {
+    const u = tg.user({ first_name: 'Ana', last_name: 'Kinds', username: 'ana_k' });
+    const first = u.send({ type: 'text', text: 'hello *bold*', entities: [{ type: 'bold', offset: 6, length: 6 }] });
+    u.send({ type: 'photo', data: Buffer.from('PHOTO'), caption: 'a photo' });
+    u.send({ type: 'video' });
+    u.send({ type: 'voice' });
+    u.send({ type: 'audio' });
+    u.send({ type: 'document', fileName: 'invoice.pdf' });
+    u.send({ type: 'sticker' });
+    u.send({ type: 'location', latitude: 52.5, longitude: 13.4 });
+    u.send({ type: 'venue', latitude: 52.5, longitude: 13.4, title: 'Office', address: 'Main St 1' });
+    u.send({ type: 'contact', phone_number: '+4915112345678', first_name: 'Bob' });
+    u.send({ type: 'text', text: 'replying' }, { replyToMessageId: first.message.message_id });
+    u.edit(first.message.message_id, 'hello (edited)');
+    tg.push({
+      message: {
+        message_id: 999,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: u.id, type: 'private' },
+        from: { id: u.id, is_bot: false, first_name: 'Ana', last_name: 'Kinds' },
+        dice: { emoji: '🎲', value: 3 },
+      },
+    });
+    assert.ok(await tg.drain(10_000));
+    await w.settle();
+    const found = await conversationOf(u.id);
+    assert.ok(found);
+    assert.equal(found.contact.profile_name, 'Ana Kinds');
+    assert.equal(found.conv.channel_id, channelId());
+    const ms = await messagesOf(found.conv.id);
+    assert.deepEqual(
+      ms.map((m) => m.kind),
+      [
+        'text',
+        'image',
+        'video',
+        'audio',
+        'audio',
+        'document',
+        'sticker',
+        'location',
+        'location',
+        'contacts',
+        'text',
+        'edit',
+        'unsupported',
+      ],
+    );
+    assert.equal(ms[0]!.external_id, `${u.id}:${first.message.message_id}`);
+    assert.equal(ms[1]!.text, 'a photo');
+    assert.equal(ms[10]!.reply_to_external_id ?? JSON.parse(ms[10]!.content).context?.messageId, `${u.id}:${first.message.message_id}`);
+    assert.equal(ms[11]!.text, 'hello (edited)');
+    assert.equal(JSON.parse(ms[8]!.content).location.name, 'Office');
+    // The photo's bytes, downloaded through getFile into the same store WhatsApp media uses.
+    await waitFor(
+      async () => {
+        const row = await w.app.deps.storage.db
+          .selectFrom('media_files')
+          .selectAll()
+          .where('message_id', '=', ms[1]!.id)
+          .executeTakeFirst();
+        return row?.status === 'stored';
+      },
+      10_000,
+      'the photo stored',
+    );
+  });
+
+  test('the webhook refuses a wrong or missing secret with 401, and stores a redelivered update once', async () => {
+    const url = `${w.app.url}/webhooks/telegram/${botId}`;
+    const update = {
+      update_id: 555_000_001,
+      message: {
+        message_id: 1,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: 4242, type: 'private' },
+        from: { id: 4242, is_bot: false, first_name: 'Dup' },
+        text: 'once',
+      },
+    };
+    const post = (headers: Record<string, string>, body: unknown = update) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    const wrong = await post({ 'x-telegram-bot-api-secret-token': 'nope' });
+    assert.equal(wrong.status, 401);
+    assert.equal(((await wrong.json()) as any).error.code, 'invalid_secret_token');
+    assert.equal((await post({})).status, 401);
+    const unknownBot = await fetch(`${w.app.url}/webhooks/telegram/1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      body: '{}',
+    });
+    assert.equal(unknownBot.status, 401);
+    assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET }, { no: 'update_id' })).status, 400);
+    assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET })).status, 200);
+    assert.equal((await post({ 'x-telegram-bot-api-secret-token': SECRET })).status, 200);
+    await w.settle();
+    const found = await conversationOf(4242);
+    assert.ok(found);
+    assert.equal((await messagesOf(found.conv.id)).length, 1);
+  });
+
+  test('a reply goes out as sendMessage with HTML escaped; a customer name full of markup never causes a 400', async () => {
+    const u = tg.user({ first_name: '<b>Ann_*[x]</b> & co.' });
+    u.send('hi');
+    await tg.drain();
+    await w.settle();
+    const found = await conversationOf(u.id);
+    assert.ok(found);
+    const text = `Hello ${found.contact.profile_name}! 1.5 < 2 > 0 _ * [ ] ( ) ~ \` # + - = | { } . !`;
+    const r = await w.api('POST', `/api/v1/conversations/${found.conv.id}/messages`, { type: 'text', text });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const sent = await tg.waitForSent((s) => s.method === 'sendMessage' && s.params.chat_id === u.id);
+    assert.equal(sent.params.parse_mode, 'HTML');
+    assert.equal(sent.params.text, text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    assert.equal(sent.message?.text, sent.params.text);
+    await w.settle();
+    const out = await w.app.deps.storage.db.selectFrom('messages').selectAll().where('id', '=', r.body.id).executeTakeFirstOrThrow();
+    assert.equal(out.status, 'accepted');
+    assert.equal(out.external_id, `${u.id}:${sent.message!.message_id}`);
+  });
+
+  test('no 24-hour window on Telegram: a reply two days after the customer wrote is accepted', async () => {
+    const u = tg.user({ first_name: 'Late' });
+    u.send('hello');
+    await tg.drain();
+    await w.settle();
+    const found = await conversationOf(u.id);
+    w.clock.advance(48 * 3600_000);
+    const r = await w.api('POST', `/api/v1/conversations/${found!.conv.id}/messages`, { type: 'text', text: 'still here' });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    await tg.waitForSent((s) => s.method === 'sendMessage' && s.params.chat_id === u.id);
+  });
+
+  test('buttons go out as an inline keyboard; a press comes back as the button reply and is answered', async () => {
+    const u = tg.user({ first_name: 'Press' });
+    u.send('menu');
+    await tg.drain();
+    await w.settle();
+    const found = await conversationOf(u.id);
+    const r = await w.api('POST', `/api/v1/conversations/${found!.conv.id}/messages`, {
+      type: 'buttons',
+      body: 'Pick one',
+      buttons: [
+        { id: 'yes', title: 'Yes' },
+        { id: 'no', title: 'No' },
+      ],
+    });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    const sent = await tg.waitForSent(
+      (s) => s.method === 'sendMessage' && s.params.chat_id === u.id && s.params.reply_markup !== undefined,
+    );
+    assert.deepEqual(sent.params.reply_markup, {
+      inline_keyboard: [[{ text: 'Yes', callback_data: 'yes' }], [{ text: 'No', callback_data: 'no' }]],
+    });
+    u.press(sent.message!.message_id, 'no');
+    await tg.drain();
+    await tg.waitForSent((s) => s.method === 'answerCallbackQuery');
+    await w.settle();
+    const ms = await messagesOf(found!.conv.id);
+    const press = ms.find((m) => m.kind === 'interactive_reply');
+    assert.ok(press);
+    assert.equal(press.text, 'No');
+    assert.equal(JSON.parse(press.content).reply.id, 'no');
+  });
+
+  test('a user who blocked the bot: the 403 fails the send, marks the contact, and later sends are refused', async () => {
+    const u = tg.user({ first_name: 'Blocker' });
+    u.send('bye');
+    await tg.drain();
+    await w.settle();
+    const found = await conversationOf(u.id);
+    // Blocked on the phone without the my_chat_member update reaching us: the send's 403 tells.
+    u.block();
+    const r = await w.api('POST', `/api/v1/conversations/${found!.conv.id}/messages`, { type: 'text', text: 'are you there?' });
+    assert.equal(r.status, 202);
+    await tg.drain();
+    await w.settle();
+    const out = await w.app.deps.storage.db.selectFrom('messages').selectAll().where('id', '=', r.body.id).executeTakeFirstOrThrow();
+    assert.equal(out.status, 'failed');
+    assert.equal(out.error_code, 'telegram_blocked');
+    const contact = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', found!.contact.id)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(contact.blocked_by_user_at, null);
+    const again = await w.api('POST', `/api/v1/conversations/${found!.conv.id}/messages`, { type: 'text', text: 'hello?' });
+    assert.equal(again.status, 422);
+    assert.equal(again.body.error.code, 'contact_blocked');
+    // Writing again unblocks.
+    u.send('back');
+    await tg.drain();
+    await w.settle();
+    const back = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('id', '=', found!.contact.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(back.blocked_by_user_at, null);
+  });
+});
