@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DEFAULT_API_VERSION, type Config } from './config.ts';
 import { loadConfig } from './load-config.ts';
 import { startSimulator, type Simulator } from './simulator/index.ts';
+import { startTelegramSimulator, type TelegramSimulator } from './simulator/telegram/index.ts';
 import { OffsetClock, systemClock, type Clock } from './core/clock.ts';
 import { startSwitchboard } from './start-switchboard.ts';
 import { ensureFirstAdmin } from './auth/first-admin.ts';
@@ -56,6 +57,27 @@ async function main(): Promise<void> {
       flows: { ...config.flows, httpAllowPrivate: true },
     };
   }
+  // No Telegram bot configured in the demo: the Telegram Bot API simulator runs beside the
+  // WhatsApp one, so the same inbox, flows and bot can be tried on both channels.
+  let telegramSim: TelegramSimulator | undefined;
+  if (config.telegram?.simulator.enabled && simulator) {
+    telegramSim = await startTelegramSimulator({ port: config.telegram.simulator.port, host: config.host, testToken: simulator.testToken });
+    config = {
+      ...config,
+      telegram: {
+        ...config.telegram,
+        bots: [
+          {
+            botToken: telegramSim.botToken,
+            webhookSecret: randomBytes(24).toString('base64url'),
+            apiUrl: telegramSim.url,
+            mode: 'webhook',
+            throughputPerSecond: 30,
+          },
+        ],
+      },
+    };
+  }
   const running = await startSwitchboard(config, { clock });
   // A new install's way into the web app: an admin user with a password printed once below.
   const firstAdmin = await ensureFirstAdmin(running.deps.storage.db, running.deps.clock);
@@ -87,6 +109,12 @@ async function main(): Promise<void> {
     lines.push(
       `  Test API:     ${simulator.url}/_sim/  (Authorization: Bearer ${simulator.testToken}; POST /_sim/clock/advance moves Switchboard's clock too)`,
     );
+    if (telegramSim) {
+      lines.push(
+        `  Telegram:     ${telegramSim.url}  (Bot API simulator, bot @${telegramSim.bot.username}; webhook ${running.url}/webhooks/telegram/${telegramSim.bot.id})`,
+      );
+      lines.push(`  Telegram phone: ${telegramSim.phonePageUrl}  <- the same bot and flows on Telegram`);
+    }
     if (demo?.trigger) {
       lines.push(`  Demo flow:    "${demo.trigger}" starts ${demo.flowId} v${demo.version} (examples/flows/service-request.yaml)`);
       lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);
@@ -125,6 +153,7 @@ async function main(): Promise<void> {
       log.error({ err }, 'error while stopping');
     });
     await simulator?.close().catch(() => undefined);
+    await telegramSim?.close().catch(() => undefined);
     await demo?.close().catch(() => undefined);
     log.info({ signal, code }, 'stopped');
     process.exit(code);
@@ -136,7 +165,8 @@ async function main(): Promise<void> {
 main().catch((err: unknown) => {
   const e = err as { code?: string; message?: string };
   // Known start-up failures get one line; anything else is a bug worth its stack.
-  if (e.code === 'EADDRINUSE') process.stderr.write(`Cannot listen: ${e.message}. Set PORT (or SIMULATOR_PORT) to a free port.\n`);
+  if (e.code === 'EADDRINUSE')
+    process.stderr.write(`Cannot listen: ${e.message}. Set PORT (or SIMULATOR_PORT, TELEGRAM_SIMULATOR_PORT) to a free port.\n`);
   else if (e.code === 'ECONNREFUSED') process.stderr.write(`Cannot reach the database: ${e.message}. Check DATABASE_URL.\n`);
   else process.stderr.write(`Switchboard failed to start: ${e.message ?? String(err)}\n`);
   process.exit(1);
