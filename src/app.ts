@@ -28,6 +28,9 @@ import { registerOpenApi } from './http/openapi.ts';
 import { installResponseCheck } from './http/response-check.ts';
 import { ERROR_KEYWORD } from './http/route-schema.ts';
 import { installSecurityHeaders } from './http/security-headers.ts';
+import { installRequestObservability, requestIdOptions } from './http/request-observability.ts';
+import { metricsRoutes } from './operations/metrics-routes.ts';
+import { statusRoutes } from './operations/status-routes.ts';
 import { webAppRoutes } from './http/web-app-routes.ts';
 import type { IngestLoop } from './ingest/ingest-loop.ts';
 import { webhookRoutes } from './ingest/webhook-routes.ts';
@@ -72,14 +75,17 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     // connections while it drains, each with Connection: close, instead of 503s and resets.
     return503OnClosing: false,
     forceCloseConnections: false,
+    ...requestIdOptions,
   });
   installErrorHandler(app);
+  installRequestObservability(app);
   installBodyGuard(app);
   installSecurityHeaders(app);
   if (deps.config.checkResponseSchemas) installResponseCheck(app);
   // Before every route plugin: the OpenAPI document is collected as routes are added.
   await registerOpenApi(app);
   await app.register(healthRoutes, { deps });
+  await app.register(metricsRoutes, { deps });
   await app.register(webhookRoutes, { deps, ingest: opts.ingest });
   await app.register(telegramWebhookRoutes, { deps, ingest: opts.ingest });
   await app.register(webAppRoutes); // the browser app at / (dist/web)
@@ -110,6 +116,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(contactRoutes, { deps });
     await api.register(audienceRoutes, { deps });
     await api.register(broadcastRoutes, { deps });
+    await api.register(statusRoutes, { deps });
   });
   return app;
 }

@@ -92,6 +92,14 @@ export interface Config {
    * cookie) and request.ip (login throttling).
    */
   trustProxy?: boolean | number | string[];
+  /**
+   * GET /metrics (docs/operations.md): METRICS_TOKEN, the Bearer token it requires on the main
+   * port; METRICS_PORT (+ METRICS_HOST, default 127.0.0.1), a separate listener serving only
+   * /metrics (with the token too when both are set). Neither: /metrics is off (404).
+   */
+  metrics?: { token?: string; port?: number; host?: string };
+  /** ATTENTION_INTERVAL_MS: how often attention items are looked for and new ones announced (system.attention); default 60000. */
+  attentionIntervalMs?: number;
   /** BOT_PAUSE_IDLE_TIMEOUT_MS: a bot pause lifts after this long without agent activity; 0 or unset: never (README, "The bot steps aside"). */
   botPauseIdleTimeoutMs?: number;
   /**

@@ -126,6 +126,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
   config.inboundReorderWindowMs = int('INBOUND_REORDER_WINDOW_MS', 'inboundReorderWindowMs', 1500, 0, 60_000);
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
+  const metricsToken = pick('METRICS_TOKEN', 'metricsToken');
+  const metricsPort = pick('METRICS_PORT', 'metricsPort') !== undefined ? int('METRICS_PORT', 'metricsPort', 0, 1, 65535) : undefined;
+  config.metrics = { token: metricsToken, port: metricsPort, host: pick('METRICS_HOST', 'metricsHost') ?? '127.0.0.1' };
+  if (metricsToken !== undefined && !/^[\x21-\x7e]{16,200}$/.test(metricsToken))
+    problems.push('METRICS_TOKEN must be 16-200 printable ASCII characters without spaces');
+  config.attentionIntervalMs = int('ATTENTION_INTERVAL_MS', 'attentionIntervalMs', 60_000, 1000, 24 * 3600_000);
   config.botPauseIdleTimeoutMs = int('BOT_PAUSE_IDLE_TIMEOUT_MS', 'botPauseIdleTimeoutMs', 0, 0, 30 * 24 * 3600_000);
   config.streamsPerCredentialMax = int('STREAMS_PER_CREDENTIAL_MAX', 'streamsPerCredentialMax', 20, 1, 10_000);
   config.media = {

@@ -1,6 +1,7 @@
 import { parseWhatsAppWebhook } from '../channels/whatsapp-cloud/index.ts';
 import { resolveWhatsAppContact } from '../contacts/whatsapp-contact-store.ts';
 import { applyIdentityUpdates, applySystemIdentityChange, senderIdentity } from './sender-identity.ts';
+import { recordNumberQuality } from '../operations/number-quality.ts';
 import { recordStatus } from '../messaging/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { noteInbound } from '../conversations/conversation-store.ts';
@@ -123,6 +124,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
   }
   await applyTemplateWebhooks(deps, db, parsed.value, now);
   await applyIdentityUpdates(deps, db, parsed.value.other, problems, now);
+  await recordNumberQuality(db, deps.channels, parsed.value.other, now);
   return problems.length ? problems.join('; ') : undefined;
 }
 

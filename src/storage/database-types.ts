@@ -25,6 +25,18 @@ export interface Database {
     processed_at: number | null;
     error: string | null;
   };
+  // Operations (0030-operations).
+  number_quality: {
+    channel_id: string;
+    event: string; // phone_number_quality_update's event: FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE, THROUGHPUT_UPGRADE, ...
+    current_limit: string | null;
+    updated_at: number;
+  };
+  attention_items: {
+    key: string;
+    kind: string;
+    first_seen_at: number;
+  };
   contacts: {
     id: string;
     channel_kind: string;

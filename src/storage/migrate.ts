@@ -27,6 +27,7 @@ import { telegramMigration } from './migrations/0031-telegram.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { reportsMigration } from './migrations/0029-reports.ts';
+import { operationsMigration } from './migrations/0030-operations.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -57,6 +58,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0029-reports': reportsMigration(dialect),
+    '0030-operations': operationsMigration(dialect),
   };
 }
 
