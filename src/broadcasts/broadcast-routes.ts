@@ -6,8 +6,9 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { fieldError, routeSchema } from '../http/route-schema.ts';
 import { broadcastHttpError } from './broadcast-http.ts';
-import { Broadcast, broadcastExample, CreateBroadcastBody, Estimate, RecipientPage, StartBody, Validation } from './broadcast-schemas.ts';
-import { getBroadcast, listBroadcasts, listRecipients, recipientStatus, BROADCAST_STATES, RECIPIENT_STATUSES } from './broadcast-store.ts';
+import { broadcastRecipientRoutes } from './broadcast-recipient-routes.ts';
+import { Broadcast, broadcastExample, CreateBroadcastBody, Estimate, StartBody, Validation } from './broadcast-schemas.ts';
+import { getBroadcast, listBroadcasts, BROADCAST_STATES } from './broadcast-store.ts';
 import { broadcastView } from './broadcast-views.ts';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast } from './change-broadcast-state.ts';
 import { createBroadcast, planBroadcast } from './create-broadcast.ts';
@@ -180,55 +181,6 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
     },
   );
 
-  app.get(
-    '/api/v1/broadcasts/:id/recipients',
-    routeSchema({
-      summary: "A broadcast's recipients in send order with their funnel status, optionally of one status",
-      tags,
-      params: IdParams,
-      querystring: Type.Object({
-        status: Type.Optional(Type.Union(RECIPIENT_STATUSES.map((s) => Type.Literal(s)))),
-        cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'next_cursor of the previous page' })),
-        limit: Type.Optional(
-          Type.String({
-            pattern: '^[1-9][0-9]{0,5}$',
-            description: '1 to 1000 (default 100)',
-            ...fieldError('invalid_limit', 400, 'limit must be a whole number from 1 to 1000.'),
-          }),
-        ),
-      }),
-      response: { 200: RecipientPage },
-    }),
-    async (req) => {
-      await view(req.params.id);
-      const limit = Math.min(1000, Number(req.query.limit ?? 100));
-      const want = req.query.status;
-      const data = [];
-      let after = Number(req.query.cursor ?? 0);
-      let more = true;
-      // Status comes from the message each recipient became: filtered after the join, page by page.
-      while (data.length < limit && more) {
-        const rows = await listRecipients(db, req.params.id, { afterSeq: after, limit: Math.max(limit, 500) });
-        more = rows.length > 0;
-        for (const r of rows) {
-          after = Number(r.seq);
-          const status = recipientStatus(r.state, r.message_status);
-          if (want && status !== want) continue;
-          const code = r.error_code ?? (status === 'failed' || status === 'unconfirmed' ? r.message_error_code : null);
-          data.push({
-            seq: Number(r.seq),
-            contact_id: r.contact_id,
-            address: r.address,
-            status,
-            error: code !== null || r.error_message !== null ? { code, message: r.error_message } : null,
-            message_id: r.message_id,
-            queued_at: r.queued_at === null ? null : new Date(Number(r.queued_at)).toISOString(),
-            price_estimate: Number(r.price_estimate),
-          });
-          if (data.length === limit) break;
-        }
-      }
-      return { data, next_cursor: data.length === limit ? String(after) : null };
-    },
-  );
+  // Recipients (filters, CSV export) and the test send: broadcast-recipient-routes.ts.
+  await broadcastRecipientRoutes(fastify, opts);
 }

@@ -4,6 +4,7 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { newId } from '../core/ids.ts';
 import { normalizePhone, waIdVariants } from '../core/phone.ts';
 import { isBsuid } from '../core/whatsapp-ids.ts';
+import { mergeAttributes } from '../contacts/contact-fields.ts';
 import { findOrCreateByBsuid } from '../contacts/whatsapp-contact-store.ts';
 import type { Deps } from '../deps.ts';
 import {
@@ -51,7 +52,13 @@ interface Row {
   line: number;
   identity: { kind: 'phone'; waId: string; e164: string } | { kind: 'bsuid'; bsuid: string };
   variables: Record<string, string>;
+  /** `attributes.<key>` columns: set on the contact (an empty cell sets nothing). */
+  attributes: Record<string, string>;
 }
+
+/** A column named `attributes.<key>` sets the contact attribute <key> instead of being a variable. */
+export const ATTRIBUTE_COLUMN_PREFIX = 'attributes.';
+const isAttributeColumn = (c: string) => c.startsWith(ATTRIBUTE_COLUMN_PREFIX) && c.length > ATTRIBUTE_COLUMN_PREFIX.length;
 
 /**
  * Imports a CSV audience as it streams in (csv-parse): a phone column (E.164, or national numbers
@@ -163,7 +170,7 @@ export async function importAudienceCsv(
     if (isCsvError(err)) return { ok: false, reason: 'invalid_csv', message: `Not a CSV file this can read: ${err.message}` };
     throw err;
   }
-  const variableColumns = (columns ?? []).filter((c) => c !== phoneColumn && c !== 'bsuid');
+  const variableColumns = (columns ?? []).filter((c) => c !== phoneColumn && c !== 'bsuid' && !isAttributeColumn(c));
   await db
     .updateTable('audiences')
     .set({ columns: JSON.stringify(variableColumns) })
@@ -200,9 +207,14 @@ function readRow(
   reject: (r: RejectedRow) => void,
 ): Row | undefined {
   const variables: Record<string, string> = {};
+  const attributes: Record<string, string> = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (k === phoneColumn || k === 'bsuid') continue;
+    if (isAttributeColumn(k)) {
+      if (v !== '') attributes[k.slice(ATTRIBUTE_COLUMN_PREFIX.length)] = v;
+      continue;
+    }
     if (v === '') missing.push(k);
     else variables[k] = v;
   }
@@ -231,7 +243,7 @@ function readRow(
   }
   if (missing.length > 0)
     return void reject({ line, reason: 'missing_variable', message: `Empty value for ${missing.join(', ')}.`, value: missing.join(',') });
-  return { line, identity, variables };
+  return { line, identity, variables, attributes };
 }
 
 async function importBatch(
@@ -276,6 +288,7 @@ async function importBatch(
     };
   });
   const members: Array<{ audience_id: string; contact_id: string; line: number; variables: string }> = [];
+  const attributeUpdates = new Map<string, Record<string, string>>();
   for (const r of rows) {
     const c = contactOf(r);
     if (!c) throw new Error(`no contact for line ${r.line}`);
@@ -295,7 +308,29 @@ async function importBatch(
       continue;
     }
     members.push({ audience_id: audienceId, contact_id: c.id, line: r.line, variables: JSON.stringify(r.variables) });
+    if (Object.keys(r.attributes).length > 0) attributeUpdates.set(c.id, r.attributes);
   }
   await insertMembers(db, members);
+  if (attributeUpdates.size > 0) await setAttributes(db, attributeUpdates, now);
   report.imported += members.length;
+}
+
+/**
+ * Merges each contact's `attributes.<key>` cells into its stored attributes (as PATCH
+ * /api/v1/contacts/:id does), one short transaction per batch. A merge that would pass the
+ * attributes' size limit leaves that contact's attributes as they were.
+ */
+async function setAttributes(db: Deps['storage']['db'], updates: Map<string, Record<string, string>>, now: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const stored = await trx
+      .selectFrom('contacts')
+      .select(['id', 'attributes'])
+      .where('id', 'in', [...updates.keys()])
+      .execute();
+    for (const c of stored) {
+      const merged = mergeAttributes(c.attributes, updates.get(c.id) ?? {});
+      if (!merged.ok) continue;
+      await trx.updateTable('contacts').set({ attributes: merged.value, updated_at: now }).where('id', '=', c.id).execute();
+    }
+  });
 }

@@ -27,6 +27,7 @@ import { telegramMigration } from './migrations/0031-telegram.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { reportsMigration } from './migrations/0029-reports.ts';
+import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-recipient-order.ts';
 import { operationsMigration } from './migrations/0030-operations.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
@@ -58,6 +59,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0029-reports': reportsMigration(dialect),
+    '0026-broadcast-recipient-order': broadcastRecipientOrderMigration(),
     '0030-operations': operationsMigration(dialect),
   };
 }
