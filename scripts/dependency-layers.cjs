@@ -7,7 +7,7 @@ exports.LAYERS = [
   { name: 'records', path: '^src/(auth|contacts|conversations)/(?!.*-routes\\.ts$)' },
   {
     name: 'features',
-    path: '^src/((routing|templates|flows|messaging|event-webhooks|realtime|costs|bot|media|broadcasts|reports|operations)/(?!.*-routes\\.ts$)|deps\\.ts$)',
+    path: '^src/((routing|templates|flows|messaging|event-webhooks|realtime|costs|bot|media|broadcasts|reports|operations|ai)/(?!.*-routes\\.ts$)|deps\\.ts$)',
   },
   // A feature's *-routes.ts files are its HTTP edge; the composition root and the simulator are edges too.
   {

@@ -8,6 +8,8 @@ import { cannedReplyRoutes } from './conversations/canned-reply-routes.ts';
 import { botPauseRoutes } from './bot/bot-pause-routes.ts';
 import { conversationRoutes } from './conversations/conversation-routes.ts';
 import { labelRoutes } from './conversations/label-routes.ts';
+import { aiRoutes } from './ai/ai-routes.ts';
+import { knowledgeRoutes } from './ai/knowledge-routes.ts';
 import { linkRoutes } from './conversations/link-routes.ts';
 import { mediaRoutes } from './media/media-routes.ts';
 import { customerMediaRoutes } from './media/customer-media-routes.ts';
@@ -116,6 +118,8 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(contactRoutes, { deps });
     await api.register(audienceRoutes, { deps });
     await api.register(broadcastRoutes, { deps });
+    await api.register(knowledgeRoutes, { deps });
+    await api.register(aiRoutes, { deps });
     await api.register(statusRoutes, { deps });
   });
   return app;

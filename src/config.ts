@@ -125,6 +125,31 @@ export interface Config {
    * older than this are deleted by a periodic sweep (default 90; 0: kept forever). Unset in code: the defaults.
    */
   media?: { maxBytes: number; retentionDays: number };
+  /** The AI assistant (docs/ai.md): AI_* settings; unset in code: the offline default, mode off. */
+  ai?: AiSettings;
+}
+
+/** The AI assistant's settings (docs/ai.md). Without a base URL the offline provider answers. */
+export interface AiSettings {
+  baseUrl?: string;
+  apiKey?: string;
+  model: string;
+  /** One provider call's limit; past it the customer is handed to a person. */
+  timeoutMs: number;
+  /** Provider calls per minute, all numbers together (0: no limit). */
+  requestsPerMinute: number;
+  /** Tokens per calendar month (UTC), prompt and completion together; spent: the assistant is off (0: no limit). */
+  monthlyTokenBudget: number;
+  /** The mode of numbers without one set through the API: off | draft | auto. */
+  defaultMode: 'off' | 'draft' | 'auto';
+  /** Below this confidence (0..1) an answer becomes a hand-off. */
+  confidenceThreshold: number;
+  /** In auto mode, after this many AI answers in a row the next customer message goes to a person. */
+  maxTurns: number;
+  /** The context given to the model is cut to about this many tokens. */
+  contextTokens: number;
+  /** The business's instructions to the model. */
+  systemPrompt?: string;
 }
 
 /** How long the HTTP server waits on a client (README, "Limits and timeouts"). */

@@ -11,6 +11,7 @@ import {
   DEFAULT_HTTP_TIMEOUTS,
 } from './config.ts';
 import { parseEscapeRules } from './flows/escape-words.ts';
+import { aiSettings } from './ai/ai-settings.ts';
 import { loadTelegramConfig } from './load-telegram-config.ts';
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -177,6 +178,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false),
     ...flowTimeConfig(pick, problems),
   };
+  config.ai = aiSettings(pick, int, problems);
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);

@@ -512,5 +512,5 @@ function asStatus(s: string): SessionStatus {
 }
 
 function asAwaiting(s: string | null): Awaiting {
-  return s === 'answer' || s === 'wake' || s === 'http' || s === 'button' || s === 'template' ? s : null;
+  return s === 'answer' || s === 'wake' || s === 'http' || s === 'button' || s === 'template' || s === 'ai' ? s : null;
 }

@@ -207,11 +207,17 @@ export interface IntentBlock {
   exits: Exits; // one per intent, low_confidence
 }
 
-/** Hands the turn to the AI assistant; none exists yet, so it always takes `unavailable`. */
+/** Hands the turn to the AI assistant (src/ai): it answers the message that brought the session here. */
 export interface AiReplyBlock {
   type: 'ai_reply';
   instructions?: string;
-  exits: Exits; // next, unavailable
+  /** The question (interpolated); default: the message that brought the session here. */
+  question?: string;
+  /** Where the answer goes (default `ai_answer`); the reason of a hand-off or unavailability is `session.ai_error`. */
+  variable?: string;
+  /** Send the answer to the customer (default true); false only stores it. */
+  send?: boolean;
+  exits: Exits; // answered (or next), handoff, unavailable
 }
 
 export type Block =
@@ -246,7 +252,7 @@ export const BLOCK_EXITS: Record<BlockType, readonly string[]> = {
   template: ['next', 'cancel', 'error'],
   webhook: ['next'],
   intent: ['low_confidence'], // plus one exit per intent name
-  ai_reply: ['next', 'unavailable'],
+  ai_reply: ['answered', 'handoff', 'unavailable', 'next'],
 };
 
 /** A problem in a document, pointing at the block and field to fix. */

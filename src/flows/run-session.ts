@@ -10,6 +10,8 @@ import { sendTemplate, sendTemplateFromRequest } from '../templates/send-templat
 
 import type { FlowWebhookJob } from './flow-webhook.ts';
 import { performHttp } from './flow-http.ts';
+import { askAssistant } from '../ai/assistant.ts';
+import type { AiOutcome } from './step-session.ts';
 import {
   channelAccountId,
   getVersionDoc,
@@ -145,7 +147,7 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
     for (const effect of out.effects) await applyEffect(trx, deps, current, out.state, effect, ctx.now, input.contact);
     row = current;
     state = out.state;
-    pending = out.effects.find((e) => e.type === 'http' || e.type === 'jump' || e.type === 'template');
+    pending = out.effects.find((e) => e.type === 'http' || e.type === 'jump' || e.type === 'template' || e.type === 'ai');
     return pending ? 'continue' : 'done';
   };
   let pending: Effect | undefined;
@@ -159,6 +161,9 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
         // Outside any transaction: a slow API holds no database lock; the conversation's later
         // messages wait on its serial queue and are handled, in order, right after.
         event = { type: 'http', outcome: await performHttp(p.request, { allowPrivate: deps.config.flows?.httpAllowPrivate ?? false }) };
+      } else if (p.type === 'ai') {
+        // Outside any transaction, like HTTP: the model may take seconds.
+        event = { type: 'ai', outcome: await askFromFlow(deps, row, p) };
       } else if (p.type === 'template') {
         // sendTemplate runs its own transaction (and may refuse: opt-in, not approved, parameters).
         event = {
@@ -294,6 +299,8 @@ async function applyEffect(
     case 'link':
       await linkRecord(trx, row.conversation_id, effect.record, now);
       return;
+    case 'ai':
+      return; // asked after the commit (carryOn)
     case 'template':
       // The same watchdog as HTTP: a crash between this commit and the send re-runs the block.
       await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: now + 60_000 });
@@ -381,4 +388,28 @@ async function finishSession(
     },
     { now, scope: state.flowId }, // subscriptions may take one flow's results only
   );
+}
+
+/** The ai_reply block's question to the assistant (src/ai): the same decision as auto mode, stored as mode `flow`. */
+async function askFromFlow(
+  deps: Deps,
+  row: { conversation_id: string; channel_id: string } | null | undefined,
+  p: { question: string; instructions: string | null; variables: Record<string, unknown> },
+): Promise<AiOutcome> {
+  if (!p.question.trim()) return { kind: 'handoff', reason: 'no_question' };
+  try {
+    const r = await askAssistant(deps, {
+      question: p.question,
+      conversationId: row?.conversation_id ?? null,
+      channelId: row?.channel_id ?? null,
+      mode: 'flow',
+      ...(p.instructions ? { instructions: p.instructions } : {}),
+      flowVariables: p.variables,
+    });
+    if (r.outcome === 'answered') return { kind: 'answered', text: r.text, confidence: r.confidence };
+    return { kind: r.outcome, reason: r.reason };
+  } catch (err) {
+    deps.logger.warn({ err }, 'ai_reply: the assistant failed');
+    return { kind: 'unavailable', reason: 'error' };
+  }
 }

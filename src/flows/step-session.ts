@@ -23,7 +23,7 @@ import { waitSeconds } from './validate-flow.ts';
 
 export type SessionStatus = 'active' | 'waiting' | 'succeeded' | 'failed' | 'expired';
 /** answer: a question; wake: a wait; http / template: a call the runner makes; button: a template's quick reply. */
-export type Awaiting = 'answer' | 'wake' | 'http' | 'template' | 'button' | null;
+export type Awaiting = 'answer' | 'wake' | 'http' | 'template' | 'button' | 'ai' | null;
 
 export function isLive(status: string): boolean {
   return status === 'active' || status === 'waiting';
@@ -65,6 +65,9 @@ export type HttpOutcome =
   | { kind: 'error'; status: number | null; message: string }
   | { kind: 'timeout' };
 
+/** What the AI assistant did with an ai_reply block's question. */
+export type AiOutcome = { kind: 'answered'; text: string; confidence: number | null } | { kind: 'handoff' | 'unavailable'; reason: string };
+
 export type TemplateOutcome = { ok: true } | { ok: false; code: string; message: string };
 
 /** tick: a waiting question's deadline came (re-engagement or expiry). */
@@ -73,6 +76,7 @@ export type FlowEvent =
   | { type: 'message'; answer: Answer }
   | { type: 'http'; outcome: HttpOutcome }
   | { type: 'template'; outcome: TemplateOutcome }
+  | { type: 'ai'; outcome: AiOutcome }
   | { type: 'wake' }
   | { type: 'tick' };
 
@@ -88,6 +92,7 @@ export type Effect =
   | { type: 'send'; content: OutboundContent }
   | { type: 'http'; request: HttpRequestSpec }
   | { type: 'template'; send: TemplateSendSpec }
+  | { type: 'ai'; question: string; instructions: string | null; variables: Record<string, unknown> }
   | { type: 'webhook'; url: string; data: unknown; event: string | null; secret: string | null }
   | { type: 'schedule'; at: number }
   | { type: 'handoff'; team: string | null }
@@ -579,11 +584,35 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           break;
         continue;
       }
-      case 'ai_reply':
-        // No AI assistant exists yet: the block always reports it unavailable (docs/flows.md).
-        state.vars.session.ai_error = 'unavailable';
-        if (!leave(block, 'unavailable', { status: 'failed', reason: 'ai_unavailable' })) break;
-        continue;
+      case 'ai_reply': {
+        if (ev.type === 'ai' && state.awaiting === 'ai') {
+          const o = ev.outcome;
+          if (o.kind === 'answered') {
+            state.vars.session[block.variable ?? 'ai_answer'] = o.text;
+            state.vars.session.ai_confidence = o.confidence;
+            state.vars.session.ai_error = null;
+            if (block.send !== false) effects.push({ type: 'send', content: { type: 'text', text: o.text.slice(0, 4096) } });
+            if (!leave(block, block.exits.answered ? 'answered' : 'next', missing)) break;
+          } else {
+            state.vars.session.ai_error = o.reason;
+            // A flow written before hand-offs existed has only `unavailable`: it takes that.
+            const exit = o.kind === 'handoff' && block.exits.handoff ? 'handoff' : 'unavailable';
+            if (!leave(block, exit, { status: 'failed', reason: `ai_${o.kind}` })) break;
+          }
+          continue;
+        }
+        if (ev.type !== 'enter') return { state, effects, steps };
+        const question = block.question ? interpolate(block.question, scope()) : (ctx.message?.text ?? '');
+        effects.push({
+          type: 'ai',
+          question,
+          instructions: block.instructions ? interpolate(block.instructions, scope()) : null,
+          variables: { ...state.vars.session },
+        });
+        state.awaiting = 'ai';
+        state.status = 'active';
+        return { state, effects, steps };
+      }
       default:
         assertNever(block);
     }

@@ -174,7 +174,9 @@ function checkBlock(id: string, block: Block, ids: Set<string>, errors: FlowProb
         if (!exits[name]) errors.push(problem(id, `exits.${name}`, `${base}/exits/${name}`, `intent "${name}" needs an exit`));
       break;
     case 'ai_reply':
-      need('unavailable'); // no AI assistant yet: the only exit ever taken
+      need('unavailable'); // provider down, budget spent, or (without a handoff exit) a hand-off
+      if (block.exits.answered && block.exits.next)
+        errors.push(problem(id, 'exits.next', `${base}/exits/next`, '"next" is the old name of "answered": use one'));
       break;
     case 'handoff':
     case 'jump':

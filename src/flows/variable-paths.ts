@@ -118,7 +118,7 @@ export function writesOn(block: Block, exit: string): string[] {
     case 'intent':
       return [block.variable ?? 'intent', 'intent_confidence'];
     case 'ai_reply':
-      return ['ai_error'];
+      return exit === 'answered' || exit === 'next' ? [block.variable ?? 'ai_answer', 'ai_confidence', 'ai_error'] : ['ai_error'];
     default:
       return [];
   }

@@ -36,6 +36,8 @@ export const BODYLESS_ROUTES: ReadonlySet<string> = new Set([
   'DELETE /api/v1/flows/handoffs/:conversationId',
   'POST /api/v1/contacts/:id/block',
   'POST /api/v1/contacts/:id/unblock',
+  'POST /api/v1/conversations/:id/ai/summary',
+  'DELETE /api/v1/knowledge/:id',
   'POST /api/v1/broadcasts/:id/validate',
   'POST /api/v1/broadcasts/:id/estimate',
   'POST /api/v1/broadcasts/:id/pause',

@@ -8,6 +8,8 @@ import { isBotPaused } from '../bot/bot-pause.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
+import { aiModeOf } from '../ai/ai-modes.ts';
+import { replyWithAssistant } from '../ai/auto-reply.ts';
 const inboundReceived = messages.labels('inbound', 'received');
 
 const inboundKinds = new Set<string>([
@@ -91,6 +93,12 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     const flow = await handleInboundWithFlows(trx, deps, row);
     inboundReceived.inc();
     if (flow.handled) return void (afterCommit = flow.after);
+    // The AI assistant (draft or auto) calls its provider after the commit: the message is kept whatever it does.
+    const ai = await aiModeOf(trx, deps, { id: row.conversation_id, channelId: row.channel_id });
+    if (ai.mode !== 'off' && row.kind === 'text') {
+      afterCommit = () => replyWithAssistant(deps, row);
+      if (ai.mode === 'auto') return; // the assistant answers, not the demo bot
+    }
     if (!deps.config.demoBot || !isInboundKind(row.kind)) return;
     const decision = runBotFlow(demoFlow, { kind: row.kind, text: row.text, contactName: row.profile_name });
     if (!decision) return;

@@ -549,4 +549,48 @@ export interface Database {
   };
   report_agents: { hour: number; agent_id: string; metric: string; n: number };
   report_bot: { hour: number; channel_id: string; metric: string; reason: string; n: number };
+  // AI assistant (0028-ai-assistant).
+  knowledge_articles: {
+    id: string;
+    title: string;
+    body: string; // Markdown
+    tags: string; // JSON array of strings
+    language: string | null; // e.g. es, en
+    source: string | null; // the imported file's name
+    created_at: number;
+    updated_at: number;
+  };
+  ai_replies: {
+    id: string;
+    conversation_id: string | null;
+    channel_id: string | null;
+    mode: string; // auto | draft | flow | preview
+    outcome: string; // answered | handoff | unavailable
+    reason: string | null;
+    question: string | null;
+    answer: string | null;
+    confidence: number | null;
+    context: string; // JSON
+    provider: string;
+    model: string;
+    draft_state: string | null; // pending | accepted | edited | discarded
+    message_id: string | null;
+    created_at: number;
+    decided_at: number | null;
+  };
+  ai_usage: {
+    id: string;
+    at: number;
+    day: string;
+    provider: string;
+    model: string;
+    channel_id: string | null;
+    mode: string;
+    prompt_tokens: number;
+    completion_tokens: number;
+    latency_ms: number;
+    ok: number;
+    error: string | null;
+  };
+  ai_modes: { scope: string; mode: string; updated_at: number };
 }

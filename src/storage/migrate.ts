@@ -26,6 +26,7 @@ import { usersLanguageMigration } from './migrations/0022-users-language.ts';
 import { telegramMigration } from './migrations/0031-telegram.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
+import { aiAssistantMigration } from './migrations/0028-ai-assistant.ts';
 import { reportsMigration } from './migrations/0029-reports.ts';
 import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-recipient-order.ts';
 import { operationsMigration } from './migrations/0030-operations.ts';
@@ -61,6 +62,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0029-reports': reportsMigration(dialect),
     '0026-broadcast-recipient-order': broadcastRecipientOrderMigration(),
     '0030-operations': operationsMigration(dialect),
+    '0028-ai-assistant': aiAssistantMigration(dialect),
   };
 }
 

@@ -269,7 +269,7 @@ forEachDialect('flow blocks: template, outgoing webhook, intent, AI reply, ask l
     ]);
   });
 
-  test('AI reply takes its unavailable exit (no AI assistant yet)', async () => {
+  test('AI reply without a handoff exit takes unavailable when the assistant cannot answer (empty knowledge base)', async () => {
     await publish(w, {
       id: 'ai',
       name: 'AI',
@@ -283,7 +283,7 @@ forEachDialect('flow blocks: template, outgoing webhook, intent, AI reply, ask l
     });
     const c = w.sim.customer('15559990004', 'Jo');
     await c.sendText('ask the ai');
-    await c.waitForMessage(text('Our assistant is not available (unavailable).'));
+    await c.waitForMessage(text('Our assistant is not available (low_confidence).'));
     await w.settle();
     assert.equal((await resultOf('ai')).reason, 'no_ai');
   });

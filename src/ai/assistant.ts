@@ -1,0 +1,238 @@
+import type { AiSettings } from '../config.ts';
+import { foldText } from '../core/fold-text.ts';
+import type { Deps } from '../deps.ts';
+import type { AiProvider } from './ai-provider.ts';
+import { AiProviderError } from './ai-provider.ts';
+import { DEFAULT_AI_SETTINGS } from './ai-settings.ts';
+import { aiRepliesOf, insertAiReply } from './ai-replies-store.ts';
+import { recordUsage, tokensThisMonth } from './ai-usage-store.ts';
+import { assembleContext } from './assemble-context.ts';
+import { asksForHuman } from './human-request.ts';
+import { knowledgeIndexFor } from './knowledge-index.ts';
+import { OfflineProvider } from './offline-provider.ts';
+import { OpenAiProvider } from './openai-provider.ts';
+import { scrubAnswer } from './scrub-answer.ts';
+
+export type AskMode = 'auto' | 'draft' | 'flow' | 'preview';
+
+export interface AskInput {
+  question: string;
+  conversationId: string | null;
+  channelId: string | null;
+  mode: AskMode;
+  questionMessageId?: string;
+  instructions?: string;
+  flowVariables?: Record<string, unknown>;
+  onDelta?: (text: string) => void;
+}
+
+export type AskResult =
+  | { outcome: 'answered'; text: string; confidence: number | null; replyId: string }
+  | { outcome: 'handoff'; reason: HandoffReason; text: string | null; confidence: number | null; replyId: string }
+  | { outcome: 'unavailable'; reason: string; replyId: string | null };
+
+export type HandoffReason = 'customer_asked' | 'low_confidence' | 'repeated_question' | 'turn_limit' | 'provider_error';
+
+export const DEFAULT_SYSTEM_PROMPT = "You are the business's WhatsApp assistant. Answer briefly and politely, in the customer's language.";
+
+export function aiSettingsOf(deps: Pick<Deps, 'config'>): AiSettings {
+  return deps.config.ai ?? DEFAULT_AI_SETTINGS;
+}
+
+const providers = new WeakMap<object, AiProvider>();
+
+/** AI_BASE_URL set: the OpenAI-compatible provider; otherwise the offline default. One per database handle. */
+export function providerFor(deps: Pick<Deps, 'config' | 'storage'>): AiProvider {
+  let p = providers.get(deps.storage.db);
+  if (!p) {
+    const s = aiSettingsOf(deps);
+    p = s.baseUrl
+      ? new OpenAiProvider({ baseUrl: s.baseUrl, ...(s.apiKey ? { apiKey: s.apiKey } : {}), model: s.model, timeoutMs: s.timeoutMs })
+      : new OfflineProvider(knowledgeIndexFor(deps.storage.db), s.confidenceThreshold);
+    providers.set(deps.storage.db, p);
+  }
+  return p;
+}
+
+/** Calls in the last minute, this process: the per-minute request limit. */
+const recentCalls: number[] = [];
+
+/** Why the assistant cannot answer at all right now (null: it can). Shown by GET /api/v1/ai/status. */
+export async function unavailableReason(deps: Pick<Deps, 'config' | 'storage' | 'clock'>): Promise<string | null> {
+  const s = aiSettingsOf(deps);
+  const now = deps.clock.now();
+  if (s.monthlyTokenBudget > 0 && (await tokensThisMonth(deps.storage.db, now)) >= s.monthlyTokenBudget) return 'budget_spent';
+  while (recentCalls.length && (recentCalls[0] ?? 0) <= now - 60_000) recentCalls.shift();
+  if (s.requestsPerMinute > 0 && recentCalls.length >= s.requestsPerMinute) return 'rate_limited';
+  return null;
+}
+
+/**
+ * One answer of the assistant to a customer's question: the whole decision (issue 18). It
+ * hands off, without calling the model, when the customer asks for a person, asks the same
+ * question again, or (auto mode) after AI_MAX_TURNS answers; it calls the provider with the
+ * assembled context, hands off when the provider fails or times out or is not confident enough,
+ * and removes links and phone numbers the context did not hold. Every call is recorded (usage)
+ * and every outcome is stored with its context (ai_replies).
+ */
+export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'clock' | 'logger'>, input: AskInput): Promise<AskResult> {
+  const s = aiSettingsOf(deps);
+  const db = deps.storage.db;
+  const provider = providerFor(deps);
+  const now = deps.clock.now();
+  const base = {
+    conversation_id: input.conversationId,
+    channel_id: input.channelId,
+    mode: input.mode,
+    question: input.question.slice(0, 4000),
+    provider: provider.name,
+    model: provider.model,
+    draft_state: null,
+    message_id: null,
+    created_at: now,
+    decided_at: null,
+  };
+  const blocked = await unavailableReason(deps);
+  if (blocked) {
+    const row = await insertAiReply(db, {
+      ...base,
+      outcome: 'unavailable',
+      reason: blocked,
+      answer: null,
+      confidence: null,
+      context: '{}',
+    });
+    return { outcome: 'unavailable', reason: blocked, replyId: row.id };
+  }
+  const handoffEarly = await earlyHandoff(deps, input, s);
+  if (handoffEarly) {
+    const row = await insertAiReply(db, {
+      ...base,
+      outcome: 'handoff',
+      reason: handoffEarly,
+      answer: null,
+      confidence: null,
+      context: '{}',
+    });
+    return { outcome: 'handoff', reason: handoffEarly, text: null, confidence: null, replyId: row.id };
+  }
+
+  const passages = await knowledgeIndexFor(db).search(input.question, { limit: 3 });
+  const context = await assembleContext(db, {
+    question: input.question,
+    conversationId: input.conversationId,
+    systemPrompt: s.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+    ...(input.instructions ? { instructions: input.instructions } : {}),
+    ...(input.flowVariables ? { flowVariables: input.flowVariables } : {}),
+    ...(input.questionMessageId ? { questionMessageId: input.questionMessageId } : {}),
+    passages,
+    tokenBudget: s.contextTokens,
+  });
+  const contextJson = JSON.stringify(context);
+  recentCalls.push(now);
+  const started = performance.now();
+  try {
+    const reply = await provider.complete({
+      messages: context.messages,
+      signal: AbortSignal.timeout(s.timeoutMs),
+      ...(input.onDelta ? { onDelta: input.onDelta } : {}),
+    });
+    await recordUsage(
+      db,
+      {
+        provider: provider.name,
+        model: provider.model,
+        channelId: input.channelId,
+        mode: input.mode,
+        promptTokens: reply.usage.promptTokens,
+        completionTokens: reply.usage.completionTokens,
+        latencyMs: performance.now() - started,
+        ok: true,
+        error: null,
+      },
+      deps.clock.now(),
+    );
+    const confident = reply.finishReason !== 'no_answer' && (reply.confidence === null || reply.confidence >= s.confidenceThreshold);
+    const { text, removed } = scrubAnswer(reply.text, context.messages.map((m) => m.content).join('\n'));
+    if (removed.length)
+      deps.logger.warn(
+        { conversationId: input.conversationId, removed: removed.length },
+        'AI answer: links or phone numbers not in the context removed',
+      );
+    if (!confident || text.trim() === '') {
+      const row = await insertAiReply(db, {
+        ...base,
+        outcome: 'handoff',
+        reason: 'low_confidence',
+        answer: text,
+        confidence: reply.confidence,
+        context: contextJson,
+      });
+      return { outcome: 'handoff', reason: 'low_confidence', text, confidence: reply.confidence, replyId: row.id };
+    }
+    const row = await insertAiReply(db, {
+      ...base,
+      outcome: 'answered',
+      reason: null,
+      answer: text,
+      confidence: reply.confidence,
+      context: contextJson,
+      draft_state: input.mode === 'draft' ? 'pending' : null,
+    });
+    return { outcome: 'answered', text, confidence: reply.confidence, replyId: row.id };
+  } catch (err) {
+    const kind = err instanceof AiProviderError ? err.kind : 'bad_response';
+    const message = err instanceof Error ? err.message : String(err);
+    deps.logger.warn({ conversationId: input.conversationId, kind }, `AI provider call failed: ${message}`);
+    await recordUsage(
+      db,
+      {
+        provider: provider.name,
+        model: provider.model,
+        channelId: input.channelId,
+        mode: input.mode,
+        promptTokens: 0,
+        completionTokens: 0,
+        latencyMs: performance.now() - started,
+        ok: false,
+        error: kind,
+      },
+      deps.clock.now(),
+    );
+    const row = await insertAiReply(db, {
+      ...base,
+      outcome: 'handoff',
+      reason: `provider_error:${kind}`,
+      answer: null,
+      confidence: null,
+      context: contextJson,
+    });
+    return { outcome: 'handoff', reason: 'provider_error', text: null, confidence: null, replyId: row.id };
+  }
+}
+
+/** The hand-off rules that need no model: a person asked for, a repeated question, too many AI turns. */
+async function earlyHandoff(deps: Pick<Deps, 'storage'>, input: AskInput, s: AiSettings): Promise<HandoffReason | null> {
+  if (asksForHuman(input.question)) return 'customer_asked';
+  if (!input.conversationId || input.mode === 'preview') return null;
+  const recent = await aiRepliesOf(deps.storage.db, input.conversationId, s.maxTurns + 1);
+  const asked = normalise(input.question);
+  // The same question right after it was answered: the answer did not help.
+  if (recent[0]?.outcome === 'answered' && recent[0].question !== null && normalise(recent[0].question) === asked)
+    return 'repeated_question';
+  if (input.mode === 'auto') {
+    let turns = 0;
+    for (const r of recent) {
+      if (r.mode !== 'auto' || r.outcome !== 'answered') break;
+      turns++;
+    }
+    if (turns >= s.maxTurns) return 'turn_limit';
+  }
+  return null;
+}
+
+function normalise(q: string): string {
+  return foldText(q)
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
