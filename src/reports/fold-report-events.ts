@@ -209,7 +209,7 @@ async function foldBatch(trx: Executor, storage: Storage, hours: BusinessHours, 
       }
       case 'message_cost': {
         const m = messages.get(e.ref);
-        if (!m) break;
+        if (m?.direction !== 'out') break; // only what is sent costs
         const country = countryOf(m, countries);
         const hour = hourOf(m.created_at);
         const was = JSON.parse(e.old_value ?? '{}') as CostValues;

@@ -76,6 +76,7 @@ export async function writeRollups(db: Executor, r: Rollups): Promise<void> {
       await (db as any)
         .insertInto(table)
         .values(values)
+        // biome-ignore lint/suspicious/noExplicitAny: see above
         .onConflict((oc: any) => oc.columns(keyCols).doUpdateSet(set))
         .execute();
     }

@@ -11,10 +11,11 @@ export class History {
   constructor(
     readonly db: Kysely<Database>,
     readonly channelId: string,
+    readonly prefix = '',
   ) {}
 
   async contact(phone: string): Promise<string> {
-    const id = `con_r${++this.n}`;
+    const id = `con_r${this.prefix}${++this.n}`;
     await this.db
       .insertInto('contacts')
       .values({
@@ -37,7 +38,7 @@ export class History {
   }
 
   async open(contactId: string, at: string): Promise<string> {
-    const id = `conv_r${++this.n}`;
+    const id = `conv_r${this.prefix}${++this.n}`;
     const t = Date.parse(at);
     await this.db
       .insertInto('conversations')
@@ -72,7 +73,7 @@ export class History {
     at: string,
     m: { direction: 'in' | 'out'; author?: string; kind?: string; template?: { name: string; language: string }; estimate?: number },
   ): Promise<string> {
-    const id = `msg_r${++this.n}`;
+    const id = `msg_r${this.prefix}${++this.n}`;
     const t = Date.parse(at);
     await this.db
       .insertInto('messages')

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import fc from 'fast-check';
+import { sql } from 'kysely';
+import { configuredBusinessHours } from '../../src/reports/business-time.ts';
+import { foldReportEvents } from '../../src/reports/fold-report-events.ts';
+import { forEachDialect } from '../support/dialects.ts';
+import { startWorld, type World } from '../support/test-world.ts';
+import { History } from './report-history.ts';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-07T00:00:00Z');
+
+type Op =
+  | { op: 'open'; contact: number; at: number }
+  | { op: 'message'; conv: number; at: number; direction: 'in' | 'out'; author: string; template: boolean; kind: string; estimate: number }
+  | { op: 'status'; msg: number; status: string }
+  | { op: 'price'; msg: number; category: string; billable: boolean; price: number }
+  | { op: 'conversation'; conv: number; status: string }
+  | { op: 'fold' };
+
+const at = fc.integer({ min: 0, max: 72 * 60 }).map((m) => T0 + m * 60_000);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ op: fc.constant('open' as const), contact: fc.integer({ min: 0, max: 3 }), at }),
+  fc.record({
+    op: fc.constant('message' as const),
+    conv: fc.nat(20),
+    at,
+    direction: fc.constantFrom('in' as const, 'out' as const),
+    author: fc.constantFrom('agent:usr_a', 'bot:flow:x', 'api', 'broadcast:bc_1', 'ai:x'),
+    template: fc.boolean(),
+    kind: fc.constantFrom('text', 'image', 'interactive'),
+    estimate: fc.constantFrom(0, 0.01, 0.025),
+  }),
+  fc.record({ op: fc.constant('status' as const), msg: fc.nat(40), status: fc.constantFrom('sent', 'delivered', 'read', 'failed') }),
+  fc.record({
+    op: fc.constant('price' as const),
+    msg: fc.nat(40),
+    category: fc.constantFrom('marketing', 'utility', 'service'),
+    billable: fc.boolean(),
+    price: fc.constantFrom(0, 0.0125, 0.025),
+  }),
+  fc.record({ op: fc.constant('conversation' as const), conv: fc.nat(20), status: fc.constantFrom('active', 'archived', 'closed') }),
+  fc.constant({ op: 'fold' as const }),
+);
+
+/**
+ * Property: on any random history, folded in random slices (a fold may run between any two
+ * writes, as the background fold does), the rollups equal a straight SQL count over the messages
+ * and conversations: volumes by hour, direction, sender and type; conversations opened; costs by
+ * hour and category; template sends, deliveries, reads and failures.
+ */
+forEachDialect('reports: rollups equal a recomputation from the messages', (dialect) => {
+  let w: World;
+  before(async () => {
+    w = await startWorld({ dialect });
+  });
+  after(async () => {
+    await w?.stop();
+  });
+
+  test('random histories (fast-check)', async () => {
+    const db = w.app.deps.storage.db;
+    const storage = w.app.deps.storage;
+    const hours = configuredBusinessHours({});
+    const channel = await db.selectFrom('channels').select('id').executeTakeFirstOrThrow();
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 60 }), async (ops) => {
+        run++;
+        await foldReportEvents(storage, hours);
+        for (const t of [
+          'report_volume',
+          'report_costs',
+          'report_templates',
+          'report_times',
+          'report_agents',
+          'report_bot',
+          'report_conversation_state',
+        ] as const)
+          await db.deleteFrom(t).execute();
+        await db.deleteFrom('bot_pauses').execute();
+        await db.deleteFrom('messages').execute();
+        await db.deleteFrom('conversations').execute();
+        await db.deleteFrom('contacts').where('id', 'like', 'con_r%').execute();
+        await db.deleteFrom('report_events').execute();
+
+        const h = new History(db, channel.id, `p${run}_`);
+        const contacts: string[] = [];
+        for (let i = 0; i < 4; i++) contacts.push(await h.contact(`+52155123450${i}${run % 10}`));
+        const convs: string[] = [];
+        const open = new Map<string, string>(); // contact -> open conversation
+        const msgs: string[] = [];
+        for (const o of ops) {
+          if (o.op === 'open') {
+            const c = contacts[o.contact] as string;
+            if (open.has(c)) continue;
+            const id = await h.open(c, new Date(o.at).toISOString());
+            open.set(c, id);
+            convs.push(id);
+          } else if (o.op === 'message' && convs.length > 0) {
+            const conv = convs[o.conv % convs.length] as string;
+            const template = o.direction === 'out' && o.template ? { name: `t${o.at % 2}`, language: 'en_US' } : undefined;
+            msgs.push(
+              await h.message(conv, new Date(o.at).toISOString(), {
+                direction: o.direction,
+                author: o.author,
+                kind: template ? 'template' : o.kind,
+                ...(template ? { template } : {}),
+                estimate: o.estimate,
+              }),
+            );
+          } else if (o.op === 'status' && msgs.length > 0) {
+            // As WhatsApp reports them: forward only (sent, delivered, read); failed only before delivery.
+            const id = msgs[o.msg % msgs.length] as string;
+            const row = await db.selectFrom('messages').select(['status', 'direction']).where('id', '=', id).executeTakeFirstOrThrow();
+            const rank = (s: string) => ['accepted', 'sent', 'delivered', 'read'].indexOf(s);
+            const forward = o.status === 'failed' ? rank(row.status) >= 0 && rank(row.status) < 2 : rank(o.status) > rank(row.status);
+            if (row.direction === 'in' || row.status === 'failed' || !forward) continue;
+            await h.status(id, o.status, new Date(T0).toISOString());
+          } else if (o.op === 'price' && msgs.length > 0) {
+            await h.price(msgs[o.msg % msgs.length] as string, o.category, o.billable, o.price);
+          } else if (o.op === 'conversation' && convs.length > 0) {
+            const id = convs[o.conv % convs.length] as string;
+            const row = await db
+              .selectFrom('conversations')
+              .select(['status', 'contact_id'])
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow();
+            if (row.status === 'closed' || row.status === o.status) continue;
+            await h.setStatus(id, new Date(T0 + 80 * HOUR).toISOString(), o.status);
+            if (o.status === 'closed') open.delete(row.contact_id);
+          } else if (o.op === 'fold') await foldReportEvents(storage, hours);
+        }
+        // PostgreSQL folds only events of ended transactions: one still running elsewhere (a job)
+        // holds newer ones back until it ends.
+        for (let i = 0; i < 100; i++) {
+          await foldReportEvents(storage, hours);
+          const left = await db.selectFrom('report_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
+          if (Number(left.n) === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+
+        const hourExpr = (col: string) => sql<number>`(${sql.ref(col)} / ${sql.raw(String(HOUR))}) * ${sql.raw(String(HOUR))}`;
+        const norm = (rows: Array<Record<string, unknown>>) =>
+          rows
+            .map((r) =>
+              JSON.stringify(
+                Object.fromEntries(
+                  Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? Number(v) : v]),
+                ),
+              ),
+            )
+            .sort();
+        const round = (n: unknown) => Math.round(Number(n) * 1e6) / 1e6;
+
+        // Volumes: the sender as docs/reports.md defines it, straight from the messages.
+        const sender = sql<string>`case when direction = 'in' then 'customer' when author like 'broadcast:%' then 'broadcast' when template_name is not null then 'template'
+          when author like 'bot:%' or author = 'bot' then 'bot' when author like 'ai:%' or author = 'ai' then 'ai' when author like 'agent:%' then 'agent' when author = 'api' then 'api' else 'other' end`;
+        const when = sql<number>`case when direction = 'in' then sent_at else created_at end`;
+        const straight = await sql<Record<string, unknown>>`
+          select (${when} / ${sql.raw(String(HOUR))}) * ${sql.raw(String(HOUR))} as hour, case when direction = 'in' then 'messages_in' else 'messages_out' end as metric, ${sender} as sender, kind, count(*) as n
+          from messages group by 1, 2, 3, 4`.execute(db);
+        const rolled = await db
+          .selectFrom('report_volume')
+          .select(['hour', 'metric', 'sender', 'kind', 'n'])
+          .where('metric', 'in', ['messages_in', 'messages_out'])
+          .where('n', '<>', 0)
+          .execute();
+        assert.deepEqual(norm(rolled), norm(straight.rows), 'message volumes');
+
+        const opened = await db
+          .selectFrom('conversations')
+          .select([hourExpr('created_at').as('hour'), sql<number>`count(*)`.as('n')])
+          .groupBy(sql`1`)
+          .execute();
+        const openedRolled = await db
+          .selectFrom('report_volume')
+          .select(['hour', 'n'])
+          .where('metric', '=', 'conversations_opened')
+          .execute();
+        assert.deepEqual(norm(openedRolled), norm(opened), 'conversations opened');
+
+        const costs = await sql<Record<string, unknown>>`
+          select (created_at / ${sql.raw(String(HOUR))}) * ${sql.raw(String(HOUR))} as hour, coalesce(pricing_category, '') as category, count(*) as messages, sum(coalesce(billable, 0)) as billable,
+            sum(coalesce(price, 0)) as price, sum(coalesce(price_estimate, 0)) as price_estimate
+          from messages where direction = 'out' group by 1, 2`.execute(db);
+        const costsRolled = await db
+          .selectFrom('report_costs')
+          .select([
+            'hour',
+            'category',
+            sql<number>`sum(messages)`.as('messages'),
+            sql<number>`sum(billable)`.as('billable'),
+            sql<number>`sum(price)`.as('price'),
+            sql<number>`sum(price_estimate)`.as('price_estimate'),
+          ])
+          .groupBy(['hour', 'category'])
+          .having(sql`sum(messages)`, '<>', 0)
+          .execute();
+        const costNorm = (rows: Array<Record<string, unknown>>) =>
+          norm(
+            rows.map((r) => ({
+              hour: Number(r.hour),
+              category: r.category,
+              messages: Number(r.messages),
+              billable: Number(r.billable),
+              price: round(r.price),
+              price_estimate: round(r.price_estimate),
+            })),
+          );
+        assert.deepEqual(costNorm(costsRolled), costNorm(costs.rows), 'costs');
+
+        // Template funnel, counted by the send hour, from each message's final status. Statuses
+        // here move only forward or to failed, so the final status says what was reached.
+        const funnel = await db
+          .selectFrom('report_templates')
+          .select(['template', 'metric', sql<number>`sum(n)`.as('n')])
+          .where('metric', '<>', 'replied')
+          .groupBy(['template', 'metric'])
+          .execute();
+        const sent = await sql<
+          Record<string, unknown>
+        >`select template_name as template, 'sent' as metric, count(*) as n from messages where template_name is not null group by 1`.execute(
+          db,
+        );
+        const failed = await sql<
+          Record<string, unknown>
+        >`select template_name as template, 'failed' as metric, count(*) as n from messages where template_name is not null and status = 'failed' group by 1`.execute(
+          db,
+        );
+        const failedRolled = funnel.filter((r) => r.metric === 'failed' && Number(r.n) !== 0);
+        const reached = await sql<
+          Record<string, unknown>
+        >`select template_name as template, 'delivered' as metric, count(*) as n from messages where template_name is not null and status in ('delivered', 'read') group by 1
+          union all select template_name, 'read', count(*) from messages where template_name is not null and status = 'read' group by 1`.execute(
+          db,
+        );
+        assert.deepEqual(
+          norm(funnel.filter((r) => r.metric === 'delivered' || r.metric === 'read')),
+          norm(reached.rows),
+          'templates delivered and read',
+        );
+        assert.deepEqual(norm(funnel.filter((r) => r.metric === 'sent')), norm(sent.rows), 'templates sent');
+        assert.deepEqual(norm(failedRolled), norm(failed.rows), 'templates failed');
+      }),
+      { numRuns: Number(process.env.REPORT_PROPERTY_RUNS ?? 25) },
+    );
+  });
+});
