@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -179,6 +180,18 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
       before.value('switchboard_webhook_events_total', { outcome: 'rejected', reason });
     assert.equal(delta('missing_signature'), 1);
     assert.equal(delta('invalid_signature'), 1);
+  });
+
+  test('every metric the Grafana dashboard (docs/grafana) queries is exposed', async () => {
+    const dashboard = readFileSync(new URL('../../docs/grafana/switchboard-dashboard.json', import.meta.url), 'utf8');
+    const used = new Set(
+      [...dashboard.matchAll(/\b((?:switchboard|nodejs|process)_[a-z0-9_]+)/g)].map((m) => (m[1] ?? '').replace(/_bucket$/, '')),
+    );
+    const s = await scrape();
+    const missing = [...used].filter(
+      (name) => !s.families.has(name) && !(dialect === 'sqlite' && name === 'switchboard_db_pool_connections'),
+    );
+    assert.deepEqual(missing, []);
   });
 
   test('an open inbox stream is counted while it is open', async () => {
