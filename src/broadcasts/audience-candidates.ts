@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { dialectOf } from '../storage/dialect.ts';
 import type { Executor } from '../storage/executor.ts';
 import type { AudienceRow } from './audience-store.ts';
 
@@ -15,6 +16,11 @@ export interface Segment {
   /** The customer last wrote at or after / before this time (ISO 8601). */
   last_seen_after?: string;
   last_seen_before?: string;
+  /** The contact's latest conversation activity (either side) at or after / before this time; before also matches none. */
+  last_conversation_after?: string;
+  last_conversation_before?: string;
+  /** Contacts who replied to this broadcast (wrote back within 72 h, or pressed a button). */
+  replied_to_broadcast?: string;
 }
 
 /** A contact an audience names, with what a broadcast needs to address it, check it and fill its parameters. */
@@ -99,19 +105,27 @@ export async function segmentContacts(db: Executor, s: Segment): Promise<Contact
   const lastSeen = sql<number | null>`(select max(v2.last_customer_message_at) from conversations v2 where v2.contact_id = c.id)`;
   if (s.last_seen_after !== undefined) q = q.where(lastSeen, '>=', Date.parse(s.last_seen_after));
   if (s.last_seen_before !== undefined) q = q.where(lastSeen, '<', Date.parse(s.last_seen_before));
-  const rows = await q.orderBy('c.id').execute();
-  // Tags and attributes are JSON text (the same in both databases): matched here.
-  return rows.filter((r) => {
-    if (s.tags && s.tags.length > 0) {
-      const tags = parseArray(r.tags);
-      if (!s.tags.every((t) => tags.includes(t))) return false;
-    }
-    if (s.attributes) {
-      const attrs = parseObject(r.attributes);
-      for (const [k, v] of Object.entries(s.attributes)) if (attrs[k] !== v) return false;
-    }
-    return true;
-  });
+  const lastConversation = sql<number | null>`(select max(v3.last_message_at) from conversations v3 where v3.contact_id = c.id)`;
+  if (s.last_conversation_after !== undefined) q = q.where(lastConversation, '>=', Date.parse(s.last_conversation_after));
+  if (s.last_conversation_before !== undefined) {
+    const before = Date.parse(s.last_conversation_before);
+    q = q.where((eb) => eb.or([eb(lastConversation, '<', before), eb(lastConversation, 'is', null)]));
+  }
+  if (s.replied_to_broadcast !== undefined) {
+    const broadcastId = s.replied_to_broadcast;
+    q = q.where('c.id', 'in', (sub) =>
+      sub
+        .selectFrom('broadcast_recipients as br')
+        .select('br.contact_id')
+        .where('br.broadcast_id', '=', broadcastId)
+        .where('br.replied_at', 'is not', null),
+    );
+  }
+  // Tags and attributes are JSON text: matched in SQL (json_each / jsonb), not in the process.
+  const dialect = dialectOf(db);
+  for (const tag of s.tags ?? []) q = q.where(dialect.jsonArrayHas(sql.ref('c.tags'), tag));
+  for (const [k, v] of Object.entries(s.attributes ?? {})) q = q.where(dialect.jsonKeyEquals(sql.ref('c.attributes'), k, v));
+  return q.orderBy('c.id').execute();
 }
 
 export function parseSegment(json: string | null): Segment {
@@ -129,6 +143,10 @@ export function parseSegment(json: string | null): Segment {
   if ('opted_in' in v && (v.opted_in === null || typeof v.opted_in === 'boolean')) seg.opted_in = v.opted_in;
   if ('last_seen_after' in v && typeof v.last_seen_after === 'string') seg.last_seen_after = v.last_seen_after;
   if ('last_seen_before' in v && typeof v.last_seen_before === 'string') seg.last_seen_before = v.last_seen_before;
+  for (const k of ['last_conversation_after', 'last_conversation_before', 'replied_to_broadcast'] as const) {
+    const x: unknown = k in v ? (v as Record<string, unknown>)[k] : undefined;
+    if (typeof x === 'string') seg[k] = x;
+  }
   return seg;
 }
 
@@ -156,14 +174,5 @@ function parseObject(json: string): Record<string, unknown> {
     return typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v)) : {};
   } catch {
     return {};
-  }
-}
-
-function parseArray(json: string): unknown[] {
-  try {
-    const v: unknown = JSON.parse(json);
-    return Array.isArray(v) ? v : [];
-  } catch {
-    return [];
   }
 }

@@ -10,6 +10,7 @@ import { newId } from '../core/ids.ts';
 import { parseSegment, segmentContacts, type Segment as SegmentFilter } from './audience-candidates.ts';
 import { getAudience, insertAudience, listAudiences, type AudienceRow } from './audience-store.ts';
 import { broadcastHttpError } from './broadcast-http.ts';
+import { getBroadcast } from './broadcast-store.ts';
 import { actorOf } from './broadcast-routes.ts';
 import { Audience, audienceExample, ImportReport, reportExample, Segment } from './broadcast-schemas.ts';
 import { importAudienceCsv } from './import-audience-csv.ts';
@@ -64,11 +65,16 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
     async (req, reply) => {
       const now = deps.clock.now();
       const segment: SegmentFilter = req.body.segment;
-      for (const f of ['last_seen_after', 'last_seen_before'] as const) {
+      for (const f of ['last_seen_after', 'last_seen_before', 'last_conversation_after', 'last_conversation_before'] as const) {
         const v = segment[f];
         if (v !== undefined && Number.isNaN(Date.parse(v)))
           throw new HttpError(422, 'invalid_segment', `segment.${f} must be an ISO 8601 time.`, { field: `segment.${f}` });
       }
+      const replied = segment.replied_to_broadcast;
+      if (replied !== undefined && !(await getBroadcast(db, replied)))
+        throw new HttpError(422, 'invalid_segment', `segment.replied_to_broadcast: no broadcast ${replied}.`, {
+          field: 'segment.replied_to_broadcast',
+        });
       const id = newId('aud', now);
       await insertAudience(db, {
         id,

@@ -10,6 +10,7 @@ const STATUS: Record<BroadcastRefusalReason | ImportReason, number> = {
   no_channel: 409,
   template_not_found: 404,
   audience_not_found: 404,
+  flow_not_found: 422,
   broadcast_not_found: 404,
   opt_in_override_not_allowed: 422,
   template_not_approved: 422,

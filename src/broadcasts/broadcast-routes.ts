@@ -13,6 +13,7 @@ import { broadcastView } from './broadcast-views.ts';
 import { cancelBroadcast, pauseBroadcast, resumeBroadcast } from './change-broadcast-state.ts';
 import { createBroadcast, planBroadcast } from './create-broadcast.ts';
 import { startBroadcast } from './start-broadcast.ts';
+import { messagingTierRoutes } from './messaging-tier-routes.ts';
 
 const tags = ['broadcasts'];
 
@@ -33,6 +34,7 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
     if (!b) throw new HttpError(404, 'broadcast_not_found', `No broadcast ${id}.`);
     return broadcastView(db, b);
   };
+  await messagingTierRoutes(fastify, opts); // GET/PUT /api/v1/channels/:id/messaging-tier
 
   app.post(
     '/api/v1/broadcasts',

@@ -42,7 +42,23 @@ export const broadcastExample = {
   started_at: '2026-07-01T10:05:00.000Z',
   ended_at: null,
   counts: { pending: 500, queued: 80, sent: 300, delivered: 100, read: 20, failed: 2, unconfirmed: 0, total: 1002 },
-  funnel: { recipients: 1002, sent: 420, delivered: 120, read: 20, failed: 2 },
+  funnel: {
+    recipients: 1002,
+    sent: 420,
+    delivered: 120,
+    read: 20,
+    replied: 12,
+    failed: 2,
+    failed_by_code: { whatsapp_131026: 2 },
+    buttons: [
+      { button: 'CONTINUE', presses: 9 },
+      { button: 'CANCEL', presses: 2 },
+    ],
+  },
+  rates: { sent: 0.4192, delivered: 0.1198, read: 0.02, replied: 0.012, failed: 0.002 },
+  cost: { currency: 'USD', estimate: 43.69, recorded: 4.71, priced_messages: 108 },
+  waiting: null,
+  button_flows: { CONTINUE: 'flow_01JAC', CANCEL: 'flow_01JAD' },
 };
 
 export const Broadcast = Type.Object(
@@ -67,11 +83,34 @@ export const Broadcast = Type.Object(
     counts: Counts,
     funnel: Type.Object({
       recipients: Type.Integer(),
-      sent: Type.Integer(),
+      sent: Type.Integer({ description: 'reached sent (or further: a read message was also sent and delivered)' }),
       delivered: Type.Integer(),
       read: Type.Integer(),
+      replied: Type.Integer({ description: 'wrote back within 72 h of the send, or pressed a quick-reply button' }),
       failed: Type.Integer(),
+      failed_by_code: Type.Record(Type.String(), Type.Integer(), { description: 'failed recipients per error code' }),
+      buttons: Type.Array(Type.Object({ button: Type.String({ description: 'the payload (or the text)' }), presses: Type.Integer() }), {
+        description: 'quick-reply button presses per button',
+      }),
     }),
+    rates: Type.Object(
+      { sent: Type.Number(), delivered: Type.Number(), read: Type.Number(), replied: Type.Number(), failed: Type.Number() },
+      { description: 'each funnel step over the recipients (0 to 1; 0 before the broadcast starts)' },
+    ),
+    cost: Type.Object({
+      currency: Type.String(),
+      estimate: Type.Number({ description: 'the rate card at start, all recipients' }),
+      recorded: Type.Number({ description: 'the price of the category Meta reported, summed as the pricing callbacks arrive' }),
+      priced_messages: Type.Integer({ description: 'messages with a pricing callback so far' }),
+    }),
+    waiting: Nullable(
+      Type.Object({
+        reason: Type.String({ description: 'messaging_tier: ... (the number reached its unique customers for the rolling 24 h)' }),
+        until: Nullable(Timestamp('when a place frees')),
+      }),
+      { description: 'running but sending nothing now, and why' },
+    ),
+    button_flows: Nullable(Type.Record(Type.String(), Type.String(), { description: 'button payload (or text) -> flow id' })),
   },
   { examples: [broadcastExample] },
 );
@@ -102,6 +141,12 @@ export const CreateBroadcastBody = Type.Object(
         description: "messages per second (default 80), never above the number's configured limit",
       }),
     ),
+    button_flows: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
+        description:
+          "a quick-reply button's payload (or its text) -> the flow a press starts in the customer's conversation (e.g. continue / cancel)",
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -112,6 +157,14 @@ export const CreateBroadcastBody = Type.Object(
         language: 'es_MX',
         audience_id: 'aud_01JAA',
         parameters: { body: [{ contact: 'name', fallback: 'amigo' }] },
+      },
+      {
+        name: 'Confirm your appointment',
+        template: 'cita_confirmar',
+        language: 'es_MX',
+        audience_id: 'aud_01JAA',
+        parameters: { body: [{ column: 'date' }] },
+        button_flows: { CONTINUE: 'flow_01JAC', CANCEL: 'flow_01JAD' },
       },
     ],
   },
@@ -233,6 +286,9 @@ export const Segment = Type.Object(
     opted_in: Type.Optional(Nullable(Type.Boolean(), { description: 'true: opted in; false: opted out; null: never recorded' })),
     last_seen_after: Type.Optional(Timestamp('the customer last wrote at or after')),
     last_seen_before: Type.Optional(Timestamp('the customer last wrote before')),
+    last_conversation_after: Type.Optional(Timestamp('a conversation with the contact had activity at or after')),
+    last_conversation_before: Type.Optional(Timestamp("the contact's latest conversation activity is before (or none)")),
+    replied_to_broadcast: Type.Optional(Type.String({ description: 'a broadcast id: contacts who replied to it' })),
   },
   { additionalProperties: false },
 );

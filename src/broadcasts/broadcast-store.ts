@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 
@@ -80,7 +80,7 @@ export async function holdRunning(db: Executor, id: string): Promise<boolean> {
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function insertRecipients(db: Executor, rows: readonly RecipientRow[]): Promise<void> {
+export async function insertRecipients(db: Executor, rows: readonly Insertable<Database['broadcast_recipients']>[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 500)
     await db
       .insertInto('broadcast_recipients')
@@ -102,7 +102,7 @@ export async function pendingRecipients(db: Executor, broadcastId: string, limit
 
 /** Marks a pending recipient queued with its message; false when it was not pending (it must not be sent). */
 export async function markQueued(db: Executor, broadcastId: string, contactId: string, messageId: string, now: number): Promise<boolean> {
-  return moveRecipient(db, broadcastId, contactId, 'pending', { state: 'queued', message_id: messageId, queued_at: now });
+  return moveRecipient(db, broadcastId, contactId, 'pending', { state: 'queued', status: 'queued', message_id: messageId, queued_at: now });
 }
 
 /** Moves one recipient on from state `from` only: a recipient already moved (by another tick or process) is left alone. */
@@ -111,7 +111,14 @@ async function moveRecipient(
   broadcastId: string,
   contactId: string,
   from: string,
-  set: { state: string; message_id?: string; queued_at?: number; error_code?: string | null; error_message?: string | null },
+  set: {
+    state: string;
+    status?: string;
+    message_id?: string;
+    queued_at?: number;
+    error_code?: string | null;
+    error_message?: string | null;
+  },
 ): Promise<boolean> {
   const r = await db
     .updateTable('broadcast_recipients')
@@ -121,60 +128,6 @@ async function moveRecipient(
     .where('state', '=', from)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
-}
-
-/** Queued recipients whose message failed and that are not marked failed yet. */
-export async function newlyFailed(
-  db: Executor,
-  broadcastId: string,
-): Promise<Array<{ contact_id: string; message_id: string; error_code: string | null; error_message: string | null }>> {
-  const rows = await db
-    .selectFrom('broadcast_recipients as r')
-    .innerJoin('messages as m', 'm.id', 'r.message_id')
-    .select(['r.contact_id', 'm.id as message_id', 'm.error_code', 'm.error_message'])
-    .where('r.broadcast_id', '=', broadcastId)
-    .where('r.state', '=', 'queued')
-    .where('m.status', '=', 'failed')
-    .execute();
-  return rows;
-}
-
-export async function markFailed(
-  db: Executor,
-  broadcastId: string,
-  contactId: string,
-  code: string | null,
-  message: string | null,
-): Promise<boolean> {
-  return moveRecipient(db, broadcastId, contactId, 'queued', { state: 'failed', error_code: code, error_message: message });
-}
-
-/** How many recipients are waiting to be queued, and how many queued messages are not settled (queued or sending). */
-export async function outstanding(db: Executor, broadcastId: string): Promise<{ pending: number; inFlight: number }> {
-  const row = await db
-    .selectFrom('broadcast_recipients as r')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
-    .select([
-      sql<number>`sum(case when r.state = 'pending' then 1 else 0 end)`.as('pending'),
-      sql<number>`sum(case when r.state = 'queued' and m.status in ('queued', 'sending') then 1 else 0 end)`.as('in_flight'),
-    ])
-    .where('r.broadcast_id', '=', broadcastId)
-    .executeTakeFirst();
-  return { pending: Number(row?.pending ?? 0), inFlight: Number(row?.in_flight ?? 0) };
-}
-
-/** Recipients per funnel status. */
-export async function recipientCounts(db: Executor, broadcastId: string): Promise<Record<RecipientStatus, number>> {
-  const rows = await db
-    .selectFrom('broadcast_recipients as r')
-    .leftJoin('messages as m', 'm.id', 'r.message_id')
-    .select(['r.state', 'm.status', sql<number>`count(*)`.as('n')])
-    .where('r.broadcast_id', '=', broadcastId)
-    .groupBy(['r.state', 'm.status'])
-    .execute();
-  const counts: Record<RecipientStatus, number> = { pending: 0, queued: 0, sent: 0, delivered: 0, read: 0, failed: 0, unconfirmed: 0 };
-  for (const r of rows) counts[recipientStatus(r.state, r.status)] += Number(r.n);
-  return counts;
 }
 
 export interface RecipientListRow {

@@ -1,5 +1,6 @@
 import type { Executor } from '../storage/executor.ts';
-import { recipientCounts, type BroadcastRow, type RecipientStatus } from './broadcast-store.ts';
+import { RECIPIENT_STATUSES, type BroadcastRow, type RecipientStatus } from './broadcast-store.ts';
+import { readTallies } from './broadcast-tallies.ts';
 import type { Excluded } from './plan-recipients.ts';
 
 export interface BroadcastView {
@@ -23,14 +24,51 @@ export interface BroadcastView {
   /** Live: recipients per funnel status (only once frozen at start). */
   counts: Record<RecipientStatus, number> & { total: number };
   /** Cumulative funnel: a read message was also sent and delivered. */
-  funnel: { recipients: number; sent: number; delivered: number; read: number; failed: number };
+  funnel: {
+    recipients: number;
+    sent: number;
+    delivered: number;
+    read: number;
+    replied: number;
+    failed: number;
+    failed_by_code: Record<string, number>;
+    buttons: Array<{ button: string; presses: number }>;
+  };
+  rates: { sent: number; delivered: number; read: number; replied: number; failed: number };
+  cost: { currency: string; estimate: number; recorded: number; priced_messages: number };
+  waiting: { reason: string; until: string | null } | null;
+  button_flows: Record<string, string> | null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
+const rate = (n: number, total: number) => (total === 0 ? 0 : Math.round((n / total) * 10_000) / 10_000);
+
+/** The broadcast as the API shows it; its live counts come from its counters (broadcast-tallies.ts), not from its recipients. */
 export async function broadcastView(db: Executor, b: BroadcastRow): Promise<BroadcastView> {
-  const c = await recipientCounts(db, b.id);
+  const t = await readTallies(db, b.id);
+  const c = Object.fromEntries(RECIPIENT_STATUSES.map((s) => [s, Math.max(0, t.get(s)?.n ?? 0)])) as Record<RecipientStatus, number>;
   const total = Object.values(c).reduce((a, n) => a + n, 0);
+  const failedByCode: Record<string, number> = {};
+  const buttons: Array<{ button: string; presses: number }> = [];
+  let currency = 'USD';
+  for (const [key, v] of t) {
+    if (key.startsWith('code:')) failedByCode[key.slice(5)] = v.n;
+    else if (key.startsWith('button:')) buttons.push({ button: key.slice(7), presses: v.n });
+    else if (key.startsWith('currency:')) currency = key.slice(9);
+  }
+  buttons.sort((x, y) => y.presses - x.presses || (x.button < y.button ? -1 : 1));
+  const funnel = {
+    recipients: total,
+    sent: c.sent + c.delivered + c.read,
+    delivered: c.delivered + c.read,
+    read: c.read,
+    replied: t.get('replied')?.n ?? 0,
+    failed: c.failed,
+    failed_by_code: failedByCode,
+    buttons,
+  };
+  const flows: unknown = b.button_flows ? JSON.parse(b.button_flows) : null;
   const excluded: unknown = b.excluded ? JSON.parse(b.excluded) : null;
   return {
     id: b.id,
@@ -51,8 +89,29 @@ export async function broadcastView(db: Executor, b: BroadcastRow): Promise<Broa
     started_at: iso(b.started_at),
     ended_at: iso(b.ended_at),
     counts: { ...c, total },
-    funnel: { recipients: total, sent: c.sent + c.delivered + c.read, delivered: c.delivered + c.read, read: c.read, failed: c.failed },
+    funnel,
+    rates: {
+      sent: rate(funnel.sent, total),
+      delivered: rate(funnel.delivered, total),
+      read: rate(funnel.read, total),
+      replied: rate(funnel.replied, total),
+      failed: rate(funnel.failed, total),
+    },
+    cost: {
+      currency,
+      estimate: round(t.get('estimate')?.amount ?? 0),
+      recorded: round(t.get('cost')?.amount ?? 0),
+      priced_messages: t.get('cost')?.n ?? 0,
+    },
+    waiting: b.state === 'running' && b.waiting_reason ? { reason: b.waiting_reason, until: iso(b.waiting_until) } : null,
+    button_flows: isStringRecord(flows) ? flows : null,
   };
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
 }
 
 function isExcluded(v: unknown): v is Excluded {

@@ -17,6 +17,8 @@ export interface CreateBroadcastInput {
   parameters?: unknown;
   override_opt_in?: { reason: string };
   rate_per_second?: number;
+  /** A quick-reply button's payload (or its text) -> the flow a press starts (the Truora continue / cancel pattern). */
+  button_flows?: Record<string, string>;
 }
 
 export type BroadcastRefusalReason =
@@ -24,6 +26,7 @@ export type BroadcastRefusalReason =
   | 'no_channel'
   | 'template_not_found'
   | 'audience_not_found'
+  | 'flow_not_found'
   | 'broadcast_not_found'
   | 'opt_in_override_not_allowed'
   | 'template_not_approved'
@@ -75,6 +78,10 @@ export async function createBroadcast(
       `override_opt_in is for UTILITY templates only; ${tpl.name} is ${tpl.category}, which needs every customer's opt-in.`,
       { category: tpl.category },
     );
+  for (const [button, flowId] of Object.entries(input.button_flows ?? {})) {
+    const flow = await db.selectFrom('flows').select('id').where('id', '=', flowId).where('deleted_at', 'is', null).executeTakeFirst();
+    if (!flow) return refuse('flow_not_found', `No flow ${flowId} (for the button "${button}").`, { button, flow_id: flowId });
+  }
   const row: BroadcastRow = {
     id: newId('bc', now),
     name: input.name,
@@ -94,6 +101,9 @@ export async function createBroadcast(
     updated_at: now,
     started_at: null,
     ended_at: null,
+    button_flows: input.button_flows && Object.keys(input.button_flows).length > 0 ? JSON.stringify(input.button_flows) : null,
+    waiting_reason: null,
+    waiting_until: null,
   };
   await insertBroadcast(db, row);
   return { ok: true, broadcast: row };

@@ -3,27 +3,28 @@ import type { Deps } from '../deps.ts';
 import { openConversation } from '../messaging/open-conversation.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { getTemplate } from '../templates/template-store.ts';
-import { emitBroadcastState, emitRecipientFailed } from './broadcast-events.ts';
+import { emitBroadcastState } from './broadcast-events.ts';
 import {
   getBroadcast,
   holdRunning,
-  markFailed,
   markQueued,
   moveBroadcast,
-  newlyFailed,
-  outstanding,
   pendingRecipients,
   recentlyMessaged,
   type BroadcastRow,
   type RecipientRow,
 } from './broadcast-store.ts';
+import { moveTally, tally } from './broadcast-tallies.ts';
+import { customerWindow } from '../conversations/customer-window.ts';
+import { getTier, reachedAlready, reachInWindow, recordReach, windowOpen } from './messaging-tier.ts';
+import { syncInFlight } from './recipient-funnel.ts';
 import { enqueueRun, freezeAndRun } from './start-broadcast.ts';
 
 /** Meta's pair rate: one message per 6 s from a number to the same customer. */
 export const PAIR_INTERVAL_MS = 6000;
-/** How long after completing a broadcast late failures (status callbacks) are still announced. */
-export const FAILURE_WATCH_MS = 10 * 60_000;
 const TICK_MS = 1000;
+/** While the messaging tier is full, how often a tick looks again (a raised tier is picked up by then). */
+const TIER_RECHECK_MS = 60_000;
 
 class AlreadyQueued extends Error {}
 class NotRunning extends Error {}
@@ -33,7 +34,10 @@ class NotRunning extends Error {}
  * time came freezes and starts (or fails, saying why). A running one pauses itself when its
  * template is no longer APPROVED; otherwise it hands up to its rate (capped by the number's
  * configured messages per second) of pending recipients to the outbound queue, skipping for now a
- * customer sent anything in the last 6 s, and comes back a second later.
+ * customer sent anything in the last 6 s, and comes back a second later. Within the number's
+ * messaging tier (messaging-tier.ts): over it, the rest waits (`waiting_reason`) until the oldest
+ * customer of the rolling 24 h frees a place. Its counters (broadcast-tallies.ts) say when it is
+ * done: nothing pending, nothing handed out still unsettled.
  *
  * Exactly once: a recipient becomes `queued` in the same transaction that records its outbound
  * message, and only from `pending`; from there the outbound path (intent before the Graph call,
@@ -52,11 +56,7 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
     if (!started.ok && started.reason !== 'broadcast_state') await failBroadcast(deps, id, `${started.reason}: ${started.message}`);
     return;
   }
-  if (b.state === 'completed') {
-    await sweepFailures(deps, id);
-    if (b.ended_at !== null && now < Number(b.ended_at) + FAILURE_WATCH_MS) await enqueueRun(db, deps, id, now + 60_000);
-    return;
-  }
+  // Late failures (status callbacks after completion) are applied as they arrive (recipient-funnel.ts).
   if (b.state !== 'running') return;
   const template = await getTemplate(db, b.template_id);
   if (template?.status !== 'APPROVED') {
@@ -72,39 +72,103 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   const channel = deps.channels.byId(b.channel_id);
   if (!channel) return failBroadcast(deps, id, `channel_not_found: the number ${b.channel_id} is no longer configured.`);
   const rate = Math.max(1, Math.min(Number(b.rate_per_second), channel.throughput.limit));
+  // The next batch by the (broadcast_id, state, seq) index: only pending recipients are read.
   const batch = await pendingRecipients(db, id, rate);
   const recent = await recentlyMessaged(
     db,
     batch.map((r) => r.contact_id),
     now - PAIR_INTERVAL_MS,
   );
+  const tier = await tierRoom(deps, b, batch, now);
+  let handed = 0;
+  let heldByPairRate = false;
   for (const r of batch) {
-    if (recent.has(r.contact_id)) continue; // its turn comes in a later tick
-    if (!(await queueRecipient(deps, b, { name: template.name, language: template.language }, r))) return; // paused or cancelled meanwhile
+    if (recent.has(r.contact_id)) {
+      heldByPairRate = true;
+      continue; // its turn comes in a later tick
+    }
+    const free = tier.reached.has(r.contact_id);
+    if (!free && tier.room <= 0) break; // in order: the rest waits for the window to free places
+    const outcome = await queueRecipient(deps, b, { name: template.name, language: template.language }, r);
+    if (outcome === 'stopped') return; // paused or cancelled meanwhile
+    if (outcome === 'reached') tier.room--;
+    handed++;
   }
   deps.jobs.wake();
-  await sweepFailures(deps, id);
-  const left = await outstanding(db, id);
-  if (left.pending === 0 && left.inFlight === 0) {
+  await syncInFlight(db, deps.jobs, id, deps.clock.now());
+  const pending = await tally(db, id, 'pending');
+  if (pending === 0 && (await tally(db, id, 'queued')) === 0) {
     const end = deps.clock.now();
     await db.transaction().execute(async (trx) => {
-      if (!(await moveBroadcast(trx, id, ['running'], 'completed', { ended_at: end, updated_at: end }))) return;
+      if (
+        !(await moveBroadcast(trx, id, ['running'], 'completed', {
+          ended_at: end,
+          updated_at: end,
+          waiting_reason: null,
+          waiting_until: null,
+        }))
+      )
+        return;
       await emitBroadcastState(trx, deps.jobs, 'broadcast.completed', { broadcastId: id, now: end });
-      await enqueueRun(trx, deps, id, end + 60_000); // late failures (status callbacks) are still announced
     });
     deps.jobs.wake();
     return;
   }
+  if (pending > 0 && handed === 0 && tier.room <= 0 && tier.nextFreeAt !== null) {
+    // Over the messaging tier: nothing goes until the oldest customer of the window frees a place.
+    const until = tier.nextFreeAt;
+    const reason = `messaging_tier: this number reached ${tier.count} unique customers in the last 24 h (its tier is ${tier.limit}); the next place frees at ${new Date(until).toISOString()}.`;
+    if (b.waiting_reason !== reason)
+      await db
+        .updateTable('broadcasts')
+        .set({ waiting_reason: reason, waiting_until: until })
+        .where('id', '=', id)
+        .where('state', '=', 'running')
+        .execute();
+    // A customer held back by the pair rate (one that takes no place) may go next second.
+    await enqueueRun(db, deps, id, Math.min(until, now + (heldByPairRate ? TICK_MS : TIER_RECHECK_MS)));
+    return;
+  }
+  if (b.waiting_reason !== null && handed > 0)
+    await db.updateTable('broadcasts').set({ waiting_reason: null, waiting_until: null }).where('id', '=', id).execute();
   await enqueueRun(db, deps, id, now + TICK_MS);
 }
 
-/** Hands one recipient to the outbound queue; false when the broadcast stopped running. */
-async function queueRecipient(deps: Deps, b: BroadcastRow, tpl: { name: string; language: string }, r: RecipientRow): Promise<boolean> {
+/**
+ * The messaging tier's room this tick: places left in the number's rolling 24 h, and the batch's
+ * customers who take no new place (already counted in it, or their service window is open).
+ */
+async function tierRoom(
+  deps: Deps,
+  b: BroadcastRow,
+  batch: readonly RecipientRow[],
+  now: number,
+): Promise<{ limit: number | null; count: number; room: number; reached: Set<string>; nextFreeAt: number | null }> {
+  const db = deps.storage.db;
+  const limit = await getTier(db, b.channel_id);
+  if (limit === null) return { limit, count: 0, room: Number.POSITIVE_INFINITY, reached: new Set(), nextFreeAt: null };
+  const { count, nextFreeAt } = await reachInWindow(db, b.channel_id, now);
+  const ids = batch.map((r) => r.contact_id);
+  const reached = await reachedAlready(db, b.channel_id, ids, now);
+  for (const open of await windowOpen(db, b.channel_id, ids, now)) reached.add(open);
+  return { limit, count, room: limit - count, reached, nextFreeAt };
+}
+
+/**
+ * Hands one recipient to the outbound queue: `stopped` when the broadcast stopped running,
+ * `reached` when the customer's service window was closed (a new place in the messaging tier).
+ */
+async function queueRecipient(
+  deps: Deps,
+  b: BroadcastRow,
+  tpl: { name: string; language: string },
+  r: RecipientRow,
+): Promise<'queued' | 'reached' | 'stopped'> {
   const now = deps.clock.now();
   const card = rateCardFor(deps.config);
   const components: unknown = JSON.parse(r.components);
   try {
-    await deps.storage.db.transaction().execute(async (trx) => {
+    return await deps.storage.db.transaction().execute(async (trx) => {
       // Paused or cancelled meanwhile: nothing more is handed out.
       if (!(await holdRunning(trx, b.id))) throw new NotRunning();
       const conv = await openConversation(trx, { channelId: b.channel_id, contactId: r.contact_id, now }, deps.jobs);
@@ -128,34 +192,17 @@ async function queueRecipient(deps: Deps, b: BroadcastRow, tpl: { name: string; 
         .execute();
       // Only from pending: if another tick got here first, this transaction (and its message) is undone.
       if (!(await markQueued(trx, b.id, r.contact_id, m.id, now))) throw new AlreadyQueued();
+      await moveTally(trx, b.id, 'pending', 'queued');
+      // Meta's messaging limit counts customers reached outside their customer service window.
+      if (customerWindow(conv.last_customer_message_at, now).open) return 'queued';
+      await recordReach(trx, b.channel_id, r.contact_id, now);
+      return 'reached';
     });
-    return true;
   } catch (err) {
-    if (err instanceof AlreadyQueued) return true;
-    if (err instanceof NotRunning) return false;
+    if (err instanceof AlreadyQueued) return 'queued';
+    if (err instanceof NotRunning) return 'stopped';
     throw err;
   }
-}
-
-/** Recipients whose message failed for good: marked failed with the code, and announced once. */
-async function sweepFailures(deps: Deps, id: string): Promise<void> {
-  const failed = await newlyFailed(deps.storage.db, id);
-  if (failed.length === 0) return;
-  const now = deps.clock.now();
-  await deps.storage.db.transaction().execute(async (trx) => {
-    for (const f of failed) {
-      if (await markFailed(trx, id, f.contact_id, f.error_code, f.error_message))
-        await emitRecipientFailed(trx, deps.jobs, {
-          broadcastId: id,
-          contactId: f.contact_id,
-          messageId: f.message_id,
-          code: f.error_code,
-          message: f.error_message,
-          now,
-        });
-    }
-  });
-  deps.jobs.wake();
 }
 
 async function failBroadcast(deps: Deps, id: string, reason: string): Promise<void> {

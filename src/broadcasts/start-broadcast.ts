@@ -1,8 +1,10 @@
+import { rateCardFor } from '../costs/rate-card.ts';
 import type { Deps } from '../deps.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
 import { JOBS } from '../jobs/job-catalog.ts';
 import type { Executor } from '../storage/executor.ts';
 import { emitBroadcastState } from './broadcast-events.ts';
+import { addTallies } from './broadcast-tallies.ts';
 import { getBroadcast, insertRecipients, moveBroadcast, type BroadcastRow, type BroadcastState } from './broadcast-store.ts';
 import { planBroadcast, refuse, templateSendable, type BroadcastRefusal } from './create-broadcast.ts';
 import { scheduleTime } from './schedule-time.ts';
@@ -97,6 +99,13 @@ export async function freezeAndRun(deps: Deps, id: string, from: readonly Broadc
         queued_at: null,
       })),
     );
+    // The counters start here: every recipient pending, and the estimate beside the cost to come.
+    const estimate = plan.recipients.reduce((sum, r) => sum + r.price_estimate, 0);
+    await addTallies(trx, id, [
+      { key: 'pending', n: plan.recipients.length },
+      { key: 'estimate', n: plan.recipients.length, amount: estimate },
+      { key: `currency:${rateCardFor(deps.config).currency}`, n: 1 },
+    ]);
     await emitBroadcastState(trx, deps.jobs, 'broadcast.started', { broadcastId: id, now });
     await enqueueRun(trx, deps, id);
     return true;

@@ -27,6 +27,8 @@ export interface ConversationRow {
   response_total_ms: number;
   last_read_at: number | null;
   awaiting_reply_since: number | null;
+  /** The broadcast the customer's latest reply answered (0027-broadcast-results), when the row carries it. */
+  broadcast_id?: string | null;
 }
 
 /**

@@ -31,6 +31,8 @@ export interface MessageRow {
   next_attempt_at: number | null;
   /** Outbound: the failed or unconfirmed message this one resends. */
   resend_of: string | null;
+  /** In: the broadcast this reply answers (0027-broadcast-results), when the row carries it. */
+  broadcast_id?: string | null;
 }
 
 /** Why a customer message's send time is our receive time: no usable timestamp, before 2009, or far in the future. */

@@ -10,6 +10,8 @@ import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
 import { aiModeOf } from '../ai/ai-modes.ts';
 import { replyWithAssistant } from '../ai/auto-reply.ts';
+import { noteBroadcastReply, startButtonFlow } from '../broadcasts/broadcast-replies.ts';
+
 const inboundReceived = messages.labels('inbound', 'received');
 
 const inboundKinds = new Set<string>([
@@ -87,9 +89,13 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     // The status guard makes a concurrent or repeated run of the same message a no-op.
     const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
     if (claimed.length === 0) return;
+    // A reply to a broadcast is marked and counted whoever answers it (broadcasts/broadcast-replies.ts).
+    const reply = await noteBroadcastReply(trx, row, now);
     if (await screenInbound(trx, deps, row, now)) return; // blocked contact, or an opt-out keyword (confirmed to the customer)
     // A human has the conversation: no automated responder (flows, demo bot, AI) answers.
     if (await isBotPaused(trx, deps, row.conversation_id, now)) return;
+    const buttonFlow = reply ? await startButtonFlow(trx, deps, row, reply) : { handled: false as const };
+    if (buttonFlow.handled) return void (afterCommit = buttonFlow.after);
     const flow = await handleInboundWithFlows(trx, deps, row);
     inboundReceived.inc();
     if (flow.handled) return void (afterCommit = flow.after);

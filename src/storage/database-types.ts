@@ -83,6 +83,7 @@ export interface Database {
     awaiting_reply_since: number | null; // oldest customer message no agent/API reply has answered
     awaiting_human_since: number | null; // 0005: waiting in the routing queue since (null: not waiting)
     sync_seq: Generated<number>; // 0018-sync-change-seq: set by triggers on every change (PostgreSQL: the writing xid)
+    broadcast_id: string | null; // 0027: the broadcast the customer's latest reply answered
   };
   messages: {
     id: string;
@@ -118,6 +119,7 @@ export interface Database {
     // The send policy (migration send-policy).
     next_attempt_at: number | null; // out, queued: when the next attempt is due (after a retryable failure, or its number's breaker)
     resend_of: string | null; // out: the failed or unconfirmed message this one resends
+    broadcast_id: string | null; // 0027: in: the broadcast this reply answers
   };
   status_events: {
     id: Generated<number>;
@@ -475,6 +477,9 @@ export interface Database {
     updated_at: number;
     started_at: number | null;
     ended_at: number | null;
+    button_flows: string | null; // 0027: JSON button payload/text -> flow id
+    waiting_reason: string | null; // 0027: why a running broadcast sends nothing now (messaging_tier)
+    waiting_until: number | null;
   };
   broadcast_recipients: {
     broadcast_id: string;
@@ -489,6 +494,27 @@ export interface Database {
     error_message: string | null;
     message_id: string | null;
     queued_at: number | null;
+    // 0027-broadcast-results
+    status: Generated<string>; // funnel: pending | queued | sent | delivered | read | failed | unconfirmed
+    replied_at: number | null;
+    reply_button: string | null;
+    cost: number | null; // recorded from Meta's pricing callback
+  };
+  broadcast_tallies: {
+    broadcast_id: string;
+    key: string; // a funnel status, replied, button:<payload>, cost, estimate
+    n: Generated<number>;
+    amount: Generated<number>;
+  };
+  messaging_tiers: {
+    channel_id: string;
+    tier: number | null; // null: unlimited
+    updated_at: number;
+  };
+  tier_reach: {
+    channel_id: string;
+    contact_id: string;
+    reached_at: number;
   };
   // Reports (0029-reports, docs/reports.md): the events triggers append, the fold's state, the hourly rollups.
   report_events: {

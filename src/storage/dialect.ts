@@ -28,6 +28,19 @@ export interface Dialect {
   settledBelowRunningTransactions(column: RawBuilder<unknown>): RawBuilder<SqlBool>;
   /** Whether the JSON text in `column` has an object at top-level key `key`. */
   jsonHasObject(column: RawBuilder<unknown>, key: string): RawBuilder<SqlBool>;
+  /** Whether the JSON array text in `column` holds the string `value`. */
+  jsonArrayHas(column: RawBuilder<unknown>, value: string): RawBuilder<SqlBool>;
+  /** Whether the JSON object text in `column` has `key` equal to `value`, of the same JSON type. */
+  jsonKeyEquals(column: RawBuilder<unknown>, key: string, value: string | number | boolean): RawBuilder<SqlBool>;
+}
+
+/** SQLite: json_type tells a JSON true from the number 1, which json_extract returns alike. */
+function sqliteJsonKeyEquals(column: RawBuilder<unknown>, key: string, value: string | number | boolean): RawBuilder<SqlBool> {
+  const path = `$."${key.replaceAll('"', '\\"')}"`;
+  if (typeof value === 'boolean') return sql<SqlBool>`json_type(${column}, ${path}) = ${value ? 'true' : 'false'}`;
+  if (typeof value === 'number')
+    return sql<SqlBool>`(json_type(${column}, ${path}) in ('integer', 'real') and json_extract(${column}, ${path}) = ${value})`;
+  return sql<SqlBool>`(json_type(${column}, ${path}) = 'text' and json_extract(${column}, ${path}) = ${value})`;
 }
 
 export const SQLITE_DIALECT: Dialect = Object.freeze<Dialect>({
@@ -39,6 +52,8 @@ export const SQLITE_DIALECT: Dialect = Object.freeze<Dialect>({
   prefersExistsToIn: false,
   settledBelowRunningTransactions: () => sql<SqlBool>`1 = 1`,
   jsonHasObject: (column, key) => sql<SqlBool>`json_type(${column}, ${`$.${key}`}) = 'object'`,
+  jsonArrayHas: (column, value) => sql<SqlBool>`exists (select 1 from json_each(${column}) where json_each.value = ${value})`,
+  jsonKeyEquals: sqliteJsonKeyEquals,
 });
 
 export const POSTGRES_DIALECT: Dialect = Object.freeze<Dialect>({
@@ -50,6 +65,8 @@ export const POSTGRES_DIALECT: Dialect = Object.freeze<Dialect>({
   prefersExistsToIn: true,
   settledBelowRunningTransactions: (column) => sql<SqlBool>`${column} < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`,
   jsonHasObject: (column, key) => sql<SqlBool>`jsonb_typeof(${column}::jsonb -> ${key}) = 'object'`,
+  jsonArrayHas: (column, value) => sql<SqlBool>`${column}::jsonb @> jsonb_build_array(${value}::text)`,
+  jsonKeyEquals: (column, key, value) => sql<SqlBool>`${column}::jsonb @> ${JSON.stringify({ [key]: value })}::jsonb`,
 });
 
 /** The dialect of the database an executor talks to (the one place that inspects Kysely's adapter). */

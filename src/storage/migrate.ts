@@ -28,6 +28,7 @@ import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { aiAssistantMigration } from './migrations/0028-ai-assistant.ts';
 import { reportsMigration } from './migrations/0029-reports.ts';
+import { broadcastResultsMigration } from './migrations/0027-broadcast-results.ts';
 import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-recipient-order.ts';
 import { operationsMigration } from './migrations/0030-operations.ts';
 
@@ -60,6 +61,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0029-reports': reportsMigration(dialect),
+    '0027-broadcast-results': broadcastResultsMigration(dialect),
     '0026-broadcast-recipient-order': broadcastRecipientOrderMigration(),
     '0030-operations': operationsMigration(dialect),
     '0028-ai-assistant': aiAssistantMigration(dialect),
