@@ -12,12 +12,15 @@
  * BENCH_LIST=1 runs only (e), at the issue's sizes (and on PostgreSQL when BENCH_PG_URL is set).
  * `npm run bench -- --only paced [--runs 3]` runs only (p), repeated, and prints the medians
  * (bench-paced-results.json); BENCH_PG_URL adds Switchboard on PostgreSQL to (p).
+ * `npm run bench -- --only ai`: the offline AI assistant over 1,000 articles (issue #18, bench/ai-assistant.ts;
+ * bench-ai-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
  */
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Simulator } from '../src/simulator/index.ts';
+import { renderAiBench, runAiBench } from './ai-assistant.ts';
 import { runEndToEnd } from './end-to-end.ts';
 import { runFlowSessionsBench } from './flow-sessions.ts';
 import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } from './list-queries.ts';
@@ -67,6 +70,14 @@ async function main(): Promise<void> {
   say(
     `Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}, load average ${machine.loadAverageAtStart.join(' ')}`,
   );
+  if (only === 'ai') {
+    // Issue 18: the offline assistant's latency and retrieval quality (bench/ai-assistant.ts); no simulator needed.
+    const run = await runAiBench();
+    say(renderAiBench(run));
+    const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, run };
+    writeFileSync(fileURLToPath(new URL('../bench-ai-results.json', import.meta.url)), `${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
   const sim: Simulator = await startBenchSimulator();
   if (only === 'paced') {
     try {

@@ -78,6 +78,12 @@ export interface Config {
    * loadConfig sets it (default 1500; 0: off); a Config built in code without it has no window.
    */
   inboundReorderWindowMs?: number;
+  /**
+   * WEBHOOK_COMMIT_WINDOW_MS: webhooks received within this many ms of the first are stored (and,
+   * where this process ingests, processed) by one transaction; each 200 waits for it (default 2; 0:
+   * only those read in the same event-loop turn).
+   */
+  webhookCommitWindowMs?: number;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
   flows?: {
     dir?: string;

@@ -8,6 +8,7 @@ import { startSwitchboard } from './start-switchboard.ts';
 import { ensureFirstAdmin } from './auth/first-admin.ts';
 import { seedTemplates } from './templates/seed-templates.ts';
 import { startDemoFlows, type DemoFlows } from './demo/start-demo-flows.ts';
+import { demoAssistantLines } from './demo/seed-knowledge.ts';
 
 /** Composition root for `npm start`: config -> (simulator) -> server + workers. */
 async function main(): Promise<void> {
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   // A new install's way into the web app: an admin user with a password printed once below.
   const firstAdmin = await ensureFirstAdmin(running.deps.storage.db, running.deps.clock);
   let demo: DemoFlows | undefined;
+  let aiLines: string[] = [];
   const log = running.deps.logger;
   if (simulator) {
     const check = await simulator.setWebhookUrl(`${running.url}/webhooks/whatsapp`);
@@ -93,6 +95,10 @@ async function main(): Promise<void> {
     demo = await startDemoFlows(running.deps, { preferredPort }).catch((err: unknown) => {
       log.warn({ err }, 'could not start the demo flow');
       return undefined;
+    });
+    aiLines = await demoAssistantLines(running.deps).catch((err: unknown) => {
+      log.warn({ err }, 'could not seed the demo knowledge base');
+      return [];
     });
   }
   const lines = [
@@ -119,6 +125,7 @@ async function main(): Promise<void> {
       lines.push(`  Demo flow:    "${demo.trigger}" starts ${demo.flowId} v${demo.version} (examples/flows/service-request.yaml)`);
       lines.push(`  Business API: ${demo.api.url}/service-requests  (a built-in mock; the requests the flow creates are listed there)`);
     }
+    lines.push(...aiLines);
   }
   if (firstAdmin) lines.push('', `  Web sign-in (shown once, stored hashed): ${firstAdmin.email} / ${firstAdmin.password}`);
   if (running.generatedAdminToken) {

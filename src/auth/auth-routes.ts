@@ -130,8 +130,13 @@ export async function authRoutes(fastify: FastifyInstance, opts: { deps: Deps })
         tags,
         response: {
           200: Type.Object(
-            { principal: PrincipalSchema, user: Nullable(User('the user; null for the admin token and tokens no user owns')) },
-            { examples: [{ principal: principalExample, user: userExample }] },
+            {
+              principal: PrincipalSchema,
+              user: Nullable(User('the user; null for the admin token and tokens no user owns')),
+              // The web app dates "Today" and the window countdowns by the server's clock, not the browser's.
+              server_time: Timestamp("the server's clock now: every time in the API is on this clock"),
+            },
+            { examples: [{ principal: principalExample, user: userExample, server_time: '2026-03-02T15:04:05.000Z' }] },
           ),
         },
       },
@@ -141,7 +146,11 @@ export async function authRoutes(fastify: FastifyInstance, opts: { deps: Deps })
       const principal = principalOf(req);
       const user = principal.userId === undefined ? undefined : await findUser(db, principal.userId);
       const teams = user ? await teamIdsByUser(db, [user.id]) : undefined;
-      return { principal: principalView(principal), user: user ? userView(user, teams?.get(user.id) ?? []) : null };
+      return {
+        principal: principalView(principal),
+        user: user ? userView(user, teams?.get(user.id) ?? []) : null,
+        server_time: new Date(clock.now()).toISOString(),
+      };
     },
   );
 }

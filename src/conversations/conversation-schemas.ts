@@ -290,7 +290,7 @@ export const Message = Type.Object(
     media: Nullable(
       Type.Object(
         { url: Str('GET it with your credentials: /api/v1/media/{id}'), mime_type: Nullable(Str()), filename: Nullable(Str()) },
-        { description: "a customer's file; null otherwise" },
+        { description: "a customer's file, or one we sent by media_id (an upload); null otherwise (text, or media sent by link)" },
       ),
     ),
     status: Str('in: received; out: queued, sending, accepted, sent, delivered, read, played, failed or unconfirmed'),

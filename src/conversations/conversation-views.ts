@@ -121,8 +121,8 @@ export function messageView(m: MessageRow) {
     text: m.text,
     // Stored as the pipeline wrote it; the API's field names are snake_case (mediaId -> media_id).
     content: snakeCaseKeys(JSON.parse(m.content)),
-    // A customer's file: download it from here (GET /api/v1/media/:id), not from WhatsApp.
-    media: customerMediaLink(m),
+    // A customer's file, or one we sent by media_id: download it from here (GET /api/v1/media/:id), not from WhatsApp.
+    media: mediaLink(m),
     status: m.status,
     status_at: iso(m.status_at),
     error: m.error_code ? { code: m.error_code, message: m.error_message } : null,
@@ -140,8 +140,15 @@ export function messageView(m: MessageRow) {
   };
 }
 
-function customerMediaLink(m: MessageRow): { url: string; mime_type: string | null; filename: string | null } | null {
-  if (m.direction !== 'in') return null;
+/** Outbound types whose `mediaId` (an upload to the channel) GET /api/v1/media/:id can fetch back. */
+const OUTBOUND_MEDIA: ReadonlySet<string> = new Set(['image', 'video', 'audio', 'document', 'sticker']);
+
+function mediaLink(m: MessageRow): { url: string; mime_type: string | null; filename: string | null } | null {
+  if (m.direction === 'out') {
+    const c = parseObject(m.content);
+    if (typeof c.type !== 'string' || !OUTBOUND_MEDIA.has(c.type) || typeof c.mediaId !== 'string') return null;
+    return { url: `/api/v1/media/${m.id}`, mime_type: null, filename: typeof c.filename === 'string' ? c.filename : null };
+  }
   const media = parseObject(m.content).media;
   if (typeof media !== 'object' || media === null || !('id' in media) || typeof media.id !== 'string') return null;
   return {

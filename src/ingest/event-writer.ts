@@ -1,25 +1,58 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery, type Kysely, sql } from 'kysely';
+import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Dialect, DialectName } from '../storage/dialect.ts';
+import { INGEST_LOCK } from './ingest-lock.ts';
 
 interface Waiting {
   provider: string;
   body: string;
+  parsed: unknown;
   receivedAt: number;
-  resolve(id: number): void;
+  /** Accepted for processing in the acknowledgement's transaction (accept()), not only stored (store()). */
+  inline: boolean;
+  resolve(stored: StoredEvent): void;
   reject(err: unknown): void;
 }
 
-const INSERT = {
+/** A stored webhook: `pending` when the ingest loop still has to process it. */
+export interface StoredEvent {
+  id: number;
+  pending: boolean;
+}
+
+/** Processing in the acknowledgement's own transaction (process-events.ts), where this process ingests. */
+export interface InlineIngest {
+  /** False where this process does not ingest (role web) or has stopped. */
+  active(): boolean;
+  /** One webhook's effects; returns a partial problem to record, throws when it cannot be processed. */
+  process(db: Executor, event: { parsed: unknown; text: string; receivedAt: number }, now: number): Promise<string | undefined>;
+  /** After a commit that processed events: the jobs they enqueued may run. */
+  committed(): void;
+  now(): number;
+  warn(obj: object, msg: string): void;
+}
+
+const INSERT_PENDING = {
   sqlite: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts") values (?, ?, ?, 'pending', 0) returning "id"`,
   postgres: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts") values ($1, $2, $3, 'pending', 0) returning "id"`,
 } satisfies Record<DialectName, string>;
+const INSERT_PROCESSED = {
+  sqlite: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values (?, ?, ?, 'processed', 0, ?, ?) returning "id"`,
+  postgres: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values ($1, $2, $3, 'processed', 0, $4, $5) returning "id"`,
+} satisfies Record<DialectName, string>;
+const ANY_PENDING = `select 1 as "one" from "webhook_events" where "status" = 'pending' limit 1`;
 
 /**
- * Group commit for acknowledgements: every webhook read in one turn of the event loop is stored by
- * one transaction, and each request's 200 waits for that commit. Under load this turns hundreds
- * of commits a second into a few, while a lone webhook still commits at once (next turn).
- * Rows are inserted one by one inside the transaction so each request gets its own id for sure.
+ * Group commit for acknowledgements: every webhook read within a short window (`windowMs` from
+ * the first one; 0 = the rest of this event-loop turn) is stored by one transaction, and each
+ * request's 200 waits for that commit. Where this process ingests and nothing older is still
+ * pending, the same transaction also processes the group (contacts, conversations, messages,
+ * statuses, the jobs they cause) and stores the events as processed: one commit instead of one for
+ * the acknowledgement, one for the ingest batch and one marking the events. Processing runs inside
+ * a savepoint: if it fails, only it is rolled back and the events are stored pending for the
+ * ingest loop, which retries them as before; the acknowledgement never depends on processing.
+ * Rows are inserted one by one so each request gets its own id for sure.
  */
 export class EventWriter {
   private waiting: Waiting[] = [];
@@ -28,17 +61,34 @@ export class EventWriter {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
+    private readonly opts: { windowMs?: number; inline?: InlineIngest } = {},
   ) {}
 
-  store(provider: string, body: string, receivedAt: number): Promise<number> {
+  /** Stores a webhook for the ingest loop (pending); resolves with its id once committed. */
+  async store(provider: string, body: string, receivedAt: number): Promise<number> {
+    return (await this.enqueue(provider, body, receivedAt, undefined, false)).id;
+  }
+
+  /**
+   * Stores a WhatsApp webhook and, where this process ingests, processes it in the same
+   * transaction (see the class comment); `parsed` is its body, already parsed by the route.
+   */
+  accept(provider: string, body: string, receivedAt: number, parsed: unknown): Promise<StoredEvent> {
+    return this.enqueue(provider, body, receivedAt, parsed, true);
+  }
+
+  private enqueue(provider: string, body: string, receivedAt: number, parsed: unknown, inline: boolean): Promise<StoredEvent> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ provider, body, receivedAt, resolve, reject });
+      this.waiting.push({ provider, body, parsed, receivedAt, inline, resolve, reject });
       if (this.scheduled) return;
       this.scheduled = true;
-      setImmediate(() => {
+      const run = () => {
         this.scheduled = false;
         void this.flush();
-      });
+      };
+      const windowMs = this.opts.windowMs ?? 0;
+      if (windowMs > 0) setTimeout(run, windowMs);
+      else setImmediate(run);
     });
   }
 
@@ -46,14 +96,29 @@ export class EventWriter {
     const group = this.waiting;
     this.waiting = [];
     if (group.length === 0) return;
-    const insert = INSERT[this.dialect.name];
-    let ids: number[];
+    // All or nothing: a group with an event only stored (another provider) is left to the loop whole.
+    const inline = this.opts.inline?.active() && group.every((w) => w.inline) ? this.opts.inline : undefined;
+    let stored: StoredEvent[];
     try {
-      ids = await this.db.transaction().execute(async (trx) => {
-        const out: number[] = [];
-        for (const w of group) {
-          const r = await trx.executeQuery<{ id: number }>(CompiledQuery.raw(insert, [w.provider, w.receivedAt, w.body]));
-          out.push(Number(r.rows[0]?.id));
+      stored = await this.db.transaction().execute(async (trx) => {
+        const outcome = inline ? await this.processInline(trx, inline, group) : undefined;
+        const out: StoredEvent[] = [];
+        for (let i = 0; i < group.length; i++) {
+          const w = group[i]!;
+          const r = outcome
+            ? await trx.executeQuery<{ id: number }>(
+                CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [
+                  w.provider,
+                  w.receivedAt,
+                  w.body,
+                  outcome.at,
+                  outcome.problems[i] ?? null,
+                ]),
+              )
+            : await trx.executeQuery<{ id: number }>(
+                CompiledQuery.raw(INSERT_PENDING[this.dialect.name], [w.provider, w.receivedAt, w.body]),
+              );
+          out.push({ id: Number(r.rows[0]?.id), pending: outcome === undefined });
         }
         return out;
       });
@@ -61,6 +126,37 @@ export class EventWriter {
       for (const w of group) w.reject(err); // nothing was stored: each request answers 5xx, Meta retries
       return;
     }
-    group.forEach((w, i) => w.resolve(ids[i]!));
+    if (inline && !stored[0]?.pending) inline.committed();
+    group.forEach((w, i) => w.resolve(stored[i]!));
+  }
+
+  /**
+   * Processes the group in `trx` when that keeps the order of events: no event received earlier is
+   * still pending (the loop goes oldest first), and on PostgreSQL this transaction holds the ingest
+   * lock that makes one process at a time turn events into messages. Undefined: left to the loop.
+   */
+  private async processInline(
+    trx: Executor,
+    inline: InlineIngest,
+    group: Waiting[],
+  ): Promise<{ at: number; problems: Array<string | undefined> } | undefined> {
+    if (this.dialect.multiProcess) {
+      const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
+      if (!lock.rows[0]?.ok) return undefined;
+    }
+    const pending = await trx.executeQuery(CompiledQuery.raw(ANY_PENDING, []));
+    if (pending.rows.length > 0) return undefined;
+    const at = inline.now();
+    await sql`savepoint inline_ingest`.execute(trx);
+    try {
+      const problems: Array<string | undefined> = [];
+      for (const w of group) problems.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));
+      await sql`release savepoint inline_ingest`.execute(trx);
+      return { at, problems };
+    } catch (err) {
+      await sql`rollback to savepoint inline_ingest`.execute(trx);
+      inline.warn({ err, events: group.length }, 'processing webhooks with their acknowledgement failed; the ingest loop retries them');
+      return undefined;
+    }
   }
 }

@@ -2,15 +2,14 @@ import { sql } from 'kysely';
 import { TurnGate } from '../core/turn-gate.ts';
 import type { Deps } from '../deps.ts';
 import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
-import { MAX_EVENT_ATTEMPTS, processEvents } from './process-events.ts';
+import type { InlineIngest } from './event-writer.ts';
+import { INGEST_LOCK } from './ingest-lock.ts';
+import { MAX_EVENT_ATTEMPTS, processEvents, processWebhookBody } from './process-events.ts';
 
 // Small enough that a webhook's insert never waits long behind a batch holding the connection;
 // smaller still while webhooks are arriving, so a batch is a short unit between acknowledgements.
 const BATCH = 50;
 const BATCH_UNDER_LOAD = 8;
-// Any constant: the advisory lock that makes one process at a time turn events into messages,
-// so a conversation's messages enter its serial job queue in the order they were received.
-const INGEST_LOCK = 727_001;
 
 /** Runs in every server process: picks up stored events, oldest first, in batches. */
 export class IngestLoop {
@@ -32,6 +31,18 @@ export class IngestLoop {
     this.timer = setInterval(() => this.wake(), 250);
     this.timer.unref();
     this.wake();
+  }
+
+  /** For the webhook route: process events in their acknowledgement's transaction while this loop runs. */
+  inline(): InlineIngest {
+    const { deps } = this;
+    return {
+      active: () => !this.stopped,
+      process: (db, event, now) => processWebhookBody(deps, db, event, now),
+      committed: () => deps.jobs.wake(),
+      now: () => deps.clock.now(),
+      warn: (obj, msg) => deps.logger.warn(obj, msg),
+    };
   }
 
   async stop(): Promise<void> {

@@ -47,10 +47,25 @@ export async function processEvents(deps: Deps, events: PendingEvent[], db: Exec
   await markEvents(db, clean, 'processed', now);
 }
 
-async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: number): Promise<string | undefined> {
+function processOne(deps: Deps, db: Executor, event: PendingEvent, now: number): Promise<string | undefined> {
+  return processWebhookBody(deps, db, { parsed: deps.parsedBodies.take(event.id), text: event.body, receivedAt: event.received_at }, now);
+}
+
+/**
+ * One webhook's effects, from its body (parsed already by the webhook route, else parsed here).
+ * Returns what went wrong with parts of it (recorded on the event), or undefined. Throws when it
+ * could not be processed at all: the caller's transaction (or savepoint) is then rolled back.
+ */
+export async function processWebhookBody(
+  deps: Deps,
+  db: Executor,
+  event: { parsed: unknown; text: string; receivedAt: number },
+  now: number,
+): Promise<string | undefined> {
   // U+0000 cannot be stored in PostgreSQL's text: replaced (U+FFFD) in every field on both databases.
-  const body = replaceNul(deps.parsedBodies.take(event.id) ?? JSON.parse(event.body), event.body);
-  const parsed = parseWhatsAppWebhook(body, event.received_at);
+  const body = replaceNul(event.parsed ?? JSON.parse(event.text), event.text);
+  const received_at = event.receivedAt;
+  const parsed = parseWhatsAppWebhook(body, received_at);
   if (!parsed.ok) return `not a WhatsApp webhook: ${parsed.reason}`;
   const problems: string[] = [];
   for (const m of parsed.value.messages) {
@@ -65,7 +80,7 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
     for (const id of contact.merged?.moved ?? [])
       await emitConversationUpdated(db, deps.jobs, { conversationId: id, changes: ['contact'], now });
     const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
-    const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, event.received_at);
+    const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, received_at);
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
     const messageId = await insertInbound(db, {
       conversationId: conversation.id,
@@ -105,11 +120,11 @@ async function processOne(deps: Deps, db: Executor, event: PendingEvent, now: nu
       deps.jobs,
       JOBS.messageProcess,
       { messageId },
-      { conversationId: conversation.id, ...(window > 0 ? { runAt: Math.max(now, event.received_at + window) } : {}) },
+      { conversationId: conversation.id, ...(window > 0 ? { runAt: Math.max(now, received_at + window) } : {}) },
     );
   }
   for (const parsedStatus of parsed.value.statuses) {
-    const at = checkStatusTime(parsedStatus.at, event.received_at);
+    const at = checkStatusTime(parsedStatus.at, received_at);
     const s = at === parsedStatus.at ? parsedStatus : { ...parsedStatus, at };
     const channel = deps.channels.byAccount(s.channelAccountId);
     if (!channel) {

@@ -8,6 +8,7 @@ import { findVisibleConversation } from '../conversations/conversation-access.ts
 import { isSafeMessageId } from './customer-media-files.ts';
 import { findMediaFile, type MediaFileRow } from './customer-media-store.ts';
 import { fetchCustomerMedia, mediaFiles, mediaMaxBytes } from './fetch-customer-media.ts';
+import { findSentMedia, recordSentMedia } from './sent-media.ts';
 
 /** Types a browser may show in the page; anything else is sent as an attachment, never rendered on our origin. */
 const INLINE_TYPES: ReadonlySet<string> = new Set([
@@ -57,11 +58,12 @@ export async function customerMediaRoutes(fastify: FastifyInstance, opts: { deps
     '/api/v1/media/:id',
     routeSchema(
       {
-        summary: "Download a customer's media (image, audio, video, document, sticker)",
+        summary: "Download a message's media (image, audio, video, document, sticker): a customer's, or one we sent by media_id",
         description:
           "The id is the message id (a message's `media.url` links here). Streams the file with its Content-Type and a Content-Disposition naming it " +
           '(inline for images, audio and video; attachment for anything else). Switchboard downloads customer media from WhatsApp once, right after the message arrives, ' +
           'and keeps it in DATA_DIR/media for MEDIA_RETENTION_DAYS; a missing file is fetched again. ' +
+          'Media we sent by `media_id` (an upload through POST /api/v1/media) is fetched back from WhatsApp the first time it is asked for (WhatsApp keeps uploads for 30 days), then kept the same way; media sent by `link` has no `media.url`. ' +
           '404 media_not_found (no such message with media, or its conversation is hidden from the caller), 410 media_expired (WhatsApp no longer has it, or retention deleted it), ' +
           '422 media_too_large (over MEDIA_MAX_BYTES: not downloaded), 502 media_unavailable (WhatsApp could not be reached or refused; try again).',
         tags: ['messages'],
@@ -75,7 +77,17 @@ export async function customerMediaRoutes(fastify: FastifyInstance, opts: { deps
       const notFound = new HttpError(404, 'media_not_found', `No media ${id}.`);
       if (!isSafeMessageId(id)) throw notFound;
       let row = await findMediaFile(db, id);
-      if (!row) throw notFound;
+      if (!row) {
+        // One of our own uploads, asked for the first time: record it (once its conversation is visible) and fetch it below.
+        const sent = await findSentMedia(db, id);
+        if (!sent) throw notFound;
+        await findVisibleConversation(db, req, sent.conversationId).catch((err: unknown) => {
+          throw err instanceof HttpError && err.status === 404 ? notFound : err;
+        });
+        await recordSentMedia(db, sent, deps.clock.now());
+        row = await findMediaFile(db, id);
+        if (!row) throw notFound;
+      }
       try {
         await findVisibleConversation(db, req, row.conversation_id);
       } catch (err) {

@@ -9,7 +9,13 @@ before(() => server.start());
 after(() => server.close());
 
 const provider = (o: { timeoutMs?: number; maxRetries?: number } = {}) =>
-  new OpenAiProvider({ baseUrl: server.url, apiKey: server.apiKey, model: 'test-model-1', timeoutMs: o.timeoutMs ?? 5000, maxRetries: o.maxRetries ?? 0 });
+  new OpenAiProvider({
+    baseUrl: server.url,
+    apiKey: server.apiKey,
+    model: 'test-model-1',
+    timeoutMs: o.timeoutMs ?? 5000,
+    maxRetries: o.maxRetries ?? 0,
+  });
 
 const messages = [
   { role: 'system' as const, content: 'You are a helpful assistant.' },
@@ -19,7 +25,11 @@ const messages = [
 test('a plain completion: the exact request (model, roles, tools, no stream) and the reply, tokens and finish reason', async () => {
   server.requests.length = 0;
   server.script.push({ kind: 'ok', text: 'Sí, de 9 a 13.' });
-  const tool = { name: 'lookup_order', description: 'Find an order', parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } };
+  const tool = {
+    name: 'lookup_order',
+    description: 'Find an order',
+    parameters: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+  };
   const r = await provider().complete({ messages, tools: [tool], maxTokens: 100 });
   assert.equal(r.text, 'Sí, de 9 a 13.');
   assert.equal(r.finishReason, 'stop');
@@ -71,9 +81,15 @@ test('500, a timeout, malformed JSON and a wrong key each fail with their kind',
   server.script.push({ kind: 'status', status: 500 });
   await assert.rejects(provider().complete({ messages }), (e: unknown) => e instanceof AiProviderError && e.kind === 'server_error');
   server.script.push({ kind: 'hang' });
-  await assert.rejects(provider({ timeoutMs: 300 }).complete({ messages }), (e: unknown) => e instanceof AiProviderError && e.kind === 'timeout');
+  await assert.rejects(
+    provider({ timeoutMs: 300 }).complete({ messages }),
+    (e: unknown) => e instanceof AiProviderError && e.kind === 'timeout',
+  );
   server.script.push({ kind: 'malformed' });
   await assert.rejects(provider().complete({ messages }), (e: unknown) => e instanceof AiProviderError && e.kind === 'bad_response');
   const wrongKey = new OpenAiProvider({ baseUrl: server.url, apiKey: 'sk-wrong', model: 'm', timeoutMs: 2000, maxRetries: 0 });
-  await assert.rejects(wrongKey.complete({ messages }), (e: unknown) => e instanceof AiProviderError && e.kind === 'refused' && !e.message.includes('sk-wrong'));
+  await assert.rejects(
+    wrongKey.complete({ messages }),
+    (e: unknown) => e instanceof AiProviderError && e.kind === 'refused' && !e.message.includes('sk-wrong'),
+  );
 });

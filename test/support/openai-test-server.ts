@@ -56,7 +56,8 @@ export class OpenAiTestServer {
       // kept as null: the test sees it
     }
     this.requests.push({ path: req.url ?? '', headers: req.headers, body });
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions')
+      return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
     if (req.headers.authorization !== `Bearer ${this.apiKey}`)
       return json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } });
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages))
@@ -87,7 +88,14 @@ export class OpenAiTestServer {
           object: 'chat.completion',
           created,
           model: body.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [call], refusal: null }, logprobs: null, finish_reason: 'tool_calls' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: null, tool_calls: [call], refusal: null },
+              logprobs: null,
+              finish_reason: 'tool_calls',
+            },
+          ],
           usage,
         });
       }
@@ -97,9 +105,12 @@ export class OpenAiTestServer {
         if (body.stream === true) {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
           const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
-            res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: null, choices, ...extra })}\n\n`);
+            res.write(
+              `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, system_fingerprint: null, choices, ...extra })}\n\n`,
+            );
           chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
-          for (const piece of text.match(/.{1,8}/gsu) ?? []) chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
+          for (const piece of text.match(/.{1,8}/gsu) ?? [])
+            chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }]);
           chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]);
           if (body.stream_options?.include_usage) chunk([], { usage });
           res.end('data: [DONE]\n\n');

@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { sql } from 'kysely';
+import { EventWriter, type InlineIngest } from '../../src/ingest/event-writer.ts';
+import { openStorage, type Storage } from '../../src/storage/open-database.ts';
+import { forEachDialect, postgresUrl } from '../support/dialects.ts';
+import { resetPostgres } from '../support/reset-postgres.ts';
+
+/**
+ * The acknowledgement's group commit (issue #16): webhooks accepted within the window share one
+ * transaction, which also processes them where nothing older is pending; a processing failure is
+ * rolled back alone (savepoint) and leaves the events pending for the ingest loop, still stored.
+ * The processing here is a stand-in that writes a row (or throws): what is tested is the writer's
+ * transaction on a real database.
+ */
+forEachDialect('event writer: group commit with processing in the same transaction', (dialect) => {
+  let storage: Storage;
+  let dataDir: string;
+  let processed: string[] = [];
+  let failOn: string | undefined;
+  let wakes = 0;
+
+  const inline: InlineIngest = {
+    active: () => true,
+    async process(db, event) {
+      const text = String((event.parsed as { text: string }).text);
+      // A write that the savepoint must undo when a later event of the group fails.
+      await db
+        .insertInto('meta')
+        .values({ key: `perf-test:${text}`, value: text })
+        .execute();
+      if (text === failOn) throw new Error(`cannot process ${text}`);
+      processed.push(text);
+      return text.startsWith('partial') ? 'a partial problem' : undefined;
+    },
+    committed: () => void wakes++,
+    now: () => 1_000,
+    warn: () => undefined,
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-event-writer-'));
+    if (dialect === 'postgres') await resetPostgres(postgresUrl!);
+    storage = await openStorage(dialect === 'postgres' ? { databaseUrl: postgresUrl, dataDir } : { dataDir });
+  });
+  after(async () => {
+    await storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const rows = () =>
+    storage.db.selectFrom('webhook_events').select(['id', 'body', 'status', 'processed_at', 'error']).orderBy('id').execute();
+  const settingsWritten = async () =>
+    (await storage.db.selectFrom('meta').select('key').where('key', 'like', 'perf-test:%').execute()).map((r) => r.key).sort();
+  const reset = async () => {
+    await sql`delete from webhook_events`.execute(storage.db);
+    await sql`delete from meta where key like 'perf-test:%'`.execute(storage.db);
+    processed = [];
+    failOn = undefined;
+    wakes = 0;
+  };
+
+  test('webhooks within the window share one commit and are stored processed, in order', async () => {
+    await reset();
+    const writer = new EventWriter(storage.db, storage.dialect, { windowMs: 5, inline });
+    const stored = await Promise.all(
+      ['a', 'partial-b', 'c'].map((text, i) => writer.accept('whatsapp', JSON.stringify({ text }), 100 + i, { text })),
+    );
+    assert.deepEqual(
+      stored.map((s) => s.pending),
+      [false, false, false],
+    );
+    assert.deepEqual(processed, ['a', 'partial-b', 'c']);
+    const r = await rows();
+    assert.deepEqual(
+      r.map((e) => [e.id, e.status, Number(e.processed_at), e.error]),
+      stored.map((s, i) => [s.id, 'processed', 1_000, i === 1 ? 'a partial problem' : null]),
+    );
+    assert.ok(stored[0]!.id < stored[1]!.id && stored[1]!.id < stored[2]!.id, 'ids in arrival order');
+    assert.equal(wakes, 1, 'one commit, one wake for the jobs it enqueued');
+  });
+
+  test('a processing failure rolls back only the processing: every event stored pending', async () => {
+    await reset();
+    failOn = 'y';
+    const writer = new EventWriter(storage.db, storage.dialect, { windowMs: 5, inline });
+    const stored = await Promise.all(['x', 'y'].map((text) => writer.accept('whatsapp', JSON.stringify({ text }), 100, { text })));
+    assert.deepEqual(
+      stored.map((s) => s.pending),
+      [true, true],
+    );
+    assert.deepEqual(
+      (await rows()).map((e) => [e.status, e.processed_at]),
+      [
+        ['pending', null],
+        ['pending', null],
+      ],
+    );
+    assert.deepEqual(await settingsWritten(), [], "the first event's writes were rolled back with the second's failure");
+    assert.equal(wakes, 0);
+  });
+
+  test('while an older event is pending, later ones are not processed ahead of it', async () => {
+    await reset();
+    const writer = new EventWriter(storage.db, storage.dialect, { windowMs: 0, inline });
+    const older = await writer.store('whatsapp', JSON.stringify({ text: 'old' }), 100);
+    const later = await writer.accept('whatsapp', JSON.stringify({ text: 'new' }), 101, { text: 'new' });
+    assert.ok(later.pending, 'left to the ingest loop, which goes oldest first');
+    assert.ok(later.id > older);
+    assert.deepEqual(processed, []);
+    assert.deepEqual(
+      (await rows()).map((e) => e.status),
+      ['pending', 'pending'],
+    );
+  });
+
+  test('where this process does not ingest (role web), events are only stored', async () => {
+    await reset();
+    const writer = new EventWriter(storage.db, storage.dialect, { inline: { ...inline, active: () => false } });
+    const s = await writer.accept('whatsapp', JSON.stringify({ text: 'w' }), 100, { text: 'w' });
+    assert.ok(s.pending);
+    assert.deepEqual(processed, []);
+  });
+});
