@@ -27,6 +27,7 @@ import { firstCustomerMessageAt, messagesPage } from './message-store.ts';
 import { listNotes, noteView } from './note-store.ts';
 import { drainAll } from '../routing/drain-queue.ts';
 import { actorOf } from '../routing/routing-routes.ts';
+import { attachSummary } from '../ai/summarise-conversation.ts';
 
 const tags = ['conversations'];
 
@@ -315,6 +316,7 @@ export async function conversationRoutes(fastify: FastifyInstance, opts: { deps:
         await db.transaction().execute(async (trx) => {
           await trx.updateTable('conversations').set(set).where('id', '=', id).where('status', '<>', 'closed').execute();
           if (set.status === 'closed') await releaseBot(trx, deps, { conversationId: id, by: actorOf(req), reason: 'closed', now }); // the bot pause ends with the conversation
+          if (set.status === 'closed') await attachSummary(trx, deps, id, 'closed'); // a one-line note for whoever reopens it
           if (set.status === 'closed') await emitConversationClosed(trx, deps.jobs, { conversationId: id, now });
           else await emitConversationUpdated(trx, deps.jobs, { conversationId: id, changes, now });
         });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { DEFAULT_AI_SETTINGS } from '../../src/ai/ai-settings.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -29,7 +30,7 @@ forEachDialect('AI assistant: knowledge base, offline answers, auto and draft mo
   let w: World;
   let channelId: string;
   before(async () => {
-    w = await startWorld({ dialect, config: { demoBot: false } });
+    w = await startWorld({ dialect, config: { demoBot: false, ai: { ...DEFAULT_AI_SETTINGS, maxTurns: 2 } } });
     for (const a of ARTICLES) assert.equal((await w.api('POST', '/api/v1/knowledge', a)).status, 201);
   });
   after(async () => {
@@ -111,7 +112,34 @@ forEachDialect('AI assistant: knowledge base, offline answers, auto and draft mo
     await customer.sendText('¿A qué hora abren los sábados?');
     await w.settle();
     assert.equal((await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data.length, before);
+    // Released: the AI answers again; the same question straight after is handed to a person.
+    assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/bot/resume`)).status, 200);
+    await customer.sendText('¿Cómo pido una factura?');
+    await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data.length === before + 1);
+    assert.equal((await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data[0].outcome, 'answered');
+    await customer.sendText('como pido una factura');
+    await waitFor(
+      async () => (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data[0]?.reason === 'repeated_question',
+    );
     assert.equal((await w.api('PUT', `/api/v1/ai/modes/${channelId}`, { mode: null })).status, 200);
+  });
+
+  test('auto mode hands off after AI_MAX_TURNS answers in a row (2 here)', async () => {
+    const waId = '5215550001003';
+    const customer = w.sim.customer(waId, 'Cris');
+    await customer.sendText('hola');
+    await w.settle();
+    const conv = await convOf(waId);
+    await w.api('PUT', `/api/v1/conversations/${conv.id}/ai/mode`, { mode: 'auto' });
+    const replies = async () => (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data;
+    for (const [i, q] of ['¿A qué hora abren los sábados?', '¿Cómo pido una factura?', 'How long does delivery take?'].entries()) {
+      await customer.sendText(q);
+      await waitFor(async () => (await replies()).length === i + 1);
+    }
+    assert.deepEqual(
+      (await replies()).map((r: any) => r.reason ?? r.outcome),
+      ['turn_limit', 'answered', 'answered'],
+    );
   });
 
   test('draft mode: a suggested reply, then accept / edit / discard in one call each', async () => {
@@ -148,6 +176,16 @@ forEachDialect('AI assistant: knowledge base, offline answers, auto and draft mo
     const discarded = await w.api('POST', `/api/v1/conversations/${conv.id}/ai/replies/${second.id}/decide`, { action: 'discard' });
     assert.equal(discarded.body.draft_state, 'discarded');
     assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/ai/replies/${second.id}/decide`, { action: 'nope' })).status, 422);
+    // Closing it attaches a one-line summary; the summary route answers one on request.
+    assert.equal((await w.api('PATCH', `/api/v1/conversations/${conv.id}`, { status: 'closed' })).status, 200);
+    const notes = (await w.api('GET', `/api/v1/conversations/${conv.id}`)).body.notes;
+    assert.ok(
+      notes.some((n: any) => /^AI summary \(closed\): \d+ messages; the customer first wrote "hola"/.test(n.text)),
+      JSON.stringify(notes),
+    );
+    const summary = await w.api('POST', `/api/v1/conversations/${conv.id}/ai/summary`);
+    assert.equal(summary.status, 200);
+    assert.match(summary.body.summary, /last "Is there express delivery\?"/);
   });
 
   test('usage sums calls by day, number and mode', async () => {
