@@ -110,10 +110,14 @@ export async function sendTemplate(
     );
   }
   const card = rateCardFor(deps.config);
+  // A channel without templates (Telegram: no 24-hour window, no per-message price) gets the
+  // template's rendered text as a plain message, so flows and agents use one template everywhere.
+  const asText = deps.channels.byId(target.channelId)?.adapter.capabilities.templates === false;
   // Free as POST /api/v1/costs/estimate says: a free entry point window, or a UTILITY template inside the customer's window.
   const entryPointUntil = await freeEntryPointUntil(db, deps.storage.dialect, target.channelId, target.contactId, now);
-  const amount =
-    freeReasonOf(tpl.category, window.open, entryPointUntil) !== null
+  const amount = asText
+    ? 0
+    : freeReasonOf(tpl.category, window.open, entryPointUntil) !== null
       ? 0
       : estimatePrice(card, tpl.category, pricingNumber(contact.phone_e164, contact.external_id));
   const overrideReason =
@@ -122,7 +126,9 @@ export async function sendTemplate(
     const m = await queueOutbound(trx, deps.jobs, {
       conversationId: target.conversationId,
       channelId: target.channelId,
-      content: { type: 'template', name: tpl.name, language: tpl.language, components: resolved.components },
+      content: asText
+        ? { type: 'text', text: resolved.rendered.text }
+        : { type: 'template', name: tpl.name, language: tpl.language, components: resolved.components },
       author: target.author,
       now,
     });
@@ -166,7 +172,12 @@ async function findSendableTemplate(
 ): Promise<{ ok: true; tpl: TemplateRow } | TemplateSendRefusal> {
   const db = deps.storage.db;
   const byId = ref.startsWith('tpl_') ? await getTemplate(db, ref) : undefined;
-  const tpl = byId && byId.channel_id === channelId ? byId : await findTemplateByName(db, channelId, ref, language);
+  let tpl = byId && byId.channel_id === channelId ? byId : await findTemplateByName(db, channelId, ref, language);
+  // A channel without templates of its own (Telegram) uses the WhatsApp numbers' library: its text is sent.
+  if (!tpl && deps.channels.byId(channelId)?.adapter.capabilities.templates === false) {
+    if (byId) tpl = byId;
+    for (const number of deps.channels.all()) tpl ??= await findTemplateByName(db, number.id, ref, language);
+  }
   if (!tpl) return refuse('template_not_found', `No template ${ref}${language ? ` in ${language}` : ''} on this number.`);
   if (tpl.status === 'APPROVED') return { ok: true, tpl };
   const reason = tpl.status === 'PAUSED' ? 'template_paused' : tpl.status === 'DISABLED' ? 'template_disabled' : 'template_not_approved';
