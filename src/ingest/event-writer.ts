@@ -49,9 +49,9 @@ const ANY_PENDING = `select 1 as "one" from "webhook_events" where "status" = 'p
  * request's 200 waits for that commit. Where this process ingests and nothing older is still
  * pending, the same transaction also processes the group (contacts, conversations, messages,
  * statuses, the jobs they cause) and stores the events as processed: one commit instead of one for
- * the acknowledgement, one for the ingest batch and one marking the events. Processing runs inside
- * a savepoint: if it fails, only it is rolled back and the events are stored pending for the
- * ingest loop, which retries them as before; the acknowledgement never depends on processing.
+ * the acknowledgement, one for the ingest batch and one marking the events. If processing fails,
+ * that transaction is rolled back and a second one stores the events pending for the ingest loop,
+ * which retries them as before: the acknowledgement never depends on processing.
  * Rows are inserted one by one so each request gets its own id for sure.
  */
 export class EventWriter {
@@ -100,40 +100,52 @@ export class EventWriter {
     const inline = this.opts.inline?.active() && group.every((w) => w.inline) ? this.opts.inline : undefined;
     let stored: StoredEvent[];
     try {
-      stored = await this.db.transaction().execute(async (trx) => {
-        const outcome = inline ? await this.processInline(trx, inline, group) : undefined;
-        const out: StoredEvent[] = [];
-        for (let i = 0; i < group.length; i++) {
-          const w = group[i]!;
-          const r = outcome
-            ? await trx.executeQuery<{ id: number }>(
-                CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [
-                  w.provider,
-                  w.receivedAt,
-                  w.body,
-                  outcome.at,
-                  outcome.problems[i] ?? null,
-                ]),
-              )
-            : await trx.executeQuery<{ id: number }>(
-                CompiledQuery.raw(INSERT_PENDING[this.dialect.name], [w.provider, w.receivedAt, w.body]),
-              );
-          out.push({ id: Number(r.rows[0]?.id), pending: outcome === undefined });
-        }
-        return out;
-      });
+      stored = await this.db.transaction().execute((trx) => this.write(trx, group, inline));
     } catch (err) {
-      for (const w of group) w.reject(err); // nothing was stored: each request answers 5xx, Meta retries
-      return;
+      if (!inline) {
+        for (const w of group) w.reject(err); // nothing was stored: each request answers 5xx, Meta retries
+        return;
+      }
+      // Processing failed and took the transaction with it: store the events only, for the ingest
+      // loop, which retries them one by one as it always did. Cheaper than a savepoint on every group.
+      inline.warn({ err, events: group.length }, 'processing webhooks with their acknowledgement failed; the ingest loop retries them');
+      try {
+        stored = await this.db.transaction().execute((trx) => this.write(trx, group, undefined));
+      } catch (again) {
+        for (const w of group) w.reject(again);
+        return;
+      }
     }
     if (inline && !stored[0]?.pending) inline.committed();
     group.forEach((w, i) => w.resolve(stored[i]!));
+  }
+
+  private async write(trx: Executor, group: Waiting[], inline: InlineIngest | undefined): Promise<StoredEvent[]> {
+    const outcome = inline ? await this.processInline(trx, inline, group) : undefined;
+    const out: StoredEvent[] = [];
+    for (let i = 0; i < group.length; i++) {
+      const w = group[i]!;
+      const r = outcome
+        ? await trx.executeQuery<{ id: number }>(
+            CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [
+              w.provider,
+              w.receivedAt,
+              w.body,
+              outcome.at,
+              outcome.problems[i] ?? null,
+            ]),
+          )
+        : await trx.executeQuery<{ id: number }>(CompiledQuery.raw(INSERT_PENDING[this.dialect.name], [w.provider, w.receivedAt, w.body]));
+      out.push({ id: Number(r.rows[0]?.id), pending: outcome === undefined });
+    }
+    return out;
   }
 
   /**
    * Processes the group in `trx` when that keeps the order of events: no event received earlier is
    * still pending (the loop goes oldest first), and on PostgreSQL this transaction holds the ingest
    * lock that makes one process at a time turn events into messages. Undefined: left to the loop.
+   * Throws when processing fails (the caller rolls the transaction back).
    */
   private async processInline(
     trx: Executor,
@@ -147,16 +159,8 @@ export class EventWriter {
     const pending = await trx.executeQuery(CompiledQuery.raw(ANY_PENDING, []));
     if (pending.rows.length > 0) return undefined;
     const at = inline.now();
-    await sql`savepoint inline_ingest`.execute(trx);
-    try {
-      const problems: Array<string | undefined> = [];
-      for (const w of group) problems.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));
-      await sql`release savepoint inline_ingest`.execute(trx);
-      return { at, problems };
-    } catch (err) {
-      await sql`rollback to savepoint inline_ingest`.execute(trx);
-      inline.warn({ err, events: group.length }, 'processing webhooks with their acknowledgement failed; the ingest loop retries them');
-      return undefined;
-    }
+    const problems: Array<string | undefined> = [];
+    for (const w of group) problems.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));
+    return { at, problems };
   }
 }
