@@ -42,6 +42,7 @@ const EVENT_TYPES = [
   'contact.opted_out',
   'flow.succeeded',
   'flow.failed',
+  'system.attention',
 ];
 const SCOPES = ['conversations:read', 'conversations:write', 'contacts:read', 'contacts:write', 'admin'];
 
