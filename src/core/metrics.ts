@@ -13,6 +13,7 @@ export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 20 });
 
 const registers = [metricsRegistry];
+// Background jobs are labelled `task`, not `job`: Prometheus gives every scraped series a `job` label of its own.
 // Latency buckets: from a cached answer (1 ms) to a Graph call that times out (10 s and over).
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -41,14 +42,14 @@ export const webhookEvents = new Counter({
 export const jobRuns = new Counter({
   name: 'switchboard_jobs_total',
   help: 'Background job attempts finished, by job name and outcome (completed, failed: retried or given up)',
-  labelNames: ['job', 'outcome'] as const,
+  labelNames: ['task', 'outcome'] as const,
   registers,
 });
 
 export const jobDuration = new Histogram({
   name: 'switchboard_job_duration_seconds',
   help: 'How long one attempt of a background job ran, by job name',
-  labelNames: ['job'] as const,
+  labelNames: ['task'] as const,
   buckets: SECONDS,
   registers,
 });
@@ -56,7 +57,7 @@ export const jobDuration = new Histogram({
 export const jobsRunning = new Gauge({
   name: 'switchboard_jobs_running',
   help: 'Background jobs running in this process now, by job name',
-  labelNames: ['job'] as const,
+  labelNames: ['task'] as const,
   registers,
 });
 
@@ -110,6 +111,12 @@ export const scrapeGauges = {
   jobsPending: new Gauge({
     name: 'switchboard_jobs_pending',
     help: 'Background jobs waiting to run (all processes on this database)',
+    registers,
+  }),
+  jobsByTask: new Gauge({
+    name: 'switchboard_jobs_waiting',
+    help: 'Background jobs not done yet, by job name and state (ready: due, waiting for a worker; scheduled: due later)',
+    labelNames: ['task', 'state'] as const,
     registers,
   }),
   jobsOldestAge: new Gauge({

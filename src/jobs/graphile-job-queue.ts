@@ -192,6 +192,18 @@ export class GraphileJobQueue implements JobQueue {
     return { count: Number(row?.count ?? 0), oldestAt: row?.oldest ? new Date(row.oldest).getTime() : null };
   }
 
+  async backlogByTask(): Promise<Record<string, { ready: number; scheduled: number }>> {
+    await this.prepare();
+    const r = await sql<{ task: string; ready: string | number; scheduled: string | number }>`
+      select task_identifier as task,
+        count(*) filter (where run_at <= now() and locked_at is null) as ready,
+        count(*) filter (where run_at > now()) as scheduled
+      from graphile_worker.jobs where attempts < max_attempts group by task_identifier`.execute(this.storage.db);
+    const out: Record<string, { ready: number; scheduled: number }> = {};
+    for (const row of r.rows) out[row.task] = { ready: Number(row.ready), scheduled: Number(row.scheduled) };
+    return out;
+  }
+
   async idle(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

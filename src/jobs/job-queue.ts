@@ -35,6 +35,8 @@ export interface JobQueue {
   stop(): Promise<void>;
   /** Jobs waiting to run and the age of the oldest, for /health/ready. */
   backlog(): Promise<{ count: number; oldestAt: number | null }>;
+  /** Jobs not done yet by task name: due and waiting for a worker (ready), or due later (scheduled). For /metrics. */
+  backlogByTask(): Promise<Record<string, { ready: number; scheduled: number }>>;
   /** Waits until no job is runnable now (tests and the benchmark). */
   idle(timeoutMs?: number): Promise<void>;
 }

@@ -127,6 +127,20 @@ export class SqliteJobQueue implements JobQueue {
     await this.flush();
   }
 
+  async backlogByTask(): Promise<Record<string, { ready: number; scheduled: number }>> {
+    const now = this.opts.clock.now();
+    const out: Record<string, { ready: number; scheduled: number }> = {};
+    for (const [name, jobs] of this.queues) {
+      jobs.forEach((j, i) => {
+        if (i === 0 && this.busy.has(name)) return; // running now
+        const c = (out[j.task] ??= { ready: 0, scheduled: 0 });
+        if (j.runAt > now) c.scheduled++;
+        else c.ready++;
+      });
+    }
+    return out;
+  }
+
   async backlog(): Promise<{ count: number; oldestAt: number | null }> {
     const now = this.opts.clock.now();
     let count = 0;

@@ -76,12 +76,17 @@ export async function startMetricsServer(deps: Deps): Promise<{ url: string; clo
 
 /** Sets the gauges read from the database and this process's state, then writes every metric out. */
 export async function renderMetrics(deps: Deps): Promise<string> {
-  const b = await readBacklogs(deps);
+  const [b, byTask] = await Promise.all([readBacklogs(deps), deps.jobs.backlogByTask()]);
   const g = scrapeGauges;
   g.webhookPending.set(b.webhookEvents.pending);
   g.webhookOldestAge.set((b.webhookEvents.oldestAgeMs ?? 0) / 1000);
   g.jobsPending.set(b.jobs.pending);
   g.jobsOldestAge.set((b.jobs.oldestAgeMs ?? 0) / 1000);
+  g.jobsByTask.reset(); // a job name with nothing waiting drops out rather than keeping its last count
+  for (const [task, c] of Object.entries(byTask)) {
+    g.jobsByTask.set({ task, state: 'ready' }, c.ready);
+    g.jobsByTask.set({ task, state: 'scheduled' }, c.scheduled);
+  }
   g.eventBacklog.set(b.eventDeliveries.pending);
   g.flowSessions.set(b.flowSessionsActive);
   const pool = deps.storage.pgPool;

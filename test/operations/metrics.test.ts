@@ -115,8 +115,8 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
     grew('switchboard_messages_total', { direction: 'outbound', status: 'accepted' });
     grew('switchboard_messages_total', { direction: 'outbound', status: 'delivered' });
     grew('switchboard_graph_requests_total', { method: 'POST', outcome: 'ok' });
-    grew('switchboard_jobs_total', { job: 'message.process', outcome: 'completed' });
-    grew('switchboard_jobs_total', { job: 'message.send', outcome: 'completed' });
+    grew('switchboard_jobs_total', { task: 'message.process', outcome: 'completed' });
+    grew('switchboard_jobs_total', { task: 'message.send', outcome: 'completed' });
     grew('switchboard_event_webhook_deliveries_total', { outcome: 'delivered' });
     grew('switchboard_http_requests_total', { method: 'POST', route: '/webhooks/whatsapp', status: '200' }, 2);
     const webhookRoute = { method: 'POST', route: '/webhooks/whatsapp' };
@@ -127,8 +127,8 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
       'webhook requests timed under their route template',
     );
     assert.ok(
-      after.count('switchboard_job_duration_seconds', { job: 'message.send' }) >
-        before.count('switchboard_job_duration_seconds', { job: 'message.send' }),
+      after.count('switchboard_job_duration_seconds', { task: 'message.send' }) >
+        before.count('switchboard_job_duration_seconds', { task: 'message.send' }),
     );
     assert.ok(
       after.count('switchboard_graph_request_duration_seconds', { method: 'POST', outcome: 'ok' }) >
@@ -180,6 +180,13 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
       before.value('switchboard_webhook_events_total', { outcome: 'rejected', reason });
     assert.equal(delta('missing_signature'), 1);
     assert.equal(delta('invalid_signature'), 1);
+  });
+
+  test('jobs not done yet are counted by job name and state', async () => {
+    const { deps } = w.app;
+    await deps.jobs.enqueue(deps.storage.db, 'templates.sync', {}, { runAt: deps.clock.now() + 3_600_000, key: 'metrics-test-later' });
+    deps.jobs.wake();
+    await waitFor(async () => (await scrape()).value('switchboard_jobs_waiting', { task: 'templates.sync', state: 'scheduled' }) === 1);
   });
 
   test('every metric the Grafana dashboard (docs/grafana) queries is exposed', async () => {
