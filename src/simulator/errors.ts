@@ -41,6 +41,7 @@ export const errorTitles: Record<number, string> = {
   131021: 'Recipient cannot be sender',
   131026: 'Message undeliverable',
   131047: 'Re-engagement message',
+  131049: 'This message was not delivered to maintain healthy ecosystem engagement.',
   131051: 'Unsupported message type',
   131053: 'Media upload error',
   131056: '(Business Account, Consumer Account) pair rate limit hit',
@@ -79,6 +80,7 @@ export function tokenError(): GraphError {
 const asyncDetails: Record<number, string> = {
   131047: 'Message failed to send because more than 24 hours have passed since the customer last replied to this number.',
   131026: 'Message Undeliverable.',
+  131049: 'In order to maintain a healthy ecosystem engagement, the message failed to be delivered.',
   131053: 'Unable to download the media sent by the business.',
 };
 

@@ -32,6 +32,7 @@ export interface ResolvedOptions {
   templateReviewDelayMs: number;
   seedTemplates: TemplateSeed[];
   unregisteredNumbers: Set<string>;
+  marketingLimitedNumbers: Set<string>;
   maxLogEntries: number;
   logger: SimLogger;
 }
@@ -106,6 +107,7 @@ export function resolveOptions(o: SimulatorOptions): ResolvedOptions {
     templateReviewDelayMs: nonNegative('templateReviewDelayMs', o.templateReviewDelayMs, 2000),
     seedTemplates: o.seedTemplates ?? [],
     unregisteredNumbers: new Set((o.unregisteredNumbers ?? []).map(digitsOnly)),
+    marketingLimitedNumbers: new Set((o.marketingLimitedNumbers ?? []).map(digitsOnly)),
     maxLogEntries: Math.max(1, Math.floor(nonNegative('maxLogEntries', o.maxLogEntries, 10_000))),
     logger: o.logger ?? silent,
   };

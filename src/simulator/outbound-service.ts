@@ -22,7 +22,7 @@ const DAY = 24 * 60 * 60 * 1000;
 /**
  * POST /{phone-number-id}/messages: validate, apply the synchronous limits (131021, 130429,
  * 131056), accept (200 + wamid), and decide the message's fate the way Meta does — policy
- * failures (24 h window 131047, not on WhatsApp 131026) are accepted first and fail later by a
+ * failures (24 h window 131047, not on WhatsApp 131026, marketing limit 131049) are accepted first and fail later by a
  * status callback.
  */
 export class OutboundService {
@@ -76,7 +76,10 @@ export class OutboundService {
     const windowOpen = this.state.windowOpen(waId, now);
     const digits = input.replace(/\D/g, '');
     const unregistered = digits.startsWith('999') || this.opts.unregisteredNumbers.has(waId) || this.opts.unregisteredNumbers.has(digits);
-    const failCode = unregistered ? 131026 : !msg.template && !windowOpen ? 131047 : undefined;
+    const marketingLimited =
+      msg.template?.record.category === 'MARKETING' &&
+      (this.opts.marketingLimitedNumbers.has(waId) || this.opts.marketingLimitedNumbers.has(digits));
+    const failCode = unregistered ? 131026 : marketingLimited ? 131049 : !msg.template && !windowOpen ? 131047 : undefined;
     const pricing = pricingFor(msg.template?.record.category, windowOpen);
     const wamid = newWamid(waId);
     const customer = this.state.customer(waId);

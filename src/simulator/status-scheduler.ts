@@ -10,7 +10,7 @@ type Status = 'sent' | 'delivered' | 'read' | 'failed';
 
 /**
  * Turns every accepted message into its status callbacks: sent → delivered → read (read with
- * `readProbability`), or a single `failed` for policy failures (131047, 131026). With
+ * `readProbability`), or a single `failed` for policy failures (131047, 131026, 131049). With
  * `outOfOrder` the same delay slots carry the statuses in reverse (read first), because Meta
  * does not guarantee order. Each status is emitted at most once per message, so a customer
  * reading on the phone page and the automatic read never both fire. Not simulated: a blocked

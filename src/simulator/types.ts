@@ -104,6 +104,11 @@ export interface SimulatorOptions {
   templateReviewDelayMs?: number;
   seedTemplates?: TemplateSeed[];
   unregisteredNumbers?: string[];
+  /**
+   * Customers at Meta's per-user marketing limit: a MARKETING template to them is accepted, then
+   * fails with 131049 ("healthy ecosystem engagement") in its status callback. Other sends go through.
+   */
+  marketingLimitedNumbers?: string[];
   /** Cap of each in-memory log (outbound records, deliveries, inbound index). Default 10_000. */
   maxLogEntries?: number;
   logger?: SimLogger;
