@@ -25,10 +25,8 @@ export const requestIdOptions: Pick<FastifyServerOptions, 'genReqId' | 'requestI
 export function installRequestObservability(app: FastifyInstance): void {
   app.addHook('onRequest', (req, reply, done) => {
     reply.header('x-request-id', req.id);
-    runWithLogContext({ request_id: req.id }, done);
-  });
-  // Reading the body runs in the socket's context: the handler gets the request's back.
-  app.addHook('preHandler', (req, _reply, done) => {
+    // Everything after this hook runs in the request's context: Fastify carries it through body
+    // parsing (an AsyncResource in its content-type parser), so one run here covers the handler.
     runWithLogContext({ request_id: req.id }, done);
   });
   app.addHook('preSerialization', (req, reply, payload, done) => {

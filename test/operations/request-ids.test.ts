@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import Fastify from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/core/logger.ts';
+import { installRequestObservability, requestIdOptions } from '../../src/http/request-observability.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { FaultGraph } from '../support/fault-graph.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
@@ -15,6 +18,39 @@ class LogSink extends Writable {
     done();
   }
 }
+
+test("a handler's own log lines carry the request id, also after a body was read in several chunks", async () => {
+  const log = new LogSink();
+  const logger = createLogger('info', log);
+  const app = Fastify({ loggerInstance: logger, ...requestIdOptions });
+  installRequestObservability(app);
+  app.post('/echo', async (req) => {
+    await new Promise((r) => setTimeout(r, 5)); // a later turn of the event loop, as a database call would be
+    logger.info({ bytes: JSON.stringify(req.body).length }, 'handled');
+    return { ok: true };
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/echo`;
+    // A body trickled in pieces: parsing completes in the socket's callbacks, not the request's.
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        for (const part of ['{"text": "', 'x'.repeat(70_000), '"}']) {
+          controller.enqueue(new TextEncoder().encode(part));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        controller.close();
+      },
+    });
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 200);
+    const id = res.headers.get('x-request-id');
+    const line = log.lines.find((l) => l.msg === 'handled');
+    assert.equal(line?.request_id, id);
+  } finally {
+    await app.close();
+  }
+});
 
 forEachDialect('operations: request ids in answers, error bodies and log lines; job ids in job log lines', (dialect) => {
   let w: World;
