@@ -383,7 +383,7 @@ forEachDialect(
       const done = await drive(w, id);
       assert.equal(done.state, 'completed');
       // Meta accepted the unregistered number, then sent `failed` 131026.
-      // Late failures are still swept (and announced) after completion, once a minute.
+      // A late failure is applied (and announced) when its status callback arrives, also after completion.
       for (let i = 0; i < 3; i++) {
         w.clock.advance(60_000);
         await w.sim.drainWebhooks();
