@@ -21,6 +21,8 @@ export interface ListFilter {
   teamId?: string;
   label?: string;
   channelId?: string;
+  /** whatsapp | telegram: every conversation on that kind of channel. */
+  channelKind?: string;
   unread?: boolean;
   /** Per-agent unread (conversation-reads.ts): whether this user has unread customer messages. */
   myUnread?: { userId: string; unread: boolean };
@@ -92,6 +94,8 @@ export async function listConversations(
   else if (f.assignee !== undefined) query = query.where('c.assignee_id', '=', f.assignee);
   if (f.teamId !== undefined) query = query.where('c.team_id', '=', f.teamId);
   if (f.channelId !== undefined) query = query.where('c.channel_id', '=', f.channelId);
+  if (f.channelKind !== undefined)
+    query = query.where('c.channel_id', 'in', db.selectFrom('channels').select('id').where('kind', '=', f.channelKind));
   // A literal 0 so the partial index (where unread_count > 0) applies.
   if (f.unread === true) query = query.where('c.unread_count', '>', sql.lit(0));
   if (f.unread === false) query = query.where('c.unread_count', '=', sql.lit(0));

@@ -50,7 +50,7 @@ const LIST_QUERY = Type.Object({
   assignee: param('assignee', 'a user id, "me" or "none"'),
   team: param('team', 'team id'),
   label: param('label', 'label name'),
-  channel: param('channel', 'channel id'),
+  channel: param('channel', 'whatsapp or telegram (every channel of that kind), or one channel id (wa_<phone_number_id>, tg_<bot id>)'),
   unread: choice(
     'unread',
     ['true', 'false'],

@@ -49,7 +49,9 @@ export function parseListQuery(query: ListQuery, userId: string | undefined, now
   const label = one('label');
   if (label !== undefined) f.label = label;
   const channel = one('channel');
-  if (channel !== undefined) f.channelId = channel;
+  // A channel kind (every WhatsApp number, every Telegram bot) or one channel's id.
+  if (channel === 'whatsapp' || channel === 'telegram') f.channelKind = channel;
+  else if (channel !== undefined) f.channelId = channel;
   if (query.unread !== undefined) f.unread = query.unread === 'true';
   if (query.my_unread !== undefined) {
     if (!userId) throw bad('invalid_my_unread', 'my_unread needs a signed-in user or a token a user owns.');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
@@ -225,6 +226,78 @@ forEachDialect('Telegram channel', (dialect) => {
     assert.ok(press);
     assert.equal(press.text, 'No');
     assert.equal(JSON.parse(press.content).reply.id, 'no');
+  });
+
+  test('the inbox lists both channels; channel=telegram|whatsapp filters by kind, channel=<id> by channel', async () => {
+    await w.sim.customer('15550009876', 'Wanda').sendText('hello from WhatsApp');
+    const u = tg.user({ first_name: 'Tess' });
+    u.send('hello from Telegram');
+    await tg.drain();
+    await w.sim.drainWebhooks();
+    await w.settle();
+    const all = (await w.api('GET', '/api/v1/conversations?limit=200')).body.data as Array<{ channel_id: string }>;
+    assert.ok(all.some((c) => c.channel_id === channelId()));
+    assert.ok(all.some((c) => c.channel_id.startsWith('wa_')));
+    const tgOnly = (await w.api('GET', '/api/v1/conversations?channel=telegram&limit=200')).body.data as Array<{ channel_id: string }>;
+    assert.ok(tgOnly.length > 0);
+    assert.ok(tgOnly.every((c) => c.channel_id === channelId()));
+    const waOnly = (await w.api('GET', '/api/v1/conversations?channel=whatsapp&limit=200')).body.data as Array<{ channel_id: string }>;
+    assert.ok(waOnly.length > 0);
+    assert.ok(waOnly.every((c) => c.channel_id.startsWith('wa_')));
+    const byId = (await w.api('GET', `/api/v1/conversations?channel=${channelId()}&limit=200`)).body.data;
+    assert.equal(byId.length, tgOnly.length);
+  });
+
+  test('fuzzed Telegram updates never get a 5xx, and the ingest survives them', async () => {
+    const url = `${w.app.url}/webhooks/telegram/${botId}`;
+    const anyJson = fc.jsonValue({ maxDepth: 4 });
+    const messageLike = fc.record(
+      {
+        message_id: fc.oneof(fc.integer(), fc.string(), fc.constant(null)),
+        date: fc.oneof(fc.integer(), fc.double(), fc.string()),
+        chat: fc.oneof(
+          fc.record({ id: fc.oneof(fc.integer(), fc.string()), type: fc.constantFrom('private', 'group', 'channel', 7) }),
+          anyJson,
+        ),
+        from: fc.oneof(fc.record({ id: fc.integer(), first_name: fc.string() }), anyJson),
+        text: fc.oneof(fc.string(), anyJson),
+        photo: fc.oneof(fc.array(fc.record({ file_id: fc.oneof(fc.string(), fc.integer()) })), anyJson),
+        location: anyJson,
+        contact: anyJson,
+        reply_to_message: anyJson,
+      },
+      { requiredKeys: [] },
+    );
+    const update = fc.record(
+      {
+        update_id: fc.oneof(fc.integer({ min: 1, max: 2 ** 40 }), anyJson),
+        message: messageLike,
+        edited_message: messageLike,
+        callback_query: fc.oneof(fc.record({ id: fc.string(), from: anyJson, data: anyJson, message: messageLike }), anyJson),
+        my_chat_member: anyJson,
+        poll: anyJson,
+      },
+      { requiredKeys: [] },
+    );
+    await fc.assert(
+      fc.asyncProperty(update, async (u) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+          body: JSON.stringify(u),
+        });
+        await res.arrayBuffer();
+        return res.status < 500;
+      }),
+      { numRuns: 150 },
+    );
+    await w.settle(30_000);
+    const failed = await w.app.deps.storage.db
+      .selectFrom('webhook_events')
+      .select(['id', 'error'])
+      .where('status', '=', 'failed')
+      .execute();
+    assert.deepEqual(failed, []);
   });
 
   test('a user who blocked the bot: the 403 fails the send, marks the contact, and later sends are refused', async () => {
