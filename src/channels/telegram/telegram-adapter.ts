@@ -77,8 +77,9 @@ export class TelegramAdapter implements ChannelAdapter {
 
   /** Telegram has no read receipts; `typing` shows "typing..." for ~5 s (sendChatAction). */
   async markRead(externalMessageId: string, opts?: { typing?: boolean }): Promise<SendResult | { ok: true }> {
-    if (!opts?.typing) return { ok: true };
-    const chat = externalMessageId.split(':')[0] ?? '';
+    // Only a message id names its chat (`<chat>:<message_id>`); a button press (`cb:...`) does not.
+    const chat = /^(-?\d+):/.exec(externalMessageId)?.[1];
+    if (!opts?.typing || chat === undefined) return { ok: true };
     return this.sendTyping(chat);
   }
 

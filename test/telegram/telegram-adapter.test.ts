@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { OutboundContent } from '../../src/channels/channel-types.ts';
+import { parseTelegramUpdate, TelegramAdapter } from '../../src/channels/telegram/index.ts';
+import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+
+// The Telegram adapter against the Telegram simulator over loopback: the exact Bot API request for
+// every kind we send, and what each failure becomes.
+let tg: TelegramSimulator;
+let adapter: TelegramAdapter;
+before(async () => {
+  tg = await startTelegramSimulator({ limits: { perChat: 1000, perBotPerSecond: 1000 } });
+  adapter = new TelegramAdapter({ apiUrl: tg.url, botToken: tg.botToken, perChatGapMs: 0 });
+});
+after(async () => {
+  await adapter.close();
+  await tg.close();
+});
+
+test('the contract: channel, account id (the bot id), capabilities', () => {
+  assert.equal(adapter.channel, 'telegram');
+  assert.equal(adapter.accountId, tg.botToken.split(':')[0]);
+  assert.deepEqual(adapter.capabilities, {
+    lists: true,
+    templates: false,
+    reactions: true,
+    readReceipts: false,
+    serviceWindow: false,
+    edits: true,
+  });
+});
+
+test('every kind we send is one Bot API call with exactly these parameters', async () => {
+  const u = tg.user({ first_name: 'Kim' });
+  const { message: quoted } = u.send('quote me');
+  const photo = u.send({ type: 'photo' }).message.photo as Array<{ file_id: string }>;
+  const fileId = photo.at(-1)!.file_id;
+  const cases: Array<[OutboundContent, string, Record<string, unknown>]> = [
+    [
+      { type: 'text', text: 'a < b & c > d' },
+      'sendMessage',
+      { text: 'a &lt; b &amp; c &gt; d', parse_mode: 'HTML', link_preview_options: { is_disabled: true } },
+    ],
+    [{ type: 'text', text: 'see https://x.test', previewUrl: true }, 'sendMessage', { text: 'see https://x.test', parse_mode: 'HTML' }],
+    [{ type: 'image', mediaId: fileId, caption: '<i>' }, 'sendPhoto', { photo: fileId, caption: '&lt;i&gt;', parse_mode: 'HTML' }],
+    [{ type: 'video', link: 'https://x.test/v.mp4' }, 'sendVideo', { video: 'https://x.test/v.mp4' }],
+    [
+      { type: 'document', link: 'https://x.test/a.pdf', caption: 'doc' },
+      'sendDocument',
+      { document: 'https://x.test/a.pdf', caption: 'doc', parse_mode: 'HTML' },
+    ],
+    [{ type: 'audio', link: 'https://x.test/a.ogg', voice: true }, 'sendVoice', { voice: 'https://x.test/a.ogg' }],
+    [{ type: 'audio', link: 'https://x.test/a.mp3' }, 'sendAudio', { audio: 'https://x.test/a.mp3' }],
+    [{ type: 'sticker', mediaId: fileId }, 'sendSticker', { sticker: fileId }],
+    [{ type: 'location', latitude: 1.5, longitude: 2.5 }, 'sendLocation', { latitude: 1.5, longitude: 2.5 }],
+    [
+      { type: 'location', latitude: 1.5, longitude: 2.5, name: 'Shop', address: 'Main St' },
+      'sendVenue',
+      { latitude: 1.5, longitude: 2.5, title: 'Shop', address: 'Main St' },
+    ],
+    [
+      {
+        type: 'contacts',
+        contacts: [{ name: { formatted_name: 'Bo B', first_name: 'Bo', last_name: 'B' }, phones: [{ phone: '+1555' }] }],
+      },
+      'sendContact',
+      { phone_number: '+1555', first_name: 'Bo', last_name: 'B' },
+    ],
+    [
+      { type: 'buttons', header: 'H', body: 'Pick', footer: 'F', buttons: [{ id: 'a', title: 'A' }] },
+      'sendMessage',
+      {
+        text: '<b>H</b>\n\nPick\n\n<i>F</i>',
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: [[{ text: 'A', callback_data: 'a' }]] },
+      },
+    ],
+    [
+      {
+        type: 'list',
+        body: 'Menu',
+        button: 'Open',
+        sections: [
+          {
+            title: 'S',
+            rows: [
+              { id: 'r1', title: 'One' },
+              { id: 'r2', title: 'Two', description: 'd' },
+            ],
+          },
+        ],
+      },
+      'sendMessage',
+      {
+        text: 'Menu',
+        parse_mode: 'HTML',
+        reply_markup: { inline_keyboard: [[{ text: 'One', callback_data: 'r1' }], [{ text: 'Two', callback_data: 'r2' }]] },
+      },
+    ],
+    [
+      { type: 'cta_url', body: 'Visit', displayText: 'Site', url: 'https://x.test' },
+      'sendMessage',
+      { text: 'Visit', parse_mode: 'HTML', reply_markup: { inline_keyboard: [[{ text: 'Site', url: 'https://x.test' }]] } },
+    ],
+  ];
+  for (const [content, method, params] of cases) {
+    const before = tg.sent().length;
+    const r = await adapter.send({ to: String(u.id), content });
+    assert.equal(r.ok, true, `${content.type}: ${JSON.stringify(r)}`);
+    const call = tg.sent()[before]!;
+    assert.equal(call.method, method, content.type);
+    assert.deepEqual(call.params, { chat_id: u.id, ...params }, content.type);
+    assert.ok(r.ok && r.externalId === `${u.id}:${call.message!.message_id}`);
+  }
+  const replied = await adapter.send({ to: String(u.id), content: { type: 'text', text: 're' }, replyTo: `${u.id}:${quoted.message_id}` });
+  assert.equal(replied.ok, true);
+  assert.deepEqual(tg.sent().at(-1)!.params.reply_parameters, { message_id: quoted.message_id, allow_sending_without_reply: true });
+  const template = await adapter.send({ to: String(u.id), content: { type: 'template', name: 't', language: 'en' } });
+  assert.deepEqual(template.ok ? null : [template.code, template.retryable], ['unsupported_on_channel', false]);
+  assert.deepEqual(await adapter.markRead(`${u.id}:1`, { typing: true }), { ok: true });
+  assert.deepEqual(tg.sent().at(-1)!.params, { chat_id: u.id, action: 'typing' });
+});
+
+test('failures: 400 with the description, 429 retryable after retry_after, 403 blocked, a refused connection retryable', async () => {
+  const u = tg.user();
+  const bad = await adapter.send({ to: String(u.id), content: { type: 'image', mediaId: 'no-such-file' } });
+  assert.deepEqual(bad.ok ? null : [bad.code, bad.retryable, bad.message], [
+    'telegram_400',
+    false,
+    'Bad Request: wrong file identifier/HTTP URL specified',
+  ]);
+  const strict = await startTelegramSimulator({ botToken: tg.botToken });
+  const paced = new TelegramAdapter({ apiUrl: strict.url, botToken: strict.botToken, perChatGapMs: 0 });
+  try {
+    const v = strict.user();
+    assert.equal((await paced.send({ to: String(v.id), content: { type: 'text', text: '1' } })).ok, true);
+    const limited = await paced.send({ to: String(v.id), content: { type: 'text', text: '2' } });
+    assert.deepEqual(limited.ok ? null : [limited.code, limited.retryable, limited.retryAfterMs], ['telegram_429', true, 1000]);
+    v.block();
+    const blocked = await paced.send({ to: String(v.id), content: { type: 'text', text: '3' } });
+    assert.deepEqual(blocked.ok ? null : [blocked.code, blocked.retryable], ['telegram_blocked', false]);
+  } finally {
+    await paced.close();
+    await strict.close();
+  }
+  // The adapter's own pacing: a second message to one chat waits for its gap instead of a 429.
+  const gentle = new TelegramAdapter({ apiUrl: tg.url, botToken: tg.botToken, perChatGapMs: 300 });
+  const t0 = Date.now();
+  await gentle.send({ to: String(u.id), content: { type: 'text', text: 'a' } });
+  await gentle.send({ to: String(u.id), content: { type: 'text', text: 'b' } });
+  assert.ok(Date.now() - t0 >= 290);
+  await gentle.close();
+  const down = new TelegramAdapter({ apiUrl: 'http://127.0.0.1:1', botToken: tg.botToken });
+  const refused = await down.send({ to: String(u.id), content: { type: 'text', text: 'x' } });
+  assert.deepEqual(refused.ok ? null : [refused.code, refused.retryable], ['network_error', true]);
+  await down.close();
+});
+
+test('getMe, downloadMedia through getFile; a wrong token is refused', async () => {
+  const me = await adapter.getMe();
+  assert.deepEqual(me, { ok: true, id: tg.bot.id, username: tg.bot.username });
+  const u = tg.user();
+  const doc = u.send({ type: 'document', data: Buffer.from('%PDF-1.7 body'), fileName: 'x.pdf' }).message.document as { file_id: string };
+  const got = await adapter.downloadMedia({ mediaId: doc.file_id });
+  assert.ok(got.ok);
+  assert.equal(got.data.toString(), '%PDF-1.7 body');
+  const wrong = new TelegramAdapter({ apiUrl: tg.url, botToken: `${tg.bot.id}:AAwrongwrongwrongwrongwrongwrongwr` });
+  const refused = await wrong.getMe();
+  assert.deepEqual(refused.ok ? null : [refused.code, refused.httpStatus], ['telegram_401', 401]);
+  await wrong.close();
+});
+
+test('the parser never throws and maps unknown updates to other', () => {
+  for (const junk of [null, 1, 'x', [], {}, { update_id: 'x' }, { message: 5 }, { message: { chat: {} } }, { inline_query: { id: '1' } }]) {
+    const p = parseTelegramUpdate(junk, '1', Date.now());
+    assert.equal(p.messages.length, 0);
+  }
+  const other = parseTelegramUpdate({ update_id: 1, inline_query: { id: '1' } }, '1', Date.now());
+  assert.deepEqual(
+    other.other.map((o) => o.field),
+    ['inline_query'],
+  );
+});
