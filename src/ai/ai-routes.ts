@@ -235,7 +235,7 @@ export async function aiRoutes(fastify: FastifyInstance, opts: { deps: Deps }): 
         channelId: conv?.channel_id ?? null,
         mode: 'preview',
       });
-      if (!r.replyId) throw new HttpError(503, 'ai_unavailable', 'The assistant is off.');
+      // Every outcome is stored (unavailable too: its reason says why the assistant is off).
       return replyView(await mustReply(r.replyId));
     },
   );

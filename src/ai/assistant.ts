@@ -29,7 +29,7 @@ export interface AskInput {
 export type AskResult =
   | { outcome: 'answered'; text: string; confidence: number | null; replyId: string }
   | { outcome: 'handoff'; reason: HandoffReason; text: string | null; confidence: number | null; replyId: string }
-  | { outcome: 'unavailable'; reason: string; replyId: string | null };
+  | { outcome: 'unavailable'; reason: string; replyId: string };
 
 export type HandoffReason = 'customer_asked' | 'low_confidence' | 'repeated_question' | 'turn_limit' | 'provider_error';
 

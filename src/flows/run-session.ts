@@ -299,8 +299,13 @@ async function applyEffect(
     case 'link':
       await linkRecord(trx, row.conversation_id, effect.record, now);
       return;
-    case 'ai':
-      return; // asked after the commit (carryOn)
+    case 'ai': {
+      // Asked after the commit (carryOn). The HTTP block's watchdog: if the process dies during
+      // the call, the session re-enters the block (without the message: it hands off, no_question).
+      const limit = deps.config.ai?.timeoutMs ?? 20_000;
+      await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: now + limit + 60_000 });
+      return;
+    }
     case 'template':
       // The same watchdog as HTTP: a crash between this commit and the send re-runs the block.
       await enqueueJob(trx, deps.jobs, JOBS.flowTimer, { sessionId: row.id, step: row.step }, { runAt: now + 60_000 });
