@@ -131,7 +131,7 @@ async function measureTarget(
     // Warm-up: JIT, connection pools, the first pages of every table; not measured.
     await runCustomerTraffic({
       sim,
-      ratePerSecond: 100,
+      ratePerSecond: Math.min(100, rates[0] ?? 100), // a lower first rate (BENCH_PACED_RATES): a warm-up the target keeps up with
       durationSeconds: warmupSeconds,
       areaCode: `6${ti}${rep % 10}`,
       label: `paced-warm-${name}-${rep}`,

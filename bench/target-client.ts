@@ -92,7 +92,7 @@ export async function startTargetProcess(
   };
   let started: { url: string; pid: number };
   try {
-    started = (await call({ kind: 'start', target }, 30_000)) as { url: string; pid: number };
+    started = (await call({ kind: 'start', target }, 120_000)) as { url: string; pid: number };
   } catch (err) {
     await kill();
     throw err;
