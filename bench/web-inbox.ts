@@ -18,7 +18,8 @@ import { seedInbox } from './list-seed.ts';
 
 const CONVERSATIONS = Number(process.env.WEB_BENCH_CONVERSATIONS ?? 10_000);
 
-buildWebApp();
+// WEB_BENCH_NO_BUILD=1 measures dist/web as it is (to compare two builds put in place one after the other).
+if (!process.env.WEB_BENCH_NO_BUILD) buildWebApp();
 const w = await startWorld({ dialect: 'sqlite', config: { demoBot: false }, sim: { readProbability: 0 } });
 const admin = (await ensureFirstAdmin(w.app.deps.storage.db, w.clock))!;
 const seedStarted = Date.now();

@@ -68,13 +68,16 @@ forEachDialect('web app: the composer, the actions menu and the side panel', (di
     const image = await customer.waitForMessage((m) => m.type === 'image', 5000);
     assert.equal(image.body.image.caption, 'El plano');
     assert.deepEqual(uploads, ['POST']);
-    // Our own upload went to WhatsApp (no copy here to preview): the bubble says it is a photo, with its caption.
-    await page
-      .getByTestId('message')
-      .filter({ hasText: 'El plano' })
-      .getByTestId('media-placeholder')
-      .filter({ hasText: 'Photo' })
-      .waitFor();
+    // Our own photo previews like a customer's: GET /api/v1/media/:id fetches the upload back from WhatsApp.
+    const sentPhoto = page.getByTestId('message').filter({ hasText: 'El plano' }).locator('img');
+    await sentPhoto.waitFor();
+    assert.match((await sentPhoto.getAttribute('src')) ?? '', /^\/api\/v1\/media\/msg_/);
+    await waitFor(
+      async () => (await sentPhoto.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)) === 1,
+      5000,
+      'the sent photo loaded',
+    );
+    assert.equal(await page.getByTestId('message').filter({ hasText: 'El plano' }).getByTestId('media-placeholder').count(), 0);
     // The list row shows the last message's type (GET /conversations carries last_message_type).
     await page
       .getByTestId('conversation-row')

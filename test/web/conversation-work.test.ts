@@ -60,6 +60,13 @@ forEachDialect('web app: working a conversation', (dialect) => {
     const got = await customer.waitForMessage((m) => m.type === 'template', 5000);
     assert.equal(got.body.template.name, 'solicitud_recibida_cliente');
     await page.getByTestId('message').filter({ hasText: 'recibimos tu solicitud SOL-77' }).waitFor();
+    // Day separators go by the server's clock (25 h ahead of this browser's): the template, sent now, is under "Today".
+    assert.equal(await page.getByTestId('history').locator('.day-sep').last().textContent(), 'Today');
+    assert.equal(
+      (await page.getByTestId('history').locator('.day-sep').first().textContent()) === 'Today',
+      false,
+      'the customer wrote 25 h earlier',
+    );
 
     // A message WhatsApp does not deliver (a number not on WhatsApp): failed, with the error in words.
     const tpl = (await w.api('GET', '/api/v1/templates?status=APPROVED')).body.data.find(
@@ -154,6 +161,18 @@ forEachDialect('web app: working a conversation', (dialect) => {
     await admin.getByTestId('labels-input').fill('urgente');
     await admin.getByTestId('labels-input').press('Enter');
     await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.labels.includes('urgente'), 3000, 'label added');
+    await admin.getByTestId('labels-input').fill('vip');
+    await admin.getByTestId('labels-input').press('Enter');
+    const labelsNow = async () => (await w.api('GET', `/api/v1/conversations/${convId}`)).body.labels.sort().join(',');
+    await waitFor(async () => (await labelsNow()) === 'urgente,vip', 3000, 'two labels');
+    const row = admin.getByTestId('conversation-row').filter({ hasText: 'Elena Soto' });
+    await row.locator('.conv-tag.label', { hasText: 'vip' }).waitFor();
+    // Removed with its pill's ×: the API drops it, the pill and the row's chip go, the other label stays.
+    await admin.getByRole('button', { name: 'Remove label vip' }).click();
+    await waitFor(async () => (await labelsNow()) === 'urgente', 3000, 'label removed');
+    await admin.getByTestId('label-pill').filter({ hasText: 'vip' }).waitFor({ state: 'detached' });
+    await row.locator('.conv-tag.label', { hasText: 'vip' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await admin.getByTestId('label-pill').allTextContents(), ['urgente']);
 
     // A note mentioning Bea: shown inline as internal, never sent; Bea gets a live notification.
     await admin.getByTestId('composer-mode').getByText('Note').click();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachDialect } from '../support/dialects.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { LAPTOP, signIn, startWebWorld } from './web-world.ts';
+import { LAPTOP, PHONE, signIn, startWebWorld } from './web-world.ts';
 
 forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
   test('the first admin signs in, sets availability and language; a customer message appears live; the reply reaches the customer and turns read', async (t) => {
@@ -27,6 +27,22 @@ forEachDialect('web app: sign in, the live inbox, reply', (dialect) => {
     await page.getByTestId('availability').getByText('Away').click();
     const me = (await w.api('GET', '/api/v1/users')).body.data.find((u: any) => u.email === ww.admin.email);
     await waitFor(async () => (await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'away', 3000, 'availability away');
+    // Nothing open yet: the conversation column says what to do (the side panel folds away on a laptop).
+    await page.getByTestId('nothing-open').filter({ hasText: 'No conversation open' }).waitFor();
+    assert.equal(await page.locator('.side-pane').isVisible(), false);
+
+    // On a phone too, availability is in the header itself, not behind a menu.
+    const phone = await ww.page(PHONE);
+    await signIn(phone, ww.url, ww.admin);
+    const switcher = phone.getByTestId('availability');
+    assert.equal(await switcher.isVisible(), true, 'availability visible in the phone header');
+    const box = await switcher.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width && box.y < 56, `inside the header: ${JSON.stringify(box)}`);
+    await switcher.getByText('Offline').click();
+    await waitFor(async () => (await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'offline', 3000, 'offline from a phone');
+    await switcher.getByText('Away').click();
+    await waitFor(async () => (await w.api('GET', `/api/v1/users/${me.id}`)).body.availability === 'away', 3000, 'away again');
+    await phone.close();
 
     // A customer writes: the row appears without reload, with its unread badge and preview.
     await page.mouse.move(1000, 780);

@@ -9,6 +9,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
 import { ApiError } from './api/client.ts';
+import { warmFormatters } from './inbox/format.ts';
+import { prefetchInbox } from './inbox/list-query.ts';
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -20,6 +22,10 @@ const queryClient = new QueryClient({
     },
   },
 });
+
+// A reload of the inbox asks for the list alongside /auth/me, not after it answered.
+prefetchInbox(queryClient);
+warmFormatters();
 
 // Darker primary shades than Mantine's default blue keep white text above 4.5:1 contrast.
 const theme = createTheme({ primaryColor: 'teal', primaryShade: 9, defaultRadius: 'md' });

@@ -1,6 +1,8 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import i18n from '../i18n/index.ts';
+import { prefetchInbox } from '../inbox/list-query.ts';
 import { ApiError, get, patch, post, put } from './client.ts';
+import { noteServerTime } from './server-clock.ts';
 import type { Availability, Me, User } from './types.ts';
 
 export const ME_KEY = ['me'] as const;
@@ -11,7 +13,9 @@ export function useMe() {
     queryKey: ME_KEY,
     queryFn: async () => {
       try {
+        const askedAt = Date.now();
         const me = await get<Me>('/auth/me');
+        noteServerTime(me.server_time, askedAt);
         if (me.user) applyUserLanguage(me.user);
         return me;
       } catch (err) {
@@ -28,6 +32,7 @@ export function useSession() {
   return {
     async signIn(email: string, password: string) {
       const r = await post<{ user: User }>('/auth/login', { email, password });
+      prefetchInbox(qc);
       applyUserLanguage(r.user);
       // The inbox renders from the sign-in answer at once; /auth/me confirms it in the background.
       const me: Me = { principal: { kind: 'user' }, user: r.user };

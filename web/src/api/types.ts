@@ -22,6 +22,8 @@ export type Agent = Pick<User, 'id' | 'name' | 'email' | 'role' | 'availability'
 export interface Me {
   principal: { kind: string; scopes?: string[] };
   user: User | null;
+  /** The server's clock (GET /auth/me); absent in the answer to sign-in. */
+  server_time?: string;
 }
 
 export interface Conversation {

@@ -1,23 +1,19 @@
-import { Button, Loader, Stack, Text } from '@mantine/core';
+import { Button, Loader, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { get } from '../api/client.ts';
-import type { Conversation, Page } from '../api/types.ts';
+import { serverNow } from '../api/server-clock.ts';
+import type { Conversation } from '../api/types.ts';
 import { initials } from '../shell/Shell.tsx';
-import { listQuery, type InboxFilters } from './filters.ts';
+import type { InboxFilters } from './filters.ts';
+import { conversationListOptions } from './list-query.ts';
 import { contactName, duration, KIND_ICON, timeOf, windowState } from './format.ts';
 
 const ROW_HEIGHT = 76;
 
 export function useConversationList(filters: InboxFilters) {
-  return useInfiniteQuery({
-    queryKey: ['conversations', filters],
-    queryFn: ({ pageParam }) => get<Page<Conversation>>(`/conversations${listQuery(filters, pageParam)}`),
-    initialPageParam: null as string | null,
-    getNextPageParam: (last) => last.next_cursor,
-  });
+  return useInfiniteQuery(conversationListOptions(filters));
 }
 
 /**
@@ -57,6 +53,8 @@ export function ConversationList(props: {
     getScrollElement: () => parentRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
+    // Rows have one fixed height: let React batch scroll updates instead of a synchronous render per scroll event.
+    useFlushSync: false,
   });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
@@ -68,9 +66,9 @@ export function ConversationList(props: {
   }, [lastIndex, visible.length, hasNextPage, isFetchingNextPage, fetchNextPage]);
 
   // Minute-level clock for the window countdowns.
-  const [now, setNow] = useState(Date.now());
+  const [now, setNow] = useState(serverNow);
   useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    const timer = setInterval(() => setNow(serverNow()), 30_000);
     return () => clearInterval(timer);
   }, []);
 
@@ -83,7 +81,9 @@ export function ConversationList(props: {
     );
 
   return (
-    <Stack gap={0} style={{ flex: 1, minHeight: 0 }} onMouseEnter={() => setHeld(true)} onMouseLeave={() => setHeld(false)}>
+    // A plain element (not a Mantine layout component): this renders on every scroll frame.
+    // biome-ignore lint/a11y/noStaticElementInteractions: pointer tracking only (holds live updates under the cursor); the rows inside are the interactive part
+    <div className="conv-list" onMouseEnter={() => setHeld(true)} onMouseLeave={() => setHeld(false)}>
       {pending > 0 && (
         <Button size="compact-sm" variant="light" radius={0} onClick={() => setShown(props.rows)} data-testid="held-updates">
           {t('inbox.newMessages', { count: pending })}
@@ -96,7 +96,7 @@ export function ConversationList(props: {
       )}
       <div
         ref={parentRef}
-        style={{ flex: 1, overflow: 'auto' }}
+        className="conv-scroller"
         role="listbox"
         aria-label={t('inbox.title')}
         data-testid="conversation-list"
@@ -116,7 +116,7 @@ export function ConversationList(props: {
           })}
         </div>
       </div>
-    </Stack>
+    </div>
   );
 }
 

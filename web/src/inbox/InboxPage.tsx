@@ -1,7 +1,7 @@
 import { Checkbox, Drawer, Group, Select, Stack, Text, TextInput } from '@mantine/core';
 import { useDebouncedCallback, useWindowEvent } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useRef, useState } from 'react';
+import { lazy, memo, type RefObject, Suspense, useCallback, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { get } from '../api/client.ts';
@@ -9,7 +9,7 @@ import { useMe } from '../api/session.ts';
 import type { Label } from '../api/types.ts';
 import { isTyping } from '../shell/keys.ts';
 import { ConversationList, useConversationList, useRows } from './ConversationList.tsx';
-import { useInboxFilters } from './filters.ts';
+import { type InboxFilters, useInboxFilters } from './filters.ts';
 import { useConversation, useConversationCommands, useTeams } from './queries.ts';
 
 // The conversation and its side panel load when one is opened: the list paints first.
@@ -25,12 +25,12 @@ export function InboxPage() {
   const [filters, setFilters, search] = useInboxFilters();
   const query = useConversationList(filters);
   const rows = useRows(query);
-  const teams = useTeams();
-  const labels = useQuery({ queryKey: ['labels'], queryFn: () => get<{ data: Label[] }>('/labels').then((r) => r.data) });
   const searchBox = useRef<HTMLInputElement>(null);
-  const [q, setQ] = useState(filters.q);
   const [details, setDetails] = useState(false);
-  const pushQ = useDebouncedCallback((v: string) => setFilters({ q: v }), 300);
+  // Stable for the memoised filter bar (a new one each render would re-render its selects on every list page).
+  const setRef = useRef(setFilters);
+  setRef.current = setFilters;
+  const onFilters = useCallback((patch: Partial<InboxFilters>) => setRef.current(patch), []);
 
   const open = (id: string) => void navigate(`/inbox/${id}${search}`);
 
@@ -50,71 +50,19 @@ export function InboxPage() {
     } else return;
   });
 
-  const views = [
-    { value: 'all', label: t('inbox.all') },
-    { value: 'mine', label: t('inbox.mine') },
-    { value: 'unassigned', label: t('inbox.unassigned') },
-    ...(teams.data ?? [])
-      .filter((tm) => me.role === 'admin' || me.team_ids.includes(tm.id))
-      .map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
-  ];
-
   return (
     <div className="inbox-grid" data-open={conversationId ? 'true' : 'false'}>
       <section className="pane list-pane" aria-label={t('inbox.title')}>
-        <Stack gap={6} p="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
-          <TextInput
-            ref={searchBox}
-            size="xs"
-            type="search"
-            aria-label={t('inbox.search')}
-            placeholder={t('inbox.search')}
-            value={q}
-            onChange={(e) => {
-              setQ(e.currentTarget.value);
-              pushQ(e.currentTarget.value);
-            }}
-            data-testid="search"
-          />
-          <Group gap={6} grow wrap="nowrap">
-            <Select
-              size="xs"
-              aria-label={t('inbox.view')}
-              data={views}
-              value={filters.view}
-              onChange={(v) => setFilters({ view: v ?? 'all' })}
-              allowDeselect={false}
-              data-testid="filter-view"
-            />
-            <Select
-              size="xs"
-              aria-label={t('inbox.status')}
-              data={(['active', 'archived', 'closed'] as const).map((s) => ({ value: s, label: t(`inbox.${s}`) }))}
-              value={filters.status}
-              onChange={(v) => setFilters({ status: v ?? 'active' })}
-              allowDeselect={false}
-              data-testid="filter-status"
-            />
-          </Group>
-          <Group gap={6} grow wrap="nowrap">
-            <Select
-              size="xs"
-              aria-label={t('inbox.label')}
-              data={[{ value: '', label: t('inbox.anyLabel') }, ...(labels.data ?? []).map((l) => ({ value: l.name, label: l.name }))]}
-              value={filters.label}
-              onChange={(v) => setFilters({ label: v ?? '' })}
-              allowDeselect={false}
-              data-testid="filter-label"
-            />
-            <Checkbox
-              size="xs"
-              label={t('inbox.unread')}
-              checked={filters.unread}
-              onChange={(e) => setFilters({ unread: e.currentTarget.checked })}
-              data-testid="filter-unread"
-            />
-          </Group>
-        </Stack>
+        <FilterBar
+          view={filters.view}
+          status={filters.status}
+          label={filters.label}
+          unread={filters.unread}
+          q={filters.q}
+          onChange={onFilters}
+          searchBox={searchBox}
+          ready={!query.isPending}
+        />
         {/* A new filter is a new list: rows held under the pointer belong to the old one. */}
         <ConversationList
           key={JSON.stringify(filters)}
@@ -143,9 +91,7 @@ export function InboxPage() {
             </Suspense>
           </>
         ) : (
-          <Text p="md" c="gray.7">
-            {t('inbox.pick')}
-          </Text>
+          <NothingOpen unread={rows.filter((r) => r.unread_count > 0).length} />
         )}
       </section>
       <aside className="pane side-pane" aria-label={t('conv.details')}>
@@ -158,6 +104,114 @@ export function InboxPage() {
     </div>
   );
 }
+
+/** The conversation column before one is opened: what to do next, and how much waits (on a laptop the side panel folds away). */
+function NothingOpen({ unread }: { unread: number }) {
+  const { t } = useTranslation();
+  return (
+    <div className="nothing-open" data-testid="nothing-open">
+      <Text fw={700}>{t('inbox.pickTitle')}</Text>
+      <Text size="sm" c="gray.7">
+        {t('inbox.pick')}
+      </Text>
+      {unread > 0 && <Text size="sm">{t('inbox.pickUnread', { count: unread })}</Text>}
+      <Text size="sm" c="gray.7">
+        {t('inbox.pickKeys')}
+      </Text>
+    </div>
+  );
+}
+
+/**
+ * Search and filters. Memoised on its plain props: the page re-renders for every list page and
+ * live update, and Mantine's selects are costly to render. The teams and labels it offers are
+ * asked for once the list's first page is in (`ready`): the list is what the agent waits for.
+ */
+const FilterBar = memo(function FilterBar(props: {
+  view: string;
+  status: string;
+  label: string;
+  unread: boolean;
+  q: string;
+  onChange: (patch: Partial<InboxFilters>) => void;
+  searchBox: RefObject<HTMLInputElement | null>;
+  ready: boolean;
+}) {
+  const { t } = useTranslation();
+  const me = useMe().data!.user!;
+  const { onChange } = props;
+  const teams = useTeams(props.ready);
+  const labels = useQuery({
+    queryKey: ['labels'],
+    queryFn: () => get<{ data: Label[] }>('/labels').then((r) => r.data),
+    enabled: props.ready,
+  });
+  const [q, setQ] = useState(props.q);
+  const pushQ = useDebouncedCallback((v: string) => onChange({ q: v }), 300);
+  const views = [
+    { value: 'all', label: t('inbox.all') },
+    { value: 'mine', label: t('inbox.mine') },
+    { value: 'unassigned', label: t('inbox.unassigned') },
+    ...(teams.data ?? [])
+      .filter((tm) => me.role === 'admin' || me.team_ids.includes(tm.id))
+      .map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
+  ];
+  return (
+    <Stack gap={6} p="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+      <TextInput
+        ref={props.searchBox}
+        size="xs"
+        type="search"
+        aria-label={t('inbox.search')}
+        placeholder={t('inbox.search')}
+        value={q}
+        onChange={(e) => {
+          setQ(e.currentTarget.value);
+          pushQ(e.currentTarget.value);
+        }}
+        data-testid="search"
+      />
+      <Group gap={6} grow wrap="nowrap">
+        <Select
+          size="xs"
+          aria-label={t('inbox.view')}
+          data={views}
+          value={props.view}
+          onChange={(v) => onChange({ view: v ?? 'all' })}
+          allowDeselect={false}
+          data-testid="filter-view"
+        />
+        <Select
+          size="xs"
+          aria-label={t('inbox.status')}
+          data={(['active', 'archived', 'closed'] as const).map((s) => ({ value: s, label: t(`inbox.${s}`) }))}
+          value={props.status}
+          onChange={(v) => onChange({ status: v ?? 'active' })}
+          allowDeselect={false}
+          data-testid="filter-status"
+        />
+      </Group>
+      <Group gap={6} grow wrap="nowrap">
+        <Select
+          size="xs"
+          aria-label={t('inbox.label')}
+          data={[{ value: '', label: t('inbox.anyLabel') }, ...(labels.data ?? []).map((l) => ({ value: l.name, label: l.name }))]}
+          value={props.label}
+          onChange={(v) => onChange({ label: v ?? '' })}
+          allowDeselect={false}
+          data-testid="filter-label"
+        />
+        <Checkbox
+          size="xs"
+          label={t('inbox.unread')}
+          checked={props.unread}
+          onChange={(e) => onChange({ unread: e.currentTarget.checked })}
+          data-testid="filter-unread"
+        />
+      </Group>
+    </Stack>
+  );
+});
 
 /** `a` assigns the open conversation to me, `c` closes it. */
 function ConversationKeys({ id }: { id: string }) {

@@ -1,9 +1,11 @@
-import { Anchor, Badge, Button, Divider, Group, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Divider, Group, Pill, Stack, Table, TagsInput, Text, TextInput, Title } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, del, get, put, qs } from '../api/client.ts';
 import type { Conversation, Label, Page } from '../api/types.ts';
+import { useMe } from '../api/session.ts';
+import { patchLists } from './live-cache.ts';
 import { useConversation } from './queries.ts';
 import { contactName } from './format.ts';
 
@@ -39,19 +41,30 @@ export function SidePanel({ id }: { id: string }) {
 function Labels({ c }: { c: Conversation }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
+  const me = useMe().data?.user;
   const all = useQuery({ queryKey: ['labels'], queryFn: () => get<{ data: Label[] }>('/labels').then((r) => r.data) });
   const [error, setError] = useState<string | null>(null);
+  // Shown at once (a removed pill goes when its × is pressed), then what the server says.
+  const [shown, setShown] = useState(c.labels);
+  const [synced, setSynced] = useState(c.labels);
+  if (synced !== c.labels) {
+    setSynced(c.labels);
+    setShown(c.labels);
+  }
   const change = async (next: string[]) => {
     setError(null);
+    setShown(next);
     try {
       for (const name of next.filter((n) => !c.labels.includes(n))) await put(`/conversations/${c.id}/labels/${encodeURIComponent(name)}`);
       for (const name of c.labels.filter((n) => !next.includes(n))) await del(`/conversations/${c.id}/labels/${encodeURIComponent(name)}`);
     } catch (err) {
       setError(err instanceof ApiError ? err.message : String(err));
+      setShown(c.labels);
     }
     await Promise.all([
       qc.invalidateQueries({ queryKey: ['conversation', c.id] }),
-      qc.invalidateQueries({ queryKey: ['conversations'] }),
+      // The list's row (its label chips) is patched in place, not every list refetched.
+      me ? patchLists(qc, c.id, me.id) : qc.invalidateQueries({ queryKey: ['conversations'] }),
       qc.invalidateQueries({ queryKey: ['labels'] }),
     ]);
   };
@@ -60,11 +73,22 @@ function Labels({ c }: { c: Conversation }) {
       label={t('conv.labels')}
       placeholder={t('conv.addLabel')}
       data={(all.data ?? []).map((l) => l.name)}
-      value={c.labels}
+      value={shown}
       onChange={(v) => void change(v)}
       error={error}
       data-testid="labels-input"
       size="xs"
+      // Each pill's × names the label it removes (Mantine hides it from screen readers; Backspace in the field removes too).
+      renderPill={({ value, onRemove, disabled }) => (
+        <Pill
+          withRemoveButton={!disabled}
+          onRemove={onRemove}
+          removeButtonProps={{ 'aria-label': t('conv.removeLabel', { name: value }), 'aria-hidden': false }}
+          data-testid="label-pill"
+        >
+          {value}
+        </Pill>
+      )}
     />
   );
 }

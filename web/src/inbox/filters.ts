@@ -13,13 +13,7 @@ export interface InboxFilters {
 /** The inbox filters live in the URL (?view=&status=&label=&unread=&q=): a reload or a shared link keeps them. */
 export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>) => void, string] {
   const [params, setParams] = useSearchParams();
-  const filters: InboxFilters = {
-    view: params.get('view') ?? 'all',
-    status: params.get('status') ?? 'active',
-    label: params.get('label') ?? '',
-    unread: params.get('unread') === 'true',
-    q: params.get('q') ?? '',
-  };
+  const filters = filtersOf(params);
   const update = (patch: Partial<InboxFilters>) => {
     const next = { ...filters, ...patch };
     const p = new URLSearchParams();
@@ -33,6 +27,23 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
   return [filters, update, params.toString() ? `?${params.toString()}` : ''];
 }
 
+export function filtersOf(params: URLSearchParams): InboxFilters {
+  return {
+    view: params.get('view') ?? 'all',
+    status: params.get('status') ?? 'active',
+    label: params.get('label') ?? '',
+    unread: params.get('unread') === 'true',
+    q: params.get('q') ?? '',
+  };
+}
+
+/**
+ * Rows in the first page: a laptop screen shows about ten, so 40 fill it with room to scroll while
+ * the next page (100 rows) comes; a small first answer is parsed and rendered sooner.
+ */
+export const FIRST_PAGE = 40;
+export const NEXT_PAGE = 100;
+
 /** The list route's query string for these filters (GET /api/v1/conversations). */
 export function listQuery(f: InboxFilters, cursor?: string | null): string {
   return qs({
@@ -42,7 +53,7 @@ export function listQuery(f: InboxFilters, cursor?: string | null): string {
     label: f.label || undefined,
     unread: f.unread ? 'true' : undefined,
     q: f.q || undefined,
-    limit: 100,
+    limit: cursor ? NEXT_PAGE : FIRST_PAGE,
     cursor: cursor ?? undefined,
   });
 }

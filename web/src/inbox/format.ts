@@ -1,3 +1,4 @@
+import { serverNow } from '../api/server-clock.ts';
 import i18n from '../i18n/index.ts';
 import type { Conversation } from '../api/types.ts';
 
@@ -12,28 +13,63 @@ export function duration(ms: number): string {
   return h > 0 ? `${h} h ${min % 60} min` : `${min} min`;
 }
 
+/**
+ * Intl.DateTimeFormat is slow to build (the first one about 100 ms in Chromium) and timeOf runs for
+ * every row and message: one formatter per language and style, kept.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(style: 'time' | 'date' | 'day'): Intl.DateTimeFormat {
+  const lng = i18n.resolvedLanguage ?? 'en';
+  const key = `${lng} ${style}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'time'
+        ? { hour: 'numeric', minute: '2-digit' }
+        : style === 'date'
+          ? { day: 'numeric', month: 'short' }
+          : { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' };
+    f = new Intl.DateTimeFormat(lng, options);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/**
+ * Builds the formatters while the page is idle (the sign-in form, or waiting for the first list
+ * page): the first one costs ~100 ms in Chromium (ICU's locale and time-zone data), which would
+ * otherwise land on the first paint of the list.
+ */
+export function warmFormatters(): void {
+  const warm = () => {
+    for (const style of ['time', 'date', 'day'] as const) formatter(style).format(0);
+  };
+  if ('requestIdleCallback' in window) requestIdleCallback(warm);
+  else setTimeout(warm, 0);
+}
+
+/** The local day (year, month, day) of a time, to compare days without building strings. */
+function dayOf(ms: number): number {
+  const d = new Date(ms);
+  return d.getFullYear() * 10_000 + d.getMonth() * 100 + d.getDate();
+}
+
 export function timeOf(iso: string | null): string {
   if (!iso) return '';
-  const d = new Date(iso);
-  const now = new Date();
-  const sameDay = d.toDateString() === now.toDateString();
-  return new Intl.DateTimeFormat(
-    i18n.resolvedLanguage,
-    sameDay ? { hour: 'numeric', minute: '2-digit' } : { day: 'numeric', month: 'short' },
-  ).format(d);
+  const at = Date.parse(iso);
+  return formatter(dayOf(at) === dayOf(serverNow()) ? 'time' : 'date').format(at);
 }
 
 export function dayLabel(iso: string): string {
-  const d = new Date(iso);
-  const today = new Date();
-  const yesterday = new Date(Date.now() - 86_400_000);
-  if (d.toDateString() === today.toDateString()) return i18n.t('conv.today');
-  if (d.toDateString() === yesterday.toDateString()) return i18n.t('conv.yesterday');
-  return new Intl.DateTimeFormat(i18n.resolvedLanguage, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(d);
+  const day = dayOf(Date.parse(iso));
+  const now = serverNow();
+  if (day === dayOf(now)) return i18n.t('conv.today');
+  if (day === dayOf(now - 86_400_000)) return i18n.t('conv.yesterday');
+  return formatter('day').format(Date.parse(iso));
 }
 
-/** The 24-hour window: open with time left, or closed. Countdown shown only under 2 hours. */
-export function windowState(c: Pick<Conversation, 'window'>, now = Date.now()): { open: boolean; leftMs: number | null } {
+/** The 24-hour window: open with time left, or closed (by the server's clock). Countdown shown only under 2 hours. */
+export function windowState(c: Pick<Conversation, 'window'>, now = serverNow()): { open: boolean; leftMs: number | null } {
   if (!c.window.open || !c.window.open_until) return { open: false, leftMs: null };
   const left = new Date(c.window.open_until).getTime() - now;
   return left > 0 ? { open: true, leftMs: left } : { open: false, leftMs: null };

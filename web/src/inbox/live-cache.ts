@@ -1,5 +1,6 @@
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
 import { get } from '../api/client.ts';
+import { serverNow } from '../api/server-clock.ts';
 import type { Conversation, ConversationDetail, Page } from '../api/types.ts';
 import type { InboxFilters } from './filters.ts';
 
@@ -56,7 +57,7 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
   if (known) row = { ...known, ...head, assignee: assignee ?? null, team: team ?? null };
   else if (m?.direction === 'in' && typeof m.content?.from === 'string' && typeof s.contact_id === 'string') {
     const from: string = m.content.from;
-    const at: string = m.sent_at ?? head.last_message_at ?? new Date().toISOString();
+    const at: string = m.sent_at ?? head.last_message_at ?? new Date(serverNow()).toISOString();
     const profile = typeof m.content.profile_name === 'string' ? m.content.profile_name : null;
     row = {
       id: s.id,

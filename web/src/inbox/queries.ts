@@ -17,8 +17,9 @@ export function useUsers() {
   return useQuery({ queryKey: ['users'], queryFn: () => get<{ data: Agent[] }>('/agents').then((r) => r.data), retry: false });
 }
 
-export function useTeams() {
-  return useQuery({ queryKey: ['teams'], queryFn: () => get<{ data: Team[] }>('/teams').then((r) => r.data), retry: false });
+/** `enabled: false` holds the request back (the inbox asks once its list is in, so the list is answered first). */
+export function useTeams(enabled = true) {
+  return useQuery({ queryKey: ['teams'], queryFn: () => get<{ data: Team[] }>('/teams').then((r) => r.data), retry: false, enabled });
 }
 
 /** Assign (me, an agent, a team), hand off, unassign; archive, close, reopen. */
