@@ -54,14 +54,23 @@ export function providerFor(deps: Pick<Deps, 'config' | 'storage'>): AiProvider 
   return p;
 }
 
-/** Calls in the last minute, this process: the per-minute request limit. */
-const recentCalls: number[] = [];
+/** Calls in the last minute per database handle (this process): the per-minute request limit. */
+const recentCallsByDb = new WeakMap<object, number[]>();
+function recentCallsOf(db: object): number[] {
+  let calls = recentCallsByDb.get(db);
+  if (!calls) {
+    calls = [];
+    recentCallsByDb.set(db, calls);
+  }
+  return calls;
+}
 
 /** Why the assistant cannot answer at all right now (null: it can). Shown by GET /api/v1/ai/status. */
 export async function unavailableReason(deps: Pick<Deps, 'config' | 'storage' | 'clock'>): Promise<string | null> {
   const s = aiSettingsOf(deps);
   const now = deps.clock.now();
   if (s.monthlyTokenBudget > 0 && (await tokensThisMonth(deps.storage.db, now)) >= s.monthlyTokenBudget) return 'budget_spent';
+  const recentCalls = recentCallsOf(deps.storage.db);
   while (recentCalls.length && (recentCalls[0] ?? 0) <= now - 60_000) recentCalls.shift();
   if (s.requestsPerMinute > 0 && recentCalls.length >= s.requestsPerMinute) return 'rate_limited';
   return null;
@@ -129,7 +138,7 @@ export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'cloc
     tokenBudget: s.contextTokens,
   });
   const contextJson = JSON.stringify(context);
-  recentCalls.push(now);
+  recentCallsOf(db).push(now);
   const started = performance.now();
   try {
     const reply = await provider.complete({

@@ -339,6 +339,8 @@ export async function listResults(
 export interface InboundContext {
   contactId: string;
   contactName: string | null;
+  /** whatsapp | telegram: read as {{contact.channel}}, so a flow can branch on the channel. */
+  channel?: string;
   /** The WhatsApp number (digits) when known; never a BSUID (docs/whatsapp-identity.md). */
   waId: string | null;
   bsuid: string | null;
@@ -365,6 +367,7 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
       'ct.name',
       'ct.profile_name',
       'ct.external_id',
+      'ct.channel_kind',
       'ct.phone_e164',
       'ct.attributes',
       'ct.bsuid',
@@ -379,7 +382,8 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
   return {
     contactId: row.contact_id,
     contactName: row.name ?? row.profile_name,
-    waId: isWaId(row.external_id) ? row.external_id : null,
+    channel: row.channel_kind,
+    waId: row.channel_kind === 'whatsapp' && isWaId(row.external_id) ? row.external_id : null,
     bsuid: row.bsuid,
     username: row.username,
     phone: row.phone_e164,
@@ -440,7 +444,7 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
 export async function contactContext(db: Executor, contactId: string): Promise<InboundContext | undefined> {
   const ct = await db
     .selectFrom('contacts')
-    .select(['id', 'name', 'profile_name', 'external_id', 'phone_e164', 'attributes', 'bsuid', 'username'])
+    .select(['id', 'name', 'profile_name', 'external_id', 'channel_kind', 'phone_e164', 'attributes', 'bsuid', 'username'])
     .where('id', '=', contactId)
     .executeTakeFirst();
   if (!ct) return undefined;
@@ -448,7 +452,8 @@ export async function contactContext(db: Executor, contactId: string): Promise<I
   return {
     contactId: ct.id,
     contactName: ct.name ?? ct.profile_name,
-    waId: isWaId(ct.external_id) ? ct.external_id : null,
+    channel: ct.channel_kind,
+    waId: ct.channel_kind === 'whatsapp' && isWaId(ct.external_id) ? ct.external_id : null,
     bsuid: ct.bsuid,
     username: ct.username,
     phone: ct.phone_e164,

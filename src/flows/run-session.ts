@@ -102,6 +102,7 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
         name: input.contact.contactName,
         phone: input.contact.phone,
         wa_id: input.contact.waId,
+        channel: input.contact.channel,
         bsuid: input.contact.bsuid,
         username: input.contact.username,
         attributes: input.contact.attributes,

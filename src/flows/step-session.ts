@@ -118,6 +118,8 @@ export interface StepContext {
     name: string | null;
     phone: string | null;
     wa_id: string | null;
+    /** whatsapp | telegram */
+    channel?: string;
     bsuid?: string | null;
     username?: string | null;
     attributes: Record<string, unknown>;
