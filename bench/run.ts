@@ -12,6 +12,8 @@
  * BENCH_LIST=1 runs only (e), at the issue's sizes (and on PostgreSQL when BENCH_PG_URL is set).
  * `npm run bench -- --only paced [--runs 3]` runs only (p), repeated, and prints the medians
  * (bench-paced-results.json); BENCH_PG_URL adds Switchboard on PostgreSQL to (p).
+ * `npm run bench -- --only broadcast` runs only the broadcast phase (issue #17, bench/broadcast.ts):
+ * 20,000 recipients at 1,000 msg/s, then the default 80 msg/s (bench-broadcast-results.json).
  * `npm run bench -- --only ai`: the offline AI assistant over 1,000 articles (issue #18, bench/ai-assistant.ts;
  * bench-ai-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import type { Simulator } from '../src/simulator/index.ts';
 import { renderAiBench, runAiBench } from './ai-assistant.ts';
+import { renderBroadcastRun, runBroadcastBench } from './broadcast.ts';
 import { runEndToEnd } from './end-to-end.ts';
 import { runFlowSessionsBench } from './flow-sessions.ts';
 import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } from './list-queries.ts';
@@ -40,6 +43,7 @@ import { measureWebhookTarget } from './webhook-phase.ts';
 
 const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
 const pacedResultsPath = fileURLToPath(new URL('../bench-paced-results.json', import.meta.url));
+const broadcastResultsPath = fileURLToPath(new URL('../bench-broadcast-results.json', import.meta.url));
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -96,7 +100,28 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (only !== undefined) throw new Error(`--only knows one phase: paced (got ${only})`);
+  if (only === 'broadcast') {
+    try {
+      const runs = [];
+      // BENCH_BROADCAST_RECIPIENTS shrinks the 1,000 msg/s run; the 80 msg/s run lasts about 40 s.
+      for (const [limit, recipients, prefix] of [
+        [1000, Number(process.env.BENCH_BROADCAST_RECIPIENTS ?? (settings.quick ? 2000 : 20_000)), '141570'],
+        [80, settings.quick ? 400 : 3200, '141580'],
+      ] as const) {
+        say(`(broadcast) ${recipients.toLocaleString('en')} recipients, the number's limit ${limit} msg/s ...`);
+        const run = await runBroadcastBench(sim, { limit, recipients, phonePrefix: prefix, say });
+        say(renderBroadcastRun(run));
+        runs.push(run);
+      }
+      const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, runs };
+      writeFileSync(broadcastResultsPath, `${JSON.stringify(out, null, 2)}\n`);
+      say(`Load average at end ${out.machine.loadAverageAtEnd.join(' ')}. Wrote ${broadcastResultsPath}`);
+    } finally {
+      await sim.close().catch(() => undefined);
+    }
+    return;
+  }
+  if (only !== undefined) throw new Error(`--only knows these phases: paced, broadcast, ai (got ${only})`);
   let wired: TargetHandle | undefined;
   try {
     const next = webhookBodyGenerator(sim, SECRETS.appSecret);
