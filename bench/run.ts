@@ -16,6 +16,8 @@
  * 20,000 recipients at 1,000 msg/s, then the default 80 msg/s (bench-broadcast-results.json).
  * `npm run bench -- --only ai`: the offline AI assistant over 1,000 articles (issue #18, bench/ai-assistant.ts;
  * bench-ai-results.json).
+ * `npm run bench -- --only reports`: every report over 90 days on a seeded history (issue #19, bench/reports.ts;
+ * bench-reports-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
  */
@@ -30,6 +32,7 @@ import { listBenchPlans, renderListBench, runListBenchmark, type ListBenchRun } 
 import { writeFileSync } from 'node:fs';
 import { loadAverage, machineInfo } from './machine.ts';
 import { renderPaced, runPacedPhase } from './paced.ts';
+import { runReportsPhase } from './reports.ts';
 import { evaluateAims, renderReport, writeResults, type BenchResults } from './report.ts';
 import { SECRETS, settings } from './settings.ts';
 import { startBenchSimulator } from './simulator-host.ts';
@@ -68,6 +71,10 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   if (process.env.BENCH_LIST === '1') {
     await runListQueries(true);
+    return;
+  }
+  if (only === 'reports') {
+    await runReportsPhase(say);
     return;
   }
   const machine = machineInfo();

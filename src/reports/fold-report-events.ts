@@ -31,6 +31,19 @@ interface StateRow {
   template_at: number | null;
 }
 
+const STATE_COLUMNS = [
+  'channel_id',
+  'opened_at',
+  'awaiting_since',
+  'responded',
+  'human',
+  'handed_off',
+  'assignee_id',
+  'team_id',
+  'template_key',
+  'template_at',
+] as const;
+
 interface MessageRow {
   id: string;
   channel_id: string;
@@ -287,13 +300,13 @@ async function foldBatch(trx: Executor, storage: Storage, hours: BusinessHours, 
   }
 
   await writeRollups(trx, r);
-  for (const id of dirty) {
-    const s = states.get(id);
-    if (!s) continue;
+  const changed = [...dirty].map((id) => states.get(id)).filter((x): x is StateRow => x !== undefined);
+  for (const rows of chunks(changed, 200)) {
+    const set = Object.fromEntries(STATE_COLUMNS.map((c) => [c, sql.ref(`excluded.${c}`)]));
     await trx
       .insertInto('report_conversation_state')
-      .values(s)
-      .onConflict((oc) => oc.column('conversation_id').doUpdateSet({ ...s }))
+      .values(rows)
+      .onConflict((oc) => oc.column('conversation_id').doUpdateSet(set))
       .execute();
   }
   for (const [user_id, st] of availability) {

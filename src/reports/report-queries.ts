@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 import { percentile } from './duration-histogram.ts';
-import { periodOf, type ReportRange } from './report-periods.ts';
+import { PeriodIndex, type ReportRange } from './report-periods.ts';
 
 export type ReportRow = Record<string, string | number | null>;
 
@@ -38,11 +38,11 @@ async function sumRollup(
   if (range.interval !== 'none') query = query.groupBy('hour');
   if (q.dims.length > 0) query = query.groupBy(q.dims);
   const rows = (await query.execute()) as Array<Record<string, string | number>>;
-  const cache = new Map<number, string>();
+  const periods = new PeriodIndex(range);
   const out = new Map<string, { key: ReportRow; sums: Record<string, number> }>();
   for (const r of rows) {
     const key: ReportRow = {};
-    const period = range.interval === 'none' ? null : periodOf(Number(r.hour), range, cache);
+    const period = periods.of(Number(r.hour));
     if (period !== null) key.period = period;
     for (const d of q.dims) key[d] = r[d] === '' ? null : typeof r[d] === 'string' ? r[d] : Number(r[d]);
     const k = JSON.stringify(key);

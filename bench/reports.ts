@@ -1,0 +1,314 @@
+/**
+ * `npm run bench -- --only reports` (issue #19): seeds a 90-day history through the real tables (so
+ * the report triggers write their events as the application's writes do), folds it into the
+ * rollups (timed), then times every report over the 90 days: p50/p99 of BENCH_REPORT_ITERATIONS
+ * runs each, calling the report functions the routes call (the HTTP layer adds about a millisecond).
+ * SQLite: BENCH_REPORT_CONVERSATIONS (default 100,000) x 10 messages = 1,000,000 messages.
+ * PostgreSQL when BENCH_PG_URL is set: BENCH_REPORT_PG_CONVERSATIONS (default 100,000) x 10.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Insertable, sql } from 'kysely';
+import { configuredBusinessHours } from '../src/reports/business-time.ts';
+import { foldReportEvents } from '../src/reports/fold-report-events.ts';
+import { hourRange, type ReportRange } from '../src/reports/report-periods.ts';
+import {
+  agentsReport,
+  botReport,
+  broadcastsReport,
+  conversationsReport,
+  costsReport,
+  messagesReport,
+  responseTimesReport,
+  templatesReport,
+} from '../src/reports/report-queries.ts';
+import type { Database } from '../src/storage/database-types.ts';
+import { openStorage, type Storage } from '../src/storage/open-database.ts';
+import { resetPostgres } from '../test/support/reset-postgres.ts';
+
+const DAY = 86_400_000;
+const MSGS = 10;
+const AIM_MS = { sqlite: 500, postgres: 200 } as const;
+
+export interface ReportBenchRun {
+  dialect: 'sqlite' | 'postgres';
+  conversations: number;
+  messages: number;
+  seedSeconds: number;
+  foldSeconds: number;
+  foldEventsPerSecond: number;
+  rollupRows: number;
+  iterations: number;
+  aimP99Ms: number;
+  reports: Array<{ name: string; p50Ms: number; p99Ms: number; cpuP50Ms: number; cpuP99Ms: number; rows: number }>;
+  foldCpuSeconds: number;
+  loadAverage: number[];
+}
+
+async function seed(storage: Storage, conversations: number, now: number, say: (l: string) => void): Promise<void> {
+  const db = storage.db;
+  let state = 7;
+  const rand = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const channels = ['wa_rep_1', 'wa_rep_2'];
+  for (const id of channels)
+    await db
+      .insertInto('channels')
+      .values({ id, kind: 'whatsapp', account_id: id, business_account_id: null, display_phone_number: null, name: id, created_at: now })
+      .execute();
+  const agents = Array.from({ length: 20 }, (_, i) => `usr_rep_${i}`);
+  await db
+    .insertInto('users')
+    .values(
+      agents.map((id, i) => ({
+        id,
+        email: `rep${i}@bench.example`,
+        name: `Agent ${i}`,
+        role: 'agent',
+        password_hash: 'x',
+        visibility: 'all',
+        capacity: 10,
+        availability: 'online',
+        created_at: now,
+        updated_at: now,
+        deleted_at: null,
+      })),
+    )
+    .execute();
+  const teams = ['team_rep_0', 'team_rep_1', 'team_rep_2', 'team_rep_3'];
+  await db
+    .insertInto('teams')
+    .values(teams.map((id) => ({ id, name: id, description: null, created_at: now, updated_at: now })))
+    .execute();
+  const start = now - 90 * DAY;
+  const t0 = performance.now();
+  const BATCH = 1000;
+  for (let done = 0; done < conversations; done += BATCH) {
+    const n = Math.min(BATCH, conversations - done);
+    const contacts: Array<Insertable<Database['contacts']>> = [];
+    const convs: Array<Insertable<Database['conversations']>> = [];
+    const messages: Array<Insertable<Database['messages']>> = [];
+    const assign: Array<{ id: string; agent: string; team: string; at: number }> = [];
+    const resolve: Array<{ id: string; status: string; at: number }> = [];
+    const templates: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = done + i;
+      const contact = `con_rep_${k}`;
+      const phone = `+52155${String(10_000_000 + k).slice(-8)}`;
+      contacts.push({
+        id: contact,
+        channel_kind: 'whatsapp',
+        external_id: phone.slice(1),
+        phone_e164: phone,
+        profile_name: null,
+        created_at: start,
+        updated_at: start,
+      });
+      const id = `conv_rep_${k}`;
+      const channel = channels[k % 2] as string;
+      const at = start + Math.floor(rand() * 89 * DAY);
+      convs.push({
+        id,
+        channel_id: channel,
+        contact_id: contact,
+        status: 'active',
+        last_message_at: at,
+        last_customer_message_at: at,
+        last_message_preview: null,
+        unread_count: 0,
+        created_at: at,
+        updated_at: at,
+      });
+      const agent = agents[Math.floor(rand() * agents.length)] as string;
+      const human = rand() < 0.6;
+      let t = at;
+      const broadcast = rand() < 0.1;
+      for (let m = 0; m < MSGS; m++) {
+        const mid = `msg_rep_${k}_${m}`;
+        const out = m % 2 === 1 || (broadcast && m === 0);
+        // Replies take seconds to hours (log-uniform); customers answer within minutes.
+        t += out ? Math.floor(Math.exp(rand() * Math.log(4 * 3_600_000))) : Math.floor(rand() * 600_000);
+        const template = broadcast && m === 0;
+        const author = !out ? null : template ? 'broadcast:bc_rep' : m === 1 || !human ? 'bot:flow:rep' : `agent:${agent}`;
+        messages.push({
+          id: mid,
+          conversation_id: id,
+          channel_id: channel,
+          direction: out ? 'out' : 'in',
+          kind: template ? 'template' : rand() < 0.9 ? 'text' : 'image',
+          text: 'x',
+          content: template ? JSON.stringify({ type: 'template', name: 'rep_promo', language: 'es_MX' }) : '{}',
+          status: out ? 'sent' : 'received',
+          sent_at: t,
+          created_at: t,
+          attempts: 0,
+          author,
+          template_name: template ? 'rep_promo' : null,
+          price_estimate: out ? 0.01 : null,
+        });
+        if (template) templates.push(mid);
+      }
+      if (human) assign.push({ id, agent, team: teams[k % teams.length] as string, at: at + 60_000 });
+      const r = rand();
+      if (r < 0.8) resolve.push({ id, status: r < 0.5 ? 'archived' : 'closed', at: t + 600_000 });
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto('contacts').values(contacts).execute();
+      await trx.insertInto('conversations').values(convs).execute();
+      for (let j = 0; j < messages.length; j += 500)
+        await trx
+          .insertInto('messages')
+          .values(messages.slice(j, j + 500))
+          .execute();
+      for (const a of assign)
+        await trx
+          .updateTable('conversations')
+          .set({ assignee_id: a.agent, team_id: a.team, updated_at: a.at })
+          .where('id', '=', a.id)
+          .execute();
+      if (templates.length > 0) {
+        await trx
+          .updateTable('messages')
+          .set({ status: 'delivered', status_at: sql`created_at + 5000` })
+          .where('id', 'in', templates)
+          .execute();
+        await trx
+          .updateTable('messages')
+          .set({ pricing_category: 'marketing', billable: 1, price: 0.0125, currency: 'USD' })
+          .where('id', 'in', templates)
+          .execute();
+      }
+      for (const x of resolve)
+        await trx.updateTable('conversations').set({ status: x.status, updated_at: x.at }).where('id', '=', x.id).execute();
+    });
+    if ((done + n) % 50_000 === 0 || done + n === conversations)
+      say(`    seeded ${(done + n).toLocaleString('en')} conversations (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+}
+
+export async function runReportBench(opts: {
+  dialect: 'sqlite' | 'postgres';
+  conversations: number;
+  iterations: number;
+  pgUrl?: string;
+  say: (line: string) => void;
+}): Promise<ReportBenchRun> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-report-bench-'));
+  if (opts.dialect === 'postgres') await resetPostgres(opts.pgUrl as string);
+  const storage = await openStorage({ dataDir, ...(opts.dialect === 'postgres' ? { databaseUrl: opts.pgUrl } : {}) });
+  try {
+    const now = Date.now();
+    const t0 = performance.now();
+    await seed(storage, opts.conversations, now, opts.say);
+    const seedSeconds = (performance.now() - t0) / 1000;
+    const events = Number((await storage.db.selectFrom('report_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    opts.say(`    folding ${events.toLocaleString('en')} report events ...`);
+    const hours = configuredBusinessHours({
+      flows: { businessHours: { start: '09:00', end: '18:00' }, businessTimezone: 'America/Mexico_City' },
+    });
+    const t1 = performance.now();
+    const c1 = process.cpuUsage();
+    await foldReportEvents(storage, hours);
+    const foldSeconds = (performance.now() - t1) / 1000;
+    const foldCpu = process.cpuUsage(c1);
+    opts.say(`    folded in ${foldSeconds.toFixed(1)} s wall, ${((foldCpu.user + foldCpu.system) / 1e6).toFixed(1)} s CPU`);
+    await sql`analyze`.execute(storage.db);
+    let rollupRows = 0;
+    for (const t of ['report_volume', 'report_times', 'report_templates', 'report_costs', 'report_agents', 'report_bot'] as const)
+      rollupRows += Number((await storage.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+
+    const db = storage.db;
+    const range = (interval: ReportRange['interval']): ReportRange => ({
+      ...hourRange(now - 90 * DAY, now),
+      timeZone: 'America/Mexico_City',
+      interval,
+    });
+    const cases: Array<[string, () => Promise<unknown[]>]> = [
+      ['conversations by day', () => conversationsReport(db, range('day'), { byChannel: false })],
+      ['messages by day, sender and type', () => messagesReport(db, range('day'), { groupBy: ['sender', 'kind'] })],
+      ['messages by hour', () => messagesReport(db, range('hour'), { groupBy: [] })],
+      ['response times per agent (90 days)', () => responseTimesReport(db, range('none'), { groupBy: 'agent', businessHours: false })],
+      ['response times by day, business hours', () => responseTimesReport(db, range('day'), { groupBy: 'none', businessHours: true })],
+      ['response times per team by week', () => responseTimesReport(db, range('week'), { groupBy: 'team', businessHours: false })],
+      ['agents', () => agentsReport(db, range('none'), { now })],
+      ['bot containment by day', () => botReport(db, range('day'), {})],
+      ['templates by day', () => templatesReport(db, range('day'), { groupBy: ['template', 'language'] })],
+      ['broadcasts', () => broadcastsReport(db, range('none'), {})],
+      ['costs by day, category and country', () => costsReport(db, range('day'), { groupBy: ['category', 'country'], currency: 'USD' })],
+    ];
+    const reports: ReportBenchRun['reports'] = [];
+    for (const [name, run] of cases) {
+      // Each request first folds the pending events (none here: one indexed query).
+      const once = async () => {
+        await foldReportEvents(storage, hours);
+        return run();
+      };
+      for (let i = 0; i < 3; i++) await once();
+      const times: number[] = [];
+      const cpu: number[] = [];
+      let rows = 0;
+      for (let i = 0; i < opts.iterations; i++) {
+        const s = performance.now();
+        const c = process.cpuUsage();
+        rows = (await once()).length;
+        times.push(performance.now() - s);
+        const used = process.cpuUsage(c);
+        cpu.push((used.user + used.system) / 1000);
+      }
+      const pct = (xs: number[], p: number) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        return Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0) * 10) / 10;
+      };
+      const r = { name, p50Ms: pct(times, 0.5), p99Ms: pct(times, 0.99), cpuP50Ms: pct(cpu, 0.5), cpuP99Ms: pct(cpu, 0.99), rows };
+      reports.push(r);
+      opts.say(
+        `    ${name}: wall p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; this process's CPU p50 ${r.cpuP50Ms} ms, p99 ${r.cpuP99Ms} ms (${rows} rows)`,
+      );
+    }
+    return {
+      dialect: opts.dialect,
+      conversations: opts.conversations,
+      messages: opts.conversations * MSGS,
+      seedSeconds: Math.round(seedSeconds),
+      foldSeconds: Math.round(foldSeconds * 10) / 10,
+      foldEventsPerSecond: Math.round(events / foldSeconds),
+      foldCpuSeconds: Math.round((foldCpu.user + foldCpu.system) / 1e5) / 10,
+      loadAverage: loadavg().map((x) => Math.round(x * 10) / 10),
+      rollupRows,
+      iterations: opts.iterations,
+      aimP99Ms: AIM_MS[opts.dialect],
+      reports,
+    };
+  } finally {
+    await storage.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export function reportBenchPlans(): Array<Omit<Parameters<typeof runReportBench>[0], 'say'>> {
+  const iterations = Number(process.env.BENCH_REPORT_ITERATIONS ?? 100);
+  const plans: Array<Omit<Parameters<typeof runReportBench>[0], 'say'>> = [];
+  if (process.env.BENCH_REPORT_SQLITE !== '0')
+    plans.push({ dialect: 'sqlite', conversations: Number(process.env.BENCH_REPORT_CONVERSATIONS ?? 100_000), iterations });
+  if (process.env.BENCH_PG_URL)
+    plans.push({
+      dialect: 'postgres',
+      conversations: Number(process.env.BENCH_REPORT_PG_CONVERSATIONS ?? 100_000),
+      iterations,
+      pgUrl: process.env.BENCH_PG_URL,
+    });
+  return plans;
+}
+
+/** `--only reports`: every plan in turn, printed as it goes, written to bench-reports-results.json. */
+export async function runReportsPhase(say: (line: string) => void): Promise<void> {
+  const runs: ReportBenchRun[] = [];
+  for (const plan of reportBenchPlans()) {
+    say(`(reports) ${plan.dialect}, ${plan.conversations.toLocaleString('en')} conversations x ${MSGS} messages over 90 days ...`);
+    runs.push(await runReportBench({ ...plan, say }));
+  }
+  const path = new URL('../bench-reports-results.json', import.meta.url);
+  writeFileSync(path, `${JSON.stringify({ timestamp: new Date().toISOString(), runs }, null, 2)}\n`);
+  say(`Wrote ${path.pathname}`);
+}
