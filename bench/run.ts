@@ -43,6 +43,7 @@ import { settle, startWiredSwitchboard, switchboardSpec } from './switchboard-wi
 import type { TargetHandle } from './target-client.ts';
 import { webhookBodyGenerator } from './webhook-bodies.ts';
 import { measureWebhookTarget } from './webhook-phase.ts';
+import { runTelegramBench } from './telegram-webhooks.ts';
 
 const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
 const pacedResultsPath = fileURLToPath(new URL('../bench-paced-results.json', import.meta.url));
@@ -123,6 +124,14 @@ async function main(): Promise<void> {
       const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, runs };
       writeFileSync(broadcastResultsPath, `${JSON.stringify(out, null, 2)}\n`);
       say(`Load average at end ${out.machine.loadAverageAtEnd.join(' ')}. Wrote ${broadcastResultsPath}`);
+    } finally {
+      await sim.close().catch(() => undefined);
+    }
+    return;
+  }
+  if (only === 'telegram') {
+    try {
+      await runTelegramBench(say);
     } finally {
       await sim.close().catch(() => undefined);
     }
