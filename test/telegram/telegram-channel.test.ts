@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
+import { publish } from '../flows/flow-helpers.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -226,6 +227,54 @@ forEachDialect('Telegram channel', (dialect) => {
     assert.ok(press);
     assert.equal(press.text, 'No');
     assert.equal(JSON.parse(press.content).reply.id, 'no');
+  });
+
+  test('one flow document on both channels: buttons as an inline keyboard, a branch on {{contact.channel}}', async () => {
+    await publish(w, {
+      id: 'which-channel',
+      name: 'Which channel',
+      start: 'where',
+      triggers: [{ type: 'keyword', value: 'whereami' }],
+      blocks: {
+        where: { type: 'condition', if: { var: 'contact.channel', op: 'eq', value: 'telegram' }, exits: { then: 'tg', else: 'wa' } },
+        tg: { type: 'send', message: { text: 'You are on Telegram, {{contact.name}}' }, exits: { next: 'pick' } },
+        wa: { type: 'send', message: { text: 'You are on WhatsApp' }, exits: { next: 'pick' } },
+        pick: {
+          type: 'send',
+          message: {
+            buttons: {
+              body: 'Pick',
+              buttons: [
+                { id: 'one', title: 'One' },
+                { id: 'two', title: 'Two' },
+              ],
+            },
+          },
+          exits: { next: 'done' },
+        },
+        done: { type: 'end', status: 'succeeded' },
+      },
+    });
+    const u = tg.user({ first_name: 'Flo' });
+    u.send('whereami');
+    await tg.drain();
+    await w.settle();
+    const said = await tg.waitForSent(
+      (s) => s.method === 'sendMessage' && s.params.chat_id === u.id && s.params.text === 'You are on Telegram, Flo',
+    );
+    assert.ok(said);
+    const pick = await tg.waitForSent(
+      (s) => s.method === 'sendMessage' && s.params.chat_id === u.id && s.params.reply_markup !== undefined,
+      10_000,
+    );
+    assert.deepEqual(pick.params.reply_markup, {
+      inline_keyboard: [[{ text: 'One', callback_data: 'one' }], [{ text: 'Two', callback_data: 'two' }]],
+    });
+    const c = w.sim.customer('15550004444', 'Wes');
+    await c.sendText('whereami');
+    await w.sim.drainWebhooks();
+    await w.settle();
+    await c.waitForMessage((m) => (m as { text?: string }).text === 'You are on WhatsApp', 10_000);
   });
 
   test('the inbox lists both channels; channel=telegram|whatsapp filters by kind, channel=<id> by channel', async () => {
