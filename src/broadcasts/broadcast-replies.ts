@@ -23,7 +23,8 @@ export interface BroadcastReply {
   button: string | null;
   /** The flow the broadcast's button_flows names for that button. */
   flowId: string | null;
-  context: InboundContext;
+  /** A button's message context (for the flow it starts). */
+  context: InboundContext | undefined;
 }
 
 /**
@@ -38,13 +39,14 @@ export async function noteBroadcastReply(
   now: number,
 ): Promise<BroadcastReply | undefined> {
   if (msg.kind === 'system') return undefined;
-  const context = await inboundContext(trx, msg.id);
-  if (!context) return undefined;
+  // Every customer message passes here: one indexed lookup unless it is a quick-reply button,
+  // whose quoted template and payload need the message's context.
+  const context = msg.kind === 'button' ? await inboundContext(trx, msg.id) : undefined;
   const recipients = trx
     .selectFrom('broadcast_recipients as r')
     .innerJoin('broadcasts as b', 'b.id', 'r.broadcast_id')
     .select(['r.broadcast_id', 'r.contact_id', 'r.replied_at', 'r.reply_button', 'b.button_flows']);
-  const quotedId = context.contextMessageId;
+  const quotedId = context?.contextMessageId;
   const quoted = quotedId
     ? await recipients
         .innerJoin('messages as m', 'm.id', 'r.message_id')
@@ -65,7 +67,7 @@ export async function noteBroadcastReply(
   if (!r) return undefined;
   await trx.updateTable('messages').set({ broadcast_id: r.broadcast_id }).where('id', '=', msg.id).execute();
   await trx.updateTable('conversations').set({ broadcast_id: r.broadcast_id }).where('id', '=', msg.conversation_id).execute();
-  const button = msg.kind === 'button' ? (context.replyId ?? msg.text) : null;
+  const button = context ? (context.replyId ?? msg.text) : null;
   const deltas: TallyDelta[] = [];
   if (r.replied_at === null) deltas.push({ key: 'replied', n: 1 });
   if (button !== null) deltas.push({ key: `button:${button}`, n: 1 });
@@ -101,7 +103,7 @@ export async function startButtonFlow(
   msg: InboundForBroadcasts,
   reply: BroadcastReply,
 ): Promise<{ handled: false } | { handled: true; after?: () => Promise<void> }> {
-  if (reply.flowId === null) return { handled: false };
+  if (reply.flowId === null || reply.context === undefined) return { handled: false };
   if (await findLiveSession(trx, msg.contact_id, msg.channel_id)) return { handled: false };
   const flow = (await publishedFlows(trx)).find((f) => f.id === reply.flowId);
   if (!flow) {

@@ -88,13 +88,16 @@ export async function insertRecipients(db: Executor, rows: readonly Insertable<D
       .execute();
 }
 
-/** The next recipients to hand to the outbound queue, in order. */
+/**
+ * The next recipients to hand to the outbound queue, in order: by the partial index of pending
+ * recipients (0027), whose condition the query must spell as a literal for the planner to use it.
+ */
 export async function pendingRecipients(db: Executor, broadcastId: string, limit: number): Promise<RecipientRow[]> {
   return db
     .selectFrom('broadcast_recipients')
     .selectAll()
     .where('broadcast_id', '=', broadcastId)
-    .where('state', '=', 'pending')
+    .where('state', '=', sql.lit('pending'))
     .orderBy('seq')
     .limit(limit)
     .execute();

@@ -40,8 +40,7 @@ const templatesTo = (w: World, waId: string, name: string) =>
 /** Ticks the broadcast (a second of the shared clock each) until it leaves `running`. */
 async function drive(w: World, id: string, maxTicks = 30): Promise<any> {
   for (let i = 0; i < maxTicks; i++) {
-    await w.sim.drainWebhooks();
-    await w.settle();
+    await settle(w);
     const b = (await w.api('GET', `/api/v1/broadcasts/${id}`)).body;
     if (b.state !== 'running' && b.state !== 'scheduled') return b;
     w.clock.advance(1000);
@@ -62,9 +61,10 @@ async function recount(w: World, id: string): Promise<Record<string, number>> {
   return counts;
 }
 
+// 30 s, not the default 10: on a shared machine at a load average of 40+ one tick's jobs can take longer.
 const settle = async (w: World) => {
   await w.sim.drainWebhooks();
-  await w.settle();
+  await w.settle(30_000);
 };
 
 forEachDialect(

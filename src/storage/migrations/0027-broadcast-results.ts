@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DialectName } from '../dialect-name.ts';
 
 /**
@@ -26,6 +26,15 @@ export function broadcastResultsMigration(dialect: DialectName) {
         .ifNotExists()
         .on('broadcast_recipients')
         .columns(['broadcast_id', 'status'])
+        .execute();
+      // The next batch: only the pending recipients, in order. Partial, so a recipient leaves it once
+      // handed out and a tick late in a large broadcast does not step over those sent before.
+      await db.schema
+        .createIndex('broadcast_recipients_pending')
+        .ifNotExists()
+        .on('broadcast_recipients')
+        .columns(['broadcast_id', 'seq'])
+        .where(sql.ref('state'), '=', 'pending')
         .execute();
       // Which broadcast a customer's message answers: their latest hand-out.
       await db.schema
