@@ -5,9 +5,16 @@ import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { requestHuman } from '../routing/request-human.ts';
 import { aiModeOf } from './ai-modes.ts';
 import { askAssistant } from './assistant.ts';
+import { guessLanguage } from './extract-answer.ts';
 import { attachSummary } from './summarise-conversation.ts';
 
 export const AI_AUTHOR = 'bot:ai';
+
+/** What the customer reads when the assistant hands over, in the language of their message. */
+export const HANDOFF_MESSAGE = {
+  es: 'Te comunico con una persona de nuestro equipo; en breve te responde.',
+  en: 'Let me pass you to someone from our team; they will answer you shortly.',
+} as const;
 
 export interface CustomerMessage {
   id: string;
@@ -55,6 +62,15 @@ export async function replyWithAssistant(deps: Deps, msg: CustomerMessage): Prom
       await trx.updateTable('ai_replies').set({ message_id: sent.id }).where('id', '=', result.replyId).execute();
       return;
     }
+    // The customer hears that a person takes over (inside the window), then the conversation joins the queue.
+    if (window.open)
+      await queueOutbound(trx, deps.jobs, {
+        conversationId: msg.conversation_id,
+        channelId: msg.channel_id,
+        content: { type: 'text', text: HANDOFF_MESSAGE[guessLanguage(msg.text ?? '')] },
+        author: AI_AUTHOR,
+        now,
+      });
     const routed = await requestHuman(trx, deps, msg.conversation_id, { by: 'ai' });
     if (!routed.ok) deps.logger.warn({ conversationId: msg.conversation_id, reason: routed.reason }, 'AI hand-off: routing refused');
     else await attachSummary(trx, deps, msg.conversation_id, 'handoff');

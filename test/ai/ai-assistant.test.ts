@@ -98,6 +98,7 @@ forEachDialect('AI assistant: knowledge base, offline answers, auto and draft mo
     const detail = await w.api('GET', `/api/v1/conversations/${conv.id}`);
     assert.ok(detail.body.messages.some((m: any) => m.author === 'bot:ai'));
     await customer.sendText('Quiero hablar con una persona');
+    await customer.waitForMessage((m) => m.text === 'Te comunico con una persona de nuestro equipo; en breve te responde.');
     await waitFor(
       async () => (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data[0]?.reason === 'customer_asked',
     );
