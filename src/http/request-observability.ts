@@ -30,8 +30,7 @@ export function installRequestObservability(app: FastifyInstance): void {
     runWithLogContext({ request_id: req.id }, done);
   });
   app.addHook('preSerialization', (req, reply, payload, done) => {
-    if (reply.statusCode >= 400) addRequestId(payload, req.id);
-    done(null, payload);
+    done(null, reply.statusCode >= 400 ? withRequestId(payload, req.id) : payload);
   });
   app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
@@ -43,11 +42,13 @@ export function installRequestObservability(app: FastifyInstance): void {
   });
 }
 
-/** `{error: {code, message}}` -> `{error: {code, message, request_id}}`; other bodies are left alone. */
-export function addRequestId(payload: unknown, requestId: string): void {
-  if (typeof payload !== 'object' || payload === null) return;
+/**
+ * `{error: {code, message}}` -> a copy with `error.request_id`; other bodies are returned as they
+ * are. A copy, so an error body a route keeps as a constant never carries one request's id to another.
+ */
+export function withRequestId(payload: unknown, requestId: string): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload;
   const error = (payload as { error?: unknown }).error;
-  if (typeof error === 'object' && error !== null && !Array.isArray(error) && !('request_id' in error)) {
-    (error as Record<string, unknown>).request_id = requestId;
-  }
+  if (typeof error !== 'object' || error === null || Array.isArray(error)) return payload;
+  return { ...payload, error: { ...error, request_id: requestId } };
 }
