@@ -103,7 +103,6 @@ export async function driveSession(deps: Deps, input: DriveInput): Promise<Drive
         phone: input.contact.phone,
         wa_id: input.contact.waId,
         channel: input.contact.channel,
-        channel: input.contact.channel,
         bsuid: input.contact.bsuid,
         username: input.contact.username,
         attributes: input.contact.attributes,

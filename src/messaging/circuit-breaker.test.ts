@@ -118,3 +118,14 @@ test('the horizon: the end of the 24-hour window for free-form messages, a span 
     reason: 'window',
   });
 });
+
+test('the horizon on a channel without a 24-hour window (Telegram): the setting, else the template span, never the window', () => {
+  const day = 24 * 3600_000;
+  // Two days after the customer last wrote: on WhatsApp already past, on Telegram still retried.
+  const late = { kind: 'text', createdAt: 2 * day, lastCustomerMessageAt: 1_000, serviceWindow: false };
+  assert.deepEqual(retryHorizon(late, DEFAULT_SEND_POLICY), { at: 2 * day + 6 * 3600_000, reason: 'no_window' });
+  assert.deepEqual(retryHorizon(late, { ...DEFAULT_SEND_POLICY, freeFormHorizonMs: 3600_000 }), {
+    at: 2 * day + 3600_000,
+    reason: 'setting',
+  });
+});

@@ -106,7 +106,16 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
     return { done: true };
   }
   const policy = deps.config.sendPolicy ?? DEFAULT_SEND_POLICY;
-  const horizon = retryHorizon({ kind: row.kind, createdAt: row.created_at, lastCustomerMessageAt: row.last_customer_message_at }, policy);
+  const serviceWindow = deps.channels.byId(row.channel_id)?.adapter.capabilities.serviceWindow;
+  const horizon = retryHorizon(
+    {
+      kind: row.kind,
+      createdAt: row.created_at,
+      lastCustomerMessageAt: row.last_customer_message_at,
+      ...(serviceWindow === false ? { serviceWindow } : {}),
+    },
+    policy,
+  );
   if (row.next_attempt_at !== null) {
     if (now >= horizon.at) return giveUp(deps, row, horizon, row.error_code, row.error_message);
     // Waiting: its job for that time was added with next_attempt_at (this one may be it, woken early).
@@ -217,7 +226,9 @@ async function giveUp(deps: Deps, row: Unsent, horizon: RetryHorizon, code: stri
       ? `the customer's 24-hour window closed at ${until}`
       : horizon.reason === 'template'
         ? `templates are retried until ${until} (SEND_RETRY_HORIZON_TEMPLATE_MS)`
-        : `free-form messages are retried until ${until} (SEND_RETRY_HORIZON_MS)`;
+        : horizon.reason === 'no_window'
+          ? `on a channel without a 24-hour window, messages are retried until ${until} (SEND_RETRY_HORIZON_TEMPLATE_MS)`
+          : `free-form messages are retried until ${until} (SEND_RETRY_HORIZON_MS)`;
   const last = code !== null ? ` Last error: ${code}${message ? `: ${message}` : ''}.` : '';
   await fail(
     deps,

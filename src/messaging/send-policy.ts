@@ -8,7 +8,7 @@ export { DEFAULT_SEND_POLICY, type SendPolicy } from '../config.ts';
 /** When a message stops being worth sending, and why: the end of the customer's window, or the setting for templates / free-form. */
 export interface RetryHorizon {
   at: number;
-  reason: 'window' | 'template' | 'setting';
+  reason: 'window' | 'template' | 'setting' | 'no_window';
 }
 
 /**
@@ -17,10 +17,15 @@ export interface RetryHorizon {
  * customer message extends it); a template can go any time, so it gets a fixed span.
  */
 export function retryHorizon(
-  m: { kind: string; createdAt: number; lastCustomerMessageAt: number | null },
+  m: { kind: string; createdAt: number; lastCustomerMessageAt: number | null; serviceWindow?: boolean },
   policy: SendPolicy,
 ): RetryHorizon {
   if (m.kind === 'template') return { at: m.createdAt + policy.templateHorizonMs, reason: 'template' };
+  // A channel without a service window (Telegram): retried as long as SEND_RETRY_HORIZON_MS, else as a template.
+  if (m.serviceWindow === false)
+    return policy.freeFormHorizonMs > 0
+      ? { at: m.createdAt + policy.freeFormHorizonMs, reason: 'setting' }
+      : { at: m.createdAt + policy.templateHorizonMs, reason: 'no_window' };
   const windowEnd = m.lastCustomerMessageAt === null ? m.createdAt : m.lastCustomerMessageAt + CUSTOMER_WINDOW_MS;
   if (policy.freeFormHorizonMs > 0 && m.createdAt + policy.freeFormHorizonMs < windowEnd)
     return { at: m.createdAt + policy.freeFormHorizonMs, reason: 'setting' };
