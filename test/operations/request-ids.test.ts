@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import Fastify from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '../../src/core/logger.ts';
 import { installRequestObservability, requestIdOptions } from '../../src/http/request-observability.ts';
@@ -22,7 +22,8 @@ class LogSink extends Writable {
 test("a handler's own log lines carry the request id, also after a body was read in several chunks", async () => {
   const log = new LogSink();
   const logger = createLogger('info', log);
-  const app = Fastify({ loggerInstance: logger, ...requestIdOptions });
+  // Typed as the app's own logger (deps.logger), which is what installRequestObservability is given.
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, ...requestIdOptions });
   installRequestObservability(app);
   app.post('/echo', async (req) => {
     await new Promise((r) => setTimeout(r, 5)); // a later turn of the event loop, as a database call would be
