@@ -5,6 +5,7 @@ import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { serverNow } from '../api/server-clock.ts';
 import type { Conversation } from '../api/types.ts';
+import { markFirstPaint } from '../shell/first-paint.ts';
 import { initials } from '../shell/Shell.tsx';
 import type { InboxFilters } from './filters.ts';
 import { conversationListOptions } from './list-query.ts';
@@ -71,6 +72,11 @@ export function ConversationList(props: {
     const timer = setInterval(() => setNow(serverNow()), 30_000);
     return () => clearInterval(timer);
   }, []);
+
+  // The first rows (or the empty or failed list) are in this commit: what waited for them may follow.
+  useEffect(() => {
+    if (!query.isPending) markFirstPaint();
+  }, [query.isPending]);
 
   if (query.isPending) return <Loader m="md" aria-label={t('app.loading')} />;
   if (query.isError)

@@ -7,6 +7,7 @@ import { useNavigate, useParams } from 'react-router';
 import { get } from '../api/client.ts';
 import { useMe } from '../api/session.ts';
 import type { Label } from '../api/types.ts';
+import { useFirstPaintDone } from '../shell/first-paint.ts';
 import { isTyping } from '../shell/keys.ts';
 import { ConversationList, useConversationList, useRows } from './ConversationList.tsx';
 import { type InboxFilters, useInboxFilters } from './filters.ts';
@@ -27,6 +28,8 @@ export function InboxPage() {
   const rows = useRows(query);
   const searchBox = useRef<HTMLInputElement>(null);
   const [details, setDetails] = useState(false);
+  // The filters render right after the first rows paint (shell/first-paint.ts).
+  const painted = useFirstPaintDone();
   // Stable for the memoised filter bar (a new one each render would re-render its selects on every list page).
   const setRef = useRef(setFilters);
   setRef.current = setFilters;
@@ -53,16 +56,21 @@ export function InboxPage() {
   return (
     <div className="inbox-grid" data-open={conversationId ? 'true' : 'false'}>
       <section className="pane list-pane" aria-label={t('inbox.title')}>
-        <FilterBar
-          view={filters.view}
-          status={filters.status}
-          label={filters.label}
-          unread={filters.unread}
-          q={filters.q}
-          onChange={onFilters}
-          searchBox={searchBox}
-          ready={!query.isPending}
-        />
+        {/* The same height before and after, so the list does not move when the filters come. */}
+        <div className="filter-bar">
+          {painted && (
+            <FilterBar
+              view={filters.view}
+              status={filters.status}
+              label={filters.label}
+              unread={filters.unread}
+              q={filters.q}
+              onChange={onFilters}
+              searchBox={searchBox}
+              ready={!query.isPending}
+            />
+          )}
+        </div>
         {/* A new filter is a new list: rows held under the pointer belong to the old one. */}
         <ConversationList
           key={JSON.stringify(filters)}
@@ -157,7 +165,7 @@ const FilterBar = memo(function FilterBar(props: {
       .map((tm) => ({ value: `team:${tm.id}`, label: tm.name })),
   ];
   return (
-    <Stack gap={6} p="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
+    <Stack gap={6} p="xs">
       <TextInput
         ref={props.searchBox}
         size="xs"

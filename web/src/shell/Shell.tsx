@@ -23,6 +23,7 @@ import type { Availability, User } from '../api/types.ts';
 import { LANGUAGES } from '../i18n/index.ts';
 import { setSound, soundOn } from '../inbox/sound.ts';
 import { useStream } from '../inbox/stream.ts';
+import { markFirstPaint, useFirstPaintDone } from './first-paint.ts';
 import { ShortcutsHelp } from './ShortcutsHelp.tsx';
 
 const DOT: Record<Availability, string> = { online: 'green.8', away: 'yellow.8', offline: 'gray.6' };
@@ -35,6 +36,12 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure(false);
   const location = useLocation();
   const stream = useStream(me);
+  // Availability and the sidebar's settings render after the first paint (first-paint.ts); a page
+  // without the list opens that gate after its own first paint.
+  const painted = useFirstPaintDone();
+  useEffect(() => {
+    if (!location.pathname.startsWith('/inbox')) markFirstPaint();
+  }, [location.pathname]);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 200, breakpoint: 'sm', collapsed: { mobile: !opened, desktop: false } }} padding={0}>
@@ -61,14 +68,16 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             </Text>
           </Group>
           <Group gap="xs" wrap="nowrap">
-            <SegmentedControl
-              size="xs"
-              aria-label={t('header.availability')}
-              value={me.availability}
-              onChange={(v) => void session.setAvailability(v as Availability)}
-              data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
-              data-testid="availability"
-            />
+            {painted && (
+              <SegmentedControl
+                size="xs"
+                aria-label={t('header.availability')}
+                value={me.availability}
+                onChange={(v) => void session.setAvailability(v as Availability)}
+                data={(['online', 'away', 'offline'] as const).map((a) => ({ value: a, label: t(`header.${a}`) }))}
+                data-testid="availability"
+              />
+            )}
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
                 <UnstyledButton aria-label={t('header.account', { name: me.name })} data-testid="account-menu">
@@ -98,20 +107,22 @@ export function Shell({ me, children }: { me: User; children: ReactNode }) {
             onClick={close}
           />
         )}
-        <div style={{ marginTop: 'auto' }}>
-          <Select
-            label={t('header.language')}
-            size="xs"
-            data={LANGUAGES.map((l) => ({ ...l }))}
-            value={i18n.resolvedLanguage ?? 'en'}
-            onChange={(v) => v && void rememberLanguage(me.id, v).then(() => qc.invalidateQueries({ queryKey: ['me'] }))}
-            allowDeselect={false}
-            data-testid="language"
-          />
-          <SoundToggle userId={me.id} />
-          <EnableNotifications />
-          <ShortcutsHelp />
-        </div>
+        {painted && (
+          <div style={{ marginTop: 'auto' }}>
+            <Select
+              label={t('header.language')}
+              size="xs"
+              data={LANGUAGES.map((l) => ({ ...l }))}
+              value={i18n.resolvedLanguage ?? 'en'}
+              onChange={(v) => v && void rememberLanguage(me.id, v).then(() => qc.invalidateQueries({ queryKey: ['me'] }))}
+              allowDeselect={false}
+              data-testid="language"
+            />
+            <SoundToggle userId={me.id} />
+            <EnableNotifications />
+            <ShortcutsHelp />
+          </div>
+        )}
       </AppShell.Navbar>
       <AppShell.Main id="main" h="100dvh" style={{ display: 'flex', flexDirection: 'column' }}>
         <VisuallyHidden>
