@@ -14,7 +14,7 @@ import {
   type BroadcastRow,
   type RecipientRow,
 } from './broadcast-store.ts';
-import { moveTally, tally } from './broadcast-tallies.ts';
+import { addTallies, inFlight, tally } from './broadcast-tallies.ts';
 import { customerWindow } from '../conversations/customer-window.ts';
 import { getTier, reachedAlready, reachInWindow, recordReach, windowOpen } from './messaging-tier.ts';
 import { syncInFlight } from './recipient-funnel.ts';
@@ -97,7 +97,7 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   deps.jobs.wake();
   await syncInFlight(db, deps.jobs, id, deps.clock.now());
   const pending = await tally(db, id, 'pending');
-  if (pending === 0 && (await tally(db, id, 'queued')) === 0) {
+  if (pending === 0 && (await inFlight(db, id)) === 0) {
     const end = deps.clock.now();
     await db.transaction().execute(async (trx) => {
       if (
@@ -192,7 +192,7 @@ async function queueRecipient(
         .execute();
       // Only from pending: if another tick got here first, this transaction (and its message) is undone.
       if (!(await markQueued(trx, b.id, r.contact_id, m.id, now))) throw new AlreadyQueued();
-      await moveTally(trx, b.id, 'pending', 'queued');
+      await addTallies(trx, b.id, [{ key: 'pending', n: -1 }]); // queued is counted by index (broadcast-tallies.ts)
       // Meta's messaging limit counts customers reached outside their customer service window.
       if (customerWindow(conv.last_customer_message_at, now).open) return 'queued';
       await recordReach(trx, b.channel_id, r.contact_id, now);
