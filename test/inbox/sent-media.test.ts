@@ -31,7 +31,7 @@ forEachDialect('sent media', (dialect) => {
     const res = await fetch(`${w.app.url}/api/v1/media`, {
       method: 'POST',
       headers: { authorization: `Bearer ${w.config.adminToken}`, 'content-type': type },
-      body: bytes,
+      body: new Uint8Array(bytes),
     });
     assert.equal(res.status, 201);
     return ((await res.json()) as { id: string }).id;
