@@ -89,6 +89,7 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     // The status guard makes a concurrent or repeated run of the same message a no-op.
     const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
     if (claimed.length === 0) return;
+    inboundReceived.inc();
     // A reply to a broadcast is marked and counted whoever answers it (broadcasts/broadcast-replies.ts).
     const reply = await noteBroadcastReply(trx, row, now);
     if (await screenInbound(trx, deps, row, now)) return; // blocked contact, or an opt-out keyword (confirmed to the customer)
@@ -97,7 +98,6 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     const buttonFlow = reply ? await startButtonFlow(trx, deps, row, reply) : { handled: false as const };
     if (buttonFlow.handled) return void (afterCommit = buttonFlow.after);
     const flow = await handleInboundWithFlows(trx, deps, row);
-    inboundReceived.inc();
     if (flow.handled) return void (afterCommit = flow.after);
     // The AI assistant (draft or auto) calls its provider after the commit: the message is kept whatever it does.
     const ai = await aiModeOf(trx, deps, { id: row.conversation_id, channelId: row.channel_id });

@@ -82,7 +82,7 @@ forEachDialect('broadcast CLI, recipients export and test send (real Switchboard
         TEMPLATE_SYNC_INTERVAL_MS: '0',
         ...simulatorNumberEnv(sim),
       },
-      60_000,
+      180_000, // a loaded shared machine (load average ~30) took over a minute to start it
     );
     await sim.setWebhookUrl(`${sb.url}/webhooks/whatsapp`);
     env = { SWITCHBOARD_URL: sb.url, SWITCHBOARD_TOKEN: ADMIN };

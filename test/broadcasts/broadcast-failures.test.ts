@@ -19,7 +19,7 @@ const MARKETING_LIMITED = '14155558002';
 
 forEachDialect('broadcast retries and permanent failures (real Switchboard process, simulator)', (dialect) => {
   test("Meta's rate limit (130429, the simulator's throughput limit and injected) is retried until each customer has it once; 131026 and 131049 mark the recipient failed with the code", {
-    timeout: 240_000,
+    timeout: 480_000,
   }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bcast-fail-'));
     if (dialect === 'postgres' && postgresUrl) await resetPostgres(postgresUrl);
@@ -48,7 +48,7 @@ forEachDialect('broadcast retries and permanent failures (real Switchboard proce
       WHATSAPP_GRAPH_URL: graph.url,
     };
     try {
-      sb = await spawnSwitchboard(env, 60_000);
+      sb = await spawnSwitchboard(env, 180_000); // over a minute on a loaded shared machine
       const url = sb.url;
       await sim.setWebhookUrl(`${url}/webhooks/whatsapp`);
       const api = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
