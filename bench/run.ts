@@ -18,6 +18,8 @@
  * bench-ai-results.json).
  * `npm run bench -- --only reports`: every report over 90 days on a seeded history (issue #19, bench/reports.ts;
  * bench-reports-results.json).
+ * `npm run bench -- --only web [--runs 3]`: the web app in Chromium over a 10,000-conversation inbox (issue #15,
+ * bench/web-inbox.ts, one child process per run; medians in bench-web-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
  */
@@ -44,6 +46,7 @@ import type { TargetHandle } from './target-client.ts';
 import { webhookBodyGenerator } from './webhook-bodies.ts';
 import { measureWebhookTarget } from './webhook-phase.ts';
 import { runTelegramBench } from './telegram-webhooks.ts';
+import { runWebPhase } from './web-phase.ts';
 
 const resultsPath = fileURLToPath(new URL('../bench-results.json', import.meta.url));
 const pacedResultsPath = fileURLToPath(new URL('../bench-paced-results.json', import.meta.url));
@@ -76,6 +79,10 @@ async function main(): Promise<void> {
   }
   if (only === 'reports') {
     await runReportsPhase(say);
+    return;
+  }
+  if (only === 'web') {
+    await runWebPhase(repetitions, say);
     return;
   }
   const machine = machineInfo();
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (only !== undefined) throw new Error(`--only knows these phases: paced, broadcast, ai, telegram, reports (got ${only})`);
+  if (only !== undefined) throw new Error(`--only knows these phases: paced, broadcast, ai, telegram, reports, web (got ${only})`);
   let wired: TargetHandle | undefined;
   try {
     const next = webhookBodyGenerator(sim, SECRETS.appSecret);
