@@ -42,6 +42,8 @@ export type ListRow = ConversationRow & {
   contact_username: string | null;
   assignee_name: string | null;
   team_name: string | null;
+  /** The channel's kind (whatsapp | telegram), from the channels table. */
+  channel_kind: string | null;
 } & BotPauseColumns;
 
 /** One conversation with its contact, assignee and team names: the list row and the detail's head. */
@@ -70,6 +72,10 @@ export function conversationQuery(db: Executor) {
           'last_message_type',
         ),
       )
+      // The channel's kind (not the contact's: a merge can move a Telegram conversation to a
+      // WhatsApp contact): a primary-key probe of the few-row channels table per row, like
+      // last_message_type; no extra query.
+      .select(sql<string | null>`(select ch.kind from channels ch where ch.id = c.channel_id)`.as('channel_kind'))
   );
 }
 

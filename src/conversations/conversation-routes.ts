@@ -21,7 +21,7 @@ import {
   conversationListItemExample,
 } from './conversation-schemas.ts';
 import type { ConversationStatus } from './conversation-store.ts';
-import { conversationView, messageView, responseTimesView } from './conversation-views.ts';
+import { conversationApiView, messageView, responseTimesView } from './conversation-views.ts';
 import { encodeChangeCursor, encodeCursor, parseChangesQuery, parseListQuery } from './list-query.ts';
 import { firstCustomerMessageAt, messagesPage } from './message-store.ts';
 import { listNotes, noteView } from './note-store.ts';
@@ -153,7 +153,7 @@ export async function conversationRoutes(fastify: FastifyInstance, opts: { deps:
     };
   };
   /** List rows as the API shows them: with labels and the caller's own unread count. */
-  const listItems = async (req: FastifyRequest, page: Parameters<typeof conversationView>[0][], now: number) => {
+  const listItems = async (req: FastifyRequest, page: Parameters<typeof conversationApiView>[0][], now: number) => {
     const labels = await labelsByConversation(
       db,
       page.map((r) => r.id),
@@ -167,7 +167,7 @@ export async function conversationRoutes(fastify: FastifyInstance, opts: { deps:
         )
       : undefined;
     return page.map((r) => ({
-      ...conversationView(r, now, { labels: labels.get(r.id) ?? [] }),
+      ...conversationApiView(r, now, { labels: labels.get(r.id) ?? [] }),
       my_unread_count: mine ? (mine.get(r.id) ?? 0) : null,
     }));
   };
@@ -250,7 +250,7 @@ export async function conversationRoutes(fastify: FastifyInstance, opts: { deps:
       const userId = principalOf(req).userId;
       const myUnread = userId ? ((await myUnreadCounts(db, userId, [id])).get(id) ?? 0) : null;
       return {
-        ...conversationView(conversation, now, { labels: labels.get(id) ?? [] }),
+        ...conversationApiView(conversation, now, { labels: labels.get(id) ?? [] }),
         my_unread_count: myUnread,
         response_times: responseTimesView(conversation, await firstCustomerMessageAt(db, id)),
         notes: (await listNotes(db, id)).map(noteView),
@@ -326,7 +326,7 @@ export async function conversationRoutes(fastify: FastifyInstance, opts: { deps:
       }
       const row = await findVisibleConversation(db, req, id);
       const labels = await labelsByConversation(db, [id]);
-      return conversationView(row, now, { labels: labels.get(id) ?? [] });
+      return conversationApiView(row, now, { labels: labels.get(id) ?? [] });
     },
   );
 }

@@ -87,7 +87,24 @@ export const botRunningExample = {
 const conversationFields = {
   id: Str(),
   status: ConversationStatus,
-  channel_id: Str('the number (channel) it is on'),
+  channel_id: Str('the channel it is on: a WhatsApp number (wa_...) or a Telegram bot (tg_...)'),
+  channel: Type.Union([Type.Literal('whatsapp'), Type.Literal('telegram')], { description: "the channel's kind" }),
+  capabilities: Type.Object(
+    {
+      service_window: Type.Boolean({
+        description: "free-form messages only within 24 hours of the customer's last message (`window` applies); false on Telegram",
+      }),
+      templates: Type.Boolean({ description: 'approved templates exist and are needed outside the window; false on Telegram' }),
+      read_receipts: Type.Boolean({ description: 'the customer sees our "read"' }),
+      edits: Type.Boolean({ description: 'customers can edit sent messages' }),
+      lists: Type.Boolean({ description: 'interactive lists' }),
+      reactions: Type.Boolean({ description: 'reactions' }),
+    },
+    {
+      description:
+        "What the channel can do (docs/telegram.md, Capabilities): a client's composer and list follow these, not the channel's name",
+    },
+  ),
   contact: Type.Object({
     id: Str(),
     name: Nullable(Str('the name shown: the one the business gave, else the WhatsApp profile name')),
@@ -109,7 +126,10 @@ const conversationFields = {
       closes_at: Time('open: when it closes; else null'),
       closed_at: Time('closed: when it closed; null when open or when the customer never wrote'),
     },
-    { description: "WhatsApp's 24-hour customer-service window: free-form messages only while open; the same shape open or closed" },
+    {
+      description:
+        "WhatsApp's 24-hour customer-service window: free-form messages only while open; the same shape open or closed. It binds only where capabilities.service_window is true (never on Telegram)",
+    },
   ),
   assignee: Nullable(Type.Object({ id: Str(), name: Nullable(Str()) })),
   team: Nullable(Type.Object({ id: Str(), name: Nullable(Str()) })),
@@ -126,7 +146,9 @@ export const Conversation = Type.Object(conversationFields, { description: 'A co
 export const conversationExample = {
   id: 'conv_01J9Z',
   status: 'active',
-  channel_id: 'ch_main',
+  channel_id: 'wa_106540352242922',
+  channel: 'whatsapp',
+  capabilities: { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true },
   contact: {
     id: 'ct_01J9Z',
     name: 'Olga Ruiz',

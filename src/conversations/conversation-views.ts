@@ -1,3 +1,4 @@
+import { capabilitiesOf } from '../channels/channel-capabilities.ts';
 import { isWaId } from '../core/whatsapp-ids.ts';
 import type { ConversationRow } from './conversation-store.ts';
 import { snakeCaseKeys } from '../core/snake-case-keys.ts';
@@ -30,7 +31,8 @@ export interface BotPauseColumns {
 
 /**
  * API shapes: snake_case, ISO times, JSON columns parsed. The list row, the detail's head and
- * the event payloads share this one shape. `labels` is filled when the caller loaded them.
+ * the event payloads share this one shape (the routes add the channel: conversationApiView).
+ * `labels` is filled when the caller loaded them.
  */
 export function conversationView(c: ViewRow, now: number, extra: { labels?: string[] } = {}) {
   const w = customerWindow(c.last_customer_message_at, now);
@@ -65,6 +67,33 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
     bot: botView(c),
     created_at: iso(c.created_at),
     updated_at: iso(c.updated_at),
+  };
+}
+
+/**
+ * The conversation as the API's routes answer it (list, detail, changes, PATCH, start): the
+ * shared view with its channel's kind and capabilities beside `channel_id`, so a client (the web
+ * app's composer and list) asks "does this channel have a 24-hour window / templates?" instead of
+ * knowing which channel does. `channel_kind` comes from conversationQuery (the channels table).
+ */
+export function conversationApiView(c: ViewRow & { channel_kind: string | null }, now: number, extra: { labels?: string[] } = {}) {
+  return { ...conversationView(c, now, extra), ...channelView(c.channel_kind) };
+}
+
+/** `channel` (whatsapp | telegram) and the capabilities a client needs, snake_case. */
+export function channelView(kind: string | null) {
+  const channel: 'whatsapp' | 'telegram' = kind === 'telegram' ? 'telegram' : 'whatsapp';
+  const cap = capabilitiesOf(channel);
+  return {
+    channel,
+    capabilities: {
+      service_window: cap.serviceWindow,
+      templates: cap.templates,
+      read_receipts: cap.readReceipts,
+      edits: cap.edits,
+      lists: cap.lists,
+      reactions: cap.reactions,
+    },
   };
 }
 

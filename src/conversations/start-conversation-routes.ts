@@ -19,7 +19,7 @@ import { conversationQuery } from './conversation-list.ts';
 import { refusal } from './conversation-refusals.ts';
 import { Conversation, conversationExample, Message, messageExample } from './conversation-schemas.ts';
 import { openConversation } from '../messaging/open-conversation.ts';
-import { conversationView, messageView } from './conversation-views.ts';
+import { conversationApiView, messageView } from './conversation-views.ts';
 import { checkConversationNotHidden } from './refuse-hidden-conversation.ts';
 import { parseReply } from './reply-content.ts';
 import { sendTemplateFromRequest } from '../templates/send-template.ts';
@@ -258,7 +258,7 @@ export async function startConversationRoutes(fastify: FastifyInstance, opts: { 
       });
       if (!result.ok) throw refusal(result);
       deps.jobs.wake();
-      return reply.status(202).send({ conversation: conversationView(result.row, now), message: messageView(result.message) });
+      return reply.status(202).send({ conversation: conversationApiView(result.row, now), message: messageView(result.message) });
     },
   );
 }

@@ -297,6 +297,31 @@ forEachDialect('Telegram channel', (dialect) => {
     assert.equal(byId.length, tgOnly.length);
   });
 
+  test("every conversation view names its channel's kind and capabilities: list, detail, changes, PATCH", async () => {
+    type View = { id: string; channel_id: string; channel: string; capabilities: Record<string, boolean> };
+    const telegram = { service_window: false, templates: false, read_receipts: false, edits: true, lists: true, reactions: true };
+    const whatsapp = { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true };
+    const expect = (v: View) => {
+      assert.equal(v.channel, v.channel_id === channelId() ? 'telegram' : 'whatsapp', v.channel_id);
+      assert.deepEqual(v.capabilities, v.channel === 'telegram' ? telegram : whatsapp);
+    };
+    const all = (await w.api('GET', '/api/v1/conversations?limit=200')).body.data as View[];
+    assert.ok(all.some((c) => c.channel === 'telegram') && all.some((c) => c.channel === 'whatsapp'));
+    all.forEach(expect);
+    const tgOnly = (await w.api('GET', '/api/v1/conversations?channel=telegram&limit=200')).body.data as View[];
+    assert.ok(tgOnly.length > 0 && tgOnly.every((c) => c.channel === 'telegram'));
+    const changes = (await w.api('GET', '/api/v1/conversations?updated_since=0&limit=200')).body.data as View[];
+    changes.forEach(expect);
+    for (const c of [tgOnly[0]!, all.find((c) => c.channel === 'whatsapp')!]) {
+      const detail = await w.api('GET', `/api/v1/conversations/${c.id}?limit=1`);
+      assert.equal(detail.status, 200);
+      expect(detail.body);
+      const patched = await w.api('PATCH', `/api/v1/conversations/${c.id}`, { status: 'archived' });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      expect(patched.body);
+    }
+  });
+
   test('fuzzed Telegram updates never get a 5xx, and the ingest survives them', async () => {
     const url = `${w.app.url}/webhooks/telegram/${botId}`;
     const anyJson = fc.jsonValue({ maxDepth: 4 });
