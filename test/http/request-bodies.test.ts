@@ -11,6 +11,8 @@ import { startWorld, type World } from '../support/test-world.ts';
  */
 const FREE_FORM: Record<string, string> = {
   'POST /webhooks/whatsapp': "Meta's signed webhook: the raw bytes are verified, then parsed as Meta's payload (Meta adds fields)",
+  'POST /webhooks/telegram/{account}':
+    "Telegram's update: the secret header is checked first (401 without it), then the update is parsed as Telegram's (Telegram adds fields)",
   'POST /api/v1/media': 'a file upload: multipart/form-data or the raw bytes',
   'POST /api/v1/audiences/import': 'a CSV file (text/csv), streamed through csv-parse; anything else is 415',
   'POST /api/v1/flows/validate': 'a flow document (JSON or YAML), checked by the flow schema: the answer lists the unknown field',
