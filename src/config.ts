@@ -156,6 +156,20 @@ export interface AiSettings {
   contextTokens: number;
   /** The business's instructions to the model. */
   systemPrompt?: string;
+  /**
+   * Named OpenAI-compatible endpoints (config file `aiEndpoints`, or AI_ENDPOINTS as JSON) that a
+   * number (API) or an `ai_reply` block may use instead of AI_BASE_URL. Their keys stay here, in
+   * the configuration, like the numbers' access tokens: the API names an endpoint, never a key.
+   */
+  endpoints?: Record<string, AiEndpoint>;
+}
+
+/** One named OpenAI-compatible endpoint (docs/ai.md#per-number-and-per-flow-models). */
+export interface AiEndpoint {
+  baseUrl: string;
+  apiKey?: string;
+  /** The model sent when neither the number nor the flow names one; default AI_MODEL. */
+  model?: string;
 }
 
 /** How long the HTTP server waits on a client (README, "Limits and timeouts"). */

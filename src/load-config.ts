@@ -179,7 +179,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
     httpAllowPrivate: bool('FLOW_HTTP_ALLOW_PRIVATE', 'flowHttpAllowPrivate', false),
     ...flowTimeConfig(pick, problems),
   };
-  config.ai = aiSettings(pick, int, problems);
+  config.ai = aiSettings(pick, int, problems, file);
   const role = pick('SWITCHBOARD_ROLE', 'role') ?? 'all';
   if (role === 'all' || role === 'web' || role === 'worker') config.role = role;
   else problems.push(`SWITCHBOARD_ROLE must be all, web or worker (got "${role}")`);

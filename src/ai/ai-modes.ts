@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../storage/executor.ts';
-import { aiSettingsOf } from './assistant.ts';
+import { aiSettingsOf } from './ai-settings.ts';
 
 export type AiMode = 'off' | 'draft' | 'auto';
 export const AI_MODES: readonly AiMode[] = ['off', 'draft', 'auto'];

@@ -8,9 +8,12 @@ import type { Deps } from '../deps.ts';
 import { fieldError, Nullable, routeSchema, Timestamp } from '../http/route-schema.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { AI_MODES, type AiMode, aiModeOf, setAiMode } from './ai-modes.ts';
+import { aiNumberSettingsRoutes } from './ai-number-settings-routes.ts';
 import { type AiReplyRow, aiRepliesOf, findAiReply } from './ai-replies-store.ts';
 import { tokensThisMonth, usageSums } from './ai-usage-store.ts';
-import { aiSettingsOf, askAssistant, providerFor, unavailableReason } from './assistant.ts';
+import { aiSettingsOf } from './ai-settings.ts';
+import { askAssistant, unavailableReason } from './assistant.ts';
+import { providerFor } from './choose-provider.ts';
 import { summariseConversation } from './summarise-conversation.ts';
 
 const tags = ['ai'];
@@ -73,6 +76,7 @@ export async function aiRoutes(fastify: FastifyInstance, opts: { deps: Deps }): 
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const { deps } = opts;
   const db = deps.storage.db;
+  aiNumberSettingsRoutes(fastify, deps);
 
   app.get(
     '/api/v1/ai/status',

@@ -1,4 +1,4 @@
-import type { AiSettings } from '../config.ts';
+import type { AiEndpoint, AiSettings, Config } from '../config.ts';
 
 export const DEFAULT_AI_SETTINGS: AiSettings = {
   model: 'gpt-4o-mini',
@@ -11,11 +11,18 @@ export const DEFAULT_AI_SETTINGS: AiSettings = {
   contextTokens: 3000,
 };
 
-type Pick = (envKey: string, fileKey: string) => string | undefined;
+export const DEFAULT_SYSTEM_PROMPT = "You are the business's WhatsApp assistant. Answer briefly and politely, in the customer's language.";
+
+/** The process-wide AI settings (a Config built in code without `ai`: the offline default, mode off). */
+export function aiSettingsOf(deps: { config: Pick<Config, 'ai'> }): AiSettings {
+  return deps.config.ai ?? DEFAULT_AI_SETTINGS;
+}
+
+type PickSetting = (envKey: string, fileKey: string) => string | undefined;
 type Int = (envKey: string, fileKey: string, def: number, min: number, max: number) => number;
 
 /** AI_* environment variables (or the config file's ai* keys): docs/ai.md#settings. */
-export function aiSettings(pick: Pick, int: Int, problems: string[]): AiSettings {
+export function aiSettings(pick: PickSetting, int: Int, problems: string[], file: Record<string, unknown> = {}): AiSettings {
   const d = DEFAULT_AI_SETTINGS;
   const baseUrl = pick('AI_BASE_URL', 'aiBaseUrl')?.replace(/\/+$/, '');
   if (baseUrl !== undefined && !/^https?:\/\//.test(baseUrl)) problems.push(`AI_BASE_URL must be an http(s) URL (got "${baseUrl}")`);
@@ -25,7 +32,10 @@ export function aiSettings(pick: Pick, int: Int, problems: string[]): AiSettings
   if (!(threshold >= 0 && threshold <= 1)) problems.push('AI_CONFIDENCE_THRESHOLD must be a number from 0 to 1');
   const apiKey = pick('AI_API_KEY', 'aiApiKey');
   const systemPrompt = pick('AI_SYSTEM_PROMPT', 'aiSystemPrompt');
+  // The environment variable is JSON; the config file's `aiEndpoints` is an object, read as it is.
+  const endpoints = aiEndpoints(pick('AI_ENDPOINTS', 'aiEndpointsJson'), file.aiEndpoints, problems);
   return {
+    ...(endpoints ? { endpoints } : {}),
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
@@ -38,4 +48,48 @@ export function aiSettings(pick: Pick, int: Int, problems: string[]): AiSettings
     maxTurns: int('AI_MAX_TURNS', 'aiMaxTurns', d.maxTurns, 1, 1000),
     contextTokens: int('AI_CONTEXT_TOKENS', 'aiContextTokens', d.contextTokens, 200, 200_000),
   };
+}
+
+/** Endpoint names: what a number's settings and a flow block refer to. `default` and `offline` are the built-in ones. */
+export const ENDPOINT_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+export const BUILT_IN_ENDPOINTS = ['default', 'offline'] as const;
+
+/** AI_ENDPOINTS (a JSON object) or the config file's `aiEndpoints`: {name: {baseUrl, apiKey?, model?}}. */
+function aiEndpoints(env: string | undefined, fromFile: unknown, problems: string[]): Record<string, AiEndpoint> | undefined {
+  let raw: unknown = fromFile;
+  if (env !== undefined) {
+    try {
+      raw = JSON.parse(env);
+    } catch {
+      problems.push('AI_ENDPOINTS must be a JSON object {"name": {"baseUrl": "...", "apiKey": "...", "model": "..."}}');
+      return undefined;
+    }
+  }
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('aiEndpoints must be an object of named endpoints {name: {baseUrl, apiKey?, model?}}');
+    return undefined;
+  }
+  const out: Record<string, AiEndpoint> = {};
+  for (const [name, v] of Object.entries(raw)) {
+    const where = `aiEndpoints.${name}`;
+    if (!ENDPOINT_NAME.test(name) || (BUILT_IN_ENDPOINTS as readonly string[]).includes(name)) {
+      problems.push(`${where}: a name is 1-40 of a-z 0-9 _ - and not "default" or "offline"`);
+      continue;
+    }
+    const e = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    const baseUrl = typeof e.baseUrl === 'string' ? e.baseUrl.replace(/\/+$/, '') : '';
+    if (!/^https?:\/\//.test(baseUrl)) {
+      problems.push(`${where}.baseUrl must be an http(s) URL`);
+      continue;
+    }
+    if (e.apiKey !== undefined && typeof e.apiKey !== 'string') problems.push(`${where}.apiKey must be a string`);
+    if (e.model !== undefined && (typeof e.model !== 'string' || e.model === '')) problems.push(`${where}.model must be a model name`);
+    out[name] = {
+      baseUrl,
+      ...(typeof e.apiKey === 'string' && e.apiKey !== '' ? { apiKey: e.apiKey } : {}),
+      ...(typeof e.model === 'string' && e.model !== '' ? { model: e.model } : {}),
+    };
+  }
+  return Object.keys(out).length ? out : undefined;
 }

@@ -1,16 +1,14 @@
 import type { AiSettings } from '../config.ts';
 import { foldText } from '../core/fold-text.ts';
 import type { Deps } from '../deps.ts';
-import type { AiProvider } from './ai-provider.ts';
 import { AiProviderError } from './ai-provider.ts';
-import { DEFAULT_AI_SETTINGS } from './ai-settings.ts';
 import { aiRepliesOf, insertAiReply } from './ai-replies-store.ts';
+import { aiSettingsOf } from './ai-settings.ts';
 import { recordUsage, tokensThisMonth } from './ai-usage-store.ts';
 import { assembleContext } from './assemble-context.ts';
+import { chooseProvider, type ProviderOverride } from './choose-provider.ts';
 import { asksForHuman } from './human-request.ts';
 import { knowledgeIndexFor } from './knowledge-index.ts';
-import { OfflineProvider } from './offline-provider.ts';
-import { OpenAiProvider } from './openai-provider.ts';
 import { scrubAnswer } from './scrub-answer.ts';
 
 export type AskMode = 'auto' | 'draft' | 'flow' | 'preview';
@@ -23,6 +21,8 @@ export interface AskInput {
   questionMessageId?: string;
   instructions?: string;
   flowVariables?: Record<string, unknown>;
+  /** An ai_reply block's endpoint and model (docs/ai.md#per-number-and-per-flow-models). */
+  override?: ProviderOverride;
   onDelta?: (text: string) => void;
 }
 
@@ -32,27 +32,6 @@ export type AskResult =
   | { outcome: 'unavailable'; reason: string; replyId: string };
 
 export type HandoffReason = 'customer_asked' | 'low_confidence' | 'repeated_question' | 'turn_limit' | 'provider_error';
-
-export const DEFAULT_SYSTEM_PROMPT = "You are the business's WhatsApp assistant. Answer briefly and politely, in the customer's language.";
-
-export function aiSettingsOf(deps: Pick<Deps, 'config'>): AiSettings {
-  return deps.config.ai ?? DEFAULT_AI_SETTINGS;
-}
-
-const providers = new WeakMap<object, AiProvider>();
-
-/** AI_BASE_URL set: the OpenAI-compatible provider; otherwise the offline default. One per database handle. */
-export function providerFor(deps: Pick<Deps, 'config' | 'storage'>): AiProvider {
-  let p = providers.get(deps.storage.db);
-  if (!p) {
-    const s = aiSettingsOf(deps);
-    p = s.baseUrl
-      ? new OpenAiProvider({ baseUrl: s.baseUrl, ...(s.apiKey ? { apiKey: s.apiKey } : {}), model: s.model, timeoutMs: s.timeoutMs })
-      : new OfflineProvider(knowledgeIndexFor(deps.storage.db), s.confidenceThreshold);
-    providers.set(deps.storage.db, p);
-  }
-  return p;
-}
 
 /** Calls in the last minute per database handle (this process): the per-minute request limit. */
 const recentCallsByDb = new WeakMap<object, number[]>();
@@ -87,31 +66,32 @@ export async function unavailableReason(deps: Pick<Deps, 'config' | 'storage' | 
 export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'clock' | 'logger'>, input: AskInput): Promise<AskResult> {
   const s = aiSettingsOf(deps);
   const db = deps.storage.db;
-  const provider = providerFor(deps);
+  const chosen = await chooseProvider(db, deps, { channelId: input.channelId, ...(input.override ? { flow: input.override } : {}) });
   const now = deps.clock.now();
   const base = {
     conversation_id: input.conversationId,
     channel_id: input.channelId,
     mode: input.mode,
     question: input.question.slice(0, 4000),
-    provider: provider.name,
-    model: provider.model,
+    provider: chosen.ok ? chosen.provider.name : 'none',
+    model: chosen.ok ? chosen.provider.model : `endpoint:${chosen.endpoint}`,
     draft_state: null,
     message_id: null,
     created_at: now,
     decided_at: null,
   };
-  const blocked = await unavailableReason(deps);
-  if (blocked) {
+  // A number or flow naming an endpoint the configuration no longer has: off, and says why.
+  const blocked = chosen.ok ? await unavailableReason(deps) : chosen.reason;
+  if (blocked || !chosen.ok) {
     const row = await insertAiReply(db, {
       ...base,
       outcome: 'unavailable',
-      reason: blocked,
+      reason: blocked ?? 'unknown_endpoint',
       answer: null,
       confidence: null,
       context: '{}',
     });
-    return { outcome: 'unavailable', reason: blocked, replyId: row.id };
+    return { outcome: 'unavailable', reason: blocked ?? 'unknown_endpoint', replyId: row.id };
   }
   const handoffEarly = await earlyHandoff(deps, input, s);
   if (handoffEarly) {
@@ -125,12 +105,13 @@ export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'cloc
     });
     return { outcome: 'handoff', reason: handoffEarly, text: null, confidence: null, replyId: row.id };
   }
+  const provider = chosen.provider;
 
   const passages = await knowledgeIndexFor(db).search(input.question, { limit: 3 });
   const context = await assembleContext(db, {
     question: input.question,
     conversationId: input.conversationId,
-    systemPrompt: s.systemPrompt ?? DEFAULT_SYSTEM_PROMPT,
+    systemPrompt: chosen.systemPrompt,
     ...(input.instructions ? { instructions: input.instructions } : {}),
     ...(input.flowVariables ? { flowVariables: input.flowVariables } : {}),
     ...(input.questionMessageId ? { questionMessageId: input.questionMessageId } : {}),

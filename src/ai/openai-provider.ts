@@ -23,15 +23,22 @@ export class OpenAiProvider implements AiProvider {
   readonly model: string;
   private readonly client: OpenAI;
 
-  constructor(opts: OpenAiProviderOptions) {
+  constructor(opts: OpenAiProviderOptions, client?: OpenAI) {
     this.model = opts.model;
-    this.client = new OpenAI({
-      baseURL: opts.baseUrl,
-      // Local servers (Ollama, llama.cpp) take any key; the SDK refuses to start without one.
-      apiKey: opts.apiKey || 'none',
-      timeout: opts.timeoutMs,
-      maxRetries: opts.maxRetries ?? 2,
-    });
+    this.client =
+      client ??
+      new OpenAI({
+        baseURL: opts.baseUrl,
+        // Local servers (Ollama, llama.cpp) take any key; the SDK refuses to start without one.
+        apiKey: opts.apiKey || 'none',
+        timeout: opts.timeoutMs,
+        maxRetries: opts.maxRetries ?? 2,
+      });
+  }
+
+  /** The same endpoint (client, key, connection pool) asking for another model. */
+  withModel(model: string): OpenAiProvider {
+    return model === this.model ? this : new OpenAiProvider({ baseUrl: '', model, timeoutMs: 0 }, this.client);
   }
 
   async complete(request: AiRequest): Promise<AiReply> {

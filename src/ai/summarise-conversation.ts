@@ -2,8 +2,8 @@ import { addNote } from '../conversations/note-store.ts';
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../storage/executor.ts';
 import { summariseMessage } from './assemble-context.ts';
-import { providerFor } from './assistant.ts';
 import { recordUsage } from './ai-usage-store.ts';
+import { chooseProvider } from './choose-provider.ts';
 
 /**
  * A summary of a conversation. With a language model it is asked for one (the history as user
@@ -39,8 +39,11 @@ export async function summariseConversation(
     customer.length === 0
       ? `No customer messages yet${record}.`
       : `${rows.length} messages${record}; the customer first wrote "${clip(first ?? '')}"${customer.length > 1 ? ` and last "${clip(last ?? '')}"` : ''}.`;
-  const provider = providerFor(deps);
-  if (provider.name === 'offline' || opts.offlineOnly) return { text: offline, provider: 'offline' };
+  if (opts.offlineOnly) return { text: offline, provider: 'offline' };
+  // The number's own endpoint and model (docs/ai.md#per-number-and-per-flow-models).
+  const chosen = await chooseProvider(db, deps, { channelId: conv?.channel_id ?? null });
+  if (!chosen.ok || chosen.provider.name === 'offline') return { text: offline, provider: 'offline' };
+  const provider = chosen.provider;
   const started = performance.now();
   try {
     const reply = await provider.complete({

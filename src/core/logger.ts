@@ -8,7 +8,7 @@ import { logMixin } from './log-context.ts';
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const options = {
     level,
-    redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken', '*.metricsToken'],
+    redact: ['*.accessToken', '*.appSecret', '*.verifyToken', 'req.headers.authorization', '*.adminToken', '*.metricsToken', '*.apiKey'],
     mixin: logMixin,
   };
   return destination ? pino(options, destination) : pino(options);

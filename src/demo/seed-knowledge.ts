@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { readKnowledgeFolder, importFiles } from '../ai/import-knowledge.ts';
 import { knowledgeIndexFor } from '../ai/knowledge-index.ts';
 import { knowledgeRevision } from '../ai/knowledge-store.ts';
-import { aiSettingsOf, providerFor } from '../ai/assistant.ts';
+import { aiSettingsOf } from '../ai/ai-settings.ts';
+import { providerFor } from '../ai/choose-provider.ts';
 import type { Deps } from '../deps.ts';
 
 export const DEMO_KNOWLEDGE_DIR = resolve(import.meta.dirname, '../../examples/knowledge');

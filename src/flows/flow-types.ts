@@ -217,6 +217,10 @@ export interface AiReplyBlock {
   variable?: string;
   /** Send the answer to the customer (default true); false only stores it. */
   send?: boolean;
+  /** The model for this block (default: the number's, else AI_MODEL); on the offline default, ignored. */
+  model?: string;
+  /** A named endpoint of the configuration's `aiEndpoints`, `default` or `offline` (default: the number's). */
+  endpoint?: string;
   exits: Exits; // answered (or next), handoff, unavailable
 }
 

@@ -400,7 +400,7 @@ async function finishSession(
 async function askFromFlow(
   deps: Deps,
   row: { conversation_id: string; channel_id: string } | null | undefined,
-  p: { question: string; instructions: string | null; variables: Record<string, unknown> },
+  p: { question: string; instructions: string | null; variables: Record<string, unknown>; override: { endpoint?: string; model?: string } },
 ): Promise<AiOutcome> {
   if (!p.question.trim()) return { kind: 'handoff', reason: 'no_question' };
   try {
@@ -411,6 +411,7 @@ async function askFromFlow(
       mode: 'flow',
       ...(p.instructions ? { instructions: p.instructions } : {}),
       flowVariables: p.variables,
+      override: p.override,
     });
     if (r.outcome === 'answered') return { kind: 'answered', text: r.text, confidence: r.confidence };
     return { kind: r.outcome, reason: r.reason };

@@ -92,7 +92,14 @@ export type Effect =
   | { type: 'send'; content: OutboundContent }
   | { type: 'http'; request: HttpRequestSpec }
   | { type: 'template'; send: TemplateSendSpec }
-  | { type: 'ai'; question: string; instructions: string | null; variables: Record<string, unknown> }
+  | {
+      type: 'ai';
+      question: string;
+      instructions: string | null;
+      variables: Record<string, unknown>;
+      /** The block's own endpoint and model, where it names them (docs/ai.md). */
+      override: { endpoint?: string; model?: string };
+    }
   | { type: 'webhook'; url: string; data: unknown; event: string | null; secret: string | null }
   | { type: 'schedule'; at: number }
   | { type: 'handoff'; team: string | null }
@@ -610,6 +617,7 @@ export function stepSession(doc: FlowDocument, input: SessionState, event: FlowE
           question,
           instructions: block.instructions ? interpolate(block.instructions, scope()) : null,
           variables: { ...state.vars.session },
+          override: { ...(block.endpoint ? { endpoint: block.endpoint } : {}), ...(block.model ? { model: block.model } : {}) },
         });
         state.awaiting = 'ai';
         state.status = 'active';

@@ -619,4 +619,12 @@ export interface Database {
     error: string | null;
   };
   ai_modes: { scope: string; mode: string; updated_at: number };
+  /** A number's AI endpoint, model and system prompt (0033-ai-number-settings); null: the AI_* setting. */
+  ai_number_settings: {
+    channel_id: string;
+    endpoint: string | null;
+    model: string | null;
+    system_prompt: string | null;
+    updated_at: number;
+  };
 }

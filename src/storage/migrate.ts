@@ -31,6 +31,7 @@ import { reportsMigration } from './migrations/0029-reports.ts';
 import { broadcastResultsMigration } from './migrations/0027-broadcast-results.ts';
 import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-recipient-order.ts';
 import { operationsMigration } from './migrations/0030-operations.ts';
+import { aiNumberSettingsMigration } from './migrations/0033-ai-number-settings.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -65,6 +66,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0026-broadcast-recipient-order': broadcastRecipientOrderMigration(),
     '0030-operations': operationsMigration(dialect),
     '0028-ai-assistant': aiAssistantMigration(dialect),
+    '0033-ai-number-settings': aiNumberSettingsMigration(dialect),
   };
 }
 

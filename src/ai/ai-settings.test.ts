@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { loadConfig } from '../load-config.ts';
+
+test('named AI endpoints from the config file or AI_ENDPOINTS (JSON); bad ones are problems', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-ai-config-'));
+  writeFileSync(
+    join(dir, 'switchboard.config.yaml'),
+    'aiModel: gpt-4o-mini\naiEndpoints:\n  ollama:\n    baseUrl: http://127.0.0.1:11434/v1/\n    model: llama3.1:8b\n  gateway:\n    baseUrl: https://gw.example.com/v1\n    apiKey: sk-gw\n',
+  );
+  const r = loadConfig({}, dir);
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.ai?.endpoints, {
+    ollama: { baseUrl: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b' },
+    gateway: { baseUrl: 'https://gw.example.com/v1', apiKey: 'sk-gw' },
+  });
+  // The environment wins over the file, as for every setting.
+  const env = loadConfig({ AI_ENDPOINTS: '{"vllm": {"baseUrl": "http://10.0.0.5:8000/v1"}}' }, dir);
+  assert.ok(env.ok);
+  assert.deepEqual(env.config.ai?.endpoints, { vllm: { baseUrl: 'http://10.0.0.5:8000/v1' } });
+  const empty = mkdtempSync(join(tmpdir(), 'switchboard-ai-config-'));
+  const none = loadConfig({}, empty);
+  assert.ok(none.ok);
+  assert.equal(none.config.ai?.endpoints, undefined);
+
+  const bad = loadConfig({ AI_ENDPOINTS: '{"default": {"baseUrl": "http://x/v1"}, "ok": {"baseUrl": "ftp://x"}}' }, empty);
+  assert.equal(bad.ok, false);
+  if (!bad.ok)
+    assert.deepEqual(bad.problems, [
+      'aiEndpoints.default: a name is 1-40 of a-z 0-9 _ - and not "default" or "offline"',
+      'aiEndpoints.ok.baseUrl must be an http(s) URL',
+    ]);
+  const notJson = loadConfig({ AI_ENDPOINTS: 'ollama=http://x' }, empty);
+  assert.equal(notJson.ok, false);
+});
