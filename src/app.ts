@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { accessRoutes } from './auth/access-routes.ts';
 import { installAuth } from './auth/install-auth.ts';
 import { contactRoutes } from './contacts/contact-routes.ts';
+import { contactMergeRoutes } from './contacts/contact-merge-routes.ts';
 import { cannedReplyRoutes } from './conversations/canned-reply-routes.ts';
 import { botPauseRoutes } from './bot/bot-pause-routes.ts';
 import { conversationRoutes } from './conversations/conversation-routes.ts';
@@ -116,6 +117,7 @@ export async function buildApp(deps: Deps, opts: { ingest: IngestLoop; adminToke
     await api.register(botPauseRoutes, { deps });
     await api.register(streamRoutes, { deps, adminToken: opts.adminToken });
     await api.register(contactRoutes, { deps });
+    await api.register(contactMergeRoutes, { deps });
     await api.register(audienceRoutes, { deps });
     await api.register(broadcastRoutes, { deps });
     await api.register(knowledgeRoutes, { deps });

@@ -19,8 +19,9 @@ import {
   SOURCE_PATTERN,
 } from './contact-fields.ts';
 import { ContactDetail, ContactPage } from './contact-schemas.ts';
-import { findVisibleContact, listContacts, optHistory, patchContact, setBlocked } from './contact-store.ts';
-import { contactView, optEventView } from './contact-views.ts';
+import { loadContactDetail } from './contact-detail.ts';
+import { findVisibleContact, listContacts, patchContact, setBlocked } from './contact-store.ts';
+import { contactView } from './contact-views.ts';
 
 const tags = ['contacts'];
 const params = Type.Object({ id: Type.String({ description: 'contact id' }) });
@@ -146,8 +147,9 @@ export async function contactRoutes(fastify: FastifyInstance, opts: { deps: Deps
     return c;
   };
   const detail = async (req: FastifyRequest, id: string) => {
-    const c = await mustFind(req, id);
-    return { ...contactView(c), opt_in_history: (await optHistory(db, id)).map(optEventView) };
+    const d = await loadContactDetail(db, id, visibleConversationFilter(principalOf(req)));
+    if (!d) throw new HttpError(404, 'contact_not_found', `No contact ${id}.`);
+    return d;
   };
 
   app.get(
@@ -183,7 +185,7 @@ export async function contactRoutes(fastify: FastifyInstance, opts: { deps: Deps
   app.get(
     '/api/v1/contacts/:id',
     routeSchema({
-      summary: 'A contact with its consent history (the latest 100 changes, newest first)',
+      summary: 'A contact with its consent history (the latest 100 changes, newest first) and its conversations on every channel',
       tags,
       params,
       response: { 200: ContactDetail('the contact') },

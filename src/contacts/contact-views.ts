@@ -10,8 +10,12 @@ export function contactView(c: ContactRecord) {
   return {
     id: c.id,
     channel: c.channel_kind,
+    // Where the contact is reached: its own channel, and Telegram too once merged with a Telegram chat.
+    channels: reachableOn(c),
     // WhatsApp identity: the BSUID when WhatsApp gave one; phone, wa_id and username may be null.
-    wa_id: isWaId(c.external_id) ? c.external_id : null,
+    // (A Telegram chat id is digits too: it is telegram_chat_id, never wa_id.)
+    wa_id: c.channel_kind === 'whatsapp' && isWaId(c.external_id) ? c.external_id : null,
+    telegram_chat_id: c.telegram_chat_id,
     bsuid: c.bsuid,
     username: c.username,
     parent_bsuid: c.parent_bsuid,
@@ -27,6 +31,29 @@ export function contactView(c: ContactRecord) {
     blocked: c.blocked === 1,
     created_at: iso(c.created_at),
     updated_at: iso(c.updated_at),
+  };
+}
+
+function reachableOn(c: ContactRecord): string[] {
+  return c.telegram_chat_id !== null && c.channel_kind !== 'telegram' ? [c.channel_kind, 'telegram'] : [c.channel_kind];
+}
+
+/** One of a contact's conversations, as the contact detail lists them (any channel, any status). */
+export interface ContactConversationRow {
+  id: string;
+  channel_id: string;
+  channel_kind: string | null;
+  status: string;
+  last_message_at: number;
+}
+
+export function contactConversationView(c: ContactConversationRow) {
+  return {
+    id: c.id,
+    channel_id: c.channel_id,
+    channel: c.channel_kind === 'telegram' ? ('telegram' as const) : ('whatsapp' as const),
+    status: c.status,
+    last_message_at: iso(c.last_message_at),
   };
 }
 

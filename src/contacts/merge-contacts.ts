@@ -24,8 +24,11 @@ export async function mergeContacts(
   a: WhatsAppContactRow,
   b: WhatsAppContactRow,
   now: number,
+  /** An agent's merge (POST /api/v1/contacts/:id/merge): `a` survives whatever its age. */
+  opts: { keepFirst?: boolean } = {},
 ): Promise<{ survivor: WhatsAppContactRow; merged: WhatsAppContactRow; closed: string[]; moved: string[] }> {
-  const [survivor, merged] = a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id) ? [a, b] : [b, a];
+  const [survivor, merged] =
+    opts.keepFirst || a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id) ? [a, b] : [b, a];
   const s = await full(db, survivor.id);
   const m = await full(db, merged.id);
 
@@ -55,7 +58,7 @@ export async function mergeContacts(
   await db.updateTable('flow_sessions').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
   await db.updateTable('flow_results').set({ contact_id: s.id }).where('contact_id', '=', m.id).execute();
 
-  // Free the merged record's unique keys (external_id, bsuid) before the survivor takes them.
+  // Free the merged record's unique keys (external_id, bsuid, telegram_chat_id) before the survivor takes them.
   await db.deleteFrom('contacts').where('id', '=', m.id).execute();
 
   const sOpt = s.opted_in_at ?? -1;
@@ -68,12 +71,7 @@ export async function mergeContacts(
     opted_in: mOpt > sOpt ? m.opted_in : s.opted_in,
     opted_in_at: mOpt > sOpt ? m.opted_in_at : s.opted_in_at,
     blocked: s.blocked === 1 || m.blocked === 1 ? 1 : 0,
-    bsuid: s.bsuid ?? m.bsuid,
-    parent_bsuid: s.parent_bsuid ?? m.parent_bsuid,
-    username: s.username ?? m.username,
-    phone_e164: s.phone_e164 ?? m.phone_e164,
-    // Replies go to a number when either record had one.
-    external_id: isDigits(s.external_id) || !isDigits(m.external_id) ? s.external_id : m.external_id,
+    ...identityPatch(s, m),
     updated_at: now,
   };
   await db.updateTable('contacts').set(patch).where('id', '=', s.id).execute();
@@ -89,7 +87,60 @@ type FullContact = WhatsAppContactRow & {
   opted_in_at: number | null;
   blocked: number;
   parent_bsuid: string | null;
+  telegram_chat_id: string | null;
+  blocked_by_user_at: number | null;
 };
+
+/**
+ * The survivor's identities: its WhatsApp one (`channel_kind` whatsapp, `external_id` the wa_id
+ * or BSUID, so WhatsApp ingest finds it) when either record has one, and the Telegram chat
+ * (`telegram_chat_id`, which Telegram ingest looks up) when either has one. A Telegram-only
+ * survivor of a WhatsApp record becomes a WhatsApp contact that also has a Telegram chat.
+ * Callers refuse two records with different identities on one channel (mergeConflict).
+ */
+function identityPatch(s: FullContact, m: FullContact) {
+  const waS = s.channel_kind === 'whatsapp';
+  const waM = m.channel_kind === 'whatsapp';
+  // Replies go to a number when either WhatsApp record had one.
+  const externalId =
+    waS && waM
+      ? isDigits(s.external_id) || !isDigits(m.external_id)
+        ? s.external_id
+        : m.external_id
+      : waM
+        ? m.external_id
+        : s.external_id;
+  const wa = waS ? s : waM ? m : undefined;
+  const other = wa === s ? m : s;
+  return {
+    channel_kind: waS || waM ? 'whatsapp' : s.channel_kind,
+    external_id: externalId,
+    bsuid: s.bsuid ?? m.bsuid,
+    parent_bsuid: s.parent_bsuid ?? m.parent_bsuid,
+    // A WhatsApp username first (the column WhatsApp identity search reads), else Telegram's.
+    username: wa ? (wa.username ?? other.username) : (s.username ?? m.username),
+    phone_e164: s.phone_e164 ?? m.phone_e164,
+    telegram_chat_id: s.telegram_chat_id ?? m.telegram_chat_id,
+    blocked_by_user_at: s.telegram_chat_id !== null ? s.blocked_by_user_at : m.blocked_by_user_at,
+  };
+}
+
+/**
+ * Why two records cannot be one contact: each holds an identity on the same channel (two
+ * Telegram chats, two WhatsApp numbers or BSUIDs), and one of them would stop finding its
+ * contact. A phone-only and a BSUID-only WhatsApp record may merge (ingest does the same).
+ */
+export function mergeConflict(a: MergeableContact, b: MergeableContact): string | null {
+  if (a.telegram_chat_id !== null && b.telegram_chat_id !== null && a.telegram_chat_id !== b.telegram_chat_id)
+    return 'Both contacts have a Telegram chat; a contact has one.';
+  if (a.channel_kind !== 'whatsapp' || b.channel_kind !== 'whatsapp') return null;
+  if (a.bsuid !== null && b.bsuid !== null && a.bsuid !== b.bsuid) return 'Both contacts have a WhatsApp BSUID; a contact has one.';
+  if (isDigits(a.external_id) && isDigits(b.external_id) && a.external_id !== b.external_id)
+    return 'Both contacts have a WhatsApp number; a contact has one.';
+  return null;
+}
+
+export type MergeableContact = Pick<FullContact, 'channel_kind' | 'external_id' | 'bsuid' | 'telegram_chat_id'>;
 
 async function full(db: Executor, id: string): Promise<FullContact> {
   return (await db.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirstOrThrow()) as FullContact;

@@ -1,27 +1,59 @@
+import { newId } from '../core/ids.ts';
 import type { Executor } from '../jobs/job-queue.ts';
-import { type ContactRow, upsertContact } from './contact-store.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import type { ContactRow } from './contact-store.ts';
+
+type TelegramContactRow = ContactRow & { username: string | null; blocked_by_user_at: number | null };
+
+// Hot path (every Telegram update): one probe of the unique index contacts_telegram_chat_id (0032).
+const BY_CHAT = rawQuery(`select * from "contacts" where "telegram_chat_id" = ?`);
 
 /**
  * A Telegram chat's contact: one per chat id (a private chat's id is the user's id), its own
- * contact even when the same person also writes on WhatsApp (an agent may merge the two).
+ * contact even when the same person also writes on WhatsApp, until an agent merges the two
+ * (POST /api/v1/contacts/:id/merge): then the chat's id is the merged contact's
+ * `telegram_chat_id`, and it is found here all the same.
  * Writing to the bot means the user has not blocked it (any earlier block is cleared).
  */
 export async function resolveTelegramContact(
   db: Executor,
   input: { chatId: string; profileName?: string; username?: string; now: number },
+  retried = false,
 ): Promise<ContactRow> {
-  const contact = await upsertContact(db, {
-    channelKind: 'telegram',
-    externalId: input.chatId,
-    ...(input.profileName ? { profileName: input.profileName } : {}),
-    now: input.now,
-  });
-  const patch: { username?: string; blocked_by_user_at?: null } = {};
-  const row = contact as ContactRow & { username?: string | null; blocked_by_user_at?: number | null };
-  if (input.username && row.username !== input.username) patch.username = input.username;
-  if (row.blocked_by_user_at !== null && row.blocked_by_user_at !== undefined) patch.blocked_by_user_at = null;
-  if (Object.keys(patch).length > 0) await db.updateTable('contacts').set(patch).where('id', '=', contact.id).execute();
-  return contact;
+  const [found] = await runRaw<TelegramContactRow>(db, BY_CHAT, [input.chatId]);
+  if (found) {
+    const patch: { username?: string; blocked_by_user_at?: null; profile_name?: string; updated_at?: number } = {};
+    // A merged contact keeps its WhatsApp profile name and username; a Telegram-only one follows Telegram's.
+    const own = found.channel_kind === 'telegram';
+    if (own && input.profileName && input.profileName !== found.profile_name) patch.profile_name = input.profileName;
+    if (own && input.username && found.username !== input.username) patch.username = input.username;
+    if (found.blocked_by_user_at !== null) patch.blocked_by_user_at = null;
+    if (Object.keys(patch).length === 0) return found;
+    patch.updated_at = input.now;
+    await db.updateTable('contacts').set(patch).where('id', '=', found.id).execute();
+    return { ...found, ...patch };
+  }
+  const row = {
+    id: newId('ct', input.now),
+    channel_kind: 'telegram',
+    external_id: input.chatId,
+    telegram_chat_id: input.chatId,
+    phone_e164: null,
+    profile_name: input.profileName ?? null,
+    username: input.username ?? null,
+    created_at: input.now,
+    updated_at: input.now,
+  };
+  // A concurrent ingest (another PostgreSQL process) may have created it first: look again.
+  const inserted = await db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) return row;
+  if (retried) throw new Error(`contact for Telegram chat ${input.chatId} could neither be found nor created`);
+  return resolveTelegramContact(db, input, true);
 }
 
 /** The customer blocked the bot (at) or unblocked it (null). Unknown chats are left alone. */
@@ -29,8 +61,7 @@ export async function setBlockedByUser(db: Executor, chatId: string, at: number 
   const row = await db
     .updateTable('contacts')
     .set({ blocked_by_user_at: at })
-    .where('channel_kind', '=', 'telegram')
-    .where('external_id', '=', chatId)
+    .where('telegram_chat_id', '=', chatId)
     .returning('id')
     .executeTakeFirst();
   return row?.id;

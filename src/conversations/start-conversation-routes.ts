@@ -227,7 +227,7 @@ export async function startConversationRoutes(fastify: FastifyInstance, opts: { 
       if (!window.ok) throw refusal(window);
       if (!contact) throw new Error('unreachable: a window is open only for a contact who wrote');
       const contactId = contact.id;
-      const blocked = await checkContactNotBlocked(db, { contactId });
+      const blocked = await checkContactNotBlocked(db, { contactId, channelKind: deps.channels.byId(channelId)?.kind ?? 'whatsapp' });
       if (!blocked.ok) throw refusal(blocked);
 
       const result = await db.transaction().execute(async (trx) => {

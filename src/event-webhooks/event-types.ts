@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'conversation.bot_resumed',
   'note.mentioned',
   'contact.opted_out',
+  'contact.merged',
   'flow.succeeded',
   'flow.failed',
   'broadcast.started',

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { BOT_PAUSE_COLUMNS, type BotPauseRow } from '../conversations/bot-pause-store.ts';
 import { contactNameColumns } from '../conversations/contact-name-columns.ts';
-import { conversationView, iso, messageView } from '../conversations/conversation-views.ts';
+import { conversationApiView, iso, messageView } from '../conversations/conversation-views.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
 import { emitEvent, type EventData } from './emit-event.ts';
@@ -112,8 +113,27 @@ export async function emitConversationClosed(
   );
 }
 
-async function loadMessage(db: Executor, id: string): Promise<ReturnType<typeof messageView>> {
-  return messageView(await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
+/**
+ * `channel` (whatsapp | telegram) beside the message's and conversation's channel_id, so an
+ * integrator tells the channels apart without parsing ids: the channel row's kind (a merged
+ * contact has conversations on both). A primary-key probe of the few-row channels table.
+ */
+const channelKindColumn = (table: 'm' | 'c') =>
+  sql<string | null>`(select ch.kind from channels ch where ch.id = ${sql.ref(`${table}.channel_id`)})`.as('channel_kind');
+const channelOf = (kind: string | null): 'whatsapp' | 'telegram' => (kind === 'telegram' ? 'telegram' : 'whatsapp');
+
+async function loadMessage(db: Executor, id: string): Promise<ReturnType<typeof messageView> & { channel: 'whatsapp' | 'telegram' }> {
+  const row = await db
+    .selectFrom('messages as m')
+    .selectAll('m')
+    .select(channelKindColumn('m'))
+    .where('m.id', '=', id)
+    .executeTakeFirstOrThrow();
+  const { channel_kind, ...message } = row;
+  // A message has no channel_id of its own in the API; `channel` follows its conversation_id.
+  return withChannelAfter(messageView(message), 'conversation_id', channelOf(channel_kind)) as ReturnType<typeof messageView> & {
+    channel: 'whatsapp' | 'telegram';
+  };
 }
 
 async function loadConversation(db: Executor, id: string, now: number): Promise<EventData> {
@@ -130,9 +150,21 @@ async function loadConversation(db: Executor, id: string, now: number): Promise<
       'ct.username as contact_username',
       ...BOT_PAUSE_COLUMNS,
     ])
+    .select(channelKindColumn('c'))
     .where('c.id', '=', id)
     .executeTakeFirstOrThrow();
-  return conversationView(row, now);
+  // The REST shape: channel and capabilities beside channel_id.
+  return conversationApiView(row, now);
+}
+
+/** `channel` placed right after `key`, where a reader of the JSON looks for it. */
+function withChannelAfter(view: object, key: string, channel: 'whatsapp' | 'telegram'): EventData {
+  const out: EventData = {};
+  for (const [k, v] of Object.entries(view)) {
+    out[k] = v;
+    if (k === key) out.channel = channel;
+  }
+  return out;
 }
 
 /**

@@ -360,7 +360,10 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
     .selectFrom('messages as m')
     .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
     .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+    // The channel the message came on: a contact merged across channels has one kind of its own.
+    .leftJoin('channels as ch', 'ch.id', 'c.channel_id')
     .select([
+      'ch.kind as conversation_channel',
       'm.content',
       'c.status',
       'ct.id as contact_id',
@@ -382,7 +385,7 @@ export async function inboundContext(db: Executor, messageId: string): Promise<I
   return {
     contactId: row.contact_id,
     contactName: row.name ?? row.profile_name,
-    channel: row.channel_kind,
+    channel: row.conversation_channel ?? row.channel_kind,
     waId: row.channel_kind === 'whatsapp' && isWaId(row.external_id) ? row.external_id : null,
     bsuid: row.bsuid,
     username: row.username,

@@ -21,7 +21,8 @@ const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "
 const SELECT_UNSENT = rawQuery(
   `select m."id", m."seq", m."status", m."kind", m."content", m."channel_id", m."conversation_id", m."attempts", m."reply_to_external_id", m."next_attempt_at",
      m."created_at", m."error_code", m."error_message", c."last_customer_message_at",
-     case when c."last_customer_message_at" is null then coalesce(ct."phone_e164", ct."external_id") else ct."external_id" end as "to"
+     case when c."last_customer_message_at" is null then coalesce(ct."phone_e164", ct."external_id") else ct."external_id" end as "to",
+     ct."telegram_chat_id"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
    where m."conversation_id" = ? and m."direction" = 'out' and m."status" in ('queued', 'sending') and m."seq" <= ? order by m."seq"`,
 );
@@ -48,6 +49,8 @@ interface Unsent {
   error_message: string | null;
   last_customer_message_at: number | null;
   to: string;
+  /** The contact's Telegram chat (0032): where a Telegram channel sends, also for a contact merged with a WhatsApp one. */
+  telegram_chat_id: string | null;
 }
 
 /** A message was handed over (or settled for good): the next one may go. Or it must wait until `at` (`scheduled`: its job for then was added). */
@@ -150,10 +153,12 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
     slot.release();
     return { done: true }; // settled meanwhile (an agent resolved it, or it was resent)
   }
+  // A contact merged across channels holds both addresses: a bot writes to its Telegram chat.
+  const to = channel.kind === 'telegram' ? (row.telegram_chat_id ?? row.to) : row.to;
   let result: SendResult;
   try {
     result = await channel.adapter.send({
-      to: row.to,
+      to,
       content,
       replyTo: row.reply_to_external_id ?? undefined,
       bizOpaqueCallbackData: row.id,
@@ -176,7 +181,7 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   if (!result.retryable) {
     channel.breaker.success(); // Graph answered: the number works, this message does not
     // Telegram's 403 "bot was blocked by the user": further sends to this contact are refused until they write again.
-    if (result.code === 'telegram_blocked') await setBlockedByUser(db, row.to, after);
+    if (result.code === 'telegram_blocked') await setBlockedByUser(db, to, after);
     await fail(deps, row.id, result.code, result.message);
     return { done: true };
   }

@@ -57,6 +57,7 @@ export interface Database {
     username: string | null;
     parent_bsuid: string | null; // 0020-contacts-identity-search: parent_user_id (linked portfolios)
     blocked_by_user_at: number | null; // 0031-telegram: the customer blocked the bot (sends refused)
+    telegram_chat_id: string | null; // 0032: the Telegram chat it is reached on (every Telegram contact; a merged WhatsApp one too)
   };
   conversations: {
     id: string;

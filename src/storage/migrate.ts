@@ -24,6 +24,7 @@ import { contactsIdentitySearchMigration } from './migrations/0020-contacts-iden
 import { teamAutoAssignMigration } from './migrations/0021-team-auto-assign.ts';
 import { usersLanguageMigration } from './migrations/0022-users-language.ts';
 import { telegramMigration } from './migrations/0031-telegram.ts';
+import { contactTelegramIdentityMigration } from './migrations/0032-contact-telegram-identity.ts';
 import { broadcastsMigration } from './migrations/0023-broadcasts.ts';
 import { hotPathWritesMigration } from './migrations/0024-hot-path-writes.ts';
 import { aiAssistantMigration } from './migrations/0028-ai-assistant.ts';
@@ -59,6 +60,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0021-team-auto-assign': teamAutoAssignMigration(dialect),
     '0022-users-language': usersLanguageMigration(dialect),
     '0031-telegram': telegramMigration(dialect),
+    '0032-contact-telegram-identity': contactTelegramIdentityMigration(dialect),
     '0023-broadcasts': broadcastsMigration(dialect),
     '0024-hot-path-writes': hotPathWritesMigration(dialect),
     '0029-reports': reportsMigration(dialect),
