@@ -13,7 +13,12 @@ interface RollupQuery {
   where?: Record<string, string | number | undefined>;
   whereNot?: Record<string, string>;
   metricIn?: string[];
+  /** Only numbers/bots of this kind (whatsapp | telegram): the rollups are kept per channel_id. */
+  channelKind?: string;
 }
+
+/** The `channel` filter every report with `channel_id` takes. */
+export type ChannelKindFilter = { channelKind?: 'whatsapp' | 'telegram' };
 
 /**
  * Sums a rollup over the range by hour and `dims` in SQL, then folds the hours into the range's
@@ -35,6 +40,8 @@ async function sumRollup(
   for (const [c, v] of Object.entries(q.where ?? {})) if (v !== undefined) query = query.where(c, '=', v);
   for (const [c, v] of Object.entries(q.whereNot ?? {})) query = query.where(c, '<>', v);
   if (q.metricIn) query = query.where('metric', 'in', q.metricIn);
+  // A subquery of the few-row channels table: the rollup's (hour, channel_id...) keys stay usable.
+  if (q.channelKind !== undefined) query = query.where('channel_id', 'in', sql`(select id from channels where kind = ${q.channelKind})`);
   if (range.interval !== 'none') query = query.groupBy('hour');
   if (q.dims.length > 0) query = query.groupBy(q.dims);
   const rows = (await query.execute()) as Array<Record<string, string | number>>;
@@ -92,7 +99,11 @@ export const CONVERSATION_METRICS = {
   conversations_closed: 'closed',
 };
 
-export function conversationsReport(db: Executor, range: ReportRange, f: { channelId?: string; byChannel: boolean }): Promise<ReportRow[]> {
+export function conversationsReport(
+  db: Executor,
+  range: ReportRange,
+  f: { channelId?: string; byChannel: boolean } & ChannelKindFilter,
+): Promise<ReportRow[]> {
   return pivot(
     db,
     range,
@@ -101,6 +112,7 @@ export function conversationsReport(db: Executor, range: ReportRange, f: { chann
       dims: f.byChannel ? ['channel_id'] : [],
       sums: ['n'],
       where: { channel_id: f.channelId },
+      channelKind: f.channelKind,
       metricIn: Object.keys(CONVERSATION_METRICS),
     },
     CONVERSATION_METRICS,
@@ -112,13 +124,20 @@ export const MESSAGE_GROUPS = ['sender', 'kind', 'channel'] as const;
 export function messagesReport(
   db: Executor,
   range: ReportRange,
-  f: { channelId?: string; groupBy: Array<(typeof MESSAGE_GROUPS)[number]> },
+  f: { channelId?: string; groupBy: Array<(typeof MESSAGE_GROUPS)[number]> } & ChannelKindFilter,
 ): Promise<ReportRow[]> {
   const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
   return pivot(
     db,
     range,
-    { table: 'report_volume', dims, sums: ['n'], where: { channel_id: f.channelId }, metricIn: ['messages_in', 'messages_out'] },
+    {
+      table: 'report_volume',
+      dims,
+      sums: ['n'],
+      where: { channel_id: f.channelId },
+      channelKind: f.channelKind,
+      metricIn: ['messages_in', 'messages_out'],
+    },
     { messages_in: 'messages_in', messages_out: 'messages_out' },
   );
 }
@@ -136,7 +155,7 @@ export async function responseTimesReport(
     channelId?: string;
     teamId?: string;
     agentId?: string;
-  },
+  } & ChannelKindFilter,
 ): Promise<ReportRow[]> {
   const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
   const sums = await sumRollup(db, range, {
@@ -144,6 +163,7 @@ export async function responseTimesReport(
     dims: ['metric', ...dim, 'bucket'],
     sums: ['n', 'total_ms'],
     where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
+    channelKind: f.channelKind,
   });
   const groups = new Map<string, { key: ReportRow; counts: Map<number, number>; n: number; total: number }>();
   for (const { key, sums: s } of sums.values()) {
@@ -174,13 +194,13 @@ export const TEMPLATE_GROUPS = ['template', 'language', 'channel'] as const;
 export function templatesReport(
   db: Executor,
   range: ReportRange,
-  f: { channelId?: string; template?: string; groupBy: Array<(typeof TEMPLATE_GROUPS)[number]> },
+  f: { channelId?: string; template?: string; groupBy: Array<(typeof TEMPLATE_GROUPS)[number]> } & ChannelKindFilter,
 ): Promise<ReportRow[]> {
   const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
   return pivot(
     db,
     range,
-    { table: 'report_templates', dims, sums: ['n'], where: { channel_id: f.channelId, template: f.template } },
+    { table: 'report_templates', dims, sums: ['n'], where: { channel_id: f.channelId, template: f.template }, channelKind: f.channelKind },
     TEMPLATE_METRICS,
   );
 }
@@ -214,7 +234,7 @@ export const COST_GROUPS = ['category', 'channel', 'template', 'country'] as con
 export async function costsReport(
   db: Executor,
   range: ReportRange,
-  f: { channelId?: string; groupBy: Array<(typeof COST_GROUPS)[number]>; currency: string },
+  f: { channelId?: string; groupBy: Array<(typeof COST_GROUPS)[number]>; currency: string } & ChannelKindFilter,
 ): Promise<ReportRow[]> {
   const dims = f.groupBy.map((g) => (g === 'channel' ? 'channel_id' : g));
   const sums = await sumRollup(db, range, {
@@ -222,6 +242,7 @@ export async function costsReport(
     dims,
     sums: ['messages', 'billable', 'price', 'price_estimate'],
     where: { channel_id: f.channelId },
+    channelKind: f.channelKind,
   });
   const round = (n: number) => Math.round(n * 1e6) / 1e6;
   return sorted(
@@ -240,12 +261,13 @@ export async function costsReport(
 
 export const BOT_REASONS = ['assigned', 'handoff', 'agent_message', 'manual'] as const;
 
-export async function botReport(db: Executor, range: ReportRange, f: { channelId?: string }): Promise<ReportRow[]> {
+export async function botReport(db: Executor, range: ReportRange, f: { channelId?: string } & ChannelKindFilter): Promise<ReportRow[]> {
   const sums = await sumRollup(db, range, {
     table: 'report_bot',
     dims: ['metric', 'reason'],
     sums: ['n'],
     where: { channel_id: f.channelId },
+    channelKind: f.channelKind,
   });
   const out = new Map<string, ReportRow>();
   for (const { key, sums: s } of sums.values()) {

@@ -62,6 +62,12 @@ const CommonQuery = {
     }),
   ),
   channel_id: Type.Optional(Str('only this number')),
+  channel: Type.Optional(
+    Type.Union([Type.Literal('whatsapp'), Type.Literal('telegram')], {
+      description: 'only WhatsApp numbers or only Telegram bots (with channel_id: that one, if of this kind)',
+      ...fieldError('invalid_channel', 400, 'channel is whatsapp or telegram.'),
+    }),
+  ),
 };
 
 function report<R extends TSchema>(row: R, example: Record<string, unknown>) {
@@ -265,7 +271,11 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
     }),
     async (req, reply) => {
       const range = await prepare(req.query);
-      const rows = await conversationsReport(db, range, { channelId: req.query.channel_id, byChannel: req.query.group_by === 'channel' });
+      const rows = await conversationsReport(db, range, {
+        channelId: req.query.channel_id,
+        channelKind: req.query.channel,
+        byChannel: req.query.group_by === 'channel',
+      });
       return answer(req, reply, range, rows, 'conversations');
     },
   );
@@ -281,7 +291,11 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
     }),
     async (req, reply) => {
       const range = await prepare(req.query);
-      const rows = await messagesReport(db, range, { channelId: req.query.channel_id, groupBy: split(req.query.group_by) });
+      const rows = await messagesReport(db, range, {
+        channelId: req.query.channel_id,
+        channelKind: req.query.channel,
+        groupBy: split(req.query.group_by),
+      });
       return answer(req, reply, range, rows, 'messages');
     },
   );
@@ -336,6 +350,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
         groupBy: q.group_by ?? 'none',
         businessHours: q.business_hours === 'true',
         ...(q.channel_id ? { channelId: q.channel_id } : {}),
+        ...(q.channel ? { channelKind: q.channel } : {}),
         ...(q.team_id ? { teamId: q.team_id } : {}),
         ...(q.agent_id ? { agentId: q.agent_id } : {}),
       });
@@ -406,7 +421,10 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
         req,
         reply,
         range,
-        await botReport(db, range, { ...(req.query.channel_id ? { channelId: req.query.channel_id } : {}) }),
+        await botReport(db, range, {
+          ...(req.query.channel_id ? { channelId: req.query.channel_id } : {}),
+          ...(req.query.channel ? { channelKind: req.query.channel } : {}),
+        }),
         'bot',
       );
     },
@@ -445,6 +463,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
       const rows = await templatesReport(db, range, {
         groupBy: [...groupBy],
         ...(req.query.channel_id ? { channelId: req.query.channel_id } : {}),
+        ...(req.query.channel ? { channelKind: req.query.channel } : {}),
         ...(req.query.template ? { template: req.query.template } : {}),
       });
       return answer(req, reply, range, rows, 'templates');
@@ -510,6 +529,7 @@ export async function reportRoutes(fastify: FastifyInstance, opts: { deps: Deps 
         groupBy: split(req.query.group_by),
         currency: rateCardFor(deps.config).currency,
         ...(req.query.channel_id ? { channelId: req.query.channel_id } : {}),
+        ...(req.query.channel ? { channelKind: req.query.channel } : {}),
       });
       return answer(req, reply, range, rows, 'costs');
     },
