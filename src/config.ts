@@ -156,6 +156,8 @@ export interface AiSettings {
   contextTokens: number;
   /** The business's instructions to the model. */
   systemPrompt?: string;
+  /** AI_TOOLS: offer the knowledge-base search tool to OpenAI-compatible models (default false: some local models refuse tools). */
+  tools?: boolean;
   /**
    * Named OpenAI-compatible endpoints (config file `aiEndpoints`, or AI_ENDPOINTS as JSON) that a
    * number (API) or an `ai_reply` block may use instead of AI_BASE_URL. Their keys stay here, in
@@ -170,6 +172,8 @@ export interface AiEndpoint {
   apiKey?: string;
   /** The model sent when neither the number nor the flow names one; default AI_MODEL. */
   model?: string;
+  /** Offer tools to this endpoint's models; default AI_TOOLS. */
+  tools?: boolean;
 }
 
 /** How long the HTTP server waits on a client (README, "Limits and timeouts"). */

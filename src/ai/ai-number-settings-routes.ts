@@ -18,6 +18,7 @@ const Endpoint = Type.Object({
   base_url: Nullable(Type.String()),
   model: Type.String({ description: 'the model sent when neither the number nor the flow names one' }),
   api_key_set: Type.Boolean({ description: 'whether a key is configured (the key itself is never shown)' }),
+  tools: Type.Boolean({ description: "whether its models are offered the search_knowledge tool (AI_TOOLS, or the endpoint's tools)" }),
 });
 
 const Settings = Type.Object(
@@ -80,9 +81,16 @@ export function aiNumberSettingsRoutes(fastify: FastifyInstance, deps: Deps): vo
             examples: [
               {
                 data: [
-                  { name: 'default', provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false },
-                  { name: 'offline', provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false },
-                  { name: 'ollama', provider: 'openai', base_url: 'http://127.0.0.1:11434/v1', model: 'llama3.1:8b', api_key_set: false },
+                  { name: 'default', provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false, tools: false },
+                  { name: 'offline', provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false, tools: false },
+                  {
+                    name: 'ollama',
+                    provider: 'openai',
+                    base_url: 'http://127.0.0.1:11434/v1',
+                    model: 'llama3.1:8b',
+                    api_key_set: false,
+                    tools: false,
+                  },
                 ],
               },
             ],
@@ -92,11 +100,18 @@ export function aiNumberSettingsRoutes(fastify: FastifyInstance, deps: Deps): vo
     }),
     async () => {
       const s = aiSettingsOf(deps);
-      const offline = { provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false };
+      const offline = { provider: 'offline', base_url: null, model: 'kb-extractive-1', api_key_set: false, tools: false };
       return {
         data: [
           s.baseUrl
-            ? { name: 'default', provider: 'openai', base_url: s.baseUrl, model: s.model, api_key_set: Boolean(s.apiKey) }
+            ? {
+                name: 'default',
+                provider: 'openai',
+                base_url: s.baseUrl,
+                model: s.model,
+                api_key_set: Boolean(s.apiKey),
+                tools: s.tools ?? false,
+              }
             : { name: 'default', ...offline },
           { name: 'offline', ...offline },
           ...Object.entries(s.endpoints ?? {}).map(([name, e]) => ({
@@ -105,6 +120,7 @@ export function aiNumberSettingsRoutes(fastify: FastifyInstance, deps: Deps): vo
             base_url: e.baseUrl,
             model: e.model ?? s.model,
             api_key_set: Boolean(e.apiKey),
+            tools: e.tools ?? s.tools ?? false,
           })),
         ],
       };

@@ -3,11 +3,22 @@
  * supports them, tools) in; the reply, token counts and a finish reason out. Providers that
  * stream call `onDelta` with each piece of text as it arrives.
  */
-export type AiRole = 'system' | 'user' | 'assistant';
+export type AiRole = 'system' | 'user' | 'assistant' | 'tool';
 
 export interface AiMessage {
   role: AiRole;
   content: string;
+  /** An assistant message that called tools (its content may be empty). */
+  toolCalls?: AiToolCall[];
+  /** A `tool` message: the result of the call with this id. */
+  toolCallId?: string;
+}
+
+/** A tool call the model made: `arguments` is the JSON text the model wrote (not validated by the provider). */
+export interface AiToolCall {
+  id: string;
+  name: string;
+  arguments: string;
 }
 
 /** A function the model may call, described by a JSON schema (OpenAI's `tools[].function`). */
@@ -34,13 +45,15 @@ export interface AiReply {
   usage: { promptTokens: number; completionTokens: number };
   /** 0..1 where the provider can tell (the offline one); null for language models. */
   confidence: number | null;
-  toolCalls: Array<{ name: string; arguments: string }>;
+  toolCalls: AiToolCall[];
 }
 
 export interface AiProvider {
   /** e.g. "offline", "openai" */
   readonly name: string;
   readonly model: string;
+  /** Whether `tools` are sent to the model (a provider without them ignores the field). */
+  readonly supportsTools: boolean;
   complete(request: AiRequest): Promise<AiReply>;
 }
 

@@ -36,3 +36,16 @@ test('named AI endpoints from the config file or AI_ENDPOINTS (JSON); bad ones a
   const notJson = loadConfig({ AI_ENDPOINTS: 'ollama=http://x' }, empty);
   assert.equal(notJson.ok, false);
 });
+
+test('AI_TOOLS: off by default, true offers the search tool, anything else is a problem', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-ai-config-'));
+  const off = loadConfig({}, dir);
+  assert.ok(off.ok);
+  assert.equal(off.config.ai?.tools, undefined);
+  const on = loadConfig({ AI_TOOLS: 'true' }, dir);
+  assert.ok(on.ok);
+  assert.equal(on.config.ai?.tools, true);
+  const bad = loadConfig({ AI_TOOLS: 'yes' }, dir);
+  assert.equal(bad.ok, false);
+  if (!bad.ok) assert.deepEqual(bad.problems, ['AI_TOOLS must be true or false (got "yes")']);
+});

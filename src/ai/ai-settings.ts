@@ -32,6 +32,8 @@ export function aiSettings(pick: PickSetting, int: Int, problems: string[], file
   if (!(threshold >= 0 && threshold <= 1)) problems.push('AI_CONFIDENCE_THRESHOLD must be a number from 0 to 1');
   const apiKey = pick('AI_API_KEY', 'aiApiKey');
   const systemPrompt = pick('AI_SYSTEM_PROMPT', 'aiSystemPrompt');
+  const tools = pick('AI_TOOLS', 'aiTools') ?? 'false';
+  if (tools !== 'true' && tools !== 'false') problems.push(`AI_TOOLS must be true or false (got "${tools}")`);
   // The environment variable is JSON; the config file's `aiEndpoints` is an object, read as it is.
   const endpoints = aiEndpoints(pick('AI_ENDPOINTS', 'aiEndpointsJson'), file.aiEndpoints, problems);
   return {
@@ -39,6 +41,7 @@ export function aiSettings(pick: PickSetting, int: Int, problems: string[], file
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
+    ...(tools === 'true' ? { tools: true } : {}),
     model: pick('AI_MODEL', 'aiModel') ?? d.model,
     timeoutMs: int('AI_TIMEOUT_MS', 'aiTimeoutMs', d.timeoutMs, 100, 600_000),
     requestsPerMinute: int('AI_REQUESTS_PER_MINUTE', 'aiRequestsPerMinute', d.requestsPerMinute, 0, 100_000),
@@ -85,10 +88,12 @@ function aiEndpoints(env: string | undefined, fromFile: unknown, problems: strin
     }
     if (e.apiKey !== undefined && typeof e.apiKey !== 'string') problems.push(`${where}.apiKey must be a string`);
     if (e.model !== undefined && (typeof e.model !== 'string' || e.model === '')) problems.push(`${where}.model must be a model name`);
+    if (e.tools !== undefined && typeof e.tools !== 'boolean') problems.push(`${where}.tools must be true or false`);
     out[name] = {
       baseUrl,
       ...(typeof e.apiKey === 'string' && e.apiKey !== '' ? { apiKey: e.apiKey } : {}),
       ...(typeof e.model === 'string' && e.model !== '' ? { model: e.model } : {}),
+      ...(typeof e.tools === 'boolean' ? { tools: e.tools } : {}),
     };
   }
   return Object.keys(out).length ? out : undefined;

@@ -7,6 +7,7 @@ import { aiSettingsOf } from './ai-settings.ts';
 import { recordUsage, tokensThisMonth } from './ai-usage-store.ts';
 import { assembleContext } from './assemble-context.ts';
 import { chooseProvider, type ProviderOverride } from './choose-provider.ts';
+import { completeWithTools } from './complete-with-tools.ts';
 import { asksForHuman } from './human-request.ts';
 import { knowledgeIndexFor } from './knowledge-index.ts';
 import { scrubAnswer } from './scrub-answer.ts';
@@ -107,7 +108,8 @@ export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'cloc
   }
   const provider = chosen.provider;
 
-  const passages = await knowledgeIndexFor(db).search(input.question, { limit: 3 });
+  const index = knowledgeIndexFor(db);
+  const passages = await index.search(input.question, { limit: 3 });
   const context = await assembleContext(db, {
     question: input.question,
     conversationId: input.conversationId,
@@ -118,32 +120,41 @@ export async function askAssistant(deps: Pick<Deps, 'config' | 'storage' | 'cloc
     passages,
     tokenBudget: s.contextTokens,
   });
-  const contextJson = JSON.stringify(context);
+  let contextJson = JSON.stringify(context);
   recentCallsOf(db).push(now);
-  const started = performance.now();
+  let started = performance.now();
+  let calls = 0;
   try {
-    const reply = await provider.complete({
-      messages: context.messages,
-      signal: AbortSignal.timeout(s.timeoutMs),
-      ...(input.onDelta ? { onDelta: input.onDelta } : {}),
-    });
-    await recordUsage(
-      db,
-      {
-        provider: provider.name,
-        model: provider.model,
-        channelId: input.channelId,
-        mode: input.mode,
-        promptTokens: reply.usage.promptTokens,
-        completionTokens: reply.usage.completionTokens,
-        latencyMs: performance.now() - started,
-        ok: true,
-        error: null,
+    // One limit for the whole answer, tool rounds included.
+    const { reply, messages, toolUses } = await completeWithTools(
+      provider,
+      { messages: context.messages, signal: AbortSignal.timeout(s.timeoutMs), ...(input.onDelta ? { onDelta: input.onDelta } : {}) },
+      index,
+      async (r) => {
+        // Every provider call is recorded and counts toward the per-minute limit.
+        if (calls++ > 0) recentCallsOf(db).push(deps.clock.now());
+        await recordUsage(
+          db,
+          {
+            provider: provider.name,
+            model: provider.model,
+            channelId: input.channelId,
+            mode: input.mode,
+            promptTokens: r.usage.promptTokens,
+            completionTokens: r.usage.completionTokens,
+            latencyMs: performance.now() - started,
+            ok: true,
+            error: null,
+          },
+          deps.clock.now(),
+        );
+        started = performance.now();
       },
-      deps.clock.now(),
     );
+    if (toolUses.length) contextJson = JSON.stringify({ ...context, messages, tool_calls: toolUses });
     const confident = reply.finishReason !== 'no_answer' && (reply.confidence === null || reply.confidence >= s.confidenceThreshold);
-    const { text, removed } = scrubAnswer(reply.text, context.messages.map((m) => m.content).join('\n'));
+    // Tool results are context too: a link a searched article holds may be sent.
+    const { text, removed } = scrubAnswer(reply.text, messages.map((m) => m.content).join('\n'));
     if (removed.length)
       deps.logger.warn(
         { conversationId: input.conversationId, removed: removed.length },

@@ -18,7 +18,7 @@ export type ChosenProvider =
   | { ok: false; reason: 'unknown_endpoint'; endpoint: string };
 
 const offlineByDb = new WeakMap<object, OfflineProvider>();
-/** One OpenAI client per base URL, key and timeout: its connections are reused by every number and flow that use it. */
+/** One OpenAI client per base URL, key, timeout and tools setting: its connections are reused by every number and flow that use it. */
 const clients = new Map<string, OpenAiProvider>();
 
 /**
@@ -56,12 +56,20 @@ export function providerFor(deps: Pick<Deps, 'config' | 'storage'>): AiProvider 
 export function providerAt(deps: Pick<Deps, 'config' | 'storage'>, endpoint: string, model: string | undefined): AiProvider | null {
   const s = aiSettingsOf(deps);
   if (endpoint === 'offline' || (endpoint === 'default' && !s.baseUrl)) return offline(deps);
-  const e = endpoint === 'default' ? { baseUrl: s.baseUrl ?? '', apiKey: s.apiKey, model: s.model } : s.endpoints?.[endpoint];
+  const e =
+    endpoint === 'default' ? { baseUrl: s.baseUrl ?? '', apiKey: s.apiKey, model: s.model, tools: s.tools } : s.endpoints?.[endpoint];
   if (!e) return null;
-  const key = JSON.stringify([e.baseUrl, e.apiKey ?? '', s.timeoutMs]);
+  const tools = e.tools ?? s.tools ?? false;
+  const key = JSON.stringify([e.baseUrl, e.apiKey ?? '', s.timeoutMs, tools]);
   let base = clients.get(key);
   if (!base) {
-    base = new OpenAiProvider({ baseUrl: e.baseUrl, ...(e.apiKey ? { apiKey: e.apiKey } : {}), model: s.model, timeoutMs: s.timeoutMs });
+    base = new OpenAiProvider({
+      baseUrl: e.baseUrl,
+      ...(e.apiKey ? { apiKey: e.apiKey } : {}),
+      model: s.model,
+      timeoutMs: s.timeoutMs,
+      tools,
+    });
     clients.set(key, base);
   }
   return base.withModel(model ?? e.model ?? s.model);

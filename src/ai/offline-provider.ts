@@ -18,6 +18,8 @@ export const DONT_KNOW = {
 export class OfflineProvider implements AiProvider {
   readonly name = 'offline';
   readonly model = 'kb-extractive-1';
+  /** It searches the knowledge base itself: no model to call tools. */
+  readonly supportsTools = false;
 
   constructor(
     private readonly index: KnowledgeIndex,

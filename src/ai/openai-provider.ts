@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
-import type { AiProvider, AiReply, AiRequest, FinishReason } from './ai-provider.ts';
+import type { AiMessage, AiProvider, AiReply, AiRequest, FinishReason } from './ai-provider.ts';
 import { AiProviderError } from './ai-provider.ts';
 
 export interface OpenAiProviderOptions {
@@ -9,6 +9,8 @@ export interface OpenAiProviderOptions {
   timeoutMs: number;
   /** Retries of 429 and 5xx answers (the SDK waits as `retry-after` says); default 2. */
   maxRetries?: number;
+  /** Send tools to this endpoint's models (AI_TOOLS / an endpoint's `tools`); default true. Some local models refuse them. */
+  tools?: boolean;
 }
 
 /**
@@ -21,10 +23,12 @@ export interface OpenAiProviderOptions {
 export class OpenAiProvider implements AiProvider {
   readonly name = 'openai';
   readonly model: string;
+  readonly supportsTools: boolean;
   private readonly client: OpenAI;
 
   constructor(opts: OpenAiProviderOptions, client?: OpenAI) {
     this.model = opts.model;
+    this.supportsTools = opts.tools ?? true;
     this.client =
       client ??
       new OpenAI({
@@ -38,7 +42,7 @@ export class OpenAiProvider implements AiProvider {
 
   /** The same endpoint (client, key, connection pool) asking for another model. */
   withModel(model: string): OpenAiProvider {
-    return model === this.model ? this : new OpenAiProvider({ baseUrl: '', model, timeoutMs: 0 }, this.client);
+    return model === this.model ? this : new OpenAiProvider({ baseUrl: '', model, timeoutMs: 0, tools: this.supportsTools }, this.client);
   }
 
   async complete(request: AiRequest): Promise<AiReply> {
@@ -48,7 +52,7 @@ export class OpenAiProvider implements AiProvider {
     }));
     const body = {
       model: this.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map(chatMessage),
       ...(tools?.length ? { tools } : {}),
       ...(request.maxTokens ? { max_tokens: request.maxTokens } : {}),
     };
@@ -59,7 +63,7 @@ export class OpenAiProvider implements AiProvider {
       if (!choice || typeof choice.message !== 'object' || choice.message === null)
         throw new AiProviderError('bad_response', 'the answer has no choices[0].message');
       const toolCalls = (choice.message.tool_calls ?? []).flatMap((c) =>
-        c.type === 'function' ? [{ name: c.function.name, arguments: c.function.arguments }] : [],
+        c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
       );
       const text = choice.message.content ?? '';
       if (typeof text !== 'string' || (text === '' && toolCalls.length === 0))
@@ -88,7 +92,7 @@ export class OpenAiProvider implements AiProvider {
     let text = '';
     let finish: FinishReason = 'other';
     let usage = { promptTokens: 0, completionTokens: 0 };
-    const calls = new Map<number, { name: string; arguments: string }>();
+    const calls = new Map<number, { id: string; name: string; arguments: string }>();
     for await (const chunk of stream) {
       if (chunk.usage) usage = { promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       const choice = chunk.choices?.[0];
@@ -99,7 +103,8 @@ export class OpenAiProvider implements AiProvider {
         onDelta(piece);
       }
       for (const c of choice.delta?.tool_calls ?? []) {
-        const call = calls.get(c.index) ?? { name: '', arguments: '' };
+        const call = calls.get(c.index) ?? { id: '', name: '', arguments: '' };
+        call.id += c.id ?? '';
         call.name += c.function?.name ?? '';
         call.arguments += c.function?.arguments ?? '';
         calls.set(c.index, call);
@@ -109,6 +114,18 @@ export class OpenAiProvider implements AiProvider {
     if (text === '' && calls.size === 0) throw new AiProviderError('bad_response', 'the stream ended with no text and no tool call');
     return { text, finishReason: finish, usage, confidence: null, toolCalls: [...calls.values()] };
   }
+}
+
+/** Chat Completions' message shapes: an assistant's tool calls, and each call's result as a `tool` message with its id. */
+function chatMessage(m: AiMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content };
+  if (m.role === 'assistant' && m.toolCalls?.length)
+    return {
+      role: 'assistant',
+      content: m.content === '' ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })),
+    };
+  return { role: m.role, content: m.content };
 }
 
 function finishReason(r: string | null | undefined): FinishReason {

@@ -48,7 +48,7 @@ test('a tool call comes back as the tool name and its JSON arguments', async () 
   server.script.push({ kind: 'tool', name: 'lookup_order', arguments: '{"id":"A-1"}' });
   const r = await provider().complete({ messages });
   assert.equal(r.finishReason, 'tool_calls');
-  assert.deepEqual(r.toolCalls, [{ name: 'lookup_order', arguments: '{"id":"A-1"}' }]);
+  assert.deepEqual(r.toolCalls, [{ id: 'call_1', name: 'lookup_order', arguments: '{"id":"A-1"}' }]);
 });
 
 test('streaming: stream true with include_usage, pieces as they come, the whole text and the usage chunk', async () => {

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  */
 export type Behaviour =
   | { kind: 'ok'; text?: string; finish?: string }
-  | { kind: 'tool'; name: string; arguments: string }
+  | { kind: 'tool'; name: string; arguments: string; id?: string }
   | { kind: 'status'; status: 429 | 500 | 401 | 400; retryAfter?: string }
   | { kind: 'hang' }
   | { kind: 'malformed' };
@@ -62,6 +62,8 @@ export class OpenAiTestServer {
       return json(res, 401, { error: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' } });
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages))
       return json(res, 400, { error: { message: 'model and messages are required', type: 'invalid_request_error' } });
+    const invalid = toolProblem(body);
+    if (invalid) return json(res, 400, { error: { message: invalid, type: 'invalid_request_error' } });
     const b = this.script.shift() ?? { kind: 'ok' };
     const id = `chatcmpl-${this.requests.length}`;
     const created = Math.floor(Date.now() / 1000);
@@ -82,7 +84,7 @@ export class OpenAiTestServer {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"id": "chatcmpl-x", "choices": [');
         return;
       case 'tool': {
-        const call = { id: 'call_1', type: 'function', function: { name: b.name, arguments: b.arguments } };
+        const call = { id: b.id ?? 'call_1', type: 'function', function: { name: b.name, arguments: b.arguments } };
         return json(res, 200, {
           id,
           object: 'chat.completion',
@@ -128,6 +130,27 @@ export class OpenAiTestServer {
       }
     }
   }
+}
+
+/**
+ * What OpenAI refuses (400) about tools: a tool that is not `{type: "function", function: {name,
+ * parameters}}`, and a `tool` message that does not answer a call of the assistant message before it.
+ */
+function toolProblem(body: any): string | null {
+  for (const t of body.tools ?? [])
+    if (t?.type !== 'function' || typeof t.function?.name !== 'string' || typeof t.function?.parameters !== 'object')
+      return "each tool is {type: 'function', function: {name, description, parameters}}";
+  let open = new Set<string>();
+  for (const m of body.messages) {
+    if (m.role === 'tool') {
+      if (!open.has(m.tool_call_id))
+        return `messages with role 'tool' must be a response to a preceding message with 'tool_calls' (${m.tool_call_id})`;
+      open.delete(m.tool_call_id);
+    } else if (open.size)
+      return `an assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'`;
+    if (m.role === 'assistant' && Array.isArray(m.tool_calls)) open = new Set(m.tool_calls.map((c: any) => c.id));
+  }
+  return null;
 }
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
