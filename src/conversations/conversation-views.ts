@@ -31,7 +31,7 @@ export interface BotPauseColumns {
 
 /**
  * API shapes: snake_case, ISO times, JSON columns parsed. The list row, the detail's head and
- * the event payloads share this one shape (the routes add the channel: conversationApiView).
+ * the event payloads share this one shape, with the channel added by conversationApiView.
  * `labels` is filled when the caller loaded them.
  */
 export function conversationView(c: ViewRow, now: number, extra: { labels?: string[] } = {}) {
@@ -71,7 +71,7 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
 }
 
 /**
- * The conversation as the API's routes answer it (list, detail, changes, PATCH, start): the
+ * The conversation as the API answers it (list, detail, changes, PATCH, start, event payloads): the
  * shared view with its channel's kind and capabilities beside `channel_id`, so a client (the web
  * app's composer and list) asks "does this channel have a 24-hour window / templates?" instead of
  * knowing which channel does. `channel_kind` comes from conversationQuery (the channels table).

@@ -102,9 +102,10 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
     assert.equal(usage.prompt_tokens, 84);
   });
 
-  for (const failure of ['500', 'timeout', 'malformed'] as const) {
+  const kinds = { '500': 'server_error', '429': 'rate_limited', timeout: 'timeout', malformed: 'bad_response' } as const;
+  for (const [i, failure] of (['500', '429', 'timeout', 'malformed'] as const).entries()) {
     test(`a provider ${failure} hands the conversation to a person; the customer's message is kept`, async () => {
-      const waId = `52155500031${failure.length}`;
+      const waId = `52155500031${i}`;
       const c = w.sim.customer(waId, 'Flor');
       model.script.push({ kind: 'ok', text: 'Hola' });
       await c.sendText('Hola');
@@ -114,9 +115,11 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
       const b =
         failure === '500'
           ? ({ kind: 'status', status: 500 } as const)
-          : failure === 'timeout'
-            ? ({ kind: 'hang' } as const)
-            : ({ kind: 'malformed' } as const);
+          : failure === '429'
+            ? ({ kind: 'status', status: 429, retryAfter: '0' } as const)
+            : failure === 'timeout'
+              ? ({ kind: 'hang' } as const)
+              : ({ kind: 'malformed' } as const);
       model.script.push(b, b, b);
       await c.sendText(`Mi pedido no llegó (${failure})`);
       await waitFor(async () => (await w.api('GET', `/api/v1/conversations/${conv.id}`)).body.bot.reason === 'handoff', 20_000);
@@ -124,7 +127,10 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
       assert.ok(detail.messages.some((m: any) => m.text === `Mi pedido no llegó (${failure})`));
       const r = (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data[0];
       assert.equal(r.outcome, 'handoff');
-      assert.match(r.reason, /^provider_error:/);
+      assert.equal(r.reason, `provider_error:${kinds[failure]}`);
+      // The customer is told, in their language, and the hand-off carries its summary.
+      await c.waitForMessage((m) => m.text === 'Te comunico con una persona de nuestro equipo; en breve te responde.');
+      assert.ok(detail.notes.some((n: any) => /^AI summary \(hand-off\)/.test(n.text)));
       model.script.length = 0;
     });
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
+import { startTelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { seedTemplates } from '../../src/templates/seed-templates.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -80,7 +81,17 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
   });
 
   test('every page passes axe (no serious or critical violation) at laptop and phone size', async (t) => {
-    const ww = await startWebWorld(t, dialect);
+    // A Telegram bot beside the WhatsApp number: the inbox shows both channels' badges.
+    const tg = await startTelegramSimulator({ retryDelaysMs: [50] });
+    t.after(() => tg.close());
+    const ww = await startWebWorld(t, dialect, {
+      config: {
+        telegram: {
+          bots: [{ botToken: tg.botToken, webhookSecret: 'a11y_tg_secret_1', apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
+          simulator: { enabled: false, port: 0 },
+        },
+      },
+    });
     if (!ww) return;
     const { w } = ww;
     await seedTemplates(w.app.deps, { submit: true });
@@ -95,8 +106,12 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
         .sendText(
           ['¿Tienen cita mañana?', 'Mi pedido no llegó', 'Gracias, todo bien 👍', 'https://example.com/factura', 'Hola, *urgente*'][i]!,
         );
+    tg.user({ first_name: 'Andrés', last_name: 'Gil' }).send('Hola, ¿puedo cambiar la hora de mi cita?');
+    await tg.drain();
     await w.settle();
     const convs = (await w.api('GET', '/api/v1/conversations')).body.data;
+    const andres = convs.find((c: any) => c.contact.name === 'Andrés Gil');
+    await w.api('POST', `/api/v1/conversations/${andres.id}/messages`, { text: 'Claro, Andrés. ¿Qué hora le viene bien?' });
     const maria = convs.find((c: any) => c.contact.name === 'María López');
     await w.api('POST', `/api/v1/conversations/${maria.id}/messages`, { text: 'Sí, a las 10:00. Le esperamos.' });
     await w.api('POST', `/api/v1/conversations/${maria.id}/notes`, { text: 'Cliente frecuente, ofrecer descuento' });
@@ -129,6 +144,14 @@ forEachDialect('web app: escaping and accessibility', (dialect) => {
       await page.getByTestId('note').waitFor();
       await axe(page, `conversation (${size})`, found);
       await shot(page, `conversation-${size}`);
+      // A Telegram conversation: the channel in the header, no window, the plain composer.
+      if (size === 'phone') await page.getByRole('button', { name: 'Back to the list' }).click();
+      await page.getByTestId('conversation-row').filter({ hasText: 'Andrés Gil' }).click();
+      await page.getByTestId('history').getByText('¿Qué hora le viene bien?').waitFor();
+      await page.getByTestId('composer').waitFor();
+      await axe(page, `telegram conversation (${size})`, found);
+      await shot(page, `telegram-${size}`);
+      if (size === 'laptop') await page.getByTestId('conversation-row').filter({ hasText: 'María López' }).click();
       // The window closed: the template picker.
       if (size === 'laptop') {
         w.sim.advanceTime(25 * 3600_000);

@@ -56,7 +56,8 @@ forEachDialect('web app: the composer, the actions menu and the side panel', (di
 
     // Attachments: type and size are checked before anything is uploaded; a PNG reaches the customer.
     const uploads: string[] = [];
-    page.on('request', (r) => r.url().endsWith('/api/v1/media') && uploads.push(r.method()));
+    // The upload names the conversation's channel (?channel_id=): media ids are per channel.
+    page.on('request', (r) => new URL(r.url()).pathname === '/api/v1/media' && uploads.push(r.method()));
     const fileInput = page.locator('input[type=file]');
     await fileInput.setInputFiles({ name: 'anim.gif', mimeType: 'image/gif', buffer: Buffer.from('GIF89a') });
     await page.getByRole('alert').filter({ hasText: 'anim.gif: this file type cannot be sent on WhatsApp.' }).waitFor();

@@ -26,10 +26,24 @@ export interface Me {
   server_time?: string;
 }
 
+export interface ChannelCapabilities {
+  /** WhatsApp's 24-hour window: `window` binds, and outside it only templates go. */
+  service_window: boolean;
+  templates: boolean;
+  read_receipts: boolean;
+  edits: boolean;
+  lists: boolean;
+  reactions: boolean;
+}
+
 export interface Conversation {
   id: string;
   status: 'active' | 'archived' | 'closed';
   channel_id: string;
+  /** The channel's kind; the list and header show it, `?channel=` filters by it. */
+  channel: 'whatsapp' | 'telegram';
+  /** What the channel can do (src/channels/channel-capabilities.ts): the composer and list follow these, never the channel's name. */
+  capabilities: ChannelCapabilities;
   contact: {
     id: string;
     name: string | null;

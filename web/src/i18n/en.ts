@@ -7,6 +7,7 @@ export const en = {
     error: 'Something went wrong: {{message}}',
     retry: 'Try again',
   },
+  channels: { whatsapp: 'WhatsApp', telegram: 'Telegram', on: 'On {{name}}' },
   nav: { inbox: 'Inbox', settings: 'Settings', menu: 'Menu' },
   header: {
     availability: 'Availability',
@@ -44,6 +45,8 @@ export const en = {
     unread: 'Unread only',
     label: 'Label',
     anyLabel: 'Any label',
+    channel: 'Channel',
+    anyChannel: 'All channels',
     empty: 'No conversations here.',
     unreadCount_one: '{{count}} unread message',
     unreadCount_other: '{{count}} unread messages',
@@ -97,6 +100,7 @@ export const en = {
     status: {
       queued: 'Queued',
       sending: 'Sending',
+      accepted: 'Accepted by the channel',
       sent: 'Sent',
       delivered: 'Delivered',
       read: 'Read',
@@ -129,7 +133,7 @@ export const en = {
     contact: 'Contact',
     details: 'Details',
     phone: 'Phone',
-    waName: 'WhatsApp name',
+    profileName: '{{channel}} name',
     username: 'Username',
     optIn: 'Opt-in',
     optInStates: { opted_in: 'Opted in', opted_out: 'Opted out', unknown: 'Unknown' },

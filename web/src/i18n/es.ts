@@ -9,6 +9,7 @@ export const es: Resources = {
     error: 'Algo salió mal: {{message}}',
     retry: 'Reintentar',
   },
+  channels: { whatsapp: 'WhatsApp', telegram: 'Telegram', on: 'En {{name}}' },
   nav: { inbox: 'Bandeja', settings: 'Ajustes', menu: 'Menú' },
   header: {
     availability: 'Disponibilidad',
@@ -46,6 +47,8 @@ export const es: Resources = {
     unread: 'Solo no leídas',
     label: 'Etiqueta',
     anyLabel: 'Cualquier etiqueta',
+    channel: 'Canal',
+    anyChannel: 'Todos los canales',
     empty: 'No hay conversaciones aquí.',
     unreadCount_one: '{{count}} mensaje sin leer',
     unreadCount_other: '{{count}} mensajes sin leer',
@@ -99,6 +102,7 @@ export const es: Resources = {
     status: {
       queued: 'En cola',
       sending: 'Enviando',
+      accepted: 'Aceptado por el canal',
       sent: 'Enviado',
       delivered: 'Entregado',
       read: 'Leído',
@@ -131,7 +135,7 @@ export const es: Resources = {
     contact: 'Contacto',
     details: 'Detalles',
     phone: 'Teléfono',
-    waName: 'Nombre en WhatsApp',
+    profileName: 'Nombre en {{channel}}',
     username: 'Usuario',
     optIn: 'Consentimiento',
     optInStates: { opted_in: 'Aceptó', opted_out: 'Rechazó', unknown: 'Desconocido' },

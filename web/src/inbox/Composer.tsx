@@ -59,7 +59,10 @@ const EMOJI = [
   '🔧',
 ];
 
-/** Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a template picker when the window is closed. */
+/**
+ * Reply (free-form text, attachments, canned replies with `/`), or internal note with @mentions; a
+ * template picker when the window is closed (only on a channel with one: windowState).
+ */
 export function Composer({ conversation, me }: { conversation: Conversation; me: User }) {
   const { t } = useTranslation();
   const qc = useQueryClient();
@@ -142,7 +145,12 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
     await run(async () => {
       const form = new FormData();
       form.append('file', file);
-      const res = await fetch('/api/v1/media', { method: 'POST', body: form, credentials: 'same-origin' });
+      // Media ids are per channel: upload to the conversation's (with several, the API needs it named).
+      const res = await fetch(`/api/v1/media?channel_id=${encodeURIComponent(conversation.channel_id)}`, {
+        method: 'POST',
+        body: form,
+        credentials: 'same-origin',
+      });
       const json = await res.json();
       if (!res.ok) throw new ApiError(res.status, json?.error?.code ?? 'upload_failed', json?.error?.message ?? 'upload failed');
       const caption = text.trim();

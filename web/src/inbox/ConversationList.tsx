@@ -8,6 +8,7 @@ import type { Conversation } from '../api/types.ts';
 import { markFirstPaint } from '../shell/first-paint.ts';
 import { initials } from '../shell/Shell.tsx';
 import type { InboxFilters } from './filters.ts';
+import { ChannelBadge } from './ChannelBadge.tsx';
 import { conversationListOptions } from './list-query.ts';
 import { contactName, duration, KIND_ICON, timeOf, windowState } from './format.ts';
 
@@ -162,8 +163,11 @@ const Row = memo(function Row({
         }
       }}
     >
-      <span className="conv-avatar" aria-hidden="true">
-        {initials(name)}
+      <span className="conv-avatar-wrap">
+        <span className="conv-avatar" aria-hidden="true">
+          {initials(name)}
+        </span>
+        <ChannelBadge channel={c.channel} />
       </span>
       <div className="conv-main">
         <div className="conv-line">
@@ -198,7 +202,7 @@ const Row = memo(function Row({
           {w.open && w.leftMs !== null && w.leftMs < 2 * 3600_000 && (
             <span className="conv-tag warn">{t('inbox.windowClosesIn', { time: duration(w.leftMs) })}</span>
           )}
-          {!w.open && <span className="conv-tag">{t('inbox.windowClosed')}</span>}
+          {w.applies && !w.open && <span className="conv-tag">{t('inbox.windowClosed')}</span>}
           {assignee && (
             <span className="conv-assignee" title={assignee} role="img" aria-label={assignee}>
               {initials(c.assignee?.name)}

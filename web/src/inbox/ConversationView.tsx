@@ -4,6 +4,7 @@ import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 
 import { useTranslation } from 'react-i18next';
 import { post } from '../api/client.ts';
 import type { Message, Note, User } from '../api/types.ts';
+import { ChannelBadge } from './ChannelBadge.tsx';
 import { Composer } from './Composer.tsx';
 import { ConversationActions } from './ConversationActions.tsx';
 import { contactName, dayLabel, duration, windowState } from './format.ts';
@@ -108,18 +109,22 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
                 {contactName(head.contact)}
               </Title>
               <Group gap={4}>
+                <ChannelBadge channel={head.channel} label />
                 <Text size="xs" c="gray.7">
                   {head.contact.phone ?? head.contact.username ?? ''}
                 </Text>
-                <Badge
-                  size="xs"
-                  variant="outline"
-                  color={w.open ? (w.leftMs! < 2 * 3600_000 ? '#8a3c00' : '#1e6b30') : 'gray.8'}
-                  data-testid="window-state"
-                  data-open={w.open}
-                >
-                  {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
-                </Badge>
+                {/* No window on a channel without one (Telegram): nothing to count down. */}
+                {w.applies && (
+                  <Badge
+                    size="xs"
+                    variant="outline"
+                    color={w.open ? (w.leftMs! < 2 * 3600_000 ? '#8a3c00' : '#1e6b30') : 'gray.8'}
+                    data-testid="window-state"
+                    data-open={w.open}
+                  >
+                    {w.open ? t('inbox.windowClosesIn', { time: duration(w.leftMs!) }) : t('inbox.windowClosed')}
+                  </Badge>
+                )}
                 <Badge size="xs" variant="outline" color="gray.8">
                   {t(`inbox.${head.status}`)}
                 </Badge>

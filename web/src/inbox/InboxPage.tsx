@@ -10,7 +10,7 @@ import type { Label } from '../api/types.ts';
 import { useFirstPaintDone } from '../shell/first-paint.ts';
 import { isTyping } from '../shell/keys.ts';
 import { ConversationList, useConversationList, useRows } from './ConversationList.tsx';
-import { type InboxFilters, useInboxFilters } from './filters.ts';
+import { CHANNELS, type InboxFilters, useInboxFilters } from './filters.ts';
 import { useConversation, useConversationCommands, useTeams } from './queries.ts';
 
 // The conversation and its side panel load when one is opened: the list paints first.
@@ -63,6 +63,7 @@ export function InboxPage() {
               view={filters.view}
               status={filters.status}
               label={filters.label}
+              channel={filters.channel}
               unread={filters.unread}
               q={filters.q}
               onChange={onFilters}
@@ -139,6 +140,7 @@ const FilterBar = memo(function FilterBar(props: {
   view: string;
   status: string;
   label: string;
+  channel: string;
   unread: boolean;
   q: string;
   onChange: (patch: Partial<InboxFilters>) => void;
@@ -208,6 +210,15 @@ const FilterBar = memo(function FilterBar(props: {
           onChange={(v) => onChange({ label: v ?? '' })}
           allowDeselect={false}
           data-testid="filter-label"
+        />
+        <Select
+          size="xs"
+          aria-label={t('inbox.channel')}
+          data={[{ value: '', label: t('inbox.anyChannel') }, ...CHANNELS.map((c) => ({ value: c, label: t(`channels.${c}`) }))]}
+          value={props.channel}
+          onChange={(v) => onChange({ channel: v ?? '' })}
+          allowDeselect={false}
+          data-testid="filter-channel"
         />
         <Checkbox
           size="xs"

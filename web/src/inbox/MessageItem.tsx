@@ -9,6 +9,8 @@ import { WaText } from './wa-format.tsx';
 const TICKS: Record<string, string> = {
   queued: '🕓',
   sending: '🕓',
+  // The channel took it (Telegram's last word: it reports no delivery or read).
+  accepted: '✓',
   sent: '✓',
   delivered: '✓✓',
   read: '✓✓',
@@ -69,6 +71,8 @@ export function MessageItem({ m, quoted, reactions }: { m: Message; quoted?: Mes
           <Text
             size="xs"
             className="ticks"
+            // An image with a name: the glyphs are the picture, the status in words its name.
+            role="img"
             data-status={m.status}
             aria-label={t(`conv.status.${m.status}`, { defaultValue: m.status })}
             title={t(`conv.status.${m.status}`, { defaultValue: m.status })}

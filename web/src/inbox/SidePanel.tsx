@@ -205,7 +205,7 @@ function ContactPanel({ c }: { c: Conversation }) {
             <Table.Td>{c.contact.phone ?? '—'}</Table.Td>
           </Table.Tr>
           <Table.Tr>
-            <Table.Th>{t('conv.waName')}</Table.Th>
+            <Table.Th>{t('conv.profileName', { channel: t(`channels.${c.channel}`) })}</Table.Th>
             <Table.Td>{c.contact.profile_name ?? '—'}</Table.Td>
           </Table.Tr>
           {c.contact.username && (

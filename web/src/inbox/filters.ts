@@ -6,11 +6,13 @@ export interface InboxFilters {
   view: string;
   status: string;
   label: string;
+  /** '' (every channel), whatsapp or telegram: the API's `?channel=` kind filter. */
+  channel: string;
   unread: boolean;
   q: string;
 }
 
-/** The inbox filters live in the URL (?view=&status=&label=&unread=&q=): a reload or a shared link keeps them. */
+/** The inbox filters live in the URL (?view=&status=&label=&channel=&unread=&q=): a reload or a shared link keeps them. */
 export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>) => void, string] {
   const [params, setParams] = useSearchParams();
   const filters = filtersOf(params);
@@ -20,6 +22,7 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
     if (next.view !== 'all') p.set('view', next.view);
     if (next.status !== 'active') p.set('status', next.status);
     if (next.label) p.set('label', next.label);
+    if (next.channel) p.set('channel', next.channel);
     if (next.unread) p.set('unread', 'true');
     if (next.q) p.set('q', next.q);
     setParams(p, { replace: true });
@@ -27,11 +30,15 @@ export function useInboxFilters(): [InboxFilters, (patch: Partial<InboxFilters>)
   return [filters, update, params.toString() ? `?${params.toString()}` : ''];
 }
 
+/** The channel kinds the filter offers ('' is every channel). */
+export const CHANNELS = ['whatsapp', 'telegram'];
+
 export function filtersOf(params: URLSearchParams): InboxFilters {
   return {
     view: params.get('view') ?? 'all',
     status: params.get('status') ?? 'active',
     label: params.get('label') ?? '',
+    channel: CHANNELS.includes(params.get('channel') ?? '') ? (params.get('channel') ?? '') : '',
     unread: params.get('unread') === 'true',
     q: params.get('q') ?? '',
   };
@@ -51,6 +58,7 @@ export function listQuery(f: InboxFilters, cursor?: string | null): string {
     assignee: f.view === 'mine' ? 'me' : f.view === 'unassigned' ? 'none' : undefined,
     team: f.view.startsWith('team:') ? f.view.slice(5) : undefined,
     label: f.label || undefined,
+    channel: f.channel || undefined,
     unread: f.unread ? 'true' : undefined,
     q: f.q || undefined,
     limit: cursor ? NEXT_PAGE : FIRST_PAGE,

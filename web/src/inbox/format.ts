@@ -68,11 +68,19 @@ export function dayLabel(iso: string): string {
   return formatter('day').format(Date.parse(iso));
 }
 
-/** The 24-hour window: open with time left, or closed (by the server's clock). Countdown shown only under 2 hours. */
-export function windowState(c: Pick<Conversation, 'window'>, now = serverNow()): { open: boolean; leftMs: number | null } {
-  if (!c.window.open || !c.window.open_until) return { open: false, leftMs: null };
+/**
+ * The 24-hour window: open with time left, or closed (by the server's clock). Countdown shown only
+ * under 2 hours. On a channel without one (the API's `capabilities.service_window` false:
+ * Telegram) it never applies: always open, no countdown, never the template picker.
+ */
+export function windowState(
+  c: Pick<Conversation, 'window' | 'capabilities'>,
+  now = serverNow(),
+): { applies: boolean; open: boolean; leftMs: number | null } {
+  if (!c.capabilities.service_window) return { applies: false, open: true, leftMs: null };
+  if (!c.window.open || !c.window.open_until) return { applies: true, open: false, leftMs: null };
   const left = new Date(c.window.open_until).getTime() - now;
-  return left > 0 ? { open: true, leftMs: left } : { open: false, leftMs: null };
+  return left > 0 ? { applies: true, open: true, leftMs: left } : { applies: true, open: false, leftMs: null };
 }
 
 /** The message type's icon in the preview (an emoji keeps the bundle free of an icon set). */

@@ -59,17 +59,22 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
     const from: string = m.content.from;
     const at: string = m.sent_at ?? head.last_message_at ?? new Date(serverNow()).toISOString();
     const profile = typeof m.content.profile_name === 'string' ? m.content.profile_name : null;
+    // The message says its channel; a Telegram chat id is digits too, but no phone number.
+    const channel: Conversation['channel'] = m.content.channel === 'telegram' ? 'telegram' : 'whatsapp';
+    const whatsapp = channel === 'whatsapp';
     row = {
       id: s.id,
       channel_id: '',
+      channel,
+      capabilities: capabilitiesOf(qc, channel),
       contact: {
         id: s.contact_id,
         name: profile,
         profile_name: profile,
-        wa_id: from,
+        wa_id: whatsapp ? from : null,
         bsuid: null,
         username: null,
-        phone: /^\d+$/.test(from) ? `+${from}` : null,
+        phone: whatsapp && /^\d+$/.test(from) ? `+${from}` : null,
       },
       ...head,
       last_customer_message_at: at,
@@ -85,6 +90,20 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
     };
   }
   if (row) apply(qc, s.id, row, meId, true);
+}
+
+/**
+ * A provisional row's capabilities, until the read that confirms it: a cached row's on the same
+ * kind of channel; else none of the window's rules (a new message opens the window anyway).
+ */
+function capabilitiesOf(qc: QueryClient, channel: Conversation['channel']): Conversation['capabilities'] {
+  for (const [, data] of qc.getQueriesData<ListData>({ queryKey: ['conversations'] })) {
+    for (const p of data?.pages ?? []) {
+      const row = p.data?.find((c) => c.channel === channel);
+      if (row) return row.capabilities;
+    }
+  }
+  return { service_window: false, templates: false, read_receipts: false, edits: false, lists: false, reactions: false };
 }
 
 function findRow(qc: QueryClient, id: string): Conversation | undefined {
@@ -138,6 +157,7 @@ export function matches(c: Conversation, f: InboxFilters, meId: string): boolean
   if (f.view === 'unassigned' && c.assignee !== null) return false;
   if (f.view.startsWith('team:') && c.team?.id !== f.view.slice(5)) return false;
   if (f.label && !c.labels.includes(f.label)) return false;
+  if (f.channel && c.channel !== f.channel) return false;
   if (f.unread && !(c.unread_count > 0)) return false;
   return true;
 }
