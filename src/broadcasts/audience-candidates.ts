@@ -69,9 +69,10 @@ const CONTACT_COLUMNS = [
 /**
  * The contacts an audience names now, in a stable order (CSV: file order; segment: contact id).
  * Opt-in and blocking are read from the contacts as they are now, so a customer who opted out
- * after the import is left out by the broadcast that uses it.
+ * after the import is left out by the broadcast that uses it. A segment matches the contacts of one
+ * kind of channel: WhatsApp's by default, a Telegram bot's chats for a text broadcast on it.
  */
-export async function audienceCandidates(db: Executor, audience: AudienceRow): Promise<Candidate[]> {
+export async function audienceCandidates(db: Executor, audience: AudienceRow, channelKind = 'whatsapp'): Promise<Candidate[]> {
   if (audience.kind === 'csv') {
     const rows = await db
       .selectFrom('audience_members as m')
@@ -83,12 +84,12 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow): P
     return rows.map((r) => candidate(r, r.line, parseObject(r.variables)));
   }
   const segment = parseSegment(audience.segment);
-  return (await segmentContacts(db, segment)).map((r) => candidate(r, null, {}));
+  return (await segmentContacts(db, segment, channelKind)).map((r) => candidate(r, null, {}));
 }
 
-/** The contacts a segment matches now. */
-export async function segmentContacts(db: Executor, s: Segment): Promise<ContactColumns[]> {
-  let q = db.selectFrom('contacts as c').select(CONTACT_COLUMNS).where('c.channel_kind', '=', 'whatsapp');
+/** The contacts a segment matches now (WhatsApp's unless another kind of channel is named). */
+export async function segmentContacts(db: Executor, s: Segment, channelKind = 'whatsapp'): Promise<ContactColumns[]> {
+  let q = db.selectFrom('contacts as c').select(CONTACT_COLUMNS).where('c.channel_kind', '=', channelKind);
   if (s.opted_in === null) q = q.where('c.opted_in', 'is', null);
   else if (s.opted_in !== undefined) q = q.where('c.opted_in', '=', s.opted_in ? 1 : 0);
   if (s.labels && s.labels.length > 0) {
@@ -175,4 +176,22 @@ function parseObject(json: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/**
+ * The contacts with a conversation on this channel (a Telegram bot's chats: a text broadcast can
+ * only reach a customer who wrote to the bot), and whether they blocked it since.
+ */
+export async function channelMembers(
+  db: Executor,
+  channelId: string,
+): Promise<Map<string, { contact_id: string; blocked_by_user: boolean }>> {
+  const rows = await db
+    .selectFrom('conversations as v')
+    .innerJoin('contacts as c', 'c.id', 'v.contact_id')
+    .select(['c.id', 'c.blocked_by_user_at'])
+    .where('v.channel_id', '=', channelId)
+    .distinct()
+    .execute();
+  return new Map(rows.map((r) => [r.id, { contact_id: r.id, blocked_by_user: r.blocked_by_user_at !== null }]));
 }

@@ -96,8 +96,8 @@ export async function broadcastRoutes(fastify: FastifyInstance, opts: { deps: De
       if (!p.ok) throw broadcastHttpError(p);
       const { plan } = p;
       return {
-        ok: plan.error_count === 0 && p.template.status === 'APPROVED',
-        template_status: p.template.status,
+        ok: plan.error_count === 0 && (p.template === null || p.template.status === 'APPROVED'),
+        template_status: p.template?.status ?? null,
         recipients: plan.recipients.length,
         excluded: plan.excluded,
         error_count: plan.error_count,

@@ -20,7 +20,10 @@ const Counts = Type.Object({
 export const Excluded = Type.Object({
   not_opted_in: Type.Integer({ description: 'no recorded opt-in (and no override)' }),
   opted_out: Type.Integer(),
-  blocked: Type.Integer(),
+  blocked: Type.Integer({ description: 'blocked by us, or (Telegram) the customer blocked the bot' }),
+  not_on_channel: Type.Optional(
+    Type.Integer({ description: "text broadcasts (Telegram): the audience's contacts who never wrote to the bot (no chat to send to)" }),
+  ),
 });
 
 export const broadcastExample = {
@@ -30,6 +33,7 @@ export const broadcastExample = {
   template_id: 'tpl_01J9',
   audience_id: 'aud_01JAA',
   parameters: { body: { customer_name: { contact: 'name', fallback: 'amigo' }, request_id: { column: 'request_id' } } },
+  text: null,
   state: 'running',
   state_reason: null,
   opt_in_override: null,
@@ -66,7 +70,10 @@ export const Broadcast = Type.Object(
     id: Type.String(),
     name: Type.String(),
     channel_id: Type.String(),
-    template_id: Type.String(),
+    template_id: Nullable(Type.String(), { description: 'null: a text broadcast on a channel without templates (Telegram)' }),
+    text: Nullable(Type.String(), {
+      description: 'a text broadcast: the message, its {{1}} / {{name}} filled per recipient from parameters.body',
+    }),
     audience_id: Type.String(),
     parameters: Type.Unknown({ description: 'the parameters spec as given' }),
     state: Type.String({ description: 'draft | scheduled | running | paused | completed | cancelled | failed' }),
@@ -124,7 +131,17 @@ export const CreateBroadcastBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     channel_id: Type.Optional(Type.String({ description: 'the number; default: the first configured' })),
-    template: Type.String({ minLength: 1, description: 'template id (tpl_...) or name' }),
+    template: Type.Optional(
+      Type.String({ minLength: 1, description: 'a WhatsApp number: the template id (tpl_...) or name (required there)' }),
+    ),
+    text: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'a channel without templates (a Telegram bot): the message (required there), with {{1}}... or {{name}} placeholders filled per recipient from parameters.body',
+      }),
+    ),
     language: Type.Optional(Type.String()),
     audience_id: Type.String({ minLength: 1 }),
     parameters: Type.Optional(ParameterSpec),
@@ -166,6 +183,14 @@ export const CreateBroadcastBody = Type.Object(
         parameters: { body: [{ column: 'date' }] },
         button_flows: { CONTINUE: 'flow_01JAC', CANCEL: 'flow_01JAD' },
       },
+      {
+        name: 'Telegram: your order ships',
+        channel_id: 'tg_7123456789',
+        text: 'Hola {{1}}, tu pedido {{2}} sale hoy.',
+        audience_id: 'aud_01JAA',
+        parameters: { body: [{ contact: 'name', fallback: 'cliente' }, { column: 'request_id' }] },
+        rate_per_second: 30,
+      },
     ],
   },
 );
@@ -205,7 +230,7 @@ const costExample = {
 export const Validation = Type.Object(
   {
     ok: Type.Boolean({ description: 'true when it can start' }),
-    template_status: Type.String(),
+    template_status: Nullable(Type.String(), { description: 'null: a text broadcast (no template)' }),
     recipients: Type.Integer({ description: 'who would be sent to now' }),
     excluded: Excluded,
     error_count: Type.Integer(),

@@ -1,4 +1,6 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
+import { dialectOf } from '../storage/dialect.ts';
+import { rawQuery } from '../storage/raw-query.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 
@@ -103,34 +105,19 @@ export async function pendingRecipients(db: Executor, broadcastId: string, limit
     .execute();
 }
 
+// Every hand-out runs it (up to 1,000 a second): prebuilt SQL, not the query builder (raw-query.ts).
+const MARK_QUEUED = rawQuery(
+  `update "broadcast_recipients" set "state" = 'queued', "status" = 'queued', "message_id" = ?, "queued_at" = ?
+   where "broadcast_id" = ? and "contact_id" = ? and "state" = 'pending'`,
+);
+
 /** Marks a pending recipient queued with its message; false when it was not pending (it must not be sent). */
 export async function markQueued(db: Executor, broadcastId: string, contactId: string, messageId: string, now: number): Promise<boolean> {
-  return moveRecipient(db, broadcastId, contactId, 'pending', { state: 'queued', status: 'queued', message_id: messageId, queued_at: now });
-}
-
-/** Moves one recipient on from state `from` only: a recipient already moved (by another tick or process) is left alone. */
-async function moveRecipient(
-  db: Executor,
-  broadcastId: string,
-  contactId: string,
-  from: string,
-  set: {
-    state: string;
-    status?: string;
-    message_id?: string;
-    queued_at?: number;
-    error_code?: string | null;
-    error_message?: string | null;
-  },
-): Promise<boolean> {
-  const r = await db
-    .updateTable('broadcast_recipients')
-    .set(set)
-    .where('broadcast_id', '=', broadcastId)
-    .where('contact_id', '=', contactId)
-    .where('state', '=', from)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  const pg = dialectOf(db).name === 'postgres';
+  const r = await db.executeQuery(
+    CompiledQuery.raw(pg ? MARK_QUEUED.postgres : MARK_QUEUED.sqlite, [messageId, now, broadcastId, contactId]),
+  );
+  return Number(r.numAffectedRows ?? 0) > 0;
 }
 
 export interface RecipientListRow {

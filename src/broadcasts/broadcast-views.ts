@@ -2,12 +2,15 @@ import type { Executor } from '../storage/executor.ts';
 import { RECIPIENT_STATUSES, recipientStatus, type BroadcastRow, type RecipientStatus } from './broadcast-store.ts';
 import { inFlightByMessage, readTallies } from './broadcast-tallies.ts';
 import type { Excluded } from './plan-recipients.ts';
+import { broadcastContent } from './create-broadcast.ts';
 
 export interface BroadcastView {
   id: string;
   name: string;
   channel_id: string;
-  template_id: string;
+  /** null: a text broadcast (a channel without templates). */
+  template_id: string | null;
+  text: string | null;
   audience_id: string;
   parameters: unknown;
   state: string;
@@ -72,13 +75,15 @@ export async function broadcastView(db: Executor, b: BroadcastRow): Promise<Broa
   };
   const flows: unknown = b.button_flows ? JSON.parse(b.button_flows) : null;
   const excluded: unknown = b.excluded ? JSON.parse(b.excluded) : null;
+  const { spec, text } = broadcastContent(b);
   return {
     id: b.id,
     name: b.name,
     channel_id: b.channel_id,
-    template_id: b.template_id,
+    template_id: text === null ? b.template_id : null,
+    text,
     audience_id: b.audience_id,
-    parameters: JSON.parse(b.parameters),
+    parameters: spec,
     state: b.state,
     state_reason: b.state_reason,
     opt_in_override: b.opt_in_override_reason === null ? null : { reason: b.opt_in_override_reason },

@@ -30,6 +30,8 @@ export interface Excluded {
   not_opted_in: number;
   opted_out: number;
   blocked: number;
+  /** Text broadcasts (Telegram): audience contacts who never wrote to the bot, so have no chat with it. */
+  not_on_channel?: number;
 }
 
 export interface Plan {

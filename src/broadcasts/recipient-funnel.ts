@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 import { emitRecipientFailed } from './broadcast-events.ts';
 import { recipientStatus } from './broadcast-store.ts';
@@ -47,17 +49,38 @@ export async function syncRecipientOfMessage(db: Executor, jobs: JobQueue, messa
  * The broadcast's recipients still `queued` (handed out, not yet accepted by Graph nor failed):
  * their messages moved on the outbound path (accepted, failed, unconfirmed) without a callback.
  * Read by the (broadcast_id, status) index: only the ones in flight, never the whole broadcast.
+ *
+ * One transaction, with the counters moved once at its end: a recipient's move and its counters
+ * commit together (a process killed between the two, as each statement committing on its own
+ * allowed, left a recipient out of the counts), and a tick of 1,000 moves is one commit.
  */
-export async function syncInFlight(db: Executor, jobs: JobQueue, broadcastId: string, now: number): Promise<void> {
+export async function syncInFlight(db: Kysely<Database>, jobs: JobQueue, broadcastId: string, now: number): Promise<void> {
   const rows = await joined(db).where('r.broadcast_id', '=', broadcastId).where('r.status', '=', 'queued').execute();
-  for (const r of rows) await syncRecipient(db, jobs, r, now);
+  const moving = rows.filter((r) => moveOf(r) !== null);
+  if (moving.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    const deltas: TallyDelta[] = [];
+    for (const r of moving) await syncRecipient(trx, jobs, r, now, deltas);
+    await addTallies(trx, broadcastId, sumDeltas(deltas));
+  });
 }
 
-async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: number): Promise<void> {
+/** What a recipient's message says it should become: its next status, whether it was priced, whether it failed now. */
+function moveOf(r: Joined): { next: ReturnType<typeof recipientStatus>; priced: boolean; failed: boolean } | null {
   const next = recipientStatus('queued', r.message_status);
   const priced = r.cost === null && r.price !== null;
-  if (next === r.status && !priced) return;
-  const failed = next === 'failed' && r.status !== 'failed';
+  if (next === r.status && !priced) return null;
+  return { next, priced, failed: next === 'failed' && r.status !== 'failed' };
+}
+
+/**
+ * Moves one recipient after its message. Its counter deltas go to `collect` when given (the
+ * caller adds them, summed, in the same transaction), else they are added here.
+ */
+async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: number, collect?: TallyDelta[]): Promise<void> {
+  const move = moveOf(r);
+  if (move === null) return;
+  const { next, priced, failed } = move;
   const moved = await db
     .updateTable('broadcast_recipients')
     .set({
@@ -74,7 +97,8 @@ async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: numbe
   if (next !== r.status) deltas.push({ key: r.status, n: -1 }, { key: next, n: 1 });
   if (priced) deltas.push({ key: 'cost', n: 1, amount: Number(r.price) });
   if (failed) deltas.push({ key: `code:${r.error_code ?? 'unknown'}`, n: 1 });
-  await addTallies(db, r.broadcast_id, deltas);
+  if (collect) collect.push(...deltas);
+  else await addTallies(db, r.broadcast_id, deltas);
   if (failed)
     await emitRecipientFailed(db, jobs, {
       broadcastId: r.broadcast_id,
@@ -84,4 +108,16 @@ async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: numbe
       message: r.error_message,
       now,
     });
+}
+
+/** One delta per key: the counters' rows are each updated once. */
+function sumDeltas(deltas: readonly TallyDelta[]): TallyDelta[] {
+  const by = new Map<string, { n: number; amount: number }>();
+  for (const d of deltas) {
+    const t = by.get(d.key) ?? { n: 0, amount: 0 };
+    t.n += d.n ?? 0;
+    t.amount += d.amount ?? 0;
+    by.set(d.key, t);
+  }
+  return [...by].filter(([, t]) => t.n !== 0 || t.amount !== 0).map(([key, t]) => ({ key, ...t }));
 }

@@ -1,5 +1,7 @@
 import { rateCardFor } from '../costs/rate-card.ts';
+import type { OutboundContent } from '../channels/channel-types.ts';
 import type { Deps } from '../deps.ts';
+import { broadcastContent } from './create-broadcast.ts';
 import { openConversation } from '../messaging/open-conversation.ts';
 import { queueOutbound } from '../messaging/queue-outbound.ts';
 import { getTemplate } from '../templates/template-store.ts';
@@ -20,11 +22,23 @@ import { getTier, reachedAlready, reachInWindow, recordReach, windowOpen } from 
 import { syncInFlight } from './recipient-funnel.ts';
 import { enqueueRun, freezeAndRun } from './start-broadcast.ts';
 
-/** Meta's pair rate: one message per 6 s from a number to the same customer. */
-export const PAIR_INTERVAL_MS = 6000;
 const TICK_MS = 1000;
+/** Recipients per hand-out transaction: short enough that a status callback or a pause never waits long for the write lock. */
+const HANDOUT_CHUNK = 100;
 /** While the messaging tier is full, how often a tick looks again (a raised tier is picked up by then). */
 const TIER_RECHECK_MS = 60_000;
+
+/** What a broadcast sends: a template (WhatsApp), or a text (a channel without templates: Telegram). */
+type Sendable = { template: { name: string; language: string } } | { text: string };
+/** A channel without Meta's messaging tier (Telegram): no cap on the customers reached. */
+const noTier = () => ({ limit: null, count: 0, room: Number.POSITIVE_INFINITY, reached: new Set<string>(), nextFreeAt: null });
+
+/** A recipient's message: the template with its checked components, or the text rendered for them. */
+function contentOf(what: Sendable, r: RecipientRow): OutboundContent {
+  if ('text' in what) return { type: 'text', text: r.rendered };
+  const components: unknown = JSON.parse(r.components);
+  return { type: 'template', ...what.template, components: Array.isArray(components) ? components : [] };
+}
 
 class AlreadyQueued extends Error {}
 class NotRunning extends Error {}
@@ -34,7 +48,9 @@ class NotRunning extends Error {}
  * time came freezes and starts (or fails, saying why). A running one pauses itself when its
  * template is no longer APPROVED; otherwise it hands up to its rate (capped by the number's
  * configured messages per second) of pending recipients to the outbound queue, skipping for now a
- * customer sent anything in the last 6 s, and comes back a second later. Within the number's
+ * customer sent anything in the channel's customer gap (Meta's pair rate, 6 s; Telegram, 1 s per
+ * chat), and comes back a second later. A text broadcast (a Telegram bot) sends each recipient its
+ * rendered text instead of a template, and has no template to check nor messaging tier. Within the number's
  * messaging tier (messaging-tier.ts): over it, the rest waits (`waiting_reason`) until the oldest
  * customer of the rolling 24 h frees a place. Its counters (broadcast-tallies.ts) say when it is
  * done: nothing pending, nothing handed out still unsettled.
@@ -58,8 +74,9 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   }
   // Late failures (status callbacks after completion) are applied as they arrive (recipient-funnel.ts).
   if (b.state !== 'running') return;
-  const template = await getTemplate(db, b.template_id);
-  if (template?.status !== 'APPROVED') {
+  const { text } = broadcastContent(b);
+  const template = text === null ? await getTemplate(db, b.template_id) : null;
+  if (text === null && template?.status !== 'APPROVED') {
     const status = template?.status ?? 'DELETED';
     const reason = `template_${status.toLowerCase()}: template ${template?.name ?? b.template_id} is ${status}; resume when it is APPROVED again.`;
     await db.transaction().execute(async (trx) => {
@@ -72,27 +89,37 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   const channel = deps.channels.byId(b.channel_id);
   if (!channel) return failBroadcast(deps, id, `channel_not_found: the number ${b.channel_id} is no longer configured.`);
   const rate = Math.max(1, Math.min(Number(b.rate_per_second), channel.throughput.limit));
+  const caps = channel.adapter.capabilities;
   // The next batch by the (broadcast_id, state, seq) index: only pending recipients are read.
   const batch = await pendingRecipients(db, id, rate);
   const recent = await recentlyMessaged(
     db,
     batch.map((r) => r.contact_id),
-    now - PAIR_INTERVAL_MS,
+    now - caps.customerGapMs,
   );
-  const tier = await tierRoom(deps, b, batch, now);
-  let handed = 0;
+  const tier = caps.messagingTier ? await tierRoom(deps, b, batch, now) : noTier();
+  // Who goes this tick, in order: a customer sent anything in the last 6 s waits for a later tick;
+  // over the messaging tier the rest waits for the window to free places.
+  const going: RecipientRow[] = [];
   let heldByPairRate = false;
+  let room = tier.room;
   for (const r of batch) {
     if (recent.has(r.contact_id)) {
       heldByPairRate = true;
-      continue; // its turn comes in a later tick
+      continue;
     }
     const free = tier.reached.has(r.contact_id);
-    if (!free && tier.room <= 0) break; // in order: the rest waits for the window to free places
-    const outcome = await queueRecipient(deps, b, { name: template.name, language: template.language }, r);
+    if (!free && room <= 0) break;
+    if (!free) room--;
+    going.push(r);
+  }
+  tier.room = room;
+  let handed = 0;
+  const what: Sendable = template ? { template: { name: template.name, language: template.language } } : { text: text ?? '' };
+  for (let i = 0; i < going.length; i += HANDOUT_CHUNK) {
+    const outcome = await handOut(deps, b, what, going.slice(i, i + HANDOUT_CHUNK), caps.messagingTier);
     if (outcome === 'stopped') return; // paused or cancelled meanwhile
-    if (outcome === 'reached') tier.room--;
-    handed++;
+    handed += outcome;
   }
   deps.jobs.wake();
   await syncInFlight(db, deps.jobs, id, deps.clock.now());
@@ -155,51 +182,53 @@ async function tierRoom(
 }
 
 /**
- * Hands one recipient to the outbound queue: `stopped` when the broadcast stopped running,
- * `reached` when the customer's service window was closed (a new place in the messaging tier).
+ * Hands a chunk of recipients to the outbound queue in one transaction (profiled: a transaction
+ * per recipient, with its broadcast-row hold and commit, was most of a hand-out's cost). Each
+ * recipient still becomes `queued` in the transaction that records its message, and only from
+ * `pending`; one that is not pending any more undoes the whole chunk (its messages too), which the
+ * next tick reads again. `stopped` when the broadcast stopped running, else how many were handed.
  */
-async function queueRecipient(
+async function handOut(
   deps: Deps,
   b: BroadcastRow,
-  tpl: { name: string; language: string },
-  r: RecipientRow,
-): Promise<'queued' | 'reached' | 'stopped'> {
+  what: Sendable,
+  chunk: readonly RecipientRow[],
+  countsReach: boolean,
+): Promise<number | 'stopped'> {
   const now = deps.clock.now();
   const card = rateCardFor(deps.config);
-  const components: unknown = JSON.parse(r.components);
   try {
-    return await deps.storage.db.transaction().execute(async (trx) => {
-      // Paused or cancelled meanwhile: nothing more is handed out.
+    const handed = await deps.storage.db.transaction().execute(async (trx) => {
+      // Paused or cancelled meanwhile: nothing more is handed out. Held to the commit, so ticks never overlap.
       if (!(await holdRunning(trx, b.id))) throw new NotRunning();
-      const conv = await openConversation(trx, { channelId: b.channel_id, contactId: r.contact_id, now }, deps.jobs);
-      const m = await queueOutbound(trx, deps.jobs, {
-        conversationId: conv.id,
-        channelId: b.channel_id,
-        content: { type: 'template', name: tpl.name, language: tpl.language, components: Array.isArray(components) ? components : [] },
-        author: `broadcast:${b.id}`,
-        now,
-      });
-      await trx
-        .updateTable('messages')
-        .set({
-          text: r.rendered,
-          template_name: tpl.name,
-          price_estimate: Number(r.price_estimate),
-          currency: card.currency,
-          opt_in_override_reason: b.opt_in_override_reason,
-        })
-        .where('id', '=', m.id)
-        .execute();
-      // Only from pending: if another tick got here first, this transaction (and its message) is undone.
-      if (!(await markQueued(trx, b.id, r.contact_id, m.id, now))) throw new AlreadyQueued();
-      await addTallies(trx, b.id, [{ key: 'pending', n: -1 }]); // queued is counted by index (broadcast-tallies.ts)
-      // Meta's messaging limit counts customers reached outside their customer service window.
-      if (customerWindow(conv.last_customer_message_at, now).open) return 'queued';
-      await recordReach(trx, b.channel_id, r.contact_id, now);
-      return 'reached';
+      for (const r of chunk) {
+        const conv = await openConversation(trx, { channelId: b.channel_id, contactId: r.contact_id, now }, deps.jobs);
+        const m = await queueOutbound(trx, deps.jobs, {
+          conversationId: conv.id,
+          channelId: b.channel_id,
+          content: contentOf(what, r),
+          author: `broadcast:${b.id}`,
+          now,
+          annotations: {
+            text: r.rendered,
+            templateName: 'template' in what ? what.template.name : null,
+            priceEstimate: 'template' in what ? Number(r.price_estimate) : null,
+            currency: 'template' in what ? card.currency : null,
+            optInOverrideReason: b.opt_in_override_reason,
+          },
+        });
+        // Only from pending: if another tick got here first, this chunk (and its messages) is undone.
+        if (!(await markQueued(trx, b.id, r.contact_id, m.id, now))) throw new AlreadyQueued();
+        // Meta's messaging limit counts customers reached outside their customer service window.
+        if (countsReach && !customerWindow(conv.last_customer_message_at, now).open)
+          await recordReach(trx, b.channel_id, r.contact_id, now);
+      }
+      await addTallies(trx, b.id, [{ key: 'pending', n: -chunk.length }]); // queued is counted by index (broadcast-tallies.ts)
+      return chunk.length;
     });
+    return handed;
   } catch (err) {
-    if (err instanceof AlreadyQueued) return 'queued';
+    if (err instanceof AlreadyQueued) return 0;
     if (err instanceof NotRunning) return 'stopped';
     throw err;
   }

@@ -3,7 +3,7 @@ import type { Deps } from '../deps.ts';
 import { sendTemplateFromRequest, type TemplateSendOutcome } from '../templates/send-template.ts';
 import { audienceCandidates } from './audience-candidates.ts';
 import type { BroadcastRefusal } from './create-broadcast.ts';
-import { planBroadcast } from './create-broadcast.ts';
+import { planBroadcast, refuse } from './create-broadcast.ts';
 import { fillParameters } from './plan-recipients.ts';
 
 export type TestSendOutcome =
@@ -21,6 +21,11 @@ export type TestSendOutcome =
 export async function testSendBroadcast(deps: Deps, principal: Principal, id: string, phone: string): Promise<TestSendOutcome> {
   const planned = await planBroadcast(deps, id);
   if (!planned.ok) return planned;
+  if (planned.template === null)
+    return refuse(
+      'test_send_unavailable',
+      'A text broadcast (Telegram) has no test send yet: a bot can only write to a chat that wrote to it first; add yourself to the audience instead.',
+    );
   const first = planned.plan.recipients[0];
   if (!first)
     return {

@@ -15,11 +15,33 @@ export interface ChannelCapabilities {
   serviceWindow: boolean;
   /** Customers can edit sent messages, and we receive the edit. */
   edits: boolean;
+  /** The least time between two messages to one customer (Meta's pair rate: 6 s; Telegram: 1 s per chat). */
+  customerGapMs: number;
+  /** Meta's messaging tier caps the unique customers reached in 24 h (broadcasts keep within it). */
+  messagingTier: boolean;
 }
 
 export const CHANNEL_CAPABILITIES: Record<'whatsapp' | 'telegram', ChannelCapabilities> = {
-  whatsapp: { lists: true, templates: true, reactions: true, readReceipts: true, serviceWindow: true, edits: true },
-  telegram: { lists: true, templates: false, reactions: true, readReceipts: false, serviceWindow: false, edits: true },
+  whatsapp: {
+    lists: true,
+    templates: true,
+    reactions: true,
+    readReceipts: true,
+    serviceWindow: true,
+    edits: true,
+    customerGapMs: 6000,
+    messagingTier: true,
+  },
+  telegram: {
+    lists: true,
+    templates: false,
+    reactions: true,
+    readReceipts: false,
+    serviceWindow: false,
+    edits: true,
+    customerGapMs: 1000,
+    messagingTier: false,
+  },
 };
 
 /** A channel row's kind to its capabilities (an unknown kind is treated as WhatsApp, the strictest). */

@@ -88,10 +88,33 @@ export async function insertInbound(
   return rows.length > 0 ? id : null;
 }
 
+/** What a broadcast records on its messages at insert time (one statement instead of an insert and an update). */
+export interface OutboundAnnotations {
+  /** The text as the customer sees it (a template's rendered body), instead of the content's preview. */
+  text: string | null;
+  templateName: string | null;
+  priceEstimate: number | null;
+  currency: string | null;
+  optInOverrideReason: string | null;
+}
+
+const INSERT_OUTBOUND_ANNOTATED = rawQuery(
+  `insert into "messages" (${MESSAGE_COLUMNS}, "template_name", "price_estimate", "currency", "opt_in_override_reason")
+   values (?, ?, ?, 'out', null, ?, ?, ?, null, 'queued', ?, null, null, ?, ?, ?, 0, ?, ?, null, ?, ?, ?, ?) returning "seq"`,
+);
+
 /** Records the intent to send before anything is handed to the Graph API. */
 export async function insertOutbound(
   db: Executor,
-  input: { conversationId: string; channelId: string; content: OutboundContent; replyTo?: string; author: string; now: number },
+  input: {
+    conversationId: string;
+    channelId: string;
+    content: OutboundContent;
+    replyTo?: string;
+    author: string;
+    now: number;
+    annotations?: OutboundAnnotations;
+  },
 ): Promise<MessageRow> {
   const row: Omit<MessageRow, 'seq'> = {
     id: newId('msg', input.now),
@@ -117,7 +140,9 @@ export async function insertOutbound(
     next_attempt_at: null,
     resend_of: null,
   };
-  const [inserted] = await runRaw<{ seq: number }>(db, INSERT_OUTBOUND, [
+  const a = input.annotations;
+  if (a) row.text = a.text;
+  const params = [
     row.id,
     row.conversation_id,
     row.channel_id,
@@ -130,7 +155,16 @@ export async function insertOutbound(
     row.created_at,
     row.author,
     row.sort_at,
-  ]);
+  ];
+  const [inserted] = a
+    ? await runRaw<{ seq: number }>(db, INSERT_OUTBOUND_ANNOTATED, [
+        ...params,
+        a.templateName,
+        a.priceEstimate,
+        a.currency,
+        a.optInOverrideReason,
+      ])
+    : await runRaw<{ seq: number }>(db, INSERT_OUTBOUND, params);
   return { ...row, seq: Number(inserted!.seq) };
 }
 

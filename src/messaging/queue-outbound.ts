@@ -1,6 +1,6 @@
 import type { OutboundContent } from '../channels/channel-types.ts';
 import { noteOutbound } from '../conversations/conversation-store.ts';
-import { insertOutbound, type MessageRow } from '../conversations/message-store.ts';
+import { insertOutbound, type MessageRow, type OutboundAnnotations } from '../conversations/message-store.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
 import { enqueueJob } from '../jobs/job-definition.ts';
@@ -13,7 +13,15 @@ import { JOBS } from '../jobs/job-catalog.ts';
 export async function queueOutbound(
   db: Executor,
   jobs: JobQueue,
-  input: { conversationId: string; channelId: string; content: OutboundContent; replyTo?: string; author: string; now: number },
+  input: {
+    conversationId: string;
+    channelId: string;
+    content: OutboundContent;
+    replyTo?: string;
+    author: string;
+    now: number;
+    annotations?: OutboundAnnotations;
+  },
 ): Promise<MessageRow> {
   const message = await insertOutbound(db, input);
   await noteOutbound(db, input.conversationId, { preview: message.text, now: input.now, author: input.author });

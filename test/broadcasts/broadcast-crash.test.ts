@@ -94,7 +94,7 @@ forEachDialect('a broadcast killed mid-send (real processes, SIGKILL)', (dialect
         2 * WAIT_MS,
         'the broadcast completed after the restart',
       );
-      assert.equal(b.counts.total, RECIPIENTS);
+      assert.equal(b.counts.total, RECIPIENTS, JSON.stringify({ counts: b.counts, funnel: b.funnel }));
       assert.equal(b.counts.pending + b.counts.queued, 0);
       const twice = phones.filter((p) => sim.customer(p).received().length > 1);
       assert.deepEqual(twice, [], 'nobody got it twice');
