@@ -3,7 +3,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import { call, agentSession } from '../inbox/agents-http.ts';
 import { forEachDialect } from '../support/dialects.ts';
+import { inboundEnvelope, postSigned } from '../support/signed-post.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -182,6 +184,68 @@ forEachDialect('contacts merged across channels', (dialect) => {
       .where('m.text', '=', 'still me')
       .executeTakeFirstOrThrow();
     assert.equal(row.contact_id, tgc.id);
+  });
+
+  test('two WhatsApp records of one person (phone only, BSUID only), both open on one number: the quieter conversation is closed', async () => {
+    let n = 0;
+    const post = async (who: { waId?: string; userId?: string }, text: string) => {
+      const wamid = `wamid.merge${dialect}${++n}`;
+      const contact: Record<string, unknown> = { profile: { name: 'Quinn' } };
+      const message: Record<string, unknown> = {
+        id: wamid,
+        timestamp: String(Math.floor(w.clock.now() / 1000)),
+        type: 'text',
+        text: { body: text },
+      };
+      if (who.waId) {
+        contact.wa_id = who.waId;
+        message.from = who.waId;
+      }
+      if (who.userId) {
+        contact.user_id = who.userId;
+        message.from_user_id = who.userId;
+      }
+      assert.equal((await postSigned(w.app.url, inboundEnvelope(w.sim.phoneNumberId, [message], [contact]))).status, 200);
+      await w.settle();
+    };
+    w.sim.customer('15550101003', 'Quinn');
+    await post({ waId: '15550101003' }, 'old payload, phone only');
+    w.clock.advance(60_000);
+    await post({ userId: 'US.55500011122233344466' }, 'username user, number withheld');
+    const phoneOnly = await contactByWaId('15550101003');
+    const bsuidOnly = await db()
+      .selectFrom('contacts')
+      .selectAll()
+      .where('bsuid', '=', 'US.55500011122233344466')
+      .executeTakeFirstOrThrow();
+    assert.notEqual(phoneOnly.id, bsuidOnly.id);
+    const quieter = (await conversationsOf(phoneOnly.id))[0]!;
+    const livelier = (await conversationsOf(bsuidOnly.id))[0]!;
+    const r = await w.api('POST', `/api/v1/contacts/${phoneOnly.id}/merge`, { contact_id: bsuidOnly.id });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(r.body.merge.conversations_closed, [quieter.id]);
+    assert.equal(r.body.wa_id, '15550101003');
+    assert.equal(r.body.bsuid, 'US.55500011122233344466');
+    const statuses = Object.fromEntries(r.body.conversations.map((c: { id: string; status: string }) => [c.id, c.status]));
+    assert.deepEqual(statuses, { [quieter.id]: 'closed', [livelier.id]: 'active' });
+  });
+
+  test('a restricted agent merges only contacts they can see: another contact reads as missing', async () => {
+    const { u: mine } = await writeOnBoth('15550101004', 'Rita');
+    const seen = await contactByWaId('15550101004');
+    const hiddenTg = await contactByTelegram(mine.id);
+    const agent = await agentSession(w, 'merge-agent@example.com', { visibility: 'assigned_and_team' });
+    const conv = (await conversationsOf(seen.id))[0]!;
+    assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/assign`, { user_id: agent.user.id })).status, 200);
+    const as = { cookie: agent.cookie };
+    const refused = await call(w, as, 'POST', `/api/v1/contacts/${seen.id}/merge`, { contact_id: hiddenTg.id });
+    assert.equal(refused.status, 404, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'contact_not_found');
+    const tgConv = (await conversationsOf(hiddenTg.id))[0]!;
+    assert.equal((await w.api('POST', `/api/v1/conversations/${tgConv.id}/assign`, { user_id: agent.user.id })).status, 200);
+    const ok = await call(w, as, 'POST', `/api/v1/contacts/${seen.id}/merge`, { contact_id: hiddenTg.id });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+    assert.deepEqual(ok.body.channels, ['whatsapp', 'telegram']);
   });
 
   test('refusals: the same contact 422, an unknown one 404, two Telegram chats 409, no contact_id 422', async () => {
