@@ -185,7 +185,7 @@ async function measureTarget(
       const stats = await target.sqlStats();
       if (stats) {
         say(`    BENCH_SQL_STATS: per message answered, ${name} at ${rate} msg/s (µs in better-sqlite3, runs):`);
-        for (const x of stats.slice(0, 20))
+        for (const x of stats.slice(0, Number(process.env.BENCH_SQL_STATS_TOP ?? 20)))
           say(
             `      ${String(Math.round(((x.runMs + x.prepareMs) * 1000) / per)).padStart(5)} µs ${(x.runs / per).toFixed(2).padStart(5)}x  ${x.sql.replace(/\s+/g, ' ').slice(0, 150)}`,
           );

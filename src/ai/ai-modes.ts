@@ -17,9 +17,18 @@ export async function aiModeOf(
     .where('scope', 'in', [`conversation:${conv.id}`, `channel:${conv.channelId}`])
     .execute();
   const own = rows.find((r) => r.scope.startsWith('conversation:'));
-  if (own) return { mode: own.mode as AiMode, from: 'conversation' };
   const number = rows.find((r) => r.scope.startsWith('channel:'));
-  if (number) return { mode: number.mode as AiMode, from: 'number' };
+  return aiModeFrom(deps, own?.mode ?? null, number?.mode ?? null);
+}
+
+/** The same rule from the two scopes' rows already read (the inbound claim reads them with the message). */
+export function aiModeFrom(
+  deps: Pick<Deps, 'config'>,
+  conversationMode: string | null,
+  numberMode: string | null,
+): { mode: AiMode; from: 'conversation' | 'number' | 'default' } {
+  if (conversationMode !== null) return { mode: conversationMode as AiMode, from: 'conversation' };
+  if (numberMode !== null) return { mode: numberMode as AiMode, from: 'number' };
   return { mode: aiSettingsOf(deps).defaultMode, from: 'default' };
 }
 

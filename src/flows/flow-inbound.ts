@@ -23,8 +23,14 @@ export type FlowDecision = { handled: false } | { handled: true; after?: () => P
  * otherwise not handled. The first stretch of the session is persisted
  * in `trx`; `after` (an HTTP call, a jump) must run once the caller has committed.
  */
-export async function handleInboundWithFlows(trx: Transaction<Database>, deps: Deps, msg: InboundForFlows): Promise<FlowDecision> {
-  const live = await findLiveSession(trx, msg.contact_id, msg.channel_id);
+export async function handleInboundWithFlows(
+  trx: Transaction<Database>,
+  deps: Deps,
+  msg: InboundForFlows,
+  /** What the caller read in this transaction already: `liveSession: false` spares the lookup. */
+  known?: { liveSession: boolean },
+): Promise<FlowDecision> {
+  const live = known?.liveSession === false ? undefined : await findLiveSession(trx, msg.contact_id, msg.channel_id);
   const flows = live ? [] : await publishedFlows(trx);
   // Every message passes here: with no session and no published flow, it costs two lookups.
   if (!live && flows.length === 0) return { handled: false };

@@ -8,9 +8,9 @@ import { isBotPaused } from '../bot/bot-pause.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
-import { aiModeOf } from '../ai/ai-modes.ts';
+import { aiModeFrom } from '../ai/ai-modes.ts';
 import { replyWithAssistant } from '../ai/auto-reply.ts';
-import { noteBroadcastReply, startButtonFlow } from '../broadcasts/broadcast-replies.ts';
+import { noteBroadcastReply, REPLY_WINDOW_MS, startButtonFlow } from '../broadcasts/broadcast-replies.ts';
 
 const inboundReceived = messages.labels('inbound', 'received');
 
@@ -38,17 +38,39 @@ function isInboundKind(k: string): k is InboundKind {
   return inboundKinds.has(k);
 }
 
-// Hot path (every message): prebuilt SQL.
-const SELECT_TARGET = rawQuery(`select "seq", "sort_at", "conversation_id", "status" from "messages" where "id" = ?`);
+// Hot path (every message): prebuilt SQL. The job's message and every message of its
+// conversation still waiting that the customer sent before it, in one statement; none when the
+// job's own message was handled already.
 const SELECT_WAITING = rawQuery(
-  `select m."id", m."kind", m."text", m."conversation_id", m."channel_id", coalesce(ct."name", ct."profile_name", ct."username") as "profile_name", ct."id" as "contact_id", ct."blocked"
-   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
-   where m."conversation_id" = ? and m."direction" = 'in' and m."status" = 'received'
-   and (m."sort_at" < ? or (m."sort_at" = ? and m."seq" <= ?)) order by m."sort_at", m."seq"`,
+  `with t as (select "seq", "sort_at", "conversation_id" from "messages" where "id" = ? and "status" = 'received')
+   select m."id", m."kind", m."text", m."conversation_id", m."channel_id", coalesce(ct."name", ct."profile_name", ct."username") as "profile_name", ct."id" as "contact_id", ct."blocked"
+   from t join "messages" m on m."conversation_id" = t."conversation_id" join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
+   where m."direction" = 'in' and m."status" = 'received'
+   and (m."sort_at" < t."sort_at" or (m."sort_at" = t."sort_at" and m."seq" <= t."seq")) order by m."sort_at", m."seq"`,
 );
+// The claim also answers, in the same statement and transaction, whether each per-message lookup
+// has anything to find (a bot pause, a live flow session, a broadcast sent to the contact on this
+// number within the reply window, an AI mode set on the conversation or the number): most
+// messages have none, and then those lookups are not made at all (issue #16).
 const MARK_PROCESSED = rawQuery(
-  `update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received' returning "id"`,
+  `update "messages" set "status" = 'processed', "status_at" = ? where "id" = ? and "status" = 'received'
+   returning "id",
+   exists(select 1 from "bot_pauses" p where p."conversation_id" = "messages"."conversation_id") as "paused",
+   exists(select 1 from "flow_sessions" s where s."contact_id" = ? and s."channel_id" = "messages"."channel_id" and s."status" in ('active', 'waiting')) as "live_session",
+   exists(select 1 from "broadcast_recipients" r join "broadcasts" b on b."id" = r."broadcast_id"
+     where r."contact_id" = ? and r."queued_at" >= ? and b."channel_id" = "messages"."channel_id") as "broadcast_recent",
+   (select a."mode" from "ai_modes" a where a."scope" = 'conversation:' || "messages"."conversation_id") as "ai_conversation",
+   (select a."mode" from "ai_modes" a where a."scope" = 'channel:' || "messages"."channel_id") as "ai_channel"`,
 );
+
+interface Claimed {
+  id: string;
+  paused: number | boolean;
+  live_session: number | boolean;
+  broadcast_recent: number | boolean;
+  ai_conversation: string | null;
+  ai_channel: string | null;
+}
 
 /**
  * Job `message.process`: runs on the conversation's serial queue at the end of its message's
@@ -62,11 +84,8 @@ const MARK_PROCESSED = rawQuery(
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const [target] = await runRaw<{ seq: number; sort_at: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [
-    payload.messageId,
-  ]);
-  if (target?.status !== 'received') return; // redelivered job after a crash, or handled before it by an earlier job: done
-  const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [target.conversation_id, target.sort_at, target.sort_at, target.seq]);
+  // None when the job's message is no longer waiting: a redelivered job after a crash, or handled before it by an earlier job.
+  const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [payload.messageId]);
   for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();
 }
@@ -87,20 +106,21 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
   let afterCommit: (() => Promise<void>) | undefined; // a flow's HTTP call: never inside this transaction
   await deps.storage.db.transaction().execute(async (trx) => {
     // The status guard makes a concurrent or repeated run of the same message a no-op.
-    const claimed = await runRaw(trx, MARK_PROCESSED, [now, row.id]);
-    if (claimed.length === 0) return;
+    const [claimed] = await runRaw<Claimed>(trx, MARK_PROCESSED, [now, row.id, row.contact_id, row.contact_id, now - REPLY_WINDOW_MS]);
+    if (!claimed) return;
     inboundReceived.inc();
     // A reply to a broadcast is marked and counted whoever answers it (broadcasts/broadcast-replies.ts).
-    const reply = await noteBroadcastReply(trx, row, now);
+    // A quick-reply button may quote a broadcast older than the window: always looked up.
+    const reply = row.kind === 'button' || claimed.broadcast_recent ? await noteBroadcastReply(trx, row, now) : undefined;
     if (await screenInbound(trx, deps, row, now)) return; // blocked contact, or an opt-out keyword (confirmed to the customer)
     // A human has the conversation: no automated responder (flows, demo bot, AI) answers.
-    if (await isBotPaused(trx, deps, row.conversation_id, now)) return;
+    if (claimed.paused && (await isBotPaused(trx, deps, row.conversation_id, now))) return;
     const buttonFlow = reply ? await startButtonFlow(trx, deps, row, reply) : { handled: false as const };
     if (buttonFlow.handled) return void (afterCommit = buttonFlow.after);
-    const flow = await handleInboundWithFlows(trx, deps, row);
+    const flow = await handleInboundWithFlows(trx, deps, row, { liveSession: Boolean(claimed.live_session) });
     if (flow.handled) return void (afterCommit = flow.after);
     // The AI assistant (draft or auto) calls its provider after the commit: the message is kept whatever it does.
-    const ai = await aiModeOf(trx, deps, { id: row.conversation_id, channelId: row.channel_id });
+    const ai = aiModeFrom(deps, claimed.ai_conversation, claimed.ai_channel);
     if (ai.mode !== 'off' && row.kind === 'text') {
       afterCommit = () => replyWithAssistant(deps, row);
       if (ai.mode === 'auto') return; // the assistant answers, not the demo bot
