@@ -137,7 +137,10 @@ export async function assembleContext(db: Executor, input: ContextInput): Promis
 /** Any message as one line of text: the model reads every kind, not only text. */
 export function summariseMessage(kind: string, text: string | null, content: string): string {
   if (kind === 'text' && text) return text;
-  const c = (parseJson(content) as Record<string, unknown> | null) ?? {};
+  const stored = (parseJson(content) as Record<string, unknown> | null) ?? {};
+  // A customer's message keeps WhatsApp's shape ({type: "location", location: {latitude, ...}}); ours is flat.
+  const inner = stored[kind];
+  const c = typeof inner === 'object' && inner !== null ? { ...stored, ...(inner as Record<string, unknown>) } : stored;
   const detail = text ?? str(c.caption) ?? str(c.filename) ?? str(c.name) ?? str(c.title) ?? str(c.emoji) ?? str(c.address) ?? '';
   if (kind === 'location' && typeof c.latitude === 'number')
     return `[location: ${detail ? `${detail}, ` : ''}${c.latitude}, ${c.longitude}]`;

@@ -99,6 +99,18 @@ forEachDialect('AI assistant: hand-off rules, human override, draft accept, budg
       const msg = (await detail(conv.id)).messages.find((m: any) => m.id === accepted.body.message_id);
       assert.equal(msg.text, draft.answer);
       assert.notEqual(msg.author, 'bot:ai', 'sent by whoever accepted it');
+
+      // Accepting a draft does not take the conversation: the next message gets a draft too.
+      await c.sendText('When do you open on Saturday?');
+      await waitFor(async () => (await replies(conv.id))[0]?.question === 'When do you open on Saturday?');
+      assert.equal((await replies(conv.id))[0].draft_state, 'pending');
+      // An agent who writes holds it (the bot pause): no drafts until it is released.
+      const typed = await w.api('POST', `/api/v1/conversations/${conv.id}/messages`, { type: 'text', text: 'Hola, te atiende Olga.' });
+      assert.equal(typed.status, 202);
+      const count = (await replies(conv.id)).length;
+      await c.sendText('¿Y el domingo?');
+      await w.settle();
+      assert.equal((await replies(conv.id)).length, count, 'no draft while an agent holds the conversation');
     });
   });
 

@@ -102,6 +102,35 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
     assert.equal(usage.prompt_tokens, 84);
   });
 
+  test('the history within AI_CONTEXT_TOKENS: oldest messages dropped first, every kind as one line of text', async () => {
+    const waId = '5215550003201';
+    const c = w.sim.customer(waId, 'Gil');
+    // Four messages of about 1,000 tokens each: more history than the 3,000-token budget holds.
+    for (const n of [1, 2, 3, 4]) {
+      model.script.push({ kind: 'ok', text: `ok ${n}` });
+      await c.sendText(`Mensaje largo ${n}: ${'la tubería del baño gotea sin parar '.repeat(110)}`);
+      await c.waitForMessage((m) => m.text === `ok ${n}`);
+    }
+    await c.sendImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), { mimeType: 'image/jpeg', caption: 'Foto de la fuga' });
+    await c.sendLocation({ latitude: 19.4326, longitude: -99.1332, name: 'Casa' });
+    await w.settle();
+    model.requests.length = 0;
+    model.script.push({ kind: 'ok', text: 'Vamos para allá.' });
+    await c.sendText('¿Pueden venir hoy?');
+    await c.waitForMessage((m) => m.text === 'Vamos para allá.');
+    const users: string[] = model.requests[0]?.body.messages.filter((m: any) => m.role === 'user').map((m: any) => m.content);
+    assert.deepEqual(users.slice(-3), ['[image: Foto de la fuga]', '[location: Casa, 19.4326, -99.1332]', '¿Pueden venir hoy?']);
+    assert.ok(!users.some((u) => u.startsWith('Mensaje largo 1')), 'the oldest message is cut');
+    assert.ok(
+      users.some((u) => u.startsWith('Mensaje largo 4')),
+      'the newest are kept',
+    );
+    const conv = await convOf(waId);
+    const [r] = (await w.api('GET', `/api/v1/conversations/${conv.id}/ai/replies`)).body.data;
+    const why = (await w.api('GET', `/api/v1/ai/replies/${r.id}`)).body.context;
+    assert.ok(why.tokens <= 3000, `context of ${why.tokens} tokens`);
+  });
+
   const kinds = { '500': 'server_error', '429': 'rate_limited', timeout: 'timeout', malformed: 'bad_response' } as const;
   for (const [i, failure] of (['500', '429', 'timeout', 'malformed'] as const).entries()) {
     test(`a provider ${failure} hands the conversation to a person; the customer's message is kept`, async () => {
