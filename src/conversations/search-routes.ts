@@ -123,7 +123,8 @@ export async function searchRoutes(fastify: FastifyInstance, opts: { deps: Deps 
             name: r.contact_name,
             profile_name: r.contact_profile_name,
             phone: r.phone_e164,
-            wa_id: isWaId(r.external_id) ? r.external_id : null,
+            // A Telegram chat id is digits too: only a WhatsApp contact's external id is a wa_id.
+            wa_id: r.channel_kind === 'whatsapp' && isWaId(r.external_id) ? r.external_id : null,
             bsuid: r.bsuid,
             username: r.username,
             latest_conversation_id: r.latest_conversation_id,

@@ -37,7 +37,7 @@ export async function searchContacts(db: Executor, q: string, visibility: Conver
   const visible = visibilitySql(visibility, 'c') ?? sql<SqlBool>`1 = 1`;
   return db
     .selectFrom('contacts as ct')
-    .select(['ct.id', 'ct.phone_e164', 'ct.external_id', 'ct.bsuid', 'ct.username'])
+    .select(['ct.id', 'ct.channel_kind', 'ct.phone_e164', 'ct.external_id', 'ct.bsuid', 'ct.username'])
     .select(contactNameColumns())
     .select(
       sql<

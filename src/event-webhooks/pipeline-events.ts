@@ -206,7 +206,7 @@ export async function emitConversationAssigned(
   );
 }
 
-/** contact.opted_out: `{ contact_id, wa_id, bsuid, phone, source, by, note }` (by: a user id, customer or system). */
+/** contact.opted_out: `{ contact_id, wa_id, telegram_chat_id, bsuid, phone, source, by, note }` (by: a user id, customer or system). */
 export async function emitContactOptedOut(
   db: Executor,
   jobs: JobQueue,
@@ -219,12 +219,14 @@ export async function emitContactOptedOut(
     async () => {
       const c = await db
         .selectFrom('contacts')
-        .select(['external_id', 'phone_e164', 'bsuid'])
+        .select(['channel_kind', 'external_id', 'phone_e164', 'bsuid', 'telegram_chat_id'])
         .where('id', '=', input.contactId)
         .executeTakeFirstOrThrow();
       return {
         contact_id: input.contactId,
-        wa_id: isWaId(c.external_id) ? c.external_id : null,
+        // A Telegram chat id is digits too: only a WhatsApp contact's external id is a wa_id.
+        wa_id: c.channel_kind === 'whatsapp' && isWaId(c.external_id) ? c.external_id : null,
+        telegram_chat_id: c.telegram_chat_id,
         bsuid: c.bsuid,
         phone: c.phone_e164,
         source: input.source,

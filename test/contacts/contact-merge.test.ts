@@ -257,6 +257,17 @@ forEachDialect('contacts merged across channels', (dialect) => {
     await w.settle();
     const ca = await contactByTelegram(a.id);
     const cb = await contactByTelegram(b.id);
+    // A Telegram chat id is digits, but it is not a WhatsApp id.
+    const view = await w.api('GET', `/api/v1/contacts/${ca.id}`);
+    assert.equal(view.body.wa_id, null);
+    assert.equal(view.body.telegram_chat_id, String(a.id));
+    assert.deepEqual(view.body.channels, ['telegram']);
+    const found = await w.api('GET', `/api/v1/search?type=contacts&q=${a.id}`);
+    assert.equal(found.status, 200, JSON.stringify(found.body));
+    assert.deepEqual(
+      found.body.data.map((r: { id: string; wa_id: string | null }) => [r.id, r.wa_id]),
+      [[ca.id, null]],
+    );
     const same = await w.api('POST', `/api/v1/contacts/${ca.id}/merge`, { contact_id: ca.id });
     assert.equal(same.status, 422);
     assert.equal(same.body.error.code, 'same_contact');
