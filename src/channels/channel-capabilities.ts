@@ -15,6 +15,11 @@ export interface ChannelCapabilities {
   serviceWindow: boolean;
   /** Customers can edit sent messages, and we receive the edit. */
   edits: boolean;
+  /**
+   * Files can be uploaded to the channel (POST /api/v1/media) and sent by the id it returns. Our
+   * Telegram adapter sends media by file_id or URL only (docs/telegram.md, "Not done yet").
+   */
+  uploads: boolean;
   /** The least time between two messages to one customer (Meta's pair rate: 6 s; Telegram: 1 s per chat). */
   customerGapMs: number;
   /** Meta's messaging tier caps the unique customers reached in 24 h (broadcasts keep within it). */
@@ -29,6 +34,7 @@ export const CHANNEL_CAPABILITIES: Record<'whatsapp' | 'telegram', ChannelCapabi
     readReceipts: true,
     serviceWindow: true,
     edits: true,
+    uploads: true,
     customerGapMs: 6000,
     messagingTier: true,
   },
@@ -39,6 +45,7 @@ export const CHANNEL_CAPABILITIES: Record<'whatsapp' | 'telegram', ChannelCapabi
     readReceipts: false,
     serviceWindow: false,
     edits: true,
+    uploads: false,
     customerGapMs: 1000,
     messagingTier: false,
   },

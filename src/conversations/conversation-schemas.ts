@@ -99,6 +99,9 @@ const conversationFields = {
       edits: Type.Boolean({ description: 'customers can edit sent messages' }),
       lists: Type.Boolean({ description: 'interactive lists' }),
       reactions: Type.Boolean({ description: 'reactions' }),
+      uploads: Type.Boolean({
+        description: 'files can be uploaded (POST /api/v1/media with this channel_id) and sent by media_id; false on Telegram for now',
+      }),
     },
     {
       description:
@@ -148,7 +151,7 @@ export const conversationExample = {
   status: 'active',
   channel_id: 'wa_106540352242922',
   channel: 'whatsapp',
-  capabilities: { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true },
+  capabilities: { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true, uploads: true },
   contact: {
     id: 'ct_01J9Z',
     name: 'Olga Ruiz',

@@ -93,6 +93,7 @@ export function channelView(kind: string | null) {
       edits: cap.edits,
       lists: cap.lists,
       reactions: cap.reactions,
+      uploads: cap.uploads,
     },
   };
 }

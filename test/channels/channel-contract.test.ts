@@ -582,7 +582,7 @@ for (const make of [whatsapp, telegram]) {
     });
 
     test('capabilities are declared, each a boolean', async () => {
-      for (const k of ['lists', 'templates', 'reactions', 'readReceipts', 'serviceWindow', 'edits'] as const)
+      for (const k of ['lists', 'templates', 'reactions', 'readReceipts', 'serviceWindow', 'edits', 'uploads', 'messagingTier'] as const)
         assert.equal(typeof h.adapter.capabilities[k], 'boolean');
     });
   });

@@ -299,8 +299,24 @@ forEachDialect('Telegram channel', (dialect) => {
 
   test("every conversation view names its channel's kind and capabilities: list, detail, changes, PATCH", async () => {
     type View = { id: string; channel_id: string; channel: string; capabilities: Record<string, boolean> };
-    const telegram = { service_window: false, templates: false, read_receipts: false, edits: true, lists: true, reactions: true };
-    const whatsapp = { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true };
+    const telegram = {
+      service_window: false,
+      templates: false,
+      read_receipts: false,
+      edits: true,
+      lists: true,
+      reactions: true,
+      uploads: false,
+    };
+    const whatsapp = {
+      service_window: true,
+      templates: true,
+      read_receipts: true,
+      edits: true,
+      lists: true,
+      reactions: true,
+      uploads: true,
+    };
     const expect = (v: View) => {
       assert.equal(v.channel, v.channel_id === channelId() ? 'telegram' : 'whatsapp', v.channel_id);
       assert.deepEqual(v.capabilities, v.channel === 'telegram' ? telegram : whatsapp);

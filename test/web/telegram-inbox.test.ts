@@ -76,6 +76,8 @@ forEachDialect('web app: Telegram and WhatsApp in one inbox', (dialect) => {
     await conversation.getByRole('img', { name: 'On Telegram' }).waitFor();
     assert.equal(await conversation.getByTestId('window-state').count(), 0);
     assert.equal(await page.getByTestId('template-picker').count(), 0);
+    // The bot takes no uploads yet (capabilities.uploads): no paperclip.
+    assert.equal(await page.getByTestId('composer').locator('input[type=file]').count(), 0);
     await page.getByTestId('composer-text').fill('Hi Tess, <b>we</b> got it & we are on it');
     await page.getByTestId('composer-send').click();
     const sent = await tg.waitForSent((s) => s.method === 'sendMessage' && s.params.chat_id === tess.id, 10_000);

@@ -297,6 +297,9 @@ test('the adapter is a ChannelAdapter and never shows its token', () => {
     readReceipts: true,
     serviceWindow: true,
     edits: true,
+    uploads: true,
+    customerGapMs: 6000,
+    messagingTier: true,
   });
   assert.ok(!inspect(adapter, { depth: 10, showHidden: true }).includes(TOKEN));
   assert.ok(!JSON.stringify(adapter).includes(TOKEN));

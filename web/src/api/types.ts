@@ -34,6 +34,8 @@ export interface ChannelCapabilities {
   edits: boolean;
   lists: boolean;
   reactions: boolean;
+  /** Files can be uploaded (POST /api/v1/media) and sent: the composer's paperclip. */
+  uploads: boolean;
 }
 
 export interface Conversation {

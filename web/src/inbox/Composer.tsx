@@ -278,7 +278,8 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
                 </div>
               </Popover.Dropdown>
             </Popover>
-            {mode === 'reply' && (
+            {/* No paperclip where the channel takes no uploads (the API's capabilities: Telegram for now). */}
+            {mode === 'reply' && conversation.capabilities.uploads && (
               <FileButton onChange={(f) => void attach(f)}>
                 {(props) => (
                   <ActionIcon {...props} variant="subtle" size="lg" aria-label={t('composer.attach')} title={t('composer.attach')}>

@@ -103,7 +103,7 @@ function capabilitiesOf(qc: QueryClient, channel: Conversation['channel']): Conv
       if (row) return row.capabilities;
     }
   }
-  return { service_window: false, templates: false, read_receipts: false, edits: false, lists: false, reactions: false };
+  return { service_window: false, templates: false, read_receipts: false, edits: false, lists: false, reactions: false, uploads: false };
 }
 
 function findRow(qc: QueryClient, id: string): Conversation | undefined {
