@@ -16,15 +16,19 @@ export async function recordStatusPricing(
   db: Executor,
   messageId: string,
   p: NonNullable<StatusUpdate['pricing']>,
+  /** The customer's number when the caller read it already (the status's own lookup). */
+  known?: { external_id: string; phone_e164: string | null },
 ): Promise<void> {
   if (!p.category) return;
-  const recipient = await db
-    .selectFrom('messages as m')
-    .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-    .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
-    .select(['ct.external_id', 'ct.phone_e164'])
-    .where('m.id', '=', messageId)
-    .executeTakeFirst();
+  const recipient =
+    known ??
+    (await db
+      .selectFrom('messages as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .innerJoin('contacts as ct', 'ct.id', 'c.contact_id')
+      .select(['ct.external_id', 'ct.phone_e164'])
+      .where('m.id', '=', messageId)
+      .executeTakeFirst());
   if (!recipient) return;
   const billable = p.type !== undefined ? p.type === 'regular' : p.billable === true;
   const card = rateCardFor(deps.config);

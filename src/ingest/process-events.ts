@@ -133,9 +133,10 @@ export async function processWebhookBody(
     }
     const message = await recordStatus(db, channel.id, s, now, deps.jobs);
     // Meta repeats the pricing on every status of a message: price it once, at the first.
-    if (message && message.pricing_category === null && s.pricing?.category) await recordStatusPricing(deps, db, message.id, s.pricing);
-    // A broadcast's recipient follows its message in the funnel, with its recorded cost.
-    if (message) await syncRecipientOfMessage(db, deps.jobs, message.id, now);
+    if (message && message.pricing_category === null && s.pricing?.category)
+      await recordStatusPricing(deps, db, message.id, s.pricing, message.recipient);
+    // A broadcast's recipient follows its message in the funnel, with its recorded cost; other messages have none.
+    if (message?.broadcast) await syncRecipientOfMessage(db, deps.jobs, message.id, now);
   }
   for (const t of parsed.value.templateEvents) {
     deps.logger.info({ template: t.name, language: t.language, event: t.event, reason: t.reason }, 'template status update');

@@ -7,8 +7,12 @@ import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from '../con
 
 // Hot path (three callbacks per message sent): prebuilt SQL.
 // Statuses are about messages we sent: an inbound message with the same id is never their target.
+// With what the status's followers need, so they make no lookup of their own (issue #16): the
+// author (only a broadcast's message has a recipient to move) and the recipient's number (pricing).
 const SELECT_BY_EXTERNAL = rawQuery(
-  `select "id", "status", "external_id", "pricing_category" from "messages" where "channel_id" = ? and "external_id" = ? and "direction" = 'out'`,
+  `select m."id", m."status", m."external_id", m."pricing_category", m."author", ct."external_id" as "recipient_external_id", ct."phone_e164" as "recipient_phone"
+   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
+   where m."channel_id" = ? and m."external_id" = ? and m."direction" = 'out'`,
 );
 const INSERT_STATUS_EVENT = rawQuery(
   `insert into "status_events" ("channel_id", "external_id", "status", "at", "message_id", "errors", "pricing", "biz_opaque", "raw", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -23,6 +27,20 @@ export interface StatusTarget {
   id: string;
   /** Set once the first priced callback was recorded. */
   pricing_category: string | null;
+  /** Sent by a broadcast (author `broadcast:<id>`): its recipient follows the message. */
+  broadcast: boolean;
+  /** The customer's number, when it was read with the message (for pricing). */
+  recipient?: { external_id: string; phone_e164: string | null };
+}
+
+interface TargetRow {
+  id: string;
+  status: string;
+  external_id: string | null;
+  pricing_category: string | null;
+  author: string | null;
+  recipient_external_id?: string;
+  recipient_phone?: string | null;
 }
 
 /**
@@ -37,16 +55,13 @@ export async function recordStatus(
   now: number,
   jobs?: JobQueue,
 ): Promise<StatusTarget | undefined> {
-  let [message] = await runRaw<StatusTarget & { status: string; external_id: string | null }>(db, SELECT_BY_EXTERNAL, [
-    channelId,
-    s.externalId,
-  ]);
+  let [message] = await runRaw<TargetRow>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
   if (!message && s.bizOpaqueCallbackData) {
     // Reconcile a send whose outcome we never recorded (crash between the Graph call and the
     // write): we put our own message id in biz_opaque_callback_data, Meta echoes it here.
     const byOurId = await db
       .selectFrom('messages')
-      .select(['id', 'status', 'external_id', 'pricing_category'])
+      .select(['id', 'status', 'external_id', 'pricing_category', 'author'])
       .where('id', '=', s.bizOpaqueCallbackData)
       .where('channel_id', '=', channelId)
       .where('direction', '=', 'out')
@@ -73,7 +88,15 @@ export async function recordStatus(
     await emitMessageStatus(db, jobs, { messageId: message.id, now });
     if (s.status === 'failed' && jobs) await emitMessageFailed(db, jobs, { messageId: message.id, now });
   }
-  return message && { id: message.id, pricing_category: message.pricing_category };
+  if (!message) return undefined;
+  return {
+    id: message.id,
+    pricing_category: message.pricing_category,
+    broadcast: message.author?.startsWith('broadcast:') ?? false,
+    ...(typeof message.recipient_external_id === 'string'
+      ? { recipient: { external_id: message.recipient_external_id, phone_e164: message.recipient_phone ?? null } }
+      : {}),
+  };
 }
 
 /** After a send records its wamid: applies statuses that arrived before we knew it. */
