@@ -10,10 +10,33 @@ import { postgresUrl, type TestDialect } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { ADMIN_TOKEN, baseConfig, SECRETS } from '../support/test-config.ts';
 
+/**
+ * Real time plus an offset that a test can also stop: a throttle test stops it so that a slow
+ * machine (password hashing at load 20 takes seconds) cannot let a 1-second lock run out between
+ * two requests the test means to be at one instant.
+ */
+export class StoppableClock extends OffsetClock {
+  private stoppedAt: number | undefined;
+  override now(): number {
+    return this.stoppedAt ?? super.now();
+  }
+  stop(): void {
+    this.stoppedAt = this.now();
+  }
+  resume(): void {
+    if (this.stoppedAt !== undefined) this.offsetMs = this.stoppedAt - Date.now();
+    this.stoppedAt = undefined;
+  }
+  override advance(ms: number): void {
+    if (this.stoppedAt !== undefined) this.stoppedAt += ms;
+    super.advance(ms);
+  }
+}
+
 /** Switchboard alone (no simulator), with its log lines kept for assertions and a clock to move. */
 export interface AuthWorld {
   app: Running;
-  clock: OffsetClock;
+  clock: StoppableClock;
   /** Every JSON log line written so far (warn and above). */
   logs: Record<string, unknown>[];
   call(
@@ -48,7 +71,7 @@ export async function startAuthWorld(dialect: TestDialect, over: Partial<Config>
       done();
     },
   });
-  const clock = new OffsetClock();
+  const clock = new StoppableClock();
   const app = await startSwitchboard(config, { clock, logger: pino({ level: 'warn' }, sink) });
   return {
     app,
