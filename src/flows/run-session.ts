@@ -377,12 +377,15 @@ async function finishSession(
     trx,
     deps,
     effect.status === 'succeeded' ? 'flow.succeeded' : 'flow.failed',
-    {
+    // A function: the channel is read only when someone subscribed.
+    async () => ({
       flow_id: state.flowId,
       version: state.version,
       session_id: row.id,
       contact_id: row.contact_id,
       conversation_id: row.conversation_id,
+      // whatsapp | telegram: the kind of the number or bot the conversation is on (issue 20).
+      channel: await conversationChannel(trx, row.conversation_id),
       status: effect.status,
       reason: effect.reason,
       result: effect.result,
@@ -391,9 +394,22 @@ async function finishSession(
       started_at: new Date(startedAt).toISOString(),
       ended_at: new Date(now).toISOString(),
       duration_ms: now - startedAt,
-    },
+    }),
     { now, scope: state.flowId }, // subscriptions may take one flow's results only
   );
+}
+
+/** The conversation's channel kind (its number's or bot's), null without a conversation. */
+async function conversationChannel(db: Transaction<Database>, conversationId: string | null): Promise<'whatsapp' | 'telegram' | null> {
+  if (conversationId === null) return null;
+  const row = await db
+    .selectFrom('conversations as c')
+    .leftJoin('channels as ch', 'ch.id', 'c.channel_id')
+    .select('ch.kind')
+    .where('c.id', '=', conversationId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return row.kind === 'telegram' ? 'telegram' : 'whatsapp';
 }
 
 /** The ai_reply block's question to the assistant (src/ai): the same decision as auto mode, stored as mode `flow`. */

@@ -316,6 +316,7 @@ forEachDialect('flow engine: blocks, triggers, versions', (dialect) => {
     );
     const evt = JSON.parse(api.requests.find((r) => r.path === '/events' && r.body.includes('R-9'))?.body ?? '{}');
     assert.equal(evt.data.flow_id, 'api-start');
+    assert.equal(evt.data.channel, 'whatsapp', 'the kind of the number the conversation is on');
     assert.deepEqual(evt.data.result, { ref: 'R-9' });
   });
 });
