@@ -92,7 +92,9 @@ forEachDialect('webhook intake', (dialect) => {
     }
     durations.sort((a, b) => a - b);
     const median = durations[Math.floor(durations.length / 2)] ?? Infinity;
-    assert.ok(median < 50, `median acknowledgement ${median.toFixed(1)} ms`);
+    // Speed is the benchmark's (npm run bench); this bound only catches an acknowledgement that waits
+    // for something slow (processing, a network call). 50 ms failed at load average 18 (74 ms).
+    assert.ok(median < 200, `median acknowledgement ${median.toFixed(1)} ms`);
     const stored = await w.app.deps.storage.db
       .selectFrom('webhook_events')
       .select('body')
