@@ -1,10 +1,11 @@
 import { sseConnections } from '../core/metrics.ts';
 import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { canSee } from '../conversations/conversation-visibility.ts';
 import { BOT_PAUSE_COLUMNS } from '../conversations/bot-pause-store.ts';
 import { unreadCountsOfUsers } from '../conversations/conversation-reads.ts';
-import { botView, messageView, type BotPauseColumns } from '../conversations/conversation-views.ts';
+import { botView, channelView, messageView, type BotPauseColumns } from '../conversations/conversation-views.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { InboxEvent } from './inbox-event.ts';
 import type { RealtimeBus } from './realtime-bus.ts';
@@ -34,6 +35,9 @@ export interface StreamClient {
 interface ConversationSummary extends BotPauseColumns {
   id: string;
   status: string;
+  channel_id: string;
+  /** The channel row's kind (whatsapp | telegram); the summary shows it as `channel`. */
+  channel_kind: string | null;
   contact_id: string;
   assignee_id: string | null;
   team_id: string | null;
@@ -190,9 +194,17 @@ export class StreamHub {
     if (!conversationId) return;
     const conv = await this.loadConversation(conversationId);
     if (!conv) return;
-    const { bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at, ...head } = conv;
+    const { bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at, channel_kind, ...head } = conv;
     const bot = botView({ bot_paused_at, bot_paused_by, bot_pause_reason, bot_last_activity_at, bot_resumes_at });
-    const summary = { ...head, last_message_at: iso(conv.last_message_at), awaiting_human_since: iso(conv.awaiting_human_since), bot };
+    // `channel` (the channel row's kind), as the REST view and the webhooks' conversation name it.
+    const channel = channelView(channel_kind).channel;
+    const summary = {
+      ...head,
+      channel,
+      last_message_at: iso(conv.last_message_at),
+      awaiting_human_since: iso(conv.awaiting_human_since),
+      bot,
+    };
     const data: Record<string, unknown> =
       e.type === 'typing'
         ? { conversation_id: conv.id, user_id: e.userId ?? null }
@@ -251,23 +263,28 @@ export class StreamHub {
   }
 
   private loadConversation(id: string): Promise<ConversationSummary | undefined> {
-    return this.db
-      .selectFrom('conversations as c')
-      .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
-      .select([
-        'c.id',
-        'c.status',
-        'c.contact_id',
-        'c.assignee_id',
-        'c.team_id',
-        'c.unread_count',
-        'c.last_message_preview',
-        'c.last_message_at',
-        'c.awaiting_human_since',
-        ...BOT_PAUSE_COLUMNS,
-      ])
-      .where('c.id', '=', id)
-      .executeTakeFirst();
+    return (
+      this.db
+        .selectFrom('conversations as c')
+        .leftJoin('bot_pauses as bp', 'bp.conversation_id', 'c.id')
+        .select([
+          'c.id',
+          'c.status',
+          'c.channel_id',
+          'c.contact_id',
+          'c.assignee_id',
+          'c.team_id',
+          'c.unread_count',
+          'c.last_message_preview',
+          'c.last_message_at',
+          'c.awaiting_human_since',
+          ...BOT_PAUSE_COLUMNS,
+        ])
+        // A primary-key probe of the few-row channels table, once per event (not per client).
+        .select(sql<string | null>`(select ch.kind from channels ch where ch.id = c.channel_id)`.as('channel_kind'))
+        .where('c.id', '=', id)
+        .executeTakeFirst()
+    );
   }
 }
 

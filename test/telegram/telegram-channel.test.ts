@@ -4,7 +4,8 @@ import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { publish } from '../flows/flow-helpers.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
+import { SseClient } from '../inbox/sse-client.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Telegram end to end: the Telegram simulator posts updates to Switchboard's webhook, Switchboard
@@ -335,6 +336,35 @@ forEachDialect('Telegram channel', (dialect) => {
       const patched = await w.api('PATCH', `/api/v1/conversations/${c.id}`, { status: 'archived' });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
       expect(patched.body);
+    }
+  });
+
+  test("the inbox stream's conversation summary names the channel", async () => {
+    const stream = await SseClient.open(`${w.app.url}/api/v1/stream`, { authorization: `Bearer ${ADMIN_TOKEN}` });
+    try {
+      await stream.next((e) => e.event === 'ready', 5000, 'the stream is ready');
+      const u = tg.user({ first_name: 'Stream' });
+      u.send('on the stream');
+      await tg.drain();
+      await w.settle();
+      const e = await stream.next(
+        (e) => e.event === 'message.new' && e.data.message?.text === 'on the stream',
+        5000,
+        'the Telegram message on the stream',
+      );
+      assert.equal(e.data.conversation.channel, 'telegram');
+      assert.equal(e.data.conversation.channel_id, channelId());
+      await w.sim.customer('15550001234', 'Walt').sendText('on the stream too');
+      await w.sim.drainWebhooks();
+      await w.settle();
+      const wa = await stream.next(
+        (e) => e.event === 'message.new' && e.data.message?.text === 'on the stream too',
+        5000,
+        'the WhatsApp message on the stream',
+      );
+      assert.equal(wa.data.conversation.channel, 'whatsapp');
+    } finally {
+      await stream.close();
     }
   });
 

@@ -59,12 +59,12 @@ export function patchFromEvent(qc: QueryClient, data: any, meId: string): void {
     const from: string = m.content.from;
     const at: string = m.sent_at ?? head.last_message_at ?? new Date(serverNow()).toISOString();
     const profile = typeof m.content.profile_name === 'string' ? m.content.profile_name : null;
-    // The message says its channel; a Telegram chat id is digits too, but no phone number.
-    const channel: Conversation['channel'] = m.content.channel === 'telegram' ? 'telegram' : 'whatsapp';
+    // The stream's summary names the channel (so does the message); a Telegram chat id is digits too, but no phone number.
+    const channel: Conversation['channel'] = (s.channel ?? m.content.channel) === 'telegram' ? 'telegram' : 'whatsapp';
     const whatsapp = channel === 'whatsapp';
     row = {
       id: s.id,
-      channel_id: '',
+      channel_id: typeof s.channel_id === 'string' ? s.channel_id : '',
       channel,
       capabilities: capabilitiesOf(qc, channel),
       contact: {
