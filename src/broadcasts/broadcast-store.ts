@@ -1,6 +1,5 @@
-import { CompiledQuery, sql, type Insertable, type Selectable } from 'kysely';
-import { dialectOf } from '../storage/dialect.ts';
-import { rawQuery } from '../storage/raw-query.ts';
+import { sql, type Insertable, type Selectable } from 'kysely';
+import { rawQuery, runRawChanges } from '../storage/raw-query.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 
@@ -113,11 +112,7 @@ const MARK_QUEUED = rawQuery(
 
 /** Marks a pending recipient queued with its message; false when it was not pending (it must not be sent). */
 export async function markQueued(db: Executor, broadcastId: string, contactId: string, messageId: string, now: number): Promise<boolean> {
-  const pg = dialectOf(db).name === 'postgres';
-  const r = await db.executeQuery(
-    CompiledQuery.raw(pg ? MARK_QUEUED.postgres : MARK_QUEUED.sqlite, [messageId, now, broadcastId, contactId]),
-  );
-  return Number(r.numAffectedRows ?? 0) > 0;
+  return (await runRawChanges(db, MARK_QUEUED, [messageId, now, broadcastId, contactId])) > 0;
 }
 
 export interface RecipientListRow {

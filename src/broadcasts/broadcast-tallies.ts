@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/executor.ts';
+import { type RawQuery, rawQuery, runRaw } from '../storage/raw-query.ts';
 
 /**
  * Counters per broadcast, one row per key: each funnel status (`pending`, `sent`, `delivered`,
@@ -20,19 +21,37 @@ export interface TallyDelta {
 
 export async function addTallies(db: Executor, broadcastId: string, deltas: readonly TallyDelta[]): Promise<void> {
   // Sorted by key: two transactions moving recipients lock the rows in the same order (no deadlock on PostgreSQL).
-  const sorted = deltas.filter((d) => d.key !== UNCOUNTED).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const d of sorted) {
-    await db
-      .insertInto('broadcast_tallies')
-      .values({ broadcast_id: broadcastId, key: d.key, n: d.n ?? 0, amount: d.amount ?? 0 })
-      .onConflict((oc) =>
-        oc.columns(['broadcast_id', 'key']).doUpdateSet({
-          n: sql`broadcast_tallies.n + ${d.n ?? 0}`,
-          amount: sql`broadcast_tallies.amount + ${d.amount ?? 0}`,
-        }),
-      )
-      .execute();
+  // One row per key (PostgreSQL refuses an upsert that touches a row twice).
+  const byKey = new Map<string, { n: number; amount: number }>();
+  for (const d of deltas) {
+    if (d.key === UNCOUNTED) continue;
+    const t = byKey.get(d.key) ?? { n: 0, amount: 0 };
+    t.n += d.n ?? 0;
+    t.amount += d.amount ?? 0;
+    byKey.set(d.key, t);
   }
+  const sorted = [...byKey].map(([key, t]) => ({ key, ...t })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (sorted.length === 0) return;
+  // One statement for all the keys (a status callback moves two or three): every callback of a
+  // broadcast's message runs it, so it is prebuilt SQL, not the query builder (raw-query.ts).
+  await runRaw(
+    db,
+    upsertFor(sorted.length),
+    sorted.flatMap((d) => [broadcastId, d.key, d.n, d.amount]),
+  );
+}
+
+const upserts = new Map<number, RawQuery>();
+function upsertFor(rows: number): RawQuery {
+  let q = upserts.get(rows);
+  if (!q) {
+    q = rawQuery(
+      `insert into "broadcast_tallies" ("broadcast_id", "key", "n", "amount") values ${Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ')}
+       on conflict ("broadcast_id", "key") do update set "n" = "broadcast_tallies"."n" + excluded."n", "amount" = "broadcast_tallies"."amount" + excluded."amount"`,
+    );
+    if (rows <= 8) upserts.set(rows, q);
+  }
+  return q;
 }
 
 export async function readTallies(db: Executor, broadcastId: string): Promise<Map<string, { n: number; amount: number }>> {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { CUSTOMER_WINDOW_MS } from '../conversations/customer-window.ts';
 import type { Executor } from '../storage/executor.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 /**
  * Meta's messaging limits: how many unique customers a business may reach outside their customer
@@ -68,13 +69,12 @@ export async function windowOpen(db: Executor, channelId: string, contactIds: re
 
 /** A business-initiated message to a customer outside their service window: they count for 24 h from now (unless already counted). */
 export async function recordReach(db: Executor, channelId: string, contactId: string, now: number): Promise<void> {
-  await db
-    .insertInto('tier_reach')
-    .values({ channel_id: channelId, contact_id: contactId, reached_at: now })
-    .onConflict((oc) =>
-      oc.columns(['channel_id', 'contact_id']).doUpdateSet({
-        reached_at: sql`case when tier_reach.reached_at <= ${now - TIER_WINDOW_MS} then excluded.reached_at else tier_reach.reached_at end`,
-      }),
-    )
-    .execute();
+  await runRaw(db, RECORD_REACH, [channelId, contactId, now, now - TIER_WINDOW_MS]);
 }
+
+// Every hand-out to a customer outside their window runs it: prebuilt SQL (raw-query.ts).
+const RECORD_REACH = rawQuery(
+  `insert into "tier_reach" ("channel_id", "contact_id", "reached_at") values (?, ?, ?)
+   on conflict ("channel_id", "contact_id") do update
+   set "reached_at" = case when "tier_reach"."reached_at" <= ? then excluded."reached_at" else "tier_reach"."reached_at" end`,
+);

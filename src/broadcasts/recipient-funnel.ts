@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
+import { rawQuery, runRaw, runRawChanges } from '../storage/raw-query.ts';
 import { emitRecipientFailed } from './broadcast-events.ts';
 import { recipientStatus } from './broadcast-store.ts';
 import { addTallies, type TallyDelta } from './broadcast-tallies.ts';
@@ -41,9 +42,26 @@ const joined = (db: Executor) =>
  * broadcast completed). One indexed lookup for any other message.
  */
 export async function syncRecipientOfMessage(db: Executor, jobs: JobQueue, messageId: string, now: number): Promise<void> {
-  const r = await joined(db).where('r.message_id', '=', messageId).executeTakeFirst();
+  const [r] = await runRaw<Joined>(db, SELECT_BY_MESSAGE, [messageId]);
   if (r) await syncRecipient(db, jobs, r, now);
 }
+
+// Every status callback of every outbound message runs these (three per broadcast recipient):
+// prebuilt SQL, not the query builder (raw-query.ts).
+const SELECT_BY_MESSAGE = rawQuery(
+  `select r."broadcast_id", r."contact_id", r."status", r."cost", m."id" as "message_id", m."status" as "message_status",
+     m."error_code", m."error_message", m."price"
+   from "broadcast_recipients" r join "messages" m on m."id" = r."message_id" where r."message_id" = ?`,
+);
+// Flags as 1/0 (SQLite binds no booleans). Only from the status read: a concurrent sync that moved it first wins.
+const MOVE_RECIPIENT = rawQuery(
+  `update "broadcast_recipients" set "status" = ?,
+     "cost" = case when ? = 1 then ? else "cost" end,
+     "state" = case when ? = 1 then 'failed' else "state" end,
+     "error_code" = case when ? = 1 then ? else "error_code" end,
+     "error_message" = case when ? = 1 then ? else "error_message" end
+   where "broadcast_id" = ? and "contact_id" = ? and "status" = ?`,
+);
 
 /**
  * The broadcast's recipients still `queued` (handed out, not yet accepted by Graph nor failed):
@@ -61,7 +79,7 @@ export async function syncInFlight(db: Kysely<Database>, jobs: JobQueue, broadca
   await db.transaction().execute(async (trx) => {
     const deltas: TallyDelta[] = [];
     for (const r of moving) await syncRecipient(trx, jobs, r, now, deltas);
-    await addTallies(trx, broadcastId, sumDeltas(deltas));
+    await addTallies(trx, broadcastId, deltas); // summed per key there
   });
 }
 
@@ -81,18 +99,22 @@ async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: numbe
   const move = moveOf(r);
   if (move === null) return;
   const { next, priced, failed } = move;
-  const moved = await db
-    .updateTable('broadcast_recipients')
-    .set({
-      status: next,
-      ...(priced ? { cost: Number(r.price) } : {}),
-      ...(failed ? { state: 'failed', error_code: r.error_code, error_message: r.error_message } : {}),
-    })
-    .where('broadcast_id', '=', r.broadcast_id)
-    .where('contact_id', '=', r.contact_id)
-    .where('status', '=', r.status) // a concurrent sync that moved it first wins; this one is a no-op
-    .executeTakeFirst();
-  if (Number(moved.numUpdatedRows) === 0) return;
+  const p = priced ? 1 : 0;
+  const f = failed ? 1 : 0;
+  const moved = await runRawChanges(db, MOVE_RECIPIENT, [
+    next,
+    p,
+    priced ? Number(r.price) : null,
+    f,
+    f,
+    r.error_code,
+    f,
+    r.error_message,
+    r.broadcast_id,
+    r.contact_id,
+    r.status,
+  ]);
+  if (moved === 0) return;
   const deltas: TallyDelta[] = [];
   if (next !== r.status) deltas.push({ key: r.status, n: -1 }, { key: next, n: 1 });
   if (priced) deltas.push({ key: 'cost', n: 1, amount: Number(r.price) });
@@ -108,16 +130,4 @@ async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: numbe
       message: r.error_message,
       now,
     });
-}
-
-/** One delta per key: the counters' rows are each updated once. */
-function sumDeltas(deltas: readonly TallyDelta[]): TallyDelta[] {
-  const by = new Map<string, { n: number; amount: number }>();
-  for (const d of deltas) {
-    const t = by.get(d.key) ?? { n: 0, amount: 0 };
-    t.n += d.n ?? 0;
-    t.amount += d.amount ?? 0;
-    by.set(d.key, t);
-  }
-  return [...by].filter(([, t]) => t.n !== 0 || t.amount !== 0).map(([key, t]) => ({ key, ...t }));
 }

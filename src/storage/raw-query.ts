@@ -23,3 +23,10 @@ export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unkn
   const result = await db.executeQuery<R>(CompiledQuery.raw(pg ? q.postgres : q.sqlite, params as unknown[]));
   return result.rows;
 }
+
+/** Runs an update or delete; how many rows it changed (guards such as `where "state" = 'pending'` read it). */
+export async function runRawChanges(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<number> {
+  const pg = dialectOf(db).name === 'postgres';
+  const result = await db.executeQuery(CompiledQuery.raw(pg ? q.postgres : q.sqlite, params as unknown[]));
+  return Number(result.numAffectedRows ?? 0);
+}
