@@ -1,4 +1,4 @@
-import { contentTerms } from './search-terms.ts';
+import { contentTerms, stemmedTerms } from './search-terms.ts';
 
 /**
  * The offline answer: the sentences of the best passage that share the most meaningful words
@@ -12,9 +12,13 @@ export function extractAnswer(question: string, passage: string, maxChars = 480)
     .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
     .trim();
   if (clean.length <= maxChars) return clean;
-  const asked = new Set(contentTerms(question));
+  // Matched as the search matches: by word or stem ("abren" picks the sentence saying "abrimos").
+  const asked = contentTerms(question).map((w) => stemmedTerms(w) ?? [w]);
   const sentences = clean.split(/(?<=[.!?])\s+|\n+/).filter((s) => s.trim());
-  const scored = sentences.map((s, i) => ({ i, s: s.trim(), hits: contentTerms(s).filter((t) => asked.has(t)).length }));
+  const scored = sentences.map((s, i) => {
+    const said = new Set(contentTerms(s).flatMap((w) => stemmedTerms(w) ?? [w]));
+    return { i, s: s.trim(), hits: asked.filter((forms) => forms.some((f) => said.has(f))).length };
+  });
   const best = [...scored].sort((a, b) => b.hits - a.hits || a.i - b.i);
   const chosen: typeof scored = [];
   let length = 0;

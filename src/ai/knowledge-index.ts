@@ -2,7 +2,7 @@ import MiniSearch from 'minisearch';
 import type { Executor } from '../storage/executor.ts';
 import { chunkArticle } from './chunk-article.ts';
 import { allArticles, type ArticleRow, articleTags, knowledgeRevision } from './knowledge-store.ts';
-import { contentTerms, searchTerm } from './search-terms.ts';
+import { contentTerms, stemmedTerms } from './search-terms.ts';
 
 /** A passage of an article and how well it matched a question. */
 export interface PassageHit {
@@ -30,7 +30,8 @@ interface PassageDoc {
 
 /**
  * The knowledge base's full-text index: MiniSearch (BM25+ ranking) over article passages, with
- * case and accents folded and English/Spanish function words dropped (search-terms.ts); titles
+ * case and accents folded, English/Spanish function words dropped and each word indexed with its
+ * Spanish and English stems (search-terms.ts); titles
  * and headings weigh more than body text, and a word matches by prefix and with one typo.
  */
 export function buildIndex(articles: readonly ArticleRow[]): MiniSearch<PassageDoc> {
@@ -38,13 +39,13 @@ export function buildIndex(articles: readonly ArticleRow[]): MiniSearch<PassageD
     fields: ['title', 'heading', 'text', 'tagText'],
     storeFields: ['articleId', 'title', 'heading', 'text', 'language', 'tags'],
     extractField: (doc, field) => (field === 'tagText' ? doc.tags.join(' ') : (doc as unknown as Record<string, string>)[field]),
-    processTerm: (term) => searchTerm(term),
+    processTerm: (term) => stemmedTerms(term),
     searchOptions: {
       boost: { title: 2, heading: 1.5, tagText: 1.5 },
       prefix: (term) => term.length >= 4,
       fuzzy: (term) => (term.length >= 5 ? 1 : false),
       combineWith: 'OR',
-      processTerm: (term) => searchTerm(term),
+      processTerm: (term) => stemmedTerms(term),
     },
   });
   const docs: PassageDoc[] = [];
@@ -74,8 +75,14 @@ export function searchIndex(
     language: (r.language as string | null) ?? null,
     tags: (r.tags as string[]) ?? [],
     score: r.score,
-    coverage: Math.min(1, new Set(r.queryTerms).size / asked.length),
+    coverage: coverage(asked, r.queryTerms),
   }));
+}
+
+/** Share of the question's words with a stem the passage matched (a word counts once, whichever of its stems matched). */
+function coverage(asked: string[], matched: string[]): number {
+  const hit = new Set(matched);
+  return asked.filter((w) => stemmedTerms(w)?.some((s) => hit.has(s))).length / asked.length;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { stemmer as englishStem } from '@orama/stemmers/english';
+import { stemmer as spanishStem } from '@orama/stemmers/spanish';
 import { foldText } from '../core/fold-text.ts';
 
 /**
@@ -10,6 +12,32 @@ export function searchTerm(term: string): string | null {
   const t = foldText(term);
   return t.length < 2 || STOP_WORDS.has(t) ? null : t;
 }
+
+/**
+ * What a word is indexed and searched as: the folded word and its Spanish and English Snowball
+ * stems (one term each where they agree), so "abrimos" finds "abren", "calentadores" finds "calentador" and "invoices" finds
+ * "invoice" whatever the language of the article or the question. The word is folded first, so a
+ * question typed without accents stems as the article does; "-cion"/"-sion" get their accent back
+ * because the Spanish stemmer only knows "-ción" (and plurals "-ciones").
+ */
+export function stemmedTerms(term: string): string[] | null {
+  const t = searchTerm(term);
+  if (t === null) return null;
+  let stems = STEMS.get(t);
+  if (!stems) {
+    const es = spanishStem(t.replace(/([cs])ion$/, '$1ión'));
+    const en = englishStem(t);
+    // The word itself too: an exact match outranks a shared stem (measured: docs/benchmarks.md).
+    stems = [...new Set([t, es, en])];
+    // A knowledge base's vocabulary is small; questions add a few words each: bounded all the same.
+    if (STEMS.size >= 100_000) STEMS.clear();
+    STEMS.set(t, stems);
+  }
+  return stems;
+}
+
+/** Stemming is most of an index build's time; words repeat. */
+const STEMS = new Map<string, string[]>();
 
 /** The meaningful terms of a text, folded, in order, without repeats. */
 export function contentTerms(text: string): string[] {

@@ -35,7 +35,8 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
           apiKey: model.apiKey,
           model: 'gpt-test',
           defaultMode: 'auto',
-          timeoutMs: 1500,
+          // Long enough for a loaded machine, short enough for the timeout case.
+          timeoutMs: 4000,
           systemPrompt: 'You are the assistant of Plomería Rápida.',
         },
       },
@@ -109,7 +110,7 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
     for (const n of [1, 2, 3, 4]) {
       model.script.push({ kind: 'ok', text: `ok ${n}` });
       await c.sendText(`Mensaje largo ${n}: ${'la tubería del baño gotea sin parar '.repeat(110)}`);
-      await c.waitForMessage((m) => m.text === `ok ${n}`);
+      await c.waitForMessage((m) => m.text === `ok ${n}`, 15_000);
     }
     await c.sendImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]), { mimeType: 'image/jpeg', caption: 'Foto de la fuga' });
     await c.sendLocation({ latitude: 19.4326, longitude: -99.1332, name: 'Casa' });
@@ -117,7 +118,7 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
     model.requests.length = 0;
     model.script.push({ kind: 'ok', text: 'Vamos para allá.' });
     await c.sendText('¿Pueden venir hoy?');
-    await c.waitForMessage((m) => m.text === 'Vamos para allá.');
+    await c.waitForMessage((m) => m.text === 'Vamos para allá.', 15_000);
     const users: string[] = model.requests[0]?.body.messages.filter((m: any) => m.role === 'user').map((m: any) => m.content);
     assert.deepEqual(users.slice(-3), ['[image: Foto de la fuga]', '[location: Casa, 19.4326, -99.1332]', '¿Pueden venir hoy?']);
     assert.ok(!users.some((u) => u.startsWith('Mensaje largo 1')), 'the oldest message is cut');
