@@ -24,6 +24,11 @@ const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'what
 const BY_WA_ID = rawQuery(
   `select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`,
 );
+// A message with both identifiers (the usual case): both lookups in one statement (issue #16).
+// At most three rows: the BSUID's holder and the holders of the wa_id's two spellings (unique keys).
+const BY_BSUID_OR_WA_ID = rawQuery(
+  `select * from "contacts" where "channel_kind" = 'whatsapp' and ("bsuid" = ? or "external_id" in (?, ?)) order by "created_at", "id"`,
+);
 
 /**
  * Finds or creates the WhatsApp contact a message comes from. The identity is the BSUID when
@@ -47,10 +52,20 @@ export async function resolveWhatsAppContact(
   db: Executor,
   id: WhatsAppIdentity & { fallbackKey: string; now: number },
   retried = false,
-): Promise<WhatsAppContactRow & { merged?: MergeOutcome }> {
-  const byBsuid = id.bsuid ? (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [id.bsuid]))[0] : undefined;
-  const known = byBsuid !== undefined && id.waId !== undefined && sameWaId(byBsuid.external_id, id.waId);
-  const byPhone = id.waId && !known ? await findByWaId(db, id.waId) : undefined;
+): Promise<WhatsAppContactRow & { merged?: MergeOutcome; created?: true }> {
+  let byBsuid: WhatsAppContactRow | undefined;
+  let byPhone: WhatsAppContactRow | undefined;
+  if (id.bsuid && id.waId) {
+    const [a, b] = waIdPair(id.waId);
+    const rows = await runRaw<WhatsAppContactRow>(db, BY_BSUID_OR_WA_ID, [id.bsuid, a, b]);
+    byBsuid = rows.find((r) => r.bsuid === id.bsuid);
+    // As findByWaId: the oldest holder of either spelling (rows come oldest first), unless the BSUID's holder has this number.
+    const known = byBsuid !== undefined && sameWaId(byBsuid.external_id, id.waId);
+    byPhone = known ? undefined : rows.find((r) => r.external_id === a || r.external_id === b);
+  } else {
+    byBsuid = id.bsuid ? (await runRaw<WhatsAppContactRow>(db, BY_BSUID, [id.bsuid]))[0] : undefined;
+    byPhone = id.waId ? await findByWaId(db, id.waId) : undefined;
+  }
   let found = byBsuid ?? byPhone;
   let phoneHolder = byPhone;
   let merged: MergeOutcome | undefined;
@@ -101,7 +116,7 @@ export async function resolveWhatsAppContact(
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
-  if (inserted) return row;
+  if (inserted) return { ...row, created: true };
   if (retried) throw new Error(`contact for ${row.external_id} could neither be found nor created`);
   return resolveWhatsAppContact(db, id, true);
 }
@@ -111,9 +126,14 @@ function sameWaId(externalId: string, waId: string): boolean {
 }
 
 async function findByWaId(db: Executor, waId: string): Promise<WhatsAppContactRow | undefined> {
-  const variants = waIdVariants(waId);
-  const [row] = await runRaw<WhatsAppContactRow>(db, BY_WA_ID, [variants[0] ?? waId, variants[1] ?? variants[0] ?? waId]);
+  const [row] = await runRaw<WhatsAppContactRow>(db, BY_WA_ID, waIdPair(waId));
   return row;
+}
+
+/** The wa_id's two spellings (the same one twice when it has only one). */
+function waIdPair(waId: string): [string, string] {
+  const variants = waIdVariants(waId);
+  return [variants[0] ?? waId, variants[1] ?? variants[0] ?? waId];
 }
 
 /**

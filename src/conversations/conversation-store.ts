@@ -75,9 +75,10 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
  */
 export async function findOrInsertConversation(
   db: Executor,
-  input: { channelId: string; contactId: string; now: number },
+  input: ConversationOpening,
 ): Promise<{ conversation: ConversationRow; created: boolean }> {
-  const [open] = await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
+  // A contact this transaction created has no conversation yet: nothing to look up.
+  const [open] = input.newContact ? [] : await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
   if (open) {
     if (open.status === 'archived') {
       await db.updateTable('conversations').set({ status: 'active', updated_at: input.now }).where('id', '=', open.id).execute();
@@ -85,15 +86,16 @@ export async function findOrInsertConversation(
     }
     return { conversation: open, created: false };
   }
+  const inbound = input.inbound;
   const row: ConversationRow = {
     id: newId('conv', input.now),
     channel_id: input.channelId,
     contact_id: input.contactId,
     status: 'active',
-    last_customer_message_at: null,
+    last_customer_message_at: inbound?.sentAt ?? null,
     last_message_at: input.now,
-    last_message_preview: null,
-    unread_count: 0,
+    last_message_preview: inbound?.preview ?? null,
+    unread_count: inbound ? 1 : 0,
     created_at: input.now,
     updated_at: input.now,
     assignee_id: null,
@@ -106,7 +108,7 @@ export async function findOrInsertConversation(
     response_count: 0,
     response_total_ms: 0,
     last_read_at: null,
-    awaiting_reply_since: null,
+    awaiting_reply_since: inbound?.sentAt ?? null,
   };
   const inserted = await db
     .insertInto('conversations')
@@ -124,6 +126,30 @@ export async function findOrInsertConversation(
     .where('status', '<>', sql.lit('closed')) // a literal, so the partial unique index applies
     .executeTakeFirstOrThrow();
   return { conversation: theirs, created: false };
+}
+
+/** What opens a conversation (findOrInsertConversation). */
+export interface ConversationOpening {
+  channelId: string;
+  contactId: string;
+  now: number;
+  /** The contact was created by this transaction (so it has no conversation). */
+  newContact?: boolean;
+  /**
+   * The customer message that opens it: a conversation created here starts as noteInbound would
+   * leave it (one row write instead of an insert and an update, issue #16). An existing one is
+   * returned unchanged: the caller notes the message (see `created`).
+   */
+  inbound?: { sentAt: number; preview: string | null };
+}
+
+/** A conversation created with `inbound` noted, whose message then turned out a duplicate: back to how an empty one starts. */
+export async function unnoteInbound(db: Executor, conversationId: string): Promise<void> {
+  await db
+    .updateTable('conversations')
+    .set({ last_customer_message_at: null, last_message_preview: null, unread_count: 0, awaiting_reply_since: null })
+    .where('id', '=', conversationId)
+    .execute();
 }
 
 /** Records a customer message on the conversation: window, preview, unread count. */

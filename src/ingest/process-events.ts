@@ -5,7 +5,7 @@ import { recordNumberQuality } from '../operations/number-quality.ts';
 import { recordStatus } from '../messaging/apply-status.ts';
 import { recordStatusPricing } from '../costs/record-pricing.ts';
 import { syncRecipientOfMessage } from '../broadcasts/recipient-funnel.ts';
-import { noteInbound } from '../conversations/conversation-store.ts';
+import { noteInbound, unnoteInbound } from '../conversations/conversation-store.ts';
 import { openConversation } from '../messaging/open-conversation.ts';
 import { insertInbound } from '../conversations/message-store.ts';
 import { queueMediaFetch } from '../media/queue-media-fetch.ts';
@@ -79,8 +79,19 @@ export async function processWebhookBody(
     for (const id of contact.merged?.closed ?? []) await emitConversationClosed(db, deps.jobs, { conversationId: id, now });
     for (const id of contact.merged?.moved ?? [])
       await emitConversationUpdated(db, deps.jobs, { conversationId: id, changes: ['contact'], now });
-    const conversation = await openConversation(db, { channelId: channel.id, contactId: contact.id, now }, deps.jobs);
     const time = checkSentTime(isRecord(m.raw) ? m.raw.timestamp : undefined, received_at);
+    const preview = m.text ?? `[${m.kind}]`;
+    const conversation = await openConversation(
+      db,
+      {
+        channelId: channel.id,
+        contactId: contact.id,
+        now,
+        newContact: contact.created ?? false,
+        inbound: { sentAt: time.windowAt, preview },
+      },
+      deps.jobs,
+    );
     const message = time.anomaly ? { ...m, sentAt: time.sentAt } : m;
     const messageId = await insertInbound(db, {
       conversationId: conversation.id,
@@ -90,17 +101,22 @@ export async function processWebhookBody(
       sortAt: time.sortAt,
       anomaly: time.anomaly,
     });
-    if (!messageId) continue; // duplicate delivery
+    if (!messageId) {
+      // Duplicate delivery. A conversation it opened (after the first was closed) stays empty, as before.
+      if (conversation.created) await unnoteInbound(db, conversation.id);
+      continue;
+    }
     if (m.kind === 'system') await applySystemIdentityChange(db, contact.id, m, problems, now);
     if (time.anomaly)
       deps.logger.warn(
         { messageId, wamid: m.externalId, timestamp: isRecord(m.raw) ? m.raw.timestamp : undefined, anomaly: time.anomaly },
         'inbound message timestamp is unusable; the receive time stands in',
       );
-    await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview: m.text ?? `[${m.kind}]`, now });
+    // A conversation this message opened was created with it noted (conversation-store.ts).
+    if (!conversation.created) await noteInbound(db, conversation.id, { sentAt: time.windowAt, preview, now });
     await emitMessageReceived(db, deps.jobs, { messageId, now });
     // A conversation opened by this message: the number may route it to a human at once.
-    if (conversation.created_at === now && m.kind !== 'system') {
+    if (conversation.created && m.kind !== 'system') {
       const auto = await autoAssignOf(db, channel.id);
       if (auto.mode === 'first_message')
         await requestHuman(db, deps, conversation.id, { ...(auto.teamId ? { teamId: auto.teamId } : {}), by: 'auto_assign' });

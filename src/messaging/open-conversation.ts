@@ -1,4 +1,4 @@
-import { type ConversationRow, findOrInsertConversation } from '../conversations/conversation-store.ts';
+import { type ConversationOpening, type ConversationRow, findOrInsertConversation } from '../conversations/conversation-store.ts';
 import { emitConversationCreated } from '../event-webhooks/pipeline-events.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Executor } from '../storage/executor.ts';
@@ -9,10 +9,10 @@ import type { Executor } from '../storage/executor.ts';
  */
 export async function openConversation(
   db: Executor,
-  input: { channelId: string; contactId: string; now: number },
+  input: ConversationOpening,
   jobs?: JobQueue,
-): Promise<ConversationRow> {
+): Promise<ConversationRow & { created: boolean }> {
   const { conversation, created } = await findOrInsertConversation(db, input);
   if (created) await emitConversationCreated(db, jobs, { conversationId: conversation.id, now: input.now });
-  return conversation;
+  return { ...conversation, created };
 }
