@@ -17,20 +17,27 @@ const outboundAccepted = messages.labels('outbound', 'accepted');
 
 // Hot path (every reply): prebuilt SQL. A business-initiated conversation (a template to a number that
 // never wrote) addresses the E.164 form: a bare number would get the business's country code prepended.
-const SELECT_TARGET = rawQuery(`select "seq", "conversation_id", "status" from "messages" where "id" = ?`);
+// The job's message, when still unsent, and every unsent message of its conversation up to it, in one statement.
 const SELECT_UNSENT = rawQuery(
-  `select m."id", m."seq", m."status", m."kind", m."content", m."channel_id", m."conversation_id", m."attempts", m."reply_to_external_id", m."next_attempt_at",
+  `with t as (select "seq", "conversation_id" from "messages" where "id" = ? and "status" in ('queued', 'sending'))
+   select m."id", m."seq", m."status", m."kind", m."content", m."channel_id", m."conversation_id", m."attempts", m."reply_to_external_id", m."next_attempt_at",
      m."created_at", m."error_code", m."error_message", c."last_customer_message_at",
      case when c."last_customer_message_at" is null then coalesce(ct."phone_e164", ct."external_id") else ct."external_id" end as "to",
      ct."telegram_chat_id"
-   from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
-   where m."conversation_id" = ? and m."direction" = 'out' and m."status" in ('queued', 'sending') and m."seq" <= ? order by m."seq"`,
+   from t join "messages" m on m."conversation_id" = t."conversation_id" join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
+   where m."direction" = 'out' and m."status" in ('queued', 'sending') and m."seq" <= t."seq" order by m."seq"`,
 );
 const CLAIM = rawQuery(
   `update "messages" set "status" = 'sending', "attempts" = ?, "next_attempt_at" = null where "id" = ? and "status" = 'queued' returning "id"`,
 );
 const MARK_ACCEPTED = rawQuery(
   `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`,
+);
+// The common case in one statement committing by itself: no status callback for this wamid came
+// before the Graph API's answer. Updates nothing when one did (then MARK_ACCEPTED with them, in one transaction).
+const MARK_ACCEPTED_ALONE = rawQuery(
+  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?
+   and not exists (select 1 from "status_events" e where e."channel_id" = ? and e."external_id" = ? and e."message_id" is null) returning "id"`,
 );
 
 interface Unsent {
@@ -78,15 +85,14 @@ type Step = { done: true } | { done: false; at: number; scheduled: boolean };
  */
 export async function sendOutbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
-  const [target] = await runRaw<{ seq: number; conversation_id: string; status: string }>(db, SELECT_TARGET, [payload.messageId]);
-  if (!target || (target.status !== 'queued' && target.status !== 'sending')) return; // sent, failed or settled already: a duplicate or early job
-  const rows = await runRaw<Unsent>(db, SELECT_UNSENT, [target.conversation_id, target.seq]);
+  // None when its message is sent, failed or settled already: a duplicate or early job.
+  const rows = await runRaw<Unsent>(db, SELECT_UNSENT, [payload.messageId]);
   for (const row of rows) {
     const step = await attempt(deps, row);
     if (step.done) continue;
     // An earlier message holds this one back: come back just after it is due (it has its own job).
     // This message itself is due later: its job for then exists, unless this job was woken early.
-    const self = { id: payload.messageId, conversation_id: target.conversation_id };
+    const self = { id: payload.messageId, conversation_id: row.conversation_id }; // every row is of the job's conversation
     if (row.id !== payload.messageId) await reschedule(deps, db, self, step.at + 1);
     else if (!step.scheduled) await reschedule(deps, db, self, step.at);
     deps.jobs.wake();
@@ -170,10 +176,12 @@ async function attempt(deps: Deps, row: Unsent): Promise<Step> {
   if (result.ok) {
     channel.breaker.success();
     const externalId = result.externalId;
-    await db.transaction().execute(async (trx) => {
-      await runRaw(trx, MARK_ACCEPTED, [externalId, after, row.id]);
-      await applyEarlyStatuses(trx, row.channel_id, row.id, externalId, { jobs: deps.jobs, now: after });
-    });
+    const alone = await runRaw(db, MARK_ACCEPTED_ALONE, [externalId, after, row.id, row.channel_id, externalId]);
+    if (alone.length === 0)
+      await db.transaction().execute(async (trx) => {
+        await runRaw(trx, MARK_ACCEPTED, [externalId, after, row.id]);
+        await applyEarlyStatuses(trx, row.channel_id, row.id, externalId, { jobs: deps.jobs, now: after });
+      });
     outboundAccepted.inc();
     deps.jobs.wake();
     return { done: true };
