@@ -26,6 +26,9 @@ interface Job {
   maxAttempts: number;
 }
 
+/** How long finished jobs wait to be deleted together (markDone). */
+const DONE_FLUSH_MS = 50;
+
 const INSERT_JOB = `insert into "jobs" ("task", "payload", "queue_name", "run_at", "attempts", "max_attempts", "job_key", "created_at")
   values (?, ?, ?, ?, 0, ?, ?, ?) on conflict ("job_key") do nothing`;
 
@@ -318,15 +321,19 @@ export class SqliteJobQueue implements JobQueue {
     }
   }
 
-  /** Finished jobs are deleted in one statement per turn; a crash before it only reruns them. */
+  /**
+   * Finished jobs are deleted in one statement per DONE_FLUSH_MS; a crash before it only reruns
+   * them (handlers are idempotent). A window rather than one turn: at moderate load each turn
+   * finishes one job, and each delete is a commit of its own (issue #16).
+   */
   private markDone(id: number): void {
     this.doneIds.push(id);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.flushScheduled = false;
       void this.flush();
-    });
+    }, DONE_FLUSH_MS).unref();
   }
 
   private flush(): Promise<void> {
