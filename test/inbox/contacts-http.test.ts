@@ -174,6 +174,7 @@ forEachDialect('contacts: list, edit, opt-in ledger, opt-out keywords, block', (
     assert.deepEqual(mine, {
       contact_id: dora.id,
       wa_id: '15559000004',
+      telegram_chat_id: null,
       bsuid: dora.bsuid ?? null,
       phone: '+15559000004',
       source: 'keyword',
