@@ -3,7 +3,7 @@ import type { StatusUpdate } from '../channels/channel-types.ts';
 import { emitMessageFailed, emitMessageStatus } from '../event-webhooks/pipeline-events.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import { isOutboundStatus, shouldApplyStatus, type OutboundStatus } from '../conversations/delivery-status.ts';
+import { isOutboundStatus, shouldApplyStatus, statusesBlocking, type OutboundStatus } from '../conversations/delivery-status.ts';
 
 // Hot path (three callbacks per message sent): prebuilt SQL.
 // Statuses are about messages we sent: an inbound message with the same id is never their target.
@@ -13,6 +13,15 @@ const SELECT_BY_EXTERNAL = rawQuery(
   `select m."id", m."status", m."external_id", m."pricing_category", m."author", ct."external_id" as "recipient_external_id", ct."phone_e164" as "recipient_phone"
    from "messages" m join "conversations" c on c."id" = m."conversation_id" join "contacts" ct on ct."id" = c."contact_id"
    where m."channel_id" = ? and m."external_id" = ? and m."direction" = 'out'`,
+);
+// The common case (a forward move, not a failure) in one statement: the message moves when its
+// status is not already this one or later (delivery-status.ts's rule: the statuses that block
+// the move are passed, padded to six), and returns what SELECT_BY_EXTERNAL would (issue #16).
+const MOVE_FORWARD = rawQuery(
+  `update "messages" set "status" = ?, "status_at" = ? where "channel_id" = ? and "external_id" = ? and "direction" = 'out' and "status" not in (?, ?, ?, ?, ?, ?)
+   returning "id", "status", "external_id", "pricing_category", "author",
+   (select ct."external_id" from "conversations" c join "contacts" ct on ct."id" = c."contact_id" where c."id" = "messages"."conversation_id") as "recipient_external_id",
+   (select ct."phone_e164" from "conversations" c join "contacts" ct on ct."id" = c."contact_id" where c."id" = "messages"."conversation_id") as "recipient_phone"`,
 );
 const INSERT_STATUS_EVENT = rawQuery(
   `insert into "status_events" ("channel_id", "external_id", "status", "at", "message_id", "errors", "pricing", "biz_opaque", "raw", "received_at") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -55,7 +64,10 @@ export async function recordStatus(
   now: number,
   jobs?: JobQueue,
 ): Promise<StatusTarget | undefined> {
-  let [message] = await runRaw<TargetRow>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
+  const blocking = s.status === 'failed' ? undefined : statusesBlocking(s.status);
+  const [moved] = blocking ? await runRaw<TargetRow>(db, MOVE_FORWARD, [s.status, s.at, channelId, s.externalId, ...blocking]) : [];
+  // Otherwise: a failure, a status the message has passed, or a message not known by this wamid (yet).
+  let [message] = moved ? [moved] : await runRaw<TargetRow>(db, SELECT_BY_EXTERNAL, [channelId, s.externalId]);
   if (!message && s.bizOpaqueCallbackData) {
     // Reconcile a send whose outcome we never recorded (crash between the Graph call and the
     // write): we put our own message id in biz_opaque_callback_data, Meta echoes it here.
@@ -83,7 +95,7 @@ export async function recordStatus(
     JSON.stringify(s.raw),
     now,
   ]);
-  if (message && (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors))) {
+  if (message && (moved || (await applyToMessage(db, message.id, message.status, s.status, s.at, s.errors)))) {
     messages.labels('outbound', s.status).inc();
     await emitMessageStatus(db, jobs, { messageId: message.id, now });
     if (s.status === 'failed' && jobs) await emitMessageFailed(db, jobs, { messageId: message.id, now });
