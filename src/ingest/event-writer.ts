@@ -3,6 +3,7 @@ import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Dialect, DialectName } from '../storage/dialect.ts';
 import { INGEST_LOCK } from './ingest-lock.ts';
+import type { PendingHint } from './pending-hint.ts';
 
 interface Waiting {
   provider: string;
@@ -31,6 +32,8 @@ export interface InlineIngest {
   committed(): void;
   now(): number;
   warn(obj: object, msg: string): void;
+  /** Where this process alone writes the events (SQLite): whether any may be pending, without a query. */
+  pending?: PendingHint;
 }
 
 const INSERT_PENDING = {
@@ -122,6 +125,7 @@ export class EventWriter {
 
   private async write(trx: Executor, group: Waiting[], inline: InlineIngest | undefined): Promise<StoredEvent[]> {
     const outcome = inline ? await this.processInline(trx, inline, group) : undefined;
+    if (!outcome) this.opts.inline?.pending?.stored(); // before the pending inserts
     const out: StoredEvent[] = [];
     for (let i = 0; i < group.length; i++) {
       const w = group[i]!;
@@ -156,8 +160,13 @@ export class EventWriter {
       const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
       if (!lock.rows[0]?.ok) return undefined;
     }
-    const pending = await trx.executeQuery(CompiledQuery.raw(ANY_PENDING, []));
-    if (pending.rows.length > 0) return undefined;
+    const hint = this.dialect.multiProcess ? undefined : inline.pending;
+    if (!hint?.knownNone()) {
+      const mark = hint?.mark();
+      const pending = await trx.executeQuery(CompiledQuery.raw(ANY_PENDING, []));
+      if (pending.rows.length > 0) return undefined;
+      if (mark !== undefined) hint?.sawNone(mark);
+    }
     const at = inline.now();
     const problems: Array<string | undefined> = [];
     for (const w of group) problems.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));

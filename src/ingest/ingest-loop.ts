@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
 import type { InlineIngest } from './event-writer.ts';
 import { INGEST_LOCK } from './ingest-lock.ts';
+import { PendingHint } from './pending-hint.ts';
 import { MAX_EVENT_ATTEMPTS, processEvents, processWebhookBody } from './process-events.ts';
 
 // Small enough that a webhook's insert never waits long behind a batch holding the connection;
@@ -19,6 +20,8 @@ export class IngestLoop {
   private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> = Promise.resolve();
+  /** Whether an event may be pending (event-writer.ts); every pending insert in this process says so first. */
+  readonly pending = new PendingHint();
 
   constructor(
     private readonly deps: Deps,
@@ -42,6 +45,7 @@ export class IngestLoop {
       committed: () => deps.jobs.wake(),
       now: () => deps.clock.now(),
       warn: (obj, msg) => deps.logger.warn(obj, msg),
+      pending: this.pending,
     };
   }
 

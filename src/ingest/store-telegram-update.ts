@@ -8,6 +8,7 @@ import { telegramProvider } from './process-telegram-event.ts';
  * One insert per update: Telegram sends a bot's updates one request at a time.
  */
 export async function storeTelegramUpdate(deps: Deps, ingest: IngestLoop, botId: string, text: string, parsed: unknown): Promise<number> {
+  ingest.pending.stored(); // before the insert: the WhatsApp acknowledgements then look for it (event-writer.ts)
   const row = await deps.storage.db
     .insertInto('webhook_events')
     .values({
