@@ -164,6 +164,18 @@ export interface AiSettings {
    * the configuration, like the numbers' access tokens: the API names an endpoint, never a key.
    */
   endpoints?: Record<string, AiEndpoint>;
+  /**
+   * The config file's `aiNumbers`: a number's endpoint, model and system prompt, keyed by its
+   * phone number id (a Telegram bot: its id). The API's settings for the number win field by field.
+   */
+  numbers?: Record<string, AiNumberDefaults>;
+}
+
+/** A number's AI settings in the config file (docs/ai.md#per-number-and-per-flow-models). */
+export interface AiNumberDefaults {
+  endpoint?: string;
+  model?: string;
+  systemPrompt?: string;
 }
 
 /** One named OpenAI-compatible endpoint (docs/ai.md#per-number-and-per-flow-models). */

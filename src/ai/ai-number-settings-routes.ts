@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { fieldError, Nullable, routeSchema } from '../http/route-schema.ts';
-import { aiNumberSettingsOf, setAiNumberSettings } from './ai-number-settings-store.ts';
+import { aiNumberOf, setAiNumberSettings } from './ai-number-settings-store.ts';
 import { aiSettingsOf, BUILT_IN_ENDPOINTS, ENDPOINT_NAME } from './ai-settings.ts';
 import { chooseProvider } from './choose-provider.ts';
 
@@ -27,6 +27,12 @@ const Settings = Type.Object(
     endpoint: Nullable(Type.String({ description: 'null: default' })),
     model: Nullable(Type.String({ description: "null: the endpoint's model, else AI_MODEL" })),
     system_prompt: Nullable(Type.String({ description: 'null: AI_SYSTEM_PROMPT' })),
+    config_file: Nullable(
+      Type.Object({ endpoint: Nullable(Type.String()), model: Nullable(Type.String()), system_prompt: Nullable(Type.String()) }),
+      {
+        description: "the number's entry in the config file's aiNumbers (by phone number id), which these settings override field by field",
+      },
+    ),
     effective: Type.Object(
       {
         endpoint: Type.String(),
@@ -47,6 +53,7 @@ const Settings = Type.Object(
         endpoint: 'ollama',
         model: 'llama3.1:8b',
         system_prompt: 'Eres el asistente de Plomería Rápida. Responde en pocas líneas.',
+        config_file: null,
         effective: {
           endpoint: 'ollama',
           provider: 'openai',
@@ -141,7 +148,8 @@ export function aiNumberSettingsRoutes(fastify: FastifyInstance, deps: Deps): vo
   app.put(
     '/api/v1/ai/settings/numbers/:channelId',
     routeSchema({
-      summary: "Set a number's AI endpoint, model and system prompt (admin; a field left out or null follows AI_*)",
+      summary:
+        "Set a number's AI endpoint, model and system prompt (admin; a field left out or null follows the config file's aiNumbers, else AI_*)",
       description:
         "Replaces the number's settings: `{}` clears them. `endpoint` is `default`, `offline` or a name from the configuration's `aiEndpoints` (GET /api/v1/ai/endpoints); keys are configured there, never sent here.",
       tags,
@@ -208,13 +216,16 @@ export function aiNumberSettingsRoutes(fastify: FastifyInstance, deps: Deps): vo
   }
 
   async function view(channelId: string) {
-    const own = await aiNumberSettingsOf(db, channelId);
+    const number = await aiNumberOf(db, channelId);
+    const own = number?.own;
+    const file = number ? aiSettingsOf(deps).numbers?.[number.accountId] : undefined;
     const chosen = await chooseProvider(db, deps, { channelId });
     return {
       channel_id: channelId,
       endpoint: own?.endpoint ?? null,
       model: own?.model ?? null,
       system_prompt: own?.systemPrompt ?? null,
+      config_file: file ? { endpoint: file.endpoint ?? null, model: file.model ?? null, system_prompt: file.systemPrompt ?? null } : null,
       effective: chosen.ok
         ? {
             endpoint: chosen.endpoint,

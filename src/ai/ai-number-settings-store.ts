@@ -7,6 +7,21 @@ export interface AiNumberSettings {
   systemPrompt: string | null;
 }
 
+/** A number's own settings (null: none) and its account id (phone number id, bot id: the config file's key); null: no such number. */
+export async function aiNumberOf(db: Executor, channelId: string): Promise<{ accountId: string; own: AiNumberSettings | null } | null> {
+  const row = await db
+    .selectFrom('channels as ch')
+    .leftJoin('ai_number_settings as s', 's.channel_id', 'ch.id')
+    .select(['ch.account_id', 's.channel_id as set', 's.endpoint', 's.model', 's.system_prompt'])
+    .where('ch.id', '=', channelId)
+    .executeTakeFirst();
+  if (!row) return null;
+  return {
+    accountId: row.account_id,
+    own: row.set === null ? null : { endpoint: row.endpoint, model: row.model, systemPrompt: row.system_prompt },
+  };
+}
+
 export async function aiNumberSettingsOf(db: Executor, channelId: string): Promise<AiNumberSettings | null> {
   const row = await db
     .selectFrom('ai_number_settings')

@@ -49,3 +49,28 @@ test('AI_TOOLS: off by default, true offers the search tool, anything else is a 
   assert.equal(bad.ok, false);
   if (!bad.ok) assert.deepEqual(bad.problems, ['AI_TOOLS must be true or false (got "yes")']);
 });
+
+test("a number's AI settings in the config file (aiNumbers, by phone number id); an unknown endpoint is a problem", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-ai-config-'));
+  writeFileSync(
+    join(dir, 'switchboard.config.json'),
+    JSON.stringify({
+      aiEndpoints: { ollama: { baseUrl: 'http://127.0.0.1:11434/v1' } },
+      aiNumbers: { '106540352242922': { endpoint: 'ollama', model: 'llama3.1:8b', systemPrompt: 'Eres el asistente.' } },
+    }),
+  );
+  const r = loadConfig({}, dir);
+  assert.ok(r.ok);
+  assert.deepEqual(r.config.ai?.numbers, {
+    '106540352242922': { endpoint: 'ollama', model: 'llama3.1:8b', systemPrompt: 'Eres el asistente.' },
+  });
+  const bad = mkdtempSync(join(tmpdir(), 'switchboard-ai-config-'));
+  writeFileSync(join(bad, 'switchboard.config.json'), JSON.stringify({ aiNumbers: { '1': { endpoint: 'gone', model: '' } } }));
+  const rb = loadConfig({}, bad);
+  assert.equal(rb.ok, false);
+  if (!rb.ok)
+    assert.deepEqual(rb.problems, [
+      'aiNumbers.1.endpoint must be one of default, offline',
+      'aiNumbers.1.model must be text of 1 to 200 characters',
+    ]);
+});

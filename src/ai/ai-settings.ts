@@ -1,4 +1,4 @@
-import type { AiEndpoint, AiSettings, Config } from '../config.ts';
+import type { AiEndpoint, AiNumberDefaults, AiSettings, Config } from '../config.ts';
 
 export const DEFAULT_AI_SETTINGS: AiSettings = {
   model: 'gpt-4o-mini',
@@ -36,8 +36,10 @@ export function aiSettings(pick: PickSetting, int: Int, problems: string[], file
   if (tools !== 'true' && tools !== 'false') problems.push(`AI_TOOLS must be true or false (got "${tools}")`);
   // The environment variable is JSON; the config file's `aiEndpoints` is an object, read as it is.
   const endpoints = aiEndpoints(pick('AI_ENDPOINTS', 'aiEndpointsJson'), file.aiEndpoints, problems);
+  const numbers = aiNumbers(file.aiNumbers, Object.keys(endpoints ?? {}), problems);
   return {
     ...(endpoints ? { endpoints } : {}),
+    ...(numbers ? { numbers } : {}),
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(apiKey !== undefined ? { apiKey } : {}),
     ...(systemPrompt !== undefined ? { systemPrompt } : {}),
@@ -94,6 +96,37 @@ function aiEndpoints(env: string | undefined, fromFile: unknown, problems: strin
       ...(typeof e.apiKey === 'string' && e.apiKey !== '' ? { apiKey: e.apiKey } : {}),
       ...(typeof e.model === 'string' && e.model !== '' ? { model: e.model } : {}),
       ...(typeof e.tools === 'boolean' ? { tools: e.tools } : {}),
+    };
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** The config file's `aiNumbers`: {"<phone number id>": {endpoint?, model?, systemPrompt?}}. */
+function aiNumbers(raw: unknown, endpointNames: string[], problems: string[]): Record<string, AiNumberDefaults> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    problems.push('aiNumbers must be an object {"<phone number id>": {endpoint?, model?, systemPrompt?}}');
+    return undefined;
+  }
+  const known = [...BUILT_IN_ENDPOINTS, ...endpointNames];
+  const out: Record<string, AiNumberDefaults> = {};
+  for (const [id, v] of Object.entries(raw)) {
+    const where = `aiNumbers.${id}`;
+    const e = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
+    const text = (key: string, max: number): string | undefined => {
+      const x = e[key];
+      if (x === undefined) return undefined;
+      if (typeof x !== 'string' || x === '' || x.length > max) problems.push(`${where}.${key} must be text of 1 to ${max} characters`);
+      return typeof x === 'string' && x !== '' ? x.slice(0, max) : undefined;
+    };
+    const endpoint = text('endpoint', 40);
+    if (endpoint !== undefined && !known.includes(endpoint)) problems.push(`${where}.endpoint must be one of ${known.join(', ')}`);
+    const model = text('model', 200);
+    const systemPrompt = text('systemPrompt', 8000);
+    out[id] = {
+      ...(endpoint !== undefined ? { endpoint } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(systemPrompt !== undefined ? { systemPrompt } : {}),
     };
   }
   return Object.keys(out).length ? out : undefined;

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.ts';
 import type { Executor } from '../storage/executor.ts';
 import type { AiProvider } from './ai-provider.ts';
-import { aiNumberSettingsOf } from './ai-number-settings-store.ts';
+import { aiNumberOf } from './ai-number-settings-store.ts';
 import { aiSettingsOf, DEFAULT_SYSTEM_PROMPT } from './ai-settings.ts';
 import { knowledgeIndexFor } from './knowledge-index.ts';
 import { OfflineProvider } from './offline-provider.ts';
@@ -22,8 +22,8 @@ const offlineByDb = new WeakMap<object, OfflineProvider>();
 const clients = new Map<string, OpenAiProvider>();
 
 /**
- * The provider of one call: the flow block's endpoint and model, else the number's (API), else
- * AI_BASE_URL / AI_MODEL. An endpoint chosen at one level takes its model from that level (or the
+ * The provider of one call: the flow block's endpoint and model, else the number's (API), else the
+ * number's in the config file (`aiNumbers`), else AI_BASE_URL / AI_MODEL. An endpoint chosen at one level takes its model from that level (or the
  * endpoint's own `model`, or AI_MODEL): a model name belongs to its endpoint. A model named alone
  * keeps the endpoint of the level below. The offline provider has one model and ignores the name.
  */
@@ -33,16 +33,23 @@ export async function chooseProvider(
   call: { channelId: string | null; flow?: ProviderOverride },
 ): Promise<ChosenProvider> {
   const s = aiSettingsOf(deps);
-  const number = call.channelId ? await aiNumberSettingsOf(db, call.channelId) : null;
+  const number = call.channelId ? await aiNumberOf(db, call.channelId) : null;
+  const fromFile = number ? s.numbers?.[number.accountId] : undefined;
+  const own = number?.own;
   let endpoint = 'default';
   let model: string | undefined;
-  for (const level of [number ? { endpoint: number.endpoint ?? undefined, model: number.model ?? undefined } : {}, call.flow ?? {}]) {
+  const levels: ProviderOverride[] = [
+    fromFile ?? {},
+    { ...(own?.endpoint ? { endpoint: own.endpoint } : {}), ...(own?.model ? { model: own.model } : {}) },
+    call.flow ?? {},
+  ];
+  for (const level of levels) {
     if (level.endpoint !== undefined) {
       endpoint = level.endpoint;
       model = level.model;
     } else if (level.model !== undefined) model = level.model;
   }
-  const systemPrompt = number?.systemPrompt ?? s.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
+  const systemPrompt = own?.systemPrompt ?? fromFile?.systemPrompt ?? s.systemPrompt ?? DEFAULT_SYSTEM_PROMPT;
   const provider = providerAt(deps, endpoint, model);
   return provider ? { ok: true, provider, endpoint, systemPrompt } : { ok: false, reason: 'unknown_endpoint', endpoint };
 }

@@ -14,6 +14,8 @@ import { waitFor } from '../support/wait-for.ts';
  * OpenAI-compatible servers with different keys, the default endpoint (AI_BASE_URL) and a named
  * one ("second"); each test checks the exact model, key and system prompt each call sent.
  */
+const PHONE_NUMBER_ID = '106540352242922';
+
 forEachDialect('AI assistant: per-number and per-flow endpoint, model and system prompt', (dialect) => {
   let w: World;
   let channelId: string;
@@ -33,6 +35,7 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
     w = await startWorld({
       dialect,
       logger: createLogger('debug', sink),
+      sim: { phoneNumberId: PHONE_NUMBER_ID },
       config: {
         demoBot: false,
         ai: {
@@ -45,6 +48,8 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
           timeoutMs: 3000,
           systemPrompt: 'Default prompt of Plomería Rápida.',
           endpoints: { second: { baseUrl: second.url, apiKey: second.apiKey, model: 'second-default' } },
+          // The config file's aiNumbers: this number's model and prompt, under the API's settings.
+          numbers: { [PHONE_NUMBER_ID]: { model: 'gpt-file', systemPrompt: 'File prompt of the number.' } },
         },
       },
     });
@@ -122,13 +127,24 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
     assert.doesNotMatch(JSON.stringify(r.body), /sk-main|sk-second/);
   });
 
-  test("a number answers with its own model, then its own endpoint (with that endpoint's key) and system prompt; cleared, AI_* again", async () => {
+  test("a number answers with its config-file model, then its own model, then its own endpoint (with that endpoint's key) and system prompt; cleared, the config file again", async () => {
+    // No number: AI_MODEL and AI_SYSTEM_PROMPT.
+    main.requests.length = 0;
+    main.script.push({ kind: 'ok', text: 'Sí.' });
+    assert.equal((await w.api('POST', '/api/v1/ai/ask', { question: '¿abren hoy?' })).body.outcome, 'answered');
+    assert.equal(main.requests[0]?.body.model, 'gpt-default');
+    assert.match(systemOf(main.requests[0]?.body), /Default prompt of Plomería Rápida/);
+
     const waId = '5215550004001';
     const c = w.sim.customer(waId, 'Irma');
     let seen = await askVia(main, c, 'hola', 'Hola, ¿en qué te ayudo?');
-    assert.equal(seen.body.model, 'gpt-default');
-    assert.match(systemOf(seen.body), /Default prompt of Plomería Rápida/);
+    assert.equal(seen.body.model, 'gpt-file');
+    assert.match(systemOf(seen.body), /File prompt of the number\./);
+    assert.doesNotMatch(systemOf(seen.body), /Default prompt/);
     channelId = (await convOf(waId)).channel_id;
+    const initial = await w.api('GET', `/api/v1/ai/settings/numbers/${channelId}`);
+    assert.deepEqual(initial.body.config_file, { endpoint: null, model: 'gpt-file', system_prompt: 'File prompt of the number.' });
+    assert.equal(initial.body.model, null);
 
     const set = await w.api('PUT', `/api/v1/ai/settings/numbers/${channelId}`, { model: 'gpt-number' });
     assert.equal(set.status, 200);
@@ -136,7 +152,7 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
       endpoint: 'default',
       provider: 'openai',
       model: 'gpt-number',
-      system_prompt: 'Default prompt of Plomería Rápida.',
+      system_prompt: 'File prompt of the number.',
       available: true,
     });
     seen = await askVia(main, c, '¿abren el domingo?', 'No, solo de lunes a sábado.');
@@ -153,12 +169,12 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
     assert.equal(seen.body.model, 'second-default');
     assert.equal(seen.headers.authorization, `Bearer ${second.apiKey}`);
     assert.match(systemOf(seen.body), /Prompt of the second number\./);
-    assert.doesNotMatch(systemOf(seen.body), /Default prompt/);
+    assert.doesNotMatch(systemOf(seen.body), /Default prompt|File prompt/);
 
     // The usage and the stored answer name the model each call used.
     const usage = (await w.api('GET', `/api/v1/ai/usage?channel_id=${channelId}`)).body.data.filter((u: any) => u.mode === 'auto');
     assert.deepEqual(usage.map((u: any) => [u.model, u.calls]).sort(), [
-      ['gpt-default', 1],
+      ['gpt-file', 1],
       ['gpt-number', 1],
       ['second-default', 1],
     ]);
@@ -169,7 +185,7 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
     const cleared = await w.api('GET', `/api/v1/ai/settings/numbers/${channelId}`);
     assert.deepEqual([cleared.body.endpoint, cleared.body.model, cleared.body.system_prompt], [null, null, null]);
     seen = await askVia(main, c, '¿tienen garantía?', 'Sí, un año.');
-    assert.equal(seen.body.model, 'gpt-default');
+    assert.equal(seen.body.model, 'gpt-file');
   });
 
   test('bad settings are refused: an unknown endpoint, a key, an unknown number', async () => {
