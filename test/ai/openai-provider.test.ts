@@ -65,6 +65,15 @@ test('streaming: stream true with include_usage, pieces as they come, the whole 
   assert.deepEqual(r.usage, { promptTokens: 42, completionTokens: 7 });
 });
 
+test('a streamed tool call: its id and name from the first piece, the arguments put together', async () => {
+  server.script.push({ kind: 'tool', id: 'call_s1', name: 'search_knowledge', arguments: '{"query": "horario sábado"}' });
+  const pieces: string[] = [];
+  const r = await provider().complete({ messages, onDelta: (t) => pieces.push(t) });
+  assert.equal(r.finishReason, 'tool_calls');
+  assert.deepEqual(r.toolCalls, [{ id: 'call_s1', name: 'search_knowledge', arguments: '{"query": "horario sábado"}' }]);
+  assert.deepEqual(pieces, [], 'no text');
+});
+
 test('429 with retry-after is retried after the wait the server asks for; without retries it is rate_limited', async () => {
   server.requests.length = 0;
   server.script.push({ kind: 'status', status: 429, retryAfter: '1' }, { kind: 'ok', text: 'ok now' });

@@ -85,6 +85,24 @@ export class OpenAiTestServer {
         return;
       case 'tool': {
         const call = { id: b.id ?? 'call_1', type: 'function', function: { name: b.name, arguments: b.arguments } };
+        if (body.stream === true) {
+          // As OpenAI streams a call: id, type and name in the first delta, the arguments in pieces after.
+          res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+          const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+            res.write(
+              `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: body.model, choices, ...extra })}\n\n`,
+            );
+          const first = { index: 0, id: call.id, type: 'function', function: { name: b.name, arguments: '' } };
+          chunk([{ index: 0, delta: { role: 'assistant', content: null, tool_calls: [first] }, logprobs: null, finish_reason: null }]);
+          for (const piece of b.arguments.match(/.{1,5}/gsu) ?? [])
+            chunk([
+              { index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: piece } }] }, logprobs: null, finish_reason: null },
+            ]);
+          chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: 'tool_calls' }]);
+          if (body.stream_options?.include_usage) chunk([], { usage });
+          res.end('data: [DONE]\n\n');
+          return;
+        }
         return json(res, 200, {
           id,
           object: 'chat.completion',
