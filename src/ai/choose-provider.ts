@@ -22,10 +22,12 @@ const offlineByDb = new WeakMap<object, OfflineProvider>();
 const clients = new Map<string, OpenAiProvider>();
 
 /**
- * The provider of one call: the flow block's endpoint and model, else the number's (API), else the
- * number's in the config file (`aiNumbers`), else AI_BASE_URL / AI_MODEL. An endpoint chosen at one level takes its model from that level (or the
- * endpoint's own `model`, or AI_MODEL): a model name belongs to its endpoint. A model named alone
- * keeps the endpoint of the level below. The offline provider has one model and ignores the name.
+ * The provider of one call: the flow block's endpoint and model, else the number's (API), else
+ * the number's in the config file (`aiNumbers`), else AI_BASE_URL / AI_MODEL. An endpoint chosen
+ * at one level takes its model from that level (or the endpoint's own `model`, or AI_MODEL): a
+ * model name belongs to its endpoint. A model named alone keeps the endpoint of the level below.
+ * The offline provider has one model and ignores the name. The system prompt: the number's (API,
+ * then config file), else AI_SYSTEM_PROMPT.
  */
 export async function chooseProvider(
   db: Executor,
