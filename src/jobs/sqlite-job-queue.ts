@@ -53,6 +53,13 @@ export class SqliteJobQueue implements JobQueue {
   private loading = false;
   private loadAgain = false;
   private wakeScheduled = false;
+  /**
+   * A job was enqueued in this process since the last load began reading. wake() is called after
+   * many commits that enqueued nothing (a status, a send's accept): those cost no load query
+   * (issue #16). One connection runs every statement in turn, so a load that began after an
+   * enqueue reads after that transaction ended, and sees its job if it committed.
+   */
+  private enqueued = true;
   private doneIds: number[] = [];
   private flushScheduled = false;
   private flushing: Promise<void> = Promise.resolve();
@@ -75,6 +82,7 @@ export class SqliteJobQueue implements JobQueue {
 
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
     const now = this.opts.clock.now();
+    this.enqueued = true;
     // Hot path (several per message): raw SQL skips Kysely's query building.
     await db.executeQuery(
       CompiledQuery.raw(INSERT_JOB, [
@@ -91,7 +99,7 @@ export class SqliteJobQueue implements JobQueue {
 
   /** Coalesced: every enqueue committed in one event-loop turn costs one load query. */
   wake(): void {
-    if (this.stopped || this.wakeScheduled) return;
+    if (this.stopped || this.wakeScheduled || !this.enqueued) return;
     this.wakeScheduled = true;
     setImmediate(() => {
       this.wakeScheduled = false;
@@ -189,6 +197,7 @@ export class SqliteJobQueue implements JobQueue {
     try {
       do {
         this.loadAgain = false;
+        this.enqueued = false;
         const rows = await sql<{
           id: number;
           task: string;
