@@ -80,6 +80,17 @@ forEachDialect('AI assistant: hand-off rules, human override, draft accept, budg
       assert.ok((await detail(conv.id)).messages.some((m: any) => m.author === 'bot:ai' && m.id === r.message_id));
     });
 
+    test('closing a handed-off conversation releases it: the next question is answered by the AI', async () => {
+      const c = w.sim.customer('5215550006005', 'Sara');
+      await c.sendText('quiero hablar con un asesor');
+      await c.waitForMessage((m) => m.text === SPANISH_HANDOFF);
+      const conv = await convOf('5215550006005');
+      await waitFor(async () => (await detail(conv.id)).bot.reason === 'handoff');
+      assert.equal((await w.api('PATCH', `/api/v1/conversations/${conv.id}`, { status: 'closed' })).status, 200);
+      await c.sendText('When do you open on Saturday?');
+      await c.waitForMessage((m) => /Saturday from 9:00 to 13:00/.test(m.text ?? ''));
+    });
+
     test('draft accept sends the suggested reply as it is, as the agent', async () => {
       const c = w.sim.customer('5215550006003', 'Quique');
       await c.sendText('hola');
