@@ -4,6 +4,7 @@ import { findLiveSession, inboundContext, publishedFlows, type InboundContext } 
 import { driveSession } from '../flows/run-session.ts';
 import type { Database } from '../storage/database-types.ts';
 import { addTallies, type TallyDelta } from './broadcast-tallies.ts';
+import { lockFunnel } from './recipient-funnel.ts';
 
 /** A customer's message counts as a reply to a broadcast sent to them at most this long before. */
 export const REPLY_WINDOW_MS = 72 * 60 * 60_000;
@@ -72,6 +73,7 @@ export async function noteBroadcastReply(
   if (r.replied_at === null) deltas.push({ key: 'replied', n: 1 });
   if (button !== null) deltas.push({ key: `button:${button}`, n: 1 });
   if (deltas.length > 0) {
+    await lockFunnel(trx, r.broadcast_id); // before the recipient's row (recipient-funnel.ts)
     await trx
       .updateTable('broadcast_recipients')
       .set({ replied_at: r.replied_at ?? now, ...(button !== null ? { reply_button: button } : {}) })

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
+import { dialectOf } from '../storage/dialect.ts';
 import { rawQuery, runRaw, runRawChanges } from '../storage/raw-query.ts';
 import { emitRecipientFailed } from './broadcast-events.ts';
 import { recipientStatus } from './broadcast-store.ts';
@@ -68,19 +69,15 @@ const MOVE_RECIPIENT = rawQuery(
  * their messages moved on the outbound path (accepted, failed, unconfirmed) without a callback.
  * Read by the (broadcast_id, status) index: only the ones in flight, never the whole broadcast.
  *
- * One transaction, with the counters moved once at its end: a recipient's move and its counters
- * commit together (a process killed between the two, as each statement committing on its own
- * allowed, left a recipient out of the counts), and a tick of 1,000 moves is one commit.
+ * Each recipient's move commits with its counters, in its own short transaction (a process killed
+ * between the two, as each statement committing on its own allowed, left a recipient out of the
+ * counts); not one transaction for the tick: on PostgreSQL that held every moved recipient's row
+ * while status callbacks waited for them (seconds, measured), and could deadlock with a callback
+ * batch holding a counter row.
  */
 export async function syncInFlight(db: Kysely<Database>, jobs: JobQueue, broadcastId: string, now: number): Promise<void> {
   const rows = await joined(db).where('r.broadcast_id', '=', broadcastId).where('r.status', '=', 'queued').execute();
-  const moving = rows.filter((r) => moveOf(r) !== null);
-  if (moving.length === 0) return;
-  await db.transaction().execute(async (trx) => {
-    const deltas: TallyDelta[] = [];
-    for (const r of moving) await syncRecipient(trx, jobs, r, now, deltas);
-    await addTallies(trx, broadcastId, deltas); // summed per key there
-  });
+  for (const r of rows) if (moveOf(r) !== null) await db.transaction().execute((trx) => syncRecipient(trx, jobs, r, now));
 }
 
 /** What a recipient's message says it should become: its next status, whether it was priced, whether it failed now. */
@@ -91,13 +88,22 @@ function moveOf(r: Joined): { next: ReturnType<typeof recipientStatus>; priced: 
   return { next, priced, failed: next === 'failed' && r.status !== 'failed' };
 }
 
-/**
- * Moves one recipient after its message. Its counter deltas go to `collect` when given (the
- * caller adds them, summed, in the same transaction), else they are added here.
- */
-async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: number, collect?: TallyDelta[]): Promise<void> {
+// PostgreSQL: whatever moves a broadcast's recipients and counters takes this lock first (until its
+// commit). A callback batch moves several recipients, then counters, in one transaction, and a
+// tick's sync a recipient then counters: without it each could hold a row the other waits for
+// (deadlock 40P01, seen in broadcast-tick-scale.test.ts). One more statement per move, PostgreSQL only.
+const FUNNEL_LOCK = rawQuery(`select pg_advisory_xact_lock(17017, hashtext(?))`);
+
+/** Takes the broadcast's funnel lock for the rest of the transaction (PostgreSQL; SQLite has one writer). */
+export async function lockFunnel(db: Executor, broadcastId: string): Promise<void> {
+  if (dialectOf(db).name === 'postgres') await runRaw(db, FUNNEL_LOCK, [broadcastId]);
+}
+
+/** Moves one recipient after its message, with its counters (and announces a failure). */
+async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: number): Promise<void> {
   const move = moveOf(r);
   if (move === null) return;
+  await lockFunnel(db, r.broadcast_id);
   const { next, priced, failed } = move;
   const p = priced ? 1 : 0;
   const f = failed ? 1 : 0;
@@ -119,8 +125,7 @@ async function syncRecipient(db: Executor, jobs: JobQueue, r: Joined, now: numbe
   if (next !== r.status) deltas.push({ key: r.status, n: -1 }, { key: next, n: 1 });
   if (priced) deltas.push({ key: 'cost', n: 1, amount: Number(r.price) });
   if (failed) deltas.push({ key: `code:${r.error_code ?? 'unknown'}`, n: 1 });
-  if (collect) collect.push(...deltas);
-  else await addTallies(db, r.broadcast_id, deltas);
+  await addTallies(db, r.broadcast_id, deltas);
   if (failed)
     await emitRecipientFailed(db, jobs, {
       broadcastId: r.broadcast_id,
