@@ -83,7 +83,7 @@ function likeEscape(s: string): string {
 /**
  * Newest first, among the contacts the caller may see (see visibleContactSql). Search matches
  * the business's name, the WhatsApp profile name, username, phone, WhatsApp id and BSUID ignoring case and accents
- * (`switchboard_fold`, src/core/fold-text.ts); tags match whole tags (stored as JSON strings).
+ * (`switchboard_fold`, src/core/fold-text.ts), and a Telegram chat id whole; tags match whole tags (stored as JSON strings).
  */
 export function listContacts(db: Executor, f: ContactFilter, visibility: ConversationVisibility) {
   let q = db.selectFrom('contacts').selectAll();
@@ -92,8 +92,8 @@ export function listContacts(db: Executor, f: ContactFilter, visibility: Convers
   if (f.q) {
     const text = f.q;
     q = q.where((eb) =>
-      eb.or(
-        [
+      eb.or([
+        ...[
           'contacts.name',
           'contacts.profile_name',
           'contacts.phone_e164',
@@ -101,7 +101,9 @@ export function listContacts(db: Executor, f: ContactFilter, visibility: Convers
           'contacts.username',
           'contacts.bsuid',
         ].map((col) => containsText(col, text)),
-      ),
+        // A merged contact's Telegram chat id, whole (its unique index; external_id holds its wa_id).
+        eb('contacts.telegram_chat_id', '=', text),
+      ]),
     );
   }
   if (f.tag !== undefined)

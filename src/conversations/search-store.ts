@@ -47,11 +47,13 @@ export async function searchContacts(db: Executor, q: string, visibility: Conver
       ),
     )
     .where((eb) =>
-      eb.or(
-        ['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid'].map((column) =>
+      eb.or([
+        ...['ct.name', 'ct.profile_name', 'ct.phone_e164', 'ct.external_id', 'ct.username', 'ct.bsuid'].map((column) =>
           containsText(column, q),
         ),
-      ),
+        // A merged contact's Telegram chat id, whole (its unique index; external_id holds its wa_id).
+        eb('ct.telegram_chat_id', '=', q),
+      ]),
     )
     .where(sql<SqlBool>`exists (select 1 from conversations c where c.contact_id = ct.id and ${visible})`)
     .orderBy('ct.updated_at', 'desc')

@@ -106,6 +106,21 @@ forEachDialect('contacts merged across channels', (dialect) => {
       ].sort(),
     );
     assert.equal((await w.api('GET', `/api/v1/contacts/${tgc.id}`)).status, 404, 'the merged contact is gone');
+    // Found by either identity.
+    for (const q of ['15550101001', String(u.id)]) {
+      const list = await w.api('GET', `/api/v1/contacts?q=${q}`);
+      assert.deepEqual(
+        list.body.data.map((x: { id: string }) => x.id),
+        [wa.id],
+        `contacts?q=${q}`,
+      );
+      const search = await w.api('GET', `/api/v1/search?type=contacts&q=${q}`);
+      assert.deepEqual(
+        search.body.data.map((x: { id: string }) => x.id),
+        [wa.id],
+        `search q=${q}`,
+      );
+    }
     // Both histories kept: the Telegram conversation's messages are the survivor's now.
     const tgMessages = await db().selectFrom('messages').select('text').where('conversation_id', '=', tgConv.id).execute();
     assert.deepEqual(
