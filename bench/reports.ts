@@ -4,7 +4,8 @@
  * rollups (timed), then times every report over the 90 days: p50/p99 of BENCH_REPORT_ITERATIONS
  * runs each, calling the report functions the routes call (the HTTP layer adds about a millisecond).
  * SQLite: BENCH_REPORT_CONVERSATIONS (default 100,000) x 10 messages = 1,000,000 messages.
- * PostgreSQL when BENCH_PG_URL is set: BENCH_REPORT_PG_CONVERSATIONS (default 100,000) x 10.
+ * PostgreSQL when BENCH_PG_URL is set: BENCH_REPORT_PG_CONVERSATIONS (default 100,000) x 10, seeded
+ * set-based (INSERT ... SELECT into the real tables, so the same triggers fire; see seedSets).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -47,10 +48,9 @@ export interface ReportBenchRun {
   loadAverage: number[];
 }
 
-async function seed(storage: Storage, conversations: number, now: number, say: (l: string) => void): Promise<void> {
+/** The numbers, 20 agents and 4 teams both seeds share. */
+async function seedPeople(storage: Storage, now: number): Promise<{ channels: string[]; agents: string[]; teams: string[] }> {
   const db = storage.db;
-  let state = 7;
-  const rand = () => (state = (state * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
   const channels = ['wa_rep_1', 'wa_rep_2'];
   for (const id of channels)
     await db
@@ -81,6 +81,22 @@ async function seed(storage: Storage, conversations: number, now: number, say: (
     .insertInto('teams')
     .values(teams.map((id) => ({ id, name: id, description: null, created_at: now, updated_at: now })))
     .execute();
+  return { channels, agents, teams };
+}
+
+/** SQLite: row by row through Kysely, 1,000 conversations a transaction. */
+async function seedRows(storage: Storage, conversations: number, now: number, say: (l: string) => void): Promise<void> {
+  const db = storage.db;
+  // mulberry32: a full-period 32-bit generator (the earlier LCG lost precision in a double and
+  // gave ~14,000 distinct draws in 100,000, so conversations bunched into a few hundred hours).
+  let state = 7;
+  const rand = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const { channels, agents, teams } = await seedPeople(storage, now);
   const start = now - 90 * DAY;
   const t0 = performance.now();
   const BATCH = 1000;
@@ -187,6 +203,76 @@ async function seed(storage: Storage, conversations: number, now: number, say: (
   }
 }
 
+/**
+ * PostgreSQL: the same history set-based, 100,000 conversations a transaction: INSERT ... SELECT
+ * over generate_series into the real contacts, conversations and messages tables, then UPDATEs of
+ * the assignee and team, the broadcast templates' status and price, and the resolutions, in that
+ * order, as the row-by-row seed writes them. Every row trigger fires as it does for the
+ * application's writes (the report triggers among them, one report event per row and change), so
+ * the fold reads the same events; only the client round trips are gone. Random numbers come from
+ * random() after setseed per chunk (the same history every run, not the SQLite seed's).
+ */
+async function seedSets(storage: Storage, conversations: number, now: number, say: (l: string) => void): Promise<void> {
+  await seedPeople(storage, now);
+  const start = now - 90 * DAY;
+  const t0 = performance.now();
+  const CHUNK = 100_000;
+  const reply = Math.log(4 * 3_600_000);
+  for (let lo = 0; lo < conversations; lo += CHUNK) {
+    const hi = Math.min(conversations, lo + CHUNK);
+    await storage.db.transaction().execute(async (trx) => {
+      const run = (q: string) => sql.raw(q).execute(trx);
+      // Joins by primary key from the chunk's few rows, never a scan of millions.
+      await run('set local enable_hashjoin = off');
+      await run('set local enable_mergejoin = off');
+      await run(`select setseed(${((lo / CHUNK) % 1000) / 1000})`);
+      // Per conversation: opened at, agent, human (60 %), opened by a broadcast template (10 %), resolution draw.
+      await run(`create temp table bench_conv on commit drop as
+        select k, ${start}::bigint + floor(random() * ${89 * DAY})::bigint as at, floor(random() * 20)::int as agent_i,
+          random() < 0.6 as human, random() < 0.1 as broadcast, random() as r
+        from generate_series(${lo}, ${hi - 1}) k`);
+      await run('alter table bench_conv add primary key (k)');
+      // Per message: replies take seconds to hours (log-uniform), customers answer within minutes.
+      await run(`create temp table bench_msg on commit drop as
+        select k, m, out, tmpl, kind, at + sum(gap) over (partition by k order by m) as t from (
+          select c.k, g.m, c.at, (g.m % 2 = 1 or (c.broadcast and g.m = 0)) as out, (c.broadcast and g.m = 0) as tmpl,
+            random() as u1, random() as u2
+          from bench_conv c cross join generate_series(0, ${MSGS - 1}) g(m)) x,
+        lateral (select case when x.out then floor(exp(x.u1 * ${reply}))::bigint else floor(x.u1 * 600000)::bigint end as gap,
+          case when x.tmpl then 'template' when x.u2 < 0.9 then 'text' else 'image' end as kind) y`);
+      await run('analyze bench_conv');
+      await run(`insert into contacts (id, channel_kind, external_id, phone_e164, profile_name, created_at, updated_at)
+        select 'con_rep_' || k, 'whatsapp', '52155' || (10000000 + k), '+52155' || (10000000 + k), null, ${start}, ${start}
+        from bench_conv order by k`);
+      await run(`insert into conversations (id, channel_id, contact_id, status, last_message_at, last_customer_message_at,
+          last_message_preview, unread_count, created_at, updated_at)
+        select 'conv_rep_' || k, case when k % 2 = 0 then 'wa_rep_1' else 'wa_rep_2' end, 'con_rep_' || k, 'active', at, at, null, 0, at, at
+        from bench_conv order by k`);
+      await run(`insert into messages (id, conversation_id, channel_id, direction, kind, text, content, status, sent_at, created_at,
+          attempts, author, template_name, price_estimate)
+        select 'msg_rep_' || b.k || '_' || b.m, 'conv_rep_' || b.k, case when b.k % 2 = 0 then 'wa_rep_1' else 'wa_rep_2' end,
+          case when b.out then 'out' else 'in' end, b.kind, 'x',
+          case when b.tmpl then '{"type":"template","name":"rep_promo","language":"es_MX"}' else '{}' end,
+          case when b.out then 'sent' else 'received' end, b.t, b.t, 0,
+          case when not b.out then null when b.tmpl then 'broadcast:bc_rep' when b.m = 1 or not c.human then 'bot:flow:rep'
+            else 'agent:usr_rep_' || c.agent_i end,
+          case when b.tmpl then 'rep_promo' end, case when b.out then 0.01 end
+        from bench_msg b join bench_conv c using (k) order by b.k, b.m`);
+      await run(`update conversations v set assignee_id = 'usr_rep_' || c.agent_i, team_id = 'team_rep_' || (c.k % 4),
+          updated_at = c.at + 60000
+        from bench_conv c where c.human and v.id = 'conv_rep_' || c.k`);
+      await run(`update messages m set status = 'delivered', status_at = m.created_at + 5000
+        from bench_conv c where c.broadcast and m.id = 'msg_rep_' || c.k || '_0'`);
+      await run(`update messages m set pricing_category = 'marketing', billable = 1, price = 0.0125, currency = 'USD'
+        from bench_conv c where c.broadcast and m.id = 'msg_rep_' || c.k || '_0'`);
+      await run(`update conversations v set status = case when c.r < 0.5 then 'archived' else 'closed' end, updated_at = x.last + 600000
+        from bench_conv c join (select k, max(t) as last from bench_msg group by k) x using (k)
+        where c.r < 0.8 and v.id = 'conv_rep_' || c.k`);
+    });
+    say(`    seeded ${hi.toLocaleString('en')} conversations (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+}
+
 export async function runReportBench(opts: {
   dialect: 'sqlite' | 'postgres';
   conversations: number;
@@ -200,7 +286,8 @@ export async function runReportBench(opts: {
   try {
     const now = Date.now();
     const t0 = performance.now();
-    await seed(storage, opts.conversations, now, opts.say);
+    if (opts.dialect === 'postgres') await seedSets(storage, opts.conversations, now, opts.say);
+    else await seedRows(storage, opts.conversations, now, opts.say);
     const seedSeconds = (performance.now() - t0) / 1000;
     const events = Number((await storage.db.selectFrom('report_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
     opts.say(`    folding ${events.toLocaleString('en')} report events ...`);

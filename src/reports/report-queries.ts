@@ -6,8 +6,17 @@ import { PeriodIndex, type ReportRange } from './report-periods.ts';
 
 export type ReportRow = Record<string, string | number | null>;
 
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+
 interface RollupQuery {
   table: keyof Database;
+  /**
+   * The same rollup per UTC day with fewer dims (report_times_day): read for the whole UTC days of
+   * each period, the hourly table only for the hours at the periods' edges. Only when no dim or
+   * filter needs a column it lacks.
+   */
+  daily?: keyof Database;
   dims: string[]; // columns kept apart (besides the period)
   sums: string[];
   where?: Record<string, string | number | undefined>;
@@ -20,43 +29,136 @@ interface RollupQuery {
 /** The `channel` filter every report with `channel_id` takes. */
 export type ChannelKindFilter = { channelKind?: 'whatsapp' | 'telegram' };
 
+/** A run of whole hours [from, to) inside one period (`period` indexes the labels). */
+interface Span {
+  period: number;
+  from: number;
+  to: number;
+}
+
 /**
- * Sums a rollup over the range by hour and `dims` in SQL, then folds the hours into the range's
- * periods here (the zone's days and weeks are not a fixed number of hours). Keys are the period
- * and the dims; '' (none) reads as null.
+ * The range cut into its periods (days and weeks in the zone, or the whole range for none), each
+ * a run of UTC hours: the database sums each period itself, so a report reads back one row per
+ * period and key rather than one per hour.
+ */
+function periodSpans(range: ReportRange): { labels: Array<string | null>; spans: Span[] } {
+  if (range.interval === 'none')
+    return { labels: [null], spans: range.to > range.from ? [{ period: 0, from: range.from, to: range.to }] : [] };
+  const index = new PeriodIndex(range);
+  const labels: string[] = [];
+  const spans: Span[] = [];
+  for (let h = range.from; h < range.to; h += HOUR) {
+    const label = index.of(h) as string;
+    const last = spans[spans.length - 1];
+    if (last && labels[last.period] === label && last.to === h) last.to = h + HOUR;
+    else spans.push({ period: labels.push(label) - 1, from: h, to: h + HOUR });
+  }
+  return { labels, spans };
+}
+
+/** Splits spans into whole UTC days (for a per-day rollup) and the hours left at their edges. */
+function splitDays(spans: Span[]): { hours: Span[]; days: Span[] } {
+  const hours: Span[] = [];
+  const days: Span[] = [];
+  for (const s of spans) {
+    const d0 = Math.ceil(s.from / DAY) * DAY;
+    const d1 = Math.floor(s.to / DAY) * DAY;
+    if (d1 <= d0) {
+      hours.push(s);
+      continue;
+    }
+    days.push({ period: s.period, from: d0, to: d1 });
+    if (s.from < d0) hours.push({ period: s.period, from: s.from, to: d0 });
+    if (d1 < s.to) hours.push({ period: s.period, from: d1, to: s.to });
+  }
+  return { hours, days };
+}
+
+/**
+ * The span a row's time falls in, as SQL: a balanced tree of CASEs over the spans' starts, a few
+ * comparisons a row (a join to the spans as a VALUES list costs SQLite half as much again). The
+ * numbers are whole numbers we computed, inlined so both databases type them as integers.
+ */
+function spanOf(time: 'hour' | 'day', spans: Span[]): ReturnType<typeof sql.raw> {
+  const tree = (lo: number, hi: number): string => {
+    if (lo === hi) return String((spans[lo] as Span).period);
+    const mid = (lo + hi + 1) >> 1;
+    return `case when ${time} < ${(spans[mid] as Span).from} then ${tree(lo, mid - 1)} else ${tree(mid, hi)} end`;
+  };
+  return sql.raw(tree(0, spans.length - 1));
+}
+
+/**
+ * One rollup summed by `dims` and either by hour (`spans` = 'hour') or by span: the rows of the
+ * spans only (a range of the rollup's primary key, which leads with the time column, or several),
+ * each summed into its span's period.
+ */
+async function selectRollup(
+  db: Executor,
+  q: RollupQuery,
+  table: keyof Database,
+  time: 'hour' | 'day',
+  range: { from: number; to: number },
+  spans: Span[] | 'hour',
+): Promise<Array<Record<string, string | number>>> {
+  if (spans !== 'hour' && spans.length === 0) return [];
+  // biome-ignore lint/suspicious/noExplicitAny: the rollup tables differ in shape; columns are our constants
+  let query = (db as any).selectFrom(table);
+  if (spans === 'hour') query = query.select(sql.ref(time).as('at')).where(time, '>=', range.from).where(time, '<', range.to);
+  else {
+    for (const x of spans) if (![x.period, x.from, x.to].every(Number.isSafeInteger)) throw new Error('bad report span');
+    const first = spans[0] as Span;
+    const last = spans[spans.length - 1] as Span;
+    query = query.select(spanOf(time, spans).as('span')).where(time, '>=', first.from).where(time, '<', last.to);
+    // Spans with gaps between them (the hours at periods' edges): only their rows.
+    if (spans.some((x, i) => i > 0 && (spans[i - 1] as Span).to !== x.from))
+      query = query.where(sql.raw(`(${spans.map((x) => `(${time} >= ${x.from} and ${time} < ${x.to})`).join(' or ')})`));
+  }
+  query = query.select(q.dims).select(q.sums.map((c) => sql<number>`sum(${sql.ref(c)})`.as(c)));
+  for (const [c, v] of Object.entries(q.where ?? {})) if (v !== undefined) query = query.where(c, '=', v);
+  for (const [c, v] of Object.entries(q.whereNot ?? {})) query = query.where(c, '<>', v);
+  if (q.metricIn) query = query.where('metric', 'in', q.metricIn);
+  // A subquery of the few-row channels table: the rollup's (hour, channel_id...) keys stay usable.
+  if (q.channelKind !== undefined) query = query.where('channel_id', 'in', sql`(select id from channels where kind = ${q.channelKind})`);
+  if (spans === 'hour') query = query.groupBy(time);
+  else if (spans.length > 1) query = query.groupBy(sql.raw('1'));
+  if (q.dims.length > 0) query = query.groupBy(q.dims);
+  return (await query.execute()) as Array<Record<string, string | number>>;
+}
+
+/**
+ * Sums a rollup over the range by period and `dims`. Keys are the period and the dims; '' (none)
+ * reads as null. By hour the database groups per UTC hour; by day, week or none it sums each
+ * period's hours itself (the zone's days and weeks are runs of whole UTC hours, worked out here).
  */
 async function sumRollup(
   db: Executor,
   range: ReportRange,
   q: RollupQuery,
 ): Promise<Map<string, { key: ReportRow; sums: Record<string, number> }>> {
-  // biome-ignore lint/suspicious/noExplicitAny: the rollup tables differ in shape; columns are our constants
-  let query = (db as any)
-    .selectFrom(q.table)
-    .select([...(range.interval === 'none' ? [] : ['hour']), ...q.dims])
-    .select(q.sums.map((c) => sql<number>`sum(${sql.ref(c)})`.as(c)))
-    .where('hour', '>=', range.from)
-    .where('hour', '<', range.to);
-  for (const [c, v] of Object.entries(q.where ?? {})) if (v !== undefined) query = query.where(c, '=', v);
-  for (const [c, v] of Object.entries(q.whereNot ?? {})) query = query.where(c, '<>', v);
-  if (q.metricIn) query = query.where('metric', 'in', q.metricIn);
-  // A subquery of the few-row channels table: the rollup's (hour, channel_id...) keys stay usable.
-  if (q.channelKind !== undefined) query = query.where('channel_id', 'in', sql`(select id from channels where kind = ${q.channelKind})`);
-  if (range.interval !== 'none') query = query.groupBy('hour');
-  if (q.dims.length > 0) query = query.groupBy(q.dims);
-  const rows = (await query.execute()) as Array<Record<string, string | number>>;
-  const periods = new PeriodIndex(range);
   const out = new Map<string, { key: ReportRow; sums: Record<string, number> }>();
-  for (const r of rows) {
+  const add = (period: string | null, r: Record<string, string | number>) => {
     const key: ReportRow = {};
-    const period = periods.of(Number(r.hour));
     if (period !== null) key.period = period;
     for (const d of q.dims) key[d] = r[d] === '' ? null : typeof r[d] === 'string' ? r[d] : Number(r[d]);
     const k = JSON.stringify(key);
     let acc = out.get(k);
     if (!acc) out.set(k, (acc = { key, sums: {} }));
     for (const c of q.sums) acc.sums[c] = (acc.sums[c] ?? 0) + Number(r[c] ?? 0);
+  };
+  if (range.interval === 'hour') {
+    const periods = new PeriodIndex(range);
+    for (const r of await selectRollup(db, q, q.table, 'hour', range, 'hour')) add(periods.of(Number(r.at)), r);
+    return out;
   }
+  const { labels, spans } = periodSpans(range);
+  const parts: Array<[keyof Database, 'hour' | 'day', Span[]]> = [];
+  if (q.daily) {
+    const { hours, days } = splitDays(spans);
+    parts.push([q.table, 'hour', hours], [q.daily, 'day', days]);
+  } else parts.push([q.table, 'hour', spans]);
+  for (const [table, time, list] of parts)
+    for (const r of await selectRollup(db, q, table, time, range, list)) add(labels[Number(r.span)] ?? null, r);
   return out;
 }
 
@@ -160,6 +262,8 @@ export async function responseTimesReport(
   const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
   const sums = await sumRollup(db, range, {
     table: 'report_times',
+    // Per agent (a dim or a filter) only the hourly rollup has the column.
+    ...(f.groupBy === 'agent' || f.agentId !== undefined ? {} : { daily: 'report_times_day' as const }),
     dims: ['metric', ...dim, 'bucket'],
     sums: ['n', 'total_ms'],
     where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
@@ -321,8 +425,8 @@ export async function agentsReport(db: Executor, range: ReportRange, f: { agentI
   for (const c of await db
     .selectFrom('conversations')
     .select(['assignee_id', sql<number>`count(*)`.as('n')])
-    .where('status', '<>', 'closed')
-    .where('assignee_id', 'is not', null)
+    // Literally the partial index's condition (0035), so SQLite counts from the index alone.
+    .where(sql<boolean>`status <> 'closed' and assignee_id is not null`)
     .groupBy('assignee_id')
     .execute())
     open.set(String(c.assignee_id), Number(c.n));

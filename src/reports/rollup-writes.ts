@@ -3,6 +3,7 @@ import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
 
 type Sums = Record<string, number>;
+const DAY = 86_400_000;
 
 /** Deltas to the hourly rollups gathered over one fold batch, summed per key before they are written. */
 export class Rollups {
@@ -32,6 +33,9 @@ export class Rollups {
     ms: number,
   ): void {
     this.add('report_times', { hour, ...key, business, bucket }, { n: 1, total_ms: ms });
+    // The same time per UTC day without the agent: what team, number and overall reports read (0035).
+    const { agent_id: _agent, ...coarse } = key;
+    this.add('report_times_day', { day: Math.floor(hour / DAY) * DAY, ...coarse, business, bucket }, { n: 1, total_ms: ms });
   }
 
   template(hour: number, channel_id: string, template: string, language: string, broadcast_id: string, metric: string, n: number): void {

@@ -554,6 +554,17 @@ export interface Database {
     n: number;
     total_ms: number;
   };
+  /** report_times per UTC day without the agent (0035-report-speed). */
+  report_times_day: {
+    day: number;
+    metric: string;
+    business: number;
+    channel_id: string;
+    team_id: string;
+    bucket: number;
+    n: number;
+    total_ms: number;
+  };
   report_templates: {
     hour: number;
     channel_id: string;

@@ -33,6 +33,7 @@ import { broadcastResultsMigration } from './migrations/0027-broadcast-results.t
 import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-recipient-order.ts';
 import { operationsMigration } from './migrations/0030-operations.ts';
 import { aiNumberSettingsMigration } from './migrations/0033-ai-number-settings.ts';
+import { reportSpeedMigration } from './migrations/0035-report-speed.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -69,6 +70,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0030-operations': operationsMigration(dialect),
     '0028-ai-assistant': aiAssistantMigration(dialect),
     '0033-ai-number-settings': aiNumberSettingsMigration(dialect),
+    '0035-report-speed': reportSpeedMigration(dialect),
   };
 }
 

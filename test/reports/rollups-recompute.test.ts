@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { configuredBusinessHours } from '../../src/reports/business-time.ts';
 import { foldReportEvents } from '../../src/reports/fold-report-events.ts';
+import { responseTimesReport } from '../../src/reports/report-queries.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { History } from './report-history.ts';
@@ -48,7 +49,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * Property: on any random history, folded in random slices (a fold may run between any two
  * writes, as the background fold does), the rollups equal a straight SQL count over the messages
  * and conversations: volumes by hour, direction, sender and type; conversations opened; costs by
- * hour and category; template sends, deliveries, reads and failures.
+ * hour and category; template sends, deliveries, reads and failures; and the per-day times equal
+ * the hourly ones summed.
  */
 forEachDialect('reports: rollups equal a recomputation from the messages', (dialect) => {
   let w: World;
@@ -74,6 +76,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
           'report_costs',
           'report_templates',
           'report_times',
+          'report_times_day',
           'report_agents',
           'report_bot',
           'report_conversation_state',
@@ -243,6 +246,37 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         );
         assert.deepEqual(norm(funnel.filter((r) => r.metric === 'sent')), norm(sent.rows), 'templates sent');
         assert.deepEqual(norm(failedRolled), norm(failed.rows), 'templates failed');
+
+        // The per-day times (0035) equal the hourly ones summed per UTC day over the agents.
+        const day = sql.raw(String(24 * HOUR));
+        const timesByDay = await sql<Record<string, unknown>>`
+          select (hour / ${day}) * ${day} as day, metric, business, channel_id, team_id, bucket, sum(n) as n, sum(total_ms) as total_ms
+          from report_times group by 1, 2, 3, 4, 5, 6`.execute(db);
+        const timesDay = await db
+          .selectFrom('report_times_day')
+          .select(['day', 'metric', 'business', 'channel_id', 'team_id', 'bucket', 'n', 'total_ms'])
+          .execute();
+        assert.deepEqual(norm(timesDay), norm(timesByDay.rows), 'response times per day');
+
+        // Reports read whole UTC days from it and the edge hours from report_times: per period, the
+        // counts overall equal those per agent (read from report_times alone).
+        for (const interval of ['day', 'week', 'none'] as const) {
+          const range = { from: T0 - 50 * HOUR, to: T0 + 150 * HOUR, timeZone: 'America/Mexico_City', interval };
+          const counts = (rows: Array<Record<string, unknown>>) => {
+            const m = new Map<string, number>();
+            for (const r of rows) {
+              const k = `${r.period ?? ''}|${r.metric}`;
+              m.set(k, (m.get(k) ?? 0) + Number(r.count));
+            }
+            return [...m.entries()].sort();
+          };
+          for (const businessHours of [false, true])
+            assert.deepEqual(
+              counts(await responseTimesReport(db, range, { groupBy: 'none', businessHours })),
+              counts(await responseTimesReport(db, range, { groupBy: 'agent', businessHours })),
+              `response time counts by ${interval}`,
+            );
+        }
       }),
       { numRuns: Number(process.env.REPORT_PROPERTY_RUNS ?? 25) },
     );
