@@ -98,7 +98,8 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
     now - caps.customerGapMs,
   );
   const tier = caps.messagingTier ? await tierRoom(deps, b, batch, now) : noTier();
-  // Who goes this tick, in order: a customer sent anything in the last 6 s waits for a later tick;
+  // Who goes this tick, in order: a customer sent anything within the channel's customer gap (6 s
+  // on WhatsApp) waits for a later tick;
   // over the messaging tier the rest waits for the window to free places.
   const going: RecipientRow[] = [];
   let heldByPairRate = false;
@@ -120,8 +121,8 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
     const outcome = await handOut(deps, b, what, going.slice(i, i + HANDOUT_CHUNK), caps.messagingTier);
     if (outcome === 'stopped') return; // paused or cancelled meanwhile
     handed += outcome;
+    deps.jobs.wake(); // this chunk's sends may start while the next one is handed out
   }
-  deps.jobs.wake();
   await syncInFlight(db, deps.jobs, id, deps.clock.now());
   const pending = await tally(db, id, 'pending');
   if (pending === 0 && (await inFlight(db, id)) === 0) {
