@@ -47,6 +47,12 @@ export async function tokensThisMonth(db: Executor, now: number): Promise<number
   return Number(r.n);
 }
 
+/** Provider calls recorded since `since` (all processes): the per-minute request limit. */
+export async function callsSince(db: Executor, since: number): Promise<number> {
+  const r = await db.selectFrom('ai_usage').select(sql<number>`count(*)`.as('n')).where('at', '>', since).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 export interface UsageSum {
   day: string;
   channel_id: string | null;

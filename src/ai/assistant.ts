@@ -4,7 +4,7 @@ import type { Deps } from '../deps.ts';
 import { AiProviderError } from './ai-provider.ts';
 import { aiRepliesOf, insertAiReply } from './ai-replies-store.ts';
 import { aiSettingsOf } from './ai-settings.ts';
-import { recordUsage, tokensThisMonth } from './ai-usage-store.ts';
+import { callsSince, recordUsage, tokensThisMonth } from './ai-usage-store.ts';
 import { assembleContext } from './assemble-context.ts';
 import { chooseProvider, type ProviderOverride } from './choose-provider.ts';
 import { completeWithTools } from './complete-with-tools.ts';
@@ -50,9 +50,13 @@ export async function unavailableReason(deps: Pick<Deps, 'config' | 'storage' | 
   const s = aiSettingsOf(deps);
   const now = deps.clock.now();
   if (s.monthlyTokenBudget > 0 && (await tokensThisMonth(deps.storage.db, now)) >= s.monthlyTokenBudget) return 'budget_spent';
+  if (s.requestsPerMinute <= 0) return null;
   const recentCalls = recentCallsOf(deps.storage.db);
   while (recentCalls.length && (recentCalls[0] ?? 0) <= now - 60_000) recentCalls.shift();
-  if (s.requestsPerMinute > 0 && recentCalls.length >= s.requestsPerMinute) return 'rate_limited';
+  if (recentCalls.length >= s.requestsPerMinute) return 'rate_limited';
+  // Every process's finished calls (the usage rows): the limit holds for several processes on one
+  // PostgreSQL database; this process's calls still in flight are counted above.
+  if ((await callsSince(deps.storage.db, now - 60_000)) >= s.requestsPerMinute) return 'rate_limited';
   return null;
 }
 

@@ -62,5 +62,10 @@ forEachDialect('AI assistant: PDF import, the per-minute request limit', (dialec
     assert.equal(second.body.outcome, 'unavailable');
     assert.equal(second.body.reason, 'rate_limited');
     assert.equal((await w.api('GET', '/api/v1/ai/status')).body.unavailable_reason, 'rate_limited');
+    // A new process (another one on the same database alike) counts the calls already recorded.
+    await w.restart();
+    const third = await w.api('POST', '/api/v1/ai/ask', { question: '¿cuánto cubre la garantía extendida?' });
+    assert.equal(third.body.outcome, 'unavailable');
+    assert.equal(third.body.reason, 'rate_limited');
   });
 });
