@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { DEFAULT_AI_SETTINGS } from '../../src/ai/ai-settings.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { publish } from '../flows/flow-helpers.ts';
+import { agentSession, call } from '../inbox/agents-http.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { OpenAiTestServer } from '../support/openai-test-server.ts';
 import { startWorld, type World } from '../support/test-world.ts';
@@ -201,6 +202,11 @@ forEachDialect('AI assistant: per-number and per-flow endpoint, model and system
     assert.doesNotMatch(JSON.stringify(key.body), /sk-sent-by-mistake/);
     assert.equal((await w.api('PUT', '/api/v1/ai/settings/numbers/ch_missing', { model: 'x' })).status, 404);
     assert.equal((await w.api('PUT', `/api/v1/ai/settings/numbers/${channelId}`, { model: '' })).body.error.code, 'invalid_model');
+    // Admin only: an agent may not read or change them.
+    const agent = { cookie: (await agentSession(w, 'tina@ai-models.test')).cookie };
+    assert.equal((await call(w, agent, 'GET', '/api/v1/ai/endpoints')).status, 403);
+    assert.equal((await call(w, agent, 'GET', `/api/v1/ai/settings/numbers/${channelId}`)).status, 403);
+    assert.equal((await call(w, agent, 'PUT', `/api/v1/ai/settings/numbers/${channelId}`, { model: 'x' })).status, 403);
   });
 
   test("an ai_reply block's model goes to the number's endpoint; its endpoint takes that endpoint's model; a removed endpoint is unavailable", async () => {
