@@ -59,6 +59,7 @@ export function conversationQuery(db: Executor) {
       .select(contactNameColumns())
       .select([
         'ct.external_id as contact_wa_id',
+        'ct.channel_kind as contact_kind',
         'ct.phone_e164 as contact_phone',
         'ct.bsuid as contact_bsuid',
         'ct.username as contact_username',

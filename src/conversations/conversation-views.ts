@@ -10,6 +10,8 @@ type ViewRow = ConversationRow & {
   /** The WhatsApp profile name, when the row carries it (contact_name is the name shown). */
   contact_profile_name?: string | null;
   contact_wa_id: string;
+  /** The contact's own kind (whatsapp | telegram), when the row carries it: a Telegram chat id is digits too. */
+  contact_kind?: string | null;
   contact_phone: string | null;
   /** WhatsApp identity (BSUID, username), when the row carries it. */
   contact_bsuid?: string | null;
@@ -44,7 +46,7 @@ export function conversationView(c: ViewRow, now: number, extra: { labels?: stri
       id: c.contact_id,
       name: c.contact_name,
       profile_name: c.contact_profile_name ?? null,
-      wa_id: isWaId(c.contact_wa_id) ? c.contact_wa_id : null,
+      wa_id: (c.contact_kind ?? 'whatsapp') === 'whatsapp' && isWaId(c.contact_wa_id) ? c.contact_wa_id : null,
       bsuid: c.contact_bsuid ?? null,
       username: c.contact_username ?? null,
       phone: c.contact_phone,

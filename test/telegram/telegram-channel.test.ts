@@ -299,7 +299,13 @@ forEachDialect('Telegram channel', (dialect) => {
   });
 
   test("every conversation view names its channel's kind and capabilities: list, detail, changes, PATCH", async () => {
-    type View = { id: string; channel_id: string; channel: string; capabilities: Record<string, boolean> };
+    type View = {
+      id: string;
+      channel_id: string;
+      channel: string;
+      capabilities: Record<string, boolean>;
+      contact: { wa_id: string | null };
+    };
     const telegram = {
       service_window: false,
       templates: false,
@@ -321,6 +327,8 @@ forEachDialect('Telegram channel', (dialect) => {
     const expect = (v: View) => {
       assert.equal(v.channel, v.channel_id === channelId() ? 'telegram' : 'whatsapp', v.channel_id);
       assert.deepEqual(v.capabilities, v.channel === 'telegram' ? telegram : whatsapp);
+      // A Telegram chat id is digits too: it is never shown as a WhatsApp id.
+      if (v.channel === 'telegram') assert.equal(v.contact.wa_id, null, v.id);
     };
     const all = (await w.api('GET', '/api/v1/conversations?limit=200')).body.data as View[];
     assert.ok(all.some((c) => c.channel === 'telegram') && all.some((c) => c.channel === 'whatsapp'));
