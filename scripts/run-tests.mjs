@@ -64,7 +64,7 @@ function runFile(file, databaseUrl) {
     const env = { ...process.env };
     if (databaseUrl) env.TEST_DATABASE_URL = databaseUrl;
     const started = Date.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-force-exit', '--test-reporter=spec', file], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

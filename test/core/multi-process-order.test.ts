@@ -35,7 +35,7 @@ describe('per-conversation order across several server processes [postgres]', { 
       const waId = '15554440001';
       const customer = sim.customer(waId, 'Two');
       await customer.sendText('start'); // opens the 24 h window in the simulator
-      await customer.waitForMessage((m) => m.text === 'You said: start', 15_000);
+      await customer.waitForMessage((m) => m.text === 'You said: start', 60_000); // slow on a loaded machine
 
       const n = 30;
       const base = Math.floor(Date.now() / 1000);
@@ -49,7 +49,7 @@ describe('per-conversation order across several server processes [postgres]', { 
         const res = await postSigned(target.url, body);
         assert.equal(res.status, 200);
       }
-      await waitFor(() => customer.received().length >= n + 1, 30_000, `${n} replies`);
+      await waitFor(() => customer.received().length >= n + 1, 120_000, `${n} replies`);
       assert.deepEqual(
         customer
           .received()
