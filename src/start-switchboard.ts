@@ -100,7 +100,7 @@ export async function startSwitchboard(
       config.sendPolicy,
     );
   }
-  await registerTelegramBots(config.telegram?.bots ?? [], storage.db, channels, clock, config.sendPolicy);
+  await registerTelegramBots(config.telegram?.bots ?? [], storage.db, channels, clock, config.sendPolicy, config.dataDir);
   const realtime = createRealtimeBus(storage, jobs, logger);
   const webhookHealth = new WebhookHealth(channels.all().map((c) => c.accountId));
   const deps: Deps = { config, storage, jobs, clock, logger, channels, parsedBodies: new ParsedBodyCache(), realtime, webhookHealth };

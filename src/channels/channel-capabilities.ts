@@ -16,8 +16,8 @@ export interface ChannelCapabilities {
   /** Customers can edit sent messages, and we receive the edit. */
   edits: boolean;
   /**
-   * Files can be uploaded to the channel (POST /api/v1/media) and sent by the id it returns. Our
-   * Telegram adapter sends media by file_id or URL only (docs/telegram.md, "Not done yet").
+   * Files can be uploaded (POST /api/v1/media) and sent by the id it returns: to WhatsApp's media
+   * endpoint; on Telegram kept by Switchboard and sent with the first message (then by file_id).
    */
   uploads: boolean;
   /** The least time between two messages to one customer (Meta's pair rate: 6 s; Telegram: 1 s per chat). */
@@ -45,7 +45,7 @@ export const CHANNEL_CAPABILITIES: Record<'whatsapp' | 'telegram', ChannelCapabi
     readReceipts: false,
     serviceWindow: false,
     edits: true,
-    uploads: false,
+    uploads: true,
     customerGapMs: 1000,
     messagingTier: false,
   },

@@ -2,6 +2,7 @@ import { TelegramAdapter } from '../channels/telegram/index.ts';
 import type { TelegramBotConfig } from '../config.ts';
 import type { Clock } from '../core/clock.ts';
 import type { Deps } from '../deps.ts';
+import { channelUploadStore } from '../media/channel-uploads.ts';
 import type { ChannelRegistry } from '../messaging/channel-registry.ts';
 import type { SendPolicy } from '../messaging/send-policy.ts';
 import type { IngestLoop } from './ingest-loop.ts';
@@ -17,6 +18,7 @@ export async function registerTelegramBots(
   channels: ChannelRegistry,
   clock: Clock,
   policy?: SendPolicy,
+  dataDir?: string,
 ): Promise<void> {
   for (const b of bots) {
     const botId = botIdOf(b);
@@ -43,7 +45,12 @@ export async function registerTelegramBots(
         verifyToken: '',
         webhookSecret: b.webhookSecret,
         throughputPerSecond: b.throughputPerSecond,
-        adapter: new TelegramAdapter({ apiUrl: b.apiUrl, botToken: b.botToken }),
+        adapter: new TelegramAdapter({
+          apiUrl: b.apiUrl,
+          botToken: b.botToken,
+          // Files uploaded through POST /api/v1/media, sent with their first message (Telegram has no upload-only call).
+          ...(dataDir !== undefined ? { uploads: channelUploadStore(db, dataDir, id) } : {}),
+        }),
       },
       clock,
       policy,

@@ -428,6 +428,17 @@ export interface Database {
     stored_at: number | null;
     downloads: Generated<number>; // times the bytes were fetched from WhatsApp
   };
+  /** Uploads kept here for a channel without an upload endpoint (0036-channel-uploads, Telegram); bytes in DATA_DIR/media/uploads. */
+  channel_uploads: {
+    id: string; // up_<random>: the media id POST /api/v1/media answers
+    channel_id: string;
+    kind: string; // image | audio | video | document | sticker
+    mime_type: string;
+    filename: string | null;
+    size: number;
+    provider_file_id: string | null; // Telegram's file_id, from the first send's answer
+    created_at: number;
+  };
   /** Recent inbox events for SSE replay (0018-sync-change-seq), keyed (xid, seq); pruned to a window. */
   stream_events: {
     xid: Generated<number>; // PostgreSQL: the writing transaction's id; SQLite: 0

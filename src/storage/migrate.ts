@@ -34,6 +34,7 @@ import { broadcastRecipientOrderMigration } from './migrations/0026-broadcast-re
 import { operationsMigration } from './migrations/0030-operations.ts';
 import { aiNumberSettingsMigration } from './migrations/0033-ai-number-settings.ts';
 import { reportSpeedMigration } from './migrations/0035-report-speed.ts';
+import { channelUploadsMigration } from './migrations/0036-channel-uploads.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -71,6 +72,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0028-ai-assistant': aiAssistantMigration(dialect),
     '0033-ai-number-settings': aiNumberSettingsMigration(dialect),
     '0035-report-speed': reportSpeedMigration(dialect),
+    '0036-channel-uploads': channelUploadsMigration(dialect),
   };
 }
 

@@ -313,7 +313,7 @@ forEachDialect('Telegram channel', (dialect) => {
       edits: true,
       lists: true,
       reactions: true,
-      uploads: false,
+      uploads: true,
     };
     const whatsapp = {
       service_window: true,

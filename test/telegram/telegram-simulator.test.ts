@@ -164,6 +164,52 @@ test('files: a photo from a user is fetched with getFile and downloaded; an uplo
   assert.equal(bad.body.description, 'Bad Request: wrong file identifier/HTTP URL specified');
 });
 
+test('uploads: a multipart file is recorded (field, name, type, size) and fetched back by its file_id; empty, missing and too-large files are refused as Telegram does', async () => {
+  const send = async (
+    method: string,
+    fields: Record<string, string>,
+    file?: { field: string; data: Buffer; type: string; name: string },
+  ) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    if (file) form.set(file.field, new Blob([new Uint8Array(file.data)], { type: file.type }), file.name);
+    const res = await fetch(`${sim.url}/bot${sim.botToken}/${method}`, { method: 'POST', body: form });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  const u = sim.user({ first_name: 'Uploader' });
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  const ok = await send('sendPhoto', { chat_id: String(u.id) }, { field: 'photo', data: png, type: 'image/png', name: 'dot.png' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  const fileId = ok.body.result.photo.at(-1).file_id as string;
+  const sent = sim.sent().at(-1)!;
+  assert.deepEqual(sent.upload, { field: 'photo', file_id: fileId, filename: 'dot.png', mime_type: 'image/png', size: png.length });
+  const file = await call('getFile', { file_id: fileId });
+  const dl = await fetch(`${sim.url}/file/bot${sim.botToken}/${file.body.result.file_path}`);
+  assert.equal(dl.headers.get('content-type'), 'image/png');
+  assert.deepEqual(Buffer.from(await dl.arrayBuffer()), png);
+
+  const count = sim.sent().length;
+  const v = sim.user({ first_name: 'Refused' });
+  const empty = await send(
+    'sendDocument',
+    { chat_id: String(v.id) },
+    { field: 'document', data: Buffer.alloc(0), type: 'application/pdf', name: 'e.pdf' },
+  );
+  assert.deepEqual([empty.status, empty.body.description], [400, 'Bad Request: file must be non-empty']);
+  const missing = await send('sendDocument', { chat_id: String(v.id) });
+  assert.deepEqual([missing.status, missing.body.description], [400, 'Bad Request: there is no document in the request']);
+  const bigPhoto = Buffer.alloc(10 * 1024 * 1024 + 1);
+  const photo = await send('sendPhoto', { chat_id: String(v.id) }, { field: 'photo', data: bigPhoto, type: 'image/png', name: 'big.png' });
+  assert.deepEqual([photo.status, photo.body], [413, { ok: false, error_code: 413, description: 'Request Entity Too Large' }]);
+  const huge = await send(
+    'sendDocument',
+    { chat_id: String(v.id) },
+    { field: 'document', data: Buffer.alloc(50 * 1024 * 1024 + 1), type: 'application/pdf', name: 'huge.pdf' },
+  );
+  assert.deepEqual([huge.status, huge.body], [413, { ok: false, error_code: 413, description: 'Request Entity Too Large' }]);
+  assert.equal(sim.sent().length, count, 'nothing refused was delivered');
+});
+
 test('callback queries: a pressed button is answered once; a second answer is refused', async () => {
   const u = sim.user();
   const sent = await call('sendMessage', {

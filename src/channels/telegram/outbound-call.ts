@@ -4,6 +4,8 @@ import type { OutboundRequest } from '../channel-types.ts';
 export interface BotApiCall {
   method: string;
   params: Record<string, unknown>;
+  /** Media sends: the parameter that carries the file (`photo`, `document`...), which an upload replaces with its bytes. */
+  fileField?: string;
 }
 
 export class UnsupportedOnTelegram extends Error {}
@@ -73,6 +75,7 @@ export function toBotApiCall(req: OutboundRequest): BotApiCall {
       if (!file) throw new UnsupportedOnTelegram(`a ${c.type} needs a Telegram file_id (mediaId) or a link`);
       return {
         method,
+        fileField: field,
         params: {
           ...common,
           [field]: file,

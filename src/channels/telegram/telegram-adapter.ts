@@ -1,9 +1,10 @@
+import { FormData } from 'undici';
 import type { ChannelAdapter } from '../channel-adapter.ts';
 import { CHANNEL_CAPABILITIES } from '../channel-capabilities.ts';
 import type { OutboundRequest, SendResult } from '../channel-types.ts';
 import { BotApiClient } from './bot-api-client.ts';
 import { botApiResult, transportFailure } from './bot-api-result.ts';
-import { toBotApiCall, UnsupportedOnTelegram } from './outbound-call.ts';
+import { type BotApiCall, toBotApiCall, UnsupportedOnTelegram } from './outbound-call.ts';
 import { telegramMessageId } from './outbound-call.ts';
 
 export interface TelegramAdapterOptions {
@@ -15,6 +16,21 @@ export interface TelegramAdapterOptions {
   /** Spacing between two messages to one private chat, and to one group (Telegram: 1/s and 20/min). */
   perChatGapMs?: number;
   perGroupGapMs?: number;
+  /** Files uploaded through POST /api/v1/media for this bot; without it a media id is always Telegram's file_id. */
+  uploads?: TelegramUploadStore;
+}
+
+/**
+ * Uploads kept by Switchboard (Telegram has no upload-only endpoint: a file goes with its first
+ * message). Implemented over the database and DATA_DIR (src/media/channel-uploads.ts).
+ */
+export interface TelegramUploadStore {
+  /** The upload our media id names, or undefined when it is not one (then the id is Telegram's own file_id). */
+  find(mediaId: string): Promise<{ fileId?: string; mimeType: string; filename?: string } | undefined>;
+  /** Its bytes, or undefined when they are no longer kept. */
+  read(mediaId: string): Promise<Buffer | undefined>;
+  /** The file_id Telegram gave the uploaded file: later sends use it instead of uploading again. */
+  remember(mediaId: string, fileId: string): Promise<void>;
 }
 
 type Failure = Extract<SendResult, { ok: false }>;
@@ -40,6 +56,7 @@ export class TelegramAdapter implements ChannelAdapter {
   readonly #lastSend = new Map<string, number>();
   readonly #chatGap: number;
   readonly #groupGap: number;
+  readonly #uploads: TelegramUploadStore | undefined;
   #closed = false;
 
   constructor(opts: TelegramAdapterOptions) {
@@ -52,6 +69,7 @@ export class TelegramAdapter implements ChannelAdapter {
     });
     this.#chatGap = opts.perChatGapMs ?? 1050;
     this.#groupGap = opts.perGroupGapMs ?? 3100;
+    this.#uploads = opts.uploads;
   }
 
   async send(req: OutboundRequest): Promise<SendResult> {
@@ -64,9 +82,16 @@ export class TelegramAdapter implements ChannelAdapter {
         return { ok: false, retryable: false, code: 'unsupported_on_channel', message: err.message };
       throw err;
     }
+    const upload = await this.#uploadFor(req, call);
+    if (upload && !upload.ok) return upload;
+    const sending = upload?.call ?? call;
     await this.#pace(req.to);
-    const r = await this.#call(call.method, call.params);
+    const r = upload?.form ? await this.#callForm(sending.method, upload.form) : await this.#call(sending.method, sending.params);
     if (!r.ok) return r;
+    if (upload?.form && upload.call.fileField) {
+      const fileId = sentFileId(r.result, upload.call.fileField);
+      if (fileId) await this.#uploads?.remember(upload.mediaId, fileId);
+    }
     const result = r.result as { message_id?: unknown; chat?: { id?: unknown } } | true;
     // setMessageReaction answers `true`: the reaction has no message id of its own.
     if (result === true) return { ok: true, externalId: `${req.to}:reaction:${Date.now()}` };
@@ -125,12 +150,25 @@ export class TelegramAdapter implements ChannelAdapter {
     return { ok: true, updates: Array.isArray(r.result) ? r.result : [] };
   }
 
-  /** A customer's file: getFile, then the download (bots may download up to 20 MB). Same shape as the WhatsApp adapter's. */
+  /**
+   * A customer's file: getFile, then the download (bots may download up to 20 MB). Same shape as
+   * the WhatsApp adapter's. One of our uploads is read from where it is kept, or (bytes gone)
+   * fetched back by the file_id its first send got.
+   */
   async downloadMedia(
     source: { mediaId: string },
     opts?: { maxBytes?: number },
   ): Promise<{ ok: true; data: Buffer; mimeType?: string } | Failure> {
-    const r = await this.#call('getFile', { file_id: source.mediaId });
+    let fileId = source.mediaId;
+    const kept = await this.#uploads?.find(source.mediaId);
+    if (kept) {
+      const data = await this.#uploads?.read(source.mediaId);
+      if (data) return { ok: true, data, mimeType: kept.mimeType };
+      if (!kept.fileId)
+        return { ok: false, retryable: false, code: 'http_410', message: 'the upload is no longer kept and was never sent' };
+      fileId = kept.fileId;
+    }
+    const r = await this.#call('getFile', { file_id: fileId });
     if (!r.ok) return r;
     const path = (r.result as { file_path?: unknown })?.file_path;
     if (typeof path !== 'string')
@@ -165,6 +203,54 @@ export class TelegramAdapter implements ChannelAdapter {
     }
   }
 
+  async #callForm(method: string, form: FormData): Promise<{ ok: true; result: unknown } | Failure> {
+    try {
+      return botApiResult(await this.#client.callForm(method, form));
+    } catch (err) {
+      return transportFailure(err);
+    }
+  }
+
+  /**
+   * A media send whose id names one of our uploads: by the file_id an earlier send got, else the
+   * bytes as multipart/form-data (https://core.telegram.org/bots/api#sending-files), the other
+   * parameters as form fields (objects JSON-encoded). An OGG upload sent as audio goes as a voice note.
+   */
+  async #uploadFor(
+    req: OutboundRequest,
+    call: BotApiCall,
+  ): Promise<{ ok: true; mediaId: string; call: BotApiCall; form?: FormData } | Failure | undefined> {
+    const c = req.content;
+    if (!this.#uploads || !call.fileField || !('mediaId' in c) || !c.mediaId) return undefined;
+    const mediaId = c.mediaId;
+    const kept = await this.#uploads.find(mediaId);
+    if (!kept) return undefined;
+    let sent = call;
+    if (c.type === 'audio' && kept.mimeType === 'audio/ogg' && call.method === 'sendAudio') {
+      const { audio, ...rest } = call.params;
+      sent = { method: 'sendVoice', fileField: 'voice', params: { ...rest, voice: audio } };
+    }
+    const field = sent.fileField ?? call.fileField;
+    if (kept.fileId) return { ok: true, mediaId, call: { ...sent, params: { ...sent.params, [field]: kept.fileId } } };
+    const data = await this.#uploads.read(mediaId);
+    if (!data)
+      return {
+        ok: false,
+        retryable: false,
+        code: 'upload_missing',
+        message: `the upload ${mediaId} is no longer kept; upload the file again`,
+      };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(sent.params)) {
+      if (k === field || v === undefined) continue;
+      form.set(k, typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+    }
+    const name = (c.type === 'document' && 'filename' in c && c.filename) || kept.filename || 'file';
+    // Copied into a plain ArrayBuffer-backed view: Blob does not take SharedArrayBuffer views.
+    form.set(field, new Blob([new Uint8Array(data)], { type: kept.mimeType }), name);
+    return { ok: true, mediaId, call: sent, form };
+  }
+
   /** Waits out the chat's spacing (at most one gap) and books this send. */
   async #pace(chatId: string): Promise<void> {
     const gap = chatId.startsWith('-') ? this.#groupGap : this.#chatGap;
@@ -175,6 +261,15 @@ export class TelegramAdapter implements ChannelAdapter {
     if (this.#lastSend.size > 10_000) for (const [k, t] of this.#lastSend) if (t + gap < now) this.#lastSend.delete(k);
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
+}
+
+/** The file_id in a media send's answer: the message's `photo` (its largest size) or `document`, `video`... */
+function sentFileId(result: unknown, field: string): string | undefined {
+  if (typeof result !== 'object' || result === null) return undefined;
+  let f = (result as Record<string, unknown>)[field];
+  if (Array.isArray(f)) f = f[f.length - 1];
+  const id = typeof f === 'object' && f !== null ? (f as { file_id?: unknown }).file_id : undefined;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 export { telegramMessageId };

@@ -25,10 +25,17 @@ export function registerBotApiRoutes(app: FastifyInstance, ctx: MethodContext, b
     const files = new Map<string, UploadedFile>();
     let params: Record<string, unknown> = { ...(req.query as Record<string, unknown>) };
     if (req.isMultipart()) {
-      for await (const part of req.parts()) {
-        if (part.type === 'file')
-          files.set(part.fieldname, { data: await part.toBuffer(), filename: part.filename, mimeType: part.mimetype });
-        else params[part.fieldname] = part.value;
+      try {
+        for await (const part of req.parts()) {
+          if (part.type === 'file')
+            files.set(part.fieldname, { data: await part.toBuffer(), filename: part.filename, mimeType: part.mimetype });
+          else params[part.fieldname] = part.value;
+        }
+      } catch (err) {
+        // A file over the Bot API's 50 MB upload limit (https://core.telegram.org/bots/api#sending-files): Telegram's 413.
+        if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE')
+          return reply.code(413).send({ ok: false, error_code: 413, description: 'Request Entity Too Large' });
+        throw err;
       }
     } else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
       params = { ...params, ...(req.body as Record<string, unknown>) };

@@ -133,6 +133,9 @@ function textEntitiesChecked(text: string, parseMode: unknown, what: 'text' | 'c
 function inputFile(ctx: MethodContext, v: unknown, files: Map<string, UploadedFile>, field: string, kind: string): TgFile {
   const upload = files.get(field) ?? (typeof v === 'string' && v.startsWith('attach://') ? files.get(v.slice(9)) : undefined);
   if (upload) {
+    if (upload.data.length === 0) throw badRequest('file must be non-empty');
+    // https://core.telegram.org/bots/api#sending-files: photos up to 10 MB (other files 50 MB: the multipart limit).
+    if (kind === 'photo' && upload.data.length > 10 * 1024 * 1024) throw new BotApiError(413, 'Request Entity Too Large');
     return ctx.state.storeFile(upload.data, kind, {
       ...(upload.mimeType ? { mime_type: upload.mimeType } : {}),
       ...(upload.filename ? { file_name: upload.filename } : {}),
@@ -304,8 +307,19 @@ for (const [method, spec] of Object.entries(MEDIA_SENDS)) {
     target(ctx, p); // chat and block checks come before the file's
     const caption = str(p.caption);
     if (caption !== undefined) textEntitiesChecked(caption, p.parse_mode, 'caption');
+    const uploaded = files.size > 0;
     const f = inputFile(ctx, p[spec.field], files, spec.field, spec.kind);
     const name = `send${spec.field[0]!.toUpperCase()}${spec.field.slice(1)}`;
-    return deliver(ctx, name, p, { [spec.field]: fileObject(f, spec.kind), ...(caption ? { caption } : {}) });
+    const message = deliver(ctx, name, p, { [spec.field]: fileObject(f, spec.kind), ...(caption ? { caption } : {}) });
+    const sent = ctx.state.sent[ctx.state.sent.length - 1];
+    if (uploaded && sent?.message === message)
+      sent.upload = {
+        field: spec.field,
+        file_id: f.file_id,
+        ...(f.file_name ? { filename: f.file_name } : {}),
+        ...(f.mime_type ? { mime_type: f.mime_type } : {}),
+        size: f.file_size,
+      };
+    return message;
   };
 }

@@ -39,6 +39,8 @@ export interface TgSent {
   params: Record<string, unknown>;
   at: number;
   message?: TgMessage;
+  /** A file part of the request (multipart/form-data), as received: the parameter, its name, type and size, and the file_id given. */
+  upload?: { field: string; file_id: string; filename?: string; mime_type?: string; size: number };
 }
 
 export interface TelegramSimulatorOptions {
