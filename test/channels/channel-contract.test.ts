@@ -4,7 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { ChannelAdapter } from '../../src/channels/channel-adapter.ts';
 import type { InboundMessage, OutboundContent, SendResult } from '../../src/channels/channel-types.ts';
-import { parseTelegramUpdate, TelegramAdapter, telegramSecretMatches } from '../../src/channels/telegram/index.ts';
+import {
+  parseTelegramUpdate,
+  TelegramAdapter,
+  type TelegramUploadStore,
+  telegramSecretMatches,
+} from '../../src/channels/telegram/index.ts';
 import { createWhatsAppCloudAdapter, parseWhatsAppWebhook, verifyWhatsAppSignatureAny } from '../../src/channels/whatsapp-cloud/index.ts';
 import { DEFAULT_API_VERSION } from '../../src/config.ts';
 import { startSimulator } from '../../src/simulator/index.ts';
@@ -59,6 +64,13 @@ interface Harness {
   lastSent(): Sent;
   /** A media id this channel accepts for a send (WhatsApp: an upload; Telegram: a file id it gave). */
   mediaId(): Promise<string>;
+  /**
+   * A file uploaded for sending, and its media id: WhatsApp's media endpoint; Telegram has none, so
+   * the adapter's upload store holds it (Switchboard's is DATA_DIR + channel_uploads) until a send posts it.
+   */
+  upload(data: Buffer, mimeType: string, filename: string): Promise<string>;
+  /** The file the provider holds for the last media send, fetched back from the simulator. */
+  sentFile(): Promise<{ data: Buffer; mimeType?: string }>;
   /** The customer sends `text`; our endpoint answers its first delivery 500; resolves with both deliveries. */
   redelivered(text: string): Promise<string[]>;
   /** A recipient the provider refuses. */
@@ -211,6 +223,19 @@ async function whatsapp(): Promise<Harness> {
       assert.ok(up.ok, JSON.stringify(up));
       return up.id;
     },
+    async upload(data, mimeType, filename) {
+      const up = await adapter.uploadMedia({ data, mimeType, filename });
+      assert.ok(up.ok, JSON.stringify(up));
+      return up.id;
+    },
+    async sentFile() {
+      const b = sim.outbound().at(-1)?.body;
+      const id = b?.[String(b.type)]?.id as string | undefined;
+      assert.ok(id, 'the last send carried media');
+      const got = await adapter.downloadMedia({ mediaId: id });
+      assert.ok(got.ok, JSON.stringify(got));
+      return { data: got.data, ...(got.mimeType ? { mimeType: got.mimeType } : {}) };
+    },
     async redelivered(text) {
       hook.failOnce(text);
       await c.sendText(text);
@@ -247,7 +272,19 @@ async function telegram(): Promise<Harness> {
   const sim = await startTelegramSimulator({ limits: { perChat: 1000 }, retryDelaysMs: [50] });
   const hook = await receiver();
   const secret = 'contract_secret';
-  const adapter = new TelegramAdapter({ apiUrl: sim.url, botToken: sim.botToken, perChatGapMs: 0 });
+  const kept = new Map<string, { data: Buffer; mimeType: string; filename: string; fileId?: string }>();
+  const uploads: TelegramUploadStore = {
+    find: async (id) => {
+      const k = kept.get(id);
+      return k && { mimeType: k.mimeType, filename: k.filename, ...(k.fileId ? { fileId: k.fileId } : {}) };
+    },
+    read: async (id) => kept.get(id)?.data,
+    remember: async (id, fileId) => {
+      const k = kept.get(id);
+      if (k) k.fileId = fileId;
+    },
+  };
+  const adapter = new TelegramAdapter({ apiUrl: sim.url, botToken: sim.botToken, perChatGapMs: 0, uploads });
   assert.equal((await adapter.setWebhook(hook.url, secret)).ok, true);
   const u = sim.user({ first_name: 'Cara' });
   /** The webhook that carries update `updateId`. */
@@ -349,6 +386,20 @@ async function telegram(): Promise<Harness> {
       fileId = parseTelegramUpdate(JSON.parse(body), adapter.accountId, Date.now()).messages[0]?.media?.id;
       assert.ok(fileId);
       return fileId;
+    },
+    async upload(data, mimeType, filename) {
+      const id = `up_contract${kept.size}`;
+      kept.set(id, { data, mimeType, filename });
+      return id;
+    },
+    async sentFile() {
+      const s = sim.sent().at(-1);
+      const field = s && ['photo', 'video', 'audio', 'voice', 'document', 'sticker'].find((f) => s.upload?.field === f || f in s.params);
+      const id = s?.upload?.file_id ?? (field ? String(s?.params[field]) : undefined);
+      assert.ok(id, 'the last send carried a file');
+      const got = await adapter.downloadMedia({ mediaId: id });
+      assert.ok(got.ok, JSON.stringify(got));
+      return { data: got.data, ...(got.mimeType ? { mimeType: got.mimeType } : {}) };
     },
     async redelivered(text) {
       hook.failOnce(text);
@@ -512,6 +563,21 @@ for (const make of [whatsapp, telegram]) {
       const id = await h.mediaId();
       await sent(h, { type: 'image', mediaId: id });
       assert.deepEqual(h.lastSent(), { kind: 'image', media: id });
+    });
+
+    test('media by upload: a PDF and a PNG uploaded for sending reach the provider with their exact bytes and type, and send again by the same id', async () => {
+      const pdf = Buffer.from('%PDF-1.4\n% contract\n%%EOF\n');
+      const docId = await h.upload(pdf, 'application/pdf', 'terms.pdf');
+      await sent(h, { type: 'document', mediaId: docId, filename: 'terms.pdf', caption: 'the terms' });
+      assert.equal(h.lastSent().kind, 'document');
+      assert.equal(h.lastSent().caption, 'the terms');
+      assert.deepEqual(await h.sentFile(), { data: pdf, mimeType: 'application/pdf' });
+      const pngId = await h.upload(PNG, 'image/png', 'dot.png');
+      for (const caption of ['first', 'again']) {
+        await sent(h, { type: 'image', mediaId: pngId, caption });
+        assert.deepEqual({ ...h.lastSent(), media: 'x' }, { kind: 'image', media: 'x', caption });
+        assert.deepEqual(await h.sentFile(), { data: PNG, mimeType: 'image/png' });
+      }
     });
 
     test('send a location (also a named place) and a contact', async () => {

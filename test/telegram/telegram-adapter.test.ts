@@ -27,6 +27,9 @@ test('the contract: channel, account id (the bot id), capabilities', () => {
     readReceipts: false,
     serviceWindow: false,
     edits: true,
+    uploads: true,
+    customerGapMs: 1000,
+    messagingTier: false,
   });
 });
 
@@ -180,4 +183,55 @@ test('the parser never throws and maps unknown updates to other', () => {
     other.other.map((o) => o.field),
     ['inline_query'],
   );
+});
+
+test('uploads: the first send posts the file as multipart, later ones its file_id; OGG audio goes as a voice note; bytes no longer kept fail without a retry', async () => {
+  const kept = new Map<string, { data?: Buffer; mimeType: string; filename?: string; fileId?: string }>([
+    ['up_ogg', { data: Buffer.from('OggS voice'), mimeType: 'audio/ogg', filename: 'note.ogg' }],
+    ['up_gone', { mimeType: 'application/pdf', filename: 'gone.pdf' }],
+  ]);
+  const remembered: Array<[string, string]> = [];
+  const withUploads = new TelegramAdapter({
+    apiUrl: tg.url,
+    botToken: tg.botToken,
+    perChatGapMs: 0,
+    uploads: {
+      find: async (id) => {
+        const k = kept.get(id);
+        return k && { mimeType: k.mimeType, ...(k.filename ? { filename: k.filename } : {}), ...(k.fileId ? { fileId: k.fileId } : {}) };
+      },
+      read: async (id) => kept.get(id)?.data,
+      remember: async (id, fileId) => {
+        remembered.push([id, fileId]);
+        const k = kept.get(id);
+        if (k) k.fileId = fileId;
+      },
+    },
+  });
+  try {
+    const u = tg.user({ first_name: 'Vee' });
+    const first = await withUploads.send({ to: String(u.id), content: { type: 'audio', mediaId: 'up_ogg' } });
+    assert.ok(first.ok, JSON.stringify(first));
+    const voice = tg.sent().at(-1)!;
+    assert.equal(voice.method, 'sendVoice');
+    assert.deepEqual(voice.upload && { ...voice.upload, file_id: 'x' }, {
+      field: 'voice',
+      file_id: 'x',
+      filename: 'note.ogg',
+      mime_type: 'audio/ogg',
+      size: 10,
+    });
+    assert.deepEqual(remembered, [['up_ogg', voice.upload!.file_id]]);
+    const second = await withUploads.send({ to: String(u.id), content: { type: 'audio', mediaId: 'up_ogg' } });
+    assert.ok(second.ok);
+    const again = tg.sent().at(-1)!;
+    assert.deepEqual([again.method, again.upload, again.params.voice], ['sendVoice', undefined, voice.upload!.file_id]);
+    // Our own upload read back for GET /api/v1/media/:id: from where it is kept, no Bot API call.
+    const back = await withUploads.downloadMedia({ mediaId: 'up_ogg' });
+    assert.deepEqual(back.ok && [back.data.toString(), back.mimeType], ['OggS voice', 'audio/ogg']);
+    const gone = await withUploads.send({ to: String(u.id), content: { type: 'document', mediaId: 'up_gone' } });
+    assert.deepEqual(gone.ok ? null : [gone.code, gone.retryable], ['upload_missing', false]);
+  } finally {
+    await withUploads.close();
+  }
 });
