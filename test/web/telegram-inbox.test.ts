@@ -76,14 +76,29 @@ forEachDialect('web app: Telegram and WhatsApp in one inbox', (dialect) => {
     await conversation.getByRole('img', { name: 'On Telegram' }).waitFor();
     assert.equal(await conversation.getByTestId('window-state').count(), 0);
     assert.equal(await page.getByTestId('template-picker').count(), 0);
-    // The bot takes no uploads yet (capabilities.uploads): no paperclip.
-    assert.equal(await page.getByTestId('composer').locator('input[type=file]').count(), 0);
+    // The bot takes uploads (capabilities.uploads): the paperclip is there (checked below).
+    assert.equal(await page.getByTestId('composer').locator('input[type=file]').count(), 1);
     await page.getByTestId('composer-text').fill('Hi Tess, <b>we</b> got it & we are on it');
     await page.getByTestId('composer-send').click();
     const sent = await tg.waitForSent((s) => s.method === 'sendMessage' && s.params.chat_id === tess.id, 10_000);
     assert.equal(sent.params.text, 'Hi Tess, &lt;b&gt;we&lt;/b&gt; got it &amp; we are on it');
     await page.getByTestId('history').getByText('Hi Tess, <b>we</b> got it & we are on it').waitFor();
     assert.equal(await page.getByTestId('template-picker').count(), 0, 'still no template picker after sending');
+
+    // A file through the paperclip: kept by Switchboard, then posted to the Bot API as multipart with the message.
+    const pdf = Buffer.from('%PDF-1.4\n% terms for Tess\n%%EOF\n');
+    await page
+      .getByTestId('composer')
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'terms.pdf', mimeType: 'application/pdf', buffer: pdf });
+    const doc = await tg.waitForSent((s) => s.method === 'sendDocument' && s.params.chat_id === String(tess.id), 10_000);
+    assert.deepEqual(doc.upload && { ...doc.upload, file_id: 'x' }, {
+      field: 'document',
+      file_id: 'x',
+      filename: 'terms.pdf',
+      mime_type: 'application/pdf',
+      size: pdf.length,
+    });
 
     // A new Telegram customer shows up live with the badge, also on a phone.
     const phone = await ww.page(PHONE);

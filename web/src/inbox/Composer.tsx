@@ -278,7 +278,7 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
                 </div>
               </Popover.Dropdown>
             </Popover>
-            {/* No paperclip where the channel takes no uploads (the API's capabilities: Telegram for now). */}
+            {/* No paperclip where the channel takes no uploads (the API's capabilities). */}
             {mode === 'reply' && conversation.capabilities.uploads && (
               <FileButton onChange={(f) => void attach(f)}>
                 {(props) => (
