@@ -15,6 +15,7 @@ type WebRun = {
   signed_in_to_first_row_ms: number;
   scroll: { fps: number; longest_frame_ms: number; frames_over_20ms: number };
   webhook_ack_to_shown_ms: number[];
+  webhook_sent_to_shown_ms: number[];
 };
 
 const script = fileURLToPath(new URL('./web-inbox.ts', import.meta.url));
@@ -33,7 +34,7 @@ export async function runWebPhase(runs: number, say: (line: string) => void): Pr
     results.push(run);
     say(
       `  run ${i + 1}: first row ${run.click_sign_in_to_first_row_ms} ms after the click (${run.signed_in_to_first_row_ms} after sign-in), ` +
-        `scroll ${run.scroll.fps} fps (longest frame ${run.scroll.longest_frame_ms} ms), ack->shown ${run.webhook_ack_to_shown_ms.join('/')} ms`,
+        `scroll ${run.scroll.fps} fps (longest frame ${run.scroll.longest_frame_ms} ms), ack->shown ${run.webhook_ack_to_shown_ms.join('/')} ms, sent->shown ${run.webhook_sent_to_shown_ms.join('/')} ms`,
     );
   }
   const summary = {
@@ -44,6 +45,8 @@ export async function runWebPhase(runs: number, say: (line: string) => void): Pr
     longest_frame_ms: median(results.map((r) => r.scroll.longest_frame_ms)),
     webhook_ack_to_shown_ms: median(results.flatMap((r) => r.webhook_ack_to_shown_ms)),
     webhook_ack_to_shown_max_ms: Math.max(...results.flatMap((r) => r.webhook_ack_to_shown_ms)),
+    webhook_sent_to_shown_ms: median(results.flatMap((r) => r.webhook_sent_to_shown_ms)),
+    webhook_sent_to_shown_max_ms: Math.max(...results.flatMap((r) => r.webhook_sent_to_shown_ms)),
   };
   say(`(web) medians over ${runs}: ${JSON.stringify(summary)}`);
   const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, summary, runs: results };
