@@ -46,7 +46,10 @@ const Uploaded = Type.Object(
   },
   {
     description: 'the uploaded media',
-    examples: [{ id: '1037543291543636', channel_id: 'wa_106540352242922', kind: 'image', mime_type: 'image/jpeg', size: 48213 }],
+    examples: [
+      { id: '1037543291543636', channel_id: 'wa_106540352242922', kind: 'image', mime_type: 'image/jpeg', size: 48213 },
+      { id: 'up_mir3k2x0001a4f09c2d7e1b3a58', channel_id: 'tg_7123456789', kind: 'document', mime_type: 'application/pdf', size: 182044 },
+    ],
   },
 );
 
