@@ -231,6 +231,23 @@ test('uploads: the first send posts the file as multipart, later ones its file_i
     assert.deepEqual(back.ok && [back.data.toString(), back.mimeType], ['OggS voice', 'audio/ogg']);
     const gone = await withUploads.send({ to: String(u.id), content: { type: 'document', mediaId: 'up_gone' } });
     assert.deepEqual(gone.ok ? null : [gone.code, gone.retryable], ['upload_missing', false]);
+
+    // Three sends of a new upload at once: one uploads it, the others wait for its file_id.
+    kept.set('up_pdf', { data: Buffer.from('%PDF-1.4 once'), mimeType: 'application/pdf', filename: 'once.pdf' });
+    const before = tg.sent().length;
+    const chats = [tg.user(), tg.user(), tg.user()].map((x) => String(x.id));
+    const all = await Promise.all(chats.map((to) => withUploads.send({ to, content: { type: 'document', mediaId: 'up_pdf' } })));
+    assert.ok(
+      all.every((r) => r.ok),
+      JSON.stringify(all),
+    );
+    const docs = tg.sent().slice(before);
+    assert.equal(docs.filter((d) => d.upload).length, 1, 'uploaded once');
+    const fileId = docs.find((d) => d.upload)!.upload!.file_id;
+    assert.deepEqual(
+      docs.filter((d) => !d.upload).map((d) => d.params.document),
+      [fileId, fileId],
+    );
   } finally {
     await withUploads.close();
   }

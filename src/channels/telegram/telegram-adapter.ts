@@ -57,6 +57,8 @@ export class TelegramAdapter implements ChannelAdapter {
   readonly #chatGap: number;
   readonly #groupGap: number;
   readonly #uploads: TelegramUploadStore | undefined;
+  /** Uploads whose first send (the multipart one) is in flight in this process, until it is answered. */
+  readonly #firstSends = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(opts: TelegramAdapterOptions) {
@@ -84,6 +86,18 @@ export class TelegramAdapter implements ChannelAdapter {
     }
     const upload = await this.#uploadFor(req, call);
     if (upload && !upload.ok) return upload;
+    try {
+      return await this.#sendCall(req, call, upload);
+    } finally {
+      upload?.release?.();
+    }
+  }
+
+  async #sendCall(
+    req: OutboundRequest,
+    call: BotApiCall,
+    upload: { mediaId: string; call: BotApiCall; form?: FormData } | undefined,
+  ): Promise<SendResult> {
     const sending = upload?.call ?? call;
     await this.#pace(req.to);
     const r = upload?.form ? await this.#callForm(sending.method, upload.form) : await this.#call(sending.method, sending.params);
@@ -219,11 +233,18 @@ export class TelegramAdapter implements ChannelAdapter {
   async #uploadFor(
     req: OutboundRequest,
     call: BotApiCall,
-  ): Promise<{ ok: true; mediaId: string; call: BotApiCall; form?: FormData } | Failure | undefined> {
+  ): Promise<{ ok: true; mediaId: string; call: BotApiCall; form?: FormData; release?: () => void } | Failure | undefined> {
     const c = req.content;
     if (!this.#uploads || !call.fileField || !('mediaId' in c) || !c.mediaId) return undefined;
     const mediaId = c.mediaId;
-    const kept = await this.#uploads.find(mediaId);
+    let kept: Awaited<ReturnType<TelegramUploadStore['find']>>;
+    for (;;) {
+      // A first send of this upload in flight here: wait for it, then its file_id is known (no second upload).
+      const inFlight = this.#firstSends.get(mediaId);
+      if (inFlight) await inFlight;
+      kept = await this.#uploads.find(mediaId);
+      if (!kept || kept.fileId || !this.#firstSends.has(mediaId)) break;
+    }
     if (!kept) return undefined;
     let sent = call;
     if (c.type === 'audio' && kept.mimeType === 'audio/ogg' && call.method === 'sendAudio') {
@@ -232,14 +253,27 @@ export class TelegramAdapter implements ChannelAdapter {
     }
     const field = sent.fileField ?? call.fileField;
     if (kept.fileId) return { ok: true, mediaId, call: { ...sent, params: { ...sent.params, [field]: kept.fileId } } };
+    // The first send: claimed before the next await, so a concurrent send of the same upload waits for it.
+    let release!: () => void;
+    this.#firstSends.set(
+      mediaId,
+      new Promise<void>((r) => {
+        release = () => {
+          this.#firstSends.delete(mediaId);
+          r();
+        };
+      }),
+    );
     const data = await this.#uploads.read(mediaId);
-    if (!data)
+    if (!data) {
+      release();
       return {
         ok: false,
         retryable: false,
         code: 'upload_missing',
         message: `the upload ${mediaId} is no longer kept; upload the file again`,
       };
+    }
     const form = new FormData();
     for (const [k, v] of Object.entries(sent.params)) {
       if (k === field || v === undefined) continue;
@@ -248,7 +282,7 @@ export class TelegramAdapter implements ChannelAdapter {
     const name = (c.type === 'document' && 'filename' in c && c.filename) || kept.filename || 'file';
     // Copied into a plain ArrayBuffer-backed view: Blob does not take SharedArrayBuffer views.
     form.set(field, new Blob([new Uint8Array(data)], { type: kept.mimeType }), name);
-    return { ok: true, mediaId, call: sent, form };
+    return { ok: true, mediaId, call: sent, form, release };
   }
 
   /** Waits out the chat's spacing (at most one gap) and books this send. */
