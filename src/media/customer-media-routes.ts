@@ -63,7 +63,7 @@ export async function customerMediaRoutes(fastify: FastifyInstance, opts: { deps
           "The id is the message id (a message's `media.url` links here). Streams the file with its Content-Type and a Content-Disposition naming it " +
           '(inline for images, audio and video; attachment for anything else). Switchboard downloads customer media from WhatsApp once, right after the message arrives, ' +
           'and keeps it in DATA_DIR/media for MEDIA_RETENTION_DAYS; a missing file is fetched again. ' +
-          'Media we sent by `media_id` (an upload through POST /api/v1/media) is fetched back from WhatsApp the first time it is asked for (WhatsApp keeps uploads for 30 days), then kept the same way; media sent by `link` has no `media.url`. ' +
+          'Media we sent by `media_id` (an upload through POST /api/v1/media) is fetched back from WhatsApp the first time it is asked for (WhatsApp keeps uploads for 30 days), then kept the same way; on Telegram it is copied from the upload Switchboard kept (or fetched through getFile by its file_id); media sent by `link` has no `media.url`. ' +
           '404 media_not_found (no such message with media, or its conversation is hidden from the caller), 410 media_expired (WhatsApp no longer has it, or retention deleted it), ' +
           '422 media_too_large (over MEDIA_MAX_BYTES: not downloaded), 502 media_unavailable (WhatsApp could not be reached or refused; try again).',
         tags: ['messages'],
