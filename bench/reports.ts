@@ -204,7 +204,7 @@ async function seedRows(storage: Storage, conversations: number, now: number, sa
 }
 
 /**
- * PostgreSQL: the same history set-based, 100,000 conversations a transaction: INSERT ... SELECT
+ * PostgreSQL: the same history set-based, 5,000 conversations a transaction: INSERT ... SELECT
  * over generate_series into the real contacts, conversations and messages tables, then UPDATEs of
  * the assignee and team, the broadcast templates' status and price, and the resolutions, in that
  * order, as the row-by-row seed writes them. Every row trigger fires as it does for the
@@ -216,7 +216,9 @@ async function seedSets(storage: Storage, conversations: number, now: number, sa
   await seedPeople(storage, now);
   const start = now - 90 * DAY;
   const t0 = performance.now();
-  const CHUNK = 100_000;
+  // 5,000 conversations (50,000 messages) a transaction: PostgreSQL's fold and sync cursor wait for
+  // the oldest running transaction on the whole server, so a long one would hold back others' work.
+  const CHUNK = 5_000;
   const reply = Math.log(4 * 3_600_000);
   for (let lo = 0; lo < conversations; lo += CHUNK) {
     const hi = Math.min(conversations, lo + CHUNK);
