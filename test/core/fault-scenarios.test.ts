@@ -118,9 +118,11 @@ async function underLoad(
             .where('direction', '=', 'out')
             .where('status', 'in', ['sending', 'unconfirmed', 'queued', 'accepted'])
             .execute();
-          unconfirmed = open.filter((m) => m.status === 'unconfirmed' || m.status === 'sending').length;
+          // `sending` is in flight (it settles as sent, or, where a crash left it, its job's rerun
+          // marks it unconfirmed): counting it as unconfirmed raced with replies still arriving.
+          unconfirmed = open.filter((m) => m.status === 'unconfirmed').length;
           const answered = waIds.reduce((n, _, i) => n + replies(i).length, 0);
-          return answered + unconfirmed >= acked && open.every((m) => m.status === 'unconfirmed' || m.status === 'sending');
+          return answered + unconfirmed >= acked && open.every((m) => m.status === 'unconfirmed');
         },
         90_000,
         'every acknowledged message answered (or its reply unconfirmed)',

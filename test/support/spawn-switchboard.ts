@@ -12,18 +12,34 @@ export interface Child {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs `src/main.ts` in a real child process (as `npm start` does) and waits for its URL. */
-export async function spawnSwitchboard(env: Record<string, string>, timeoutMs = 20_000): Promise<Child> {
+// Children still running when the test file's process exits (a failed test, --test-force-exit)
+// are killed with it, so none is left holding a port or a database.
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of live) proc.kill('SIGKILL');
+});
+
+/**
+ * Runs `src/main.ts` in a real child process (as `npm start` does) and waits for its URL. The
+ * default wait allows a loaded machine (tsx compiling at load 20 took over 20 s); a child that
+ * does not start in time is killed.
+ */
+export async function spawnSwitchboard(env: Record<string, string>, timeoutMs = 90_000): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  live.add(proc);
+  proc.once('exit', () => live.delete(proc));
   let out = '';
   proc.stdout?.on('data', (d) => (out += d));
   proc.stderr?.on('data', (d) => (out += d));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`child did not start in time:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`child did not start in ${timeoutMs} ms:\n${out}`));
+    }, timeoutMs);
     const check = () => {
       const m = /API:\s+(http:\/\/[^\s/]+)\/api\/v1/.exec(out);
       if (m?.[1]) {
