@@ -271,7 +271,8 @@ async function seedSets(storage: Storage, conversations: number, now: number, sa
         from bench_conv c join (select k, max(t) as last from bench_msg group by k) x using (k)
         where c.r < 0.8 and v.id = 'conv_rep_' || c.k`);
     });
-    say(`    seeded ${hi.toLocaleString('en')} conversations (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    if (hi % 50_000 === 0 || hi === conversations)
+      say(`    seeded ${hi.toLocaleString('en')} conversations (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
 }
 
