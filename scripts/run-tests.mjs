@@ -68,6 +68,10 @@ function runFile(file, databaseUrl) {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: `node --test` runs the file in a subprocess, which may start
+      // Switchboard processes of its own; killing the group ends them all (killing only the
+      // runner left a timed-out file's subprocess and its servers running).
+      detached: true,
     });
     children.add(child);
     const chunks = [];
@@ -76,11 +80,12 @@ function runFile(file, databaseUrl) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill('SIGKILL');
+      killGroup(child);
     }, FILE_TIMEOUT_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
       children.delete(child);
+      killGroup(child); // anything the file left running
       const output = Buffer.concat(chunks).toString();
       for (const key of Object.keys(totals)) {
         const m = output.match(new RegExp(`^ℹ ${key} (\\d+)$`, 'm'));
@@ -95,10 +100,23 @@ function runFile(file, databaseUrl) {
   });
 }
 
-process.on('SIGINT', () => {
-  for (const child of children) child.kill('SIGKILL');
-  process.exit(130);
-});
+function killGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    for (const child of children) killGroup(child);
+    process.exit(code);
+  });
+}
 
 const started = Date.now();
 const queue = [...files];
