@@ -42,6 +42,7 @@ export class OpenAiProvider implements AiProvider {
 
   /** The same endpoint (client, key, connection pool) asking for another model. */
   withModel(model: string): OpenAiProvider {
+    // The client holds the base URL, key and timeout; the options are not kept (nor the key with them).
     return model === this.model ? this : new OpenAiProvider({ baseUrl: '', model, timeoutMs: 0, tools: this.supportsTools }, this.client);
   }
 
