@@ -90,8 +90,13 @@ export async function runBroadcast(deps: Deps, payload: { broadcastId: string })
   if (!channel) return failBroadcast(deps, id, `channel_not_found: the number ${b.channel_id} is no longer configured.`);
   const rate = Math.max(1, Math.min(Number(b.rate_per_second), channel.throughput.limit));
   const caps = channel.adapter.capabilities;
+  // At the number's limit its send window (RateWindow: never more than the limit in any second)
+  // sets the pace, so a tick tops the handed-out backlog up to two seconds' worth: a tick that
+  // runs late (the job engine busy with the sends) then never leaves the window idle. Below the
+  // limit the tick is the pace: at most rate_per_second hand-outs a second.
+  const size = rate >= channel.throughput.limit ? rate + Math.max(0, rate - (await inFlight(db, id))) : rate;
   // The next batch by the (broadcast_id, state, seq) index: only pending recipients are read.
-  const batch = await pendingRecipients(db, id, rate);
+  const batch = await pendingRecipients(db, id, size);
   const recent = await recentlyMessaged(
     db,
     batch.map((r) => r.contact_id),

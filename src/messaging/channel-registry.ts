@@ -42,10 +42,11 @@ export class ChannelRegistry {
       { failures: policy.breakerFailures, cooldownMs: policy.breakerCooldownMs, maxCooldownMs: policy.breakerMaxCooldownMs },
       clock,
     );
-    // Meta's second. A slot is stamped when Graph answers (RateWindow), after the request arrived,
-    // so two sends a window apart arrive at least a second apart. A 10% margin on top (1,100 ms)
-    // capped the default 80 msg/s at 72 (issue #17: 80 +- 2); the answer's stamp is the margin.
-    const channel: RegisteredChannel = { ...rest, throughput: new RateWindow(throughputPerSecond, 1000, clock), breaker };
+    // Meta's second and 1% more. A slot is stamped when Graph answers (RateWindow), after the
+    // request arrived, so two sends a window apart arrive at least a second apart. A 10% margin
+    // (1,100 ms) capped the default 80 msg/s at 72 (issue #17: 80 +- 2); with none, one benchmark
+    // run of three saw 81 sends in one second at 80 (cause not found), so 10 ms stay.
+    const channel: RegisteredChannel = { ...rest, throughput: new RateWindow(throughputPerSecond, 1010, clock), breaker };
     this.byIdMap.set(channel.id, channel);
     if (channel.kind === 'telegram') this.telegramMap.set(channel.accountId, channel);
     else this.byAccountMap.set(channel.accountId, channel);
