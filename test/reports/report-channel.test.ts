@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import { configuredBusinessHours } from '../../src/reports/business-time.ts';
 import { forEachDialect } from '../support/dialects.ts';
+import { foldAll } from './fold-all.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 
 // Issue 20: reports take `channel=whatsapp|telegram` wherever they take channel_id. Customers write
@@ -42,6 +44,7 @@ forEachDialect('reports: the channel filter', (dialect) => {
     await w.sim.drainWebhooks();
     assert.ok(await tg.drain(10_000));
     await w.settle();
+    await foldAll(w.app.deps.storage, configuredBusinessHours(w.app.deps.config));
 
     const messages = async (q: string) => {
       const r = await w.api('GET', `/api/v1/reports/messages?interval=none${q}`);

@@ -3,6 +3,8 @@ import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { forEachDialect } from '../support/dialects.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
+import { configuredBusinessHours } from '../../src/reports/business-time.ts';
+import { foldAll } from './fold-all.ts';
 import { History } from './report-history.ts';
 
 const MIN = 60_000;
@@ -79,6 +81,8 @@ forEachDialect('reports: a scripted history, worked out by hand', (dialect) => {
     const c4 = await h.open(await h.contact('+5215512345004'), '2026-03-10T10:30:00Z');
     const t4 = await h.message(c4, '2026-03-10T10:30:00Z', { direction: 'out', author: 'api', template: promo });
     await h.status(t4, 'failed', '2026-03-10T10:30:02Z');
+    // Every event folded before the first report is read (see fold-all.ts: PostgreSQL's server-wide horizon).
+    await foldAll(w.app.deps.storage, configuredBusinessHours(w.app.deps.config));
   });
   after(async () => {
     await w?.stop();

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import { configuredBusinessHours } from '../../src/reports/business-time.ts';
 import { foldReportEvents } from '../../src/reports/fold-report-events.ts';
+import { foldAll } from './fold-all.ts';
 import { responseTimesReport } from '../../src/reports/report-queries.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
@@ -70,7 +71,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 60 }), async (ops) => {
         run++;
-        await foldReportEvents(storage, hours);
+        await foldAll(storage, hours);
         for (const t of [
           'report_volume',
           'report_costs',
@@ -137,12 +138,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         }
         // PostgreSQL folds only events of ended transactions: one still running elsewhere (a job)
         // holds newer ones back until it ends.
-        for (let i = 0; i < 100; i++) {
-          await foldReportEvents(storage, hours);
-          const left = await db.selectFrom('report_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow();
-          if (Number(left.n) === 0) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
+        await foldAll(storage, hours);
 
         const hourExpr = (col: string) => sql<number>`(${sql.ref(col)} / ${sql.raw(String(HOUR))}) * ${sql.raw(String(HOUR))}`;
         const norm = (rows: Array<Record<string, unknown>>) =>
