@@ -20,6 +20,9 @@
  * bench-reports-results.json).
  * `npm run bench -- --only web [--runs 3]`: the web app in Chromium over a 10,000-conversation inbox (issue #15,
  * bench/web-inbox.ts, one child process per run; medians in bench-web-results.json).
+ * `npm run bench -- --only telegram-client`: 5,000 sendMessage calls through the Telegram adapter's raw Bot API
+ * client and through grammY, alternated twice, against the Telegram simulator (issue #20, bench/telegram-client.ts;
+ * bench-telegram-client-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
  * Writes bench-results.json in the repository root. See docs/benchmarks.md.
  */
@@ -45,6 +48,7 @@ import { settle, startWiredSwitchboard, switchboardSpec } from './switchboard-wi
 import type { TargetHandle } from './target-client.ts';
 import { webhookBodyGenerator } from './webhook-bodies.ts';
 import { measureWebhookTarget } from './webhook-phase.ts';
+import { runTelegramClientBench, tgClientBenchOptions } from './telegram-client.ts';
 import { runTelegramBench } from './telegram-webhooks.ts';
 import { runWebPhase } from './web-phase.ts';
 
@@ -89,6 +93,19 @@ async function main(): Promise<void> {
   say(
     `Switchboard benchmark on ${machine.cpuModel} x ${machine.cpuCount}, Node ${machine.node}${settings.quick ? ' (BENCH_QUICK)' : ''}, load average ${machine.loadAverageAtStart.join(' ')}`,
   );
+  if (only === 'telegram-client') {
+    // Issue 20: the raw Bot API client against grammY; its own simulator process, no Cloud API simulator.
+    const opts = tgClientBenchOptions();
+    say(
+      `(telegram-client) ${opts.calls.toLocaleString('en')} sendMessage calls over ${opts.chats} chats, ${opts.concurrency} in flight, raw / grammY alternated ...`,
+    );
+    const run = await runTelegramClientBench(say, opts);
+    const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, ...run };
+    const path = fileURLToPath(new URL('../bench-telegram-client-results.json', import.meta.url));
+    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);
+    say(`Load average at end ${out.machine.loadAverageAtEnd.join(' ')}. Wrote ${path}`);
+    return;
+  }
   if (only === 'ai') {
     // Issue 18: the offline assistant's latency and retrieval quality (bench/ai-assistant.ts); no simulator needed.
     const run = await runAiBench();
@@ -147,7 +164,8 @@ async function main(): Promise<void> {
     }
     return;
   }
-  if (only !== undefined) throw new Error(`--only knows these phases: paced, broadcast, ai, telegram, reports, web (got ${only})`);
+  if (only !== undefined)
+    throw new Error(`--only knows these phases: paced, broadcast, ai, telegram, telegram-client, reports, web (got ${only})`);
   let wired: TargetHandle | undefined;
   try {
     const next = webhookBodyGenerator(sim, SECRETS.appSecret);
