@@ -20,7 +20,7 @@
  * bench-reports-results.json).
  * `npm run bench -- --only web [--runs 3]`: the web app in Chromium over a 10,000-conversation inbox (issue #15,
  * bench/web-inbox.ts, one child process per run; medians in bench-web-results.json).
- * `npm run bench -- --only telegram-client`: 5,000 sendMessage calls through the Telegram adapter's raw Bot API
+ * `npm run bench -- --only telegram-client`: 10,000 sendMessage calls through the Telegram adapter's raw Bot API
  * client and through grammY, alternated twice, against the Telegram simulator (issue #20, bench/telegram-client.ts;
  * bench-telegram-client-results.json).
  * Each server runs in its own child process; the load generator and the simulator run here.
