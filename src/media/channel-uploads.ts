@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TelegramUploadStore } from '../channels/telegram/index.ts';
 import { newId } from '../core/ids.ts';
@@ -73,4 +73,45 @@ export function channelUploadStore(db: Executor, dataDir: string, channelId: str
       await db.updateTable('channel_uploads').set({ provider_file_id: fileId }).where('id', '=', mediaId).execute();
     },
   };
+}
+
+/**
+ * Deletes kept upload files older than `before` (MEDIA_RETENTION_DAYS, from media-retention.ts).
+ * The row stays: an upload already sent keeps its `file_id`, so later sends and GET
+ * /api/v1/media/:id still work through Telegram; one never sent can no longer be (its send fails
+ * as for a missing upload). The folder lists only files still kept, so each sweep's work follows
+ * what is there, not every upload ever made. Returns how many files it deleted.
+ */
+export async function sweepKeptUploads(db: Executor, dataDir: string, before: number): Promise<number> {
+  const dir = join(dataDir, 'media', 'uploads');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return 0;
+    throw err;
+  }
+  const ids = names.filter((n) => SAFE_ID.test(n));
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const old = await db
+      .selectFrom('channel_uploads')
+      .select('id')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .where('created_at', '<', before)
+      .execute();
+    for (const { id } of old) {
+      try {
+        await unlink(join(dir, id));
+        removed++;
+      } catch (err) {
+        if (!isMissing(err)) throw err; // another process swept it first
+      }
+    }
+  }
+  return removed;
+}
+
+function isMissing(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === 'ENOENT';
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { PeriodicTask } from '../core/periodic-task.ts';
 import type { Deps } from '../deps.ts';
+import { sweepKeptUploads } from './channel-uploads.ts';
 import { listMediaStoredBefore, markMediaPurged } from './customer-media-store.ts';
 import { DEFAULT_MEDIA_RETENTION_DAYS, mediaFiles } from './fetch-customer-media.ts';
 
@@ -9,7 +10,8 @@ const BATCH = 500;
 
 /**
  * Deletes customer media kept longer than MEDIA_RETENTION_DAYS (0: keep forever) and marks it
- * expired, so the API answers 410 media_expired and it is not fetched again. Returns how many
+ * expired, so the API answers 410 media_expired and it is not fetched again; and the files of
+ * uploads kept for channels without an upload endpoint (Telegram) as old. Returns how many
  * files it deleted.
  */
 export async function sweepCustomerMedia(deps: Pick<Deps, 'config' | 'storage' | 'clock'>): Promise<number> {
@@ -26,8 +28,9 @@ export async function sweepCustomerMedia(deps: Pick<Deps, 'config' | 'storage' |
       await files.remove(r.message_id);
       removed++;
     }
-    if (rows.length < BATCH) return removed;
+    if (rows.length < BATCH) break;
   }
+  return removed + (await sweepKeptUploads(deps.storage.db, deps.config.dataDir, before));
 }
 
 /** Runs the sweep every hour in processing processes. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { sweepCustomerMedia } from '../../src/media/media-retention.ts';
 import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import type { TgSent } from '../../src/simulator/telegram/tg-types.ts';
 import { forEachDialect } from '../support/dialects.ts';
@@ -173,5 +174,17 @@ forEachDialect('Telegram media by upload', (dialect) => {
     );
     assert.equal(whatsapp.status, 413, "the same photo is over WhatsApp's 5 MB");
     assert.equal(tg.sent().length, before, 'nothing sent');
+  });
+  test('after MEDIA_RETENTION_DAYS the kept file is deleted; an upload already sent still goes by its file_id', async () => {
+    const path = join(w.dataDir, 'media', 'uploads', photoUpload);
+    assert.ok(existsSync(path));
+    await sweepCustomerMedia(w.app.deps);
+    assert.ok(existsSync(path), 'not old yet');
+    w.clock.advance(91 * 24 * 60 * 60 * 1000); // the default retention is 90 days
+    assert.ok((await sweepCustomerMedia(w.app.deps)) >= 1);
+    assert.ok(!existsSync(path), 'the kept bytes are gone');
+    assert.equal((await send({ type: 'image', media_id: photoUpload, caption: 'after the sweep' })).status, 202);
+    const later = await tg.waitForSent((s: TgSent) => s.method === 'sendPhoto' && s.params.caption === 'after the sweep', 10_000);
+    assert.equal(later.params.photo, photoFileId, 'sent by the file_id Telegram keeps');
   });
 });
