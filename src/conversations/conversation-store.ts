@@ -167,14 +167,18 @@ export async function noteOutbound(
   conversationId: string,
   input: { preview: string | null; now: number; author?: string },
 ): Promise<void> {
-  if (input.author === undefined || isBotAuthor(input.author)) {
+  if (input.author === undefined || !answersForResponseTime(input.author)) {
     await runRaw(db, NOTE_OUTBOUND, [input.now, input.preview, input.now, conversationId]);
     return;
   }
   await runRaw(db, NOTE_AGENT_REPLY, [input.now, input.preview, input.now, input.now, input.now, conversationId]);
 }
 
-/** Authors are `bot:<flow>`, `api` or `agent:<userId>`; only people and integrations answer for response times. */
-function isBotAuthor(author: string): boolean {
-  return author === 'bot' || author.startsWith('bot:');
+/**
+ * Authors are `bot:<flow>`, `ai`, `broadcast:<id>`, `api` or `agent:<userId>`; only people and
+ * integrations answer for response times (as the reports count them: reports/fold-report-events.ts
+ * humanOf). A bot's, the AI's or a broadcast's message does not stop the customer's wait.
+ */
+function answersForResponseTime(author: string): boolean {
+  return author === 'api' || author.startsWith('agent:');
 }
