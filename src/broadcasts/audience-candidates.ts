@@ -29,6 +29,8 @@ export interface Candidate {
   external_id: string;
   phone_e164: string | null;
   bsuid: string | null;
+  /** The Telegram chat it is reached on (a Telegram contact, or a WhatsApp one merged with one). */
+  telegram_chat_id: string | null;
   name: string | null;
   profile_name: string | null;
   attributes: Record<string, unknown>;
@@ -41,9 +43,11 @@ export interface Candidate {
 
 interface ContactColumns {
   id: string;
+  channel_kind: string;
   external_id: string;
   phone_e164: string | null;
   bsuid: string | null;
+  telegram_chat_id: string | null;
   name: string | null;
   profile_name: string | null;
   attributes: string;
@@ -55,9 +59,11 @@ interface ContactColumns {
 /** What a candidate is built from, read the same way for CSV members and segment matches. */
 const CONTACT_COLUMNS = [
   'c.id',
+  'c.channel_kind',
   'c.external_id',
   'c.phone_e164',
   'c.bsuid',
+  'c.telegram_chat_id',
   'c.name',
   'c.profile_name',
   'c.attributes',
@@ -70,7 +76,8 @@ const CONTACT_COLUMNS = [
  * The contacts an audience names now, in a stable order (CSV: file order; segment: contact id).
  * Opt-in and blocking are read from the contacts as they are now, so a customer who opted out
  * after the import is left out by the broadcast that uses it. A segment matches the contacts of one
- * kind of channel: WhatsApp's by default, a Telegram bot's chats for a text broadcast on it.
+ * kind of channel: WhatsApp's by default, those with a Telegram chat for a text broadcast on a bot
+ * (merged contacts included: see `reachableOn`).
  */
 export async function audienceCandidates(db: Executor, audience: AudienceRow, channelKind = 'whatsapp'): Promise<Candidate[]> {
   if (audience.kind === 'csv') {
@@ -87,9 +94,24 @@ export async function audienceCandidates(db: Executor, audience: AudienceRow, ch
   return (await segmentContacts(db, segment, channelKind)).map((r) => candidate(r, null, {}));
 }
 
-/** The contacts a segment matches now (WhatsApp's unless another kind of channel is named). */
-export async function segmentContacts(db: Executor, s: Segment, channelKind = 'whatsapp'): Promise<ContactColumns[]> {
-  let q = db.selectFrom('contacts as c').select(CONTACT_COLUMNS).where('c.channel_kind', '=', channelKind);
+/** The kinds of channel an audience is counted for (`members_by_channel`). */
+export const AUDIENCE_CHANNEL_KINDS = ['whatsapp', 'telegram'] as const;
+
+/**
+ * Who a channel kind can reach: a WhatsApp identity (`channel_kind` whatsapp, merged contacts
+ * included), or a Telegram chat (`telegram_chat_id`: a Telegram contact, or a WhatsApp contact an
+ * agent merged with one, whose `channel_kind` stays whatsapp).
+ */
+function reachableOn(channelKind: string) {
+  return channelKind === 'telegram'
+    ? sql<boolean>`${sql.ref('c.telegram_chat_id')} is not null`
+    : sql<boolean>`${sql.ref('c.channel_kind')} = ${channelKind}`;
+}
+
+/** The contacts a segment matches now (WhatsApp's unless another kind of channel is named; null: any). */
+export async function segmentContacts(db: Executor, s: Segment, channelKind: string | null = 'whatsapp'): Promise<ContactColumns[]> {
+  let q = db.selectFrom('contacts as c').select(CONTACT_COLUMNS);
+  if (channelKind !== null) q = q.where(reachableOn(channelKind));
   if (s.opted_in === null) q = q.where('c.opted_in', 'is', null);
   else if (s.opted_in !== undefined) q = q.where('c.opted_in', '=', s.opted_in ? 1 : 0);
   if (s.labels && s.labels.length > 0) {
@@ -159,6 +181,7 @@ function candidate(r: ContactColumns, line: number | null, variables: Record<str
     external_id: r.external_id,
     phone_e164: r.phone_e164,
     bsuid: r.bsuid,
+    telegram_chat_id: r.telegram_chat_id,
     name: r.name,
     profile_name: r.profile_name,
     attributes: parseObject(r.attributes),
@@ -194,4 +217,42 @@ export async function channelMembers(
     .distinct()
     .execute();
   return new Map(rows.map((r) => [r.id, { contact_id: r.id, blocked_by_user: r.blocked_by_user_at !== null }]));
+}
+
+/** How many contacts an audience names, per kind of channel that can reach them (a merged contact counts on both). */
+export interface AudienceCount {
+  members: number;
+  members_by_channel: Record<(typeof AUDIENCE_CHANNEL_KINDS)[number], number>;
+}
+
+/**
+ * An audience's count now. A segment: every contact it matches on any channel, and per channel
+ * kind those a broadcast there would consider (before opt-in). A CSV: its imported rows
+ * (`memberCount`), split by the contacts they name.
+ */
+export async function countAudience(db: Executor, audience: AudienceRow): Promise<AudienceCount> {
+  if (audience.kind === 'csv') {
+    // Summed in SQL: a CSV audience may name 100,000 contacts, and a list shows fifty audiences.
+    const row = await db
+      .selectFrom('audience_members as m')
+      .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+      .select([
+        sql<number | string | null>`sum(case when ${sql.ref('c.channel_kind')} = 'whatsapp' then 1 else 0 end)`.as('whatsapp'),
+        sql<number | string | null>`sum(case when ${sql.ref('c.telegram_chat_id')} is not null then 1 else 0 end)`.as('telegram'),
+      ])
+      .where('m.audience_id', '=', audience.id)
+      .executeTakeFirst();
+    return {
+      members: Number(audience.member_count),
+      members_by_channel: { whatsapp: Number(row?.whatsapp ?? 0), telegram: Number(row?.telegram ?? 0) },
+    };
+  }
+  const rows = await segmentContacts(db, parseSegment(audience.segment), null);
+  let whatsapp = 0;
+  let telegram = 0;
+  for (const r of rows) {
+    if (r.channel_kind === 'whatsapp') whatsapp++;
+    if (r.telegram_chat_id !== null) telegram++;
+  }
+  return { members: rows.length, members_by_channel: { whatsapp, telegram } };
 }

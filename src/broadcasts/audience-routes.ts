@@ -7,7 +7,7 @@ import { HttpError } from '../core/http-error.ts';
 import type { Deps } from '../deps.ts';
 import { fieldError, routeSchema } from '../http/route-schema.ts';
 import { newId } from '../core/ids.ts';
-import { parseSegment, segmentContacts, type Segment as SegmentFilter } from './audience-candidates.ts';
+import { countAudience, parseSegment, type Segment as SegmentFilter } from './audience-candidates.ts';
 import { getAudience, insertAudience, listAudiences, type AudienceRow } from './audience-store.ts';
 import { broadcastHttpError } from './broadcast-http.ts';
 import { getBroadcast } from './broadcast-store.ts';
@@ -40,7 +40,7 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
       segment,
       columns: Array.isArray(columns) ? columns.filter((c): c is string => typeof c === 'string') : null,
       default_country: a.default_country,
-      members: segment ? (await segmentContacts(db, segment)).length : Number(a.member_count),
+      ...(await countAudience(db, a)),
       rejected: Number(a.rejected_count),
       created_at: new Date(Number(a.created_at)).toISOString(),
     };
@@ -98,7 +98,7 @@ export async function audienceRoutes(fastify: FastifyInstance, opts: { deps: Dep
     routeSchema(
       {
         summary:
-          'Import a CSV audience (Content-Type: text/csv): a phone (or bsuid) column and one column per variable; bad rows reported by line, good rows imported',
+          'Import a CSV audience (Content-Type: text/csv): a phone (or bsuid, or Telegram telegram_chat_id / chat_id) column and one column per variable; bad rows reported by line, good rows imported',
         tags,
         querystring: Type.Object({
           name: Type.String({ minLength: 1, maxLength: 200 }),

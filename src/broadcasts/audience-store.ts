@@ -3,7 +3,15 @@ import type { Executor } from '../storage/executor.ts';
 import type { Database } from '../storage/database-types.ts';
 
 export type AudienceRow = Selectable<Database['audiences']>;
-export type ContactIdentityRow = { id: string; external_id: string; bsuid: string | null; opted_in: number | null; blocked: number };
+export type ContactIdentityRow = {
+  id: string;
+  external_id: string;
+  bsuid: string | null;
+  opted_in: number | null;
+  blocked: number;
+  /** Telegram: when the customer blocked the bot (null: not blocked, or not read). */
+  blocked_by_user_at?: number | null;
+};
 
 export async function insertAudience(db: Executor, row: Omit<AudienceRow, 'member_count' | 'rejected_count'>): Promise<void> {
   await db.insertInto('audiences').values(row).execute();
@@ -53,6 +61,19 @@ export async function contactsByBsuid(db: Executor, bsuids: readonly string[]): 
     .select(['id', 'external_id', 'bsuid', 'opted_in', 'blocked'])
     .where('channel_kind', '=', 'whatsapp')
     .where('bsuid', 'in', [...bsuids])
+    .execute();
+}
+
+/** Contacts with one of these Telegram chats (a Telegram contact, or a WhatsApp one merged with it). */
+export async function contactsByTelegramChat(
+  db: Executor,
+  chatIds: readonly string[],
+): Promise<Array<ContactIdentityRow & { telegram_chat_id: string | null }>> {
+  if (chatIds.length === 0) return [];
+  return db
+    .selectFrom('contacts')
+    .select(['id', 'external_id', 'bsuid', 'opted_in', 'blocked', 'blocked_by_user_at', 'telegram_chat_id'])
+    .where('telegram_chat_id', 'in', [...chatIds])
     .execute();
 }
 

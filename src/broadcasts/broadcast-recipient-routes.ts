@@ -26,21 +26,30 @@ const csvExample = [
 
 const TestSendBody = Type.Object(
   {
-    phone: Type.String({
-      pattern: '^\\+[0-9 ()-]{6,24}$',
-      description: 'the number to send the test to, E.164 (+ and the country code)',
-      ...fieldError('invalid_phone', 422, 'phone must be in E.164 form with the country code, like +5215512345678.'),
-    }),
+    phone: Type.Optional(
+      Type.String({
+        pattern: '^\\+[0-9 ()-]{6,24}$',
+        description: 'a WhatsApp broadcast: the number to send the test to, E.164 (+ and the country code)',
+        ...fieldError('invalid_phone', 422, 'phone must be in E.164 form with the country code, like +5215512345678.'),
+      }),
+    ),
+    contact_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'the contact to send the test to (either channel); a text broadcast on a Telegram bot needs it: a contact who wrote to that bot (a bot cannot write first)',
+      }),
+    ),
   },
-  { additionalProperties: false, examples: [{ phone: '+5215512345678' }] },
+  { additionalProperties: false, examples: [{ phone: '+5215512345678' }, { contact_id: 'ct_01JAB' }] },
 );
 
 const TestSendResult = Type.Object(
   {
-    to: Type.String(),
+    to: Type.String({ description: 'the phone (WhatsApp; or the BSUID of a contact known only by it), or the Telegram chat id' }),
     message_id: Type.String(),
     conversation_id: Type.String(),
-    status: Type.String({ description: 'queued: it goes out like any template message' }),
+    status: Type.String({ description: 'queued: it goes out like any other message' }),
     rendered: Type.String({ description: 'the text as the customer sees it' }),
     parameters_from: Type.Object({
       contact_id: Type.String(),
@@ -57,6 +66,14 @@ const TestSendResult = Type.Object(
         status: 'queued',
         rendered: 'Hola Ana, tu pedido R-1 tiene un descuento este mes.',
         parameters_from: { contact_id: 'ct_01', address: '+5215512340001', line: 2 },
+      },
+      {
+        to: '7104235522',
+        message_id: 'msg_01JAD',
+        conversation_id: 'cv_01JAD',
+        status: 'queued',
+        rendered: 'Hola Ana, tu pedido R-1 sale hoy.',
+        parameters_from: { contact_id: 'ct_02', address: '7104235599', line: null },
       },
     ],
   },
@@ -154,22 +171,35 @@ export async function broadcastRecipientRoutes(fastify: FastifyInstance, opts: {
   app.post(
     '/api/v1/broadcasts/:id/test-send',
     routeSchema({
-      summary: "Test send: the broadcast's template, with its first recipient's parameters, to one number (not counted as a recipient)",
+      summary:
+        "Test send: the broadcast's template (or a bot's text), with its first recipient's parameters, to one number or contact (not counted as a recipient)",
       tags,
       params: IdParams,
       body: TestSendBody,
       response: { 202: TestSendResult },
     }),
     async (req, reply) => {
-      const r = await testSendBroadcast(deps, principalOf(req), req.params.id, req.body.phone);
+      const { phone, contact_id } = req.body;
+      if ((phone === undefined) === (contact_id === undefined))
+        throw new HttpError(422, 'recipient_required', 'Give one of phone (E.164) or contact_id: who gets the test.', {
+          field: 'phone',
+        });
+      const r = await testSendBroadcast(
+        deps,
+        principalOf(req),
+        req.params.id,
+        phone !== undefined ? { phone } : { contactId: contact_id ?? '' },
+      );
       if (!r.ok) {
         if (r.reason === 'broadcast_empty') throw new HttpError(422, r.reason, r.message);
+        if (r.reason === 'contact_not_found') throw new HttpError(404, r.reason, r.message);
         throw broadcastHttpError(r);
       }
+      if ('text' in r) return reply.status(202).send({ ...r.text, parameters_from: r.sample });
       if (!r.outcome.ok) throw templateHttpError(r.outcome);
       const sent = r.outcome.sent;
       return reply.status(202).send({
-        to: req.body.phone,
+        to: r.to,
         message_id: sent.message.id,
         conversation_id: sent.message.conversation_id,
         status: sent.message.status,

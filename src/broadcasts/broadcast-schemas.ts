@@ -320,7 +320,10 @@ export const Segment = Type.Object(
 
 const RejectedRow = Type.Object({
   line: Type.Integer(),
-  reason: Type.String({ description: 'bad_number | missing_variable | duplicate | opted_out | blocked' }),
+  reason: Type.String({
+    description:
+      'bad_number | missing_variable | duplicate | opted_out | blocked | unknown_chat (a Telegram chat id no customer wrote from)',
+  }),
   message: Type.String(),
   value: Type.Optional(Type.String()),
 });
@@ -339,6 +342,7 @@ export const audienceExample = {
   columns: ['customer_name', 'request_id'],
   default_country: 'MX',
   members: 998,
+  members_by_channel: { whatsapp: 998, telegram: 0 },
   rejected: 2,
   created_at: '2026-07-01T09:00:00.000Z',
 };
@@ -350,7 +354,19 @@ export const Audience = Type.Object(
     segment: Nullable(Segment),
     columns: Nullable(Type.Array(Type.String(), { description: "the CSV's variable columns" })),
     default_country: Nullable(Type.String()),
-    members: Type.Integer({ description: 'CSV: rows imported; segment: contacts matching now' }),
+    members: Type.Integer({ description: 'CSV: rows imported; segment: contacts matching now, on any channel' }),
+    members_by_channel: Type.Object(
+      {
+        whatsapp: Type.Integer({ description: 'members with a WhatsApp identity: what a broadcast on a WhatsApp number considers' }),
+        telegram: Type.Integer({
+          description: 'members with a Telegram chat (merged contacts too): what a text broadcast on a bot considers',
+        }),
+      },
+      {
+        description:
+          'the members per channel kind, before opt-in and (Telegram) whether they wrote to that bot; a merged contact counts on both',
+      },
+    ),
     rejected: Type.Integer({ description: 'CSV rows not imported' }),
     created_at: Timestamp(),
   },

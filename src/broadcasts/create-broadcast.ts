@@ -45,7 +45,9 @@ export type BroadcastRefusalReason =
   | 'template_not_on_channel'
   | 'text_not_on_channel'
   | 'invalid_text'
-  | 'test_send_unavailable';
+  | 'test_contact_required'
+  | 'contact_not_on_channel'
+  | 'contact_blocked_bot';
 
 export interface BroadcastRefusal {
   ok: false;

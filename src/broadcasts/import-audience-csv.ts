@@ -10,6 +10,7 @@ import type { Deps } from '../deps.ts';
 import {
   contactsByBsuid,
   contactsByExternalId,
+  contactsByTelegramChat,
   deleteAudience,
   finishAudience,
   getAudience,
@@ -21,7 +22,7 @@ import {
 } from './audience-store.ts';
 
 /** Why a CSV row was not imported. */
-export type RejectReason = 'bad_number' | 'missing_variable' | 'duplicate' | 'opted_out' | 'blocked';
+export type RejectReason = 'bad_number' | 'missing_variable' | 'duplicate' | 'opted_out' | 'blocked' | 'unknown_chat';
 export interface RejectedRow {
   line: number;
   reason: RejectReason;
@@ -31,7 +32,8 @@ export interface RejectedRow {
 export interface ImportReport {
   imported: number;
   rejected: number;
-  by_reason: Record<RejectReason, number>;
+  /** Every reason a file of its kind can give (unknown_chat: a file of Telegram chat ids), with its count. */
+  by_reason: Partial<Record<RejectReason, number>>;
   /** The first rejected rows (all of them up to REPORTED_ROWS). */
   rejected_rows: RejectedRow[];
 }
@@ -50,7 +52,7 @@ const BATCH = 500;
 
 interface Row {
   line: number;
-  identity: { kind: 'phone'; waId: string; e164: string } | { kind: 'bsuid'; bsuid: string };
+  identity: { kind: 'phone'; waId: string; e164: string } | { kind: 'bsuid'; bsuid: string } | { kind: 'telegram'; chatId: string };
   variables: Record<string, string>;
   /** `attributes.<key>` columns: set on the contact (an empty cell sets nothing). */
   attributes: Record<string, string>;
@@ -59,10 +61,16 @@ interface Row {
 /** A column named `attributes.<key>` sets the contact attribute <key> instead of being a variable. */
 export const ATTRIBUTE_COLUMN_PREFIX = 'attributes.';
 const isAttributeColumn = (c: string) => c.startsWith(ATTRIBUTE_COLUMN_PREFIX) && c.length > ATTRIBUTE_COLUMN_PREFIX.length;
+/** A Telegram audience's column: the chat id of a customer who wrote to a bot (the first of these the header has). */
+export const CHAT_ID_COLUMNS = ['telegram_chat_id', 'chat_id'] as const;
+/** A private chat's id is the user's (digits); a group's is negative. */
+const CHAT_ID = /^-?[0-9]{1,20}$/;
 
 /**
  * Imports a CSV audience as it streams in (csv-parse): a phone column (E.164, or national numbers
- * of `defaultCountry`) or a bsuid column, and one column per variable. Each bad row is reported
+ * of `defaultCountry`), a bsuid column or a Telegram chat id column (`telegram_chat_id` or
+ * `chat_id`: customers known by the chat they opened with a bot; an unknown chat is rejected, as a
+ * bot cannot write first), and one column per variable. Each bad row is reported
  * with its line number and reason and left out; the good rows become members (contacts are created
  * for numbers never seen). Rows go to the database in batches, each its own short transaction, so
  * a large upload never holds the database's write lock for long; an upload that is not CSV removes
@@ -96,11 +104,12 @@ export async function importAudienceCsv(
   };
   const reject = (r: RejectedRow) => {
     report.rejected++;
-    report.by_reason[r.reason]++;
+    report.by_reason[r.reason] = (report.by_reason[r.reason] ?? 0) + 1;
     if (report.rejected_rows.length < REPORTED_ROWS) report.rejected_rows.push(r);
   };
   const seen = new Map<string, number>(); // contact id -> the line that brought it
   let columns: string[] | undefined;
+  let chatColumn: string | undefined;
   let batch: Row[] = [];
   let bytes = 0;
   const parser = parse({
@@ -141,19 +150,21 @@ export async function importAudienceCsv(
       const { record: fields, info } = readRecord(record);
       if (columns === undefined) {
         columns = Object.keys(fields);
-        if (!columns.includes(phoneColumn) && !columns.includes('bsuid')) {
+        chatColumn = CHAT_ID_COLUMNS.find((c) => columns?.includes(c));
+        if (chatColumn !== undefined) report.by_reason.unknown_chat = 0;
+        if (!columns.includes(phoneColumn) && !columns.includes('bsuid') && chatColumn === undefined) {
           source.unpipe(parser);
           source.resume();
           await deleteAudience(db, id);
           return {
             ok: false,
             reason: 'phone_column_missing',
-            message: `The CSV has no "${phoneColumn}" (or "bsuid") column; its header has: ${columns.join(', ')}.`,
+            message: `The CSV has no "${phoneColumn}" (or "bsuid", or "telegram_chat_id") column; its header has: ${columns.join(', ')}.`,
             details: { columns },
           };
         }
       }
-      const row = readRow(fields, info, phoneColumn, country, reject);
+      const row = readRow(fields, info, { phone: phoneColumn, chat: chatColumn }, country, reject);
       if (row) batch.push(row);
       if (batch.length >= BATCH) {
         await importBatch(deps, id, batch, seen, report, reject, now);
@@ -170,7 +181,7 @@ export async function importAudienceCsv(
     if (isCsvError(err)) return { ok: false, reason: 'invalid_csv', message: `Not a CSV file this can read: ${err.message}` };
     throw err;
   }
-  const variableColumns = (columns ?? []).filter((c) => c !== phoneColumn && c !== 'bsuid' && !isAttributeColumn(c));
+  const variableColumns = (columns ?? []).filter((c) => c !== phoneColumn && c !== 'bsuid' && c !== chatColumn && !isAttributeColumn(c));
   await db
     .updateTable('audiences')
     .set({ columns: JSON.stringify(variableColumns) })
@@ -202,15 +213,16 @@ function readRecord(raw: unknown): { record: Record<string, string>; info: numbe
 function readRow(
   fields: Record<string, string>,
   line: number,
-  phoneColumn: string,
+  identityColumns: { phone: string; chat: string | undefined },
   country: CountryCode | undefined,
   reject: (r: RejectedRow) => void,
 ): Row | undefined {
+  const phoneColumn = identityColumns.phone;
   const variables: Record<string, string> = {};
   const attributes: Record<string, string> = {};
   const missing: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
-    if (k === phoneColumn || k === 'bsuid') continue;
+    if (k === phoneColumn || k === 'bsuid' || k === identityColumns.chat) continue;
     if (isAttributeColumn(k)) {
       if (v !== '') attributes[k.slice(ATTRIBUTE_COLUMN_PREFIX.length)] = v;
       continue;
@@ -220,8 +232,18 @@ function readRow(
   }
   const bsuid = fields.bsuid ?? '';
   const phone = fields[phoneColumn] ?? '';
+  const chat = identityColumns.chat ? (fields[identityColumns.chat] ?? '') : '';
   let identity: Row['identity'];
-  if (bsuid !== '') {
+  if (identityColumns.chat !== undefined && (chat !== '' || (phone === '' && bsuid === ''))) {
+    if (!CHAT_ID.test(chat))
+      return void reject({
+        line,
+        reason: 'bad_number',
+        message: `${identityColumns.chat}: ${chat === '' ? 'empty' : 'not a Telegram chat id (digits, like 7104235522)'}.`,
+        value: chat,
+      });
+    identity = { kind: 'telegram', chatId: chat };
+  } else if (bsuid !== '') {
     if (!isBsuid(bsuid))
       return void reject({
         line,
@@ -278,7 +300,12 @@ async function importBatch(
       const c = await findOrCreateByBsuid(trx, b, now);
       byBsuid.set(b, { id: c.id, external_id: c.external_id, bsuid: b, opted_in: null, blocked: 0 });
     }
+    // Telegram chats are looked up, never created: a bot can only write to a chat that wrote first.
+    const chats = rows.flatMap((r) => (r.identity.kind === 'telegram' ? [r.identity.chatId] : []));
+    const byChat = new Map<string, ContactIdentityRow>();
+    for (const c of await contactsByTelegramChat(trx, [...new Set(chats)])) if (c.telegram_chat_id) byChat.set(c.telegram_chat_id, c);
     return (r: Row): ContactIdentityRow | undefined => {
+      if (r.identity.kind === 'telegram') return byChat.get(r.identity.chatId);
       if (r.identity.kind === 'bsuid') return byBsuid.get(r.identity.bsuid);
       for (const v of waIdVariants(r.identity.waId)) {
         const c = byId.get(v);
@@ -291,8 +318,17 @@ async function importBatch(
   const attributeUpdates = new Map<string, Record<string, string>>();
   for (const r of rows) {
     const c = contactOf(r);
+    const value = r.identity.kind === 'phone' ? r.identity.e164 : r.identity.kind === 'bsuid' ? r.identity.bsuid : r.identity.chatId;
+    if (!c && r.identity.kind === 'telegram') {
+      reject({
+        line: r.line,
+        reason: 'unknown_chat',
+        message: 'No customer has written to a bot from this chat: a bot can only write to a chat that wrote to it first.',
+        value,
+      });
+      continue;
+    }
     if (!c) throw new Error(`no contact for line ${r.line}`);
-    const value = r.identity.kind === 'phone' ? r.identity.e164 : r.identity.bsuid;
     const first = seen.get(c.id);
     if (first !== undefined) {
       reject({ line: r.line, reason: 'duplicate', message: `The same customer as line ${first}.`, value });
@@ -305,6 +341,10 @@ async function importBatch(
     }
     if (Number(c.blocked) === 1) {
       reject({ line: r.line, reason: 'blocked', message: 'This contact is blocked.', value });
+      continue;
+    }
+    if (c.blocked_by_user_at !== null && c.blocked_by_user_at !== undefined) {
+      reject({ line: r.line, reason: 'blocked', message: 'This customer blocked the bot.', value });
       continue;
     }
     members.push({ audience_id: audienceId, contact_id: c.id, line: r.line, variables: JSON.stringify(r.variables) });

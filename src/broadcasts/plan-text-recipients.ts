@@ -58,7 +58,8 @@ export function planTextRecipients(
       plan.excluded.not_opted_in++;
       continue;
     }
-    const address = c.external_id;
+    // A merged contact's external_id is its WhatsApp id: the bot reaches it by its chat.
+    const address = c.telegram_chat_id ?? c.external_id;
     const filled = fillParameters(spec, c);
     if (!filled.ok) {
       addError({

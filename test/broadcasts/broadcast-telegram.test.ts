@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTelegramSimulator, type TelegramSimulator, type TgSimUser } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 
 // Broadcasts on Telegram (issues #17 and #20): a bot has no templates, so a broadcast sends a text,
 // filled per recipient; opt-in still decides who gets it, the bot's limits pace it, and a user
@@ -69,6 +69,16 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
       w.clock.advance(1000);
     }
     throw new Error(`broadcast ${id} still running after ${maxTicks} ticks`);
+  }
+
+  /** Posts a CSV file as it would be uploaded. */
+  async function importCsv(name: string, csv: string): Promise<{ status: number; body: any }> {
+    const res = await fetch(`${w.app.url}/api/v1/audiences/import?name=${encodeURIComponent(name)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    return { status: res.status, body: await res.json() };
   }
 
   const textsTo = (u: TgSimUser) =>
@@ -141,6 +151,11 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
 
     const seg = await w.api('POST', '/api/v1/audiences', { name: 'July on Telegram', segment: { tags: ['tg-july'] } });
     assert.equal(seg.status, 201);
+    // Counted per channel: the four bot contacts and the WhatsApp one (before opt-in), five in all.
+    assert.equal(seg.body.members, 5);
+    assert.deepEqual(seg.body.members_by_channel, { whatsapp: 1, telegram: 4 });
+    const listed = (await w.api('GET', '/api/v1/audiences')).body.data.find((a: any) => a.id === seg.body.id);
+    assert.deepEqual([listed.members, listed.members_by_channel], [5, { whatsapp: 1, telegram: 4 }]);
     const created = await w.api('POST', '/api/v1/broadcasts', {
       name: 'July on Telegram',
       channel_id: channelId(),
@@ -170,9 +185,25 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
     assert.deepEqual(v.body.excluded, { not_opted_in: 1, opted_out: 1, blocked: 0, not_on_channel: 0 });
     const est = await w.api('POST', `/api/v1/broadcasts/${created.body.id}/estimate`, {});
     assert.equal(est.body.cost.total, 0);
-    const testSend = await w.api('POST', `/api/v1/broadcasts/${created.body.id}/test-send`, { phone: '+5215512340077' });
-    assert.equal(testSend.status, 422);
-    assert.equal(testSend.body.error.code, 'test_send_unavailable');
+    // A test send goes to a contact of the bot (a bot cannot write first), not to a phone.
+    const testSend = (body: unknown) => w.api('POST', `/api/v1/broadcasts/${created.body.id}/test-send`, body);
+    const byPhone = await testSend({ phone: '+5215512340077' });
+    assert.deepEqual([byPhone.status, byPhone.body.error.code], [422, 'test_contact_required']);
+    const noChat = await testSend({ contact_id: wa.id });
+    assert.deepEqual([noChat.status, noChat.body.error.code], [422, 'contact_not_on_channel']);
+    assert.match(noChat.body.error.message, /no chat with the bot/);
+    assert.equal((await testSend({ contact_id: 'ct_nobody' })).status, 404);
+    assert.equal((await testSend({})).body.error.code, 'recipient_required');
+    // Olga opted out of the broadcast, but asked for the test: she gets the first recipient's text.
+    const olgaId = await contactOf(olga as TgSimUser);
+    const tested = await testSend({ contact_id: olgaId });
+    assert.equal(tested.status, 202, JSON.stringify(tested.body));
+    assert.equal(tested.body.to, String((olga as TgSimUser).id));
+    assert.match(tested.body.rendered, /^Hola (Ana, tu código es A-1|Carla, tu código es ninguno)\.$/);
+    assert.ok([await contactOf(ana as TgSimUser), await contactOf(carla as TgSimUser)].includes(tested.body.parameters_from.contact_id));
+    await tg.drain();
+    await w.settle();
+    assert.deepEqual(textsTo(olga as TgSimUser), [tested.body.rendered]);
 
     const started = await w.api('POST', `/api/v1/broadcasts/${created.body.id}/start`, {});
     assert.equal(started.status, 200, JSON.stringify(started.body));
@@ -183,7 +214,7 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
     assert.deepEqual(textsTo(ana as TgSimUser), ['Hola Ana, tu código es A-1.']);
     assert.deepEqual(textsTo(carla as TgSimUser), ['Hola Carla, tu código es ninguno.']);
     assert.deepEqual(textsTo(beto as TgSimUser), []);
-    assert.deepEqual(textsTo(olga as TgSimUser), []);
+    assert.deepEqual(textsTo(olga as TgSimUser), [tested.body.rendered]); // the test only
     // The message is in each customer's conversation, authored by the broadcast.
     const msg = await w.app.deps.storage.db
       .selectFrom('messages')
@@ -219,6 +250,102 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
       .sort((x, y) => x - y);
     assert.equal(times.length, 40);
     for (let i = 30; i < times.length; i++) assert.ok(times[i]! - times[i - 30]! >= 1000, `31 sends within 1 s: ${times.join(', ')}`);
+  });
+
+  test('a WhatsApp contact merged with a Telegram chat: counted on both channels, and the bot reaches it on its chat', async () => {
+    const [fede] = await usersWhoWrote([{ name: 'Fede', tag: 'tg-merge' }]);
+    const tgId = await contactOf(fede as TgSimUser);
+    await w.sim.customer('5215512340088').sendText('hola');
+    await w.sim.drainWebhooks();
+    await w.settle();
+    const wa = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('external_id', '=', '5215512340088')
+      .executeTakeFirstOrThrow();
+    const merged = await w.api('POST', `/api/v1/contacts/${wa.id}/merge`, { contact_id: tgId });
+    assert.equal(merged.status, 200, JSON.stringify(merged.body));
+    assert.equal((await w.api('POST', `/api/v1/contacts/${wa.id}/opt-in`, {})).status, 200);
+    const row = await w.app.deps.storage.db
+      .selectFrom('contacts')
+      .select(['channel_kind', 'telegram_chat_id'])
+      .where('id', '=', wa.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row, { channel_kind: 'whatsapp', telegram_chat_id: String((fede as TgSimUser).id) });
+
+    const seg = await w.api('POST', '/api/v1/audiences', { name: 'merged', segment: { tags: ['tg-merge'] } });
+    assert.deepEqual([seg.body.members, seg.body.members_by_channel], [1, { whatsapp: 1, telegram: 1 }]);
+    const created = await w.api('POST', '/api/v1/broadcasts', {
+      name: 'merged',
+      channel_id: channelId(),
+      text: 'Hola {{1}}',
+      audience_id: seg.body.id,
+      parameters: { body: [{ contact: 'profile_name', fallback: 'cliente' }] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const v = await w.api('POST', `/api/v1/broadcasts/${created.body.id}/validate`, {});
+    assert.deepEqual([v.body.ok, v.body.recipients], [true, 1], JSON.stringify(v.body));
+    assert.equal((await w.api('POST', `/api/v1/broadcasts/${created.body.id}/start`, {})).status, 200);
+    const done = await drive(created.body.id);
+    assert.deepEqual([done.state, done.funnel.sent], ['completed', 1]);
+    assert.equal(textsTo(fede as TgSimUser).length, 1);
+    const recipients = await w.api('GET', `/api/v1/broadcasts/${created.body.id}/recipients`);
+    assert.equal(recipients.body.data[0].address, String((fede as TgSimUser).id), 'addressed by its chat, not its wa_id');
+  });
+
+  test('a CSV of Telegram chat ids: known chats import; unknown, opted-out, blocked, malformed and repeated rows are reported by line', async () => {
+    const [gil, hugo, ines] = await usersWhoWrote([
+      { name: 'Gil', optIn: true, tag: 'tg-csv' },
+      { name: 'Hugo', optIn: false, tag: 'tg-csv' },
+      { name: 'Ines', optIn: true, tag: 'tg-csv' },
+    ]);
+    // Ines blocks the bot; the my_chat_member update tells Switchboard.
+    (ines as TgSimUser).block();
+    assert.ok(await tg.drain());
+    await w.settle();
+    const id = (u: TgSimUser | undefined) => String(u?.id);
+    const imported = await importCsv(
+      'tg csv',
+      ['telegram_chat_id,code', `${id(gil)},G-1`, '999000111,X-1', `${id(hugo)},H-1`, `${id(ines)},I-1`, 'abc,Z-1', `${id(gil)},G-2`].join(
+        '\n',
+      ),
+    );
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    const { audience, report } = imported.body;
+    assert.equal(report.imported, 1);
+    assert.deepEqual(
+      // Malformed rows are reported as read, the others per batch: compared by line.
+      report.rejected_rows.map((r: any) => [r.line, r.reason]).sort((a: number[], b: number[]) => Number(a[0]) - Number(b[0])),
+      [
+        [3, 'unknown_chat'],
+        [4, 'opted_out'],
+        [5, 'blocked'],
+        [6, 'bad_number'],
+        [7, 'duplicate'],
+      ],
+    );
+    assert.deepEqual(report.by_reason, { bad_number: 1, missing_variable: 0, duplicate: 1, opted_out: 1, blocked: 1, unknown_chat: 1 });
+    const rowAt = (line: number) => report.rejected_rows.find((r: any) => r.line === line);
+    assert.match(rowAt(3).message, /wrote to it first/);
+    assert.match(rowAt(5).message, /blocked the bot/);
+    assert.deepEqual(audience.columns, ['code']);
+    assert.deepEqual([audience.members, audience.members_by_channel], [1, { whatsapp: 0, telegram: 1 }]);
+    // chat_id is read the same way.
+    const short = await importCsv('tg csv 2', `chat_id,code\n${id(gil)},G-9\n`);
+    assert.deepEqual([short.status, short.body.report.imported, short.body.audience.columns], [201, 1, ['code']]);
+
+    const created = await w.api('POST', '/api/v1/broadcasts', {
+      name: 'csv on Telegram',
+      channel_id: channelId(),
+      text: 'Tu código: {{1}}',
+      audience_id: audience.id,
+      parameters: { body: [{ column: 'code' }] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal((await w.api('POST', `/api/v1/broadcasts/${created.body.id}/start`, {})).status, 200);
+    const done = await drive(created.body.id);
+    assert.deepEqual([done.state, done.funnel.sent], ['completed', 1]);
+    assert.deepEqual(textsTo(gil as TgSimUser), ['Tu código: G-1']);
   });
 
   test('a user who blocked the bot after the start: the 403 marks the recipient failed with telegram_blocked', async () => {
