@@ -7,18 +7,23 @@ import { type BroadcastState, followBroadcast, summaryLine } from './broadcast-p
 
 const USAGE = `Usage:
   npm run broadcast -- send --template <name> --csv <file> [--number <id>] [options]
+  npm run broadcast -- send --text "Hola {{1}}" --csv <file> --number <bot channel id> [options]
   npm run broadcast -- start <broadcast id> [--schedule <time> --time-zone <zone>]
   npm run broadcast -- status <broadcast id> [--once]
 
-Sends an approved template to the customers of a CSV file through a running Switchboard, and
-follows it with a live progress bar (sent / delivered / read / failed, rate, ETA).
+Sends an approved template (WhatsApp) or a text (a Telegram bot) to the customers of a CSV file
+through a running Switchboard, and follows it with a live progress bar (sent / delivered / read /
+failed, rate, ETA).
 
 send:
-  --template <name>          the template's name (or id, tpl_...); required
-  --csv <file>               phone column (E.164, or national numbers with --default-country), then
-                             one column per template variable; attributes.<key> columns set contact
-                             attributes; required
-  --number <id>              the WhatsApp number's channel id (default: the first configured)
+  --template <name>          the template's name (or id, tpl_...); a WhatsApp number: required
+  --text <message>           a Telegram bot: the message, {{1}}... (or {{name}}) filled per customer
+                             like a template's variables; give --template or --text, not both
+  --csv <file>               phone column (E.164, or national numbers with --default-country) or,
+                             for a bot, a telegram_chat_id (or chat_id) column, then one column per
+                             variable; attributes.<key> columns set contact attributes; required
+  --number <id>              the number's (or bot's, tg_<bot id>) channel id (default: the first
+                             configured)
   --language <code>          the template's language, e.g. es_MX (when the name has several)
   --param <value>            a template variable, in order (repeat): column:<csv column>,
                              contact:<field>[=<fallback>], text:<value>, or <name>=<...> for named
@@ -28,8 +33,9 @@ send:
   --name <name>              the broadcast's name (default: the file name and the time)
   --rate <n>                 messages per second, 1 to 1000 (default 80; the number's limit caps it)
   --override-opt-in <why>    UTILITY templates: also send to contacts with no recorded opt-in
-  --test-to <+E.164>         send the template to this number first (with the first recipient's
-                             parameters) and stop: the draft is kept; start it with \`start <id>\`
+  --test-to <+E.164|ct_...>  send the message to this number (or contact: a bot's test goes to a
+                             contact who wrote to it) first, with the first recipient's parameters,
+                             and stop: the draft is kept; start it with \`start <id>\`
   --schedule <time>          start later: ISO time with offset, or a local time with --time-zone
   --time-zone <zone>         IANA time zone for --schedule, e.g. America/Mexico_City
   --no-wait                  start and return, without following the progress
@@ -52,6 +58,7 @@ class Refused extends Error {}
 
 const OPTIONS = {
   template: { type: 'string' },
+  text: { type: 'string' },
   csv: { type: 'string' },
   number: { type: 'string' },
   language: { type: 'string' },
@@ -136,11 +143,21 @@ function intOption(v: string | undefined, name: string, min: number, max: number
 }
 
 async function send(target: ApiTarget, v: Values, intervalMs: number): Promise<number> {
-  if (!v.template) throw new UsageError('--template is required: the approved template to send (its name, or tpl_... id).');
+  if (v.template && v.text !== undefined) throw new UsageError('Give --template (a WhatsApp number) or --text (a Telegram bot), not both.');
+  if (!v.template && v.text === undefined)
+    throw new UsageError(
+      '--template is required: the approved template to send (its name, or tpl_... id); or --text, the message a Telegram bot sends.',
+    );
+  if (v.text !== undefined && v.text.trim() === '') throw new UsageError('--text is empty: give the message to send.');
+  if (v.text !== undefined && (v.language || v['override-opt-in']))
+    throw new UsageError('--language and --override-opt-in are for templates; a text broadcast reaches only opted-in customers.');
   if (!v.csv) throw new UsageError('--csv is required: the file of customers (a phone column, then one column per variable).');
   if (v['time-zone'] && !v.schedule) throw new UsageError('--time-zone goes with --schedule.');
-  if (v['test-to'] && !v['test-to'].startsWith('+'))
-    throw new UsageError(`--test-to must be an E.164 number with its country code, like +5215512345678 (got "${v['test-to']}").`);
+  const testTo = v['test-to'];
+  if (testTo && !testTo.startsWith('+') && !testTo.startsWith('ct_'))
+    throw new UsageError(
+      `--test-to must be an E.164 number with its country code, like +5215512345678, or a contact id (ct_...) (got "${testTo}").`,
+    );
   const rate = intOption(v.rate, 'rate', 1, 1000);
   let csv: Buffer;
   try {
@@ -169,7 +186,7 @@ async function send(target: ApiTarget, v: Values, intervalMs: number): Promise<n
   };
   const made = await callApi(target, 'POST', '/api/v1/broadcasts', {
     name: v.name ?? `${basename(v.csv)} ${new Date().toISOString().slice(0, 16)}`,
-    template: v.template,
+    ...(v.text !== undefined ? { text: v.text } : { template: v.template }),
     ...(v.language ? { language: v.language } : {}),
     ...(v.number ? { channel_id: v.number } : {}),
     audience_id: audience.id,
@@ -185,11 +202,11 @@ async function send(target: ApiTarget, v: Values, intervalMs: number): Promise<n
   if (!(await validate(target, id))) return 1;
 
   // 4. A test send first, if asked: then stop, the draft kept.
-  const testTo = v['test-to'];
   if (testTo) {
-    const t = await callApi(target, 'POST', `/api/v1/broadcasts/${id}/test-send`, { phone: testTo });
+    const to = testTo.startsWith('+') ? { phone: testTo } : { contact_id: testTo };
+    const t = await callApi(target, 'POST', `/api/v1/broadcasts/${id}/test-send`, to);
     if (t.status !== 202) throw new Refused(`The test send was refused: ${errorLine(t)}`);
-    out(`Test sent to ${testTo} (message ${t.body.message_id}): "${t.body.rendered}"`);
+    out(`Test sent to ${t.body.to} (message ${t.body.message_id}): "${t.body.rendered}"`);
     out(`Check it, then start the broadcast: npm run broadcast -- start ${id}`);
     return 0;
   }
@@ -202,12 +219,18 @@ async function validate(target: ApiTarget, id: string): Promise<boolean> {
   if (checked.status !== 200) throw new Refused(`Validation was refused: ${errorLine(checked)}`);
   const c = checked.body;
   const ex = c.excluded;
-  err(`Checked: ${c.recipients} to send; excluded: ${ex.not_opted_in} not opted in, ${ex.opted_out} opted out, ${ex.blocked} blocked.`);
+  const offChannel = ex.not_on_channel ? `, ${ex.not_on_channel} never wrote to the bot` : '';
+  err(
+    `Checked: ${c.recipients} to send; excluded: ${ex.not_opted_in} not opted in, ${ex.opted_out} opted out, ${ex.blocked} blocked${offChannel}.`,
+  );
   if (c.ok) return true;
   err(`Cannot start broadcast ${id}:`);
-  if (c.template_status !== 'APPROVED') err(`  the template is ${c.template_status}; only APPROVED templates can be sent.`);
+  if (c.template_status !== null && c.template_status !== 'APPROVED')
+    err(`  the template is ${c.template_status}; only APPROVED templates can be sent.`);
   if (c.error_count > 0) {
-    err(`  ${c.error_count} recipient${c.error_count === 1 ? '' : 's'} do not fit the template:`);
+    err(
+      `  ${c.error_count} recipient${c.error_count === 1 ? '' : 's'} do not fit the ${c.template_status === null ? 'text' : 'template'}:`,
+    );
     for (const e of c.errors) err(`  ${e.line !== null ? `line ${e.line}` : e.contact_id} (${e.address}): ${e.code}: ${e.message}`);
     if (c.error_count > c.errors.length) err(`  ... and ${c.error_count - c.errors.length} more.`);
   }

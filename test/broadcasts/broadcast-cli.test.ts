@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { startSimulator, type Simulator } from '../../src/simulator/index.ts';
+import { startTelegramSimulator, type TelegramSimulator, type TgSimUser } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { freePort, simulatorNumberEnv, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
@@ -40,6 +41,7 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
 
 forEachDialect('broadcast CLI, recipients export and test send (real Switchboard process, simulator)', (dialect) => {
   let sim: Simulator;
+  let tg: TelegramSimulator;
   let sb: Child;
   let dir: string;
   let env: Record<string, string>;
@@ -73,9 +75,16 @@ forEachDialect('broadcast CLI, recipients export and test send (real Switchboard
       readProbability: 0,
       unregisteredNumbers: [UNREGISTERED],
     });
+    // A Telegram bot beside the number, for text broadcasts (the number stays the default channel).
+    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
+    const port = await freePort();
     sb = await spawnSwitchboard(
       {
-        PORT: String(await freePort()),
+        PORT: String(port),
+        TELEGRAM_BOT_TOKEN: tg.botToken,
+        TELEGRAM_API_URL: tg.url,
+        TELEGRAM_WEBHOOK_SECRET: 'cli_tg_secret_1',
+        TELEGRAM_WEBHOOK_BASE_URL: `http://127.0.0.1:${port}`,
         DATA_DIR: dir,
         ...(dialect === 'postgres' && postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
         SWITCHBOARD_ADMIN_TOKEN: ADMIN,
@@ -104,6 +113,7 @@ forEachDialect('broadcast CLI, recipients export and test send (real Switchboard
   after(async () => {
     await sb?.kill();
     await sim?.close();
+    await tg?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -244,5 +254,63 @@ forEachDialect('broadcast CLI, recipients export and test send (real Switchboard
     assert.equal(cancelled.body.state, 'cancelled');
     const st = await cli(['status', id, '--once'], env);
     assert.deepEqual([st.code, /cancelled/.test(st.stdout)], [1, true]);
+  });
+
+  test('send --text on a Telegram bot: a CSV of chat ids, a test to a contact, the text to each opted-in chat once; exit codes', async () => {
+    const botChannel = `tg_${tg.botToken.split(':')[0]}`;
+    const users = ['Ana', 'Beto'].map((first_name) => tg.user({ first_name }));
+    for (const u of users) u.send('hola');
+    assert.ok(await tg.drain());
+    const contactIdOf = async (u: TgSimUser) => {
+      let id = '';
+      await waitFor(
+        async () => {
+          id = (await api('GET', `/api/v1/contacts?q=${u.id}`)).body.data[0]?.id ?? '';
+          return id !== '';
+        },
+        20_000,
+        `the contact of chat ${u.id}`,
+      );
+      return id;
+    };
+    const ids = [];
+    for (const u of users) {
+      const id = await contactIdOf(u);
+      assert.equal((await api('POST', `/api/v1/contacts/${id}/opt-in`, {})).status, 200);
+      ids.push(id);
+    }
+    const [ana, beto] = users as [TgSimUser, TgSimUser];
+    const texts = (u: TgSimUser) =>
+      tg
+        .sent()
+        .filter((x) => x.method === 'sendMessage' && String(x.params.chat_id) === String(u.id))
+        .map((x) => String(x.params.text))
+        .filter((t) => !t.includes('demo bot')); // the demo bot's greeting to a first message
+    const file = csvFile('telegram.csv', ['telegram_chat_id,code', `${ana.id},A-1`, `${beto.id},B-2`, '999000111,X-9']);
+
+    const both = await cli(['send', '--text', 'x', '--template', 'aviso_cli', '--csv', file], env);
+    assert.deepEqual([both.code, /--template .* or --text .* not both/.test(both.stderr)], [2, true]);
+    const wrongNumber = await cli(['send', '--text', 'Hola {{1}}', '--csv', file], env);
+    assert.equal(wrongNumber.code, 1, wrongNumber.stderr);
+    assert.match(wrongNumber.stderr, /text_not_on_channel/);
+    const invalid = await cli(['send', '--text', 'Hola {{1}} {{2}}', '--csv', file, '--number', botChannel], env);
+    assert.equal(invalid.code, 1, invalid.stderr);
+    assert.match(invalid.stderr, /line 2 \(\d+\): text_param_missing/);
+    assert.match(invalid.stderr, /do not fit the text/);
+
+    // A test to Beto's contact (someone who wrote to the bot), the draft kept.
+    const tested = await cli(['send', '--text', 'Prueba {{1}}', '--csv', file, '--number', botChannel, '--test-to', ids[1] ?? ''], env);
+    assert.equal(tested.code, 0, tested.stderr);
+    assert.match(tested.stdout, new RegExp(`Test sent to ${beto.id} \\(message msg_\\w+\\): "Prueba A-1"`));
+    await waitFor(() => texts(beto).includes('Prueba A-1'), 10_000, 'the test arrives');
+
+    const r = await cli(['send', '--text', 'Hola, tu código es {{1}}', '--csv', file, '--number', botChannel, '--interval', '200'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Imported 2 customers .* 1 rows left out/);
+    assert.match(r.stderr, /line 4: unknown_chat/);
+    assert.match(r.stderr, /Checked: 2 to send/);
+    assert.match(r.stdout, /broadcast bc_\w+ completed: 2 recipients, sent 2, delivered \d+, read \d+, failed 0/);
+    assert.deepEqual(texts(ana), ['Hola, tu código es A-1']);
+    assert.deepEqual(texts(beto), ['Prueba A-1', 'Hola, tu código es B-2']);
   });
 });
