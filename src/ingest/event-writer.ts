@@ -16,18 +16,33 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
-/** A stored webhook: `pending` when the ingest loop still has to process it. */
+/**
+ * An acknowledged webhook: `pending` when the ingest loop still has to process it. `id` is its
+ * `webhook_events` row, null for one applied with its acknowledgement and kept whole by what it
+ * wrote (InlineOutcome.keptElsewhere), which has no row.
+ */
 export interface StoredEvent {
-  id: number;
+  id: number | null;
   pending: boolean;
+}
+
+/** What processing one webhook inline came to. */
+export interface InlineOutcome {
+  /** A partial problem to record on its event. */
+  problem?: string;
+  /**
+   * Applied, and everything it carried is kept by the rows it wrote (a pure status webhook: each
+   * status's JSON in `status_events`): no `webhook_events` row is written for it (issue #16).
+   */
+  keptElsewhere?: boolean;
 }
 
 /** Processing in the acknowledgement's own transaction (process-events.ts), where this process ingests. */
 export interface InlineIngest {
   /** False where this process does not ingest (role web) or has stopped. */
   active(): boolean;
-  /** One webhook's effects; returns a partial problem to record, throws when it cannot be processed. */
-  process(db: Executor, event: { parsed: unknown; text: string; receivedAt: number }, now: number): Promise<string | undefined>;
+  /** One webhook's effects; throws when it cannot be processed. */
+  process(db: Executor, event: { parsed: unknown; text: string; receivedAt: number }, now: number): Promise<InlineOutcome>;
   /** After a commit that processed events: the jobs they enqueued may run. */
   committed(): void;
   now(): number;
@@ -69,7 +84,7 @@ export class EventWriter {
 
   /** Stores a webhook for the ingest loop (pending); resolves with its id once committed. */
   async store(provider: string, body: string, receivedAt: number): Promise<number> {
-    return (await this.enqueue(provider, body, receivedAt, undefined, false)).id;
+    return Number((await this.enqueue(provider, body, receivedAt, undefined, false)).id); // never processed inline: always a row
   }
 
   /**
@@ -129,15 +144,14 @@ export class EventWriter {
     const out: StoredEvent[] = [];
     for (let i = 0; i < group.length; i++) {
       const w = group[i]!;
+      const done = outcome?.outcomes[i];
+      if (done?.keptElsewhere) {
+        out.push({ id: null, pending: false });
+        continue;
+      }
       const r = outcome
         ? await trx.executeQuery<{ id: number }>(
-            CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [
-              w.provider,
-              w.receivedAt,
-              w.body,
-              outcome.at,
-              outcome.problems[i] ?? null,
-            ]),
+            CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [w.provider, w.receivedAt, w.body, outcome.at, done?.problem ?? null]),
           )
         : await trx.executeQuery<{ id: number }>(CompiledQuery.raw(INSERT_PENDING[this.dialect.name], [w.provider, w.receivedAt, w.body]));
       out.push({ id: Number(r.rows[0]?.id), pending: outcome === undefined });
@@ -155,7 +169,7 @@ export class EventWriter {
     trx: Executor,
     inline: InlineIngest,
     group: Waiting[],
-  ): Promise<{ at: number; problems: Array<string | undefined> } | undefined> {
+  ): Promise<{ at: number; outcomes: InlineOutcome[] } | undefined> {
     if (this.dialect.multiProcess) {
       const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
       if (!lock.rows[0]?.ok) return undefined;
@@ -168,8 +182,8 @@ export class EventWriter {
       if (mark !== undefined) hint?.sawNone(mark);
     }
     const at = inline.now();
-    const problems: Array<string | undefined> = [];
-    for (const w of group) problems.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));
-    return { at, problems };
+    const outcomes: InlineOutcome[] = [];
+    for (const w of group) outcomes.push(await inline.process(trx, { parsed: w.parsed, text: w.body, receivedAt: w.receivedAt }, at));
+    return { at, outcomes };
   }
 }

@@ -5,7 +5,7 @@ import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
 import type { InlineIngest } from './event-writer.ts';
 import { INGEST_LOCK } from './ingest-lock.ts';
 import { PendingHint } from './pending-hint.ts';
-import { MAX_EVENT_ATTEMPTS, processEvents, processWebhookBody } from './process-events.ts';
+import { MAX_EVENT_ATTEMPTS, processEvents, processWebhook } from './process-events.ts';
 
 // Small enough that a webhook's insert never waits long behind a batch holding the connection;
 // smaller still while webhooks are arriving, so a batch is a short unit between acknowledgements.
@@ -43,7 +43,10 @@ export class IngestLoop {
     const { deps } = this;
     return {
       active: () => !this.stopped,
-      process: (db, event, now) => processWebhookBody(deps, db, event, now),
+      process: async (db, event, now) => {
+        const { problem, keptAsStatuses } = await processWebhook(deps, db, event, now);
+        return { ...(problem ? { problem } : {}), keptElsewhere: keptAsStatuses };
+      },
       committed: () => deps.jobs.wake(),
       now: () => deps.clock.now(),
       warn: (obj, msg) => deps.logger.warn(obj, msg),

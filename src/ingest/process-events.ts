@@ -62,11 +62,32 @@ export async function processWebhookBody(
   event: { parsed: unknown; text: string; receivedAt: number },
   now: number,
 ): Promise<string | undefined> {
+  return (await processWebhook(deps, db, event, now)).problem;
+}
+
+/** What processing one webhook came to (the acknowledgement's inline path, event-writer.ts). */
+export interface WebhookOutcome {
+  /** What went wrong with parts of it, recorded on its event. */
+  problem?: string;
+  /**
+   * Nothing but status callbacks, each applied and kept whole (its own JSON) in `status_events`:
+   * the webhook's row in `webhook_events` would hold nothing more (docs/reliability.md).
+   */
+  keptAsStatuses: boolean;
+}
+
+/** processWebhookBody, also saying whether the webhook is kept in full by what it wrote. */
+export async function processWebhook(
+  deps: Deps,
+  db: Executor,
+  event: { parsed: unknown; text: string; receivedAt: number },
+  now: number,
+): Promise<WebhookOutcome> {
   // U+0000 cannot be stored in PostgreSQL's text: replaced (U+FFFD) in every field on both databases.
   const body = replaceNul(event.parsed ?? JSON.parse(event.text), event.text);
   const received_at = event.receivedAt;
   const parsed = parseWhatsAppWebhook(body, received_at);
-  if (!parsed.ok) return `not a WhatsApp webhook: ${parsed.reason}`;
+  if (!parsed.ok) return { problem: `not a WhatsApp webhook: ${parsed.reason}`, keptAsStatuses: false };
   const problems: string[] = [];
   for (const m of parsed.value.messages) {
     const channel = deps.channels.byAccount(m.channelAccountId);
@@ -160,7 +181,9 @@ export async function processWebhookBody(
   await applyTemplateWebhooks(deps, db, parsed.value, now);
   await applyIdentityUpdates(deps, db, parsed.value.other, problems, now);
   await recordNumberQuality(db, deps.channels, parsed.value.other, now);
-  return problems.length ? problems.join('; ') : undefined;
+  if (problems.length) return { problem: problems.join('; '), keptAsStatuses: false };
+  const v = parsed.value;
+  return { keptAsStatuses: v.statuses.length > 0 && v.messages.length === 0 && v.templateEvents.length === 0 && v.other.length === 0 };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

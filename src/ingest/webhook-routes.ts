@@ -101,7 +101,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: { deps: Deps; in
       );
     }
     const stored = await writer.accept('whatsapp', raw.toString('utf8'), deps.clock.now(), body);
-    if (stored.pending) {
+    if (stored.pending && stored.id !== null) {
       deps.parsedBodies.remember(stored.id, body);
       ingest.wake();
     }

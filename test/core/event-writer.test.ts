@@ -34,7 +34,8 @@ forEachDialect('event writer: group commit with processing in the same transacti
         .execute();
       if (text === failOn) throw new Error(`cannot process ${text}`);
       processed.push(text);
-      return text.startsWith('partial') ? 'a partial problem' : undefined;
+      if (text.startsWith('kept')) return { keptElsewhere: true };
+      return text.startsWith('partial') ? { problem: 'a partial problem' } : {};
     },
     committed: () => void wakes++,
     now: () => 1_000,
@@ -79,8 +80,46 @@ forEachDialect('event writer: group commit with processing in the same transacti
       r.map((e) => [e.id, e.status, Number(e.processed_at), e.error]),
       stored.map((s, i) => [s.id, 'processed', 1_000, i === 1 ? 'a partial problem' : null]),
     );
-    assert.ok(stored[0]!.id < stored[1]!.id && stored[1]!.id < stored[2]!.id, 'ids in arrival order');
+    const ids = stored.map((s) => Number(s.id));
+    assert.ok(ids[0]! < ids[1]! && ids[1]! < ids[2]!, 'ids in arrival order');
     assert.equal(wakes, 1, 'one commit, one wake for the jobs it enqueued');
+  });
+
+  test('a webhook kept whole by what processing wrote (a pure status webhook) gets no webhook_events row', async () => {
+    await reset();
+    const writer = new EventWriter(storage.db, storage.dialect, { windowMs: 5, inline });
+    const stored = await Promise.all(
+      ['a', 'kept-b', 'c'].map((text) => writer.accept('whatsapp', JSON.stringify({ text }), 100, { text })),
+    );
+    assert.deepEqual(
+      stored.map((s) => [s.id === null, s.pending]),
+      [
+        [false, false],
+        [true, false],
+        [false, false],
+      ],
+    );
+    assert.deepEqual(
+      (await rows()).map((e) => e.body),
+      [JSON.stringify({ text: 'a' }), JSON.stringify({ text: 'c' })],
+    );
+    assert.deepEqual(await settingsWritten(), ['perf-test:a', 'perf-test:c', 'perf-test:kept-b'], 'its effects committed with the group');
+
+    // If processing fails, nothing was applied: it is stored pending like the rest, for the loop.
+    await reset();
+    failOn = 'y';
+    const again = await Promise.all(['kept-x', 'y'].map((text) => writer.accept('whatsapp', JSON.stringify({ text }), 100, { text })));
+    assert.deepEqual(
+      again.map((s) => [s.id === null, s.pending]),
+      [
+        [false, true],
+        [false, true],
+      ],
+    );
+    assert.deepEqual(
+      (await rows()).map((e) => e.status),
+      ['pending', 'pending'],
+    );
   });
 
   test('a processing failure rolls back only the processing: every event stored pending', async () => {
@@ -109,7 +148,7 @@ forEachDialect('event writer: group commit with processing in the same transacti
     const older = await writer.store('whatsapp', JSON.stringify({ text: 'old' }), 100);
     const later = await writer.accept('whatsapp', JSON.stringify({ text: 'new' }), 101, { text: 'new' });
     assert.ok(later.pending, 'left to the ingest loop, which goes oldest first');
-    assert.ok(later.id > older);
+    assert.ok(Number(later.id) > older);
     assert.deepEqual(processed, []);
     assert.deepEqual(
       (await rows()).map((e) => e.status),

@@ -185,6 +185,41 @@ forEachDialect('pipeline guarantees', (dialect) => {
     assert.equal(linked.message_id, out.id);
   });
 
+  test('a status webhook applied with its acknowledgement is kept as its status_events rows, with no webhook_events row', async () => {
+    const status = {
+      id: 'wamid.KEPTWHOLE',
+      status: 'delivered',
+      timestamp: '1700000001',
+      recipient_id: '1555',
+      conversation: { id: 'c1' },
+    };
+    const res = await postSigned(w.app.url, statusEnvelope(w.sim.phoneNumberId, [status]));
+    assert.equal(res.status, 200);
+    // Durable before the 200: the status is there without waiting for any loop.
+    const kept = await db().selectFrom('status_events').select(['raw', 'status']).where('external_id', '=', 'wamid.KEPTWHOLE').execute();
+    assert.deepEqual(
+      kept.map((k) => [k.status, JSON.parse(k.raw)]),
+      [['delivered', status]],
+    );
+    const rows = await db().selectFrom('webhook_events').select('id').where('body', 'like', '%wamid.KEPTWHOLE%').execute();
+    assert.equal(rows.length, 0);
+
+    // One that names a number we do not serve is not applied: its row keeps it, with the error.
+    const stray = await postSigned(
+      w.app.url,
+      statusEnvelope('999000', [{ id: 'wamid.STRAYNUMBER', status: 'sent', timestamp: '1700000001', recipient_id: '1555' }]),
+    );
+    assert.equal(stray.status, 200);
+    await w.settle();
+    const strayRow = await db()
+      .selectFrom('webhook_events')
+      .select(['status', 'error'])
+      .where('body', 'like', '%wamid.STRAYNUMBER%')
+      .executeTakeFirstOrThrow();
+    assert.equal(strayRow.status, 'processed');
+    assert.match(strayRow.error ?? '', /unknown phone_number_id 999000/);
+  });
+
   test('every inbound type is stored normalised with its raw payload; unknown types are unsupported', async () => {
     const from = '15552220004';
     const ts = `${Math.floor(w.clock.now() / 1000)}`;
