@@ -4,6 +4,7 @@ import { dialectOf } from '../storage/dialect.ts';
 import type { Executor } from '../storage/executor.ts';
 import { percentile } from './duration-histogram.ts';
 import { PeriodIndex, type ReportRange } from './report-periods.ts';
+import { sumTimeBlocks } from './time-block-reads.ts';
 
 export type ReportRow = Record<string, string | number | null>;
 
@@ -279,28 +280,51 @@ export async function responseTimesReport(
     agentId?: string;
   } & ChannelKindFilter,
 ): Promise<ReportRow[]> {
-  const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
-  const sums = await sumRollup(db, range, {
-    table: 'report_times',
-    // Per agent (a dim or a filter) only the hourly rollup has the column.
-    ...(f.groupBy === 'agent' || f.agentId !== undefined ? {} : { daily: 'report_times_day' as const }),
-    dims: ['metric', ...dim, 'bucket'],
-    sums: ['n', 'total_ms'],
-    where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
-    channelKind: f.channelKind,
-  });
-  const groups = new Map<string, { key: ReportRow; counts: Map<number, number>; n: number; total: number }>();
-  for (const { key, sums: s } of sums.values()) {
-    const { bucket, ...rest } = key;
-    const k = JSON.stringify(rest);
-    let g = groups.get(k);
-    if (!g) groups.set(k, (g = { key: rest, counts: new Map(), n: 0, total: 0 }));
-    g.counts.set(Number(bucket), (g.counts.get(Number(bucket)) ?? 0) + (s.n ?? 0));
-    g.n += s.n ?? 0;
-    g.total += s.total_ms ?? 0;
+  const groups: Array<{ key: ReportRow; counts: Map<number, number>; n: number; total: number }> = [];
+  if (range.interval === 'hour') {
+    // By hour: the hourly rollup, one row per hour as it answers.
+    const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
+    const sums = await sumRollup(db, range, {
+      table: 'report_times',
+      dims: ['metric', ...dim, 'bucket'],
+      sums: ['n', 'total_ms'],
+      where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
+      channelKind: f.channelKind,
+    });
+    const byKey = new Map<string, (typeof groups)[number]>();
+    for (const { key, sums: s } of sums.values()) {
+      const { bucket, ...rest } = key;
+      const k = JSON.stringify(rest);
+      let g = byKey.get(k);
+      if (!g) byKey.set(k, (g = { key: rest, counts: new Map(), n: 0, total: 0 }));
+      g.counts.set(Number(bucket), (g.counts.get(Number(bucket)) ?? 0) + (s.n ?? 0));
+      g.n += s.n ?? 0;
+      g.total += s.total_ms ?? 0;
+    }
+    groups.push(...byKey.values());
+  } else {
+    // Day, week or none: each period's hours as 6-hour and UTC-day blocks with the bucket counts
+    // in one column (report_time_blocks, 0037), plus the few edge hours from report_times.
+    const { labels, spans } = periodSpans(range);
+    const dim = f.groupBy === 'none' ? null : (`${f.groupBy}_id` as const);
+    for (const g of await sumTimeBlocks(db, spans, dim, {
+      business: f.businessHours ? 1 : 0,
+      metric: f.metric,
+      channelId: f.channelId,
+      teamId: f.teamId,
+      agentId: f.agentId,
+      channelKind: f.channelKind,
+    })) {
+      const key: ReportRow = {};
+      const label = labels[g.period] ?? null;
+      if (label !== null) key.period = label;
+      key.metric = g.metric;
+      if (dim) key[dim] = g.dim;
+      groups.push({ key, counts: g.counts, n: g.n, total: g.total });
+    }
   }
   return sorted(
-    [...groups.values()]
+    groups
       .filter((g) => g.n > 0)
       .map((g) => ({
         ...g.key,

@@ -576,6 +576,19 @@ export interface Database {
     n: number;
     total_ms: number;
   };
+  /** report_times per 6-hour or UTC-day block, the bucket counts in one column (0037-report-time-blocks). */
+  report_time_blocks: {
+    span: number;
+    start: number;
+    metric: string;
+    business: number;
+    channel_id: string;
+    team_id: string;
+    agent_id: string;
+    n: number;
+    total_ms: number;
+    counts: string;
+  };
   report_templates: {
     hour: number;
     channel_id: string;

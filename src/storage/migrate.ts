@@ -35,6 +35,7 @@ import { operationsMigration } from './migrations/0030-operations.ts';
 import { aiNumberSettingsMigration } from './migrations/0033-ai-number-settings.ts';
 import { reportSpeedMigration } from './migrations/0035-report-speed.ts';
 import { channelUploadsMigration } from './migrations/0036-channel-uploads.ts';
+import { reportTimeBlocksMigration } from './migrations/0037-report-time-blocks.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -73,6 +74,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0033-ai-number-settings': aiNumberSettingsMigration(dialect),
     '0035-report-speed': reportSpeedMigration(dialect),
     '0036-channel-uploads': channelUploadsMigration(dialect),
+    '0037-report-time-blocks': reportTimeBlocksMigration(dialect),
   };
 }
 

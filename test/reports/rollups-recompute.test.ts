@@ -5,7 +5,11 @@ import { sql } from 'kysely';
 import { configuredBusinessHours } from '../../src/reports/business-time.ts';
 import { foldReportEvents } from '../../src/reports/fold-report-events.ts';
 import { foldAll } from './fold-all.ts';
+import { bucketOf, percentile } from '../../src/reports/duration-histogram.ts';
+import { PeriodIndex } from '../../src/reports/report-periods.ts';
 import { responseTimesReport } from '../../src/reports/report-queries.ts';
+import { Rollups, writeRollups } from '../../src/reports/rollup-writes.ts';
+import { addCounts, BLOCK_SPANS, encodeCounts } from '../../src/reports/time-blocks.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { History } from './report-history.ts';
@@ -78,6 +82,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
           'report_templates',
           'report_times',
           'report_times_day',
+          'report_time_blocks',
           'report_agents',
           'report_bot',
           'report_conversation_state',
@@ -254,6 +259,9 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
           .execute();
         assert.deepEqual(norm(timesDay), norm(timesByDay.rows), 'response times per day');
 
+        await checkTimeBlocks(db);
+        await checkTimeReports(db, T0 - 50 * HOUR, T0 + 150 * HOUR);
+
         // Reports read whole UTC days from it and the edge hours from report_times: per period, the
         // counts overall equal those per agent (read from report_times alone).
         for (const interval of ['day', 'week', 'none'] as const) {
@@ -277,4 +285,118 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
       { numRuns: Number(process.env.REPORT_PROPERTY_RUNS ?? 25) },
     );
   });
+
+  test('response-time blocks and reports on dense random times (fast-check)', async () => {
+    const db = w.app.deps.storage.db;
+    const time = fc.record({
+      hour: fc.integer({ min: -30 * 24, max: 30 * 24 }).map((h) => T0 + h * HOUR),
+      metric: fc.constantFrom('first_response', 'next_response'),
+      channel_id: fc.constantFrom('ch_a', 'ch_b'),
+      team_id: fc.constantFrom('', 'tm_1'),
+      agent_id: fc.constantFrom('usr_a', 'usr_b', 'api'),
+      business: fc.constantFrom(0, 1),
+      ms: fc.integer({ min: 0, max: 3 * 3_600_000 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(time, { maxLength: 80 }), { minLength: 1, maxLength: 4 }), async (batches) => {
+        for (const t of ['report_times', 'report_times_day', 'report_time_blocks'] as const) await db.deleteFrom(t).execute();
+        // Several batches, as several folds: later ones merge into the blocks' encoded counts.
+        for (const batch of batches) {
+          const r = new Rollups();
+          for (const { hour, business, ms, ...key } of batch) r.time(hour, key, business, bucketOf(ms), ms);
+          await db.transaction().execute((trx) => writeRollups(trx, r));
+        }
+        await checkTimeBlocks(db);
+        await checkTimeReports(db, T0 - 35 * 24 * HOUR, T0 + 35 * 24 * HOUR);
+        await checkTimeReports(db, T0 - 9 * 24 * HOUR + 5 * HOUR, T0 + 2 * 24 * HOUR + 13 * HOUR);
+      }),
+      { numRuns: Number(process.env.REPORT_PROPERTY_RUNS ?? 25) },
+    );
+  });
 });
+
+type Db = World['app']['deps']['storage']['db'];
+
+/** report_time_blocks (0037) against report_times summed per block. */
+async function checkTimeBlocks(db: Db): Promise<void> {
+  // The 6-hour and UTC-day blocks (0037) equal the hourly times summed per block, the bucket
+  // counts encoded in one column.
+  for (const span of BLOCK_SPANS) {
+    const ms = sql.raw(String(span * HOUR));
+    const hourly = await sql<Record<string, string | number>>`
+      select (hour / ${ms}) * ${ms} as start, metric, business, channel_id, team_id, agent_id, bucket, sum(n) as n, sum(total_ms) as total_ms
+      from report_times group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
+    const want = new Map<string, { n: number; total_ms: number; counts: Map<number, number> }>();
+    for (const r of hourly.rows) {
+      const k = [r.start, r.metric, r.business, r.channel_id, r.team_id, r.agent_id].join('|');
+      let b = want.get(k);
+      if (!b) want.set(k, (b = { n: 0, total_ms: 0, counts: new Map() }));
+      b.n += Number(r.n);
+      b.total_ms += Number(r.total_ms);
+      b.counts.set(Number(r.bucket), Number(r.n));
+    }
+    const got = await db.selectFrom('report_time_blocks').selectAll().where('span', '=', span).execute();
+    assert.deepEqual(
+      got
+        .map((r) => `${[r.start, r.metric, r.business, r.channel_id, r.team_id, r.agent_id].join('|')} ${r.n} ${r.total_ms} ${r.counts}`)
+        .sort(),
+      [...want.entries()].map(([k, b]) => `${k} ${b.n} ${b.total_ms} ${encodeCounts(b.counts)}`).sort(),
+      `response times per ${span}-hour block`,
+    );
+    for (const r of got) {
+      const c = new Map<number, number>();
+      addCounts(c, r.counts);
+      assert.ok(
+        [...c.values()].every((n) => n > 0),
+        'block counts are positive',
+      );
+    }
+  }
+}
+
+/** responseTimesReport over [from, to) against the hourly rows summed per period. */
+async function checkTimeReports(db: Db, from: number, to: number): Promise<void> {
+  // The reports read those blocks with signed edge corrections: per period and key, count,
+  // median, p90 and average equal a straight sum of the hourly rows in the period's hours.
+  for (const timeZone of ['America/Mexico_City', 'Asia/Tokyo', 'Asia/Kolkata'])
+    for (const interval of ['day', 'week', 'none'] as const) {
+      const range = { from, to, timeZone, interval };
+      const index = new PeriodIndex(range);
+      for (const groupBy of ['agent', 'team', 'none'] as const)
+        for (const businessHours of [false, true]) {
+          const dim = groupBy === 'none' ? null : (`${groupBy}_id` as const);
+          const rows = await db
+            .selectFrom('report_times')
+            .selectAll()
+            .where('business', '=', businessHours ? 1 : 0)
+            .where('hour', '>=', range.from)
+            .where('hour', '<', range.to)
+            .execute();
+          const want = new Map<string, { key: Record<string, unknown>; counts: Map<number, number>; n: number; total: number }>();
+          for (const r of rows) {
+            const key: Record<string, unknown> = {};
+            const label = interval === 'none' ? null : index.of(Number(r.hour));
+            if (label !== null) key.period = label;
+            key.metric = r.metric;
+            if (dim) key[dim] = r[dim] === '' ? null : r[dim];
+            const k = JSON.stringify(key);
+            let g = want.get(k);
+            if (!g) want.set(k, (g = { key, counts: new Map(), n: 0, total: 0 }));
+            g.counts.set(Number(r.bucket), (g.counts.get(Number(r.bucket)) ?? 0) + Number(r.n));
+            g.n += Number(r.n);
+            g.total += Number(r.total_ms);
+          }
+          const expected = [...want.values()].map((g) =>
+            JSON.stringify({
+              ...g.key,
+              count: g.n,
+              median_ms: percentile(g.counts, 0.5),
+              p90_ms: percentile(g.counts, 0.9),
+              avg_ms: Math.round(g.total / g.n),
+            }),
+          );
+          const got = (await responseTimesReport(db, range, { groupBy, businessHours })).map((r) => JSON.stringify(r));
+          assert.deepEqual(got.sort(), expected.sort(), `response times by ${interval} in ${timeZone} per ${groupBy}`);
+        }
+    }
+}
