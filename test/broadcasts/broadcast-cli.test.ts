@@ -241,6 +241,13 @@ forEachDialect('broadcast CLI, recipients export and test send (real Switchboard
     const id = /start (bc_\w+)/.exec(r.stdout)?.[1] ?? '';
     await waitFor(() => received('14155550399', 'aviso_corto').length === 1, 10_000, 'the test arrives');
     assert.equal(received('14155550301', 'aviso_corto').length, 0);
+    // The same test to a contact instead of a number (contact_id): it goes to the contact's number.
+    const olga = (await api('GET', '/api/v1/contacts?q=14155550301')).body.data[0];
+    const byContact = await api('POST', `/api/v1/broadcasts/${id}/test-send`, { contact_id: olga.id });
+    assert.deepEqual([byContact.status, byContact.body.to], [202, '+14155550301'], byContact.text);
+    await waitFor(() => received('14155550301', 'aviso_corto').length === 1, 10_000, 'the test to the contact arrives');
+    const both = await api('POST', `/api/v1/broadcasts/${id}/test-send`, { phone: '+14155550399', contact_id: olga.id });
+    assert.deepEqual([both.status, both.body.error.code], [422, 'recipient_required']);
     assert.equal((await api('GET', `/api/v1/broadcasts/${id}`)).body.state, 'draft');
     assert.equal((await api('POST', `/api/v1/broadcasts/${id}/test-send`, { phone: '5512345678' })).body.error.code, 'invalid_phone');
     assert.equal((await api('POST', '/api/v1/broadcasts/bc_none/test-send', { phone: '+14155550399' })).status, 404);
