@@ -305,8 +305,22 @@ export async function runReportBench(opts: {
     opts.say(`    folded in ${foldSeconds.toFixed(1)} s wall, ${((foldCpu.user + foldCpu.system) / 1e6).toFixed(1)} s CPU`);
     await sql`analyze`.execute(storage.db);
     let rollupRows = 0;
-    for (const t of ['report_volume', 'report_times', 'report_templates', 'report_costs', 'report_agents', 'report_bot'] as const)
-      rollupRows += Number((await storage.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+    const tableRows: string[] = [];
+    for (const t of [
+      'report_volume',
+      'report_times',
+      'report_times_day',
+      'report_time_blocks',
+      'report_templates',
+      'report_costs',
+      'report_agents',
+      'report_bot',
+    ] as const) {
+      const n = Number((await storage.db.selectFrom(t).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+      rollupRows += n;
+      tableRows.push(`${t} ${n.toLocaleString('en')}`);
+    }
+    opts.say(`    rollup rows: ${tableRows.join(', ')}`);
 
     const db = storage.db;
     const range = (interval: ReportRange['interval']): ReportRange => ({
@@ -321,12 +335,40 @@ export async function runReportBench(opts: {
       ['response times per agent (90 days)', () => responseTimesReport(db, range('none'), { groupBy: 'agent', businessHours: false })],
       ['response times by day, business hours', () => responseTimesReport(db, range('day'), { groupBy: 'none', businessHours: true })],
       ['response times per team by week', () => responseTimesReport(db, range('week'), { groupBy: 'team', businessHours: false })],
+      // The same three read as before migration 0037 (report_times and report_times_day): before and after on the same data.
+      ...(process.env.BENCH_REPORT_BEFORE === '1'
+        ? ([
+            [
+              'before 0037: response times per agent (90 days)',
+              () => responseTimesReport(db, range('none'), { groupBy: 'agent', businessHours: false }, 'hours'),
+            ],
+            [
+              'before 0037: response times by day, business hours',
+              () => responseTimesReport(db, range('day'), { groupBy: 'none', businessHours: true }, 'hours'),
+            ],
+            [
+              'before 0037: response times per team by week',
+              () => responseTimesReport(db, range('week'), { groupBy: 'team', businessHours: false }, 'hours'),
+            ],
+          ] as Array<[string, () => Promise<unknown[]>]>)
+        : []),
       ['agents', () => agentsReport(db, range('none'), { now })],
       ['bot containment by day', () => botReport(db, range('day'), {})],
       ['templates by day', () => templatesReport(db, range('day'), { groupBy: ['template', 'language'] })],
       ['broadcasts', () => broadcastsReport(db, range('none'), {})],
       ['costs by day, category and country', () => costsReport(db, range('day'), { groupBy: ['category', 'country'], currency: 'USD' })],
     ];
+    if (process.env.BENCH_REPORT_BEFORE === '1')
+      for (const [interval, f] of [
+        ['none', { groupBy: 'agent', businessHours: false }],
+        ['day', { groupBy: 'none', businessHours: true }],
+        ['week', { groupBy: 'team', businessHours: false }],
+      ] as const) {
+        const same =
+          JSON.stringify(await responseTimesReport(db, range(interval), f)) ===
+          JSON.stringify(await responseTimesReport(db, range(interval), f, 'hours'));
+        opts.say(`    response times by ${interval} per ${f.groupBy}: blocks and hourly rows answer ${same ? 'the same' : 'DIFFERENTLY'}`);
+      }
     const reports: ReportBenchRun['reports'] = [];
     for (const [name, run] of cases) {
       // Each request first folds the pending events (none here: one indexed query).

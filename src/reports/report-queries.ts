@@ -279,13 +279,19 @@ export async function responseTimesReport(
     teamId?: string;
     agentId?: string;
   } & ChannelKindFilter,
+  /**
+   * 'hours': read report_times (and report_times_day for whole UTC days not per agent) as before
+   * 0037, for any interval: the benchmark's before-and-after on the same data. Same answers.
+   */
+  source: 'blocks' | 'hours' = 'blocks',
 ): Promise<ReportRow[]> {
   const groups: Array<{ key: ReportRow; counts: Map<number, number>; n: number; total: number }> = [];
-  if (range.interval === 'hour') {
+  if (range.interval === 'hour' || source === 'hours') {
     // By hour: the hourly rollup, one row per hour as it answers.
     const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
     const sums = await sumRollup(db, range, {
       table: 'report_times',
+      ...(f.groupBy === 'agent' || f.agentId !== undefined ? {} : { daily: 'report_times_day' as const }),
       dims: ['metric', ...dim, 'bucket'],
       sums: ['n', 'total_ms'],
       where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
