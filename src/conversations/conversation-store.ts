@@ -76,7 +76,7 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
 export async function findOrInsertConversation(
   db: Executor,
   input: ConversationOpening,
-): Promise<{ conversation: ConversationRow; created: boolean }> {
+): Promise<{ conversation: ConversationRow; created: boolean; channelAutoAssign?: ChannelAutoAssignRow }> {
   // A contact this transaction created has no conversation yet: nothing to look up.
   const [open] = input.newContact ? [] : await runRaw<ConversationRow>(db, SELECT_OPEN, [input.channelId, input.contactId]);
   if (open) {
@@ -114,9 +114,22 @@ export async function findOrInsertConversation(
     .insertInto('conversations')
     .values(row)
     .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).where('status', '<>', sql.lit('closed')).doNothing())
-    .returning('id')
+    .returning([
+      'id',
+      // Read with the insert (primary-key probes), so the first message's auto-assignment needs no lookup (issue #16).
+      sql<string | null>`(select ch.auto_assign from channels ch where ch.id = conversations.channel_id)`.as('auto_assign'),
+      sql<string | null>`(select ch.auto_assign_team_id from channels ch where ch.id = conversations.channel_id)`.as('auto_assign_team_id'),
+      sql<
+        string | null
+      >`(select t.auto_assign from channels ch join teams t on t.id = ch.auto_assign_team_id where ch.id = conversations.channel_id)`.as(
+        'team_auto_assign',
+      ),
+    ])
     .executeTakeFirst();
-  if (inserted) return { conversation: row, created: true };
+  if (inserted) {
+    const { auto_assign, auto_assign_team_id, team_auto_assign } = inserted;
+    return { conversation: row, created: true, channelAutoAssign: { auto_assign, auto_assign_team_id, team_auto_assign } };
+  }
   // Another process opened it between our select and insert.
   const theirs = await db
     .selectFrom('conversations')
@@ -126,6 +139,13 @@ export async function findOrInsertConversation(
     .where('status', '<>', sql.lit('closed')) // a literal, so the partial unique index applies
     .executeTakeFirstOrThrow();
   return { conversation: theirs, created: false };
+}
+
+/** The number's auto-assignment columns (routing/auto-assign.ts reads them), as of the insert. */
+export interface ChannelAutoAssignRow {
+  auto_assign: string | null;
+  auto_assign_team_id: string | null;
+  team_auto_assign: string | null;
 }
 
 /** What opens a conversation (findOrInsertConversation). */

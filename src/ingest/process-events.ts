@@ -11,7 +11,7 @@ import { insertInbound } from '../conversations/message-store.ts';
 import { queueMediaFetch } from '../media/queue-media-fetch.ts';
 import type { Deps } from '../deps.ts';
 import { emitConversationClosed, emitConversationUpdated, emitMessageReceived } from '../event-webhooks/pipeline-events.ts';
-import { autoAssignOf } from '../routing/auto-assign.ts';
+import { autoAssignFromRow, autoAssignOf } from '../routing/auto-assign.ts';
 import { requestHuman } from '../routing/request-human.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { applyTemplateWebhooks } from '../templates/sync-templates.ts';
@@ -138,7 +138,7 @@ export async function processWebhook(
     await emitMessageReceived(db, deps.jobs, { messageId, now });
     // A conversation opened by this message: the number may route it to a human at once.
     if (conversation.created && m.kind !== 'system') {
-      const auto = await autoAssignOf(db, channel.id);
+      const auto = conversation.channelAutoAssign ? autoAssignFromRow(conversation.channelAutoAssign) : await autoAssignOf(db, channel.id);
       if (auto.mode === 'first_message')
         await requestHuman(db, deps, conversation.id, { ...(auto.teamId ? { teamId: auto.teamId } : {}), by: 'auto_assign' });
     }

@@ -1,4 +1,9 @@
-import { type ConversationOpening, type ConversationRow, findOrInsertConversation } from '../conversations/conversation-store.ts';
+import {
+  type ChannelAutoAssignRow,
+  type ConversationOpening,
+  type ConversationRow,
+  findOrInsertConversation,
+} from '../conversations/conversation-store.ts';
 import { emitConversationCreated } from '../event-webhooks/pipeline-events.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { Executor } from '../storage/executor.ts';
@@ -11,8 +16,8 @@ export async function openConversation(
   db: Executor,
   input: ConversationOpening,
   jobs?: JobQueue,
-): Promise<ConversationRow & { created: boolean }> {
-  const { conversation, created } = await findOrInsertConversation(db, input);
+): Promise<ConversationRow & { created: boolean; channelAutoAssign?: ChannelAutoAssignRow }> {
+  const { conversation, created, channelAutoAssign } = await findOrInsertConversation(db, input);
   if (created) await emitConversationCreated(db, jobs, { conversationId: conversation.id, now: input.now });
-  return { ...conversation, created };
+  return { ...conversation, created, ...(channelAutoAssign ? { channelAutoAssign } : {}) };
 }

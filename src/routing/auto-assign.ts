@@ -35,6 +35,13 @@ export async function autoAssignOf(db: Executor, channelId: string): Promise<Aut
     .select(['ch.auto_assign', 'ch.auto_assign_team_id', 't.auto_assign as team_auto_assign'])
     .where('ch.id', '=', channelId)
     .executeTakeFirst();
+  return autoAssignFromRow(row);
+}
+
+/** The setting from the number's columns and its team's mode, read by autoAssignOf or with a conversation's insert. */
+export function autoAssignFromRow(
+  row: { auto_assign: string | null; auto_assign_team_id: string | null; team_auto_assign: string | null } | undefined,
+): AutoAssignSetting {
   const numberMode = isAutoAssignMode(row?.auto_assign) ? row.auto_assign : 'off';
   const teamMode = isAutoAssignMode(row?.team_auto_assign) ? row.team_auto_assign : null;
   return { mode: teamMode ?? numberMode, teamId: row?.auto_assign_team_id ?? null, numberMode, teamMode };
