@@ -62,20 +62,13 @@ export async function writeTimeBlocks(trx: Executor, deltas: Map<string, { key: 
   for (let i = 0; i < list.length; i += 200) {
     const part = list.slice(i, i + 200);
     const existing = new Map<string, { n: number; total_ms: number; counts: string }>();
-    const bySpan = new Map<number, Set<number>>();
-    for (const d of part) {
-      let s = bySpan.get(d.key.span);
-      if (!s) bySpan.set(d.key.span, (s = new Set()));
-      s.add(d.key.start);
-    }
-    for (const [span, starts] of bySpan)
-      for (const r of await trx
-        .selectFrom('report_time_blocks')
-        .selectAll()
-        .where('span', '=', span)
-        .where('start', 'in', [...starts])
-        .execute())
-        existing.set(keyOf(r), { n: Number(r.n), total_ms: Number(r.total_ms), counts: r.counts });
+    // Exactly the rows these deltas touch (one primary-key probe each), not whole blocks.
+    for (const r of await trx
+      .selectFrom('report_time_blocks')
+      .selectAll()
+      .where((eb) => eb.or(part.map(({ key }) => eb.and(KEY_COLS.map((c) => eb(c, '=', key[c]))))))
+      .execute())
+      existing.set(keyOf(r), { n: Number(r.n), total_ms: Number(r.total_ms), counts: r.counts });
     const values = part.map(({ key, sums }) => {
       const old = existing.get(keyOf(key));
       const counts = new Map(sums.counts);
