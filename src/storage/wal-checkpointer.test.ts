@@ -38,6 +38,8 @@ test('under steady commits the WAL stays bounded: it is truncated once past 16 M
     const wal = join(dir, 'switchboard.sqlite-wal');
     const body = 'y'.repeat(4000);
     let largest = 0;
+    let previous = 0;
+    let truncated = false; // the file shrank after passing 16 MiB: the restart step ran
     // ~100 MB of commits back to back: a passive checkpoint never catches up with the writer.
     const end = Date.now() + 20_000;
     for (let i = 0; i < 25_000 && Date.now() < end; i++) {
@@ -45,14 +47,20 @@ test('under steady commits the WAL stays bounded: it is truncated once past 16 M
         storage.db,
       );
       if (i % 100 === 0) {
-        largest = Math.max(largest, statSync(wal).size);
+        const size = statSync(wal).size;
+        if (previous > 16 * 1024 * 1024 && size < previous) truncated = true;
+        previous = size;
+        largest = Math.max(largest, size);
         await new Promise((r) => setImmediate(r));
       }
     }
     const rows = await sql<{ n: number }>`select count(*) as n from webhook_events`.execute(storage.db);
     assert.equal(rows.rows[0]?.n, 25_000);
-    // Without the restart step it holds all ~100 MB; with it, 16 MiB plus what one check overshoots.
-    assert.ok(largest < 48_000_000, `the WAL reached ${largest} bytes`);
+    // Without the restart step it holds all ~100 MB; with it, 16 MiB plus what the writer adds
+    // between two checks of the background checkpointer (more when a loaded machine delays its
+    // thread: 49 MB at load 9, so the bound is loose and the truncation is what is checked).
+    assert.ok(truncated, `the WAL was never truncated after passing 16 MiB (largest ${largest} bytes)`);
+    assert.ok(largest < 80_000_000, `the WAL reached ${largest} bytes`);
   } finally {
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
