@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { Message, Note } from '../api/types.ts';
 import { useUsers } from './queries.ts';
 import { useReplyTo } from './reply-context.ts';
-import { timeOf } from './format.ts';
+import { clockTimeOf } from './format.ts';
 import { WaText } from './wa-format.tsx';
 
 const TICKS: Record<string, string> = {
@@ -65,7 +65,7 @@ export function MessageItem({ m, quoted, reactions }: { m: Message; quoted?: Mes
           </Button>
         )}
         <Text size="xs" c="gray.7">
-          {timeOf(m.sent_at ?? m.created_at)}
+          {clockTimeOf(m.sent_at ?? m.created_at)}
         </Text>
         {m.direction === 'out' && (
           <Text
@@ -233,7 +233,7 @@ export function NoteItem({ n }: { n: Note }) {
   return (
     <div className="bubble note" data-testid="note" role="note" aria-label={t('conv.note')}>
       <Text size="xs" fw={600} c="#6b4a00">
-        {t('conv.noteBy', { author })} · {timeOf(n.created_at)}
+        {t('conv.noteBy', { author })} · {clockTimeOf(n.created_at)}
       </Text>
       <WaText text={n.text} />
     </div>

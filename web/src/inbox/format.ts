@@ -60,6 +60,11 @@ export function timeOf(iso: string | null): string {
   return formatter(dayOf(at) === dayOf(serverNow()) ? 'time' : 'date').format(at);
 }
 
+/** The time of day only: inside the conversation a day separator above already names the day. */
+export function clockTimeOf(iso: string | null): string {
+  return iso ? formatter('time').format(Date.parse(iso)) : '';
+}
+
 export function dayLabel(iso: string): string {
   const day = dayOf(Date.parse(iso));
   const now = serverNow();
