@@ -3,6 +3,7 @@ import { loadAverage } from './machine.ts';
 import { round } from './stats.ts';
 import { settle, switchboardSpec } from './switchboard-with-simulator.ts';
 import { startTargetProcess, usageBetween, type TargetHandle } from './target-client.ts';
+import { resetPostgres } from '../test/support/reset-postgres.ts';
 
 /**
  * `npm run bench -- --only broadcast` (issue #17): a broadcast to the simulator's customers with
@@ -16,6 +17,7 @@ import { startTargetProcess, usageBetween, type TargetHandle } from './target-cl
  * backlog is empty, and exactly once (every customer received the template once, nobody twice).
  */
 export interface BroadcastBenchRun {
+  database: 'sqlite' | 'postgres';
   limit: number;
   recipients: number;
   /** recipients / (last send - first send). */
@@ -57,15 +59,22 @@ async function startWithRetries(start: () => Promise<TargetHandle>, say: (line: 
 
 export async function runBroadcastBench(
   sim: Simulator,
-  opts: { limit: number; recipients: number; phonePrefix: string; say: (line: string) => void },
+  opts: { limit: number; recipients: number; phonePrefix: string; databaseUrl?: string; say: (line: string) => void },
 ): Promise<BroadcastBenchRun> {
   const { limit, say } = opts;
-  const spec = { ...switchboardSpec(sim, 'all'), throughputPerSecond: limit };
-  const target = await startWithRetries(() => startTargetProcess({ type: 'switchboard', spec }, `switchboard-broadcast-${limit}`), say);
+  // A PostgreSQL run starts from an empty test database (resetPostgres refuses one not named for tests).
+  if (opts.databaseUrl) await resetPostgres(opts.databaseUrl);
+  const spec = {
+    ...switchboardSpec(sim, 'all'),
+    throughputPerSecond: limit,
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+  };
+  const label = `switchboard-broadcast-${limit}${opts.databaseUrl ? '-pg' : ''}`;
+  const target = await startWithRetries(() => startTargetProcess({ type: 'switchboard', spec }, label), say);
   try {
     const check = await sim.setWebhookUrl(`${target.url}/webhooks/whatsapp`);
     if (!check.ok) throw new Error(`the simulator could not verify Switchboard's webhook: ${check.status ?? ''} ${check.error ?? ''}`);
-    return await measure(sim, target, opts);
+    return { database: opts.databaseUrl ? 'postgres' : 'sqlite', ...(await measure(sim, target, opts)) };
   } finally {
     await target.stop().catch(() => undefined);
     say(`    (Switchboard at ${limit} msg/s stopped)`);
@@ -76,7 +85,7 @@ async function measure(
   sim: Simulator,
   target: TargetHandle,
   opts: { limit: number; recipients: number; phonePrefix: string; say: (line: string) => void },
-): Promise<BroadcastBenchRun> {
+): Promise<Omit<BroadcastBenchRun, 'database'>> {
   const { limit, recipients, say } = opts;
   const api = async (method: string, path: string, body?: unknown, contentType = 'application/json') => {
     const res = await fetch(`${target.url}${path}`, {
@@ -186,7 +195,7 @@ async function measure(
 
 export function renderBroadcastRun(r: BroadcastBenchRun): string {
   return [
-    `    limit ${r.limit} msg/s, ${r.recipients.toLocaleString('en')} recipients: ${r.state}; sustained ${r.sustainedPerSecond} msg/s over ${r.sendSeconds} s`,
+    `    ${r.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, limit ${r.limit} msg/s, ${r.recipients.toLocaleString('en')} recipients: ${r.state}; sustained ${r.sustainedPerSecond} msg/s over ${r.sendSeconds} s`,
     `      max in any 1 s window ${r.maxInAnySecond} (limit ${r.limit}); whole seconds min/median/max ${r.perSecond.min}/${r.perSecond.median}/${r.perSecond.max} over ${r.perSecond.seconds} s`,
     `      Switchboard CPU ${r.cpuUsPerRecipient} us per recipient (send + 3 statuses), ${r.cpuCores} cores, loop ${r.loopUtilisation}; window ${r.windowSeconds} s${r.drained ? '' : ' (NOT drained)'}`,
     `      exactly once: ${r.receivedOnce} once, ${r.receivedTwice} twice or more, ${r.neverReceived} never; load average ${r.loadAverage.start.join(' ')} -> ${r.loadAverage.end.join(' ')}`,

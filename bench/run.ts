@@ -13,7 +13,8 @@
  * `npm run bench -- --only paced [--runs 3]` runs only (p), repeated, and prints the medians
  * (bench-paced-results.json); BENCH_PG_URL adds Switchboard on PostgreSQL to (p).
  * `npm run bench -- --only broadcast` runs only the broadcast phase (issue #17, bench/broadcast.ts):
- * 20,000 recipients at 1,000 msg/s, then the default 80 msg/s (bench-broadcast-results.json).
+ * 20,000 recipients at 1,000 msg/s, then the default 80 msg/s (bench-broadcast-results.json); with
+ * BENCH_PG_URL (a test database, emptied) each also on PostgreSQL (BENCH_BROADCAST_SQLITE=0: only there).
  * `npm run bench -- --only ai`: the offline AI assistant over 1,000 articles (issue #18, bench/ai-assistant.ts;
  * bench-ai-results.json).
  * `npm run bench -- --only reports`: every report over 90 days on a seeded history (issue #19, bench/reports.ts;
@@ -143,10 +144,25 @@ async function main(): Promise<void> {
         [80, Number(process.env.BENCH_BROADCAST_RECIPIENTS_80 ?? (settings.quick ? 400 : 3200)), '141580'],
       ] as const) {
         if (limits && !limits.includes(limit)) continue;
-        say(`(broadcast) ${recipients.toLocaleString('en')} recipients, the number's limit ${limit} msg/s ...`);
-        const run = await runBroadcastBench(sim, { limit, recipients, phonePrefix: prefix, say });
-        say(renderBroadcastRun(run));
-        runs.push(run);
+        // BENCH_PG_URL (a test database, emptied first) adds the same run on PostgreSQL; BENCH_BROADCAST_SQLITE=0 leaves SQLite out.
+        const databases = [
+          ...(process.env.BENCH_BROADCAST_SQLITE === '0' ? [] : [undefined]),
+          ...(process.env.BENCH_PG_URL ? [process.env.BENCH_PG_URL] : []),
+        ];
+        for (const databaseUrl of databases) {
+          say(
+            `(broadcast) ${databaseUrl ? 'PostgreSQL' : 'SQLite'}: ${recipients.toLocaleString('en')} recipients, the number's limit ${limit} msg/s ...`,
+          );
+          const run = await runBroadcastBench(sim, {
+            limit,
+            recipients,
+            phonePrefix: databaseUrl ? `${prefix.slice(0, -1)}9` : prefix,
+            say,
+            ...(databaseUrl ? { databaseUrl } : {}),
+          });
+          say(renderBroadcastRun(run));
+          runs.push(run);
+        }
       }
       const out = { timestamp: new Date().toISOString(), machine: { ...machine, loadAverageAtEnd: loadAverage() }, runs };
       writeFileSync(broadcastResultsPath, `${JSON.stringify(out, null, 2)}\n`);
