@@ -100,8 +100,21 @@ const conversationFields = {
       lists: Type.Boolean({ description: 'interactive lists' }),
       reactions: Type.Boolean({ description: 'reactions' }),
       uploads: Type.Boolean({
-        description: 'files can be uploaded (POST /api/v1/media with this channel_id) and sent by media_id; false on Telegram for now',
+        description: 'files can be uploaded (POST /api/v1/media with this channel_id) and sent by media_id',
       }),
+      upload_limits: Type.Object(
+        {
+          image: Type.Integer(),
+          video: Type.Integer(),
+          audio: Type.Integer(),
+          document: Type.Integer(),
+          sticker: Type.Integer(),
+        },
+        {
+          description:
+            'the largest file, in bytes, POST /api/v1/media takes for this channel per message kind (a larger one is 413 file_too_large): WhatsApp image 5 MB, video, audio and document 16 MB, sticker 500 KB; Telegram image 10 MB, others 50 MB, sticker 512 KB',
+        },
+      ),
     },
     {
       description:
@@ -151,7 +164,16 @@ export const conversationExample = {
   status: 'active',
   channel_id: 'wa_106540352242922',
   channel: 'whatsapp',
-  capabilities: { service_window: true, templates: true, read_receipts: true, edits: true, lists: true, reactions: true, uploads: true },
+  capabilities: {
+    service_window: true,
+    templates: true,
+    read_receipts: true,
+    edits: true,
+    lists: true,
+    reactions: true,
+    uploads: true,
+    upload_limits: { image: 5242880, video: 16777216, audio: 16777216, document: 16777216, sticker: 512000 },
+  },
   contact: {
     id: 'ct_01J9Z',
     name: 'Olga Ruiz',

@@ -3,6 +3,7 @@ import { isWaId } from '../core/whatsapp-ids.ts';
 import type { ConversationRow } from './conversation-store.ts';
 import { snakeCaseKeys } from '../core/snake-case-keys.ts';
 import { customerWindow } from './customer-window.ts';
+import { uploadLimitsOf } from './media-kinds.ts';
 import type { MessageRow } from './message-store.ts';
 
 type ViewRow = ConversationRow & {
@@ -96,6 +97,7 @@ export function channelView(kind: string | null) {
       lists: cap.lists,
       reactions: cap.reactions,
       uploads: cap.uploads,
+      upload_limits: uploadLimitsOf(channel),
     },
   };
 }

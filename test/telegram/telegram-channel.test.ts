@@ -8,6 +8,8 @@ import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 import { SseClient } from '../inbox/sse-client.ts';
 import { waitFor } from '../support/wait-for.ts';
 
+const MB = 1024 * 1024;
+
 // Telegram end to end: the Telegram simulator posts updates to Switchboard's webhook, Switchboard
 // stores them as contacts, conversations and messages, and replies go back through the Bot API.
 forEachDialect('Telegram channel', (dialect) => {
@@ -303,7 +305,7 @@ forEachDialect('Telegram channel', (dialect) => {
       id: string;
       channel_id: string;
       channel: string;
-      capabilities: Record<string, boolean>;
+      capabilities: Record<string, unknown>;
       contact: { wa_id: string | null };
     };
     const telegram = {
@@ -314,6 +316,8 @@ forEachDialect('Telegram channel', (dialect) => {
       lists: true,
       reactions: true,
       uploads: true,
+      // The Bot API's sizes (10 MB photos, 50 MB files, 512 KB stickers): the composer checks these.
+      upload_limits: { image: 10 * MB, video: 50 * MB, audio: 50 * MB, document: 50 * MB, sticker: 512 * 1024 },
     };
     const whatsapp = {
       service_window: true,
@@ -323,6 +327,8 @@ forEachDialect('Telegram channel', (dialect) => {
       lists: true,
       reactions: true,
       uploads: true,
+      // Meta's sizes, documents held to the 16 MB this API uploads (larger ones go by link).
+      upload_limits: { image: 5 * MB, video: 16 * MB, audio: 16 * MB, document: 16 * MB, sticker: 500 * 1024 },
     };
     const expect = (v: View) => {
       assert.equal(v.channel, v.channel_id === channelId() ? 'telegram' : 'whatsapp', v.channel_id);

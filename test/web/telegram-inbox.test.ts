@@ -6,6 +6,7 @@ import { waitFor } from '../support/wait-for.ts';
 import { LAPTOP, PHONE, signIn, startWebWorld } from './web-world.ts';
 
 const HOUR = 3600_000;
+const MB = 1024 * 1024;
 
 // Both channels in one inbox (issue 20): the Telegram simulator posts to Switchboard's webhook
 // beside the WhatsApp simulator, and a real Chromium works the inbox.
@@ -99,6 +100,19 @@ forEachDialect('web app: Telegram and WhatsApp in one inbox', (dialect) => {
       mime_type: 'application/pdf',
       size: pdf.length,
     });
+
+    // The composer checks Telegram's sizes here (capabilities.upload_limits), not WhatsApp's: a photo
+    // over the Bot API's 10 MB is refused before any upload; a 6 MB one (over WhatsApp's 5 MB) goes.
+    const uploads: string[] = [];
+    page.on('request', (r) => new URL(r.url()).pathname === '/api/v1/media' && uploads.push(r.method()));
+    const fileInput = page.getByTestId('composer').locator('input[type=file]');
+    await fileInput.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(10 * MB + 1, 1) });
+    await page.getByRole('alert').filter({ hasText: 'huge.png is too big: 10 MB at most' }).waitFor();
+    assert.deepEqual(uploads, [], 'nothing uploaded for a refused file');
+    await fileInput.setInputFiles({ name: 'six.png', mimeType: 'image/png', buffer: Buffer.alloc(6 * MB, 1) });
+    const photo = await tg.waitForSent((s) => s.method === 'sendPhoto' && s.params.chat_id === String(tess.id), 10_000);
+    assert.equal(photo.upload?.size, 6 * MB);
+    assert.deepEqual(uploads, ['POST']);
 
     // A new Telegram customer shows up live with the badge, also on a phone.
     const phone = await ww.page(PHONE);

@@ -36,6 +36,8 @@ export interface ChannelCapabilities {
   reactions: boolean;
   /** Files can be uploaded (POST /api/v1/media) and sent: the composer's paperclip. */
   uploads: boolean;
+  /** The largest file per message kind, in bytes, the channel's uploads take: the composer checks it before uploading. */
+  upload_limits: { image: number; video: number; audio: number; document: number; sticker: number };
 }
 
 export interface Conversation {

@@ -3,21 +3,23 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, post } from '../api/client.ts';
-import type { CannedReply, Conversation, User } from '../api/types.ts';
+import type { CannedReply, ChannelCapabilities, Conversation, User } from '../api/types.ts';
 import { windowState } from './format.ts';
 import { patchLists } from './live-cache.ts';
 import { useCanned, useUsers } from './queries.ts';
 import { useReplyTo } from './reply-context.ts';
 import { TemplatePicker } from './TemplatePicker.tsx';
 
-// WhatsApp's media limits (docs: Cloud API media): what the composer checks before uploading.
-const MEDIA_RULES: { kind: string; types: RegExp; maxMb: number }[] = [
-  { kind: 'image', types: /^image\/(jpeg|png)$/, maxMb: 5 },
-  { kind: 'sticker', types: /^image\/webp$/, maxMb: 0.5 },
-  { kind: 'video', types: /^video\/(mp4|3gpp)$/, maxMb: 16 },
-  { kind: 'audio', types: /^audio\/(aac|amr|mpeg|mp4|ogg)$/, maxMb: 16 },
-  { kind: 'document', types: /^(application|text)\//, maxMb: 16 },
+// The types a message of each kind takes (both channels take WhatsApp's); the sizes are the
+// channel's own, from the conversation (capabilities.upload_limits): Telegram takes larger files.
+const MEDIA_TYPES: { kind: keyof ChannelCapabilities['upload_limits']; types: RegExp }[] = [
+  { kind: 'image', types: /^image\/(jpeg|png)$/ },
+  { kind: 'sticker', types: /^image\/webp$/ },
+  { kind: 'video', types: /^video\/(mp4|3gpp)$/ },
+  { kind: 'audio', types: /^audio\/(aac|amr|mpeg|mp4|ogg)$/ },
+  { kind: 'document', types: /^(application|text)\// },
 ];
+const MB = 1024 * 1024;
 
 // The emoji picker's set: the ones agents reach for most (WhatsApp's own frequently used row and more).
 const EMOJI = [
@@ -139,9 +141,10 @@ export function Composer({ conversation, me }: { conversation: Conversation; me:
 
   const attach = async (file: File | null) => {
     if (!file) return;
-    const rule = MEDIA_RULES.find((r) => r.types.test(file.type));
+    const rule = MEDIA_TYPES.find((r) => r.types.test(file.type));
     if (!rule) return setError(t('composer.fileType', { name: file.name }));
-    if (file.size > rule.maxMb * 1024 * 1024) return setError(t('composer.fileTooBig', { name: file.name, max: rule.maxMb }));
+    const maxBytes = conversation.capabilities.upload_limits[rule.kind];
+    if (file.size > maxBytes) return setError(t('composer.fileTooBig', { name: file.name, max: Number((maxBytes / MB).toFixed(1)) }));
     await run(async () => {
       const form = new FormData();
       form.append('file', file);

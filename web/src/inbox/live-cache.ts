@@ -103,7 +103,16 @@ function capabilitiesOf(qc: QueryClient, channel: Conversation['channel']): Conv
       if (row) return row.capabilities;
     }
   }
-  return { service_window: false, templates: false, read_receipts: false, edits: false, lists: false, reactions: false, uploads: false };
+  return {
+    service_window: false,
+    templates: false,
+    read_receipts: false,
+    edits: false,
+    lists: false,
+    reactions: false,
+    uploads: false,
+    upload_limits: { image: 0, video: 0, audio: 0, document: 0, sticker: 0 },
+  };
 }
 
 function findRow(qc: QueryClient, id: string): Conversation | undefined {
