@@ -84,6 +84,11 @@ export interface Config {
    * only those read in the same event-loop turn).
    */
   webhookCommitWindowMs?: number;
+  /**
+   * WEBHOOK_STATUS_COMMIT_WINDOW_MS: the same for webhooks of status callbacks only, which wait in
+   * a window of their own (default 20; 0: only those read in the same event-loop turn).
+   */
+  webhookStatusCommitWindowMs?: number;
   /** Flows (src/flows): the folder published at start (unset: none) and whether HTTP blocks may call private addresses. */
   flows?: {
     dir?: string;

@@ -127,6 +127,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): ConfigR
   config.rateCardFile = pick('RATE_CARD_FILE', 'rateCardFile');
   config.inboundReorderWindowMs = int('INBOUND_REORDER_WINDOW_MS', 'inboundReorderWindowMs', 1500, 0, 60_000);
   config.webhookCommitWindowMs = int('WEBHOOK_COMMIT_WINDOW_MS', 'webhookCommitWindowMs', 2, 0, 50);
+  config.webhookStatusCommitWindowMs = int('WEBHOOK_STATUS_COMMIT_WINDOW_MS', 'webhookStatusCommitWindowMs', 20, 0, 200);
   config.trustProxy = trustProxySetting(pick('TRUST_PROXY', 'trustProxy'), problems);
   const metricsToken = pick('METRICS_TOKEN', 'metricsToken');
   const metricsPort = pick('METRICS_PORT', 'metricsPort') !== undefined ? int('METRICS_PORT', 'metricsPort', 0, 1, 65535) : undefined;

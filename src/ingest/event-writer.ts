@@ -16,6 +16,13 @@ interface Waiting {
   reject(err: unknown): void;
 }
 
+/** Webhooks waiting for their window's commit. */
+interface Lane {
+  waiting: Waiting[];
+  scheduled: boolean;
+  windowMs: number;
+}
+
 /**
  * An acknowledged webhook: `pending` when the ingest loop still has to process it. `id` is its
  * `webhook_events` row, null for one applied with its acknowledgement and kept whole by what it
@@ -70,49 +77,61 @@ const ANY_PENDING = `select 1 as "one" from "webhook_events" where "status" = 'p
  * the acknowledgement, one for the ingest batch and one marking the events. If processing fails,
  * that transaction is rolled back and a second one stores the events pending for the ingest loop,
  * which retries them as before: the acknowledgement never depends on processing.
+ * Webhooks of status callbacks only (three per message sent, arriving tens of ms apart) wait in a
+ * window of their own, `statusWindowMs`, longer than a customer message's: many messages' statuses
+ * then share one commit, while a customer's message is not held back by it (issue #16).
  * Rows are inserted one by one so each request gets its own id for sure.
  */
 export class EventWriter {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly main: Lane;
+  private readonly status: Lane;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly dialect: Dialect,
-    private readonly opts: { windowMs?: number; inline?: InlineIngest } = {},
-  ) {}
+    private readonly opts: {
+      windowMs?: number;
+      statusWindowMs?: number;
+      inline?: InlineIngest;
+      /** Runs a window's commit after `ms` (tests pass their own); setTimeout otherwise. */
+      schedule?: (run: () => void, ms: number) => void;
+    } = {},
+  ) {
+    this.main = { waiting: [], scheduled: false, windowMs: opts.windowMs ?? 0 };
+    this.status = { waiting: [], scheduled: false, windowMs: opts.statusWindowMs ?? opts.windowMs ?? 0 };
+  }
 
   /** Stores a webhook for the ingest loop (pending); resolves with its id once committed. */
   async store(provider: string, body: string, receivedAt: number): Promise<number> {
-    return Number((await this.enqueue(provider, body, receivedAt, undefined, false)).id); // never processed inline: always a row
+    return Number((await this.enqueue(this.main, provider, body, receivedAt, undefined, false)).id); // never processed inline: always a row
   }
 
   /**
    * Stores a WhatsApp webhook and, where this process ingests, processes it in the same
    * transaction (see the class comment); `parsed` is its body, already parsed by the route.
+   * `statusOnly` (status-only-webhook.ts): it waits in the status callbacks' window.
    */
-  accept(provider: string, body: string, receivedAt: number, parsed: unknown): Promise<StoredEvent> {
-    return this.enqueue(provider, body, receivedAt, parsed, true);
+  accept(provider: string, body: string, receivedAt: number, parsed: unknown, statusOnly = false): Promise<StoredEvent> {
+    return this.enqueue(statusOnly ? this.status : this.main, provider, body, receivedAt, parsed, true);
   }
 
-  private enqueue(provider: string, body: string, receivedAt: number, parsed: unknown, inline: boolean): Promise<StoredEvent> {
+  private enqueue(lane: Lane, provider: string, body: string, receivedAt: number, parsed: unknown, inline: boolean): Promise<StoredEvent> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ provider, body, parsed, receivedAt, inline, resolve, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
+      lane.waiting.push({ provider, body, parsed, receivedAt, inline, resolve, reject });
+      if (lane.scheduled) return;
+      lane.scheduled = true;
       const run = () => {
-        this.scheduled = false;
-        void this.flush();
+        lane.scheduled = false;
+        const group = lane.waiting;
+        lane.waiting = [];
+        void this.flush(group);
       };
-      const windowMs = this.opts.windowMs ?? 0;
-      if (windowMs > 0) setTimeout(run, windowMs);
+      if (lane.windowMs > 0) (this.opts.schedule ?? setTimeout)(run, lane.windowMs);
       else setImmediate(run);
     });
   }
 
-  private async flush(): Promise<void> {
-    const group = this.waiting;
-    this.waiting = [];
+  private async flush(group: Waiting[]): Promise<void> {
     if (group.length === 0) return;
     // All or nothing: a group with an event only stored (another provider) is left to the loop whole.
     const inline = this.opts.inline?.active() && group.every((w) => w.inline) ? this.opts.inline : undefined;

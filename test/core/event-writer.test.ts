@@ -122,6 +122,40 @@ forEachDialect('event writer: group commit with processing in the same transacti
     );
   });
 
+  test('status-only webhooks share a window of their own: a customer message is not held back by it', async () => {
+    await reset();
+    const due: Array<() => void> = [];
+    const writer = new EventWriter(storage.db, storage.dialect, {
+      windowMs: 0,
+      statusWindowMs: 20,
+      inline,
+      schedule: (run) => void due.push(run),
+    });
+    const accept = (text: string, statusOnly: boolean) => writer.accept('whatsapp', JSON.stringify({ text }), 100, { text }, statusOnly);
+    let firstStatusDone = false;
+    const first = accept('kept-s1', true).then((s) => {
+      firstStatusDone = true;
+      return s;
+    });
+    const message = await accept('m', false);
+    assert.equal(message.pending, false);
+    assert.equal(firstStatusDone, false, "the message's 200 did not wait for the status window");
+    assert.deepEqual(processed, ['m']);
+    const second = accept('kept-s2', true);
+    assert.equal(due.length, 1, 'both statuses wait in one window');
+    due.shift()!();
+    const statuses = await Promise.all([first, second]);
+    assert.deepEqual(
+      statuses.map((s) => [s.id, s.pending]),
+      [
+        [null, false],
+        [null, false],
+      ],
+    );
+    assert.deepEqual(processed, ['m', 'kept-s1', 'kept-s2']);
+    assert.equal(wakes, 2, 'two commits: the message, then both statuses together');
+  });
+
   test('a processing failure rolls back only the processing: every event stored pending', async () => {
     await reset();
     failOn = 'y';
