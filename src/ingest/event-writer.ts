@@ -1,7 +1,8 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
-import type { Dialect, DialectName } from '../storage/dialect.ts';
+import type { Dialect } from '../storage/dialect.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { INGEST_LOCK } from './ingest-lock.ts';
 import type { PendingHint } from './pending-hint.ts';
 
@@ -58,15 +59,13 @@ export interface InlineIngest {
   pending?: PendingHint;
 }
 
-const INSERT_PENDING = {
-  sqlite: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts") values (?, ?, ?, 'pending', 0) returning "id"`,
-  postgres: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts") values ($1, $2, $3, 'pending', 0) returning "id"`,
-} satisfies Record<DialectName, string>;
-const INSERT_PROCESSED = {
-  sqlite: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values (?, ?, ?, 'processed', 0, ?, ?) returning "id"`,
-  postgres: `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values ($1, $2, $3, 'processed', 0, $4, $5) returning "id"`,
-} satisfies Record<DialectName, string>;
-const ANY_PENDING = `select 1 as "one" from "webhook_events" where "status" = 'pending' limit 1`;
+const INSERT_PENDING = rawQuery(
+  `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts") values (?, ?, ?, 'pending', 0) returning "id"`,
+);
+const INSERT_PROCESSED = rawQuery(
+  `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values (?, ?, ?, 'processed', 0, ?, ?) returning "id"`,
+);
+const ANY_PENDING = rawQuery(`select 1 as "one" from "webhook_events" where "status" = 'pending' limit 1`);
 
 /**
  * Group commit for acknowledgements: every webhook read within a short window (`windowMs` from
@@ -168,12 +167,11 @@ export class EventWriter {
         out.push({ id: null, pending: false });
         continue;
       }
-      const r = outcome
-        ? await trx.executeQuery<{ id: number }>(
-            CompiledQuery.raw(INSERT_PROCESSED[this.dialect.name], [w.provider, w.receivedAt, w.body, outcome.at, done?.problem ?? null]),
-          )
-        : await trx.executeQuery<{ id: number }>(CompiledQuery.raw(INSERT_PENDING[this.dialect.name], [w.provider, w.receivedAt, w.body]));
-      out.push({ id: Number(r.rows[0]?.id), pending: outcome === undefined });
+      // SQLite: run on the connection directly (raw-query.ts).
+      const rows = outcome
+        ? await runRaw<{ id: number }>(trx, INSERT_PROCESSED, [w.provider, w.receivedAt, w.body, outcome.at, done?.problem ?? null])
+        : await runRaw<{ id: number }>(trx, INSERT_PENDING, [w.provider, w.receivedAt, w.body]);
+      out.push({ id: Number(rows[0]?.id), pending: outcome === undefined });
     }
     return out;
   }
@@ -196,8 +194,8 @@ export class EventWriter {
     const hint = this.dialect.multiProcess ? undefined : inline.pending;
     if (!hint?.knownNone()) {
       const mark = hint?.mark();
-      const pending = await trx.executeQuery(CompiledQuery.raw(ANY_PENDING, []));
-      if (pending.rows.length > 0) return undefined;
+      const pending = await runRaw(trx, ANY_PENDING, []);
+      if (pending.length > 0) return undefined;
       if (mark !== undefined) hint?.sawNone(mark);
     }
     const at = inline.now();

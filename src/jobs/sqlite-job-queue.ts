@@ -1,7 +1,7 @@
-import { CompiledQuery, sql } from 'kysely';
 import { onClockAdvance, type Clock } from '../core/clock.ts';
 import { TurnGate } from '../core/turn-gate.ts';
 import type { Storage } from '../storage/open-database.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { backoffMs } from './backoff.ts';
 import { PermanentFailure, RetryLater } from './job-errors.ts';
 import { runWithShortRetries } from './run-with-short-retries.ts';
@@ -29,8 +29,14 @@ interface Job {
 /** How long finished jobs wait to be deleted together (markDone). */
 const DONE_FLUSH_MS = 50;
 
-const INSERT_JOB = `insert into "jobs" ("task", "payload", "queue_name", "run_at", "attempts", "max_attempts", "job_key", "created_at")
-  values (?, ?, ?, ?, 0, ?, ?, ?) on conflict ("job_key") do nothing`;
+const INSERT_JOB =
+  rawQuery(`insert into "jobs" ("task", "payload", "queue_name", "run_at", "attempts", "max_attempts", "job_key", "created_at")
+  values (?, ?, ?, ?, 0, ?, ?, ?) on conflict ("job_key") do nothing`);
+const LOAD_JOBS = rawQuery(
+  `select "id", "task", "payload", "queue_name", "run_at", "attempts", "max_attempts" from "jobs" where "id" > ? and "failed_at" is null order by "id"`,
+);
+// One statement text whatever the count, so it stays prepared.
+const DELETE_JOBS = rawQuery(`delete from "jobs" where "id" in (select "value" from json_each(?))`);
 
 /**
  * The embedded engine. The `jobs` table is the durable record: a job is inserted in the caller's
@@ -83,18 +89,16 @@ export class SqliteJobQueue implements JobQueue {
   async enqueue(db: Executor, task: string, payload: object, opts: EnqueueOptions = {}): Promise<void> {
     const now = this.opts.clock.now();
     this.enqueued = true;
-    // Hot path (several per message): raw SQL skips Kysely's query building.
-    await db.executeQuery(
-      CompiledQuery.raw(INSERT_JOB, [
-        task,
-        JSON.stringify(payload),
-        opts.queue ?? null,
-        opts.runAt ?? now,
-        opts.maxAttempts ?? 25,
-        opts.key ?? null,
-        now,
-      ]),
-    );
+    // Hot path (several per message): raw SQL skips Kysely's query building (and its executor: raw-query.ts).
+    await runRaw(db, INSERT_JOB, [
+      task,
+      JSON.stringify(payload),
+      opts.queue ?? null,
+      opts.runAt ?? now,
+      opts.maxAttempts ?? 25,
+      opts.key ?? null,
+      now,
+    ]);
   }
 
   /** Coalesced: every enqueue committed in one event-loop turn costs one load query. */
@@ -198,7 +202,7 @@ export class SqliteJobQueue implements JobQueue {
       do {
         this.loadAgain = false;
         this.enqueued = false;
-        const rows = await sql<{
+        const rows = await runRaw<{
           id: number;
           task: string;
           payload: string;
@@ -206,10 +210,8 @@ export class SqliteJobQueue implements JobQueue {
           run_at: number;
           attempts: number;
           max_attempts: number;
-        }>`
-          select id, task, payload, queue_name, run_at, attempts, max_attempts from jobs
-          where id > ${this.maxSeenId} and failed_at is null order by id`.execute(this.storage.db);
-        for (const r of rows.rows) {
+        }>(this.storage.db, LOAD_JOBS, [this.maxSeenId]);
+        for (const r of rows) {
           this.maxSeenId = Math.max(this.maxSeenId, r.id);
           const job: Job = {
             id: r.id,
@@ -349,8 +351,7 @@ export class SqliteJobQueue implements JobQueue {
     const ids = this.doneIds.splice(0);
     if (ids.length === 0) return this.flushing;
     this.flushing = this.flushing
-      // One statement text whatever the count, so it stays in the prepared-statement cache.
-      .then(() => sql`delete from jobs where id in (select value from json_each(${JSON.stringify(ids)}))`.execute(this.storage.db))
+      .then(() => runRaw(this.storage.db, DELETE_JOBS, [JSON.stringify(ids)]))
       .then(
         () => undefined,
         (err) =>

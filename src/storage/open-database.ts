@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database-types.ts';
 import { POSTGRES_DIALECT, SQLITE_DIALECT, type Dialect } from './dialect.ts';
 import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
+import { DirectSqlite, directSqliteDialect } from './direct-sqlite.ts';
 import { migrateToLatest, takeStartupLock } from './migrate.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { SearchIndexer } from './search-index.ts';
@@ -82,7 +83,11 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
   sqlite.pragma('wal_autocheckpoint = 0'); // checkpoints run in a worker thread instead
   // Accent- and case-insensitive search (src/core/fold-text.ts); PostgreSQL has its own switchboard_fold.
   sqlite.function('switchboard_fold', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? foldText(text) : text));
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withCachedStatements(sqlite) }) });
+  const cached = withCachedStatements(sqlite);
+  // The hot path's raw statements run on the connection directly (direct-sqlite.ts), from the same cache.
+  const db = new Kysely<Database>({
+    dialect: directSqliteDialect({ database: cached }, new DirectSqlite((source) => cached.prepare(source))),
+  });
   await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   const checkpointer = new WalCheckpointer(file, sqlite);
   // The inbox search index, off the message path (0024-hot-path-writes).

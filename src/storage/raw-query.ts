@@ -1,5 +1,6 @@
 import { CompiledQuery } from 'kysely';
 import { dialectOf } from './dialect.ts';
+import { directSqliteFor } from './direct-sqlite.ts';
 import type { Executor } from './executor.ts';
 
 /** One statement, written once with `?` placeholders, kept in both dialects' spelling. */
@@ -19,6 +20,14 @@ export function rawQuery(text: string): RawQuery {
 }
 
 export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<R[]> {
+  // SQLite: the prepared statement at once, without Kysely's executor, where that is safe (direct-sqlite.ts).
+  const direct = directSqliteFor(db);
+  if (direct) {
+    const stmt = direct.prepare(q.sqlite);
+    if (stmt.reader) return stmt.all(...params) as R[];
+    stmt.run(...params);
+    return [];
+  }
   const pg = dialectOf(db).name === 'postgres';
   const result = await db.executeQuery<R>(CompiledQuery.raw(pg ? q.postgres : q.sqlite, params as unknown[]));
   return result.rows;
@@ -26,6 +35,11 @@ export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unkn
 
 /** Runs an update or delete; how many rows it changed (guards such as `where "state" = 'pending'` read it). */
 export async function runRawChanges(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<number> {
+  const direct = directSqliteFor(db);
+  if (direct) {
+    const stmt = direct.prepare(q.sqlite);
+    return stmt.reader ? stmt.all(...params).length : stmt.run(...params).changes;
+  }
   const pg = dialectOf(db).name === 'postgres';
   const result = await db.executeQuery(CompiledQuery.raw(pg ? q.postgres : q.sqlite, params as unknown[]));
   return Number(result.numAffectedRows ?? 0);
