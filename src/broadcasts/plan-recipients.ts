@@ -2,7 +2,7 @@ import { normalizePhone } from '../core/phone.ts';
 import { pricingNumber } from '../core/whatsapp-ids.ts';
 import { estimatePrice, pricedCategory, rateCardFor } from '../costs/rate-card.ts';
 import type { Config } from '../config.ts';
-import { resolveParameters } from '../templates/resolve-parameters.ts';
+import { resolveParameters, type ResolvedTemplate } from '../templates/resolve-parameters.ts';
 import { componentsOf, type TemplateRow } from '../templates/template-store.ts';
 import type { Candidate } from './audience-candidates.ts';
 
@@ -66,56 +66,16 @@ export function planRecipients(
 ): Plan {
   const card = rateCardFor(config);
   const category = pricedCategory(template.category) ?? 'marketing';
-  const plan: Plan = {
-    recipients: [],
-    excluded: { not_opted_in: 0, opted_out: 0, blocked: 0 },
-    errors: [],
-    error_count: 0,
-    cost: { currency: card.currency, total: 0, by_category: {}, by_country: {} },
-  };
+  const plan = emptyPlan(card.currency, { not_opted_in: 0, opted_out: 0, blocked: 0 });
   const tpl = { parameter_format: template.parameter_format, category: template.category, components: componentsOf(template) };
-  const addError = (e: RecipientError) => {
-    plan.error_count++;
-    if (plan.errors.length < MAX_ERRORS) plan.errors.push(e);
+  const render = (filled: unknown): Rendered<ResolvedTemplate> => {
+    const r = resolveParameters(tpl, filled);
+    return r.ok ? { ok: true, value: r } : { ok: false, code: r.reason, message: r.message, details: r.details };
   };
   for (const c of candidates) {
-    if (c.blocked === 1) {
-      plan.excluded.blocked++;
-      continue;
-    }
-    if (c.opted_in === 0) {
-      plan.excluded.opted_out++;
-      continue;
-    }
-    if (c.opted_in !== 1 && !overrideOptIn) {
-      plan.excluded.not_opted_in++;
-      continue;
-    }
     const address = c.phone_e164 ?? c.bsuid ?? c.external_id;
-    const filled = fillParameters(spec, c);
-    if (!filled.ok) {
-      addError({
-        contact_id: c.contact_id,
-        address,
-        line: c.line,
-        code: 'missing_variable',
-        message: filled.message,
-        details: { variable: filled.variable },
-      });
-      continue;
-    }
-    const resolved = resolveParameters(tpl, filled.value);
-    if (!resolved.ok) {
-      addError({
-        contact_id: c.contact_id,
-        address,
-        line: c.line,
-        code: resolved.reason,
-        message: resolved.message,
-        details: resolved.details,
-      });
-      continue;
-    }
+    const resolved = checkRecipient(plan, c, { address, blocked: c.blocked === 1, overrideOptIn, spec, render });
+    if (!resolved) continue;
     const phone = pricingNumber(c.phone_e164, c.external_id);
     const amount = estimatePrice(card, template.category, phone);
     const n = c.phone_e164 ? normalizePhone(c.phone_e164) : undefined;
@@ -142,6 +102,51 @@ export function planRecipients(
 }
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
+
+/** A plan with no recipients yet: nothing excluded, no errors, nothing to pay. */
+export function emptyPlan(currency: string, excluded: Excluded): Plan {
+  return { recipients: [], excluded, errors: [], error_count: 0, cost: { currency, total: 0, by_category: {}, by_country: {} } };
+}
+
+/** What a broadcast's kind makes of a recipient's filled parameters: its content, or why they do not fit. */
+export type Rendered<T> = { ok: true; value: T } | { ok: false; code: string; message: string; details?: Record<string, unknown> };
+
+/**
+ * One audience contact in a plan, by the rules template and text broadcasts share: a contact who
+ * is blocked (`blocked`), opted out, or never opted in (unless `overrideOptIn`) is counted as
+ * excluded; else its parameters are filled from the spec and rendered by the broadcast's kind, and
+ * a recipient whose parameters do not fit is recorded as an error with its CSV line. Returns the
+ * rendered content of a recipient to send to, or undefined.
+ */
+export function checkRecipient<T>(
+  plan: Plan,
+  c: Candidate,
+  o: { address: string; blocked: boolean; overrideOptIn: boolean; spec: unknown; render: (filled: unknown) => Rendered<T> },
+): T | undefined {
+  if (o.blocked) {
+    plan.excluded.blocked++;
+    return undefined;
+  }
+  if (c.opted_in === 0) {
+    plan.excluded.opted_out++;
+    return undefined;
+  }
+  if (c.opted_in !== 1 && !o.overrideOptIn) {
+    plan.excluded.not_opted_in++;
+    return undefined;
+  }
+  const error = (e: { code: string; message: string; details?: Record<string, unknown> }) => {
+    plan.error_count++;
+    const { code, message, details } = e;
+    if (plan.errors.length < MAX_ERRORS)
+      plan.errors.push({ contact_id: c.contact_id, address: o.address, line: c.line, code, message, ...(details ? { details } : {}) });
+    return undefined;
+  };
+  const filled = fillParameters(o.spec, c);
+  if (!filled.ok) return error({ code: 'missing_variable', message: filled.message, details: { variable: filled.variable } });
+  const rendered = o.render(filled.value);
+  return rendered.ok ? rendered.value : error(rendered);
+}
 
 type Filled = { ok: true; value: unknown } | { ok: false; variable: string; message: string };
 

@@ -1,7 +1,7 @@
 import { rateCardFor } from '../costs/rate-card.ts';
 import type { Config } from '../config.ts';
 import type { Candidate } from './audience-candidates.ts';
-import { fillParameters, MAX_ERRORS, type Plan, type RecipientError } from './plan-recipients.ts';
+import { checkRecipient, emptyPlan, type Plan, type Rendered } from './plan-recipients.ts';
 
 /** Telegram's limit on a message's text (https://core.telegram.org/bots/api#sendmessage). */
 export const MAX_TEXT_LENGTH = 4096;
@@ -29,77 +29,27 @@ export function planTextRecipients(
   candidates: readonly Candidate[],
   members: ReadonlyMap<string, ChannelMember>,
 ): Plan {
-  const plan: Plan = {
-    recipients: [],
-    excluded: { not_opted_in: 0, opted_out: 0, blocked: 0, not_on_channel: 0 },
-    errors: [],
-    error_count: 0,
-    cost: { currency: rateCardFor(config).currency, total: 0, by_category: {}, by_country: {} },
-  };
-  const addError = (e: RecipientError) => {
-    plan.error_count++;
-    if (plan.errors.length < MAX_ERRORS) plan.errors.push(e);
-  };
+  const plan = emptyPlan(rateCardFor(config).currency, { not_opted_in: 0, opted_out: 0, blocked: 0, not_on_channel: 0 });
+  const render = (filled: unknown) => renderText(text, filled);
   for (const c of candidates) {
     const member = members.get(c.contact_id);
     if (!member) {
       plan.excluded.not_on_channel = (plan.excluded.not_on_channel ?? 0) + 1;
       continue;
     }
-    if (c.blocked === 1 || member.blocked_by_user) {
-      plan.excluded.blocked++;
-      continue;
-    }
-    if (c.opted_in === 0) {
-      plan.excluded.opted_out++;
-      continue;
-    }
-    if (c.opted_in !== 1) {
-      plan.excluded.not_opted_in++;
-      continue;
-    }
     // A merged contact's external_id is its WhatsApp id: the bot reaches it by its chat.
     const address = c.telegram_chat_id ?? c.external_id;
-    const filled = fillParameters(spec, c);
-    if (!filled.ok) {
-      addError({
-        contact_id: c.contact_id,
-        address,
-        line: c.line,
-        code: 'missing_variable',
-        message: filled.message,
-        details: { variable: filled.variable },
-      });
-      continue;
-    }
-    const rendered = renderText(text, filled.value);
-    if (!rendered.ok) {
-      addError({
-        contact_id: c.contact_id,
-        address,
-        line: c.line,
-        code: rendered.code,
-        message: rendered.message,
-        details: rendered.details,
-      });
-      continue;
-    }
-    plan.recipients.push({
-      contact_id: c.contact_id,
-      address,
-      components: [],
-      rendered: rendered.text,
-      price_estimate: 0,
-      country: 'unknown',
-    });
+    // No override: the never-asked are let through for UTILITY templates only.
+    const blocked = c.blocked === 1 || member.blocked_by_user;
+    const rendered = checkRecipient(plan, c, { address, blocked, overrideOptIn: false, spec, render });
+    if (rendered === undefined) continue;
+    plan.recipients.push({ contact_id: c.contact_id, address, components: [], rendered, price_estimate: 0, country: 'unknown' });
   }
   return plan;
 }
 
-type Rendered = { ok: true; text: string } | { ok: false; code: string; message: string; details: Record<string, unknown> };
-
 /** The text with its placeholders filled from the filled spec's `body` (positional from {{1}}, or by name). */
-export function renderText(text: string, filled: unknown): Rendered {
+export function renderText(text: string, filled: unknown): Rendered<string> {
   const body = typeof filled === 'object' && filled !== null && 'body' in filled ? filled.body : undefined;
   const lookUp = (key: string): unknown => {
     if (Array.isArray(body)) return /^\d+$/.test(key) ? body[Number(key) - 1] : undefined;
@@ -127,5 +77,5 @@ export function renderText(text: string, filled: unknown): Rendered {
       message: `The text is ${out.length} characters for this recipient; Telegram takes ${MAX_TEXT_LENGTH} at most.`,
       details: { length: out.length },
     };
-  return { ok: true, text: out };
+  return { ok: true, value: out };
 }
