@@ -6,12 +6,19 @@
  * SQLite: BENCH_REPORT_CONVERSATIONS (default 100,000) x 10 messages = 1,000,000 messages.
  * PostgreSQL when BENCH_PG_URL is set: BENCH_REPORT_PG_CONVERSATIONS (default 100,000) x 10, seeded
  * set-based (INSERT ... SELECT into the real tables, so the same triggers fire; see seedSets).
+ * BENCH_REPORT_REUSE=1 reuses a history this bench seeded before in the same database (PostgreSQL)
+ * or in BENCH_REPORT_SQLITE_DIR (a folder kept for the SQLite file), migrating it to the latest
+ * schema first, instead of seeding and folding again (minutes at 1,000,000 messages).
+ * BENCH_REPORT_ANSWERS=<path> writes every report's answer to <path>.<dialect>.json (to compare
+ * two versions of the code on one history).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import SQLite from 'better-sqlite3';
 import { type Insertable, sql } from 'kysely';
+import pg from 'pg';
 import { configuredBusinessHours } from '../src/reports/business-time.ts';
 import { foldReportEvents } from '../src/reports/fold-report-events.ts';
 import { hourRange, type ReportRange } from '../src/reports/report-periods.ts';
@@ -281,15 +288,23 @@ export async function runReportBench(opts: {
   conversations: number;
   iterations: number;
   pgUrl?: string;
+  /** Reuse a history seeded earlier (seededNow) instead of seeding again: saves minutes per try. */
+  reuse?: boolean;
+  sqliteDir?: string;
   say: (line: string) => void;
 }): Promise<ReportBenchRun> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-report-bench-'));
-  if (opts.dialect === 'postgres') await resetPostgres(opts.pgUrl as string);
+  // BENCH_REPORT_SQLITE_DIR keeps the SQLite file there (not in a temporary folder removed after).
+  const keptDir = opts.dialect === 'sqlite' ? opts.sqliteDir : undefined;
+  const dataDir = keptDir ?? mkdtempSync(join(tmpdir(), 'switchboard-report-bench-'));
+  const seeded = opts.reuse ? await seededNow(opts, dataDir) : null;
+  if (seeded === null && opts.dialect === 'postgres') await resetPostgres(opts.pgUrl as string);
+  if (seeded === null && keptDir) rmSync(join(keptDir, 'switchboard.sqlite'), { force: true });
   const storage = await openStorage({ dataDir, ...(opts.dialect === 'postgres' ? { databaseUrl: opts.pgUrl } : {}) });
   try {
-    const now = Date.now();
+    const now = seeded ?? Date.now();
     const t0 = performance.now();
-    if (opts.dialect === 'postgres') await seedSets(storage, opts.conversations, now, opts.say);
+    if (seeded !== null) opts.say(`    reusing the history already seeded (${new Date(now).toISOString()}); migrations applied`);
+    else if (opts.dialect === 'postgres') await seedSets(storage, opts.conversations, now, opts.say);
     else await seedRows(storage, opts.conversations, now, opts.say);
     const seedSeconds = (performance.now() - t0) / 1000;
     const events = Number((await storage.db.selectFrom('report_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
@@ -309,8 +324,8 @@ export async function runReportBench(opts: {
     for (const t of [
       'report_volume',
       'report_times',
-      'report_times_day',
       'report_time_blocks',
+      'report_team_time_blocks',
       'report_templates',
       'report_costs',
       'report_agents',
@@ -335,19 +350,20 @@ export async function runReportBench(opts: {
       ['response times per agent (90 days)', () => responseTimesReport(db, range('none'), { groupBy: 'agent', businessHours: false })],
       ['response times by day, business hours', () => responseTimesReport(db, range('day'), { groupBy: 'none', businessHours: true })],
       ['response times per team by week', () => responseTimesReport(db, range('week'), { groupBy: 'team', businessHours: false })],
-      // The same three read as before migration 0037 (report_times and report_times_day): before and after on the same data.
+      // The same three read from report_times alone (every hour summed in the database): a second
+      // way to the same answers, timed beside the blocks on the same data.
       ...(process.env.BENCH_REPORT_BEFORE === '1'
         ? ([
             [
-              'before 0037: response times per agent (90 days)',
+              'hourly rows: response times per agent (90 days)',
               () => responseTimesReport(db, range('none'), { groupBy: 'agent', businessHours: false }, 'hours'),
             ],
             [
-              'before 0037: response times by day, business hours',
+              'hourly rows: response times by day, business hours',
               () => responseTimesReport(db, range('day'), { groupBy: 'none', businessHours: true }, 'hours'),
             ],
             [
-              'before 0037: response times per team by week',
+              'hourly rows: response times per team by week',
               () => responseTimesReport(db, range('week'), { groupBy: 'team', businessHours: false }, 'hours'),
             ],
           ] as Array<[string, () => Promise<unknown[]>]>)
@@ -358,18 +374,20 @@ export async function runReportBench(opts: {
       ['broadcasts', () => broadcastsReport(db, range('none'), {})],
       ['costs by day, category and country', () => costsReport(db, range('day'), { groupBy: ['category', 'country'], currency: 'USD' })],
     ];
-    if (process.env.BENCH_REPORT_BEFORE === '1')
-      for (const [interval, f] of [
-        ['none', { groupBy: 'agent', businessHours: false }],
-        ['day', { groupBy: 'none', businessHours: true }],
-        ['week', { groupBy: 'team', businessHours: false }],
-      ] as const) {
-        const same =
-          JSON.stringify(await responseTimesReport(db, range(interval), f)) ===
-          JSON.stringify(await responseTimesReport(db, range(interval), f, 'hours'));
-        opts.say(`    response times by ${interval} per ${f.groupBy}: blocks and hourly rows answer ${same ? 'the same' : 'DIFFERENTLY'}`);
-      }
+    // The blocks (per agent, and summed over agents) answer as report_times summed hour by hour.
+    for (const [interval, f] of [
+      ['none', { groupBy: 'agent', businessHours: false }],
+      ['day', { groupBy: 'none', businessHours: true }],
+      ['week', { groupBy: 'team', businessHours: false }],
+    ] as const) {
+      const same =
+        JSON.stringify(await responseTimesReport(db, range(interval), f)) ===
+        JSON.stringify(await responseTimesReport(db, range(interval), f, 'hours'));
+      opts.say(`    response times by ${interval} per ${f.groupBy}: blocks and hourly rows answer ${same ? 'the same' : 'DIFFERENTLY'}`);
+    }
     const reports: ReportBenchRun['reports'] = [];
+    // BENCH_REPORT_ANSWERS=<file>: every report's answer, to compare two versions of the code on one history.
+    const answers: Record<string, unknown[]> = {};
     for (const [name, run] of cases) {
       // Each request first folds the pending events (none here: one indexed query).
       const once = async () => {
@@ -383,7 +401,9 @@ export async function runReportBench(opts: {
       for (let i = 0; i < opts.iterations; i++) {
         const s = performance.now();
         const c = process.cpuUsage();
-        rows = (await once()).length;
+        const answer = await once();
+        rows = answer.length;
+        answers[name] = answer;
         times.push(performance.now() - s);
         const used = process.cpuUsage(c);
         cpu.push((used.user + used.system) / 1000);
@@ -398,6 +418,8 @@ export async function runReportBench(opts: {
         `    ${name}: wall p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; this process's CPU p50 ${r.cpuP50Ms} ms, p99 ${r.cpuP99Ms} ms (${rows} rows)`,
       );
     }
+    if (process.env.BENCH_REPORT_ANSWERS)
+      writeFileSync(`${process.env.BENCH_REPORT_ANSWERS}.${opts.dialect}.json`, JSON.stringify(answers));
     return {
       dialect: opts.dialect,
       conversations: opts.conversations,
@@ -414,20 +436,67 @@ export async function runReportBench(opts: {
     };
   } finally {
     await storage.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keptDir) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * BENCH_REPORT_REUSE=1: the `now` of a history this bench seeded earlier in the same database (or
+ * kept SQLite folder), when it holds exactly the conversations asked for; null to seed afresh.
+ * Read without migrating, so a database at an older migration is migrated by openStorage after.
+ */
+async function seededNow(
+  opts: { dialect: 'sqlite' | 'postgres'; conversations: number; pgUrl?: string },
+  dataDir: string,
+): Promise<number | null> {
+  const query = `select (select count(*) from conversations where id like 'conv_rep_%') as n,
+    (select created_at from contacts where id = 'con_rep_0') as start`;
+  let row: { n: number | string; start: number | string | null } | undefined;
+  try {
+    if (opts.dialect === 'postgres') {
+      const client = new pg.Client({ connectionString: opts.pgUrl });
+      await client.connect();
+      try {
+        row = (await client.query(query)).rows[0];
+      } finally {
+        await client.end();
+      }
+    } else {
+      const file = join(dataDir, 'switchboard.sqlite');
+      if (!existsSync(file)) return null;
+      const db = new SQLite(file, { readonly: true });
+      try {
+        row = db.prepare(query).get() as typeof row;
+      } finally {
+        db.close();
+      }
+    }
+  } catch {
+    return null; // no tables yet
+  }
+  if (!row || Number(row.n) !== opts.conversations || row.start === null) return null;
+  // The seed's contacts are created at the start of the 90 days (now - 90 days).
+  return Number(row.start) + 90 * DAY;
 }
 
 export function reportBenchPlans(): Array<Omit<Parameters<typeof runReportBench>[0], 'say'>> {
   const iterations = Number(process.env.BENCH_REPORT_ITERATIONS ?? 100);
+  const reuse = process.env.BENCH_REPORT_REUSE === '1';
   const plans: Array<Omit<Parameters<typeof runReportBench>[0], 'say'>> = [];
   if (process.env.BENCH_REPORT_SQLITE !== '0')
-    plans.push({ dialect: 'sqlite', conversations: Number(process.env.BENCH_REPORT_CONVERSATIONS ?? 100_000), iterations });
+    plans.push({
+      dialect: 'sqlite',
+      conversations: Number(process.env.BENCH_REPORT_CONVERSATIONS ?? 100_000),
+      iterations,
+      reuse,
+      ...(process.env.BENCH_REPORT_SQLITE_DIR ? { sqliteDir: process.env.BENCH_REPORT_SQLITE_DIR } : {}),
+    });
   if (process.env.BENCH_PG_URL)
     plans.push({
       dialect: 'postgres',
       conversations: Number(process.env.BENCH_REPORT_PG_CONVERSATIONS ?? 100_000),
       iterations,
+      reuse,
       pgUrl: process.env.BENCH_PG_URL,
     });
   return plans;

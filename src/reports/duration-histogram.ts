@@ -14,15 +14,21 @@ export function bucketValue(bucket: number): number {
   return bucket === 0 ? 0 : Math.round(RATIO ** (bucket - 0.5));
 }
 
-/** Nearest-rank percentile (the smallest value with at least p of the counts at or below it). */
-export function percentile(counts: ReadonlyMap<number, number>, p: number): number | null {
+/**
+ * Nearest-rank percentile (the smallest value with at least p of the counts at or below it), of
+ * counts by bucket: a Map, or an array indexed by bucket.
+ */
+export function percentile(counts: ReadonlyMap<number, number> | readonly number[], p: number): number | null {
+  const sorted: Array<[number, number]> = Array.isArray(counts)
+    ? counts.map((n, b): [number, number] => [b, n])
+    : [...(counts as ReadonlyMap<number, number>).entries()].sort((a, c) => a[0] - c[0]);
   let total = 0;
-  for (const n of counts.values()) total += n;
+  for (const [, n] of sorted) total += n;
   if (total === 0) return null;
   const rank = Math.max(1, Math.ceil(p * total));
   let seen = 0;
-  for (const b of [...counts.keys()].sort((a, c) => a - c)) {
-    seen += counts.get(b) ?? 0;
+  for (const [b, n] of sorted) {
+    seen += n;
     if (seen >= rank) return bucketValue(b);
   }
   return null;

@@ -9,16 +9,9 @@ import { sumTimeBlocks } from './time-block-reads.ts';
 export type ReportRow = Record<string, string | number | null>;
 
 const HOUR = 3_600_000;
-const DAY = 86_400_000;
 
 interface RollupQuery {
   table: keyof Database;
-  /**
-   * The same rollup per UTC day with fewer dims (report_times_day): read for the whole UTC days of
-   * each period, the hourly table only for the hours at the periods' edges. Only when no dim or
-   * filter needs a column it lacks.
-   */
-  daily?: keyof Database;
   dims: string[]; // columns kept apart (besides the period)
   sums: string[];
   where?: Record<string, string | number | undefined>;
@@ -58,30 +51,12 @@ function periodSpans(range: ReportRange): { labels: Array<string | null>; spans:
   return { labels, spans };
 }
 
-/** Splits spans into whole UTC days (for a per-day rollup) and the hours left at their edges. */
-function splitDays(spans: Span[]): { hours: Span[]; days: Span[] } {
-  const hours: Span[] = [];
-  const days: Span[] = [];
-  for (const s of spans) {
-    const d0 = Math.ceil(s.from / DAY) * DAY;
-    const d1 = Math.floor(s.to / DAY) * DAY;
-    if (d1 <= d0) {
-      hours.push(s);
-      continue;
-    }
-    days.push({ period: s.period, from: d0, to: d1 });
-    if (s.from < d0) hours.push({ period: s.period, from: s.from, to: d0 });
-    if (d1 < s.to) hours.push({ period: s.period, from: d1, to: s.to });
-  }
-  return { hours, days };
-}
-
 /**
  * The span a row's time falls in, as SQL: a balanced tree of CASEs over the spans' starts, a few
  * comparisons a row (a join to the spans as a VALUES list costs SQLite half as much again). The
  * numbers are whole numbers we computed, inlined so both databases type them as integers.
  */
-function spanOf(time: 'hour' | 'day', spans: Span[]): ReturnType<typeof sql.raw> {
+function spanOf(time: 'hour', spans: Span[]): ReturnType<typeof sql.raw> {
   const tree = (lo: number, hi: number): string => {
     if (lo === hi) return String((spans[lo] as Span).period);
     const mid = (lo + hi + 1) >> 1;
@@ -96,16 +71,15 @@ function spanOf(time: 'hour' | 'day', spans: Span[]): ReturnType<typeof sql.raw>
  * finds is one more lookup, which measured twice as slow over 300,000 rows). The unary + on the
  * time column then keeps SQLite off the index. Two index probes (min, max) decide.
  */
-async function scanWholeTable(db: Executor, table: keyof Database, time: 'hour' | 'day', from: number, to: number): Promise<boolean> {
+async function scanWholeTable(db: Executor, table: keyof Database, time: 'hour', from: number, to: number): Promise<boolean> {
   if (dialectOf(db).name !== 'sqlite') return false;
   const edge = async (f: 'min' | 'max') =>
     (await sql<{ t: number | null }>`select ${sql.raw(f)}(${sql.ref(time)}) as t from ${sql.table(table)}`.execute(db)).rows[0]?.t ?? null;
   const lo = await edge('min');
   const hi = await edge('max');
   if (lo === null || hi === null) return false;
-  const step = time === 'day' ? DAY : HOUR;
-  const covered = Math.min(to, hi + step) - Math.max(from, lo);
-  return covered * 2 >= hi + step - lo;
+  const covered = Math.min(to, hi + HOUR) - Math.max(from, lo);
+  return covered * 2 >= hi + HOUR - lo;
 }
 
 /**
@@ -117,7 +91,7 @@ async function selectRollup(
   db: Executor,
   q: RollupQuery,
   table: keyof Database,
-  time: 'hour' | 'day',
+  time: 'hour',
   range: { from: number; to: number },
   spans: Span[] | 'hour',
 ): Promise<Array<Record<string, string | number>>> {
@@ -173,13 +147,7 @@ async function sumRollup(
     return out;
   }
   const { labels, spans } = periodSpans(range);
-  const parts: Array<[keyof Database, 'hour' | 'day', Span[]]> = [];
-  if (q.daily) {
-    const { hours, days } = splitDays(spans);
-    parts.push([q.table, 'hour', hours], [q.daily, 'day', days]);
-  } else parts.push([q.table, 'hour', spans]);
-  for (const [table, time, list] of parts)
-    for (const r of await selectRollup(db, q, table, time, range, list)) add(labels[Number(r.span)] ?? null, r);
+  for (const r of await selectRollup(db, q, q.table, 'hour', range, spans)) add(labels[Number(r.span)] ?? null, r);
   return out;
 }
 
@@ -280,24 +248,23 @@ export async function responseTimesReport(
     agentId?: string;
   } & ChannelKindFilter,
   /**
-   * 'hours': read report_times (and report_times_day for whole UTC days not per agent) as before
-   * 0037, for any interval: the benchmark's before-and-after on the same data. Same answers.
+   * 'hours': read report_times alone, for any interval (every hour summed per period in the
+   * database): a second way to the same answers, which the benchmark and the tests compare.
    */
   source: 'blocks' | 'hours' = 'blocks',
 ): Promise<ReportRow[]> {
-  const groups: Array<{ key: ReportRow; counts: Map<number, number>; n: number; total: number }> = [];
+  const groups: Array<{ key: ReportRow; counts: Map<number, number> | number[]; n: number; total: number }> = [];
   if (range.interval === 'hour' || source === 'hours') {
     // By hour: the hourly rollup, one row per hour as it answers.
     const dim = f.groupBy === 'none' ? [] : [`${f.groupBy}_id`];
     const sums = await sumRollup(db, range, {
       table: 'report_times',
-      ...(f.groupBy === 'agent' || f.agentId !== undefined ? {} : { daily: 'report_times_day' as const }),
       dims: ['metric', ...dim, 'bucket'],
       sums: ['n', 'total_ms'],
       where: { business: f.businessHours ? 1 : 0, channel_id: f.channelId, team_id: f.teamId, agent_id: f.agentId, metric: f.metric },
       channelKind: f.channelKind,
     });
-    const byKey = new Map<string, (typeof groups)[number]>();
+    const byKey = new Map<string, { key: ReportRow; counts: Map<number, number>; n: number; total: number }>();
     for (const { key, sums: s } of sums.values()) {
       const { bucket, ...rest } = key;
       const k = JSON.stringify(rest);
@@ -310,7 +277,8 @@ export async function responseTimesReport(
     groups.push(...byKey.values());
   } else {
     // Day, week or none: each period's hours as 6-hour and UTC-day blocks with the bucket counts
-    // in one column (report_time_blocks, 0037), plus the few edge hours from report_times.
+    // in one column (report_time_blocks, 0037; report_team_time_blocks, 0039), plus the few edge
+    // hours from report_times.
     const { labels, spans } = periodSpans(range);
     const dim = f.groupBy === 'none' ? null : (`${f.groupBy}_id` as const);
     for (const g of await sumTimeBlocks(db, spans, dim, {

@@ -1,16 +1,18 @@
 import { sql } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import type { Executor } from '../storage/executor.ts';
-import { BLOCK_SPANS, type BlockKey, type BlockSums, blockStart, writeTimeBlocks } from './time-blocks.ts';
+import { BLOCK_SPANS, type BlockKey, type BlockSums, type BlockTable, blockStart, writeTimeBlocks } from './time-blocks.ts';
 
 type Sums = Record<string, number>;
-const DAY = 86_400_000;
 
 /** Deltas to the hourly rollups gathered over one fold batch, summed per key before they are written. */
 export class Rollups {
   readonly tables = new Map<keyof Database, Map<string, { key: Record<string, string | number>; sums: Sums }>>();
-  /** report_time_blocks deltas (0037): merged into their rows' encoded counts by writeTimeBlocks. */
-  readonly blocks = new Map<string, { key: BlockKey; sums: BlockSums }>();
+  /**
+   * Block deltas per table: report_time_blocks (0037) per agent, report_team_time_blocks (0039)
+   * summed over agents; merged into their rows' encoded counts by writeTimeBlocks.
+   */
+  readonly blocks = new Map<BlockTable, Map<string, { key: BlockKey; sums: BlockSums }>>();
 
   private add(table: keyof Database, key: Record<string, string | number>, sums: Sums): void {
     let t = this.tables.get(table);
@@ -36,19 +38,25 @@ export class Rollups {
     ms: number,
   ): void {
     this.add('report_times', { hour, ...key, business, bucket }, { n: 1, total_ms: ms });
-    // The same time per UTC day without the agent: what team, number and overall reports read (0035).
-    const { agent_id: _agent, ...coarse } = key;
-    this.add('report_times_day', { day: Math.floor(hour / DAY) * DAY, ...coarse, business, bucket }, { n: 1, total_ms: ms });
-    // And per 6-hour and UTC-day block with the counts in one column: what the reports read (0037).
+    // And per 6-hour and UTC-day block with the counts in one column, per agent (0037) and summed
+    // over agents (0039): what the reports by day, week or range read.
+    const { agent_id: _agent, ...team } = key;
     for (const span of BLOCK_SPANS) {
-      const bk: BlockKey = { span, start: blockStart(hour, span), ...key, business };
-      const k = JSON.stringify(bk);
-      let row = this.blocks.get(k);
-      if (!row) this.blocks.set(k, (row = { key: bk, sums: { n: 0, total_ms: 0, counts: new Map() } }));
-      row.sums.n += 1;
-      row.sums.total_ms += ms;
-      row.sums.counts.set(bucket, (row.sums.counts.get(bucket) ?? 0) + 1);
+      const start = blockStart(hour, span);
+      this.block('report_time_blocks', { span, start, ...key, business }, bucket, ms);
+      this.block('report_team_time_blocks', { span, start, ...team, business }, bucket, ms);
     }
+  }
+
+  private block(table: BlockTable, bk: BlockKey, bucket: number, ms: number): void {
+    let rows = this.blocks.get(table);
+    if (!rows) this.blocks.set(table, (rows = new Map()));
+    const k = JSON.stringify(bk);
+    let row = rows.get(k);
+    if (!row) rows.set(k, (row = { key: bk, sums: { n: 0, total_ms: 0, counts: new Map() } }));
+    row.sums.n += 1;
+    row.sums.total_ms += ms;
+    row.sums.counts.set(bucket, (row.sums.counts.get(bucket) ?? 0) + 1);
   }
 
   template(hour: number, channel_id: string, template: string, language: string, broadcast_id: string, metric: string, n: number): void {
@@ -98,5 +106,5 @@ export async function writeRollups(db: Executor, r: Rollups): Promise<void> {
         .execute();
     }
   }
-  if (r.blocks.size > 0) await writeTimeBlocks(db, r.blocks);
+  for (const [table, deltas] of r.blocks) if (deltas.size > 0) await writeTimeBlocks(db, table, deltas);
 }

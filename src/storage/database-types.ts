@@ -565,17 +565,6 @@ export interface Database {
     n: number;
     total_ms: number;
   };
-  /** report_times per UTC day without the agent (0035-report-speed). */
-  report_times_day: {
-    day: number;
-    metric: string;
-    business: number;
-    channel_id: string;
-    team_id: string;
-    bucket: number;
-    n: number;
-    total_ms: number;
-  };
   /** report_times per 6-hour or UTC-day block, the bucket counts in one column (0037-report-time-blocks). */
   report_time_blocks: {
     span: number;
@@ -585,6 +574,18 @@ export interface Database {
     channel_id: string;
     team_id: string;
     agent_id: string;
+    n: number;
+    total_ms: number;
+    counts: string;
+  };
+  /** report_time_blocks without the agent, summed over agents (0039-report-team-time-blocks). */
+  report_team_time_blocks: {
+    span: number;
+    start: number;
+    metric: string;
+    business: number;
+    channel_id: string;
+    team_id: string;
     n: number;
     total_ms: number;
     counts: string;

@@ -36,6 +36,7 @@ import { aiNumberSettingsMigration } from './migrations/0033-ai-number-settings.
 import { reportSpeedMigration } from './migrations/0035-report-speed.ts';
 import { channelUploadsMigration } from './migrations/0036-channel-uploads.ts';
 import { reportTimeBlocksMigration } from './migrations/0037-report-time-blocks.ts';
+import { reportTeamTimeBlocksMigration } from './migrations/0039-report-team-time-blocks.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -75,6 +76,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0035-report-speed': reportSpeedMigration(dialect),
     '0036-channel-uploads': channelUploadsMigration(dialect),
     '0037-report-time-blocks': reportTimeBlocksMigration(dialect),
+    '0039-report-team-time-blocks': reportTeamTimeBlocksMigration(dialect),
   };
 }
 

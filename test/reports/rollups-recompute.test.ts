@@ -11,6 +11,7 @@ import { responseTimesReport } from '../../src/reports/report-queries.ts';
 import { Rollups, writeRollups } from '../../src/reports/rollup-writes.ts';
 import { addCounts, BLOCK_SPANS, encodeCounts } from '../../src/reports/time-blocks.ts';
 import { reportTimeBlocksMigration } from '../../src/storage/migrations/0037-report-time-blocks.ts';
+import { reportTeamTimeBlocksMigration } from '../../src/storage/migrations/0039-report-team-time-blocks.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { History } from './report-history.ts';
@@ -55,8 +56,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * Property: on any random history, folded in random slices (a fold may run between any two
  * writes, as the background fold does), the rollups equal a straight SQL count over the messages
  * and conversations: volumes by hour, direction, sender and type; conversations opened; costs by
- * hour and category; template sends, deliveries, reads and failures; and the per-day times equal
- * the hourly ones summed.
+ * hour and category; template sends, deliveries, reads and failures; the response-time blocks
+ * (per agent, 0037, and summed over agents, 0039) equal the hourly times summed per block in SQL;
+ * and every response-time report equals the period's hourly rows summed.
  */
 forEachDialect('reports: rollups equal a recomputation from the messages', (dialect) => {
   let w: World;
@@ -82,8 +84,8 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
           'report_costs',
           'report_templates',
           'report_times',
-          'report_times_day',
           'report_time_blocks',
+          'report_team_time_blocks',
           'report_agents',
           'report_bot',
           'report_conversation_state',
@@ -249,17 +251,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         assert.deepEqual(norm(funnel.filter((r) => r.metric === 'sent')), norm(sent.rows), 'templates sent');
         assert.deepEqual(norm(failedRolled), norm(failed.rows), 'templates failed');
 
-        // The per-day times (0035) equal the hourly ones summed per UTC day over the agents.
-        const day = sql.raw(String(24 * HOUR));
-        const timesByDay = await sql<Record<string, unknown>>`
-          select (hour / ${day}) * ${day} as day, metric, business, channel_id, team_id, bucket, sum(n) as n, sum(total_ms) as total_ms
-          from report_times group by 1, 2, 3, 4, 5, 6`.execute(db);
-        const timesDay = await db
-          .selectFrom('report_times_day')
-          .select(['day', 'metric', 'business', 'channel_id', 'team_id', 'bucket', 'n', 'total_ms'])
-          .execute();
-        assert.deepEqual(norm(timesDay), norm(timesByDay.rows), 'response times per day');
-
+        // The blocks, per agent and summed over agents, equal the hourly times summed per block.
         await checkTimeBlocks(db);
         await checkTimeReports(db, T0 - 50 * HOUR, T0 + 150 * HOUR);
 
@@ -301,7 +293,7 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
     });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(time, { maxLength: 80 }), { minLength: 1, maxLength: 4 }), async (batches) => {
-        for (const t of ['report_times', 'report_times_day', 'report_time_blocks'] as const) await db.deleteFrom(t).execute();
+        for (const t of ['report_times', 'report_time_blocks', 'report_team_time_blocks'] as const) await db.deleteFrom(t).execute();
         // Several batches, as several folds: later ones merge into the blocks' encoded counts.
         for (const batch of batches) {
           const r = new Rollups();
@@ -311,9 +303,13 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         await checkTimeBlocks(db);
         await checkTimeReports(db, T0 - 35 * 24 * HOUR, T0 + 35 * 24 * HOUR);
         await checkTimeReports(db, T0 - 9 * 24 * HOUR + 5 * HOUR, T0 + 2 * 24 * HOUR + 13 * HOUR);
-        // Migration 0037's backfill from report_times builds the same blocks.
+        // Migration 0037's and 0039's backfills from report_times build the same blocks.
         await sql`drop table report_time_blocks`.execute(db);
-        await db.transaction().execute((trx) => reportTimeBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>));
+        await sql`drop table report_team_time_blocks`.execute(db);
+        await db.transaction().execute(async (trx) => {
+          await reportTimeBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>);
+          await reportTeamTimeBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>);
+        });
         await checkTimeBlocks(db);
       }),
       { numRuns: Number(process.env.REPORT_PROPERTY_RUNS ?? 25) },
@@ -323,41 +319,50 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
 
 type Db = World['app']['deps']['storage']['db'];
 
-/** report_time_blocks (0037) against report_times summed per block. */
+/**
+ * The blocks against report_times summed per block in SQL: report_time_blocks (0037) per agent,
+ * report_team_time_blocks (0039) over all agents, the bucket counts encoded in one column.
+ */
 async function checkTimeBlocks(db: Db): Promise<void> {
-  // The 6-hour and UTC-day blocks (0037) equal the hourly times summed per block, the bucket
-  // counts encoded in one column.
-  for (const span of BLOCK_SPANS) {
-    const ms = sql.raw(String(span * HOUR));
-    const hourly = await sql<Record<string, string | number>>`
-      select (hour / ${ms}) * ${ms} as start, metric, business, channel_id, team_id, agent_id, bucket, sum(n) as n, sum(total_ms) as total_ms
-      from report_times group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
-    const want = new Map<string, { n: number; total_ms: number; counts: Map<number, number> }>();
-    for (const r of hourly.rows) {
-      const k = [r.start, r.metric, r.business, r.channel_id, r.team_id, r.agent_id].join('|');
-      let b = want.get(k);
-      if (!b) want.set(k, (b = { n: 0, total_ms: 0, counts: new Map() }));
-      b.n += Number(r.n);
-      b.total_ms += Number(r.total_ms);
-      b.counts.set(Number(r.bucket), Number(r.n));
-    }
-    const got = await db.selectFrom('report_time_blocks').selectAll().where('span', '=', span).execute();
-    assert.deepEqual(
-      got
-        .map((r) => `${[r.start, r.metric, r.business, r.channel_id, r.team_id, r.agent_id].join('|')} ${r.n} ${r.total_ms} ${r.counts}`)
-        .sort(),
-      [...want.entries()].map(([k, b]) => `${k} ${b.n} ${b.total_ms} ${encodeCounts(b.counts)}`).sort(),
-      `response times per ${span}-hour block`,
-    );
-    for (const r of got) {
-      const c = new Map<number, number>();
-      addCounts(c, r.counts);
-      assert.ok(
-        [...c.values()].every((n) => n > 0),
-        'block counts are positive',
+  for (const [table, cols] of [
+    ['report_time_blocks', ['metric', 'business', 'channel_id', 'team_id', 'agent_id']],
+    ['report_team_time_blocks', ['metric', 'business', 'channel_id', 'team_id']],
+  ] as const)
+    for (const span of BLOCK_SPANS) {
+      const ms = sql.raw(String(span * HOUR));
+      const keys = sql.raw(cols.join(', '));
+      const hourly = await sql<Record<string, string | number>>`
+        select (hour / ${ms}) * ${ms} as start, ${keys}, bucket, sum(n) as n, sum(total_ms) as total_ms
+        from report_times group by (hour / ${ms}) * ${ms}, ${keys}, bucket`.execute(db);
+      const want = new Map<string, { n: number; total_ms: number; counts: Map<number, number> }>();
+      const keyOf = (r: Record<string, unknown>) => [r.start, ...cols.map((c) => r[c])].join('|');
+      for (const r of hourly.rows) {
+        const k = keyOf(r);
+        let b = want.get(k);
+        if (!b) want.set(k, (b = { n: 0, total_ms: 0, counts: new Map() }));
+        b.n += Number(r.n);
+        b.total_ms += Number(r.total_ms);
+        b.counts.set(Number(r.bucket), Number(r.n));
+      }
+      const got: Array<Record<string, string | number>> = await (db as any)
+        .selectFrom(table)
+        .selectAll()
+        .where('span', '=', span)
+        .execute();
+      assert.deepEqual(
+        got.map((r) => `${keyOf(r)} ${r.n} ${r.total_ms} ${r.counts}`).sort(),
+        [...want.entries()].map(([k, b]) => `${k} ${b.n} ${b.total_ms} ${encodeCounts(b.counts)}`).sort(),
+        `response times per ${span}-hour block in ${table}`,
       );
+      for (const r of got) {
+        const c = new Map<number, number>();
+        addCounts(c, String(r.counts));
+        assert.ok(
+          [...c.values()].every((n) => n > 0),
+          'block counts are positive',
+        );
+      }
     }
-  }
 }
 
 /** responseTimesReport over [from, to) against the hourly rows summed per period. */
