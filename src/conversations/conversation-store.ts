@@ -68,6 +68,21 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
    "awaiting_reply_since" = null where "id" = ?`,
 );
 
+// A new customer's conversation (every first message): prebuilt SQL. The columns the insert
+// leaves out are null or 0 (findOrInsertConversation's row). 'closed' is a literal so the partial
+// unique index applies. Returns the number's auto-assignment (primary-key probes), so the first
+// message needs no lookup of its own (issue #16).
+const INSERT_CONVERSATION = rawQuery(
+  `insert into "conversations" ("id", "channel_id", "contact_id", "status", "last_customer_message_at", "last_message_at", "last_message_preview",
+     "unread_count", "created_at", "updated_at", "assignee_id", "team_id", "snoozed_until", "linked_record_type", "linked_record_id", "linked_record",
+     "first_response_at", "response_count", "response_total_ms", "last_read_at", "awaiting_reply_since")
+   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null, null, null, null, null, null, null, 0, 0, null, ?)
+   on conflict ("channel_id", "contact_id") where "status" <> 'closed' do nothing
+   returning (select ch."auto_assign" from "channels" ch where ch."id" = "conversations"."channel_id") as "auto_assign",
+     (select ch."auto_assign_team_id" from "channels" ch where ch."id" = "conversations"."channel_id") as "auto_assign_team_id",
+     (select t."auto_assign" from "channels" ch join "teams" t on t."id" = ch."auto_assign_team_id" where ch."id" = "conversations"."channel_id") as "team_auto_assign"`,
+);
+
 /**
  * The open conversation for a number and contact, and whether this call created it. An archived
  * one reopens when the customer writes; a closed one stays closed and a new conversation starts
@@ -110,22 +125,19 @@ export async function findOrInsertConversation(
     last_read_at: null,
     awaiting_reply_since: inbound?.sentAt ?? null,
   };
-  const inserted = await db
-    .insertInto('conversations')
-    .values(row)
-    .onConflict((oc) => oc.columns(['channel_id', 'contact_id']).where('status', '<>', sql.lit('closed')).doNothing())
-    .returning([
-      'id',
-      // Read with the insert (primary-key probes), so the first message's auto-assignment needs no lookup (issue #16).
-      sql<string | null>`(select ch.auto_assign from channels ch where ch.id = conversations.channel_id)`.as('auto_assign'),
-      sql<string | null>`(select ch.auto_assign_team_id from channels ch where ch.id = conversations.channel_id)`.as('auto_assign_team_id'),
-      sql<
-        string | null
-      >`(select t.auto_assign from channels ch join teams t on t.id = ch.auto_assign_team_id where ch.id = conversations.channel_id)`.as(
-        'team_auto_assign',
-      ),
-    ])
-    .executeTakeFirst();
+  const [inserted] = await runRaw<ChannelAutoAssignRow>(db, INSERT_CONVERSATION, [
+    row.id,
+    row.channel_id,
+    row.contact_id,
+    row.status,
+    row.last_customer_message_at,
+    row.last_message_at,
+    row.last_message_preview,
+    row.unread_count,
+    row.created_at,
+    row.updated_at,
+    row.awaiting_reply_since,
+  ]);
   if (inserted) {
     const { auto_assign, auto_assign_team_id, team_auto_assign } = inserted;
     return { conversation: row, created: true, channelAutoAssign: { auto_assign, auto_assign_team_id, team_auto_assign } };

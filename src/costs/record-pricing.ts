@@ -3,6 +3,10 @@ import type { Deps } from '../deps.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { estimatePrice, rateCardFor } from './rate-card.ts';
 import { pricingNumber } from '../core/whatsapp-ids.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
+
+// Hot path (a message's first priced status): prebuilt SQL.
+const SET_PRICE = rawQuery(`update "messages" set "pricing_category" = ?, "billable" = ?, "price" = ?, "currency" = ? where "id" = ?`);
 
 /**
  * Records what Meta says a message costs (status callback `pricing`): its category, whether it is
@@ -33,9 +37,5 @@ export async function recordStatusPricing(
   const billable = p.type !== undefined ? p.type === 'regular' : p.billable === true;
   const card = rateCardFor(deps.config);
   const price = billable ? estimatePrice(card, p.category, pricingNumber(recipient.phone_e164, recipient.external_id)) : 0;
-  await db
-    .updateTable('messages')
-    .set({ pricing_category: p.category, billable: billable ? 1 : 0, price, currency: card.currency })
-    .where('id', '=', messageId)
-    .execute();
+  await runRaw(db, SET_PRICE, [p.category, billable ? 1 : 0, price, card.currency, messageId]);
 }
