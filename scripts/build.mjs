@@ -10,6 +10,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src');
 const dist = join(root, 'dist');
 const stamp = join(dist, '.build-stamp');
+// The modules of src/ the web app imports (pure ones: the API's own lists; test/web/web-world.ts
+// has the same list): a change to one rebuilds the web app.
+const WEB_IMPORTS_FROM_SRC = ['src/event-webhooks/event-types.ts'];
 
 function* files(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -47,7 +50,8 @@ console.error(`build: compiled src/ to dist/ in ${((Date.now() - started) / 1000
 
 /**
  * The web app (web/, React + Vite) into dist/web, which the server serves at /. With --if-stale
- * only when a file under web/ (or package.json: new dependencies) is newer than the last web build.
+ * only when a file under web/ (or package.json: new dependencies, or a module of src/ the web app
+ * imports: WEB_IMPORTS_FROM_SRC) is newer than the last web build.
  */
 function buildWebApp() {
   const web = join(root, 'web');
@@ -55,7 +59,7 @@ function buildWebApp() {
   if (!existsSync(web)) return;
   if (ifStale && existsSync(webStamp)) {
     let newest = statSync(join(root, 'package.json')).mtimeMs;
-    for (const f of files(web)) newest = Math.max(newest, statSync(f).mtimeMs);
+    for (const f of [...files(web), ...WEB_IMPORTS_FROM_SRC.map((f) => join(root, f))]) newest = Math.max(newest, statSync(f).mtimeMs);
     if (statSync(webStamp).mtimeMs >= newest) return;
   }
   const began = Date.now();

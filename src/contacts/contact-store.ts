@@ -1,10 +1,11 @@
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type SqlBool } from 'kysely';
 import type { ConversationVisibility } from '../auth/visible-conversation-filter.ts';
 import { visibilitySql } from '../conversations/conversation-visibility.ts';
 import { containsText } from '../conversations/text-match.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import type { Database } from '../storage/database-types.ts';
 
 export interface ContactRow {
   id: string;
@@ -21,6 +22,21 @@ export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: 
 
 // Hot path (every inbound message): prebuilt SQL.
 const SELECT_CONTACT = rawQuery(`select * from "contacts" where "channel_kind" = ? and "external_id" = ?`);
+
+/**
+ * Stores a new contact unless one holding any of its unique keys exists: a concurrent ingest
+ * (another PostgreSQL process) may have created the same customer first. False then: the caller
+ * looks it up again.
+ */
+export async function insertContactIfAbsent(db: Executor, row: Insertable<Database['contacts']>): Promise<boolean> {
+  const inserted = await db
+    .insertInto('contacts')
+    .values(row)
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
 
 /** Finds or creates the contact for a channel user, refreshing the profile name when it changed. */
 export async function upsertContact(

@@ -1,7 +1,7 @@
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import type { ContactRow } from './contact-store.ts';
+import { insertContactIfAbsent, type ContactRow } from './contact-store.ts';
 
 type TelegramContactRow = ContactRow & { username: string | null; blocked_by_user_at: number | null };
 
@@ -45,13 +45,7 @@ export async function resolveTelegramContact(
     updated_at: input.now,
   };
   // A concurrent ingest (another PostgreSQL process) may have created it first: look again.
-  const inserted = await db
-    .insertInto('contacts')
-    .values(row)
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return row;
+  if (await insertContactIfAbsent(db, row)) return row;
   if (retried) throw new Error(`contact for Telegram chat ${input.chatId} could neither be found nor created`);
   return resolveTelegramContact(db, input, true);
 }

@@ -3,7 +3,7 @@ import { newId } from '../core/ids.ts';
 import { waIdToE164, waIdVariants } from '../core/phone.ts';
 import { isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import type { WhatsAppContactRow } from './contact-store.ts';
+import { insertContactIfAbsent, type WhatsAppContactRow } from './contact-store.ts';
 import { mergeContacts } from './merge-contacts.ts';
 
 /** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */
@@ -110,13 +110,7 @@ export async function resolveWhatsAppContact(
     updated_at: id.now,
   };
   // A concurrent ingest (another PostgreSQL process) may have created it first: look again.
-  const inserted = await db
-    .insertInto('contacts')
-    .values(row)
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted) return { ...row, created: true };
+  if (await insertContactIfAbsent(db, row)) return { ...row, created: true };
   if (retried) throw new Error(`contact for ${row.external_id} could neither be found nor created`);
   return resolveWhatsAppContact(db, id, true);
 }

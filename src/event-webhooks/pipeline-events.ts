@@ -3,8 +3,10 @@ import { BOT_PAUSE_COLUMNS, type BotPauseRow } from '../conversations/bot-pause-
 import { contactNameColumns } from '../conversations/contact-name-columns.ts';
 import { conversationApiView, iso, messageView } from '../conversations/conversation-views.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
+import type { InboxEvent } from '../realtime/inbox-event.ts';
 import { publishInbox } from '../realtime/realtime-bus.ts';
 import { emitEvent, type EventData } from './emit-event.ts';
+import type { EventType } from './event-types.ts';
 import { isWaId } from '../core/whatsapp-ids.ts';
 
 /**
@@ -41,7 +43,7 @@ export async function emitMessageStatus(
 ): Promise<void> {
   if (!jobs) return;
   await publishInbox(db, jobs, { type: 'message.status', messageId: input.messageId });
-  await emitEvent(db, { jobs }, 'message.status', async () => ({ message: await loadMessage(db, input.messageId) }), input);
+  await emitMessageEvent(db, jobs, 'message.status', input);
 }
 
 /**
@@ -50,7 +52,7 @@ export async function emitMessageStatus(
  * POST /api/v1/conversations/{id}/messages/{messageId}/resend.
  */
 export async function emitMessageFailed(db: Executor, jobs: JobQueue, input: { messageId: string; now: number }): Promise<void> {
-  await emitEvent(db, { jobs }, 'message.failed', async () => ({ message: await loadMessage(db, input.messageId) }), input);
+  await emitMessageEvent(db, jobs, 'message.failed', input);
 }
 
 /**
@@ -59,7 +61,7 @@ export async function emitMessageFailed(db: Executor, jobs: JobQueue, input: { m
  * status callback resolves it; an agent may mark it sent or resend it.
  */
 export async function emitMessageUnconfirmed(db: Executor, jobs: JobQueue, input: { messageId: string; now: number }): Promise<void> {
-  await emitEvent(db, { jobs }, 'message.unconfirmed', async () => ({ message: await loadMessage(db, input.messageId) }), input);
+  await emitMessageEvent(db, jobs, 'message.unconfirmed', input);
 }
 
 /** conversation.created: `{ conversation }`. */
@@ -69,12 +71,11 @@ export async function emitConversationCreated(
   input: { conversationId: string; now: number },
 ): Promise<void> {
   if (!jobs) return;
-  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
-  await emitEvent(
+  await emitConversationEvent(
     db,
-    { jobs },
+    jobs,
     'conversation.created',
-    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }),
+    { type: 'conversation.updated', conversationId: input.conversationId },
     input,
   );
 }
@@ -86,13 +87,15 @@ export async function emitConversationUpdated(
   input: { conversationId: string; changes: readonly string[]; now: number },
 ): Promise<void> {
   if (!jobs) return;
-  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
-  await emitEvent(
+  await emitConversationEvent(
     db,
-    { jobs },
+    jobs,
     'conversation.updated',
-    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), changes: [...input.changes] }),
+    { type: 'conversation.updated', conversationId: input.conversationId },
     input,
+    {
+      changes: [...input.changes],
+    },
   );
 }
 
@@ -103,12 +106,38 @@ export async function emitConversationClosed(
   input: { conversationId: string; now: number },
 ): Promise<void> {
   if (!jobs) return;
-  await publishInbox(db, jobs, { type: 'conversation.updated', conversationId: input.conversationId });
+  await emitConversationEvent(
+    db,
+    jobs,
+    'conversation.closed',
+    { type: 'conversation.updated', conversationId: input.conversationId },
+    input,
+  );
+}
+
+/** A message.* event: `{ message }` in the API's shape (loaded only when someone subscribes). */
+async function emitMessageEvent(db: Executor, jobs: JobQueue, type: EventType, input: { messageId: string; now: number }): Promise<void> {
+  await emitEvent(db, { jobs }, type, async () => ({ message: await loadMessage(db, input.messageId) }), input);
+}
+
+/**
+ * A conversation.* event: the inbox stream hears `stream`; subscribers get `{ conversation, ...more }`,
+ * the conversation in the API's shape (loaded only when someone subscribes).
+ */
+async function emitConversationEvent(
+  db: Executor,
+  jobs: JobQueue,
+  type: EventType,
+  stream: InboxEvent,
+  input: { conversationId: string; now: number },
+  more: EventData = {},
+): Promise<void> {
+  await publishInbox(db, jobs, stream);
   await emitEvent(
     db,
     { jobs },
-    'conversation.closed',
-    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now) }),
+    type,
+    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), ...more }),
     input,
   );
 }
@@ -193,16 +222,13 @@ export async function emitConversationAssigned(
     reason: input.reason,
     by: input.by,
   };
-  await publishInbox(db, jobs, { type: 'conversation.assigned', conversationId: input.conversationId, detail });
-  await emitEvent(
+  await emitConversationEvent(
     db,
-    { jobs },
+    jobs,
     'conversation.assigned',
-    async () => ({
-      conversation: await loadConversation(db, input.conversationId, input.now),
-      ...detail,
-    }),
+    { type: 'conversation.assigned', conversationId: input.conversationId, detail },
     input,
+    detail,
   );
 }
 
@@ -247,13 +273,16 @@ export async function emitBotPaused(
   jobs: JobQueue,
   input: { conversationId: string; by: string; reason: string; now: number },
 ): Promise<void> {
-  await publishInbox(db, jobs, { type: 'conversation.bot_paused', conversationId: input.conversationId });
-  await emitEvent(
+  await emitConversationEvent(
     db,
-    { jobs },
+    jobs,
     'conversation.bot_paused',
-    async () => ({ conversation: await loadConversation(db, input.conversationId, input.now), by: input.by, reason: input.reason }),
+    { type: 'conversation.bot_paused', conversationId: input.conversationId },
     input,
+    {
+      by: input.by,
+      reason: input.reason,
+    },
   );
 }
 
@@ -266,18 +295,17 @@ export async function emitBotResumed(
   jobs: JobQueue,
   input: { conversationId: string; by: string; reason: string; pause: BotPauseRow; now: number },
 ): Promise<void> {
-  await publishInbox(db, jobs, { type: 'conversation.bot_resumed', conversationId: input.conversationId });
-  await emitEvent(
+  await emitConversationEvent(
     db,
-    { jobs },
+    jobs,
     'conversation.bot_resumed',
-    async () => ({
-      conversation: await loadConversation(db, input.conversationId, input.now),
+    { type: 'conversation.bot_resumed', conversationId: input.conversationId },
+    input,
+    {
       by: input.by,
       reason: input.reason,
       pause: { paused_by: input.pause.paused_by, reason: input.pause.reason, paused_at: iso(input.pause.paused_at) },
-    }),
-    input,
+    },
   );
 }
 

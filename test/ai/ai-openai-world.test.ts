@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_AI_SETTINGS } from '../../src/ai/ai-settings.ts';
 import { scrubAnswer } from '../../src/ai/scrub-answer.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { OpenAiTestServer } from '../support/openai-test-server.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { conversationOf, startAiWorld } from '../support/ai-world.ts';
+import type { World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 test('scrubAnswer removes links and phone numbers the context did not hold, keeps those it did', () => {
@@ -24,24 +24,9 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
   let w: World;
   const model = new OpenAiTestServer();
   before(async () => {
-    await model.start();
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        ai: {
-          ...DEFAULT_AI_SETTINGS,
-          baseUrl: model.url,
-          apiKey: model.apiKey,
-          model: 'gpt-test',
-          defaultMode: 'auto',
-          // Long enough for a loaded machine, short enough for the timeout case.
-          timeoutMs: 4000,
-          systemPrompt: 'You are the assistant of Plomería Rápida.',
-        },
-      },
-    });
-    await w.api('POST', '/api/v1/knowledge', {
+    // timeoutMs: long enough for a loaded machine, short enough for the timeout case.
+    const ai = { model: 'gpt-test', timeoutMs: 4000, systemPrompt: 'You are the assistant of Plomería Rápida.' };
+    w = await startAiWorld(dialect, model, ai, {
       title: 'Visitas técnicas',
       body: 'El técnico llega en la franja horaria elegida al reservar.',
       language: 'es',
@@ -52,7 +37,7 @@ forEachDialect('AI assistant over an OpenAI-compatible server: context, safety, 
     await model.close();
   });
 
-  const convOf = async (waId: string) => (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.wa_id === waId);
+  const convOf = (waId: string) => conversationOf(w, waId);
 
   test('the context: system prompt, linked service request, knowledge passage; customer text only as user messages; invented links removed', async () => {
     const waId = '5215550003001';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEFAULT_AI_SETTINGS } from '../../src/ai/ai-settings.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { OpenAiTestServer } from '../support/openai-test-server.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { conversationOf, startAiWorld } from '../support/ai-world.ts';
+import type { World } from '../support/test-world.ts';
 
 /** The exact tool a model is offered (docs/ai.md#tools): written out here, not imported, so a change shows. */
 const SEARCH_KNOWLEDGE = {
@@ -25,26 +25,15 @@ forEachDialect('AI assistant: the search_knowledge tool over an OpenAI-compatibl
   let w: World;
   const model = new OpenAiTestServer();
   before(async () => {
-    await model.start();
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        ai: {
-          ...DEFAULT_AI_SETTINGS,
-          baseUrl: model.url,
-          apiKey: model.apiKey,
-          model: 'gpt-tools',
-          defaultMode: 'auto',
-          maxTurns: 100,
-          timeoutMs: 3000,
-          tools: true,
-          // The same server as an endpoint whose models take no tools (some local ones refuse them).
-          endpoints: { plain: { baseUrl: model.url, apiKey: model.apiKey, model: 'gpt-plain', tools: false } },
-        },
-      },
-    });
-    await w.api('POST', '/api/v1/knowledge', {
+    const ai = {
+      model: 'gpt-tools',
+      maxTurns: 100,
+      timeoutMs: 3000,
+      tools: true,
+      // The same server as an endpoint whose models take no tools (some local ones refuse them).
+      endpoints: { plain: { baseUrl: model.url, apiKey: model.apiKey, model: 'gpt-plain', tools: false } },
+    };
+    w = await startAiWorld(dialect, model, ai, {
       title: 'Horario de atención',
       body: 'Atendemos de lunes a viernes de 9:00 a 18:00 y los sábados de 9:00 a 13:00. Reservas: https://citas.example.com/reservar',
       language: 'es',
@@ -55,7 +44,7 @@ forEachDialect('AI assistant: the search_knowledge tool over an OpenAI-compatibl
     await model.close();
   });
 
-  const convOf = async (waId: string) => (await w.api('GET', '/api/v1/conversations')).body.data.find((c: any) => c.contact.wa_id === waId);
+  const convOf = (waId: string) => conversationOf(w, waId);
 
   test('the model searches (a bad call is answered with an error it can read), then answers; the third call has no tools', async () => {
     const c = w.sim.customer('5215550005001', 'Lola');

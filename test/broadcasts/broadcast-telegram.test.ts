@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startTelegramSimulator, type TelegramSimulator, type TgSimUser } from '../../src/simulator/telegram/index.ts';
+import type { TelegramSimulator, TgSimUser } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
-import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
+import { startTelegramWorld } from '../support/telegram-world.ts';
+import { ADMIN_TOKEN, type World } from '../support/test-world.ts';
 
 // Broadcasts on Telegram (issues #17 and #20): a bot has no templates, so a broadcast sends a text,
 // filled per recipient; opt-in still decides who gets it, the bot's limits pace it, and a user
@@ -15,18 +16,7 @@ forEachDialect('broadcasts on Telegram: a text to the bot’s opted-in contacts'
   const channelId = () => `tg_${botId}`;
 
   before(async () => {
-    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
-    botId = tg.botToken.split(':')[0] ?? '';
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        telegram: {
-          bots: [{ botToken: tg.botToken, webhookSecret: SECRET, apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
-          simulator: { enabled: false, port: 0 },
-        },
-      },
-    });
+    ({ tg, w, botId } = await startTelegramWorld(dialect, SECRET));
   });
   after(async () => {
     await w?.stop();

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import type { TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { call, agentSession } from '../inbox/agents-http.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { inboundEnvelope, postSigned } from '../support/signed-post.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { startTelegramWorld } from '../support/telegram-world.ts';
+import type { World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 // Issue 20: one person writes on WhatsApp and on Telegram (two contacts); an agent merges them
@@ -20,19 +21,7 @@ forEachDialect('contacts merged across channels', (dialect) => {
   const hooks: any[] = [];
 
   before(async () => {
-    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
-    botId = tg.botToken.split(':')[0]!;
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        eventWebhooks: { allowPrivate: true },
-        telegram: {
-          bots: [{ botToken: tg.botToken, webhookSecret: 'merge_secret_1', apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
-          simulator: { enabled: false, port: 0 },
-        },
-      },
-    });
+    ({ tg, w, botId } = await startTelegramWorld(dialect, 'merge_secret_1', { eventWebhooks: { allowPrivate: true } }));
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));

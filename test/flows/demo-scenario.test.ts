@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
+import { type DemoSwitchboard, nextSent, startDemo, textIs as text } from '../support/demo-switchboard.ts';
+import { freePort, type Child } from '../support/spawn-switchboard.ts';
 import { waitFor } from '../support/wait-for.ts';
 
 const TOKEN = 'demo-test-admin-token-0123456789';
@@ -15,62 +13,30 @@ const SIM_TOKEN = 'demo-test-sim-token-0123456789';
  * through the simulator's HTTP test API, as the phone page does.
  */
 describe('demo: npm start ships the seed scenario', () => {
+  let demo: DemoSwitchboard;
   let child: Child;
-  let dataDir: string;
   let sim: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-demo-'));
     const simPort = await freePort();
     sim = `http://127.0.0.1:${simPort}`;
-    child = await spawnSwitchboard(
-      {
-        PORT: String(await freePort()),
-        SIMULATOR_PORT: String(simPort),
-        DATA_DIR: dataDir,
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        SIMULATOR_TEST_TOKEN: SIM_TOKEN,
-        FLOWS_DIR: join(dataDir, 'no-flows'),
-      },
-      30_000,
-    );
-    await waitFor(() => /Demo flow:/.test(child.output()), 10_000, 'banner printed');
+    const env = { PORT: String(await freePort()), SIMULATOR_PORT: String(simPort) };
+    demo = await startDemo({ env, simUrl: sim, token: TOKEN, simToken: SIM_TOKEN, startMs: 30_000, bannerMs: 10_000 });
+    child = demo.child;
   });
-  after(async () => {
-    await child?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    // The Switchboard API takes the admin token; the simulator's /_sim test API its test token.
-    const token = url.startsWith(`${sim}/`) ? SIM_TOKEN : TOKEN;
-    const res = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, url: string, body?: unknown) => demo.call(method, url, body);
   const say = (waId: string, text: string) =>
     call('POST', `${sim}/_sim/customers/${waId}/messages`, { type: 'text', text: { body: text }, profile_name: 'Ana' });
   /** Waits for the business's next message to the customer after `seen` earlier ones, matching `pred`. */
-  const next = async (waId: string, seen: { n: number }, pred: (m: any) => boolean, what: string) => {
-    let found: any;
-    await waitFor(
-      async () => {
-        const out = (await call('GET', `${sim}/_sim/customers/${waId}/messages`)).body.data.filter((m: any) => m.direction === 'out');
-        const i = out.findIndex((m: any, k: number) => k >= seen.n && pred(m));
-        if (i < 0) return false;
-        found = out[i];
-        seen.n = i + 1;
-        return true;
-      },
-      10_000,
+  const next = (waId: string, seen: { n: number }, pred: (m: any) => boolean, what: string) =>
+    nextSent(
+      async () => (await call('GET', `${sim}/_sim/customers/${waId}/messages`)).body.data.filter((m: any) => m.direction === 'out'),
+      seen,
+      pred,
       what,
+      10_000,
     );
-    return found;
-  };
-  const text = (t: string | RegExp) => (m: any) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
 
   test('the banner names the trigger next to the phone page', () => {
     assert.match(

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { after, before, test } from 'node:test';
-import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import type { TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { publish } from '../flows/flow-helpers.ts';
-import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
+import { startTelegramWorld } from '../support/telegram-world.ts';
+import { ADMIN_TOKEN, type World } from '../support/test-world.ts';
 import { SseClient } from '../inbox/sse-client.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -19,18 +20,7 @@ forEachDialect('Telegram channel', (dialect) => {
   const SECRET = 'tg_webhook_secret_123';
 
   before(async () => {
-    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
-    botId = tg.botToken.split(':')[0]!;
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        telegram: {
-          bots: [{ botToken: tg.botToken, webhookSecret: SECRET, apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
-          simulator: { enabled: false, port: 0 },
-        },
-      },
-    });
+    ({ tg, w, botId } = await startTelegramWorld(dialect, SECRET));
   });
   after(async () => {
     await w?.stop();

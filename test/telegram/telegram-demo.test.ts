@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { type Child, freePort, spawnSwitchboard } from '../support/spawn-switchboard.ts';
-import { waitFor } from '../support/wait-for.ts';
+import { type DemoSwitchboard, nextSent, startDemo, textIs as text } from '../support/demo-switchboard.ts';
+import { type Child, freePort } from '../support/spawn-switchboard.ts';
 
 const TOKEN = 'tg-demo-admin-token-0123456789';
 const SIM_TOKEN = 'tg-demo-sim-token-0123456789';
@@ -15,42 +12,19 @@ const SIM_TOKEN = 'tg-demo-sim-token-0123456789';
  * the Telegram simulator's test API as its phone page does: buttons come as an inline keyboard.
  */
 describe('demo: the seed scenario on Telegram', () => {
+  let demo: DemoSwitchboard;
   let child: Child;
-  let dataDir: string;
   let tg: string;
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'switchboard-tg-demo-'));
     const tgPort = await freePort();
     tg = `http://127.0.0.1:${tgPort}`;
-    child = await spawnSwitchboard(
-      {
-        PORT: String(await freePort()),
-        SIMULATOR_PORT: String(await freePort()),
-        TELEGRAM_SIMULATOR_PORT: String(tgPort),
-        DATA_DIR: dataDir,
-        SWITCHBOARD_ADMIN_TOKEN: TOKEN,
-        SIMULATOR_TEST_TOKEN: SIM_TOKEN,
-        FLOWS_DIR: join(dataDir, 'no-flows'),
-      },
-      90_000,
-    );
-    await waitFor(() => /Demo flow:/.test(child.output()), 30_000, 'banner printed');
+    const env = { PORT: String(await freePort()), SIMULATOR_PORT: String(await freePort()), TELEGRAM_SIMULATOR_PORT: String(tgPort) };
+    demo = await startDemo({ env, simUrl: tg, token: TOKEN, simToken: SIM_TOKEN, startMs: 90_000, bannerMs: 30_000 });
+    child = demo.child;
   });
-  after(async () => {
-    await child?.kill('SIGTERM');
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(() => demo?.stop());
 
-  const call = async (method: string, url: string, body?: unknown) => {
-    const token = url.startsWith(`${tg}/`) ? SIM_TOKEN : TOKEN;
-    const res = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const call = (method: string, url: string, body?: unknown) => demo.call(method, url, body);
 
   test('the banner names the Telegram simulator and its phone page', () => {
     assert.match(child.output(), /Telegram:\s+http:\/\/127\.0\.0\.1:\d+ {2}\(Bot API simulator, bot @switchboard_demo_bot/);
@@ -61,27 +35,9 @@ describe('demo: the seed scenario on Telegram', () => {
     const user = (await call('POST', `${tg}/_sim/users`, { first_name: 'Ana' })).body as { id: number };
     const say = (text: string) => call('POST', `${tg}/_sim/users/${user.id}/messages`, { text });
     const seen = { n: 0 };
-    const next = async (pred: (m: any) => boolean, what: string) => {
-      let found: any;
-      const chat = async () =>
-        JSON.stringify(((await call('GET', `${tg}/_sim/users/${user.id}/chat`)).body.messages as any[]).map((m) => m.text));
-      await waitFor(
-        async () => {
-          const out = ((await call('GET', `${tg}/_sim/users/${user.id}/chat`)).body.messages as any[]).filter((m) => m.from?.is_bot);
-          const i = out.findIndex((m, k) => k >= seen.n && pred(m));
-          if (i < 0) return false;
-          found = out[i];
-          seen.n = i + 1;
-          return true;
-        },
-        30_000,
-        what,
-      ).catch(async (err: Error) => {
-        throw new Error(`${err.message}; the chat: ${await chat()}`);
-      });
-      return found;
-    };
-    const text = (t: string | RegExp) => (m: any) => (typeof t === 'string' ? m.text === t : t.test(m.text ?? ''));
+    const botSaid = async () =>
+      ((await call('GET', `${tg}/_sim/users/${user.id}/chat`)).body.messages as any[]).filter((m) => m.from?.is_bot);
+    const next = (pred: (m: any) => boolean, what: string) => nextSent(botSaid, seen, pred, what, 30_000);
     await say('I need a service');
     await next(text('¡Hola Ana! Vamos a registrar tu solicitud de servicio.'), 'greeting');
     await next(text('¿Cuál es tu nombre completo?'), 'name question');

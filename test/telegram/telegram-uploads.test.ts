@@ -3,10 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sweepCustomerMedia } from '../../src/media/media-retention.ts';
-import { startTelegramSimulator, type TelegramSimulator } from '../../src/simulator/telegram/index.ts';
+import type { TelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import type { TgSent } from '../../src/simulator/telegram/tg-types.ts';
 import { forEachDialect } from '../support/dialects.ts';
-import { startWorld, type World } from '../support/test-world.ts';
+import { startTelegramWorld } from '../support/telegram-world.ts';
+import type { World } from '../support/test-world.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n');
@@ -22,18 +23,9 @@ forEachDialect('Telegram media by upload', (dialect) => {
   let chatId: string;
 
   before(async () => {
-    tg = await startTelegramSimulator({ retryDelaysMs: [50] });
-    channelId = `tg_${tg.botToken.split(':')[0]}`;
-    w = await startWorld({
-      dialect,
-      config: {
-        demoBot: false,
-        telegram: {
-          bots: [{ botToken: tg.botToken, webhookSecret: 'tg_upload_secret_1', apiUrl: tg.url, mode: 'webhook', throughputPerSecond: 30 }],
-          simulator: { enabled: false, port: 0 },
-        },
-      },
-    });
+    let botId: string;
+    ({ tg, w, botId } = await startTelegramWorld(dialect, 'tg_upload_secret_1'));
+    channelId = `tg_${botId}`;
     // A WhatsApp number too: with two channels an upload must name its channel.
     await w.sim.customer('5215550300088', 'Wara WhatsApp').sendText('hola');
     const u = tg.user({ first_name: 'Uma', last_name: 'Uploads' });

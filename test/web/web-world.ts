@@ -14,10 +14,14 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export const LAPTOP = { width: 1280, height: 800 };
 export const PHONE = { width: 390, height: 844 };
 
-/** Builds web/ into dist/web (Vite) unless the last build is newer than every file under web/. */
+// The modules of src/ the web app imports (as in scripts/build.mjs): a change to one rebuilds it.
+const WEB_IMPORTS_FROM_SRC = ['src/event-webhooks/event-types.ts'];
+
+/** Builds web/ into dist/web (Vite) unless the last build is newer than every file under web/ (and those it imports from src/). */
 export function buildWebApp(): void {
   const stamp = join(WEB_APP_DIR, '.build-stamp');
-  const newest = Math.max(...[...walk(join(ROOT, 'web'))].map((f) => statSync(f).mtimeMs), statSync(join(ROOT, 'package.json')).mtimeMs);
+  const inputs = [...walk(join(ROOT, 'web')), ...WEB_IMPORTS_FROM_SRC.map((f) => join(ROOT, f)), join(ROOT, 'package.json')];
+  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
   const r = spawnSync(
     process.execPath,
