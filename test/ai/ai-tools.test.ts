@@ -25,14 +25,15 @@ forEachDialect('AI assistant: the search_knowledge tool over an OpenAI-compatibl
   let w: World;
   const model = new OpenAiTestServer();
   before(async () => {
-    const ai = {
+    // A function: the endpoint names the server's URL, known once startAiWorld has started it.
+    const ai = () => ({
       model: 'gpt-tools',
       maxTurns: 100,
       timeoutMs: 3000,
       tools: true,
       // The same server as an endpoint whose models take no tools (some local ones refuse them).
       endpoints: { plain: { baseUrl: model.url, apiKey: model.apiKey, model: 'gpt-plain', tools: false } },
-    };
+    });
     w = await startAiWorld(dialect, model, ai, {
       title: 'Horario de atención',
       body: 'Atendemos de lunes a viernes de 9:00 a 18:00 y los sábados de 9:00 a 13:00. Reservas: https://citas.example.com/reservar',

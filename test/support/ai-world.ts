@@ -7,18 +7,28 @@ import { startWorld, type World } from './test-world.ts';
 /**
  * A world whose AI assistant answers every conversation (auto mode, no demo bot) through `model`,
  * an OpenAI-compatible test server started here, with one knowledge article. `ai` sets the rest
- * (the model's name, time-outs, tools...).
+ * (the model's name, time-outs, tools...); a function is called once the server is up, for
+ * settings that name its URL (another endpoint on the same server).
  */
 export async function startAiWorld(
   dialect: TestDialect,
   model: OpenAiTestServer,
-  ai: Partial<AiSettings>,
+  ai: Partial<AiSettings> | (() => Partial<AiSettings>),
   article: { title: string; body: string; language: string },
 ): Promise<World> {
   await model.start();
   const w = await startWorld({
     dialect,
-    config: { demoBot: false, ai: { ...DEFAULT_AI_SETTINGS, baseUrl: model.url, apiKey: model.apiKey, defaultMode: 'auto', ...ai } },
+    config: {
+      demoBot: false,
+      ai: {
+        ...DEFAULT_AI_SETTINGS,
+        baseUrl: model.url,
+        apiKey: model.apiKey,
+        defaultMode: 'auto',
+        ...(typeof ai === 'function' ? ai() : ai),
+      },
+    },
   });
   await w.api('POST', '/api/v1/knowledge', article);
   return w;
