@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { forEachDialect, postgresUrl, type TestDialect } from '../support/dialects.ts';
+import { callWithToken } from '../support/demo-switchboard.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
 import { freePort, spawnSwitchboard, type Child } from '../support/spawn-switchboard.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -16,15 +17,7 @@ const ADMIN = 'dev-setup-admin-token-0123456789';
 const SIM_TOKEN = 'dev-setup-sim-token-0123456789';
 const HOUR = 3_600_000;
 
-async function call(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const call = callWithToken;
 
 /** Two different free ports (a port just freed may be handed out again). */
 async function twoPorts(): Promise<[number, number]> {

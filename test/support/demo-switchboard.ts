@@ -53,18 +53,21 @@ export async function startDemo(opts: {
     await stop();
     throw err;
   }
-  const call = async (method: string, url: string, body?: unknown) => {
-    // The Switchboard API takes the admin token; the simulator's /_sim test API its test token.
-    const token = url.startsWith(`${opts.simUrl}/`) ? opts.simToken : opts.token;
-    const res = await fetch(url, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  // The Switchboard API takes the admin token; the simulator's /_sim test API its test token.
+  const call = (method: string, url: string, body?: unknown) =>
+    callWithToken(method, url, url.startsWith(`${opts.simUrl}/`) ? opts.simToken : opts.token, body);
   return { child, call, stop };
+}
+
+/** JSON over HTTP with a bearer token: the status and the parsed body (null when empty). */
+export async function callWithToken(method: string, url: string, token: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 /**
