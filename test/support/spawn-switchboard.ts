@@ -27,7 +27,9 @@ process.once('exit', () => {
 export async function spawnSwitchboard(env: Record<string, string>, timeoutMs = 90_000): Promise<Child> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env },
+    // The demo's Telegram simulator defaults to port 4012; two test files starting the demo side by
+    // side would both want it, so children take a free port unless the test names one.
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', TELEGRAM_SIMULATOR_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(proc);
