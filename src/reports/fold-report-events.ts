@@ -3,6 +3,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { BusinessHours } from '../flows/flow-time.ts';
 import type { Executor } from '../storage/executor.ts';
 import type { Storage } from '../storage/open-database.ts';
+import { compactAgentOpenCounts } from './agent-open-counts.ts';
 import { businessMs } from './business-time.ts';
 import { bucketOf } from './duration-histogram.ts';
 import { Rollups, writeRollups } from './rollup-writes.ts';
@@ -76,7 +77,10 @@ export async function foldReportEvents(storage: Storage, hours: BusinessHours, b
   for (;;) {
     const n = await storage.db.transaction().execute(async (trx) => {
       if (storage.dialect.multiProcess) await sql`select pg_advisory_xact_lock(${FOLD_LOCK_KEY})`.execute(trx);
-      return foldBatch(trx, storage, hours, batch);
+      const folded = await foldBatch(trx, storage, hours, batch);
+      // The last batch also moves the agents' open-conversation deltas (0040) into their counts.
+      if (folded < batch) await compactAgentOpenCounts(trx);
+      return folded;
     });
     folded += n;
     if (n < batch) return folded;

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database } from '../storage/database-types.ts';
 import { dialectOf } from '../storage/dialect.ts';
 import type { Executor } from '../storage/executor.ts';
+import { agentOpenCounts } from './agent-open-counts.ts';
 import { percentile } from './duration-histogram.ts';
 import { PeriodIndex, type ReportRange } from './report-periods.ts';
 import { sumTimeBlocks } from './time-block-reads.ts';
@@ -439,15 +440,7 @@ export async function agentsReport(db: Executor, range: ReportRange, f: { agentI
   const byAgent = new Map(rows.map((r) => [String(r.agent_id), r]));
   let users = db.selectFrom('users').select(['id', 'name', 'availability', 'capacity']).where('deleted_at', 'is', null);
   if (f.agentId) users = users.where('id', '=', f.agentId);
-  const open = new Map<string, number>();
-  for (const c of await db
-    .selectFrom('conversations')
-    .select(['assignee_id', sql<number>`count(*)`.as('n')])
-    // Literally the partial index's condition (0035), so SQLite counts from the index alone.
-    .where(sql<boolean>`status <> 'closed' and assignee_id is not null`)
-    .groupBy('assignee_id')
-    .execute())
-    open.set(String(c.assignee_id), Number(c.n));
+  const open = await agentOpenCounts(db, f.agentId);
   const live = new Map<string, { availability: string; since: number }>();
   for (const s of await db.selectFrom('report_availability_state').selectAll().execute()) live.set(s.user_id, s);
   const out: ReportRow[] = [];

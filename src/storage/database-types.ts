@@ -579,6 +579,17 @@ export interface Database {
     counts: string;
   };
   /** report_time_blocks without the agent, summed over agents (0039-report-team-time-blocks). */
+  /** Open, assigned conversations per agent, as of the last fold (0040-report-agent-open). */
+  report_agent_open: {
+    agent_id: string;
+    n: number;
+  };
+  /** +1 / -1 per agent since the last fold, appended by triggers on conversations (0040). */
+  report_agent_open_deltas: {
+    id: Generated<number>;
+    agent_id: string;
+    d: number;
+  };
   report_team_time_blocks: {
     span: number;
     start: number;

@@ -37,6 +37,7 @@ import { reportSpeedMigration } from './migrations/0035-report-speed.ts';
 import { channelUploadsMigration } from './migrations/0036-channel-uploads.ts';
 import { reportTimeBlocksMigration } from './migrations/0037-report-time-blocks.ts';
 import { reportTeamTimeBlocksMigration } from './migrations/0039-report-team-time-blocks.ts';
+import { reportAgentOpenMigration } from './migrations/0040-report-agent-open.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -77,6 +78,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0036-channel-uploads': channelUploadsMigration(dialect),
     '0037-report-time-blocks': reportTimeBlocksMigration(dialect),
     '0039-report-team-time-blocks': reportTeamTimeBlocksMigration(dialect),
+    '0040-report-agent-open': reportAgentOpenMigration(dialect),
   };
 }
 

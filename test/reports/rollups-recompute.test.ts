@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { type Kysely, sql } from 'kysely';
 import { configuredBusinessHours } from '../../src/reports/business-time.ts';
+import { agentOpenCounts } from '../../src/reports/agent-open-counts.ts';
 import { foldReportEvents } from '../../src/reports/fold-report-events.ts';
 import { foldAll } from './fold-all.ts';
 import { bucketOf, percentile } from '../../src/reports/duration-histogram.ts';
@@ -25,6 +26,7 @@ type Op =
   | { op: 'status'; msg: number; status: string }
   | { op: 'price'; msg: number; category: string; billable: boolean; price: number }
   | { op: 'conversation'; conv: number; status: string }
+  | { op: 'assign'; conv: number; agent: string | null }
   | { op: 'fold' };
 
 const at = fc.integer({ min: 0, max: 72 * 60 }).map((m) => T0 + m * 60_000);
@@ -49,6 +51,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     price: fc.constantFrom(0, 0.0125, 0.025),
   }),
   fc.record({ op: fc.constant('conversation' as const), conv: fc.nat(20), status: fc.constantFrom('active', 'archived', 'closed') }),
+  fc.record({ op: fc.constant('assign' as const), conv: fc.nat(20), agent: fc.constantFrom('usr_ra', 'usr_rb', null) }),
   fc.constant({ op: 'fold' as const }),
 );
 
@@ -58,7 +61,9 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
  * and conversations: volumes by hour, direction, sender and type; conversations opened; costs by
  * hour and category; template sends, deliveries, reads and failures; the response-time blocks
  * (per agent, 0037, and summed over agents, 0039) equal the hourly times summed per block in SQL;
- * and every response-time report equals the period's hourly rows summed.
+ * and every response-time report equals the period's hourly rows summed; the agents' open,
+ * assigned conversations (0040's counts and deltas, before and after a fold, and across the
+ * deletes between runs) equal a count of the conversations.
  */
 forEachDialect('reports: rollups equal a recomputation from the messages', (dialect) => {
   let w: World;
@@ -74,6 +79,24 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
     const storage = w.app.deps.storage;
     const hours = configuredBusinessHours({});
     const channel = await db.selectFrom('channels').select('id').executeTakeFirstOrThrow();
+    const setup = new History(db, channel.id, 'setup_');
+    for (const id of ['usr_ra', 'usr_rb']) await setup.user(id, id);
+    const openCountsMatch = async (when: string) => {
+      const counted = await db
+        .selectFrom('conversations')
+        .select(['assignee_id', sql<number>`count(*)`.as('n')])
+        .where('status', '<>', 'closed')
+        .where('assignee_id', 'is not', null)
+        .groupBy('assignee_id')
+        .execute();
+      assert.deepEqual(
+        [...(await agentOpenCounts(db)).entries()].sort(),
+        counted.map((r) => [r.assignee_id, Number(r.n)]).sort(),
+        `open conversations per agent ${when}`,
+      );
+      const ra = counted.find((r) => r.assignee_id === 'usr_ra');
+      assert.equal((await agentOpenCounts(db, 'usr_ra')).get('usr_ra'), ra ? Number(ra.n) : undefined, `one agent's count ${when}`);
+    };
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 60 }), async (ops) => {
@@ -142,8 +165,11 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
             if (row.status === 'closed' || row.status === o.status) continue;
             await h.setStatus(id, new Date(T0 + 80 * HOUR).toISOString(), o.status);
             if (o.status === 'closed') open.delete(row.contact_id);
+          } else if (o.op === 'assign' && convs.length > 0) {
+            await h.assign(convs[o.conv % convs.length] as string, new Date(T0 + 81 * HOUR).toISOString(), o.agent, null);
           } else if (o.op === 'fold') await foldReportEvents(storage, hours);
         }
+        await openCountsMatch('before the last fold');
         // PostgreSQL folds only events of ended transactions: one still running elsewhere (a job)
         // holds newer ones back until it ends.
         await foldAll(storage, hours);
@@ -250,6 +276,13 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         );
         assert.deepEqual(norm(funnel.filter((r) => r.metric === 'sent')), norm(sent.rows), 'templates sent');
         assert.deepEqual(norm(failedRolled), norm(failed.rows), 'templates failed');
+
+        await openCountsMatch('after the fold');
+        assert.equal(
+          Number((await db.selectFrom('report_agent_open_deltas').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n),
+          0,
+          'the fold moved every delta',
+        );
 
         // The blocks, per agent and summed over agents, equal the hourly times summed per block.
         await checkTimeBlocks(db);
