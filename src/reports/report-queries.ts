@@ -277,8 +277,8 @@ export async function responseTimesReport(
     }
     groups.push(...byKey.values());
   } else {
-    // Day, week or none: each period's hours as 6-hour and UTC-day blocks with the bucket counts
-    // in one column (report_time_blocks, 0037; report_team_time_blocks, 0039), plus the few edge
+    // Day, week or none: each period's hours as 6-hour, UTC-day and 168-hour (0041) blocks with the
+    // bucket counts in one column (report_time_blocks, 0037; report_team_time_blocks, 0039), plus the few edge
     // hours from report_times.
     const { labels, spans } = periodSpans(range);
     const dim = f.groupBy === 'none' ? null : (`${f.groupBy}_id` as const);

@@ -38,7 +38,7 @@ export class Rollups {
     ms: number,
   ): void {
     this.add('report_times', { hour, ...key, business, bucket }, { n: 1, total_ms: ms });
-    // And per 6-hour and UTC-day block with the counts in one column, per agent (0037) and summed
+    // And per 6-hour, UTC-day and 168-hour block with the counts in one column, per agent (0037) and summed
     // over agents (0039): what the reports by day, week or range read.
     const { agent_id: _agent, ...team } = key;
     for (const span of BLOCK_SPANS) {

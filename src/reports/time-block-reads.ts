@@ -25,12 +25,15 @@ interface Piece {
  * between the block edges nearest to `from` and `to`, then the hours between each edge and the
  * nearest block edge, added (inside the span) or subtracted (outside it), cut the same way into
  * shorter blocks and at last hours. Counts add, so the signed sum is exactly the span's; each edge
- * costs at most a few 6-hour blocks and 3 hours, however the zone's days fall on UTC.
+ * costs at most a few days, a few 6-hour blocks and 3 hours, however the zone's days fall on UTC.
  */
 export function decompose(from: number, to: number, period: number, sign = 1, level = 0, out: Piece[] = []): Piece[] {
   if (from === to) return out;
   for (let i = level; i < BLOCK_SPANS.length; i++) {
     const len = (BLOCK_SPANS[i] as number) * HOUR;
+    // A block longer than the span would cost more corrections than it saves (a day as a week
+    // minus six days).
+    if (to - from < len) continue;
     const a = Math.round(from / len) * len;
     const b = Math.round(to / len) * len;
     if (b <= a) continue;

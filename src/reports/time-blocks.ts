@@ -5,14 +5,14 @@ import type { Executor } from '../storage/executor.ts';
  * Response and resolution times per block of UTC hours: one row per block and key with the
  * histogram's bucket counts in one text column ("bucket:count,..." by bucket), not a row per
  * bucket. `report_times` holds nearly one row per response (its hour x key x bucket is finer than
- * the data); a 6-hour or a UTC-day block merges them, so a 90-day report reads tens of thousands of
- * rows, not 500,000. Two tables: `report_time_blocks` (0037) keyed down to the agent, and
+ * the data); a 6-hour, UTC-day or 168-hour (0041) block merges them, so a 90-day report reads
+ * thousands of rows, not 500,000. Two tables: `report_time_blocks` (0037) keyed down to the agent, and
  * `report_team_time_blocks` (0039) the same without the agent (summed over agents), which the
  * reports by team, number or overall read: about 20 times fewer rows.
  */
 const HOUR = 3_600_000;
 /** Block lengths in hours, longest first: what a period's hours are cut into (time-block-reads.ts). */
-export const BLOCK_SPANS = [24, 6] as const;
+export const BLOCK_SPANS = [168, 24, 6] as const;
 
 export const BLOCK_TABLES = ['report_time_blocks', 'report_team_time_blocks'] as const;
 export type BlockTable = (typeof BLOCK_TABLES)[number];

@@ -38,6 +38,7 @@ import { channelUploadsMigration } from './migrations/0036-channel-uploads.ts';
 import { reportTimeBlocksMigration } from './migrations/0037-report-time-blocks.ts';
 import { reportTeamTimeBlocksMigration } from './migrations/0039-report-team-time-blocks.ts';
 import { reportAgentOpenMigration } from './migrations/0040-report-agent-open.ts';
+import { reportWeekBlocksMigration } from './migrations/0041-report-week-blocks.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -79,6 +80,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0037-report-time-blocks': reportTimeBlocksMigration(dialect),
     '0039-report-team-time-blocks': reportTeamTimeBlocksMigration(dialect),
     '0040-report-agent-open': reportAgentOpenMigration(dialect),
+    '0041-report-week-blocks': reportWeekBlocksMigration(dialect),
   };
 }
 

@@ -13,6 +13,7 @@ import { Rollups, writeRollups } from '../../src/reports/rollup-writes.ts';
 import { addCounts, BLOCK_SPANS, encodeCounts } from '../../src/reports/time-blocks.ts';
 import { reportTimeBlocksMigration } from '../../src/storage/migrations/0037-report-time-blocks.ts';
 import { reportTeamTimeBlocksMigration } from '../../src/storage/migrations/0039-report-team-time-blocks.ts';
+import { reportWeekBlocksMigration } from '../../src/storage/migrations/0041-report-week-blocks.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld, type World } from '../support/test-world.ts';
 import { History } from './report-history.ts';
@@ -336,12 +337,13 @@ forEachDialect('reports: rollups equal a recomputation from the messages', (dial
         await checkTimeBlocks(db);
         await checkTimeReports(db, T0 - 35 * 24 * HOUR, T0 + 35 * 24 * HOUR);
         await checkTimeReports(db, T0 - 9 * 24 * HOUR + 5 * HOUR, T0 + 2 * 24 * HOUR + 13 * HOUR);
-        // Migration 0037's and 0039's backfills from report_times build the same blocks.
+        // Migrations 0037's, 0039's and 0041's backfills from report_times build the same blocks.
         await sql`drop table report_time_blocks`.execute(db);
         await sql`drop table report_team_time_blocks`.execute(db);
         await db.transaction().execute(async (trx) => {
           await reportTimeBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>);
           await reportTeamTimeBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>);
+          await reportWeekBlocksMigration(dialect).up(trx as unknown as Kysely<unknown>);
         });
         await checkTimeBlocks(db);
       }),
