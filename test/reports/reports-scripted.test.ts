@@ -219,6 +219,50 @@ forEachDialect('reports: a scripted history, worked out by hand', (dialect) => {
     }
   });
 
+  // Last: it changes who holds the open conversations.
+  test("agents: each agent's open conversations now follow the API's assignments, transfers, unassignments and closes", async () => {
+    const load = async () => {
+      const rows = (await get(`/api/v1/reports/agents?${range}`)).rows;
+      return ['usr_a', 'usr_b'].map((id) => {
+        const r = rows.find((x) => x.agent_id === id);
+        return [r?.open_conversations, r?.capacity];
+      });
+    };
+    assert.deepEqual(await load(), [
+      [0, 5],
+      [0, 5],
+    ]);
+    const open = await w.app.deps.storage.db
+      .selectFrom('conversations')
+      .select('id')
+      .where('status', '<>', 'closed')
+      .orderBy('id')
+      .execute();
+    assert.ok(open.length >= 2, 'the history leaves conversations that are not closed (an archived one among them)');
+    const [x, y] = open.map((c) => c.id);
+    const call = async (method: string, path: string, body: unknown) => {
+      const r = await w.api(method, path, body);
+      assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.body)}`);
+    };
+    await call('POST', `/api/v1/conversations/${x}/assign`, { user_id: 'usr_a' });
+    await call('POST', `/api/v1/conversations/${y}/assign`, { user_id: 'usr_a' });
+    assert.deepEqual(await load(), [
+      [2, 5],
+      [0, 5],
+    ]);
+    await call('POST', `/api/v1/conversations/${y}/assign`, { user_id: 'usr_b' });
+    assert.deepEqual(await load(), [
+      [1, 5],
+      [1, 5],
+    ]);
+    await call('PATCH', `/api/v1/conversations/${x}`, { status: 'closed' });
+    await call('POST', `/api/v1/conversations/${y}/assign`, { user_id: null });
+    assert.deepEqual(await load(), [
+      [0, 5],
+      [0, 5],
+    ]);
+  });
+
   test('bad input is a 400 with a code; an agent token is refused', async () => {
     for (const [path, code] of [
       ['/api/v1/reports/messages?tz=Mars/Olympus', 'invalid_time_zone'],
