@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ensureFirstAdmin } from '../../src/auth/first-admin.ts';
@@ -17,19 +17,55 @@ export const PHONE = { width: 390, height: 844 };
 // The modules of src/ the web app imports (as in scripts/build.mjs): a change to one rebuilds it.
 const WEB_IMPORTS_FROM_SRC = ['src/event-webhooks/event-types.ts'];
 
-/** Builds web/ into dist/web (Vite) unless the last build is newer than every file under web/ (and those it imports from src/). */
+/**
+ * Builds web/ into dist/web (Vite) unless the last build is newer than every file under web/ (and
+ * those it imports from src/). Test files run in parallel processes: one builds at a time (a lock
+ * directory; Vite refuses a second build of the same project) and the others wait for its stamp.
+ */
 export function buildWebApp(): void {
   const stamp = join(WEB_APP_DIR, '.build-stamp');
-  const inputs = [...walk(join(ROOT, 'web')), ...WEB_IMPORTS_FROM_SRC.map((f) => join(ROOT, f)), join(ROOT, 'package.json')];
-  const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
-  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return;
-  const r = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(ROOT, 'web', 'vite.config.ts'), '--logLevel', 'error'],
-    { cwd: ROOT, encoding: 'utf8' },
-  );
-  if (r.status !== 0) throw new Error(`vite build failed: ${r.stderr}${r.stdout}`);
-  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  const fresh = () => {
+    const inputs = [...walk(join(ROOT, 'web')), ...WEB_IMPORTS_FROM_SRC.map((f) => join(ROOT, f)), join(ROOT, 'package.json')];
+    const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+    return existsSync(stamp) && statSync(stamp).mtimeMs >= newest;
+  };
+  if (fresh()) return;
+  const lock = join(ROOT, 'dist', '.web-build-lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  const waitUntil = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock left by a killed process (older than any build takes) is taken over.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 5 * 60_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > waitUntil) throw new Error(`another process held ${lock} for 5 minutes`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      if (fresh()) return;
+    }
+  }
+  try {
+    if (fresh()) return;
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'),
+        'build',
+        '--config',
+        join(ROOT, 'web', 'vite.config.ts'),
+        '--logLevel',
+        'error',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`vite build failed: ${r.stderr}${r.stdout}`);
+    writeFileSync(stamp, `${new Date().toISOString()}\n`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function* walk(dir: string): Generator<string> {

@@ -168,3 +168,20 @@ export interface EventWebhook {
   enabled?: boolean;
   secret?: string;
 }
+
+/** One of the assistant's answers, drafts or hand-offs in a conversation (GET /conversations/:id/ai/replies). */
+export interface AiReply {
+  id: string;
+  mode: string;
+  outcome: string;
+  question: string | null;
+  answer: string | null;
+  draft_state: 'pending' | 'accepted' | 'edited' | 'discarded' | null;
+  created_at: string;
+}
+
+/** A conversation's AI mode and where it comes from (GET /conversations/:id/ai/mode). */
+export interface AiMode {
+  mode: 'off' | 'draft' | 'auto';
+  from: 'conversation' | 'number' | 'default';
+}

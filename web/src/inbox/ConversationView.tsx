@@ -4,6 +4,7 @@ import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 
 import { useTranslation } from 'react-i18next';
 import { post } from '../api/client.ts';
 import type { Message, Note, User } from '../api/types.ts';
+import { AiDrafts } from './AiDrafts.tsx';
 import { ChannelBadge } from './ChannelBadge.tsx';
 import { Composer } from './Composer.tsx';
 import { ConversationActions } from './ConversationActions.tsx';
@@ -184,6 +185,7 @@ export function ConversationView({ id, me, onBack, onDetails }: { id: string; me
             );
           })}
         </div>
+        <AiDrafts conversation={head} />
         <Composer conversation={head} me={me} />
       </Stack>
     </ReplyContext.Provider>
