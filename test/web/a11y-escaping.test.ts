@@ -1,41 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { startTelegramSimulator } from '../../src/simulator/telegram/index.ts';
 import { seedTemplates } from '../../src/templates/seed-templates.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { LAPTOP, PHONE, signIn, startWebWorld } from './web-world.ts';
+import { axe, LAPTOP, PHONE, shot, signIn, startWebWorld } from './web-world.ts';
 
 const HOSTILE_NAME = 'Eve <img src=x onerror="window.__pwned=1">';
 const HOSTILE_TEXT = '<script>window.__pwned=2</script> mira javascript:alert(1) y [x](javascript:alert(2))';
 const HOSTILE_LABEL = '<b onmouseover="window.__pwned=3">vip</b>';
-// WEB_SCREENSHOTS=1 writes docs/screenshots/web-*.png (the README's pictures) while the test runs.
-const SHOTS = process.env.WEB_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : undefined;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
-}
-
-/** No serious or critical axe violation (WCAG 2 A/AA rules) on what the page shows now. */
-async function axe(page: Page, what: string, found: string[]): Promise<void> {
-  const r = await new AxeBuilder({ page: page as never }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  for (const v of r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
-    found.push(
-      `${what}: ${v.id}: ${v.nodes
-        .map((n) => `${n.html.slice(0, 140)} ${n.failureSummary ?? ''}`)
-        .slice(0, 3)
-        .join(' | ')}`,
-    );
-  }
-}
-
 forEachDialect('web app: escaping and accessibility', (dialect) => {
   test('a hostile profile name, message and label render as text; no javascript: link', async (t) => {
     const ww = await startWebWorld(t, dialect);

@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Page } from 'playwright-core';
 import { DEFAULT_AI_SETTINGS } from '../../src/ai/ai-settings.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { waitFor } from '../support/wait-for.ts';
-import { LAPTOP, PHONE, signIn, startWebWorld } from './web-world.ts';
-
-// WEB_SCREENSHOTS=1 writes docs/screenshots/web-ai-draft-*.png while the test runs.
-const SHOTS = process.env.WEB_SCREENSHOTS === '1' ? join(import.meta.dirname, '..', '..', 'docs', 'screenshots') : undefined;
-
-async function shot(page: Page, name: string): Promise<void> {
-  if (!SHOTS) return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
-}
+import { axe, LAPTOP, PHONE, shot, signIn, startWebWorld } from './web-world.ts';
 
 const SHIPPING = {
   title: 'Shipping',
@@ -59,9 +45,7 @@ forEachDialect('web app: AI drafts', (dialect) => {
     assert.equal(customer.received().length, 0, 'nothing sent before the agent decides');
     await shot(page, 'ai-draft-laptop');
     const found: string[] = [];
-    const r = await new AxeBuilder({ page: page as never }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-    for (const v of r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'))
-      found.push(`${v.id}: ${v.nodes[0]?.html}`);
+    await axe(page, 'a draft showing', found);
     assert.deepEqual(found, [], 'no serious axe violation with a draft showing');
 
     await page.getByTestId('ai-draft-edit').click();

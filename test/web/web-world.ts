@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { ensureFirstAdmin } from '../../src/auth/first-admin.ts';
 import { WEB_APP_DIR } from '../../src/http/web-app-routes.ts';
@@ -156,4 +157,27 @@ export async function signIn(page: Page, url: string, who: { email: string; pass
   await page.locator('input[name=password]').fill(who.password);
   await page.locator('form button[type=submit]').click();
   await page.getByTestId('conversation-list').or(page.getByText('No conversations here.')).first().waitFor();
+}
+
+// WEB_SCREENSHOTS=1 writes docs/screenshots/web-*.png (the README's pictures) while the test runs.
+const SHOTS = process.env.WEB_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots') : undefined;
+
+export async function shot(page: Page, name: string): Promise<void> {
+  if (!SHOTS) return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: join(SHOTS, `web-${name}.png`) });
+}
+
+/** No serious or critical axe violation (WCAG 2 A/AA rules) on what the page shows now. */
+export async function axe(page: Page, what: string, found: string[]): Promise<void> {
+  const r = await new AxeBuilder({ page: page as never }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  for (const v of r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+    found.push(
+      `${what}: ${v.id}: ${v.nodes
+        .map((n) => `${n.html.slice(0, 140)} ${n.failureSummary ?? ''}`)
+        .slice(0, 3)
+        .join(' | ')}`,
+    );
+  }
 }
