@@ -26,6 +26,9 @@ export async function agentOpenCounts(db: Executor, agentId?: string): Promise<M
  * both deleted and counted or left for the next time.
  */
 export async function compactAgentOpenCounts(trx: Executor): Promise<void> {
+  // Reports fold before reading: with no deltas this stays a read (no write lock on SQLite).
+  const { rows } = await sql<{ one: number }>`select 1 as one from report_agent_open_deltas limit 1`.execute(trx);
+  if (rows.length === 0) return;
   if (dialectOf(trx).name === 'postgres') {
     await sql`with moved as (delete from report_agent_open_deltas returning agent_id, d)
       insert into report_agent_open (agent_id, n)
