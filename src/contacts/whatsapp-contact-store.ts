@@ -26,8 +26,12 @@ const BY_WA_ID = rawQuery(
 );
 // A message with both identifiers (the usual case): both lookups in one statement (issue #16).
 // At most three rows: the BSUID's holder and the holders of the wa_id's two spellings (unique keys).
-const BY_BSUID_OR_WA_ID = rawQuery(
-  `select * from "contacts" where "channel_kind" = 'whatsapp' and ("bsuid" = ? or "external_id" in (?, ?)) order by "created_at", "id"`,
+// A union, not `bsuid = ? or external_id in (...)`: SQLite planned the `or` as a walk of every
+// WhatsApp contact (the index's `channel_kind` prefix only), a cost that grew with the address book.
+export const BY_BSUID_OR_WA_ID = rawQuery(
+  `select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?
+   union select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?)
+   order by "created_at", "id"`,
 );
 
 /**

@@ -16,7 +16,16 @@ export interface RawQuery {
  */
 export function rawQuery(text: string): RawQuery {
   let n = 0;
-  return { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
+  const q = { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
+  made.push(q);
+  return q;
+}
+
+const made: RawQuery[] = [];
+
+/** Every raw statement the loaded modules built: hot-path statements, whose query plans a test checks. */
+export function rawQueriesMade(): readonly RawQuery[] {
+  return made;
 }
 
 export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<R[]> {
