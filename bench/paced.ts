@@ -62,6 +62,12 @@ export interface PacedSummary {
   walKiB?: number;
   /** Median over repetitions of (this target's CPU per message / the reference's in the same repetition). */
   ratioToReference?: number;
+  /**
+   * At the highest rate only: the CPU each message past the lowest rate cost, median over repetitions
+   * of (CPU at the high rate - CPU at the low rate) / (messages at the high rate - at the low rate),
+   * both over 10 s (issue #16's "marginal CPU per message"; near saturation when the high rate is).
+   */
+  marginalCpuUsPerMessage?: number;
 }
 
 export interface PacedResult {
@@ -264,10 +270,25 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
             }
           : {}),
         ...(target !== 'reference' && ratios.length ? { ratioToReference: round(median(ratios)) } : {}),
+        ...marginal(reps, target, rates, rate),
       });
     }
   }
   return out;
+}
+
+function marginal(reps: PacedRepetition[], target: PacedTargetName, rates: number[], rate: number): { marginalCpuUsPerMessage?: number } {
+  const low = Math.min(...rates);
+  if (rates.length < 2 || rate !== Math.max(...rates)) return {};
+  const values = reps
+    .map((r) => {
+      const lo = r.runs.find((x) => x.target === target && x.ratePerSecond === low);
+      const hi = r.runs.find((x) => x.target === target && x.ratePerSecond === rate);
+      // Per second of load: CPU µs per message times messages per second.
+      return lo && hi ? (hi.cpuUsPerMessage * rate - lo.cpuUsPerMessage * low) / (rate - low) : NaN;
+    })
+    .filter(Number.isFinite);
+  return values.length ? { marginalCpuUsPerMessage: round(median(values), 0) } : {};
 }
 
 export function renderPaced(r: PacedResult): string {
@@ -280,5 +301,10 @@ export function renderPaced(r: PacedResult): string {
       `    ${s.target.padEnd(15)} ${String(s.ratePerSecond).padStart(4)}  ${String(s.cpuUsPerMessage).padStart(10)}  ${String(s.ratioToReference ?? '').padStart(5)}  ${String(s.loopUtilisation).padStart(4)}  ${String(s.replyP50).padStart(9)}  ${String(s.replyP99).padStart(7)}  ${String(s.missing).padStart(7)}  ${String(s.statements ?? '').padStart(5)}  ${String(s.commits ?? '').padStart(7)}  ${String(s.walKiB ?? '').padStart(7)}`,
     );
   }
+  for (const s of r.summary)
+    if (s.marginalCpuUsPerMessage !== undefined)
+      lines.push(
+        `    ${s.target}: marginal CPU ${s.marginalCpuUsPerMessage} µs per message from ${Math.min(...r.rates)} to ${s.ratePerSecond} msg/s`,
+      );
   return lines.join('\n');
 }
