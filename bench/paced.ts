@@ -1,5 +1,6 @@
 import type { Simulator } from '../src/simulator/index.ts';
 import { runCustomerTraffic } from './customer-traffic.ts';
+import { localPostgresCpuMs } from './local-postgres-cpu.ts';
 import { loadAverage } from './machine.ts';
 import { SECRETS, settings } from './settings.ts';
 import type { SqlCounters } from './sql-counters.ts';
@@ -38,6 +39,8 @@ export interface PacedRun {
   /** Event-loop utilisation of the target's main thread over the window. */
   loopUtilisation: number;
   reply: LatencySummary;
+  /** Switchboard on PostgreSQL, with the server on this machine: the server's CPU per message answered. */
+  serverCpuUsPerMessage?: number;
   /** Switchboard on SQLite: per message answered. */
   sql?: { statements: number; commits: number; walFrames: number; walKiB: number };
   loadAverage: number[];
@@ -60,7 +63,12 @@ export interface PacedSummary {
   statements?: number;
   commits?: number;
   walKiB?: number;
-  /** Median over repetitions of (this target's CPU per message / the reference's in the same repetition). */
+  /** Switchboard on PostgreSQL with the server on this machine: the server's CPU per message (median). */
+  serverCpuUsPerMessage?: number;
+  /**
+   * Median over repetitions of (this target's CPU per message / the reference's in the same repetition);
+   * on PostgreSQL with a local server, the target's CPU includes the server's (the work SQLite does in-process).
+   */
   ratioToReference?: number;
   /**
    * At the highest rate only: the CPU each message past the lowest rate cost, median over repetitions
@@ -149,6 +157,7 @@ async function measureTarget(
       const rate = rates[k] as number;
       await target.sqlStats(); // BENCH_SQL_STATS=1: reset, so the figures below are this window's
       const u0 = await target.usage();
+      const pg0 = name === 'switchboard-pg' ? localPostgresCpuMs() : undefined;
       const c0 = await target.sqlCounters();
       const out0 = sim.outbound().length;
       const r = await runCustomerTraffic({
@@ -164,6 +173,7 @@ async function measureTarget(
       const drained = await drain(sim, target, DRAIN_TIMEOUT_MS);
       const drainMs = Date.now() - lastSend;
       const u1 = await target.usage();
+      const pg1 = pg0 === undefined ? undefined : localPostgresCpuMs();
       const c1 = await target.sqlCounters();
       // Answered: every reply the simulator accepted in the window, also those after the traffic's grace.
       const answered = sim.outbound().length - out0;
@@ -181,6 +191,7 @@ async function measureTarget(
         drainMs,
         drained,
         cpuUsPerMessage: round((cpuMs * 1000) / per, 0),
+        ...(pg0 !== undefined && pg1 !== undefined ? { serverCpuUsPerMessage: round(((pg1 - pg0) * 1000) / per, 0) } : {}),
         cpuCores: round(u.cpuCores),
         loopUtilisation: round(u.loopBusy),
         reply: r.reply,
@@ -197,7 +208,7 @@ async function measureTarget(
           );
       }
       say(
-        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
+        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg${run.serverCpuUsPerMessage !== undefined ? ` (+ ${run.serverCpuUsPerMessage} µs in the PostgreSQL server)` : ''}, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
           (run.sql ? `; ${run.sql.statements} statements, ${run.sql.commits} commits, ${run.sql.walKiB} KiB WAL per msg` : '') +
           `; load ${run.loadAverage.join(' ')}`,
       );
@@ -249,7 +260,7 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
         .map((r) => {
           const mine = r.runs.find((x) => x.target === target && x.ratePerSecond === rate);
           const ref = r.runs.find((x) => x.target === 'reference' && x.ratePerSecond === rate);
-          return mine && ref ? mine.cpuUsPerMessage / ref.cpuUsPerMessage : NaN;
+          return mine && ref ? (mine.cpuUsPerMessage + (mine.serverCpuUsPerMessage ?? 0)) / ref.cpuUsPerMessage : NaN;
         })
         .filter(Number.isFinite);
       const sqlRuns = runs.map((r) => r.sql).filter((s): s is NonNullable<PacedRun['sql']> => s !== undefined);
@@ -258,6 +269,9 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
         ratePerSecond: rate,
         repetitions: runs.length,
         cpuUsPerMessage: round(median(runs.map((r) => r.cpuUsPerMessage)), 0),
+        ...(runs.every((r) => r.serverCpuUsPerMessage !== undefined)
+          ? { serverCpuUsPerMessage: round(median(runs.map((r) => r.serverCpuUsPerMessage ?? 0)), 0) }
+          : {}),
         loopUtilisation: round(median(runs.map((r) => r.loopUtilisation))),
         replyP50: round(median(runs.map((r) => r.reply.p50))),
         replyP99: round(median(runs.map((r) => r.reply.p99))),
@@ -285,7 +299,8 @@ function marginal(reps: PacedRepetition[], target: PacedTargetName, rates: numbe
       const lo = r.runs.find((x) => x.target === target && x.ratePerSecond === low);
       const hi = r.runs.find((x) => x.target === target && x.ratePerSecond === rate);
       // Per second of load: CPU µs per message times messages per second.
-      return lo && hi ? (hi.cpuUsPerMessage * rate - lo.cpuUsPerMessage * low) / (rate - low) : NaN;
+      const total = (x: PacedRun) => x.cpuUsPerMessage + (x.serverCpuUsPerMessage ?? 0);
+      return lo && hi ? (total(hi) * rate - total(lo) * low) / (rate - low) : NaN;
     })
     .filter(Number.isFinite);
   return values.length ? { marginalCpuUsPerMessage: round(median(values), 0) } : {};
@@ -301,6 +316,11 @@ export function renderPaced(r: PacedResult): string {
       `    ${s.target.padEnd(15)} ${String(s.ratePerSecond).padStart(4)}  ${String(s.cpuUsPerMessage).padStart(10)}  ${String(s.ratioToReference ?? '').padStart(5)}  ${String(s.loopUtilisation).padStart(4)}  ${String(s.replyP50).padStart(9)}  ${String(s.replyP99).padStart(7)}  ${String(s.missing).padStart(7)}  ${String(s.statements ?? '').padStart(5)}  ${String(s.commits ?? '').padStart(7)}  ${String(s.walKiB ?? '').padStart(7)}`,
     );
   }
+  for (const s of r.summary)
+    if (s.serverCpuUsPerMessage !== undefined)
+      lines.push(
+        `    ${s.target} ${s.ratePerSecond} msg/s: + ${s.serverCpuUsPerMessage} µs CPU/msg in the PostgreSQL server (in its ratio and marginal CPU)`,
+      );
   for (const s of r.summary)
     if (s.marginalCpuUsPerMessage !== undefined)
       lines.push(

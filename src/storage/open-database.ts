@@ -8,6 +8,7 @@ import { POSTGRES_DIALECT, SQLITE_DIALECT, type Dialect } from './dialect.ts';
 import { foldText } from '../core/fold-text.ts';
 import { withCachedStatements } from './cached-statements.ts';
 import { DirectSqlite, directSqliteDialect } from './direct-sqlite.ts';
+import { PreparedRawClient } from './pg-prepared-client.ts';
 import { migrateToLatest, takeStartupLock } from './migrate.ts';
 import { WalCheckpointer } from './wal-checkpointer.ts';
 import { SearchIndexer } from './search-index.ts';
@@ -41,7 +42,8 @@ pg.types.setTypeParser(20, (v) => Number(v));
 
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   if (opts.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10 });
+    // The hot path's raw statements run prepared, once parsed per connection (pg-prepared-client.ts).
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 10, Client: PreparedRawClient });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     pool.on('error', (err) => process.stderr.write(`postgres pool: ${err.message}\n`));
     // A checked-out client losing its connection fails its query; the error event must not crash.

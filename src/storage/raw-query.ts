@@ -18,10 +18,21 @@ export function rawQuery(text: string): RawQuery {
   let n = 0;
   const q = { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
   made.push(q);
+  // Not a `select *` or `returning *`: another process's migration adding a column would change its
+  // result's shape, and PostgreSQL refuses to run such a prepared statement again ("cached plan must
+  // not change result type"), inside a transaction it then aborts. Named columns keep their shape.
+  if (!/\*\s+from\b|returning\s+\*/i.test(q.postgres) && !preparedNames.has(q.postgres))
+    preparedNames.set(q.postgres, `sb_raw_${preparedNames.size + 1}`);
   return q;
 }
 
 const made: RawQuery[] = [];
+const preparedNames = new Map<string, string>();
+
+/** PostgreSQL: the prepared statement's name for one of these statements' text (pg-prepared-client.ts). */
+export function preparedStatementName(postgresText: string): string | undefined {
+  return preparedNames.get(postgresText);
+}
 
 /** Every raw statement the loaded modules built: hot-path statements, whose query plans a test checks. */
 export function rawQueriesMade(): readonly RawQuery[] {
