@@ -63,6 +63,27 @@ export async function releaseDeadWorkers(db: Kysely<Database>, timeoutMs: number
 }
 
 /**
+ * Unlocks the conversation queues held longer than `timeoutMs` by a pool that holds none of their
+ * jobs, and returns their names. graphile-worker locks a queue only while one of its jobs runs,
+ * and takes and frees both in one statement, so such a lock is left over. It happens when a live
+ * process is taken for dead (its heartbeat late under load: the sweep above releases its jobs):
+ * another pool takes the released job and locks the queue, then the first process finishes the
+ * job, and graphile-worker deletes the job whoever holds it but unlocks the queue only for its own
+ * lock. The new holder's completion then finds no job and never unlocks the queue: that
+ * conversation's replies stopped for good (issue #16, seen in multi-process-crash under load).
+ */
+export async function releaseStaleQueues(db: Kysely<Database>, timeoutMs: number): Promise<string[]> {
+  const r = await sql<{ queue_name: string }>`
+    update graphile_worker._private_job_queues q set locked_by = null, locked_at = null
+      where q.locked_by is not null and q.locked_at < clock_timestamp() - ${timeoutMs}::double precision * interval '1 millisecond'
+      and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id and j.locked_by = q.locked_by)
+      returning q.queue_name`.execute(db);
+  const names = r.rows.map((row) => row.queue_name);
+  if (names.length > 0) await sql`select pg_notify('jobs:insert', '{"count":1}')`.execute(db);
+  return names;
+}
+
+/**
  * A live job-worker pool's heartbeat on PostgreSQL, and the sweep for dead ones.
  *
  * graphile-worker frees the locks of a worker that died only after 4 hours; until then its jobs
@@ -139,6 +160,8 @@ export class WorkerHeartbeat {
         this.opts.logger?.warn({ workers: released }, 'released the jobs and conversation queues of workers whose heartbeat expired');
         this.opts.onReleased?.(released);
       }
+      const queues = await releaseStaleQueues(this.db, this.opts.timeoutMs);
+      if (queues.length > 0) this.opts.logger?.warn({ queues }, 'unlocked conversation queues left locked with none of their jobs running');
     } catch (err) {
       this.opts.logger?.warn({ err: String(err) }, 'could not release the jobs of dead workers');
     }

@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { systemClock } from '../../src/core/clock.ts';
 import { GraphileJobQueue } from '../../src/jobs/graphile-job-queue.ts';
-import { releaseDeadWorkers, WorkerHeartbeat } from '../../src/jobs/worker-heartbeat.ts';
+import { releaseDeadWorkers, releaseStaleQueues, WorkerHeartbeat } from '../../src/jobs/worker-heartbeat.ts';
 import { openStorage, type Storage } from '../../src/storage/open-database.ts';
 import { postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
@@ -87,6 +87,33 @@ describe('worker heartbeats and the release of dead workers [postgres]', { skip 
         'the dead worker’s row is gone',
       );
       assert.deepEqual(await releaseDeadWorkers(s.storage.db, 3000), [], 'a second sweep finds nothing');
+    } finally {
+      await s.cleanup();
+    }
+  });
+
+  test('a queue a live pool has held past the timeout with none of its jobs taken is unlocked; one with its job running is not', async () => {
+    const s = await setup();
+    try {
+      await heartbeatRow(s, 'pool-live', 200);
+      // The left-over lock: the job was deleted by a process taken for dead that finished it.
+      const gone = await takenJob(s, 'conv-stuck', 'pool-live', 9_000);
+      await sql`delete from graphile_worker._private_jobs where id = ${gone}`.execute(s.storage.db);
+      await s.jobs.enqueue(s.storage.db, 'message.send', { messageId: 'next' }, { queue: 'conv-stuck' });
+      const running = await takenJob(s, 'conv-running', 'pool-live', 9_000);
+      const young = await takenJob(s, 'conv-young', 'pool-live', 100);
+      await sql`delete from graphile_worker._private_jobs where id = ${young}`.execute(s.storage.db);
+
+      assert.deepEqual(await releaseStaleQueues(s.storage.db, 3000), ['conv-stuck']);
+      const queues = await sql<{ queue_name: string; locked_by: string | null }>`
+        select queue_name, locked_by from graphile_worker._private_job_queues order by queue_name`.execute(s.storage.db);
+      assert.deepEqual(queues.rows, [
+        { queue_name: 'conv-running', locked_by: 'pool-live' },
+        { queue_name: 'conv-stuck', locked_by: null },
+        { queue_name: 'conv-young', locked_by: 'pool-live' },
+      ]);
+      assert.deepEqual(await lockOf(s, running), { job: 'pool-live', queue: 'pool-live', attempts: 1 });
+      assert.deepEqual(await releaseStaleQueues(s.storage.db, 3000), [], 'a second sweep finds nothing');
     } finally {
       await s.cleanup();
     }
