@@ -17,7 +17,8 @@ export interface RawQuery {
 export function rawQuery(text: string): RawQuery {
   let n = 0;
   const q = { sqlite: text, postgres: text.replace(/\?/g, () => `$${++n}`) };
-  made.push(q);
+  // Keyed by text: a statement built per call (broadcast-tallies' wide upserts) is kept once, not per call.
+  if (!made.has(text)) made.set(text, q);
   // Not a `select *` or `returning *`: another process's migration adding a column would change its
   // result's shape, and PostgreSQL refuses to run such a prepared statement again ("cached plan must
   // not change result type"), inside a transaction it then aborts. Named columns keep their shape.
@@ -26,7 +27,7 @@ export function rawQuery(text: string): RawQuery {
   return q;
 }
 
-const made: RawQuery[] = [];
+const made = new Map<string, RawQuery>();
 const preparedNames = new Map<string, string>();
 
 /** PostgreSQL: the prepared statement's name for one of these statements' text (pg-prepared-client.ts). */
@@ -36,7 +37,7 @@ export function preparedStatementName(postgresText: string): string | undefined 
 
 /** Every raw statement the loaded modules built: hot-path statements, whose query plans a test checks. */
 export function rawQueriesMade(): readonly RawQuery[] {
-  return made;
+  return [...made.values()];
 }
 
 export async function runRaw<R>(db: Executor, q: RawQuery, params: readonly unknown[]): Promise<R[]> {
