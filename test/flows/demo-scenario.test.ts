@@ -20,7 +20,7 @@ describe('demo: npm start ships the seed scenario', () => {
     const simPort = await freePort();
     sim = `http://127.0.0.1:${simPort}`;
     const env = { PORT: String(await freePort()), SIMULATOR_PORT: String(simPort) };
-    demo = await startDemo({ env, simUrl: sim, token: TOKEN, simToken: SIM_TOKEN, startMs: 30_000, bannerMs: 10_000 });
+    demo = await startDemo({ env, simUrl: sim, token: TOKEN, simToken: SIM_TOKEN, startMs: 90_000, bannerMs: 30_000 });
     child = demo.child;
   });
   after(() => demo?.stop());
