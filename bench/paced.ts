@@ -199,6 +199,24 @@ async function measureTarget(
         loadAverage: loadAverage(),
       };
       runs.push(run);
+      if (c0?.walFramesBy && c1?.walFramesBy) {
+        const by = Object.entries(c1.walFramesBy)
+          .map(([name, n]) => [name, (n - (c0.walFramesBy?.[name] ?? 0)) / per] as const)
+          .filter(([, n]) => n >= 0.05)
+          .sort((x, y) => y[1] - x[1]);
+        say(`    BENCH_WAL_PAGES: WAL frames per message answered, ${name} at ${rate} msg/s, by table or index:`);
+        for (const [owner, n] of by) say(`      ${n.toFixed(2).padStart(6)}  ${owner}`);
+        say(`    BENCH_WAL_PAGES: commits and WAL frames per message answered, by each transaction's first write:`);
+        const commits = Object.entries(c1.commitsBy ?? {})
+          .map(([label, x]) => {
+            const before = c0.commitsBy?.[label] ?? { commits: 0, frames: 0 };
+            return { label, commits: (x.commits - before.commits) / per, frames: (x.frames - before.frames) / per };
+          })
+          .filter((x) => x.commits >= 0.01)
+          .sort((x, y) => y.frames - x.frames);
+        for (const x of commits)
+          say(`      ${x.commits.toFixed(2).padStart(5)} commits ${x.frames.toFixed(1).padStart(5)} frames  ${x.label}`);
+      }
       const stats = await target.sqlStats();
       if (stats) {
         say(`    BENCH_SQL_STATS: per message answered, ${name} at ${rate} msg/s (µs in better-sqlite3, runs):`);

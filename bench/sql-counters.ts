@@ -15,6 +15,10 @@ export interface SqlCounters {
   commits: number;
   walFrames: number;
   walBytes: number;
+  /** BENCH_WAL_PAGES=1: the WAL frames written so far, by the table or index that owns the page now. */
+  walFramesBy?: Record<string, number>;
+  /** BENCH_WAL_PAGES=1: commits and their WAL frames by the first write statement of each transaction. */
+  commitsBy?: Record<string, { commits: number; frames: number }>;
 }
 
 const counters: SqlCounters = { statements: 0, commits: 0, walFrames: 0, walBytes: 0 };
@@ -24,7 +28,17 @@ interface WalIndex {
   fd: number;
   lastFrame: number;
   lastSalt: number;
+  /** The -wal file, open only for BENCH_WAL_PAGES. */
+  walFd?: number;
 }
+const walPagesEnabled = process.env.BENCH_WAL_PAGES === '1';
+/** BENCH_WAL_PAGES: frames written per page number, resolved to b-tree names when read. */
+const framesByPage = new Map<number, number>();
+let countedDb: Database.Database | undefined;
+const frameHeader = Buffer.alloc(4);
+const commitsBy: Record<string, { commits: number; frames: number }> = {};
+/** The open transaction's writes as "verb table", each once in order (BENCH_WAL_PAGES): its commit's name. */
+let firstWrite: string | undefined;
 const walIndexes = new Map<string, WalIndex | null>();
 const header = Buffer.alloc(48);
 
@@ -34,6 +48,10 @@ function noteCommit(db: Database.Database): void {
   if (w === undefined) {
     try {
       w = { fd: openSync(`${db.name}-shm`, 'r'), lastFrame: 0, lastSalt: 0 };
+      if (walPagesEnabled) {
+        w.walFd = openSync(`${db.name}-wal`, 'r');
+        countedDb = db;
+      }
     } catch {
       w = null; // not in WAL mode (or :memory:): no frames to count
     }
@@ -47,9 +65,25 @@ function noteCommit(db: Database.Database): void {
   const frame = header.readUInt32LE(16);
   const salt = header.readUInt32LE(32);
   const added = salt !== w.lastSalt ? frame : Math.max(0, frame - w.lastFrame);
+  if (w.walFd !== undefined) {
+    // A frame: a 24-byte header whose first 4 bytes are the page number (big-endian), then the page;
+    // the file starts with a 32-byte header.
+    for (let i = frame - added; i < frame; i++) {
+      if (readSync(w.walFd, frameHeader, 0, 4, 32 + i * (page + 24)) < 4) break;
+      const pgno = frameHeader.readUInt32BE(0);
+      framesByPage.set(pgno, (framesByPage.get(pgno) ?? 0) + 1);
+    }
+  }
   w.lastFrame = frame;
   w.lastSalt = salt;
   counters.walFrames += added;
+  if (walPagesEnabled) {
+    const label = firstWrite ?? '(no write seen)';
+    const c = (commitsBy[label] ??= { commits: 0, frames: 0 });
+    c.commits++;
+    c.frames += added;
+    firstWrite = undefined;
+  }
   counters.walBytes += added * (page + 24);
 }
 
@@ -63,12 +97,21 @@ export function installSqlCounters(): void {
   proto.prepare = function (this: Database.Database, source: string): Database.Statement {
     const stmt = prepare.call(this, source);
     const commit = /^\s*(commit|end)\b/i.test(source);
-    const writer = !stmt.reader && !/^\s*(begin|commit|end|rollback|savepoint|release|pragma)\b/i.test(source);
+    const writer =
+      /^\s*(insert|update|delete|replace)\b/i.test(source) ||
+      (!stmt.reader && !/^\s*(begin|commit|end|rollback|savepoint|release|pragma)\b/i.test(source));
     const target = stmt as unknown as Record<'run' | 'all' | 'get' | 'iterate', (...args: unknown[]) => unknown>;
     for (const method of ['run', 'all', 'get', 'iterate'] as const) {
       const fn = target[method].bind(stmt);
+      // Statements with `returning` are readers to better-sqlite3: named by their text instead.
+      const m = /^\s*(insert|update|delete)\b/i.test(source)
+        ? /^\s*(insert|update|delete)\b[^"]*?"?(\w+)"?/i.exec(source.replace(/^\s*(insert|delete)\s+(or\s+\w+\s+)?(into|from)\s+/i, '$1 '))
+        : null;
+      const label = m ? `${m[1]!.toLowerCase()} ${m[2]}` : undefined;
       target[method] = (...args: unknown[]) => {
         counters.statements++;
+        if (label && walPagesEnabled && !firstWrite?.split(', ').includes(label))
+          firstWrite = firstWrite ? `${firstWrite}, ${label}` : label;
         const out = fn(...args);
         if (commit || (writer && !this.inTransaction)) noteCommit(this);
         return out;
@@ -101,7 +144,25 @@ export function sqlCountersEnabled(): boolean {
 
 /** Cumulative since the process started. */
 export function readSqlCounters(): SqlCounters {
-  return { ...counters };
+  return walPagesEnabled ? { ...counters, walFramesBy: framesByOwner(), commitsBy: structuredClone(commitsBy) } : { ...counters };
+}
+
+/**
+ * The frames so far by the b-tree that owns each page now (SQLite's dbstat table, which walks the
+ * whole file: slow on a large database, so only for BENCH_WAL_PAGES). A page freed and reused by
+ * another b-tree between two reads is counted under its new owner.
+ */
+function framesByOwner(): Record<string, number> {
+  if (!countedDb || framesByPage.size === 0) return {};
+  const owner = new Map<number, string>();
+  for (const row of countedDb.prepare('select name, pageno from dbstat').raw().iterate() as Iterable<[string, number]>)
+    owner.set(row[1], row[0]);
+  const out: Record<string, number> = {};
+  for (const [pgno, n] of framesByPage) {
+    const name = owner.get(pgno) ?? '(free or new)';
+    out[name] = (out[name] ?? 0) + n;
+  }
+  return out;
 }
 
 export function closeSqlCounters(): void {

@@ -63,6 +63,8 @@ export async function startSwitchboardTarget(spec: SwitchboardTargetSpec): Promi
     throughputPerSecond: spec.throughputPerSecond,
     demoBot: true,
     role: spec.role,
+    // The group-commit window (WEBHOOK_COMMIT_WINDOW_MS), for measuring it; unset: Switchboard's default.
+    ...(process.env.BENCH_COMMIT_WINDOW_MS ? { webhookCommitWindowMs: Number(process.env.BENCH_COMMIT_WINDOW_MS) } : {}),
   };
   let running: Running;
   try {
