@@ -1,6 +1,6 @@
 import { sql, type SqlBool } from 'kysely';
 import type { Executor } from '../jobs/job-queue.ts';
-import { SQLITE_DIALECT, type Dialect } from '../storage/dialect.ts';
+import type { Dialect } from '../storage/dialect.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { INBOX_EVENT_TYPES, type InboxEvent } from './inbox-event.ts';
 
@@ -50,16 +50,29 @@ function settled(dialect: Dialect) {
   return dialect.settledBelowRunningTransactions(sql.ref('xid'));
 }
 
+/**
+ * The key order. Where commits come in write order (SQLite) every event's xid is 0, so the order is
+ * `seq` alone, the table's rowid: no (xid, seq) index to write with every event (migration 0042,
+ * issue #16). PostgreSQL keeps its (xid, seq) index.
+ */
+function keyOrder(dialect: Dialect) {
+  const bySeq = !dialect.changesCommitOutOfOrder;
+  return {
+    columns: bySeq ? (['seq'] as const) : (['xid', 'seq'] as const),
+    /** Keys after (`>`), up to (`<=`) or before (`<`) this one. */
+    compare: (op: '>' | '<=' | '<', k: StreamKey) =>
+      bySeq
+        ? // A key with another xid (not SQLite's) sorts after every SQLite key.
+          sql<SqlBool>`xid = 0 and seq ${sql.raw(op)} ${k.xid === 0 ? k.seq : Number.MAX_SAFE_INTEGER}`
+        : sql<SqlBool>`(xid, seq) ${sql.raw(op)} (${k.xid}, ${k.seq})`,
+  };
+}
+
 /** The newest settled event's key: where a stream that replays nothing starts. */
 export async function streamHead(db: Executor, dialect: Dialect): Promise<StreamKey> {
-  const row = await db
-    .selectFrom('stream_events')
-    .select(['xid', 'seq'])
-    .where(settled(dialect))
-    .orderBy('xid', 'desc')
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  let q = db.selectFrom('stream_events').select(['xid', 'seq']).where(settled(dialect));
+  for (const c of keyOrder(dialect).columns) q = q.orderBy(c, 'desc');
+  const row = await q.limit(1).executeTakeFirst();
   return row ? { xid: Number(row.xid), seq: Number(row.seq) } : { xid: 0, seq: 0 };
 }
 
@@ -71,13 +84,15 @@ export async function streamEventsAfter(
   limit: number,
   upTo?: StreamKey,
 ): Promise<StoredStreamEvent[]> {
+  const order = keyOrder(dialect);
   let q = db
     .selectFrom('stream_events')
     .select(['xid', 'seq', 'type', 'conversation_id', 'message_id', 'user_id', 'detail'])
-    .where(sql<SqlBool>`(xid, seq) > (${after.xid}, ${after.seq})`)
+    .where(order.compare('>', after))
     .where(settled(dialect));
-  if (upTo) q = q.where(sql<SqlBool>`(xid, seq) <= (${upTo.xid}, ${upTo.seq})`);
-  const rows = await q.orderBy('xid').orderBy('seq').limit(limit).execute();
+  if (upTo) q = q.where(order.compare('<=', upTo));
+  for (const c of order.columns) q = q.orderBy(c);
+  const rows = await q.limit(limit).execute();
   const out: StoredStreamEvent[] = [];
   for (const r of rows) {
     const type = INBOX_EVENT_TYPES.find((t) => t === r.type);
@@ -103,32 +118,39 @@ export async function streamEventKept(db: Executor, k: StreamKey): Promise<boole
  * among the newest `maxEvents` and not older than `maxAgeMs`. It cuts a prefix in key order, so a
  * Last-Event-ID still in the log replays exactly, and one that is gone gets `reset`.
  */
-export async function pruneStreamEvents(db: Executor, now: number, opts: { maxEvents?: number; maxAgeMs?: number } = {}): Promise<number> {
+export async function pruneStreamEvents(
+  db: Executor,
+  dialect: Dialect,
+  now: number,
+  opts: { maxEvents?: number; maxAgeMs?: number } = {},
+): Promise<number> {
   const maxEvents = opts.maxEvents ?? STREAM_REPLAY_MAX_EVENTS;
   const maxAgeMs = opts.maxAgeMs ?? STREAM_REPLAY_MAX_AGE_MS;
-  const byCount = await db
+  const order = keyOrder(dialect);
+  let byCount = db.selectFrom('stream_events').select(['xid', 'seq']);
+  let byAge = db
     .selectFrom('stream_events')
     .select(['xid', 'seq'])
-    .orderBy('xid', 'desc')
-    .orderBy('seq', 'desc')
-    .offset(maxEvents - 1)
-    .limit(1)
-    .executeTakeFirst();
-  const byAge = await db
-    .selectFrom('stream_events')
-    .select(['xid', 'seq'])
-    .where('at', '>=', now - maxAgeMs)
-    .orderBy('xid')
-    .orderBy('seq')
-    .limit(1)
-    .executeTakeFirst();
-  const keys = [byCount, byAge].map((k) => (k ? { xid: Number(k.xid), seq: Number(k.seq) } : undefined));
+    .where('at', '>=', now - maxAgeMs);
+  let newestQ = db.selectFrom('stream_events').select(['xid', 'seq']); // every event, settled or not
+  for (const c of order.columns) {
+    byCount = byCount.orderBy(c, 'desc');
+    byAge = byAge.orderBy(c);
+    newestQ = newestQ.orderBy(c, 'desc');
+  }
+  const keys = [
+    await byCount
+      .offset(maxEvents - 1)
+      .limit(1)
+      .executeTakeFirst(),
+    await byAge.limit(1).executeTakeFirst(),
+    await newestQ.limit(1).executeTakeFirst(),
+  ].map((k) => (k ? { xid: Number(k.xid), seq: Number(k.seq) } : undefined));
   // Keep from the later of the two firsts; with no event young enough, only the newest stays, so
   // a client that saw it and missed nothing since reconnects without a reset.
-  const newest = await streamHead(db, SQLITE_DIALECT); // every event, settled or not
-  const young = keys[1] ?? newest;
+  const young = keys[1] ?? keys[2] ?? { xid: 0, seq: 0 };
   const first = keys[0] && compareKeys(keys[0], young) > 0 ? keys[0] : young;
-  const res = await db.deleteFrom('stream_events').where(sql<SqlBool>`(xid, seq) < (${first.xid}, ${first.seq})`).executeTakeFirst();
+  const res = await db.deleteFrom('stream_events').where(order.compare('<', first)).executeTakeFirst();
   return Number(res.numDeletedRows);
 }
 

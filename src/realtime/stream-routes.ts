@@ -76,7 +76,9 @@ export async function streamRoutes(fastify: FastifyInstance, opts: { deps: Deps;
   // The replay window is pruned here, every minute, whether or not anyone streams.
   const pruner = setInterval(
     () =>
-      void pruneStreamEvents(deps.storage.db, Date.now()).catch((err: unknown) => deps.logger.warn({ err }, 'stream_events prune failed')),
+      void pruneStreamEvents(deps.storage.db, deps.storage.dialect, Date.now()).catch((err: unknown) =>
+        deps.logger.warn({ err }, 'stream_events prune failed'),
+      ),
     60_000,
   );
   pruner.unref();

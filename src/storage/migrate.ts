@@ -39,6 +39,7 @@ import { reportTimeBlocksMigration } from './migrations/0037-report-time-blocks.
 import { reportTeamTimeBlocksMigration } from './migrations/0039-report-team-time-blocks.ts';
 import { reportAgentOpenMigration } from './migrations/0040-report-agent-open.ts';
 import { reportWeekBlocksMigration } from './migrations/0041-report-week-blocks.ts';
+import { hotPathIndexesMigration } from './migrations/0042-hot-path-indexes.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -81,6 +82,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0039-report-team-time-blocks': reportTeamTimeBlocksMigration(dialect),
     '0040-report-agent-open': reportAgentOpenMigration(dialect),
     '0041-report-week-blocks': reportWeekBlocksMigration(dialect),
+    '0042-hot-path-indexes': hotPathIndexesMigration(dialect),
   };
 }
 

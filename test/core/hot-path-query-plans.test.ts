@@ -4,6 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { pruneStreamEvents, streamEventsAfter, streamHead } from '../../src/realtime/stream-event-store.ts';
+import type { Database as Tables } from '../../src/storage/database-types.ts';
+import { SQLITE_DIALECT } from '../../src/storage/dialect.ts';
 import { BY_BSUID_OR_WA_ID } from '../../src/contacts/whatsapp-contact-store.ts';
 import { openStorage } from '../../src/storage/open-database.ts';
 import { rawQueriesMade } from '../../src/storage/raw-query.ts';
@@ -81,5 +85,44 @@ test('the check itself catches the plan that walked every WhatsApp contact', () 
   assert.ok(
     plan.some((s) => /\(channel_kind=\? AND external_id=\?\)/.test(s)),
     plan.join('\n'),
+  );
+});
+
+test('the stream replay log is read in rowid order on SQLite, with no (xid, seq) index to keep', async () => {
+  const file = join(dir, 'switchboard.sqlite');
+  const indexes = sqlite.prepare(`select name from sqlite_schema where type = 'index' and tbl_name = 'stream_events'`).all();
+  assert.deepEqual(indexes, [], 'migration 0042 drops stream_events_key on SQLite');
+  const made: string[] = [];
+  const db = new Kysely<Tables>({
+    dialect: new SqliteDialect({ database: new Database(file) }),
+    log: (e) => void (e.level === 'query' && made.push(e.query.sql)),
+  });
+  try {
+    await streamHead(db, SQLITE_DIALECT);
+    await streamEventsAfter(db, SQLITE_DIALECT, { xid: 0, seq: 5 }, 100, { xid: 0, seq: 50 });
+    await pruneStreamEvents(db, SQLITE_DIALECT, Date.now());
+  } finally {
+    await db.destroy();
+  }
+  const after = made.find((q) => /seq" > \?|seq > \?/.test(q));
+  assert.ok(after, made.join('\n'));
+  assert.ok(
+    planOf(after).some((s) => /USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/.test(s)),
+    planOf(after).join('\n'),
+  );
+  for (const q of made) assert.ok(!planOf(q).some((s) => s.includes('TEMP B-TREE')), `sorts: ${q}\n${planOf(q).join('\n')}`);
+});
+
+test('the partial team and linked-record indexes still serve the inbox filters that name them', () => {
+  const team = planOf(`select "id" from "conversations" where "team_id" = ? order by "last_message_at" desc, "id" desc limit 50`);
+  assert.ok(
+    team.some((s) => s.includes('conversations_team_activity (team_id=?)')),
+    team.join('\n'),
+  );
+  assert.ok(!team.some((s) => s.includes('TEMP B-TREE')), team.join('\n'));
+  const record = planOf(`select "id" from "conversations" where "linked_record_type" = ? and "linked_record_id" = ?`);
+  assert.ok(
+    record.some((s) => s.includes('conversations_linked_record')),
+    record.join('\n'),
   );
 });

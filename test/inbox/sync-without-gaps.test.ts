@@ -292,7 +292,7 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
     await w.settle();
     // The real pruning, with a window of one event: everything before the newest goes.
     const db = w.app.deps.storage.db;
-    assert.ok((await pruneStreamEvents(db, Date.now(), { maxEvents: 1 })) > 0);
+    assert.ok((await pruneStreamEvents(db, w.app.deps.storage.dialect, Date.now(), { maxEvents: 1 })) > 0);
     // The old event is gone (a late status callback may have added newer ones since the prune).
     const [oldXid, oldSeq] = old.id!.split('-').map(Number) as [number, number];
     const left = await db
@@ -334,10 +334,10 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
         .execute();
     const count = async () =>
       Number((await db.selectFrom('stream_events').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
-    assert.ok((await pruneStreamEvents(db, now)) >= 50);
+    assert.ok((await pruneStreamEvents(db, w.app.deps.storage.dialect, now)) >= 50);
     assert.equal(await count(), 10_000);
     // Older than ten minutes goes too, except the newest event.
-    await pruneStreamEvents(db, now + 60 * 60_000);
+    await pruneStreamEvents(db, w.app.deps.storage.dialect, now + 60 * 60_000);
     assert.equal(await count(), 1);
   });
 });
