@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/executor.ts';
 import { newId } from '../core/ids.ts';
-import { rawQuery, runRaw, type RawQuery } from '../storage/raw-query.ts';
+import { rawQuery, runRaw, type RawQuery, withSqliteText } from '../storage/raw-query.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 
@@ -43,7 +43,23 @@ function bumpingSyncSeq(text: string): RawQuery {
     'update "conversations" set "sync_seq" = (select max("sync_seq") from "conversations") + 1, ',
   );
   if (sqlite === q.sqlite) throw new Error(`not a conversation update: ${text}`);
-  return { ...q, sqlite };
+  return withSqliteText(q, sqlite);
+}
+
+/**
+ * The same for a new conversation's insert. SQLite: its AFTER INSERT trigger then leaves the row
+ * alone (migration 0042: only a row inserted with sync_seq 0 is bumped), so the row is written once
+ * and its sync index entry is not first put at 0 and then moved (issue #16).
+ */
+function insertingSyncSeq(text: string): RawQuery {
+  const q = rawQuery(text);
+  const sqlite = q.sqlite
+    .replace(/^insert into "conversations" \(/, 'insert into "conversations" ("sync_seq", ')
+    .replace(/\bvalues \(/, 'values ((select coalesce(max("sync_seq"), 0) from "conversations") + 1, ');
+  if (!sqlite.startsWith('insert into "conversations" ("sync_seq", ') || !sqlite.includes('values ((select coalesce(max')) {
+    throw new Error(`not a conversation insert: ${text}`);
+  }
+  return withSqliteText(q, sqlite);
 }
 
 // Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
@@ -72,7 +88,7 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
 // leaves out are null or 0 (findOrInsertConversation's row). 'closed' is a literal so the partial
 // unique index applies. Returns the number's auto-assignment (primary-key probes), so the first
 // message needs no lookup of its own (issue #16).
-const INSERT_CONVERSATION = rawQuery(
+const INSERT_CONVERSATION = insertingSyncSeq(
   `insert into "conversations" ("id", "channel_id", "contact_id", "status", "last_customer_message_at", "last_message_at", "last_message_preview",
      "unread_count", "created_at", "updated_at", "assignee_id", "team_id", "snoozed_until", "linked_record_type", "linked_record_id", "linked_record",
      "first_response_at", "response_count", "response_total_ms", "last_read_at", "awaiting_reply_since")

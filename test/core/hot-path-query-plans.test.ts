@@ -92,6 +92,8 @@ test('the stream replay log is read in rowid order on SQLite, with no (xid, seq)
   const file = join(dir, 'switchboard.sqlite');
   const indexes = sqlite.prepare(`select name from sqlite_schema where type = 'index' and tbl_name = 'stream_events'`).all();
   assert.deepEqual(indexes, [], 'migration 0042 drops stream_events_key on SQLite');
+  const jobIndexes = sqlite.prepare(`select name from sqlite_schema where type = 'index' and tbl_name = 'jobs' and sql is not null`).all();
+  assert.deepEqual(jobIndexes, [], 'and the job indexes no query used');
   const made: string[] = [];
   const db = new Kysely<Tables>({
     dialect: new SqliteDialect({ database: new Database(file) }),
