@@ -136,7 +136,7 @@ async function measureTarget(
   rep: number,
   say: (l: string) => void,
 ): Promise<PacedRun[]> {
-  const target = await startTargetProcess(targetSpec(sim, name), `paced-${name}`, { sqlCounters: name === 'switchboard' });
+  const target = await startTargetProcess(targetSpec(sim, name), `paced-${name}`, { sqlCounters: name !== 'reference' });
   const runs: PacedRun[] = [];
   try {
     const check = await sim.setWebhookUrl(`${target.url}/webhooks/whatsapp`);
@@ -199,6 +199,14 @@ async function measureTarget(
         loadAverage: loadAverage(),
       };
       runs.push(run);
+      if (c0?.statementsBy && c1?.statementsBy && Object.keys(c1.statementsBy).length > 0) {
+        say(`    BENCH_WAL_PAGES: statements (round trips) per message answered, ${name} at ${rate} msg/s:`);
+        const by = Object.entries(c1.statementsBy)
+          .map(([text, n]) => [text, (n - (c0.statementsBy?.[text] ?? 0)) / per] as const)
+          .filter(([, n]) => n >= 0.05)
+          .sort((x, y) => y[1] - x[1]);
+        for (const [text, n] of by) say(`      ${n.toFixed(2).padStart(6)}  ${text}`);
+      }
       if (c0?.walFramesBy && c1?.walFramesBy) {
         const by = Object.entries(c1.walFramesBy)
           .map(([name, n]) => [name, (n - (c0.walFramesBy?.[name] ?? 0)) / per] as const)
@@ -227,7 +235,11 @@ async function measureTarget(
       }
       say(
         `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg${run.serverCpuUsPerMessage !== undefined ? ` (+ ${run.serverCpuUsPerMessage} µs in the PostgreSQL server)` : ''}, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
-          (run.sql ? `; ${run.sql.statements} statements, ${run.sql.commits} commits, ${run.sql.walKiB} KiB WAL per msg` : '') +
+          (run.sql
+            ? name === 'switchboard-pg'
+              ? `; ${run.sql.statements} statements (round trips), ${run.sql.commits} explicit commits per msg`
+              : `; ${run.sql.statements} statements, ${run.sql.commits} commits, ${run.sql.walKiB} KiB WAL per msg`
+            : '') +
           `; load ${run.loadAverage.join(' ')}`,
       );
     }
@@ -298,7 +310,8 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
           ? {
               statements: round(median(sqlRuns.map((s) => s.statements)), 1),
               commits: round(median(sqlRuns.map((s) => s.commits)), 2),
-              walKiB: round(median(sqlRuns.map((s) => s.walKiB)), 1),
+              // PostgreSQL writes its own WAL, not counted here.
+              ...(target === 'switchboard-pg' ? {} : { walKiB: round(median(sqlRuns.map((s) => s.walKiB)), 1) }),
             }
           : {}),
         ...(target !== 'reference' && ratios.length ? { ratioToReference: round(median(ratios)) } : {}),

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 
 /**
@@ -19,6 +20,8 @@ export interface SqlCounters {
   walFramesBy?: Record<string, number>;
   /** BENCH_WAL_PAGES=1: commits and their WAL frames by the first write statement of each transaction. */
   commitsBy?: Record<string, { commits: number; frames: number }>;
+  /** BENCH_WAL_PAGES=1, PostgreSQL: statements sent, by their first 100 characters. */
+  statementsBy?: Record<string, number>;
 }
 
 const counters: SqlCounters = { statements: 0, commits: 0, walFrames: 0, walBytes: 0 };
@@ -37,6 +40,7 @@ const framesByPage = new Map<number, number>();
 let countedDb: Database.Database | undefined;
 const frameHeader = Buffer.alloc(4);
 const commitsBy: Record<string, { commits: number; frames: number }> = {};
+const statementsBy: Record<string, number> = {};
 /** The open transaction's writes as "verb table", each once in order (BENCH_WAL_PAGES): its commit's name. */
 let firstWrite: string | undefined;
 const walIndexes = new Map<string, WalIndex | null>();
@@ -87,9 +91,30 @@ function noteCommit(db: Database.Database): void {
   counters.walBytes += added * (page + 24);
 }
 
+/**
+ * PostgreSQL: every statement this process sends (one round trip each: its graphile-worker pool's
+ * too), and its explicit commits, counted where pg submits a query (lib/query.js), which every
+ * client and pool goes through whenever it was loaded. A statement that commits by itself (outside
+ * a transaction) is not told apart: on PostgreSQL, commits counts explicit ones only.
+ */
+function installPgCounters(): void {
+  const Query = createRequire(import.meta.url)('pg/lib/query.js') as { prototype: { submit: (...a: unknown[]) => unknown; text?: string } };
+  const submit = Query.prototype.submit;
+  Query.prototype.submit = function (this: { text?: string }, ...args: unknown[]) {
+    counters.statements++;
+    if (walPagesEnabled) {
+      const key = (this.text ?? '').replace(/\s+/g, ' ').trim().slice(0, 100);
+      statementsBy[key] = (statementsBy[key] ?? 0) + 1;
+    }
+    if (/^\s*commit\b/i.test(this.text ?? '')) counters.commits++;
+    return submit.apply(this, args);
+  };
+}
+
 export function installSqlCounters(): void {
   if (installed) return;
   installed = true;
+  installPgCounters();
   type Prepare = (this: Database.Database, source: string) => Database.Statement;
   type Transaction = (this: Database.Database, fn: (...a: unknown[]) => unknown) => (...a: unknown[]) => unknown;
   const proto = Database.prototype as unknown as { prepare: Prepare; transaction: Transaction };
@@ -144,7 +169,7 @@ export function sqlCountersEnabled(): boolean {
 
 /** Cumulative since the process started. */
 export function readSqlCounters(): SqlCounters {
-  return walPagesEnabled ? { ...counters, walFramesBy: framesByOwner(), commitsBy: structuredClone(commitsBy) } : { ...counters };
+  return walPagesEnabled ? { ...counters, walFramesBy: framesByOwner(), commitsBy: structuredClone(commitsBy), statementsBy: { ...statementsBy } } : { ...counters };
 }
 
 /**
