@@ -3,7 +3,7 @@ import { dialectOf } from '../storage/dialect.ts';
 import type { Executor, JobQueue } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { encodeInboxEvent, type InboxEvent } from './inbox-event.ts';
-import { recordStreamEvent } from './stream-event-store.ts';
+import { INSERT_STREAM_EVENT_SQL, recordStreamEvent, streamEventValues } from './stream-event-store.ts';
 
 export const INBOX_CHANNEL = 'switchboard_inbox';
 
@@ -20,6 +20,9 @@ export interface RealtimeBus {
 }
 
 const NOTIFY = rawQuery(`select pg_notify(?, ?)`);
+// The replay log's row and the NOTIFY in one round trip (a data-modifying CTE runs whether or not
+// it is read): six statements a message fewer on PostgreSQL (issue #16).
+const RECORD_AND_NOTIFY = rawQuery(`with recorded as (${INSERT_STREAM_EVENT_SQL}) select pg_notify(?, ?)`);
 
 // One emitter per embedded deployment, keyed by its job queue: publish sites deep in the pipeline
 // get (db, jobs), and two test worlds in one process must not hear each other.
@@ -43,11 +46,13 @@ export function localEmitterFor(jobs: JobQueue): EventEmitter {
  */
 export async function publishInbox(db: Executor, jobs: JobQueue, e: InboxEvent): Promise<void> {
   // Typing is momentary: streamed, never replayed. Retention is wall time, so Date.now(), not the injected clock.
-  if (e.type !== 'typing') await recordStreamEvent(db, e, Date.now());
+  const replayed = e.type !== 'typing';
   if (dialectOf(db).multiProcess) {
-    await runRaw(db, NOTIFY, [INBOX_CHANNEL, encodeInboxEvent(e)]);
+    if (replayed) await runRaw(db, RECORD_AND_NOTIFY, [...streamEventValues(e, Date.now()), INBOX_CHANNEL, encodeInboxEvent(e)]);
+    else await runRaw(db, NOTIFY, [INBOX_CHANNEL, encodeInboxEvent(e)]);
     return;
   }
+  if (replayed) await recordStreamEvent(db, e, Date.now());
   localEmitterFor(jobs).emit('event', e);
 }
 

@@ -18,20 +18,18 @@ export interface StoredStreamEvent extends StreamKey {
   event: InboxEvent;
 }
 
-const INSERT = rawQuery(
-  `insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id", "detail") values (?, ?, ?, ?, ?, ?)`,
-);
+/** The replay log's insert: six parameters (streamEventValues), for statements that add to it. */
+export const INSERT_STREAM_EVENT_SQL = `insert into "stream_events" ("at", "type", "conversation_id", "message_id", "user_id", "detail") values (?, ?, ?, ?, ?, ?)`;
+const INSERT = rawQuery(INSERT_STREAM_EVENT_SQL);
+
+/** The insert's parameters for one event. */
+export function streamEventValues(e: InboxEvent, at: number): unknown[] {
+  return [at, e.type, e.conversationId ?? null, e.messageId ?? null, e.userId ?? null, e.detail ? JSON.stringify(e.detail) : null];
+}
 
 /** Appends an event to the replay log, in the caller's transaction (it exists only if that commits). */
 export async function recordStreamEvent(db: Executor, e: InboxEvent, at: number): Promise<void> {
-  await runRaw(db, INSERT, [
-    at,
-    e.type,
-    e.conversationId ?? null,
-    e.messageId ?? null,
-    e.userId ?? null,
-    e.detail ? JSON.stringify(e.detail) : null,
-  ]);
+  await runRaw(db, INSERT, streamEventValues(e, at));
 }
 
 export function encodeStreamKey(k: StreamKey): string {
