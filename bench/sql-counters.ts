@@ -169,7 +169,9 @@ export function sqlCountersEnabled(): boolean {
 
 /** Cumulative since the process started. */
 export function readSqlCounters(): SqlCounters {
-  return walPagesEnabled ? { ...counters, walFramesBy: framesByOwner(), commitsBy: structuredClone(commitsBy), statementsBy: { ...statementsBy } } : { ...counters };
+  return walPagesEnabled
+    ? { ...counters, walFramesBy: framesByOwner(), commitsBy: structuredClone(commitsBy), statementsBy: { ...statementsBy } }
+    : { ...counters };
 }
 
 /**
