@@ -12,6 +12,11 @@ import { WorkerHeartbeat } from './worker-heartbeat.ts';
 
 /** Up to this, a RetryLater delay is honoured exactly (see start()). */
 const EXACT_RETRY_MAX_MS = 60_000;
+/** graphile-worker's poll (see start()): each poll is one job fetch per worker. */
+const POLL_INTERVAL_MS = 500;
+/** nudgeAt: jobs due within this are nudged when due; jobs due later are left to the poll. */
+const NUDGE_AHEAD_MAX_MS = 60_000;
+const NUDGE_SLOT_MS = 5;
 
 /** WORKER_HEARTBEAT_TIMEOUT_MS's default (src/config.ts). */
 export const DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -35,6 +40,8 @@ export class GraphileJobQueue implements JobQueue {
   private workerPool: pg.Pool | undefined;
   private migrated = false;
   private unwatchClock: () => void = () => undefined;
+  /** NOTIFYs for jobs this process added to run later, by due time (nudgeAt). */
+  private readonly dueNudges = new Map<number, { timer: NodeJS.Timeout; count: number }>();
 
   constructor(
     private readonly storage: Storage & { pgPool: NonNullable<Storage['pgPool']> },
@@ -60,6 +67,7 @@ export class GraphileJobQueue implements JobQueue {
       identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
       run_at => clock_timestamp() + ${delayMs}::double precision * interval '1 millisecond', max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
       job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`.execute(db);
+    this.nudgeAt(delayMs);
   }
 
   wake(): void {
@@ -101,6 +109,7 @@ export class GraphileJobQueue implements JobQueue {
                 helpers.job.key ?? null,
               ],
             );
+            this.nudgeAt(err.delayMs);
             this.opts.logger?.warn({ job: helpers.job.id, task: name, err: err.message, retryInMs: err.delayMs }, 'job will retry');
             return;
           }
@@ -131,7 +140,12 @@ export class GraphileJobQueue implements JobQueue {
       pgPool: (this.workerPool = graphileWorkerPool(databaseUrl, (this.opts.concurrency ?? 8) + 2, this.opts.logger)),
       concurrency: this.opts.concurrency ?? 8,
       noHandleSignals: true,
-      pollInterval: 100,
+      // A safety net, not the way work is found: new jobs NOTIFY (add_job), a conversation's next
+      // job is nudged when the one before it ends, and a job added to run later is nudged when it
+      // is due (nudgeAt). Each poll is a job fetch per worker: at 100 ms, 80 a second per process
+      // even when idle (issue #16). What only the poll finds (another process's later job when
+      // that process died, graphile-worker's own backoff) starts up to this much late.
+      pollInterval: POLL_INTERVAL_MS,
       taskList,
       logger: quietLogger(),
     });
@@ -166,6 +180,29 @@ export class GraphileJobQueue implements JobQueue {
    * 100 msg/s (issue #16). The look reads the partial index of available jobs, which the fetch
    * itself walks.
    */
+  /**
+   * A job added to run `delayMs` from now (a message's reorder window, a send's retry) is found by
+   * the next poll after it is due; a NOTIFY when it is due starts it at once. Jobs due in the same
+   * few milliseconds share one. It reaches every process (NOTIFY is database-wide); jobs due later
+   * than NUDGE_AHEAD_MAX_MS are left to the poll.
+   */
+  private nudgeAt(delayMs: number): void {
+    if (!(delayMs > 0) || delayMs > NUDGE_AHEAD_MAX_MS) return;
+    const due = Math.ceil((Date.now() + delayMs + 2) / NUDGE_SLOT_MS) * NUDGE_SLOT_MS;
+    const slot = this.dueNudges.get(due);
+    if (slot) {
+      slot.count++;
+      return;
+    }
+    const timer = setTimeout(() => {
+      const count = Math.min(this.dueNudges.get(due)?.count ?? 1, this.opts.concurrency ?? 8);
+      this.dueNudges.delete(due);
+      void sql`select pg_notify('jobs:insert', ${JSON.stringify({ count })})`.execute(this.storage.db).catch(() => undefined);
+    }, due - Date.now());
+    timer.unref();
+    this.dueNudges.set(due, { timer, count: 1 });
+  }
+
   private nudgeSoon(jobQueueId: number, jobId: string): void {
     setTimeout(() => {
       void sql`select pg_notify('jobs:insert', '{"count":1}') where exists (
@@ -177,6 +214,8 @@ export class GraphileJobQueue implements JobQueue {
 
   async stop(): Promise<void> {
     this.unwatchClock();
+    for (const { timer } of this.dueNudges.values()) clearTimeout(timer);
+    this.dueNudges.clear();
     const runner = this.runner;
     this.runner = undefined;
     // graphile-worker stops itself on some fatal conditions (its schema changed under it): a

@@ -25,6 +25,7 @@ forEachDialect('job runners on a clock that skips ahead', (dialect) => {
   let dir: string;
   const clock = new OffsetClock();
   const ran: string[] = [];
+  const ranAt = new Map<string, number>();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'switchboard-clock-jobs-'));
@@ -38,7 +39,13 @@ forEachDialect('job runners on a clock that skips ahead', (dialect) => {
       // A long poll: only the advance itself may bring the delayed job back in time.
       jobs = new SqliteJobQueue(storage, { clock, concurrency: 2, pollMs: 60_000 });
     }
-    await jobs.start({ note: async (p) => void ran.push((p as { n: string }).n) });
+    await jobs.start({
+      note: async (p) => {
+        const n = (p as { n: string }).n;
+        ran.push(n);
+        ranAt.set(n, Date.now());
+      },
+    });
   });
   after(async () => {
     await jobs?.stop();
@@ -66,5 +73,23 @@ forEachDialect('job runners on a clock that skips ahead', (dialect) => {
     await jobs.enqueue(storage.db, 'note', { n: 'soon' }, { runAt: clock.now() + 50 });
     jobs.wake();
     await waitFor(() => ran.includes('soon'), 3000, 'the job due in 50 ms ran');
+  });
+
+  test('a job added to run shortly starts when it is due, not at the next poll', async () => {
+    // PostgreSQL polls every 500 ms (two workers here): without the NOTIFY when a job is due, a job
+    // starts up to that late, and five in a row all within 150 ms would be luck.
+    const late: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = `due-${i}`;
+      const due = Date.now() + 200;
+      await jobs.enqueue(storage.db, 'note', { n }, { runAt: clock.now() + 200 });
+      jobs.wake();
+      await waitFor(() => ranAt.has(n), 3000, `${n} ran`);
+      late.push(ranAt.get(n)! - due);
+    }
+    assert.ok(
+      late.every((ms) => ms < 150),
+      `started ${late.join(', ')} ms after due`,
+    );
   });
 });
