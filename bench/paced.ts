@@ -214,7 +214,7 @@ async function measureTarget(
           .sort((x, y) => y[1] - x[1]);
         say(`    BENCH_WAL_PAGES: WAL frames per message answered, ${name} at ${rate} msg/s, by table or index:`);
         for (const [owner, n] of by) say(`      ${n.toFixed(2).padStart(6)}  ${owner}`);
-        say(`    BENCH_WAL_PAGES: commits and WAL frames per message answered, by each transaction's first write:`);
+        say(`    BENCH_WAL_PAGES: commits and WAL frames per message answered, by what each transaction wrote:`);
         const commits = Object.entries(c1.commitsBy ?? {})
           .map(([label, x]) => {
             const before = c0.commitsBy?.[label] ?? { commits: 0, frames: 0 };

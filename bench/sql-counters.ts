@@ -18,7 +18,7 @@ export interface SqlCounters {
   walBytes: number;
   /** BENCH_WAL_PAGES=1: the WAL frames written so far, by the table or index that owns the page now. */
   walFramesBy?: Record<string, number>;
-  /** BENCH_WAL_PAGES=1: commits and their WAL frames by the first write statement of each transaction. */
+  /** BENCH_WAL_PAGES=1: commits and their WAL frames by what each transaction wrote ("verb table", each once, in order). */
   commitsBy?: Record<string, { commits: number; frames: number }>;
   /** BENCH_WAL_PAGES=1, PostgreSQL: statements sent, by their first 100 characters. */
   statementsBy?: Record<string, number>;
@@ -42,7 +42,7 @@ const frameHeader = Buffer.alloc(4);
 const commitsBy: Record<string, { commits: number; frames: number }> = {};
 const statementsBy: Record<string, number> = {};
 /** The open transaction's writes as "verb table", each once in order (BENCH_WAL_PAGES): its commit's name. */
-let firstWrite: string | undefined;
+let transactionWrites: string | undefined;
 const walIndexes = new Map<string, WalIndex | null>();
 const header = Buffer.alloc(48);
 
@@ -82,11 +82,11 @@ function noteCommit(db: Database.Database): void {
   w.lastSalt = salt;
   counters.walFrames += added;
   if (walPagesEnabled) {
-    const label = firstWrite ?? '(no write seen)';
+    const label = transactionWrites ?? '(no write seen)';
     const c = (commitsBy[label] ??= { commits: 0, frames: 0 });
     c.commits++;
     c.frames += added;
-    firstWrite = undefined;
+    transactionWrites = undefined;
   }
   counters.walBytes += added * (page + 24);
 }
@@ -135,8 +135,8 @@ export function installSqlCounters(): void {
       const label = m ? `${m[1]!.toLowerCase()} ${m[2]}` : undefined;
       target[method] = (...args: unknown[]) => {
         counters.statements++;
-        if (label && walPagesEnabled && !firstWrite?.split(', ').includes(label))
-          firstWrite = firstWrite ? `${firstWrite}, ${label}` : label;
+        if (label && walPagesEnabled && !transactionWrites?.split(', ').includes(label))
+          transactionWrites = transactionWrites ? `${transactionWrites}, ${label}` : label;
         const out = fn(...args);
         if (commit || (writer && !this.inTransaction)) noteCommit(this);
         return out;
