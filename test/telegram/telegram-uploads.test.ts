@@ -102,6 +102,8 @@ forEachDialect('Telegram media by upload', (dialect) => {
       "a document goes by the send's file name",
     );
     assert.deepEqual(await fetchBack(doc.upload!.file_id), PDF);
+    // The simulator holds the upload before Switchboard has read the answer and stored its file_id.
+    await w.settle();
     const stored = await w.app.deps.storage.db
       .selectFrom('channel_uploads')
       .select(['id', 'provider_file_id'])
