@@ -1,4 +1,5 @@
 import type { Executor } from '../jobs/job-queue.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export interface PendingEvent {
   id: number;
@@ -17,6 +18,13 @@ export function pendingEvents(db: Executor, limit: number): Promise<PendingEvent
     .limit(limit)
     .execute();
 }
+
+/** Whether any event waits for the ingest loop: one index probe (webhook_events_pending). */
+export async function anyPendingEvent(db: Executor): Promise<boolean> {
+  return (await runRaw(db, ANY_PENDING, [])).length > 0;
+}
+
+export const ANY_PENDING = rawQuery(`select 1 as "one" from "webhook_events" where "status" = 'pending' limit 1`);
 
 export async function markEvents(db: Executor, ids: number[], status: 'processed' | 'failed', now: number, error?: string): Promise<void> {
   if (ids.length === 0) return;

@@ -3,7 +3,8 @@ import type { Executor } from '../jobs/job-queue.ts';
 import type { Database } from '../storage/database-types.ts';
 import type { Dialect } from '../storage/dialect.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import { INGEST_LOCK } from './ingest-lock.ts';
+import { ANY_PENDING } from './event-store.ts';
+import { INGEST_LOCK, type IngestTurns } from './ingest-lock.ts';
 import type { PendingHint } from './pending-hint.ts';
 
 interface Waiting {
@@ -22,7 +23,12 @@ interface Lane {
   waiting: Waiting[];
   scheduled: boolean;
   windowMs: number;
+  /** A commit of this lane is under way: what arrives meanwhile joins the next one, which starts when it ends. */
+  flushing: boolean;
 }
+
+// A commit's share of the waiting webhooks at most: the rest go in the next, at once.
+const MAX_GROUP = 64;
 
 /**
  * An acknowledged webhook: `pending` when the ingest loop still has to process it. `id` is its
@@ -57,6 +63,8 @@ export interface InlineIngest {
   warn(obj: object, msg: string): void;
   /** Where this process alone writes the events (SQLite): whether any may be pending, without a query. */
   pending?: PendingHint;
+  /** PostgreSQL: this process's transactions that take the ingest lock, one at a time (ingest-lock.ts). */
+  turns?: IngestTurns;
 }
 
 const INSERT_PENDING = rawQuery(
@@ -65,7 +73,6 @@ const INSERT_PENDING = rawQuery(
 const INSERT_PROCESSED = rawQuery(
   `insert into "webhook_events" ("provider", "received_at", "body", "status", "attempts", "processed_at", "error") values (?, ?, ?, 'processed', 0, ?, ?) returning "id"`,
 );
-const ANY_PENDING = rawQuery(`select 1 as "one" from "webhook_events" where "status" = 'pending' limit 1`);
 
 /**
  * Group commit for acknowledgements: every webhook read within a short window (`windowMs` from
@@ -96,8 +103,8 @@ export class EventWriter {
       schedule?: (run: () => void, ms: number) => void;
     } = {},
   ) {
-    this.main = { waiting: [], scheduled: false, windowMs: opts.windowMs ?? 0 };
-    this.status = { waiting: [], scheduled: false, windowMs: opts.statusWindowMs ?? opts.windowMs ?? 0 };
+    this.main = { waiting: [], scheduled: false, windowMs: opts.windowMs ?? 0, flushing: false };
+    this.status = { waiting: [], scheduled: false, windowMs: opts.statusWindowMs ?? opts.windowMs ?? 0, flushing: false };
   }
 
   /** Stores a webhook for the ingest loop (pending); resolves with its id once committed. */
@@ -117,17 +124,30 @@ export class EventWriter {
   private enqueue(lane: Lane, provider: string, body: string, receivedAt: number, parsed: unknown, inline: boolean): Promise<StoredEvent> {
     return new Promise((resolve, reject) => {
       lane.waiting.push({ provider, body, parsed, receivedAt, inline, resolve, reject });
-      if (lane.scheduled) return;
-      lane.scheduled = true;
-      const run = () => {
-        lane.scheduled = false;
-        const group = lane.waiting;
-        lane.waiting = [];
-        void this.flush(group);
-      };
-      if (lane.windowMs > 0) (this.opts.schedule ?? setTimeout)(run, lane.windowMs);
-      else setImmediate(run);
+      this.schedule(lane, lane.windowMs);
     });
+  }
+
+  /**
+   * One commit per lane at a time: webhooks that arrive while one is under way wait for it and
+   * then share the next (group commit; on PostgreSQL two commits of one process at once also
+   * fought over the ingest lock, and the loser's events went pending).
+   */
+  private schedule(lane: Lane, windowMs: number): void {
+    if (lane.scheduled || lane.flushing) return;
+    lane.scheduled = true;
+    const run = () => {
+      lane.scheduled = false;
+      const group = lane.waiting.splice(0, MAX_GROUP);
+      lane.flushing = true;
+      void this.flush(group).finally(() => {
+        lane.flushing = false;
+        // They have waited a commit already: no second window.
+        if (lane.waiting.length > 0) this.schedule(lane, 0);
+      });
+    };
+    if (windowMs > 0) (this.opts.schedule ?? setTimeout)(run, windowMs);
+    else setImmediate(run);
   }
 
   private async flush(group: Waiting[]): Promise<void> {
@@ -135,8 +155,10 @@ export class EventWriter {
     // All or nothing: a group with an event only stored (another provider) is left to the loop whole.
     const inline = this.opts.inline?.active() && group.every((w) => w.inline) ? this.opts.inline : undefined;
     let stored: StoredEvent[];
+    const turns = inline && this.dialect.multiProcess ? inline.turns : undefined;
     try {
-      stored = await this.db.transaction().execute((trx) => this.write(trx, group, inline));
+      const commit = () => this.db.transaction().execute((trx) => this.write(trx, group, inline));
+      stored = await (turns ? turns.run(commit) : commit());
     } catch (err) {
       if (!inline) {
         for (const w of group) w.reject(err); // nothing was stored: each request answers 5xx, Meta retries

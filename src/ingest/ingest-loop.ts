@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { TurnGate } from '../core/turn-gate.ts';
 import type { Deps } from '../deps.ts';
-import { eventBacklog, markEvents, pendingEvents } from './event-store.ts';
+import { anyPendingEvent, eventBacklog, markEvents, pendingEvents } from './event-store.ts';
 import type { InlineIngest } from './event-writer.ts';
-import { INGEST_LOCK } from './ingest-lock.ts';
+import { INGEST_LOCK, IngestTurns } from './ingest-lock.ts';
 import { PendingHint } from './pending-hint.ts';
 import { MAX_EVENT_ATTEMPTS, processEvents, processWebhook } from './process-events.ts';
 
@@ -22,6 +22,8 @@ export class IngestLoop {
   private current: Promise<void> = Promise.resolve();
   /** Whether an event may be pending (event-writer.ts); every pending insert in this process says so first. */
   readonly pending: PendingHint;
+  /** PostgreSQL: this process's ingest-lock transactions, one at a time, shared with the acknowledgements. */
+  private readonly turns = new IngestTurns();
 
   constructor(
     private readonly deps: Deps,
@@ -51,6 +53,7 @@ export class IngestLoop {
       now: () => deps.clock.now(),
       warn: (obj, msg) => deps.logger.warn(obj, msg),
       pending: this.pending,
+      turns: this.turns,
     };
   }
 
@@ -109,19 +112,24 @@ export class IngestLoop {
     const pg = this.deps.storage.dialect.multiProcess; // other processes ingest too: one batch at a time
     // SQLite: no pending event can exist (pending-hint.ts), so no transaction to find none (the 250 ms tick's cost).
     if (!pg && this.pending.knownNone()) return 0;
+    // PostgreSQL: no lock and no transaction to find nothing pending (every tick and every wake).
+    if (pg && !(await anyPendingEvent(db))) return 0;
     let taken = 0;
     try {
-      await db.transaction().execute(async (trx) => {
-        if (pg) {
-          const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
-          if (!lock.rows[0]?.ok) return;
-        }
-        const mark = this.pending.mark();
-        const events = await pendingEvents(trx, size);
-        if (events.length === 0 && !pg) this.pending.sawNone(mark);
-        taken = events.length;
-        if (events.length) await processEvents(this.deps, events, trx);
-      });
+      const run = (fn: () => Promise<void>) => (pg ? this.turns.run(fn) : fn());
+      await run(() =>
+        db.transaction().execute(async (trx) => {
+          if (pg) {
+            const lock = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(${INGEST_LOCK}) as ok`.execute(trx);
+            if (!lock.rows[0]?.ok) return;
+          }
+          const mark = this.pending.mark();
+          const events = await pendingEvents(trx, size);
+          if (events.length === 0 && !pg) this.pending.sawNone(mark);
+          taken = events.length;
+          if (events.length) await processEvents(this.deps, events, trx);
+        }),
+      );
     } catch (err) {
       this.deps.logger.warn({ err }, 'ingest batch failed; retrying events one at a time');
       taken = await this.oneByOne();

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sql } from 'kysely';
 import { EventWriter, type InlineIngest } from '../../src/ingest/event-writer.ts';
+import { IngestTurns } from '../../src/ingest/ingest-lock.ts';
 import { openStorage, type Storage } from '../../src/storage/open-database.ts';
 import { forEachDialect, postgresUrl } from '../support/dialects.ts';
 import { resetPostgres } from '../support/reset-postgres.ts';
@@ -196,5 +197,53 @@ forEachDialect('event writer: group commit with processing in the same transacti
     const s = await writer.accept('whatsapp', JSON.stringify({ text: 'w' }), 100, { text: 'w' });
     assert.ok(s.pending);
     assert.deepEqual(processed, []);
+  });
+
+  test('one commit per window at a time: webhooks arriving during a commit share the next; a process never loses the ingest lock to itself', async () => {
+    await reset();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const slowStarted = new Promise<void>((r) => (started = r));
+    let running = 0;
+    let mostAtOnce = 0;
+    const turns = new IngestTurns();
+    const slowInline: InlineIngest = {
+      ...inline,
+      turns,
+      async process(db, event, now) {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        try {
+          if ((event.parsed as { text: string }).text === 'slow') {
+            started();
+            await gate;
+          }
+          return await inline.process(db, event, now);
+        } finally {
+          running--;
+        }
+      },
+    };
+    const writer = new EventWriter(storage.db, storage.dialect, { windowMs: 0, statusWindowMs: 0, inline: slowInline });
+    const accept = (text: string, statusOnly = false) => writer.accept('whatsapp', JSON.stringify({ text }), 100, { text }, statusOnly);
+    const first = accept('slow');
+    await slowStarted;
+    // While the first commit is under way: three customer messages and a status webhook (the other window).
+    const during = [accept('x1'), accept('x2'), accept('x3'), accept('s1', true)];
+    await new Promise((r) => setTimeout(r, 20)); // they would have started their own commits by now
+    release();
+    const stored = await Promise.all([first, ...during]);
+    assert.deepEqual(
+      stored.map((s) => s.pending),
+      [false, false, false, false, false],
+      'every one processed with its acknowledgement, none left pending for losing the lock',
+    );
+    assert.equal(mostAtOnce, 1, 'one processing transaction at a time in this process');
+    assert.deepEqual(
+      processed.filter((t) => t.startsWith('x')),
+      ['x1', 'x2', 'x3'],
+    );
+    assert.equal(wakes, 3, 'three commits: the slow one, the three messages that waited for it together, the status webhook');
   });
 });
