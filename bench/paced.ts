@@ -35,9 +35,16 @@ export interface PacedRun {
   drainMs: number;
   drained: boolean;
   cpuUsPerMessage: number;
+  /** Of which in the kernel (system time): sockets, epoll, fsync, page faults. */
+  systemCpuUsPerMessage: number;
   cpuCores: number;
   /** Event-loop utilisation of the target's main thread over the window. */
   loopUtilisation: number;
+  /**
+   * Times the target's process went to sleep and was woken, per message answered (voluntary context
+   * switches, all its threads). In these VMs each wake-up is dear: it is most of the reference's cost.
+   */
+  wakeupsPerMessage: number;
   reply: LatencySummary;
   /** Switchboard on PostgreSQL, with the server on this machine: the server's CPU per message answered. */
   serverCpuUsPerMessage?: number;
@@ -56,7 +63,9 @@ export interface PacedSummary {
   ratePerSecond: number;
   repetitions: number;
   cpuUsPerMessage: number;
+  systemCpuUsPerMessage: number;
   loopUtilisation: number;
+  wakeupsPerMessage: number;
   replyP50: number;
   replyP99: number;
   missing: number;
@@ -191,9 +200,11 @@ async function measureTarget(
         drainMs,
         drained,
         cpuUsPerMessage: round((cpuMs * 1000) / per, 0),
+        systemCpuUsPerMessage: round(((u1.cpuSystemMs - u0.cpuSystemMs) * 1000) / per, 0),
         ...(pg0 !== undefined && pg1 !== undefined ? { serverCpuUsPerMessage: round(((pg1 - pg0) * 1000) / per, 0) } : {}),
         cpuCores: round(u.cpuCores),
         loopUtilisation: round(u.loopBusy),
+        wakeupsPerMessage: round((u1.voluntarySwitches - u0.voluntarySwitches) / per, 1),
         reply: r.reply,
         ...(c0 && c1 ? { sql: perMessage(c0, c1, per) } : {}),
         loadAverage: loadAverage(),
@@ -234,7 +245,7 @@ async function measureTarget(
           );
       }
       say(
-        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg${run.serverCpuUsPerMessage !== undefined ? ` (+ ${run.serverCpuUsPerMessage} µs in the PostgreSQL server)` : ''}, loop ${run.loopUtilisation}, ${run.cpuCores} cores, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
+        `    ${name} ${rate} msg/s: ${run.cpuUsPerMessage} µs CPU/msg (${run.systemCpuUsPerMessage} in the kernel)${run.serverCpuUsPerMessage !== undefined ? ` (+ ${run.serverCpuUsPerMessage} µs in the PostgreSQL server)` : ''}, loop ${run.loopUtilisation}, ${run.cpuCores} cores, ${run.wakeupsPerMessage} wake-ups/msg, replies ${r.replied}/${r.sent} (${answered} by the end) p50 ${r.reply.p50} ms p99 ${r.reply.p99} ms, drain ${drainMs} ms${drained ? '' : ' (NOT drained)'}` +
           (run.sql
             ? name === 'switchboard-pg'
               ? `; ${run.sql.statements} statements (round trips), ${run.sql.commits} explicit commits per msg`
@@ -299,10 +310,12 @@ export function summarizePaced(reps: PacedRepetition[], targets: PacedTargetName
         ratePerSecond: rate,
         repetitions: runs.length,
         cpuUsPerMessage: round(median(runs.map((r) => r.cpuUsPerMessage)), 0),
+        systemCpuUsPerMessage: round(median(runs.map((r) => r.systemCpuUsPerMessage)), 0),
         ...(runs.every((r) => r.serverCpuUsPerMessage !== undefined)
           ? { serverCpuUsPerMessage: round(median(runs.map((r) => r.serverCpuUsPerMessage ?? 0)), 0) }
           : {}),
         loopUtilisation: round(median(runs.map((r) => r.loopUtilisation))),
+        wakeupsPerMessage: round(median(runs.map((r) => r.wakeupsPerMessage)), 1),
         replyP50: round(median(runs.map((r) => r.reply.p50))),
         replyP99: round(median(runs.map((r) => r.reply.p99))),
         missing: runs.reduce((s, r) => s + r.missing, 0),
@@ -340,11 +353,11 @@ function marginal(reps: PacedRepetition[], target: PacedTargetName, rates: numbe
 export function renderPaced(r: PacedResult): string {
   const lines = [
     `(p) paced load, ${r.seconds} s per rate, medians of ${r.repetitions.length} repetition(s):`,
-    '    target          rate  CPU µs/msg  ratio  loop   reply p50   p99     missing  stmts  commits  WAL KiB',
+    '    target          rate  CPU µs/msg  kernel  ratio  loop  wake-ups  reply p50   p99     missing  stmts  commits  WAL KiB',
   ];
   for (const s of r.summary) {
     lines.push(
-      `    ${s.target.padEnd(15)} ${String(s.ratePerSecond).padStart(4)}  ${String(s.cpuUsPerMessage).padStart(10)}  ${String(s.ratioToReference ?? '').padStart(5)}  ${String(s.loopUtilisation).padStart(4)}  ${String(s.replyP50).padStart(9)}  ${String(s.replyP99).padStart(7)}  ${String(s.missing).padStart(7)}  ${String(s.statements ?? '').padStart(5)}  ${String(s.commits ?? '').padStart(7)}  ${String(s.walKiB ?? '').padStart(7)}`,
+      `    ${s.target.padEnd(15)} ${String(s.ratePerSecond).padStart(4)}  ${String(s.cpuUsPerMessage).padStart(10)}  ${String(s.systemCpuUsPerMessage).padStart(6)}  ${String(s.ratioToReference ?? '').padStart(5)}  ${String(s.loopUtilisation).padStart(4)}  ${String(s.wakeupsPerMessage).padStart(8)}  ${String(s.replyP50).padStart(9)}  ${String(s.replyP99).padStart(7)}  ${String(s.missing).padStart(7)}  ${String(s.statements ?? '').padStart(5)}  ${String(s.commits ?? '').padStart(7)}  ${String(s.walKiB ?? '').padStart(7)}`,
     );
   }
   for (const s of r.summary)

@@ -31,6 +31,7 @@ function usage(): ProcessUsage {
     cpuSystemMs: cpu.system / 1000,
     loopActiveMs: elu.active,
     loopIdleMs: elu.idle,
+    voluntarySwitches: process.resourceUsage().voluntaryContextSwitches,
     rssBytes: process.memoryUsage.rss(),
     at: performance.now(),
   };

@@ -26,6 +26,8 @@ export interface ProcessUsage {
   /** Event-loop time spent busy vs idle (ms), from performance.eventLoopUtilization(). */
   loopActiveMs: number;
   loopIdleMs: number;
+  /** Times the process gave up the CPU to wait (getrusage's voluntary context switches, all threads): its wake-ups. */
+  voluntarySwitches: number;
   rssBytes: number;
   at: number;
 }
