@@ -8,6 +8,8 @@ import { isBotPaused } from '../bot/bot-pause.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { handleInboundWithFlows } from '../flows/flow-inbound.ts';
 import { queueOutbound } from './queue-outbound.ts';
+import { takeSends } from './inline-sends.ts';
+import { sendOutbound } from './send-outbound.ts';
 import { aiModeFrom } from '../ai/ai-modes.ts';
 import { replyWithAssistant } from '../ai/auto-reply.ts';
 import { noteBroadcastReply, REPLY_WINDOW_MS, startButtonFlow } from '../broadcasts/broadcast-replies.ts';
@@ -63,6 +65,14 @@ const MARK_PROCESSED = rawQuery(
    (select a."mode" from "ai_modes" a where a."scope" = 'channel:' || "messages"."channel_id") as "ai_channel"`,
 );
 
+// A rerun (after a crash, or a retry after the commit) or a job whose message an earlier job
+// handled: the conversation's last reply not yet handed over, which sendOutbound sends with every
+// earlier one. Replies this job queued have no job of their own (inline-sends.ts).
+const LAST_UNSENT = rawQuery(
+  `select m."id" from "messages" m where m."conversation_id" = (select "conversation_id" from "messages" where "id" = ?)
+   and m."direction" = 'out' and m."status" in ('queued', 'sending') order by m."seq" desc limit 1`,
+);
+
 interface Claimed {
   id: string;
   paused: number | boolean;
@@ -81,11 +91,21 @@ interface Claimed {
  * engine retried later, or ran out of turn, can reorder them.
  * Each message is screened (blocked contact, opt-out keyword), then offered to the flow engine,
  * and only then to the demo bot.
+ *
+ * The replies a message's transaction queues (the bot's, a flow's, an opt-out confirmation) are
+ * sent by this job after the commit, not by a `message.send` job each (inline-sends.ts). This
+ * job's row is their durable record until it returns: a rerun sends whatever its conversation
+ * still has unsent (sendOutbound: in order, and a reply left `sending` by a crash is marked
+ * unconfirmed, never sent twice).
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
   // None when the job's message is no longer waiting: a redelivered job after a crash, or handled before it by an earlier job.
   const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [payload.messageId]);
+  if (rows.length === 0) {
+    const [unsent] = await runRaw<{ id: string }>(db, LAST_UNSENT, [payload.messageId]);
+    if (unsent) await sendOutbound(deps, { messageId: unsent.id });
+  }
   for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();
 }
@@ -104,7 +124,9 @@ interface WaitingMessage {
 async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
   const now = deps.clock.now();
   let afterCommit: (() => Promise<void>) | undefined; // a flow's HTTP call: never inside this transaction
+  let sends: string[] = [];
   await deps.storage.db.transaction().execute(async (trx) => {
+    sends = takeSends(trx);
     // The status guard makes a concurrent or repeated run of the same message a no-op.
     const [claimed] = await runRaw<Claimed>(trx, MARK_PROCESSED, [now, row.id, row.contact_id, row.contact_id, now - REPLY_WINDOW_MS]);
     if (!claimed) return;
@@ -137,4 +159,8 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
     });
   });
   await afterCommit?.();
+  // After the flow's HTTP call, as when each reply had its own job behind this one on the queue.
+  // The last reply: sendOutbound sends every earlier unsent one of the conversation first.
+  const last = sends.at(-1);
+  if (last) await sendOutbound(deps, { messageId: last });
 }

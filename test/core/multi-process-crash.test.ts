@@ -172,6 +172,19 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
             [victimPool],
           )
         ).rows;
+      // Replies in flight on the victim: marked `sending` on a conversation whose queue it holds
+      // (a bot's reply is sent by its message's own job, src/messaging/inline-sends.ts; an agent's
+      // by a message.send job).
+      const sendsHeldByVictim = async () =>
+        Number(
+          (
+            await db.query<{ n: string }>(
+              `select count(*) as n from messages m join graphile_worker._private_job_queues q on q.queue_name = 'conv:' || m.conversation_id
+                where q.locked_by = $1 and m.direction = 'out' and m.status = 'sending'`,
+              [victimPool],
+            )
+          ).rows[0]?.n,
+        );
       // A claim (`status = 'sending'`) the victim sent just before it was frozen still commits on
       // the server afterwards: counted as not at Meta while any such statement is still running,
       // or the test could kill the victim with a send marked but never made (then rightly left
@@ -188,26 +201,23 @@ describe('crash recovery across three processes on PostgreSQL (SIGKILL under loa
       // moment when every send marked `sending` has reached Meta: a send that died between being
       // marked and leaving is the send policy's `unconfirmed` case, not what this test measures.
       let held: Awaited<ReturnType<typeof lockedByVictim>> = [];
+      let inFlightSends = 0;
       for (let tries = 0; ; tries++) {
         assert.ok(tries < 200, 'the victim never held a send in flight');
-        await waitFor(
-          async () => (await lockedByVictim()).filter((j) => j.task === 'message.send').length >= SENDS_AT_KILL,
-          20_000,
-          'the victim holds sends',
-        );
+        await waitFor(async () => (await sendsHeldByVictim()) >= SENDS_AT_KILL, 20_000, 'the victim holds sends');
         victim.proc.kill('SIGSTOP');
         const clean = await waitFor(async () => (await sendingNotAtMeta()) === 0, 500, 'sends at Meta').then(
           () => true,
           () => false,
         );
         held = await lockedByVictim();
-        if (clean && held.filter((j) => j.task === 'message.send').length >= SENDS_AT_KILL) break;
+        inFlightSends = await sendsHeldByVictim();
+        if (clean && inFlightSends >= SENDS_AT_KILL) break;
         victim.proc.kill('SIGCONT');
       }
       const killedAt = Date.now();
       down.add(victim);
       await victim.kill('SIGKILL');
-      const inFlightSends = held.filter((j) => j.task === 'message.send').length;
 
       // graphile-worker alone would hold these locks for 4 hours.
       let releasedAt = 0;

@@ -116,7 +116,6 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
     grew('switchboard_messages_total', { direction: 'outbound', status: 'delivered' });
     grew('switchboard_graph_requests_total', { method: 'POST', outcome: 'ok' });
     grew('switchboard_jobs_total', { task: 'message.process', outcome: 'completed' });
-    grew('switchboard_jobs_total', { task: 'message.send', outcome: 'completed' });
     grew('switchboard_event_webhook_deliveries_total', { outcome: 'delivered' });
     grew('switchboard_http_requests_total', { method: 'POST', route: '/webhooks/whatsapp', status: '200' }, 2);
     const webhookRoute = { method: 'POST', route: '/webhooks/whatsapp' };
@@ -126,9 +125,10 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
         2,
       'webhook requests timed under their route template',
     );
+    // The bot's reply is sent by its message's own job (src/messaging/inline-sends.ts), not a message.send job.
     assert.ok(
-      after.count('switchboard_job_duration_seconds', { task: 'message.send' }) >
-        before.count('switchboard_job_duration_seconds', { task: 'message.send' }),
+      after.count('switchboard_job_duration_seconds', { task: 'message.process' }) >
+        before.count('switchboard_job_duration_seconds', { task: 'message.process' }),
     );
     assert.ok(
       after.count('switchboard_graph_request_duration_seconds', { method: 'POST', outcome: 'ok' }) >
