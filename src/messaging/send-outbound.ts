@@ -30,13 +30,16 @@ const SELECT_UNSENT = rawQuery(
 const CLAIM = rawQuery(
   `update "messages" set "status" = 'sending', "attempts" = ?, "next_attempt_at" = null where "id" = ? and "status" = 'queued' returning "id"`,
 );
+// Only from `sending`: a status callback that came before the answer and carried our id
+// (biz_opaque_callback_data) has already recorded the wamid and moved the message on (apply-status.ts);
+// the answer must not move it back to `accepted`.
 const MARK_ACCEPTED = rawQuery(
-  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?`,
+  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ? and "status" = 'sending'`,
 );
 // The common case in one statement committing by itself: no status callback for this wamid came
 // before the Graph API's answer. Updates nothing when one did (then MARK_ACCEPTED with them, in one transaction).
 const MARK_ACCEPTED_ALONE = rawQuery(
-  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ?
+  `update "messages" set "external_id" = ?, "status" = 'accepted', "status_at" = ?, "error_code" = null, "error_message" = null where "id" = ? and "status" = 'sending'
    and not exists (select 1 from "status_events" e where e."channel_id" = ? and e."external_id" = ? and e."message_id" is null) returning "id"`,
 );
 

@@ -417,6 +417,29 @@ forEachDialect('send policy: circuit breaker, failures, horizon, resend', (diale
     }
   });
 
+  test("status callbacks that come before the Graph API's answer are kept: the answer does not move the message back", async () => {
+    const { w, graph } = world;
+    // Meta has the reply and its callbacks (carrying our id) arrive while its answer is still on the way.
+    graph.fault = { kind: 'answer-late' };
+    const customer = w.sim.customer('15557400003', 'Early');
+    await customer.sendText('early statuses');
+    await waitFor(() => graph.answersKept === 1, 5000, 'the send reached Meta, its answer kept');
+    await customer.waitForMessage((m) => m.text === 'You said: early statuses');
+    await w.sim.drainWebhooks();
+    const conversationId = await conversationOf(w, customer.waId);
+    const out = async () =>
+      (await w.api('GET', `/api/v1/conversations/${conversationId}`)).body.messages.find((m: any) => m.direction === 'out');
+    await waitFor(async () => (await out())?.status === 'read', 5000, 'read, from the callbacks');
+    graph.fault = { kind: 'pass' };
+    assert.equal(graph.releaseAnswers(), 1);
+    await w.settle();
+    const after = await out();
+    assert.equal(after.status, 'read', 'the late answer did not move it back to accepted');
+    const rows = (await outboundRows(w)).filter((r) => r.text === 'You said: early statuses');
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.external_id, customer.received().at(-1)!.wamid);
+  });
+
   test('a reply that cannot be sent before the customer window closes fails at the horizon (retry_horizon_passed, message.failed); a resend then is 422 window_closed', async () => {
     const { w, graph, sink } = world;
     graph.fault = { kind: 'error', status: 500, code: 131000 };

@@ -6,14 +6,16 @@ export type GraphFault =
   | { kind: 'pass' }
   | { kind: 'error'; status: number; code?: number; retryAfterS?: number }
   | { kind: 'hold' }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  | { kind: 'answer-late' };
 
 /**
  * A fake Graph API on loopback for fault injection: a pass-through to the simulator's Graph API
  * whose sends (POST .../messages) can be answered with an error (429 with Retry-After, a 500
  * with 131000...), held without an answer (the request reached "Meta", the answer never comes),
  * dropped (`drop`: the connection is cut once the request is read: the sender cannot know whether
- * it arrived), or refused altogether (`down()`: the port stops listening, connections are refused).
+ * it arrived), passed on with the simulator's answer kept until `releaseAnswers()` (`answer-late`:
+ * Meta has the message and its status callbacks may come before the answer), or refused altogether (`down()`: the port stops listening, connections are refused).
  * Everything else (templates, media) always passes.
  */
 export class FaultGraph {
@@ -23,6 +25,7 @@ export class FaultGraph {
   private server: Server | undefined;
   private port = 0;
   private readonly held: ServerResponse[] = [];
+  private readonly lateAnswers: (() => void)[] = [];
 
   /** The simulator's Graph API (set once it is known). */
   constructor(public upstream: string) {}
@@ -53,6 +56,18 @@ export class FaultGraph {
   /** Listening again on the same port. */
   async up(): Promise<void> {
     if (!this.server) await this.start();
+  }
+
+  /** Sends the answers `answer-late` kept, in the order they came. */
+  releaseAnswers(): number {
+    const answers = this.lateAnswers.splice(0);
+    for (const answer of answers) answer();
+    return answers.length;
+  }
+
+  /** How many answers `answer-late` keeps now. */
+  get answersKept(): number {
+    return this.lateAnswers.length;
   }
 
   async close(): Promise<void> {
@@ -90,6 +105,14 @@ export class FaultGraph {
       if (isSend) this.calls.passed++;
       const target = new URL(req.url ?? '/', this.upstream);
       const up = request(target, { method: req.method, headers: { ...req.headers, host: target.host } }, (upRes) => {
+        if (isSend && fault.kind === 'answer-late') {
+          const answer: Buffer[] = [];
+          upRes.on('data', (c: Buffer) => answer.push(c));
+          upRes.on('end', () =>
+            this.lateAnswers.push(() => res.writeHead(upRes.statusCode ?? 502, upRes.headers).end(Buffer.concat(answer))),
+          );
+          return;
+        }
         res.writeHead(upRes.statusCode ?? 502, upRes.headers);
         upRes.pipe(res);
       });
