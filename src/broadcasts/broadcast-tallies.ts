@@ -74,16 +74,33 @@ export async function inFlight(db: Executor, broadcastId: string): Promise<numbe
  * The in-flight recipients by their message's status now (queued, sending, accepted, failed...),
  * for the live view: those not yet moved on by a callback or a tick. Read by index, in-flight only.
  */
-export async function inFlightByMessage(db: Executor, broadcastId: string): Promise<Array<{ status: string; n: number }>> {
-  const rows = await db
-    .selectFrom('broadcast_recipients as r')
-    .innerJoin('messages as m', 'm.id', 'r.message_id')
-    .select(['m.status', sql<number>`count(*)`.as('n')])
-    .where('r.broadcast_id', '=', broadcastId)
-    .where('r.status', '=', UNCOUNTED)
-    .groupBy('m.status')
-    .execute();
-  return rows.map((r) => ({ status: r.status, n: Number(r.n) }));
+// The counters and the recipients in flight (by their message's status) in one statement: one
+// snapshot. Read one after the other, a recipient settled between the two reads (moved from in
+// flight into a counter) was in neither, and a live total came out short under load.
+const COUNTS = rawQuery(
+  `select "key", "n", "amount", 0 as "in_flight" from "broadcast_tallies" where "broadcast_id" = ?
+   union all
+   select m."status" as "key", count(*) as "n", 0 as "amount", 1 as "in_flight"
+   from "broadcast_recipients" r join "messages" m on m."id" = r."message_id"
+   where r."broadcast_id" = ? and r."status" = '${UNCOUNTED}' group by m."status"`,
+);
+
+/** The counters (readTallies) and the recipients in flight by their message's status, as of one moment. */
+export async function readCounts(
+  db: Executor,
+  broadcastId: string,
+): Promise<{ tallies: Map<string, { n: number; amount: number }>; inFlight: Array<{ status: string; n: number }> }> {
+  const rows = await runRaw<{ key: string; n: number | string; amount: number | string; in_flight: number | string }>(db, COUNTS, [
+    broadcastId,
+    broadcastId,
+  ]);
+  const tallies = new Map<string, { n: number; amount: number }>();
+  const inFlight: Array<{ status: string; n: number }> = [];
+  for (const r of rows) {
+    if (Number(r.in_flight) === 1) inFlight.push({ status: r.key, n: Number(r.n) });
+    else tallies.set(r.key, { n: Number(r.n), amount: Number(r.amount) });
+  }
+  return { tallies, inFlight };
 }
 
 export async function tally(db: Executor, broadcastId: string, key: string): Promise<number> {

@@ -1,6 +1,6 @@
 import type { Executor } from '../storage/executor.ts';
 import { RECIPIENT_STATUSES, recipientStatus, type BroadcastRow, type RecipientStatus } from './broadcast-store.ts';
-import { inFlightByMessage, readTallies } from './broadcast-tallies.ts';
+import { readCounts } from './broadcast-tallies.ts';
 import type { Excluded } from './plan-recipients.ts';
 import { broadcastContent } from './create-broadcast.ts';
 
@@ -49,10 +49,10 @@ const rate = (n: number, total: number) => (total === 0 ? 0 : Math.round((n / to
 
 /** The broadcast as the API shows it; its live counts come from its counters (broadcast-tallies.ts), not from its recipients. */
 export async function broadcastView(db: Executor, b: BroadcastRow): Promise<BroadcastView> {
-  const t = await readTallies(db, b.id);
+  const { tallies: t, inFlight } = await readCounts(db, b.id);
   const c = Object.fromEntries(RECIPIENT_STATUSES.map((s) => [s, Math.max(0, t.get(s)?.n ?? 0)])) as Record<RecipientStatus, number>;
   // In flight: where their messages are now (a message Graph accepted counts as sent before its callback).
-  for (const f of await inFlightByMessage(db, b.id)) c[recipientStatus('queued', f.status)] += f.n;
+  for (const f of inFlight) c[recipientStatus('queued', f.status)] += f.n;
   const total = Object.values(c).reduce((a, n) => a + n, 0);
   const failedByCode: Record<string, number> = {};
   const buttons: Array<{ button: string; presses: number }> = [];
