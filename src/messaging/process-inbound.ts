@@ -65,12 +65,13 @@ const MARK_PROCESSED = rawQuery(
    (select a."mode" from "ai_modes" a where a."scope" = 'channel:' || "messages"."channel_id") as "ai_channel"`,
 );
 
-// A rerun (after a crash, or a retry after the commit) or a job whose message an earlier job
-// handled: the conversation's last reply not yet handed over, which sendOutbound sends with every
-// earlier one. Replies this job queued have no job of their own (inline-sends.ts).
+// What a run of this job left unsent (a crash or an error between a commit and its send): the last
+// reply queued after the job's message, which sendOutbound sends with every earlier one. Only what
+// came after the job's message, so the range is short however long the conversation is.
 const LAST_UNSENT = rawQuery(
-  `select m."id" from "messages" m where m."conversation_id" = (select "conversation_id" from "messages" where "id" = ?)
-   and m."direction" = 'out' and m."status" in ('queued', 'sending') order by m."seq" desc limit 1`,
+  `with t as (select "conversation_id", "seq" from "messages" where "id" = ?)
+   select m."id" from t join "messages" m on m."conversation_id" = t."conversation_id" and m."seq" > t."seq"
+   where m."direction" = 'out' and m."status" in ('queued', 'sending') order by m."seq" desc limit 1`,
 );
 
 interface Claimed {
@@ -94,19 +95,22 @@ interface Claimed {
  *
  * The replies a message's transaction queues (the bot's, a flow's, an opt-out confirmation) are
  * sent by this job after the commit, not by a `message.send` job each (inline-sends.ts). This
- * job's row is their durable record until it returns: a rerun sends whatever its conversation
- * still has unsent (sendOutbound: in order, and a reply left `sending` by a crash is marked
+ * job's row is their durable record until it returns: a rerun sends what an earlier run queued
+ * and left unsent (sendOutbound: in order, and a reply left `sending` by a crash is marked
  * unconfirmed, never sent twice).
  */
 export async function processInbound(deps: Deps, payload: { messageId: string }): Promise<void> {
   const { db } = deps.storage;
   // None when the job's message is no longer waiting: a redelivered job after a crash, or handled before it by an earlier job.
   const rows = await runRaw<WaitingMessage>(db, SELECT_WAITING, [payload.messageId]);
-  if (rows.length === 0) {
+  let sent = false;
+  for (const row of rows) if (await handleOne(deps, row)) sent = true;
+  // A run that sent nothing itself may be a rerun: an earlier run's replies may still be unsent
+  // (one that sent something sent every earlier unsent reply of the conversation with it).
+  if (!sent) {
     const [unsent] = await runRaw<{ id: string }>(db, LAST_UNSENT, [payload.messageId]);
     if (unsent) await sendOutbound(deps, { messageId: unsent.id });
   }
-  for (const row of rows) await handleOne(deps, row);
   deps.jobs.wake();
 }
 
@@ -121,7 +125,8 @@ interface WaitingMessage {
   blocked: number;
 }
 
-async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
+/** Handles one waiting message; true when it sent replies (after its commit). */
+async function handleOne(deps: Deps, row: WaitingMessage): Promise<boolean> {
   const now = deps.clock.now();
   let afterCommit: (() => Promise<void>) | undefined; // a flow's HTTP call: never inside this transaction
   let sends: string[] = [];
@@ -162,5 +167,7 @@ async function handleOne(deps: Deps, row: WaitingMessage): Promise<void> {
   // After the flow's HTTP call, as when each reply had its own job behind this one on the queue.
   // The last reply: sendOutbound sends every earlier unsent one of the conversation first.
   const last = sends.at(-1);
-  if (last) await sendOutbound(deps, { messageId: last });
+  if (!last) return false;
+  await sendOutbound(deps, { messageId: last });
+  return true;
 }

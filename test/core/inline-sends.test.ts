@@ -101,4 +101,43 @@ forEachDialect("a customer message's replies are sent by its own job (issue #16)
       await w.stop();
     }
   });
+
+  test('a rerun that handles a later message and queues no reply still sends what the first run left unsent', async () => {
+    // No bot: the later message gets no reply. A reorder window keeps it waiting until the clock moves.
+    const w = await startWorld({ dialect, config: { demoBot: false, inboundReorderWindowMs: 60_000 } });
+    try {
+      const customer = w.sim.customer('15557790003', 'Tove');
+      await customer.sendText('earlier');
+      await w.settle();
+      const { db } = w.app.deps.storage;
+      const waiting = await db
+        .selectFrom('messages')
+        .select(['id', 'conversation_id', 'channel_id', 'status'])
+        .where('direction', '=', 'in')
+        .where('text', '=', 'earlier')
+        .executeTakeFirstOrThrow();
+      assert.equal(waiting.status, 'received', 'still in its reorder window');
+
+      // A first run of its job committed a reply (for a message handled before it) and died before sending it.
+      await db.transaction().execute(async (trx) => {
+        takeSends(trx);
+        await queueOutbound(trx, w.app.deps.jobs, {
+          conversationId: waiting.conversation_id,
+          channelId: waiting.channel_id,
+          content: { type: 'text', text: 'left by the first run' },
+          author: 'bot:demo',
+          now: w.clock.now(),
+        });
+      });
+      w.clock.advance(61_000);
+      w.app.deps.jobs.wake();
+      await waitFor(() => customer.received().some((m) => m.text === 'left by the first run'), 10_000, 'sent by the rerun');
+      await w.settle();
+      assert.equal(customer.received().filter((m) => m.text === 'left by the first run').length, 1);
+      const handled = await db.selectFrom('messages').select('status').where('id', '=', waiting.id).executeTakeFirstOrThrow();
+      assert.equal(handled.status, 'processed');
+    } finally {
+      await w.stop();
+    }
+  });
 });
