@@ -42,7 +42,7 @@ export interface PacedRun {
   loopUtilisation: number;
   /**
    * Times the target's process went to sleep and was woken, per message answered (voluntary context
-   * switches, all its threads). In these VMs each wake-up is dear: it is most of the reference's cost.
+   * switches, all its threads): whether a target costs more because it is woken more often.
    */
   wakeupsPerMessage: number;
   reply: LatencySummary;

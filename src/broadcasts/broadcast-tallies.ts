@@ -70,22 +70,19 @@ export async function inFlight(db: Executor, broadcastId: string): Promise<numbe
   return Number(row?.n ?? 0);
 }
 
-/**
- * The in-flight recipients by their message's status now (queued, sending, accepted, failed...),
- * for the live view: those not yet moved on by a callback or a tick. Read by index, in-flight only.
- */
-// The counters and the recipients in flight (by their message's status) in one statement: one
-// snapshot. Read one after the other, a recipient settled between the two reads (moved from in
-// flight into a counter) was in neither, and a live total came out short under load.
+// The counters and the in-flight recipients by their message's status now (queued, sending,
+// accepted, failed...: not yet moved on by a callback or a tick; read by index, in flight only), in
+// one statement: one snapshot. Read one after the other, a recipient settled between the two reads
+// (moved from in flight into a counter) was in neither, and a live total came out short under load.
 const COUNTS = rawQuery(
   `select "key", "n", "amount", 0 as "in_flight" from "broadcast_tallies" where "broadcast_id" = ?
    union all
    select m."status" as "key", count(*) as "n", 0 as "amount", 1 as "in_flight"
    from "broadcast_recipients" r join "messages" m on m."id" = r."message_id"
-   where r."broadcast_id" = ? and r."status" = '${UNCOUNTED}' group by m."status"`,
+   where r."broadcast_id" = ? and r."status" = ? group by m."status"`,
 );
 
-/** The counters (readTallies) and the recipients in flight by their message's status, as of one moment. */
+/** For the live view: the counters (as readTallies reads them) and the in-flight recipients by their message's status, as of one moment. */
 export async function readCounts(
   db: Executor,
   broadcastId: string,
@@ -93,6 +90,7 @@ export async function readCounts(
   const rows = await runRaw<{ key: string; n: number | string; amount: number | string; in_flight: number | string }>(db, COUNTS, [
     broadcastId,
     broadcastId,
+    UNCOUNTED,
   ]);
   const tallies = new Map<string, { n: number; amount: number }>();
   const inFlight: Array<{ status: string; n: number }> = [];

@@ -1,9 +1,9 @@
 /**
  * Replies a job sends itself once its transaction commits, instead of adding a `message.send` job
- * each (issue #16: a job row inserted, fetched and deleted for every reply; on PostgreSQL four
- * round trips). Only a job may take its transaction's sends: its own job row stays until it
- * returns, so a crash before the send leaves the job to run again, and a rerun sends what its
- * conversation still has unsent (`message.process`: src/messaging/process-inbound.ts).
+ * each (issue #16: a job row inserted, fetched and deleted for every reply; on PostgreSQL about
+ * five round trips a reply, docs/benchmarks.md step 29). Only a job may take its transaction's sends: its own job row stays until it
+ * returns, so a crash before the send leaves the job to run again, and a rerun sends what an
+ * earlier run queued and left unsent (`message.process`: src/messaging/process-inbound.ts).
  */
 const takers = new WeakMap<object, string[]>();
 

@@ -93,7 +93,7 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
     else assert.equal(s.samples('switchboard_db_pool_connections').length, 0, 'no pool on SQLite');
   });
 
-  test('a message in and the bot reply out move the webhook, HTTP, job, message, Graph and event-webhook metrics', async () => {
+  test('a message in, the bot reply and an agent reply out move the webhook, HTTP, job, message, Graph and event-webhook metrics', async () => {
     await w.settle();
     const before = await scrape();
     const customer = w.sim.customer('15557770001', 'Mila');
@@ -106,6 +106,11 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
         before.value('switchboard_messages_total', { direction: 'outbound', status: 'read' }),
     );
     await waitFor(async () => sink.received() >= 1);
+    // The bot's reply is sent by its message's own job (src/messaging/inline-sends.ts); an agent's is a message.send job.
+    const list = await w.api('GET', '/api/v1/conversations');
+    const conv = list.body.data.find((c: { contact: { wa_id: string } }) => c.contact.wa_id === '15557770001');
+    assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'an agent here' })).status, 202);
+    await customer.waitForMessage((m) => m.text === 'an agent here');
     await w.settle();
     const after = await scrape();
     const grew = (name: string, labels: Record<string, string> = {}, by = 1) =>
@@ -116,6 +121,7 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
     grew('switchboard_messages_total', { direction: 'outbound', status: 'delivered' });
     grew('switchboard_graph_requests_total', { method: 'POST', outcome: 'ok' });
     grew('switchboard_jobs_total', { task: 'message.process', outcome: 'completed' });
+    grew('switchboard_jobs_total', { task: 'message.send', outcome: 'completed' });
     grew('switchboard_event_webhook_deliveries_total', { outcome: 'delivered' });
     grew('switchboard_http_requests_total', { method: 'POST', route: '/webhooks/whatsapp', status: '200' }, 2);
     const webhookRoute = { method: 'POST', route: '/webhooks/whatsapp' };
@@ -125,10 +131,9 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
         2,
       'webhook requests timed under their route template',
     );
-    // The bot's reply is sent by its message's own job (src/messaging/inline-sends.ts), not a message.send job.
     assert.ok(
-      after.count('switchboard_job_duration_seconds', { task: 'message.process' }) >
-        before.count('switchboard_job_duration_seconds', { task: 'message.process' }),
+      after.count('switchboard_job_duration_seconds', { task: 'message.send' }) >
+        before.count('switchboard_job_duration_seconds', { task: 'message.send' }),
     );
     assert.ok(
       after.count('switchboard_graph_request_duration_seconds', { method: 'POST', outcome: 'ok' }) >

@@ -15,7 +15,8 @@ export type GraphFault =
  * with 131000...), held without an answer (the request reached "Meta", the answer never comes),
  * dropped (`drop`: the connection is cut once the request is read: the sender cannot know whether
  * it arrived), passed on with the simulator's answer kept until `releaseAnswers()` (`answer-late`:
- * Meta has the message and its status callbacks may come before the answer), or refused altogether (`down()`: the port stops listening, connections are refused).
+ * Meta has the message and its status callbacks may come before the answer), or refused
+ * altogether (`down()`: the port stops listening, connections are refused).
  * Everything else (templates, media) always passes.
  */
 export class FaultGraph {
