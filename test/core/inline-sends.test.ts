@@ -8,6 +8,7 @@ import { queueOutbound } from '../../src/messaging/queue-outbound.ts';
 import { forEachDialect } from '../support/dialects.ts';
 import { startWorld } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { conversationOf } from '../support/ai-world.ts';
 
 /** `switchboard_jobs_total` for one task and outcome, as the process counts it now. */
 async function jobCount(task: string, outcome = 'completed'): Promise<number> {
@@ -27,8 +28,7 @@ forEachDialect("a customer message's replies are sent by its own job (issue #16)
       await w.settle();
       assert.equal(await jobCount('message.send'), sends0, 'no message.send job ran for the bot reply');
 
-      const list = await w.api('GET', '/api/v1/conversations');
-      const conv = list.body.data.find((c: { contact: { wa_id: string } }) => c.contact.wa_id === '15557790001');
+      const conv = await conversationOf(w, '15557790001');
       const sent = await w.api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'from an agent' });
       assert.equal(sent.status, 202);
       await customer.waitForMessage((m) => m.text === 'from an agent');

@@ -10,6 +10,7 @@ import { Scrape } from '../support/prometheus.ts';
 import { postSigned } from '../support/signed-post.ts';
 import { ADMIN_TOKEN, startWorld, type World } from '../support/test-world.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { conversationOf } from '../support/ai-world.ts';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 
@@ -107,8 +108,7 @@ forEachDialect('operations: GET /metrics in Prometheus format moves as traffic f
     );
     await waitFor(async () => sink.received() >= 1);
     // The bot's reply is sent by its message's own job (src/messaging/inline-sends.ts); an agent's is a message.send job.
-    const list = await w.api('GET', '/api/v1/conversations');
-    const conv = list.body.data.find((c: { contact: { wa_id: string } }) => c.contact.wa_id === '15557770001');
+    const conv = await conversationOf(w, '15557770001');
     assert.equal((await w.api('POST', `/api/v1/conversations/${conv.id}/messages`, { text: 'an agent here' })).status, 202);
     await customer.waitForMessage((m) => m.text === 'an agent here');
     await w.settle();
