@@ -17,6 +17,9 @@ const POLL_INTERVAL_MS = 500;
 /** nudgeAt: jobs due within this are nudged when due; jobs due later are left to the poll. */
 const NUDGE_AHEAD_MAX_MS = 60_000;
 const NUDGE_SLOT_MS = 5;
+/** sweepEmptyQueues: how often, and at most how many queues a time. */
+const QUEUE_SWEEP_INTERVAL_MS = 1_000;
+const QUEUE_SWEEP_BATCH = 5_000;
 
 /** WORKER_HEARTBEAT_TIMEOUT_MS's default (src/config.ts). */
 export const DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -42,6 +45,8 @@ export class GraphileJobQueue implements JobQueue {
   private unwatchClock: () => void = () => undefined;
   /** NOTIFYs for jobs this process added to run later, by due time (nudgeAt). */
   private readonly dueNudges = new Map<number, { timer: NodeJS.Timeout; count: number }>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
 
   constructor(
     private readonly storage: Storage & { pgPool: NonNullable<Storage['pgPool']> },
@@ -63,10 +68,21 @@ export class GraphileJobQueue implements JobQueue {
     // run_at is now(): the same for every job added in one transaction. clock_timestamp() gives
     // each job its own instant, so a queue runs in the order its jobs were added.
     // job_key_mode preserve_run_at: a duplicate key neither replaces nor reschedules the job.
-    await sql`select graphile_worker.add_job(
+    const addJob = sql`graphile_worker.add_job(
       identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
       run_at => clock_timestamp() + ${delayMs}::double precision * interval '1 millisecond', max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
-      job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`.execute(db);
+      job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`;
+    // A named queue's row is created, or locked, first and stays locked until this transaction
+    // ends, so the sweep of empty queues (sweepEmptyQueues) can never delete it under the job being
+    // added (graphile-worker's add_job neither locks it nor checks it still exists). `where false`
+    // locks an existing row without writing a new version of it; count(*) makes the lock come
+    // before add_job, in the same round trip.
+    if (opts.queue === undefined) await sql`select ${addJob}`.execute(db);
+    else
+      await sql`with lock as (
+          insert into graphile_worker._private_job_queues (queue_name) values (${opts.queue})
+          on conflict (queue_name) do update set queue_name = excluded.queue_name where false returning 1)
+        select ${addJob} from (select count(*) from lock) as locked`.execute(db);
     this.nudgeAt(delayMs);
   }
 
@@ -156,6 +172,10 @@ export class GraphileJobQueue implements JobQueue {
       logger: this.opts.logger,
     });
     await this.heartbeat.start();
+    this.sweepTimer = setInterval(() => {
+      if (!this.sweeping) void this.sweepEmptyQueues();
+    }, QUEUE_SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
     // When the app's clock skips ahead (the built-in simulator's shared clock, in development and
     // tests), jobs waiting for a later time become due that much sooner. Only a clock that can
     // skip does this; with one process per database (what such a clock implies) it is exact.
@@ -212,8 +232,65 @@ export class GraphileJobQueue implements JobQueue {
     }, 3).unref();
   }
 
+  /**
+   * Deletes the named queues that hold no job; how many. graphile-worker keeps a queue's row for
+   * good once a job used it, one per conversation here, and its job fetch reads and row-locks every
+   * free queue each time (its "strategy 2"): with 4,200 conversations a fetch wrote 4,200 WAL
+   * records and took 2.5 ms of the server, growing with every new conversation (issue #16,
+   * docs/benchmarks.md). Its own cleanup (GC_JOB_QUEUES) races add_job, which reads a queue's id
+   * after an insert that does not lock it: a job could lose its queue, and with it its
+   * conversation's order. Here the queues are locked first, skipping any an enqueue holds (enqueue
+   * locks its queue until it commits), then deleted only if a fresh look still finds them empty and
+   * free: a job committed meanwhile is seen, and an enqueue that comes later waits for this
+   * transaction and then creates the queue again.
+   */
+  async sweepEmptyQueues(): Promise<number> {
+    // One at a time in a process; a call made during a sweep gets a sweep that starts after it.
+    const run = (this.sweeping ?? Promise.resolve(0)).then(() => this.sweepOnce());
+    this.sweeping = run;
+    void run.finally(() => {
+      if (this.sweeping === run) this.sweeping = undefined;
+    });
+    return run;
+  }
+
+  private async sweepOnce(): Promise<number> {
+    const client = await this.storage.pgPool.connect().catch(() => undefined);
+    if (!client) return 0;
+    try {
+      await client.query('begin');
+      const free = await client.query<{ id: number }>(
+        `select q.id from graphile_worker._private_job_queues q
+         where q.locked_at is null and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id)
+         limit ${QUEUE_SWEEP_BATCH} for update skip locked`,
+      );
+      const ids = free.rows.map((r) => r.id);
+      const deleted =
+        ids.length === 0
+          ? 0
+          : ((
+              await client.query(
+                `delete from graphile_worker._private_job_queues q where q.id = any($1::int[])
+                 and q.locked_at is null and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id)`,
+                [ids],
+              )
+            ).rowCount ?? 0);
+      await client.query('commit');
+      return deleted;
+    } catch (err) {
+      await client.query('rollback').catch(() => undefined);
+      this.opts.logger?.warn({ err: String(err) }, 'could not delete empty job queues');
+      return 0;
+    } finally {
+      client.release();
+    }
+  }
+
   async stop(): Promise<void> {
     this.unwatchClock();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
     for (const { timer } of this.dueNudges.values()) clearTimeout(timer);
     this.dueNudges.clear();
     const runner = this.runner;
