@@ -18,7 +18,7 @@ import type { TargetSpec } from './target-protocol.ts';
  * every reply is in, every status webhook answered and the target's backlog is empty; its CPU
  * (user + system, all threads) divided by the messages answered is the CPU per whole message.
  */
-export type PacedTargetName = 'reference' | 'switchboard' | 'switchboard-pg';
+export type PacedTargetName = 'reference' | 'durable' | 'switchboard' | 'switchboard-pg';
 
 export interface PacedRun {
   target: PacedTargetName;
@@ -98,18 +98,17 @@ export interface PacedResult {
 const DRAIN_TIMEOUT_MS = 60_000;
 
 function targetSpec(sim: Simulator, name: PacedTargetName): TargetSpec {
-  if (name === 'reference') {
-    return {
-      type: 'reference',
-      spec: {
-        appSecret: SECRETS.appSecret,
-        verifyToken: SECRETS.verifyToken,
-        accessToken: SECRETS.accessToken,
-        graphBaseUrl: sim.graphBaseUrl,
-        phoneNumberId: sim.phoneNumberId,
-      },
-    };
-  }
+  const reference = {
+    appSecret: SECRETS.appSecret,
+    verifyToken: SECRETS.verifyToken,
+    accessToken: SECRETS.accessToken,
+    graphBaseUrl: sim.graphBaseUrl,
+    phoneNumberId: sim.phoneNumberId,
+  };
+  if (name === 'reference') return { type: 'reference', spec: reference };
+  // The floor: the reference plus the least durable storage (durable-reference-server.ts), with Switchboard's default commit window.
+  if (name === 'durable')
+    return { type: 'durable-reference', spec: { ...reference, commitWindowMs: Number(process.env.BENCH_COMMIT_WINDOW_MS ?? 2) } };
   const spec = switchboardSpec(sim, 'all');
   if (name === 'switchboard-pg') {
     const url = process.env.BENCH_PG_URL;
@@ -150,7 +149,7 @@ async function measureTarget(
   try {
     const check = await sim.setWebhookUrl(`${target.url}/webhooks/whatsapp`);
     if (!check.ok) throw new Error(`the simulator could not verify ${name}'s webhook: ${check.status ?? ''} ${check.error ?? ''}`);
-    const ti = name === 'reference' ? 0 : name === 'switchboard' ? 1 : 2;
+    const ti = ({ reference: 0, switchboard: 1, 'switchboard-pg': 2, durable: 3 } as const)[name];
     // Warm-up: JIT, connection pools, the first pages of every table; not measured.
     await runCustomerTraffic({
       sim,
@@ -272,7 +271,7 @@ function perMessage(a: SqlCounters, b: SqlCounters, n: number): NonNullable<Pace
 export function pacedTargets(): PacedTargetName[] {
   const only = process.env.BENCH_PACED_TARGETS;
   if (only) return only.split(',').map((s) => s.trim()) as PacedTargetName[];
-  return process.env.BENCH_PG_URL ? ['reference', 'switchboard', 'switchboard-pg'] : ['reference', 'switchboard'];
+  return process.env.BENCH_PG_URL ? ['reference', 'durable', 'switchboard', 'switchboard-pg'] : ['reference', 'durable', 'switchboard'];
 }
 
 export async function runPacedPhase(sim: Simulator, opts: { repetitions: number; say: (l: string) => void }): Promise<PacedResult> {

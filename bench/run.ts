@@ -6,8 +6,8 @@
  *   (d) the highest sustained rate at which every reply leaves within 1 s;
  *   (e) inbox list queries: p99 of the first page per filter on a seeded inbox (bench/list-queries.ts);
  *   (f) flow sessions: 1,000 concurrent sessions through a 10-block flow (bench/flow-sessions.ts);
- *   (p) paced load (issue #16): a no-storage reference and Switchboard at 100 and 300 msg/s with real
- *       status callbacks, CPU per whole message, loop utilisation, reply p50/p99, and Switchboard's
+ *   (p) paced load (issue #16): a no-storage reference, a durable floor (the reference plus the least
+ *       storage that keeps the guarantees) and Switchboard at 100 and 300 msg/s with real status callbacks, CPU per whole message, loop utilisation, reply p50/p99, and Switchboard's
  *       statements, commits and WAL per message (bench/paced.ts).
  * BENCH_LIST=1 runs only (e), at the issue's sizes (and on PostgreSQL when BENCH_PG_URL is set).
  * `npm run bench -- --only paced [--runs 3]` runs only (p), repeated, and prints the medians

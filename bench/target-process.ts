@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { startBareServer } from './bare-server.ts';
 import { startSwitchboardTarget, type SwitchboardTarget } from './switchboard-target.ts';
 import { startReferenceServer } from './reference-server.ts';
+import { startDurableReferenceServer } from './durable-reference-server.ts';
 import { installSqlCounters, readSqlCounters, sqlCountersEnabled } from './sql-counters.ts';
 import { installSqlStats, sqlStatsEnabled, takeSqlStats } from './sql-stats.ts';
 import type { ProcessMemory, ProcessUsage, TargetReply, TargetRequest } from './target-protocol.ts';
@@ -16,7 +17,7 @@ if (sqlCountersEnabled()) installSqlCounters();
 
 let stopTarget: (() => Promise<void>) | undefined;
 let switchboard: SwitchboardTarget | undefined;
-/** The reference target's sends still waiting for the Graph API's answer: its backlog. */
+/** A reference target's sends (and the durable one's writes) still waiting for the Graph API's answer: its backlog. */
 let referenceInFlight: (() => number) | undefined;
 
 function reply(msg: TargetReply): void {
@@ -58,8 +59,11 @@ async function handle(req: TargetRequest): Promise<unknown> {
         stopTarget = () => bare.close();
         return { url: bare.url, pid: process.pid };
       }
-      if (req.target.type === 'reference') {
-        const ref = await startReferenceServer(req.target.spec);
+      if (req.target.type === 'reference' || req.target.type === 'durable-reference') {
+        const ref =
+          req.target.type === 'reference'
+            ? await startReferenceServer(req.target.spec)
+            : await startDurableReferenceServer(req.target.spec);
         referenceInFlight = ref.inFlight;
         stopTarget = () => ref.close();
         return { url: ref.url, pid: process.pid };

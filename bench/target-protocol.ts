@@ -1,3 +1,4 @@
+import type { DurableReferenceSpec } from './durable-reference-server.ts';
 import type { ReferenceServerSpec } from './reference-server.ts';
 import type { SwitchboardTargetSpec } from './switchboard-target.ts';
 
@@ -5,6 +6,7 @@ import type { SwitchboardTargetSpec } from './switchboard-target.ts';
 export type TargetSpec =
   | { type: 'bare'; appSecret: string }
   | { type: 'reference'; spec: ReferenceServerSpec }
+  | { type: 'durable-reference'; spec: DurableReferenceSpec }
   | { type: 'switchboard'; spec: SwitchboardTargetSpec };
 
 export type TargetRequest =
