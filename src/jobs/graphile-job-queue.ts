@@ -20,6 +20,10 @@ const NUDGE_SLOT_MS = 5;
 /** sweepEmptyQueues: how often, and at most how many queues a time. */
 const QUEUE_SWEEP_INTERVAL_MS = 1_000;
 const QUEUE_SWEEP_BATCH = 5_000;
+/** Any constant: the advisory lock enqueues on named queues share and a sweep takes alone. */
+const QUEUE_SWEEP_LOCK_KEY = 7_160_411_003;
+/** How long a sweep waits for the enqueues in flight (new ones wait behind it meanwhile). */
+const QUEUE_SWEEP_LOCK_WAIT_MS = 100;
 
 /** WORKER_HEARTBEAT_TIMEOUT_MS's default (src/config.ts). */
 export const DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -72,17 +76,16 @@ export class GraphileJobQueue implements JobQueue {
       identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
       run_at => clock_timestamp() + ${delayMs}::double precision * interval '1 millisecond', max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
       job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`;
-    // A named queue's row is created, or locked, first and stays locked until this transaction
-    // ends, so the sweep of empty queues (sweepEmptyQueues) can never delete it under the job being
-    // added (graphile-worker's add_job neither locks it nor checks it still exists). `where false`
-    // locks an existing row without writing a new version of it; count(*) makes the lock come
-    // before add_job, in the same round trip.
+    // A job on a named queue is added under a shared advisory lock held until this transaction
+    // ends; the sweep of empty queues (sweepEmptyQueues) takes it exclusively, so it never runs
+    // while a job it cannot see yet is being added (graphile-worker's add_job neither locks a queue
+    // nor checks it still exists). Shared: enqueues never wait for each other. count(*) makes the
+    // lock come before add_job, in the same round trip.
     if (opts.queue === undefined) await sql`select ${addJob}`.execute(db);
     else
-      await sql`with lock as (
-          insert into graphile_worker._private_job_queues (queue_name) values (${opts.queue})
-          on conflict (queue_name) do update set queue_name = excluded.queue_name where false returning 1)
-        select ${addJob} from (select count(*) from lock) as locked`.execute(db);
+      await sql`select ${addJob} from (select count(*) from (select pg_advisory_xact_lock_shared(${QUEUE_SWEEP_LOCK_KEY}::bigint)) as l) as locked`.execute(
+        db,
+      );
     this.nudgeAt(delayMs);
   }
 
@@ -172,8 +175,12 @@ export class GraphileJobQueue implements JobQueue {
       logger: this.opts.logger,
     });
     await this.heartbeat.start();
+    // A full batch means more are waiting (a database from before the sweep): go on at once.
+    const sweepAll = async () => {
+      while (this.sweepTimer && (await this.sweepEmptyQueues()) >= QUEUE_SWEEP_BATCH);
+    };
     this.sweepTimer = setInterval(() => {
-      if (!this.sweeping) void this.sweepEmptyQueues();
+      if (!this.sweeping) void sweepAll();
     }, QUEUE_SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
     // When the app's clock skips ahead (the built-in simulator's shared clock, in development and
@@ -238,11 +245,11 @@ export class GraphileJobQueue implements JobQueue {
    * free queue each time (its "strategy 2"): with 4,200 conversations a fetch wrote 4,200 WAL
    * records and took 2.5 ms of the server, growing with every new conversation (issue #16,
    * docs/benchmarks.md). Its own cleanup (GC_JOB_QUEUES) races add_job, which reads a queue's id
-   * after an insert that does not lock it: a job could lose its queue, and with it its
-   * conversation's order. Here the queues are locked first, skipping any an enqueue holds (enqueue
-   * locks its queue until it commits), then deleted only if a fresh look still finds them empty and
-   * free: a job committed meanwhile is seen, and an enqueue that comes later waits for this
-   * transaction and then creates the queue again.
+   * after an insert that does not lock it, and cannot see a job not yet committed: a job could
+   * lose its queue (never run, or run out of its conversation's order). Here the sweep holds an
+   * advisory lock that every enqueue on a named queue shares until it commits, so it deletes
+   * only queues it sees empty with no such job in flight; an enqueue that comes later creates the
+   * queue again.
    */
   async sweepEmptyQueues(): Promise<number> {
     // One at a time in a process; a call made during a sweep gets a sweep that starts after it.
@@ -259,27 +266,23 @@ export class GraphileJobQueue implements JobQueue {
     if (!client) return 0;
     try {
       await client.query('begin');
-      const free = await client.query<{ id: number }>(
-        `select q.id from graphile_worker._private_job_queues q
-         where q.locked_at is null and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id)
-         limit ${QUEUE_SWEEP_BATCH} for update skip locked`,
+      // Waits for the enqueues in flight to commit (new ones wait behind it), at most briefly: a
+      // sweep that cannot have the lock soon tries again next time rather than hold enqueues up.
+      await client.query(`set local lock_timeout = '${QUEUE_SWEEP_LOCK_WAIT_MS}ms'`);
+      await client.query('select pg_advisory_xact_lock($1::bigint)', [QUEUE_SWEEP_LOCK_KEY]);
+      // A snapshot taken after the lock: every job added on a named queue so far is committed and seen.
+      const deleted = await client.query(
+        `delete from graphile_worker._private_job_queues where id in (
+           select q.id from graphile_worker._private_job_queues q
+           where q.locked_at is null and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id)
+           limit ${QUEUE_SWEEP_BATCH} for update skip locked)`,
       );
-      const ids = free.rows.map((r) => r.id);
-      const deleted =
-        ids.length === 0
-          ? 0
-          : ((
-              await client.query(
-                `delete from graphile_worker._private_job_queues q where q.id = any($1::int[])
-                 and q.locked_at is null and not exists (select 1 from graphile_worker._private_jobs j where j.job_queue_id = q.id)`,
-                [ids],
-              )
-            ).rowCount ?? 0);
       await client.query('commit');
-      return deleted;
+      return deleted.rowCount ?? 0;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
-      this.opts.logger?.warn({ err: String(err) }, 'could not delete empty job queues');
+      // lock_timeout: enqueues were busy the whole time; the next sweep tries again.
+      if ((err as { code?: string }).code !== '55P03') this.opts.logger?.warn({ err: String(err) }, 'could not delete empty job queues');
       return 0;
     } finally {
       client.release();
