@@ -21,7 +21,7 @@ test('the test runner counts every test of a file and prints the failure of its 
     lines.push("test('the last one fails', () => { throw new Error('sentinel failure 7f3a'); });");
     const file = join(dir, 'many.test.mjs');
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const env = { ...process.env, TEST_WORKERS: '1' };
+    const env: NodeJS.ProcessEnv = { ...process.env, TEST_WORKERS: '1' };
     delete env.TEST_DATABASE_URL;
     for (let run = 0; run < 3; run++) {
       const r = spawnSync(process.execPath, [join(root, 'scripts', 'run-tests.mjs'), relative(root, file)], {
