@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readSignedWebhook } from './signed-webhook.ts';
+import { listenLocally, readSignedWebhook } from './signed-webhook.ts';
 
 /**
  * The ceiling: the least a correct webhook endpoint can do. Reads the raw body, checks
@@ -19,17 +18,5 @@ export async function startBareServer(opts: {
     }
     readSignedWebhook(req, res, opts.appSecret, () => res.writeHead(200).end());
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listenLocally(server, opts.port, opts.host);
 }

@@ -1,13 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, createServer, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { ReferenceServerSpec } from './reference-server.ts';
-import { readSignedWebhook } from './signed-webhook.ts';
+import { changesOf, type EchoBotSpec, graphSender, startWebhookServer } from './echo-bot-parts.ts';
 
-export interface DurableReferenceSpec extends ReferenceServerSpec {
+export interface DurableReferenceSpec extends EchoBotSpec {
   /** How long acknowledgements wait to share a commit (Switchboard's WEBHOOK_COMMIT_WINDOW_MS default: 2). */
   commitWindowMs: number;
 }
@@ -58,11 +56,7 @@ export async function startDurableReferenceServer(
   const moveStatus = db.prepare(`update messages set status = ?, rank = ?, status_at = ? where wamid = ? and rank < ?`);
   const keepEarly = db.prepare(`insert into early_statuses (wamid, status, rank, at) values (?, ?, ?, ?)`);
 
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const graph = new URL(spec.graphBaseUrl);
-  const sendPath = `${graph.pathname.replace(/\/$/, '')}/v21.0/${spec.phoneNumberId}/messages`;
-  const auth = `Bearer ${spec.accessToken}`;
-  let inFlight = 0;
+  const graph = graphSender(spec);
 
   // One group commit: the window's webhooks and accepts, then the acknowledgements and the sends.
   let pendingWrites: (() => void)[] = [];
@@ -82,7 +76,11 @@ export async function startDurableReferenceServer(
     const sends = pendingSends;
     pendingSends = [];
     for (const res of acks) res.writeHead(200).end();
-    for (const s of sends) send(s);
+    for (const s of sends)
+      graph.send(s.to, s.body, (wamid) => {
+        // No wamid in the answer: the reply stays queued (a real bot would retry or reconcile).
+        if (wamid) later(() => accept.run(wamid, Date.now(), s.id));
+      });
   };
   const later = (write: () => void, res?: ServerResponse) => {
     pendingWrites.push(write);
@@ -90,120 +88,31 @@ export async function startDurableReferenceServer(
     timer ??= setTimeout(commit, spec.commitWindowMs);
   };
 
-  const send = (s: { id: number; to: string; body: string }) => {
-    const body = JSON.stringify({
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to: s.to,
-      type: 'text',
-      text: { body: s.body },
-    });
-    inFlight++;
-    const req = request(
-      {
-        agent,
-        host: graph.hostname,
-        port: graph.port,
-        method: 'POST',
-        path: sendPath,
-        headers: { authorization: auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          inFlight--;
-          try {
-            const wamid = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: { id?: string }[] }).messages?.[0]?.id;
-            if (typeof wamid === 'string') later(() => accept.run(wamid, Date.now(), s.id));
-          } catch {
-            // no answer to record: the reply stays queued (a real bot would retry or reconcile)
-          }
-        });
-      },
-    );
-    req.on('error', () => inFlight--);
-    req.end(body);
-  };
-
-  const server: Server = createServer((req, res) => {
-    const url = req.url ?? '';
-    if (req.method === 'GET' && url.startsWith('/webhooks/whatsapp')) {
-      const q = new URL(url, 'http://x').searchParams;
-      if (q.get('hub.mode') === 'subscribe' && q.get('hub.verify_token') === spec.verifyToken)
-        res.writeHead(200).end(q.get('hub.challenge') ?? '');
-      else res.writeHead(403).end();
-      return;
-    }
-    if (req.method !== 'POST' || url !== '/webhooks/whatsapp') {
-      res.writeHead(404).end();
-      return;
-    }
-    readSignedWebhook(req, res, spec.appSecret, (payload) => {
-      const { messages, statuses } = changesOf(payload);
-      later(() => {
-        const now = Date.now();
-        for (const m of messages) {
-          if (insertInbound.run(m.id, m.from, m.text, now).changes === 0) continue; // a redelivery
-          const body = `You said: ${m.text}`;
-          const { id } = insertReply.get(m.from, body, now) as { id: number };
-          pendingSends.push({ id, to: m.from, body });
-        }
-        for (const s of statuses) {
-          const rank = RANK[s.status] ?? 0;
-          if (moveStatus.run(s.status, rank, now, s.id, rank).changes === 0) keepEarly.run(s.id, s.status, rank, now);
-        }
-      }, res);
-    });
+  const server = await startWebhookServer(spec, (payload, res) => {
+    const { messages, statuses } = changesOf(payload);
+    later(() => {
+      const now = Date.now();
+      for (const m of messages) {
+        if (insertInbound.run(m.id, m.from, m.text, now).changes === 0) continue; // a redelivery
+        const body = `You said: ${m.text}`;
+        const { id } = insertReply.get(m.from, body, now) as { id: number };
+        pendingSends.push({ id, to: m.from, body });
+      }
+      for (const s of statuses) {
+        const rank = RANK[s.status] ?? 0;
+        if (moveStatus.run(s.status, rank, now, s.id, rank).changes === 0) keepEarly.run(s.id, s.status, rank, now);
+      }
+    }, res);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    inFlight: () => inFlight + pendingWrites.length,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (timer) clearTimeout(timer);
-        agent.destroy();
-        server.closeAllConnections();
-        server.close(() => {
-          db.close();
-          rmSync(dir, { recursive: true, force: true });
-          resolve();
-        });
-      }),
+    url: server.url,
+    inFlight: () => graph.inFlight() + pendingWrites.length,
+    close: async () => {
+      if (timer) clearTimeout(timer);
+      graph.close();
+      await server.close();
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
-}
-
-interface Changes {
-  messages: { id: string; from: string; text: string }[];
-  statuses: { id: string; status: string }[];
-}
-
-function changesOf(payload: unknown): Changes {
-  const out: Changes = { messages: [], statuses: [] };
-  const entries = (payload as { entry?: unknown })?.entry;
-  if (!Array.isArray(entries)) return out;
-  for (const entry of entries) {
-    const changes = (entry as { changes?: unknown })?.changes;
-    if (!Array.isArray(changes)) continue;
-    for (const change of changes) {
-      const value = (change as { value?: { messages?: unknown; statuses?: unknown } })?.value;
-      if (Array.isArray(value?.messages))
-        for (const m of value.messages) {
-          const { id, from } = m as { id?: unknown; from?: unknown };
-          const text = (m as { text?: { body?: unknown } }).text?.body;
-          if (typeof id === 'string' && typeof from === 'string' && typeof text === 'string') out.messages.push({ id, from, text });
-        }
-      if (Array.isArray(value?.statuses))
-        for (const s of value.statuses) {
-          const { id, status } = s as { id?: unknown; status?: unknown };
-          if (typeof id === 'string' && typeof status === 'string') out.statuses.push({ id, status });
-        }
-    }
-  }
-  return out;
 }
