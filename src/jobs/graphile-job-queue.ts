@@ -22,8 +22,6 @@ const QUEUE_SWEEP_INTERVAL_MS = 1_000;
 const QUEUE_SWEEP_BATCH = 5_000;
 /** Any constant: the advisory lock enqueues on named queues share and a sweep takes alone. */
 const QUEUE_SWEEP_LOCK_KEY = 7_160_411_003;
-/** How long a sweep waits for the enqueues in flight (new ones wait behind it meanwhile). */
-const QUEUE_SWEEP_LOCK_WAIT_MS = 100;
 
 /** WORKER_HEARTBEAT_TIMEOUT_MS's default (src/config.ts). */
 export const DEFAULT_WORKER_HEARTBEAT_TIMEOUT_MS = 30_000;
@@ -266,10 +264,12 @@ export class GraphileJobQueue implements JobQueue {
     if (!client) return 0;
     try {
       await client.query('begin');
-      // Waits for the enqueues in flight to commit (new ones wait behind it), at most briefly: a
-      // sweep that cannot have the lock soon tries again next time rather than hold enqueues up.
-      await client.query(`set local lock_timeout = '${QUEUE_SWEEP_LOCK_WAIT_MS}ms'`);
-      await client.query('select pg_advisory_xact_lock($1::bigint)', [QUEUE_SWEEP_LOCK_KEY]);
+      // Only when no enqueue is in flight: the sweep never makes an enqueue wait (it retries next second).
+      const lock = await client.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1::bigint) as ok', [QUEUE_SWEEP_LOCK_KEY]);
+      if (!lock.rows[0]?.ok) {
+        await client.query('rollback');
+        return 0;
+      }
       // A snapshot taken after the lock: every job added on a named queue so far is committed and seen.
       const deleted = await client.query(
         `delete from graphile_worker._private_job_queues where id in (
@@ -281,8 +281,7 @@ export class GraphileJobQueue implements JobQueue {
       return deleted.rowCount ?? 0;
     } catch (err) {
       await client.query('rollback').catch(() => undefined);
-      // lock_timeout: enqueues were busy the whole time; the next sweep tries again.
-      if ((err as { code?: string }).code !== '55P03') this.opts.logger?.warn({ err: String(err) }, 'could not delete empty job queues');
+      this.opts.logger?.warn({ err: String(err) }, 'could not delete empty job queues');
       return 0;
     } finally {
       client.release();
