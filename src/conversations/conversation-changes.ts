@@ -5,7 +5,7 @@ import type { Dialect } from '../storage/dialect.ts';
 import { conversationQuery, type ListRow } from './conversation-list.ts';
 import { visibilitySql } from './conversation-visibility.ts';
 
-/** A place in the change order: (sync_seq, id); `0` is the beginning. */
+/** A place in the change order: (sync_seq, id) of conversation_sync (0043); `0` is the beginning. */
 export interface ChangeCursor {
   seq: number;
   id: string;
@@ -25,13 +25,16 @@ export async function listChangedConversations(
   limit: number,
   visibility: ConversationVisibility,
 ): Promise<Array<ListRow & { sync_seq: number }>> {
-  let query = conversationQuery(db).where(sql<SqlBool>`(${sql.ref('c.sync_seq')}, ${sql.ref('c.id')}) > (${since.seq}, ${since.id})`);
-  if (dialect.changesCommitOutOfOrder) query = query.where(dialect.settledBelowRunningTransactions(sql.ref('c.sync_seq')));
+  let query = conversationQuery(db)
+    .innerJoin('conversation_sync as s', 's.conversation_id', 'c.id')
+    .select('s.sync_seq')
+    .where(sql<SqlBool>`(${sql.ref('s.sync_seq')}, ${sql.ref('s.conversation_id')}) > (${since.seq}, ${since.id})`);
+  if (dialect.changesCommitOutOfOrder) query = query.where(dialect.settledBelowRunningTransactions(sql.ref('s.sync_seq')));
   const visible = visibilitySql(visibility, 'c');
   if (visible) query = query.where(visible);
   return query
-    .orderBy('c.sync_seq')
-    .orderBy('c.id')
+    .orderBy('s.sync_seq')
+    .orderBy('s.conversation_id')
     .limit(limit + 1)
     .execute();
 }

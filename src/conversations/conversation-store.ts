@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/executor.ts';
 import { newId } from '../core/ids.ts';
-import { rawQuery, runRaw, type RawQuery, withSqliteText } from '../storage/raw-query.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 
@@ -31,52 +31,22 @@ export interface ConversationRow {
   broadcast_id?: string | null;
 }
 
-/**
- * The change sequence (0018-sync-change-seq) folded into the message's own conversation update.
- * SQLite: set here, so the AFTER trigger that would rewrite the row sees it set and does nothing;
- * PostgreSQL: its BEFORE trigger sets it within this same row write.
- */
-function bumpingSyncSeq(text: string): RawQuery {
-  const q = rawQuery(text);
-  const sqlite = q.sqlite.replace(
-    /^update "conversations" set /,
-    'update "conversations" set "sync_seq" = (select max("sync_seq") from "conversations") + 1, ',
-  );
-  if (sqlite === q.sqlite) throw new Error(`not a conversation update: ${text}`);
-  return withSqliteText(q, sqlite);
-}
-
-/**
- * The same for a new conversation's insert. SQLite: its AFTER INSERT trigger then leaves the row
- * alone (migration 0042: only a row inserted with sync_seq 0 is bumped), so the row is written once
- * and its sync index entry is not first put at 0 and then moved (issue #16).
- */
-function insertingSyncSeq(text: string): RawQuery {
-  const q = rawQuery(text);
-  const sqlite = q.sqlite
-    .replace(/^insert into "conversations" \(/, 'insert into "conversations" ("sync_seq", ')
-    .replace(/\bvalues \(/, 'values ((select coalesce(max("sync_seq"), 0) from "conversations") + 1, ');
-  if (!sqlite.startsWith('insert into "conversations" ("sync_seq", ') || !sqlite.includes('values ((select coalesce(max')) {
-    throw new Error(`not a conversation insert: ${text}`);
-  }
-  return withSqliteText(q, sqlite);
-}
-
+// The change order (conversation_sync, 0043) is moved by triggers after each of these writes.
 // Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
 const SELECT_OPEN = rawQuery(`select * from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`);
 // Meta may deliver an older message late: the window follows the newest one (null > x is null).
 // A customer message wakes a snoozed conversation, and starts the response clock unless it runs.
-const NOTE_INBOUND = bumpingSyncSeq(
+const NOTE_INBOUND = rawQuery(
   `update "conversations" set "last_customer_message_at" = case when "last_customer_message_at" > ? then "last_customer_message_at" else ? end,
    "last_message_at" = ?, "last_message_preview" = ?, "unread_count" = "unread_count" + 1, "updated_at" = ?,
    "snoozed_until" = null, "awaiting_reply_since" = coalesce("awaiting_reply_since", ?) where "id" = ?`,
 );
-const NOTE_OUTBOUND = bumpingSyncSeq(
+const NOTE_OUTBOUND = rawQuery(
   `update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ? where "id" = ?`,
 );
 // An agent or API reply answers every customer message waiting since awaiting_reply_since:
 // one response, timed from the oldest of them (bot replies do not count: they are not agents).
-const NOTE_AGENT_REPLY = bumpingSyncSeq(
+const NOTE_AGENT_REPLY = rawQuery(
   `update "conversations" set "last_message_at" = ?, "last_message_preview" = ?, "updated_at" = ?,
    "first_response_at" = case when "awaiting_reply_since" is null then "first_response_at" else coalesce("first_response_at", ?) end,
    "response_count" = "response_count" + case when "awaiting_reply_since" is null then 0 else 1 end,
@@ -88,7 +58,7 @@ const NOTE_AGENT_REPLY = bumpingSyncSeq(
 // leaves out are null or 0 (findOrInsertConversation's row). 'closed' is a literal so the partial
 // unique index applies. Returns the number's auto-assignment (primary-key probes), so the first
 // message needs no lookup of its own (issue #16).
-const INSERT_CONVERSATION = insertingSyncSeq(
+const INSERT_CONVERSATION = rawQuery(
   `insert into "conversations" ("id", "channel_id", "contact_id", "status", "last_customer_message_at", "last_message_at", "last_message_preview",
      "unread_count", "created_at", "updated_at", "assignee_id", "team_id", "snoozed_until", "linked_record_type", "linked_record_id", "linked_record",
      "first_response_at", "response_count", "response_total_ms", "last_read_at", "awaiting_reply_since")

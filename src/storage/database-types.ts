@@ -59,6 +59,11 @@ export interface Database {
     blocked_by_user_at: number | null; // 0031-telegram: the customer blocked the bot (sends refused)
     telegram_chat_id: string | null; // 0032: the Telegram chat it is reached on (every Telegram contact; a merged WhatsApp one too)
   };
+  /** 0043: each conversation's place in the change order, moved by triggers on every change (PostgreSQL: the writing xid). */
+  conversation_sync: {
+    conversation_id: string;
+    sync_seq: number;
+  };
   conversations: {
     id: string;
     channel_id: string;
@@ -83,7 +88,6 @@ export interface Database {
     last_read_at: number | null;
     awaiting_reply_since: number | null; // oldest customer message no agent/API reply has answered
     awaiting_human_since: number | null; // 0005: waiting in the routing queue since (null: not waiting)
-    sync_seq: Generated<number>; // 0018-sync-change-seq: set by triggers on every change (PostgreSQL: the writing xid)
     broadcast_id: string | null; // 0027: the broadcast the customer's latest reply answered
   };
   messages: {

@@ -40,6 +40,7 @@ import { reportTeamTimeBlocksMigration } from './migrations/0039-report-team-tim
 import { reportAgentOpenMigration } from './migrations/0040-report-agent-open.ts';
 import { reportWeekBlocksMigration } from './migrations/0041-report-week-blocks.ts';
 import { hotPathIndexesMigration } from './migrations/0042-hot-path-indexes.ts';
+import { conversationSyncTableMigration } from './migrations/0043-conversation-sync-table.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -83,7 +84,15 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0040-report-agent-open': reportAgentOpenMigration(dialect),
     '0041-report-week-blocks': reportWeekBlocksMigration(dialect),
     '0042-hot-path-indexes': hotPathIndexesMigration(dialect),
+    '0043-conversation-sync-table': conversationSyncTableMigration(dialect),
   };
+}
+
+/** Runs the migrations up to and including `name` only: for tests of a later migration on an older schema. */
+export async function migrateTo(db: Kysely<unknown>, dialect: DialectName, name: string): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 
 /**

@@ -29,12 +29,6 @@ export function rawQuery(text: string): RawQuery {
 
 const made = new Map<string, RawQuery>();
 
-/** The same statement with another SQLite text (a dialect's own form); registered too, so its plan is checked. */
-export function withSqliteText(q: RawQuery, sqlite: string): RawQuery {
-  const variant = { ...q, sqlite };
-  if (!made.has(`sqlite:${sqlite}`)) made.set(`sqlite:${sqlite}`, variant);
-  return variant;
-}
 const preparedNames = new Map<string, string>();
 
 /** PostgreSQL: the prepared statement's name for one of these statements' text (pg-prepared-client.ts). */

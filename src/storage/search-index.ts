@@ -10,7 +10,8 @@ const BATCH = 500;
 /**
  * SQLite: brings the inbox's FTS5 search index (conversation_search) up to date with every
  * conversation changed since the last pass. Every change to a conversation moves its sync_seq
- * past all others (0018-sync-change-seq), so "changed since" is one range of the sync_seq index,
+ * past all others (0018-sync-change-seq, kept in conversation_sync since 0043), so "changed since"
+ * is one range of the conversation_sync_order index,
  * and a conversation changed several times between two passes is indexed once. Writers no longer
  * rewrite the index in a trigger on every message (0024-hot-path-writes). Called in the
  * background every second (SearchIndexer, started by openStorage) and by each search before it reads the index, so a
@@ -31,7 +32,8 @@ async function refreshBatch(trx: Executor): Promise<number> {
   const state = await sql<{ indexed_seq: number }>`select indexed_seq from search_index_state where id = 1`.execute(trx);
   const from = Number(state.rows[0]?.indexed_seq ?? 0);
   const changed = await sql<{ rowid: number; sync_seq: number }>`
-    select rowid, sync_seq from conversations where sync_seq > ${from} order by sync_seq limit ${BATCH}`.execute(trx);
+    select c.rowid, s.sync_seq from conversation_sync s join conversations c on c.id = s.conversation_id
+    where s.sync_seq > ${from} order by s.sync_seq limit ${BATCH}`.execute(trx);
   if (changed.rows.length === 0) return 0;
   const ids = JSON.stringify(changed.rows.map((r) => r.rowid));
   await sql`delete from conversation_search where rowid in (select value from json_each(${ids}))`.execute(trx);

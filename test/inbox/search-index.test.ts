@@ -6,7 +6,7 @@ import { startWorld, type World } from '../support/test-world.ts';
 
 /**
  * Issue #16: on SQLite the inbox search index is no longer written by triggers on every message;
- * it is kept from conversations.sync_seq in the background and each search catches up first.
+ * it is kept from conversation_sync (the change order) in the background and each search catches up first.
  * What a search sees must not change: every conversation committed before it, with its newest preview.
  */
 forEachDialect('inbox search sees every committed change (search index kept off the message path)', (dialect) => {
@@ -46,7 +46,7 @@ forEachDialect('inbox search sees every committed change (search index kept off 
       // still bump sync_seq afterwards: the guarantee is about what came before the search).
       await w.settle();
       const db = w.app.deps.storage.db;
-      const newest = async () => (await sql<{ n: number }>`select max(sync_seq) as n from conversations`.execute(db)).rows[0]?.n ?? 0;
+      const newest = async () => (await sql<{ n: number }>`select max(sync_seq) as n from conversation_sync`.execute(db)).rows[0]?.n ?? 0;
       const before = await newest();
       await names('anything');
       const indexed = (await sql<{ s: number }>`select indexed_seq as s from search_index_state`.execute(db)).rows[0]?.s ?? -1;

@@ -49,6 +49,24 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
     return { rows, cursor };
   };
 
+  /** Moves the conversation's newest message to another status, as a status webhook would; its id. */
+  const toggleLatestStatus = async (conversationId: string): Promise<string> => {
+    const db = w.app.deps.storage.db;
+    const msg = await db
+      .selectFrom('messages')
+      .select(['id', 'status'])
+      .where('conversation_id', '=', conversationId)
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await db
+      .updateTable('messages')
+      .set({ status: msg.status === 'read' ? 'received' : 'read' })
+      .where('id', '=', msg.id)
+      .execute();
+    return msg.id;
+  };
+
   before(async () => {
     w = await startWorld({ dialect });
     for (let i = 0; i < 20; i++) await w.sim.customer(`1555800${String(i).padStart(4, '0')}`, `Sync ${i}`).sendText(`first ${i}`);
@@ -180,25 +198,69 @@ forEachDialect('sync without gaps: updated_since and stream replay', (dialect) =
 
     // A message status change moves its conversation too.
     const target = ids.get(wa[3]!)!;
-    const db = w.app.deps.storage.db;
-    const msg = await db
-      .selectFrom('messages')
-      .select(['id', 'status'])
-      .where('conversation_id', '=', target)
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirstOrThrow();
-    await db
-      .updateTable('messages')
-      .set({ status: msg.status === 'read' ? 'received' : 'read' })
-      .where('id', '=', msg.id)
-      .execute();
+    await toggleLatestStatus(target);
     const afterStatus = await pollUntil(cursor, (rows) => rows.length > 0, 'the status change');
     assert.deepEqual(
       afterStatus.rows.map((c) => c.id),
       [target],
     );
     assert.ok(await matches());
+  });
+
+  test('a status move, label or note moves the conversation in the change order without rewriting its row', async () => {
+    const db = w.app.deps.storage.db;
+    const target = ids.get([...ids.keys()][7]!)!;
+    // What identifies the row's current version: PostgreSQL's xmin; on SQLite a count kept by a
+    // temporary trigger on this connection (the test's database is the app's one connection).
+    const rowVersion = async (): Promise<string> => {
+      if (dialect === 'postgres') {
+        return (await sql<{ v: string }>`select xmin::text as v from conversations where id = ${target}`.execute(db)).rows[0]!.v;
+      }
+      return String((await sql<{ n: number }>`select n from temp.conversation_writes`.execute(db)).rows[0]!.n);
+    };
+    if (dialect === 'sqlite') {
+      await sql`create temp table conversation_writes (n integer not null)`.execute(db);
+      await sql`insert into temp.conversation_writes values (0)`.execute(db);
+      await sql`create temp trigger conversation_writes_count after update on main.conversations begin update conversation_writes set n = n + 1; end`.execute(
+        db,
+      );
+    }
+    try {
+      const seq = async () =>
+        Number(
+          (await db.selectFrom('conversation_sync').select('sync_seq').where('conversation_id', '=', target).executeTakeFirstOrThrow())
+            .sync_seq,
+        );
+      const version = await rowVersion();
+      let last = await seq();
+      const moved = async (what: string) => {
+        const now = await seq();
+        assert.ok(now > last, `${what} moves the conversation on (${last} -> ${now})`);
+        last = now;
+        assert.equal(await rowVersion(), version, `${what} leaves the conversation row as it was`);
+      };
+      const msgId = await toggleLatestStatus(target);
+      await moved('a status move');
+      assert.equal((await w.api('PUT', `/api/v1/conversations/${target}/labels/row-kept`)).status, 200);
+      await moved('a label');
+      assert.equal((await w.api('POST', `/api/v1/conversations/${target}/notes`, { text: 'row kept' })).status, 201);
+      await moved('a note');
+      // Two status moves in one transaction take one place (PostgreSQL: the transaction's id).
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('messages').set({ status: 'delivered' }).where('id', '=', msgId).execute();
+        await trx.updateTable('messages').set({ status: 'read' }).where('id', '=', msgId).execute();
+      });
+      await moved('two status moves in one transaction');
+      // A change to the conversation itself is a new row version and moves it on too.
+      await db.updateTable('conversations').set({ last_message_preview: 'row changed' }).where('id', '=', target).execute();
+      assert.ok((await seq()) > last, 'a conversation update moves it on');
+      assert.notEqual(await rowVersion(), version);
+    } finally {
+      if (dialect === 'sqlite') {
+        await sql`drop trigger temp.conversation_writes_count`.execute(db);
+        await sql`drop table temp.conversation_writes`.execute(db);
+      }
+    }
   });
 
   if (dialect === 'postgres') {

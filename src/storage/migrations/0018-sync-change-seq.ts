@@ -32,7 +32,8 @@ export function syncChangeSeqMigration(dialect: DialectName) {
   };
 }
 
-const CHILDREN = [
+/** The tables whose changes move their conversation in the change order (0043 keeps the same set). */
+export const SYNC_CHILDREN = [
   { table: 'messages', when: 'after update of status', condition: 'old.status is distinct from new.status' },
   { table: 'conversation_labels', when: 'after insert or delete', condition: null },
   { table: 'notes', when: 'after insert or update or delete', condition: null },
@@ -55,7 +56,7 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
       else update conversations set sync_seq = 0 where id = new.conversation_id; end if;
       return null;
     end $$`.execute(db);
-  for (const c of CHILDREN) {
+  for (const c of SYNC_CHILDREN) {
     const when = c.condition ? ` when (${c.condition})` : '';
     await sql
       .raw(`create trigger ${c.table}_sync ${c.when} on ${c.table} for each row${when} execute function switchboard_conversation_touch()`)
@@ -72,6 +73,23 @@ async function upPostgres(db: Kysely<unknown>): Promise<void> {
     primary key (xid, seq))`.execute(db);
 }
 
+/** SQLite's triggers on SYNC_CHILDREN (one per operation), each running `bump` on the row's conversation. */
+export function sqliteSyncChildTriggers(bump: (conversationId: string) => string): string[] {
+  const triggers: string[] = [];
+  for (const c of SYNC_CHILDREN) {
+    const condition = c.condition?.replace('is distinct from', 'is not');
+    for (const op of ['insert', 'update', 'delete'] as const) {
+      if (!c.when.includes(op)) continue;
+      const row = op === 'delete' ? 'old' : 'new';
+      const of = c.table === 'messages' ? ' of status' : '';
+      triggers.push(
+        `create trigger ${c.table}_sync_${op} after ${op}${of} on ${c.table}${condition ? ` when ${condition}` : ''} begin ${bump(`${row}.conversation_id`)} end`,
+      );
+    }
+  }
+  return triggers;
+}
+
 async function upSqlite(db: Kysely<unknown>): Promise<void> {
   await sql`alter table conversations add column sync_seq integer not null default 0`.execute(db);
   await sql`update conversations set sync_seq = rowid`.execute(db);
@@ -84,19 +102,7 @@ async function upSqlite(db: Kysely<unknown>): Promise<void> {
       `create trigger conversations_sync_update after update on conversations when new.sync_seq is old.sync_seq begin ${bump('new.id')} end`,
     )
     .execute(db);
-  for (const c of CHILDREN) {
-    const condition = c.condition?.replace('is distinct from', 'is not');
-    for (const op of ['insert', 'update', 'delete'] as const) {
-      if (!c.when.includes(op)) continue;
-      const row = op === 'delete' ? 'old' : 'new';
-      const of = c.table === 'messages' ? ' of status' : '';
-      await sql
-        .raw(
-          `create trigger ${c.table}_sync_${op} after ${op}${of} on ${c.table}${condition ? ` when ${condition}` : ''} begin ${bump(`${row}.conversation_id`)} end`,
-        )
-        .execute(db);
-    }
-  }
+  for (const trigger of sqliteSyncChildTriggers(bump)) await sql.raw(trigger).execute(db);
   await sql`create table stream_events (
     seq integer primary key autoincrement,
     xid integer not null default 0,
