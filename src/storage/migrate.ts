@@ -41,6 +41,7 @@ import { reportAgentOpenMigration } from './migrations/0040-report-agent-open.ts
 import { reportWeekBlocksMigration } from './migrations/0041-report-week-blocks.ts';
 import { hotPathIndexesMigration } from './migrations/0042-hot-path-indexes.ts';
 import { conversationSyncTableMigration } from './migrations/0043-conversation-sync-table.ts';
+import { fastSearchFoldMigration } from './migrations/0044-fast-search-fold.ts';
 
 /** Append-only list: never edit a shipped migration, add a new one. */
 function migrationsFor(dialect: DialectName): Record<string, Migration> {
@@ -85,6 +86,7 @@ function migrationsFor(dialect: DialectName): Record<string, Migration> {
     '0041-report-week-blocks': reportWeekBlocksMigration(dialect),
     '0042-hot-path-indexes': hotPathIndexesMigration(dialect),
     '0043-conversation-sync-table': conversationSyncTableMigration(dialect),
+    '0044-fast-search-fold': fastSearchFoldMigration(dialect),
   };
 }
 
