@@ -2,8 +2,8 @@ import { sql, type RawBuilder, type SqlBool } from 'kysely';
 
 /**
  * "column contains q", ignoring case and accents ("nandu" finds "Ñandú"): both sides go through
- * `switchboard_fold` (src/core/fold-text.ts; a registered function on SQLite, a SQL function on
- * PostgreSQL), with the user's % and _ taken literally. Not indexed: callers bound the scan with
+ * `switchboard_fold` (src/core/fold-text.ts; a registered function on SQLite, a database function on
+ * PostgreSQL: 0010, made faster by 0044), with the user's % and _ taken literally. Not indexed: callers bound the scan with
  * the keyset order and a limit.
  */
 export function containsText(column: string, q: string): RawBuilder<SqlBool> {
