@@ -185,6 +185,35 @@ test('the parser never throws and maps unknown updates to other', () => {
   );
 });
 
+test('a message date no Date can hold, or not positive, falls back to when the update came in', () => {
+  const receivedAt = Date.UTC(2026, 11, 7, 12, 0, 0);
+  for (const date of [9_000_000_000_000_000, 8_640_000_000_001, -5, 0]) {
+    const p = parseTelegramUpdate(
+      {
+        update_id: 1,
+        message: {
+          message_id: 7,
+          date,
+          chat: { id: 42, type: 'private', first_name: 'Ana' },
+          from: { id: 42, first_name: 'Ana' },
+          text: 'hola',
+        },
+      },
+      '1',
+      receivedAt,
+    );
+    assert.equal(p.messages.length, 1, String(date));
+    assert.equal(p.messages[0]!.sentAt, receivedAt, String(date));
+    assert.equal(new Date(p.messages[0]!.sentAt).toISOString(), '2026-12-07T12:00:00.000Z');
+  }
+  const ok = parseTelegramUpdate(
+    { update_id: 2, message: { message_id: 8, date: 1_765_000_000, chat: { id: 42, type: 'private' }, from: { id: 42 }, text: 'x' } },
+    '1',
+    receivedAt,
+  );
+  assert.equal(ok.messages[0]!.sentAt, 1_765_000_000_000);
+});
+
 test('uploads: the first send posts the file as multipart, later ones its file_id; OGG audio goes as a voice note; bytes no longer kept fail without a retry', async () => {
   const kept = new Map<string, { data?: Buffer; mimeType: string; filename?: string; fileId?: string }>([
     ['up_ogg', { data: Buffer.from('OggS voice'), mimeType: 'audio/ogg', filename: 'note.ogg' }],

@@ -1,4 +1,5 @@
 import type { InboundMedia, InboundMessage } from '../channel-types.ts';
+import { unixSecondsToEpochMs } from '../../core/unix-time.ts';
 
 /**
  * One Telegram Update (https://core.telegram.org/bots/api#update) as Switchboard sees it: the
@@ -24,6 +25,11 @@ type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isSafeInteger(v) ? v : undefined);
+/** Telegram's `date`: Unix seconds, only when a Date can hold it (a bad one falls back to the receipt time). */
+const unixDate = (v: unknown): number | undefined => {
+  const n = int(v);
+  return n !== undefined && unixSecondsToEpochMs(n) !== undefined ? n : undefined;
+};
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
 export function parseTelegramUpdate(update: unknown, botAccountId: string, receivedAt: number): ParsedTelegramUpdate {
@@ -51,7 +57,7 @@ export function parseTelegramUpdate(update: unknown, botAccountId: string, recei
       const status = isRec(value.new_chat_member) ? str(value.new_chat_member.status) : undefined;
       const chatId = int(chat?.id);
       if (chat?.type === 'private' && chatId !== undefined && (status === 'kicked' || status === 'member'))
-        out.blocked = { userId: String(chatId), blocked: status === 'kicked', at: (int(value.date) ?? receivedAt / 1000) * 1000 };
+        out.blocked = { userId: String(chatId), blocked: status === 'kicked', at: (unixDate(value.date) ?? receivedAt / 1000) * 1000 };
       else out.other.push({ field, value });
     } else out.other.push({ field, value });
   }
@@ -74,8 +80,8 @@ function parseMessage(value: unknown, account: string, receivedAt: number, edite
   const privateChat = value.chat.type === 'private' || value.chat.type === undefined;
   const profileName = privateChat ? (fullName(from) ?? fullName(value.chat)) : fullName(value.chat);
   const username = str((privateChat ? from : value.chat)?.username);
-  const date = int(value.date);
-  const editDate = int(value.edit_date);
+  const date = unixDate(value.date);
+  const editDate = unixDate(value.edit_date);
   const base = {
     channel: 'telegram' as const,
     channelAccountId: account,

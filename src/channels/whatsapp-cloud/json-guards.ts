@@ -1,3 +1,4 @@
+import { unixSecondsToEpochMs } from '../../core/unix-time.ts';
 /**
  * Tiny narrowing helpers for provider JSON. They replace `as` casts at the boundary and allocate
  * nothing, because the webhook parser runs them on every field of every delivery.
@@ -31,7 +32,7 @@ export function bool(v: unknown): boolean | undefined {
 
 /**
  * Meta sends Unix seconds as a string ("1749416383"); be lenient and accept a number too.
- * Returns epoch milliseconds, or undefined when absent, non-numeric or not positive.
+ * Returns epoch milliseconds, or undefined when absent, non-numeric, not positive or past any Date.
  */
 export function unixSecondsToMs(v: unknown): number | undefined {
   let n: number;
@@ -43,5 +44,6 @@ export function unixSecondsToMs(v: unknown): number | undefined {
   } else {
     return undefined;
   }
-  return Number.isFinite(n) && n > 0 ? n * 1000 : undefined;
+  // A huge number would even overflow to Infinity once in milliseconds.
+  return unixSecondsToEpochMs(n);
 }

@@ -84,6 +84,36 @@ test('malformed entries, changes and values are filed, not thrown', () => {
   assert.deepEqual(r.value.messages, []);
 });
 
+test('a timestamp past any Date (found by the property below: 1.8e305 s was Infinity ms) falls back to the receipt time', () => {
+  for (const timestamp of [1.797693134862316e305, '1e306', 8_640_000_000_001, '9000000000000000']) {
+    const r = parseWhatsAppWebhook(
+      wrap([
+        {
+          field: 'messages',
+          value: { metadata: METADATA, messages: [{ id: 'wamid.X', from: '1', type: 'text', timestamp, text: { body: '' } }] },
+        },
+      ]),
+      1_765_000_000_000,
+    );
+    assert.ok(r.ok);
+    assert.equal(r.value.messages[0]!.sentAt, 1_765_000_000_000, String(timestamp));
+  }
+  const r = parseWhatsAppWebhook(
+    wrap([
+      {
+        field: 'messages',
+        value: { metadata: METADATA, statuses: [{ id: 'wamid.Y', status: 'sent', timestamp: 1e307, recipient_id: '1' }] },
+      },
+    ]),
+    1_765_000_000_000,
+  );
+  assert.ok(r.ok);
+  assert.deepEqual(
+    r.value.statuses.map((s) => s.at),
+    [1_765_000_000_000],
+  );
+});
+
 test('property: never throws on arbitrary JSON or arbitrary values', () => {
   fc.assert(
     fc.property(
