@@ -20,8 +20,36 @@ export interface ContactRow {
 /** A contact with its WhatsApp identity (docs/whatsapp-identity.md). */
 export type WhatsAppContactRow = ContactRow & { bsuid: string | null; username: string | null; parent_bsuid: string | null };
 
+/**
+ * Every column of `contacts`, named rather than `*`: PostgreSQL then runs the hot path's lookups as
+ * prepared statements (raw-query.ts does not prepare a `select *`, whose shape another process's
+ * migration could change). test/contacts/row-columns.test.ts holds this list to the table.
+ */
+export const CONTACT_ROW_COLUMNS = [
+  'id',
+  'channel_kind',
+  'external_id',
+  'phone_e164',
+  'profile_name',
+  'created_at',
+  'updated_at',
+  'name',
+  'attributes',
+  'tags',
+  'opted_in',
+  'opted_in_at',
+  'blocked',
+  'bsuid',
+  'username',
+  'parent_bsuid',
+  'blocked_by_user_at',
+  'telegram_chat_id',
+] as const;
+/** The select list for CONTACT_ROW_COLUMNS, for raw SQL. */
+export const CONTACT_SELECT_LIST = CONTACT_ROW_COLUMNS.map((c) => `"${c}"`).join(', ');
+
 // Hot path (every inbound message): prebuilt SQL.
-const SELECT_CONTACT = rawQuery(`select * from "contacts" where "channel_kind" = ? and "external_id" = ?`);
+const SELECT_CONTACT = rawQuery(`select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = ? and "external_id" = ?`);
 
 /**
  * Stores a new contact unless one holding any of its unique keys exists: a concurrent ingest

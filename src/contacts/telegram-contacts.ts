@@ -1,12 +1,12 @@
 import { newId } from '../core/ids.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import { insertContactIfAbsent, type ContactRow } from './contact-store.ts';
+import { CONTACT_SELECT_LIST, insertContactIfAbsent, type ContactRow } from './contact-store.ts';
 
 type TelegramContactRow = ContactRow & { username: string | null; blocked_by_user_at: number | null };
 
 // Hot path (every Telegram update): one probe of the unique index contacts_telegram_chat_id (0032).
-const BY_CHAT = rawQuery(`select * from "contacts" where "telegram_chat_id" = ?`);
+const BY_CHAT = rawQuery(`select ${CONTACT_SELECT_LIST} from "contacts" where "telegram_chat_id" = ?`);
 
 /**
  * A Telegram chat's contact: one per chat id (a private chat's id is the user's id), its own

@@ -3,7 +3,7 @@ import { newId } from '../core/ids.ts';
 import { waIdToE164, waIdVariants } from '../core/phone.ts';
 import { isWaId } from '../core/whatsapp-ids.ts';
 import { rawQuery, runRaw } from '../storage/raw-query.ts';
-import { insertContactIfAbsent, type WhatsAppContactRow } from './contact-store.ts';
+import { CONTACT_SELECT_LIST, insertContactIfAbsent, type WhatsAppContactRow } from './contact-store.ts';
 import { mergeContacts } from './merge-contacts.ts';
 
 /** A WhatsApp sender's identifiers, already validated (src/core/whatsapp-ids.ts). */
@@ -19,18 +19,18 @@ export interface WhatsAppIdentity {
 export type { WhatsAppContactRow } from './contact-store.ts';
 
 // Hot path (every inbound message): prebuilt SQL.
-const BY_BSUID = rawQuery(`select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
+const BY_BSUID = rawQuery(`select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?`);
 // Mexico's 521 and Brazil's ninth digit: the same person may be known under two wa_ids (phone.ts).
 const BY_WA_ID = rawQuery(
-  `select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`,
+  `select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?) order by "created_at", "id" limit 1`,
 );
 // A message with both identifiers (the usual case): both lookups in one statement (issue #16).
 // At most three rows: the BSUID's holder and the holders of the wa_id's two spellings (unique keys).
 // A union, not `bsuid = ? or external_id in (...)`: SQLite planned the `or` as a walk of every
 // WhatsApp contact (the index's `channel_kind` prefix only), a cost that grew with the address book.
 export const BY_BSUID_OR_WA_ID = rawQuery(
-  `select * from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?
-   union select * from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?)
+  `select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = 'whatsapp' and "bsuid" = ?
+   union select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = 'whatsapp' and "external_id" in (?, ?)
    order by "created_at", "id"`,
 );
 

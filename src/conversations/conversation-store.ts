@@ -33,7 +33,38 @@ export interface ConversationRow {
 
 // The change order (conversation_sync, 0043) is moved by triggers after each of these writes.
 // Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
-const SELECT_OPEN = rawQuery(`select * from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`);
+/**
+ * Every column of `conversations` but PostgreSQL's `search_doc`, named rather than `*` so PostgreSQL
+ * runs SELECT_OPEN prepared (raw-query.ts). test/contacts/row-columns.test.ts holds it to the table.
+ */
+export const CONVERSATION_ROW_COLUMNS = [
+  'id',
+  'channel_id',
+  'contact_id',
+  'status',
+  'last_customer_message_at',
+  'last_message_at',
+  'last_message_preview',
+  'unread_count',
+  'created_at',
+  'updated_at',
+  'assignee_id',
+  'team_id',
+  'snoozed_until',
+  'linked_record_type',
+  'linked_record_id',
+  'linked_record',
+  'first_response_at',
+  'response_count',
+  'response_total_ms',
+  'last_read_at',
+  'awaiting_reply_since',
+  'awaiting_human_since',
+  'broadcast_id',
+] as const;
+const SELECT_OPEN = rawQuery(
+  `select ${CONVERSATION_ROW_COLUMNS.map((c) => `"${c}"`).join(', ')} from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`,
+);
 // Meta may deliver an older message late: the window follows the newest one (null > x is null).
 // A customer message wakes a snoozed conversation, and starts the response clock unless it runs.
 const NOTE_INBOUND = rawQuery(

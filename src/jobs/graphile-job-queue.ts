@@ -8,6 +8,7 @@ import { PermanentFailure, RetryLater } from './job-errors.ts';
 import type { EnqueueOptions, Executor, JobQueue, TaskHandler } from './job-queue.ts';
 import { graphileWorkerPool } from './graphile-worker-pool.ts';
 import { runWithShortRetries } from './run-with-short-retries.ts';
+import { rawQuery, runRaw } from '../storage/raw-query.ts';
 import { WorkerHeartbeat } from './worker-heartbeat.ts';
 
 /** Up to this, a RetryLater delay is honoured exactly (see start()). */
@@ -39,6 +40,25 @@ interface Options {
  * (our per-conversation order across processes), job keys and run-at times, all in SQL so a job
  * is added in the same transaction as the state that needs it.
  */
+// graphile-worker orders a queue by (priority, run_at) with no tie-break, and its default run_at
+// is now(): the same for every job added in one transaction. clock_timestamp() gives each job its
+// own instant, so a queue runs in the order its jobs were added. job_key_mode preserve_run_at: a
+// duplicate key neither replaces nor reschedules the job. Only the new job's id is selected, so the
+// statement's result keeps its shape and PostgreSQL runs it prepared (raw-query.ts).
+const ADD_JOB_CALL = `(graphile_worker.add_job(
+  identifier => ?, payload => ?::json, queue_name => ?::text,
+  run_at => clock_timestamp() + ?::double precision * interval '1 millisecond', max_attempts => ?::int, job_key => ?::text,
+  job_key_mode => ?::text)).id`;
+const ADD_JOB = rawQuery(`select ${ADD_JOB_CALL}`);
+// A job on a named queue is added under a shared advisory lock held until this transaction ends;
+// the sweep of empty queues (sweepEmptyQueues) takes it exclusively, so it never runs while a job
+// it cannot see yet is being added (graphile-worker's add_job neither locks a queue nor checks it
+// still exists). Shared: enqueues never wait for each other. count(*) makes the lock come before
+// add_job, in the same round trip.
+const ADD_JOB_ON_QUEUE = rawQuery(
+  `select ${ADD_JOB_CALL} from (select count(*) from (select pg_advisory_xact_lock_shared(${QUEUE_SWEEP_LOCK_KEY}::bigint)) as l) as locked`,
+);
+
 export class GraphileJobQueue implements JobQueue {
   private runner: Runner | undefined;
   private heartbeat: WorkerHeartbeat | undefined;
@@ -66,24 +86,16 @@ export class GraphileJobQueue implements JobQueue {
     // runAt is in the app's clock, run_at in the database's: keep the distance from now, so a
     // clock that was skipped ahead (OffsetClock) schedules in the database's present.
     const delayMs = opts.runAt === undefined ? 0 : opts.runAt - this.opts.clock.now();
-    // graphile-worker orders a queue by (priority, run_at) with no tie-break, and its default
-    // run_at is now(): the same for every job added in one transaction. clock_timestamp() gives
-    // each job its own instant, so a queue runs in the order its jobs were added.
-    // job_key_mode preserve_run_at: a duplicate key neither replaces nor reschedules the job.
-    const addJob = sql`graphile_worker.add_job(
-      identifier => ${task}, payload => ${JSON.stringify(payload)}::json, queue_name => ${opts.queue ?? null}::text,
-      run_at => clock_timestamp() + ${delayMs}::double precision * interval '1 millisecond', max_attempts => ${opts.maxAttempts ?? 25}::int, job_key => ${opts.key ?? null}::text,
-      job_key_mode => ${opts.key ? 'preserve_run_at' : null}::text)`;
-    // A job on a named queue is added under a shared advisory lock held until this transaction
-    // ends; the sweep of empty queues (sweepEmptyQueues) takes it exclusively, so it never runs
-    // while a job it cannot see yet is being added (graphile-worker's add_job neither locks a queue
-    // nor checks it still exists). Shared: enqueues never wait for each other. count(*) makes the
-    // lock come before add_job, in the same round trip.
-    if (opts.queue === undefined) await sql`select ${addJob}`.execute(db);
-    else
-      await sql`select ${addJob} from (select count(*) from (select pg_advisory_xact_lock_shared(${QUEUE_SWEEP_LOCK_KEY}::bigint)) as l) as locked`.execute(
-        db,
-      );
+    const params = [
+      task,
+      JSON.stringify(payload),
+      opts.queue ?? null,
+      delayMs,
+      opts.maxAttempts ?? 25,
+      opts.key ?? null,
+      opts.key ? 'preserve_run_at' : null,
+    ];
+    await runRaw(db, opts.queue === undefined ? ADD_JOB : ADD_JOB_ON_QUEUE, params);
     this.nudgeAt(delayMs);
   }
 
