@@ -4,7 +4,7 @@ import { visibilitySql } from '../conversations/conversation-visibility.ts';
 import { containsText } from '../conversations/text-match.ts';
 import type { Executor } from '../jobs/job-queue.ts';
 import { newId } from '../core/ids.ts';
-import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { columnList, rawQuery, runRaw } from '../storage/raw-query.ts';
 import type { Database } from '../storage/database-types.ts';
 
 export interface ContactRow {
@@ -46,7 +46,7 @@ export const CONTACT_ROW_COLUMNS = [
   'telegram_chat_id',
 ] as const;
 /** The select list for CONTACT_ROW_COLUMNS, for raw SQL. */
-export const CONTACT_SELECT_LIST = CONTACT_ROW_COLUMNS.map((c) => `"${c}"`).join(', ');
+export const CONTACT_SELECT_LIST = columnList(CONTACT_ROW_COLUMNS);
 
 // Hot path (every inbound message): prebuilt SQL.
 const SELECT_CONTACT = rawQuery(`select ${CONTACT_SELECT_LIST} from "contacts" where "channel_kind" = ? and "external_id" = ?`);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from '../storage/executor.ts';
 import { newId } from '../core/ids.ts';
-import { rawQuery, runRaw } from '../storage/raw-query.ts';
+import { columnList, rawQuery, runRaw } from '../storage/raw-query.ts';
 
 export type ConversationStatus = 'active' | 'archived' | 'closed';
 
@@ -31,8 +31,6 @@ export interface ConversationRow {
   broadcast_id?: string | null;
 }
 
-// The change order (conversation_sync, 0043) is moved by triggers after each of these writes.
-// Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
 /**
  * Every column of `conversations` but PostgreSQL's `search_doc`, named rather than `*` so PostgreSQL
  * runs SELECT_OPEN prepared (raw-query.ts). test/contacts/row-columns.test.ts holds it to the table.
@@ -62,8 +60,10 @@ export const CONVERSATION_ROW_COLUMNS = [
   'awaiting_human_since',
   'broadcast_id',
 ] as const;
+// Hot path (every message): prebuilt SQL. 'closed' is a literal so the partial unique index applies.
+// The change order (conversation_sync, 0043) is moved by triggers after each of the writes below.
 const SELECT_OPEN = rawQuery(
-  `select ${CONVERSATION_ROW_COLUMNS.map((c) => `"${c}"`).join(', ')} from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`,
+  `select ${columnList(CONVERSATION_ROW_COLUMNS)} from "conversations" where "channel_id" = ? and "contact_id" = ? and "status" <> 'closed'`,
 );
 // Meta may deliver an older message late: the window follows the newest one (null > x is null).
 // A customer message wakes a snoozed conversation, and starts the response clock unless it runs.

@@ -35,11 +35,6 @@ interface Options {
   logger?: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
-/**
- * PostgreSQL engine: graphile-worker. Chosen for LISTEN/NOTIFY wake-up, serial named queues
- * (our per-conversation order across processes), job keys and run-at times, all in SQL so a job
- * is added in the same transaction as the state that needs it.
- */
 // graphile-worker orders a queue by (priority, run_at) with no tie-break, and its default run_at
 // is now(): the same for every job added in one transaction. clock_timestamp() gives each job its
 // own instant, so a queue runs in the order its jobs were added. job_key_mode preserve_run_at: a
@@ -59,6 +54,11 @@ const ADD_JOB_ON_QUEUE = rawQuery(
   `select ${ADD_JOB_CALL} from (select count(*) from (select pg_advisory_xact_lock_shared(${QUEUE_SWEEP_LOCK_KEY}::bigint)) as l) as locked`,
 );
 
+/**
+ * PostgreSQL engine: graphile-worker. Chosen for LISTEN/NOTIFY wake-up, serial named queues
+ * (our per-conversation order across processes), job keys and run-at times, all in SQL so a job
+ * is added in the same transaction as the state that needs it.
+ */
 export class GraphileJobQueue implements JobQueue {
   private runner: Runner | undefined;
   private heartbeat: WorkerHeartbeat | undefined;

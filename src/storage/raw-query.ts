@@ -29,6 +29,11 @@ export function rawQuery(text: string): RawQuery {
 
 const made = new Map<string, RawQuery>();
 
+/** A select list naming `columns` (quoted), for a prebuilt statement that must not select `*`. */
+export function columnList(columns: readonly string[]): string {
+  return columns.map((c) => `"${c}"`).join(', ');
+}
+
 const preparedNames = new Map<string, string>();
 
 /** PostgreSQL: the prepared statement's name for one of these statements' text (pg-prepared-client.ts). */
